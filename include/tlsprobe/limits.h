@@ -1,0 +1,48 @@
+/* Every limit in one place, each with why. docs/limits.md mirrors this file
+ * (a test checks that every TP_MAX_* here is documented there). */
+#ifndef TLSPROBE_LIMITS_H
+#define TLSPROBE_LIMITS_H
+
+/* RFC 8446 §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256; RFC 5246 §6.2.3
+ * allows 2^14 + 2048 for TLS 1.2 ciphertext. We accept the larger. */
+#define TP_MAX_RECORD_LEN        (16384 + 2048)
+/* A handshake message's 24-bit length may claim 16 MiB. Real chains are < 64 KiB;
+ * OpenSSL's default max_cert_list is 100 KiB. 256 KiB leaves room for absurd but
+ * real chains while capping what a hostile peer makes us buffer per message. */
+#define TP_MAX_HANDSHAKE_MSG     (256 * 1024)
+/* Certificates kept per chain. Real chains have 2-5; RFC 5280 sets no limit;
+ * OpenSSL's default verify depth is 100. Beyond this we count and drop. */
+#define TP_MAX_CHAIN_CERTS       32
+/* Extensions kept per hello/EE/Certificate entry. Types are 16-bit, each unique
+ * (RFC 8446 §4.2), real ClientHellos carry < 30. */
+#define TP_MAX_EXTENSIONS        64
+/* Cipher suites kept per ClientHello (2^16/2 possible; browsers offer < 100). */
+#define TP_MAX_CIPHER_SUITES     256
+/* Entries kept for each list in an extension (groups, sig algs, ALPN, versions,
+ * key shares, PSK identities, CA names...). */
+#define TP_MAX_LIST_ITEMS        64
+/* Messages recorded per session (a renegotiation / KeyUpdate storm is counted,
+ * not stored). */
+#define TP_MAX_SESSION_MESSAGES  256
+/* Alerts stored per session (an alert storm is counted beyond this). */
+#define TP_MAX_SESSION_ALERTS    32
+/* Host names (RFC 1035: 253 characters) and SNI values. */
+#define TP_MAX_NAME_LEN          255
+/* Bytes of TCP payload buffered per flow direction while waiting for a record
+ * to complete (a full record + a handshake message that spans records). */
+#define TP_MAX_FLOW_BUFFER       (TP_MAX_HANDSHAKE_MSG + TP_MAX_RECORD_LEN)
+/* Out-of-order TCP segments held per flow direction. */
+#define TP_MAX_OOO_SEGMENTS      64
+/* Flows tracked at once; the least recently active is evicted beyond this. */
+#define TP_MAX_FLOWS             65536
+/* Output buffers (one rendered session) hard cap. */
+#define TP_MAX_OUTPUT            (4 * 1024 * 1024)
+/* Files read by inspect/check (a PEM bundle of a big CA store is ~250 KiB). */
+#define TP_MAX_INPUT_FILE        (16 * 1024 * 1024)
+/* AIA caIssuers fetch: size and time. */
+#define TP_MAX_AIA_BYTES         (64 * 1024)
+#define TP_AIA_TIMEOUT_MS        3000
+/* Key log lines kept (one per secret per session). */
+#define TP_MAX_KEYLOG_ENTRIES    (1024 * 1024)
+
+#endif

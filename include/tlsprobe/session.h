@@ -1,0 +1,201 @@
+/* The transcript model: one TLS connection as seen by any source (client probe,
+ * server probe, capture), and the stream decoder that fills it from raw bytes.
+ *
+ * Every source does the same thing: create a session, feed it the raw TCP payload
+ * bytes of each direction in order with timestamps (tp_session_feed), give it the
+ * secrets it has (tp_session_set_keylog / tp_session_add_secret), then set the
+ * facts only it knows (outcome, verification results) and call tp_session_finish.
+ * The decoder handles split/coalesced records, handshake reassembly, TLS 1.3 and
+ * TLS 1.2 record decryption, and fills the summary fields.
+ */
+#ifndef TLSPROBE_SESSION_H
+#define TLSPROBE_SESSION_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "tlsprobe/bytes.h"
+#include "tlsprobe/error.h"
+#include "tlsprobe/limits.h"
+#include "tlsprobe/wire.h"
+#include "tlsprobe/x509.h"
+
+enum tp_dir { TP_C2S = 0, TP_S2C = 1 };
+enum tp_source { TP_SRC_CONNECT, TP_SRC_LISTEN, TP_SRC_PCAP };
+
+enum tp_msg_kind {
+    TP_MSG_HANDSHAKE,       /* hs_type says which */
+    TP_MSG_CCS,
+    TP_MSG_ALERT,
+    TP_MSG_ENCRYPTED,       /* a protected record we could not (or need not) decrypt: "EncryptedRecord" */
+    TP_MSG_SSLV2_HELLO,     /* SSLv2-compatible ClientHello */
+};
+
+struct tp_msg {
+    enum tp_dir dir;
+    enum tp_msg_kind kind;
+    uint8_t hs_type;        /* enum tp_hs_type, for TP_MSG_HANDSHAKE */
+    bool is_hrr;            /* ServerHello carrying the HRR random */
+    bool decrypted;         /* arrived in a protected record that we decrypted */
+    uint8_t record_type;    /* for TP_MSG_ENCRYPTED: outer content type (23 usually) */
+    int64_t t_us;           /* time offset from the session start, microseconds */
+    uint32_t length;        /* handshake body length / record length / 2 for alerts */
+    uint8_t *raw;           /* owned: the whole handshake message (4-byte header +
+                             * body), the 2 alert bytes, or NULL for encrypted records */
+    size_t raw_len;
+    uint8_t alert_level, alert_desc; /* TP_MSG_ALERT */
+};
+
+/* A chain as sent: DER copies plus (lazily filled) summaries. */
+struct tp_chain {
+    struct tp_bytes der[TP_MAX_CHAIN_CERTS];    /* owned copies (p malloc'd) */
+    struct tp_cert_info *info[TP_MAX_CHAIN_CERTS]; /* NULL until tp_session_summarize_chains */
+    size_t n, n_total;      /* n_total: on the wire (may exceed the cap) */
+    bool present;           /* a Certificate message was seen (may be empty) */
+};
+
+enum tp_severity { TP_SEV_INFO = 0, TP_SEV_WARNING = 1, TP_SEV_ERROR = 2 };
+
+struct tp_finding {
+    const char *id;         /* stable id from the rule table, e.g. "missing-intermediate" */
+    enum tp_severity severity;
+    char *summary;          /* owned, specific (names, dates) */
+    char *explanation;      /* owned */
+    char *fix;              /* owned */
+    const char *reference;  /* static: "RFC 8446 §4.4.2" */
+};
+
+/* How the connection ended, from the source's point of view. */
+enum tp_conn_status {
+    TP_CONN_UNKNOWN = 0,     /* capture: not (yet) known */
+    TP_CONN_OK,              /* handshake completed (and nothing failed after) */
+    TP_CONN_RESOLVE_FAILED,  /* name-resolution */
+    TP_CONN_REFUSED,         /* connection-refused */
+    TP_CONN_TIMEOUT,         /* timeout (deadline) */
+    TP_CONN_RESET,           /* connection-reset: RST or EOF mid-handshake */
+    TP_CONN_CLOSED,          /* peer closed cleanly mid-handshake */
+    TP_CONN_NOT_TLS,         /* the peer spoke something else */
+    TP_CONN_TLS_FAILED,      /* a TLS-level failure (alert sent or received, verify) */
+    TP_CONN_LOCAL_ERROR,     /* our side failed (bad config, out of memory) */
+};
+
+struct tp_outcome {
+    enum tp_conn_status status;
+    int lib_error;           /* wolfSSL error code, 0 if none */
+    char detail[256];        /* short text for humans ("connect: Connection refused") */
+    char peer_banner[64];    /* first bytes of a non-TLS peer, for not-tls ("HTTP/1.1 400") */
+    size_t peer_banner_len;
+};
+
+/* Secrets, by the NSS key log labels. */
+enum tp_secret_label {
+    TP_SECRET_CLIENT_RANDOM = 0,         /* TLS 1.2 master secret (48 bytes) */
+    TP_SECRET_CLIENT_EARLY_TRAFFIC,
+    TP_SECRET_CLIENT_HANDSHAKE_TRAFFIC,
+    TP_SECRET_SERVER_HANDSHAKE_TRAFFIC,
+    TP_SECRET_CLIENT_TRAFFIC_0,
+    TP_SECRET_SERVER_TRAFFIC_0,
+    TP_SECRET_EXPORTER,
+    TP_SECRET__COUNT,
+};
+const char *tp_secret_label_name(enum tp_secret_label l); /* "CLIENT_HANDSHAKE_TRAFFIC_SECRET" */
+
+/* An NSS key log (SSLKEYLOGFILE format): client_random -> secrets. */
+struct tp_keylog;
+/* Parse a key log file. Bad lines are counted, not fatal (n_bad). */
+enum tp_err tp_keylog_load(const char *path, struct tp_keylog **out, char *err, size_t errlen) TP_MUST_USE;
+enum tp_err tp_keylog_parse(const uint8_t *data, size_t len, struct tp_keylog **out) TP_MUST_USE;
+struct tp_keylog *tp_keylog_new(void);
+enum tp_err tp_keylog_add(struct tp_keylog *kl, enum tp_secret_label label, const uint8_t client_random[32],
+                          const uint8_t *secret, size_t secret_len) TP_MUST_USE;
+/* Look up one secret; returns its length (0: not present). */
+size_t tp_keylog_get(const struct tp_keylog *kl, enum tp_secret_label label, const uint8_t client_random[32],
+                     uint8_t *out, size_t cap);
+size_t tp_keylog_count(const struct tp_keylog *kl);
+size_t tp_keylog_bad_lines(const struct tp_keylog *kl);
+/* Append the lines of one session in NSS format to a FILE (for --keylog). */
+bool tp_keylog_write_session(const struct tp_keylog *kl, const uint8_t client_random[32], FILE *f);
+void tp_keylog_free(struct tp_keylog *kl);
+
+struct tp_decoder; /* private stream state (per-direction buffers, reassembly, ciphers) */
+
+struct tp_session {
+    enum tp_source source;
+    char client[64];         /* "ADDR:PORT" ("[v6]:port" for IPv6) */
+    char server[64];
+    char *server_name;       /* SNI from the ClientHello (owned, may hold any bytes: escape) or NULL */
+    size_t server_name_len;
+    char *host;              /* what the user asked for (connect) or NULL */
+
+    int64_t start_us;        /* wall clock of the session start, µs since the epoch */
+    int64_t t_dns_us, t_connect_us; /* connect: offsets; -1 when not applicable */
+    int64_t rtt_us;          /* capture: SYN -> SYN/ACK, -1 unknown */
+
+    /* summary (filled by the decoder) */
+    uint16_t version;        /* negotiated; 0 unknown */
+    uint16_t offered_max_version; /* from the ClientHello */
+    uint16_t cipher;         /* 0 unknown */
+    bool has_cipher;
+    char alpn[64];           /* selected ALPN, "" when none */
+    bool handshake_complete; /* both Finished seen (or inferred: see decoder) */
+    bool resumed;            /* PSK / session-id / ticket resumption */
+    bool hrr;
+    bool client_auth_requested;
+    uint8_t client_random[32];
+    bool has_client_random;
+
+    struct tp_msg *msgs;
+    size_t n_msgs, cap_msgs, n_msgs_dropped;
+
+    struct tp_chain server_chain, client_chain;
+
+    /* decryption */
+    bool keys_missing;       /* protected records seen and no secrets for them */
+    bool decrypt_failed;     /* secrets present but a record failed to authenticate */
+    uint64_t appdata_records[2], appdata_bytes[2]; /* per direction (never printed) */
+    uint64_t alerts_total;   /* alerts seen incl. those beyond the message cap */
+
+    /* facts from the source */
+    struct tp_outcome outcome;
+    struct tp_verify_result *server_verify; /* owned; NULL when not run */
+    struct tp_verify_result *client_verify; /* owned; NULL when not run */
+    int64_t capture_time;    /* capture: time of the first packet (s since epoch) for date checks */
+    /* capture facts */
+    uint32_t retransmissions[2];
+    uint64_t gap_bytes[2];   /* "capture lost N bytes here" */
+
+    struct tp_finding *findings;
+    size_t n_findings, cap_findings;
+
+    struct tp_decoder *dec;  /* private; NULL after tp_session_finish */
+};
+
+/* New empty session. start_us: wall clock of the start (µs since the epoch). */
+struct tp_session *tp_session_new(enum tp_source src, int64_t start_us);
+void tp_session_free(struct tp_session *s);
+
+/* Secrets for this session (used once the ClientHello's random is known). The
+ * keylog is borrowed and must outlive the session's feeding. */
+void tp_session_set_keylog(struct tp_session *s, const struct tp_keylog *kl);
+
+/* Feed raw bytes of one direction, in order, with the time they were seen (µs
+ * since the epoch). Never fails on bad peer data: what cannot be decoded becomes
+ * a fact in the session (outcome, not-tls, truncated). Returns TP_ERR_NOMEM only. */
+enum tp_err tp_session_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us) TP_MUST_USE;
+/* A gap in one direction (capture lost bytes): the decoder resynchronises. */
+void tp_session_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost_bytes, int64_t t_us);
+/* End of input: flush, summarise chains (tp_cert_parse of each DER), free the
+ * decoder. Idempotent. */
+void tp_session_finish(struct tp_session *s);
+
+/* Append a message / finding (used by the decoder and by sources). */
+struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp_msg_kind kind, int64_t t_us);
+struct tp_finding *tp_session_add_finding(struct tp_session *s, const char *id, enum tp_severity sev);
+/* Worst severity among findings (-1 when none). */
+int tp_session_worst(const struct tp_session *s);
+/* Index of the last message before index i sent by `dir` (or -1). */
+int tp_session_prev_msg(const struct tp_session *s, size_t i, enum tp_dir dir);
+
+/* The first alert in the session, optionally only from one direction. */
+const struct tp_msg *tp_session_first_alert(const struct tp_session *s, int dir /* -1 any */);
+
+#endif

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install what tlsprobe needs on Debian 12 (as root). Idempotent and quiet when
+# everything is already there.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev
+      openssl tcpdump tshark curl clang libclang-rt-14-dev valgrind python3 iproute2)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture: answer no, non-interactively.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,71 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+int tp_cli_common_opt(int opt, const char *arg, struct tp_cli_common *c)
+{
+    switch (opt) {
+    case TP_OPT_FORMAT:
+        if (!strcmp(arg, "text"))
+            c->format = TP_FMT_TEXT;
+        else if (!strcmp(arg, "json"))
+            c->format = TP_FMT_JSON;
+        else if (!strcmp(arg, "mermaid"))
+            c->format = TP_FMT_MERMAID;
+        else {
+            tp_cli_fail("--format takes text, json or mermaid, not '%s'", arg);
+            return -1;
+        }
+        return 1;
+    case TP_OPT_EXPLAIN:
+        c->explain = true;
+        return 1;
+    case TP_OPT_NO_COLOR:
+        c->no_color = true;
+        return 1;
+    case TP_OPT_HELP:
+        c->help = true;
+        return 1;
+    case TP_OPT_VERSION:
+        c->version = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c)
+{
+    struct tp_render_opts o = { 0 };
+    o.format = c->format;
+    o.explain = c->explain;
+    const char *nc = getenv("NO_COLOR");
+    o.color = c->format == TP_FMT_TEXT && !c->no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
+    return o;
+}
+
+int tp_cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("tlsprobe: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return TP_EXIT_USAGE;
+}
+
+void tp_cli_print(struct tp_sb *sb)
+{
+    tp_sb_write(sb, stdout);
+    fflush(stdout);
+}
+
+void tp_cli_getopt_reset(void)
+{
+    optind = 0; /* glibc: 0 re-initialises getopt fully */
+    opterr = 0; /* we print our own messages */
+}

@@ -1,0 +1,159 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include <stdlib.h>
+#include "tlsprobe/reader.h"
+#include "tlsprobe/strbuf.h"
+#include "testutil.h"
+
+static void test_reader__ints__big_endian(void **st)
+{
+    (void)st;
+    const uint8_t b[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+    struct tp_reader r;
+    tp_reader_init(&r, b, sizeof b);
+    uint8_t u8; uint16_t u16; uint32_t u24, u32;
+    assert_true(tp_read_u8(&r, &u8));
+    assert_true(tp_read_u16(&r, &u16));
+    assert_true(tp_read_u24(&r, &u24));
+    assert_true(tp_read_u32(&r, &u32));
+    assert_int_equal(u8, 1);
+    assert_int_equal(u16, 0x0203);
+    assert_int_equal(u24, 0x040506);
+    assert_int_equal(u32, 0x0708090a);
+    assert_true(tp_reader_done(&r));
+}
+
+static void test_reader__past_end__truncated_and_sticky(void **st)
+{
+    (void)st;
+    const uint8_t b[] = { 0xff, 0xee };
+    struct tp_reader r;
+    tp_reader_init(&r, b, sizeof b);
+    uint32_t v = 123;
+    assert_false(tp_read_u24(&r, &v));
+    assert_int_equal(v, 0);
+    assert_int_equal(r.err, TP_ERR_TRUNCATED);
+    uint8_t u8 = 7;
+    assert_false(tp_read_u8(&r, &u8)); /* sticky even though a byte is left */
+    assert_int_equal(u8, 0);
+    assert_int_equal(tp_reader_left(&r), 0);
+}
+
+static void test_reader__vec16__bounded_subreader(void **st)
+{
+    (void)st;
+    const uint8_t b[] = { 0x00, 0x02, 0xaa, 0xbb, 0xcc };
+    struct tp_reader r, sub;
+    tp_reader_init(&r, b, sizeof b);
+    assert_true(tp_read_vec16(&r, &sub));
+    assert_int_equal(tp_reader_left(&sub), 2);
+    uint16_t v;
+    assert_true(tp_read_u16(&sub, &v));
+    assert_int_equal(v, 0xaabb);
+    assert_false(tp_read_u8(&sub, &(uint8_t){ 0 })); /* bounded: 0xcc is not in sub */
+    assert_int_equal(sub.err, TP_ERR_TRUNCATED);
+    assert_true(tp_reader_ok(&r));
+    assert_false(tp_reader_join(&r, &sub));
+    assert_int_equal(r.err, TP_ERR_TRUNCATED);
+}
+
+static void test_reader__vec_length_beyond_input__truncated(void **st)
+{
+    (void)st;
+    const uint8_t b[] = { 0x00, 0x00, 0x10, 0x01 };
+    struct tp_reader r;
+    struct tp_bytes out;
+    tp_reader_init(&r, b, sizeof b);
+    assert_false(tp_read_vec24_bytes(&r, &out));
+    assert_null(out.p);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(r.err, TP_ERR_TRUNCATED);
+}
+
+static void test_reader__fail__first_error_sticks(void **st)
+{
+    (void)st;
+    struct tp_reader r;
+    tp_reader_init(&r, (const uint8_t *)"ab", 2);
+    tp_reader_fail(&r, TP_ERR_MALFORMED);
+    tp_reader_fail(&r, TP_ERR_TRUNCATED);
+    assert_int_equal(r.err, TP_ERR_MALFORMED);
+    assert_false(tp_reader_expect_end(&r));
+}
+
+static void test_reader__expect_end__trailing_is_malformed(void **st)
+{
+    (void)st;
+    struct tp_reader r;
+    tp_reader_init(&r, (const uint8_t *)"abc", 3);
+    assert_true(tp_read_skip(&r, 2));
+    assert_false(tp_reader_expect_end(&r));
+    assert_int_equal(r.err, TP_ERR_MALFORMED);
+}
+
+static void test_reader__every_cut__truncated_never_crash(void **st)
+{
+    (void)st;
+    const uint8_t full[] = { 0x01, 0x00, 0x03, 'a', 'b', 'c', 0x02, 'x', 'y', 0x00, 0x00, 0x01, 'z', 0x07 };
+    for (size_t cut = 0; cut < sizeof full; cut++) {
+        uint8_t *b = tu_exact(full, cut);
+        struct tp_reader r;
+        struct tp_bytes v;
+        uint8_t u8;
+        tp_reader_init(&r, b, cut);
+        tp_read_u8(&r, &u8);
+        tp_read_vec16_bytes(&r, &v);
+        tp_read_vec8_bytes(&r, &v);
+        tp_read_vec24_bytes(&r, &v);
+        tp_read_u8(&r, &u8);
+        assert_int_equal(r.err, TP_ERR_TRUNCATED);
+        free(b);
+    }
+}
+
+static void test_strbuf__escape__controls_and_nul_shown(void **st)
+{
+    (void)st;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    const uint8_t in[] = { 'a', 0x1b, '[', '3', '1', 'm', 0, 'b', '\\', 0xc3, 0xa9, 0xff, 0xe2, 0x80, 0xae };
+    tp_sb_put_escaped(&sb, in, sizeof in);
+    assert_string_equal(tp_sb_str(&sb), "a\\x1b[31m\\x00b\\\\\xc3\xa9\\xff\\xe2\\x80\\xae");
+    tp_sb_reset(&sb);
+    tp_sb_put_json(&sb, in, sizeof in);
+    assert_string_equal(tp_sb_str(&sb), "\"a\\u001b[31m\\u0000b\\\\\xc3\xa9\\u00ff\\u202e\"");
+    tp_sb_free(&sb);
+}
+
+static void test_strbuf__cap__marks_truncation(void **st)
+{
+    (void)st;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    sb.max = 8;
+    tp_sb_put(&sb, "0123456789");
+    tp_sb_put(&sb, "more");
+    assert_true(sb.truncated);
+    assert_string_equal(tp_sb_str(&sb), "01234567…[truncated]");
+    tp_sb_free(&sb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reader__ints__big_endian),
+        cmocka_unit_test(test_reader__past_end__truncated_and_sticky),
+        cmocka_unit_test(test_reader__vec16__bounded_subreader),
+        cmocka_unit_test(test_reader__vec_length_beyond_input__truncated),
+        cmocka_unit_test(test_reader__fail__first_error_sticks),
+        cmocka_unit_test(test_reader__expect_end__trailing_is_malformed),
+        cmocka_unit_test(test_reader__every_cut__truncated_never_crash),
+        cmocka_unit_test(test_strbuf__escape__controls_and_nul_shown),
+        cmocka_unit_test(test_strbuf__cap__marks_truncation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
