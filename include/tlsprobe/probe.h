@@ -1,0 +1,57 @@
+/* Live sources: the client probe (connect) and the server probe (listen), on
+ * wolfSSL. Both record the raw bytes of every read and write through wolfSSL's
+ * I/O callbacks, capture their own session secrets (TLS 1.2 master secret, TLS
+ * 1.3 traffic secrets via the HKDF-Expand-Label PK callback) and feed both to the
+ * same session decoder a capture uses (tlsprobe/session.h). */
+#ifndef TLSPROBE_PROBE_H
+#define TLSPROBE_PROBE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "tlsprobe/error.h"
+#include "tlsprobe/session.h"
+
+struct tp_connect_opts {
+    const char *host;            /* DNS name or IP literal (IPv6 without brackets) */
+    uint16_t port;               /* default 443 */
+    const char *servername;      /* SNI and name to check; NULL: host (none for IP literals) */
+    bool no_sni;
+    const char *cafile, *capath; /* NULL: system store (SSL_CERT_FILE / SSL_CERT_DIR honoured) */
+    const char *intermediates;   /* file or dir: path candidates, never anchors */
+    bool no_aia;
+    const char *cert, *key;      /* client certificate (file may hold the chain) and key */
+    uint16_t only_version;       /* 0: TLS 1.2 and 1.3; TP_TLS1_2 or TP_TLS1_3 */
+    const char *alpn;            /* comma-separated, NULL none */
+    int timeout_ms;              /* one deadline for DNS, connect, handshake, post-read */
+    const char *write_pcap;      /* NULL none */
+    const char *keylog;          /* NULL none (the CLI folds in SSLKEYLOGFILE) */
+};
+
+/* Probe one server. On TP_OK *out is a finished, diagnosed session (the
+ * handshake may still have failed: the findings say why). TP_ERR_USAGE / TP_ERR_IO
+ * with a one-line message in err for bad local input (unreadable --cafile, key
+ * not matching --cert), before any connection. */
+enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session **out, char *err, size_t errlen) TP_MUST_USE;
+
+struct tp_listen_opts {
+    const char *bind_addr;       /* NULL: 0.0.0.0 and :: */
+    uint16_t port;               /* 0: ephemeral (reported through on_ready) */
+    const char *cert, *key, *chain;
+    const char *client_ca;
+    bool request_client_cert, require_client_cert;
+    const char *alpn;
+    uint16_t only_version;
+    int count;                   /* stop after this many clients (0: until signalled) */
+    int timeout_ms;              /* per-connection deadline */
+    const char *write_pcap, *keylog;
+    /* Called once listening, with the bound port. */
+    void (*on_ready)(uint16_t port, void *ctx);
+    /* Called for each finished, diagnosed session (from one thread at a time). The
+     * callee must not keep s: it is freed after the call. */
+    void (*on_session)(struct tp_session *s, void *ctx);
+    void *ctx;
+};
+/* Serve until count clients finished or *stop becomes true (set it from a signal
+ * handler). */
+enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, char *err, size_t errlen) TP_MUST_USE;
+
+#endif
