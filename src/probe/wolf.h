@@ -1,0 +1,131 @@
+/* PRIVATE wolfSSL glue shared by the client probe (connect.c), the server probe
+ * (listen) and the demo. Not a public header: include it as "probe/wolf.h" from
+ * src/ only. Facts behind every choice: ../shared/wolfssl-notes.md.
+ *
+ * HOW TO USE (listen and demo read this):
+ *
+ *   tp_wolf_init();                                  // once per process (idempotent)
+ *   struct tp_wolf_ctx_opts co = { .server = true, .cert = ..., .key = ..., .chain = ...,
+ *                                  .only_version = 0, .request_client_cert = ... };
+ *   WOLFSSL_CTX *ctx = tp_wolf_ctx_new(&co, err, sizeof err);   // NULL + err on bad input
+ *       - method (flexible 1.2+1.3 or pinned), groups X25519,P-256,P-384 first,
+ *         SSL_MODE_AUTO_RETRY cleared, recording I/O callbacks installed,
+ *         the TLS 1.3 HKDF-Expand-Label secret callback installed,
+ *         verify mode PEER with a callback that records and returns 1 (we verify
+ *         ourselves with tp_chain_verify, never trust wolfSSL's verdict).
+ *         Server + request_client_cert: CertificateRequest is sent; the client cert
+ *         is never rejected by wolfSSL (diagnose it with tp_chain_verify
+ *         TP_PURPOSE_CLIENT on s->client_chain).
+ *
+ *   per connection (fd already connected/accepted, any blocking mode: it is made
+ *   non-blocking):
+ *   struct tp_wolf_conn c;
+ *   tp_wolf_conn_init(&c, ctx, fd, is_server, deadline);   // deadline: tp_wolf_mono_us()+ms*1000
+ *   (client: wolfSSL_UseSNI / wolfSSL_UseALPN on c.ssl as needed)
+ *   int rc = tp_wolf_handshake(&c);   // 0 ok, else a wolfSSL error code or TP_WOLF_E_*
+ *   if (rc == 0) rc2 = tp_wolf_read_some(&c, 300);  // optional short read (post-handshake alerts)
+ *   tp_wolf_conn_flush(&c, sess, pcap_flow);  // feed EVERY recorded raw byte, in order, with
+ *                                             // its wall-clock timestamp, to tp_session_feed
+ *                                             // (and to the pcap flow if not NULL), after giving
+ *                                             // the session the captured secrets (c.keylog)
+ *   tp_wolf_outcome(&c, rc, &sess->outcome);  // fill status/lib_error/detail/peer_banner
+ *   ... tp_session_finish(sess); (keylog: c.keylog is valid until tp_wolf_conn_free)
+ *   tp_wolf_conn_free(&c);                      // frees ssl + keylog + buffers (not fd)
+ *
+ * Why record and flush instead of feeding live: the TLS 1.3 secrets arrive from
+ * the HKDF callback while wolfSSL processes the flight; feeding once at the end
+ * lets the same decoder a capture uses decrypt everything with all secrets known.
+ * The recording is capped (TP_MAX_PROBE_RECORDED per direction): past it the I/O
+ * callback fails the connection (a hostile peer cannot make us buffer more).
+ *
+ * Threads: the HKDF callback has no WOLFSSL*, so the connection being driven is
+ * kept in a thread-local set by tp_wolf_handshake / tp_wolf_read_some. One thread
+ * may drive several connections one after another; never two at once.
+ */
+#ifndef TLSPROBE_PROBE_WOLF_H
+#define TLSPROBE_PROBE_WOLF_H
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "tlsprobe/capture.h"
+#include "tlsprobe/session.h"
+
+/* Our own codes, outside wolfSSL's range, returned by tp_wolf_handshake/read. */
+enum {
+    TP_WOLF_E_TIMEOUT = -90001,   /* deadline reached */
+    TP_WOLF_E_TOO_MUCH = -90002,  /* peer sent more than TP_MAX_PROBE_RECORDED */
+};
+
+/* Bytes of raw TLS recorded per direction per connection. Why: a handshake
+ * (even with a 100 KiB chain) is far below; a hostile peer (16 MB length
+ * claims, 10,000 certificates, never-ending stream) is cut here, so memory
+ * stays bounded. Larger than TP_MAX_FLOW_BUFFER so the decoder, not this cap,
+ * reports an oversized handshake message. */
+#define TP_MAX_PROBE_RECORDED (2 * 1024 * 1024)
+
+void tp_wolf_init(void);
+int64_t tp_wolf_wall_us(void);   /* CLOCK_REALTIME, µs since the epoch */
+int64_t tp_wolf_mono_us(void);   /* CLOCK_MONOTONIC, µs */
+
+struct tp_wolf_ctx_opts {
+    bool server;
+    uint16_t only_version;       /* 0: TLS 1.2 and 1.3; TP_TLS1_2 / TP_TLS1_3 */
+    const char *cert, *key;      /* PEM or DER; cert file may hold the chain */
+    const char *chain;           /* extra chain file (server), may be NULL */
+    bool request_client_cert;    /* server: send CertificateRequest */
+};
+/* NULL with a one-line message in err (unreadable file, key not matching cert). */
+WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t errlen);
+
+struct tp_wolf_chunk;            /* private: one recorded read or write */
+
+struct tp_wolf_conn {
+    WOLFSSL *ssl;
+    int fd;
+    bool is_server;
+    int64_t deadline_mono_us;
+    struct tp_keylog *keylog;    /* owned: secrets captured for this connection */
+    /* recording */
+    struct tp_wolf_chunk *head, *tail;
+    uint64_t bytes[2];           /* per enum tp_dir */
+    bool too_much;               /* TP_MAX_PROBE_RECORDED hit */
+    /* transport facts */
+    bool timed_out, eof, reset;
+    int sys_errno;               /* last errno of a failed send/recv */
+    uint8_t banner[64];          /* first bytes received (for not-tls) */
+    size_t banner_len;
+    /* alerts wolfSSL reports (get_alert_history), -1 when none */
+    int alert_sent, alert_recv;
+};
+
+/* Create the WOLFSSL, make fd non-blocking, wire the recording callbacks. */
+enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
+                              int64_t deadline_mono_us) TP_MUST_USE;
+/* Drive wolfSSL_connect / wolfSSL_accept until done, failed or the deadline.
+ * 0 on success; else the wolfSSL error (wolfSSL_get_error) or TP_WOLF_E_*. */
+int tp_wolf_handshake(struct tp_wolf_conn *c);
+/* Read (and discard) application data for at most ms (bounded by the deadline)
+ * to see post-handshake messages and alerts. 0: nothing bad (timeout, data, clean
+ * close); else the wolfSSL error. */
+int tp_wolf_read_some(struct tp_wolf_conn *c, int ms);
+/* After the handshake: TLS 1.2 master secret into c->keylog (TLS 1.3 secrets are
+ * captured automatically). Called by tp_wolf_handshake itself. */
+void tp_wolf_capture_tls12(struct tp_wolf_conn *c);
+/* Hand c->keylog to s, then feed every recorded chunk to s (dir, bytes, time)
+ * and, when flow != NULL, to the pcap writer. Returns TP_ERR_NOMEM only. */
+enum tp_err tp_wolf_conn_flush(struct tp_wolf_conn *c, struct tp_session *s, struct tp_pcapw_flow *flow) TP_MUST_USE;
+/* Map rc (from handshake/read) and the transport facts to an outcome. */
+void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *out);
+/* Copy the peer chain as wolfSSL kept it (exactly as sent) into ch when ch is
+ * empty (the decoder normally fills it from the Certificate message). */
+void tp_wolf_peer_chain(const struct tp_wolf_conn *c, struct tp_chain *ch);
+void tp_wolf_conn_free(struct tp_wolf_conn *c);
+
+/* wolfSSL error codes: symbolic name ("SOCKET_ERROR_E") and a plain text, both
+ * never NULL (unknown codes: "wolfSSL error"). Also knows TP_WOLF_E_*. */
+const char *tp_wolf_err_name(int code);
+const char *tp_wolf_err_text(int code);
+
+#endif
