@@ -122,6 +122,8 @@ void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *ou
  * empty (the decoder normally fills it from the Certificate message). */
 void tp_wolf_peer_chain(const struct tp_wolf_conn *c, struct tp_chain *ch);
 void tp_wolf_conn_free(struct tp_wolf_conn *c);
+/* Wall-clock time of the last recorded chunk (0 when none): for the pcap end. */
+int64_t tp_wolf_last_time(const struct tp_wolf_conn *c);
 
 /* wolfSSL error codes: symbolic name ("SOCKET_ERROR_E") and a plain text, both
  * never NULL (unknown codes: "wolfSSL error"). Also knows TP_WOLF_E_*. */

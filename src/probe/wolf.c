@@ -1,0 +1,688 @@
+/* wolfSSL glue shared by connect, listen and demo: see wolf.h for the contract
+ * and ../shared/wolfssl-notes.md for the measured facts behind each choice. */
+#include "probe/wolf.h"
+
+#include <wolfssl/wolfcrypt/kdf.h>
+#include <wolfssl/error-ssl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tlsprobe/wire.h"
+
+struct tp_wolf_chunk {
+    struct tp_wolf_chunk *next;
+    enum tp_dir dir;
+    int64_t t_us;
+    size_t len, cap;
+    uint8_t data[];
+};
+
+/* The connection being driven by this thread (the HKDF callback has no WOLFSSL*). */
+static _Thread_local struct tp_wolf_conn *tl_cur;
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static void do_init(void) { wolfSSL_Init(); }
+void tp_wolf_init(void) { pthread_once(&init_once, do_init); }
+
+int64_t tp_wolf_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t tp_wolf_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- error table (wolfSSL_ERR_reason_error_string knows few of these well) ---- */
+#define TP_WOLF_ERRS(X)                                                                          \
+    X(TP_WOLF_E_TIMEOUT, "TIMEOUT", "the deadline was reached")                                  \
+    X(TP_WOLF_E_TOO_MUCH, "TOO_MUCH_DATA", "the peer sent more data than a handshake can need")  \
+    X(-301, "INPUT_CASE_ERROR", "internal state error while reading input")                      \
+    X(-303, "MEMORY_ERROR", "out of memory")                                                     \
+    X(-304, "VERIFY_FINISHED_ERROR", "the peer's Finished message did not verify")               \
+    X(-305, "VERIFY_MAC_ERROR", "a record's MAC did not verify")                                 \
+    X(-306, "PARSE_ERROR", "could not parse a message from the peer")                            \
+    X(-307, "UNKNOWN_HANDSHAKE_TYPE", "the peer sent an unknown handshake message type")         \
+    X(-308, "SOCKET_ERROR_E", "the connection failed (closed or reset by the peer)")             \
+    X(-309, "SOCKET_NODATA", "expected data from the peer, none came")                           \
+    X(-310, "INCOMPLETE_DATA", "the peer's data ended early")                                    \
+    X(-311, "UNKNOWN_RECORD_TYPE", "the peer sent a record of an unknown type (not TLS?)")       \
+    X(-312, "DECRYPT_ERROR", "a record could not be decrypted")                                  \
+    X(-313, "FATAL_ERROR", "the peer sent a fatal alert")                                        \
+    X(-314, "ENCRYPT_ERROR", "encryption failed")                                                \
+    X(-316, "NO_PEER_KEY", "the peer's key is missing")                                          \
+    X(-317, "NO_PRIVATE_KEY", "no private key for our certificate")                              \
+    X(-321, "BAD_HELLO", "the hello message was malformed")                                      \
+    X(-322, "DOMAIN_NAME_MISMATCH", "the certificate does not name the host")                    \
+    X(-323, "WANT_READ", "waiting for data")                                                     \
+    X(-325, "IPADDR_MISMATCH", "the certificate does not name the IP address")                   \
+    X(-326, "VERSION_ERROR", "the peer's record version is not acceptable (not TLS?)")           \
+    X(-327, "WANT_WRITE", "waiting to write")                                                    \
+    X(-328, "BUFFER_ERROR", "a message from the peer has inconsistent lengths")                  \
+    X(-329, "VERIFY_CERT_ERROR", "certificate verification failed")                              \
+    X(-330, "VERIFY_SIGN_ERROR", "the peer's signature did not verify")                          \
+    X(-341, "LENGTH_ERROR", "a record is longer than TLS allows (not TLS?)")                     \
+    X(-342, "PEER_KEY_ERROR", "the peer's key could not be decoded")                             \
+    X(-343, "ZERO_RETURN", "the peer sent close_notify")                                         \
+    X(-345, "NO_PEER_CERT", "the peer sent no certificate")                                      \
+    X(-351, "ECC_CURVE_ERROR", "unsupported elliptic curve")                                     \
+    X(-352, "ECC_PEERKEY_ERROR", "the peer's EC key is invalid")                                 \
+    X(-368, "MAX_CHAIN_ERROR", "the certificate chain is longer than allowed")                   \
+    X(-373, "OUT_OF_ORDER_E", "the peer sent a message out of order")                            \
+    X(-375, "SANITY_CIPHER_E", "the chosen cipher suite is inconsistent")                        \
+    X(-376, "RECV_OVERFLOW_E", "the peer sent more than a record can hold")                      \
+    X(-383, "KEYUSE_SIGNATURE_E", "the certificate's key usage forbids signing")                 \
+    X(-385, "KEYUSE_ENCIPHER_E", "the certificate's key usage forbids key encipherment")         \
+    X(-386, "EXTKEYUSE_AUTH_E", "the certificate's extended key usage does not allow this use")  \
+    X(-397, "SOCKET_PEER_CLOSED_E", "the peer closed the connection")                            \
+    X(-428, "EXT_MISSING", "a required extension is missing")                                    \
+    X(-429, "UNSUPPORTED_EXTENSION", "the peer sent an extension we did not offer")              \
+    X(-500, "UNSUPPORTED_SUITE", "unsupported cipher suite")                                     \
+    X(-501, "MATCH_SUITE_ERROR", "no cipher suite in common")                                    \
+    X(-188, "ASN_NO_SIGNER_E", "no trusted signer for the certificate")                          \
+    X(-151, "ASN_AFTER_DATE_E", "the certificate has expired")                                   \
+    X(-150, "ASN_BEFORE_DATE_E", "the certificate is not yet valid")                             \
+    X(-140, "ASN_PARSE_E", "a certificate could not be parsed")
+
+struct err_ent {
+    int code;
+    const char *name, *text;
+};
+static const struct err_ent err_table[] = {
+#define TP_WOLF_ERR_ENT(c, n, t) { c, n, t },
+    TP_WOLF_ERRS(TP_WOLF_ERR_ENT)
+#undef TP_WOLF_ERR_ENT
+};
+
+static const struct err_ent *err_find(int code)
+{
+    for (size_t i = 0; i < sizeof err_table / sizeof err_table[0]; i++)
+        if (err_table[i].code == code)
+            return &err_table[i];
+    return NULL;
+}
+const char *tp_wolf_err_name(int code)
+{
+    const struct err_ent *e = err_find(code);
+    return e ? e->name : "WOLFSSL_ERROR";
+}
+const char *tp_wolf_err_text(int code)
+{
+    const struct err_ent *e = err_find(code);
+    return e ? e->text : "wolfSSL error";
+}
+
+/* ---- recording I/O callbacks ---- */
+static bool record(struct tp_wolf_conn *c, enum tp_dir dir, const uint8_t *p, size_t n)
+{
+    if (c->bytes[dir] + n > TP_MAX_PROBE_RECORDED) {
+        c->too_much = true;
+        return false;
+    }
+    int64_t now = tp_wolf_wall_us();
+    struct tp_wolf_chunk *t = c->tail;
+    /* Coalesce the pieces wolfSSL reads (5-byte header, then body) so the pcap
+     * shows segments like a real stack would. */
+    if (t && t->dir == dir && now - t->t_us < 2000 && t->cap - t->len >= n) {
+        memcpy(t->data + t->len, p, n);
+        t->len += n;
+    } else {
+        size_t cap = n < 4096 ? 4096 : n;
+        struct tp_wolf_chunk *ch = malloc(sizeof *ch + cap);
+        if (!ch)
+            return false;
+        ch->next = NULL;
+        ch->dir = dir;
+        ch->t_us = now;
+        ch->len = n;
+        ch->cap = cap;
+        memcpy(ch->data, p, n);
+        if (t)
+            t->next = ch;
+        else
+            c->head = ch;
+        c->tail = ch;
+    }
+    c->bytes[dir] += n;
+    return true;
+}
+
+static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    struct tp_wolf_conn *c = ctx;
+    if (sz <= 0)
+        return 0;
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, (size_t)sz, 0);
+        if (n > 0) {
+            enum tp_dir dir = c->is_server ? TP_C2S : TP_S2C;
+            if (c->banner_len < sizeof c->banner) {
+                size_t k = sizeof c->banner - c->banner_len;
+                if (k > (size_t)n)
+                    k = (size_t)n;
+                memcpy(c->banner + c->banner_len, buf, k);
+                c->banner_len += k;
+            }
+            if (!record(c, dir, (const uint8_t *)buf, (size_t)n))
+                return WOLFSSL_CBIO_ERR_GENERAL;
+            return (int)n;
+        }
+        if (n == 0) {
+            c->eof = true;
+            return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WOLFSSL_CBIO_ERR_WANT_READ;
+        c->sys_errno = errno;
+        if (errno == ECONNRESET) {
+            c->reset = true;
+            return WOLFSSL_CBIO_ERR_CONN_RST;
+        }
+        return WOLFSSL_CBIO_ERR_GENERAL;
+    }
+}
+
+static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    struct tp_wolf_conn *c = ctx;
+    if (sz <= 0)
+        return 0;
+    for (;;) {
+        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+        if (n > 0) {
+            enum tp_dir dir = c->is_server ? TP_S2C : TP_C2S;
+            if (!record(c, dir, (const uint8_t *)buf, (size_t)n))
+                return WOLFSSL_CBIO_ERR_GENERAL;
+            return (int)n;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return WOLFSSL_CBIO_ERR_WANT_WRITE;
+        c->sys_errno = n < 0 ? errno : EPIPE;
+        if (c->sys_errno == ECONNRESET || c->sys_errno == EPIPE) {
+            c->reset = true;
+            return WOLFSSL_CBIO_ERR_CONN_RST;
+        }
+        return WOLFSSL_CBIO_ERR_GENERAL;
+    }
+}
+
+/* ---- secrets ---- */
+static bool label_is(const byte *label, word32 len, const char *s)
+{
+    size_t n = strlen(s);
+    return len == n && memcmp(label, s, n) == 0;
+}
+
+/* RFC 8446 §7.1 labels -> NSS key log labels. */
+static int hkdf_cb(byte *okm, word32 okmLen, const byte *prk, word32 prkLen, const byte *protocol,
+                   word32 protocolLen, const byte *label, word32 labelLen, const byte *info, word32 infoLen,
+                   int digest, int side)
+{
+    (void)side;
+    int r = wc_Tls13_HKDF_Expand_Label(okm, okmLen, prk, prkLen, protocol, protocolLen, label, labelLen, info,
+                                       infoLen, digest);
+    struct tp_wolf_conn *c = tl_cur;
+    if (r != 0 || !c || !c->ssl || !c->keylog)
+        return r;
+    int which = -1;
+    if (label_is(label, labelLen, "c hs traffic"))
+        which = TP_SECRET_CLIENT_HANDSHAKE_TRAFFIC;
+    else if (label_is(label, labelLen, "s hs traffic"))
+        which = TP_SECRET_SERVER_HANDSHAKE_TRAFFIC;
+    else if (label_is(label, labelLen, "c ap traffic"))
+        which = TP_SECRET_CLIENT_TRAFFIC_0;
+    else if (label_is(label, labelLen, "s ap traffic"))
+        which = TP_SECRET_SERVER_TRAFFIC_0;
+    else if (label_is(label, labelLen, "exp master"))
+        which = TP_SECRET_EXPORTER;
+    else if (label_is(label, labelLen, "c e traffic"))
+        which = TP_SECRET_CLIENT_EARLY_TRAFFIC;
+    if (which < 0)
+        return r;
+    uint8_t cr[32];
+    if (wolfSSL_get_client_random(c->ssl, cr, sizeof cr) != sizeof cr)
+        return r;
+    /* Only the first value per label: "c ap traffic" is also used for KeyUpdate
+     * ("traffic upd" label), never re-derived under this label. */
+    uint8_t tmp[64];
+    if (tp_keylog_get(c->keylog, (enum tp_secret_label)which, cr, tmp, sizeof tmp) == 0)
+        if (tp_keylog_add(c->keylog, (enum tp_secret_label)which, cr, okm, okmLen) != TP_OK)
+            return r; /* out of memory: the session just stays encrypted */
+    return r;
+}
+
+void tp_wolf_capture_tls12(struct tp_wolf_conn *c)
+{
+    if (!c->ssl || !c->keylog || wolfSSL_version(c->ssl) >= TLS1_3_VERSION)
+        return;
+    WOLFSSL_SESSION *sess = wolfSSL_get_session(c->ssl);
+    uint8_t cr[32], ms[48];
+    if (!sess || wolfSSL_get_client_random(c->ssl, cr, sizeof cr) != sizeof cr)
+        return;
+    int n = wolfSSL_SESSION_get_master_key(sess, ms, sizeof ms);
+    if (n == (int)sizeof ms)
+        if (tp_keylog_add(c->keylog, TP_SECRET_CLIENT_RANDOM, cr, ms, sizeof ms) != TP_OK)
+            return; /* out of memory: the session just stays encrypted */
+}
+
+/* Record the chain and continue: verification is ours (tp_chain_verify). */
+static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+    (void)preverify;
+    (void)store;
+    return 1;
+}
+
+/* ---- context ---- */
+static bool file_readable(const char *what, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s '%s': %s", what, path, strerror(errno));
+        return false;
+    }
+    bool ok = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    fclose(f);
+    if (!ok)
+        snprintf(err, errlen, "%s '%s' is not a regular file", what, path);
+    return ok;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (cap - n < 65536) {
+            if (cap >= TP_MAX_INPUT_FILE) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static bool load_cert_key(WOLFSSL_CTX *ctx, const struct tp_wolf_ctx_opts *o, char *err, size_t errlen)
+{
+    if (!o->cert && !o->key)
+        return true;
+    if (!o->cert || !o->key) {
+        snprintf(err, errlen, "%s needs %s too", o->cert ? "--cert" : "--key", o->cert ? "--key" : "--cert");
+        return false;
+    }
+    if (!file_readable("certificate", o->cert, err, errlen) || !file_readable("key", o->key, err, errlen))
+        return false;
+    if (o->chain && !file_readable("chain", o->chain, err, errlen))
+        return false;
+    size_t n1 = 0, n2 = 0;
+    uint8_t *b1 = slurp(o->cert, &n1);
+    uint8_t *b2 = o->chain ? slurp(o->chain, &n2) : NULL;
+    if (!b1 || (o->chain && !b2)) {
+        free(b1);
+        free(b2);
+        snprintf(err, errlen, "cannot read certificate '%s'", o->chain && b1 ? o->chain : o->cert);
+        return false;
+    }
+    int r;
+    if (n1 && memmem(b1, n1, "-----BEGIN", 10)) {
+        uint8_t *all = malloc(n1 + n2 + 2);
+        if (!all) {
+            free(b1);
+            free(b2);
+            snprintf(err, errlen, "out of memory");
+            return false;
+        }
+        memcpy(all, b1, n1);
+        all[n1] = '\n';
+        if (n2)
+            memcpy(all + n1 + 1, b2, n2);
+        r = wolfSSL_CTX_use_certificate_chain_buffer(ctx, all, (long)(n1 + 1 + n2));
+        free(all);
+    } else {
+        r = wolfSSL_CTX_use_certificate_buffer(ctx, b1, (long)n1, WOLFSSL_FILETYPE_ASN1);
+        if (r == WOLFSSL_SUCCESS && b2)
+            r = wolfSSL_CTX_use_certificate_chain_buffer(ctx, b2, (long)n2) == WOLFSSL_SUCCESS
+                    ? WOLFSSL_SUCCESS
+                    : WOLFSSL_FAILURE;
+    }
+    free(b1);
+    free(b2);
+    if (r != WOLFSSL_SUCCESS) {
+        snprintf(err, errlen, "'%s' holds no usable certificate (PEM or DER expected)", o->cert);
+        return false;
+    }
+    if (wolfSSL_CTX_use_PrivateKey_file(ctx, o->key, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS &&
+        wolfSSL_CTX_use_PrivateKey_file(ctx, o->key, WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
+        snprintf(err, errlen, "'%s' holds no usable private key (unencrypted PEM or DER expected)", o->key);
+        return false;
+    }
+    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+        snprintf(err, errlen, "the key in '%s' does not match the certificate in '%s'", o->key, o->cert);
+        return false;
+    }
+    return true;
+}
+
+WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t errlen)
+{
+    tp_wolf_init();
+    WOLFSSL_METHOD *m;
+    if (o->only_version == TP_TLS1_2)
+        m = o->server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method();
+    else if (o->only_version == TP_TLS1_3)
+        m = o->server ? wolfTLSv1_3_server_method() : wolfTLSv1_3_client_method();
+    else
+        m = o->server ? wolfSSLv23_server_method() : wolfSSLv23_client_method();
+    WOLFSSL_CTX *ctx = m ? wolfSSL_CTX_new(m) : NULL;
+    if (!ctx) {
+        snprintf(err, errlen, "wolfSSL: cannot create a TLS context");
+        return NULL;
+    }
+    if (!o->only_version)
+        (void)wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2);
+    /* Debian's build puts P-521 first for TLS 1.2 (slow) and P-256 as the TLS 1.3
+     * key share: ask for X25519, P-256 first (wolfssl-notes "Speed facts"). */
+    int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1, WOLFSSL_ECC_SECP521R1 };
+    (void)wolfSSL_CTX_set_groups(ctx, groups, (int)(sizeof groups / sizeof groups[0]));
+    /* Auto-retry turns a silent peer into an 11 s blocking read. */
+    wolfSSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
+    wolfSSL_CTX_SetIORecv(ctx, io_recv);
+    wolfSSL_CTX_SetIOSend(ctx, io_send);
+    wolfSSL_CTX_SetHKDFExpandLabelCb(ctx, hkdf_cb);
+    if (!o->server || o->request_client_cert)
+        wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, verify_cb);
+    else
+        wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
+    if (!load_cert_key(ctx, o, err, errlen)) {
+        wolfSSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* ---- connection ---- */
+enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
+                              int64_t deadline_mono_us)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    c->is_server = is_server;
+    c->deadline_mono_us = deadline_mono_us;
+    c->alert_sent = c->alert_recv = -1;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    c->keylog = tp_keylog_new();
+    c->ssl = wolfSSL_new(ctx);
+    if (!c->keylog || !c->ssl) {
+        tp_keylog_free(c->keylog);
+        if (c->ssl)
+            wolfSSL_free(c->ssl);
+        c->keylog = NULL;
+        c->ssl = NULL;
+        return TP_ERR_NOMEM;
+    }
+    wolfSSL_set_fd(c->ssl, fd);
+    wolfSSL_SetIOReadCtx(c->ssl, c);
+    wolfSSL_SetIOWriteCtx(c->ssl, c);
+    wolfSSL_set_using_nonblock(c->ssl, 1);
+    if (!is_server) /* X25519 key share first: twice the speed of P-256 here */
+        (void)wolfSSL_UseKeyShare(c->ssl, WOLFSSL_ECC_X25519);
+    return TP_OK;
+}
+
+/* Wait for fd readiness until the deadline (and until limit_mono_us). 1 ready,
+ * 0 deadline, -1 error. */
+static int wait_fd(struct tp_wolf_conn *c, short ev, int64_t limit_mono_us)
+{
+    for (;;) {
+        int64_t now = tp_wolf_mono_us();
+        int64_t until = c->deadline_mono_us;
+        if (limit_mono_us && limit_mono_us < until)
+            until = limit_mono_us;
+        if (now >= until)
+            return 0;
+        int64_t ms = (until - now + 999) / 1000;
+        struct pollfd pfd = { .fd = c->fd, .events = ev };
+        int r = poll(&pfd, 1, ms > 60000 ? 60000 : (int)ms);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+static void note_alerts(struct tp_wolf_conn *c)
+{
+    WOLFSSL_ALERT_HISTORY h;
+    memset(&h, 0, sizeof h);
+    if (wolfSSL_get_alert_history(c->ssl, &h) == WOLFSSL_SUCCESS) {
+        if (h.last_rx.level)
+            c->alert_recv = h.last_rx.code;
+        if (h.last_tx.level)
+            c->alert_sent = h.last_tx.code;
+    }
+}
+
+int tp_wolf_handshake(struct tp_wolf_conn *c)
+{
+    tl_cur = c;
+    wolfSSL_ERR_clear_error();
+    int rc;
+    for (;;) {
+        int r = c->is_server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
+        if (r == WOLFSSL_SUCCESS) {
+            tp_wolf_capture_tls12(c);
+            rc = 0;
+            break;
+        }
+        int e = wolfSSL_get_error(c->ssl, r);
+        if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) {
+            int w = wait_fd(c, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 0);
+            if (w > 0)
+                continue;
+            c->timed_out = w == 0;
+            rc = w == 0 ? TP_WOLF_E_TIMEOUT : SOCKET_ERROR_E;
+            break;
+        }
+        rc = c->too_much ? TP_WOLF_E_TOO_MUCH : (e ? e : WOLFSSL_FATAL_ERROR);
+        break;
+    }
+    note_alerts(c);
+    tl_cur = NULL;
+    return rc;
+}
+
+int tp_wolf_read_some(struct tp_wolf_conn *c, int ms)
+{
+    tl_cur = c;
+    int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
+    int rc = 0;
+    char buf[4096];
+    for (;;) {
+        int r = wolfSSL_read(c->ssl, buf, sizeof buf);
+        if (r > 0)
+            continue; /* application data: discarded (only counted by the decoder) */
+        int e = wolfSSL_get_error(c->ssl, r);
+        if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) {
+            int w = wait_fd(c, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, limit);
+            if (w > 0)
+                continue;
+            break; /* our own short window (or the deadline) ended: not a failure */
+        }
+        if (e == WOLFSSL_ERROR_ZERO_RETURN || (c->eof && e == SOCKET_ERROR_E) || e == SOCKET_PEER_CLOSED_E)
+            break; /* clean close after the handshake */
+        rc = c->too_much ? TP_WOLF_E_TOO_MUCH : e;
+        break;
+    }
+    note_alerts(c);
+    tl_cur = NULL;
+    return rc;
+}
+
+enum tp_err tp_wolf_conn_flush(struct tp_wolf_conn *c, struct tp_session *s, struct tp_pcapw_flow *flow)
+{
+    if (c->keylog)
+        tp_session_set_keylog(s, c->keylog);
+    for (struct tp_wolf_chunk *ch = c->head; ch; ch = ch->next) {
+        if (flow)
+            tp_pcapw_data(flow, ch->dir, ch->data, ch->len, ch->t_us);
+        if (s && tp_session_feed(s, ch->dir, ch->data, ch->len, ch->t_us) != TP_OK)
+            return TP_ERR_NOMEM;
+    }
+    return TP_OK;
+}
+
+int64_t tp_wolf_last_time(const struct tp_wolf_conn *c)
+{
+    return c->tail ? c->tail->t_us : 0;
+}
+
+static bool banner_is_tls(const struct tp_wolf_conn *c)
+{
+    if (c->banner_len == 0)
+        return true;
+    if (tp_sslv2_hello_detect(c->banner, c->banner_len))
+        return true;
+    /* the record header check needs 5 bytes; fewer that start like one count as TLS */
+    if (c->banner_len < 5) {
+        uint8_t t = c->banner[0];
+        return t >= 20 && t <= 24 && (c->banner_len < 2 || c->banner[1] == 3);
+    }
+    return tp_record_header_plausible(c->banner, c->banner_len);
+}
+
+void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *out)
+{
+    out->lib_error = rc;
+    out->peer_banner_len = 0;
+    if (rc == 0) {
+        out->status = TP_CONN_OK;
+        out->lib_error = 0;
+        out->detail[0] = 0;
+        return;
+    }
+    uint64_t got = c->bytes[c->is_server ? TP_C2S : TP_S2C];
+    if (!banner_is_tls(c)) {
+        out->status = TP_CONN_NOT_TLS;
+        memcpy(out->peer_banner, c->banner, c->banner_len);
+        out->peer_banner_len = c->banner_len;
+        snprintf(out->detail, sizeof out->detail, "the peer did not answer with TLS (%s)", tp_wolf_err_text(rc));
+        return;
+    }
+    if (rc == TP_WOLF_E_TIMEOUT || c->timed_out) {
+        out->status = TP_CONN_TIMEOUT;
+        snprintf(out->detail, sizeof out->detail, "%s",
+                 got ? "the handshake did not complete before the deadline"
+                     : "no answer from the peer before the deadline");
+        return;
+    }
+    if (rc == TP_WOLF_E_TOO_MUCH || c->too_much) {
+        out->status = TP_CONN_TLS_FAILED;
+        snprintf(out->detail, sizeof out->detail, "the peer sent more than %d bytes during the handshake",
+                 TP_MAX_PROBE_RECORDED);
+        return;
+    }
+    if (c->alert_recv >= 0 || rc == FATAL_ERROR) {
+        out->status = TP_CONN_TLS_FAILED;
+        snprintf(out->detail, sizeof out->detail, "the peer sent a fatal alert");
+        return;
+    }
+    if (c->reset) {
+        out->status = TP_CONN_RESET;
+        snprintf(out->detail, sizeof out->detail, "the peer reset the connection (%s)", strerror(c->sys_errno));
+        return;
+    }
+    if (c->eof) {
+        out->status = got ? TP_CONN_RESET : TP_CONN_CLOSED;
+        snprintf(out->detail, sizeof out->detail, "the peer closed the connection %s",
+                 got ? "in the middle of the handshake" : "without answering");
+        return;
+    }
+    out->status = TP_CONN_TLS_FAILED;
+    snprintf(out->detail, sizeof out->detail, "%s (%s %d)", tp_wolf_err_text(rc), tp_wolf_err_name(rc), rc);
+}
+
+void tp_wolf_peer_chain(const struct tp_wolf_conn *c, struct tp_chain *ch)
+{
+    if (!c->ssl || ch->n > 0)
+        return;
+    WOLFSSL_X509_CHAIN *pc = wolfSSL_get_peer_chain(c->ssl);
+    int n = pc ? wolfSSL_get_chain_count(pc) : 0;
+    for (int i = 0; i < n && ch->n < TP_MAX_CHAIN_CERTS; i++) {
+        int len = wolfSSL_get_chain_length(pc, i);
+        unsigned char *der = wolfSSL_get_chain_cert(pc, i);
+        if (!der || len <= 0)
+            continue;
+        uint8_t *copy = malloc((size_t)len);
+        if (!copy)
+            break;
+        memcpy(copy, der, (size_t)len);
+        ch->der[ch->n] = tp_bytes_make(copy, (size_t)len);
+        ch->info[ch->n] = NULL;
+        ch->n++;
+    }
+    if (n > 0) {
+        ch->present = true;
+        if (ch->n_total < (size_t)n)
+            ch->n_total = (size_t)n;
+    }
+}
+
+void tp_wolf_conn_free(struct tp_wolf_conn *c)
+{
+    if (!c)
+        return;
+    if (c->ssl)
+        wolfSSL_free(c->ssl);
+    c->ssl = NULL;
+    tp_keylog_free(c->keylog);
+    c->keylog = NULL;
+    struct tp_wolf_chunk *ch = c->head;
+    while (ch) {
+        struct tp_wolf_chunk *next = ch->next;
+        free(ch);
+        ch = next;
+    }
+    c->head = c->tail = NULL;
+}
