@@ -1,0 +1,438 @@
+/* tlsprobe connect: the client probe.
+ *
+ * One deadline covers DNS, TCP connect, the handshake and the post-handshake
+ * read. wolfSSL drives the handshake through recording I/O callbacks (wolf.c);
+ * the raw bytes and the secrets it captured are fed to the same session decoder
+ * a capture uses; then we verify the chain as sent ourselves (tp_chain_verify),
+ * whatever wolfSSL thought of it, and run the diagnosis. */
+#include "probe/wolf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tlsprobe/capture.h"
+#include "tlsprobe/diagnose.h"
+#include "tlsprobe/probe.h"
+#include "tlsprobe/x509.h"
+
+/* ---- DNS with a deadline: getaddrinfo has none, so it runs in a thread that
+ * we stop waiting for when the deadline passes (it then frees its own result). */
+struct dns_job {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    bool done;
+    int rc;
+    char host[TP_MAX_NAME_LEN + 1];
+    char port[8];
+    struct addrinfo *res;
+};
+
+static void dns_job_unref(struct dns_job *j)
+{
+    /* called with j->mu held; unlocks */
+    bool last = --j->refs == 0;
+    pthread_mutex_unlock(&j->mu);
+    if (last) {
+        if (j->res)
+            freeaddrinfo(j->res);
+        pthread_mutex_destroy(&j->mu);
+        pthread_cond_destroy(&j->cv);
+        free(j);
+    }
+}
+
+static void *dns_thread(void *arg)
+{
+    struct dns_job *j = arg;
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(j->host, j->port, &hints, &res);
+    pthread_mutex_lock(&j->mu);
+    j->rc = rc;
+    j->res = rc == 0 ? res : NULL;
+    j->done = true;
+    pthread_cond_signal(&j->cv);
+    dns_job_unref(j);
+    return NULL;
+}
+
+/* 0 ok (*res owned by caller), EAI_* on failure, -1000 on deadline. */
+static int resolve(const char *host, uint16_t port, int64_t deadline_mono_us, struct addrinfo **res)
+{
+    *res = NULL;
+    struct dns_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return EAI_MEMORY;
+    snprintf(j->host, sizeof j->host, "%s", host);
+    snprintf(j->port, sizeof j->port, "%u", (unsigned)port);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    j->refs = 2;
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, dns_thread, j) != 0) {
+        pthread_attr_destroy(&at);
+        pthread_mutex_destroy(&j->mu);
+        pthread_cond_destroy(&j->cv);
+        free(j);
+        return EAI_SYSTEM;
+    }
+    pthread_attr_destroy(&at);
+    struct timespec ts = { (time_t)(deadline_mono_us / 1000000), (long)(deadline_mono_us % 1000000) * 1000 };
+    pthread_mutex_lock(&j->mu);
+    while (!j->done)
+        if (pthread_cond_timedwait(&j->cv, &j->mu, &ts) == ETIMEDOUT)
+            break;
+    int rc;
+    if (j->done) {
+        rc = j->rc;
+        *res = j->res;
+        j->res = NULL;
+    } else {
+        rc = -1000;
+    }
+    dns_job_unref(j);
+    return rc;
+}
+
+static void fmt_addr(const struct sockaddr *sa, char *out, size_t cap, char *ip, size_t ipcap, uint16_t *port)
+{
+    char buf[INET6_ADDRSTRLEN] = "?";
+    uint16_t p = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof buf);
+        p = ntohs(s4->sin_port);
+        snprintf(out, cap, "%s:%u", buf, (unsigned)p);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof buf);
+        p = ntohs(s6->sin6_port);
+        snprintf(out, cap, "[%s]:%u", buf, (unsigned)p);
+    } else {
+        snprintf(out, cap, "?");
+    }
+    if (ip)
+        snprintf(ip, ipcap, "%s", buf);
+    if (port)
+        *port = p;
+}
+
+static bool is_ip_literal(const char *h)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    return inet_pton(AF_INET, h, &a4) == 1 || inet_pton(AF_INET6, h, &a6) == 1;
+}
+
+/* Non-blocking connect bounded by the deadline. Returns fd or -1 with *err set
+ * (errno value, or ETIMEDOUT for the deadline). */
+static int connect_one(const struct addrinfo *ai, int64_t deadline_mono_us, int *err)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        return fd;
+    if (errno != EINPROGRESS) {
+        *err = errno;
+        close(fd);
+        return -1;
+    }
+    for (;;) {
+        int64_t left = deadline_mono_us - tp_wolf_mono_us();
+        if (left <= 0) {
+            *err = ETIMEDOUT;
+            close(fd);
+            return -1;
+        }
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        int r = poll(&pfd, 1, (int)((left + 999) / 1000));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0)
+            continue; /* re-check the deadline */
+        int soerr = 0;
+        socklen_t sl = sizeof soerr;
+        if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+            soerr = errno;
+        if (soerr) {
+            *err = soerr;
+            close(fd);
+            return -1;
+        }
+        return fd;
+    }
+}
+
+/* ALPN: comma-separated, each 1..255 bytes of printable ASCII. */
+static bool alpn_valid(const char *s, char *err, size_t errlen)
+{
+    size_t n = 0;
+    for (const char *p = s;; p++) {
+        if (*p == ',' || *p == 0) {
+            if (n == 0 || n > 255) {
+                snprintf(err, errlen, "--alpn: protocol names must be 1 to 255 bytes, comma-separated");
+                return false;
+            }
+            n = 0;
+            if (*p == 0)
+                return true;
+            continue;
+        }
+        if (*p <= ' ' || *p > '~') {
+            snprintf(err, errlen, "--alpn: only printable ASCII protocol names are accepted");
+            return false;
+        }
+        n++;
+    }
+}
+
+static void set_outcome(struct tp_session *s, enum tp_conn_status st, int lib, const char *text)
+{
+    s->outcome.status = st;
+    s->outcome.lib_error = lib;
+    snprintf(s->outcome.detail, sizeof s->outcome.detail, "%s", text);
+}
+
+static char *dupstr(const char *p)
+{
+    size_t n = strlen(p);
+    char *d = malloc(n + 1);
+    if (d)
+        memcpy(d, p, n + 1);
+    return d;
+}
+
+enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (errlen)
+        err[0] = 0;
+    if (!o->host || !*o->host || strlen(o->host) > TP_MAX_NAME_LEN) {
+        snprintf(err, errlen, "connect needs a host name or address (at most %d characters)", TP_MAX_NAME_LEN);
+        return TP_ERR_USAGE;
+    }
+    if (o->servername && (!*o->servername || strlen(o->servername) > TP_MAX_NAME_LEN)) {
+        snprintf(err, errlen, "--servername must be 1 to %d characters", TP_MAX_NAME_LEN);
+        return TP_ERR_USAGE;
+    }
+    if (o->alpn && !alpn_valid(o->alpn, err, errlen))
+        return TP_ERR_USAGE;
+    int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+    uint16_t port = o->port ? o->port : 443;
+
+    /* ---- local input first: nothing touches the network before this is good ---- */
+    struct tp_store *store = NULL;
+    char e2[256] = "";
+    if (tp_store_load(o->cafile, o->capath, &store, e2, sizeof e2) != TP_OK) {
+        snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot load the trust store");
+        tp_store_free(store);
+        return TP_ERR_IO;
+    }
+    if (o->intermediates && tp_store_add_intermediates(store, o->intermediates, e2, sizeof e2) != TP_OK) {
+        snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot read --intermediates");
+        tp_store_free(store);
+        return TP_ERR_IO;
+    }
+    struct tp_wolf_ctx_opts co = { .server = false, .only_version = o->only_version, .cert = o->cert, .key = o->key };
+    WOLFSSL_CTX *ctx = tp_wolf_ctx_new(&co, err, errlen);
+    if (!ctx) {
+        tp_store_free(store);
+        return TP_ERR_USAGE;
+    }
+    FILE *keylog_f = NULL;
+    if (o->keylog && !(keylog_f = fopen(o->keylog, "a"))) {
+        snprintf(err, errlen, "cannot open key log '%s': %s", o->keylog, strerror(errno));
+        wolfSSL_CTX_free(ctx);
+        tp_store_free(store);
+        return TP_ERR_IO;
+    }
+    struct tp_pcapw *pw = NULL;
+    if (o->write_pcap && !(pw = tp_pcapw_open(o->write_pcap, e2, sizeof e2))) {
+        snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot write the pcap file");
+        if (keylog_f)
+            fclose(keylog_f);
+        wolfSSL_CTX_free(ctx);
+        tp_store_free(store);
+        return TP_ERR_IO;
+    }
+
+    int64_t start_wall = tp_wolf_wall_us();
+    int64_t start_mono = tp_wolf_mono_us();
+    int64_t deadline = start_mono + (int64_t)timeout_ms * 1000;
+    struct tp_session *s = tp_session_new(TP_SRC_CONNECT, start_wall);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        tp_pcapw_close(pw);
+        if (keylog_f)
+            fclose(keylog_f);
+        wolfSSL_CTX_free(ctx);
+        tp_store_free(store);
+        return TP_ERR_NOMEM;
+    }
+    s->host = dupstr(o->host);
+    s->t_dns_us = -1;
+    s->t_connect_us = -1;
+    bool ip_literal = is_ip_literal(o->host);
+    /* SNI: --servername, else the host name; never an IP literal (RFC 6066 §3). */
+    const char *sni = o->no_sni ? NULL : o->servername ? o->servername : ip_literal ? NULL : o->host;
+    /* The name to check: --servername, else what the user typed (IP literal too). */
+    const char *check_name = o->servername ? o->servername : o->host;
+
+    struct tp_wolf_conn c;
+    memset(&c, 0, sizeof c);
+    c.alert_sent = c.alert_recv = -1;
+    bool conn_ok = false;
+    int fd = -1;
+
+    /* ---- DNS ---- */
+    struct addrinfo *res = NULL;
+    int grc = resolve(o->host, port, deadline, &res);
+    s->t_dns_us = tp_wolf_mono_us() - start_mono;
+    if (grc == -1000) {
+        char d[200];
+        snprintf(d, sizeof d, "name resolution of '%.120s' did not finish before the deadline", o->host);
+        set_outcome(s, TP_CONN_TIMEOUT, 0, d);
+    } else if (grc != 0) {
+        char d[200];
+        snprintf(d, sizeof d, "cannot resolve '%.120s': %s", o->host,
+                 grc == EAI_SYSTEM ? strerror(errno) : gai_strerror(grc));
+        set_outcome(s, TP_CONN_RESOLVE_FAILED, 0, d);
+    } else {
+        /* ---- TCP connect: each address in turn, within the one deadline ---- */
+        int cerr = 0;
+        for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+            fd = connect_one(ai, deadline, &cerr);
+            if (cerr == ETIMEDOUT && fd < 0 && tp_wolf_mono_us() >= deadline)
+                break;
+        }
+        s->t_connect_us = tp_wolf_mono_us() - start_mono;
+        if (fd < 0) {
+            enum tp_conn_status st = cerr == ETIMEDOUT ? TP_CONN_TIMEOUT : TP_CONN_REFUSED;
+            char d[200];
+            snprintf(d, sizeof d, "connect to %.120s port %u: %s", o->host, (unsigned)port,
+                     cerr == ETIMEDOUT ? "no answer before the deadline" : strerror(cerr));
+            set_outcome(s, st, 0, d);
+        } else {
+            conn_ok = true;
+        }
+    }
+    if (res)
+        freeaddrinfo(res);
+
+    struct tp_pcapw_flow *flow = NULL;
+    int rc = 0;
+    if (conn_ok) {
+        struct sockaddr_storage la, ra;
+        socklen_t ll = sizeof la, rl = sizeof ra;
+        char lip[INET6_ADDRSTRLEN] = "", rip[INET6_ADDRSTRLEN] = "";
+        uint16_t lport = 0, rport = 0;
+        if (getsockname(fd, (struct sockaddr *)&la, &ll) == 0)
+            fmt_addr((struct sockaddr *)&la, s->client, sizeof s->client, lip, sizeof lip, &lport);
+        if (getpeername(fd, (struct sockaddr *)&ra, &rl) == 0)
+            fmt_addr((struct sockaddr *)&ra, s->server, sizeof s->server, rip, sizeof rip, &rport);
+        if (pw)
+            flow = tp_pcapw_flow_begin(pw, lip, lport, rip, rport, start_wall + s->t_connect_us);
+
+        if (tp_wolf_conn_init(&c, ctx, fd, false, deadline) != TP_OK) {
+            set_outcome(s, TP_CONN_LOCAL_ERROR, 0, "out of memory");
+            rc = -1;
+        } else {
+            if (sni)
+                (void)wolfSSL_UseSNI(c.ssl, WOLFSSL_SNI_HOST_NAME, sni, (unsigned short)strlen(sni));
+            if (o->alpn) {
+                char alpn[1024];
+                snprintf(alpn, sizeof alpn, "%s", o->alpn);
+                (void)wolfSSL_UseALPN(c.ssl, alpn, (unsigned)strlen(alpn), WOLFSSL_ALPN_CONTINUE_ON_MISMATCH);
+            }
+            rc = tp_wolf_handshake(&c);
+            /* TLS 1.3: a server that rejects our client certificate (or its absence)
+             * says so after its Finished; NewSessionTickets come then too. Wait for
+             * the first post-handshake data (at most 300 ms), then a short idle gap. */
+            if (rc == 0 && wolfSSL_version(c.ssl) >= TLS1_3_VERSION)
+                rc = tp_wolf_read_some(&c, 300);
+            tp_wolf_outcome(&c, rc, &s->outcome);
+        }
+    }
+
+    /* ---- transcript: raw bytes + secrets -> the decoder ---- */
+    if (c.ssl) {
+        if (tp_wolf_conn_flush(&c, s, flow) != TP_OK)
+            set_outcome(s, TP_CONN_LOCAL_ERROR, 0, "out of memory while decoding");
+        tp_wolf_peer_chain(&c, &s->server_chain);
+    }
+    if (flow) {
+        int64_t t_end = tp_wolf_last_time(&c);
+        if (!t_end)
+            t_end = tp_wolf_wall_us();
+        tp_pcapw_flow_end(flow, c.reset, t_end);
+    }
+    if (!s->server_name && sni) {
+        s->server_name = dupstr(sni);
+        s->server_name_len = s->server_name ? strlen(sni) : 0;
+    }
+    if (!s->has_client_random && c.ssl && wolfSSL_get_client_random(c.ssl, s->client_random, 32) == 32)
+        s->has_client_random = true;
+    if (keylog_f && c.keylog && s->has_client_random)
+        (void)tp_keylog_write_session(c.keylog, s->client_random, keylog_f);
+    tp_session_finish(s);
+
+    /* ---- our own verification of the chain as sent ---- */
+    if (s->server_chain.n > 0) {
+        int64_t left_ms = (deadline - tp_wolf_mono_us()) / 1000;
+        struct tp_verify_opts vo = {
+            .store = store,
+            .host = check_name,
+            .purpose = TP_PURPOSE_SERVER,
+            .aia = !o->no_aia && left_ms > 0,
+            .aia_timeout_ms = left_ms < TP_AIA_TIMEOUT_MS ? (int)(left_ms > 0 ? left_ms : 1) : TP_AIA_TIMEOUT_MS,
+            .now = 0,
+            .expiring_days = 30,
+        };
+        struct tp_verify_result *vr = NULL;
+        if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &vr) == TP_OK)
+            s->server_verify = vr;
+        else
+            tp_verify_result_free(vr);
+    }
+    tp_diagnose(s);
+
+    if (keylog_f)
+        fclose(keylog_f);
+    tp_wolf_conn_free(&c);
+    if (fd >= 0)
+        close(fd);
+    tp_pcapw_close(pw);
+    wolfSSL_CTX_free(ctx);
+    tp_store_free(store);
+    *out = s;
+    return TP_OK;
+}
