@@ -45,4 +45,10 @@
 /* Key log lines kept (one per secret per session). */
 #define TP_MAX_KEYLOG_ENTRIES    (1024 * 1024)
 
+/* listen: worker threads serving clients at once (one connection each, from
+ * accept to report). A silent client holds one for --timeout; with this many, a
+ * few hundred silent clients must be connected before a new one waits (in the
+ * kernel's accept backlog, not in memory). 512 KiB stacks: 128 MiB virtual. */
+#define TP_MAX_LISTEN_WORKERS    256
+
 #endif
