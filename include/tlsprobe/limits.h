@@ -51,4 +51,11 @@
  * kernel's accept backlog, not in memory). 512 KiB stacks: 128 MiB virtual. */
 #define TP_MAX_LISTEN_WORKERS    256
 
+/* connect/listen: raw TLS bytes recorded per direction per connection. A real
+ * handshake (even with a 100 KiB chain) is far below; a hostile peer (16 MB
+ * length claims, 10,000 certificates, an endless stream) is cut here, so memory
+ * stays bounded. Above TP_MAX_FLOW_BUFFER so the decoder, not this cap, reports
+ * an oversized handshake message first. */
+#define TP_MAX_PROBE_RECORDED    (2 * 1024 * 1024)
+
 #endif

@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tlsprobe/capture.h"
+#include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 
 /* Our own codes, outside wolfSSL's range, returned by tp_wolf_handshake/read. */
@@ -57,13 +58,6 @@ enum {
     TP_WOLF_E_TIMEOUT = -90001,   /* deadline reached */
     TP_WOLF_E_TOO_MUCH = -90002,  /* peer sent more than TP_MAX_PROBE_RECORDED */
 };
-
-/* Bytes of raw TLS recorded per direction per connection. Why: a handshake
- * (even with a 100 KiB chain) is far below; a hostile peer (16 MB length
- * claims, 10,000 certificates, never-ending stream) is cut here, so memory
- * stays bounded. Larger than TP_MAX_FLOW_BUFFER so the decoder, not this cap,
- * reports an oversized handshake message. */
-#define TP_MAX_PROBE_RECORDED (2 * 1024 * 1024)
 
 void tp_wolf_init(void);
 int64_t tp_wolf_wall_us(void);   /* CLOCK_REALTIME, µs since the epoch */
@@ -107,8 +101,9 @@ enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, 
  * 0 on success; else the wolfSSL error (wolfSSL_get_error) or TP_WOLF_E_*. */
 int tp_wolf_handshake(struct tp_wolf_conn *c);
 /* Read (and discard) application data for at most ms (bounded by the deadline)
- * to see post-handshake messages and alerts. 0: nothing bad (timeout, data, clean
- * close); else the wolfSSL error. */
+ * to see post-handshake messages and alerts; once something arrived, stop after
+ * a 15 ms quiet gap. 0: nothing bad (timeout, data, clean close); else the
+ * wolfSSL error. */
 int tp_wolf_read_some(struct tp_wolf_conn *c, int ms);
 /* After the handshake: TLS 1.2 master secret into c->keylog (TLS 1.3 secrets are
  * captured automatically). Called by tp_wolf_handshake itself. */
