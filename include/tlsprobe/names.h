@@ -47,6 +47,7 @@ enum tp_hash {
     TP_HASH_SHA1,
     TP_HASH_SHA256,
     TP_HASH_SHA384,
+    TP_HASH_SHA512,        /* appended by wire: TLS_AEGIS_256_SHA512 (0x1306) */
 };
 struct tp_suite_info {
     uint16_t id;

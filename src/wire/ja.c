@@ -1,0 +1,238 @@
+/* JA3 / JA3S (Salesforce, BSD-3) and JA4 (FoxIO, the BSD-licensed `JA4` part
+ * only): client and server hello fingerprints. Hashes via wolfCrypt. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/hash.h>
+#include "tlsprobe/wire.h"
+#include "tlsprobe/names.h"
+
+/* A bounded appender over a caller's buffer; `cut` records overflow. */
+struct out {
+    char *p;
+    size_t len, cap;
+    bool cut;
+};
+
+static void out_put(struct out *o, const char *s, size_t n)
+{
+    if (o->len + n + 1 > o->cap) {
+        o->cut = true;
+        return;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
+}
+
+static void out_u(struct out *o, unsigned v, bool sep, char sepc)
+{
+    char tmp[16];
+    int n = snprintf(tmp, sizeof tmp, "%s%u", sep ? (sepc == '-' ? "-" : ",") : "", v);
+    out_put(o, tmp, (size_t)n);
+}
+
+static void hex_lower(const uint8_t *d, size_t n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static void md5_hex(const char *s, size_t n, char md5[33])
+{
+    uint8_t d[16];
+    if (wc_Md5Hash((const uint8_t *)s, (uint32_t)n, d) != 0)
+        memset(d, 0, sizeof d);
+    hex_lower(d, sizeof d, md5);
+}
+
+/* Large enough for every capped list in a tp_client_hello: 256 suites, 64
+ * extensions, 64 groups, 255 point formats, each at most 6 characters. */
+#define JA3_MAX 8192
+
+static bool finish(struct out *full, char *str, size_t cap, char md5[33])
+{
+    md5_hex(full->p, full->len, md5);
+    if (!str || cap == 0)
+        return false;
+    size_t n = full->len < cap - 1 ? full->len : cap - 1;
+    memcpy(str, full->p, n);
+    str[n] = '\0';
+    return !full->cut && n == full->len;
+}
+
+bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_hex_out[33])
+{
+    char *buf = malloc(JA3_MAX);
+    if (!buf) {
+        md5_hex_out[0] = '\0';
+        if (str && cap)
+            str[0] = '\0';
+        return false;
+    }
+    struct out o = { buf, 0, JA3_MAX, false };
+    bool first;
+    buf[0] = '\0';
+
+    out_u(&o, ch->legacy_version, false, ',');
+    out_put(&o, ",", 1);
+    first = true;
+    for (size_t i = 0; i < ch->n_suites; i++) {
+        if (tp_is_grease(ch->suites[i]))
+            continue;
+        out_u(&o, ch->suites[i], !first, '-');
+        first = false;
+    }
+    out_put(&o, ",", 1);
+    first = true;
+    for (size_t i = 0; i < ch->ext.all.n; i++) {
+        if (tp_is_grease(ch->ext.all.items[i].type))
+            continue;
+        out_u(&o, ch->ext.all.items[i].type, !first, '-');
+        first = false;
+    }
+    out_put(&o, ",", 1);
+    first = true;
+    for (size_t i = 0; i < ch->ext.groups.n; i++) {
+        if (tp_is_grease(ch->ext.groups.v[i]))
+            continue;
+        out_u(&o, ch->ext.groups.v[i], !first, '-');
+        first = false;
+    }
+    out_put(&o, ",", 1);
+    for (size_t i = 0; i < ch->ext.ec_point_formats.len; i++)
+        out_u(&o, ch->ext.ec_point_formats.p[i], i > 0, '-');
+
+    bool ok = finish(&o, str, cap, md5_hex_out);
+    free(buf);
+    return ok;
+}
+
+bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_hex_out[33])
+{
+    char buf[1024];
+    struct out o = { buf, 0, sizeof buf, false };
+    bool first = true;
+    buf[0] = '\0';
+
+    out_u(&o, sh->legacy_version, false, ',');
+    out_u(&o, sh->suite, true, ',');
+    out_put(&o, ",", 1);
+    for (size_t i = 0; i < sh->ext.all.n; i++) {
+        if (tp_is_grease(sh->ext.all.items[i].type))
+            continue;
+        out_u(&o, sh->ext.all.items[i].type, !first, '-');
+        first = false;
+    }
+    return finish(&o, str, cap, md5_hex_out);
+}
+
+/* ---- JA4 (FoxIO JA4.md, "JA4 Algorithm") ---- */
+
+static int u16_cmp(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+static const char *ja4_version(uint16_t v)
+{
+    switch (v) {
+    case 0x0304: return "13";
+    case 0x0303: return "12";
+    case 0x0302: return "11";
+    case 0x0301: return "10";
+    case 0x0300: return "s3";
+    case 0x0002: return "s2";
+    case 0xfeff: return "d1";
+    case 0xfefd: return "d2";
+    case 0xfefc: return "d3";
+    default: return "00";
+    }
+}
+
+static bool is_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* sha256 of a list of 4-hex-digit values joined by ',' (and optionally '_' and a
+ * second list), truncated to 12 hex characters; "000000000000" when empty. */
+static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb, char out[13])
+{
+    /* 256 values * 5 characters + the same for b fits. */
+    char s[(TP_MAX_CIPHER_SUITES + TP_MAX_EXTENSIONS + TP_MAX_LIST_ITEMS) * 5 + 2];
+    size_t len = 0;
+
+    if (na == 0) {
+        memcpy(out, "000000000000", 13);
+        return;
+    }
+    for (size_t i = 0; i < na; i++)
+        len += (size_t)snprintf(s + len, sizeof s - len, "%s%04x", i ? "," : "", a[i]);
+    if (nb > 0) {
+        s[len++] = '_';
+        for (size_t i = 0; i < nb; i++)
+            len += (size_t)snprintf(s + len, sizeof s - len, "%s%04x", i ? "," : "", b[i]);
+    }
+    uint8_t d[32];
+    char hx[65];
+    if (wc_Sha256Hash((const uint8_t *)s, (uint32_t)len, d) != 0)
+        memset(d, 0, sizeof d);
+    hex_lower(d, sizeof d, hx);
+    memcpy(out, hx, 12);
+    out[12] = '\0';
+}
+
+void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
+{
+    uint16_t suites[TP_MAX_CIPHER_SUITES], exts[TP_MAX_EXTENSIONS], sigs[TP_MAX_LIST_ITEMS];
+    size_t ns = 0, ne_count = 0, ne = 0, ng = 0;
+
+    for (size_t i = 0; i < ch->n_suites; i++)
+        if (!tp_is_grease(ch->suites[i]))
+            suites[ns++] = ch->suites[i];
+    for (size_t i = 0; i < ch->ext.all.n; i++) {
+        uint16_t t = ch->ext.all.items[i].type;
+        if (tp_is_grease(t))
+            continue;
+        ne_count++; /* the count includes SNI and ALPN; the hash does not */
+        if (t != TP_EXT_SERVER_NAME && t != TP_EXT_ALPN)
+            exts[ne++] = t;
+    }
+    for (size_t i = 0; i < ch->ext.sig_algs.n; i++)
+        if (!tp_is_grease(ch->ext.sig_algs.v[i]))
+            sigs[ng++] = ch->ext.sig_algs.v[i];
+    qsort(suites, ns, sizeof suites[0], u16_cmp);
+    qsort(exts, ne, sizeof exts[0], u16_cmp);
+
+    /* The version is the highest non-GREASE supported_versions entry, else the
+     * ClientHello's legacy version. */
+    uint16_t ver = tp_client_hello_max_version(ch);
+
+    char alpn[3] = "00";
+    if (ch->ext.alpn.n > 0 && ch->ext.alpn.v[0].len > 0) {
+        struct tp_bytes a = ch->ext.alpn.v[0];
+        uint8_t f = a.p[0], l = a.p[a.len - 1];
+        if (is_alnum(f) && is_alnum(l)) {
+            alpn[0] = (char)f;
+            alpn[1] = (char)l;
+        } else {
+            /* first and last characters of the hex of the whole value */
+            static const char hx[] = "0123456789abcdef";
+            alpn[0] = hx[f >> 4];
+            alpn[1] = hx[l & 15];
+        }
+    }
+    char hb[13], hc[13];
+    ja4_hash(suites, ns, NULL, 0, hb);
+    ja4_hash(exts, ne, sigs, ng, hc);
+    snprintf(out, 40, "%c%s%c%02u%02u%s_%s_%s", quic ? 'q' : 't', ja4_version(ver),
+             ch->ext.has_sni ? 'd' : 'i', (unsigned)(ns > 99 ? 99 : ns),
+             (unsigned)(ne_count > 99 ? 99 : ne_count), alpn, hb, hc);
+}

@@ -1,0 +1,315 @@
+/* Name tables: IANA "Transport Layer Security (TLS) Parameters" and "TLS
+ * ExtensionType Values" registries, RFC 8446 §6 / RFC 5246 §7.2 alerts.
+ * Sorted by code so lookups are a binary search (the capture path names every
+ * suite and extension of every hello). */
+#include <stdlib.h>
+#include "tlsprobe/names.h"
+
+struct tok {
+    uint16_t v;
+    const char *name;
+};
+
+static int tok_cmp(const void *key, const void *elem)
+{
+    uint16_t k = *(const uint16_t *)key;
+    const struct tok *t = elem;
+    return (k > t->v) - (k < t->v);
+}
+
+static const char *tok_find(const struct tok *tab, size_t n, uint16_t v)
+{
+    const struct tok *t = bsearch(&v, tab, n, sizeof *tab, tok_cmp);
+    return t ? t->name : NULL;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+bool tp_is_grease(uint16_t v)
+{
+    /* RFC 8701 §2: 0x0A0A, 0x1A1A, ..., 0xFAFA */
+    return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+/* ---- cipher suites ---- */
+static const struct tp_suite_info suites[] = {
+#include "suites_table.inc"
+};
+
+static int suite_cmp(const void *key, const void *elem)
+{
+    uint16_t k = *(const uint16_t *)key;
+    const struct tp_suite_info *s = elem;
+    return (k > s->id) - (k < s->id);
+}
+
+const struct tp_suite_info *tp_suite_info(uint16_t id)
+{
+    return bsearch(&id, suites, COUNT(suites), sizeof suites[0], suite_cmp);
+}
+
+const char *tp_name_cipher_suite(uint16_t id)
+{
+    const struct tp_suite_info *s = tp_suite_info(id);
+    if (s)
+        return s->name;
+    return tp_is_grease(id) ? "GREASE" : NULL;
+}
+
+/* Internal, for the completeness test: the whole table. */
+size_t tp_suite_table(const struct tp_suite_info **tab);
+size_t tp_suite_table(const struct tp_suite_info **tab)
+{
+    *tab = suites;
+    return COUNT(suites);
+}
+
+/* ---- supported groups (IANA "TLS Supported Groups") ---- */
+static const struct tok groups[] = {
+    { 0x0001, "sect163k1" }, { 0x0002, "sect163r1" }, { 0x0003, "sect163r2" },
+    { 0x0004, "sect193r1" }, { 0x0005, "sect193r2" }, { 0x0006, "sect233k1" },
+    { 0x0007, "sect233r1" }, { 0x0008, "sect239k1" }, { 0x0009, "sect283k1" },
+    { 0x000a, "sect283r1" }, { 0x000b, "sect409k1" }, { 0x000c, "sect409r1" },
+    { 0x000d, "sect571k1" }, { 0x000e, "sect571r1" }, { 0x000f, "secp160k1" },
+    { 0x0010, "secp160r1" }, { 0x0011, "secp160r2" }, { 0x0012, "secp192k1" },
+    { 0x0013, "secp192r1" }, { 0x0014, "secp224k1" }, { 0x0015, "secp224r1" },
+    { 0x0016, "secp256k1" }, { 0x0017, "secp256r1" }, { 0x0018, "secp384r1" },
+    { 0x0019, "secp521r1" }, { 0x001a, "brainpoolP256r1" }, { 0x001b, "brainpoolP384r1" },
+    { 0x001c, "brainpoolP512r1" }, { 0x001d, "x25519" }, { 0x001e, "x448" },
+    { 0x001f, "brainpoolP256r1tls13" }, { 0x0020, "brainpoolP384r1tls13" },
+    { 0x0021, "brainpoolP512r1tls13" }, { 0x0022, "GC256A" }, { 0x0023, "GC256B" },
+    { 0x0024, "GC256C" }, { 0x0025, "GC256D" }, { 0x0026, "GC512A" }, { 0x0027, "GC512B" },
+    { 0x0028, "GC512C" }, { 0x0029, "curveSM2" },
+    { 0x0100, "ffdhe2048" }, { 0x0101, "ffdhe3072" }, { 0x0102, "ffdhe4096" },
+    { 0x0103, "ffdhe6144" }, { 0x0104, "ffdhe8192" },
+    { 0x0200, "MLKEM512" }, { 0x0201, "MLKEM768" }, { 0x0202, "MLKEM1024" },
+    { 0x11eb, "SecP256r1MLKEM768" }, { 0x11ec, "X25519MLKEM768" }, { 0x11ed, "SecP384r1MLKEM1024" },
+    { 0x6399, "X25519Kyber768Draft00" }, { 0x639a, "SecP256r1Kyber768Draft00" },
+    { 0xff01, "arbitrary_explicit_prime_curves" }, { 0xff02, "arbitrary_explicit_char2_curves" },
+};
+
+const char *tp_name_group(uint16_t id)
+{
+    const char *n = tok_find(groups, COUNT(groups), id);
+    if (!n && tp_is_grease(id))
+        return "GREASE";
+    return n;
+}
+
+/* ---- signature schemes (IANA "TLS SignatureScheme", plus the TLS 1.2
+ * HashAlgorithm x SignatureAlgorithm pairs still seen on the wire) ---- */
+static const struct tok sig_schemes[] = {
+    { 0x0101, "rsa_md5" }, { 0x0102, "dsa_md5" }, { 0x0103, "ecdsa_md5" },
+    { 0x0201, "rsa_pkcs1_sha1" }, { 0x0202, "dsa_sha1" }, { 0x0203, "ecdsa_sha1" },
+    { 0x0301, "rsa_sha224" }, { 0x0302, "dsa_sha224" }, { 0x0303, "ecdsa_sha224" },
+    { 0x0401, "rsa_pkcs1_sha256" }, { 0x0402, "dsa_sha256" }, { 0x0403, "ecdsa_secp256r1_sha256" },
+    { 0x0420, "rsa_pkcs1_sha256_legacy" },
+    { 0x0501, "rsa_pkcs1_sha384" }, { 0x0502, "dsa_sha384" }, { 0x0503, "ecdsa_secp384r1_sha384" },
+    { 0x0520, "rsa_pkcs1_sha384_legacy" },
+    { 0x0601, "rsa_pkcs1_sha512" }, { 0x0602, "dsa_sha512" }, { 0x0603, "ecdsa_secp521r1_sha512" },
+    { 0x0620, "rsa_pkcs1_sha512_legacy" },
+    { 0x0704, "eccsi_sha256" }, { 0x0705, "iso_ibs1" }, { 0x0706, "iso_ibs2" },
+    { 0x0707, "iso_chinese_ibs" }, { 0x0708, "sm2sig_sm3" },
+    { 0x0709, "gostr34102012_256a" }, { 0x070a, "gostr34102012_256b" },
+    { 0x070b, "gostr34102012_256c" }, { 0x070c, "gostr34102012_256d" },
+    { 0x070d, "gostr34102012_512a" }, { 0x070e, "gostr34102012_512b" },
+    { 0x070f, "gostr34102012_512c" },
+    { 0x0804, "rsa_pss_rsae_sha256" }, { 0x0805, "rsa_pss_rsae_sha384" }, { 0x0806, "rsa_pss_rsae_sha512" },
+    { 0x0807, "ed25519" }, { 0x0808, "ed448" },
+    { 0x0809, "rsa_pss_pss_sha256" }, { 0x080a, "rsa_pss_pss_sha384" }, { 0x080b, "rsa_pss_pss_sha512" },
+    { 0x081a, "ecdsa_brainpoolP256r1tls13_sha256" }, { 0x081b, "ecdsa_brainpoolP384r1tls13_sha384" },
+    { 0x081c, "ecdsa_brainpoolP512r1tls13_sha512" },
+    { 0x0904, "mldsa44" }, { 0x0905, "mldsa65" }, { 0x0906, "mldsa87" },
+};
+
+const char *tp_name_sig_scheme(uint16_t id)
+{
+    const char *n = tok_find(sig_schemes, COUNT(sig_schemes), id);
+    if (!n && tp_is_grease(id))
+        return "GREASE";
+    return n;
+}
+
+/* ---- extensions (IANA "TLS ExtensionType Values") ---- */
+static const struct tok extensions[] = {
+    { 0, "server_name" }, { 1, "max_fragment_length" }, { 2, "client_certificate_url" },
+    { 3, "trusted_ca_keys" }, { 4, "truncated_hmac" }, { 5, "status_request" },
+    { 6, "user_mapping" }, { 7, "client_authz" }, { 8, "server_authz" }, { 9, "cert_type" },
+    { 10, "supported_groups" }, { 11, "ec_point_formats" }, { 12, "srp" },
+    { 13, "signature_algorithms" }, { 14, "use_srtp" }, { 15, "heartbeat" },
+    { 16, "application_layer_protocol_negotiation" }, { 17, "status_request_v2" },
+    { 18, "signed_certificate_timestamp" }, { 19, "client_certificate_type" },
+    { 20, "server_certificate_type" }, { 21, "padding" }, { 22, "encrypt_then_mac" },
+    { 23, "extended_master_secret" }, { 24, "token_binding" }, { 25, "cached_info" },
+    { 26, "tls_lts" }, { 27, "compress_certificate" }, { 28, "record_size_limit" },
+    { 29, "pwd_protect" }, { 30, "pwd_clear" }, { 31, "password_salt" },
+    { 32, "ticket_pinning" }, { 33, "tls_cert_with_extern_psk" }, { 34, "delegated_credential" },
+    { 35, "session_ticket" }, { 36, "TLMSP" }, { 37, "TLMSP_proxying" }, { 38, "TLMSP_delegate" },
+    { 39, "supported_ekt_ciphers" }, { 41, "pre_shared_key" }, { 42, "early_data" },
+    { 43, "supported_versions" }, { 44, "cookie" }, { 45, "psk_key_exchange_modes" },
+    { 47, "certificate_authorities" }, { 48, "oid_filters" }, { 49, "post_handshake_auth" },
+    { 50, "signature_algorithms_cert" }, { 51, "key_share" }, { 52, "transparency_info" },
+    { 53, "connection_id_deprecated" }, { 54, "connection_id" }, { 55, "external_id_hash" },
+    { 56, "external_session_id" }, { 57, "quic_transport_parameters" }, { 58, "ticket_request" },
+    { 59, "dnssec_chain" }, { 60, "sequence_number_encryption_algorithms" }, { 61, "rrc" },
+    { 0x3374, "next_protocol_negotiation" }, { 0x4469, "application_settings_old" },
+    { 0x44cd, "application_settings" }, { 0x754f, "channel_id_old" }, { 0x7550, "channel_id" },
+    { 0xfd00, "ech_outer_extensions" }, { 0xfe0d, "encrypted_client_hello" },
+    { 0xff01, "renegotiation_info" },
+};
+
+const char *tp_name_extension(uint16_t id)
+{
+    const char *n = tok_find(extensions, COUNT(extensions), id);
+    if (!n && tp_is_grease(id))
+        return "GREASE";
+    return n;
+}
+
+/* ---- alerts ---- */
+struct alert_tok {
+    uint8_t v;
+    const char *name;
+    const char *meaning;
+};
+/* RFC 8446 §6.2 and RFC 5246 §7.2.2 (plus the alerts added since). Names as in
+ * the RFCs, without the "_RESERVED" suffix RFC 8446 gives the retired ones, which
+ * old peers still send. */
+static const struct alert_tok alerts[] = {
+    { 0, "close_notify", "the peer is closing the connection normally; no more data will be sent" },
+    { 10, "unexpected_message", "the peer received a message it did not expect at this point of the handshake" },
+    { 20, "bad_record_mac", "a record failed its integrity check: wrong keys, corruption, or an attack" },
+    { 21, "decryption_failed", "a record could not be decrypted (obsolete TLS 1.0 alert, now bad_record_mac)" },
+    { 22, "record_overflow", "a record was longer than the protocol allows (often plain text sent to a TLS port)" },
+    { 30, "decompression_failure", "the peer could not decompress a record (TLS compression is obsolete)" },
+    { 40, "handshake_failure", "the peers could not agree on security parameters, e.g. no shared cipher suite or a required client certificate is missing" },
+    { 41, "no_certificate", "the peer has no suitable certificate (obsolete SSL 3.0 alert)" },
+    { 42, "bad_certificate", "the certificate was corrupt or its signature did not verify (or the name did not match)" },
+    { 43, "unsupported_certificate", "the certificate is of a type the peer does not support (key type or usage)" },
+    { 44, "certificate_revoked", "the certificate was revoked by its issuer" },
+    { 45, "certificate_expired", "the certificate has expired or is not yet valid" },
+    { 46, "certificate_unknown", "the certificate was rejected for an unspecified reason" },
+    { 47, "illegal_parameter", "a handshake field was out of range or inconsistent with other fields" },
+    { 48, "unknown_ca", "the peer does not trust the CA that issued the certificate it received (unknown root or missing intermediate)" },
+    { 49, "access_denied", "the certificate was valid but access control refused the connection" },
+    { 50, "decode_error", "a message could not be decoded: a field was out of range or a length was wrong" },
+    { 51, "decrypt_error", "a cryptographic check failed: a signature, key exchange or Finished did not verify" },
+    { 52, "too_many_cids_requested", "the peer asked for more connection IDs than allowed (DTLS)" },
+    { 60, "export_restriction", "an export-grade parameter was refused (obsolete)" },
+    { 70, "protocol_version", "the peer does not support any TLS version the other side offered" },
+    { 71, "insufficient_security", "the peer requires stronger ciphers or parameters than were offered" },
+    { 80, "internal_error", "the peer failed for a reason unrelated to the protocol (its own bug or resource problem)" },
+    { 86, "inappropriate_fallback", "the client retried with a lower version although the server supports a higher one (downgrade protection)" },
+    { 90, "user_canceled", "the peer's user or application cancelled the handshake" },
+    { 100, "no_renegotiation", "the peer refused a renegotiation request" },
+    { 109, "missing_extension", "a required extension was missing from the handshake" },
+    { 110, "unsupported_extension", "the peer received an extension it did not offer or that is not allowed in that message" },
+    { 111, "certificate_unobtainable", "the server could not fetch a certificate from a client-supplied URL (obsolete)" },
+    { 112, "unrecognized_name", "the server has no certificate or configuration for the requested host name (SNI)" },
+    { 113, "bad_certificate_status_response", "the OCSP response stapled by the server was invalid or unacceptable" },
+    { 114, "bad_certificate_hash_value", "a certificate did not match its client-supplied hash (obsolete)" },
+    { 115, "unknown_psk_identity", "the server does not know the pre-shared key identity the client offered" },
+    { 116, "certificate_required", "the server requires a client certificate and none was sent" },
+    { 120, "no_application_protocol", "the peers share no application protocol (ALPN), e.g. h2 vs http/1.1" },
+    { 121, "ech_required", "the server requires Encrypted Client Hello and the client did not use it" },
+};
+
+static const struct alert_tok *alert_find(uint8_t d)
+{
+    for (size_t i = 0; i < COUNT(alerts); i++)
+        if (alerts[i].v == d)
+            return &alerts[i];
+    return NULL;
+}
+
+const char *tp_name_alert(uint8_t desc)
+{
+    const struct alert_tok *a = alert_find(desc);
+    return a ? a->name : NULL;
+}
+
+const char *tp_alert_meaning(uint8_t desc)
+{
+    const struct alert_tok *a = alert_find(desc);
+    return a ? a->meaning : NULL;
+}
+
+size_t tp_alert_table(const uint8_t **descs)
+{
+    static uint8_t codes[COUNT(alerts)];
+    for (size_t i = 0; i < COUNT(alerts); i++)
+        codes[i] = alerts[i].v;
+    *descs = codes;
+    return COUNT(alerts);
+}
+
+const char *tp_name_alert_level(uint8_t level)
+{
+    switch (level) {
+    case 1: return "warning";
+    case 2: return "fatal";
+    default: return NULL;
+    }
+}
+
+/* The JSON contract names (issue 2). HelloRetryRequest is a ServerHello with the
+ * magic random, so it has no code of its own here. */
+const char *tp_name_hs_type(uint8_t type)
+{
+    switch (type) {
+    case TP_HS_HELLO_REQUEST: return "HelloRequest";
+    case TP_HS_CLIENT_HELLO: return "ClientHello";
+    case TP_HS_SERVER_HELLO: return "ServerHello";
+    case TP_HS_HELLO_VERIFY_REQUEST: return "HelloVerifyRequest";
+    case TP_HS_NEW_SESSION_TICKET: return "NewSessionTicket";
+    case TP_HS_END_OF_EARLY_DATA: return "EndOfEarlyData";
+    case TP_HS_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+    case TP_HS_CERTIFICATE: return "Certificate";
+    case TP_HS_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
+    case TP_HS_CERTIFICATE_REQUEST: return "CertificateRequest";
+    case TP_HS_SERVER_HELLO_DONE: return "ServerHelloDone";
+    case TP_HS_CERTIFICATE_VERIFY: return "CertificateVerify";
+    case TP_HS_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
+    case TP_HS_FINISHED: return "Finished";
+    case TP_HS_CERTIFICATE_URL: return "CertificateURL";
+    case TP_HS_CERTIFICATE_STATUS: return "CertificateStatus";
+    case TP_HS_KEY_UPDATE: return "KeyUpdate";
+    case TP_HS_COMPRESSED_CERTIFICATE: return "CompressedCertificate";
+    case TP_HS_MESSAGE_HASH: return "MessageHash";
+    default: return NULL;
+    }
+}
+
+const char *tp_name_version(uint16_t v)
+{
+    switch (v) {
+    case 0x0002: return "SSL 2.0";
+    case TP_SSL3_0: return "SSL 3.0";
+    case TP_TLS1_0: return "TLS 1.0";
+    case TP_TLS1_1: return "TLS 1.1";
+    case TP_TLS1_2: return "TLS 1.2";
+    case TP_TLS1_3: return "TLS 1.3";
+    case 0xfeff: return "DTLS 1.0";
+    case 0xfefd: return "DTLS 1.2";
+    case 0xfefc: return "DTLS 1.3";
+    default:
+        if (tp_is_grease(v))
+            return "GREASE";
+        /* RFC 8446 drafts were announced as 0x7fXX */
+        if ((v >> 8) == 0x7f)
+            return "TLS 1.3 (draft)";
+        return NULL;
+    }
+}
+
+const char *tp_name_content_type(uint8_t t)
+{
+    switch (t) {
+    case TP_CT_CHANGE_CIPHER_SPEC: return "change_cipher_spec";
+    case TP_CT_ALERT: return "alert";
+    case TP_CT_HANDSHAKE: return "handshake";
+    case TP_CT_APPLICATION_DATA: return "application_data";
+    case TP_CT_HEARTBEAT: return "heartbeat";
+    default: return NULL;
+    }
+}
