@@ -1,11 +1,328 @@
+/* tlsprobe listen: be a TLS server and show what each client sends. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "cli.h"
+#include "tlsprobe/diagnose.h"
+#include "tlsprobe/names.h"
+#include "tlsprobe/probe.h"
 
-const char tp_usage_listen[] = "usage: tlsprobe listen ... (not implemented yet)\n";
+const char tp_usage_listen[] =
+    "usage: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE [OPTIONS]\n"
+    "\n"
+    "Be a TLS server and show, for each client, what it offered (ClientHello in\n"
+    "detail, JA3/JA4), what we chose, its certificate, how the handshake ended and why.\n"
+    "\n"
+    "  PORT                    0 picks a free port; 'listening on ADDR:PORT' is printed\n"
+    "                          on stderr once ready\n"
+    "  ADDR                    IPv4 or [IPv6] address to bind (default: all addresses),\n"
+    "                          e.g. 127.0.0.1:8443, [::1]:8443\n"
+    "\n"
+    "options:\n"
+    "  --cert FILE             our certificate (PEM or DER; the file may hold the chain)\n"
+    "  --key FILE              its private key\n"
+    "  --chain FILE            intermediates to send after the certificate\n"
+    "  --client-ca FILE        CA(s) to verify client certificates against (implies\n"
+    "                          --request-client-cert); bad client certificates are rejected\n"
+    "  --request-client-cert   ask clients for a certificate (optional for them)\n"
+    "  --require-client-cert   ask, and fail the handshake without one\n"
+    "  --alpn LIST             protocols we accept, our preference first (h2,http/1.1)\n"
+    "  --tls1.2 | --tls1.3     accept only this version (default: both)\n"
+    "  --count N               stop after N clients have finished\n"
+    "  --timeout S             per-connection deadline in seconds (default 10)\n"
+    "  --write-pcap FILE       write every session to a pcap file (Wireshark, tshark)\n"
+    "  --keylog FILE           append every session's secrets in NSS key log format\n"
+    "                          (default: $SSLKEYLOGFILE when set)\n"
+    "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
+    "\n"
+    "One block (text) or one JSON line per client, never interleaved. Stops after\n"
+    "--count clients or on SIGINT/SIGTERM, then prints a summary (on stderr with\n"
+    "--format json).\n"
+    "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
+    "2 usage error or unreadable input\n";
+
+enum {
+    OPT_CERT = 1000,
+    OPT_KEY,
+    OPT_CHAIN,
+    OPT_CLIENT_CA,
+    OPT_REQUEST,
+    OPT_REQUIRE,
+    OPT_ALPN,
+    OPT_TLS12,
+    OPT_TLS13,
+    OPT_COUNT,
+    OPT_TIMEOUT,
+    OPT_PCAP,
+    OPT_KEYLOG,
+};
+
+static const struct option listen_longopts[] = {
+    { "cert", required_argument, NULL, OPT_CERT },
+    { "key", required_argument, NULL, OPT_KEY },
+    { "chain", required_argument, NULL, OPT_CHAIN },
+    { "client-ca", required_argument, NULL, OPT_CLIENT_CA },
+    { "request-client-cert", no_argument, NULL, OPT_REQUEST },
+    { "require-client-cert", no_argument, NULL, OPT_REQUIRE },
+    { "alpn", required_argument, NULL, OPT_ALPN },
+    { "tls1.2", no_argument, NULL, OPT_TLS12 },
+    { "tls1.3", no_argument, NULL, OPT_TLS13 },
+    { "count", required_argument, NULL, OPT_COUNT },
+    { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "write-pcap", required_argument, NULL, OPT_PCAP },
+    { "keylog", required_argument, NULL, OPT_KEYLOG },
+    TP_COMMON_LONGOPTS,
+    { NULL, 0, NULL, 0 },
+};
+
+/* ---- the summary ---- */
+#define MAX_TALLY 64
+struct tally {
+    const char *key; /* static strings (rule ids, version names) */
+    int sev;
+    unsigned long n;
+};
+struct listen_state {
+    struct tp_render_opts ro;
+    struct tp_sb sb;
+    unsigned long clients, completed;
+    int exit_status;
+    struct tally versions[8];
+    size_t n_versions;
+    struct tally findings[MAX_TALLY];
+    size_t n_findings;
+    const char *bind_text;
+};
+
+static void tally_add(struct tally *t, size_t *n, size_t cap, const char *key, int sev)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(t[i].key, key)) {
+            t[i].n++;
+            return;
+        }
+    if (*n < cap) {
+        t[*n].key = key;
+        t[*n].sev = sev;
+        t[*n].n = 1;
+        (*n)++;
+    }
+}
+
+static void on_ready(uint16_t port, void *ctx)
+{
+    struct listen_state *st = ctx;
+    fprintf(stderr, "listening on %s:%u\n", st->bind_text, (unsigned)port);
+    fflush(stderr);
+}
+
+/* Called by the probe from one thread at a time. */
+static void on_session(struct tp_session *s, void *ctx)
+{
+    struct listen_state *st = ctx;
+    tp_sb_reset(&st->sb);
+    tp_render_session(&st->sb, s, &st->ro);
+    if (st->ro.format == TP_FMT_TEXT)
+        tp_sb_putc(&st->sb, '\n');
+    tp_cli_print(&st->sb);
+
+    st->clients++;
+    if (s->handshake_complete || s->outcome.status == TP_CONN_OK)
+        st->completed++;
+    const char *v = s->version ? tp_name_version(s->version) : NULL;
+    tally_add(st->versions, &st->n_versions, sizeof st->versions / sizeof st->versions[0], v ? v : "no version",
+              0);
+    for (size_t i = 0; i < s->n_findings; i++) {
+        const struct tp_rule *r = tp_rule_find(s->findings[i].id);
+        /* rule ids are static in the table; findings' ids point into it too */
+        tally_add(st->findings, &st->n_findings, MAX_TALLY, r ? r->id : s->findings[i].id,
+                  (int)s->findings[i].severity);
+    }
+    if (tp_exit_status(s) == TP_EXIT_FINDING)
+        st->exit_status = TP_EXIT_FINDING;
+}
+
+static void print_summary(struct listen_state *st, FILE *f)
+{
+    static const char *const sevname[] = { "info", "warning", "error" };
+    fprintf(f, "summary: %lu client%s, %lu handshake%s completed, %lu failed\n", st->clients,
+            st->clients == 1 ? "" : "s", st->completed, st->completed == 1 ? "" : "s", st->clients - st->completed);
+    if (st->n_versions) {
+        fputs("  versions:", f);
+        for (size_t i = 0; i < st->n_versions; i++)
+            fprintf(f, "%s %s x%lu", i ? "," : "", st->versions[i].key, st->versions[i].n);
+        fputc('\n', f);
+    }
+    if (st->n_findings) {
+        fputs("  findings:", f);
+        for (int sev = 2; sev >= 0; sev--)
+            for (size_t i = 0; i < st->n_findings; i++)
+                if (st->findings[i].sev == sev)
+                    fprintf(f, "\n    %-28s %-8s x%lu", st->findings[i].key, sevname[sev], st->findings[i].n);
+        fputc('\n', f);
+    }
+    fflush(f);
+}
+
+/* ---- signals ---- */
+static volatile int g_stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+/* "[ADDR:]PORT": 8443, 127.0.0.1:8443, [::1]:8443, [::]:0. addr gets "" for all. */
+static bool parse_endpoint(const char *arg, char *addr, size_t addrlen, uint16_t *port)
+{
+    const char *p;
+    addr[0] = 0;
+    if (arg[0] == '[') {
+        const char *e = strchr(arg, ']');
+        if (!e || e[1] != ':' || (size_t)(e - arg - 1) >= addrlen || e == arg + 1)
+            return false;
+        memcpy(addr, arg + 1, (size_t)(e - arg - 1));
+        addr[e - arg - 1] = 0;
+        p = e + 2;
+    } else {
+        const char *c = strchr(arg, ':');
+        if (c && strchr(c + 1, ':'))
+            return false; /* a bare IPv6 address: needs brackets */
+        if (c) {
+            if ((size_t)(c - arg) >= addrlen || c == arg)
+                return false;
+            memcpy(addr, arg, (size_t)(c - arg));
+            addr[c - arg] = 0;
+            p = c + 1;
+        } else {
+            p = arg;
+        }
+    }
+    if (!*p)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(p, &end, 10);
+    if (*end || errno || v > 65535 || *p == '-' || *p == '+')
+        return false;
+    *port = (uint16_t)v;
+    return true;
+}
 
 int tp_cmd_listen(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return tp_cli_fail("'listen' is not implemented yet");
+    struct tp_cli_common common = { 0 };
+    struct tp_listen_opts o = { 0 };
+    double timeout_s = 10;
+    bool v12 = false, v13 = false;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":", listen_longopts, NULL)) != -1) {
+        int c = tp_cli_common_opt(opt, optarg, &common);
+        if (c < 0)
+            return TP_EXIT_USAGE;
+        if (c > 0)
+            continue;
+        switch (opt) {
+        case OPT_CERT: o.cert = optarg; break;
+        case OPT_KEY: o.key = optarg; break;
+        case OPT_CHAIN: o.chain = optarg; break;
+        case OPT_CLIENT_CA: o.client_ca = optarg; break;
+        case OPT_REQUEST: o.request_client_cert = true; break;
+        case OPT_REQUIRE: o.require_client_cert = true; break;
+        case OPT_ALPN: o.alpn = optarg; break;
+        case OPT_TLS12: v12 = true; break;
+        case OPT_TLS13: v13 = true; break;
+        case OPT_COUNT: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (*end || errno || n < 1 || n > INT_MAX)
+                return tp_cli_fail("--count takes a positive number, not '%s'", optarg);
+            o.count = (int)n;
+            break;
+        }
+        case OPT_TIMEOUT: {
+            char *end;
+            errno = 0;
+            double t = strtod(optarg, &end);
+            if (*end || errno || !(t > 0) || t > 86400)
+                return tp_cli_fail("--timeout takes seconds between 0 and 86400, not '%s'", optarg);
+            timeout_s = t;
+            break;
+        }
+        case OPT_PCAP: o.write_pcap = optarg; break;
+        case OPT_KEYLOG: o.keylog = optarg; break;
+        case ':':
+            return tp_cli_fail("option '%s' needs a value (try 'tlsprobe listen --help')", argv[optind - 1]);
+        default:
+            return tp_cli_fail("unknown option '%s' (try 'tlsprobe listen --help')", argv[optind - 1]);
+        }
+    }
+    if (common.help) {
+        fputs(tp_usage_listen, stdout);
+        return TP_EXIT_OK;
+    }
+    if (common.version) {
+        printf("tlsprobe %s\n", TP_VERSION);
+        return TP_EXIT_OK;
+    }
+    if (optind >= argc)
+        return tp_cli_fail("listen needs a port: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE");
+    if (optind + 1 < argc)
+        return tp_cli_fail("listen takes one [ADDR:]PORT, got '%s' too", argv[optind + 1]);
+    char addr[256];
+    if (!parse_endpoint(argv[optind], addr, sizeof addr, &o.port))
+        return tp_cli_fail("'%s' is not [ADDR:]PORT (e.g. 8443, 127.0.0.1:8443, [::1]:8443)", argv[optind]);
+    if (!o.cert || !o.key)
+        return tp_cli_fail("listen needs --cert FILE and --key FILE");
+    if (v12 && v13)
+        return tp_cli_fail("--tls1.2 and --tls1.3 exclude each other (give neither for both)");
+    if (o.request_client_cert && o.require_client_cert)
+        return tp_cli_fail("--request-client-cert and --require-client-cert exclude each other");
+    o.only_version = v12 ? TP_TLS1_2 : v13 ? TP_TLS1_3 : 0;
+    o.bind_addr = addr[0] ? addr : NULL;
+    o.timeout_ms = (int)(timeout_s * 1000 + 0.5);
+    if (o.timeout_ms < 1)
+        o.timeout_ms = 1;
+    if (!o.keylog) {
+        const char *env = getenv("SSLKEYLOGFILE");
+        if (env && *env)
+            o.keylog = env;
+    }
+
+    struct listen_state st = { 0 };
+    st.ro = tp_cli_render_opts(&common);
+    tp_sb_init(&st.sb);
+    char bind_text[300];
+    if (!addr[0])
+        snprintf(bind_text, sizeof bind_text, "*");
+    else if (strchr(addr, ':'))
+        snprintf(bind_text, sizeof bind_text, "[%s]", addr);
+    else
+        snprintf(bind_text, sizeof bind_text, "%s", addr);
+    st.bind_text = bind_text;
+    o.on_ready = on_ready;
+    o.on_session = on_session;
+    o.ctx = &st;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char err[512] = "";
+    enum tp_err e = tp_probe_listen(&o, &g_stop, err, sizeof err);
+    if (e != TP_OK) {
+        tp_sb_free(&st.sb);
+        return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));
+    }
+    print_summary(&st, st.ro.format == TP_FMT_TEXT ? stdout : stderr);
+    tp_sb_free(&st.sb);
+    return st.exit_status;
 }

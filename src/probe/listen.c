@@ -1,0 +1,809 @@
+/* The server probe (tlsprobe listen): a real TLS server on wolfSSL that records
+ * every byte each client sends and receives, and hands them with the session's
+ * own secrets to the same decoder a capture uses (see probe/wolf.h).
+ *
+ * Concurrency: one acceptor (the calling thread) and a bounded pool of worker
+ * threads (TP_MAX_LISTEN_WORKERS), grown on demand. A worker serves one
+ * connection at a time from accept to report, with a per-connection deadline
+ * counted from accept, so a silent client costs one worker for --timeout and
+ * nothing else. Reports (o->on_session) and key log lines are serialised under
+ * one mutex, so output of concurrent sessions never interleaves.
+ */
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe/wolf.h"
+#include "tlsprobe/capture.h"
+#include "tlsprobe/diagnose.h"
+#include "tlsprobe/limits.h"
+#include "tlsprobe/probe.h"
+#include "tlsprobe/wire.h"
+#include "tlsprobe/x509.h"
+
+/* After a completed handshake we wait this long for the client's first request
+ * (answered when it is HTTP) or its close. Why: s_client/curl send at once; an
+ * idle interactive client should not hold its report back for the whole deadline. */
+#define LISTEN_POST_HANDSHAKE_MS 1000
+/* How long a not-TLS peer gets to finish its first request line after its first
+ * bytes (an HTTP request arrives in one segment in practice). */
+#define LISTEN_NOT_TLS_LINGER_MS 200
+
+struct ljob {
+    int fd;
+    int64_t t_wall_us, t_mono_us;
+    struct sockaddr_storage peer, local;
+};
+
+struct lsrv;
+struct lworker {
+    struct lsrv *srv;
+    size_t idx;
+};
+
+struct lsrv {
+    const struct tp_listen_opts *o;
+    volatile int *stop;
+    WOLFSSL_CTX *ctx;
+    struct tp_store *client_store;   /* --client-ca, NULL without */
+    bool client_auth, client_required;
+    char *alpn;                      /* --alpn copy, NULL without */
+    struct tp_pcapw *pcap;
+    FILE *keylog;
+    int lfd;
+    int64_t timeout_us;
+
+    pthread_mutex_t mu;              /* queue, pool, active fds, stopping */
+    pthread_cond_t work_cv;          /* a job was queued, or stopping */
+    pthread_cond_t space_cv;         /* a queue slot was freed */
+    struct ljob queue[TP_MAX_LISTEN_WORKERS];
+    size_t q_head, q_len;
+    pthread_t threads[TP_MAX_LISTEN_WORKERS];
+    struct lworker workers[TP_MAX_LISTEN_WORKERS];
+    int active_fd[TP_MAX_LISTEN_WORKERS];
+    size_t n_threads, n_idle;
+    bool stopping;
+
+    pthread_mutex_t out_mu;          /* on_session, key log file, reported */
+    int reported;
+    pthread_mutex_t verify_mu;       /* tp_chain_verify on the shared store */
+};
+
+/* Per-connection state reachable from the verify callback (which gets no
+ * user pointer we control): one worker drives one connection at a time. */
+struct lconn {
+    struct lsrv *srv;
+    struct tp_verify_result *client_verify; /* owned until moved into the session */
+    bool verify_decided, verify_ok;
+};
+static __thread struct lconn *tl_conn;
+
+/* ---- small helpers ---- */
+
+static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t iplen, uint16_t *port)
+{
+    ip[0] = 0;
+    *port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, (socklen_t)iplen);
+        *port = ntohs(a->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        *port = ntohs(a->sin6_port);
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) /* dual-stack socket: show IPv4 as IPv4 */
+            inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], ip, (socklen_t)iplen);
+        else
+            inet_ntop(AF_INET6, &a->sin6_addr, ip, (socklen_t)iplen);
+    }
+}
+
+static void endpoint_text(char *out, size_t outlen, const char *ip, uint16_t port)
+{
+    if (strchr(ip, ':'))
+        snprintf(out, outlen, "[%s]:%u", ip, (unsigned)port);
+    else
+        snprintf(out, outlen, "%s:%u", ip, (unsigned)port);
+}
+
+static int ms_left(int64_t deadline_mono_us)
+{
+    int64_t left = deadline_mono_us - tp_wolf_mono_us();
+    if (left <= 0)
+        return 0;
+    return (int)((left + 999) / 1000);
+}
+
+/* ---- client certificate verification ----
+ * wolfSSL's own verdict is not used: the chain as sent goes through the same path
+ * builder as connect (tp_chain_verify, TP_PURPOSE_CLIENT) against --client-ca, and
+ * a chain that fails it (untrusted, expired, no clientAuth EKU) is rejected, as a
+ * real server configured with that CA would, so the client sees a real alert. */
+
+static bool client_verify_bad(const struct tp_verify_result *r)
+{
+    return r->status != TP_PATH_OK || r->expired_index >= 0 || r->not_yet_valid_index >= 0 || !r->leaf_eku_ok;
+}
+
+static struct tp_verify_result *verify_client_chain(struct lsrv *srv, const struct tp_bytes *chain, size_t n)
+{
+    struct tp_verify_opts vo = { 0 };
+    vo.store = srv->client_store;
+    vo.purpose = TP_PURPOSE_CLIENT;
+    vo.aia = false;
+    vo.expiring_days = 30;
+    struct tp_verify_result *res = NULL;
+    pthread_mutex_lock(&srv->verify_mu);
+    enum tp_err e = tp_chain_verify(chain, n, &vo, &res);
+    pthread_mutex_unlock(&srv->verify_mu);
+    if (e != TP_OK) {
+        tp_verify_result_free(res);
+        return NULL;
+    }
+    return res;
+}
+
+static int listen_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+    (void)preverify;
+    struct lconn *lc = tl_conn;
+    if (!lc || !store)
+        return 1;
+    /* wolfSSL calls us per depth, the leaf (depth 0) last: decide there, once. */
+    if (wolfSSL_X509_STORE_CTX_get_error_depth(store) > 0)
+        return 1;
+    if (lc->verify_decided)
+        return lc->verify_ok;
+    lc->verify_decided = true;
+    lc->verify_ok = true;
+    if (!lc->srv->client_store || store->totalCerts <= 0 || !store->certs)
+        return 1; /* no --client-ca: record whatever is sent, accept it */
+    struct tp_bytes chain[TP_MAX_CHAIN_CERTS];
+    size_t n = 0;
+    for (int i = 0; i < store->totalCerts && n < TP_MAX_CHAIN_CERTS; i++)
+        if (store->certs[i].buffer && store->certs[i].length > 0)
+            chain[n++] = tp_bytes_make(store->certs[i].buffer, store->certs[i].length);
+    struct tp_verify_result *res = verify_client_chain(lc->srv, chain, n);
+    if (!res)
+        return 1;
+    tp_verify_result_free(lc->client_verify);
+    lc->client_verify = res;
+    if (client_verify_bad(res)) {
+        lc->verify_ok = false;
+        /* Pick the error wolfSSL maps to the most telling alert. */
+        if (res->expired_index >= 0)
+            wolfSSL_X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_HAS_EXPIRED);
+        else if (res->status != TP_PATH_OK)
+            wolfSSL_X509_STORE_CTX_set_error(store, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- the first bytes: TLS, something else, or nothing ---- */
+
+enum first_kind { FIRST_TLS, FIRST_NOT_TLS, FIRST_EOF, FIRST_TIMEOUT, FIRST_RESET };
+
+static enum first_kind peek_first(int fd, int64_t deadline)
+{
+    uint8_t b[5];
+    for (;;) {
+        ssize_t n = recv(fd, b, sizeof b, MSG_PEEK);
+        if (n > 0) {
+            if (b[0] & 0x80)
+                return FIRST_TLS; /* SSLv2-compatible hello: wolfSSL decides */
+            if (b[0] < TP_CT_CHANGE_CIPHER_SPEC || b[0] > TP_CT_HEARTBEAT)
+                return FIRST_NOT_TLS;
+            if (n >= 5)
+                return tp_record_header_plausible(b, (size_t)n) ? FIRST_TLS : FIRST_NOT_TLS;
+            /* A partial header: poll would return at once, so wait a little. */
+            if (ms_left(deadline) <= 0)
+                return FIRST_TIMEOUT;
+            struct timespec ts = { 0, 10 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (n == 0)
+            return FIRST_EOF;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return FIRST_RESET;
+        int ms = ms_left(deadline);
+        if (ms <= 0)
+            return FIRST_TIMEOUT;
+        struct pollfd p = { fd, POLLIN, 0 };
+        int pr = poll(&p, 1, ms);
+        if (pr == 0)
+            return FIRST_TIMEOUT;
+        if (pr < 0 && errno != EINTR)
+            return FIRST_RESET;
+    }
+}
+
+static bool looks_http(const uint8_t *p, size_t n)
+{
+    static const char *const methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
+                                           "PATCH ", "CONNECT ", "TRACE ", "PRI * " };
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        size_t ml = strlen(methods[i]);
+        if (n >= ml && !memcmp(p, methods[i], ml))
+            return true;
+    }
+    return false;
+}
+
+static void send_all(int fd, const void *p, size_t n, int64_t deadline)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            c += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pf = { fd, POLLOUT, 0 };
+            int ms = ms_left(deadline);
+            if (ms > 0 && poll(&pf, 1, ms) > 0)
+                continue;
+        }
+        return;
+    }
+}
+
+/* A peer that does not speak TLS: keep what it said (the transcript shows it
+ * and the outcome quotes it), and answer an HTTP request in HTTP so a person
+ * with curl or a browser reads why, as nginx does. */
+static void serve_not_tls(struct lsrv *srv, const struct ljob *job, struct tp_session *s, int64_t deadline,
+                          struct tp_pcapw_flow *flow)
+{
+    uint8_t buf[2048];
+    size_t have = 0;
+    int64_t linger = tp_wolf_mono_us() + (int64_t)LISTEN_NOT_TLS_LINGER_MS * 1000;
+    if (linger > deadline)
+        linger = deadline;
+    for (;;) {
+        ssize_t n = recv(job->fd, buf + have, sizeof buf - have, 0);
+        if (n > 0) {
+            int64_t t = tp_wolf_wall_us();
+            if (tp_session_feed(s, TP_C2S, buf + have, (size_t)n, t) != TP_OK)
+                break;
+            if (flow)
+                tp_pcapw_data(flow, TP_C2S, buf + have, (size_t)n, t);
+            have += (size_t)n;
+            if (have == sizeof buf || memmem(buf, have, "\r\n\r\n", 4) || memmem(buf, have, "\n\n", 2))
+                break;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int ms = ms_left(linger);
+            struct pollfd p = { job->fd, POLLIN, 0 };
+            if (ms > 0 && poll(&p, 1, ms) > 0)
+                continue;
+        }
+        break;
+    }
+    struct tp_outcome *oc = &s->outcome;
+    oc->status = TP_CONN_NOT_TLS;
+    size_t bl = 0;
+    while (bl < have && bl < sizeof oc->peer_banner - 1 && buf[bl] != '\r' && buf[bl] != '\n')
+        bl++;
+    memcpy(oc->peer_banner, buf, bl);
+    oc->peer_banner[bl] = 0;
+    oc->peer_banner_len = bl;
+    if (looks_http(buf, have)) {
+        static const char body[] = "This port speaks TLS (tlsprobe listen): use https:// instead of http://.\n";
+        char resp[512];
+        int rl = snprintf(resp, sizeof resp,
+                          "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+                          "Connection: close\r\n\r\n%s",
+                          sizeof body - 1, body);
+        if (rl > 0 && (size_t)rl < sizeof resp) {
+            send_all(job->fd, resp, (size_t)rl, deadline);
+            if (flow)
+                tp_pcapw_data(flow, TP_S2C, (const uint8_t *)resp, (size_t)rl, tp_wolf_wall_us());
+        }
+        snprintf(oc->detail, sizeof oc->detail,
+                 "the client sent a plain HTTP request to this TLS port (answered with HTTP 400)");
+    } else {
+        snprintf(oc->detail, sizeof oc->detail, "the client sent %zu bytes that are not TLS", have);
+    }
+    (void)srv;
+}
+
+/* After the handshake: wait briefly for the client's first request or close;
+ * answer an HTTP request with a one-page summary, then close_notify. */
+static void post_handshake(struct tp_wolf_conn *c, int64_t deadline)
+{
+    int64_t end = tp_wolf_mono_us() + (int64_t)LISTEN_POST_HANDSHAKE_MS * 1000;
+    if (end > deadline)
+        end = deadline;
+    int64_t saved = c->deadline_mono_us;
+    c->deadline_mono_us = end;
+    char buf[4096];
+    size_t have = 0;
+    bool answered = false;
+    for (;;) {
+        if (ms_left(end) <= 0)
+            break;
+        int n = wolfSSL_read(c->ssl, buf + have, (int)(sizeof buf - 1 - have));
+        if (n > 0) {
+            have += (size_t)n;
+            buf[have] = 0;
+            if (looks_http((const uint8_t *)buf, have) && strstr(buf, "\r\n\r\n")) {
+                char body[256], resp[512];
+                const char *ver = wolfSSL_get_version(c->ssl);
+                const char *cs = wolfSSL_get_cipher_name(c->ssl);
+                int bl = snprintf(body, sizeof body, "tlsprobe listen: TLS handshake OK (%s, %s)\n",
+                                  ver ? ver : "?", cs ? cs : "?");
+                int rl = snprintf(resp, sizeof resp,
+                                  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                                  "Connection: close\r\n\r\n%s",
+                                  bl, body);
+                if (bl > 0 && rl > 0 && (size_t)rl < sizeof resp)
+                    (void)wolfSSL_write(c->ssl, resp, rl);
+                answered = true;
+                break;
+            }
+            if (have >= sizeof buf - 1)
+                have = 0; /* not HTTP, or a huge header: keep reading, discard */
+            continue;
+        }
+        int e = wolfSSL_get_error(c->ssl, n);
+        if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) {
+            struct pollfd p = { c->fd, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 0 };
+            int ms = ms_left(end);
+            if (ms <= 0 || poll(&p, 1, ms) <= 0)
+                break;
+            continue;
+        }
+        break; /* close_notify, EOF, an alert or an error */
+    }
+    (void)answered;
+    if (!c->eof && !c->reset && !c->timed_out)
+        (void)wolfSSL_shutdown(c->ssl); /* our close_notify; the reply is not awaited */
+    c->deadline_mono_us = saved;
+}
+
+/* ---- one connection, accept to report ---- */
+
+static void report(struct lsrv *srv, struct tp_session *s, const struct tp_keylog *kl)
+{
+    pthread_mutex_lock(&srv->out_mu);
+    pthread_mutex_lock(&srv->mu);
+    bool stopping = srv->stopping;
+    pthread_mutex_unlock(&srv->mu);
+    if (!stopping) {
+        if (srv->keylog && kl && s->has_client_random) {
+            (void)tp_keylog_write_session(kl, s->client_random, srv->keylog);
+            fflush(srv->keylog);
+        }
+        if (srv->o->on_session)
+            srv->o->on_session(s, srv->o->ctx);
+        srv->reported++;
+        if (srv->o->count > 0 && srv->reported >= srv->o->count) {
+            pthread_mutex_lock(&srv->mu);
+            srv->stopping = true;
+            pthread_mutex_unlock(&srv->mu);
+        }
+    }
+    pthread_mutex_unlock(&srv->out_mu);
+}
+
+static void serve(struct lsrv *srv, struct ljob *job)
+{
+    char cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN];
+    uint16_t cport, sport;
+    addr_text(&job->peer, cip, sizeof cip, &cport);
+    addr_text(&job->local, sip, sizeof sip, &sport);
+    int64_t deadline = job->t_mono_us + srv->timeout_us;
+
+    struct tp_session *s = tp_session_new(TP_SRC_LISTEN, job->t_wall_us);
+    if (!s)
+        return;
+    endpoint_text(s->client, sizeof s->client, cip, cport);
+    endpoint_text(s->server, sizeof s->server, sip, sport);
+
+    struct tp_pcapw_flow *flow = NULL;
+    bool reset = false;
+    struct tp_wolf_conn c;
+    bool have_conn = false;
+    struct lconn lc = { .srv = srv };
+
+    int fl = fcntl(job->fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(job->fd, F_SETFL, fl | O_NONBLOCK);
+    int one = 1;
+    (void)setsockopt(job->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+    enum first_kind fk = peek_first(job->fd, deadline);
+    double tsec = (double)srv->timeout_us / 1e6;
+    switch (fk) {
+    case FIRST_TLS:
+        break;
+    case FIRST_NOT_TLS:
+        if (srv->pcap)
+            flow = tp_pcapw_flow_begin(srv->pcap, cip, cport, sip, sport, job->t_wall_us);
+        serve_not_tls(srv, job, s, deadline, flow);
+        break;
+    case FIRST_EOF:
+        s->outcome.status = TP_CONN_CLOSED;
+        snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                 "the client closed the connection without sending anything");
+        break;
+    case FIRST_RESET:
+        reset = true;
+        s->outcome.status = TP_CONN_RESET;
+        snprintf(s->outcome.detail, sizeof s->outcome.detail, "the client reset the connection before sending anything");
+        break;
+    case FIRST_TIMEOUT:
+        s->outcome.status = TP_CONN_TIMEOUT;
+        snprintf(s->outcome.detail, sizeof s->outcome.detail, "the client sent nothing within %g s", tsec);
+        break;
+    }
+    if (fk != FIRST_TLS && srv->pcap && !flow)
+        flow = tp_pcapw_flow_begin(srv->pcap, cip, cport, sip, sport, job->t_wall_us);
+
+    if (fk == FIRST_TLS) {
+        if (tp_wolf_conn_init(&c, srv->ctx, job->fd, true, deadline) != TP_OK) {
+            s->outcome.status = TP_CONN_LOCAL_ERROR;
+            snprintf(s->outcome.detail, sizeof s->outcome.detail, "could not set up the TLS connection (out of memory)");
+        } else {
+            have_conn = true;
+            if (srv->alpn)
+                (void)wolfSSL_UseALPN(c.ssl, srv->alpn, (unsigned)strlen(srv->alpn),
+                                      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH);
+            if (srv->client_auth)
+                wolfSSL_set_verify(c.ssl,
+                                   WOLFSSL_VERIFY_PEER |
+                                       (srv->client_required ? WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                                   listen_verify_cb);
+            tl_conn = &lc;
+            int rc = tp_wolf_handshake(&c);
+            if (rc == 0)
+                post_handshake(&c, deadline);
+            tl_conn = NULL;
+            if (srv->pcap)
+                flow = tp_pcapw_flow_begin(srv->pcap, cip, cport, sip, sport, job->t_wall_us);
+            if (tp_wolf_conn_flush(&c, s, flow) != TP_OK) {
+                s->outcome.status = TP_CONN_LOCAL_ERROR;
+                snprintf(s->outcome.detail, sizeof s->outcome.detail, "out of memory while decoding");
+            }
+            tp_wolf_outcome(&c, rc, &s->outcome);
+            if (rc == 0 && s->outcome.status != TP_CONN_OK) {
+                /* The handshake completed; what happened after it is in the transcript. */
+                s->outcome.status = TP_CONN_OK;
+            }
+            if (s->outcome.status == TP_CONN_TIMEOUT)
+                snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                         "the handshake did not finish within %g s (the client stopped sending)", tsec);
+            reset = c.reset;
+            tp_wolf_peer_chain(&c, &s->client_chain);
+        }
+    }
+    if (flow)
+        tp_pcapw_flow_end(flow, reset, tp_wolf_wall_us());
+
+    tp_session_finish(s);
+    if (lc.client_verify) {
+        s->client_verify = lc.client_verify;
+        lc.client_verify = NULL;
+    } else if (srv->client_store && s->client_chain.n > 0) {
+        s->client_verify = verify_client_chain(srv, s->client_chain.der, s->client_chain.n);
+    }
+    tp_diagnose(s);
+    report(srv, s, have_conn ? c.keylog : NULL);
+    if (have_conn)
+        tp_wolf_conn_free(&c);
+    tp_verify_result_free(lc.client_verify);
+    tp_session_free(s);
+}
+
+/* ---- the pool ---- */
+
+static void *worker_main(void *arg)
+{
+    struct lworker *w = arg;
+    struct lsrv *srv = w->srv;
+    pthread_mutex_lock(&srv->mu);
+    for (;;) {
+        while (!srv->stopping && srv->q_len == 0) {
+            srv->n_idle++;
+            pthread_cond_wait(&srv->work_cv, &srv->mu);
+            srv->n_idle--;
+        }
+        if (srv->q_len == 0)
+            break; /* stopping */
+        struct ljob job = srv->queue[srv->q_head];
+        srv->q_head = (srv->q_head + 1) % TP_MAX_LISTEN_WORKERS;
+        srv->q_len--;
+        pthread_cond_signal(&srv->space_cv);
+        if (srv->stopping) {
+            close(job.fd);
+            continue;
+        }
+        srv->active_fd[w->idx] = job.fd;
+        pthread_mutex_unlock(&srv->mu);
+        serve(srv, &job);
+        pthread_mutex_lock(&srv->mu);
+        srv->active_fd[w->idx] = -1;
+        close(job.fd);
+    }
+    pthread_mutex_unlock(&srv->mu);
+    return NULL;
+}
+
+/* Called with srv->mu held. */
+static void pool_push(struct lsrv *srv, const struct ljob *job)
+{
+    size_t tail = (srv->q_head + srv->q_len) % TP_MAX_LISTEN_WORKERS;
+    srv->queue[tail] = *job;
+    srv->q_len++;
+    if (srv->q_len > srv->n_idle && srv->n_threads < TP_MAX_LISTEN_WORKERS) {
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        /* wolfSSL's handshake needs well under 256 KiB of stack; small stacks keep
+         * a full pool cheap. */
+        pthread_attr_setstacksize(&at, 512 * 1024);
+        struct lworker *w = &srv->workers[srv->n_threads];
+        w->srv = srv;
+        w->idx = srv->n_threads;
+        srv->active_fd[w->idx] = -1;
+        if (pthread_create(&srv->threads[srv->n_threads], &at, worker_main, w) == 0)
+            srv->n_threads++;
+        pthread_attr_destroy(&at);
+    }
+    pthread_cond_signal(&srv->work_cv);
+}
+
+/* ---- setup ---- */
+
+static int open_listener(const struct tp_listen_opts *o, char *err, size_t errlen)
+{
+    char portstr[8];
+    snprintf(portstr, sizeof portstr, "%u", (unsigned)o->port);
+    struct addrinfo hints = { 0 }, *res = NULL;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    const char *host = o->bind_addr;
+    bool any = !host || !*host;
+    if (any) {
+        host = "::";
+        hints.ai_family = AF_INET6;
+        hints.ai_flags |= AI_NUMERICHOST;
+    }
+    int gr = getaddrinfo(host, portstr, &hints, &res);
+    if (gr != 0 && any) {
+        host = "0.0.0.0";
+        hints.ai_family = AF_INET;
+        gr = getaddrinfo(host, portstr, &hints, &res);
+    }
+    if (gr != 0) {
+        snprintf(err, errlen, "cannot listen on '%s': %s", host, gai_strerror(gr));
+        return -1;
+    }
+    int fd = -1, saved = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        if (fd < 0 && any && ai->ai_family == AF_INET6) {
+            /* no IPv6 on this machine: all IPv4 addresses instead */
+            struct sockaddr_in sin = { 0 };
+            sin.sin_family = AF_INET;
+            sin.sin_port = htons(o->port);
+            fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            int on = 1;
+            if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
+                bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 && listen(fd, 1024) == 0)
+                break;
+            saved = errno;
+            if (fd >= 0)
+                close(fd);
+            fd = -1;
+            continue;
+        }
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int on = 1, off = 0;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (ai->ai_family == AF_INET6 && any)
+            (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0)
+            break;
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        snprintf(err, errlen, "cannot listen on %s%s%s port %u: %s", any ? "all addresses" : "'",
+                 any ? "" : o->bind_addr, any ? "" : "'", (unsigned)o->port, strerror(saved));
+    return fd;
+}
+
+static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, char *err, size_t errlen)
+{
+    if (!o->cert || !o->key) {
+        snprintf(err, errlen, "--cert and --key are required");
+        return TP_ERR_USAGE;
+    }
+    if (o->only_version && o->only_version != TP_TLS1_2 && o->only_version != TP_TLS1_3) {
+        snprintf(err, errlen, "only TLS 1.2 and TLS 1.3 can be pinned");
+        return TP_ERR_USAGE;
+    }
+    srv->client_required = o->require_client_cert;
+    srv->client_auth = o->require_client_cert || o->request_client_cert || o->client_ca;
+    if (o->client_ca) {
+        char e2[256] = "";
+        if (tp_store_load(o->client_ca, NULL, &srv->client_store, e2, sizeof e2) != TP_OK) {
+            snprintf(err, errlen, "--client-ca %s: %s", o->client_ca, e2[0] ? e2 : "cannot be read");
+            return TP_ERR_IO;
+        }
+        if (tp_store_count_roots(srv->client_store) == 0) {
+            snprintf(err, errlen, "--client-ca %s: no CA certificate in it", o->client_ca);
+            return TP_ERR_IO;
+        }
+    }
+    if (o->alpn) {
+        if (!*o->alpn || strstr(o->alpn, ",,") || o->alpn[0] == ',' || o->alpn[strlen(o->alpn) - 1] == ',') {
+            snprintf(err, errlen, "--alpn takes a comma-separated list such as h2,http/1.1");
+            return TP_ERR_USAGE;
+        }
+        srv->alpn = strdup(o->alpn);
+        if (!srv->alpn)
+            return TP_ERR_NOMEM;
+    }
+    tp_wolf_init();
+    struct tp_wolf_ctx_opts co = { 0 };
+    co.server = true;
+    co.only_version = o->only_version;
+    co.cert = o->cert;
+    co.key = o->key;
+    co.chain = o->chain;
+    co.request_client_cert = srv->client_auth;
+    srv->ctx = tp_wolf_ctx_new(&co, err, errlen);
+    if (!srv->ctx)
+        return TP_ERR_IO;
+    if (o->write_pcap) {
+        srv->pcap = tp_pcapw_open(o->write_pcap, err, errlen);
+        if (!srv->pcap)
+            return TP_ERR_IO;
+    }
+    if (o->keylog) {
+        srv->keylog = fopen(o->keylog, "a");
+        if (!srv->keylog) {
+            snprintf(err, errlen, "--keylog %s: %s", o->keylog, strerror(errno));
+            return TP_ERR_IO;
+        }
+    }
+    srv->lfd = open_listener(o, err, errlen);
+    if (srv->lfd < 0)
+        return TP_ERR_IO;
+    return TP_OK;
+}
+
+static void srv_teardown(struct lsrv *srv)
+{
+    if (srv->lfd >= 0)
+        close(srv->lfd);
+    if (srv->ctx)
+        wolfSSL_CTX_free(srv->ctx);
+    tp_store_free(srv->client_store);
+    if (srv->pcap)
+        tp_pcapw_close(srv->pcap);
+    if (srv->keylog)
+        fclose(srv->keylog);
+    free(srv->alpn);
+    pthread_mutex_destroy(&srv->mu);
+    pthread_mutex_destroy(&srv->out_mu);
+    pthread_mutex_destroy(&srv->verify_mu);
+    pthread_cond_destroy(&srv->work_cv);
+    pthread_cond_destroy(&srv->space_cv);
+}
+
+enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, char *err, size_t errlen)
+{
+    if (errlen)
+        err[0] = 0;
+    struct lsrv *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return TP_ERR_NOMEM;
+    }
+    srv->o = o;
+    srv->stop = stop;
+    srv->lfd = -1;
+    srv->timeout_us = (int64_t)(o->timeout_ms > 0 ? o->timeout_ms : 10000) * 1000;
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_mutex_init(&srv->out_mu, NULL);
+    pthread_mutex_init(&srv->verify_mu, NULL);
+    pthread_cond_init(&srv->work_cv, NULL);
+    pthread_cond_init(&srv->space_cv, NULL);
+
+    enum tp_err e = srv_setup(srv, o, err, errlen);
+    if (e != TP_OK) {
+        srv_teardown(srv);
+        free(srv);
+        return e;
+    }
+    struct sockaddr_storage la;
+    socklen_t lal = sizeof la;
+    uint16_t port = o->port;
+    if (getsockname(srv->lfd, (struct sockaddr *)&la, &lal) == 0) {
+        char ip[INET6_ADDRSTRLEN];
+        addr_text(&la, ip, sizeof ip, &port);
+    }
+    if (o->on_ready)
+        o->on_ready(port, o->ctx);
+
+    for (;;) {
+        pthread_mutex_lock(&srv->mu);
+        while (!srv->stopping && srv->q_len == TP_MAX_LISTEN_WORKERS && !(stop && *stop)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 100 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&srv->space_cv, &srv->mu, &ts);
+        }
+        bool done = srv->stopping || (stop && *stop);
+        pthread_mutex_unlock(&srv->mu);
+        if (done)
+            break;
+        struct pollfd p = { srv->lfd, POLLIN, 0 };
+        int pr = poll(&p, 1, 100); /* wake up to notice *stop and --count */
+        if (pr <= 0)
+            continue;
+        struct ljob job = { 0 };
+        socklen_t pl = sizeof job.peer;
+        job.fd = accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (job.fd < 0)
+            continue; /* EAGAIN, ECONNABORTED, EMFILE: try again on the next round */
+        job.t_wall_us = tp_wolf_wall_us();
+        job.t_mono_us = tp_wolf_mono_us();
+        socklen_t ll = sizeof job.local;
+        if (getsockname(job.fd, (struct sockaddr *)&job.local, &ll) != 0)
+            memset(&job.local, 0, sizeof job.local);
+        pthread_mutex_lock(&srv->mu);
+        pool_push(srv, &job);
+        pthread_mutex_unlock(&srv->mu);
+    }
+
+    /* Stop: no new clients; abort the ones in flight (they are not reported). */
+    pthread_mutex_lock(&srv->mu);
+    srv->stopping = true;
+    for (size_t i = 0; i < srv->n_threads; i++)
+        if (srv->active_fd[i] >= 0)
+            (void)shutdown(srv->active_fd[i], SHUT_RDWR);
+    pthread_cond_broadcast(&srv->work_cv);
+    size_t n = srv->n_threads;
+    pthread_mutex_unlock(&srv->mu);
+    for (size_t i = 0; i < n; i++)
+        pthread_join(srv->threads[i], NULL);
+    srv_teardown(srv);
+    free(srv);
+    return TP_OK;
+}
