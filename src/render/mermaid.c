@@ -1,0 +1,126 @@
+/* --format mermaid: a sequenceDiagram per session, for GitHub and the Mermaid CLI.
+ * Labels are sanitised: Mermaid reads ';' as a statement end and '#' as the start
+ * of an entity code, '<' '>' as HTML, '{' '}' and '%' confuse its lexer, so those
+ * never reach a label (tests/unit/test_render_mermaid.c checks every line). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "render_int.h"
+#include "tlsprobe/names.h"
+
+/* Append text (already escaped for a terminal: printable ASCII/UTF-8 only) as a
+ * Mermaid label. */
+static void m_label(struct tp_sb *o, const char *t)
+{
+    for (const char *p = t; *p; p++) {
+        char c = *p;
+        switch (c) {
+        case ';': tp_sb_putc(o, ','); break;
+        case '#': tp_sb_put(o, "no."); break;
+        case '<': tp_sb_putc(o, '('); break;
+        case '>': tp_sb_putc(o, ')'); break;
+        case '{': tp_sb_putc(o, '('); break;
+        case '}': tp_sb_putc(o, ')'); break;
+        case '%': tp_sb_put(o, " pct"); break;
+        case '\n': case '\r': case '\t': tp_sb_putc(o, ' '); break;
+        case '"': tp_sb_putc(o, '\''); break;
+        case '`': tp_sb_putc(o, '\''); break;
+        case '\\': tp_sb_putc(o, '/'); break;
+        default: tp_sb_putc(o, c);
+        }
+    }
+}
+
+void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    char b[16];
+    (void)o;
+    tp_sb_put(out, "sequenceDiagram\n");
+    tp_sb_put(out, "    participant C as Client\n");
+    tp_sb_put(out, "    participant S as Server\n");
+    tp_sb_put(out, "    Note over C,S: ");
+    {
+        struct tp_sb t;
+        tp_sb_init(&t);
+        tp_sb_printf(&t, "%s ", rn_source(s->source));
+        tp_sb_put_escaped(&t, (const uint8_t *)s->client, strnlen(s->client, sizeof s->client));
+        tp_sb_put(&t, " to ");
+        tp_sb_put_escaped(&t, (const uint8_t *)s->server, strnlen(s->server, sizeof s->server));
+        if (s->server_name) {
+            tp_sb_put(&t, ", SNI ");
+            tp_sb_put_escaped(&t, (const uint8_t *)s->server_name, s->server_name_len);
+        }
+        m_label(out, tp_sb_str(&t));
+        tp_sb_free(&t);
+    }
+    tp_sb_putc(out, '\n');
+
+    int enc = rs_encryption_start(s);
+    struct rmsg *r = malloc(sizeof *r);
+    if (!r) {
+        out->oom = true;
+        return;
+    }
+    struct tp_sb facts;
+    tp_sb_init(&facts);
+    for (size_t i = 0; i < s->n_msgs; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        rm_parse(s, m, r);
+        if ((int)i == enc)
+            tp_sb_printf(out, "    Note over C,S: encrypted from here on%s\n",
+                         rs_tls13(s) ? " (TLS 1.3 handshake keys)" : " (after ChangeCipherSpec)");
+        const char *from = m->dir == TP_C2S ? "C" : "S", *to = m->dir == TP_C2S ? "S" : "C";
+        bool fatal = m->kind == TP_MSG_ALERT && m->alert_level == 2;
+        bool dotted = m->decrypted || m->kind == TP_MSG_ENCRYPTED;
+        const char *arrow = fatal ? "-x" : dotted ? "-->>" : "->>";
+        tp_sb_printf(out, "    %s%s%s: ", from, arrow, to);
+        m_label(out, r->type);
+        tp_sb_reset(&facts);
+        rf_facts(&facts, s, r, ", ");
+        if (facts.len) {
+            tp_sb_put(out, " (");
+            m_label(out, tp_sb_str(&facts));
+            tp_sb_put(out, ")");
+        }
+        tp_sb_putc(out, '\n');
+        if (m->kind == TP_MSG_ALERT && m->alert_level == 2) {
+            const char *mean = tp_alert_meaning(m->alert_desc);
+            tp_sb_printf(out, "    Note %s of %s: ", m->dir == TP_C2S ? "left" : "right", from);
+            m_label(out, rn_alert(m->alert_desc, b));
+            if (mean) {
+                tp_sb_put(out, ": ");
+                m_label(out, mean);
+            }
+            tp_sb_putc(out, '\n');
+        }
+    }
+    tp_sb_free(&facts);
+    free(r);
+
+    /* The outcome, and the findings by id. */
+    struct tp_sb t;
+    tp_sb_init(&t);
+    if (s->handshake_complete) {
+        tp_sb_put(&t, "handshake complete");
+        if (s->version)
+            tp_sb_printf(&t, ", %s", rn_version(s->version, b));
+        if (s->has_cipher)
+            tp_sb_printf(&t, ", %s", rn_suite(s->cipher, b));
+    } else {
+        tp_sb_printf(&t, "handshake failed (%s)", rn_conn_status(s->outcome.status));
+    }
+    tp_sb_put(out, "    Note over C,S: ");
+    m_label(out, tp_sb_str(&t));
+    tp_sb_putc(out, '\n');
+    if (s->n_findings) {
+        tp_sb_reset(&t);
+        tp_sb_put(&t, "findings: ");
+        for (size_t i = 0; i < s->n_findings; i++)
+            tp_sb_printf(&t, "%s%s %s", i ? ", " : "", rn_severity(s->findings[i].severity),
+                         s->findings[i].id ? s->findings[i].id : "?");
+        tp_sb_put(out, "    Note over C,S: ");
+        m_label(out, tp_sb_str(&t));
+        tp_sb_putc(out, '\n');
+    }
+    tp_sb_free(&t);
+}

@@ -1,0 +1,463 @@
+/* Re-parse each recorded message with the wire parsers and name the facts that
+ * matter: the shared front half of the text, JSON and Mermaid renderers. */
+#include <stdio.h>
+#include <string.h>
+#include "render_int.h"
+#include "tlsprobe/names.h"
+
+bool rs_tls13(const struct tp_session *s)
+{
+    return s->version == TP_TLS1_3;
+}
+
+static const char *hex16(uint16_t v, char buf[16])
+{
+    snprintf(buf, 16, "0x%04x", v);
+    return buf;
+}
+
+const char *rn_suite(uint16_t v, char buf[16])
+{
+    const char *n = tp_name_cipher_suite(v);
+    if (n)
+        return n;
+    if (tp_is_grease(v)) {
+        snprintf(buf, 16, "GREASE 0x%04x", v);
+        return buf;
+    }
+    return hex16(v, buf);
+}
+
+const char *rn_group(uint16_t v, char buf[16])
+{
+    const char *n = tp_name_group(v);
+    if (n)
+        return n;
+    if (tp_is_grease(v)) {
+        snprintf(buf, 16, "GREASE 0x%04x", v);
+        return buf;
+    }
+    return hex16(v, buf);
+}
+
+const char *rn_sigalg(uint16_t v, char buf[16])
+{
+    const char *n = tp_name_sig_scheme(v);
+    return n ? n : hex16(v, buf);
+}
+
+const char *rn_ext(uint16_t v, char buf[24])
+{
+    const char *n = tp_name_extension(v);
+    if (n)
+        return n;
+    if (tp_is_grease(v)) {
+        snprintf(buf, 24, "GREASE 0x%04x", v);
+        return buf;
+    }
+    snprintf(buf, 24, "0x%04x", v);
+    return buf;
+}
+
+const char *rn_version(uint16_t v, char buf[16])
+{
+    const char *n = tp_name_version(v);
+    if (n)
+        return n;
+    if (tp_is_grease(v)) {
+        snprintf(buf, 16, "GREASE 0x%04x", v);
+        return buf;
+    }
+    return hex16(v, buf);
+}
+
+const char *rn_alert(uint8_t v, char buf[16])
+{
+    const char *n = tp_name_alert(v);
+    if (n)
+        return n;
+    snprintf(buf, 16, "alert_%u", v);
+    return buf;
+}
+
+const char *rn_kx(enum tp_kx kx)
+{
+    switch (kx) {
+    case TP_KX_RSA: return "RSA";
+    case TP_KX_DHE: return "DHE";
+    case TP_KX_ECDHE: return "ECDHE";
+    case TP_KX_PSK: return "PSK";
+    case TP_KX_DHE_PSK: return "DHE_PSK";
+    case TP_KX_ECDHE_PSK: return "ECDHE_PSK";
+    case TP_KX_RSA_PSK: return "RSA_PSK";
+    case TP_KX_TLS13: return "key_share";
+    case TP_KX_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
+const char *rn_source(enum tp_source s)
+{
+    switch (s) {
+    case TP_SRC_CONNECT: return "connect";
+    case TP_SRC_LISTEN: return "listen";
+    case TP_SRC_PCAP: return "pcap";
+    }
+    return "unknown";
+}
+
+const char *rn_severity(enum tp_severity s)
+{
+    switch (s) {
+    case TP_SEV_INFO: return "info";
+    case TP_SEV_WARNING: return "warning";
+    case TP_SEV_ERROR: return "error";
+    }
+    return "info";
+}
+
+const char *rn_conn_status(enum tp_conn_status s)
+{
+    switch (s) {
+    case TP_CONN_UNKNOWN: return "unknown";
+    case TP_CONN_OK: return "ok";
+    case TP_CONN_RESOLVE_FAILED: return "name-resolution";
+    case TP_CONN_REFUSED: return "connection-refused";
+    case TP_CONN_TIMEOUT: return "timeout";
+    case TP_CONN_RESET: return "connection-reset";
+    case TP_CONN_CLOSED: return "closed";
+    case TP_CONN_NOT_TLS: return "not-tls";
+    case TP_CONN_TLS_FAILED: return "tls-failed";
+    case TP_CONN_LOCAL_ERROR: return "local-error";
+    }
+    return "unknown";
+}
+
+const char *rn_path_status(enum tp_path_status s)
+{
+    switch (s) {
+    case TP_PATH_NOT_CHECKED: return "not-checked";
+    case TP_PATH_OK: return "ok";
+    case TP_PATH_EMPTY: return "empty";
+    case TP_PATH_UNKNOWN_AUTHORITY: return "unknown-authority";
+    case TP_PATH_SELF_SIGNED: return "self-signed";
+    case TP_PATH_MISSING_INTERMEDIATE: return "missing-intermediate";
+    case TP_PATH_BAD_SIGNATURE: return "bad-signature";
+    }
+    return "not-checked";
+}
+
+const char *rn_name_status(enum tp_name_status s)
+{
+    switch (s) {
+    case TP_NAME_NOT_CHECKED: return "not-checked";
+    case TP_NAME_OK: return "ok";
+    case TP_NAME_OK_CN_ONLY: return "cn-only";
+    case TP_NAME_MISMATCH: return "mismatch";
+    }
+    return "not-checked";
+}
+
+const char *rn_dir(enum tp_dir d)
+{
+    return d == TP_C2S ? "c2s" : "s2c";
+}
+
+const char *rm_type(const struct tp_msg *m, char buf[32])
+{
+    switch (m->kind) {
+    case TP_MSG_CCS: return "ChangeCipherSpec";
+    case TP_MSG_ALERT: return "Alert";
+    case TP_MSG_ENCRYPTED: return "EncryptedRecord";
+    case TP_MSG_SSLV2_HELLO: return "ClientHello";
+    case TP_MSG_HANDSHAKE: break;
+    }
+    if (m->is_hrr)
+        return "HelloRetryRequest";
+    const char *n = tp_name_hs_type(m->hs_type);
+    if (n)
+        return n;
+    snprintf(buf, 32, "HandshakeType%u", m->hs_type);
+    return buf;
+}
+
+void rm_parse(const struct tp_session *s, const struct tp_msg *m, struct rmsg *r)
+{
+    memset(r, 0, sizeof *r);
+    r->m = m;
+    r->perr = TP_OK;
+    r->type = rm_type(m, r->type_buf);
+    if (m->kind == TP_MSG_SSLV2_HELLO) {
+        if (!m->raw) {
+            r->perr = TP_ERR_TRUNCATED;
+            return;
+        }
+        r->perr = tp_sslv2_hello_parse(tp_bytes_make(m->raw, m->raw_len), &r->u.ch);
+        if (r->perr == TP_OK)
+            r->kind = RM_CH;
+        return;
+    }
+    if (m->kind != TP_MSG_HANDSHAKE)
+        return;
+    if (!m->raw || m->raw_len < 4) {
+        r->perr = TP_ERR_TRUNCATED;
+        return;
+    }
+    struct tp_hs_header h;
+    r->perr = tp_hs_header_parse(tp_bytes_make(m->raw, m->raw_len), &h);
+    if (r->perr != TP_OK)
+        return;
+    bool t13 = rs_tls13(s);
+    enum tp_err e = TP_OK;
+    enum rm_kind k = RM_NONE;
+    switch (m->hs_type) {
+    case TP_HS_CLIENT_HELLO: e = tp_client_hello_parse(h.body, &r->u.ch); k = RM_CH; break;
+    case TP_HS_SERVER_HELLO: e = tp_server_hello_parse(h.body, &r->u.sh); k = RM_SH; break;
+    case TP_HS_ENCRYPTED_EXTENSIONS: e = tp_encrypted_extensions_parse(h.body, &r->u.ee); k = RM_EE; break;
+    case TP_HS_CERTIFICATE: e = tp_certificate_parse(h.body, t13, &r->u.cert); k = RM_CERT; break;
+    case TP_HS_CERTIFICATE_REQUEST: e = tp_certificate_request_parse(h.body, t13, &r->u.cr); k = RM_CR; break;
+    case TP_HS_SERVER_KEY_EXCHANGE:
+        e = tp_server_key_exchange_parse(h.body, s->version, s->cipher, &r->u.ske);
+        k = RM_SKE;
+        break;
+    case TP_HS_CLIENT_KEY_EXCHANGE:
+        e = tp_client_key_exchange_parse(h.body, s->version, s->cipher, &r->u.cke);
+        k = RM_CKE;
+        break;
+    case TP_HS_CERTIFICATE_VERIFY: e = tp_certificate_verify_parse(h.body, s->version, &r->u.cv); k = RM_CV; break;
+    case TP_HS_FINISHED: e = tp_finished_parse(h.body, &r->u.fin); k = RM_FIN; break;
+    case TP_HS_NEW_SESSION_TICKET: e = tp_new_session_ticket_parse(h.body, t13, &r->u.nst); k = RM_NST; break;
+    case TP_HS_KEY_UPDATE: e = tp_key_update_parse(h.body, &r->u.ku); k = RM_KU; break;
+    case TP_HS_CERTIFICATE_STATUS: e = tp_certificate_status_parse(h.body, &r->u.cs); k = RM_CS; break;
+    default: break;
+    }
+    r->perr = e;
+    r->kind = e == TP_OK ? k : RM_NONE;
+}
+
+int rs_encryption_start(const struct tp_session *s)
+{
+    for (size_t i = 0; i < s->n_msgs; i++)
+        if (s->msgs[i].decrypted || s->msgs[i].kind == TP_MSG_ENCRYPTED)
+            return (int)i;
+    return -1;
+}
+
+/* ---- key facts on one line ---- */
+
+struct facts {
+    struct tp_sb *out;
+    const char *sep;
+    bool any;
+};
+
+static void fact_begin(struct facts *f)
+{
+    if (f->any)
+        tp_sb_put(f->out, f->sep);
+    f->any = true;
+}
+
+static void fact(struct facts *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fact(struct facts *f, const char *fmt, ...)
+{
+    fact_begin(f);
+    va_list ap;
+    va_start(ap, fmt);
+    tp_sb_vprintf(f->out, fmt, ap);
+    va_end(ap);
+}
+
+static void fact_alpn_list(struct facts *f, const struct tp_bytes_list *l)
+{
+    fact_begin(f);
+    tp_sb_put(f->out, "ALPN ");
+    for (size_t i = 0; i < l->n; i++) {
+        if (i)
+            tp_sb_putc(f->out, ',');
+        tp_sb_put_escaped_b(f->out, l->v[i]);
+    }
+    if (l->n_total > l->n)
+        tp_sb_printf(f->out, ",+%zu", l->n_total - l->n);
+}
+
+static size_t count_non_grease(const uint16_t *v, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += !tp_is_grease(v[i]);
+    return c;
+}
+
+static void facts_ch(struct facts *f, const struct tp_client_hello *ch)
+{
+    char b[16];
+    fact_begin(f);
+    if (ch->sslv2)
+        tp_sb_put(f->out, "SSLv2-format, ");
+    if (ch->ext.versions.n) {
+        bool first = true;
+        for (size_t i = 0; i < ch->ext.versions.n; i++) {
+            uint16_t v = ch->ext.versions.v[i];
+            if (tp_is_grease(v))
+                continue;
+            tp_sb_printf(f->out, "%s%s", first ? "" : ", ", rn_version(v, b));
+            first = false;
+        }
+    } else {
+        tp_sb_printf(f->out, "up to %s", rn_version(ch->legacy_version, b));
+    }
+    fact(f, "%zu suites", ch->n_suites_total - (ch->n_suites - count_non_grease(ch->suites, ch->n_suites)));
+    if (ch->ext.has_sni) {
+        fact_begin(f);
+        tp_sb_put(f->out, "SNI ");
+        tp_sb_put_escaped_b(f->out, ch->ext.sni);
+    } else {
+        fact(f, "no SNI");
+    }
+    if (ch->ext.alpn.n)
+        fact_alpn_list(f, &ch->ext.alpn);
+    bool first = true;
+    for (size_t i = 0; i < ch->ext.n_key_shares; i++) {
+        uint16_t g = ch->ext.key_shares[i].group;
+        if (tp_is_grease(g))
+            continue;
+        if (first)
+            fact(f, "key share %s", rn_group(g, b));
+        else
+            tp_sb_printf(f->out, ",%s", rn_group(g, b));
+        first = false;
+    }
+}
+
+static void facts_sh(struct facts *f, const struct tp_server_hello *sh)
+{
+    char b[16];
+    if (sh->is_hrr) {
+        fact(f, "retry");
+        if (sh->ext.has_hrr_group)
+            tp_sb_printf(f->out, " with key share %s", rn_group(sh->ext.hrr_group, b));
+        fact(f, "%s", rn_suite(sh->suite, b));
+        if (sh->ext.cookie.len)
+            fact(f, "cookie");
+        return;
+    }
+    fact(f, "%s", rn_version(sh->version, b));
+    fact(f, "%s", rn_suite(sh->suite, b));
+    if (sh->ext.n_key_shares)
+        fact(f, "%s", rn_group(sh->ext.key_shares[0].group, b));
+    if (sh->ext.alpn.n)
+        fact_alpn_list(f, &sh->ext.alpn);
+    if (sh->ext.has_psk)
+        fact(f, "resumed (PSK)");
+    if (sh->downgrade_tls12 || sh->downgrade_tls11)
+        fact(f, "downgrade sentinel");
+}
+
+static void facts_cert(struct facts *f, const struct tp_session *s, const struct rmsg *r)
+{
+    const struct tp_certificate *c = &r->u.cert;
+    if (c->n_total == 0) {
+        fact(f, "empty: no certificate");
+        return;
+    }
+    fact(f, "%zu cert%s", c->n_total, c->n_total == 1 ? "" : "s");
+    const struct tp_chain *ch = r->m->dir == TP_S2C ? &s->server_chain : &s->client_chain;
+    if (ch->n && ch->info[0] && c->n && c->certs[0].der.len == ch->der[0].len &&
+        !memcmp(c->certs[0].der.p, ch->der[0].p, ch->der[0].len)) {
+        const struct tp_cert_info *leaf = ch->info[0];
+        const char *cn = leaf->subject_cn ? leaf->subject_cn : leaf->subject;
+        if (cn) {
+            fact_begin(f);
+            tp_sb_put(f->out, "leaf ");
+            tp_sb_put_escaped(f->out, (const uint8_t *)cn, strlen(cn));
+        }
+        if (ch->n > 1 && ch->info[1]) {
+            const char *icn = ch->info[1]->subject_cn ? ch->info[1]->subject_cn : ch->info[1]->subject;
+            if (icn) {
+                fact_begin(f);
+                tp_sb_put(f->out, "then ");
+                tp_sb_put_escaped(f->out, (const uint8_t *)icn, strlen(icn));
+            }
+        }
+    }
+}
+
+static void facts_exts_count(struct facts *f, const struct tp_exts *e)
+{
+    if (e->alpn.n)
+        fact_alpn_list(f, &e->alpn);
+    if (e->has_sni)
+        fact(f, "SNI accepted");
+    size_t other = e->all.n_total - (e->alpn.n ? 1 : 0) - (e->has_sni ? 1 : 0);
+    if (other || !f->any)
+        fact(f, "%zu%s extension%s", other, f->any ? " more" : "", other == 1 ? "" : "s");
+}
+
+void rf_facts(struct tp_sb *out, const struct tp_session *s, const struct rmsg *r, const char *sep)
+{
+    struct facts f = { out, sep, false };
+    const struct tp_msg *m = r->m;
+    char b[16];
+    if (m->kind == TP_MSG_ALERT) {
+        fact(&f, "%s %s", m->alert_level == 1 ? "warning" : m->alert_level == 2 ? "fatal" : "level?",
+             rn_alert(m->alert_desc, b));
+        return;
+    }
+    if (m->kind == TP_MSG_ENCRYPTED) {
+        if (s->keys_missing)
+            fact(&f, "no keys to decrypt");
+        else if (s->decrypt_failed)
+            fact(&f, "did not decrypt");
+        return;
+    }
+    if (m->kind == TP_MSG_CCS)
+        return;
+    if (r->perr != TP_OK) {
+        fact(&f, "undecodable: %s", tp_err_text(r->perr));
+        return;
+    }
+    switch (r->kind) {
+    case RM_CH: facts_ch(&f, &r->u.ch); break;
+    case RM_SH: facts_sh(&f, &r->u.sh); break;
+    case RM_EE: facts_exts_count(&f, &r->u.ee.ext); break;
+    case RM_CERT: facts_cert(&f, s, r); break;
+    case RM_CR:
+        fact(&f, "asks for a client certificate");
+        if (r->u.cr.ca_names.n_total)
+            fact(&f, "%zu CA name%s", r->u.cr.ca_names.n_total, r->u.cr.ca_names.n_total == 1 ? "" : "s");
+        break;
+    case RM_SKE:
+        if (r->u.ske.kx == TP_KX_DHE || r->u.ske.kx == TP_KX_DHE_PSK)
+            fact(&f, "%s %zu-bit", rn_kx(r->u.ske.kx), r->u.ske.dh_p_bits);
+        else if (r->u.ske.kx == TP_KX_ECDHE || r->u.ske.kx == TP_KX_ECDHE_PSK)
+            fact(&f, "%s %s", rn_kx(r->u.ske.kx), rn_group(r->u.ske.group, b));
+        else
+            fact(&f, "%s", rn_kx(r->u.ske.kx));
+        if (r->u.ske.has_sig_scheme)
+            fact(&f, "signed %s", rn_sigalg(r->u.ske.sig_scheme, b));
+        break;
+    case RM_CKE:
+        if (r->u.cke.kx == TP_KX_RSA)
+            fact(&f, "RSA-encrypted premaster secret");
+        else if (r->u.cke.kx != TP_KX_UNKNOWN)
+            fact(&f, "%s public key", rn_kx(r->u.cke.kx));
+        break;
+    case RM_CV:
+        if (r->u.cv.has_scheme)
+            fact(&f, "signed %s", rn_sigalg(r->u.cv.scheme, b));
+        break;
+    case RM_NST:
+        fact(&f, "lifetime %lu s", (unsigned long)r->u.nst.lifetime);
+        break;
+    case RM_KU:
+        fact(&f, "%s", r->u.ku.request_update ? "update requested" : "not requested");
+        break;
+    case RM_CS:
+        fact(&f, "OCSP response %zu bytes", r->u.cs.response.len);
+        break;
+    case RM_FIN:
+    case RM_NONE:
+        break;
+    }
+}

@@ -1,0 +1,31 @@
+/* Entry points: pick the renderer; colours; findings for check/explain. */
+#include <string.h>
+#include "render_int.h"
+
+const char *tp_c_red(const struct tp_render_opts *o) { return o && o->color ? "\033[31m" : ""; }
+const char *tp_c_yellow(const struct tp_render_opts *o) { return o && o->color ? "\033[33m" : ""; }
+const char *tp_c_green(const struct tp_render_opts *o) { return o && o->color ? "\033[32m" : ""; }
+const char *tp_c_dim(const struct tp_render_opts *o) { return o && o->color ? "\033[2m" : ""; }
+const char *tp_c_bold(const struct tp_render_opts *o) { return o && o->color ? "\033[1m" : ""; }
+const char *tp_c_reset(const struct tp_render_opts *o) { return o && o->color ? "\033[0m" : ""; }
+
+void tp_render_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    struct tp_render_opts def = { 0 };
+    if (!o)
+        o = &def;
+    if (!s)
+        return;
+    switch (o->format) {
+    case TP_FMT_JSON:
+        tp_render_json_session(out, s, o);
+        break;
+    case TP_FMT_MERMAID:
+        tp_render_mermaid_session(out, s, o);
+        break;
+    case TP_FMT_TEXT:
+    default:
+        tp_render_text_session(out, s, o);
+        break;
+    }
+}

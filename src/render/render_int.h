@@ -1,0 +1,88 @@
+/* Private to the render module: one message re-parsed from its raw bytes with the
+ * wire parsers (parse, then render), and the pieces text/JSON/Mermaid share. */
+#ifndef TP_RENDER_INT_H
+#define TP_RENDER_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h> /* session.h uses FILE */
+#include "tlsprobe/render.h"
+#include "tlsprobe/session.h"
+#include "tlsprobe/strbuf.h"
+#include "tlsprobe/wire.h"
+
+/* Which parsed struct `u` holds. */
+enum rm_kind {
+    RM_NONE = 0,   /* nothing to parse (CCS, alert, encrypted record, unknown type) */
+    RM_CH, RM_SH, RM_EE, RM_CERT, RM_CR, RM_SKE, RM_CKE, RM_CV, RM_FIN, RM_NST, RM_KU, RM_CS,
+};
+
+struct rmsg {
+    const struct tp_msg *m;
+    const char *type;          /* contract name: "ClientHello", "EncryptedRecord", ... */
+    char type_buf[32];         /* for unknown handshake types */
+    enum rm_kind kind;
+    enum tp_err perr;          /* TP_OK, or why the raw bytes did not parse */
+    union {
+        struct tp_client_hello ch;
+        struct tp_server_hello sh;
+        struct tp_encrypted_extensions ee;
+        struct tp_certificate cert;
+        struct tp_certificate_request cr;
+        struct tp_server_key_exchange ske;
+        struct tp_client_key_exchange cke;
+        struct tp_certificate_verify cv;
+        struct tp_finished fin;
+        struct tp_new_session_ticket nst;
+        struct tp_key_update ku;
+        struct tp_certificate_status cs;
+    } u;
+};
+
+/* Re-parse m (r is large: allocate it once and reuse it). Never fails: a message
+ * that does not parse gets kind RM_NONE and perr set. */
+void rm_parse(const struct tp_session *s, const struct tp_msg *m, struct rmsg *r);
+
+/* The contract type name of a message without parsing it (buf for unknown types). */
+const char *rm_type(const struct tp_msg *m, char buf[32]);
+
+/* Is the session TLS 1.3 (negotiated, or offered max when unknown and a 1.3 SH seen)? */
+bool rs_tls13(const struct tp_session *s);
+
+/* Names with a numeric fallback: the table name or "0x1a2b" (buf must hold 16). */
+const char *rn_suite(uint16_t v, char buf[16]);
+const char *rn_group(uint16_t v, char buf[16]);
+const char *rn_sigalg(uint16_t v, char buf[16]);
+const char *rn_ext(uint16_t v, char buf[24]);
+const char *rn_version(uint16_t v, char buf[16]);
+const char *rn_alert(uint8_t v, char buf[16]);
+const char *rn_kx(enum tp_kx kx);
+const char *rn_source(enum tp_source s);
+const char *rn_severity(enum tp_severity s);
+const char *rn_conn_status(enum tp_conn_status s);
+const char *rn_path_status(enum tp_path_status s);
+const char *rn_name_status(enum tp_name_status s);
+const char *rn_dir(enum tp_dir d);
+
+/* The key facts of one message on one line ("TLS 1.3, TLS 1.2 · 17 suites · SNI
+ * example.com"). sep separates facts. Wire strings are escaped for a terminal. */
+void rf_facts(struct tp_sb *out, const struct tp_session *s, const struct rmsg *r, const char *sep);
+
+/* Where encryption starts: index of the first message sent under new keys, for
+ * the explanation and the Mermaid note. -1 when none seen. */
+int rs_encryption_start(const struct tp_session *s);
+
+/* Plain-language teaching text. */
+void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg *r, const char *indent, size_t width);
+void rx_encryption_boundary(struct tp_sb *out, const struct tp_session *s, const char *indent, size_t width);
+void rx_session_intro(struct tp_sb *out, const struct tp_session *s, const char *indent, size_t width);
+void rx_findings_intro(struct tp_sb *out, const struct tp_session *s, const char *indent, size_t width);
+/* Word-wrap plain text (our own, not from the wire) at width columns. */
+void rx_wrap(struct tp_sb *out, const char *text, const char *indent, size_t width);
+
+/* Renderers. */
+void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+
+#endif

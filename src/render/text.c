@@ -1,0 +1,439 @@
+/* Text for people: a header, one aligned line per message with its key facts,
+ * the chain as sent, the verification, the findings. Colour only when o->color;
+ * everything from the wire or a file escaped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "render_int.h"
+#include "tlsprobe/names.h"
+
+#define TEXT_WIDTH 80
+
+static void put_esc(struct tp_sb *o, const char *s)
+{
+    if (s)
+        tp_sb_put_escaped(o, (const uint8_t *)s, strlen(s));
+}
+
+static void put_date(struct tp_sb *o, time_t t)
+{
+    struct tm tm;
+    char buf[32];
+    if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%d", &tm))
+        tp_sb_put(o, buf);
+    else
+        tp_sb_put(o, "?");
+}
+
+static const char *sev_colour(const struct tp_render_opts *o, enum tp_severity sev)
+{
+    return sev == TP_SEV_ERROR ? tp_c_red(o) : sev == TP_SEV_WARNING ? tp_c_yellow(o) : tp_c_dim(o);
+}
+
+static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    char b[16];
+    tp_sb_printf(o, "%s%s%s ", tp_c_bold(ro), rn_source(s->source), tp_c_reset(ro));
+    if (s->source == TP_SRC_CONNECT && s->host) {
+        put_esc(o, s->host);
+        if (s->server[0]) {
+            tp_sb_put(o, " (");
+            put_esc(o, s->server);
+            tp_sb_put(o, ")");
+        }
+    } else {
+        put_esc(o, s->client[0] ? s->client : "?");
+        tp_sb_put(o, " → ");
+        put_esc(o, s->server[0] ? s->server : "?");
+    }
+    if (s->server_name) {
+        tp_sb_put(o, "  SNI ");
+        tp_sb_put_escaped(o, (const uint8_t *)s->server_name, s->server_name_len);
+    } else {
+        tp_sb_put(o, "  no SNI");
+    }
+    tp_sb_putc(o, '\n');
+
+    tp_sb_put(o, "  ");
+    tp_sb_put(o, s->version ? rn_version(s->version, b) : "no version agreed");
+    if (s->has_cipher)
+        tp_sb_printf(o, " · %s", rn_suite(s->cipher, b));
+    if (s->alpn[0]) {
+        tp_sb_put(o, " · ALPN ");
+        tp_sb_put_escaped(o, (const uint8_t *)s->alpn, strnlen(s->alpn, sizeof s->alpn));
+    }
+    if (s->resumed)
+        tp_sb_put(o, " · resumed");
+    if (s->hrr)
+        tp_sb_put(o, " · HelloRetryRequest");
+    if (s->handshake_complete)
+        tp_sb_printf(o, " · %shandshake complete%s", tp_c_green(ro), tp_c_reset(ro));
+    else
+        tp_sb_printf(o, " · %shandshake not complete%s", tp_c_red(ro), tp_c_reset(ro));
+    if (s->outcome.status != TP_CONN_OK && s->outcome.status != TP_CONN_UNKNOWN) {
+        tp_sb_printf(o, " (%s", rn_conn_status(s->outcome.status));
+        if (s->outcome.detail[0]) {
+            tp_sb_put(o, ": ");
+            put_esc(o, s->outcome.detail);
+        }
+        tp_sb_put(o, ")");
+    }
+    tp_sb_putc(o, '\n');
+    if (!ro->no_times && (s->t_dns_us >= 0 || s->t_connect_us >= 0 || s->rtt_us >= 0)) {
+        tp_sb_put(o, "  ");
+        if (s->t_dns_us > 0)
+            tp_sb_printf(o, "DNS %.1f ms  ", (double)s->t_dns_us / 1000.0);
+        if (s->t_connect_us > 0)
+            tp_sb_printf(o, "TCP connected at %.1f ms  ", (double)s->t_connect_us / 1000.0);
+        if (s->rtt_us > 0)
+            tp_sb_printf(o, "RTT %.1f ms  ", (double)s->rtt_us / 1000.0);
+        if (s->n_msgs)
+            tp_sb_printf(o, "last message at %.1f ms", (double)s->msgs[s->n_msgs - 1].t_us / 1000.0);
+        while (o->len && o->buf[o->len - 1] == ' ')
+            o->len--, o->buf[o->len] = '\0';
+        tp_sb_putc(o, '\n');
+    }
+}
+
+/* One labelled list line under a message, wrapped. */
+static void detail_line(struct tp_sb *o, const char *label, const char *value)
+{
+    char indent[40];
+    snprintf(indent, sizeof indent, "%*s", 22, "");
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    rx_wrap(&sb, value, indent, TEXT_WIDTH + 20);
+    const char *t = tp_sb_str(&sb);
+    /* Replace the first line's indent with the label. */
+    size_t line = o->len;
+    tp_sb_printf(o, "%*s%s", 8, "", label);
+    tp_sb_pad(o, line, 22);
+    if (strlen(t) >= 22)
+        tp_sb_put(o, t + 22);
+    else
+        tp_sb_putc(o, '\n');
+    tp_sb_free(&sb);
+}
+
+typedef const char *(*namefn)(uint16_t, char[16]);
+static void list_u16(struct tp_sb *o, const char *label, const uint16_t *v, size_t n, size_t total, namefn fn)
+{
+    char b[16];
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    for (size_t i = 0; i < n; i++)
+        tp_sb_printf(&sb, "%s%s", i ? ", " : "", fn(v[i], b));
+    if (total > n)
+        tp_sb_printf(&sb, " and %zu more", total - n);
+    if (!n)
+        tp_sb_put(&sb, "none");
+    detail_line(o, label, tp_sb_str(&sb));
+    tp_sb_free(&sb);
+}
+
+static void ch_details(struct tp_sb *o, const struct tp_client_hello *ch)
+{
+    char b[24];
+    const struct tp_exts *e = &ch->ext;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    list_u16(o, "versions", e->versions.v, e->versions.n, e->versions.n_total, rn_version);
+    char lbl[32];
+    snprintf(lbl, sizeof lbl, "suites (%zu)", ch->n_suites_total);
+    list_u16(o, lbl, ch->suites, ch->n_suites, ch->n_suites_total, rn_suite);
+    list_u16(o, "groups", e->groups.v, e->groups.n, e->groups.n_total, rn_group);
+    tp_sb_reset(&sb);
+    for (size_t i = 0; i < e->n_key_shares; i++)
+        tp_sb_printf(&sb, "%s%s", i ? ", " : "", rn_group(e->key_shares[i].group, b));
+    detail_line(o, "key shares", e->n_key_shares ? tp_sb_str(&sb) : "none");
+    list_u16(o, "signature algs", e->sig_algs.v, e->sig_algs.n, e->sig_algs.n_total, rn_sigalg);
+    tp_sb_reset(&sb);
+    if (e->has_sni)
+        tp_sb_put_escaped_b(&sb, e->sni);
+    detail_line(o, "SNI", e->has_sni ? tp_sb_str(&sb) : "none");
+    tp_sb_reset(&sb);
+    for (size_t i = 0; i < e->alpn.n; i++) {
+        if (i)
+            tp_sb_put(&sb, ", ");
+        tp_sb_put_escaped_b(&sb, e->alpn.v[i]);
+    }
+    detail_line(o, "ALPN", e->alpn.n ? tp_sb_str(&sb) : "none");
+    tp_sb_reset(&sb);
+    bool grease = false;
+    for (size_t i = 0; i < e->all.n; i++) {
+        tp_sb_printf(&sb, "%s%s", i ? ", " : "", rn_ext(e->all.items[i].type, b));
+        grease |= tp_is_grease(e->all.items[i].type);
+    }
+    if (e->all.n_total > e->all.n)
+        tp_sb_printf(&sb, " and %zu more", e->all.n_total - e->all.n);
+    detail_line(o, "extensions", e->all.n ? tp_sb_str(&sb) : "none");
+    for (size_t i = 0; i < ch->n_suites; i++)
+        grease |= tp_is_grease(ch->suites[i]);
+    detail_line(o, "GREASE", grease ? "yes" : "no");
+    char ja3[2048], md5[33];
+    if (tp_ja3(ch, ja3, sizeof ja3, md5))
+        detail_line(o, "JA3", md5);
+    char ja4[40];
+    tp_ja4(ch, false, ja4);
+    detail_line(o, "JA4", ja4);
+    tp_sb_free(&sb);
+}
+
+static void messages(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    if (!s->n_msgs) {
+        tp_sb_put(o, "\n  (no TLS messages)\n");
+        return;
+    }
+    tp_sb_putc(o, '\n');
+    int enc = rs_encryption_start(s);
+    struct rmsg *r = malloc(sizeof *r);
+    if (!r) {
+        o->oom = true;
+        return;
+    }
+    const char *xind = "                 ";
+    for (size_t i = 0; i < s->n_msgs; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        rm_parse(s, m, r);
+        if ((int)i == enc) {
+            tp_sb_printf(o, "%s  ── encrypted from here on ──%s\n", tp_c_dim(ro), tp_c_reset(ro));
+            if (ro->explain)
+                rx_encryption_boundary(o, s, xind, TEXT_WIDTH);
+        }
+        size_t line = o->len;
+        if (!ro->no_times) {
+            tp_sb_printf(o, "%9.1f ms", (double)(m->t_us < 0 ? 0 : m->t_us) / 1000.0);
+            tp_sb_pad(o, line, 12);
+        } else {
+            tp_sb_put(o, "  ");
+        }
+        size_t base = o->len;
+        bool alert = m->kind == TP_MSG_ALERT;
+        tp_sb_put(o, m->dir == TP_C2S ? "C → S  " : "C ← S  ");
+        if (alert)
+            tp_sb_put(o, m->alert_level == 2 ? tp_c_red(ro) : tp_c_yellow(ro));
+        tp_sb_put(o, r->type);
+        if (alert)
+            tp_sb_put(o, tp_c_reset(ro));
+        tp_sb_pad(o, base, 7 + 20);
+        size_t lenpos = o->len;
+        tp_sb_printf(o, "%6lu B", (unsigned long)m->length);
+        tp_sb_pad(o, lenpos, 9);
+        tp_sb_put(o, "  ");
+        size_t facts = o->len;
+        rf_facts(o, s, r, " · ");
+        if (m->decrypted && s->source == TP_SRC_PCAP)
+            tp_sb_put(o, o->len > facts ? " · decrypted" : "decrypted");
+        while (o->len && o->buf[o->len - 1] == ' ')
+            o->len--, o->buf[o->len] = '\0';
+        tp_sb_putc(o, '\n');
+        if (alert) {
+            const char *mean = tp_alert_meaning(m->alert_desc);
+            if (mean && !ro->explain)
+                tp_sb_printf(o, "%s%s%s%s\n", xind, tp_c_dim(ro), mean, tp_c_reset(ro));
+        }
+        if (r->kind == RM_CH && (s->source == TP_SRC_LISTEN || ro->verbose))
+            ch_details(o, &r->u.ch);
+        if (ro->explain) {
+            rx_message(o, s, r, xind, TEXT_WIDTH);
+        }
+    }
+    free(r);
+}
+
+static time_t ref_now(const struct tp_session *s)
+{
+    if (s->source == TP_SRC_PCAP && s->capture_time > 0)
+        return (time_t)s->capture_time;
+    return time(NULL);
+}
+
+static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
+                  const struct tp_chain *c, const char *who)
+{
+    if (!c->present)
+        return;
+    tp_sb_printf(o, "\n%sCertificates sent by the %s%s (%zu):\n", tp_c_bold(ro), who, tp_c_reset(ro), c->n_total);
+    if (!c->n)
+        tp_sb_put(o, "  none: the Certificate message was empty\n");
+    time_t now = ref_now(s);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct tp_cert_info *ci = c->info[i];
+        if (!ci) {
+            tp_sb_printf(o, "  %zu  (%zu bytes that do not parse as a certificate)\n", i, c->der[i].len);
+            continue;
+        }
+        tp_sb_printf(o, "  %zu  ", i);
+        put_esc(o, ci->subject ? ci->subject : "(no subject)");
+        tp_sb_putc(o, '\n');
+        tp_sb_put(o, "     issuer  ");
+        put_esc(o, ci->issuer ? ci->issuer : "(none)");
+        tp_sb_putc(o, '\n');
+        if (ci->n_san) {
+            tp_sb_put(o, "     names   ");
+            for (size_t k = 0; k < ci->n_san; k++) {
+                static const char *const t[] = { "DNS:", "IP:", "email:", "URI:", "other:" };
+                tp_sb_printf(o, "%s%s", k ? ", " : "", t[ci->san[k].type <= TP_SAN_OTHER ? ci->san[k].type : TP_SAN_OTHER]);
+                if (ci->san[k].value)
+                    tp_sb_put_escaped(o, (const uint8_t *)ci->san[k].value, ci->san[k].value_len);
+                if (k >= 7 && ci->n_san > 9) {
+                    tp_sb_printf(o, " and %zu more", ci->n_san - k - 1);
+                    break;
+                }
+            }
+            tp_sb_putc(o, '\n');
+        }
+        tp_sb_put(o, "     valid   ");
+        put_date(o, ci->not_before);
+        tp_sb_put(o, " to ");
+        put_date(o, ci->not_after);
+        if (!ro->no_times) {
+            long days = tp_cert_days_left(ci, now);
+            if (now < ci->not_before)
+                tp_sb_printf(o, "  %snot yet valid%s", tp_c_red(ro), tp_c_reset(ro));
+            else if (days < 0)
+                tp_sb_printf(o, "  %sexpired %ld days ago%s", tp_c_red(ro), -days, tp_c_reset(ro));
+            else
+                tp_sb_printf(o, "  %s%ld days left%s", days < 30 ? tp_c_yellow(ro) : "", days,
+                             days < 30 ? tp_c_reset(ro) : "");
+        }
+        tp_sb_putc(o, '\n');
+        tp_sb_printf(o, "     key     %s · %s%s%s\n", ci->key_desc[0] ? ci->key_desc : "?",
+                     ci->sig_alg[0] ? ci->sig_alg : "?", ci->is_ca ? " · CA" : "",
+                     ci->self_signed ? " · self-signed" : "");
+    }
+    if (c->n_total > c->n)
+        tp_sb_printf(o, "  and %zu more not kept\n", c->n_total - c->n);
+}
+
+static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_verify_result *v,
+                         const char *what)
+{
+    if (!v)
+        return;
+    bool ok = v->status == TP_PATH_OK;
+    tp_sb_printf(o, "\n%sVerification of the %s chain%s: %s%s%s\n", tp_c_bold(ro), what, tp_c_reset(ro),
+                 ok ? tp_c_green(ro) : tp_c_red(ro), rn_path_status(v->status), tp_c_reset(ro));
+    if (v->path_len) {
+        tp_sb_put(o, "  path   ");
+        for (size_t i = 0; i < v->path_len; i++) {
+            const struct tp_path_elem *pe = &v->path[i];
+            if (i)
+                tp_sb_put(o, "\n         ↑ issued by ");
+            const char *n = pe->cert ? (pe->cert->subject_cn ? pe->cert->subject_cn : pe->cert->subject) : NULL;
+            put_esc(o, n ? n : "?");
+            switch (pe->src) {
+            case TP_FROM_SENT: tp_sb_printf(o, " (sent #%d)", pe->sent_index); break;
+            case TP_FROM_INTERMEDIATES: tp_sb_put(o, " (from --intermediates)"); break;
+            case TP_FROM_AIA: tp_sb_put(o, " (fetched via AIA)"); break;
+            case TP_FROM_STORE: tp_sb_put(o, " (trust store)"); break;
+            }
+        }
+        tp_sb_putc(o, '\n');
+    }
+    if (v->missing_issuer[0]) {
+        tp_sb_put(o, "  missing issuer  ");
+        put_esc(o, v->missing_issuer);
+        tp_sb_putc(o, '\n');
+    }
+    if (v->store_desc[0]) {
+        tp_sb_put(o, "  trust store     ");
+        put_esc(o, v->store_desc);
+        tp_sb_putc(o, '\n');
+    }
+    if (v->name_status != TP_NAME_NOT_CHECKED) {
+        tp_sb_put(o, "  name            ");
+        put_esc(o, v->name);
+        tp_sb_printf(o, ": %s\n", v->name_status == TP_NAME_OK ? "covered by the SAN"
+                                  : v->name_status == TP_NAME_OK_CN_ONLY ? "only in the Common Name (no SAN)"
+                                                                          : "not covered");
+    }
+}
+
+static void findings(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    const char *ind = "      ";
+    tp_sb_putc(o, '\n');
+    if (!s->n_findings) {
+        tp_sb_printf(o, "%sNo problems found.%s\n", tp_c_green(ro), tp_c_reset(ro));
+        if (ro->explain)
+            rx_findings_intro(o, s, "  ", TEXT_WIDTH);
+        return;
+    }
+    tp_sb_printf(o, "%sFindings%s (%zu):\n", tp_c_bold(ro), tp_c_reset(ro), s->n_findings);
+    if (ro->explain)
+        rx_findings_intro(o, s, "  ", TEXT_WIDTH);
+    struct tp_sb t;
+    tp_sb_init(&t);
+    for (size_t i = 0; i < s->n_findings; i++) {
+        const struct tp_finding *f = &s->findings[i];
+        size_t line = o->len;
+        tp_sb_printf(o, "  %s%s%s", sev_colour(ro, f->severity), rn_severity(f->severity), tp_c_reset(ro));
+        tp_sb_pad(o, line, 11);
+        tp_sb_printf(o, "%s%s%s\n", tp_c_bold(ro), f->id ? f->id : "?", tp_c_reset(ro));
+        const struct { const char *label; const char *text; bool show; } parts[] = {
+            { "", f->summary, true },
+            { "why: ", f->explanation, ro->explain || ro->verbose },
+            { "fix: ", f->fix, true },
+            { "see: ", f->reference, ro->explain || ro->verbose },
+        };
+        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+            if (!parts[k].show || !parts[k].text || !parts[k].text[0])
+                continue;
+            tp_sb_reset(&t);
+            tp_sb_put(&t, parts[k].label);
+            put_esc(&t, parts[k].text);
+            rx_wrap(o, tp_sb_str(&t), ind, TEXT_WIDTH);
+        }
+    }
+    tp_sb_free(&t);
+}
+
+void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    header(out, s, o);
+    if (o->explain) {
+        tp_sb_putc(out, '\n');
+        rx_session_intro(out, s, "  ", TEXT_WIDTH);
+    }
+    messages(out, s, o);
+    chain(out, s, o, &s->server_chain, "server");
+    chain(out, s, o, &s->client_chain, "client");
+    verification(out, o, s->server_verify, "server's");
+    verification(out, o, s->client_verify, "client's");
+    findings(out, s, o);
+}
+
+void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    struct tp_render_opts def = { 0 };
+    if (!o)
+        o = &def;
+    if (o->format == TP_FMT_JSON) {
+        /* {"findings":[...]} on one line: the same objects as in a session. */
+        tp_sb_put(out, "{\"findings\":[");
+        for (size_t i = 0; i < s->n_findings; i++) {
+            const struct tp_finding *f = &s->findings[i];
+            tp_sb_put(out, i ? ",{\"id\":" : "{\"id\":");
+            tp_sb_put_json_str(out, f->id);
+            tp_sb_put(out, ",\"severity\":");
+            tp_sb_put_json_str(out, rn_severity(f->severity));
+            tp_sb_put(out, ",\"summary\":");
+            tp_sb_put_json_str(out, f->summary);
+            tp_sb_put(out, ",\"explanation\":");
+            tp_sb_put_json_str(out, f->explanation);
+            tp_sb_put(out, ",\"fix\":");
+            tp_sb_put_json_str(out, f->fix);
+            tp_sb_put(out, ",\"reference\":");
+            tp_sb_put_json_str(out, f->reference);
+            tp_sb_putc(out, '}');
+        }
+        tp_sb_put(out, "]}\n");
+        return;
+    }
+    struct tp_render_opts t = *o;
+    t.verbose = true; /* check/explain: the explanation is the point */
+    findings(out, s, &t);
+}

@@ -1,0 +1,388 @@
+/* JSON Lines renderer: valid JSON on exactly one line, the contract's keys with
+ * the contract's types, every key documented in docs/json.md, and robust to
+ * messages whose raw bytes are cut short. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include "test_render_fixture.h"
+
+/* ---- a small strict JSON parser that records every object key it meets ---- */
+struct jp {
+    const char *p, *end;
+    char keys[512][48];
+    size_t n_keys;
+    bool ok;
+};
+
+static void jp_ws(struct jp *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\r' || *j->p == '\n'))
+        j->p++;
+}
+
+static bool jp_value(struct jp *j, char *kind);
+
+static bool jp_string(struct jp *j, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (j->p >= j->end || *j->p != '"')
+        return false;
+    j->p++;
+    while (j->p < j->end && *j->p != '"') {
+        unsigned char c = (unsigned char)*j->p;
+        if (c < 0x20)
+            return false; /* raw control character: invalid JSON */
+        if (c == '\\') {
+            j->p++;
+            if (j->p >= j->end)
+                return false;
+            char e = *j->p;
+            if (e == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (j->p + i >= j->end || !isxdigit((unsigned char)j->p[i]))
+                        return false;
+                j->p += 4;
+            } else if (!strchr("\"\\/bfnrt", e)) {
+                return false;
+            }
+            c = '?';
+        }
+        if (out && n + 1 < cap)
+            out[n++] = (char)c;
+        j->p++;
+    }
+    if (j->p >= j->end)
+        return false;
+    j->p++;
+    if (out)
+        out[n] = 0;
+    return true;
+}
+
+static void jp_key(struct jp *j, const char *k)
+{
+    for (size_t i = 0; i < j->n_keys; i++)
+        if (!strcmp(j->keys[i], k))
+            return;
+    if (j->n_keys < 512)
+        snprintf(j->keys[j->n_keys++], 48, "%s", k);
+}
+
+static bool jp_value(struct jp *j, char *kind)
+{
+    jp_ws(j);
+    if (j->p >= j->end)
+        return false;
+    char c = *j->p;
+    *kind = c;
+    if (c == '{') {
+        j->p++;
+        jp_ws(j);
+        if (j->p < j->end && *j->p == '}') {
+            j->p++;
+            return true;
+        }
+        for (;;) {
+            char k[48], vk;
+            jp_ws(j);
+            if (!jp_string(j, k, sizeof k))
+                return false;
+            jp_key(j, k);
+            jp_ws(j);
+            if (j->p >= j->end || *j->p++ != ':')
+                return false;
+            if (!jp_value(j, &vk))
+                return false;
+            jp_ws(j);
+            if (j->p < j->end && *j->p == ',') {
+                j->p++;
+                continue;
+            }
+            if (j->p < j->end && *j->p == '}') {
+                j->p++;
+                return true;
+            }
+            return false;
+        }
+    }
+    if (c == '[') {
+        j->p++;
+        jp_ws(j);
+        if (j->p < j->end && *j->p == ']') {
+            j->p++;
+            return true;
+        }
+        for (;;) {
+            char vk;
+            if (!jp_value(j, &vk))
+                return false;
+            jp_ws(j);
+            if (j->p < j->end && *j->p == ',') {
+                j->p++;
+                continue;
+            }
+            if (j->p < j->end && *j->p == ']') {
+                j->p++;
+                return true;
+            }
+            return false;
+        }
+    }
+    if (c == '"')
+        return jp_string(j, NULL, 0);
+    static const char *const lits[] = { "true", "false", "null" };
+    for (int i = 0; i < 3; i++) {
+        size_t l = strlen(lits[i]);
+        if ((size_t)(j->end - j->p) >= l && !strncmp(j->p, lits[i], l)) {
+            j->p += l;
+            *kind = lits[i][0] == 'n' ? 'n' : 'b';
+            return true;
+        }
+    }
+    if (c == '-' || isdigit((unsigned char)c)) {
+        const char *st = j->p;
+        if (*j->p == '-')
+            j->p++;
+        if (j->p >= j->end || !isdigit((unsigned char)*j->p))
+            return false;
+        if (*j->p == '0' && j->p + 1 < j->end && isdigit((unsigned char)j->p[1]))
+            return false;
+        while (j->p < j->end && isdigit((unsigned char)*j->p))
+            j->p++;
+        if (j->p < j->end && *j->p == '.') {
+            j->p++;
+            if (j->p >= j->end || !isdigit((unsigned char)*j->p))
+                return false;
+            while (j->p < j->end && isdigit((unsigned char)*j->p))
+                j->p++;
+        }
+        *kind = '0';
+        return j->p > st;
+    }
+    return false;
+}
+
+/* Parse a whole document; fails the test unless it is exactly one valid value. */
+static void jp_parse(struct jp *j, const char *s, size_t n)
+{
+    memset(j, 0, sizeof *j);
+    j->p = s;
+    j->end = s + n;
+    char kind;
+    j->ok = jp_value(j, &kind) && kind == '{';
+    jp_ws(j);
+    j->ok = j->ok && j->p == j->end;
+}
+
+/* Find "key": in the text and return what follows (first occurrence). */
+static const char *after_key(const char *json, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(json, pat);
+    return p ? p + strlen(pat) : NULL;
+}
+
+static char *render(const struct tp_session *s, enum tp_format f)
+{
+    struct tp_render_opts o = { .format = f, .no_times = true };
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    tp_render_session(&sb, s, &o);
+    return tp_sb_take(&sb);
+}
+
+static void assert_one_line_valid(const char *out, struct jp *j)
+{
+    size_t n = strlen(out);
+    assert_true(n > 2);
+    assert_int_equal(out[n - 1], '\n');
+    assert_null(memchr(out, '\n', n - 1));
+    jp_parse(j, out, n - 1);
+    if (!j->ok)
+        fail_msg("invalid JSON: %s", out);
+}
+
+static void test_render_json__every_scenario__one_valid_line_with_contract_keys(void **st)
+{
+    (void)st;
+    static const char *const required[] = {
+        "source", "client", "server", "server_name", "version", "cipher", "alpn", "handshake_complete",
+        "messages", "dir", "type", "t_ms", "length", "certificates", "subject", "issuer", "san",
+        "not_before", "not_after", "key", "signature_algorithm", "is_ca", "sha256",
+        "client_certificates", "findings",
+    };
+    for (size_t k = 0; k < sizeof rf_scenarios / sizeof rf_scenarios[0]; k++) {
+        struct tp_session *s = rf_scenario(rf_scenarios[k]);
+        assert_non_null(s);
+        char *out = render(s, TP_FMT_JSON);
+        struct jp *j = malloc(sizeof *j);
+        assert_one_line_valid(out, j);
+        for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+            bool found = false;
+            for (size_t q = 0; q < j->n_keys; q++)
+                found |= !strcmp(j->keys[q], required[i]);
+            if (!found)
+                fail_msg("%s: key '%s' missing", rf_scenarios[k], required[i]);
+        }
+        assert_true(!strncmp(after_key(out, "source"), "\"connect\"", 9));
+        assert_true(!strncmp(after_key(out, "server_name"), "\"localhost\"", 11));
+        assert_true(!strncmp(after_key(out, "handshake_complete"), s->handshake_complete ? "true" : "false",
+                             s->handshake_complete ? 4 : 5));
+        free(j);
+        free(out);
+        rf_free(s);
+    }
+}
+
+static void test_render_json__tls13_good__versions_types_and_chain(void **st)
+{
+    (void)st;
+    struct tp_session *s = rf_scenario("tls13-good");
+    char *out = render(s, TP_FMT_JSON);
+    assert_true(!strncmp(after_key(out, "version"), "\"TLS 1.3\"", 9));
+    assert_true(!strncmp(after_key(out, "cipher"), "\"TLS_", 5));
+    assert_true(!strncmp(after_key(out, "alpn"), "\"h2\"", 4));
+    /* Every message, in wire order, with its contract type name. */
+    static const char *const types[] = {
+        "ClientHello", "ServerHello", "ChangeCipherSpec", "EncryptedExtensions", "Certificate",
+        "CertificateVerify", "Finished", "ChangeCipherSpec", "Finished", "NewSessionTicket",
+        "NewSessionTicket", "Alert", "Alert",
+    };
+    const char *p = after_key(out, "messages");
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "\"type\":\"%s\"", types[i]);
+        const char *q = strstr(p, want);
+        if (!q)
+            fail_msg("message %zu: %s not found in order", i, want);
+        p = q + strlen(want);
+    }
+    assert_non_null(strstr(out, "\"level\":\"warning\",\"description\":\"close_notify\""));
+    assert_non_null(strstr(out, "\"dir\":\"c2s\",\"type\":\"ClientHello\",\"t_ms\":0.000"));
+    assert_non_null(strstr(out, "\"sni\":\"localhost\""));
+    assert_non_null(strstr(out, "\"ja4\":\"t13d"));
+    /* The server's chain as sent: leaf then the issuing CA. */
+    assert_non_null(strstr(out, "\"certificates\":[{"));
+    assert_non_null(strstr(out, "\"is_ca\":false"));
+    assert_non_null(strstr(out, "\"is_ca\":true"));
+    free(out);
+    rf_free(s);
+}
+
+static void test_render_json__fatal_alert__level_description_from_after(void **st)
+{
+    (void)st;
+    struct tp_session *s = rf_scenario("tls13-unknown-ca");
+    char *out = render(s, TP_FMT_JSON);
+    assert_non_null(strstr(out, "\"type\":\"Alert\""));
+    assert_non_null(strstr(out, "\"level\":\"fatal\",\"description\":\"unknown_ca\",\"code\":48,\"from\":\"client\""));
+    assert_non_null(strstr(out, "\"after\":\"Certificate\""));
+    assert_non_null(strstr(out, "\"findings\":[{\"id\":\"unknown-authority\",\"severity\":\"error\""));
+    assert_true(!strncmp(after_key(out, "handshake_complete"), "false", 5));
+    free(out);
+    rf_free(s);
+}
+
+static void test_render_json__hostile_strings__escaped(void **st)
+{
+    (void)st;
+    struct tp_session *s = rf_scenario("tls12-good");
+    free(s->server_name);
+    s->server_name = malloc(8);
+    memcpy(s->server_name, "a\"\x1b[2J\0b", 8);
+    s->server_name_len = 8;
+    snprintf(s->outcome.detail, sizeof s->outcome.detail, "line1\nline2\t\x7f");
+    char *out = render(s, TP_FMT_JSON);
+    struct jp *j = malloc(sizeof *j);
+    assert_one_line_valid(out, j);
+    assert_non_null(strstr(out, "\"server_name\":\"a\\\"\\u001b[2J\\u0000b\""));
+    assert_null(strchr(out, 0x1b));
+    free(j);
+    free(out);
+    rf_free(s);
+}
+
+static void test_render_json__cut_messages__valid_at_every_length(void **st)
+{
+    (void)st;
+    for (size_t k = 0; k < sizeof rf_scenarios / sizeof rf_scenarios[0]; k++) {
+        struct tp_session *s = rf_scenario(rf_scenarios[k]);
+        struct jp *j = malloc(sizeof *j);
+        for (size_t i = 0; i < s->n_msgs; i++) {
+            struct tp_msg *m = &s->msgs[i];
+            uint8_t *orig = m->raw;
+            size_t n = m->raw_len;
+            for (size_t cut = 0; cut < n; cut++) {
+                m->raw = tu_exact(orig, cut);
+                m->raw_len = cut;
+                for (int f = 0; f < 3; f++) {
+                    char *out = render(s, (enum tp_format)f);
+                    if (f == TP_FMT_JSON)
+                        assert_one_line_valid(out, j);
+                    free(out);
+                }
+                free(m->raw);
+            }
+            m->raw = orig;
+            m->raw_len = n;
+        }
+        free(j);
+        rf_free(s);
+    }
+}
+
+/* Every key the renderer can emit is documented in docs/json.md as `key`. */
+static void test_render_json__every_key__documented(void **st)
+{
+    (void)st;
+    FILE *f = fopen(TP_FIXTURES "/../docs/json.md", "rb");
+    assert_non_null(f);
+    static char doc[256 * 1024];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    doc[n] = 0;
+    fclose(f);
+    struct jp *j = malloc(sizeof *j);
+    for (size_t k = 0; k < sizeof rf_scenarios / sizeof rf_scenarios[0]; k++) {
+        struct tp_session *s = rf_scenario(rf_scenarios[k]);
+        /* Add the optional parts so their keys are emitted too. */
+        s->source = TP_SRC_PCAP;
+        char *out = render(s, TP_FMT_JSON);
+        assert_one_line_valid(out, j);
+        for (size_t q = 0; q < j->n_keys; q++) {
+            char want[64];
+            snprintf(want, sizeof want, "`%s`", j->keys[q]);
+            if (!strstr(doc, want))
+                fail_msg("docs/json.md does not document the key %s (scenario %s)", want, rf_scenarios[k]);
+        }
+        free(out);
+        rf_free(s);
+    }
+    /* findings-only output (check/explain) too */
+    struct tp_session *s = rf_scenario("tls13-unknown-ca");
+    struct tp_render_opts o = { .format = TP_FMT_JSON };
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    tp_render_findings(&sb, s, &o);
+    assert_one_line_valid(tp_sb_str(&sb), j);
+    tp_sb_free(&sb);
+    rf_free(s);
+    free(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_render_json__every_scenario__one_valid_line_with_contract_keys),
+        cmocka_unit_test(test_render_json__tls13_good__versions_types_and_chain),
+        cmocka_unit_test(test_render_json__fatal_alert__level_description_from_after),
+        cmocka_unit_test(test_render_json__hostile_strings__escaped),
+        cmocka_unit_test(test_render_json__cut_messages__valid_at_every_length),
+        cmocka_unit_test(test_render_json__every_key__documented),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
