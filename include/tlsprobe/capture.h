@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "tlsprobe/error.h"
 #include "tlsprobe/session.h"
+#include "tlsprobe/strbuf.h"
 
 /* ---- writing (connect/listen --write-pcap) ----
  * Synthetic Ethernet/IPv4|IPv6/TCP around the real bytes, real timestamps,
@@ -23,5 +24,149 @@ void tp_pcapw_data(struct tp_pcapw_flow *f, enum tp_dir dir, const uint8_t *p, s
 /* FIN/ACK exchange (or RST when reset is true); frees f. */
 void tp_pcapw_flow_end(struct tp_pcapw_flow *f, bool reset, int64_t t_us);
 void tp_pcapw_close(struct tp_pcapw *w);
+
+/* ---- reading: one packet -> link layer, IP, TCP ----
+ * Link types are libpcap DLT values (pcap_datalink()). Every byte goes through
+ * tlsprobe/reader.h; the result holds views into the packet. */
+enum tp_pkt_kind {
+    TP_PKT_TCP = 0,          /* a TCP segment: fields below are set */
+    TP_PKT_OTHER,            /* not IP, or IP but not TCP (ARP, UDP, ICMP...) */
+    TP_PKT_FRAGMENT,         /* an IPv4/IPv6 fragment (counted, not reassembled) */
+    TP_PKT_TOO_SHORT,        /* captured bytes end inside a link/IP/TCP header */
+    TP_PKT_BAD,              /* a header is inconsistent (IHL < 5, bogus lengths) */
+    TP_PKT_LINK_UNSUPPORTED, /* a link type we do not decode */
+};
+struct tp_pkt {
+    uint8_t ipver;                   /* 4 or 6 */
+    uint8_t src[16], dst[16];        /* IPv4 in the first 4 bytes */
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;                   /* TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10) */
+    struct tp_bytes payload;         /* captured payload bytes */
+    uint32_t payload_len;            /* payload length claimed by the IP header (>= payload.len;
+                                      * more when caplen < len or snaplen cut the packet) */
+};
+#define TP_TCP_FIN 0x01
+#define TP_TCP_SYN 0x02
+#define TP_TCP_RST 0x04
+#define TP_TCP_ACK 0x10
+enum tp_pkt_kind tp_pkt_parse(int dlt, const uint8_t *data, size_t caplen, struct tp_pkt *out);
+/* "ADDR:PORT" / "[ADDR]:PORT" of one side into buf (at least 64 bytes). */
+void tp_pkt_endpoint(uint8_t ipver, const uint8_t addr[16], uint16_t port, char *buf, size_t cap);
+
+/* ---- TCP reassembly of one direction ----
+ * Wrap-safe sequence arithmetic (RFC 9293 §3.4: compare as signed 32-bit
+ * differences). In-order bytes are handed to `data` without copying; out-of-order
+ * segments are copied into a bounded queue (TP_MAX_OOO_SEGMENTS segments and
+ * TP_MAX_FLOW_BUFFER bytes); when it is full the first hole is declared a gap.
+ * Retransmitted and overlapping bytes: the first copy wins; when a later copy
+ * differs from what was kept it is counted as a conflict. */
+struct tp_tcp_sink {
+    void (*data)(void *ctx, const uint8_t *p, size_t len, int64_t t_us);
+    void (*gap)(void *ctx, uint64_t lost, int64_t t_us);
+    void *ctx;
+};
+struct tp_tcp_seg;
+struct tp_tcp_dir {
+    bool synced;             /* next is known (SYN seen, or the first data segment) */
+    bool fin;                /* FIN seen */
+    uint32_t next;           /* next expected sequence number */
+    struct tp_tcp_seg *ooo;  /* lazily allocated queue (TP_MAX_OOO_SEGMENTS) */
+    uint32_t n_ooo;
+    uint32_t ooo_bytes;
+    uint8_t *hist;           /* last TP_TCP_HISTORY delivered bytes (conflict checks), or NULL */
+    uint32_t hist_valid;     /* how many bytes of hist are meaningful */
+    /* counters */
+    uint64_t bytes;          /* delivered in order */
+    uint64_t gap_bytes;      /* declared lost */
+    uint32_t retrans;        /* segments carrying only already-seen bytes (or partly) */
+    uint32_t conflicts;      /* overlaps whose bytes differ from the first copy */
+    uint32_t ooo_segments;   /* segments that arrived ahead of a hole */
+};
+/* History kept per direction for conflict checks (bytes, while enabled). */
+#define TP_TCP_HISTORY 2048
+void tp_tcp_dir_init(struct tp_tcp_dir *d);
+void tp_tcp_dir_free(struct tp_tcp_dir *d);       /* frees queue and history; keeps counters */
+/* Keep a short history of delivered bytes so conflicting retransmissions of
+ * already delivered data are noticed (off by default; turned off to save memory). */
+void tp_tcp_dir_history(struct tp_tcp_dir *d, bool on);
+/* SYN with its sequence number: the stream starts at isn + 1. */
+void tp_tcp_dir_syn(struct tp_tcp_dir *d, uint32_t isn);
+/* A segment: seq, the captured bytes, and the length the packet claimed (bytes
+ * beyond the captured ones are reported as a gap). */
+void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, size_t len, uint32_t claimed,
+                        int64_t t_us, const struct tp_tcp_sink *sink);
+/* End of the stream (FIN, RST, end of file): what is queued behind a hole is
+ * delivered after a gap. */
+void tp_tcp_dir_flush(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *sink);
+
+/* ---- the capture decoder: packets -> flows -> sessions ----
+ * Flows are tracked in a table of at most max_flows (TP_MAX_FLOWS by default);
+ * the least recently active one is evicted when it is full. TLS is recognised by
+ * content (a plausible record header or an SSLv2 ClientHello at the start of a
+ * stream, or a resynchronisation point mid-stream), never by port. A session is
+ * finished, diagnosed and handed to on_session as soon as its flow ends (FIN from
+ * both sides, RST, eviction, end of input); the callee must not keep it: it is
+ * freed after the call. */
+struct tp_capture_opts {
+    const struct tp_keylog *keylog;  /* borrowed, may be NULL */
+    size_t max_flows;                /* 0: TP_MAX_FLOWS */
+    const char *only_server;         /* --server "ADDR:PORT" ("[v6]:port"), NULL all */
+    const char *only_sni;            /* --sni NAME, NULL all */
+    unsigned long only_session;      /* --session N (1-based, order of first packet), 0 all */
+    void (*on_session)(struct tp_session *s, unsigned long index, void *ctx);
+    void *ctx;
+};
+struct tp_capture_stats {
+    uint64_t packets, bytes;         /* packets read, bytes captured (caplen) */
+    uint64_t wire_bytes;             /* original lengths */
+    uint64_t tcp_packets, other_packets, fragments, too_short, bad_headers, unsupported_link;
+    uint64_t truncated_packets;      /* caplen < len */
+    uint64_t flows, tls_flows, non_tls_flows, flows_evicted, flows_active_max;
+    uint64_t sessions;               /* handed to on_session (after selection) */
+    uint64_t gap_bytes, gaps, retransmissions, conflicts;
+    uint64_t resyncs;                /* TLS found mid-stream */
+    uint64_t skipped_records;        /* records counted without decoding (no keys, handshake over) */
+};
+struct tp_capture;
+struct tp_capture *tp_capture_new(const struct tp_capture_opts *o);
+void tp_capture_free(struct tp_capture *c);    /* does not emit remaining flows: call _flush first */
+/* One packet as libpcap gives it (dlt from pcap_datalink). */
+void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen);
+/* End of input: every remaining flow's session is emitted (oldest first). */
+void tp_capture_flush(struct tp_capture *c, int64_t t_us);
+const struct tp_capture_stats *tp_capture_get_stats(const struct tp_capture *c);
+/* True once --session N has been emitted (the reader may stop). */
+bool tp_capture_done(const struct tp_capture *c);
+
+/* Read a whole pcap/pcapng file through libpcap (filter: BPF text or NULL).
+ * TP_ERR_IO with a one-line message in err when the file cannot be opened or is
+ * corrupt; a file merely truncated at the end is read as far as it goes, returns
+ * TP_OK and sets *truncated (with the reason in err). */
+enum tp_err tp_capture_read_file(struct tp_capture *c, const char *path, const char *filter, bool *truncated,
+                                 char *err, size_t errlen) TP_MUST_USE;
+/* The same from memory (fuzzing, tests). */
+enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter,
+                                bool *truncated, char *err, size_t errlen) TP_MUST_USE;
+
+/* pcapng Decryption Secrets Blocks (type 0x0000000A) with TLS key log secrets
+ * (0x544c534b "TLSK"): libpcap does not expose them, so the file is walked here.
+ * Appends each block's key log text to *text (malloc'd, grown; NUL-terminated)
+ * and counts blocks in *n_blocks. A pcap (not pcapng) file adds nothing. Returns
+ * TP_ERR_IO when unreadable, TP_ERR_MALFORMED / TP_ERR_TRUNCATED for a broken
+ * block structure (what was found before it is kept). */
+enum tp_err tp_pcapng_secrets(const uint8_t *data, size_t len, char **text, size_t *text_len, size_t *n_blocks) TP_MUST_USE;
+enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_len, size_t *n_blocks,
+                                   char *err, size_t errlen) TP_MUST_USE;
+
+/* ---- the closing summary (pcap, sniff) ---- */
+struct tp_capture_summary;
+struct tp_capture_summary *tp_capture_summary_new(void);
+void tp_capture_summary_free(struct tp_capture_summary *sum);
+/* Count one emitted session (after diagnosis). */
+void tp_capture_summary_add(struct tp_capture_summary *sum, const struct tp_session *s);
+/* Text block for stderr, or the final JSON line {"summary": {...}} (docs/json.md). */
+void tp_capture_summary_render(struct tp_sb *out, const struct tp_capture_summary *sum,
+                               const struct tp_capture_stats *st, double decode_s, bool json);
 
 #endif

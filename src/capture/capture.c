@@ -1,0 +1,760 @@
+/* The capture decoder: packets -> flows (hash table + LRU) -> per-direction TCP
+ * reassembly -> a TLS record walker -> tp_session_feed.
+ *
+ * Speed: one hash lookup per packet; the in-order path never copies or allocates;
+ * once a flow's handshake is over and there are no keys for it, application-data
+ * records are counted by walking their headers and never copied into the session.
+ * Memory: at most max_flows flow structs; buffers only for out-of-order segments,
+ * the short conflict history while a handshake is decoded, and the session. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tlsprobe/capture.h"
+#include "tlsprobe/diagnose.h"
+#include "tlsprobe/limits.h"
+#include "tlsprobe/reader.h"
+#include "tlsprobe/wire.h"
+
+/* Bytes scanned for a plausible record header in a stream that started
+ * mid-flow before we decide it is not TLS. */
+#define RESYNC_SCAN_MAX (64 * 1024)
+
+enum flow_state { F_NEW = 0, F_TLS, F_NOT_TLS, F_CLOSED };
+enum walk_mode { W_START = 0, W_SYNCED, W_RESYNC, W_RAW };
+enum end_reason { END_FIN, END_RST, END_EVICTED, END_EOF };
+
+struct walker {
+    uint8_t hdr[5];
+    uint8_t hdr_have;
+    uint8_t mode;        /* enum walk_mode */
+    bool feed_body;      /* the current record's body goes to the session */
+    bool ccs;            /* a ChangeCipherSpec was seen */
+    bool skipping;       /* application data is being counted, not fed */
+    uint32_t body_left;
+    uint32_t n23;        /* application_data records seen */
+    uint32_t scanned;    /* bytes scanned while resynchronising */
+    uint64_t resync_skipped;
+};
+
+struct flow {
+    uint32_t hash;
+    uint32_t lru_prev, lru_next;      /* indices + 1, 0 = none */
+    uint8_t ipver;
+    uint8_t state;                    /* enum flow_state */
+    int8_t client;                    /* side index of the client, -1 unknown */
+    bool syn[2], fin[2], rst, keys_checked, has_keys, s2c_after_client_enc, selected;
+    uint8_t addr[2][16];
+    uint16_t port[2];
+    int64_t first_us, last_us, syn_us, synack_us;
+    struct tp_tcp_dir tcp[2];         /* by side */
+    struct walker w[2];               /* by side */
+    struct tp_session *s;
+    unsigned long index;
+    struct tp_capture *cap;
+};
+
+struct tp_capture {
+    struct tp_capture_opts o;
+    struct tp_capture_stats st;
+    struct flow *flows;               /* pool; grows to max_flows */
+    uint32_t n_pool, cap_pool;
+    uint32_t *free_list, n_free;
+    uint32_t *slots;                  /* open addressing: flow index + 1, 0 empty */
+    uint32_t slot_mask;
+    uint32_t lru_head, lru_tail;      /* indices + 1 */
+    uint32_t n_active;
+    unsigned long next_index;
+    bool done;
+    int64_t now_us;
+};
+
+/* ---- hashing ---- */
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t ep_hash(uint8_t ipver, const uint8_t *a, uint16_t port)
+{
+    uint64_t h = port;
+    uint64_t w0, w1;
+    memcpy(&w0, a, 8);
+    memcpy(&w1, a + 8, 8);
+    h = mix64(h ^ (ipver == 6 ? mix64(w0) ^ w1 : w0 & 0xffffffffULL));
+    return h;
+}
+
+/* Direction-independent: both sides of a connection hash the same. */
+static uint32_t tuple_hash(uint8_t ipver, const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+{
+    uint64_t h1 = ep_hash(ipver, a, pa), h2 = ep_hash(ipver, b, pb);
+    uint64_t lo = h1 < h2 ? h1 : h2, hi = h1 < h2 ? h2 : h1;
+    return (uint32_t)mix64(lo * 0x9e3779b97f4a7c15ULL + hi);
+}
+
+static int match_side(const struct flow *f, const struct tp_pkt *p)
+{
+    size_t n = p->ipver == 6 ? 16 : 4;
+    if (f->ipver != p->ipver)
+        return -1;
+    if (f->port[0] == p->sport && f->port[1] == p->dport && !memcmp(f->addr[0], p->src, n) &&
+        !memcmp(f->addr[1], p->dst, n))
+        return 0;
+    if (f->port[1] == p->sport && f->port[0] == p->dport && !memcmp(f->addr[1], p->src, n) &&
+        !memcmp(f->addr[0], p->dst, n))
+        return 1;
+    return -1;
+}
+
+/* ---- LRU ---- */
+static void lru_unlink(struct tp_capture *c, uint32_t i)
+{
+    struct flow *f = &c->flows[i];
+    if (f->lru_prev)
+        c->flows[f->lru_prev - 1].lru_next = f->lru_next;
+    else
+        c->lru_head = f->lru_next;
+    if (f->lru_next)
+        c->flows[f->lru_next - 1].lru_prev = f->lru_prev;
+    else
+        c->lru_tail = f->lru_prev;
+    f->lru_prev = f->lru_next = 0;
+}
+
+static void lru_push_head(struct tp_capture *c, uint32_t i)
+{
+    struct flow *f = &c->flows[i];
+    f->lru_prev = 0;
+    f->lru_next = c->lru_head;
+    if (c->lru_head)
+        c->flows[c->lru_head - 1].lru_prev = i + 1;
+    c->lru_head = i + 1;
+    if (!c->lru_tail)
+        c->lru_tail = i + 1;
+}
+
+/* ---- table ---- */
+static void slot_remove(struct tp_capture *c, uint32_t idx)
+{
+    uint32_t h = c->flows[idx].hash & c->slot_mask;
+    while (c->slots[h] != idx + 1)
+        h = (h + 1) & c->slot_mask;
+    /* Backward-shift deletion keeps linear probing correct without tombstones. */
+    uint32_t hole = h;
+    for (uint32_t j = (h + 1) & c->slot_mask; c->slots[j]; j = (j + 1) & c->slot_mask) {
+        uint32_t home = c->flows[c->slots[j] - 1].hash & c->slot_mask;
+        /* can the entry at j move to hole? only if home is not in (hole, j] cyclically */
+        bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!between) {
+            c->slots[hole] = c->slots[j];
+            hole = j;
+        }
+    }
+    c->slots[hole] = 0;
+}
+
+struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
+{
+    struct tp_capture *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->o = *o;
+    if (!c->o.max_flows)
+        c->o.max_flows = TP_MAX_FLOWS;
+    if (c->o.max_flows > (1u << 28))
+        c->o.max_flows = 1u << 28;
+    uint32_t ns = 16;
+    while (ns < 2 * c->o.max_flows)
+        ns <<= 1;
+    c->slots = calloc(ns, sizeof *c->slots);
+    c->slot_mask = ns - 1;
+    c->cap_pool = c->o.max_flows < 1024 ? (uint32_t)c->o.max_flows : 1024;
+    c->flows = calloc(c->cap_pool, sizeof *c->flows);
+    c->free_list = malloc(c->o.max_flows * sizeof *c->free_list);
+    if (!c->slots || !c->flows || !c->free_list) {
+        tp_capture_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void flow_release(struct tp_capture *c, uint32_t idx)
+{
+    struct flow *f = &c->flows[idx];
+    tp_tcp_dir_free(&f->tcp[0]);
+    tp_tcp_dir_free(&f->tcp[1]);
+    tp_session_free(f->s);
+    f->s = NULL;
+    slot_remove(c, idx);
+    lru_unlink(c, idx);
+    c->free_list[c->n_free++] = idx;
+    c->n_active--;
+}
+
+void tp_capture_free(struct tp_capture *c)
+{
+    if (!c)
+        return;
+    if (c->flows)
+        for (uint32_t i = 0; i < c->n_pool; i++) {
+            tp_tcp_dir_free(&c->flows[i].tcp[0]);
+            tp_tcp_dir_free(&c->flows[i].tcp[1]);
+            tp_session_free(c->flows[i].s);
+        }
+    free(c->flows);
+    free(c->slots);
+    free(c->free_list);
+    free(c);
+}
+
+const struct tp_capture_stats *tp_capture_get_stats(const struct tp_capture *c)
+{
+    return &c->st;
+}
+
+bool tp_capture_done(const struct tp_capture *c)
+{
+    return c->done;
+}
+
+/* ---- sessions ---- */
+static enum tp_dir side_dir(const struct flow *f, int side)
+{
+    return side == f->client ? TP_C2S : TP_S2C;
+}
+
+static bool sni_matches(const struct tp_session *s, const char *want)
+{
+    if (!s->server_name)
+        return false;
+    size_t n = strlen(want);
+    if (n != s->server_name_len)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char a = s->server_name[i], b = want[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
+{
+    struct tp_session *s = f->s;
+    if (s) {
+        int cl = f->client < 0 ? 0 : f->client;
+        tp_pkt_endpoint(f->ipver, f->addr[cl], f->port[cl], s->client, sizeof s->client);
+        tp_pkt_endpoint(f->ipver, f->addr[1 - cl], f->port[1 - cl], s->server, sizeof s->server);
+        s->rtt_us = (f->syn_us && f->synack_us && f->synack_us >= f->syn_us) ? f->synack_us - f->syn_us : -1;
+        s->capture_time = f->first_us / 1000000;
+        for (int side = 0; side < 2; side++) {
+            enum tp_dir d = side_dir(f, side);
+            s->retransmissions[d] = f->tcp[side].retrans;
+            s->gap_bytes[d] = f->tcp[side].gap_bytes + f->w[side].resync_skipped;
+        }
+        tp_session_finish(s);
+        if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete) {
+            switch (why) {
+            case END_RST:
+                s->outcome.status = TP_CONN_RESET;
+                snprintf(s->outcome.detail, sizeof s->outcome.detail, "the connection was reset (TCP RST) before the handshake completed");
+                break;
+            case END_FIN:
+                s->outcome.status = TP_CONN_CLOSED;
+                snprintf(s->outcome.detail, sizeof s->outcome.detail, "the connection was closed (TCP FIN) before the handshake completed");
+                break;
+            case END_EVICTED:
+                snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                         "flow evicted from the flow table (more than %zu concurrent flows) before the handshake completed",
+                         c->o.max_flows);
+                break;
+            case END_EOF:
+                snprintf(s->outcome.detail, sizeof s->outcome.detail, "the capture ends before the handshake completed");
+                break;
+            }
+        }
+        tp_diagnose(s);
+        bool sel = true;
+        if (c->o.only_session && f->index != c->o.only_session)
+            sel = false;
+        if (sel && c->o.only_server && strcmp(c->o.only_server, s->server) != 0)
+            sel = false;
+        if (sel && c->o.only_sni && !sni_matches(s, c->o.only_sni))
+            sel = false;
+        if (sel) {
+            c->st.sessions++;
+            if (c->o.on_session)
+                c->o.on_session(s, f->index, c->o.ctx);
+            if (c->o.only_session)
+                c->done = true;
+        }
+        tp_session_free(s);
+        f->s = NULL;
+    }
+    c->st.retransmissions += f->tcp[0].retrans + f->tcp[1].retrans;
+    c->st.conflicts += f->tcp[0].conflicts + f->tcp[1].conflicts;
+    c->st.gap_bytes += f->tcp[0].gap_bytes + f->tcp[1].gap_bytes;
+    tp_tcp_dir_free(&f->tcp[0]);
+    tp_tcp_dir_free(&f->tcp[1]);
+    f->tcp[0].retrans = f->tcp[1].retrans = 0;
+    f->tcp[0].conflicts = f->tcp[1].conflicts = 0;
+    f->tcp[0].gap_bytes = f->tcp[1].gap_bytes = 0;
+    f->state = F_CLOSED;
+    (void)t_us;
+}
+
+static bool flow_has_keys(struct tp_capture *c, struct flow *f)
+{
+    if (f->keys_checked)
+        return f->has_keys;
+    if (!c->o.keylog || !f->s || !f->s->has_client_random)
+        return false;
+    f->keys_checked = true;
+    uint8_t buf[64];
+    static const enum tp_secret_label labels[] = { TP_SECRET_CLIENT_RANDOM, TP_SECRET_CLIENT_HANDSHAKE_TRAFFIC,
+                                                   TP_SECRET_SERVER_HANDSHAKE_TRAFFIC, TP_SECRET_CLIENT_TRAFFIC_0,
+                                                   TP_SECRET_SERVER_TRAFFIC_0 };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (tp_keylog_get(c->o.keylog, labels[i], f->s->client_random, buf, sizeof buf) > 0) {
+            f->has_keys = true;
+            break;
+        }
+    return f->has_keys;
+}
+
+/* May an application_data record in this direction be counted instead of
+ * decoded? Only when nothing in it can be read (no keys) and the handshake is
+ * over (so it cannot be an encrypted handshake message we would show). */
+static bool may_skip(struct tp_capture *c, struct flow *f, int side)
+{
+    struct tp_session *s = f->s;
+    if (!s || f->client < 0)
+        return false;
+    if (flow_has_keys(c, f))
+        return false;
+    if (!f->keys_checked && c->o.keylog && !s->has_client_random)
+        return false; /* keys may still turn up once the ClientHello is decoded */
+    int cl = f->client, sv = 1 - f->client;
+    if (s->handshake_complete)
+        return true;
+    if (s->version == TP_TLS1_3) {
+        /* RFC 8446 §2: after the client's first protected record (its Finished, or
+         * its certificate flight) everything the server sends is post-handshake; the
+         * client's flight is at most Certificate, CertificateVerify, Finished. */
+        if (side == sv)
+            return f->w[cl].n23 >= 1;
+        return f->w[cl].n23 >= 3 || f->s2c_after_client_enc;
+    }
+    if (s->version && s->version <= TP_TLS1_2)
+        return f->w[cl].ccs && f->w[sv].ccs; /* both Finished follow their CCS */
+    return f->w[side].n23 >= 4;
+}
+
+static void session_create(struct tp_capture *c, struct flow *f, int side, uint8_t first_type,
+                           int first_hs_type)
+{
+    if (f->client < 0) {
+        if (first_type == TP_CT_HANDSHAKE && first_hs_type == TP_HS_CLIENT_HELLO)
+            f->client = (int8_t)side;
+        else if (first_type == TP_CT_HANDSHAKE && first_hs_type == TP_HS_SERVER_HELLO)
+            f->client = (int8_t)(1 - side);
+        else /* no SYN and no hello: the ephemeral (higher) port is the client's */
+            f->client = (int8_t)(f->port[0] >= f->port[1] ? 0 : 1);
+    }
+    f->s = tp_session_new(TP_SRC_PCAP, f->first_us);
+    if (!f->s)
+        return;
+    if (c->o.keylog)
+        tp_session_set_keylog(f->s, c->o.keylog);
+    f->state = F_TLS;
+    f->index = ++c->next_index;
+    c->st.tls_flows++;
+    tp_tcp_dir_history(&f->tcp[0], true);
+    tp_tcp_dir_history(&f->tcp[1], true);
+}
+
+static void feed(struct flow *f, int side, const uint8_t *p, size_t n, int64_t t_us)
+{
+    if (f->s && n && tp_session_feed(f->s, side_dir(f, side), p, n, t_us) != TP_OK)
+        f->s->outcome.status = TP_CONN_LOCAL_ERROR; /* out of memory: keep what we have */
+}
+
+static void set_not_tls(struct tp_capture *c, struct flow *f)
+{
+    if (f->state == F_NEW) {
+        f->state = F_NOT_TLS;
+        c->st.non_tls_flows++;
+        tp_tcp_dir_free(&f->tcp[0]);
+        tp_tcp_dir_free(&f->tcp[1]);
+    }
+}
+
+/* Find a resynchronisation point: a plausible record header followed by another
+ * plausible header (or the end of what we have). Returns the offset or -1. */
+static long find_sync(const uint8_t *p, size_t len)
+{
+    struct tp_reader r;
+    tp_reader_init(&r, p, len);
+    for (size_t i = 0; i + 5 <= len; i++) {
+        struct tp_reader at = r;
+        struct tp_bytes v;
+        if (!tp_read_skip(&at, i) || !tp_read_rest(&at, &v))
+            return -1;
+        if (!tp_record_header_plausible(v.p, v.len))
+            continue;
+        struct tp_reader h;
+        uint8_t type;
+        uint16_t ver, rl;
+        tp_reader_from(&h, v);
+        tp_read_u8(&h, &type);
+        tp_read_u16(&h, &ver);
+        tp_read_u16(&h, &rl);
+        if (!tp_read_skip(&h, rl) || tp_reader_left(&h) < 5) /* runs past what we have: accept */
+            return (long)i;
+        struct tp_bytes nxt;
+        tp_read_rest(&h, &nxt);
+        if (tp_record_header_plausible(nxt.p, nxt.len))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* In-order bytes of one side: walk record headers, feed or count records. */
+static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *p, size_t len, int64_t t_us)
+{
+    struct walker *w = &f->w[side];
+    struct tp_reader r;
+    tp_reader_init(&r, p, len);
+    while (tp_reader_left(&r) && f->state != F_NOT_TLS && f->state != F_CLOSED) {
+        struct tp_bytes chunk;
+        if (w->mode == W_RAW) { /* SSLv2 hello stream: the session gets everything */
+            tp_read_rest(&r, &chunk);
+            feed(f, side, chunk.p, chunk.len, t_us);
+            return;
+        }
+        if (w->mode == W_RESYNC) {
+            struct tp_bytes rest;
+            tp_read_rest(&r, &rest);
+            long at = find_sync(rest.p, rest.len);
+            if (at < 0) {
+                w->scanned += (uint32_t)rest.len;
+                w->resync_skipped += rest.len;
+                if (f->state == F_NEW && w->scanned > RESYNC_SCAN_MAX)
+                    set_not_tls(c, f);
+                return;
+            }
+            tp_reader_init(&r, rest.p, rest.len);
+            tp_read_skip(&r, (size_t)at);
+            w->resync_skipped += (size_t)at;
+            w->mode = W_SYNCED;
+            w->hdr_have = 0;
+            w->body_left = 0;
+            c->st.resyncs++;
+            continue;
+        }
+        if (w->body_left) {
+            size_t n = tp_reader_left(&r);
+            if (n > w->body_left)
+                n = w->body_left;
+            tp_read_bytes(&r, n, &chunk);
+            if (w->feed_body)
+                feed(f, side, chunk.p, chunk.len, t_us);
+            w->body_left -= (uint32_t)n;
+            continue;
+        }
+        size_t take = 5u - w->hdr_have;
+        if (take > tp_reader_left(&r))
+            take = tp_reader_left(&r);
+        tp_read_copy(&r, w->hdr + w->hdr_have, take);
+        w->hdr_have = (uint8_t)(w->hdr_have + take);
+        if (w->hdr_have < 5)
+            return;
+        w->hdr_have = 0;
+        if (w->mode == W_START && f->state == F_NEW && !tp_record_header_plausible(w->hdr, 5)) {
+            if (tp_sslv2_hello_detect(w->hdr, 5)) {
+                session_create(c, f, side, TP_CT_HANDSHAKE, TP_HS_CLIENT_HELLO);
+                w->mode = W_RAW;
+                feed(f, side, w->hdr, 5, t_us);
+                continue;
+            }
+            set_not_tls(c, f);
+            return;
+        }
+        if (!tp_record_header_plausible(w->hdr, 5)) {
+            /* Lost the record boundary (garbage, or a stream we misplaced): scan. */
+            w->mode = W_RESYNC;
+            w->resync_skipped += 5;
+            continue;
+        }
+        w->mode = W_SYNCED;
+        uint8_t type = w->hdr[0];
+        uint32_t rlen = (uint32_t)w->hdr[3] << 8 | w->hdr[4];
+        if (!f->s && f->state != F_TLS) {
+            struct tp_reader peek = r;
+            uint8_t hs = 0xff;
+            int hs_type = tp_read_u8(&peek, &hs) ? hs : -1;
+            session_create(c, f, side, type, hs_type);
+            if (w->resync_skipped && f->s)
+                tp_session_gap(f->s, side_dir(f, side), w->resync_skipped, t_us);
+        }
+        if (type == TP_CT_APPLICATION_DATA && f->client >= 0 && side == 1 - f->client && f->w[f->client].n23)
+            f->s2c_after_client_enc = true;
+        bool skip = type == TP_CT_APPLICATION_DATA && may_skip(c, f, side);
+        if (type == TP_CT_CHANGE_CIPHER_SPEC)
+            w->ccs = true;
+        if (type == TP_CT_APPLICATION_DATA)
+            w->n23++;
+        if (skip) {
+            if (!w->skipping) {
+                w->skipping = true;
+                tp_tcp_dir_history(&f->tcp[side], false); /* nothing more to compare */
+            }
+            c->st.skipped_records++;
+            if (f->s) {
+                f->s->appdata_records[side_dir(f, side)]++;
+                f->s->appdata_bytes[side_dir(f, side)] += rlen;
+            }
+            w->feed_body = false;
+        } else {
+            feed(f, side, w->hdr, 5, t_us);
+            w->feed_body = true;
+        }
+        w->body_left = rlen;
+    }
+}
+
+static void sink_data(void *ctx, const uint8_t *p, size_t len, int64_t t_us);
+static void sink_gap(void *ctx, uint64_t lost, int64_t t_us);
+
+struct sink_ctx {
+    struct tp_capture *c;
+    struct flow *f;
+    int side;
+};
+
+static void sink_data(void *ctx, const uint8_t *p, size_t len, int64_t t_us)
+{
+    struct sink_ctx *k = ctx;
+    walk(k->c, k->f, k->side, p, len, t_us);
+}
+
+static void sink_gap(void *ctx, uint64_t lost, int64_t t_us)
+{
+    struct sink_ctx *k = ctx;
+    struct flow *f = k->f;
+    struct walker *w = &f->w[k->side];
+    k->c->st.gaps++;
+    if (f->s)
+        tp_session_gap(f->s, side_dir(f, k->side), lost, t_us);
+    if (w->mode == W_RAW)
+        return;
+    if (w->body_left > lost && w->hdr_have == 0) {
+        /* The hole is inside the current record: keep the boundary, stop feeding
+         * this record so the session's next bytes are a clean header. */
+        w->body_left -= (uint32_t)lost;
+        w->feed_body = false;
+        return;
+    }
+    w->mode = W_RESYNC;
+    w->hdr_have = 0;
+    w->body_left = 0;
+}
+
+static uint32_t flow_alloc(struct tp_capture *c)
+{
+    if (c->n_free)
+        return c->free_list[--c->n_free];
+    if (c->n_pool == c->cap_pool) {
+        uint32_t nc = c->cap_pool * 2;
+        if (nc > c->o.max_flows)
+            nc = (uint32_t)c->o.max_flows;
+        struct flow *nf = realloc(c->flows, (size_t)nc * sizeof *nf);
+        if (!nf)
+            return UINT32_MAX;
+        memset(nf + c->cap_pool, 0, (size_t)(nc - c->cap_pool) * sizeof *nf);
+        c->flows = nf;
+        c->cap_pool = nc;
+    }
+    return c->n_pool++;
+}
+
+static void evict_tail(struct tp_capture *c)
+{
+    uint32_t idx = c->lru_tail - 1;
+    struct flow *f = &c->flows[idx];
+    if (f->state != F_CLOSED && f->state != F_NOT_TLS)
+        c->st.flows_evicted++;
+    if (f->state != F_CLOSED) {
+        struct sink_ctx k0 = { c, f, 0 }, k1 = { c, f, 1 };
+        struct tp_tcp_sink s0 = { sink_data, sink_gap, &k0 }, s1 = { sink_data, sink_gap, &k1 };
+        tp_tcp_dir_flush(&f->tcp[0], c->now_us, &s0);
+        tp_tcp_dir_flush(&f->tcp[1], c->now_us, &s1);
+        flow_finish(c, f, END_EVICTED, c->now_us);
+    }
+    flow_release(c, idx);
+}
+
+static struct flow *flow_new(struct tp_capture *c, const struct tp_pkt *p, uint32_t h, int64_t t_us)
+{
+    while (c->n_active >= c->o.max_flows && c->lru_tail)
+        evict_tail(c);
+    uint32_t idx = flow_alloc(c);
+    if (idx == UINT32_MAX)
+        return NULL;
+    struct flow *f = &c->flows[idx];
+    memset(f, 0, sizeof *f);
+    f->hash = h;
+    f->ipver = p->ipver;
+    memcpy(f->addr[0], p->src, 16);
+    memcpy(f->addr[1], p->dst, 16);
+    f->port[0] = p->sport;
+    f->port[1] = p->dport;
+    f->client = -1;
+    f->first_us = f->last_us = t_us;
+    f->cap = c;
+    tp_tcp_dir_init(&f->tcp[0]);
+    tp_tcp_dir_init(&f->tcp[1]);
+    uint32_t s = h & c->slot_mask;
+    while (c->slots[s])
+        s = (s + 1) & c->slot_mask;
+    c->slots[s] = idx + 1;
+    lru_push_head(c, idx);
+    c->n_active++;
+    c->st.flows++;
+    if (c->n_active > c->st.flows_active_max)
+        c->st.flows_active_max = c->n_active;
+    return f;
+}
+
+static void flow_end(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
+{
+    struct sink_ctx k0 = { c, f, 0 }, k1 = { c, f, 1 };
+    struct tp_tcp_sink s0 = { sink_data, sink_gap, &k0 }, s1 = { sink_data, sink_gap, &k1 };
+    tp_tcp_dir_flush(&f->tcp[0], t_us, &s0);
+    tp_tcp_dir_flush(&f->tcp[1], t_us, &s1);
+    flow_finish(c, f, why, t_us);
+}
+
+void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen)
+{
+    c->st.packets++;
+    c->st.bytes += caplen;
+    c->st.wire_bytes += wirelen;
+    if (caplen < wirelen)
+        c->st.truncated_packets++;
+    c->now_us = t_us;
+    struct tp_pkt p;
+    switch (tp_pkt_parse(dlt, data, caplen, &p)) {
+    case TP_PKT_TCP:
+        c->st.tcp_packets++;
+        break;
+    case TP_PKT_OTHER:
+        c->st.other_packets++;
+        return;
+    case TP_PKT_FRAGMENT:
+        c->st.fragments++;
+        return;
+    case TP_PKT_TOO_SHORT:
+        c->st.too_short++;
+        return;
+    case TP_PKT_BAD:
+        c->st.bad_headers++;
+        return;
+    case TP_PKT_LINK_UNSUPPORTED:
+        c->st.unsupported_link++;
+        return;
+    }
+    if (c->done)
+        return;
+    uint32_t h = tuple_hash(p.ipver, p.src, p.sport, p.dst, p.dport);
+    struct flow *f = NULL;
+    int side = -1;
+    for (uint32_t s = h & c->slot_mask; c->slots[s]; s = (s + 1) & c->slot_mask) {
+        struct flow *cand = &c->flows[c->slots[s] - 1];
+        if (cand->hash == h && (side = match_side(cand, &p)) >= 0) {
+            f = cand;
+            break;
+        }
+    }
+    bool syn = (p.flags & TP_TCP_SYN) != 0, ack = (p.flags & TP_TCP_ACK) != 0;
+    if (f && f->state == F_CLOSED) {
+        if (!(syn && !ack))
+            return; /* stragglers after the end (last ACK, late retransmission) */
+        uint32_t idx = (uint32_t)(f - c->flows);
+        flow_release(c, idx);
+        f = NULL;
+    }
+    if (!f) {
+        if (!syn && p.payload_len == 0)
+            return; /* a bare ACK/FIN/RST of a flow we never saw: nothing to decode */
+        if (p.flags & TP_TCP_RST)
+            return;
+        f = flow_new(c, &p, h, t_us);
+        if (!f)
+            return;
+        side = 0;
+    } else {
+        uint32_t idx = (uint32_t)(f - c->flows);
+        if (c->lru_head != idx + 1) {
+            lru_unlink(c, idx);
+            lru_push_head(c, idx);
+        }
+    }
+    f->last_us = t_us;
+    uint32_t seq = p.seq;
+    if (syn) {
+        if (!ack) {
+            f->client = (int8_t)side;
+            if (!f->syn_us)
+                f->syn_us = t_us;
+        } else {
+            f->client = (int8_t)(1 - side);
+            if (!f->synack_us)
+                f->synack_us = t_us;
+        }
+        f->syn[side] = true;
+        tp_tcp_dir_syn(&f->tcp[side], p.seq);
+        seq = p.seq + 1; /* data on a SYN (TCP Fast Open) starts after it */
+    }
+    if (p.payload_len && (f->state == F_NEW || f->state == F_TLS)) {
+        struct sink_ctx k = { c, f, side };
+        struct tp_tcp_sink sink = { sink_data, sink_gap, &k };
+        if (f->state == F_NEW && !f->tcp[side].synced)
+            f->w[side].mode = W_RESYNC; /* we did not see this stream start */
+        tp_tcp_dir_segment(&f->tcp[side], seq, p.payload.p, p.payload.len, p.payload_len, t_us, &sink);
+        if (f->state == F_CLOSED)
+            return;
+    }
+    if (p.flags & TP_TCP_RST) {
+        flow_end(c, f, END_RST, t_us);
+        return;
+    }
+    if (p.flags & TP_TCP_FIN) {
+        f->fin[side] = true;
+        if (f->fin[0] && f->fin[1])
+            flow_end(c, f, END_FIN, t_us);
+    }
+}
+
+void tp_capture_flush(struct tp_capture *c, int64_t t_us)
+{
+    /* Oldest first, so sessions come out roughly in the order they began. */
+    while (c->lru_tail) {
+        uint32_t idx = c->lru_tail - 1;
+        struct flow *f = &c->flows[idx];
+        if (f->state != F_CLOSED && f->state != F_NOT_TLS && !c->done)
+            flow_end(c, f, END_EOF, t_us);
+        else if (f->state != F_CLOSED)
+            flow_finish(c, f, END_EOF, t_us);
+        flow_release(c, idx);
+    }
+}

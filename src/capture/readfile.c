@@ -1,0 +1,254 @@
+/* Reading capture files through libpcap (pcap with µs or ns timestamps, pcapng with
+ * several interfaces and sections), and the pcapng Decryption Secrets Blocks that
+ * libpcap skips, read from the file directly. */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tlsprobe/capture.h"
+#include "tlsprobe/reader.h"
+
+struct loop_ctx {
+    struct tp_capture *c;
+    int dlt;
+};
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct loop_ctx *k = (struct loop_ctx *)user;
+    int64_t t_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+    tp_capture_packet(k->c, k->dlt, t_us, data, h->caplen, h->len);
+}
+
+static enum tp_err run(struct tp_capture *c, pcap_t *p, const char *name, const char *filter, bool *truncated,
+                       char *err, size_t errlen)
+{
+    if (truncated)
+        *truncated = false;
+    if (filter && *filter) {
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+            snprintf(err, errlen, "--filter '%s': %s", filter, pcap_geterr(p));
+            pcap_close(p);
+            return TP_ERR_USAGE;
+        }
+        int rc = pcap_setfilter(p, &prog);
+        pcap_freecode(&prog);
+        if (rc < 0) {
+            snprintf(err, errlen, "--filter '%s': %s", filter, pcap_geterr(p));
+            pcap_close(p);
+            return TP_ERR_USAGE;
+        }
+    }
+    struct loop_ctx k = { c, pcap_datalink(p) };
+    enum tp_err ret = TP_OK;
+    for (;;) {
+        int n = pcap_dispatch(p, 4096, on_packet, (u_char *)&k);
+        if (n == 0 || n == PCAP_ERROR_BREAK)
+            break;
+        if (n < 0) {
+            const char *m = pcap_geterr(p);
+            if (strstr(m, "truncated")) {
+                /* Cut at the end (a capture copied while being written, a full
+                 * disk): decode what is there and warn. */
+                if (truncated)
+                    *truncated = true;
+                snprintf(err, errlen, "%s: the file is truncated (%s); decoded up to packet %llu", name, m,
+                         (unsigned long long)tp_capture_get_stats(c)->packets);
+            } else {
+                snprintf(err, errlen, "%s: corrupt capture after packet %llu: %s", name,
+                         (unsigned long long)tp_capture_get_stats(c)->packets, m);
+                ret = TP_ERR_MALFORMED;
+            }
+            break;
+        }
+        if (tp_capture_done(c))
+            break;
+    }
+    pcap_close(p);
+    return ret;
+}
+
+enum tp_err tp_capture_read_file(struct tp_capture *c, const char *path, const char *filter, bool *truncated,
+                                 char *err, size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return TP_ERR_IO;
+    }
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    if (!p) {
+        fclose(fp);
+        snprintf(err, errlen, "%s: not a readable pcap or pcapng file (%s)", path, perr);
+        return TP_ERR_IO;
+    }
+    return run(c, p, path, filter, truncated, err, errlen);
+}
+
+enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter,
+                                bool *truncated, char *err, size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    if (!len) {
+        snprintf(err, errlen, "(memory): empty capture");
+        return TP_ERR_IO;
+    }
+    FILE *fp = fmemopen((void *)data, len, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "(memory): %s", strerror(errno));
+        return TP_ERR_IO;
+    }
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    if (!p) {
+        fclose(fp);
+        snprintf(err, errlen, "(memory): not a readable pcap or pcapng file (%s)", perr);
+        return TP_ERR_IO;
+    }
+    return run(c, p, "(memory)", filter, truncated, err, errlen);
+}
+
+/* ---- pcapng Decryption Secrets Blocks ----
+ * pcapng spec (draft-ietf-opsawg-pcapng) §4.1 SHB, §4.7 DSB:
+ *   block type (4), block total length (4), body, block total length (4);
+ *   SHB body starts with the byte-order magic 0x1A2B3C4D, which sets the byte
+ *   order of every block in the section; DSB body: secrets type (4), secrets
+ *   length (4), secrets data padded to 4 bytes, options. */
+#define PCAPNG_SHB 0x0A0D0D0Au
+#define PCAPNG_DSB 0x0000000Au
+#define PCAPNG_BOM 0x1A2B3C4Du
+#define DSB_TLS_KEYLOG 0x544c534bu  /* "TLSK" */
+/* A DSB holds key log text; 16 MiB is far beyond any real one (a line per secret). */
+#define DSB_MAX (16u * 1024 * 1024)
+
+static uint32_t u32_order(const uint8_t b[4], bool le)
+{
+    struct tp_reader r;
+    uint32_t v = 0;
+    tp_reader_init(&r, b, 4);
+    tp_read_u32(&r, &v);
+    if (le)
+        v = (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
+    return v;
+}
+
+static bool append_text(char **text, size_t *text_len, const uint8_t *p, size_t n)
+{
+    char *nt = realloc(*text, *text_len + n + 2);
+    if (!nt)
+        return false;
+    memcpy(nt + *text_len, p, n);
+    *text_len += n;
+    if (n && nt[*text_len - 1] != '\n')
+        nt[(*text_len)++] = '\n';
+    nt[*text_len] = '\0';
+    *text = nt;
+    return true;
+}
+
+static enum tp_err secrets_stream(FILE *fp, char **text, size_t *text_len, size_t *n_blocks)
+{
+    uint8_t h[12];
+    size_t got = fread(h, 1, 4, fp);
+    if (got < 4 || u32_order(h, false) != PCAPNG_SHB)
+        return TP_OK; /* classic pcap (or too short): no secrets blocks */
+    bool le = false;
+    if (fseek(fp, 0, SEEK_SET) != 0)
+        return TP_ERR_IO;
+    for (;;) {
+        got = fread(h, 1, 8, fp);
+        if (got == 0)
+            return TP_OK;
+        if (got < 8)
+            return TP_ERR_TRUNCATED;
+        uint32_t type_be = u32_order(h, false);
+        if (type_be == PCAPNG_SHB) {
+            uint8_t bom[4];
+            if (fread(bom, 1, 4, fp) != 4)
+                return TP_ERR_TRUNCATED;
+            if (u32_order(bom, false) == PCAPNG_BOM)
+                le = false;
+            else if (u32_order(bom, true) == PCAPNG_BOM)
+                le = true;
+            else
+                return TP_ERR_MALFORMED;
+            uint32_t total = u32_order(h + 4, le);
+            if (total < 28 || total % 4)
+                return TP_ERR_MALFORMED;
+            if (fseek(fp, (long)total - 12, SEEK_CUR) != 0)
+                return TP_ERR_TRUNCATED;
+            continue;
+        }
+        uint32_t type = u32_order(h, le), total = u32_order(h + 4, le);
+        if (total < 12 || total % 4)
+            return TP_ERR_MALFORMED;
+        if (type == PCAPNG_DSB && total <= DSB_MAX + 32) {
+            size_t body_len = total - 8;
+            uint8_t *body = malloc(body_len);
+            if (!body)
+                return TP_ERR_NOMEM;
+            if (fread(body, 1, body_len, fp) != body_len) {
+                free(body);
+                return TP_ERR_TRUNCATED;
+            }
+            struct tp_reader r;
+            uint8_t f4[4];
+            tp_reader_init(&r, body, body_len - 4); /* the trailing length is not body */
+            tp_read_copy(&r, f4, 4);
+            uint32_t stype = u32_order(f4, le);
+            tp_read_copy(&r, f4, 4);
+            uint32_t slen = u32_order(f4, le);
+            struct tp_bytes data;
+            bool ok = tp_reader_ok(&r) && tp_read_bytes(&r, slen, &data);
+            if (!ok) {
+                free(body);
+                return TP_ERR_MALFORMED;
+            }
+            if (stype == DSB_TLS_KEYLOG) {
+                if (!append_text(text, text_len, data.p, data.len)) {
+                    free(body);
+                    return TP_ERR_NOMEM;
+                }
+                (*n_blocks)++;
+            }
+            free(body);
+            continue;
+        }
+        if (fseek(fp, (long)total - 8, SEEK_CUR) != 0)
+            return TP_ERR_TRUNCATED;
+        /* fseek past the end succeeds; the next fread notices. */
+    }
+}
+
+enum tp_err tp_pcapng_secrets(const uint8_t *data, size_t len, char **text, size_t *text_len, size_t *n_blocks)
+{
+    if (!len)
+        return TP_OK;
+    FILE *fp = fmemopen((void *)data, len, "rb");
+    if (!fp)
+        return TP_ERR_NOMEM;
+    enum tp_err e = secrets_stream(fp, text, text_len, n_blocks);
+    fclose(fp);
+    return e;
+}
+
+enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_len, size_t *n_blocks, char *err,
+                                   size_t errlen)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return TP_ERR_IO;
+    }
+    char *buf = malloc(1 << 20); /* big reads: the walk seeks over packet blocks */
+    if (buf)
+        setvbuf(fp, buf, _IOFBF, 1 << 20);
+    enum tp_err e = secrets_stream(fp, text, text_len, n_blocks);
+    fclose(fp);
+    free(buf);
+    if (e != TP_OK)
+        snprintf(err, errlen, "%s: pcapng block structure: %s", path, tp_err_text(e));
+    return e;
+}
