@@ -131,6 +131,9 @@ struct tp_file_obj {
     char *crl_issuer;           /* CRL */
     time_t crl_this_update, crl_next_update;
     size_t crl_n_revoked;
+    /* appended (x509): why a PEM block could not be used, e.g. bad base64 or a body
+     * that is not what its label says (kind is then TP_OBJ_UNKNOWN); NULL when fine */
+    const char *problem;
 };
 struct tp_file {
     char *path;

@@ -1,0 +1,395 @@
+/* Certificate summary (RFC 5280 §4.1) from our own DER walk; signatures checked
+ * with wolfSSL; RFC 6125 name matching. */
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "x509_int.h"
+
+struct cert_parts {
+    struct der_tlv tbs, sig_alg_oid, serial, issuer, subject, not_before, not_after, spki, exts;
+    bool has_exts;
+};
+
+/* Locate the parts of a Certificate. Leaves r failed (truncated/malformed) on error. */
+static bool cert_locate(const uint8_t *der, size_t len, struct cert_parts *cp, enum tp_err *err)
+{
+    struct tp_reader r, c, tbs, alg, val;
+    struct der_tlv tmp;
+    memset(cp, 0, sizeof *cp);
+    tp_reader_init(&r, der, len);
+    der_expect(&r, DER_SEQUENCE, NULL, &c);
+    tp_reader_join(&r, &c);
+    der_expect(&c, DER_SEQUENCE, &cp->tbs, &tbs);
+    der_expect(&c, DER_SEQUENCE, NULL, &alg);
+    der_expect(&alg, DER_OID, &cp->sig_alg_oid, NULL);
+    der_expect(&c, DER_BIT_STRING, &tmp, NULL);
+    tp_reader_expect_end(&c);
+    tp_reader_join(&r, &c);
+    tp_reader_join(&r, &alg);
+    if (tp_reader_ok(&r)) {
+        der_optional(&tbs, DER_CTXC(0), &tmp);      /* version */
+        der_expect(&tbs, DER_INTEGER, &cp->serial, NULL);
+        der_expect(&tbs, DER_SEQUENCE, &tmp, NULL); /* signature (inner) */
+        der_expect(&tbs, DER_SEQUENCE, &cp->issuer, NULL);
+        der_expect(&tbs, DER_SEQUENCE, NULL, &val);
+        der_next(&val, &cp->not_before);
+        der_next(&val, &cp->not_after);
+        tp_reader_join(&tbs, &val);
+        der_expect(&tbs, DER_SEQUENCE, &cp->subject, NULL);
+        der_expect(&tbs, DER_SEQUENCE, &cp->spki, NULL);
+        der_optional(&tbs, DER_CTX(1), &tmp);
+        der_optional(&tbs, DER_CTX(2), &tmp);
+        if (der_optional(&tbs, DER_CTXC(3), &tmp)) {
+            struct tp_reader er;
+            tp_reader_from(&er, tmp.val);
+            cp->has_exts = der_expect(&er, DER_SEQUENCE, &cp->exts, NULL);
+            tp_reader_join(&tbs, &er);
+        }
+        tp_reader_expect_end(&tbs);
+        tp_reader_join(&r, &tbs);
+    }
+    tp_reader_expect_end(&r);
+    *err = r.err;
+    return tp_reader_ok(&r);
+}
+
+void tp_cert_free(struct tp_cert_info *ci)
+{
+    if (!ci)
+        return;
+    free(ci->der);
+    free(ci->subject);
+    free(ci->issuer);
+    free(ci->subject_cn);
+    free(ci->serial_hex);
+    san_free(ci->san, ci->n_san);
+    free(ci->aia_ca_issuers);
+    free(ci->aia_ocsp);
+    free(ci->crl_dp);
+    free(ci);
+}
+
+static char *name_dup(struct tp_bytes name)
+{
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    if (!name_text(name, &sb)) {
+        tp_sb_free(&sb);
+        return NULL;
+    }
+    return tp_sb_take(&sb);
+}
+
+/* First URI in GeneralNames content. */
+static char *first_uri(struct tp_bytes gns)
+{
+    struct tp_reader r;
+    struct der_tlv gn;
+    tp_reader_from(&r, gns);
+    while (tp_reader_left(&r) > 0 && der_next(&r, &gn))
+        if (gn.tag == DER_CTX(6))
+            return dup_bytes(gn.val.p, gn.val.len);
+    return NULL;
+}
+
+static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_bytes v)
+{
+    struct tp_reader r, s;
+    struct der_tlv t;
+    tp_reader_from(&r, v);
+    if (oid_is(oid, "2.5.29.19")) { /* basicConstraints */
+        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
+            return false;
+        if (der_optional(&s, DER_BOOLEAN, &t))
+            ci->is_ca = t.val.len == 1 && t.val.p[0];
+        if (der_optional(&s, DER_INTEGER, &t)) {
+            long pl = 0;
+            for (size_t i = 0; i < t.val.len && i < 4; i++)
+                pl = pl << 8 | t.val.p[i];
+            ci->path_len = (t.val.len > 4 || (t.val.len && (t.val.p[0] & 0x80))) ? 255 : (int)pl;
+        }
+        return tp_reader_ok(&s);
+    }
+    if (oid_is(oid, "2.5.29.15")) { /* keyUsage: bit 0 is the MSB of the first byte */
+        if (!der_expect(&r, DER_BIT_STRING, &t, NULL) || t.val.len < 1)
+            return false;
+        ci->has_key_usage = true;
+        for (size_t i = 1; i < t.val.len && i < 3; i++)
+            for (int b = 0; b < 8; b++)
+                if (t.val.p[i] & (0x80 >> b))
+                    ci->key_usage |= 1u << ((i - 1) * 8 + (size_t)b);
+        ci->key_usage &= 0x1ff;
+        return true;
+    }
+    if (oid_is(oid, "2.5.29.37")) { /* extKeyUsage */
+        static const struct { const char *oid; unsigned bit; } eku[] = {
+            { "1.3.6.1.5.5.7.3.1", TP_EKU_SERVER_AUTH }, { "1.3.6.1.5.5.7.3.2", TP_EKU_CLIENT_AUTH },
+            { "1.3.6.1.5.5.7.3.3", TP_EKU_CODE_SIGNING }, { "1.3.6.1.5.5.7.3.4", TP_EKU_EMAIL },
+            { "1.3.6.1.5.5.7.3.8", TP_EKU_TIME_STAMPING }, { "1.3.6.1.5.5.7.3.9", TP_EKU_OCSP_SIGNING },
+            { "2.5.29.37.0", TP_EKU_ANY },
+        };
+        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
+            return false;
+        ci->has_ext_key_usage = true;
+        while (tp_reader_left(&s) > 0 && der_expect(&s, DER_OID, &t, NULL))
+            for (size_t i = 0; i < sizeof eku / sizeof eku[0]; i++)
+                if (oid_is(t.val, eku[i].oid))
+                    ci->ext_key_usage |= eku[i].bit;
+        return tp_reader_ok(&s);
+    }
+    if (oid_is(oid, "2.5.29.17")) { /* subjectAltName */
+        if (!der_expect(&r, DER_SEQUENCE, &t, NULL))
+            return false;
+        return general_names(t.val, &ci->san, &ci->n_san, &ci->n_san_total);
+    }
+    if (oid_is(oid, "2.5.29.14")) { /* subjectKeyIdentifier */
+        if (!der_expect(&r, DER_OCTET_STRING, &t, NULL))
+            return false;
+        ci->ski_len = t.val.len < sizeof ci->ski ? t.val.len : sizeof ci->ski;
+        memcpy(ci->ski, t.val.p, ci->ski_len);
+        return true;
+    }
+    if (oid_is(oid, "2.5.29.35")) { /* authorityKeyIdentifier */
+        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
+            return false;
+        if (der_optional(&s, DER_CTX(0), &t)) {
+            ci->aki_len = t.val.len < sizeof ci->aki ? t.val.len : sizeof ci->aki;
+            memcpy(ci->aki, t.val.p, ci->aki_len);
+        }
+        return tp_reader_ok(&s);
+    }
+    if (oid_is(oid, "1.3.6.1.5.5.7.1.1")) { /* authorityInfoAccess */
+        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
+            return false;
+        while (tp_reader_left(&s) > 0) {
+            struct tp_reader ad;
+            struct der_tlv m, gn;
+            if (!der_expect(&s, DER_SEQUENCE, NULL, &ad) || !der_expect(&ad, DER_OID, &m, NULL) || !der_next(&ad, &gn))
+                return false;
+            if (gn.tag != DER_CTX(6))
+                continue;
+            if (oid_is(m.val, "1.3.6.1.5.5.7.48.2") && !ci->aia_ca_issuers)
+                ci->aia_ca_issuers = dup_bytes(gn.val.p, gn.val.len);
+            else if (oid_is(m.val, "1.3.6.1.5.5.7.48.1") && !ci->aia_ocsp)
+                ci->aia_ocsp = dup_bytes(gn.val.p, gn.val.len);
+        }
+        return true;
+    }
+    if (oid_is(oid, "2.5.29.31")) { /* cRLDistributionPoints */
+        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
+            return false;
+        while (tp_reader_left(&s) > 0 && !ci->crl_dp) {
+            struct tp_reader dp, dpn;
+            struct der_tlv full;
+            if (!der_expect(&s, DER_SEQUENCE, NULL, &dp))
+                return false;
+            if (der_optional(&dp, DER_CTXC(0), &t)) {
+                tp_reader_from(&dpn, t.val);
+                if (der_optional(&dpn, DER_CTXC(0), &full))
+                    ci->crl_dp = first_uri(full.val);
+            }
+        }
+        return true;
+    }
+    if (oid_is(oid, "1.3.6.1.4.1.11129.2.4.2")) { /* RFC 6962 §3.3 SCT list */
+        ci->has_sct = true;
+        return true;
+    }
+    return true;
+}
+
+enum tp_err tp_cert_parse(const uint8_t *der, size_t len, struct tp_cert_info **out)
+{
+    struct cert_parts cp;
+    enum tp_err err;
+    *out = NULL;
+    if (!der)
+        return TP_ERR_MALFORMED;
+    if (!cert_locate(der, len, &cp, &err))
+        return err;
+    struct tp_cert_info *ci = calloc(1, sizeof *ci);
+    if (!ci)
+        return TP_ERR_NOMEM;
+    ci->path_len = -1;
+    err = TP_ERR_MALFORMED;
+    ci->der = malloc(len);
+    if (!ci->der)
+        goto nomem;
+    memcpy(ci->der, der, len);
+    ci->der_len = len;
+    ci->subject = name_dup(cp.subject.val);
+    ci->issuer = name_dup(cp.issuer.val);
+    if (!ci->subject || !ci->issuer)
+        goto fail;
+    struct tp_bytes cn;
+    if (name_first_cn(cp.subject.val, &cn)) {
+        if (memchr(cn.p, 0, cn.len)) { /* never let "a\0b" pass as "a": keep it escaped */
+            struct tp_sb sb;
+            tp_sb_init(&sb);
+            tp_sb_put_escaped(&sb, cn.p, cn.len);
+            ci->subject_cn = tp_sb_take(&sb);
+        } else {
+            ci->subject_cn = dup_bytes(cn.p, cn.len);
+        }
+    }
+    {
+        struct tp_sb sb;
+        tp_sb_init(&sb);
+        tp_sb_put_hex(&sb, cp.serial.val.p, cp.serial.val.len, ':');
+        ci->serial_hex = tp_sb_take(&sb);
+    }
+    if (!der_time(&cp.not_before, &ci->not_before) || !der_time(&cp.not_after, &ci->not_after))
+        goto fail;
+    if (!spki_describe(cp.spki.whole, &ci->key_type, &ci->key_bits, ci->key_desc))
+        goto fail;
+    sig_alg_name(cp.sig_alg_oid.val, ci->sig_alg, &ci->sig_weak);
+    if (cp.has_exts) {
+        struct tp_reader er;
+        tp_reader_from(&er, cp.exts.val);
+        while (tp_reader_left(&er) > 0) {
+            struct tp_reader e;
+            struct der_tlv oid, crit, val;
+            if (!der_expect(&er, DER_SEQUENCE, NULL, &e) || !der_expect(&e, DER_OID, &oid, NULL))
+                goto fail;
+            der_optional(&e, DER_BOOLEAN, &crit);
+            if (!der_expect(&e, DER_OCTET_STRING, &val, NULL) || !parse_ext(ci, oid.val, val.val))
+                goto fail;
+        }
+        if (!tp_reader_ok(&er))
+            goto fail;
+    }
+    if (!sha256(der, len, ci->sha256))
+        goto fail;
+    ci->self_issued = strcmp(ci->subject, ci->issuer) == 0;
+    ci->self_signed = ci->self_issued && cert_sig_verifies(ci, ci);
+    *out = ci;
+    return TP_OK;
+nomem:
+    err = TP_ERR_NOMEM;
+fail:
+    tp_cert_free(ci);
+    return err;
+}
+
+long tp_cert_days_left(const struct tp_cert_info *ci, time_t now)
+{
+    double d = difftime(ci->not_after, now) / 86400.0;
+    return d >= 0 ? (long)d : -(long)(-d + 0.999999);
+}
+
+bool tp_cert_pub_sha256(const struct tp_cert_info *ci, uint8_t out[32])
+{
+    struct cert_parts cp;
+    enum tp_err err;
+    if (!ci || !cert_locate(ci->der, ci->der_len, &cp, &err))
+        return false;
+    return sha256(cp.spki.whole.p, cp.spki.whole.len, out);
+}
+
+/* ---- issuer links ---- */
+
+bool cert_name_links(const struct tp_cert_info *child, const struct tp_cert_info *issuer)
+{
+    if (strcmp(child->issuer, issuer->subject) != 0 && strcasecmp(child->issuer, issuer->subject) != 0)
+        return false;
+    /* RFC 5280 §4.2.1.1: the AKI keyIdentifier names the issuer's SKI. */
+    if (child->aki_len && issuer->ski_len &&
+        (child->aki_len != issuer->ski_len || memcmp(child->aki, issuer->ski, child->aki_len) != 0))
+        return false;
+    return true;
+}
+
+bool cert_sig_verifies(const struct tp_cert_info *child, const struct tp_cert_info *issuer)
+{
+    const unsigned char *p1 = child->der, *p2 = issuer->der;
+    if (child->der_len > 0x7fffffff || issuer->der_len > 0x7fffffff)
+        return false;
+    WOLFSSL_X509 *c = wolfSSL_d2i_X509(NULL, &p1, (int)child->der_len);
+    WOLFSSL_X509 *i = child == issuer ? c : wolfSSL_d2i_X509(NULL, &p2, (int)issuer->der_len);
+    WOLFSSL_EVP_PKEY *k = i ? wolfSSL_X509_get_pubkey(i) : NULL;
+    bool ok = c && k && wolfSSL_X509_verify(c, k) == WOLFSSL_SUCCESS;
+    wolfSSL_EVP_PKEY_free(k);
+    if (i != c)
+        wolfSSL_X509_free(i);
+    wolfSSL_X509_free(c);
+    return ok;
+}
+
+bool tp_cert_issued_by(const struct tp_cert_info *child, const struct tp_cert_info *issuer)
+{
+    return child && issuer && cert_name_links(child, issuer) && cert_sig_verifies(child, issuer);
+}
+
+/* ---- RFC 6125 name matching ---- */
+
+static size_t strip_dot(const char *s, size_t n)
+{
+    return n > 1 && s[n - 1] == '.' ? n - 1 : n;
+}
+
+/* §6.4.1 (case-insensitive ASCII) and §6.4.3 (wildcard only as the whole left-most
+ * label, matching exactly one label, never a partial label like "a*.b"). */
+static bool dns_match(const char *pat, size_t plen, const char *name, size_t nlen)
+{
+    if (memchr(pat, 0, plen) || plen == 0 || nlen == 0)
+        return false;
+    plen = strip_dot(pat, plen);
+    nlen = strip_dot(name, nlen);
+    if (plen >= 2 && pat[0] == '*' && pat[1] == '.') {
+        const char *rest = pat + 2;
+        size_t rlen = plen - 2;
+        if (!memchr(rest, '.', rlen) || memchr(rest, '*', rlen)) /* no "*.com", no second wildcard */
+            return false;
+        const char *dot = memchr(name, '.', nlen);
+        if (!dot || dot == name)
+            return false;
+        size_t tail = nlen - (size_t)(dot + 1 - name);
+        return tail == rlen && strncasecmp(dot + 1, rest, rlen) == 0;
+    }
+    if (memchr(pat, '*', plen))
+        return false;
+    return plen == nlen && strncasecmp(pat, name, nlen) == 0;
+}
+
+enum tp_name_status tp_cert_match_name(const struct tp_cert_info *ci, const char *name)
+{
+    if (!ci || !name || !*name)
+        return TP_NAME_NOT_CHECKED;
+    unsigned char ip[16], sip[16];
+    int fam = inet_pton(AF_INET, name, ip) == 1 ? AF_INET : inet_pton(AF_INET6, name, ip) == 1 ? AF_INET6 : 0;
+    bool have_type = false;
+    for (size_t i = 0; i < ci->n_san; i++) {
+        const struct tp_san *s = &ci->san[i];
+        if (fam) {
+            if (s->type != TP_SAN_IP)
+                continue;
+            have_type = true;
+            /* §6.2.1 / RFC 5280: IP SANs compare as addresses, never wildcards. */
+            if (strlen(s->value) == s->value_len && inet_pton(fam, s->value, sip) == 1 &&
+                memcmp(ip, sip, fam == AF_INET ? 4 : 16) == 0)
+                return TP_NAME_OK;
+        } else {
+            if (s->type != TP_SAN_DNS)
+                continue;
+            have_type = true;
+            if (dns_match(s->value, s->value_len, name, strlen(name)))
+                return TP_NAME_OK;
+        }
+    }
+    if (have_type)
+        return TP_NAME_MISMATCH;
+    /* §6.4.4: only with no identifier of that type at all; legacy, reported separately. */
+    if (ci->subject_cn) {
+        if (fam) {
+            if (inet_pton(fam, ci->subject_cn, sip) == 1 && memcmp(ip, sip, fam == AF_INET ? 4 : 16) == 0)
+                return TP_NAME_OK_CN_ONLY;
+        } else if (dns_match(ci->subject_cn, strlen(ci->subject_cn), name, strlen(name))) {
+            return TP_NAME_OK_CN_ONLY;
+        }
+    }
+    return TP_NAME_MISMATCH;
+}
