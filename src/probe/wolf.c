@@ -2,6 +2,7 @@
  * and ../shared/wolfssl-notes.md for the measured facts behind each choice. */
 #include "probe/wolf.h"
 
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/kdf.h>
 #include <wolfssl/error-ssl.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "tlsprobe/wire.h"
+#include "tlsprobe/x509.h"
 
 struct tp_wolf_chunk {
     struct tp_wolf_chunk *next;
@@ -26,12 +28,17 @@ struct tp_wolf_chunk {
     uint8_t data[];
 };
 
+/* After the first post-handshake data, how long a quiet peer means "nothing
+ * more is coming" (loopback and real servers send tickets back to back). */
+#define TP_WOLF_IDLE_MS 15
+
 /* The connection being driven by this thread (the HKDF callback has no WOLFSSL*). */
 static _Thread_local struct tp_wolf_conn *tl_cur;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void do_init(void) { wolfSSL_Init(); }
 void tp_wolf_init(void) { pthread_once(&init_once, do_init); }
+void tp_wolf_thread_done(void) { wc_ecc_fp_free(); }
 
 int64_t tp_wolf_wall_us(void)
 {
@@ -342,6 +349,30 @@ static uint8_t *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* wolfSSL_CTX_check_private_key accepts any EC P-256 key for an EC P-256
+ * certificate in this build: compare the public keys ourselves (SHA-256 of the
+ * SPKI, from the x509 module). True when they match or cannot be compared. */
+static bool key_matches_cert(const char *cert_path, const char *key_path)
+{
+    struct tp_file *cf = NULL, *kf = NULL;
+    bool match = true;
+    if (tp_file_read(cert_path, &cf) == TP_OK && tp_file_read(key_path, &kf) == TP_OK) {
+        const struct tp_file_obj *leaf = NULL, *key = NULL;
+        for (size_t i = 0; i < cf->n_objs && !leaf; i++)
+            if (cf->objs[i].kind == TP_OBJ_CERTIFICATE && cf->objs[i].cert)
+                leaf = &cf->objs[i];
+        for (size_t i = 0; i < kf->n_objs && !key; i++)
+            if (kf->objs[i].kind == TP_OBJ_PRIVATE_KEY && kf->objs[i].has_pub_sha256)
+                key = &kf->objs[i];
+        uint8_t cert_pub[32];
+        if (leaf && key && tp_cert_pub_sha256(leaf->cert, cert_pub))
+            match = memcmp(cert_pub, key->pub_sha256, 32) == 0;
+    }
+    tp_file_free(cf);
+    tp_file_free(kf);
+    return match;
+}
+
 static bool load_cert_key(WOLFSSL_CTX *ctx, const struct tp_wolf_ctx_opts *o, char *err, size_t errlen)
 {
     if (!o->cert && !o->key)
@@ -396,7 +427,7 @@ static bool load_cert_key(WOLFSSL_CTX *ctx, const struct tp_wolf_ctx_opts *o, ch
         snprintf(err, errlen, "'%s' holds no usable private key (unencrypted PEM or DER expected)", o->key);
         return false;
     }
-    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS || !key_matches_cert(o->cert, o->key)) {
         snprintf(err, errlen, "the key in '%s' does not match the certificate in '%s'", o->key, o->cert);
         return false;
     }
@@ -504,6 +535,42 @@ static void note_alerts(struct tp_wolf_conn *c)
     }
 }
 
+static bool banner_is_tls(const struct tp_wolf_conn *c)
+{
+    if (c->banner_len == 0)
+        return true;
+    if (tp_sslv2_hello_detect(c->banner, c->banner_len))
+        return true;
+    /* the record header check needs 5 bytes; fewer that start like one count as TLS */
+    if (c->banner_len < 5) {
+        uint8_t t = c->banner[0];
+        return t >= 20 && t <= 24 && (c->banner_len < 2 || c->banner[1] == 3);
+    }
+    return tp_record_header_plausible(c->banner, c->banner_len);
+}
+
+/* wolfSSL stops after a 5-byte header that is not TLS: read what else the peer
+ * already sent (briefly), so not-tls can show its first line ("HTTP/1.1 400"). */
+static void fill_banner(struct tp_wolf_conn *c)
+{
+    int64_t limit = tp_wolf_mono_us() + 100000;
+    while (c->banner_len < sizeof c->banner && !c->eof && !c->reset) {
+        uint8_t buf[sizeof c->banner];
+        ssize_t n = recv(c->fd, buf, sizeof c->banner - c->banner_len, 0);
+        if (n > 0) {
+            memcpy(c->banner + c->banner_len, buf, (size_t)n);
+            c->banner_len += (size_t)n;
+            if (!record(c, c->is_server ? TP_C2S : TP_S2C, buf, (size_t)n))
+                return;
+            continue;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return;
+        if (wait_fd(c, POLLIN, limit) <= 0)
+            return;
+    }
+}
+
 int tp_wolf_handshake(struct tp_wolf_conn *c)
 {
     tl_cur = c;
@@ -528,6 +595,8 @@ int tp_wolf_handshake(struct tp_wolf_conn *c)
         rc = c->too_much ? TP_WOLF_E_TOO_MUCH : (e ? e : WOLFSSL_FATAL_ERROR);
         break;
     }
+    if (rc != 0 && rc != TP_WOLF_E_TIMEOUT && !banner_is_tls(c))
+        fill_banner(c);
     note_alerts(c);
     tl_cur = NULL;
     return rc;
@@ -536,16 +605,26 @@ int tp_wolf_handshake(struct tp_wolf_conn *c)
 int tp_wolf_read_some(struct tp_wolf_conn *c, int ms)
 {
     tl_cur = c;
-    int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
+    const int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
+    int64_t until = limit;
+    enum tp_dir in = c->is_server ? TP_C2S : TP_S2C;
+    uint64_t seen = c->bytes[in];
     int rc = 0;
     char buf[4096];
     for (;;) {
         int r = wolfSSL_read(c->ssl, buf, sizeof buf);
+        if (c->bytes[in] != seen) {
+            /* Data came: what follows it (a second ticket, an alert) comes back to
+             * back, so only wait for a short idle gap from now on. */
+            seen = c->bytes[in];
+            int64_t idle = tp_wolf_mono_us() + TP_WOLF_IDLE_MS * 1000;
+            until = idle < limit ? idle : limit;
+        }
         if (r > 0)
             continue; /* application data: discarded (only counted by the decoder) */
         int e = wolfSSL_get_error(c->ssl, r);
         if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) {
-            int w = wait_fd(c, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, limit);
+            int w = wait_fd(c, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, until);
             if (w > 0)
                 continue;
             break; /* our own short window (or the deadline) ended: not a failure */
@@ -576,20 +655,6 @@ enum tp_err tp_wolf_conn_flush(struct tp_wolf_conn *c, struct tp_session *s, str
 int64_t tp_wolf_last_time(const struct tp_wolf_conn *c)
 {
     return c->tail ? c->tail->t_us : 0;
-}
-
-static bool banner_is_tls(const struct tp_wolf_conn *c)
-{
-    if (c->banner_len == 0)
-        return true;
-    if (tp_sslv2_hello_detect(c->banner, c->banner_len))
-        return true;
-    /* the record header check needs 5 bytes; fewer that start like one count as TLS */
-    if (c->banner_len < 5) {
-        uint8_t t = c->banner[0];
-        return t >= 20 && t <= 24 && (c->banner_len < 2 || c->banner[1] == 3);
-    }
-    return tp_record_header_plausible(c->banner, c->banner_len);
 }
 
 void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *out)
