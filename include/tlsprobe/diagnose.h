@@ -33,7 +33,31 @@ struct tp_explain_match {
     const char *stack;        /* "Go", "OpenSSL", "curl", ... */
     const char *pattern_name; /* which known message matched */
     const char *note;         /* what that message means in that stack */
+    /* appended: */
+    char host[TP_MAX_NAME_LEN + 1]; /* a host named in the message ("" when none) */
+    unsigned port;            /* a port named with it (0 when none) */
 };
 bool tp_explain_match(const char *text, struct tp_explain_match *m);
+
+/* The explain table, for completeness tests and docs: n entries. */
+struct tp_explain_pattern {
+    const char *stack;        /* "Go", "OpenSSL", ... ("any": generic text, the stack is guessed) */
+    const char *pattern;      /* case-insensitive; '*' any text; '<' '>' word boundaries */
+    const char *rule_id;
+    const char *note;
+};
+const struct tp_explain_pattern *tp_explain_patterns(size_t *n);
+
+/* `check`: facts only the files know. */
+struct tp_check_facts {
+    const char *chain_path;   /* for the texts */
+    const char *key_path;     /* NULL: no --key given */
+    bool key_matches;         /* the key's public part is the leaf's (SPKI SHA-256) */
+    int key_matches_index;    /* when it does not: the index of a sent cert it matches, or -1 */
+};
+/* Judge a chain from files. s is a container: server_chain (DER + info), server_verify
+ * and host are read; source and transcript are ignored. Clears and appends findings
+ * like tp_diagnose. */
+void tp_diagnose_check(struct tp_session *s, const struct tp_check_facts *cf);
 
 #endif

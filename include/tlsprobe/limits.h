@@ -58,4 +58,9 @@
  * an oversized handshake message first. */
 #define TP_MAX_PROBE_RECORDED    (2 * 1024 * 1024)
 
+/* explain: text read from one message (a pasted Java stack trace is a few KiB;
+ * the stable part of any message is in its first lines). Keeps matching, which
+ * is O(pattern x text) per table entry, fast on hostile input. */
+#define TP_MAX_EXPLAIN_TEXT      (64 * 1024)
+
 #endif

@@ -1,0 +1,195 @@
+/* Facts and wording helpers shared by the rules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "diagnose/diag_int.h"
+#include "tlsprobe/names.h"
+
+int diag_find_hs(const struct tp_session *s, int dir, int type)
+{
+    for (size_t i = 0; i < s->n_msgs; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        if (m->kind == TP_MSG_HANDSHAKE && (dir < 0 || (int)m->dir == dir) && m->hs_type == type)
+            return (int)i;
+    }
+    return -1;
+}
+
+int diag_prev_from(const struct tp_session *s, size_t i, int dir)
+{
+    if (i > s->n_msgs)
+        i = s->n_msgs;
+    while (i-- > 0)
+        if ((int)s->msgs[i].dir == dir)
+            return (int)i;
+    return -1;
+}
+
+int diag_peer_dir(const struct diag_ctx *c)
+{
+    switch (c->role) {
+    case DIAG_CLIENT: return TP_S2C;
+    case DIAG_SERVER: return TP_C2S;
+    default: return -1;
+    }
+}
+
+const char *diag_who(const struct diag_ctx *c, int dir)
+{
+    if (c->role == DIAG_CLIENT && dir == TP_C2S)
+        return "we (tlsprobe, the client)";
+    if (c->role == DIAG_SERVER && dir == TP_S2C)
+        return "we (tlsprobe, the server)";
+    return dir == TP_C2S ? "the client" : "the server";
+}
+
+const char *diag_Who(const struct diag_ctx *c, int dir)
+{
+    if (c->role == DIAG_CLIENT && dir == TP_C2S)
+        return "We (tlsprobe, the client)";
+    if (c->role == DIAG_SERVER && dir == TP_S2C)
+        return "We (tlsprobe, the server)";
+    return dir == TP_C2S ? "The client" : "The server";
+}
+
+const char *diag_whose_chain(const struct diag_ctx *c, bool client_chain)
+{
+    if (c->role == DIAG_CHECK)
+        return "the chain file's";
+    if (client_chain)
+        return c->role == DIAG_CLIENT ? "our client" : "the client's";
+    return c->role == DIAG_SERVER ? "our server" : "the server's";
+}
+
+void diag_put_msg(struct tp_sb *sb, const struct tp_msg *m)
+{
+    switch (m->kind) {
+    case TP_MSG_HANDSHAKE: {
+        const char *n = tp_name_hs_type(m->hs_type);
+        if (m->is_hrr)
+            n = "HelloRetryRequest";
+        if (n)
+            tp_sb_put(sb, n);
+        else
+            tp_sb_printf(sb, "handshake message %u", (unsigned)m->hs_type);
+        break;
+    }
+    case TP_MSG_CCS: tp_sb_put(sb, "ChangeCipherSpec"); break;
+    case TP_MSG_ALERT: tp_sb_put(sb, "alert "); diag_put_alert(sb, m->alert_desc); break;
+    case TP_MSG_ENCRYPTED: tp_sb_put(sb, "an encrypted record"); break;
+    case TP_MSG_SSLV2_HELLO: tp_sb_put(sb, "SSLv2-compatible ClientHello"); break;
+    }
+}
+
+void diag_put_cert(struct tp_sb *sb, const struct tp_cert_info *ci)
+{
+    if (!ci) {
+        tp_sb_put(sb, "(unreadable certificate)");
+        return;
+    }
+    const char *n = ci->subject_cn && *ci->subject_cn ? ci->subject_cn : ci->subject;
+    tp_sb_putc(sb, '\'');
+    if (n)
+        tp_sb_put_escaped(sb, (const uint8_t *)n, strlen(n));
+    else
+        tp_sb_put(sb, "(no subject)");
+    tp_sb_putc(sb, '\'');
+}
+
+void diag_put_date(struct tp_sb *sb, time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        tp_sb_put(sb, "(bad date)");
+        return;
+    }
+    tp_sb_printf(sb, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+void diag_put_alert(struct tp_sb *sb, uint8_t desc)
+{
+    const char *n = tp_name_alert(desc);
+    if (n)
+        tp_sb_printf(sb, "%s (%u)", n, (unsigned)desc);
+    else
+        tp_sb_printf(sb, "unknown alert %u", (unsigned)desc);
+}
+
+void diag_put_sans(struct tp_sb *sb, const struct tp_cert_info *ci)
+{
+    size_t shown = 0;
+    if (!ci)
+        return;
+    for (size_t i = 0; i < ci->n_san; i++) {
+        const struct tp_san *san = &ci->san[i];
+        if (san->type != TP_SAN_DNS && san->type != TP_SAN_IP)
+            continue;
+        if (shown == 8) {
+            tp_sb_printf(sb, " and %zu more", ci->n_san_total - 8);
+            break;
+        }
+        if (shown++)
+            tp_sb_put(sb, ", ");
+        tp_sb_put_escaped(sb, (const uint8_t *)san->value, san->value_len);
+    }
+    if (!shown)
+        tp_sb_put(sb, "(no DNS or IP names)");
+}
+
+const struct tp_cert_info *diag_path_cert(const struct tp_verify_result *v, int i)
+{
+    if (!v || i < 0 || (size_t)i >= v->path_len)
+        return NULL;
+    return v->path[i].cert;
+}
+
+const struct tp_cert_info *diag_leaf(const struct diag_chain *ch)
+{
+    if (ch->v && ch->v->path_len > 0 && ch->v->path[0].cert)
+        return ch->v->path[0].cert;
+    if (ch->sent && ch->sent->n > 0)
+        return ch->sent->info[0];
+    return NULL;
+}
+
+void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch)
+{
+    size_t n = ch->sent ? ch->sent->n : 0;
+    tp_sb_printf(sb, "%zu certificate%s", n, n == 1 ? "" : "s");
+    if (!n)
+        return;
+    tp_sb_put(sb, ": ");
+    for (size_t i = 0; i < n && i < 6; i++) {
+        const struct tp_cert_info *ci = ch->sent->info[i];
+        if (i)
+            tp_sb_put(sb, "; ");
+        tp_sb_printf(sb, "#%zu ", i);
+        diag_put_cert(sb, ci);
+        if (ci && ci->self_signed) {
+            tp_sb_put(sb, " (self-signed)");
+        } else if (ci && ci->issuer) {
+            tp_sb_put(sb, " issued by '");
+            tp_sb_put_escaped(sb, (const uint8_t *)ci->issuer, strlen(ci->issuer));
+            tp_sb_putc(sb, '\'');
+        }
+    }
+    if (n > 6)
+        tp_sb_printf(sb, "; and %zu more", n - 6);
+}
+
+void diag_emit(struct diag_ctx *c, const char *id, enum tp_severity sev, struct tp_sb *summary,
+               struct tp_sb *explanation, struct tp_sb *fix)
+{
+    const struct tp_rule *r = tp_rule_find(id);
+    struct tp_finding *f = tp_session_add_finding(c->s, id, sev);
+    if (!f) {
+        tp_sb_reset(summary);
+        tp_sb_reset(explanation);
+        tp_sb_reset(fix);
+        return;
+    }
+    f->summary = tp_sb_take(summary);
+    f->explanation = tp_sb_take(explanation);
+    f->fix = tp_sb_take(fix);
+    f->reference = r ? r->reference : "";
+}
