@@ -47,10 +47,15 @@ bool der_expect(struct tp_reader *r, uint8_t tag, struct der_tlv *out, struct tp
     struct der_tlv tmp;
     if (!out)
         out = &tmp;
-    if (!der_next(r, out))
+    if (sub) { /* on failure sub is an empty reader carrying r's error */
+        tp_reader_init(sub, NULL, 0);
+        sub->err = TP_ERR_TRUNCATED;
+    }
+    if (!der_next(r, out) || (out->tag != tag && !tp_reader_fail(r, TP_ERR_MALFORMED))) {
+        if (sub)
+            sub->err = r->err;
         return false;
-    if (out->tag != tag)
-        return tp_reader_fail(r, TP_ERR_MALFORMED);
+    }
     if (sub)
         tp_reader_from(sub, out->val);
     return true;
