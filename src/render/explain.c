@@ -23,10 +23,20 @@ void rx_wrap(struct tp_sb *out, const char *text, const char *indent, size_t wid
         while (*q && *q != '\n') {
             const char *w = q;
             size_t wc = 0;
-            while (*q && *q != ' ' && *q != '\n') {
-                if (((unsigned char)*q & 0xC0) != 0x80)
+            for (;;) {
+                while (*q && *q != ' ' && *q != '\n') {
+                    if (((unsigned char)*q & 0xC0) != 0x80)
+                        wc++;
+                    q++;
+                }
+                /* Keep "TLS 1.3" / "SSL 3.0" on one line. */
+                if (q - w >= 3 && (!strncmp(q - 3, "TLS", 3) || !strncmp(q - 3, "SSL", 3)) && q[0] == ' ' &&
+                    q[1] >= '0' && q[1] <= '9') {
+                    q++;
                     wc++;
-                q++;
+                    continue;
+                }
+                break;
             }
             size_t need = cols ? cols + 1 + wc : wc;
             if (cols && need > avail) {
@@ -217,6 +227,20 @@ void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg
     const struct tp_msg *m = r->m;
     bool t13 = rs_tls13(s);
     char b[16];
+    /* A repeat of a message already explained (two tickets, the second
+     * compatibility CCS): one short line. */
+    for (size_t i = 0; i < s->n_msgs && &s->msgs[i] != m; i++) {
+        const struct tp_msg *q = &s->msgs[i];
+        bool same = q->kind == m->kind && (m->kind != TP_MSG_HANDSHAKE || q->hs_type == m->hs_type) &&
+                    (q->dir == m->dir || (m->kind == TP_MSG_CCS && t13));
+        if (same && (m->kind == TP_MSG_CCS || (m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_NEW_SESSION_TICKET) ||
+                     m->kind == TP_MSG_ENCRYPTED)) {
+            p_printf(&p, "Another %s, for the same purpose as the one above.", r->type);
+            rx_wrap(out, tp_sb_str(&p.sb), indent, width);
+            tp_sb_free(&p.sb);
+            return;
+        }
+    }
     if (m->kind == TP_MSG_CCS) {
         if (t13 || (!s->version && story13(s)))
             p_put(&p, "A dummy ChangeCipherSpec kept only so that old middleboxes let TLS 1.3 through "
@@ -326,14 +350,15 @@ void rx_encryption_boundary(struct tp_sb *out, const struct tp_session *s, const
 {
     if (rs_tls13(s))
         rx_wrap(out,
-                "From here on everything is encrypted with keys derived from the key shares. A capture "
-                "shows only encrypted records; tlsprobe reads them because it holds this session's secrets "
-                "(or a key log).",
+                "From here on everything is encrypted with keys derived from the two key shares, in both "
+                "directions. A capture shows only encrypted records; tlsprobe reads them because it holds "
+                "this session's secrets (or a key log).",
                 indent, width);
     else
         rx_wrap(out,
-                "From here on each side encrypts with the keys derived from the key exchange, starting "
-                "with its Finished message. Certificates and everything before were sent in the clear.",
+                "From its ChangeCipherSpec on, each side encrypts with the keys derived from the key "
+                "exchange, starting with its Finished message. The certificates and everything before "
+                "were sent in the clear.",
                 indent, width);
 }
 
@@ -364,10 +389,14 @@ void rx_session_intro(struct tp_sb *out, const struct tp_session *s, const char 
 void rx_findings_intro(struct tp_sb *out, const struct tp_session *s, const char *indent, size_t width)
 {
     if (!s->n_findings) {
-        if (s->handshake_complete)
+        if (s->handshake_complete && s->server_verify && s->server_verify->status == TP_PATH_OK)
             rx_wrap(out,
                     "Nothing went wrong: the keys were agreed, the server proved it holds the key of its "
-                    "certificate, and the chain was accepted.",
+                    "certificate, and that certificate leads to a CA you trust for the name you asked for.",
+                    indent, width);
+        else if (s->handshake_complete)
+            rx_wrap(out, "Nothing went wrong: the keys were agreed and both sides proved they saw the same "
+                         "handshake.",
                     indent, width);
         return;
     }

@@ -55,7 +55,7 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
     }
     tp_sb_putc(out, '\n');
 
-    int enc = rs_encryption_start(s);
+    int enc_c = rs_encryption_start(s, TP_C2S), enc_s = rs_encryption_start(s, TP_S2C);
     struct rmsg *r = malloc(sizeof *r);
     if (!r) {
         out->oom = true;
@@ -66,9 +66,9 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
     for (size_t i = 0; i < s->n_msgs; i++) {
         const struct tp_msg *m = &s->msgs[i];
         rm_parse(s, m, r);
-        if ((int)i == enc)
-            tp_sb_printf(out, "    Note over C,S: encrypted from here on%s\n",
-                         rs_tls13(s) ? " (TLS 1.3 handshake keys)" : " (after ChangeCipherSpec)");
+        if ((int)i == enc_c || (int)i == enc_s)
+            tp_sb_printf(out, "    Note over C,S: the %s encrypts from here on%s\n", m->dir == TP_C2S ? "client" : "server",
+                         rs_tls13(s) ? " (TLS 1.3 handshake keys)" : " (after its ChangeCipherSpec)");
         const char *from = m->dir == TP_C2S ? "C" : "S", *to = m->dir == TP_C2S ? "S" : "C";
         bool fatal = m->kind == TP_MSG_ALERT && m->alert_level == 2;
         bool dotted = m->decrypted || m->kind == TP_MSG_ENCRYPTED;

@@ -235,10 +235,10 @@ void rm_parse(const struct tp_session *s, const struct tp_msg *m, struct rmsg *r
     r->kind = e == TP_OK ? k : RM_NONE;
 }
 
-int rs_encryption_start(const struct tp_session *s)
+int rs_encryption_start(const struct tp_session *s, int dir)
 {
     for (size_t i = 0; i < s->n_msgs; i++)
-        if (s->msgs[i].decrypted || s->msgs[i].kind == TP_MSG_ENCRYPTED)
+        if ((dir < 0 || (int)s->msgs[i].dir == dir) && (s->msgs[i].decrypted || s->msgs[i].kind == TP_MSG_ENCRYPTED))
             return (int)i;
     return -1;
 }
@@ -330,7 +330,7 @@ static void facts_ch(struct facts *f, const struct tp_client_hello *ch)
     }
 }
 
-static void facts_sh(struct facts *f, const struct tp_server_hello *sh)
+static void facts_sh(struct facts *f, const struct tp_session *s, const struct tp_server_hello *sh)
 {
     char b[16];
     if (sh->is_hrr) {
@@ -350,7 +350,9 @@ static void facts_sh(struct facts *f, const struct tp_server_hello *sh)
         fact_alpn_list(f, &sh->ext.alpn);
     if (sh->ext.has_psk)
         fact(f, "resumed (PSK)");
-    if (sh->downgrade_tls12 || sh->downgrade_tls11)
+    /* A TLS 1.3 server that settles for 1.2 always sets the sentinel; it only
+     * matters when the client offered more (RFC 8446 §4.1.3). */
+    if ((sh->downgrade_tls12 || sh->downgrade_tls11) && s->offered_max_version > sh->version)
         fact(f, "downgrade sentinel");
 }
 
@@ -419,7 +421,7 @@ void rf_facts(struct tp_sb *out, const struct tp_session *s, const struct rmsg *
     }
     switch (r->kind) {
     case RM_CH: facts_ch(&f, &r->u.ch); break;
-    case RM_SH: facts_sh(&f, &r->u.sh); break;
+    case RM_SH: facts_sh(&f, s, &r->u.sh); break;
     case RM_EE: facts_exts_count(&f, &r->u.ee.ext); break;
     case RM_CERT: facts_cert(&f, s, r); break;
     case RM_CR:

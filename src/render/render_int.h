@@ -68,9 +68,9 @@ const char *rn_dir(enum tp_dir d);
  * example.com"). sep separates facts. Wire strings are escaped for a terminal. */
 void rf_facts(struct tp_sb *out, const struct tp_session *s, const struct rmsg *r, const char *sep);
 
-/* Where encryption starts: index of the first message sent under new keys, for
- * the explanation and the Mermaid note. -1 when none seen. */
-int rs_encryption_start(const struct tp_session *s);
+/* Where encryption starts: index of the first message sent under new keys by
+ * one side (dir = TP_C2S / TP_S2C) or either (-1). -1 when none seen. */
+int rs_encryption_start(const struct tp_session *s, int dir);
 
 /* Plain-language teaching text. */
 void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg *r, const char *indent, size_t width);

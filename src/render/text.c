@@ -187,7 +187,8 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
         return;
     }
     tp_sb_putc(o, '\n');
-    int enc = rs_encryption_start(s);
+    int enc = rs_encryption_start(s, -1);
+    int enc_c = rs_encryption_start(s, TP_C2S), enc_s = rs_encryption_start(s, TP_S2C);
     struct rmsg *r = malloc(sizeof *r);
     if (!r) {
         o->oom = true;
@@ -197,9 +198,10 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
     for (size_t i = 0; i < s->n_msgs; i++) {
         const struct tp_msg *m = &s->msgs[i];
         rm_parse(s, m, r);
-        if ((int)i == enc) {
-            tp_sb_printf(o, "%s  ── encrypted from here on ──%s\n", tp_c_dim(ro), tp_c_reset(ro));
-            if (ro->explain)
+        if ((int)i == enc_c || (int)i == enc_s) {
+            tp_sb_printf(o, "%s  ── the %s encrypts from here on ──%s\n", tp_c_dim(ro),
+                         m->dir == TP_C2S ? "client" : "server", tp_c_reset(ro));
+            if (ro->explain && (int)i == enc)
                 rx_encryption_boundary(o, s, xind, TEXT_WIDTH);
         }
         size_t line = o->len;
@@ -231,7 +233,7 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
         tp_sb_putc(o, '\n');
         if (alert) {
             const char *mean = tp_alert_meaning(m->alert_desc);
-            if (mean && !ro->explain)
+            if (mean && !ro->explain && m->alert_desc != 0 /* close_notify needs no gloss */)
                 tp_sb_printf(o, "%s%s%s%s\n", xind, tp_c_dim(ro), mean, tp_c_reset(ro));
         }
         if (r->kind == RM_CH && (s->source == TP_SRC_LISTEN || ro->verbose))
@@ -300,7 +302,7 @@ static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_r
                              days < 30 ? tp_c_reset(ro) : "");
         }
         tp_sb_putc(o, '\n');
-        tp_sb_printf(o, "     key     %s · %s%s%s\n", ci->key_desc[0] ? ci->key_desc : "?",
+        tp_sb_printf(o, "     key     %s · signed %s%s%s\n", ci->key_desc[0] ? ci->key_desc : "?",
                      ci->sig_alg[0] ? ci->sig_alg : "?", ci->is_ca ? " · CA" : "",
                      ci->self_signed ? " · self-signed" : "");
     }
