@@ -1,0 +1,277 @@
+/* A certificate summary for people (aligned block) and as a JSON object. Every
+ * text that came from the certificate goes through the escaping helpers. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "tlsprobe/render.h"
+
+static const char *const ku_names[] = {
+    "digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
+    "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly",
+};
+static const char *const eku_names[] = {
+    "serverAuth", "clientAuth", "codeSigning", "emailProtection", "timeStamping", "OCSPSigning", "anyExtendedKeyUsage",
+};
+
+static const char *san_prefix(enum tp_san_type t)
+{
+    switch (t) {
+    case TP_SAN_DNS: return "DNS:";
+    case TP_SAN_IP: return "IP:";
+    case TP_SAN_EMAIL: return "email:";
+    case TP_SAN_URI: return "URI:";
+    default: return "";
+    }
+}
+
+static void put_time(struct tp_sb *out, time_t t, bool rfc3339)
+{
+    struct tm tm;
+    char buf[40];
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, rfc3339 ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S UTC", &tm);
+    tp_sb_put(out, buf);
+}
+
+static void put_str(struct tp_sb *out, const char *s)
+{
+    tp_sb_put_escaped(out, (const uint8_t *)s, strlen(s));
+}
+
+static void label(struct tp_sb *out, const char *indent, const char *name)
+{
+    size_t start = out->len;
+    tp_sb_put(out, indent);
+    tp_sb_put(out, name);
+    tp_sb_pad(out, start, strlen(indent) + 16);
+}
+
+static void put_bits(struct tp_sb *out, unsigned bits, const char *const *names, size_t n)
+{
+    bool first = true;
+    for (size_t i = 0; i < n; i++)
+        if (bits & (1u << i)) {
+            tp_sb_printf(out, "%s%s", first ? "" : ", ", names[i]);
+            first = false;
+        }
+    if (first)
+        tp_sb_put(out, "(none)");
+}
+
+void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const struct tp_render_opts *o,
+                         const char *indent)
+{
+    if (!ci)
+        return;
+    if (!indent)
+        indent = "";
+    label(out, indent, "subject");
+    put_str(out, ci->subject);
+    tp_sb_putc(out, '\n');
+    label(out, indent, "issuer");
+    put_str(out, ci->issuer);
+    if (ci->self_signed)
+        tp_sb_put(out, "  (self-signed)");
+    else if (ci->self_issued)
+        tp_sb_put(out, "  (self-issued, but its own key does not verify it)");
+    tp_sb_putc(out, '\n');
+    label(out, indent, "names");
+    if (ci->n_san == 0)
+        tp_sb_printf(out, "%s(no subjectAltName)%s", tp_c_yellow(o), tp_c_reset(o));
+    for (size_t i = 0; i < ci->n_san; i++) {
+        tp_sb_put(out, i ? ", " : "");
+        tp_sb_put(out, san_prefix(ci->san[i].type));
+        tp_sb_put_escaped(out, (const uint8_t *)ci->san[i].value, ci->san[i].value_len);
+    }
+    if (ci->n_san_total > ci->n_san)
+        tp_sb_printf(out, " … (%zu in all)", ci->n_san_total);
+    tp_sb_putc(out, '\n');
+    label(out, indent, "valid");
+    put_time(out, ci->not_before, false);
+    tp_sb_put(out, " to ");
+    put_time(out, ci->not_after, false);
+    time_t now = time(NULL);
+    long days = tp_cert_days_left(ci, now);
+    if (now < ci->not_before) {
+        long until = (long)(difftime(ci->not_before, now) / 86400.0);
+        tp_sb_printf(out, "  %snot valid yet (starts in %ld day%s)%s", tp_c_red(o), until, until == 1 ? "" : "s",
+                     tp_c_reset(o));
+    } else if (days < 0) {
+        tp_sb_printf(out, "  %sexpired %ld day%s ago%s", tp_c_red(o), -days, days == -1 ? "" : "s", tp_c_reset(o));
+    } else {
+        tp_sb_printf(out, "  %sexpires in %ld day%s%s", days < 30 ? tp_c_yellow(o) : tp_c_green(o), days,
+                     days == 1 ? "" : "s", tp_c_reset(o));
+    }
+    tp_sb_putc(out, '\n');
+    label(out, indent, "key");
+    bool weak_key = ((ci->key_type == TP_KEY_RSA || ci->key_type == TP_KEY_DSA) && ci->key_bits < 2048) ||
+                    (ci->key_type == TP_KEY_EC && ci->key_bits < 256);
+    tp_sb_printf(out, "%s%s", weak_key ? tp_c_red(o) : "", ci->key_desc);
+    if (weak_key)
+        tp_sb_printf(out, " (weak)%s", tp_c_reset(o));
+    tp_sb_putc(out, '\n');
+    label(out, indent, "signature");
+    tp_sb_printf(out, "%s%s", ci->sig_weak ? tp_c_red(o) : "", ci->sig_alg);
+    if (ci->sig_weak)
+        tp_sb_printf(out, " (weak hash)%s", tp_c_reset(o));
+    tp_sb_putc(out, '\n');
+    label(out, indent, "CA");
+    if (ci->is_ca && ci->path_len >= 0)
+        tp_sb_printf(out, "yes, path length %d\n", ci->path_len);
+    else
+        tp_sb_put(out, ci->is_ca ? "yes\n" : "no\n");
+    label(out, indent, "key usage");
+    if (ci->has_key_usage)
+        put_bits(out, ci->key_usage, ku_names, sizeof ku_names / sizeof ku_names[0]);
+    else
+        tp_sb_put(out, "(not restricted)");
+    tp_sb_putc(out, '\n');
+    label(out, indent, "ext key usage");
+    if (ci->has_ext_key_usage)
+        put_bits(out, ci->ext_key_usage, eku_names, sizeof eku_names / sizeof eku_names[0]);
+    else
+        tp_sb_put(out, "(not restricted)");
+    tp_sb_putc(out, '\n');
+    label(out, indent, "serial");
+    tp_sb_put(out, ci->serial_hex);
+    tp_sb_putc(out, '\n');
+    if (ci->ski_len) {
+        label(out, indent, "SKI");
+        tp_sb_put_hex(out, ci->ski, ci->ski_len, ':');
+        tp_sb_putc(out, '\n');
+    }
+    if (ci->aki_len) {
+        label(out, indent, "AKI");
+        tp_sb_put_hex(out, ci->aki, ci->aki_len, ':');
+        tp_sb_putc(out, '\n');
+    }
+    if (ci->aia_ca_issuers) {
+        label(out, indent, "CA issuers");
+        put_str(out, ci->aia_ca_issuers);
+        tp_sb_putc(out, '\n');
+    }
+    if (ci->aia_ocsp) {
+        label(out, indent, "OCSP");
+        put_str(out, ci->aia_ocsp);
+        tp_sb_putc(out, '\n');
+    }
+    if (ci->crl_dp) {
+        label(out, indent, "CRL");
+        put_str(out, ci->crl_dp);
+        tp_sb_putc(out, '\n');
+    }
+    label(out, indent, "SCTs");
+    tp_sb_put(out, ci->has_sct ? "present (Certificate Transparency)\n" : "none\n");
+    label(out, indent, "SHA-256");
+    tp_sb_put_hex(out, ci->sha256, sizeof ci->sha256, ':');
+    tp_sb_putc(out, '\n');
+}
+
+static void jkey(struct tp_sb *out, bool *first, const char *k)
+{
+    tp_sb_put(out, *first ? "\"" : ",\"");
+    *first = false;
+    tp_sb_put(out, k);
+    tp_sb_put(out, "\":");
+}
+
+static void jstr(struct tp_sb *out, bool *first, const char *k, const char *v)
+{
+    jkey(out, first, k);
+    tp_sb_put_json_str(out, v);
+}
+
+static void jhex(struct tp_sb *out, bool *first, const char *k, const uint8_t *p, size_t n)
+{
+    jkey(out, first, k);
+    if (!n) {
+        tp_sb_put(out, "null");
+        return;
+    }
+    tp_sb_putc(out, '"');
+    tp_sb_put_hex(out, p, n, 0);
+    tp_sb_putc(out, '"');
+}
+
+static void jtime(struct tp_sb *out, bool *first, const char *k, time_t t)
+{
+    jkey(out, first, k);
+    tp_sb_putc(out, '"');
+    put_time(out, t, true);
+    tp_sb_putc(out, '"');
+}
+
+static void jbits(struct tp_sb *out, bool *first, const char *k, bool present, unsigned bits,
+                  const char *const *names, size_t n)
+{
+    jkey(out, first, k);
+    if (!present) {
+        tp_sb_put(out, "null");
+        return;
+    }
+    tp_sb_putc(out, '[');
+    bool f = true;
+    for (size_t i = 0; i < n; i++)
+        if (bits & (1u << i)) {
+            tp_sb_printf(out, "%s\"%s\"", f ? "" : ",", names[i]);
+            f = false;
+        }
+    tp_sb_putc(out, ']');
+}
+
+void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
+{
+    if (!ci) {
+        tp_sb_put(out, "null");
+        return;
+    }
+    bool first = true;
+    tp_sb_putc(out, '{');
+    jstr(out, &first, "subject", ci->subject);
+    jstr(out, &first, "issuer", ci->issuer);
+    jkey(out, &first, "san");
+    tp_sb_putc(out, '[');
+    for (size_t i = 0; i < ci->n_san; i++) {
+        struct tp_sb v;
+        tp_sb_init(&v);
+        tp_sb_put(&v, san_prefix(ci->san[i].type));
+        tp_sb_putn(&v, ci->san[i].value, ci->san[i].value_len);
+        if (i)
+            tp_sb_putc(out, ',');
+        tp_sb_put_json(out, (const uint8_t *)v.buf, v.len);
+        tp_sb_free(&v);
+    }
+    tp_sb_putc(out, ']');
+    jtime(out, &first, "not_before", ci->not_before);
+    jtime(out, &first, "not_after", ci->not_after);
+    jstr(out, &first, "key", ci->key_desc);
+    jstr(out, &first, "signature_algorithm", ci->sig_alg);
+    jkey(out, &first, "is_ca");
+    tp_sb_put(out, ci->is_ca ? "true" : "false");
+    jhex(out, &first, "sha256", ci->sha256, sizeof ci->sha256);
+    /* beyond the session contract: documented in docs/json.md, "inspect" */
+    jstr(out, &first, "subject_cn", ci->subject_cn);
+    jstr(out, &first, "serial", ci->serial_hex);
+    jkey(out, &first, "key_bits");
+    tp_sb_printf(out, "%d", ci->key_bits);
+    jkey(out, &first, "path_len");
+    if (ci->is_ca && ci->path_len >= 0)
+        tp_sb_printf(out, "%d", ci->path_len);
+    else
+        tp_sb_put(out, "null");
+    jbits(out, &first, "key_usage", ci->has_key_usage, ci->key_usage, ku_names, sizeof ku_names / sizeof ku_names[0]);
+    jbits(out, &first, "extended_key_usage", ci->has_ext_key_usage, ci->ext_key_usage, eku_names,
+          sizeof eku_names / sizeof eku_names[0]);
+    jhex(out, &first, "subject_key_id", ci->ski, ci->ski_len);
+    jhex(out, &first, "authority_key_id", ci->aki, ci->aki_len);
+    jstr(out, &first, "ca_issuers", ci->aia_ca_issuers);
+    jstr(out, &first, "ocsp", ci->aia_ocsp);
+    jstr(out, &first, "crl_distribution_point", ci->crl_dp);
+    jkey(out, &first, "sct");
+    tp_sb_put(out, ci->has_sct ? "true" : "false");
+    jkey(out, &first, "self_signed");
+    tp_sb_put(out, ci->self_signed ? "true" : "false");
+    jkey(out, &first, "days_left");
+    tp_sb_printf(out, "%ld", tp_cert_days_left(ci, time(NULL)));
+    tp_sb_putc(out, '}');
+}
