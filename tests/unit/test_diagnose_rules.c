@@ -1,0 +1,998 @@
+/* Rules on hand-built transcripts and verify results: each rule fires when it
+ * should, stays silent on the good case and on its look-alikes.
+ * test_diagnose_table.c checks that every rule id appears here in an
+ * assert_fires(..., "id") call. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "tlsprobe/diagnose.h"
+#include "tlsprobe/wire.h"
+#include "testutil.h"
+
+#define DAY 86400
+
+/* ---- hand-built certificates and verify results ---- */
+
+static struct tp_cert_info *mk_cert(const char *cn, const char *issuer_cn, const char *san_dns)
+{
+    struct tp_cert_info *ci = calloc(1, sizeof *ci);
+    char buf[300];
+    snprintf(buf, sizeof buf, "CN=%s", cn);
+    ci->subject = strdup(buf);
+    ci->subject_cn = strdup(cn);
+    snprintf(buf, sizeof buf, "CN=%s", issuer_cn);
+    ci->issuer = strdup(buf);
+    ci->not_before = time(NULL) - 100 * DAY;
+    ci->not_after = time(NULL) + 300 * DAY;
+    strcpy(ci->key_desc, "EC P-256");
+    ci->key_type = TP_KEY_EC;
+    ci->key_bits = 256;
+    strcpy(ci->sig_alg, "ecdsa-with-SHA256");
+    ci->self_issued = ci->self_signed = !strcmp(cn, issuer_cn);
+    ci->path_len = -1;
+    if (san_dns) {
+        ci->san = calloc(1, sizeof *ci->san);
+        ci->san[0].type = TP_SAN_DNS;
+        ci->san[0].value = strdup(san_dns);
+        ci->san[0].value_len = strlen(san_dns);
+        ci->n_san = ci->n_san_total = 1;
+    }
+    return ci;
+}
+
+static void free_cert(struct tp_cert_info *ci)
+{
+    if (!ci)
+        return;
+    free(ci->subject);
+    free(ci->subject_cn);
+    free(ci->issuer);
+    for (size_t i = 0; i < ci->n_san; i++)
+        free(ci->san[i].value);
+    free(ci->san);
+    free(ci);
+}
+
+struct fx {
+    struct tp_session *s;
+    struct tp_verify_result *v, *cv;
+    struct tp_cert_info *leaf, *inter, *root, *extra, *cleaf;
+};
+
+static struct tp_verify_result *mk_verify(enum tp_path_status st)
+{
+    struct tp_verify_result *v = calloc(1, sizeof *v);
+    v->status = st;
+    v->order_ok = true;
+    v->misordered_index = -1;
+    v->expired_index = v->not_yet_valid_index = v->expiring_soon_index = -1;
+    v->weak_key_index = v->weak_sig_index = -1;
+    v->leaf_ku_ok = v->leaf_eku_ok = true;
+    v->name_status = TP_NAME_OK;
+    strcpy(v->name, "api.example.test");
+    strcpy(v->store_desc, "/etc/ssl/certs/ca-certificates.crt (146 roots)");
+    v->store_roots = 146;
+    return v;
+}
+
+/* A good server chain (leaf, intermediate sent; root from the store). */
+static struct fx *fx_new(enum tp_source src)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    f->s = tp_session_new(src, 0);
+    f->leaf = mk_cert("api.example.test", "Example Issuing CA 2", "api.example.test");
+    f->inter = mk_cert("Example Issuing CA 2", "Example Root", NULL);
+    f->inter->is_ca = true;
+    f->root = mk_cert("Example Root", "Example Root", NULL);
+    f->root->is_ca = true;
+    f->v = mk_verify(TP_PATH_OK);
+    f->v->n_sent = 2;
+    f->v->path_len = 3;
+    f->v->path[0] = (struct tp_path_elem){ TP_FROM_SENT, 0, f->leaf };
+    f->v->path[1] = (struct tp_path_elem){ TP_FROM_SENT, 1, f->inter };
+    f->v->path[2] = (struct tp_path_elem){ TP_FROM_STORE, -1, f->root };
+    f->s->server_chain.n = f->s->server_chain.n_total = 2;
+    f->s->server_chain.present = true;
+    f->s->server_chain.info[0] = f->leaf;
+    f->s->server_chain.info[1] = f->inter;
+    f->s->server_verify = f->v;
+    f->s->version = TP_TLS1_3;
+    f->s->offered_max_version = TP_TLS1_3;
+    f->s->handshake_complete = true;
+    f->s->outcome.status = TP_CONN_OK;
+    snprintf(f->s->server, sizeof f->s->server, "192.0.2.10:443");
+    return f;
+}
+
+static void fx_free(struct fx *f)
+{
+    /* Detach what the test owns before the session frees its own parts. */
+    f->s->server_verify = NULL;
+    f->s->client_verify = NULL;
+    memset(&f->s->server_chain, 0, sizeof f->s->server_chain);
+    memset(&f->s->client_chain, 0, sizeof f->s->client_chain);
+    tp_session_free(f->s);
+    free(f->v);
+    free(f->cv);
+    free_cert(f->leaf);
+    free_cert(f->inter);
+    free_cert(f->root);
+    free_cert(f->extra);
+    free_cert(f->cleaf);
+    free(f);
+}
+
+static struct tp_msg *msg(struct fx *f, enum tp_dir dir, int hs_type)
+{
+    struct tp_msg *m = tp_session_add_msg(f->s, dir, TP_MSG_HANDSHAKE, 0);
+    assert_non_null(m);
+    m->hs_type = (uint8_t)hs_type;
+    return m;
+}
+
+static void alert(struct fx *f, enum tp_dir dir, uint8_t level, uint8_t desc)
+{
+    struct tp_msg *m = tp_session_add_msg(f->s, dir, TP_MSG_ALERT, 0);
+    assert_non_null(m);
+    m->alert_level = level;
+    m->alert_desc = desc;
+    m->length = 2;
+}
+
+static size_t count(const struct tp_session *s, const char *id)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_findings; i++)
+        if (!strcmp(s->findings[i].id, id))
+            n++;
+    return n;
+}
+
+static const struct tp_finding *get(const struct tp_session *s, const char *id)
+{
+    for (size_t i = 0; i < s->n_findings; i++)
+        if (!strcmp(s->findings[i].id, id))
+            return &s->findings[i];
+    return NULL;
+}
+
+static void dump(const struct tp_session *s)
+{
+    for (size_t i = 0; i < s->n_findings; i++)
+        print_message("  finding %s: %s\n", s->findings[i].id, s->findings[i].summary);
+}
+
+/* The rule fired exactly once with non-empty specific texts. */
+static const struct tp_finding *assert_fires(const struct tp_session *s, const char *id)
+{
+    if (count(s, id) != 1)
+        dump(s);
+    assert_int_equal(count(s, id), 1);
+    const struct tp_finding *f = get(s, id);
+    assert_non_null(f->summary);
+    assert_true(strlen(f->summary) > 10);
+    assert_non_null(f->explanation);
+    assert_true(strlen(f->explanation) > 10);
+    assert_non_null(f->fix);
+    assert_true(strlen(f->fix) > 10);
+    assert_non_null(f->reference);
+    assert_true(strlen(f->reference) > 3);
+    return f;
+}
+
+static void assert_silent(const struct tp_session *s, const char *id)
+{
+    if (count(s, id))
+        dump(s);
+    assert_int_equal(count(s, id), 0);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle))
+        print_message("'%s' not in: %s\n", needle, hay);
+    assert_non_null(strstr(hay, needle));
+}
+
+/* ---- the good case ---- */
+
+static void test_diagnose__good_tls13_connect__no_findings(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    msg(f, TP_S2C, TP_HS_CERTIFICATE);
+    msg(f, TP_S2C, TP_HS_FINISHED);
+    msg(f, TP_C2S, TP_HS_FINISHED);
+    alert(f, TP_C2S, 1, 0); /* close_notify */
+    tp_diagnose(f->s);
+    if (f->s->n_findings)
+        dump(f->s);
+    assert_int_equal(f->s->n_findings, 0);
+    assert_int_equal(tp_exit_status(f->s), 0);
+    fx_free(f);
+}
+
+static void test_diagnose__run_twice__idempotent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    tp_diagnose(f->s);
+    size_t n = f->s->n_findings;
+    assert_true(n > 0);
+    tp_diagnose(f->s);
+    assert_int_equal(f->s->n_findings, n);
+    fx_free(f);
+}
+
+/* ---- trust: unknown-authority / self-signed / missing-intermediate ---- */
+
+static void test_unknown_authority__issuer_not_in_store__fires_alone(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    f->v->path_len = 2;
+    strcpy(f->v->missing_issuer, "CN=Example Root");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "unknown-authority");
+    assert_contains(x->summary, "CN=Example Root");
+    assert_contains(x->summary, "146 roots");
+    assert_contains(x->explanation, "'api.example.test' issued by 'CN=Example Issuing CA 2'");
+    assert_contains(x->fix, "NODE_EXTRA_CA_CERTS");
+    assert_contains(x->fix, "keytool");
+    assert_silent(f->s, "self-signed");
+    assert_silent(f->s, "missing-intermediate");
+    assert_silent(f->s, "chain-contains-root");
+    assert_int_equal(tp_exit_status(f->s), 1);
+    fx_free(f);
+}
+
+static void test_unknown_authority__untrusted_root_sent__no_chain_contains_root(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    f->v->root_sent = true;
+    f->s->server_chain.info[2] = f->root;
+    f->s->server_chain.n = 3;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "unknown-authority");
+    assert_contains(x->explanation, "root certificate that was sent along");
+    assert_silent(f->s, "chain-contains-root");
+    assert_silent(f->s, "self-signed");
+    fx_free(f);
+}
+
+static void test_self_signed__lone_leaf__fires_alone(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    free_cert(f->leaf);
+    f->leaf = mk_cert("localhost", "localhost", "localhost");
+    f->v->path[0].cert = f->leaf;
+    f->v->path_len = 1;
+    f->v->status = TP_PATH_SELF_SIGNED;
+    f->v->root_sent = true;
+    f->s->server_chain.info[0] = f->leaf;
+    f->s->server_chain.n = 1;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "self-signed");
+    assert_contains(x->summary, "'localhost' is self-signed");
+    assert_silent(f->s, "unknown-authority");
+    assert_silent(f->s, "missing-intermediate");
+    assert_silent(f->s, "chain-contains-root");
+    fx_free(f);
+}
+
+static void test_missing_intermediate__found_via_aia__fires_alone_names_it(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_MISSING_INTERMEDIATE;
+    f->v->path[1].src = TP_FROM_AIA;
+    f->v->path[1].sent_index = -1;
+    f->v->aia_tried = f->v->aia_ok = true;
+    strcpy(f->v->aia_url, "http://ca.example.test/int.der");
+    f->s->server_chain.n = 1;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "missing-intermediate");
+    assert_contains(x->summary, "'Example Issuing CA 2' was not sent");
+    assert_contains(x->explanation, "http://ca.example.test/int.der");
+    assert_contains(x->explanation, "Browsers");
+    assert_contains(x->explanation, "Go, curl, OpenSSL, Java, Python");
+    assert_contains(x->fix, "fullchain");
+    assert_silent(f->s, "unknown-authority");
+    assert_silent(f->s, "self-signed");
+    fx_free(f);
+}
+
+/* ---- names ---- */
+
+static void test_hostname_mismatch__connect__error_with_names(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->name_status = TP_NAME_MISMATCH;
+    strcpy(f->v->name, "www.other.test");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "hostname-mismatch");
+    assert_int_equal(x->severity, TP_SEV_ERROR);
+    assert_contains(x->summary, "valid for api.example.test, not for 'www.other.test'");
+    assert_contains(x->fix, "'www.other.test'");
+    assert_silent(f->s, "cn-only");
+    fx_free(f);
+}
+
+static void test_hostname_mismatch__listen_sni__warning(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    f->v->name_status = TP_NAME_MISMATCH;
+    strcpy(f->v->name, "sni.other.test");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "hostname-mismatch");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->explanation, "SNI");
+    assert_int_equal(tp_exit_status(f->s), 0);
+    fx_free(f);
+}
+
+static void test_cn_only__cn_matches_no_san__fires_not_mismatch(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    free(f->leaf->san[0].value);
+    free(f->leaf->san);
+    f->leaf->san = NULL;
+    f->leaf->n_san = f->leaf->n_san_total = 0;
+    f->v->name_status = TP_NAME_OK_CN_ONLY;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "cn-only");
+    assert_contains(x->summary, "no subjectAltName");
+    assert_contains(x->explanation, "Go");
+    assert_contains(x->fix, "subjectAltName=DNS:api.example.test");
+    assert_silent(f->s, "hostname-mismatch");
+    fx_free(f);
+}
+
+/* ---- dates ---- */
+
+static void test_expired__leaf__fires_with_date_not_expiring_soon(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->leaf->not_after = 1609459200; /* 2021-01-01 */
+    f->v->expired_index = 0;
+    f->v->expiring_soon_index = 0;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "expired");
+    assert_contains(x->summary, "the leaf 'api.example.test' expired on 2021-01-01");
+    assert_contains(x->fix, "Renew");
+    assert_silent(f->s, "expiring-soon");
+    assert_silent(f->s, "not-yet-valid");
+    fx_free(f);
+}
+
+static void test_expired__intermediate__says_intermediate(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->inter->not_after = 1609459200;
+    f->v->expired_index = 1;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "expired");
+    assert_contains(x->summary, "the intermediate 'Example Issuing CA 2' expired on 2021-01-01");
+    assert_contains(x->fix, "current intermediate");
+    fx_free(f);
+}
+
+static void test_expired__pcap__judged_at_capture_time(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_PCAP);
+    f->leaf->not_after = 1609459200;
+    f->s->capture_time = 1609459200 + 10 * DAY;
+    f->v->expired_index = 0;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "expired");
+    assert_contains(x->summary, "10 days before the capture (2021-01-11)");
+    fx_free(f);
+}
+
+static void test_not_yet_valid__leaf__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->leaf->not_before = 2208988800; /* 2040-01-01 */
+    f->v->not_yet_valid_index = 0;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "not-yet-valid");
+    assert_contains(x->summary, "valid only from 2040-01-01");
+    assert_silent(f->s, "expired");
+    fx_free(f);
+}
+
+static void test_expiring_soon__leaf_in_10_days__warning_exit_0(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->leaf->not_after = time(NULL) + 10 * DAY + 3600;
+    f->v->expiring_soon_index = 0;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "expiring-soon");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "in 10 days");
+    assert_contains(x->fix, "before");
+    assert_int_equal(tp_exit_status(f->s), 0);
+    fx_free(f);
+}
+
+/* ---- chain shape ---- */
+
+static void test_chain_order__int_before_leaf__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_chain.info[0] = f->inter;
+    f->s->server_chain.info[1] = f->leaf;
+    f->v->order_ok = false;
+    f->v->misordered_index = 0;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "chain-order");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "#1 'api.example.test' is not the issuer of #0 'Example Issuing CA 2'");
+    assert_silent(f->s, "extra-certificates");
+    fx_free(f);
+}
+
+static void test_extra_certificates__trailing_unrelated__fires_not_chain_order(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->extra = mk_cert("old.example.test", "Rogue Root CA", "old.example.test");
+    f->s->server_chain.info[2] = f->extra;
+    f->s->server_chain.n = 3;
+    f->v->order_ok = false;
+    f->v->misordered_index = 1;
+    f->v->n_extra = 1;
+    f->v->extra_index[0] = 2;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "extra-certificates");
+    assert_contains(x->summary, "#2 'old.example.test'");
+    assert_silent(f->s, "chain-order");
+    fx_free(f);
+}
+
+static void test_chain_contains_root__trusted_root_sent__warning(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_chain.info[2] = f->root;
+    f->s->server_chain.n = 3;
+    f->v->root_sent = true;
+    f->v->path[2].src = TP_FROM_SENT;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "chain-contains-root");
+    assert_contains(x->summary, "'Example Root'");
+    assert_silent(f->s, "unknown-authority");
+    assert_silent(f->s, "extra-certificates");
+    assert_int_equal(tp_exit_status(f->s), 0);
+    fx_free(f);
+}
+
+/* ---- strength and usage ---- */
+
+static void test_weak_key__rsa1024_leaf__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    strcpy(f->leaf->key_desc, "RSA 1024");
+    f->v->weak_key_index = 0;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "weak-key");
+    assert_contains(x->summary, "RSA 1024");
+    assert_silent(f->s, "weak-signature");
+    fx_free(f);
+}
+
+static void test_weak_signature__sha1_leaf__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    strcpy(f->leaf->sig_alg, "sha1WithRSAEncryption");
+    f->v->weak_sig_index = 0;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "weak-signature");
+    assert_contains(x->summary, "sha1WithRSAEncryption");
+    assert_silent(f->s, "weak-key");
+    fx_free(f);
+}
+
+static void test_wrong_key_usage__client_auth_only_leaf__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->leaf->has_ext_key_usage = true;
+    f->leaf->ext_key_usage = TP_EKU_CLIENT_AUTH;
+    f->v->leaf_eku_ok = false;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "wrong-key-usage");
+    assert_contains(x->summary, "without serverAuth");
+    assert_contains(x->explanation, "clientAuth");
+    fx_free(f);
+}
+
+static void test_key_mismatch__check_wrong_key__fires_good_key_silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    struct tp_check_facts cf = { "chain.pem", "other.key", false, 1 };
+    tp_diagnose_check(f->s, &cf);
+    const struct tp_finding *x = assert_fires(f->s, "key-mismatch");
+    assert_contains(x->summary, "other.key");
+    assert_contains(x->explanation, "certificate #1");
+    cf.key_matches = true;
+    tp_diagnose_check(f->s, &cf);
+    assert_silent(f->s, "key-mismatch");
+    assert_int_equal(f->s->n_findings, 0);
+    fx_free(f);
+}
+
+static void test_check__leaf_without_san_no_host__cn_only(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    free(f->leaf->san[0].value);
+    free(f->leaf->san);
+    f->leaf->san = NULL;
+    f->leaf->n_san = f->leaf->n_san_total = 0;
+    f->v->name_status = TP_NAME_NOT_CHECKED;
+    struct tp_check_facts cf = { "chain.pem", NULL, false, -1 };
+    tp_diagnose_check(f->s, &cf);
+    assert_fires(f->s, "cn-only");
+    assert_silent(f->s, "key-mismatch");
+    fx_free(f);
+}
+
+/* ---- alerts in context ---- */
+
+/* TLS 1.2 mTLS flight: CH | SH Cert CR SHD | Cert(empty) CKE CCS Fin | alert */
+static void tls12_mtls_flight(struct fx *f)
+{
+    f->s->version = TP_TLS1_2;
+    f->s->handshake_complete = false;
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    f->s->client_auth_requested = true;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    msg(f, TP_S2C, TP_HS_CERTIFICATE);
+    msg(f, TP_S2C, TP_HS_CERTIFICATE_REQUEST);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO_DONE);
+    msg(f, TP_C2S, TP_HS_CERTIFICATE);
+    f->s->client_chain.present = true;
+    msg(f, TP_C2S, TP_HS_CLIENT_KEY_EXCHANGE);
+    tp_session_add_msg(f->s, TP_C2S, TP_MSG_CCS, 0);
+    tp_session_add_msg(f->s, TP_C2S, TP_MSG_ENCRYPTED, 0);
+}
+
+static void test_client_cert_required__tls12_handshake_failure_after_empty_cert__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    tls12_mtls_flight(f);
+    alert(f, TP_S2C, 2, 40);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "client-cert-required");
+    assert_contains(x->summary, "we sent none");
+    assert_contains(x->summary, "handshake_failure (40)");
+    assert_silent(f->s, "no-shared-cipher");
+    assert_silent(f->s, "remote-alert");
+    assert_silent(f->s, "connection-reset");
+    assert_int_equal(tp_exit_status(f->s), 1);
+    fx_free(f);
+}
+
+static void test_client_cert_required__tls13_certificate_required_after_finished__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    tp_session_add_msg(f->s, TP_S2C, TP_MSG_ENCRYPTED, 0);
+    tp_session_add_msg(f->s, TP_C2S, TP_MSG_ENCRYPTED, 0);
+    alert(f, TP_S2C, 2, 116);
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "client-cert-required");
+    assert_contains(x->explanation, "certificate_required (116)");
+    assert_silent(f->s, "remote-alert");
+    fx_free(f);
+}
+
+static void test_client_cert_required__listen_client_sent_none__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    tls12_mtls_flight(f);
+    alert(f, TP_S2C, 2, 40); /* our own alert */
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "client-cert-required");
+    assert_contains(x->summary, "The client sent no certificate");
+    assert_silent(f->s, "remote-alert");
+    fx_free(f);
+}
+
+static void test_client_cert_rejected__unknown_ca_after_our_cert__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    tls12_mtls_flight(f);
+    f->cleaf = mk_cert("tlsprobe test client", "Private Client CA", NULL);
+    f->s->client_chain.info[0] = f->cleaf;
+    f->s->client_chain.n = 1;
+    alert(f, TP_S2C, 2, 48);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "client-cert-rejected");
+    assert_contains(x->summary, "our client certificate 'tlsprobe test client'");
+    assert_contains(x->summary, "unknown_ca (48)");
+    assert_contains(x->explanation, "'CN=Private Client CA'");
+    assert_silent(f->s, "client-cert-required");
+    assert_silent(f->s, "remote-alert");
+    fx_free(f);
+}
+
+static void test_server_cert_rejected__listen_client_unknown_ca__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    f->s->handshake_complete = false;
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    msg(f, TP_S2C, TP_HS_CERTIFICATE);
+    msg(f, TP_S2C, TP_HS_FINISHED);
+    alert(f, TP_C2S, 2, 48);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "server-cert-rejected");
+    assert_contains(x->summary, "The client rejected our certificate 'api.example.test'");
+    assert_contains(x->summary, "right after our Finished");
+    assert_silent(f->s, "remote-alert");
+    assert_silent(f->s, "client-cert-rejected");
+    fx_free(f);
+}
+
+static void test_server_cert_rejected__pcap__says_the_client_the_server(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_PCAP);
+    f->s->handshake_complete = false;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    msg(f, TP_S2C, TP_HS_CERTIFICATE);
+    alert(f, TP_C2S, 2, 42);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "server-cert-rejected");
+    assert_contains(x->summary, "The client rejected the server's certificate");
+    assert_contains(x->summary, "right after the server's Certificate");
+    assert_null(strstr(x->summary, "we"));
+    fx_free(f);
+}
+
+static void test_server_cert_rejected__connect_our_own_alert__silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    msg(f, TP_S2C, TP_HS_CERTIFICATE);
+    alert(f, TP_C2S, 2, 48);
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "server-cert-rejected");
+    assert_silent(f->s, "remote-alert");
+    assert_fires(f->s, "unknown-authority");
+    fx_free(f);
+}
+
+static void test_protocol_version_mismatch__server_alert_70_after_hello__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->handshake_complete = false;
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->version = 0;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    alert(f, TP_S2C, 2, 70);
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "protocol-version-mismatch");
+    assert_contains(x->summary, "right after our ClientHello");
+    assert_contains(x->summary, "TLS 1.3");
+    assert_silent(f->s, "remote-alert");
+    assert_silent(f->s, "no-shared-cipher");
+    assert_silent(f->s, "deprecated-version");
+    fx_free(f);
+}
+
+/* A real ClientHello body (TLS 1.2/1.3 suites) for the no-shared-cipher text. */
+static void add_client_hello_raw(struct fx *f)
+{
+    static const char hex[] =
+        "0100004a" "0303" "0000000000000000000000000000000000000000000000000000000000000000" "00"
+        "0006" "1301" "c02b" "c02f" "0100"
+        "001b" "002b0005" "0403040303" "000a0006" "0004001d0017" "000d0004" "00020403";
+    size_t n;
+    uint8_t *raw = tu_hex(hex, &n);
+    struct tp_msg *m = msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    m->raw = raw;
+    m->raw_len = n;
+}
+
+static void test_no_shared_cipher__handshake_failure_before_server_hello__names_offer(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->handshake_complete = false;
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    add_client_hello_raw(f);
+    alert(f, TP_S2C, 2, 40);
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "no-shared-cipher");
+    assert_contains(x->summary, "handshake_failure (40)");
+    assert_contains(x->explanation, "3 cipher suites");
+    assert_contains(x->explanation, "TLS_AES_128_GCM_SHA256");
+    assert_contains(x->explanation, "x25519");
+    assert_silent(f->s, "client-cert-required");
+    assert_silent(f->s, "remote-alert");
+    fx_free(f);
+}
+
+static void test_no_shared_cipher__handshake_failure_after_server_hello__remote_alert_instead(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->handshake_complete = false;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    msg(f, TP_C2S, TP_HS_CLIENT_KEY_EXCHANGE);
+    alert(f, TP_S2C, 2, 40);
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "no-shared-cipher");
+    const struct tp_finding *x = assert_fires(f->s, "remote-alert");
+    assert_contains(x->summary, "The server sent fatal alert handshake_failure (40) right after our ClientKeyExchange");
+    fx_free(f);
+}
+
+static void test_remote_alert__internal_error__fires_close_notify_silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->handshake_complete = false;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    alert(f, TP_S2C, 2, 80);
+    alert(f, TP_S2C, 1, 0);
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "remote-alert");
+    assert_contains(x->summary, "internal_error (80)");
+    assert_silent(f->s, "connection-reset");
+    fx_free(f);
+}
+
+static void test_deprecated_version__tls10__warning_tls12_silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->version = TP_TLS1_0;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "deprecated-version");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "TLS 1.0");
+    f->s->version = TP_TLS1_2;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "deprecated-version");
+    fx_free(f);
+}
+
+/* ---- connection-level ---- */
+
+static void test_not_tls__http_banner__fires_escaped(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->handshake_complete = false;
+    f->s->outcome.status = TP_CONN_NOT_TLS;
+    const char banner[] = "HTTP/1.1 400 \x1b[31mBad\r\n";
+    memcpy(f->s->outcome.peer_banner, banner, sizeof banner - 1);
+    f->s->outcome.peer_banner_len = sizeof banner - 1;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "not-tls");
+    assert_contains(x->summary, "plain HTTP");
+    assert_contains(x->summary, "\\x1b[31mBad");
+    assert_null(strchr(x->summary, '\x1b'));
+    assert_silent(f->s, "connection-reset");
+    fx_free(f);
+}
+
+static void test_connection_refused__refused__fires_only(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->handshake_complete = false;
+    f->s->outcome.status = TP_CONN_REFUSED;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "connection-refused");
+    assert_contains(x->summary, "192.0.2.10:443");
+    assert_int_equal(f->s->n_findings, 1);
+    fx_free(f);
+}
+
+static void test_timeout__no_answer_to_client_hello__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->handshake_complete = false;
+    f->s->t_connect_us = 1000;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    f->s->outcome.status = TP_CONN_TIMEOUT;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "timeout");
+    assert_contains(x->summary, "never answered the ClientHello");
+    assert_int_equal(f->s->n_findings, 1);
+    fx_free(f);
+}
+
+static void test_name_resolution__resolve_failed__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->handshake_complete = false;
+    f->s->host = strdup("nx.example.invalid");
+    f->s->outcome.status = TP_CONN_RESOLVE_FAILED;
+    strcpy(f->s->outcome.detail, "Name or service not known");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "name-resolution");
+    assert_contains(x->summary, "'nx.example.invalid'");
+    assert_contains(x->explanation, "Name or service not known");
+    assert_int_equal(f->s->n_findings, 1);
+    fx_free(f);
+}
+
+static void test_connection_reset__closed_after_client_hello__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->handshake_complete = false;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    f->s->outcome.status = TP_CONN_RESET;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "connection-reset");
+    assert_contains(x->summary, "The server reset the connection right after our ClientHello");
+    assert_contains(x->explanation, "SNI");
+    fx_free(f);
+}
+
+static void test_connection_reset__after_empty_client_cert__client_cert_required_instead(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    tls12_mtls_flight(f);
+    f->s->outcome.status = TP_CONN_RESET;
+    tp_diagnose(f->s);
+    assert_fires(f->s, "client-cert-required");
+    assert_silent(f->s, "connection-reset");
+    fx_free(f);
+}
+
+/* ---- client chains (listen with client auth) ---- */
+
+static void test_listen__client_cert_untrusted__unknown_authority_names_client(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    f->cleaf = mk_cert("rogue client", "Rogue Root CA", NULL);
+    f->s->client_chain.info[0] = f->cleaf;
+    f->s->client_chain.n = 1;
+    f->s->client_chain.present = true;
+    f->cv = mk_verify(TP_PATH_UNKNOWN_AUTHORITY);
+    f->cv->name_status = TP_NAME_NOT_CHECKED;
+    f->cv->path_len = 1;
+    f->cv->path[0] = (struct tp_path_elem){ TP_FROM_SENT, 0, f->cleaf };
+    strcpy(f->cv->missing_issuer, "CN=Rogue Root CA");
+    f->s->client_verify = f->cv;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "unknown-authority");
+    assert_contains(x->summary, "The client's certificate is issued by 'CN=Rogue Root CA'");
+    assert_contains(x->fix, "client-CA");
+    assert_silent(f->s, "cn-only");
+    fx_free(f);
+}
+
+static void test_escaping__hostile_cn__no_control_bytes_in_findings(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    free(f->leaf->subject_cn);
+    f->leaf->subject_cn = strdup("evil\x1b]0;owned\x07.test");
+    f->v->name_status = TP_NAME_MISMATCH;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "hostname-mismatch");
+    assert_contains(x->summary, "evil\\x1b]0;owned\\x07.test");
+    for (size_t i = 0; i < f->s->n_findings; i++) {
+        for (const char *p = f->s->findings[i].summary; *p; p++)
+            assert_true((unsigned char)*p >= 0x20);
+    }
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_diagnose__good_tls13_connect__no_findings),
+        cmocka_unit_test(test_diagnose__run_twice__idempotent),
+        cmocka_unit_test(test_unknown_authority__issuer_not_in_store__fires_alone),
+        cmocka_unit_test(test_unknown_authority__untrusted_root_sent__no_chain_contains_root),
+        cmocka_unit_test(test_self_signed__lone_leaf__fires_alone),
+        cmocka_unit_test(test_missing_intermediate__found_via_aia__fires_alone_names_it),
+        cmocka_unit_test(test_hostname_mismatch__connect__error_with_names),
+        cmocka_unit_test(test_hostname_mismatch__listen_sni__warning),
+        cmocka_unit_test(test_cn_only__cn_matches_no_san__fires_not_mismatch),
+        cmocka_unit_test(test_expired__leaf__fires_with_date_not_expiring_soon),
+        cmocka_unit_test(test_expired__intermediate__says_intermediate),
+        cmocka_unit_test(test_expired__pcap__judged_at_capture_time),
+        cmocka_unit_test(test_not_yet_valid__leaf__fires),
+        cmocka_unit_test(test_expiring_soon__leaf_in_10_days__warning_exit_0),
+        cmocka_unit_test(test_chain_order__int_before_leaf__fires),
+        cmocka_unit_test(test_extra_certificates__trailing_unrelated__fires_not_chain_order),
+        cmocka_unit_test(test_chain_contains_root__trusted_root_sent__warning),
+        cmocka_unit_test(test_weak_key__rsa1024_leaf__fires),
+        cmocka_unit_test(test_weak_signature__sha1_leaf__fires),
+        cmocka_unit_test(test_wrong_key_usage__client_auth_only_leaf__fires),
+        cmocka_unit_test(test_key_mismatch__check_wrong_key__fires_good_key_silent),
+        cmocka_unit_test(test_check__leaf_without_san_no_host__cn_only),
+        cmocka_unit_test(test_client_cert_required__tls12_handshake_failure_after_empty_cert__fires),
+        cmocka_unit_test(test_client_cert_required__tls13_certificate_required_after_finished__fires),
+        cmocka_unit_test(test_client_cert_required__listen_client_sent_none__fires),
+        cmocka_unit_test(test_client_cert_rejected__unknown_ca_after_our_cert__fires),
+        cmocka_unit_test(test_server_cert_rejected__listen_client_unknown_ca__fires),
+        cmocka_unit_test(test_server_cert_rejected__pcap__says_the_client_the_server),
+        cmocka_unit_test(test_server_cert_rejected__connect_our_own_alert__silent),
+        cmocka_unit_test(test_protocol_version_mismatch__server_alert_70_after_hello__fires),
+        cmocka_unit_test(test_no_shared_cipher__handshake_failure_before_server_hello__names_offer),
+        cmocka_unit_test(test_no_shared_cipher__handshake_failure_after_server_hello__remote_alert_instead),
+        cmocka_unit_test(test_remote_alert__internal_error__fires_close_notify_silent),
+        cmocka_unit_test(test_deprecated_version__tls10__warning_tls12_silent),
+        cmocka_unit_test(test_not_tls__http_banner__fires_escaped),
+        cmocka_unit_test(test_connection_refused__refused__fires_only),
+        cmocka_unit_test(test_timeout__no_answer_to_client_hello__fires),
+        cmocka_unit_test(test_name_resolution__resolve_failed__fires),
+        cmocka_unit_test(test_connection_reset__closed_after_client_hello__fires),
+        cmocka_unit_test(test_connection_reset__after_empty_client_cert__client_cert_required_instead),
+        cmocka_unit_test(test_listen__client_cert_untrusted__unknown_authority_names_client),
+        cmocka_unit_test(test_escaping__hostile_cn__no_control_bytes_in_findings),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
