@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "tlsprobe/bytes.h"
 #include "tlsprobe/error.h"
 #include "tlsprobe/limits.h"
@@ -118,6 +119,29 @@ void tp_keylog_free(struct tp_keylog *kl);
 
 struct tp_decoder; /* private stream state (per-direction buffers, reassembly, ciphers) */
 
+/* What the stream decoder could not decode, per direction (appended by the
+ * session module; diagnose and render may report it). Only the first issue of
+ * a direction is kept. */
+enum tp_decode_issue {
+    TP_DEC_NONE = 0,
+    TP_DEC_NOT_TLS,          /* the first bytes were not TLS (outcome.peer_banner holds them) */
+    TP_DEC_BAD_RECORD,       /* an invalid record header later in the stream: decoding stopped */
+    TP_DEC_RECORD_TOO_LONG,  /* a record longer than TP_MAX_RECORD_LEN: decoding stopped */
+    TP_DEC_HS_TOO_LARGE,     /* a handshake message claimed > TP_MAX_HANDSHAKE_MSG: reassembly stopped */
+    TP_DEC_BAD_MESSAGE,      /* a handshake message / alert / CCS did not parse (decoding went on) */
+    TP_DEC_TRUNCATED,        /* the input ended inside a record or handshake message */
+    TP_DEC_GAP,              /* bytes were lost (tp_session_gap): resynchronised on a record header */
+};
+struct tp_decode_facts {
+    enum tp_decode_issue issue; /* first issue, TP_DEC_NONE when clean */
+    uint64_t offset;         /* byte offset in this direction where it happened */
+    uint32_t claimed_len;    /* RECORD_TOO_LONG / HS_TOO_LARGE: the length claimed */
+    uint8_t hs_type;         /* HS_TOO_LARGE / BAD_MESSAGE: the handshake type */
+    uint64_t bytes;          /* bytes fed in this direction */
+    uint64_t records;        /* records seen in this direction */
+};
+const char *tp_decode_issue_name(enum tp_decode_issue i); /* "hs-too-large" */
+
 struct tp_session {
     enum tp_source source;
     char client[64];         /* "ADDR:PORT" ("[v6]:port" for IPv6) */
@@ -167,6 +191,10 @@ struct tp_session {
     size_t n_findings, cap_findings;
 
     struct tp_decoder *dec;  /* private; NULL after tp_session_finish */
+
+    /* decoder facts (appended by the session module) */
+    struct tp_decode_facts decode[2];   /* per direction */
+    bool early_data_offered;            /* ClientHello carried early_data (0-RTT) */
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */

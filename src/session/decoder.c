@@ -1,0 +1,956 @@
+/* The stream decoder: raw TCP payload bytes of both directions -> records ->
+ * (decrypted) handshake messages, alerts, CCS -> a transcript.
+ *
+ * Framing. Each direction holds at most one incomplete record header (5 bytes)
+ * and, only for records whose body we must read, one incomplete record body
+ * (bounded by TP_MAX_RECORD_LEN, allocated once and reused). A record that is
+ * complete within one feed is read in place (no copy). Records we only count
+ * (application data, protected records without keys) are skipped by length:
+ * once the handshake is over and no keys are known, feeding walks record
+ * headers and nothing else.
+ *
+ * First bytes. The first record of a direction must look like TLS (a handshake
+ * or alert record, version major 3) or, client to server, an SSLv2-compatible
+ * ClientHello (RFC 5246 §E.2). Anything else is "not TLS": the outcome becomes
+ * TP_CONN_NOT_TLS and the first line of what the peer said is kept as the banner.
+ *
+ * Protection. TLS 1.3: every application_data record after the ServerHello, in
+ * both directions (plaintext CCS records are middlebox compatibility, RFC 8446
+ * §D.4, and change nothing). TLS 1.0-1.2: every record after that direction's
+ * ChangeCipherSpec. Secrets are looked up in the key log by client_random when
+ * the first record that needs them arrives (so a live probe may add them while
+ * it feeds). A record that fails to authenticate sets decrypt_failed; that
+ * direction is then only counted.
+ *
+ * Without keys (keys_missing): protected records of the handshake phase become
+ * EncryptedRecord messages (type, length), later ones only counters. TLS 1.3
+ * phases and completion, inferred from the record flow (documented rule):
+ *  - the server's protected records sent before the client's first protected
+ *    record are its handshake flight (EE..Finished);
+ *  - the client's protected records sent before the server's next protected
+ *    record are the client's flight (its Finished, with Certificate and
+ *    CertificateVerify when asked);
+ *  - the handshake is complete when, after the client's flight, the server sent
+ *    a protected record that is not a lone encrypted alert (an alert is 19
+ *    bytes: 2 + content type + 16-byte tag), or the client sent more protected
+ *    records after the server answered its flight. A server that rejects the
+ *    client's flight answers with exactly such an alert and closes.
+ * TLS 1.2 without keys: complete when both directions sent an encrypted
+ * handshake record (their Finished) after their CCS.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "tlsprobe/names.h"
+#include "tlsprobe/reader.h"
+#include "tlsprobe/session.h"
+#include "tlsprobe/wire.h"
+#include "session/internal.h"
+
+/* EncryptedRecord messages kept per direction (handshake phase only). */
+#define ENC_MSGS_PER_DIR 16
+/* The length of a TLS 1.3 record holding one encrypted alert without padding. */
+#define TLS13_ALERT_RECORD_LEN (2 + 1 + 16)
+
+struct dirst {
+    /* framing */
+    uint8_t hdr[5];
+    uint8_t hdr_len;        /* header bytes held */
+    uint8_t hdr_need;       /* 5, or 2 for an SSLv2 hello */
+    bool in_body;           /* header complete in hdr[], body collected into buf */
+    uint8_t *buf;
+    size_t buf_len, buf_cap, rec_len;
+    size_t skip_left;       /* body bytes still to discard */
+    bool started;           /* the first record header was accepted */
+    bool dead;              /* decoding of this direction stopped */
+    bool resync;            /* after a gap: look for a plausible record header */
+    bool banner;            /* still collecting a non-TLS peer's banner */
+    bool sslv2;             /* the current record is an SSLv2 hello */
+    int64_t t;              /* time of the current feed */
+    /* handshake */
+    struct tp_hs_reasm reasm;
+    bool reasm_dead;
+    /* protection */
+    bool prot;
+    int phase;              /* 1: TLS 1.2 keys / TLS 1.3 handshake keys; 2: TLS 1.3 application keys */
+    int nokey_phase;        /* the lookup for this phase found nothing */
+    struct tp_rc *rc;
+    uint8_t *pt;            /* plaintext of one record (with rc) */
+    bool decrypt_dead;
+    bool any_decrypted;
+    bool switch_app, key_update;
+    /* seen */
+    bool finished;          /* Finished read (plaintext or decrypted) */
+    bool enc_hs;            /* TLS 1.2: encrypted handshake record after CCS (its Finished) */
+    uint32_t n_enc_msgs;
+};
+
+struct tp_decoder {
+    const struct tp_keylog *kl;
+    struct dirst d[2];
+    uint8_t server_random[32];
+    uint8_t ch_sid[32];
+    size_t ch_sid_len;
+    bool ch_seen, sh_seen, tls13, etm, cke_seen;
+    /* TLS 1.3 flights without keys (see the file comment) */
+    bool c_flight, s_after_c, s_after_c_real, c_after_s;
+};
+
+struct tp_decoder *tp_decoder_new(void)
+{
+    struct tp_decoder *dec = calloc(1, sizeof *dec);
+    if (!dec)
+        return NULL;
+    for (int i = 0; i < 2; i++) {
+        dec->d[i].hdr_need = 5;
+        tp_hs_reasm_init(&dec->d[i].reasm);
+    }
+    return dec;
+}
+
+static void dir_drop_keys(struct dirst *d)
+{
+    tp_rc_free(d->rc);
+    d->rc = NULL;
+}
+
+void tp_decoder_free(struct tp_decoder *dec)
+{
+    if (!dec)
+        return;
+    for (int i = 0; i < 2; i++) {
+        struct dirst *d = &dec->d[i];
+        free(d->buf);
+        free(d->pt);
+        dir_drop_keys(d);
+        tp_hs_reasm_free(&d->reasm);
+    }
+    free(dec);
+}
+
+void tp_decoder_set_keylog(struct tp_decoder *dec, const struct tp_keylog *kl)
+{
+    dec->kl = kl;
+    /* lookups that failed before may succeed now */
+    dec->d[0].nokey_phase = dec->d[1].nokey_phase = 0;
+}
+
+/* ---- facts ---- */
+
+static void issue(struct tp_session *s, enum tp_dir dir, enum tp_decode_issue what, uint32_t claimed, uint8_t hs_type)
+{
+    struct tp_decode_facts *f = &s->decode[dir];
+    if (f->issue != TP_DEC_NONE)
+        return;
+    f->issue = what;
+    f->offset = f->bytes;
+    f->claimed_len = claimed;
+    f->hs_type = hs_type;
+}
+
+static void banner_append(struct tp_session *s, struct dirst *d, const uint8_t *p, size_t n)
+{
+    struct tp_outcome *o = &s->outcome;
+    for (size_t i = 0; i < n && d->banner; i++) {
+        if (p[i] == '\r' || p[i] == '\n' || o->peer_banner_len >= sizeof o->peer_banner - 1) {
+            d->banner = false;
+            break;
+        }
+        o->peer_banner[o->peer_banner_len++] = (char)p[i];
+        o->peer_banner[o->peer_banner_len] = 0;
+    }
+}
+
+static void not_tls(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t n)
+{
+    struct dirst *d = &s->dec->d[dir];
+    d->dead = true;
+    issue(s, dir, TP_DEC_NOT_TLS, 0, 0);
+    if (s->outcome.status == TP_CONN_UNKNOWN || s->outcome.status == TP_CONN_OK)
+        s->outcome.status = TP_CONN_NOT_TLS;
+    if (s->outcome.peer_banner_len == 0) {
+        d->banner = true;
+        uint8_t held[5];
+        size_t nh = d->hdr_len;
+        memcpy(held, d->hdr, nh);
+        banner_append(s, d, held, nh);
+        banner_append(s, d, p, n);
+    }
+}
+
+/* ---- messages ---- */
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n)
+{
+    uint8_t *c = malloc(n ? n : 1);
+    if (c && n)
+        memcpy(c, p, n);
+    return c;
+}
+
+static void set_alpn(struct tp_session *s, const struct tp_bytes_list *alpn)
+{
+    if (!alpn->n || !alpn->v[0].len)
+        return;
+    size_t n = alpn->v[0].len < sizeof s->alpn - 1 ? alpn->v[0].len : sizeof s->alpn - 1;
+    memcpy(s->alpn, alpn->v[0].p, n);
+    s->alpn[n] = 0;
+}
+
+static void on_client_hello(struct tp_session *s, struct tp_bytes body)
+{
+    struct tp_decoder *dec = s->dec;
+    if (dec->ch_seen)
+        return; /* the second ClientHello after an HRR carries the same random */
+    struct tp_client_hello *ch = malloc(sizeof *ch);
+    if (!ch)
+        return;
+    if (tp_client_hello_parse(body, ch) != TP_OK) {
+        issue(s, TP_C2S, TP_DEC_BAD_MESSAGE, 0, TP_HS_CLIENT_HELLO);
+        free(ch);
+        return;
+    }
+    dec->ch_seen = true;
+    if (ch->random.len == 32) {
+        memcpy(s->client_random, ch->random.p, 32);
+        s->has_client_random = true;
+    }
+    s->offered_max_version = tp_client_hello_max_version(ch);
+    if (ch->session_id.len <= sizeof dec->ch_sid) {
+        memcpy(dec->ch_sid, ch->session_id.p, ch->session_id.len);
+        dec->ch_sid_len = ch->session_id.len;
+    }
+    s->early_data_offered = ch->ext.early_data;
+    if (ch->ext.has_sni && ch->ext.sni.len && !s->server_name) {
+        size_t n = ch->ext.sni.len > TP_MAX_NAME_LEN ? TP_MAX_NAME_LEN : ch->ext.sni.len;
+        s->server_name = malloc(n + 1);
+        if (s->server_name) {
+            memcpy(s->server_name, ch->ext.sni.p, n);
+            s->server_name[n] = 0;
+            s->server_name_len = n;
+        }
+    }
+    free(ch);
+}
+
+static void start_protection13(struct tp_decoder *dec)
+{
+    for (int i = 0; i < 2; i++) {
+        struct dirst *d = &dec->d[i];
+        d->prot = true;
+        d->phase = 1;
+        d->nokey_phase = 0;
+        dir_drop_keys(d);
+    }
+}
+
+static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_bytes body)
+{
+    struct tp_decoder *dec = s->dec;
+    struct tp_server_hello *sh = malloc(sizeof *sh);
+    if (!sh)
+        return;
+    if (tp_server_hello_parse(body, sh) != TP_OK) {
+        issue(s, TP_S2C, TP_DEC_BAD_MESSAGE, 0, TP_HS_SERVER_HELLO);
+        free(sh);
+        return;
+    }
+    if (sh->is_hrr) {
+        if (m)
+            m->is_hrr = true;
+        s->hrr = true;
+        s->version = sh->version;
+        s->cipher = sh->suite;
+        s->has_cipher = true;
+        free(sh);
+        return;
+    }
+    if (dec->sh_seen) {
+        free(sh);
+        return;
+    }
+    dec->sh_seen = true;
+    s->version = sh->version;
+    s->cipher = sh->suite;
+    s->has_cipher = true;
+    if (sh->random.len == 32)
+        memcpy(dec->server_random, sh->random.p, 32);
+    dec->etm = sh->ext.encrypt_then_mac;
+    if (sh->version == TP_TLS1_3) {
+        dec->tls13 = true;
+        /* RFC 8446 §4.2.11: the server selected a PSK */
+        s->resumed = sh->ext.has_psk;
+        start_protection13(dec);
+    } else {
+        set_alpn(s, &sh->ext.alpn);
+        /* RFC 5246 §7.4.1.3: echoing a non-empty offered session_id resumes it */
+        if (sh->session_id.len && sh->session_id.len == dec->ch_sid_len &&
+            !memcmp(sh->session_id.p, dec->ch_sid, dec->ch_sid_len))
+            s->resumed = true;
+    }
+    free(sh);
+}
+
+static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
+{
+    struct tp_chain *c = dir == TP_S2C ? &s->server_chain : &s->client_chain;
+    if (c->present)
+        return; /* post-handshake authentication: keep the first chain */
+    struct tp_certificate *cert = malloc(sizeof *cert);
+    if (!cert)
+        return;
+    if (tp_certificate_parse(body, s->dec->tls13, cert) != TP_OK) {
+        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, TP_HS_CERTIFICATE);
+        free(cert);
+        return;
+    }
+    c->present = true;
+    c->n_total = cert->n_total;
+    for (size_t i = 0; i < cert->n && c->n < TP_MAX_CHAIN_CERTS; i++) {
+        uint8_t *der = dup_bytes(cert->certs[i].der.p, cert->certs[i].der.len);
+        if (!der)
+            break;
+        c->der[c->n].p = der;
+        c->der[c->n].len = cert->certs[i].der.len;
+        c->n++;
+    }
+    free(cert);
+}
+
+static void update_complete(struct tp_session *s)
+{
+    struct tp_decoder *dec = s->dec;
+    if (dec->d[0].finished && dec->d[1].finished)
+        s->handshake_complete = true;
+}
+
+static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes msg, bool decrypted)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    struct tp_hs_header h;
+    if (tp_hs_header_parse(msg, &h) != TP_OK) {
+        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, msg.len ? msg.p[0] : 0);
+        return;
+    }
+    struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_HANDSHAKE, d->t);
+    if (m) {
+        m->hs_type = h.type;
+        m->decrypted = decrypted;
+        m->length = h.length;
+        m->raw = dup_bytes(msg.p, msg.len);
+        m->raw_len = m->raw ? msg.len : 0;
+    }
+    switch (h.type) {
+    case TP_HS_CLIENT_HELLO:
+        if (dir == TP_C2S)
+            on_client_hello(s, h.body);
+        break;
+    case TP_HS_SERVER_HELLO:
+        if (dir == TP_S2C)
+            on_server_hello(s, m, h.body);
+        break;
+    case TP_HS_ENCRYPTED_EXTENSIONS: {
+        struct tp_encrypted_extensions *ee = malloc(sizeof *ee);
+        if (ee && tp_encrypted_extensions_parse(h.body, ee) == TP_OK)
+            set_alpn(s, &ee->ext.alpn);
+        else if (ee)
+            issue(s, dir, TP_DEC_BAD_MESSAGE, 0, h.type);
+        free(ee);
+        break;
+    }
+    case TP_HS_CERTIFICATE:
+        on_certificate(s, dir, h.body);
+        break;
+    case TP_HS_CERTIFICATE_REQUEST:
+        if (dir == TP_S2C)
+            s->client_auth_requested = true;
+        break;
+    case TP_HS_CLIENT_KEY_EXCHANGE:
+        dec->cke_seen = true;
+        break;
+    case TP_HS_FINISHED:
+        d->finished = true;
+        if (dec->tls13 && decrypted)
+            d->switch_app = true; /* RFC 8446 §7.1: application keys after Finished */
+        update_complete(s);
+        break;
+    case TP_HS_KEY_UPDATE:
+        if (dec->tls13 && decrypted)
+            d->key_update = true; /* RFC 8446 §4.6.3: the next record uses the next secret */
+        break;
+    default:
+        break;
+    }
+}
+
+static void handshake_bytes(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t n, bool decrypted)
+{
+    struct dirst *d = &s->dec->d[dir];
+    if (d->reasm_dead || n == 0)
+        return;
+    enum tp_err e = tp_hs_reasm_push(&d->reasm, tp_bytes_make(p, n));
+    for (;;) {
+        struct tp_bytes msg;
+        if (e == TP_OK)
+            e = tp_hs_reasm_next(&d->reasm, &msg);
+        if (e == TP_OK) {
+            on_handshake(s, dir, msg, decrypted);
+            if (d->reasm_dead)
+                return;
+            continue;
+        }
+        if (e == TP_ERR_TRUNCATED)
+            return;
+        /* TP_ERR_LIMIT (a message claims more than TP_MAX_HANDSHAKE_MSG) or no
+         * memory: stop reassembling this direction and say so */
+        uint8_t type = 0;
+        uint32_t claimed = 0;
+        struct tp_reader r;
+        tp_reader_init(&r, d->reasm.buf ? d->reasm.buf + d->reasm.off : NULL,
+                       d->reasm.buf ? d->reasm.len - d->reasm.off : 0);
+        if (tp_read_u8(&r, &type))
+            (void)tp_read_u24(&r, &claimed);
+        issue(s, dir, e == TP_ERR_LIMIT ? TP_DEC_HS_TOO_LARGE : TP_DEC_BAD_MESSAGE, claimed, type);
+        d->reasm_dead = true;
+        tp_hs_reasm_free(&d->reasm);
+        tp_hs_reasm_init(&d->reasm);
+        return;
+    }
+}
+
+static void alert_bytes(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t n, bool decrypted)
+{
+    struct tp_reader r;
+    tp_reader_init(&r, p, n);
+    while (tp_reader_left(&r) >= 2) {
+        struct tp_bytes two;
+        (void)tp_read_bytes(&r, 2, &two);
+        s->alerts_total++;
+        size_t stored = 0;
+        for (size_t i = 0; i < s->n_msgs; i++)
+            stored += s->msgs[i].kind == TP_MSG_ALERT;
+        if (stored >= TP_MAX_SESSION_ALERTS)
+            continue;
+        struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_ALERT, s->dec->d[dir].t);
+        if (!m)
+            continue;
+        m->decrypted = decrypted;
+        m->length = 2;
+        m->alert_level = two.p[0];
+        m->alert_desc = two.p[1];
+        m->raw = dup_bytes(two.p, 2);
+        m->raw_len = m->raw ? 2 : 0;
+    }
+    if (tp_reader_left(&r) || n == 0)
+        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, 0);
+}
+
+static void ccs_record(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t n, bool decrypted)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_CCS, d->t);
+    if (m) {
+        m->length = (uint32_t)n;
+        m->decrypted = decrypted;
+    }
+    if (tp_ccs_parse(tp_bytes_make(p, n)) != TP_OK)
+        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, 0);
+    /* TLS 1.3 CCS is middlebox compatibility only; a CCS before the ServerHello
+     * (1.3 client with early data) changes nothing either */
+    if (dec->tls13 || !dec->sh_seen || d->prot)
+        return;
+    /* RFC 5246 §7.1: records after this CCS use the pending keys */
+    d->prot = true;
+    d->phase = 1;
+    d->nokey_phase = 0;
+    tp_hs_reasm_reset(&d->reasm);
+    /* RFC 5246 §7.3: the server sends CCS before the client's key exchange
+     * only in the abbreviated (resumption) handshake */
+    if (dir == TP_S2C && !dec->cke_seen)
+        s->resumed = true;
+}
+
+static void count_appdata(struct tp_session *s, enum tp_dir dir, size_t n)
+{
+    s->appdata_records[dir]++;
+    s->appdata_bytes[dir] += n;
+}
+
+/* One plaintext record (as sent, or decrypted). */
+static void plaintext(struct tp_session *s, enum tp_dir dir, uint8_t type, const uint8_t *p, size_t n, bool decrypted)
+{
+    switch (type) {
+    case TP_CT_HANDSHAKE:
+        handshake_bytes(s, dir, p, n, decrypted);
+        break;
+    case TP_CT_ALERT:
+        alert_bytes(s, dir, p, n, decrypted);
+        break;
+    case TP_CT_CHANGE_CIPHER_SPEC:
+        ccs_record(s, dir, p, n, decrypted);
+        break;
+    case TP_CT_APPLICATION_DATA:
+        count_appdata(s, dir, n); /* never stored, never printed */
+        break;
+    default:
+        break; /* heartbeat and unknown types: nothing to show */
+    }
+}
+
+/* ---- keys ---- */
+
+static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    if (d->rc)
+        return true;
+    if (d->decrypt_dead || d->nokey_phase == d->phase)
+        return false;
+    uint8_t secret[TP_KEYLOG_SECRET_MAX];
+    size_t n = 0;
+    enum tp_err e = TP_ERR_NOKEY;
+    if (dec->kl && s->has_client_random && s->has_cipher) {
+        if (dec->tls13) {
+            enum tp_secret_label l = dir == TP_C2S
+                ? (d->phase == 1 ? TP_SECRET_CLIENT_HANDSHAKE_TRAFFIC : TP_SECRET_CLIENT_TRAFFIC_0)
+                : (d->phase == 1 ? TP_SECRET_SERVER_HANDSHAKE_TRAFFIC : TP_SECRET_SERVER_TRAFFIC_0);
+            n = tp_keylog_get(dec->kl, l, s->client_random, secret, sizeof secret);
+            if (n)
+                e = tp_rc_new13(s->cipher, secret, n, &d->rc);
+        } else {
+            n = tp_keylog_get(dec->kl, TP_SECRET_CLIENT_RANDOM, s->client_random, secret, sizeof secret);
+            if (n == 48)
+                e = tp_rc_new12(s->cipher, s->version, dec->etm, secret, s->client_random, dec->server_random,
+                                dir == TP_C2S, &d->rc);
+        }
+        memset(secret, 0, sizeof secret);
+    }
+    if (e == TP_OK && !d->pt) {
+        d->pt = malloc(TP_MAX_RECORD_LEN);
+        if (!d->pt)
+            e = TP_ERR_NOMEM;
+    }
+    if (e != TP_OK) {
+        dir_drop_keys(d);
+        d->nokey_phase = d->phase;
+        s->keys_missing = true;
+        return false;
+    }
+    return true;
+}
+
+/* Do we need the body of a record with this header to make sense of it? */
+static bool need_body(struct tp_session *s, enum tp_dir dir, uint8_t type)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    if (type == TP_CT_HEARTBEAT)
+        return false;
+    if (!d->prot)
+        return type != TP_CT_APPLICATION_DATA;
+    if (dec->tls13 && type != TP_CT_APPLICATION_DATA)
+        return true; /* plaintext CCS / alert among protected records */
+    if (!ensure_keys(s, dir))
+        return false;
+    if (!dec->tls13 && type == TP_CT_APPLICATION_DATA)
+        return s->version == TP_TLS1_0; /* TLS 1.0 CBC chains its IV through every record */
+    return true;
+}
+
+/* A protected record we cannot (or need not) read: what it says by its header. */
+static void protected_meta(struct tp_session *s, enum tp_dir dir, uint8_t type, size_t len)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    bool hs_phase;
+    if (dec->tls13) {
+        if (dir == TP_S2C) {
+            hs_phase = !dec->c_flight;
+            if (!hs_phase) {
+                dec->s_after_c = true;
+                if (len != TLS13_ALERT_RECORD_LEN)
+                    dec->s_after_c_real = true;
+            }
+        } else {
+            hs_phase = !dec->s_after_c;
+            if (hs_phase)
+                dec->c_flight = true;
+            else
+                dec->c_after_s = true;
+        }
+    } else {
+        hs_phase = type != TP_CT_APPLICATION_DATA;
+        if (type == TP_CT_HANDSHAKE)
+            d->enc_hs = true;
+        if (type == TP_CT_ALERT)
+            s->alerts_total++;
+    }
+    if (hs_phase && d->n_enc_msgs < ENC_MSGS_PER_DIR) {
+        struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_ENCRYPTED, d->t);
+        if (m) {
+            m->record_type = type;
+            m->length = (uint32_t)len;
+            d->n_enc_msgs++;
+            return;
+        }
+    }
+    count_appdata(s, dir, len);
+}
+
+/* A record whose body we skip. */
+static void record_meta(struct tp_session *s, enum tp_dir dir, uint8_t type, size_t len)
+{
+    struct dirst *d = &s->dec->d[dir];
+    if (type == TP_CT_HEARTBEAT)
+        return;
+    if (!d->prot) {
+        count_appdata(s, dir, len); /* application data before protection (0-RTT) */
+        return;
+    }
+    if (!s->dec->tls13 && d->rc && type == TP_CT_APPLICATION_DATA) {
+        tp_rc_skip(d->rc, NULL, len);
+        count_appdata(s, dir, len);
+        return;
+    }
+    protected_meta(s, dir, type, len);
+}
+
+static void after_record(struct tp_session *s, struct dirst *d)
+{
+    if (d->switch_app) {
+        d->switch_app = false;
+        d->key_update = false;
+        d->phase = 2;
+        d->nokey_phase = 0;
+        dir_drop_keys(d);
+    } else if (d->key_update) {
+        d->key_update = false;
+        if (d->rc && tp_rc_update13(d->rc) != TP_OK) {
+            dir_drop_keys(d);
+            d->decrypt_dead = true;
+            s->decrypt_failed = true;
+        }
+    }
+}
+
+static void sslv2_record(struct tp_session *s, const uint8_t hdr[2], const uint8_t *body, size_t len)
+{
+    struct dirst *d = &s->dec->d[TP_C2S];
+    d->sslv2 = false;
+    d->hdr_need = 5;
+    uint8_t *rec = malloc(len + 2);
+    struct tp_client_hello *ch = malloc(sizeof *ch);
+    if (!rec || !ch) {
+        free(rec);
+        free(ch);
+        return;
+    }
+    memcpy(rec, hdr, 2);
+    memcpy(rec + 2, body, len);
+    if (tp_sslv2_hello_parse(tp_bytes_make(rec, len + 2), ch) != TP_OK) {
+        free(ch);
+        free(rec);
+        d->hdr_len = 2;
+        memcpy(d->hdr, hdr, 2);
+        not_tls(s, TP_C2S, body, len);
+        return;
+    }
+    struct tp_msg *m = tp_session_add_msg(s, TP_C2S, TP_MSG_SSLV2_HELLO, d->t);
+    if (m) {
+        m->length = (uint32_t)len;
+        m->raw = rec;
+        m->raw_len = len + 2;
+        rec = NULL;
+    }
+    free(rec);
+    s->dec->ch_seen = true;
+    s->offered_max_version = tp_client_hello_max_version(ch);
+    /* RFC 5246 §E.2: the challenge, right-aligned in a zeroed 32-byte random */
+    if (ch->random.len && ch->random.len <= 32) {
+        memset(s->client_random, 0, 32);
+        memcpy(s->client_random + 32 - ch->random.len, ch->random.p, ch->random.len);
+        s->has_client_random = true;
+    }
+    free(ch);
+}
+
+/* A complete record: header + body. */
+static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hdr, const uint8_t *body, size_t len)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    if (d->sslv2) {
+        sslv2_record(s, hdr, body, len);
+        return;
+    }
+    uint8_t type = hdr[0];
+    if (!d->prot || (dec->tls13 && type != TP_CT_APPLICATION_DATA)) {
+        plaintext(s, dir, type, body, len, false);
+        return;
+    }
+    if (!d->rc) { /* keys vanished between header and body (cannot happen today) */
+        record_meta(s, dir, type, len);
+        return;
+    }
+    if (!dec->tls13 && type == TP_CT_APPLICATION_DATA) {
+        tp_rc_skip(d->rc, body, len);
+        count_appdata(s, dir, len);
+        return;
+    }
+    size_t n = 0;
+    uint8_t inner = type;
+    enum tp_err e = len <= TP_MAX_RECORD_LEN ? tp_rc_decrypt(d->rc, hdr, body, len, d->pt, &n, &inner)
+                                             : TP_ERR_DECRYPT;
+    if (e != TP_OK) {
+        if (dec->tls13 && dir == TP_C2S && s->early_data_offered && !d->any_decrypted && e == TP_ERR_DECRYPT) {
+            /* 0-RTT data (and EndOfEarlyData) under the early secret: not ours to read */
+            count_appdata(s, dir, len);
+            return;
+        }
+        dir_drop_keys(d);
+        d->decrypt_dead = true;
+        s->decrypt_failed = true;
+        if (!dec->tls13) {
+            protected_meta(s, dir, type, len);
+            return;
+        }
+        struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_ENCRYPTED, d->t);
+        if (m) {
+            m->record_type = type;
+            m->length = (uint32_t)len;
+        }
+        return;
+    }
+    d->any_decrypted = true;
+    plaintext(s, dir, inner, d->pt, n, true);
+    after_record(s, d);
+}
+
+/* ---- framing ---- */
+
+static bool buf_reserve(struct dirst *d, size_t n)
+{
+    if (d->buf_cap >= n)
+        return true;
+    size_t cap = n < 4096 ? 4096 : TP_MAX_RECORD_LEN + 5;
+    uint8_t *b = realloc(d->buf, cap);
+    if (!b)
+        return false;
+    d->buf = b;
+    d->buf_cap = cap;
+    return true;
+}
+
+/* First bytes of a direction, one at a time: is this TLS? Returns false when
+ * it is not (the direction is then dead). */
+static bool first_bytes_ok(struct tp_session *s, enum tp_dir dir)
+{
+    struct dirst *d = &s->dec->d[dir];
+    const uint8_t *h = d->hdr;
+    switch (d->hdr_len) {
+    case 1:
+        if (dir == TP_C2S && (h[0] & 0x80)) {
+            d->sslv2 = true; /* RFC 5246 §E.2: 2-byte header, high bit set */
+            d->hdr_need = 2;
+            return true;
+        }
+        return h[0] == TP_CT_HANDSHAKE || h[0] == TP_CT_ALERT;
+    case 2:
+        if (d->sslv2) {
+            size_t len = (size_t)((h[0] & 0x7f) << 8 | h[1]);
+            return len >= 9 && len <= TP_MAX_RECORD_LEN;
+        }
+        return h[1] == 3;
+    case 3:
+        return h[2] <= 4;
+    case 5: {
+        size_t len = (size_t)(h[3] << 8 | h[4]);
+        return len > 0 && len <= TP_MAX_RECORD_LEN;
+    }
+    default:
+        return true;
+    }
+}
+
+/* Resynchronise after a gap: the offset of the first plausible record header
+ * in p (one whose successor, when it is in p too, is plausible as well), or
+ * len when there is none. */
+static size_t resync_scan(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 5 <= len; i++) {
+        if (!tp_record_header_plausible(p + i, len - i))
+            continue;
+        size_t next = i + 5 + (size_t)(p[i + 3] << 8 | p[i + 4]);
+        if (next + 5 <= len && !tp_record_header_plausible(p + next, len - next))
+            continue;
+        return i;
+    }
+    return len;
+}
+
+enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    d->t = t_us;
+    while (len) {
+        if (d->dead) {
+            s->decode[dir].bytes += len;
+            if (d->banner)
+                banner_append(s, d, p, len);
+            break;
+        }
+        if (d->skip_left) {
+            size_t n = d->skip_left < len ? d->skip_left : len;
+            d->skip_left -= n;
+            p += n;
+            len -= n;
+            s->decode[dir].bytes += n;
+            continue;
+        }
+        if (d->resync) {
+            size_t i = resync_scan(p, len);
+            s->decode[dir].bytes += i;
+            p += i;
+            len -= i;
+            if (len)
+                d->resync = false;
+            continue;
+        }
+        if (d->in_body) {
+            size_t n = d->rec_len - d->buf_len;
+            if (n > len)
+                n = len;
+            memcpy(d->buf + d->buf_len, p, n);
+            d->buf_len += n;
+            p += n;
+            len -= n;
+            s->decode[dir].bytes += n;
+            if (d->buf_len == d->rec_len) {
+                d->in_body = false;
+                d->hdr_len = 0;
+                record_full(s, dir, d->hdr, d->buf, d->rec_len);
+            }
+            continue;
+        }
+        /* a record header */
+        const uint8_t *h;
+        if (d->hdr_len == 0 && len >= 5 && d->started) {
+            h = p;
+            p += 5;
+            len -= 5;
+            s->decode[dir].bytes += 5;
+        } else {
+            d->hdr[d->hdr_len++] = *p++;
+            len--;
+            s->decode[dir].bytes++;
+            if (!d->started && !first_bytes_ok(s, dir)) {
+                not_tls(s, dir, p, len);
+                break;
+            }
+            if (d->hdr_len < d->hdr_need)
+                continue;
+            h = d->hdr;
+        }
+        d->started = true;
+        size_t rlen;
+        uint8_t type;
+        if (d->sslv2) {
+            rlen = (size_t)((h[0] & 0x7f) << 8 | h[1]);
+            type = 0;
+        } else {
+            struct tp_reader r;
+            uint16_t version, l16;
+            tp_reader_init(&r, h, 5);
+            (void)tp_read_u8(&r, &type);
+            (void)tp_read_u16(&r, &version);
+            (void)tp_read_u16(&r, &l16);
+            rlen = l16;
+            if (type < TP_CT_CHANGE_CIPHER_SPEC || type > TP_CT_HEARTBEAT || (version >> 8) != 3) {
+                issue(s, dir, TP_DEC_BAD_RECORD, 0, 0);
+                d->dead = true;
+                break;
+            }
+            if (rlen > TP_MAX_RECORD_LEN) {
+                issue(s, dir, TP_DEC_RECORD_TOO_LONG, (uint32_t)rlen, 0);
+                d->dead = true;
+                break;
+            }
+        }
+        s->decode[dir].records++;
+        if (!d->sslv2 && !need_body(s, dir, type)) {
+            d->hdr_len = 0;
+            record_meta(s, dir, type, rlen);
+            d->skip_left = rlen;
+            continue;
+        }
+        if (len >= rlen) { /* the whole body is here: read it in place */
+            uint8_t hcopy[5];
+            memcpy(hcopy, h, d->sslv2 ? 2 : 5);
+            d->hdr_len = 0;
+            const uint8_t *body = p;
+            p += rlen;
+            len -= rlen;
+            s->decode[dir].bytes += rlen;
+            record_full(s, dir, hcopy, body, rlen);
+            continue;
+        }
+        if (h != d->hdr)
+            memcpy(d->hdr, h, 5);
+        d->hdr_len = d->sslv2 ? 2 : 5;
+        if (!buf_reserve(d, rlen)) {
+            d->dead = true;
+            return TP_ERR_NOMEM;
+        }
+        d->in_body = true;
+        d->buf_len = 0;
+        d->rec_len = rlen;
+    }
+    return TP_OK;
+}
+
+void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_t t_us)
+{
+    (void)lost;
+    struct dirst *d = &s->dec->d[dir];
+    d->t = t_us;
+    if (d->dead)
+        return;
+    issue(s, dir, TP_DEC_GAP, 0, 0);
+    d->hdr_len = 0;
+    d->in_body = false;
+    d->buf_len = 0;
+    d->skip_left = 0;
+    d->resync = true;
+    d->started = true;
+    d->sslv2 = false;
+    d->hdr_need = 5;
+    tp_hs_reasm_reset(&d->reasm);
+    /* the sequence numbers of what was lost are unknown: no more decryption */
+    if (d->prot && d->rc) {
+        dir_drop_keys(d);
+        d->decrypt_dead = true;
+    }
+}
+
+void tp_decoder_flush(struct tp_session *s)
+{
+    struct tp_decoder *dec = s->dec;
+    for (int i = 0; i < 2; i++) {
+        struct dirst *d = &dec->d[i];
+        if (d->dead)
+            continue;
+        if (d->hdr_len || d->in_body || d->skip_left || (!d->reasm_dead && tp_hs_reasm_pending(&d->reasm)))
+            issue(s, (enum tp_dir)i, TP_DEC_TRUNCATED, 0, 0);
+    }
+    if (!s->handshake_complete) {
+        if (dec->tls13)
+            s->handshake_complete = dec->c_flight && (dec->s_after_c_real || dec->c_after_s) &&
+                                    !dec->d[0].any_decrypted && !dec->d[1].any_decrypted;
+        else if (dec->sh_seen)
+            s->handshake_complete = (dec->d[0].finished || dec->d[0].enc_hs) &&
+                                    (dec->d[1].finished || dec->d[1].enc_hs);
+    }
+}

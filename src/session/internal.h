@@ -1,0 +1,48 @@
+/* Private to the session module: record protection (wolfCrypt) and the
+ * stream decoder's state. */
+#ifndef TP_SESSION_INTERNAL_H
+#define TP_SESSION_INTERNAL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "tlsprobe/session.h"
+#include "tlsprobe/wire.h"
+
+/* Longest secret a key log line may carry: the TLS 1.2 master secret and the
+ * TLS 1.3 secrets of SHA-384 suites are 48 bytes. */
+#define TP_KEYLOG_SECRET_MAX 48
+
+/* ---- record protection: one direction's read state (record_crypto.c) ---- */
+struct tp_rc;
+
+/* TLS 1.3 (RFC 8446 §7.3): keys from a traffic secret. suite 0x1301-0x1303.
+ * TP_ERR_UNSUPPORTED for other suites. *out heap-allocated. */
+enum tp_err tp_rc_new13(uint16_t suite, const uint8_t *secret, size_t secret_len, struct tp_rc **out);
+/* TLS 1.3 KeyUpdate (RFC 8446 §7.2): next secret "traffic upd", new key/iv, seq 0. */
+enum tp_err tp_rc_update13(struct tp_rc *rc);
+/* TLS 1.0-1.2 (RFC 5246 §6.3): key block from the master secret with the PRF;
+ * client_write selects which half. etm: RFC 7366 negotiated (CBC only). */
+enum tp_err tp_rc_new12(uint16_t suite, uint16_t version, bool etm, const uint8_t master[48],
+                        const uint8_t client_random[32], const uint8_t server_random[32], bool client_write,
+                        struct tp_rc **out);
+/* Decrypt and authenticate one record. hdr: the 5-byte record header as sent;
+ * body: the fragment. Writes plaintext into out (cap >= body_len) and the real
+ * content type (TLS 1.3: from the inner plaintext). TP_ERR_DECRYPT when it does
+ * not authenticate (the sequence number is not advanced then). */
+enum tp_err tp_rc_decrypt(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t *body, size_t body_len,
+                          uint8_t *out, size_t *out_len, uint8_t *out_type);
+/* TLS 1.2: account for a record we do not need to read (application data): the
+ * sequence number advances (and the CBC chain of TLS 1.0 follows). */
+void tp_rc_skip(struct tp_rc *rc, const uint8_t *body, size_t body_len);
+void tp_rc_free(struct tp_rc *rc);
+
+/* ---- decoder (decoder.c) ---- */
+struct tp_decoder *tp_decoder_new(void);
+void tp_decoder_free(struct tp_decoder *d);
+enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us);
+void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_t t_us);
+void tp_decoder_set_keylog(struct tp_decoder *d, const struct tp_keylog *kl);
+/* End of input: note what was left incomplete, final inferences. */
+void tp_decoder_flush(struct tp_session *s);
+
+#endif

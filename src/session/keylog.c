@@ -1,0 +1,397 @@
+/* NSS key log (SSLKEYLOGFILE format): parse, look up, add, write.
+ *
+ *   LABEL <64 hex: client_random> <hex: secret>
+ *
+ * '#' starts a comment line; CRLF is accepted; a malformed line is counted
+ * (tp_keylog_bad_lines), never fatal; labels we do not use (RSA, the EARLY_
+ * exporter...) are skipped silently. Entries live in a growable array indexed by
+ * an open-addressing hash table keyed by client_random (uniformly random by
+ * construction, so its first 8 bytes are a good hash). Bounded by
+ * TP_MAX_KEYLOG_ENTRIES secrets.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tlsprobe/limits.h"
+#include "tlsprobe/reader.h"
+#include "tlsprobe/session.h"
+#include "session/internal.h"
+
+struct kl_entry {
+    uint8_t client_random[32];
+    uint8_t len[TP_SECRET__COUNT];
+    uint8_t secret[TP_SECRET__COUNT][TP_KEYLOG_SECRET_MAX];
+};
+
+struct tp_keylog {
+    struct kl_entry *ents;
+    size_t n_ents, cap_ents;
+    uint32_t *slots;        /* 0 empty, else index + 1 into ents */
+    size_t n_slots;         /* power of two */
+    size_t n_secrets;
+    size_t n_bad;
+};
+
+static const char *const label_names[TP_SECRET__COUNT] = {
+    [TP_SECRET_CLIENT_RANDOM] = "CLIENT_RANDOM",
+    [TP_SECRET_CLIENT_EARLY_TRAFFIC] = "CLIENT_EARLY_TRAFFIC_SECRET",
+    [TP_SECRET_CLIENT_HANDSHAKE_TRAFFIC] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    [TP_SECRET_SERVER_HANDSHAKE_TRAFFIC] = "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    [TP_SECRET_CLIENT_TRAFFIC_0] = "CLIENT_TRAFFIC_SECRET_0",
+    [TP_SECRET_SERVER_TRAFFIC_0] = "SERVER_TRAFFIC_SECRET_0",
+    [TP_SECRET_EXPORTER] = "EXPORTER_SECRET",
+};
+
+const char *tp_secret_label_name(enum tp_secret_label l)
+{
+    if ((unsigned)l >= TP_SECRET__COUNT)
+        return "UNKNOWN";
+    return label_names[l];
+}
+
+struct tp_keylog *tp_keylog_new(void)
+{
+    return calloc(1, sizeof(struct tp_keylog));
+}
+
+void tp_keylog_free(struct tp_keylog *kl)
+{
+    if (!kl)
+        return;
+    free(kl->ents);
+    free(kl->slots);
+    free(kl);
+}
+
+size_t tp_keylog_count(const struct tp_keylog *kl) { return kl ? kl->n_secrets : 0; }
+size_t tp_keylog_bad_lines(const struct tp_keylog *kl) { return kl ? kl->n_bad : 0; }
+
+static uint64_t cr_hash(const uint8_t cr[32])
+{
+    uint64_t h = 0;
+    for (int i = 0; i < 8; i++)
+        h = (h << 8) | cr[i];
+    return h ^ (h >> 29);
+}
+
+static struct kl_entry *find(const struct tp_keylog *kl, const uint8_t cr[32])
+{
+    if (!kl || !kl->n_slots)
+        return NULL;
+    size_t mask = kl->n_slots - 1;
+    for (size_t i = cr_hash(cr) & mask;; i = (i + 1) & mask) {
+        uint32_t v = kl->slots[i];
+        if (!v)
+            return NULL;
+        if (!memcmp(kl->ents[v - 1].client_random, cr, 32))
+            return &kl->ents[v - 1];
+    }
+}
+
+static bool rehash(struct tp_keylog *kl, size_t n_slots)
+{
+    uint32_t *slots = calloc(n_slots, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t e = 0; e < kl->n_ents; e++) {
+        size_t i = cr_hash(kl->ents[e].client_random) & (n_slots - 1);
+        while (slots[i])
+            i = (i + 1) & (n_slots - 1);
+        slots[i] = (uint32_t)(e + 1);
+    }
+    free(kl->slots);
+    kl->slots = slots;
+    kl->n_slots = n_slots;
+    return true;
+}
+
+static struct kl_entry *insert(struct tp_keylog *kl, const uint8_t cr[32])
+{
+    struct kl_entry *e = find(kl, cr);
+    if (e)
+        return e;
+    if (kl->n_ents == kl->cap_ents) {
+        size_t cap = kl->cap_ents ? kl->cap_ents * 2 : 16;
+        struct kl_entry *ne = realloc(kl->ents, cap * sizeof *ne);
+        if (!ne)
+            return NULL;
+        kl->ents = ne;
+        kl->cap_ents = cap;
+    }
+    /* keep the load factor under 1/2 */
+    if ((kl->n_ents + 1) * 2 > kl->n_slots && !rehash(kl, kl->n_slots ? kl->n_slots * 2 : 32))
+        return NULL;
+    e = &kl->ents[kl->n_ents];
+    memset(e, 0, sizeof *e);
+    memcpy(e->client_random, cr, 32);
+    size_t i = cr_hash(cr) & (kl->n_slots - 1);
+    while (kl->slots[i])
+        i = (i + 1) & (kl->n_slots - 1);
+    kl->slots[i] = (uint32_t)(kl->n_ents + 1);
+    kl->n_ents++;
+    return e;
+}
+
+enum tp_err tp_keylog_add(struct tp_keylog *kl, enum tp_secret_label label, const uint8_t client_random[32],
+                          const uint8_t *secret, size_t secret_len)
+{
+    if (!kl || (unsigned)label >= TP_SECRET__COUNT || !client_random || !secret || secret_len == 0)
+        return TP_ERR_USAGE;
+    if (secret_len > TP_KEYLOG_SECRET_MAX)
+        return TP_ERR_MALFORMED;
+    struct kl_entry *e = find(kl, client_random);
+    if ((!e || !e->len[label]) && kl->n_secrets >= TP_MAX_KEYLOG_ENTRIES)
+        return TP_ERR_LIMIT;
+    if (!e && !(e = insert(kl, client_random)))
+        return TP_ERR_NOMEM;
+    if (!e->len[label])
+        kl->n_secrets++;
+    memcpy(e->secret[label], secret, secret_len); /* a later line for the same key wins */
+    e->len[label] = (uint8_t)secret_len;
+    return TP_OK;
+}
+
+size_t tp_keylog_get(const struct tp_keylog *kl, enum tp_secret_label label, const uint8_t client_random[32],
+                     uint8_t *out, size_t cap)
+{
+    if ((unsigned)label >= TP_SECRET__COUNT || !client_random)
+        return 0;
+    const struct kl_entry *e = find(kl, client_random);
+    if (!e || !e->len[label] || e->len[label] > cap)
+        return 0;
+    memcpy(out, e->secret[label], e->len[label]);
+    return e->len[label];
+}
+
+static int hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode a hex field; false unless it is even, non-empty and fits cap. */
+static bool unhex(struct tp_bytes f, uint8_t *out, size_t cap, size_t *n)
+{
+    if (f.len == 0 || f.len % 2 || f.len / 2 > cap)
+        return false;
+    for (size_t i = 0; i < f.len / 2; i++) {
+        int hi = hexval(f.p[2 * i]), lo = hexval(f.p[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *n = f.len / 2;
+    return true;
+}
+
+/* Next space-separated field of a line (reader over the line). */
+static bool next_field(struct tp_reader *r, struct tp_bytes *f)
+{
+    uint8_t c;
+    while (tp_reader_left(r) && r->p[r->off] == ' ')
+        (void)tp_read_u8(r, &c);
+    size_t start = r->off, n = 0;
+    while (tp_reader_left(r) - n > 0 && r->p[start + n] != ' ')
+        n++;
+    if (!n)
+        return false;
+    return tp_read_bytes(r, n, f);
+}
+
+enum kl_line { KL_OK, KL_SKIP, KL_BAD, KL_LIMIT, KL_NOMEM };
+
+static enum kl_line parse_line(struct tp_keylog *kl, struct tp_bytes line)
+{
+    /* strip CR and trailing blanks; tabs count as spaces */
+    while (line.len && (line.p[line.len - 1] == '\r' || line.p[line.len - 1] == ' ' || line.p[line.len - 1] == '\t'))
+        line.len--;
+    size_t lead = 0;
+    while (lead < line.len && (line.p[lead] == ' ' || line.p[lead] == '\t'))
+        lead++;
+    if (lead == line.len || line.p[lead] == '#')
+        return KL_SKIP;
+    if (line.len > 512)
+        return KL_BAD;
+    uint8_t copy[512];
+    memcpy(copy, line.p, line.len);
+    for (size_t i = 0; i < line.len; i++)
+        if (copy[i] == '\t')
+            copy[i] = ' ';
+    struct tp_reader r;
+    tp_reader_init(&r, copy, line.len);
+    struct tp_bytes label, cr_hex, sec_hex, extra;
+    if (!next_field(&r, &label) || !next_field(&r, &cr_hex) || !next_field(&r, &sec_hex))
+        return KL_BAD;
+    if (next_field(&r, &extra))
+        return KL_BAD;
+    int which = -1;
+    for (int i = 0; i < TP_SECRET__COUNT; i++)
+        if (tp_bytes_eq_str(label, label_names[i]))
+            which = i;
+    uint8_t cr[32], sec[TP_KEYLOG_SECRET_MAX];
+    size_t crn = 0, secn = 0;
+    if (!unhex(cr_hex, cr, sizeof cr, &crn) || !unhex(sec_hex, sec, sizeof sec, &secn)) {
+        /* "RSA <16 hex> <96 hex>" and other labels have other shapes: skip them */
+        return which < 0 ? KL_SKIP : KL_BAD;
+    }
+    if (which < 0)
+        return KL_SKIP;
+    if (crn != 32)
+        return KL_BAD;
+    if (which == TP_SECRET_CLIENT_RANDOM && secn != 48)
+        return KL_BAD;
+    switch (tp_keylog_add(kl, (enum tp_secret_label)which, cr, sec, secn)) {
+    case TP_OK:
+        return KL_OK;
+    case TP_ERR_LIMIT:
+        return KL_LIMIT;
+    case TP_ERR_NOMEM:
+        return KL_NOMEM;
+    default:
+        return KL_BAD;
+    }
+}
+
+/* Feed a buffer of whole lines (the last one may lack '\n'). */
+static enum tp_err parse_into(struct tp_keylog *kl, const uint8_t *data, size_t len)
+{
+    struct tp_reader r;
+    tp_reader_init(&r, data, len);
+    while (tp_reader_left(&r)) {
+        size_t n = 0, left = tp_reader_left(&r);
+        const uint8_t *p = r.p + r.off;
+        while (n < left && p[n] != '\n')
+            n++;
+        struct tp_bytes line;
+        if (!tp_read_bytes(&r, n, &line))
+            break;
+        if (tp_reader_left(&r))
+            (void)tp_read_skip(&r, 1);
+        switch (parse_line(kl, line)) {
+        case KL_NOMEM:
+            return TP_ERR_NOMEM;
+        case KL_BAD:
+        case KL_LIMIT: /* beyond the cap: counted like a line we could not use */
+            kl->n_bad++;
+            break;
+        default:
+            break;
+        }
+    }
+    return TP_OK;
+}
+
+enum tp_err tp_keylog_parse(const uint8_t *data, size_t len, struct tp_keylog **out)
+{
+    *out = NULL;
+    struct tp_keylog *kl = tp_keylog_new();
+    if (!kl)
+        return TP_ERR_NOMEM;
+    enum tp_err e = parse_into(kl, data, len);
+    if (e != TP_OK) {
+        tp_keylog_free(kl);
+        return e;
+    }
+    *out = kl;
+    return TP_OK;
+}
+
+enum tp_err tp_keylog_load(const char *path, struct tp_keylog **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err && errlen)
+        err[0] = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (err)
+            snprintf(err, errlen, "key log %s: %s", path, strerror(errno));
+        return TP_ERR_IO;
+    }
+    struct tp_keylog *kl = tp_keylog_new();
+    if (!kl) {
+        fclose(f);
+        return TP_ERR_NOMEM;
+    }
+    /* Read in chunks and hand whole lines to the parser: a key log grows with the
+     * capture (one line per secret), so it is not capped like input files. */
+    size_t cap = 64 * 1024, have = 0;
+    uint8_t *buf = malloc(cap);
+    enum tp_err e = buf ? TP_OK : TP_ERR_NOMEM;
+    bool saw_text = false;
+    while (e == TP_OK) {
+        size_t n = fread(buf + have, 1, cap - have, f);
+        if (n == 0) {
+            if (ferror(f)) {
+                if (err)
+                    snprintf(err, errlen, "key log %s: read error", path);
+                e = TP_ERR_IO;
+            } else if (have) {
+                e = parse_into(kl, buf, have);
+            }
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (buf[have + i] == 0) {
+                if (err)
+                    snprintf(err, errlen, "key log %s: binary data, not an NSS key log", path);
+                e = TP_ERR_MALFORMED;
+                break;
+            }
+        saw_text = true;
+        have += n;
+        size_t last_nl = have;
+        while (last_nl > 0 && buf[last_nl - 1] != '\n')
+            last_nl--;
+        if (e == TP_OK && last_nl == 0 && have == cap) {
+            /* one line fills the whole chunk: not a key log line; drop it */
+            kl->n_bad++;
+            have = 0;
+            continue;
+        }
+        if (e == TP_OK && last_nl) {
+            e = parse_into(kl, buf, last_nl);
+            memmove(buf, buf + last_nl, have - last_nl);
+            have -= last_nl;
+        }
+    }
+    (void)saw_text;
+    free(buf);
+    fclose(f);
+    if (e != TP_OK) {
+        if (err && !err[0])
+            snprintf(err, errlen, "key log %s: %s", path, tp_err_text(e));
+        tp_keylog_free(kl);
+        return e;
+    }
+    *out = kl;
+    return TP_OK;
+}
+
+bool tp_keylog_write_session(const struct tp_keylog *kl, const uint8_t client_random[32], FILE *f)
+{
+    const struct kl_entry *e = find(kl, client_random);
+    if (!e || !f)
+        return false;
+    bool any = false;
+    for (int l = 0; l < TP_SECRET__COUNT; l++) {
+        if (!e->len[l])
+            continue;
+        char line[40 + 64 + 2 * TP_KEYLOG_SECRET_MAX + 4];
+        size_t n = (size_t)snprintf(line, sizeof line, "%s ", label_names[l]);
+        for (int i = 0; i < 32; i++)
+            n += (size_t)snprintf(line + n, sizeof line - n, "%02x", e->client_random[i]);
+        line[n++] = ' ';
+        for (int i = 0; i < e->len[l]; i++)
+            n += (size_t)snprintf(line + n, sizeof line - n, "%02x", e->secret[l][i]);
+        line[n++] = '\n';
+        if (fwrite(line, 1, n, f) != n)
+            return false;
+        any = true;
+    }
+    return any;
+}

@@ -1,2 +1,0 @@
-/* placeholder so the module library has a source until its files land */
-typedef int tp_session_placeholder_t;

@@ -1,0 +1,189 @@
+/* The transcript object: messages, chains, findings, lifetime. The stream
+ * decoder that fills it lives in decoder.c. */
+#include <stdlib.h>
+#include <string.h>
+#include "tlsprobe/session.h"
+#include "tlsprobe/x509.h"
+#include "session/internal.h"
+
+struct tp_session *tp_session_new(enum tp_source src, int64_t start_us)
+{
+    struct tp_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->source = src;
+    s->start_us = start_us;
+    s->t_dns_us = s->t_connect_us = -1;
+    s->rtt_us = -1;
+    s->dec = tp_decoder_new();
+    if (!s->dec) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void chain_free(struct tp_chain *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free((void *)c->der[i].p);
+        tp_cert_free(c->info[i]);
+    }
+    memset(c, 0, sizeof *c);
+}
+
+void tp_session_free(struct tp_session *s)
+{
+    if (!s)
+        return;
+    tp_decoder_free(s->dec);
+    for (size_t i = 0; i < s->n_msgs; i++)
+        free(s->msgs[i].raw);
+    free(s->msgs);
+    chain_free(&s->server_chain);
+    chain_free(&s->client_chain);
+    for (size_t i = 0; i < s->n_findings; i++) {
+        free(s->findings[i].summary);
+        free(s->findings[i].explanation);
+        free(s->findings[i].fix);
+    }
+    free(s->findings);
+    free(s->server_name);
+    free(s->host);
+    tp_verify_result_free(s->server_verify);
+    tp_verify_result_free(s->client_verify);
+    free(s);
+}
+
+void tp_session_set_keylog(struct tp_session *s, const struct tp_keylog *kl)
+{
+    if (s && s->dec)
+        tp_decoder_set_keylog(s->dec, kl);
+}
+
+enum tp_err tp_session_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us)
+{
+    if (!s || (dir != TP_C2S && dir != TP_S2C) || (!p && len))
+        return TP_ERR_USAGE;
+    if (!s->dec || !len)
+        return TP_OK; /* finished sessions ignore late bytes */
+    return tp_decoder_feed(s, dir, p, len, t_us);
+}
+
+void tp_session_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost_bytes, int64_t t_us)
+{
+    if (!s || (dir != TP_C2S && dir != TP_S2C))
+        return;
+    s->gap_bytes[dir] += lost_bytes;
+    if (s->dec)
+        tp_decoder_gap(s, dir, lost_bytes, t_us);
+}
+
+static void chain_summarize(struct tp_chain *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->info[i] || !c->der[i].p)
+            continue;
+        struct tp_cert_info *ci = NULL;
+        if (tp_cert_parse(c->der[i].p, c->der[i].len, &ci) == TP_OK)
+            c->info[i] = ci;
+        else
+            tp_cert_free(ci);
+    }
+}
+
+void tp_session_finish(struct tp_session *s)
+{
+    if (!s || !s->dec)
+        return;
+    tp_decoder_flush(s);
+    tp_decoder_free(s->dec);
+    s->dec = NULL;
+    chain_summarize(&s->server_chain);
+    chain_summarize(&s->client_chain);
+}
+
+struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp_msg_kind kind, int64_t t_us)
+{
+    if (s->n_msgs >= TP_MAX_SESSION_MESSAGES) {
+        s->n_msgs_dropped++;
+        return NULL;
+    }
+    if (s->n_msgs == s->cap_msgs) {
+        size_t cap = s->cap_msgs ? s->cap_msgs * 2 : 16;
+        if (cap > TP_MAX_SESSION_MESSAGES)
+            cap = TP_MAX_SESSION_MESSAGES;
+        struct tp_msg *m = realloc(s->msgs, cap * sizeof *m);
+        if (!m) {
+            s->n_msgs_dropped++;
+            return NULL;
+        }
+        s->msgs = m;
+        s->cap_msgs = cap;
+    }
+    struct tp_msg *m = &s->msgs[s->n_msgs++];
+    memset(m, 0, sizeof *m);
+    m->dir = dir;
+    m->kind = kind;
+    m->t_us = t_us - s->start_us;
+    return m;
+}
+
+struct tp_finding *tp_session_add_finding(struct tp_session *s, const char *id, enum tp_severity sev)
+{
+    if (s->n_findings == s->cap_findings) {
+        size_t cap = s->cap_findings ? s->cap_findings * 2 : 8;
+        struct tp_finding *f = realloc(s->findings, cap * sizeof *f);
+        if (!f)
+            return NULL;
+        s->findings = f;
+        s->cap_findings = cap;
+    }
+    struct tp_finding *f = &s->findings[s->n_findings++];
+    memset(f, 0, sizeof *f);
+    f->id = id;
+    f->severity = sev;
+    return f;
+}
+
+int tp_session_worst(const struct tp_session *s)
+{
+    int worst = -1;
+    for (size_t i = 0; i < s->n_findings; i++)
+        if ((int)s->findings[i].severity > worst)
+            worst = (int)s->findings[i].severity;
+    return worst;
+}
+
+int tp_session_prev_msg(const struct tp_session *s, size_t i, enum tp_dir dir)
+{
+    if (i > s->n_msgs)
+        i = s->n_msgs;
+    while (i-- > 0)
+        if (s->msgs[i].dir == dir)
+            return (int)i;
+    return -1;
+}
+
+const struct tp_msg *tp_session_first_alert(const struct tp_session *s, int dir)
+{
+    for (size_t i = 0; i < s->n_msgs; i++)
+        if (s->msgs[i].kind == TP_MSG_ALERT && (dir < 0 || (int)s->msgs[i].dir == dir))
+            return &s->msgs[i];
+    return NULL;
+}
+
+const char *tp_decode_issue_name(enum tp_decode_issue i)
+{
+    switch (i) {
+    case TP_DEC_NONE: return "none";
+    case TP_DEC_NOT_TLS: return "not-tls";
+    case TP_DEC_BAD_RECORD: return "bad-record";
+    case TP_DEC_RECORD_TOO_LONG: return "record-too-long";
+    case TP_DEC_HS_TOO_LARGE: return "hs-too-large";
+    case TP_DEC_BAD_MESSAGE: return "bad-message";
+    case TP_DEC_TRUNCATED: return "truncated";
+    case TP_DEC_GAP: return "gap";
+    }
+    return "unknown";
+}
