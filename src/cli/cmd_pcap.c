@@ -1,22 +1,492 @@
+/* tlsprobe pcap FILE... / tlsprobe sniff -i IFACE: decode TLS from captures and
+ * live interfaces through the capture decoder (tlsprobe/capture.h). */
+#include <errno.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include "cli.h"
+#include "tlsprobe/capture.h"
+#include "tlsprobe/diagnose.h"
 
-const char tp_usage_pcap[] = "usage: tlsprobe pcap ... (not implemented yet)\n";
+const char tp_usage_pcap[] =
+    "usage: tlsprobe pcap FILE... [OPTIONS]\n"
+    "\n"
+    "Decode every TLS connection in pcap/pcapng captures (any port: TLS is found by\n"
+    "content), judge it like 'connect' does (dates as of the capture), and end with a\n"
+    "summary. Keys from --keylog and from pcapng Decryption Secrets Blocks decrypt\n"
+    "TLS 1.3 handshakes and TLS 1.2 records; application data is counted, never shown.\n"
+    "\n"
+    "options:\n"
+    "  --keylog FILE         NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE)\n"
+    "  --filter BPF          only packets matching this filter ('tcp port 443')\n"
+    "  --session N           only the Nth TLS session (numbered by first record, from 1)\n"
+    "  --server ADDR:PORT    only sessions to this server (IPv6: [ADDR]:PORT)\n"
+    "  --sni NAME            only sessions whose ClientHello asked for NAME\n"
+    "  --max-flows N         TCP flows tracked at once (default 65536); the least\n"
+    "                        recently active flow is evicted beyond it and counted\n"
+    "  --no-summary          no closing summary\n"
+    "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
+    "\n"
+    "Sessions are printed as their connections end (FIN/RST, eviction, end of file).\n"
+    "The summary goes to stderr with text output, and is the last JSON line\n"
+    "{\"summary\": {...}} with --format json (docs/capture.md).\n"
+    "A file truncated at the end is decoded as far as it goes, with a warning.\n"
+    "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
+    "2 usage error or unreadable/corrupt file\n";
+
+const char tp_usage_sniff[] =
+    "usage: tlsprobe sniff -i IFACE [OPTIONS]\n"
+    "\n"
+    "Decode TLS live from a network interface (needs root or CAP_NET_RAW), printing\n"
+    "each connection as it ends. Stops on SIGINT/SIGTERM or after --count sessions,\n"
+    "then prints the summary.\n"
+    "\n"
+    "options:\n"
+    "  -i, --interface IFACE  interface to capture on ('lo', 'eth0', 'any')\n"
+    "  --filter BPF          only packets matching this filter ('tcp port 443')\n"
+    "  --count N             stop after N TLS sessions were reported\n"
+    "  --keylog FILE         NSS key log (default: $SSLKEYLOGFILE); read at start\n"
+    "  --server ADDR:PORT, --sni NAME, --max-flows N, --no-summary (as for pcap)\n"
+    "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
+    "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
+    "2 usage error, interface missing or not permitted\n";
+
+enum {
+    OPT_KEYLOG = 1000,
+    OPT_FILTER,
+    OPT_SESSION,
+    OPT_SERVER,
+    OPT_SNI,
+    OPT_MAX_FLOWS,
+    OPT_NO_SUMMARY,
+    OPT_COUNT,
+    OPT_IFACE,
+};
+
+static const struct option pcap_longopts[] = {
+    { "keylog", required_argument, NULL, OPT_KEYLOG },
+    { "filter", required_argument, NULL, OPT_FILTER },
+    { "session", required_argument, NULL, OPT_SESSION },
+    { "server", required_argument, NULL, OPT_SERVER },
+    { "sni", required_argument, NULL, OPT_SNI },
+    { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+    { "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
+    { "count", required_argument, NULL, OPT_COUNT },
+    { "interface", required_argument, NULL, OPT_IFACE },
+    TP_COMMON_LONGOPTS,
+    { NULL, 0, NULL, 0 },
+};
+
+struct run_state {
+    struct tp_render_opts ro;
+    struct tp_sb out;               /* rendered sessions, written in big chunks */
+    struct tp_capture_summary *sum;
+    int worst;                      /* exit status from sessions */
+    bool live;                      /* sniff: write each session at once */
+    unsigned long count, seen;      /* sniff --count */
+};
+
+static void out_flush(struct run_state *st)
+{
+    if (st->out.len) {
+        tp_sb_write(&st->out, stdout);
+        tp_sb_reset(&st->out);
+    }
+    fflush(stdout);
+}
+
+static void on_session(struct tp_session *s, unsigned long index, void *ctx)
+{
+    struct run_state *st = ctx;
+    (void)index;
+    tp_capture_summary_add(st->sum, s);
+    int ex = tp_exit_status(s);
+    if (ex > st->worst)
+        st->worst = ex;
+    tp_render_session(&st->out, s, &st->ro);
+    if (st->ro.format == TP_FMT_TEXT)
+        tp_sb_putc(&st->out, '\n');
+    st->seen++;
+    if (st->live || st->out.len > 256 * 1024)
+        out_flush(st);
+}
+
+static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max || s[0] == '-')
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Read the whole key log file (bounded by memory only: one line per secret). */
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "--keylog %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        char *nb = realloc(buf, cap * 2 + 1);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        snprintf(err, errlen, "--keylog %s: %s", path, bad ? "read error" : "out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* The key log = --keylog (or $SSLKEYLOGFILE) + every pcapng DSB of the inputs. */
+static int build_keylog(const char *path, char **files, int nfiles, struct tp_keylog **out, size_t *n_dsb)
+{
+    char err[512];
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *n_dsb = 0;
+    if (path) {
+        text = slurp(path, &len, err, sizeof err);
+        if (!text)
+            return tp_cli_fail("%s", err);
+    }
+    for (int i = 0; i < nfiles; i++) {
+        enum tp_err e = tp_pcapng_secrets_file(files[i], &text, &len, n_dsb, err, sizeof err);
+        if (e != TP_OK && e != TP_ERR_IO) /* unreadable files are reported when decoded */
+            fprintf(stderr, "tlsprobe: warning: %s (secrets before it are used)\n", err);
+    }
+    if (!text) /* nothing at all */
+        return 0;
+    enum tp_err e = tp_keylog_parse((const uint8_t *)text, len, out);
+    free(text);
+    if (e != TP_OK)
+        return tp_cli_fail("key log: %s", tp_err_text(e));
+    if (tp_keylog_bad_lines(*out))
+        fprintf(stderr, "tlsprobe: warning: key log: %zu line%s not understood (ignored)\n",
+                tp_keylog_bad_lines(*out), tp_keylog_bad_lines(*out) == 1 ? "" : "s");
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct common_args {
+    struct tp_cli_common com;
+    const char *keylog, *filter, *server, *sni, *iface;
+    unsigned long session, max_flows, count;
+    bool keylog_given, no_summary;
+};
+
+/* Returns -1 to continue, or an exit status. */
+static int parse_args(int argc, char **argv, struct common_args *a, bool sniff, const char *usage)
+{
+    memset(a, 0, sizeof *a);
+    int opt;
+    while ((opt = getopt_long(argc, argv, sniff ? ":i:" : ":", pcap_longopts, NULL)) != -1) {
+        int r = tp_cli_common_opt(opt, optarg, &a->com);
+        if (r < 0)
+            return TP_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case OPT_KEYLOG:
+            a->keylog = optarg;
+            a->keylog_given = true;
+            break;
+        case OPT_FILTER:
+            a->filter = optarg;
+            break;
+        case OPT_SESSION:
+            if (sniff || !parse_ulong(optarg, 1, ULONG_MAX, &a->session))
+                return tp_cli_fail(sniff ? "--session is for pcap" : "--session takes a number from 1, not '%s'", optarg);
+            break;
+        case OPT_SERVER:
+            a->server = optarg;
+            break;
+        case OPT_SNI:
+            a->sni = optarg;
+            break;
+        case OPT_MAX_FLOWS:
+            if (!parse_ulong(optarg, 16, 1ul << 24, &a->max_flows))
+                return tp_cli_fail("--max-flows takes a number from 16 to 16777216, not '%s'", optarg);
+            break;
+        case OPT_NO_SUMMARY:
+            a->no_summary = true;
+            break;
+        case OPT_COUNT:
+            if (!sniff || !parse_ulong(optarg, 1, ULONG_MAX, &a->count))
+                return tp_cli_fail(!sniff ? "--count is for sniff" : "--count takes a number from 1, not '%s'", optarg);
+            break;
+        case 'i':
+        case OPT_IFACE:
+            a->iface = optarg;
+            break;
+        case ':':
+            return tp_cli_fail("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return tp_cli_fail("unknown option '%s' (try 'tlsprobe %s --help')", argv[optind - 1], argv[0]);
+        }
+    }
+    if (a->com.help) {
+        fputs(usage, stdout);
+        return TP_EXIT_OK;
+    }
+    if (a->com.version) {
+        printf("tlsprobe %s\n", TP_VERSION);
+        return TP_EXIT_OK;
+    }
+    if ((a->session != 0) + (a->server != NULL) + (a->sni != NULL) > 1)
+        return tp_cli_fail("--session, --server and --sni are alternatives: use one");
+    if (a->server) {
+        const char *colon = strrchr(a->server, ':');
+        unsigned long port;
+        if (!colon || colon == a->server || !parse_ulong(colon + 1, 1, 65535, &port))
+            return tp_cli_fail("--server takes ADDR:PORT ([ADDR]:PORT for IPv6), not '%s'", a->server);
+    }
+    if (!a->keylog_given) {
+        const char *env = getenv("SSLKEYLOGFILE");
+        if (env && *env)
+            a->keylog = env;
+    }
+    return -1;
+}
+
+static void setup(struct run_state *st, const struct common_args *a)
+{
+    memset(st, 0, sizeof *st);
+    st->ro = tp_cli_render_opts(&a->com);
+    tp_sb_init(&st->out);
+    st->out.max = TP_MAX_OUTPUT + 512 * 1024; /* one full session on top of what is pending */
+    st->sum = tp_capture_summary_new();
+}
+
+static int finish(struct run_state *st, const struct common_args *a, struct tp_capture *cap, double t0, int status)
+{
+    out_flush(st);
+    if (!a->no_summary && cap) {
+        struct tp_sb sb;
+        tp_sb_init(&sb);
+        bool json = a->com.format == TP_FMT_JSON;
+        tp_capture_summary_render(&sb, st->sum, tp_capture_get_stats(cap), now_s() - t0, json);
+        tp_sb_write(&sb, json ? stdout : stderr);
+        tp_sb_free(&sb);
+        fflush(stdout);
+    }
+    tp_sb_free(&st->out);
+    tp_capture_summary_free(st->sum);
+    if (status == TP_EXIT_OK && st->worst > 0)
+        status = st->worst;
+    return status;
+}
 
 int tp_cmd_pcap(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return tp_cli_fail("'pcap' is not implemented yet");
+    struct common_args a;
+    int r = parse_args(argc, argv, &a, false, tp_usage_pcap);
+    if (r >= 0)
+        return r;
+    if (optind >= argc)
+        return tp_cli_fail("pcap needs at least one capture file (try 'tlsprobe pcap --help')");
+    char **files = argv + optind;
+    int nfiles = argc - optind;
+
+    struct tp_keylog *kl = NULL;
+    size_t n_dsb = 0;
+    if (build_keylog(a.keylog, files, nfiles, &kl, &n_dsb) != 0)
+        return TP_EXIT_USAGE;
+
+    struct run_state st;
+    setup(&st, &a);
+    struct tp_capture_opts o = { 0 };
+    o.keylog = kl;
+    o.max_flows = a.max_flows;
+    o.only_server = a.server;
+    o.only_sni = a.sni;
+    o.only_session = a.session;
+    o.on_session = on_session;
+    o.ctx = &st;
+    struct tp_capture *cap = tp_capture_new(&o);
+    if (!cap) {
+        tp_keylog_free(kl);
+        finish(&st, &a, NULL, 0, 0);
+        return tp_cli_fail("out of memory");
+    }
+    double t0 = now_s();
+    int status = TP_EXIT_OK;
+    for (int i = 0; i < nfiles && !tp_capture_done(cap); i++) {
+        char err[1024] = "";
+        bool truncated = false;
+        enum tp_err e = tp_capture_read_file(cap, files[i], a.filter, &truncated, err, sizeof err);
+        tp_capture_flush(cap, 0); /* sessions of this file end with it */
+        out_flush(&st);
+        if (e == TP_ERR_USAGE) {
+            tp_cli_fail("%s", err);
+            status = TP_EXIT_USAGE;
+            break;
+        }
+        if (e != TP_OK) {
+            tp_cli_fail("%s", err);
+            status = TP_EXIT_USAGE;
+        } else if (truncated) {
+            fprintf(stderr, "tlsprobe: warning: %s\n", err);
+        }
+    }
+    if (a.session && st.seen == 0 && status == TP_EXIT_OK)
+        fprintf(stderr, "tlsprobe: warning: there is no TLS session %lu (the capture has %llu)\n", a.session,
+                (unsigned long long)tp_capture_get_stats(cap)->tls_flows);
+    if (n_dsb && a.com.format == TP_FMT_TEXT && !a.no_summary)
+        fprintf(stderr, "key log: %zu pcapng Decryption Secrets Block%s used\n", n_dsb, n_dsb == 1 ? "" : "s");
+    status = finish(&st, &a, cap, t0, status);
+    tp_capture_free(cap);
+    tp_keylog_free(kl);
+    return status;
 }
 
+/* ---- sniff ---- */
+static pcap_t *volatile g_live;
+static volatile sig_atomic_t g_stop;
 
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+    if (g_live)
+        pcap_breakloop(g_live);
+}
 
-const char tp_usage_sniff[] = "usage: tlsprobe sniff ... (not implemented yet)\n";
+struct live_ctx {
+    struct tp_capture *cap;
+    int dlt;
+};
+static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct live_ctx *k = (struct live_ctx *)user;
+    int64_t t_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+    tp_capture_packet(k->cap, k->dlt, t_us, data, h->caplen, h->len);
+}
 
 int tp_cmd_sniff(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return tp_cli_fail("'sniff' is not implemented yet");
+    struct common_args a;
+    int r = parse_args(argc, argv, &a, true, tp_usage_sniff);
+    if (r >= 0)
+        return r;
+    if (optind < argc)
+        return tp_cli_fail("sniff takes no file arguments ('%s'); use 'tlsprobe pcap FILE' for files", argv[optind]);
+    if (!a.iface)
+        return tp_cli_fail("sniff needs an interface: -i IFACE (e.g. -i lo, -i eth0, -i any)");
+
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_create(a.iface, perr);
+    if (!p)
+        return tp_cli_fail("sniff -i %s: %s", a.iface, perr);
+    pcap_set_snaplen(p, 262144);
+    pcap_set_promisc(p, 0);
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_timeout(p, 200);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        const char *why = pcap_geterr(p);
+        int ret;
+        if (rc == PCAP_ERROR_PERM_DENIED)
+            ret = tp_cli_fail("sniff -i %s: not permitted: capturing needs root or the CAP_NET_RAW capability "
+                              "(run it as root, or 'sudo setcap cap_net_raw,cap_net_admin=eip' on the tlsprobe binary)",
+                              a.iface);
+        else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+            ret = tp_cli_fail("sniff -i %s: no such interface (see 'ip link')", a.iface);
+        else
+            ret = tp_cli_fail("sniff -i %s: %s", a.iface, why && *why ? why : pcap_statustostr(rc));
+        pcap_close(p);
+        return ret;
+    }
+    if (a.filter) {
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, a.filter, 1, PCAP_NETMASK_UNKNOWN) < 0 || pcap_setfilter(p, &prog) < 0) {
+            int ret = tp_cli_fail("--filter '%s': %s", a.filter, pcap_geterr(p));
+            pcap_close(p);
+            return ret;
+        }
+        pcap_freecode(&prog);
+    }
+    struct tp_keylog *kl = NULL;
+    size_t n_dsb = 0;
+    if (build_keylog(a.keylog, NULL, 0, &kl, &n_dsb) != 0) {
+        pcap_close(p);
+        return TP_EXIT_USAGE;
+    }
+    struct run_state st;
+    setup(&st, &a);
+    st.live = true;
+    struct tp_capture_opts o = { 0 };
+    o.keylog = kl;
+    o.max_flows = a.max_flows;
+    o.only_server = a.server;
+    o.only_sni = a.sni;
+    o.on_session = on_session;
+    o.ctx = &st;
+    struct tp_capture *cap = tp_capture_new(&o);
+    if (!cap) {
+        pcap_close(p);
+        tp_keylog_free(kl);
+        finish(&st, &a, NULL, 0, 0);
+        return tp_cli_fail("out of memory");
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    g_live = p;
+    fprintf(stderr, "sniffing on %s%s%s (Ctrl-C to stop)\n", a.iface, a.filter ? ", filter " : "",
+            a.filter ? a.filter : "");
+    struct live_ctx k = { cap, pcap_datalink(p) };
+    double t0 = now_s();
+    int status = TP_EXIT_OK;
+    while (!g_stop && !(a.count && st.seen >= a.count)) {
+        int n = pcap_dispatch(p, -1, on_live_packet, (u_char *)&k);
+        if (n == PCAP_ERROR_BREAK)
+            break;
+        if (n < 0) {
+            tp_cli_fail("sniff -i %s: %s", a.iface, pcap_geterr(p));
+            status = TP_EXIT_USAGE;
+            break;
+        }
+    }
+    g_live = NULL;
+    if (!(a.count && st.seen >= a.count))
+        tp_capture_flush(cap, 0);
+    pcap_close(p);
+    status = finish(&st, &a, cap, t0, status);
+    tp_capture_free(cap);
+    tp_keylog_free(kl);
+    return status;
 }
