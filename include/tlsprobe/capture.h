@@ -116,6 +116,11 @@ struct tp_capture_opts {
     unsigned long only_session;      /* --session N (1-based, order of first packet), 0 all */
     void (*on_session)(struct tp_session *s, unsigned long index, void *ctx);
     void *ctx;
+    /* Chain verification of each server chain seen (dates as of the capture, name =
+     * SNI, never AIA): trust anchors from cafile/capath, NULL: the system store
+     * (loaded on first use). Results are cached per (chain, SNI, capture day). */
+    const char *cafile, *capath;
+    bool no_verify;
 };
 struct tp_capture_stats {
     uint64_t packets, bytes;         /* packets read, bytes captured (caplen) */
@@ -127,7 +132,9 @@ struct tp_capture_stats {
     uint64_t gap_bytes, gaps, retransmissions, conflicts;
     uint64_t resyncs;                /* TLS found mid-stream */
     uint64_t skipped_records;        /* records counted without decoding (no keys, handshake over) */
+    uint64_t chains_verified, verify_cache_hits;
 };
+
 struct tp_capture;
 struct tp_capture *tp_capture_new(const struct tp_capture_opts *o);
 void tp_capture_free(struct tp_capture *c);    /* does not emit remaining flows: call _flush first */
@@ -136,6 +143,8 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
 /* End of input: every remaining flow's session is emitted (oldest first). */
 void tp_capture_flush(struct tp_capture *c, int64_t t_us);
 const struct tp_capture_stats *tp_capture_get_stats(const struct tp_capture *c);
+/* Non-empty when the trust store could not be loaded (verification was skipped). */
+const char *tp_capture_store_error(const struct tp_capture *c);
 /* True once --session N has been emitted (the reader may stop). */
 bool tp_capture_done(const struct tp_capture *c);
 

@@ -14,6 +14,17 @@
 #include "tlsprobe/limits.h"
 #include "tlsprobe/reader.h"
 #include "tlsprobe/wire.h"
+#include "tlsprobe/x509.h"
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+
+/* Verification results kept (one per distinct chain + SNI + capture day). */
+#define VERIFY_CACHE 256
+struct vcache {
+    uint8_t key[32];
+    struct tp_verify_result *res;
+    uint64_t used;
+};
 
 /* Bytes scanned for a plausible record header in a stream that started
  * mid-flow before we decide it is not TLS. */
@@ -42,7 +53,8 @@ struct flow {
     uint8_t ipver;
     uint8_t state;                    /* enum flow_state */
     int8_t client;                    /* side index of the client, -1 unknown */
-    bool syn[2], fin[2], rst, keys_checked, has_keys, s2c_after_client_enc, selected;
+    bool syn[2], fin[2], rst, keys_checked, has_keys, selected;
+    uint32_t s2c_after_client_enc;    /* server application_data records after the client's first */
     uint8_t addr[2][16];
     uint16_t port[2];
     int64_t first_us, last_us, syn_us, synack_us;
@@ -66,7 +78,88 @@ struct tp_capture {
     unsigned long next_index;
     bool done;
     int64_t now_us;
+    struct tp_store *store;
+    bool store_tried;
+    char store_err[256];
+    struct vcache vc[VERIFY_CACHE];
+    uint64_t vc_clock;
 };
+
+const char *tp_capture_store_error(const struct tp_capture *c)
+{
+    return c->store_err;
+}
+
+/* The server chain as seen, judged at the capture time against the SNI. The
+ * result is shared through the cache: the caller detaches it from the session
+ * before the session is freed. */
+static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct tp_session *s)
+{
+    if (c->o.no_verify || !s->server_chain.n)
+        return NULL;
+    if (!c->store_tried) {
+        c->store_tried = true;
+        if (tp_store_load(c->o.cafile, c->o.capath, &c->store, c->store_err, sizeof c->store_err) != TP_OK) {
+            tp_store_free(c->store);
+            c->store = NULL;
+            if (!c->store_err[0])
+                snprintf(c->store_err, sizeof c->store_err, "cannot load the trust store");
+        }
+    }
+    if (!c->store)
+        return NULL;
+    char name[TP_MAX_NAME_LEN + 1] = "";
+    bool has_name = false;
+    if (s->server_name && s->server_name_len && s->server_name_len <= TP_MAX_NAME_LEN &&
+        !memchr(s->server_name, 0, s->server_name_len)) {
+        memcpy(name, s->server_name, s->server_name_len);
+        name[s->server_name_len] = 0;
+        has_name = true;
+    }
+    int64_t day = s->capture_time / 86400;
+    uint8_t key[32];
+    wc_Sha256 h;
+    if (wc_InitSha256(&h) != 0)
+        return NULL;
+    for (size_t i = 0; i < s->server_chain.n; i++) {
+        uint32_t l = (uint32_t)s->server_chain.der[i].len;
+        wc_Sha256Update(&h, (const byte *)&l, sizeof l);
+        wc_Sha256Update(&h, s->server_chain.der[i].p, (word32)s->server_chain.der[i].len);
+    }
+    wc_Sha256Update(&h, (const byte *)name, (word32)strlen(name) + 1);
+    wc_Sha256Update(&h, (const byte *)&day, sizeof day);
+    wc_Sha256Final(&h, key);
+    wc_Sha256Free(&h);
+    size_t victim = 0;
+    for (size_t i = 0; i < VERIFY_CACHE; i++) {
+        if (c->vc[i].res && !memcmp(c->vc[i].key, key, 32)) {
+            c->vc[i].used = ++c->vc_clock;
+            c->st.verify_cache_hits++;
+            return c->vc[i].res;
+        }
+        if (c->vc[i].used < c->vc[victim].used)
+            victim = i;
+    }
+    struct tp_verify_opts vo = {
+        .store = c->store,
+        .host = has_name ? name : NULL,
+        .purpose = TP_PURPOSE_SERVER,
+        .aia = false, /* a capture decoder never goes to the network */
+        .now = (time_t)s->capture_time,
+        .expiring_days = 30,
+    };
+    struct tp_verify_result *vr = NULL;
+    if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &vr) != TP_OK) {
+        tp_verify_result_free(vr);
+        return NULL;
+    }
+    c->st.chains_verified++;
+    tp_verify_result_free(c->vc[victim].res);
+    memcpy(c->vc[victim].key, key, 32);
+    c->vc[victim].res = vr;
+    c->vc[victim].used = ++c->vc_clock;
+    return vr;
+}
 
 /* ---- hashing ---- */
 static inline uint64_t mix64(uint64_t x)
@@ -206,6 +299,9 @@ void tp_capture_free(struct tp_capture *c)
             tp_tcp_dir_free(&c->flows[i].tcp[1]);
             tp_session_free(c->flows[i].s);
         }
+    for (size_t i = 0; i < VERIFY_CACHE; i++)
+        tp_verify_result_free(c->vc[i].res);
+    tp_store_free(c->store);
     free(c->flows);
     free(c->slots);
     free(c->free_list);
@@ -281,7 +377,14 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
                 snprintf(s->outcome.detail, sizeof s->outcome.detail, "the capture ends before the handshake completed");
                 break;
             }
+        } else if (s->outcome.status == TP_CONN_UNKNOWN && s->handshake_complete) {
+            const struct tp_msg *a = tp_session_first_alert(s, -1);
+            if (!a || a->alert_level != 2)
+                s->outcome.status = TP_CONN_OK;
         }
+        struct tp_verify_result *vr = s->server_verify ? NULL : verify_cached(c, s);
+        if (vr)
+            s->server_verify = vr;
         tp_diagnose(s);
         bool sel = true;
         if (c->o.only_session && f->index != c->o.only_session)
@@ -297,6 +400,8 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
             if (c->o.only_session)
                 c->done = true;
         }
+        if (vr)
+            s->server_verify = NULL; /* owned by the cache */
         tp_session_free(s);
         f->s = NULL;
     }
@@ -350,9 +455,12 @@ static bool may_skip(struct tp_capture *c, struct flow *f, int side)
         /* RFC 8446 §2: after the client's first protected record (its Finished, or
          * its certificate flight) everything the server sends is post-handshake; the
          * client's flight is at most Certificate, CertificateVerify, Finished. */
+        /* The decoder still sees the first records after that point, from which it
+         * infers that the handshake completed (a post-handshake record that is not
+         * alert-sized); the rest are counted. */
         if (side == sv)
-            return f->w[cl].n23 >= 1;
-        return f->w[cl].n23 >= 3 || f->s2c_after_client_enc;
+            return f->s2c_after_client_enc > 2;
+        return (f->w[cl].n23 >= 2 && f->s2c_after_client_enc >= 1) || f->w[cl].n23 >= 4;
     }
     if (s->version && s->version <= TP_TLS1_2)
         return f->w[cl].ccs && f->w[sv].ccs; /* both Finished follow their CCS */
@@ -507,7 +615,7 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
                 tp_session_gap(f->s, side_dir(f, side), w->resync_skipped, t_us);
         }
         if (type == TP_CT_APPLICATION_DATA && f->client >= 0 && side == 1 - f->client && f->w[f->client].n23)
-            f->s2c_after_client_enc = true;
+            f->s2c_after_client_enc++;
         bool skip = type == TP_CT_APPLICATION_DATA && may_skip(c, f, side);
         if (type == TP_CT_CHANGE_CIPHER_SPEC)
             w->ccs = true;

@@ -26,6 +26,9 @@ const char tp_usage_pcap[] =
     "  --session N           only the Nth TLS session (numbered by first record, from 1)\n"
     "  --server ADDR:PORT    only sessions to this server (IPv6: [ADDR]:PORT)\n"
     "  --sni NAME            only sessions whose ClientHello asked for NAME\n"
+    "  --cafile FILE         trust anchors to judge server chains with (default: the\n"
+    "                        system store); dates are judged as of the capture\n"
+    "  --capath DIR          the same, a directory of certificates\n"
     "  --max-flows N         TCP flows tracked at once (default 65536); the least\n"
     "                        recently active flow is evicted beyond it and counted\n"
     "  --no-summary          no closing summary\n"
@@ -50,7 +53,8 @@ const char tp_usage_sniff[] =
     "  --filter BPF          only packets matching this filter ('tcp port 443')\n"
     "  --count N             stop after N TLS sessions were reported\n"
     "  --keylog FILE         NSS key log (default: $SSLKEYLOGFILE); read at start\n"
-    "  --server ADDR:PORT, --sni NAME, --max-flows N, --no-summary (as for pcap)\n"
+    "  --server ADDR:PORT, --sni NAME, --cafile FILE, --capath DIR, --max-flows N,\n"
+    "  --no-summary          (as for pcap)\n"
     "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
     "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
     "2 usage error, interface missing or not permitted\n";
@@ -65,6 +69,8 @@ enum {
     OPT_NO_SUMMARY,
     OPT_COUNT,
     OPT_IFACE,
+    OPT_CAFILE,
+    OPT_CAPATH,
 };
 
 static const struct option pcap_longopts[] = {
@@ -77,6 +83,8 @@ static const struct option pcap_longopts[] = {
     { "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
     { "count", required_argument, NULL, OPT_COUNT },
     { "interface", required_argument, NULL, OPT_IFACE },
+    { "cafile", required_argument, NULL, OPT_CAFILE },
+    { "capath", required_argument, NULL, OPT_CAPATH },
     TP_COMMON_LONGOPTS,
     { NULL, 0, NULL, 0 },
 };
@@ -201,7 +209,7 @@ static double now_s(void)
 
 struct common_args {
     struct tp_cli_common com;
-    const char *keylog, *filter, *server, *sni, *iface;
+    const char *keylog, *filter, *server, *sni, *iface, *cafile, *capath;
     unsigned long session, max_flows, count;
     bool keylog_given, no_summary;
 };
@@ -245,6 +253,12 @@ static int parse_args(int argc, char **argv, struct common_args *a, bool sniff, 
         case OPT_COUNT:
             if (!sniff || !parse_ulong(optarg, 1, ULONG_MAX, &a->count))
                 return tp_cli_fail(!sniff ? "--count is for sniff" : "--count takes a number from 1, not '%s'", optarg);
+            break;
+        case OPT_CAFILE:
+            a->cafile = optarg;
+            break;
+        case OPT_CAPATH:
+            a->capath = optarg;
             break;
         case 'i':
         case OPT_IFACE:
@@ -292,6 +306,8 @@ static void setup(struct run_state *st, const struct common_args *a)
 static int finish(struct run_state *st, const struct common_args *a, struct tp_capture *cap, double t0, int status)
 {
     out_flush(st);
+    if (cap && tp_capture_store_error(cap)[0])
+        fprintf(stderr, "tlsprobe: warning: server chains were not verified: %s\n", tp_capture_store_error(cap));
     if (!a->no_summary && cap) {
         struct tp_sb sb;
         tp_sb_init(&sb);
@@ -334,6 +350,8 @@ int tp_cmd_pcap(int argc, char **argv)
     o.only_session = a.session;
     o.on_session = on_session;
     o.ctx = &st;
+    o.cafile = a.cafile;
+    o.capath = a.capath;
     struct tp_capture *cap = tp_capture_new(&o);
     if (!cap) {
         tp_keylog_free(kl);
@@ -453,6 +471,8 @@ int tp_cmd_sniff(int argc, char **argv)
     o.only_sni = a.sni;
     o.on_session = on_session;
     o.ctx = &st;
+    o.cafile = a.cafile;
+    o.capath = a.capath;
     struct tp_capture *cap = tp_capture_new(&o);
     if (!cap) {
         pcap_close(p);
