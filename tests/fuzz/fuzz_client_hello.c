@@ -1,0 +1,34 @@
+/* libFuzzer: bytes as a ClientHello body (and as a ServerHello body), then the
+ * fingerprints JA3, JA4 and JA3S over whatever parsed. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "tlsprobe/wire.h"
+#include "tlsprobe/names.h"
+
+static struct tp_client_hello ch;
+static struct tp_server_hello sh;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct tp_bytes b = tp_bytes_make(data, size);
+    char s[16384], small[16], md5[33], ja4[40];
+    if (tp_client_hello_parse(b, &ch) == TP_OK) {
+        (void)tp_ja3(&ch, s, sizeof s, md5);
+        (void)tp_ja3(&ch, small, sizeof small, md5);
+        tp_ja4(&ch, false, ja4);
+        tp_ja4(&ch, true, ja4);
+        for (size_t i = 0; i < ch.n_suites; i++)
+            (void)tp_suite_info(ch.suites[i]);
+        for (size_t i = 0; i < ch.ext.all.n; i++)
+            (void)tp_name_extension(ch.ext.all.items[i].type);
+    }
+    if (tp_server_hello_parse(b, &sh) == TP_OK)
+        (void)tp_ja3s(&sh, s, sizeof s, md5);
+    if (tp_sslv2_hello_parse(b, &ch) == TP_OK) {
+        (void)tp_ja3(&ch, s, sizeof s, md5);
+        tp_ja4(&ch, false, ja4);
+    }
+    return 0;
+}
