@@ -1,0 +1,78 @@
+/* libFuzzer: the session stream decoder. The input is a sequence of chunks,
+ * each a control byte then data:
+ *   bit 0     direction (0 client->server, 1 server->client)
+ *   bit 1     a gap of that direction instead of data (tp_session_gap)
+ *   bits 2-7  data length: (c >> 2) + 1 bytes (1..63), or when they are all set,
+ *             a 16-bit big-endian length follows; cut at the end of the input
+ * A fixed key log holds the RFC 8448 §3 secrets and the master secret of
+ * fixtures/session/tls12_ecdhe_ecdsa_aes128gcm, so inputs grown from those
+ * seeds reach the TLS 1.3 and TLS 1.2 decryption paths. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tlsprobe/session.h"
+
+#define TLS12_LINE "CLIENT_RANDOM 932718e73411e549e5f276cd557465b0c3bfdb8cd514bc118f4c5e858e700814 7fcefeab4a8196a8371f703ef120f29f64f96104732f626e1f4ebc19ae1c0383204a9983742126474f2ea14c17f666de\n"
+
+static const char keylog[] =
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7 "
+    "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21\n"
+    "SERVER_HANDSHAKE_TRAFFIC_SECRET cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7 "
+    "b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38\n"
+    "CLIENT_TRAFFIC_SECRET_0 cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7 "
+    "9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5\n"
+    "SERVER_TRAFFIC_SECRET_0 cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7 "
+    "a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643\n"
+    TLS12_LINE;
+
+static struct tp_keylog *kl;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!kl && tp_keylog_parse((const uint8_t *)keylog, sizeof keylog - 1, &kl) != TP_OK)
+        abort();
+    struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
+    if (!s)
+        return 0;
+    tp_session_set_keylog(s, kl);
+    size_t off = 0;
+    int64_t t = 0;
+    while (off < size) {
+        uint8_t c = data[off++];
+        enum tp_dir dir = (c & 1) ? TP_S2C : TP_C2S;
+        if (c & 2) {
+            tp_session_gap(s, dir, c >> 2, t);
+            continue;
+        }
+        size_t n = (size_t)(c >> 2) + 1;
+        if ((c >> 2) == 63) {
+            if (size - off < 2)
+                break;
+            n = (size_t)data[off] << 8 | data[off + 1];
+            off += 2;
+        }
+        if (n > size - off)
+            n = size - off;
+        /* an exact-size copy so ASan sees any read past the chunk */
+        uint8_t *chunk = malloc(n ? n : 1);
+        if (!chunk)
+            break;
+        memcpy(chunk, data + off, n);
+        if (tp_session_feed(s, dir, chunk, n, t += 10) != TP_OK) {
+            free(chunk);
+            break;
+        }
+        free(chunk);
+        off += n;
+    }
+    tp_session_finish(s);
+    /* the transcript is consistent */
+    for (size_t i = 0; i < s->n_msgs; i++)
+        if ((s->msgs[i].raw == NULL) != (s->msgs[i].raw_len == 0))
+            abort();
+    if (s->server_chain.n > TP_MAX_CHAIN_CERTS || s->n_msgs > TP_MAX_SESSION_MESSAGES)
+        abort();
+    tp_session_free(s);
+    return 0;
+}
