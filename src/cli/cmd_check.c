@@ -1,11 +1,494 @@
+/* tlsprobe check --chain FILE [--key FILE] [--host NAME] [--cafile FILE]
+ *                [--intermediates FILE|DIR] [--save-chain FILE]
+ * Judge a server's chain + key before deploying it: the same verifier and the
+ * same rule table as a live connection, on files. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include "cli.h"
+#include "tlsprobe/diagnose.h"
+#include "tlsprobe/limits.h"
+#include "tlsprobe/x509.h"
 
-const char tp_usage_check[] = "usage: tlsprobe check ... (not implemented yet)\n";
+const char tp_usage_check[] =
+    "usage: tlsprobe check --chain FILE [OPTIONS]\n"
+    "\n"
+    "Judge a server's certificate chain (and key) before deploying it: is the chain\n"
+    "complete, in order (leaf first), free of extras and of the root, valid now and for\n"
+    "the next 30 days, does the key belong to the leaf, does a subjectAltName cover the\n"
+    "host, is the leaf allowed for TLS server authentication.\n"
+    "\n"
+    "options:\n"
+    "  --chain FILE            the certificates the server will send (PEM or DER), leaf first\n"
+    "  --key FILE              the server's private key: must belong to the leaf\n"
+    "  --host NAME             the name clients connect to (DNS name or IP address)\n"
+    "  --cafile FILE           trust anchors (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)\n"
+    "  --intermediates FILE|DIR  candidate intermediates to complete the chain (never trusted as roots)\n"
+    "  --aia                   fetch a missing intermediate from the leaf's AIA caIssuers URL\n"
+    "  --save-chain FILE       write the chain the server should serve: leaf, then the\n"
+    "                          intermediates in order, no root (PEM)\n"
+    "  --format text|json      text for people (default) or one JSON object\n"
+    "  --explain               say why for each finding (text)\n"
+    "  --no-color              no colour (also when NO_COLOR is set)\n"
+    "  --help                  this text\n"
+    "\n"
+    "exit status: 0 nothing wrong (warnings may be shown), 1 a finding of severity error,\n"
+    "2 usage error or unreadable input (chain, key, CA file)\n";
+
+enum {
+    OPT_CHAIN = 1000,
+    OPT_KEY,
+    OPT_HOST,
+    OPT_CAFILE,
+    OPT_INTERMEDIATES,
+    OPT_SAVE_CHAIN,
+    OPT_AIA,
+};
+
+static const struct option longopts[] = {
+    TP_COMMON_LONGOPTS,
+    { "chain", required_argument, NULL, OPT_CHAIN },
+    { "key", required_argument, NULL, OPT_KEY },
+    { "host", required_argument, NULL, OPT_HOST },
+    { "cafile", required_argument, NULL, OPT_CAFILE },
+    { "intermediates", required_argument, NULL, OPT_INTERMEDIATES },
+    { "save-chain", required_argument, NULL, OPT_SAVE_CHAIN },
+    { "aia", no_argument, NULL, OPT_AIA },
+    { NULL, 0, NULL, 0 },
+};
+
+struct check_args {
+    const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
+    bool aia;
+};
+
+static void put_date(struct tp_sb *sb, time_t t)
+{
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        tp_sb_printf(sb, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static void put_name(struct tp_sb *sb, const struct tp_cert_info *ci)
+{
+    const char *n = ci ? (ci->subject_cn ? ci->subject_cn : ci->subject) : NULL;
+    if (!n)
+        n = "(no subject)";
+    tp_sb_put_escaped(sb, (const uint8_t *)n, strlen(n));
+}
+
+/* PEM of one DER certificate (RFC 7468 §2: 64-column base64). */
+static void put_pem(struct tp_sb *sb, const uint8_t *der, size_t n)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    tp_sb_put(sb, "-----BEGIN CERTIFICATE-----\n");
+    size_t col = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)der[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)der[i + 1] << 8;
+        if (i + 2 < n)
+            v |= der[i + 2];
+        char q[4] = { b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                      i + 2 < n ? b64[v & 63] : '=' };
+        tp_sb_putn(sb, q, 4);
+        col += 4;
+        if (col == 64) {
+            tp_sb_putc(sb, '\n');
+            col = 0;
+        }
+    }
+    if (col)
+        tp_sb_putc(sb, '\n');
+    tp_sb_put(sb, "-----END CERTIFICATE-----\n");
+}
+
+/* The chain to serve: the built path without self-signed anchors. Returns the count. */
+static size_t corrected_chain(const struct tp_verify_result *v, const struct tp_cert_info **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->path_len && n < cap; i++) {
+        const struct tp_cert_info *ci = v->path[i].cert;
+        if (!ci || (i > 0 && ci->self_signed))
+            continue;
+        out[n++] = ci;
+    }
+    return n;
+}
+
+static bool save_chain(const char *path, const struct tp_verify_result *v, size_t *n_written)
+{
+    const struct tp_cert_info *certs[TP_MAX_CHAIN_CERTS + 4];
+    size_t n = corrected_chain(v, certs, sizeof certs / sizeof certs[0]);
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    for (size_t i = 0; i < n; i++) {
+        tp_sb_put(&sb, "# ");
+        put_name(&sb, certs[i]);
+        tp_sb_putc(&sb, '\n');
+        put_pem(&sb, certs[i]->der, certs[i]->der_len);
+    }
+    FILE *f = fopen(path, "w");
+    bool ok = f && tp_sb_write(&sb, f);
+    if (f && fclose(f) != 0)
+        ok = false;
+    tp_sb_free(&sb);
+    *n_written = n;
+    return ok;
+}
+
+static const char *path_status_text(enum tp_path_status st)
+{
+    switch (st) {
+    case TP_PATH_OK: return "trusted";
+    case TP_PATH_EMPTY: return "no certificate";
+    case TP_PATH_UNKNOWN_AUTHORITY: return "not trusted (unknown authority)";
+    case TP_PATH_SELF_SIGNED: return "not trusted (self-signed)";
+    case TP_PATH_MISSING_INTERMEDIATE: return "incomplete (intermediate missing from the file)";
+    case TP_PATH_BAD_SIGNATURE: return "broken (a signature does not verify)";
+    default: return "not checked";
+    }
+}
+
+static const char *path_status_id(enum tp_path_status st)
+{
+    switch (st) {
+    case TP_PATH_OK: return "ok";
+    case TP_PATH_EMPTY: return "empty";
+    case TP_PATH_UNKNOWN_AUTHORITY: return "unknown-authority";
+    case TP_PATH_SELF_SIGNED: return "self-signed";
+    case TP_PATH_MISSING_INTERMEDIATE: return "missing-intermediate";
+    case TP_PATH_BAD_SIGNATURE: return "bad-signature";
+    default: return "not-checked";
+    }
+}
+
+static const char *src_name(enum tp_path_src s)
+{
+    switch (s) {
+    case TP_FROM_SENT: return "file";
+    case TP_FROM_INTERMEDIATES: return "intermediates";
+    case TP_FROM_AIA: return "aia";
+    default: return "store";
+    }
+}
+
+static const char *name_status_id(enum tp_name_status s)
+{
+    switch (s) {
+    case TP_NAME_OK: return "ok";
+    case TP_NAME_OK_CN_ONLY: return "cn-only";
+    case TP_NAME_MISMATCH: return "mismatch";
+    default: return "not-checked";
+    }
+}
+
+static void render_text(struct tp_sb *out, const struct check_args *a, const struct tp_session *s,
+                        const struct tp_check_facts *cf, const struct tp_render_opts *ro)
+{
+    const struct tp_verify_result *v = s->server_verify;
+    time_t now = time(NULL);
+    tp_sb_printf(out, "%schain%s  ", tp_c_bold(ro), tp_c_reset(ro));
+    tp_sb_put_escaped(out, (const uint8_t *)a->chain, strlen(a->chain));
+    tp_sb_printf(out, ": %zu certificate%s\n", s->server_chain.n, s->server_chain.n == 1 ? "" : "s");
+    for (size_t i = 0; i < s->server_chain.n; i++) {
+        const struct tp_cert_info *ci = s->server_chain.info[i];
+        size_t line = out->len;
+        tp_sb_printf(out, "  #%zu ", i);
+        put_name(out, ci);
+        tp_sb_pad(out, line, 36);
+        tp_sb_put(out, " issued by ");
+        if (ci && ci->self_signed) {
+            tp_sb_put(out, "itself");
+        } else if (ci && ci->issuer) {
+            tp_sb_put_escaped(out, (const uint8_t *)ci->issuer, strlen(ci->issuer));
+        }
+        if (ci) {
+            long days = tp_cert_days_left(ci, now);
+            tp_sb_put(out, "\n      ");
+            tp_sb_put_escaped(out, (const uint8_t *)ci->key_desc, strnlen(ci->key_desc, sizeof ci->key_desc));
+            tp_sb_put(out, ", valid ");
+            put_date(out, ci->not_before);
+            tp_sb_put(out, " .. ");
+            put_date(out, ci->not_after);
+            if (days < 0)
+                tp_sb_printf(out, " (%sexpired %ld days ago%s)", tp_c_red(ro), -days, tp_c_reset(ro));
+            else
+                tp_sb_printf(out, " (%ld days left)", days);
+        }
+        tp_sb_putc(out, '\n');
+    }
+    if (v) {
+        tp_sb_printf(out, "%spath%s   ", tp_c_bold(ro), tp_c_reset(ro));
+        for (size_t i = 0; i < v->path_len; i++) {
+            if (i)
+                tp_sb_put(out, " -> ");
+            put_name(out, v->path[i].cert);
+            if (v->path[i].src != TP_FROM_SENT)
+                tp_sb_printf(out, " [%s]", src_name(v->path[i].src));
+        }
+        tp_sb_printf(out, "\n       %s", path_status_text(v->status));
+        if (v->store_desc[0]) {
+            tp_sb_put(out, ", trust store ");
+            tp_sb_put_escaped(out, (const uint8_t *)v->store_desc, strnlen(v->store_desc, sizeof v->store_desc));
+        }
+        tp_sb_putc(out, '\n');
+        if (a->host) {
+            tp_sb_printf(out, "%shost%s   ", tp_c_bold(ro), tp_c_reset(ro));
+            tp_sb_put_escaped(out, (const uint8_t *)a->host, strlen(a->host));
+            tp_sb_printf(out, ": %s\n",
+                         v->name_status == TP_NAME_OK ? "covered by a subjectAltName"
+                         : v->name_status == TP_NAME_OK_CN_ONLY ? "matches the Common Name only (no subjectAltName)"
+                                                                : "not covered");
+        }
+    }
+    if (cf->key_path) {
+        tp_sb_printf(out, "%skey%s    ", tp_c_bold(ro), tp_c_reset(ro));
+        tp_sb_put_escaped(out, (const uint8_t *)cf->key_path, strlen(cf->key_path));
+        tp_sb_put(out, cf->key_matches ? ": belongs to the leaf\n" : ": does NOT belong to the leaf\n");
+    }
+    tp_render_findings(out, s, ro);
+}
+
+static void render_json(struct tp_sb *out, const struct check_args *a, const struct tp_session *s,
+                        const struct tp_check_facts *cf, const struct tp_render_opts *ro)
+{
+    const struct tp_verify_result *v = s->server_verify;
+    tp_sb_put(out, "{\"source\":\"check\",\"chain_file\":");
+    tp_sb_put_json_str(out, a->chain);
+    tp_sb_put(out, ",\"host\":");
+    tp_sb_put_json_str(out, a->host);
+    tp_sb_put(out, ",\"key_file\":");
+    tp_sb_put_json_str(out, cf->key_path);
+    tp_sb_put(out, ",\"key_matches\":");
+    tp_sb_put(out, cf->key_path ? (cf->key_matches ? "true" : "false") : "null");
+    tp_sb_put(out, ",\"certificates\":[");
+    for (size_t i = 0; i < s->server_chain.n; i++) {
+        if (i)
+            tp_sb_putc(out, ',');
+        tp_render_cert_json(out, s->server_chain.info[i]);
+    }
+    tp_sb_put(out, "],\"verification\":");
+    if (v) {
+        tp_sb_put(out, "{\"status\":");
+        tp_sb_put_json_str(out, path_status_id(v->status));
+        tp_sb_put(out, ",\"store\":");
+        tp_sb_put_json(out, (const uint8_t *)v->store_desc, strnlen(v->store_desc, sizeof v->store_desc));
+        tp_sb_put(out, ",\"name\":");
+        tp_sb_put_json_str(out, name_status_id(v->name_status));
+        tp_sb_put(out, ",\"path\":[");
+        for (size_t i = 0; i < v->path_len; i++) {
+            const struct tp_cert_info *ci = v->path[i].cert;
+            tp_sb_put(out, i ? ",{\"subject\":" : "{\"subject\":");
+            tp_sb_put_json_str(out, ci ? ci->subject : NULL);
+            tp_sb_put(out, ",\"from\":");
+            tp_sb_put_json_str(out, src_name(v->path[i].src));
+            tp_sb_printf(out, ",\"index\":%d}", v->path[i].sent_index);
+        }
+        tp_sb_put(out, "]}");
+    } else {
+        tp_sb_put(out, "null");
+    }
+    /* The findings objects exactly as render writes them for sessions. */
+    struct tp_sb f;
+    tp_sb_init(&f);
+    tp_render_findings(&f, s, ro);
+    const char *fs = tp_sb_str(&f);
+    size_t fl = strlen(fs);
+    if (fl >= 3 && fs[0] == '{' && fs[fl - 1] == '\n' && fs[fl - 2] == '}') {
+        tp_sb_putc(out, ',');
+        tp_sb_putn(out, fs + 1, fl - 3); /* "findings":[...] */
+    } else {
+        tp_sb_put(out, ",\"findings\":[]");
+    }
+    tp_sb_free(&f);
+    tp_sb_printf(out, ",\"exit_status\":%d}\n", tp_exit_status(s));
+}
+
+static int load_key(const char *path, uint8_t pub[32], char *err, size_t errlen)
+{
+    struct tp_file *kf = NULL;
+    enum tp_err e = tp_file_read(path, &kf);
+    if (e != TP_OK) {
+        snprintf(err, errlen, "cannot read --key %s: %s", path, kf && kf->error[0] ? kf->error : tp_err_text(e));
+        tp_file_free(kf);
+        return -1;
+    }
+    int rc = -1;
+    for (size_t i = 0; i < kf->n_objs; i++) {
+        const struct tp_file_obj *o = &kf->objs[i];
+        if (o->kind != TP_OBJ_PRIVATE_KEY)
+            continue;
+        if (o->key_encrypted || !o->has_pub_sha256) {
+            snprintf(err, errlen, "--key %s: the key is encrypted (decrypt it first: openssl pkey -in %s -out plain.key)",
+                     path, path);
+            break;
+        }
+        memcpy(pub, o->pub_sha256, 32);
+        rc = 0;
+        break;
+    }
+    if (rc && !err[0])
+        snprintf(err, errlen, "--key %s holds no private key", path);
+    tp_file_free(kf);
+    return rc;
+}
 
 int tp_cmd_check(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return tp_cli_fail("'check' is not implemented yet");
+    struct tp_cli_common common = { 0 };
+    struct check_args a = { 0 };
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        int c = tp_cli_common_opt(opt, optarg, &common);
+        if (c < 0)
+            return TP_EXIT_USAGE;
+        if (c > 0)
+            continue;
+        switch (opt) {
+        case OPT_CHAIN: a.chain = optarg; break;
+        case OPT_KEY: a.key = optarg; break;
+        case OPT_HOST: a.host = optarg; break;
+        case OPT_CAFILE: a.cafile = optarg; break;
+        case OPT_INTERMEDIATES: a.intermediates = optarg; break;
+        case OPT_SAVE_CHAIN: a.save_chain = optarg; break;
+        case OPT_AIA: a.aia = true; break;
+        case 'h': common.help = true; break;
+        case ':': return tp_cli_fail("check: %s needs a value (see 'tlsprobe check --help')", argv[optind - 1]);
+        default: return tp_cli_fail("check: unknown option '%s' (see 'tlsprobe check --help')", argv[optind - 1]);
+        }
+    }
+    if (common.help) {
+        fputs(tp_usage_check, stdout);
+        return TP_EXIT_OK;
+    }
+    if (optind < argc)
+        return tp_cli_fail("check: unexpected argument '%s' (the chain goes after --chain)", argv[optind]);
+    if (!a.chain)
+        return tp_cli_fail("check: --chain FILE is required (see 'tlsprobe check --help')");
+    if (common.format == TP_FMT_MERMAID)
+        return tp_cli_fail("check: --format takes text or json");
+    if (a.host && (!*a.host || strlen(a.host) > TP_MAX_NAME_LEN))
+        return tp_cli_fail("check: --host must be a name of 1 to %d characters", TP_MAX_NAME_LEN);
+
+    /* Read everything before judging: bad input is exit 2 with one line. */
+    struct tp_file *cf_file = NULL;
+    enum tp_err e = tp_file_read(a.chain, &cf_file);
+    if (e != TP_OK) {
+        int rc = tp_cli_fail("check: cannot read --chain %s: %s", a.chain,
+                             cf_file && cf_file->error[0] ? cf_file->error : tp_err_text(e));
+        tp_file_free(cf_file);
+        return rc;
+    }
+    struct tp_session *s = tp_session_new(TP_SRC_CONNECT, 0);
+    if (!s) {
+        tp_file_free(cf_file);
+        return tp_cli_fail("check: out of memory");
+    }
+    struct tp_bytes ders[TP_MAX_CHAIN_CERTS];
+    size_t n = 0, n_total = 0;
+    for (size_t i = 0; i < cf_file->n_objs; i++) {
+        const struct tp_file_obj *o = &cf_file->objs[i];
+        if (o->kind != TP_OBJ_CERTIFICATE || !o->der)
+            continue;
+        n_total++;
+        if (n == TP_MAX_CHAIN_CERTS)
+            continue;
+        uint8_t *copy = malloc(o->der_len);
+        struct tp_cert_info *ci = NULL;
+        if (!copy || tp_cert_parse(o->der, o->der_len, &ci) != TP_OK) {
+            free(copy);
+            continue;
+        }
+        memcpy(copy, o->der, o->der_len);
+        s->server_chain.der[n] = tp_bytes_make(copy, o->der_len);
+        s->server_chain.info[n] = ci;
+        ders[n] = s->server_chain.der[n];
+        n++;
+    }
+    s->server_chain.n = n;
+    s->server_chain.n_total = n_total;
+    s->server_chain.present = true;
+    tp_file_free(cf_file);
+    if (!n) {
+        tp_session_free(s);
+        return tp_cli_fail("check: --chain %s holds no certificate", a.chain);
+    }
+
+    struct tp_check_facts facts = { a.chain, a.key, false, -1 };
+    char err[512] = "";
+    uint8_t kpub[32];
+    if (a.key && load_key(a.key, kpub, err, sizeof err)) {
+        tp_session_free(s);
+        return tp_cli_fail("check: %s", err);
+    }
+
+    struct tp_store *store = NULL;
+    if (tp_store_load(a.cafile, NULL, &store, err, sizeof err) != TP_OK) {
+        tp_session_free(s);
+        return tp_cli_fail("check: %s", err[0] ? err : "cannot load the trust store");
+    }
+    if (a.intermediates && tp_store_add_intermediates(store, a.intermediates, err, sizeof err) != TP_OK) {
+        tp_store_free(store);
+        tp_session_free(s);
+        return tp_cli_fail("check: --intermediates: %s", err[0] ? err : "cannot read");
+    }
+    struct tp_verify_opts vo = { 0 };
+    vo.store = store;
+    vo.host = a.host;
+    vo.purpose = TP_PURPOSE_SERVER;
+    vo.aia = a.aia;
+    vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
+    vo.now = time(NULL);
+    vo.expiring_days = 30;
+    struct tp_verify_result *vr = NULL;
+    e = tp_chain_verify(ders, n, &vo, &vr);
+    tp_store_free(store);
+    if (e != TP_OK || !vr) {
+        tp_session_free(s);
+        return tp_cli_fail("check: cannot verify the chain: %s", tp_err_text(e));
+    }
+    s->server_verify = vr;
+    if (a.key) {
+        /* The leaf is what the verifier found to be the leaf (a misordered file
+         * may hold it second); pair the key by SPKI SHA-256. */
+        int leaf = vr->path_len && vr->path[0].sent_index >= 0 ? vr->path[0].sent_index : 0;
+        uint8_t cpub[32];
+        for (size_t i = 0; i < n; i++) {
+            if (!tp_cert_pub_sha256(s->server_chain.info[i], cpub) || memcmp(cpub, kpub, 32))
+                continue;
+            if ((int)i == leaf)
+                facts.key_matches = true;
+            else if (facts.key_matches_index < 0)
+                facts.key_matches_index = (int)i;
+        }
+    }
+    if (a.host)
+        s->host = strdup(a.host);
+
+    tp_diagnose_check(s, &facts);
+
+    int rc = tp_exit_status(s);
+    if (a.save_chain) {
+        size_t written = 0;
+        if (!save_chain(a.save_chain, vr, &written)) {
+            tp_session_free(s);
+            return tp_cli_fail("check: cannot write --save-chain %s: %s", a.save_chain, strerror(errno));
+        }
+        fprintf(stderr, "tlsprobe: wrote %zu certificate%s (leaf first, no root) to %s\n", written,
+                written == 1 ? "" : "s", a.save_chain);
+    }
+    struct tp_render_opts ro = tp_cli_render_opts(&common);
+    struct tp_sb out;
+    tp_sb_init(&out);
+    if (common.format == TP_FMT_JSON)
+        render_json(&out, &a, s, &facts, &ro);
+    else
+        render_text(&out, &a, s, &facts, &ro);
+    tp_cli_print(&out);
+    tp_sb_free(&out);
+    tp_session_free(s);
+    return rc;
 }

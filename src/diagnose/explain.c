@@ -172,83 +172,83 @@ static const struct tp_explain_pattern patterns[] = {
     P("Python", "connectionreseterror", "connection-reset", N_RESET),
 
     /* ---- Node.js (codes) ---- */
-    P("Node.js", "unable to verify leaf signature", "missing-intermediate", N_OSSL_21),
-    P("Node.js", "unable to get issuer cert locally", "unknown-authority", N_OSSL_20),
-    P("Node.js", "self signed cert in chain", "unknown-authority", N_SELF_IN_CHAIN),
-    P("Node.js", "depth zero self signed cert", "self-signed", N_SELF),
-    P("Node.js", "cert has expired", "expired", N_EXPIRED),
-    P("Node.js", "cert not yet valid", "not-yet-valid", N_NOTYET),
-    P("Node.js", "err tls cert altname invalid", "hostname-mismatch", N_HOST),
+    P("Node.js", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "missing-intermediate", N_OSSL_21),
+    P("Node.js", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "unknown-authority", N_OSSL_20),
+    P("Node.js", "SELF_SIGNED_CERT_IN_CHAIN", "unknown-authority", N_SELF_IN_CHAIN),
+    P("Node.js", "DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed", N_SELF),
+    P("Node.js", "CERT_HAS_EXPIRED", "expired", N_EXPIRED),
+    P("Node.js", "CERT_NOT_YET_VALID", "not-yet-valid", N_NOTYET),
+    P("Node.js", "ERR_TLS_CERT_ALTNAME_INVALID", "hostname-mismatch", N_HOST),
     P("Node.js", "hostname/ip does not match certificate's altnames", "hostname-mismatch", N_HOST),
     P("Node.js", "client network socket disconnected before secure tls connection was established",
       "connection-reset", N_EOF),
-    P("Node.js", "err tls handshake timeout", "timeout", N_TIMEOUT),
-    P("Node.js", "<econnrefused>", "connection-refused", N_REFUSED),
-    P("Node.js", "<enotfound>", "name-resolution", N_DNS),
-    P("Node.js", "<eai again>", "name-resolution", N_DNS),
-    P("Node.js", "<econnreset>", "connection-reset", N_RESET),
+    P("Node.js", "ERR_TLS_HANDSHAKE_TIMEOUT", "timeout", N_TIMEOUT),
+    P("Node.js", "<ECONNREFUSED>", "connection-refused", N_REFUSED),
+    P("Node.js", "<ENOTFOUND>", "name-resolution", N_DNS),
+    P("Node.js", "<EAI_AGAIN>", "name-resolution", N_DNS),
+    P("Node.js", "<ECONNRESET>", "connection-reset", N_RESET),
     P("Node.js", "socket hang up", "connection-reset", N_EOF),
-    P("Node.js", "<etimedout>", "timeout", N_TIMEOUT),
+    P("Node.js", "<ETIMEDOUT>", "timeout", N_TIMEOUT),
 
     /* ---- browsers (Chrome: NET::ERR_*, Firefox: SEC_ERROR_*, SSL_ERROR_*, MOZILLA_PKIX_*) ---- */
-    P("Chrome", "err cert authority invalid", "unknown-authority",
+    P("Chrome", "ERR_CERT_AUTHORITY_INVALID", "unknown-authority",
       "Chrome found no trusted path: unknown or private CA, or a self-signed certificate (Chrome fetches missing "
       "intermediates via AIA, so a missing intermediate rarely shows here)."),
-    P("Chrome", "err cert common name invalid", "hostname-mismatch",
+    P("Chrome", "ERR_CERT_COMMON_NAME_INVALID", "hostname-mismatch",
       "Chrome: the certificate does not cover the host name (Chrome also says this for CN-only certificates)."),
-    P("Chrome", "err cert date invalid", "expired", "Chrome: a certificate is expired or not yet valid (or the computer's clock is wrong)."),
-    P("Chrome", "err cert weak signature algorithm", "weak-signature", "Chrome: a certificate is signed with SHA-1 or MD5."),
-    P("Chrome", "err cert weak key", "weak-key", "Chrome: a certificate has a key that is too small."),
-    P("Chrome", "err ssl version or cipher mismatch", "no-shared-cipher",
+    P("Chrome", "ERR_CERT_DATE_INVALID", "expired", "Chrome: a certificate is expired or not yet valid (or the computer's clock is wrong)."),
+    P("Chrome", "ERR_CERT_WEAK_SIGNATURE_ALGORITHM", "weak-signature", "Chrome: a certificate is signed with SHA-1 or MD5."),
+    P("Chrome", "ERR_CERT_WEAK_KEY", "weak-key", "Chrome: a certificate has a key that is too small."),
+    P("Chrome", "ERR_SSL_VERSION_OR_CIPHER_MISMATCH", "no-shared-cipher",
       "Chrome and the server have no cipher suite (or no version) in common."),
-    P("Chrome", "err ssl obsolete version", "deprecated-version", "The server only offers TLS 1.0/1.1, which Chrome refuses."),
-    P("Chrome", "err bad ssl client auth cert", "client-cert-rejected", "The server rejected the client certificate the browser sent."),
-    P("Chrome", "err ssl client auth cert needed", "client-cert-required", "The server requires a client certificate."),
-    P("Chrome", "err ssl protocol error", "not-tls",
+    P("Chrome", "ERR_SSL_OBSOLETE_VERSION", "deprecated-version", "The server only offers TLS 1.0/1.1, which Chrome refuses."),
+    P("Chrome", "ERR_BAD_SSL_CLIENT_AUTH_CERT", "client-cert-rejected", "The server rejected the client certificate the browser sent."),
+    P("Chrome", "ERR_SSL_CLIENT_AUTH_CERT_NEEDED", "client-cert-required", "The server requires a client certificate."),
+    P("Chrome", "ERR_SSL_PROTOCOL_ERROR", "not-tls",
       "Chrome got an invalid TLS response: most often plain HTTP on the HTTPS port, or a server that aborts "
       "the handshake."),
-    P("Chrome", "err connection refused", "connection-refused", N_REFUSED),
-    P("Chrome", "err connection reset", "connection-reset", N_RESET),
-    P("Chrome", "err connection timed out", "timeout", N_TIMEOUT),
-    P("Chrome", "err timed out", "timeout", N_TIMEOUT),
-    P("Chrome", "err name not resolved", "name-resolution", N_DNS),
-    P("Firefox", "sec error unknown issuer", "unknown-authority",
+    P("Chrome", "ERR_CONNECTION_REFUSED", "connection-refused", N_REFUSED),
+    P("Chrome", "ERR_CONNECTION_RESET", "connection-reset", N_RESET),
+    P("Chrome", "ERR_CONNECTION_TIMED_OUT", "timeout", N_TIMEOUT),
+    P("Chrome", "ERR_TIMED_OUT", "timeout", N_TIMEOUT),
+    P("Chrome", "ERR_NAME_NOT_RESOLVED", "name-resolution", N_DNS),
+    P("Firefox", "SEC_ERROR_UNKNOWN_ISSUER", "unknown-authority",
       "Firefox found no trusted path: the CA is not trusted, or (if Firefox's intermediate preload misses it) an "
       "intermediate is missing."),
-    P("Firefox", "sec error expired issuer certificate", "expired", "Firefox: an intermediate or root in the chain has expired."),
-    P("Firefox", "sec error expired certificate", "expired", N_EXPIRED),
-    P("Firefox", "mozilla pkix error not yet valid", "not-yet-valid", N_NOTYET),
-    P("Firefox", "ssl error bad cert domain", "hostname-mismatch", N_HOST),
-    P("Firefox", "mozilla pkix error self signed cert", "self-signed", N_SELF),
-    P("Firefox", "sec error inadequate key usage", "wrong-key-usage", "Firefox: the certificate's key usage does not allow TLS."),
-    P("Firefox", "sec error inadequate cert type", "wrong-key-usage", "Firefox: the certificate's extended key usage does not allow TLS server authentication."),
-    P("Firefox", "sec error cert signature algorithm disabled", "weak-signature", "Firefox: a certificate is signed with a disabled algorithm (SHA-1, MD5)."),
-    P("Firefox", "mozilla pkix error inadequate key size", "weak-key", "Firefox: a certificate's key is too small."),
-    P("Firefox", "ssl error no cypher overlap", "no-shared-cipher", "Firefox and the server have no cipher suite in common."),
-    P("Firefox", "ssl error unsupported version", "protocol-version-mismatch", "Firefox and the server have no TLS version in common."),
-    P("Firefox", "ssl error protocol version alert", "protocol-version-mismatch", N_ALERT_PV),
-    P("Firefox", "ssl error rx record too long", "not-tls",
+    P("Firefox", "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE", "expired", "Firefox: an intermediate or root in the chain has expired."),
+    P("Firefox", "SEC_ERROR_EXPIRED_CERTIFICATE", "expired", N_EXPIRED),
+    P("Firefox", "MOZILLA_PKIX_ERROR_NOT_YET_VALID", "not-yet-valid", N_NOTYET),
+    P("Firefox", "SSL_ERROR_BAD_CERT_DOMAIN", "hostname-mismatch", N_HOST),
+    P("Firefox", "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT", "self-signed", N_SELF),
+    P("Firefox", "SEC_ERROR_INADEQUATE_KEY_USAGE", "wrong-key-usage", "Firefox: the certificate's key usage does not allow TLS."),
+    P("Firefox", "SEC_ERROR_INADEQUATE_CERT_TYPE", "wrong-key-usage", "Firefox: the certificate's extended key usage does not allow TLS server authentication."),
+    P("Firefox", "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED", "weak-signature", "Firefox: a certificate is signed with a disabled algorithm (SHA-1, MD5)."),
+    P("Firefox", "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE", "weak-key", "Firefox: a certificate's key is too small."),
+    P("Firefox", "SSL_ERROR_NO_CYPHER_OVERLAP", "no-shared-cipher", "Firefox and the server have no cipher suite in common."),
+    P("Firefox", "SSL_ERROR_UNSUPPORTED_VERSION", "protocol-version-mismatch", "Firefox and the server have no TLS version in common."),
+    P("Firefox", "SSL_ERROR_PROTOCOL_VERSION_ALERT", "protocol-version-mismatch", N_ALERT_PV),
+    P("Firefox", "SSL_ERROR_RX_RECORD_TOO_LONG", "not-tls",
       "Firefox got something that is not a TLS record: plain HTTP on the HTTPS port."),
-    P("Firefox", "ssl error handshake failure alert", "no-shared-cipher", N_ALERT_HF),
-    P("Firefox", "ssl error bad cert alert", "client-cert-rejected", "The server rejected the client certificate."),
-    P("Firefox", "ssl error rx certificate required alert", "client-cert-required", N_ALERT_CR),
+    P("Firefox", "SSL_ERROR_HANDSHAKE_FAILURE_ALERT", "no-shared-cipher", N_ALERT_HF),
+    P("Firefox", "SSL_ERROR_BAD_CERT_ALERT", "client-cert-rejected", "The server rejected the client certificate."),
+    P("Firefox", "SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT", "client-cert-required", N_ALERT_CR),
 
     /* ---- wolfSSL (codes and names) ---- */
-    P("wolfSSL", "asn no signer e", "unknown-authority",
+    P("wolfSSL", "ASN_NO_SIGNER_E", "unknown-authority",
       "wolfSSL's ASN_NO_SIGNER_E (-188): no trusted signer. It covers both an untrusted root and a missing "
       "intermediate: 'tlsprobe connect' tells them apart."),
     P("wolfSSL", "<-188>", "unknown-authority",
       "wolfSSL -188 (ASN_NO_SIGNER_E): no trusted signer. It covers both an untrusted root and a missing "
       "intermediate: 'tlsprobe connect' tells them apart."),
-    P("wolfSSL", "domain name mismatch", "hostname-mismatch", "wolfSSL DOMAIN_NAME_MISMATCH (-322): " "the certificate does not cover the name."),
+    P("wolfSSL", "DOMAIN_NAME_MISMATCH", "hostname-mismatch", "wolfSSL DOMAIN_NAME_MISMATCH (-322): " "the certificate does not cover the name."),
     P("wolfSSL", "<-322>", "hostname-mismatch", "wolfSSL -322 (DOMAIN_NAME_MISMATCH): the certificate does not cover the name."),
     P("wolfSSL", "<-325>", "hostname-mismatch", "wolfSSL -325 (IPADDR_MISMATCH): the certificate does not cover the IP address."),
-    P("wolfSSL", "asn after date e", "expired", "wolfSSL ASN_AFTER_DATE_E (-151): a certificate has expired."),
+    P("wolfSSL", "ASN_AFTER_DATE_E", "expired", "wolfSSL ASN_AFTER_DATE_E (-151): a certificate has expired."),
     P("wolfSSL", "<-151>", "expired", "wolfSSL -151 (ASN_AFTER_DATE_E): a certificate has expired."),
-    P("wolfSSL", "asn before date e", "not-yet-valid", "wolfSSL ASN_BEFORE_DATE_E (-150): a certificate is not valid yet."),
+    P("wolfSSL", "ASN_BEFORE_DATE_E", "not-yet-valid", "wolfSSL ASN_BEFORE_DATE_E (-150): a certificate is not valid yet."),
     P("wolfSSL", "<-150>", "not-yet-valid", "wolfSSL -150 (ASN_BEFORE_DATE_E): a certificate is not valid yet."),
     P("wolfSSL", "<-155>", "unknown-authority", "wolfSSL -155 (ASN_SIG_CONFIRM_E): a signature in the chain does not verify."),
-    P("wolfSSL", "asn self signed e", "self-signed", "wolfSSL ASN_SELF_SIGNED_E (-275): the certificate is self-signed."),
+    P("wolfSSL", "ASN_SELF_SIGNED_E", "self-signed", "wolfSSL ASN_SELF_SIGNED_E (-275): the certificate is self-signed."),
     P("wolfSSL", "<-275>", "self-signed", "wolfSSL -275 (ASN_SELF_SIGNED_E): the certificate is self-signed."),
     P("wolfSSL", "<-313>", "remote-alert",
       "wolfSSL -313 (FATAL_ERROR): the peer sent a fatal alert; the alert (wolfSSL_get_alert_history) says which."),
@@ -330,7 +330,7 @@ static const struct tp_explain_pattern patterns[] = {
     P("any", "connection reset by peer", "connection-reset", N_RESET),
     P("any", "i/o timeout", "timeout", N_TIMEOUT),
     P("any", "timed out", "timeout", N_TIMEOUT),
-    P("Node.js", "<eproto>", "remote-alert",
+    P("Node.js", "<EPROTO>", "remote-alert",
       "EPROTO is Node's wrapper for an OpenSSL protocol error; the OpenSSL reason after it names the cause."),
 };
 
@@ -592,8 +592,24 @@ bool tp_explain_match(const char *text, struct tp_explain_match *m)
     char *t = malloc(n + 1);
     if (!t)
         return false;
+    /* Hosts keep their case and '_': look for them in a copy with only the
+     * white space collapsed. */
+    size_t hn = 0;
+    bool space = true;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        bool ws = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
+        if (ws) {
+            if (!space)
+                t[hn++] = ' ';
+            space = true;
+            continue;
+        }
+        space = false;
+        t[hn++] = (char)ch;
+    }
+    find_host(t, hn, m);
     size_t tn = normalise(text, n, t);
-    find_host(text, n, m);
     bool found = false;
     for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
         if (!search(patterns[i].pattern, t, tn))

@@ -918,6 +918,15 @@ static void r_unknown_authority(struct diag_ctx *c)
             tp_sb_put(&t.expl, ". ");
             if (v->aia_tried && !v->aia_ok)
                 tp_sb_put(&t.expl, "(Fetching a missing issuer from the AIA URL did not help either.) ");
+            if (!v->root_sent && !chains[k].is_client) {
+                tp_sb_put(&t.expl, "The last certificate ");
+                tp_sb_put(&t.expl, c->role == DIAG_CHECK ? "in the file" : "sent");
+                tp_sb_put(&t.expl, " is not a root: if '");
+                tp_sb_put_escaped(&t.expl, (const uint8_t *)v->missing_issuer, strnlen(v->missing_issuer, sizeof v->missing_issuer));
+                tp_sb_put(&t.expl, "' is an intermediate CA, it is simply missing from the chain (missing-intermediate); ");
+                tp_sb_put(&t.expl, c->role == DIAG_CHECK ? "pass it with --intermediates FILE|DIR (or --aia) to tell. "
+                                                         : "tlsprobe could not find it (AIA, --intermediates) to tell. ");
+            }
         }
         if (chains[k].is_client) {
             tp_sb_put(&t.expl, "The server does not trust the CA of this client certificate.");
@@ -1314,7 +1323,9 @@ static void r_key_mismatch(struct diag_ctx *c)
     if (c->role != DIAG_CHECK || !cf || !cf->key_path || cf->key_matches)
         return;
     const struct tp_session *s = c->s;
-    const struct tp_cert_info *leaf = s->server_chain.n ? s->server_chain.info[0] : NULL;
+    const struct tp_cert_info *leaf = diag_path_cert(s->server_verify, 0);
+    if (!leaf && s->server_chain.n)
+        leaf = s->server_chain.info[0];
     struct texts t;
     texts_init(&t);
     tp_sb_put(&t.sum, "The key in ");
@@ -1322,10 +1333,10 @@ static void r_key_mismatch(struct diag_ctx *c)
     tp_sb_put(&t.sum, " does not belong to the leaf ");
     diag_put_cert(&t.sum, leaf);
     tp_sb_putc(&t.sum, '.');
-    if (cf->key_matches_index > 0 && (size_t)cf->key_matches_index < s->server_chain.n) {
+    if (cf->key_matches_index >= 0 && (size_t)cf->key_matches_index < s->server_chain.n) {
         tp_sb_printf(&t.expl, "It is the key of certificate #%d ", cf->key_matches_index);
         diag_put_cert(&t.expl, s->server_chain.info[cf->key_matches_index]);
-        tp_sb_put(&t.expl, " in the chain file: the leaf is probably not first (see chain-order). ");
+        tp_sb_put(&t.expl, " in the chain file, not of the leaf: the key and certificate files are mixed up. ");
     }
     put_generic_expl(&t.expl, "key-mismatch");
     put_generic_fix(&t.fix, "key-mismatch");
