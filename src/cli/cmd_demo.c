@@ -1,11 +1,194 @@
+/* tlsprobe demo: the main job on an embedded default. A local lab (src/probe/lab.c)
+ * with a PKI generated at run time, one scenario per run, traced and explained. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "cli.h"
+#include "probe/lab.h"
+#include "tlsprobe/diagnose.h"
 
-const char tp_usage_demo[] = "usage: tlsprobe demo ... (not implemented yet)\n";
+const char tp_usage_demo[] =
+    "usage: tlsprobe demo [SCENARIO|all] [--list] [--keep DIR] [--brief] [--timeout SECONDS]\n"
+    "                     [--format text|json|mermaid] [--explain] [--no-color]\n"
+    "\n"
+    "Start a TLS server on 127.0.0.1 with a lab PKI made a moment ago, probe it like\n"
+    "'tlsprobe connect' would, and explain every step. No network needed, nothing left\n"
+    "behind. Each scenario except 'good' shows one finding on purpose.\n"
+    "\n"
+    "scenarios (default good; 'all' runs every one):\n"
+    "  good, unknown-authority, missing-intermediate, hostname-mismatch, cn-only,\n"
+    "  expired, client-cert-required, version-mismatch\n"
+    "\n"
+    "options:\n"
+    "  --list              name the scenarios with one line each, then exit\n"
+    "  --keep DIR          also write the lab PKI to DIR as PEM files with a README\n"
+    "  --brief             no teaching text (the demo explains by default)\n"
+    "  --timeout SECONDS   deadline for each probe (default 10)\n"
+    "  --format text|json|mermaid  output format (default text)\n"
+    "  --explain           annotate each step (on by default for demo)\n"
+    "  --no-color          no colour (also when NO_COLOR is set)\n"
+    "  --help              show this help\n"
+    "\n"
+    "exit status: 0 every scenario ran as designed (its finding is expected), 1 a\n"
+    "scenario did not show what it should, 2 the lab could not run\n";
+
+enum { OPT_LIST = 1000, OPT_KEEP, OPT_BRIEF, OPT_TIMEOUT };
+
+static bool has_finding(const struct tp_session *s, const char *id)
+{
+    for (size_t i = 0; i < s->n_findings; i++)
+        if (s->findings[i].id && !strcmp(s->findings[i].id, id))
+            return true;
+    return false;
+}
+
+/* Did the scenario show what it is built to show? */
+static bool as_designed(const struct tp_lab_scenario *sc, const struct tp_session *s)
+{
+    if (sc->finding)
+        return has_finding(s, sc->finding);
+    return s->handshake_complete && tp_session_worst(s) < TP_SEV_ERROR;
+}
+
+static void list(void)
+{
+    size_t n;
+    const struct tp_lab_scenario *sc = tp_lab_scenarios(&n);
+    for (size_t i = 0; i < n; i++)
+        printf("  %-22s %s\n", sc[i].name, sc[i].title);
+}
 
 int tp_cmd_demo(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return tp_cli_fail("'demo' is not implemented yet");
+    static const struct option longopts[] = {
+        TP_COMMON_LONGOPTS,
+        { "list", no_argument, NULL, OPT_LIST },
+        { "keep", required_argument, NULL, OPT_KEEP },
+        { "brief", no_argument, NULL, OPT_BRIEF },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { NULL, 0, NULL, 0 },
+    };
+    struct tp_cli_common common = { 0 };
+    bool do_list = false, brief = false;
+    const char *keep = NULL;
+    int timeout_ms = 10000;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int c = tp_cli_common_opt(opt, optarg, &common);
+        if (c < 0)
+            return TP_EXIT_USAGE;
+        if (c > 0)
+            continue;
+        switch (opt) {
+        case 'h':
+            common.help = true;
+            break;
+        case OPT_LIST:
+            do_list = true;
+            break;
+        case OPT_KEEP:
+            keep = optarg;
+            break;
+        case OPT_BRIEF:
+            brief = true;
+            break;
+        case OPT_TIMEOUT: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (*end || v <= 0 || v > 3600)
+                return tp_cli_fail("--timeout takes a number of seconds (0 < s <= 3600), not '%s'", optarg);
+            timeout_ms = (int)(v * 1000);
+            break;
+        }
+        default:
+            return tp_cli_fail("demo: unknown option '%s' (try 'tlsprobe demo --help')", argv[optind - 1]);
+        }
+    }
+    if (common.help) {
+        fputs(tp_usage_demo, stdout);
+        return TP_EXIT_OK;
+    }
+    if (common.version) {
+        printf("tlsprobe %s\n", TP_VERSION);
+        return TP_EXIT_OK;
+    }
+    if (do_list) {
+        list();
+        return TP_EXIT_OK;
+    }
+    if (argc - optind > 1)
+        return tp_cli_fail("demo takes one scenario, not %d (try 'tlsprobe demo --list')", argc - optind);
+    const char *name = optind < argc ? argv[optind] : "good";
+    size_t n_all;
+    const struct tp_lab_scenario *all = tp_lab_scenarios(&n_all);
+    const struct tp_lab_scenario *one = NULL;
+    if (strcmp(name, "all") != 0) {
+        one = tp_lab_scenario_find(name);
+        if (!one)
+            return tp_cli_fail("no demo scenario '%s' (try 'tlsprobe demo --list')", name);
+    }
+
+    char err[512] = "";
+    struct tp_lab *lab = tp_lab_new(err, sizeof err);
+    if (!lab)
+        return tp_cli_fail("%s", err);
+    if (keep && tp_lab_write(lab, keep, err, sizeof err) != TP_OK) {
+        tp_lab_free(lab);
+        return tp_cli_fail("%s", err);
+    }
+
+    struct tp_render_opts ro = tp_cli_render_opts(&common);
+    ro.explain = !brief;
+    bool text = ro.format == TP_FMT_TEXT;
+    int status = TP_EXIT_OK;
+    for (size_t i = 0; i < n_all; i++) {
+        const struct tp_lab_scenario *sc = one ? one : &all[i];
+        if (one && i > 0)
+            break;
+        struct tp_sb sb;
+        tp_sb_init(&sb);
+        if (text) {
+            if (i > 0)
+                tp_sb_put(&sb, "\n────────────────────────────────────────────────────────────────────────\n\n");
+            tp_sb_printf(&sb, "%stlsprobe demo: %s%s — %s\n", tp_c_bold(&ro), sc->name, tp_c_reset(&ro), sc->title);
+            tp_sb_printf(&sb, "%s", sc->setup);
+            if (sc->finding)
+                tp_sb_printf(&sb, " This scenario shows the finding '%s' on purpose.\n\n", sc->finding);
+            else
+                tp_sb_put(&sb, " Nothing should go wrong.\n\n");
+            tp_cli_print(&sb);
+            tp_sb_reset(&sb);
+        }
+        struct tp_session *s = NULL;
+        if (tp_lab_run(lab, sc, timeout_ms, &s, err, sizeof err) != TP_OK) {
+            tp_sb_free(&sb);
+            tp_lab_free(lab);
+            return tp_cli_fail("%s", err);
+        }
+        tp_render_session(&sb, s, &ro);
+        bool ok = as_designed(sc, s);
+        if (text) {
+            if (ok && sc->finding)
+                tp_sb_printf(&sb, "\n%sAs designed:%s tlsprobe found '%s', the problem this scenario builds on "
+                                  "purpose. Try the others: tlsprobe demo --list\n",
+                             tp_c_green(&ro), tp_c_reset(&ro), sc->finding);
+            else if (ok)
+                tp_sb_printf(&sb, "\n%sAs designed:%s a healthy handshake. Now break it: tlsprobe demo --list\n",
+                             tp_c_green(&ro), tp_c_reset(&ro));
+        }
+        tp_cli_print(&sb);
+        tp_sb_free(&sb);
+        if (!ok) {
+            fprintf(stderr, "tlsprobe: demo %s: expected %s%s%s, which tlsprobe did not report\n", sc->name,
+                    sc->finding ? "the finding '" : "a clean handshake", sc->finding ? sc->finding : "",
+                    sc->finding ? "'" : "");
+            status = TP_EXIT_FINDING;
+        }
+        tp_session_free(s);
+    }
+    if (keep && text)
+        printf("\nThe lab PKI is in %s (start with %s/README.md).\n", keep, keep);
+    tp_lab_free(lab);
+    return status;
 }

@@ -392,7 +392,9 @@ static void facts_exts_count(struct facts *f, const struct tp_exts *e)
     if (e->has_sni)
         fact(f, "SNI accepted");
     size_t other = e->all.n_total - (e->alpn.n ? 1 : 0) - (e->has_sni ? 1 : 0);
-    if (other || !f->any)
+    if (!other && !f->any)
+        fact(f, "no extensions");
+    else if (other)
         fact(f, "%zu%s extension%s", other, f->any ? " more" : "", other == 1 ? "" : "s");
 }
 

@@ -206,8 +206,8 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
         }
         size_t line = o->len;
         if (!ro->no_times) {
-            tp_sb_printf(o, "%9.1f ms", (double)(m->t_us < 0 ? 0 : m->t_us) / 1000.0);
-            tp_sb_pad(o, line, 12);
+            tp_sb_printf(o, "%8.1f ms  ", (double)(m->t_us < 0 ? 0 : m->t_us) / 1000.0);
+            tp_sb_pad(o, line, 13);
         } else {
             tp_sb_put(o, "  ");
         }
