@@ -26,11 +26,18 @@ static void out_put(struct out *o, const char *s, size_t n)
     o->p[o->len] = '\0';
 }
 
+/* Decimal without snprintf: the capture path fingerprints every hello. */
 static void out_u(struct out *o, unsigned v, bool sep, char sepc)
 {
     char tmp[16];
-    int n = snprintf(tmp, sizeof tmp, "%s%u", sep ? (sepc == '-' ? "-" : ",") : "", v);
-    out_put(o, tmp, (size_t)n);
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (sep)
+        tmp[--i] = sepc;
+    out_put(o, tmp + i, sizeof tmp - i);
 }
 
 static void hex_lower(const uint8_t *d, size_t n, char *out)
@@ -68,13 +75,7 @@ static bool finish(struct out *full, char *str, size_t cap, char md5[33])
 
 bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_hex_out[33])
 {
-    char *buf = malloc(JA3_MAX);
-    if (!buf) {
-        md5_hex_out[0] = '\0';
-        if (str && cap)
-            str[0] = '\0';
-        return false;
-    }
+    char buf[JA3_MAX];
     struct out o = { buf, 0, JA3_MAX, false };
     bool first;
     buf[0] = '\0';
@@ -108,9 +109,7 @@ bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_he
     for (size_t i = 0; i < ch->ext.ec_point_formats.len; i++)
         out_u(&o, ch->ext.ec_point_formats.p[i], i > 0, '-');
 
-    bool ok = finish(&o, str, cap, md5_hex_out);
-    free(buf);
-    return ok;
+    return finish(&o, str, cap, md5_hex_out);
 }
 
 bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_hex_out[33])
@@ -167,25 +166,35 @@ static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb,
 {
     /* 256 values * 5 characters + the same for b fits. */
     char s[(TP_MAX_CIPHER_SUITES + TP_MAX_EXTENSIONS + TP_MAX_LIST_ITEMS) * 5 + 2];
+    static const char hx[] = "0123456789abcdef";
     size_t len = 0;
 
     if (na == 0) {
         memcpy(out, "000000000000", 13);
         return;
     }
-    for (size_t i = 0; i < na; i++)
-        len += (size_t)snprintf(s + len, sizeof s - len, "%s%04x", i ? "," : "", a[i]);
-    if (nb > 0) {
-        s[len++] = '_';
-        for (size_t i = 0; i < nb; i++)
-            len += (size_t)snprintf(s + len, sizeof s - len, "%s%04x", i ? "," : "", b[i]);
+    /* na <= TP_MAX_CIPHER_SUITES or TP_MAX_EXTENSIONS, nb <= TP_MAX_LIST_ITEMS:
+     * at most 5 characters each plus '_' fits s. */
+    for (size_t k = 0; k < 2; k++) {
+        const uint16_t *v = k ? b : a;
+        size_t nv = k ? nb : na;
+        if (k && nv)
+            s[len++] = '_';
+        for (size_t i = 0; i < nv; i++) {
+            if (i)
+                s[len++] = ',';
+            s[len++] = hx[v[i] >> 12];
+            s[len++] = hx[(v[i] >> 8) & 15];
+            s[len++] = hx[(v[i] >> 4) & 15];
+            s[len++] = hx[v[i] & 15];
+        }
     }
     uint8_t d[32];
-    char hx[65];
+    char dhex[65];
     if (wc_Sha256Hash((const uint8_t *)s, (uint32_t)len, d) != 0)
         memset(d, 0, sizeof d);
-    hex_lower(d, sizeof d, hx);
-    memcpy(out, hx, 12);
+    hex_lower(d, sizeof d, dhex);
+    memcpy(out, dhex, 12);
     out[12] = '\0';
 }
 
