@@ -565,6 +565,159 @@ static void test_capture__tls13_aes128gcm__decrypts(void **st)
     check_capture("tls13_aes128gcm_rsa", TP_TLS1_3, 0x1301, false);
 }
 
+
+/* ---- handshake shapes: HRR, KeyUpdate, resumption, client certificates ---- */
+
+static struct tp_session *run_capture(const char *name, bool keys, struct flow *f)
+{
+    load_capture(name, f);
+    struct tp_keylog *kl = keys ? load_keylog(name) : NULL;
+    struct tp_session *s = run(f, kl, 0);
+    tp_keylog_free(kl); /* the session no longer needs it after finish */
+    return s;
+}
+
+static size_t count_hs(const struct tp_session *s, enum tp_dir dir, uint8_t type)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_msgs; i++)
+        n += s->msgs[i].kind == TP_MSG_HANDSHAKE && s->msgs[i].dir == dir && s->msgs[i].hs_type == type;
+    return n;
+}
+
+static void test_capture__tls13_hrr_and_alpn__both_hellos_and_ee_alpn(void **st)
+{
+    (void)st;
+    struct flow f;
+    struct tp_session *s = run_capture("tls13_hrr", true, &f);
+    assert_true(s->hrr);
+    assert_int_equal(count_hs(s, TP_C2S, TP_HS_CLIENT_HELLO), 2);
+    assert_int_equal(count_hs(s, TP_S2C, TP_HS_SERVER_HELLO), 2);
+    const struct tp_msg *sh = find_hs(s, TP_S2C, TP_HS_SERVER_HELLO);
+    assert_true(sh->is_hrr);
+    assert_int_equal(s->version, TP_TLS1_3);
+    assert_true(s->handshake_complete);
+    assert_false(s->decrypt_failed);
+    assert_string_equal(s->alpn, "http/1.1"); /* from EncryptedExtensions */
+    assert_true(find_hs(s, TP_S2C, TP_HS_CERTIFICATE)->decrypted);
+    tp_session_free(s);
+    flow_free(&f);
+}
+
+static void test_capture__tls13_keyupdate__both_directions_keep_decrypting(void **st)
+{
+    (void)st;
+    struct flow f;
+    struct tp_session *s = run_capture("tls13_keyupdate", true, &f);
+    const struct tp_msg *cku = find_hs(s, TP_C2S, TP_HS_KEY_UPDATE);
+    const struct tp_msg *sku = find_hs(s, TP_S2C, TP_HS_KEY_UPDATE);
+    assert_non_null(cku);
+    assert_non_null(sku);
+    assert_true(cku->decrypted);
+    assert_int_equal(cku->raw[4], 1); /* update_requested */
+    assert_int_equal(sku->raw[4], 0);
+    assert_false(s->decrypt_failed);
+    /* "after update\n" went under the next client key, close_notify under both */
+    assert_int_equal(s->appdata_bytes[TP_C2S], 17 + 13);
+    const struct tp_msg *a = tp_session_first_alert(s, TP_C2S);
+    assert_non_null(a);
+    assert_true(a->decrypted);
+    assert_non_null(tp_session_first_alert(s, TP_S2C));
+    tp_session_free(s);
+    flow_free(&f);
+}
+
+static void test_capture__tls12_resumed__abbreviated_handshake(void **st)
+{
+    (void)st;
+    struct flow f;
+    struct tp_session *s = run_capture("tls12_resumed", true, &f);
+    assert_true(s->resumed);
+    assert_true(s->handshake_complete);
+    assert_false(s->server_chain.present);
+    assert_null(find_hs(s, TP_C2S, TP_HS_CLIENT_KEY_EXCHANGE));
+    assert_true(find_hs(s, TP_S2C, TP_HS_FINISHED)->decrypted);
+    assert_true(find_hs(s, TP_C2S, TP_HS_FINISHED)->decrypted);
+    tp_session_free(s);
+    /* without keys: the abbreviated flow still says resumed and complete */
+    s = run(&f, NULL, 0);
+    assert_true(s->resumed);
+    assert_true(s->handshake_complete);
+    assert_true(s->keys_missing);
+    tp_session_free(s);
+    flow_free(&f);
+}
+
+static void test_capture__tls13_resumed__psk_selected(void **st)
+{
+    (void)st;
+    struct flow f;
+    struct tp_session *s = run_capture("tls13_resumed", true, &f);
+    assert_true(s->resumed);
+    assert_true(s->handshake_complete);
+    assert_false(s->server_chain.present);
+    assert_null(find_hs(s, TP_S2C, TP_HS_CERTIFICATE));
+    assert_true(find_hs(s, TP_S2C, TP_HS_FINISHED)->decrypted);
+    tp_session_free(s);
+    s = run(&f, NULL, 0);
+    assert_true(s->resumed); /* the ServerHello's pre_shared_key says it */
+    tp_session_free(s);
+    flow_free(&f);
+}
+
+static void test_capture__tls13_mtls__client_chain_decrypted(void **st)
+{
+    (void)st;
+    struct flow f;
+    struct tp_session *s = run_capture("tls13_mtls", true, &f);
+    assert_true(s->client_auth_requested);
+    assert_true(find_hs(s, TP_S2C, TP_HS_CERTIFICATE_REQUEST)->decrypted);
+    assert_true(s->client_chain.present);
+    assert_int_equal(s->client_chain.n, 1);
+    assert_true(find_hs(s, TP_C2S, TP_HS_CERTIFICATE_VERIFY)->decrypted);
+    assert_true(s->handshake_complete);
+    assert_int_equal(s->server_chain.n, 1);
+    tp_session_free(s);
+    /* without keys: the client's flight (Certificate, CertificateVerify,
+     * Finished) shows as EncryptedRecords; completion is inferred */
+    s = run(&f, NULL, 0);
+    assert_false(s->client_auth_requested); /* encrypted: not known */
+    assert_false(s->client_chain.present);
+    assert_true(s->handshake_complete);
+    size_t enc_c2s = 0;
+    for (size_t i = 0; i < s->n_msgs; i++)
+        enc_c2s += s->msgs[i].kind == TP_MSG_ENCRYPTED && s->msgs[i].dir == TP_C2S;
+    assert_true(enc_c2s >= 1);
+    tp_session_free(s);
+    flow_free(&f);
+}
+
+static void test_capture__tls12_mtls_alpn__client_chain_plaintext(void **st)
+{
+    (void)st;
+    struct flow f;
+    struct tp_session *s = run_capture("tls12_mtls", false, &f);
+    /* TLS 1.2 chains and CertificateRequest are plaintext: no keys needed */
+    assert_true(s->client_auth_requested);
+    assert_true(s->client_chain.present);
+    assert_int_equal(s->client_chain.n, 1);
+    assert_int_equal(s->server_chain.n, 1);
+    assert_string_equal(s->alpn, "h2"); /* from the ServerHello */
+    assert_true(s->handshake_complete);
+    assert_true(s->keys_missing);
+    /* the encrypted Finished of each side, nothing else encrypted is shown */
+    size_t enc = 0;
+    for (size_t i = 0; i < s->n_msgs; i++)
+        if (s->msgs[i].kind == TP_MSG_ENCRYPTED) {
+            enc++;
+            assert_int_not_equal(s->msgs[i].record_type, TP_CT_APPLICATION_DATA);
+        }
+    assert_int_equal(enc, 2 + 2); /* 2 Finished + 2 close_notify alerts */
+    assert_int_equal(s->alerts_total, 2);
+    tp_session_free(s);
+    flow_free(&f);
+}
+
 /* ---- not TLS, hostile input ---- */
 
 static struct tp_session *client_hello_then(const char *s2c, size_t n)
@@ -791,6 +944,12 @@ int main(void)
         cmocka_unit_test(test_capture__tls13_aes256gcm__decrypts),
         cmocka_unit_test(test_capture__tls13_chacha20__decrypts),
         cmocka_unit_test(test_capture__tls13_aes128gcm__decrypts),
+        cmocka_unit_test(test_capture__tls13_hrr_and_alpn__both_hellos_and_ee_alpn),
+        cmocka_unit_test(test_capture__tls13_keyupdate__both_directions_keep_decrypting),
+        cmocka_unit_test(test_capture__tls12_resumed__abbreviated_handshake),
+        cmocka_unit_test(test_capture__tls13_resumed__psk_selected),
+        cmocka_unit_test(test_capture__tls13_mtls__client_chain_decrypted),
+        cmocka_unit_test(test_capture__tls12_mtls_alpn__client_chain_plaintext),
         cmocka_unit_test(test_first_bytes__http_response__not_tls_with_banner),
         cmocka_unit_test(test_first_bytes__ssh_banner_in_pieces__not_tls_with_banner),
         cmocka_unit_test(test_first_bytes__plain_http_client__not_tls),
