@@ -358,7 +358,12 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
             s->gap_bytes[d] = f->tcp[side].gap_bytes + f->w[side].resync_skipped;
         }
         tp_session_finish(s);
-        if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete) {
+        const struct tp_msg *alert = tp_session_first_alert(s, -1);
+        if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && alert && alert->alert_level == 2) {
+            s->outcome.status = TP_CONN_TLS_FAILED;
+            snprintf(s->outcome.detail, sizeof s->outcome.detail, "fatal alert from the %s",
+                     alert->dir == TP_C2S ? "client" : "server");
+        } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete) {
             switch (why) {
             case END_RST:
                 s->outcome.status = TP_CONN_RESET;
@@ -378,8 +383,7 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
                 break;
             }
         } else if (s->outcome.status == TP_CONN_UNKNOWN && s->handshake_complete) {
-            const struct tp_msg *a = tp_session_first_alert(s, -1);
-            if (!a || a->alert_level != 2)
+            if (!alert || alert->alert_level != 2)
                 s->outcome.status = TP_CONN_OK;
         }
         struct tp_verify_result *vr = s->server_verify ? NULL : verify_cached(c, s);
