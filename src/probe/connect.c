@@ -73,10 +73,27 @@ static void *dns_thread(void *arg)
     return NULL;
 }
 
+static bool is_ip_literal(const char *h)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    return inet_pton(AF_INET, h, &a4) == 1 || inet_pton(AF_INET6, h, &a6) == 1;
+}
+
 /* 0 ok (*res owned by caller), EAI_* on failure, -1000 on deadline. */
 static int resolve(const char *host, uint16_t port, int64_t deadline_mono_us, struct addrinfo **res)
 {
     *res = NULL;
+    if (is_ip_literal(host)) { /* no lookup: no thread, no netlink query */
+        struct addrinfo hints;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+        char ps[8];
+        snprintf(ps, sizeof ps, "%u", (unsigned)port);
+        return getaddrinfo(host, ps, &hints, res);
+    }
     struct dns_job *j = calloc(1, sizeof *j);
     if (!j)
         return EAI_MEMORY;
@@ -139,13 +156,6 @@ static void fmt_addr(const struct sockaddr *sa, char *out, size_t cap, char *ip,
         snprintf(ip, ipcap, "%s", buf);
     if (port)
         *port = p;
-}
-
-static bool is_ip_literal(const char *h)
-{
-    struct in6_addr a6;
-    struct in_addr a4;
-    return inet_pton(AF_INET, h, &a4) == 1 || inet_pton(AF_INET6, h, &a6) == 1;
 }
 
 /* Non-blocking connect bounded by the deadline. Returns fd or -1 with *err set
@@ -215,6 +225,34 @@ static bool alpn_valid(const char *s, char *err, size_t errlen)
     }
 }
 
+/* The system trust store, loaded in a thread during the connection. */
+struct store_job {
+    pthread_t th;
+    bool joined;
+    struct tp_store *store;
+    char err[256];
+};
+
+static void *store_thread(void *arg)
+{
+    struct store_job *j = arg;
+    if (tp_store_load(NULL, NULL, &j->store, j->err, sizeof j->err) != TP_OK) {
+        tp_store_free(j->store);
+        j->store = NULL;
+    }
+    return NULL;
+}
+
+static void store_join(bool async, struct store_job *j, struct tp_store **store)
+{
+    if (!async || j->joined)
+        return;
+    pthread_join(j->th, NULL);
+    j->joined = true;
+    *store = j->store;
+    j->store = NULL;
+}
+
 static void set_outcome(struct tp_session *s, enum tp_conn_status st, int lib, const char *text)
 {
     s->outcome.status = st;
@@ -249,22 +287,30 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
     int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
     uint16_t port = o->port ? o->port : 443;
 
-    /* ---- local input first: nothing touches the network before this is good ---- */
+    /* ---- local input first: nothing touches the network before this is good.
+     * The system store (not user input, ~140 roots, a few hundred ms to parse)
+     * loads in a thread while we resolve, connect and handshake. ---- */
     struct tp_store *store = NULL;
     char e2[256] = "";
-    if (tp_store_load(o->cafile, o->capath, &store, e2, sizeof e2) != TP_OK) {
-        snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot load the trust store");
-        tp_store_free(store);
-        return TP_ERR_IO;
-    }
-    if (o->intermediates && tp_store_add_intermediates(store, o->intermediates, e2, sizeof e2) != TP_OK) {
-        snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot read --intermediates");
-        tp_store_free(store);
-        return TP_ERR_IO;
+    struct store_job sj = { 0 };
+    bool store_async = !o->cafile && !o->capath && !o->intermediates &&
+                       pthread_create(&sj.th, NULL, store_thread, &sj) == 0;
+    if (!store_async) {
+        if (tp_store_load(o->cafile, o->capath, &store, e2, sizeof e2) != TP_OK) {
+            snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot load the trust store");
+            tp_store_free(store);
+            return TP_ERR_IO;
+        }
+        if (o->intermediates && tp_store_add_intermediates(store, o->intermediates, e2, sizeof e2) != TP_OK) {
+            snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot read --intermediates");
+            tp_store_free(store);
+            return TP_ERR_IO;
+        }
     }
     struct tp_wolf_ctx_opts co = { .server = false, .only_version = o->only_version, .cert = o->cert, .key = o->key };
     WOLFSSL_CTX *ctx = tp_wolf_ctx_new(&co, err, errlen);
     if (!ctx) {
+        store_join(store_async, &sj, &store);
         tp_store_free(store);
         return TP_ERR_USAGE;
     }
@@ -272,6 +318,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
     if (o->keylog && !(keylog_f = fopen(o->keylog, "a"))) {
         snprintf(err, errlen, "cannot open key log '%s': %s", o->keylog, strerror(errno));
         wolfSSL_CTX_free(ctx);
+        store_join(store_async, &sj, &store);
         tp_store_free(store);
         return TP_ERR_IO;
     }
@@ -281,6 +328,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         if (keylog_f)
             fclose(keylog_f);
         wolfSSL_CTX_free(ctx);
+        store_join(store_async, &sj, &store);
         tp_store_free(store);
         return TP_ERR_IO;
     }
@@ -295,6 +343,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         if (keylog_f)
             fclose(keylog_f);
         wolfSSL_CTX_free(ctx);
+        store_join(store_async, &sj, &store);
         tp_store_free(store);
         return TP_ERR_NOMEM;
     }
@@ -406,7 +455,11 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
     tp_session_finish(s);
 
     /* ---- our own verification of the chain as sent ---- */
-    if (s->server_chain.n > 0) {
+    store_join(store_async, &sj, &store);
+    if (store_async && !store)
+        snprintf(s->outcome.detail + strlen(s->outcome.detail), sizeof s->outcome.detail - strlen(s->outcome.detail),
+                 "%scannot load the system trust store: %.100s", s->outcome.detail[0] ? "; " : "", sj.err);
+    if (s->server_chain.n > 0 && store) {
         int64_t left_ms = (deadline - tp_wolf_mono_us()) / 1000;
         struct tp_verify_opts vo = {
             .store = store,

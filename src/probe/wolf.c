@@ -660,7 +660,6 @@ int64_t tp_wolf_last_time(const struct tp_wolf_conn *c)
 void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *out)
 {
     out->lib_error = rc;
-    out->peer_banner_len = 0;
     if (rc == 0) {
         out->status = TP_CONN_OK;
         out->lib_error = 0;
@@ -669,9 +668,8 @@ void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *ou
     }
     uint64_t got = c->bytes[c->is_server ? TP_C2S : TP_S2C];
     if (!banner_is_tls(c)) {
+        /* the banner (first line) is the decoder's: it sees the same bytes */
         out->status = TP_CONN_NOT_TLS;
-        memcpy(out->peer_banner, c->banner, c->banner_len);
-        out->peer_banner_len = c->banner_len;
         snprintf(out->detail, sizeof out->detail, "the peer did not answer with TLS (%s)", tp_wolf_err_text(rc));
         return;
     }
