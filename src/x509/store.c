@@ -25,10 +25,10 @@ static bool store_add(struct tp_cert_info ***arr, size_t *n, struct tp_cert_info
 }
 
 /* Add every certificate of a file; returns how many were added, -1 when unreadable. */
-static long add_file(struct tp_cert_info ***arr, size_t *n, const char *path, char *err, size_t errlen)
+static long add_file(struct tp_cert_info ***arr, size_t *n, const char *path, char *err, size_t errlen, bool anchors)
 {
     struct tp_file *f;
-    enum tp_err e = tp_file_read(path, &f);
+    enum tp_err e = anchors ? file_read_anchors(path, &f) : tp_file_read(path, &f);
     if (e != TP_OK) {
         if (err)
             snprintf(err, errlen, "%s: %s", path, f && f->error[0] ? f->error : tp_err_text(e));
@@ -51,8 +51,12 @@ static long add_file(struct tp_cert_info ***arr, size_t *n, const char *path, ch
     return added;
 }
 
-static long add_dir(struct tp_cert_info ***arr, size_t *n, const char *dir, char *err, size_t errlen)
+static long add_dir(struct tp_cert_info ***arr, size_t *n, const char *dir, char *err, size_t errlen, bool anchors)
 {
+    /* /etc/ssl/certs holds each certificate under two or more names (NAME.pem and
+     * hash links): read each real file once. */
+    char **seen = NULL;
+    size_t n_seen = 0;
     DIR *d = opendir(dir);
     if (!d) {
         if (err)
@@ -69,10 +73,28 @@ static long add_dir(struct tp_cert_info ***arr, size_t *n, const char *dir, char
         struct stat st;
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        long k = add_file(arr, n, path, NULL, 0); /* files that aren't certificates are skipped */
+        char *real = realpath(path, NULL);
+        bool dup = false;
+        for (size_t i = 0; real && i < n_seen && !dup; i++)
+            dup = strcmp(seen[i], real) == 0;
+        if (dup) {
+            free(real);
+            continue;
+        }
+        char **g = real ? realloc(seen, (n_seen + 1) * sizeof *seen) : NULL;
+        if (g) {
+            seen = g;
+            seen[n_seen++] = real;
+        } else {
+            free(real);
+        }
+        long k = add_file(arr, n, path, NULL, 0, anchors); /* files that aren't certificates are skipped */
         if (k > 0)
             added += k;
     }
+    for (size_t i = 0; i < n_seen; i++)
+        free(seen[i]);
+    free(seen);
     closedir(d);
     return added;
 }
@@ -89,12 +111,12 @@ enum tp_err tp_store_load(const char *cafile, const char *capath, struct tp_stor
     tp_sb_init(&desc);
     if (cafile || capath) {
         if (cafile) {
-            if (add_file(&st->roots, &st->n_roots, cafile, err, errlen) < 0)
+            if (add_file(&st->roots, &st->n_roots, cafile, err, errlen, true) < 0)
                 goto fail;
             tp_sb_put(&desc, cafile);
         }
         if (capath) {
-            if (add_dir(&st->roots, &st->n_roots, capath, err, errlen) < 0)
+            if (add_dir(&st->roots, &st->n_roots, capath, err, errlen, true) < 0)
                 goto fail;
             tp_sb_printf(&desc, "%s%s", cafile ? " + " : "", capath);
         }
@@ -106,14 +128,18 @@ enum tp_err tp_store_load(const char *cafile, const char *capath, struct tp_stor
     } else {
         /* OpenSSL's conventions, which curl/Python/Go on Debian follow too. */
         const char *ef = getenv("SSL_CERT_FILE"), *ed = getenv("SSL_CERT_DIR");
-        if (ef && *ef && add_file(&st->roots, &st->n_roots, ef, NULL, 0) >= 0)
+        if (ef && *ef && add_file(&st->roots, &st->n_roots, ef, NULL, 0, true) >= 0)
             tp_sb_printf(&desc, "%s (SSL_CERT_FILE)", ef);
-        if (ed && *ed && add_dir(&st->roots, &st->n_roots, ed, NULL, 0) >= 0)
+        /* Debian's update-ca-certificates keeps /etc/ssl/certs and its bundle in step:
+         * reading the ~150 files of the directory again would only cost time (~50 ms). */
+        bool same = ef && st->n_roots && !strcmp(ef, "/etc/ssl/certs/ca-certificates.crt") && ed &&
+                    (!strcmp(ed, "/etc/ssl/certs") || !strcmp(ed, "/etc/ssl/certs/"));
+        if (ed && *ed && !same && add_dir(&st->roots, &st->n_roots, ed, NULL, 0, true) >= 0)
             tp_sb_printf(&desc, "%s%s (SSL_CERT_DIR)", desc.len ? " + " : "", ed);
         if (desc.len == 0) {
-            if (add_file(&st->roots, &st->n_roots, "/etc/ssl/certs/ca-certificates.crt", NULL, 0) >= 0)
+            if (add_file(&st->roots, &st->n_roots, "/etc/ssl/certs/ca-certificates.crt", NULL, 0, true) >= 0)
                 tp_sb_put(&desc, "/etc/ssl/certs/ca-certificates.crt");
-            else if (add_dir(&st->roots, &st->n_roots, "/etc/ssl/certs", NULL, 0) >= 0)
+            else if (add_dir(&st->roots, &st->n_roots, "/etc/ssl/certs", NULL, 0, true) >= 0)
                 tp_sb_put(&desc, "/etc/ssl/certs");
             else
                 tp_sb_put(&desc, "no system store found");
@@ -139,8 +165,8 @@ enum tp_err tp_store_add_intermediates(struct tp_store *st, const char *file_or_
             snprintf(err, errlen, "%s: cannot open", file_or_dir);
         return TP_ERR_IO;
     }
-    long k = S_ISDIR(sb.st_mode) ? add_dir(&st->inters, &st->n_inters, file_or_dir, err, errlen)
-                                 : add_file(&st->inters, &st->n_inters, file_or_dir, err, errlen);
+    long k = S_ISDIR(sb.st_mode) ? add_dir(&st->inters, &st->n_inters, file_or_dir, err, errlen, false)
+                                 : add_file(&st->inters, &st->n_inters, file_or_dir, err, errlen, false);
     return k < 0 ? TP_ERR_IO : TP_OK;
 }
 

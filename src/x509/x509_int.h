@@ -72,6 +72,11 @@ bool sha256(const uint8_t *p, size_t n, uint8_t out[32]);
 enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body, size_t *body_len,
                      char *err, size_t errlen);
 
+/* tp_cert_parse, optionally without verifying a self-issued certificate's own
+ * signature (store loading: anchors are trusted as configured). */
+enum tp_err cert_parse_ex(const uint8_t *der, size_t len, bool check_self, struct tp_cert_info **out);
+/* tp_file_read for trust anchors (no self-signature checks). */
+enum tp_err file_read_anchors(const char *path, struct tp_file **out);
 /* Internal: the signature check used by tp_cert_issued_by. */
 bool cert_sig_verifies(const struct tp_cert_info *child, const struct tp_cert_info *issuer);
 /* Internal: names match and AKI/SKI do not contradict. */
