@@ -201,11 +201,12 @@ static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb,
 void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
 {
     uint16_t suites[TP_MAX_CIPHER_SUITES], exts[TP_MAX_EXTENSIONS], sigs[TP_MAX_LIST_ITEMS];
-    size_t ns = 0, ne_count = 0, ne = 0, ng = 0;
+    size_t ns = 0, ns_count, ne_count = 0, ne = 0, ng = 0;
 
     for (size_t i = 0; i < ch->n_suites; i++)
         if (!tp_is_grease(ch->suites[i]))
             suites[ns++] = ch->suites[i];
+    ns_count = ns;
     for (size_t i = 0; i < ch->ext.all.n; i++) {
         uint16_t t = ch->ext.all.items[i].type;
         if (tp_is_grease(t))
@@ -214,6 +215,9 @@ void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
         if (t != TP_EXT_SERVER_NAME && t != TP_EXT_ALPN)
             exts[ne++] = t;
     }
+    /* Counts beyond the kept lists (hostile hellos): JA4 prints at most 99. */
+    ns_count += ch->n_suites_total - ch->n_suites;
+    ne_count += ch->ext.all.n_total - ch->ext.all.n;
     for (size_t i = 0; i < ch->ext.sig_algs.n; i++)
         if (!tp_is_grease(ch->ext.sig_algs.v[i]))
             sigs[ng++] = ch->ext.sig_algs.v[i];
@@ -242,6 +246,6 @@ void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
     ja4_hash(suites, ns, NULL, 0, hb);
     ja4_hash(exts, ne, sigs, ng, hc);
     snprintf(out, 40, "%c%s%c%02u%02u%s_%s_%s", quic ? 'q' : 't', ja4_version(ver),
-             ch->ext.has_sni ? 'd' : 'i', (unsigned)(ns > 99 ? 99 : ns),
+             ch->ext.has_sni ? 'd' : 'i', (unsigned)(ns_count > 99 ? 99 : ns_count),
              (unsigned)(ne_count > 99 ? 99 : ne_count), alpn, hb, hc);
 }

@@ -254,6 +254,27 @@ static void test_ja4__alpn_edge_cases__foxio_hex_rule(void **st)
     }
 }
 
+static void test_ja4__lists_beyond_caps__counts_capped_at_99(void **st)
+{
+    (void)st;
+    /* 120 suites (> 99) and 70 extensions (> TP_MAX_EXTENSIONS kept) */
+    uint16_t suites[120];
+    struct ext_spec exts[70];
+    for (int i = 0; i < 120; i++)
+        suites[i] = (uint16_t)(0xc000 + i);
+    for (int i = 0; i < 70; i++) {
+        exts[i].type = (uint16_t)(0xe000 + i);
+        exts[i].data_hex = "";
+    }
+    uint8_t body[4096];
+    size_t n = build_ch(body, 0x0303, suites, 120, exts, 70);
+    parse_built(body, n);
+    assert_int_equal(ch.ext.all.n, TP_MAX_EXTENSIONS);
+    char ja4[40];
+    tp_ja4(&ch, false, ja4);
+    assert_memory_equal(ja4, "t12i997000_", 11);
+}
+
 static void test_ja3_ja4__browserleaks_chrome__both_match(void **st)
 {
     (void)st;
@@ -328,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_ja4__no_signature_algorithms__hash_without_underscore),
         cmocka_unit_test(test_ja4__no_sni_no_alpn_no_versions__i_00_and_legacy),
         cmocka_unit_test(test_ja4__alpn_edge_cases__foxio_hex_rule),
+        cmocka_unit_test(test_ja4__lists_beyond_caps__counts_capped_at_99),
         cmocka_unit_test(test_ja3_ja4__browserleaks_chrome__both_match),
         cmocka_unit_test(test_ja3_ja4__tls12_capture__stable_and_well_formed),
     };
