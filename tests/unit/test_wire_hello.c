@@ -325,6 +325,76 @@ static void test_server_hello__tls12_capture__suite_and_flags(void **st)
     free(m.buf);
 }
 
+/* The n-th record's body of a captured stream, as an exact-size copy. */
+static uint8_t *record_body(const char *fixture, int index, size_t *len)
+{
+    size_t n;
+    uint8_t *buf = tu_fixture(fixture, &n);
+    assert_non_null(buf);
+    size_t off = 0;
+    uint8_t *out = NULL;
+    for (int i = 0; off < n && !out; i++) {
+        struct tp_record rec;
+        size_t used;
+        assert_int_equal(tp_record_parse(buf + off, n - off, &rec, &used), TP_OK);
+        if (i == index) {
+            out = tu_exact(rec.body.p, rec.body.len);
+            *len = rec.body.len;
+        }
+        off += used;
+    }
+    free(buf);
+    assert_non_null(out);
+    return out;
+}
+
+static void test_hello_retry_request__openssl_capture__hrr_then_serverhello(void **st)
+{
+    (void)st;
+    /* fixtures/wire/tls13_hrr.*: client key share X25519, server wants P-256 */
+    size_t len;
+    struct tp_hs_header h;
+    uint8_t *b = record_body("wire/tls13_hrr.s2c.bin", 0, &len);
+    assert_int_equal(tp_hs_header_parse(tp_bytes_make(b, len), &h), TP_OK);
+    assert_int_equal(tp_server_hello_parse(h.body, &sh), TP_OK);
+    assert_true(sh.is_hrr);
+    assert_int_equal(sh.version, 0x0304);
+    assert_int_equal(sh.suite, 0x1301);
+    assert_true(sh.ext.has_hrr_group);
+    assert_int_equal(sh.ext.hrr_group, 0x0017);
+    /* middlebox compatibility mode: a 32-byte legacy_session_id echo */
+    assert_int_equal(sh.session_id.len, 32);
+    size_t no_ext = 2 + 32 + 1 + sh.session_id.len + 2 + 1;
+    for (size_t n = 0; n < h.body.len; n++) {
+        uint8_t *p = tu_exact(h.body.p, n);
+        enum tp_err e = tp_server_hello_parse(tp_bytes_make(p, n), &sh);
+        assert_int_equal(e, n == no_ext ? TP_OK : TP_ERR_TRUNCATED);
+        free(p);
+    }
+    free(b);
+    b = record_body("wire/tls13_hrr.s2c.bin", 2, &len);
+    assert_int_equal(tp_hs_header_parse(tp_bytes_make(b, len), &h), TP_OK);
+    assert_int_equal(tp_server_hello_parse(h.body, &sh), TP_OK);
+    assert_false(sh.is_hrr);
+    assert_int_equal(sh.ext.n_key_shares, 1);
+    assert_int_equal(sh.ext.key_shares[0].group, 0x0017);
+    assert_int_equal(sh.ext.key_shares[0].key_exchange.len, 65);
+    free(b);
+    /* the client: X25519 share first, then P-256 after the HRR */
+    b = record_body("wire/tls13_hrr.c2s.bin", 0, &len);
+    assert_int_equal(tp_hs_header_parse(tp_bytes_make(b, len), &h), TP_OK);
+    assert_int_equal(tp_client_hello_parse(h.body, &ch), TP_OK);
+    assert_int_equal(ch.ext.n_key_shares, 1);
+    assert_int_equal(ch.ext.key_shares[0].group, 0x001d);
+    free(b);
+    b = record_body("wire/tls13_hrr.c2s.bin", 2, &len);
+    assert_int_equal(tp_hs_header_parse(tp_bytes_make(b, len), &h), TP_OK);
+    assert_int_equal(tp_client_hello_parse(h.body, &ch), TP_OK);
+    assert_int_equal(ch.ext.n_key_shares, 1);
+    assert_int_equal(ch.ext.key_shares[0].group, 0x0017);
+    free(b);
+}
+
 /* ---- malformed ---- */
 
 static enum tp_err ch_hex(const char *hex)
@@ -492,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_server_hello__downgrade_sentinels__flagged),
         cmocka_unit_test(test_client_hello__tls12_capture__sni_alpn_and_ja3),
         cmocka_unit_test(test_server_hello__tls12_capture__suite_and_flags),
+        cmocka_unit_test(test_hello_retry_request__openssl_capture__hrr_then_serverhello),
         cmocka_unit_test(test_client_hello__malformed_inputs__rejected),
         cmocka_unit_test(test_exts__more_than_cap__counted_and_dups_found),
         cmocka_unit_test(test_exts__context__same_code_different_meaning),
