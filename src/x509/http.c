@@ -229,6 +229,11 @@ enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body
             free(hdrs);
             continue;
         }
+        if (status >= 300 && status < 400) {
+            snprintf(err, errlen, "HTTP %d: more than one redirect", status);
+            free(resp);
+            return TP_ERR_UNSUPPORTED;
+        }
         if (status != 200) {
             snprintf(err, errlen, "HTTP status %d", status);
             free(resp);

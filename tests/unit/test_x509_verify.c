@@ -299,6 +299,28 @@ static void test_chain_verify__aia__missing_intermediate_or_unknown(void **state
     tp_verify_result_free(r);
     waitpid(pid, NULL, 0);
 
+    /* one redirect is followed (to the same server), a second is not */
+    char loc[128];
+    snprintf(loc, sizeof loc, "HTTP/1.0 302 Found\r\nLocation: http://127.0.0.1:%d/moved.der", port);
+    pid = fork();
+    if (pid == 0) {
+        pid_t p1 = serve(lfd, loc, (const uint8_t *)"", 0, 1);
+        waitpid(p1, NULL, 0);
+        pid_t p2 = serve(lfd, "HTTP/1.0 200 OK", intder, dlen, 1);
+        waitpid(p2, NULL, 0);
+        _exit(0);
+    }
+    assert_int_equal(tp_chain_verify(&leaf, 1, &o, &r), TP_OK);
+    assert_int_equal(r->status, TP_PATH_MISSING_INTERMEDIATE);
+    tp_verify_result_free(r);
+    waitpid(pid, NULL, 0);
+    pid = serve(lfd, loc, (const uint8_t *)"", 0, 2);
+    assert_int_equal(tp_chain_verify(&leaf, 1, &o, &r), TP_OK);
+    assert_int_equal(r->status, TP_PATH_UNKNOWN_AUTHORITY);
+    assert_non_null(strstr(r->aia_error, "redirect"));
+    tp_verify_result_free(r);
+    waitpid(pid, NULL, 0);
+
     /* AIA off: unknown authority, nothing fetched */
     o.aia = false;
     assert_int_equal(tp_chain_verify(&leaf, 1, &o, &r), TP_OK);
