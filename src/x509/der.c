@@ -113,11 +113,22 @@ static bool oid_encode(const char *dotted, uint8_t *out, size_t cap, size_t *n)
     return true;
 }
 
+/* Callers pass string literals: cache each one's encoding by address (per thread,
+ * since the store may load in a thread while another parses). */
+#define OID_CACHE 128
+static _Thread_local struct { const char *dotted; uint8_t enc[32]; uint8_t n; } oid_cache[OID_CACHE];
+
 bool oid_is(struct tp_bytes oid, const char *dotted)
 {
-    uint8_t enc[64];
-    size_t n;
-    return oid_encode(dotted, enc, sizeof enc, &n) && n == oid.len && memcmp(enc, oid.p, n) == 0;
+    size_t slot = ((uintptr_t)dotted >> 3) % OID_CACHE;
+    if (oid_cache[slot].dotted != dotted) {
+        size_t n;
+        if (!oid_encode(dotted, oid_cache[slot].enc, sizeof oid_cache[slot].enc, &n))
+            return false;
+        oid_cache[slot].n = (uint8_t)n;
+        oid_cache[slot].dotted = dotted;
+    }
+    return oid_cache[slot].n == oid.len && memcmp(oid_cache[slot].enc, oid.p, oid.len) == 0;
 }
 
 void oid_text(struct tp_sb *sb, struct tp_bytes oid)
