@@ -45,6 +45,8 @@ struct walker {
     uint32_t n23;        /* application_data records seen */
     uint32_t scanned;    /* bytes scanned while resynchronising */
     uint64_t resync_skipped;
+    uint64_t pending_gap;     /* skipped while resynchronising, not yet told to the session */
+    bool gap_due;
 };
 
 struct flow {
@@ -54,6 +56,7 @@ struct flow {
     uint8_t state;                    /* enum flow_state */
     int8_t client;                    /* side index of the client, -1 unknown */
     bool syn[2], fin[2], rst, keys_checked, has_keys, selected;
+    bool midstream;                   /* a direction's start was not captured */
     uint32_t s2c_after_client_enc;    /* server application_data records after the client's first */
     uint8_t addr[2][16];
     uint16_t port[2];
@@ -363,6 +366,9 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
             s->outcome.status = TP_CONN_TLS_FAILED;
             snprintf(s->outcome.detail, sizeof s->outcome.detail, "fatal alert from the %s",
                      alert->dir == TP_C2S ? "client" : "server");
+        } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && f->midstream) {
+            snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                     "the capture started after this connection had begun: its handshake was not seen");
         } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete) {
             switch (why) {
             case END_RST:
@@ -567,6 +573,8 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
             tp_reader_init(&r, rest.p, rest.len);
             tp_read_skip(&r, (size_t)at);
             w->resync_skipped += (size_t)at;
+            w->pending_gap += (size_t)at;
+            w->gap_due = true; /* the decoder must know this stream has no beginning */
             w->mode = W_SYNCED;
             w->hdr_have = 0;
             w->body_left = 0;
@@ -615,8 +623,11 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
             uint8_t hs = 0xff;
             int hs_type = tp_read_u8(&peek, &hs) ? hs : -1;
             session_create(c, f, side, type, hs_type);
-            if (w->resync_skipped && f->s)
-                tp_session_gap(f->s, side_dir(f, side), w->resync_skipped, t_us);
+        }
+        if (w->gap_due && f->s) {
+            tp_session_gap(f->s, side_dir(f, side), w->pending_gap, t_us);
+            w->gap_due = false;
+            w->pending_gap = 0;
         }
         if (type == TP_CT_APPLICATION_DATA && f->client >= 0 && side == 1 - f->client && f->w[f->client].n23)
             f->s2c_after_client_enc++;
@@ -767,6 +778,12 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
     struct tp_pkt p;
     switch (tp_pkt_parse(dlt, data, caplen, &p)) {
     case TP_PKT_TCP:
+        /* An IP length beyond a packet that was captured whole is a lie, not a
+         * snap length: the header is bogus. */
+        if (caplen >= wirelen && p.payload.len < p.payload_len) {
+            c->st.bad_headers++;
+            return;
+        }
         c->st.tcp_packets++;
         break;
     case TP_PKT_OTHER:
@@ -840,8 +857,10 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
     if (p.payload_len && (f->state == F_NEW || f->state == F_TLS)) {
         struct sink_ctx k = { c, f, side };
         struct tp_tcp_sink sink = { sink_data, sink_gap, &k };
-        if (f->state == F_NEW && !f->tcp[side].synced)
+        if (!f->tcp[side].synced && f->w[side].mode == W_START) {
             f->w[side].mode = W_RESYNC; /* we did not see this stream start */
+            f->midstream = true;
+        }
         tp_tcp_dir_segment(&f->tcp[side], seq, p.payload.p, p.payload.len, p.payload_len, t_us, &sink);
         if (f->state == F_CLOSED)
             return;

@@ -383,6 +383,8 @@ int tp_cmd_pcap(int argc, char **argv)
                 (unsigned long long)tp_capture_get_stats(cap)->tls_flows);
     if (n_dsb && a.com.format == TP_FMT_TEXT && !a.no_summary)
         fprintf(stderr, "key log: %zu pcapng Decryption Secrets Block%s used\n", n_dsb, n_dsb == 1 ? "" : "s");
+    if (status == TP_EXIT_USAGE && tp_capture_get_stats(cap)->packets == 0)
+        a.no_summary = true; /* nothing was read: the error line says it all */
     status = finish(&st, &a, cap, t0, status);
     tp_capture_free(cap);
     tp_keylog_free(kl);
