@@ -599,10 +599,27 @@ static void protected_meta(struct tp_session *s, enum tp_dir dir, uint8_t type, 
     count_appdata(s, dir, len);
 }
 
+/* A direction that only walks record headers from now on keeps no buffers: a
+ * capture may hold tens of thousands of such flows. */
+static void dir_trim(struct dirst *d)
+{
+    if (d->buf && !d->in_body) {
+        free(d->buf);
+        d->buf = NULL;
+        d->buf_cap = d->buf_len = 0;
+    }
+    if (d->reasm.buf && !tp_hs_reasm_pending(&d->reasm)) {
+        tp_hs_reasm_free(&d->reasm);
+        tp_hs_reasm_init(&d->reasm);
+    }
+}
+
 /* A record whose body we skip. */
 static void record_meta(struct tp_session *s, enum tp_dir dir, uint8_t type, size_t len)
 {
     struct dirst *d = &s->dec->d[dir];
+    if (d->prot && !d->rc)
+        dir_trim(d);
     if (type == TP_CT_HEARTBEAT)
         return;
     if (!d->prot) {

@@ -36,6 +36,12 @@ enum tp_err tp_rc_decrypt(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t 
 void tp_rc_skip(struct tp_rc *rc, const uint8_t *body, size_t body_len);
 void tp_rc_free(struct tp_rc *rc);
 
+/* ---- certificate summaries shared between sessions (cert_cache.c) ---- */
+/* A summary of der (shared and read-only, or private): NULL when it is not a
+ * certificate. Give it back with tp_cert_cache_put and the same DER. */
+struct tp_cert_info *tp_cert_cache_get(const uint8_t *der, size_t len);
+void tp_cert_cache_put(struct tp_cert_info *ci, const uint8_t *der, size_t len);
+
 /* ---- decoder (decoder.c) ---- */
 struct tp_decoder *tp_decoder_new(void);
 void tp_decoder_free(struct tp_decoder *d);

@@ -26,8 +26,8 @@ struct tp_session *tp_session_new(enum tp_source src, int64_t start_us)
 static void chain_free(struct tp_chain *c)
 {
     for (size_t i = 0; i < c->n; i++) {
+        tp_cert_cache_put(c->info[i], c->der[i].p, c->der[i].len);
         free((void *)c->der[i].p);
-        tp_cert_free(c->info[i]);
     }
     memset(c, 0, sizeof *c);
 }
@@ -84,11 +84,7 @@ static void chain_summarize(struct tp_chain *c)
     for (size_t i = 0; i < c->n; i++) {
         if (c->info[i] || !c->der[i].p)
             continue;
-        struct tp_cert_info *ci = NULL;
-        if (tp_cert_parse(c->der[i].p, c->der[i].len, &ci) == TP_OK)
-            c->info[i] = ci;
-        else
-            tp_cert_free(ci);
+        c->info[i] = tp_cert_cache_get(c->der[i].p, c->der[i].len);
     }
 }
 
