@@ -63,7 +63,7 @@
  * is O(pattern x text) per table entry, fast on hostile input. */
 #define TP_MAX_EXPLAIN_TEXT      (64 * 1024)
 
-/* Certificate summaries cached across sessions (keyed by the DER's SHA-256):
+/* Certificate summaries cached across sessions (keyed by their DER):
  * a capture repeats the same few server chains across thousands of sessions
  * and tp_cert_parse verifies a signature each time (~0.3 ms). 1024 entries of
  * ~3 KiB bound the cache near 3 MiB; entries in use are never evicted. */

@@ -54,7 +54,7 @@ struct tp_chain {
     bool present;           /* a Certificate message was seen (may be empty) */
 };
 /* info[] is filled by tp_session_finish; the summaries may be shared with other
- * sessions (a cache keyed by the DER's SHA-256, TP_MAX_CERT_CACHE): read-only,
+ * sessions (a cache keyed by the DER, TP_MAX_CERT_CACHE): read-only,
  * freed with the session, never by the caller. */
 
 enum tp_severity { TP_SEV_INFO = 0, TP_SEV_WARNING = 1, TP_SEV_ERROR = 2 };
