@@ -453,6 +453,8 @@ static void ccs_record(struct tp_session *s, enum tp_dir dir, const uint8_t *p, 
     if (m) {
         m->length = (uint32_t)n;
         m->decrypted = decrypted;
+        m->raw = n ? dup_bytes(p, n) : NULL; /* the CCS byte(s) */
+        m->raw_len = m->raw ? n : 0;
     }
     if (tp_ccs_parse(tp_bytes_make(p, n)) != TP_OK)
         issue(s, dir, TP_DEC_BAD_MESSAGE, 0, 0);
