@@ -1,6 +1,9 @@
 /* What is in a file: PEM blocks in order (RFC 7468) or one DER object recognised
  * by its structure: certificate, private keys (PKCS#8, PKCS#1, SEC1, encrypted
  * PKCS#8), public keys, CSR (PKCS#10), CRL, PKCS#7, PKCS#12. */
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ed25519.h>
+#include <wolfssl/wolfcrypt/ed448.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,10 +156,55 @@ static bool parse_pkcs8(struct tp_file_obj *o, struct tp_bytes der, enum tp_err 
     if (oid_is(oid.val, OID_EC))
         return parse_sec1(o, pk.val, params.tag == DER_OID ? params.whole : tp_bytes_make(NULL, 0), err);
     o->kind = TP_OBJ_PRIVATE_KEY;
-    if (oid_is(oid.val, "1.3.101.112")) {
-        o->key_type = TP_KEY_ED25519; o->key_bits = 256; snprintf(o->key_desc, sizeof o->key_desc, "Ed25519");
-    } else if (oid_is(oid.val, "1.3.101.113")) {
-        o->key_type = TP_KEY_ED448; o->key_bits = 456; snprintf(o->key_desc, sizeof o->key_desc, "Ed448");
+    if (oid_is(oid.val, "1.3.101.112") || oid_is(oid.val, "1.3.101.113")) {
+        /* RFC 8410 §7: CurvePrivateKey ::= OCTET STRING (the seed); the public key
+         * is derived from it (wolfCrypt) to pair the key with its certificate. */
+        bool ed448 = oid_is(oid.val, "1.3.101.113");
+        o->key_type = ed448 ? TP_KEY_ED448 : TP_KEY_ED25519;
+        o->key_bits = ed448 ? 456 : 256;
+        snprintf(o->key_desc, sizeof o->key_desc, ed448 ? "Ed448" : "Ed25519");
+        struct tp_reader kr;
+        struct der_tlv seed;
+        tp_reader_from(&kr, pk.val);
+        uint8_t pub[57];
+        word32 publen = ed448 ? 57 : 32;
+        bool ok = false;
+        if (der_expect(&kr, DER_OCTET_STRING, &seed, NULL) && seed.val.len == publen) {
+            if (ed448) {
+                ed448_key k;
+                if (wc_ed448_init(&k) == 0) {
+                    ok = wc_ed448_import_private_only(seed.val.p, publen, &k) == 0 &&
+                         wc_ed448_make_public(&k, pub, publen) == 0;
+                    wc_ed448_free(&k);
+                }
+            } else {
+                ed25519_key k;
+                if (wc_ed25519_init(&k) == 0) {
+                    ok = wc_ed25519_import_private_only(seed.val.p, publen, &k) == 0 &&
+                         wc_ed25519_make_public(&k, pub, publen) == 0;
+                    wc_ed25519_free(&k);
+                }
+            }
+        }
+        if (ok) {
+            struct tp_sb algid, body, bits, whole;
+            tp_sb_init(&algid);
+            tp_sb_init(&body);
+            tp_sb_init(&bits);
+            tp_sb_init(&whole);
+            der_put(&algid, DER_OID, oid.val.p, oid.val.len);
+            der_put(&body, DER_SEQUENCE, (const uint8_t *)algid.buf, algid.len);
+            tp_sb_putc(&bits, 0);
+            tp_sb_putn(&bits, (const char *)pub, publen);
+            der_put(&body, DER_BIT_STRING, (const uint8_t *)bits.buf, bits.len);
+            der_put(&whole, DER_SEQUENCE, (const uint8_t *)body.buf, body.len);
+            if (!whole.oom)
+                o->has_pub_sha256 = sha256((const uint8_t *)whole.buf, whole.len, o->pub_sha256);
+            tp_sb_free(&algid);
+            tp_sb_free(&body);
+            tp_sb_free(&bits);
+            tp_sb_free(&whole);
+        }
     } else if (oid_is(oid.val, "1.2.840.10040.4.1")) {
         o->key_type = TP_KEY_DSA; snprintf(o->key_desc, sizeof o->key_desc, "DSA");
     } else {

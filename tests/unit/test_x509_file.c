@@ -28,6 +28,7 @@ static const struct kcase kinds[] = {
     { "key.key", TP_OK, true, 1, TP_OBJ_PRIVATE_KEY, 0, "EC PRIVATE KEY", "EC P-256", false },
     { "key.der", TP_OK, false, 1, TP_OBJ_PRIVATE_KEY, 0, "", "EC P-256", false },
     { "pubkey.pem", TP_OK, true, 1, TP_OBJ_PUBLIC_KEY, 0, "PUBLIC KEY", "EC P-256", false },
+    { "ed25519.key", TP_OK, true, 1, TP_OBJ_PRIVATE_KEY, 0, "PRIVATE KEY", "Ed25519", false },
     { "rsa.key", TP_OK, true, 1, TP_OBJ_PRIVATE_KEY, 0, "RSA PRIVATE KEY", "RSA 2048", false },
     { "encrypted.key", TP_OK, true, 1, TP_OBJ_PRIVATE_KEY, 0, "ENCRYPTED PRIVATE KEY", "encrypted (PBES2)", true },
     { "fullchain.pem", TP_OK, true, 2, TP_OBJ_CERTIFICATE, TP_OBJ_CERTIFICATE, "CERTIFICATE", "EC P-256", false },
@@ -95,6 +96,12 @@ static void test_file_read__keys_and_certs__pair_by_public_key(void **state)
         assert_true(same[i]->objs[0].has_pub_sha256);
         assert_memory_equal(same[i]->objs[0].pub_sha256, want, 32);
     }
+    struct tp_file *edk = rd("files/ed25519.key"), *edc = rd("pki/ed25519.pem");
+    assert_true(edk->objs[0].has_pub_sha256);
+    assert_memory_equal(edk->objs[0].pub_sha256, edc->objs[0].pub_sha256, 32);
+    assert_string_equal(edc->objs[0].cert->key_desc, "Ed25519");
+    tp_file_free(edk);
+    tp_file_free(edc);
     assert_true(rsa->objs[0].has_pub_sha256);
     assert_memory_equal(rsa->objs[0].pub_sha256, sha1->objs[0].pub_sha256, 32);
     assert_memory_not_equal(other->objs[0].pub_sha256, want, 32);

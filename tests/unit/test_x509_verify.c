@@ -88,6 +88,7 @@ static const struct vcase cases[] = {
     { "noserverauth", "noserverauth-fullchain.pem", ROOT, NULL, "localhost", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_OK, true, false, 0, 3, -1, -1, -1, -1, true, false, "" },
     { "weakkey", "weakkey-fullchain.pem", ROOT, NULL, "localhost", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_OK, true, false, 0, 3, -1, -1, 0, -1, true, true, "" },
     { "sha1", "sha1-fullchain.pem", ROOT, NULL, "localhost", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_OK, true, false, 0, 3, -1, -1, -1, 0, true, true, "" },
+    { "ed25519", "ed25519-fullchain.pem", ROOT, NULL, "ed25519.test", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_OK, true, false, 0, 3, -1, -1, -1, -1, true, true, "" },
     { "client", "client-fullchain.pem", ROOT, NULL, NULL, TP_PURPOSE_CLIENT, TP_PATH_OK, TP_NAME_NOT_CHECKED, true, false, 0, 3, -1, -1, -1, -1, true, true, "" },
     { "client-as-server", "client-fullchain.pem", ROOT, NULL, NULL, TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_NOT_CHECKED, true, false, 0, 3, -1, -1, -1, -1, true, false, "" },
     { "client-rogue", "client-rogue.pem", ROOT, NULL, NULL, TP_PURPOSE_CLIENT, TP_PATH_UNKNOWN_AUTHORITY, TP_NAME_NOT_CHECKED, true, false, 0, 1, -1, -1, -1, -1, true, true, "CN=Rogue Root CA,O=rogue" },
@@ -186,6 +187,14 @@ static void test_chain_verify__bad_signature__bad_signature(void **state)
     assert_int_equal(tp_chain_verify(certs, 2, &o, &r), TP_OK);
     assert_int_equal(r->status, TP_PATH_BAD_SIGNATURE);
     tp_verify_result_free(r);
+    /* the intermediate's ECDSA signature (by the root) corrupted */
+    uint8_t *in = tu_exact(c.certs[1].p, c.certs[1].len);
+    in[c.certs[1].len - 3] ^= 0x01;
+    struct tp_bytes certs2[2] = { c.certs[0], tp_bytes_make(in, c.certs[1].len) };
+    assert_int_equal(tp_chain_verify(certs2, 2, &o, &r), TP_OK);
+    assert_int_equal(r->status, TP_PATH_BAD_SIGNATURE);
+    tp_verify_result_free(r);
+    free(in);
     tp_store_free(st);
     free(leaf);
     chain_free(&c);

@@ -96,6 +96,12 @@ static void check_one(const struct tp_cert_info *ci)
 
     const unsigned char *p = ci->der;
     WOLFSSL_X509 *x = wolfSSL_d2i_X509(NULL, &p, (int)ci->der_len);
+    if (ci->key_type == TP_KEY_ED25519) {
+        /* measured: this wolfSSL's X509 layer rejects a certificate with an Ed25519
+         * key (why cert.c verifies signatures with wolfCrypt directly) */
+        wolfSSL_X509_free(x);
+        return;
+    }
     assert_non_null(x);
     struct tm tm;
     memset(&tm, 0, sizeof tm);
