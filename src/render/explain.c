@@ -89,8 +89,16 @@ static bool last_of_dir_type(const struct tp_session *s, const struct tp_msg *m)
     return true;
 }
 
-static void x_client_hello(struct para *p, const struct tp_session *s, const struct tp_client_hello *ch)
+static void x_client_hello(struct para *p, const struct tp_session *s, const struct tp_msg *m,
+                           const struct tp_client_hello *ch)
 {
+    /* The second ClientHello after a HelloRetryRequest (RFC 8446 §4.1.2). */
+    for (size_t i = 0; i < s->n_msgs && &s->msgs[i] != m; i++)
+        if (s->msgs[i].is_hrr) {
+            p_put(p, "The client's second ClientHello: the same offer, now with a key share for the group "
+                     "the server asked for. Everything else must stay as it was.");
+            return;
+        }
     if (story13(s) || tp_client_hello_max_version(ch) == TP_TLS1_3) {
         p_put(p, "The client opens the conversation: it offers the TLS versions and cipher suites it "
                  "supports and, new in TLS 1.3, a key share (its half of the key exchange) up front, so "
@@ -214,10 +222,20 @@ static void x_finished(struct para *p, const struct tp_session *s, const struct 
     else if (t13 && m->dir == TP_C2S)
         p_put(p, " With it the handshake is complete and application data flows, encrypted with the "
                  "traffic keys.");
-    else if (!t13 && m->dir == TP_C2S)
-        p_put(p, " It is the client's first encrypted message.");
-    else
-        p_put(p, " It is the server's first encrypted message; after it the handshake is complete.");
+    else {
+        /* TLS 1.2: whoever sends Finished first waits for the other's; in a full
+         * handshake that is the client, in a resumption the server (RFC 5246 §7.3). */
+        bool other_done = false;
+        for (size_t i = 0; i < s->n_msgs && &s->msgs[i] != m; i++)
+            other_done |= s->msgs[i].dir != m->dir && s->msgs[i].kind == TP_MSG_HANDSHAKE &&
+                          s->msgs[i].hs_type == TP_HS_FINISHED;
+        if (other_done)
+            p_printf(p, " It is the %s's first encrypted message; with it the handshake is complete.", who);
+        else
+            p_printf(p, " It is the %s's first encrypted message; the %s should now answer with its own "
+                        "ChangeCipherSpec and Finished.",
+                     who, m->dir == TP_C2S ? "server" : "client");
+    }
 }
 
 void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg *r, const char *indent, size_t width)
@@ -261,7 +279,7 @@ void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg
     } else {
         switch (r->kind) {
         case RM_CH:
-            x_client_hello(&p, s, &r->u.ch);
+            x_client_hello(&p, s, m, &r->u.ch);
             break;
         case RM_SH:
             x_server_hello(&p, s, &r->u.sh);
