@@ -31,6 +31,8 @@ struct tp_wolf_chunk {
 /* After the first post-handshake data, how long a quiet peer means "nothing
  * more is coming" (loopback and real servers send tickets back to back). */
 #define TP_WOLF_IDLE_MS 15
+/* After a failed handshake, how long we keep reading what the peer sent. */
+#define TP_WOLF_DRAIN_MS 200
 
 /* The connection being driven by this thread (the HKDF callback has no WOLFSSL*). */
 static _Thread_local struct tp_wolf_conn *tl_cur;
@@ -96,6 +98,7 @@ int64_t tp_wolf_mono_us(void)
     X(-385, "KEYUSE_ENCIPHER_E", "the certificate's key usage forbids key encipherment")         \
     X(-386, "EXTKEYUSE_AUTH_E", "the certificate's extended key usage does not allow this use")  \
     X(-397, "SOCKET_PEER_CLOSED_E", "the peer closed the connection")                            \
+    X(-404, "HANDSHAKE_SIZE_ERROR", "a handshake message from the peer is larger than allowed")   \
     X(-428, "EXT_MISSING", "a required extension is missing")                                    \
     X(-429, "UNSUPPORTED_EXTENSION", "the peer sent an extension we did not offer")              \
     X(-500, "UNSUPPORTED_SUITE", "unsupported cipher suite")                                     \
@@ -549,22 +552,39 @@ static bool banner_is_tls(const struct tp_wolf_conn *c)
     return tp_record_header_plausible(c->banner, c->banner_len);
 }
 
-/* wolfSSL stops after a 5-byte header that is not TLS: read what else the peer
- * already sent (briefly), so not-tls can show its first line ("HTTP/1.1 400"). */
-static void fill_banner(struct tp_wolf_conn *c)
+/* After wolfSSL gave up, read (and record) what the peer already sent, briefly:
+ * wolfSSL stops after a 5-byte header that is not TLS (not-tls then shows the
+ * peer's first line, "HTTP/1.1 400"), or at a message it cannot parse (the
+ * decoder then shows the whole flight, or the alert that followed). Bounded by
+ * ms, the deadline and TP_MAX_PROBE_RECORDED. */
+static void drain(struct tp_wolf_conn *c, int ms)
 {
-    int64_t limit = tp_wolf_mono_us() + 100000;
-    while (c->banner_len < sizeof c->banner && !c->eof && !c->reset) {
-        uint8_t buf[sizeof c->banner];
-        ssize_t n = recv(c->fd, buf, sizeof c->banner - c->banner_len, 0);
+    int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
+    enum tp_dir in = c->is_server ? TP_C2S : TP_S2C;
+    uint8_t buf[16384];
+    while (!c->eof && !c->reset && !c->too_much) {
+        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
         if (n > 0) {
-            memcpy(c->banner + c->banner_len, buf, (size_t)n);
-            c->banner_len += (size_t)n;
-            if (!record(c, c->is_server ? TP_C2S : TP_S2C, buf, (size_t)n))
+            if (c->banner_len < sizeof c->banner) {
+                size_t k = sizeof c->banner - c->banner_len;
+                if (k > (size_t)n)
+                    k = (size_t)n;
+                memcpy(c->banner + c->banner_len, buf, k);
+                c->banner_len += k;
+            }
+            if (!record(c, in, buf, (size_t)n))
                 return;
             continue;
         }
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        if (n == 0) {
+            c->eof = true;
+            return;
+        }
+        if (errno == ECONNRESET) {
+            c->reset = true;
+            return;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return;
         if (wait_fd(c, POLLIN, limit) <= 0)
             return;
@@ -595,8 +615,8 @@ int tp_wolf_handshake(struct tp_wolf_conn *c)
         rc = c->too_much ? TP_WOLF_E_TOO_MUCH : (e ? e : WOLFSSL_FATAL_ERROR);
         break;
     }
-    if (rc != 0 && rc != TP_WOLF_E_TIMEOUT && !banner_is_tls(c))
-        fill_banner(c);
+    if (rc != 0 && rc != TP_WOLF_E_TIMEOUT && rc != TP_WOLF_E_TOO_MUCH)
+        drain(c, TP_WOLF_DRAIN_MS);
     note_alerts(c);
     tl_cur = NULL;
     return rc;

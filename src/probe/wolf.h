@@ -103,7 +103,10 @@ struct tp_wolf_conn {
 enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
                               int64_t deadline_mono_us) TP_MUST_USE;
 /* Drive wolfSSL_connect / wolfSSL_accept until done, failed or the deadline.
- * 0 on success; else the wolfSSL error (wolfSSL_get_error) or TP_WOLF_E_*. */
+ * 0 on success; else the wolfSSL error (wolfSSL_get_error) or TP_WOLF_E_*.
+ * On failure it keeps reading (and recording) what the peer already sent for up
+ * to 200 ms, so the transcript shows the flight wolfSSL choked on, or the
+ * peer's alert. */
 int tp_wolf_handshake(struct tp_wolf_conn *c);
 /* Read (and discard) application data for at most ms (bounded by the deadline)
  * to see post-handshake messages and alerts; once something arrived, stop after
