@@ -556,13 +556,15 @@ static bool banner_is_tls(const struct tp_wolf_conn *c)
  * wolfSSL stops after a 5-byte header that is not TLS (not-tls then shows the
  * peer's first line, "HTTP/1.1 400"), or at a message it cannot parse (the
  * decoder then shows the whole flight, or the alert that followed). Bounded by
- * ms, the deadline and TP_MAX_PROBE_RECORDED. */
+ * ms, the deadline and one flight (TP_MAX_FLOW_BUFFER bytes). */
 static void drain(struct tp_wolf_conn *c, int ms)
 {
     int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
     enum tp_dir in = c->is_server ? TP_C2S : TP_S2C;
+    /* one flight at most: an endless stream is not worth recording */
+    uint64_t stop = c->bytes[in] + TP_MAX_FLOW_BUFFER;
     uint8_t buf[16384];
-    while (!c->eof && !c->reset && !c->too_much) {
+    while (!c->eof && !c->reset && !c->too_much && c->bytes[in] < stop) {
         ssize_t n = recv(c->fd, buf, sizeof buf, 0);
         if (n > 0) {
             if (c->banner_len < sizeof c->banner) {
