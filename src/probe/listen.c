@@ -54,6 +54,9 @@ struct lsrv;
 struct lworker {
     struct lsrv *srv;
     size_t idx;
+    pthread_cond_t cv;               /* a job was handed to this worker, or stopping */
+    struct ljob job;
+    bool has_job;
 };
 
 struct lsrv {
@@ -62,6 +65,8 @@ struct lsrv {
     WOLFSSL_CTX *ctx;
     struct tp_store *client_store;   /* --client-ca, NULL without */
     struct tp_store *self_store;     /* the top certificate we send, as the only anchor */
+    struct tp_cert_info *our_leaf;   /* summary of the leaf we send */
+    bool base_clean;                 /* our chain, judged once, has nothing to report */
     struct tp_store *sys_store;      /* the system store, loaded on first need */
     bool sys_store_tried;
     bool client_auth, client_required;
@@ -72,14 +77,19 @@ struct lsrv {
     int64_t timeout_us;
 
     pthread_mutex_t mu;              /* queue, pool, active fds, stopping */
-    pthread_cond_t work_cv;          /* a job was queued, or stopping */
     pthread_cond_t space_cv;         /* a queue slot was freed */
     struct ljob queue[TP_MAX_LISTEN_WORKERS];
     size_t q_head, q_len;
     pthread_t threads[TP_MAX_LISTEN_WORKERS];
     struct lworker workers[TP_MAX_LISTEN_WORKERS];
     int active_fd[TP_MAX_LISTEN_WORKERS];
-    size_t n_threads, n_idle;
+    size_t n_threads;
+    /* Idle workers, most recently idle on top: a new client goes to the worker
+     * that finished last, so a light load keeps using the same few threads (and
+     * their per-thread wolfSSL ECC caches, several MiB each) instead of spreading
+     * over the whole pool. */
+    size_t idle[TP_MAX_LISTEN_WORKERS];
+    size_t n_idle;
     bool stopping;
 
     pthread_mutex_t out_mu;          /* on_session, key log file, reported */
@@ -617,7 +627,8 @@ static bool is_cert_alert(uint8_t d)
  * - otherwise: against our own top certificate as the only anchor, so only what
  *   is wrong whatever the client trusts shows: dates, order, a root sent, key
  *   usage, strength, and the SNI name not covered (hostname-mismatch, a warning
- *   from the server's side). */
+ *   from the server's side). Skipped when our chain was judged clean at start
+ *   and the SNI (if any) is covered: then there is nothing to report. */
 static void verify_our_chain(struct lsrv *srv, struct tp_session *s)
 {
     if (s->server_chain.n == 0)
@@ -631,6 +642,9 @@ static void verify_our_chain(struct lsrv *srv, struct tp_session *s)
         memcpy(host, s->server_name, s->server_name_len);
         host[s->server_name_len] = 0;
     }
+    /* Nothing to say about our chain in this session: skip the work. */
+    if (!rejected && srv->base_clean && (!host[0] || tp_cert_match_name(srv->our_leaf, host) == TP_NAME_OK))
+        return;
     pthread_mutex_lock(&srv->verify_mu);
     const struct tp_store *st = srv->self_store;
     if (rejected) {
@@ -796,17 +810,23 @@ static void *worker_main(void *arg)
     struct lsrv *srv = w->srv;
     pthread_mutex_lock(&srv->mu);
     for (;;) {
-        while (!srv->stopping && srv->q_len == 0) {
-            srv->n_idle++;
-            pthread_cond_wait(&srv->work_cv, &srv->mu);
-            srv->n_idle--;
+        if (!w->has_job && srv->q_len > 0) {
+            w->job = srv->queue[srv->q_head];
+            srv->q_head = (srv->q_head + 1) % TP_MAX_LISTEN_WORKERS;
+            srv->q_len--;
+            w->has_job = true;
+            pthread_cond_signal(&srv->space_cv);
         }
-        if (srv->q_len == 0)
-            break; /* stopping */
-        struct ljob job = srv->queue[srv->q_head];
-        srv->q_head = (srv->q_head + 1) % TP_MAX_LISTEN_WORKERS;
-        srv->q_len--;
-        pthread_cond_signal(&srv->space_cv);
+        if (!w->has_job) {
+            if (srv->stopping)
+                break;
+            srv->idle[srv->n_idle++] = w->idx;
+            while (!w->has_job && !srv->stopping)
+                pthread_cond_wait(&w->cv, &srv->mu);
+            continue; /* whoever woke us removed us from the idle stack */
+        }
+        struct ljob job = w->job;
+        w->has_job = false;
         if (srv->stopping) {
             close(job.fd);
             continue;
@@ -823,13 +843,19 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Called with srv->mu held. */
+/* Hand an accepted connection to a worker: the most recently idle one, else a
+ * new one while the pool is below its cap, else the queue (whose size is the
+ * cap; the acceptor waits when it is full). Called with srv->mu held. */
 static void pool_push(struct lsrv *srv, const struct ljob *job)
 {
-    size_t tail = (srv->q_head + srv->q_len) % TP_MAX_LISTEN_WORKERS;
-    srv->queue[tail] = *job;
-    srv->q_len++;
-    if (srv->q_len > srv->n_idle && srv->n_threads < TP_MAX_LISTEN_WORKERS) {
+    if (srv->n_idle > 0) {
+        struct lworker *w = &srv->workers[srv->idle[--srv->n_idle]];
+        w->job = *job;
+        w->has_job = true;
+        pthread_cond_signal(&w->cv);
+        return;
+    }
+    if (srv->n_threads < TP_MAX_LISTEN_WORKERS) {
         pthread_attr_t at;
         pthread_attr_init(&at);
         /* wolfSSL's handshake needs well under 256 KiB of stack; small stacks keep
@@ -838,12 +864,26 @@ static void pool_push(struct lsrv *srv, const struct ljob *job)
         struct lworker *w = &srv->workers[srv->n_threads];
         w->srv = srv;
         w->idx = srv->n_threads;
+        w->job = *job;
+        w->has_job = true;
+        pthread_cond_init(&w->cv, NULL);
         srv->active_fd[w->idx] = -1;
-        if (pthread_create(&srv->threads[srv->n_threads], &at, worker_main, w) == 0)
-            srv->n_threads++;
+        bool ok = pthread_create(&srv->threads[srv->n_threads], &at, worker_main, w) == 0;
         pthread_attr_destroy(&at);
+        if (ok) {
+            srv->n_threads++;
+            return;
+        }
+        pthread_cond_destroy(&w->cv);
+        w->has_job = false;
+        if (srv->n_threads == 0) {
+            close(job->fd); /* no thread at all: nobody could serve it */
+            return;
+        }
     }
-    pthread_cond_signal(&srv->work_cv);
+    size_t tail = (srv->q_head + srv->q_len) % TP_MAX_LISTEN_WORKERS;
+    srv->queue[tail] = *job;
+    srv->q_len++;
 }
 
 /* ---- setup ---- */
@@ -912,38 +952,62 @@ static int open_listener(const struct tp_listen_opts *o, char *err, size_t errle
     return fd;
 }
 
-/* The top certificate we send (last of --chain, else last of --cert) becomes the
- * only anchor of srv->self_store (see verify_our_chain). The x509 module loads
- * stores from files: write it to a private temporary file, load, remove. */
-static void load_self_store(struct lsrv *srv, const struct tp_listen_opts *o)
+/* Our chain as configured (every certificate of --cert, then of --chain: what
+ * wolfSSL sends). Its top certificate becomes the only anchor of srv->self_store
+ * (see verify_our_chain); the x509 module loads stores from files, so it goes
+ * through a private temporary file. Then the chain is judged once: when that
+ * verdict is clean and a client's SNI is covered by our leaf, sessions skip the
+ * per-session verification (two certificate parses and signature checks, about
+ * as much CPU as the handshake itself). */
+static void load_our_chain(struct lsrv *srv, const struct tp_listen_opts *o)
 {
-    const char *files[2] = { o->chain, o->cert };
-    for (size_t k = 0; k < 2 && !srv->self_store; k++) {
-        struct tp_file *f = NULL;
-        if (!files[k] || tp_file_read(files[k], &f) != TP_OK) {
-            tp_file_free(f);
+    struct tp_bytes der[TP_MAX_CHAIN_CERTS];
+    size_t n = 0;
+    struct tp_file *files[2] = { NULL, NULL };
+    const char *paths[2] = { o->cert, o->chain };
+    for (size_t k = 0; k < 2; k++) {
+        if (!paths[k] || tp_file_read(paths[k], &files[k]) != TP_OK)
             continue;
-        }
-        const struct tp_file_obj *top = NULL;
-        for (size_t i = 0; i < f->n_objs; i++)
-            if (f->objs[i].kind == TP_OBJ_CERTIFICATE && f->objs[i].der)
-                top = &f->objs[i];
-        if (top) {
-            const char *tmpdir = getenv("TMPDIR");
-            char path[512];
-            snprintf(path, sizeof path, "%s/tlsprobe-listen-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-            int fd = mkstemp(path);
-            if (fd >= 0) {
-                bool ok = write(fd, top->der, top->der_len) == (ssize_t)top->der_len;
-                close(fd);
-                char e[256];
-                if (ok && tp_store_load(path, NULL, &srv->self_store, e, sizeof e) != TP_OK)
-                    srv->self_store = NULL;
-                unlink(path);
-            }
-        }
-        tp_file_free(f);
+        for (size_t i = 0; i < files[k]->n_objs && n < TP_MAX_CHAIN_CERTS; i++)
+            if (files[k]->objs[i].kind == TP_OBJ_CERTIFICATE && files[k]->objs[i].der)
+                der[n++] = tp_bytes_make(files[k]->objs[i].der, files[k]->objs[i].der_len);
     }
+    if (n > 0) {
+        const char *tmpdir = getenv("TMPDIR");
+        char path[512];
+        snprintf(path, sizeof path, "%s/tlsprobe-listen-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+        int fd = mkstemp(path);
+        if (fd >= 0) {
+            bool ok = write(fd, der[n - 1].p, der[n - 1].len) == (ssize_t)der[n - 1].len;
+            close(fd);
+            char e[256];
+            if (ok && tp_store_load(path, NULL, &srv->self_store, e, sizeof e) != TP_OK)
+                srv->self_store = NULL;
+            unlink(path);
+        }
+        if (tp_cert_parse(der[0].p, der[0].len, &srv->our_leaf) != TP_OK)
+            srv->our_leaf = NULL;
+    }
+    srv->base_clean = false;
+    if (srv->self_store && srv->our_leaf) {
+        struct tp_verify_opts vo = { 0 };
+        vo.store = srv->self_store;
+        vo.purpose = TP_PURPOSE_SERVER;
+        vo.expiring_days = 30;
+        struct tp_verify_result *v = NULL;
+        if (tp_chain_verify(der, n, &vo, &v) == TP_OK) {
+            bool has_san = false;
+            for (size_t i = 0; i < srv->our_leaf->n_san; i++)
+                has_san |= srv->our_leaf->san[i].type == TP_SAN_DNS || srv->our_leaf->san[i].type == TP_SAN_IP;
+            srv->base_clean = v->status == TP_PATH_OK && v->expired_index < 0 && v->not_yet_valid_index < 0 &&
+                              v->expiring_soon_index < 0 && v->order_ok && !v->root_sent && v->n_extra == 0 &&
+                              v->leaf_ku_ok && v->leaf_eku_ok && v->weak_key_index < 0 && v->weak_sig_index < 0 &&
+                              has_san;
+        }
+        tp_verify_result_free(v);
+    }
+    tp_file_free(files[0]);
+    tp_file_free(files[1]);
 }
 
 static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, char *err, size_t errlen)
@@ -1008,7 +1072,7 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
             return TP_ERR_IO;
         }
     }
-    load_self_store(srv, o);
+    load_our_chain(srv, o);
     srv->lfd = open_listener(o, err, errlen);
     if (srv->lfd < 0)
         return TP_ERR_IO;
@@ -1023,6 +1087,7 @@ static void srv_teardown(struct lsrv *srv)
         wolfSSL_CTX_free(srv->ctx);
     tp_store_free(srv->client_store);
     tp_store_free(srv->self_store);
+    tp_cert_free(srv->our_leaf);
     tp_store_free(srv->sys_store);
     if (srv->pcap)
         tp_pcapw_close(srv->pcap);
@@ -1032,7 +1097,6 @@ static void srv_teardown(struct lsrv *srv)
     pthread_mutex_destroy(&srv->mu);
     pthread_mutex_destroy(&srv->out_mu);
     pthread_mutex_destroy(&srv->verify_mu);
-    pthread_cond_destroy(&srv->work_cv);
     pthread_cond_destroy(&srv->space_cv);
 }
 
@@ -1052,7 +1116,6 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
     pthread_mutex_init(&srv->mu, NULL);
     pthread_mutex_init(&srv->out_mu, NULL);
     pthread_mutex_init(&srv->verify_mu, NULL);
-    pthread_cond_init(&srv->work_cv, NULL);
     pthread_cond_init(&srv->space_cv, NULL);
 
     enum tp_err e = srv_setup(srv, o, err, errlen);
@@ -1112,11 +1175,14 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
     for (size_t i = 0; i < srv->n_threads; i++)
         if (srv->active_fd[i] >= 0)
             (void)shutdown(srv->active_fd[i], SHUT_RDWR);
-    pthread_cond_broadcast(&srv->work_cv);
+    for (size_t i = 0; i < srv->n_threads; i++)
+        pthread_cond_signal(&srv->workers[i].cv);
     size_t n = srv->n_threads;
     pthread_mutex_unlock(&srv->mu);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         pthread_join(srv->threads[i], NULL);
+        pthread_cond_destroy(&srv->workers[i].cv);
+    }
     srv_teardown(srv);
     free(srv);
     return TP_OK;
