@@ -253,7 +253,10 @@ void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg
                     (q->dir == m->dir || (m->kind == TP_MSG_CCS && t13));
         if (same && (m->kind == TP_MSG_CCS || (m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_NEW_SESSION_TICKET) ||
                      m->kind == TP_MSG_ENCRYPTED)) {
-            p_printf(&p, "Another %s, for the same purpose as the one above.", r->type);
+            if (m->kind == TP_MSG_ENCRYPTED)
+                p_put(&p, "Another encrypted record: its length is all an observer learns.");
+            else
+                p_printf(&p, "Another %s, for the same purpose as the one above.", r->type);
             rx_wrap(out, tp_sb_str(&p.sb), indent, width);
             tp_sb_free(&p.sb);
             return;
@@ -270,6 +273,17 @@ void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg
         x_alert(&p, s, m);
     } else if (m->kind == TP_MSG_ENCRYPTED) {
         p_put(&p, "An encrypted record that could not be read: an observer sees only its length.");
+        bool hs_flight = false;
+        for (size_t i = 0; i < s->n_msgs && &s->msgs[i] != m; i++)
+            hs_flight |= s->msgs[i].dir == TP_S2C && s->msgs[i].kind == TP_MSG_HANDSHAKE &&
+                         s->msgs[i].hs_type == TP_HS_SERVER_HELLO && !s->msgs[i].is_hrr;
+        if (t13 && hs_flight && m->dir == TP_S2C)
+            p_put(&p, " After a TLS 1.3 ServerHello the server's encrypted flight normally holds "
+                      "EncryptedExtensions, Certificate, CertificateVerify and Finished; the largest record is "
+                      "usually the certificate chain.");
+        else if (t13 && hs_flight)
+            p_put(&p, " From the client at this point it is normally its Finished (after its Certificate "
+                      "and CertificateVerify in mutual TLS).");
         if (s->source == TP_SRC_PCAP)
             p_put(&p, " Give the session's key log (--keylog, or SSLKEYLOGFILE when it was captured) to "
                       "see the messages inside.");
@@ -366,7 +380,13 @@ void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg
 
 void rx_encryption_boundary(struct tp_sb *out, const struct tp_session *s, const char *indent, size_t width)
 {
-    if (rs_tls13(s))
+    if (rs_tls13(s) && s->keys_missing)
+        rx_wrap(out,
+                "From here on everything is encrypted with keys derived from the two key shares, in both "
+                "directions, including the certificates. No key log was given for this session, so the "
+                "records stay sealed: tlsprobe can show only their sizes.",
+                indent, width);
+    else if (rs_tls13(s))
         rx_wrap(out,
                 "From here on everything is encrypted with keys derived from the two key shares, in both "
                 "directions. A capture shows only encrypted records; tlsprobe reads them because it holds "
@@ -411,6 +431,10 @@ void rx_findings_intro(struct tp_sb *out, const struct tp_session *s, const char
             rx_wrap(out,
                     "Nothing went wrong: the keys were agreed, the server proved it holds the key of its "
                     "certificate, and that certificate leads to a CA you trust for the name you asked for.",
+                    indent, width);
+        else if (s->handshake_complete && s->keys_missing)
+            rx_wrap(out, "Nothing went wrong that can be seen without the session's keys: the handshake ran "
+                         "to its end. With a key log, tlsprobe would also judge the certificate chain.",
                     indent, width);
         else if (s->handshake_complete)
             rx_wrap(out, "Nothing went wrong: the keys were agreed and both sides proved they saw the same "

@@ -76,6 +76,8 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
         tp_sb_printf(out, "    %s%s%s: ", from, arrow, to);
         m_label(out, r->type);
         tp_sb_reset(&facts);
+        if (m->kind == TP_MSG_ENCRYPTED) /* its size is all there is to see */
+            tp_sb_printf(&facts, "%lu bytes%s", (unsigned long)m->length, s->keys_missing || s->decrypt_failed ? ", " : "");
         rf_facts(&facts, s, r, ", ");
         if (facts.len) {
             tp_sb_put(out, " (");

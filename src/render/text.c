@@ -80,6 +80,12 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         tp_sb_put(o, ")");
     }
     tp_sb_putc(o, '\n');
+    if (s->keys_missing)
+        tp_sb_printf(o, "  %sencrypted messages not decrypted: no keys for this session (--keylog)%s\n",
+                     tp_c_yellow(ro), tp_c_reset(ro));
+    else if (s->decrypt_failed)
+        tp_sb_printf(o, "  %sdecryption failed: the key log does not match this session%s\n", tp_c_yellow(ro),
+                     tp_c_reset(ro));
     if (!ro->no_times && (s->t_dns_us >= 0 || s->t_connect_us >= 0 || s->rtt_us >= 0)) {
         tp_sb_put(o, "  ");
         if (s->t_dns_us > 0)
@@ -87,7 +93,7 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         if (s->t_connect_us > 0)
             tp_sb_printf(o, "TCP connected at %.1f ms  ", (double)s->t_connect_us / 1000.0);
         if (s->rtt_us > 0)
-            tp_sb_printf(o, "RTT %.1f ms  ", (double)s->rtt_us / 1000.0);
+            tp_sb_printf(o, s->rtt_us < 10000 ? "RTT %.3f ms  " : "RTT %.1f ms  ", (double)s->rtt_us / 1000.0);
         if (s->n_msgs)
             tp_sb_printf(o, "last message at %.1f ms", (double)s->msgs[s->n_msgs - 1].t_us / 1000.0);
         while (o->len && o->buf[o->len - 1] == ' ')

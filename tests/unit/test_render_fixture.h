@@ -185,9 +185,40 @@ static void rf_free(struct tp_session *s)
 static struct tp_session *rf_scenario(const char *name)
 {
     bool t13 = !strncmp(name, "tls13", 5);
-    struct tp_session *s = rf_load(name, t13);
+    bool nokeys = !strcmp(name, "tls13-capture-nokeys");
+    struct tp_session *s = rf_load(nokeys ? "tls13-good" : name, t13);
     if (!s)
         return NULL;
+    if (nokeys) {
+        /* The same handshake as a capture without a key log: every protected
+         * record stays an EncryptedRecord, the server chain is unseen. */
+        s->source = TP_SRC_PCAP;
+        s->keys_missing = true;
+        s->handshake_complete = true;
+        s->rtt_us = 40;
+        snprintf(s->client, sizeof s->client, "192.0.2.7:50000");
+        snprintf(s->server, sizeof s->server, "198.51.100.1:443");
+        free(s->host);
+        s->host = NULL;
+        for (size_t i = 0; i < s->n_msgs; i++) {
+            struct tp_msg *m = &s->msgs[i];
+            if (!m->decrypted)
+                continue;
+            m->length = (uint32_t)m->raw_len + 17; /* content type + GCM tag */
+            free(m->raw);
+            m->raw = NULL;
+            m->raw_len = 0;
+            m->kind = TP_MSG_ENCRYPTED;
+            m->record_type = 23;
+            m->decrypted = false;
+        }
+        for (size_t i = 0; i < s->server_chain.n; i++) {
+            free((void *)s->server_chain.der[i].p);
+            tp_cert_free(s->server_chain.info[i]);
+        }
+        memset(&s->server_chain, 0, sizeof s->server_chain);
+        return s;
+    }
     if (!strcmp(name, "tls13-good") || !strcmp(name, "tls12-good")) {
         s->handshake_complete = true;
         s->outcome.status = TP_CONN_OK;
@@ -241,7 +272,7 @@ static struct tp_session *rf_scenario(const char *name)
 }
 
 static const char *const rf_scenarios[] = {
-    "tls13-good", "tls12-good", "tls13-unknown-ca", "tls12-client-cert-required",
+    "tls13-good", "tls12-good", "tls13-unknown-ca", "tls12-client-cert-required", "tls13-capture-nokeys",
 };
 
 #endif

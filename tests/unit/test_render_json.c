@@ -223,13 +223,17 @@ static void test_render_json__every_scenario__one_valid_line_with_contract_keys(
         struct jp *j = malloc(sizeof *j);
         assert_one_line_valid(out, j);
         for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+            /* Certificate keys only where a chain was seen. */
+            if (!s->server_chain.n && i >= 13 && i <= 22)
+                continue;
             bool found = false;
             for (size_t q = 0; q < j->n_keys; q++)
                 found |= !strcmp(j->keys[q], required[i]);
             if (!found)
                 fail_msg("%s: key '%s' missing", rf_scenarios[k], required[i]);
         }
-        assert_true(!strncmp(after_key(out, "source"), "\"connect\"", 9));
+        const char *src = s->source == TP_SRC_PCAP ? "\"pcap\"" : "\"connect\"";
+        assert_true(!strncmp(after_key(out, "source"), src, strlen(src)));
         assert_true(!strncmp(after_key(out, "server_name"), "\"localhost\"", 11));
         assert_true(!strncmp(after_key(out, "handshake_complete"), s->handshake_complete ? "true" : "false",
                              s->handshake_complete ? 4 : 5));
