@@ -181,12 +181,16 @@ static void text_file(struct tp_sb *out, const struct ctx *c, const struct tp_fi
             const struct tp_file_obj *nx = next_cert(f, j);
             if (nx) {
                 bool yes = tp_cert_issued_by(o->cert, nx->cert);
-                text_row(out, ind, "issued by next");
-                tp_sb_printf(out, "%s%s%s\n", yes ? tp_c_green(ro) : tp_c_red(ro),
-                             yes ? "yes" : "no (the next certificate did not sign this one)", tp_c_reset(ro));
+                bool reversed = !yes && tp_cert_issued_by(nx->cert, o->cert);
+                tp_sb_printf(out, "%sissued by the next one: %s%s%s\n", ind, yes ? tp_c_green(ro) : tp_c_red(ro),
+                             yes ? "yes"
+                             : reversed ? "no, the other way round: this one issued the next (order reversed: "
+                                          "the leaf comes first, then its issuer)"
+                                        : "no (the next certificate did not sign this one)",
+                             tp_c_reset(ro));
             } else if (ncert > 1) {
-                text_row(out, ind, "issued by next");
-                tp_sb_put(out, o->cert->self_signed ? "(last; self-signed root)\n" : "(last in the bundle)\n");
+                tp_sb_printf(out, "%s%s\n", ind, o->cert->self_signed ? "last in the bundle (a self-signed root)"
+                                                                       : "last in the bundle");
             }
             break;
         }

@@ -35,8 +35,8 @@ grep -q 'encrypted       yes' "$T/out" || fail "encrypted key"
 grep -q 'PKCS#12 archive' "$T/out" && grep -q 'needs a' "$T/out" || fail "PKCS#12 said"
 grep -q 'revoked         1 certificate' "$T/out" || fail "CRL revoked count"
 grep -q 'names           DNS:csr.test, DNS:www.csr.test, IP:192.0.2.1' "$T/out" || fail "CSR SANs"
-grep -q 'issued by next  no' "$T/out" || fail "misordered bundle: issued by next no"
-grep -q 'issued by next  yes' "$T/out" || fail "chain: issued by next yes"
+grep -q '^    issued by the next one: no' "$T/out" || fail "misordered bundle: issued by the next one: no"
+grep -q '^    issued by the next one: yes$' "$T/out" || fail "chain: issued by the next one: yes"
 grep -q 'self-signed' "$T/out" && fail "no self-signed cert was given" || true
 # never key material: no base64 body, no hex private scalars
 grep -q 'BEGIN' "$T/out" && fail "PEM printed" || true

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,29 @@ static void test_file_read__every_fixture__kind(void **state)
         assert_int_equal(f->objs[0].key_encrypted, k->encrypted0);
         tp_file_free(f);
     }
+}
+
+/* Every file in fixtures/files has a row in the table above. */
+static void test_file_read__fixture_dir__all_in_table(void **state)
+{
+    (void)state;
+    DIR *d = opendir(TP_FIXTURES "/files");
+    assert_non_null(d);
+    struct dirent *de;
+    size_t n = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        bool found = false;
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+            found |= !strcmp(kinds[i].file, de->d_name);
+        if (!found)
+            print_message("fixtures/files/%s has no expected kind in this test\n", de->d_name);
+        assert_true(found);
+        n++;
+    }
+    closedir(d);
+    assert_int_equal(n, sizeof kinds / sizeof kinds[0]);
 }
 
 static struct tp_file *rd(const char *rel)
@@ -220,6 +244,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_file_read__every_fixture__kind),
+        cmocka_unit_test(test_file_read__fixture_dir__all_in_table),
         cmocka_unit_test(test_file_read__keys_and_certs__pair_by_public_key),
         cmocka_unit_test(test_file_read__csr_crl_p7__fields),
         cmocka_unit_test(test_file_parse__odd_inputs__clean_errors),
