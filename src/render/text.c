@@ -102,21 +102,23 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
     }
 }
 
-/* One labelled list line under a message, wrapped. */
+/* One labelled list line under a message, wrapped at TEXT_WIDTH. */
+#define DETAIL_COL 24
 static void detail_line(struct tp_sb *o, const char *label, const char *value)
 {
-    char indent[40];
-    snprintf(indent, sizeof indent, "%*s", 22, "");
+    char indent[DETAIL_COL + 1];
+    memset(indent, ' ', DETAIL_COL);
+    indent[DETAIL_COL] = 0;
     struct tp_sb sb;
     tp_sb_init(&sb);
-    rx_wrap(&sb, value, indent, TEXT_WIDTH + 20);
+    rx_wrap(&sb, value, indent, TEXT_WIDTH);
     const char *t = tp_sb_str(&sb);
-    /* Replace the first line's indent with the label. */
+    /* The first line's indent becomes the label. */
     size_t line = o->len;
     tp_sb_printf(o, "%*s%s", 8, "", label);
-    tp_sb_pad(o, line, 22);
-    if (strlen(t) >= 22)
-        tp_sb_put(o, t + 22);
+    tp_sb_pad(o, line, DETAIL_COL);
+    if (strlen(t) >= DETAIL_COL)
+        tp_sb_put(o, t + DETAIL_COL);
     else
         tp_sb_putc(o, '\n');
     tp_sb_free(&sb);
@@ -153,7 +155,7 @@ static void ch_details(struct tp_sb *o, const struct tp_client_hello *ch)
     for (size_t i = 0; i < e->n_key_shares; i++)
         tp_sb_printf(&sb, "%s%s", i ? ", " : "", rn_group(e->key_shares[i].group, b));
     detail_line(o, "key shares", e->n_key_shares ? tp_sb_str(&sb) : "none");
-    list_u16(o, "signature algs", e->sig_algs.v, e->sig_algs.n, e->sig_algs.n_total, rn_sigalg);
+    list_u16(o, "sig algorithms", e->sig_algs.v, e->sig_algs.n, e->sig_algs.n_total, rn_sigalg);
     tp_sb_reset(&sb);
     if (e->has_sni)
         tp_sb_put_escaped_b(&sb, e->sni);

@@ -165,7 +165,7 @@ static void test_render_text__listen__client_hello_in_full(void **st)
     const char *t = tp_sb_str(&sb);
     assert_non_null(strstr(t, "suites (4)"));
     assert_non_null(strstr(t, "TLS_CHACHA20_POLY1305_SHA256"));
-    assert_non_null(strstr(t, "signature algs"));
+    assert_non_null(strstr(t, "sig algorithms"));
     assert_non_null(strstr(t, "JA4"));
     assert_non_null(strstr(t, "extensions"));
     tp_sb_free(&sb);
