@@ -459,7 +459,7 @@ static void r_timeout(struct diag_ctx *c)
         const struct tp_msg *last = &s->msgs[s->n_msgs - 1];
         tp_sb_put(&t.sum, "The handshake stalled after ");
         tp_sb_put(&t.sum, role_noun(c, (int)last->dir));
-        tp_sb_put(&t.sum, " sent ");
+        tp_sb_put(&t.sum, last->kind == TP_MSG_ENCRYPTED ? " sent an " : " sent ");
         diag_put_msg(&t.sum, last);
         tp_sb_put(&t.sum, "; no answer before the deadline.");
     }
@@ -681,6 +681,8 @@ static void r_client_cert_required(struct diag_ctx *c)
     } else {
         tp_sb_put(&t.sum, "The server requires a client certificate; ");
         tp_sb_put(&t.sum, c->role == DIAG_CLIENT ? "we sent none" : "the client sent none");
+        if (sent_empty)
+            tp_sb_put(&t.sum, " (an empty Certificate)");
         if (hit >= 0) {
             tp_sb_put(&t.sum, " and the server answered with ");
             diag_put_alert(&t.sum, s->msgs[hit].alert_desc);
@@ -904,9 +906,19 @@ static void r_unknown_authority(struct diag_ctx *c)
         } else {
             tp_sb_put(&t.sum, " is issued by '");
             tp_sb_put_escaped(&t.sum, (const uint8_t *)v->missing_issuer, strnlen(v->missing_issuer, sizeof v->missing_issuer));
-            tp_sb_put(&t.sum, "', which is not in ");
-            put_store(&t.sum, v);
-            tp_sb_putc(&t.sum, '.');
+            if (!v->root_sent && !chains[k].is_client) {
+                /* The top of the chain is not a root: the issuer may be an
+                 * intermediate that was not sent, or an untrusted root. */
+                tp_sb_put(&t.sum, "', which is neither ");
+                tp_sb_put(&t.sum, c->role == DIAG_CHECK ? "in the file" : "sent");
+                tp_sb_put(&t.sum, " nor in ");
+                put_store(&t.sum, v);
+                tp_sb_put(&t.sum, ": a missing intermediate or an untrusted CA.");
+            } else {
+                tp_sb_put(&t.sum, "', which is not in ");
+                put_store(&t.sum, v);
+                tp_sb_putc(&t.sum, '.');
+            }
         }
         put_sent_intro(&t.expl, c, &chains[k]);
         if (v->status == TP_PATH_UNKNOWN_AUTHORITY) {
@@ -938,6 +950,12 @@ static void r_unknown_authority(struct diag_ctx *c)
                                "authority', curl (60) 'unable to get local issuer certificate', Java 'PKIX path "
                                "building failed', Python CERTIFICATE_VERIFY_FAILED, browsers "
                                "NET::ERR_CERT_AUTHORITY_INVALID / SEC_ERROR_UNKNOWN_ISSUER.");
+            if (v->status == TP_PATH_UNKNOWN_AUTHORITY && !v->root_sent) {
+                tp_sb_put(&t.fix, "If '");
+                tp_sb_put_escaped(&t.fix, (const uint8_t *)v->missing_issuer, strnlen(v->missing_issuer, sizeof v->missing_issuer));
+                tp_sb_put(&t.fix, "' is an intermediate CA, serve it after the leaf (the full chain, without the root: "
+                                  "certbot's fullchain.pem, your CA's chain bundle). Otherwise: ");
+            }
             tp_sb_put(&t.fix, "If '");
             tp_sb_put_escaped(&t.fix, (const uint8_t *)v->missing_issuer, strnlen(v->missing_issuer, sizeof v->missing_issuer));
             tp_sb_put(&t.fix, "' is your private CA, add its root to each client's trust (" TRUST_HOWTO

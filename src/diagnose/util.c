@@ -76,7 +76,7 @@ void diag_put_msg(struct tp_sb *sb, const struct tp_msg *m)
     }
     case TP_MSG_CCS: tp_sb_put(sb, "ChangeCipherSpec"); break;
     case TP_MSG_ALERT: tp_sb_put(sb, "alert "); diag_put_alert(sb, m->alert_desc); break;
-    case TP_MSG_ENCRYPTED: tp_sb_put(sb, "an encrypted record"); break;
+    case TP_MSG_ENCRYPTED: tp_sb_put(sb, "encrypted record"); break;
     case TP_MSG_SSLV2_HELLO: tp_sb_put(sb, "SSLv2-compatible ClientHello"); break;
     }
 }
