@@ -9,6 +9,11 @@ if ! command -v valgrind >/dev/null; then
     echo "# valgrind not installed: skipped"
     exit 0
 fi
+# Valgrind cannot run an AddressSanitizer binary (the ASan run checks memory itself).
+if nm -D "$TLSPROBE" 2>/dev/null | grep -q __asan_init || nm "$TLSPROBE" 2>/dev/null | grep -q __asan_init; then
+    echo "# $TLSPROBE is built with AddressSanitizer: memcheck skipped (ASan covers this run)"
+    exit 0
+fi
 VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite --track-fds=no)
 HP="$(dirname "$0")/hostile_peer.py"
