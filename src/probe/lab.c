@@ -231,7 +231,9 @@ enum tp_err tp_lab_run(struct tp_lab *lab, const struct tp_lab_scenario *sc, int
         snprintf(err, errlen, "demo: cannot create a temporary directory: %s", strerror(errno));
         return TP_ERR_IO;
     }
-    snprintf(ca, sizeof ca, "%s/trust.pem", dir);
+    /* Named for what it holds: the findings quote the trust store's name. */
+    snprintf(ca, sizeof ca, "%s/%s", dir,
+             !strcmp(sc->name, "unknown-authority") ? "someone-elses-root.pem" : "lab-root.pem");
     snprintf(inter, sizeof inter, "%s/intermediates.pem", dir);
     const struct lab_cert *anchor = !strcmp(sc->name, "unknown-authority") ? &lab->certs[LAB_OTHER_ROOT]
                                                                            : &lab->certs[LAB_ROOT];
