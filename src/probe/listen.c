@@ -224,11 +224,13 @@ static enum first_kind peek_first(int fd, int64_t deadline)
                 return FIRST_NOT_TLS;
             if (n >= 5)
                 return tp_record_header_plausible(b, (size_t)n) ? FIRST_TLS : FIRST_NOT_TLS;
-            /* A partial header: poll would return at once, so wait a little. */
+            /* A partial header: POLLIN would return at once, so wait a little for
+             * more, and let wolfSSL read it if the client already closed. */
             if (ms_left(deadline) <= 0)
                 return FIRST_TIMEOUT;
-            struct timespec ts = { 0, 10 * 1000 * 1000 };
-            nanosleep(&ts, NULL);
+            struct pollfd p = { fd, POLLRDHUP, 0 };
+            if (poll(&p, 1, 10) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+                return FIRST_TLS;
             continue;
         }
         if (n == 0)
@@ -1122,6 +1124,7 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
     if (e != TP_OK) {
         srv_teardown(srv);
         free(srv);
+        tp_wolf_thread_done(); /* the key check ran ECC on this thread */
         return e;
     }
     struct sockaddr_storage la;
@@ -1185,5 +1188,6 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
     }
     srv_teardown(srv);
     free(srv);
+    tp_wolf_thread_done(); /* the key check ran ECC on this thread */
     return TP_OK;
 }
