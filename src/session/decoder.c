@@ -784,11 +784,9 @@ static bool first_bytes_ok(struct tp_session *s, enum tp_dir dir)
         return h[1] == 3;
     case 3:
         return h[2] <= 4;
-    case 5: {
-        size_t len = (size_t)(h[3] << 8 | h[4]);
-        return len > 0 && len <= TP_MAX_RECORD_LEN;
-    }
     default:
+        /* type, version: this is TLS. A length beyond the limit is a TLS peer
+         * misbehaving (record-too-long), not another protocol. */
         return true;
     }
 }

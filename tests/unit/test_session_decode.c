@@ -825,12 +825,14 @@ static void test_first_bytes__binary_garbage__not_tls_escaped_later(void **st)
     tp_session_free(s);
 }
 
-static void test_first_bytes__huge_record_length__not_tls(void **st)
+static void test_first_bytes__huge_record_length__tls_record_too_long(void **st)
 {
     (void)st;
     const uint8_t rec[] = { 0x16, 0x03, 0x03, 0xff, 0xff, 0x02 };
     struct tp_session *s = client_hello_then((const char *)rec, sizeof rec);
-    assert_int_equal(s->outcome.status, TP_CONN_NOT_TLS);
+    assert_int_equal(s->outcome.status, TP_CONN_UNKNOWN); /* a TLS peer, misbehaving */
+    assert_int_equal(s->decode[TP_S2C].issue, TP_DEC_RECORD_TOO_LONG);
+    assert_int_equal(s->decode[TP_S2C].claimed_len, 0xffff);
     tp_session_free(s);
 }
 
@@ -995,7 +997,7 @@ int main(void)
         cmocka_unit_test(test_first_bytes__ssh_banner_in_pieces__not_tls_with_banner),
         cmocka_unit_test(test_first_bytes__plain_http_client__not_tls),
         cmocka_unit_test(test_first_bytes__binary_garbage__not_tls_escaped_later),
-        cmocka_unit_test(test_first_bytes__huge_record_length__not_tls),
+        cmocka_unit_test(test_first_bytes__huge_record_length__tls_record_too_long),
         cmocka_unit_test(test_hostile__16mb_handshake_claim__reassembly_stops),
         cmocka_unit_test(test_hostile__bad_record_after_tls__decoding_stops),
         cmocka_unit_test(test_sslv2_hello__recognised__message_and_version),
