@@ -321,7 +321,21 @@ static void test_server_hello__tls12_capture__suite_and_flags(void **st)
     assert_true(sh.ext.renegotiation_info);
     assert_int_equal(sh.ext.alpn.n, 0); /* s_server was not given -alpn */
     assert_false(sh.downgrade_tls12);
+    assert_false(sh.ext.status_request);
     cut_everywhere(&m, p_sh, &sh, false);
+    free(m.buf);
+}
+
+static void test_status_request__ocsp_stapled_capture__offered_and_acked(void **st)
+{
+    (void)st;
+    struct msg m = msg_from_stream("wire/tls12_ocsp_stapled.c2s.bin", 0);
+    assert_int_equal(tp_client_hello_parse(m.h.body, &ch), TP_OK);
+    assert_true(ch.ext.status_request);
+    free(m.buf);
+    m = msg_from_stream("wire/tls12_ocsp_stapled.s2c.bin", 0);
+    assert_int_equal(tp_server_hello_parse(m.h.body, &sh), TP_OK);
+    assert_true(sh.ext.status_request);
     free(m.buf);
 }
 
@@ -563,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_client_hello__tls12_capture__sni_alpn_and_ja3),
         cmocka_unit_test(test_server_hello__tls12_capture__suite_and_flags),
         cmocka_unit_test(test_hello_retry_request__openssl_capture__hrr_then_serverhello),
+        cmocka_unit_test(test_status_request__ocsp_stapled_capture__offered_and_acked),
         cmocka_unit_test(test_client_hello__malformed_inputs__rejected),
         cmocka_unit_test(test_exts__more_than_cap__counted_and_dups_found),
         cmocka_unit_test(test_exts__context__same_code_different_meaning),

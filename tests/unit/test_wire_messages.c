@@ -367,6 +367,22 @@ static void test_new_session_ticket__tls12_capture__lifetime_and_ticket(void **s
     free(m.buf);
 }
 
+static void test_certificate_status__ocsp_stapled_capture__der_response(void **st)
+{
+    (void)st;
+    /* fixtures/wire/tls12_ocsp_stapled: s_server -status_file, s_client -status */
+    struct tp_certificate_status cs;
+    struct msg m = msg_from_stream("wire/tls12_ocsp_stapled.s2c.bin", TP_HS_CERTIFICATE_STATUS);
+    assert_string_equal(tp_name_hs_type(m.h.type), "CertificateStatus");
+    assert_int_equal(tp_certificate_status_parse(m.h.body, &cs), TP_OK);
+    assert_int_equal(cs.status_type, 1);
+    assert_int_equal(cs.response.len + 4, m.h.body.len);
+    assert_int_equal(cs.response.p[0], 0x30); /* OCSPResponse SEQUENCE */
+    struct cutctx c = { .kind = 8 };
+    cut_everywhere(&m, &c, true);
+    free(m.buf);
+}
+
 /* ---- synthetic forms ---- */
 
 static struct tp_bytes hexb(const char *hex, uint8_t **keep)
@@ -556,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_certificate_request__tls12_capture__ca_names_and_sigalgs),
         cmocka_unit_test(test_client_certificate_verify__tls12_capture__scheme),
         cmocka_unit_test(test_new_session_ticket__tls12_capture__lifetime_and_ticket),
+        cmocka_unit_test(test_certificate_status__ocsp_stapled_capture__der_response),
         cmocka_unit_test(test_certificate_request__tls13_and_tls10_forms__parsed),
         cmocka_unit_test(test_server_key_exchange__psk_forms__hint_read),
         cmocka_unit_test(test_client_key_exchange__rsa_and_psk__parsed),

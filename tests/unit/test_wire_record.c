@@ -296,6 +296,9 @@ static void test_stream__tls12_captures__expected_message_sequence(void **st)
     walk("wire/tls12_dhe_rsa.s2c.bin", seq, sizeof seq);
     assert_string_equal(seq, "ServerHello Certificate ServerKeyExchange ServerHelloDone NewSessionTicket "
                              "change_cipher_spec handshake alert ");
+    walk("wire/tls12_ocsp_stapled.s2c.bin", seq, sizeof seq);
+    assert_string_equal(seq, "ServerHello Certificate CertificateStatus ServerKeyExchange ServerHelloDone "
+                             "NewSessionTicket change_cipher_spec handshake alert ");
     walk("wire/tls12_ecdhe_rsa_clientauth.s2c.bin", seq, sizeof seq);
     assert_string_equal(seq, "ServerHello Certificate ServerKeyExchange CertificateRequest ServerHelloDone "
                              "NewSessionTicket change_cipher_spec handshake alert ");
