@@ -7,7 +7,7 @@ is() { if eval "$1"; then echo 0; else echo 1; fi; }
 
 GOOD=40
 SILENT=10
-TMO=3
+TMO=5
 OUT=$TP_TMP/listen.out
 ERR=$TP_TMP/listen.err
 t0=$(date +%s.%N)
