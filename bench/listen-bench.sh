@@ -25,7 +25,8 @@ done
 [ -x "$TLSPROBE" ] || { echo "listen-bench: build tlsprobe first (or set TLSPROBE)" >&2; exit 2; }
 HSRATE=${HSRATE:-/work/shared/bench/hsrate}
 PKI=$SRC/fixtures/pki
-CERT=$PKI/good-fullchain.pem   # EC P-256 leaf + intermediate
+CERT=$PKI/good-fullchain.pem   # EC P-256 leaf + intermediate (listen sends the whole file)
+LEAF=$PKI/good.pem INT=$PKI/int.pem   # the same for s_server (-cert sends only the first)
 KEY=$PKI/good.key
 TMP=$(mktemp -d /tmp/listen-bench.XXXXXX)
 PIDS=()
@@ -46,19 +47,19 @@ wait_port() { for _ in $(seq 1 250); do ss -Hltn "sport = :$1" | grep -q LISTEN 
 SPID=
 start_sserver() {
     PORT=$(free_port)
-    timeout 600 openssl s_server -accept "127.0.0.1:$PORT" -cert "$CERT" -key "$KEY" -www -quiet \
+    timeout 600 openssl s_server -accept "127.0.0.1:$PORT" -cert "$LEAF" -cert_chain "$INT" -key "$KEY" -www -quiet \
         >"$TMP/s_server.log" 2>&1 </dev/null &
-    SPID=$!
-    PIDS+=("$SPID")
+    PIDS+=("$!")
     wait_port "$PORT"
+    SPID=$(pgrep -P "$!")   # the server itself, not `timeout`
 }
 start_listen() {
     PORT=$(free_port)
     timeout 900 "$TLSPROBE" listen "127.0.0.1:$PORT" --cert "$CERT" --key "$KEY" --format json \
         >"$TMP/listen.jsonl" 2>"$TMP/listen.err" &
-    SPID=$!
-    PIDS+=("$SPID")
+    PIDS+=("$!")
     wait_port "$PORT"
+    SPID=$(pgrep -P "$!")
 }
 stop_server() { kill "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; }
 
@@ -111,7 +112,10 @@ while :; do
         printf "  after %6d sessions: rss %6.1f MiB\n" "$n" "$(awk -v r="$(rss_kb "$SPID")" 'BEGIN{print r/1024}')"
         next=$((next + (SESSIONS >= 5000 ? SESSIONS / 5 : 1000)))
     fi
-    [ "$n" -ge "$SESSIONS" ] && break
+    if [ "$n" -ge "$SESSIONS" ]; then
+        printf "  after %6d sessions: rss %6.1f MiB (end)\n" "$n" "$(awk -v r="$(rss_kb "$SPID")" 'BEGIN{print r/1024}')"
+        break
+    fi
     kill -0 "$L1" 2>/dev/null || break
     sleep 0.5
 done
