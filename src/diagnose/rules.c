@@ -928,6 +928,9 @@ static void r_unknown_authority(struct diag_ctx *c)
             tp_sb_put(&t.expl, "That CA is not among the trust anchors of ");
             put_store(&t.expl, v);
             tp_sb_put(&t.expl, ". ");
+            if (c->role == DIAG_OBSERVER)
+                tp_sb_put(&t.expl, "(A capture is judged with this machine's trust store; the real client may trust "
+                                   "other CAs: pass its CA file with --cafile.) ");
             if (v->aia_tried && !v->aia_ok)
                 tp_sb_put(&t.expl, "(Fetching a missing issuer from the AIA URL did not help either.) ");
             if (!v->root_sent && !chains[k].is_client) {

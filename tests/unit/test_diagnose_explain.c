@@ -151,6 +151,35 @@ static void test_explain__hostile_input__bounded_time(void **state)
     free(big);
 }
 
+static void test_explain__every_message_cut_at_every_length__no_crash(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *data = tu_fixture("explain/messages.tsv", &len);
+    assert_non_null(data);
+    size_t cuts = 0;
+    for (size_t start = 0; start < len;) {
+        size_t end = start;
+        while (end < len && data[end] != '\n')
+            end++;
+        /* Cut each line (all its columns: the message is in there) at every length,
+         * in an exact-size heap block so ASan sees any over-read. */
+        for (size_t k = 0; k <= end - start; k++) {
+            uint8_t *cut = tu_exact(data + start, k + 1);
+            cut[k] = '\0';
+            struct tp_explain_match m;
+            if (tp_explain_match((const char *)cut, &m))
+                assert_non_null(tp_rule_find(m.rule_id));
+            free(cut);
+            cuts++;
+        }
+        start = end + 1;
+    }
+    free(data);
+    print_message("%zu cuts\n", cuts);
+    assert_true(cuts > 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_explain__variable_parts__tolerated),
         cmocka_unit_test(test_explain__every_pattern__names_a_rule_and_a_note),
         cmocka_unit_test(test_explain__hostile_input__bounded_time),
+        cmocka_unit_test(test_explain__every_message_cut_at_every_length__no_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -948,6 +948,123 @@ static void test_escaping__hostile_cn__no_control_bytes_in_findings(void **state
     fx_free(f);
 }
 
+static void test_client_cert_rejected__listen_we_rejected__fires_with_reason(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    tls12_mtls_flight(f);
+    f->cleaf = mk_cert("expired client", "Example Issuing CA 2", NULL);
+    f->s->client_chain.info[0] = f->cleaf;
+    f->s->client_chain.n = 1;
+    f->cv = mk_verify(TP_PATH_OK);
+    f->cv->name_status = TP_NAME_NOT_CHECKED;
+    f->cv->path_len = 1;
+    f->cv->path[0] = (struct tp_path_elem){ TP_FROM_SENT, 0, f->cleaf };
+    f->cv->expired_index = 0;
+    f->s->client_verify = f->cv;
+    alert(f, TP_S2C, 2, 45);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "client-cert-rejected");
+    assert_contains(x->summary, "We (tlsprobe, the server) rejected the client's certificate 'expired client'");
+    assert_contains(x->summary, "has expired");
+    const struct tp_finding *e = assert_fires(f->s, "expired");
+    assert_contains(e->summary, "The client's certificate chain");
+    assert_silent(f->s, "remote-alert");
+    fx_free(f);
+}
+
+static void test_protocol_version_mismatch__client_refuses_tls10__names_version(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_PCAP);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->handshake_complete = false;
+    f->s->version = TP_TLS1_0;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    alert(f, TP_C2S, 2, 70);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "protocol-version-mismatch");
+    assert_contains(x->summary, "The client sent protocol_version (70) right after the server's ServerHello");
+    assert_contains(x->summary, "(TLS 1.0)");
+    assert_silent(f->s, "deprecated-version");
+    assert_silent(f->s, "remote-alert");
+    fx_free(f);
+}
+
+static void test_deprecated_version__listen_client_offers_tls11_only__warning(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    f->s->version = 0;
+    f->s->offered_max_version = TP_TLS1_1;
+    f->s->handshake_complete = false;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "deprecated-version");
+    assert_contains(x->summary, "The client offers at most TLS 1.1");
+    fx_free(f);
+}
+
+static void test_connection_reset__listen_client_hangs_up_after_certificate__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    f->s->handshake_complete = false;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    msg(f, TP_S2C, TP_HS_CERTIFICATE);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO_DONE);
+    f->s->outcome.status = TP_CONN_CLOSED;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "connection-reset");
+    assert_contains(x->summary, "The client closed the connection right after our ServerHelloDone");
+    assert_contains(x->explanation, "rejected the certificate silently");
+    fx_free(f);
+}
+
+static void test_remote_alert__pcap_both_sides__one_finding_per_alert(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_PCAP);
+    f->s->handshake_complete = false;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    alert(f, TP_C2S, 2, 47); /* illegal_parameter */
+    alert(f, TP_S2C, 2, 80);
+    tp_diagnose(f->s);
+    assert_int_equal(count(f->s, "remote-alert"), 2);
+    assert_contains(get(f->s, "remote-alert")->summary, "The client sent fatal alert illegal_parameter (47)");
+    fx_free(f);
+}
+
+static void test_unknown_authority__bad_signature__fires_not_self_signed(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_BAD_SIGNATURE;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "unknown-authority");
+    assert_contains(x->summary, "signature that does not verify");
+    assert_silent(f->s, "self-signed");
+    assert_silent(f->s, "missing-intermediate");
+    fx_free(f);
+}
+
+static void test_unknown_authority__pcap__says_this_machines_store(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_PCAP);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    strcpy(f->v->missing_issuer, "CN=Example Root");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "unknown-authority");
+    assert_contains(x->summary, "neither sent nor in");
+    assert_contains(x->explanation, "--cafile");
+    assert_contains(x->fix, "is an intermediate CA, serve it after the leaf");
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -993,6 +1110,13 @@ int main(void)
         cmocka_unit_test(test_connection_reset__after_empty_client_cert__client_cert_required_instead),
         cmocka_unit_test(test_listen__client_cert_untrusted__unknown_authority_names_client),
         cmocka_unit_test(test_escaping__hostile_cn__no_control_bytes_in_findings),
+        cmocka_unit_test(test_client_cert_rejected__listen_we_rejected__fires_with_reason),
+        cmocka_unit_test(test_protocol_version_mismatch__client_refuses_tls10__names_version),
+        cmocka_unit_test(test_deprecated_version__listen_client_offers_tls11_only__warning),
+        cmocka_unit_test(test_connection_reset__listen_client_hangs_up_after_certificate__fires),
+        cmocka_unit_test(test_remote_alert__pcap_both_sides__one_finding_per_alert),
+        cmocka_unit_test(test_unknown_authority__bad_signature__fires_not_self_signed),
+        cmocka_unit_test(test_unknown_authority__pcap__says_this_machines_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
