@@ -444,24 +444,31 @@ static void r_timeout(struct diag_ctx *c)
     size_t n_s2c = 0;
     for (size_t i = 0; i < s->n_msgs; i++)
         n_s2c += s->msgs[i].dir == TP_S2C;
-    if (s->n_msgs == 0 && s->t_connect_us < 0) {
+    if (c->role == DIAG_SERVER && s->n_msgs == 0) {
+        tp_sb_put(&t.sum, "The client connected but sent no ClientHello before the deadline.");
+        tp_sb_put(&t.expl, "A client that connects and stays silent is not speaking TLS first: a plain-text "
+                           "protocol client waiting for a server greeting (SMTP, IMAP, FTP), a health check that "
+                           "only opens TCP, or a client stuck before its handshake. ");
+    } else if (s->n_msgs == 0 && s->t_connect_us < 0 && c->role == DIAG_CLIENT) {
         tp_sb_put(&t.sum, "The TCP connection to ");
         tp_sb_put_escaped(&t.sum, (const uint8_t *)s->server, strnlen(s->server, sizeof s->server));
         tp_sb_put(&t.sum, " did not complete before the deadline.");
         tp_sb_put(&t.expl, "No SYN/ACK came back: packets are silently dropped (a firewall or security group), "
                            "the address is wrong, or the host is down. ");
-    } else if (n_s2c == 0) {
+    } else if (n_s2c == 0 && c->role != DIAG_SERVER) {
         tp_sb_put(&t.sum, "The server accepted the TCP connection but never answered the ClientHello.");
         tp_sb_put(&t.expl, "A server that accepts TCP and then stays silent usually waits for something else first: "
                            "a plain-text protocol (SMTP/IMAP/FTP banner, then STARTTLS), the PROXY protocol header "
                            "from a load balancer, or it is not a TLS service at all. ");
-    } else {
+    } else if (s->n_msgs > 0) {
         const struct tp_msg *last = &s->msgs[s->n_msgs - 1];
         tp_sb_put(&t.sum, "The handshake stalled after ");
         tp_sb_put(&t.sum, role_noun(c, (int)last->dir));
         tp_sb_put(&t.sum, last->kind == TP_MSG_ENCRYPTED ? " sent an " : " sent ");
         diag_put_msg(&t.sum, last);
         tp_sb_put(&t.sum, "; no answer before the deadline.");
+    } else {
+        tp_sb_put(&t.sum, "Nothing was exchanged before the deadline.");
     }
     put_generic_expl(&t.expl, "timeout");
     put_generic_fix(&t.fix, "timeout");

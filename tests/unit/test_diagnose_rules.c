@@ -1065,6 +1065,18 @@ static void test_unknown_authority__pcap__says_this_machines_store(void **state)
     fx_free(f);
 }
 
+static void test_timeout__listen_silent_client__says_client(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    f->s->handshake_complete = false;
+    f->s->outcome.status = TP_CONN_TIMEOUT;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "timeout");
+    assert_contains(x->summary, "The client connected but sent no ClientHello");
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1117,6 +1129,7 @@ int main(void)
         cmocka_unit_test(test_remote_alert__pcap_both_sides__one_finding_per_alert),
         cmocka_unit_test(test_unknown_authority__bad_signature__fires_not_self_signed),
         cmocka_unit_test(test_unknown_authority__pcap__says_this_machines_store),
+        cmocka_unit_test(test_timeout__listen_silent_client__says_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
