@@ -865,14 +865,20 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
         if (f->state == F_CLOSED)
             return;
     }
+    /* An ended connection is released at once: its stragglers (the last ACK, a
+     * late FIN) carry no payload and are ignored above, and a new SYN on the same
+     * addresses simply starts a new flow. */
     if (p.flags & TP_TCP_RST) {
         flow_end(c, f, END_RST, t_us);
+        flow_release(c, (uint32_t)(f - c->flows));
         return;
     }
     if (p.flags & TP_TCP_FIN) {
         f->fin[side] = true;
-        if (f->fin[0] && f->fin[1])
+        if (f->fin[0] && f->fin[1]) {
             flow_end(c, f, END_FIN, t_us);
+            flow_release(c, (uint32_t)(f - c->flows));
+        }
     }
 }
 

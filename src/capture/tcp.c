@@ -69,9 +69,10 @@ static void deliver(struct tp_tcp_dir *d, const uint8_t *p, uint32_t len, int64_
         return;
     if (d->hist) {
         uint32_t keep = len > TP_TCP_HISTORY ? TP_TCP_HISTORY : len;
-        uint32_t seq = d->next + (len - keep);
-        for (uint32_t i = 0; i < keep; i++)
-            d->hist[(seq + i) % TP_TCP_HISTORY] = p[len - keep + i];
+        uint32_t at = (d->next + (len - keep)) % TP_TCP_HISTORY;
+        uint32_t first = TP_TCP_HISTORY - at < keep ? TP_TCP_HISTORY - at : keep;
+        memcpy(d->hist + at, p + (len - keep), first);           /* up to the ring's end */
+        memcpy(d->hist, p + (len - keep) + first, keep - first); /* the rest wraps */
         d->hist_valid = d->hist_valid + keep > TP_TCP_HISTORY ? TP_TCP_HISTORY : d->hist_valid + keep;
     }
     d->next += len;
