@@ -48,6 +48,11 @@
 
 /* EncryptedRecord messages kept per direction (handshake phase only). */
 #define ENC_MSGS_PER_DIR 16
+/* The plaintext of the record being decrypted. Its content is consumed (copied
+ * into the reassembly buffer, a message, or counted) before the next record is
+ * decrypted, so one buffer per thread serves every session: a capture holding
+ * thousands of keyed flows pays nothing per flow for it. */
+static _Thread_local uint8_t plain_buf[TP_MAX_RECORD_LEN];
 /* The length of a TLS 1.3 record holding one encrypted alert without padding. */
 #define TLS13_ALERT_RECORD_LEN (2 + 1 + 16)
 
@@ -74,7 +79,6 @@ struct dirst {
     int phase;              /* 1: TLS 1.2 keys / TLS 1.3 handshake keys; 2: TLS 1.3 application keys */
     int nokey_phase;        /* the lookup for this phase found nothing */
     struct tp_rc *rc;
-    uint8_t *pt;            /* plaintext of one record (with rc) */
     bool decrypt_dead;
     bool any_decrypted;
     bool switch_app, key_update;
@@ -120,7 +124,6 @@ void tp_decoder_free(struct tp_decoder *dec)
     for (int i = 0; i < 2; i++) {
         struct dirst *d = &dec->d[i];
         free(d->buf);
-        free(d->pt);
         dir_drop_keys(d);
         tp_hs_reasm_free(&d->reasm);
     }
@@ -529,11 +532,6 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
         }
         memset(secret, 0, sizeof secret);
     }
-    if (e == TP_OK && !d->pt) {
-        d->pt = malloc(TP_MAX_RECORD_LEN);
-        if (!d->pt)
-            e = TP_ERR_NOMEM;
-    }
     if (e != TP_OK) {
         dir_drop_keys(d);
         d->nokey_phase = d->phase;
@@ -720,7 +718,7 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
     }
     size_t n = 0;
     uint8_t inner = type;
-    enum tp_err e = len <= TP_MAX_RECORD_LEN ? tp_rc_decrypt(d->rc, hdr, body, len, d->pt, &n, &inner)
+    enum tp_err e = len <= TP_MAX_RECORD_LEN ? tp_rc_decrypt(d->rc, hdr, body, len, plain_buf, &n, &inner)
                                              : TP_ERR_DECRYPT;
     if (e != TP_OK) {
         if (dec->tls13 && dir == TP_C2S && s->early_data_offered && !d->any_decrypted && e == TP_ERR_DECRYPT) {
@@ -743,7 +741,7 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
         return;
     }
     d->any_decrypted = true;
-    plaintext(s, dir, inner, d->pt, n, true);
+    plaintext(s, dir, inner, plain_buf, n, true);
     after_record(s, d);
 }
 
