@@ -28,6 +28,17 @@ struct tp_wolf_chunk {
     uint8_t data[];
 };
 
+#define TP_WOLF_CIPHERS                                                                       \
+    "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256:"            \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"    \
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"      \
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305:"              \
+    "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384:"                \
+    "ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:" \
+    "ECDHE-RSA-AES256-SHA:DHE-RSA-AES128-SHA256:DHE-RSA-AES256-SHA256:DHE-RSA-AES128-SHA:"        \
+    "DHE-RSA-AES256-SHA:AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256:AES256-SHA256:"         \
+    "AES128-SHA:AES256-SHA"
+
 /* After the first post-handshake data, how long a quiet peer means "nothing
  * more is coming" (loopback and real servers send tickets back to back). */
 #define TP_WOLF_IDLE_MS 15
@@ -458,6 +469,11 @@ WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t
      * key share: ask for X25519, P-256 first (wolfssl-notes "Speed facts"). */
     int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1, WOLFSSL_ECC_SECP521R1 };
     (void)wolfSSL_CTX_set_groups(ctx, groups, (int)(sizeof groups / sizeof groups[0]));
+    /* This build's default list offers anon, NULL, PSK, RC4 and 3DES suites: a
+     * probe must not invite a server into those. Modern suites first, then the
+     * CBC ones old servers still need (a server with nothing else is reported,
+     * as no-shared-cipher). Names this build lacks are skipped by wolfSSL. */
+    (void)wolfSSL_CTX_set_cipher_list(ctx, TP_WOLF_CIPHERS);
     /* Auto-retry turns a silent peer into an 11 s blocking read. */
     wolfSSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
     wolfSSL_CTX_SetIORecv(ctx, io_recv);
