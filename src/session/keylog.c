@@ -6,8 +6,8 @@
  * (tp_keylog_bad_lines), never fatal; labels we do not use (RSA, the EARLY_
  * exporter...) are skipped silently. Entries live in a growable array indexed by
  * an open-addressing hash table keyed by client_random (uniformly random by
- * construction, so its first 8 bytes are a good hash). Bounded by
- * TP_MAX_KEYLOG_ENTRIES secrets.
+ * construction, so its first 8 bytes are a good hash); secrets are nodes of a
+ * shared pool (~56 bytes each). Bounded by TP_MAX_KEYLOG_ENTRIES secrets.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,15 +17,24 @@
 #include "tlsprobe/session.h"
 #include "session/internal.h"
 
+/* One client_random, with its secrets in a singly linked list of nodes from a
+ * shared pool: a TLS 1.2 session costs one node, a TLS 1.3 session five. */
 struct kl_entry {
     uint8_t client_random[32];
-    uint8_t len[TP_SECRET__COUNT];
-    uint8_t secret[TP_SECRET__COUNT][TP_KEYLOG_SECRET_MAX];
+    uint32_t first;         /* node index + 1, 0: none */
+};
+struct kl_node {
+    uint8_t label;
+    uint8_t len;
+    uint8_t secret[TP_KEYLOG_SECRET_MAX];
+    uint32_t next;          /* node index + 1, 0: end */
 };
 
 struct tp_keylog {
     struct kl_entry *ents;
     size_t n_ents, cap_ents;
+    struct kl_node *nodes;  /* n_secrets of them */
+    size_t cap_nodes;
     uint32_t *slots;        /* 0 empty, else index + 1 into ents */
     size_t n_slots;         /* power of two */
     size_t n_secrets;
@@ -59,6 +68,7 @@ void tp_keylog_free(struct tp_keylog *kl)
     if (!kl)
         return;
     free(kl->ents);
+    free(kl->nodes);
     free(kl->slots);
     free(kl);
 }
@@ -132,6 +142,14 @@ static struct kl_entry *insert(struct tp_keylog *kl, const uint8_t cr[32])
     return e;
 }
 
+static struct kl_node *node_of(const struct tp_keylog *kl, const struct kl_entry *e, enum tp_secret_label label)
+{
+    for (uint32_t i = e->first; i; i = kl->nodes[i - 1].next)
+        if (kl->nodes[i - 1].label == label)
+            return &kl->nodes[i - 1];
+    return NULL;
+}
+
 enum tp_err tp_keylog_add(struct tp_keylog *kl, enum tp_secret_label label, const uint8_t client_random[32],
                           const uint8_t *secret, size_t secret_len)
 {
@@ -140,14 +158,28 @@ enum tp_err tp_keylog_add(struct tp_keylog *kl, enum tp_secret_label label, cons
     if (secret_len > TP_KEYLOG_SECRET_MAX)
         return TP_ERR_MALFORMED;
     struct kl_entry *e = find(kl, client_random);
-    if ((!e || !e->len[label]) && kl->n_secrets >= TP_MAX_KEYLOG_ENTRIES)
-        return TP_ERR_LIMIT;
-    if (!e && !(e = insert(kl, client_random)))
-        return TP_ERR_NOMEM;
-    if (!e->len[label])
-        kl->n_secrets++;
-    memcpy(e->secret[label], secret, secret_len); /* a later line for the same key wins */
-    e->len[label] = (uint8_t)secret_len;
+    struct kl_node *nd = e ? node_of(kl, e, label) : NULL;
+    if (!nd) {
+        if (kl->n_secrets >= TP_MAX_KEYLOG_ENTRIES)
+            return TP_ERR_LIMIT;
+        if (kl->n_secrets == kl->cap_nodes) {
+            size_t cap = kl->cap_nodes ? kl->cap_nodes * 2 : 16;
+            struct kl_node *nn = realloc(kl->nodes, cap * sizeof *nn);
+            if (!nn)
+                return TP_ERR_NOMEM;
+            kl->nodes = nn;
+            kl->cap_nodes = cap;
+        }
+        if (!e && !(e = insert(kl, client_random)))
+            return TP_ERR_NOMEM;
+        nd = &kl->nodes[kl->n_secrets++];
+        memset(nd, 0, sizeof *nd);
+        nd->label = (uint8_t)label;
+        nd->next = e->first;
+        e->first = (uint32_t)kl->n_secrets;
+    }
+    memcpy(nd->secret, secret, secret_len); /* a later line for the same key wins */
+    nd->len = (uint8_t)secret_len;
     return TP_OK;
 }
 
@@ -157,10 +189,11 @@ size_t tp_keylog_get(const struct tp_keylog *kl, enum tp_secret_label label, con
     if ((unsigned)label >= TP_SECRET__COUNT || !client_random)
         return 0;
     const struct kl_entry *e = find(kl, client_random);
-    if (!e || !e->len[label] || e->len[label] > cap)
+    const struct kl_node *nd = e ? node_of(kl, e, label) : NULL;
+    if (!nd || nd->len > cap)
         return 0;
-    memcpy(out, e->secret[label], e->len[label]);
-    return e->len[label];
+    memcpy(out, nd->secret, nd->len);
+    return nd->len;
 }
 
 static int hexval(uint8_t c)
@@ -379,15 +412,16 @@ bool tp_keylog_write_session(const struct tp_keylog *kl, const uint8_t client_ra
         return false;
     bool any = false;
     for (int l = 0; l < TP_SECRET__COUNT; l++) {
-        if (!e->len[l])
+        const struct kl_node *nd = node_of(kl, e, (enum tp_secret_label)l);
+        if (!nd)
             continue;
         char line[40 + 64 + 2 * TP_KEYLOG_SECRET_MAX + 4];
         size_t n = (size_t)snprintf(line, sizeof line, "%s ", label_names[l]);
         for (int i = 0; i < 32; i++)
             n += (size_t)snprintf(line + n, sizeof line - n, "%02x", e->client_random[i]);
         line[n++] = ' ';
-        for (int i = 0; i < e->len[l]; i++)
-            n += (size_t)snprintf(line + n, sizeof line - n, "%02x", e->secret[l][i]);
+        for (int i = 0; i < nd->len; i++)
+            n += (size_t)snprintf(line + n, sizeof line - n, "%02x", nd->secret[i]);
         line[n++] = '\n';
         if (fwrite(line, 1, n, f) != n)
             return false;
