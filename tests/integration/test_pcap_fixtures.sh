@@ -148,5 +148,19 @@ for args in "" "--session 0 x" "--session 1 --sni a $C/tls13-good.pcap" "--serve
 done
 "$T" pcap --help | grep -q "usage: tlsprobe pcap" && ok "--help" || bad "--help"
 
+# Valgrind memcheck (issue 8): no invalid access, no leak, on a decrypted TLS 1.3
+# session with a verified chain, a TLS 1.2 alert, and a DSB pcapng. Skipped for
+# sanitizer builds (ASan and valgrind do not mix) and when valgrind is missing.
+if command -v valgrind >/dev/null && ! nm "$T" 2>/dev/null | grep -q __asan_init; then
+  for args in "$C/tls13-good.pcap --keylog $C/tls13-good.keylog" "$C/tls12-unknown-ca.pcap" "$C/tls13-dsb.pcapng --format json"; do
+    # shellcheck disable=SC2086
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+      "$T" pcap $args --cafile "$CA" >/dev/null 2>"$W/vg.err"
+    rc=$?
+    if [ $rc != 99 ] && ! grep -q "==[0-9]*==" "$W/vg.err"; then ok "valgrind clean: pcap $(basename "${args%% *}")"
+    else bad "valgrind: pcap $args: $(grep "==" "$W/vg.err" | head -20)"; fi
+  done
+fi
+
 [ $fails = 0 ] && echo "all pcap fixture checks passed" || echo "$fails failed"
 exit $((fails > 0))
