@@ -670,7 +670,9 @@ static void r_client_cert_required(struct diag_ctx *c)
                  (a->alert_desc == 40 || is_cert_alert(a->alert_desc)))
             hit = (int)i;
     }
-    if (hit < 0 && sent_empty && s->client_auth_requested && !s->handshake_complete &&
+    /* TLS 1.3: the server judges the client's Certificate after the client's
+     * Finished (RFC 8446 §4.4.2.4), so "complete" does not rule it out. */
+    if (hit < 0 && sent_empty && s->client_auth_requested && (!s->handshake_complete || s->version == TP_TLS1_3) &&
         (s->outcome.status == TP_CONN_RESET || s->outcome.status == TP_CONN_CLOSED ||
          s->outcome.status == TP_CONN_TLS_FAILED)) {
         /* listen: we required a certificate and the client sent none; or a server

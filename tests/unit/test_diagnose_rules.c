@@ -1077,6 +1077,30 @@ static void test_timeout__listen_silent_client__says_client(void **state)
     fx_free(f);
 }
 
+static void test_client_cert_required__tls13_silent_close_after_empty_cert__fires_optional_auth_silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->client_auth_requested = true;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    msg(f, TP_S2C, TP_HS_CERTIFICATE_REQUEST);
+    msg(f, TP_S2C, TP_HS_FINISHED);
+    msg(f, TP_C2S, TP_HS_CERTIFICATE);
+    f->s->client_chain.present = true;
+    msg(f, TP_C2S, TP_HS_FINISHED);
+    /* Optional client auth: the session goes on normally. */
+    tp_diagnose(f->s);
+    assert_silent(f->s, "client-cert-required");
+    assert_int_equal(f->s->n_findings, 0);
+    /* Required: the server hangs up without an alert after our Finished. */
+    f->s->outcome.status = TP_CONN_RESET;
+    tp_diagnose(f->s);
+    assert_fires(f->s, "client-cert-required");
+    assert_silent(f->s, "connection-reset");
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1130,6 +1154,7 @@ int main(void)
         cmocka_unit_test(test_unknown_authority__bad_signature__fires_not_self_signed),
         cmocka_unit_test(test_unknown_authority__pcap__says_this_machines_store),
         cmocka_unit_test(test_timeout__listen_silent_client__says_client),
+        cmocka_unit_test(test_client_cert_required__tls13_silent_close_after_empty_cert__fires_optional_auth_silent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
