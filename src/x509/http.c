@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,100 @@ static int wait_fd(int fd, short ev, long long deadline)
             continue;
         return r;
     }
+}
+
+/* getaddrinfo has no timeout: run it in a thread and stop waiting at the deadline.
+ * The thread owns the job once we give up (the last of the two frees it). */
+struct resolve_job {
+    char host[256], port[16];
+    struct addrinfo *ai;
+    int rc;
+    atomic_int refs;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+};
+
+static void job_release(struct resolve_job *j)
+{
+    if (atomic_fetch_sub(&j->refs, 1) == 1) {
+        if (j->ai)
+            freeaddrinfo(j->ai);
+        pthread_mutex_destroy(&j->mu);
+        pthread_cond_destroy(&j->cv);
+        free(j);
+    }
+}
+
+static void *resolve_thread(void *arg)
+{
+    struct resolve_job *j = arg;
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    struct addrinfo *ai = NULL;
+    int rc = getaddrinfo(j->host, j->port, &hints, &ai);
+    pthread_mutex_lock(&j->mu);
+    j->ai = ai;
+    j->rc = rc;
+    j->done = true;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    job_release(j);
+    return NULL;
+}
+
+/* 0 and *out on success; EAI_* on failure; EAI_AGAIN with *timed_out on the deadline. */
+static int resolve(const char *host, const char *port, long long deadline, struct addrinfo **out, bool *timed_out)
+{
+    *out = NULL;
+    *timed_out = false;
+    struct resolve_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return EAI_MEMORY;
+    snprintf(j->host, sizeof j->host, "%s", host);
+    snprintf(j->port, sizeof j->port, "%s", port);
+    atomic_init(&j->refs, 2);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, resolve_thread, j) != 0) {
+        pthread_attr_destroy(&at);
+        atomic_store(&j->refs, 1);
+        job_release(j);
+        return EAI_SYSTEM;
+    }
+    pthread_attr_destroy(&at);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long left = deadline - now_ms();
+    if (left < 0)
+        left = 0;
+    ts.tv_sec += (time_t)(left / 1000);
+    ts.tv_nsec += (long)(left % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    int rc;
+    pthread_mutex_lock(&j->mu);
+    while (!j->done && pthread_cond_timedwait(&j->cv, &j->mu, &ts) == 0)
+        ;
+    if (j->done) {
+        rc = j->rc;
+        *out = j->ai;
+        j->ai = NULL;
+    } else {
+        rc = EAI_AGAIN;
+        *timed_out = true;
+    }
+    pthread_mutex_unlock(&j->mu);
+    job_release(j);
+    return rc;
 }
 
 static bool split_url(const char *url, char *host, size_t hl, char *port, size_t pl, char *path, size_t pathl)
@@ -82,14 +178,17 @@ static enum tp_err get_once(const char *url, long long deadline, size_t max, uin
         snprintf(err, errlen, "not a plain http:// URL");
         return TP_ERR_UNSUPPORTED;
     }
-    struct addrinfo hints, *ai = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    int gr = getaddrinfo(host, port, &hints, &ai);
-    if (gr != 0) {
-        snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(gr));
-        return TP_ERR_IO;
+    struct addrinfo *ai = NULL;
+    bool timed_out;
+    int gr = resolve(host, port, deadline, &ai, &timed_out);
+    if (gr != 0 || !ai) {
+        if (timed_out)
+            snprintf(err, errlen, "resolving %s took longer than the deadline", host);
+        else
+            snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(gr));
+        if (ai)
+            freeaddrinfo(ai);
+        return timed_out ? TP_ERR_TIMEOUT : TP_ERR_IO;
     }
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {

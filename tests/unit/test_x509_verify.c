@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "tlsprobe/x509.h"
 #include "testutil.h"
@@ -370,6 +371,41 @@ static void test_chain_verify__aia__missing_intermediate_or_unknown(void **state
     assert_true(r->aia_error[0] != 0);
     tp_verify_result_free(r);
     chain_free(&c);
+
+    /* a server that accepts and never answers: the AIA deadline holds */
+    struct timespec t0, t1;
+    o.aia_timeout_ms = 400;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(tp_chain_verify(&leaf, 1, &o, &r), TP_OK); /* nobody calls accept on lfd */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    print_message("silent AIA server: %.2f s, '%s'\n", secs, r->aia_error);
+    assert_true(secs < 1.5);
+    assert_int_equal(r->status, TP_PATH_UNKNOWN_AUTHORITY);
+    assert_non_null(strstr(r->aia_error, "in time"));
+    tp_verify_result_free(r);
+
+    /* a name that does not resolve */
+    char dir2[] = "/tmp/tp-aia2-XXXXXX";
+    assert_non_null(mkdtemp(dir2));
+    snprintf(cmd, sizeof cmd, "bash " PKI "make-pki.sh aia-leaf %s http://no-such-host.invalid/int.der", dir2);
+    assert_int_equal(system(cmd), 0);
+    snprintf(leafp, sizeof leafp, "%s/aia-leaf.pem", dir2);
+    struct tp_file *lf2;
+    assert_int_equal(tp_file_read(leafp, &lf2), TP_OK);
+    struct tp_bytes leaf2 = tp_bytes_make(lf2->objs[0].der, lf2->objs[0].der_len);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(tp_chain_verify(&leaf2, 1, &o, &r), TP_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    print_message("unresolvable AIA host: %.2f s, '%s'\n", secs, r->aia_error);
+    assert_true(secs < 1.5);
+    assert_int_equal(r->status, TP_PATH_UNKNOWN_AUTHORITY);
+    assert_non_null(strstr(r->aia_error, "no-such-host.invalid"));
+    tp_verify_result_free(r);
+    tp_file_free(lf2);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir2);
+    assert_int_equal(system(cmd), 0);
 
     close(lfd);
     free(intder);
