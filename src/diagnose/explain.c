@@ -262,6 +262,24 @@ static const struct tp_explain_pattern patterns[] = {
     P("wolfSSL", "<-345>", "client-cert-required", "wolfSSL -345 (NO_PEER_CERT): the server requires a client certificate and got none."),
     P("wolfSSL", "<-386>", "wrong-key-usage", "wolfSSL -386 (EXTKEYUSE_AUTH_E): the extended key usage does not allow this use."),
     P("wolfSSL", "<-501>", "no-shared-cipher", "wolfSSL -501 (MATCH_SUITE_ERROR): no cipher suite in common."),
+    /* wolfSSL_ERR_error_string texts (Debian 12's 5.5.4). */
+    P("wolfSSL", "peer subject name mismatch", "hostname-mismatch", "wolfSSL DOMAIN_NAME_MISMATCH (-322): the certificate does not cover the name."),
+    P("wolfSSL", "peer ip address mismatch", "hostname-mismatch", "wolfSSL IPADDR_MISMATCH (-325): the certificate does not cover the IP address."),
+    P("wolfSSL", "ASN date error, current date after", "expired", "wolfSSL ASN_AFTER_DATE_E (-151): a certificate has expired."),
+    P("wolfSSL", "ASN date error, current date before", "not-yet-valid", "wolfSSL ASN_BEFORE_DATE_E (-150): a certificate is not valid yet."),
+    P("wolfSSL", "ASN sig error, confirm failure", "unknown-authority", "wolfSSL ASN_SIG_CONFIRM_E (-155): a signature in the chain does not verify."),
+    P("wolfSSL", "ASN self-signed certificate error", "self-signed", "wolfSSL ASN_SELF_SIGNED_E (-275): the certificate is self-signed."),
+    P("wolfSSL", "received alert fatal error", "remote-alert",
+      "wolfSSL FATAL_ERROR (-313): the peer sent a fatal alert; wolfSSL_get_alert_history says which."),
+    P("wolfSSL", "error state on socket", "connection-reset", "wolfSSL SOCKET_ERROR_E (-308): the connection failed or was reset by the peer."),
+    P("wolfSSL", "peer closed underlying transport", "connection-reset", "wolfSSL SOCKET_PEER_CLOSED_E (-397): the peer closed the connection."),
+    P("wolfSSL", "record layer version error", "protocol-version-mismatch",
+      "wolfSSL VERSION_ERROR (-326): the peer's version is not one this method accepts (also seen when a plain-text "
+      "service answers a version-pinned client)."),
+    P("wolfSSL", "record layer length error", "not-tls", "wolfSSL LENGTH_ERROR (-341): a record length makes no sense: the peer does not speak TLS."),
+    P("wolfSSL", "unknown type in record hdr", "not-tls", "wolfSSL UNKNOWN_RECORD_TYPE (-311): the peer does not speak TLS."),
+    P("wolfSSL", "Ext Key Use server/client auth not set", "wrong-key-usage", "wolfSSL EXTKEYUSE_AUTH_E (-386): the extended key usage does not allow this use."),
+    P("wolfSSL", "can't match cipher suite", "no-shared-cipher", "wolfSSL MATCH_SUITE_ERROR (-501): no cipher suite in common."),
 
     /* ---- OpenSSL (verify errors, then error:0A0000xx reasons; also inside curl, Python, Node, Ruby, PHP...) ---- */
     P("OpenSSL", "num=20", "unknown-authority", N_OSSL_20),
