@@ -533,6 +533,8 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
         memset(secret, 0, sizeof secret);
     }
     if (e != TP_OK) {
+        if (e == TP_ERR_UNSUPPORTED)
+            issue(s, dir, TP_DEC_CIPHER_UNSUPPORTED, 0, 0);
         dir_drop_keys(d);
         d->nokey_phase = d->phase;
         s->keys_missing = true;

@@ -20,7 +20,7 @@
 #include "tlsprobe/names.h"
 #include "session/internal.h"
 
-enum rc_kind { RC_AES_GCM, RC_CHACHA, RC_AES_CBC };
+enum rc_kind { RC_AES_GCM, RC_CHACHA, RC_AES_CBC, RC_AES_CCM };
 
 struct tp_rc {
     enum rc_kind kind;
@@ -28,6 +28,7 @@ struct tp_rc {
     bool etm;
     uint16_t version;
     uint64_t seq;
+    size_t tag_len;         /* AEAD tag: 16, or 8 for the CCM_8 suites */
     Aes aes;
     bool aes_ready;
     uint8_t key[32];
@@ -62,6 +63,8 @@ static enum tp_err aes_setup(struct tp_rc *rc)
     int ret;
     if (rc->kind == RC_AES_GCM)
         ret = wc_AesGcmSetKey(&rc->aes, rc->key, (word32)rc->key_len);
+    else if (rc->kind == RC_AES_CCM)
+        ret = wc_AesCcmSetKey(&rc->aes, rc->key, (word32)rc->key_len);
     else
         ret = wc_AesSetKey(&rc->aes, rc->key, (word32)rc->key_len, NULL, AES_DECRYPTION);
     return ret == 0 ? TP_OK : TP_ERR_CRYPTO;
@@ -84,13 +87,12 @@ static enum tp_err derive13(struct tp_rc *rc)
         e = expand13(rc, "iv", rc->iv, 12);
     rc->iv_len = 12;
     rc->seq = 0;
-    if (e == TP_OK && rc->kind == RC_AES_GCM) {
-        if (rc->aes_ready) {
-            e = wc_AesGcmSetKey(&rc->aes, rc->key, (word32)rc->key_len) == 0 ? TP_OK : TP_ERR_CRYPTO;
-        } else {
-            e = aes_setup(rc);
-        }
-    }
+    if (e == TP_OK && rc->kind == RC_AES_GCM && rc->aes_ready)
+        e = wc_AesGcmSetKey(&rc->aes, rc->key, (word32)rc->key_len) == 0 ? TP_OK : TP_ERR_CRYPTO;
+    else if (e == TP_OK && rc->kind == RC_AES_CCM && rc->aes_ready)
+        e = wc_AesCcmSetKey(&rc->aes, rc->key, (word32)rc->key_len) == 0 ? TP_OK : TP_ERR_CRYPTO;
+    else if (e == TP_OK && rc->kind != RC_CHACHA)
+        e = aes_setup(rc);
     return e;
 }
 
@@ -102,10 +104,13 @@ enum tp_err tp_rc_new13(uint16_t suite, const uint8_t *secret, size_t secret_len
         return TP_ERR_NOMEM;
     rc->tls13 = true;
     rc->version = TP_TLS1_3;
+    rc->tag_len = TAG_LEN;
     switch (suite) {
     case 0x1301: rc->kind = RC_AES_GCM; rc->key_len = 16; rc->hkdf_hash = WC_SHA256; break;
     case 0x1302: rc->kind = RC_AES_GCM; rc->key_len = 32; rc->hkdf_hash = WC_SHA384; break;
     case 0x1303: rc->kind = RC_CHACHA;  rc->key_len = 32; rc->hkdf_hash = WC_SHA256; break;
+    case 0x1304: rc->kind = RC_AES_CCM; rc->key_len = 16; rc->hkdf_hash = WC_SHA256; break;
+    case 0x1305: rc->kind = RC_AES_CCM; rc->key_len = 16; rc->hkdf_hash = WC_SHA256; rc->tag_len = 8; break;
     default:
         free(rc);
         return TP_ERR_UNSUPPORTED;
@@ -161,18 +166,23 @@ enum tp_err tp_rc_new12(uint16_t suite, uint16_t version, bool etm, const uint8_
     if (!rc)
         return TP_ERR_NOMEM;
     rc->version = version;
+    rc->tag_len = TAG_LEN;
     size_t iv_len = 0;
     switch (si->bulk) {
     case TP_BULK_AES_128_GCM: rc->kind = RC_AES_GCM; rc->key_len = 16; iv_len = 4; break;
     case TP_BULK_AES_256_GCM: rc->kind = RC_AES_GCM; rc->key_len = 32; iv_len = 4; break;
     case TP_BULK_CHACHA20_POLY1305: rc->kind = RC_CHACHA; rc->key_len = 32; iv_len = 12; break;
+    /* RFC 6655 §3: CCM nonces are built like GCM's (4-byte salt + 8 explicit) */
+    case TP_BULK_AES_128_CCM: rc->kind = RC_AES_CCM; rc->key_len = 16; iv_len = 4; break;
+    case TP_BULK_AES_256_CCM: rc->kind = RC_AES_CCM; rc->key_len = 32; iv_len = 4; break;
+    case TP_BULK_AES_128_CCM_8: rc->kind = RC_AES_CCM; rc->key_len = 16; iv_len = 4; rc->tag_len = 8; break;
     case TP_BULK_AES_128_CBC: rc->kind = RC_AES_CBC; rc->key_len = 16; break;
     case TP_BULK_AES_256_CBC: rc->kind = RC_AES_CBC; rc->key_len = 32; break;
     default:
         free(rc);
         return TP_ERR_UNSUPPORTED;
     }
-    if ((rc->kind == RC_AES_GCM || rc->kind == RC_CHACHA) && version != TP_TLS1_2) {
+    if (rc->kind != RC_AES_CBC && version != TP_TLS1_2) {
         free(rc);
         return TP_ERR_UNSUPPORTED;
     }
@@ -244,6 +254,9 @@ static enum tp_err aead_open(struct tp_rc *rc, const uint8_t nonce[12], const ui
     int ret;
     if (rc->kind == RC_AES_GCM)
         ret = wc_AesGcmDecrypt(&rc->aes, out, ct, (word32)ct_len, nonce, 12, tag, TAG_LEN, aad, (word32)aad_len);
+    else if (rc->kind == RC_AES_CCM)
+        ret = wc_AesCcmDecrypt(&rc->aes, out, ct, (word32)ct_len, nonce, 12, tag, (word32)rc->tag_len, aad,
+                               (word32)aad_len);
     else
         ret = wc_ChaCha20Poly1305_Decrypt(rc->key, nonce, aad, (word32)aad_len, ct, (word32)ct_len, tag, out);
     return ret == 0 ? TP_OK : TP_ERR_DECRYPT;
@@ -252,11 +265,11 @@ static enum tp_err aead_open(struct tp_rc *rc, const uint8_t nonce[12], const ui
 static enum tp_err open13(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t *body, size_t len,
                           uint8_t *out, size_t *out_len, uint8_t *out_type)
 {
-    if (len < TAG_LEN + 1)
+    if (len < rc->tag_len + 1)
         return TP_ERR_DECRYPT;
     uint8_t nonce[12];
     xor_nonce(rc->iv, rc->seq, nonce);
-    size_t ct_len = len - TAG_LEN;
+    size_t ct_len = len - rc->tag_len;
     enum tp_err e = aead_open(rc, nonce, hdr, 5, body, ct_len, body + ct_len, out);
     if (e != TP_OK)
         return e;
@@ -385,9 +398,9 @@ enum tp_err tp_rc_decrypt(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t 
     uint8_t nonce[12], aad[13];
     const uint8_t *ct = body;
     size_t ct_len = body_len;
-    if (rc->kind == RC_AES_GCM) {
+    if (rc->kind == RC_AES_GCM || rc->kind == RC_AES_CCM) {
         /* RFC 5288 §3: nonce = salt(4, implicit) || nonce_explicit(8, in the record) */
-        if (ct_len < 8 + TAG_LEN)
+        if (ct_len < 8 + rc->tag_len)
             return TP_ERR_DECRYPT;
         memcpy(nonce, rc->iv, 4);
         memcpy(nonce + 4, ct, 8);
@@ -399,7 +412,7 @@ enum tp_err tp_rc_decrypt(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t 
             return TP_ERR_DECRYPT;
         xor_nonce(rc->iv, rc->seq, nonce);
     }
-    ct_len -= TAG_LEN;
+    ct_len -= rc->tag_len;
     aad12(aad, rc->seq, hdr, ct_len);
     enum tp_err e = aead_open(rc, nonce, aad, 13, ct, ct_len, ct + ct_len, out);
     if (e != TP_OK)

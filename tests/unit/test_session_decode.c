@@ -586,6 +586,26 @@ static void test_capture__tls10_aes256cbc_chained_iv__decrypts(void **st)
     (void)st;
     check_capture("tls10_ecdhe_rsa_aes256cbc", TP_TLS1_0, 0xc014, true);
 }
+static void test_capture__tls12_aes128ccm8__decrypts(void **st)
+{
+    (void)st;
+    check_capture("tls12_ecdhe_ecdsa_aes128ccm8", TP_TLS1_2, 0xc0ae, false);
+}
+static void test_capture__tls12_aes256ccm__decrypts(void **st)
+{
+    (void)st;
+    check_capture("tls12_ecdhe_ecdsa_aes256ccm", TP_TLS1_2, 0xc0ad, false);
+}
+static void test_capture__tls13_aes128ccm__decrypts(void **st)
+{
+    (void)st;
+    check_capture("tls13_aes128ccm", TP_TLS1_3, 0x1304, false);
+}
+static void test_capture__tls13_aes128ccm8__decrypts(void **st)
+{
+    (void)st;
+    check_capture("tls13_aes128ccm8", TP_TLS1_3, 0x1305, false);
+}
 static void test_capture__tls13_aes256gcm__decrypts(void **st)
 {
     (void)st;
@@ -984,6 +1004,10 @@ int main(void)
         cmocka_unit_test(test_capture__tls12_aes128cbc_sha256_etm__decrypts),
         cmocka_unit_test(test_capture__tls11_aes128cbc_explicit_iv__decrypts),
         cmocka_unit_test(test_capture__tls10_aes256cbc_chained_iv__decrypts),
+        cmocka_unit_test(test_capture__tls12_aes128ccm8__decrypts),
+        cmocka_unit_test(test_capture__tls12_aes256ccm__decrypts),
+        cmocka_unit_test(test_capture__tls13_aes128ccm__decrypts),
+        cmocka_unit_test(test_capture__tls13_aes128ccm8__decrypts),
         cmocka_unit_test(test_capture__tls13_aes256gcm__decrypts),
         cmocka_unit_test(test_capture__tls13_chacha20__decrypts),
         cmocka_unit_test(test_capture__tls13_aes128gcm__decrypts),
