@@ -461,9 +461,11 @@ static void ccs_record(struct tp_session *s, enum tp_dir dir, const uint8_t *p, 
     }
     if (tp_ccs_parse(tp_bytes_make(p, n)) != TP_OK)
         issue(s, dir, TP_DEC_BAD_MESSAGE, 0, 0);
-    /* TLS 1.3 CCS is middlebox compatibility only; a CCS before the ServerHello
-     * (1.3 client with early data) changes nothing either */
-    if (dec->tls13 || !dec->sh_seen || d->prot)
+    /* TLS 1.3 CCS is middlebox compatibility only; a CCS after the ClientHello
+     * but before the ServerHello (1.3 client with early data) changes nothing
+     * either. A CCS with neither hello seen is a capture that started mid-flow:
+     * what follows is protected (TLS 1.2 rules). */
+    if (dec->tls13 || (!dec->sh_seen && dec->ch_seen) || d->prot)
         return;
     /* RFC 5246 §7.1: records after this CCS use the pending keys */
     d->prot = true;

@@ -953,6 +953,38 @@ static void test_gap__mid_stream__resynchronises_on_record_header(void **st)
     flow_free(&f);
 }
 
+static void test_gap__flow_starts_after_hellos__ccs_still_protects(void **st)
+{
+    (void)st;
+    /* the capture starts after the hellos: from the server's CCS on, its
+     * records are protected and show as EncryptedRecord, not as garbage */
+    struct flow f;
+    load_capture("tls12_ecdhe_ecdsa_aes128gcm", &f);
+    size_t len[2];
+    uint8_t *s2c = tu_fixture("session/tls12_ecdhe_ecdsa_aes128gcm.s2c", &len[1]);
+    /* the server's CCS record: 14 03 03 00 01 01 */
+    size_t at = 0;
+    for (size_t i = 0; i + 6 <= len[1]; i++)
+        if (!memcmp(s2c + i, "\x14\x03\x03\x00\x01\x01", 6)) {
+            at = i;
+            break;
+        }
+    assert_true(at > 0);
+    struct tp_session *s = tp_session_new(TP_SRC_PCAP, T0);
+    tp_session_gap(s, TP_S2C, 0, T0);
+    assert_int_equal(tp_session_feed(s, TP_S2C, s2c + at, len[1] - at, T0), TP_OK);
+    tp_session_finish(s);
+    assert_true(s->n_msgs >= 2);
+    assert_int_equal(s->msgs[0].kind, TP_MSG_CCS);
+    assert_int_equal(s->msgs[1].kind, TP_MSG_ENCRYPTED);
+    assert_int_equal(s->msgs[1].record_type, TP_CT_HANDSHAKE);
+    for (size_t i = 0; i < s->n_msgs; i++)
+        assert_int_not_equal(s->msgs[i].kind, TP_MSG_HANDSHAKE);
+    tp_session_free(s);
+    free(s2c);
+    flow_free(&f);
+}
+
 static void test_keylog_late__secrets_added_while_feeding__decrypts(void **st)
 {
     (void)st;
@@ -1026,6 +1058,7 @@ int main(void)
         cmocka_unit_test(test_hostile__bad_record_after_tls__decoding_stops),
         cmocka_unit_test(test_sslv2_hello__recognised__message_and_version),
         cmocka_unit_test(test_gap__mid_stream__resynchronises_on_record_header),
+        cmocka_unit_test(test_gap__flow_starts_after_hellos__ccs_still_protects),
         cmocka_unit_test(test_keylog_late__secrets_added_while_feeding__decrypts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
