@@ -70,5 +70,12 @@
  * and tp_cert_parse verifies a signature each time (~0.3 ms). 1024 entries of
  * ~3 KiB bound the cache near 3 MiB; entries in use are never evicted. */
 #define TP_MAX_CERT_CACHE        1024
+/* subjectAltNames kept per certificate or CSR (x509). CDN certificates carry a few
+ * hundred; beyond this they are counted (tp_cert_info.n_san_total), not stored. */
+#define TP_MAX_CERT_SANS         1024
+/* Objects (PEM blocks) read from one file by inspect/--cafile/--chain (x509). A CA
+ * bundle has ~150; a file of tiny bogus blocks could otherwise make ~500,000 objects
+ * out of TP_MAX_INPUT_FILE. */
+#define TP_MAX_FILE_OBJECTS      8192
 
 #endif

@@ -460,8 +460,6 @@ void san_free(struct tp_san *san, size_t n)
     free(san);
 }
 
-/* Caps the SANs kept (a CDN certificate has a few hundred; n_total counts all). */
-#define SAN_KEEP 1024
 
 bool general_names(struct tp_bytes content, struct tp_san **san, size_t *n, size_t *n_total)
 {
@@ -472,7 +470,7 @@ bool general_names(struct tp_bytes content, struct tp_san **san, size_t *n, size
         if (!der_next(&r, &gn))
             return false;
         (*n_total)++;
-        if (*n >= SAN_KEEP)
+        if (*n >= TP_MAX_CERT_SANS)
             continue;
         struct tp_san s = { TP_SAN_OTHER, NULL, 0 };
         char buf[INET6_ADDRSTRLEN + 8];

@@ -447,10 +447,15 @@ static bool parse_pkcs7(struct tp_file_obj *o, struct tp_bytes der, struct tp_by
 
 static struct tp_file_obj *add_obj(struct tp_file *f)
 {
-    struct tp_file_obj *grown = realloc(f->objs, (f->n_objs + 1) * sizeof *f->objs);
-    if (!grown)
+    if (f->n_objs >= TP_MAX_FILE_OBJECTS)
         return NULL;
-    f->objs = grown;
+    size_t n = f->n_objs;
+    if (n == 0 || (n & (n - 1)) == 0) { /* capacity is the next power of two: grow by doubling */
+        struct tp_file_obj *grown = realloc(f->objs, (n ? 2 * n : 1) * sizeof *f->objs);
+        if (!grown)
+            return NULL;
+        f->objs = grown;
+    }
     struct tp_file_obj *o = &f->objs[f->n_objs++];
     memset(o, 0, sizeof *o);
     return o;
@@ -477,7 +482,7 @@ static enum tp_err classify(struct tp_file *f, const uint8_t *der, size_t len, c
 {
     struct tp_file_obj *o = add_obj(f);
     if (!o)
-        return TP_ERR_NOMEM;
+        return f->n_objs >= TP_MAX_FILE_OBJECTS ? TP_ERR_LIMIT : TP_ERR_NOMEM;
     o->pem = pem;
     if (label)
         snprintf(o->pem_label, sizeof o->pem_label, "%s", label);
@@ -563,7 +568,7 @@ static enum tp_err classify(struct tp_file *f, const uint8_t *der, size_t len, c
                 if (c.tag != DER_SEQUENCE)
                     continue;
                 enum tp_err ce = classify(f, c.whole.p, c.whole.len, "CERTIFICATE", pem, false);
-                if (ce == TP_ERR_NOMEM)
+                if (ce == TP_ERR_NOMEM || ce == TP_ERR_LIMIT)
                     return ce;
                 if (ce != TP_OK)
                     f->objs[f->n_objs - 1].kind = TP_OBJ_UNKNOWN;
@@ -655,6 +660,10 @@ static enum tp_err parse_pem(struct tp_file *f, const uint8_t *data, size_t len)
         const uint8_t *b = find(p, (size_t)(end - p), "-----BEGIN ");
         if (!b)
             break;
+        if (f->n_objs >= TP_MAX_FILE_OBJECTS) {
+            set_error(f, "more than %d objects in one file (TP_MAX_FILE_OBJECTS)", TP_MAX_FILE_OBJECTS);
+            return TP_ERR_LIMIT;
+        }
         const uint8_t *lab = b + 11;
         const uint8_t *le = find(lab, (size_t)(end - lab), "-----");
         const uint8_t *nl = memchr(lab, '\n', (size_t)(end - lab));
@@ -710,7 +719,9 @@ static enum tp_err parse_pem(struct tp_file *f, const uint8_t *data, size_t len)
             ce = TP_OK;
         } else {
             ce = classify(f, der, dlen, label, true, encrypted);
-            if (ce != TP_OK && ce != TP_ERR_NOMEM) {
+            if (ce == TP_ERR_LIMIT)
+                set_error(f, "more than %d objects in one file (TP_MAX_FILE_OBJECTS)", TP_MAX_FILE_OBJECTS);
+            if (ce != TP_OK && ce != TP_ERR_NOMEM && ce != TP_ERR_LIMIT) {
                 /* a known label with a body that isn't what it says: keep it, flag it */
                 f->objs[f->n_objs - 1].kind = TP_OBJ_UNKNOWN;
                 f->objs[f->n_objs - 1].problem = ce == TP_ERR_TRUNCATED ? "the DER inside ends early (truncated)"
@@ -764,6 +775,10 @@ enum tp_err tp_file_parse(const char *name, const uint8_t *data, size_t len, str
     enum tp_err e = classify(f, data, len, NULL, false, false);
     if (e == TP_ERR_NOMEM)
         return e;
+    if (e == TP_ERR_LIMIT) {
+        set_error(f, "a PKCS#7 bundle with more than %d certificates (TP_MAX_FILE_OBJECTS)", TP_MAX_FILE_OBJECTS);
+        return e;
+    }
     if (e != TP_OK || f->n_objs == 0) {
         bool text = true;
         for (size_t i = 0; i < len && i < 512; i++)

@@ -189,6 +189,19 @@ static void test_file_parse__odd_inputs__clean_errors(void **state)
     assert_int_equal(tp_file_read(TP_FIXTURES, &f), TP_ERR_IO);
     tp_file_free(f);
     tp_file_free(NULL);
+    /* more blocks than TP_MAX_FILE_OBJECTS: refused with a clear message */
+    const char *blk = "-----BEGIN X-----\n-----END X-----\n";
+    size_t bl = strlen(blk), nb = TP_MAX_FILE_OBJECTS + 1;
+    char *many = malloc(bl * nb);
+    for (size_t i = 0; i < nb; i++)
+        memcpy(many + i * bl, blk, bl);
+    assert_int_equal(tp_file_parse("many", (const uint8_t *)many, bl * nb, &f), TP_ERR_LIMIT);
+    assert_non_null(strstr(f->error, "TP_MAX_FILE_OBJECTS"));
+    tp_file_free(f);
+    assert_int_equal(tp_file_parse("many", (const uint8_t *)many, bl * (nb - 1), &f), TP_OK);
+    assert_int_equal(f->n_objs, TP_MAX_FILE_OBJECTS);
+    tp_file_free(f);
+    free(many);
 }
 
 /* Every prefix of a PEM certificate and a DER certificate/key is a clean error
