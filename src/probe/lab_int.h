@@ -45,6 +45,8 @@ struct lab_cert {
 
 struct tp_lab {
     struct lab_cert certs[LAB__COUNT];
+    uint8_t csr_der[1024];   /* a CSR for the server leaf's key (--keep: server.csr) */
+    int csr_der_len;
 };
 
 char *lab_pem(const uint8_t *der, int der_len, int type, int *pem_len);

@@ -156,6 +156,38 @@ fail:
     return -1;
 }
 
+/* A PKCS#10 request for the leaf's key and names (what you would send a CA),
+ * written with --keep so learners have every file kind to inspect. */
+static int make_csr(struct tp_lab *lab, WC_RNG *rng)
+{
+    Cert *req = calloc(1, sizeof *req);
+    struct lab_cert *leaf = &lab->certs[LAB_LEAF];
+    static const uint8_t lo[4] = { 127, 0, 0, 1 };
+    static const char *const dns[] = { "localhost" };
+    int rc = -1;
+    if (!req || wc_InitCert(req) != 0)
+        goto out;
+    req->version = 0; /* RFC 2986 §4.1: v1 (wc_InitCert defaults to a certificate's v3) */
+    strncpy(req->subject.commonName, "localhost", CTC_NAME_SIZE - 1);
+    strncpy(req->subject.org, "tlsprobe lab", CTC_NAME_SIZE - 1);
+    req->sigType = CTC_SHA256wECDSA;
+    int n = san_der(dns, 1, lo, req->altNames, sizeof req->altNames);
+    if (n < 0)
+        goto out;
+    req->altNamesSz = n;
+    rc = wc_MakeCertReq_ex(req, lab->csr_der, sizeof lab->csr_der, ECC_TYPE, &leaf->key);
+    if (rc < 0)
+        goto out;
+    rc = wc_SignCert_ex(req->bodySz, req->sigType, lab->csr_der, sizeof lab->csr_der, ECC_TYPE, &leaf->key, rng);
+    if (rc < 0)
+        goto out;
+    lab->csr_der_len = rc;
+    rc = 0;
+out:
+    free(req);
+    return rc;
+}
+
 struct tp_lab *tp_lab_new(char *err, size_t errlen)
 {
     struct tp_lab *lab = calloc(1, sizeof *lab);
@@ -196,6 +228,12 @@ struct tp_lab *tp_lab_new(char *err, size_t errlen)
             tp_lab_free(lab);
             return NULL;
         }
+    }
+    if (make_csr(lab, &rng) != 0) {
+        snprintf(err, errlen, "lab: could not make the certificate signing request");
+        wc_FreeRng(&rng);
+        tp_lab_free(lab);
+        return NULL;
     }
     wc_FreeRng(&rng);
     return lab;
@@ -265,6 +303,7 @@ static const char lab_readme[] =
     "| `root.pem`, `root.key` | the lab's root CA (self-signed): the trust anchor. Clients trust it via `--cafile root.pem` |\n"
     "| `intermediate.pem`, `intermediate.key` | the issuing CA, signed by the root; it signs the leaves |\n"
     "| `server.pem`, `server.key` | the server's leaf: CN=localhost, SAN DNS:localhost and IP:127.0.0.1, serverAuth |\n"
+    "| `server.csr` | a certificate signing request for the server's key and names: what you send a CA (never the key) |\n"
     "| `fullchain.pem` | what a server should serve: leaf first, then the intermediate (never the root) |\n"
     "| `chain.pem` | the intermediate alone (what some servers want as a separate \"chain\" file) |\n"
     "| `wronghost.pem`, `wronghost.key` | a leaf for www.example.test only (hostname-mismatch) |\n"
@@ -334,6 +373,18 @@ enum tp_err tp_lab_write(const struct tp_lab *lab, const char *dir, char *err, s
             return TP_ERR_IO;
         if (files[i].key)
             chmod(path, 0600);
+    }
+    snprintf(path, sizeof path, "%s/server.csr", dir);
+    int csr_len = 0;
+    char *csr = lab_pem(lab->csr_der, lab->csr_der_len, CERTREQ_TYPE, &csr_len);
+    FILE *cf = csr ? fopen(path, "wb") : NULL;
+    bool csr_ok = cf && fwrite(csr, 1, (size_t)csr_len, cf) == (size_t)csr_len;
+    if (cf && fclose(cf) != 0)
+        csr_ok = false;
+    free(csr);
+    if (!csr_ok) {
+        snprintf(err, errlen, "cannot write %s", path);
+        return TP_ERR_IO;
     }
     snprintf(path, sizeof path, "%s/README.md", dir);
     FILE *f = fopen(path, "wb");

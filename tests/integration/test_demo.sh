@@ -98,7 +98,7 @@ grep -q "encrypts from here on" "$T/m.txt" || fail "mermaid: encryption note"
 
 # --keep DIR: the lab PKI as PEM files with a README, a working minica.
 run demo good --keep "$T/lab" --format json > /dev/null
-for f in README.md root.pem root.key intermediate.pem intermediate.key server.pem server.key fullchain.pem chain.pem client.pem client.key; do
+for f in README.md root.pem root.key intermediate.pem intermediate.key server.pem server.key server.csr fullchain.pem chain.pem client.pem client.key; do
   [ -s "$T/lab/$f" ] || fail "--keep: $f missing"
 done
 openssl verify -CAfile "$T/lab/root.pem" -untrusted "$T/lab/chain.pem" "$T/lab/server.pem" > /dev/null || fail "--keep: chain does not verify"
@@ -106,6 +106,10 @@ if openssl verify -CAfile "$T/lab/root.pem" -untrusted "$T/lab/chain.pem" "$T/la
   fail "--keep: expired.pem verifies"
 fi
 openssl x509 -in "$T/lab/server.pem" -noout -checkend 86400 > /dev/null || fail "--keep: server.pem not valid tomorrow"
+openssl req -in "$T/lab/server.csr" -noout -verify > /dev/null 2>&1 || fail "--keep: server.csr does not verify"
+"$TLSPROBE" inspect "$T/lab/server.csr" "$T/lab/server.key" "$T/lab/fullchain.pem" > "$T/inspect.txt" \
+  || fail "--keep: inspect does not read the lab files"
+grep -q "certificate signing request" "$T/inspect.txt" || fail "--keep: server.csr not seen as a CSR"
 
 # Bad input: one line on stderr, exit 2.
 rc=0; "$TLSPROBE" demo no-such-scenario > /dev/null 2> "$T/bad.err" || rc=$?
