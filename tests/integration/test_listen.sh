@@ -129,6 +129,14 @@ for v in 1.3 1.2; do
         "j['handshake_complete'] and len(j['client_certificates']) == 2 and not [i for i in ids(j) if i.startswith('client-cert')]"
 done
 
+# --request-client-cert: optional for the client; --cert + --chain sends both
+listen_start --cert "$PKI/good.pem" --chain "$PKI/int.pem" --key "$PKI/good.key" "${J[@]}" --request-client-cert --count 1
+sclient -tls1_3 -CAfile "$PKI/root.pem" -verify_return_error
+listen_wait
+tp_check "mTLS optional, none sent: exit 0 (got $LRC)" "$(is '[ $LRC = 0 ]')"
+tp_json "mTLS optional: requested, complete, no client chain; --chain sent" "$LOUT" \
+    "j['client_auth_requested'] and j['handshake_complete'] and j['client_certificates'] == [] and len(j['certificates']) == 2"
+
 # ---- version and cipher mismatch ----
 listen_start "${GOOD[@]}" "${J[@]}" --tls1.3 --count 1
 sclient -tls1_2
