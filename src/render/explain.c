@@ -410,8 +410,16 @@ void rx_session_intro(struct tp_sb *out, const struct tp_session *s, const char 
     }
     struct tp_sb sb;
     tp_sb_init(&sb);
-    tp_sb_printf(&sb, "A TLS handshake lets two programs agree on keys and lets the client check who the "
-                      "server is, before any application data flows. Here %s, in order. ", who);
+    tp_sb_put(&sb, "A TLS handshake lets two programs agree on keys and lets the client check who the "
+                   "server is, before any application data flows. ");
+    if (!s->n_msgs) {
+        tp_sb_put(&sb, "Here no TLS message was exchanged: the connection failed before the handshake could "
+                       "begin, so the problem is in the network or the service, not in TLS.");
+        rx_wrap(out, tp_sb_str(&sb), indent, width);
+        tp_sb_free(&sb);
+        return;
+    }
+    tp_sb_printf(&sb, "Here %s, in order. ", who);
     if (rs_tls13(s))
         tp_sb_put(&sb, "This is TLS 1.3: one round trip, and everything after the ServerHello is encrypted.");
     else if (s->version == TP_TLS1_2)

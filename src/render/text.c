@@ -90,7 +90,7 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         tp_sb_put(o, "  ");
         if (s->t_dns_us > 0)
             tp_sb_printf(o, "DNS %.1f ms  ", (double)s->t_dns_us / 1000.0);
-        if (s->t_connect_us > 0)
+        if (s->t_connect_us > 0 && s->outcome.status != TP_CONN_REFUSED && s->outcome.status != TP_CONN_RESOLVE_FAILED)
             tp_sb_printf(o, "TCP connected at %.1f ms  ", (double)s->t_connect_us / 1000.0);
         if (s->rtt_us > 0)
             tp_sb_printf(o, s->rtt_us < 10000 ? "RTT %.3f ms  " : "RTT %.1f ms  ", (double)s->rtt_us / 1000.0);

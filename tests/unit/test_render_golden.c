@@ -172,6 +172,30 @@ static void test_render_text__listen__client_hello_in_full(void **st)
     rf_free(s);
 }
 
+/* A connection that never reached TLS: no messages, the outcome says why. */
+static void test_render_text__refused__explains_before_tls(void **st)
+{
+    (void)st;
+    struct tp_session *s = calloc(1, sizeof *s);
+    s->outcome.status = TP_CONN_REFUSED;
+    snprintf(s->outcome.detail, sizeof s->outcome.detail, "connect to 127.0.0.1 port 1: Connection refused");
+    s->t_dns_us = 200;
+    s->t_connect_us = 400;
+    s->rtt_us = -1;
+    struct tp_render_opts o = { .format = TP_FMT_TEXT, .explain = true };
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    tp_render_session(&sb, s, &o);
+    char *t = flat(tp_sb_str(&sb));
+    assert_non_null(strstr(t, "handshake not complete (connection-refused: connect to 127.0.0.1 port 1"));
+    assert_non_null(strstr(t, "no TLS message was exchanged"));
+    assert_non_null(strstr(t, "(no TLS messages)"));
+    assert_null(strstr(t, "TCP connected"));
+    free(t);
+    tp_sb_free(&sb);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_render_text__color__only_when_asked),
         cmocka_unit_test(test_render_text__hostile_names__escaped),
         cmocka_unit_test(test_render_text__listen__client_hello_in_full),
+        cmocka_unit_test(test_render_text__refused__explains_before_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
