@@ -99,6 +99,19 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
     tp_sb_free(&facts);
     free(r);
 
+    /* A peer that answered with something else than TLS: show what it said. */
+    if (s->outcome.peer_banner_len) {
+        size_t n = s->outcome.peer_banner_len < sizeof s->outcome.peer_banner ? s->outcome.peer_banner_len
+                                                                              : sizeof s->outcome.peer_banner;
+        struct tp_sb t;
+        tp_sb_init(&t);
+        tp_sb_put(&t, "answered with non-TLS bytes: ");
+        tp_sb_put_escaped(&t, (const uint8_t *)s->outcome.peer_banner, n);
+        tp_sb_put(out, "    Note right of S: ");
+        m_label(out, tp_sb_str(&t));
+        tp_sb_putc(out, '\n');
+        tp_sb_free(&t);
+    }
     /* The outcome, and the findings by id. */
     struct tp_sb t;
     tp_sb_init(&t);

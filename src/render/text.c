@@ -80,6 +80,13 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         tp_sb_put(o, ")");
     }
     tp_sb_putc(o, '\n');
+    if (s->outcome.peer_banner_len) {
+        size_t n = s->outcome.peer_banner_len < sizeof s->outcome.peer_banner ? s->outcome.peer_banner_len
+                                                                              : sizeof s->outcome.peer_banner;
+        tp_sb_put(o, "  the peer answered with: \"");
+        tp_sb_put_escaped(o, (const uint8_t *)s->outcome.peer_banner, n);
+        tp_sb_put(o, "\"\n");
+    }
     if (s->keys_missing)
         tp_sb_printf(o, "  %sencrypted messages not decrypted: no keys for this session (--keylog)%s\n",
                      tp_c_yellow(ro), tp_c_reset(ro));

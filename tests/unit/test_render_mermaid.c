@@ -247,6 +247,8 @@ static void test_render_mermaid__hostile_strings__sanitised(void **st)
     memcpy(s->server_name, evil, sizeof evil - 1);
     s->server_name_len = sizeof evil - 1;
     snprintf(s->client, sizeof s->client, "1.2.3.4;#:5");
+    memcpy(s->outcome.peer_banner, "HTTP/1.1 400 ;#<x>\r\n\x1b", 22);
+    s->outcome.peer_banner_len = 22;
     rf_add_finding(s, "x;y#z", TP_SEV_WARNING, "s", "e", "f", NULL);
     char *out = render_mermaid(s);
     const char *err = mermaid_check(out);
