@@ -197,7 +197,7 @@ static void test_listen__silent_client__timeout_within_deadline(void **state)
     assert_int_equal(r->rc, TP_OK);
     assert_int_equal(r->seen.n, 1);
     assert_int_equal(r->seen.status[0], TP_CONN_TIMEOUT);
-    assert_true(el >= 250 && el < 3000);
+    assert_true(el >= 250 && el < 5000);
     assert_non_null(strstr(r->seen.client[0], "127.0.0.1:"));
     close(fd);
     run_free(r);
@@ -247,7 +247,7 @@ static void test_listen__truncated_client_hello__every_length_ends_cleanly(void 
     if (len > reclen)
         len = reclen;
     size_t cuts = len; /* 0 .. len-1 bytes, then close */
-    struct run *r = run_start((int)cuts, 3000);
+    struct run *r = run_start((int)cuts, 20000);
     int64_t t0 = now_ms();
     for (size_t cut = 0; cut < len; cut++) {
         int fd = dial(r->seen.port);
@@ -259,8 +259,8 @@ static void test_listen__truncated_client_hello__every_length_ends_cleanly(void 
     assert_int_equal(r->seen.n, cuts);
     for (size_t i = 0; i < cuts && i < MAX_SEEN; i++)
         assert_int_not_equal(r->seen.status[i], TP_CONN_OK);
-    /* a client that closed is reported at once, not at the deadline */
-    assert_true(now_ms() - t0 < 2500);
+    /* a client that closed is reported at once, not at the (20 s) deadline */
+    assert_true(now_ms() - t0 < 10000);
     free(rec);
     run_free(r);
 }
@@ -290,7 +290,7 @@ static void test_listen__stop_flag__returns_promptly_without_reporting_in_flight
     int64_t t0 = now_ms();
     r->stop = 1;
     pthread_join(r->th, NULL);
-    assert_true(now_ms() - t0 < 2000);
+    assert_true(now_ms() - t0 < 5000); /* not the 10 s deadline */
     assert_int_equal(r->rc, TP_OK);
     assert_int_equal(r->seen.n, 0);
     close(fd);
