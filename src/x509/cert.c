@@ -250,7 +250,11 @@ enum tp_err cert_parse_ex(const uint8_t *der, size_t len, bool check_self, struc
     {
         struct tp_sb sb;
         tp_sb_init(&sb);
-        tp_sb_put_hex(&sb, cp.serial.val.p, cp.serial.val.len, ':');
+        /* without the DER sign byte, as openssl and browsers show it */
+        struct tp_bytes ser = cp.serial.val;
+        if (ser.len > 1 && ser.p[0] == 0 && (ser.p[1] & 0x80))
+            ser = tp_bytes_make(ser.p + 1, ser.len - 1);
+        tp_sb_put_hex(&sb, ser.p, ser.len, ':');
         ci->serial_hex = tp_sb_take(&sb);
     }
     if (!der_time(&cp.not_before, &ci->not_before) || !der_time(&cp.not_after, &ci->not_after))

@@ -77,6 +77,17 @@ set -e
 cp "$F/cert.crt" "$T/$(printf 'x\033[31my.pem')"
 "$TLSPROBE" inspect "$T"/x*y.pem | grep -q $'\033' && fail "escape sequence printed raw" || true
 
+# a certificate with NUL and ESC in its names: shown escaped, never raw
+"$TLSPROBE" inspect "$P/nasty.pem" >"$T/nasty" || fail "nasty exit $?"
+grep -q $'\033' "$T/nasty" && fail "raw ESC from a certificate name reached the terminal" || true
+grep -qF 'DNS:evil\x00.test\x1b[31m, DNS:good.test' "$T/nasty" || fail "escaped SAN: $(grep names "$T/nasty")"
+"$TLSPROBE" inspect --format json "$P/nasty.pem" | python3 -c '
+import json, sys
+c = json.loads(sys.stdin.read())["objects"][0]["certificate"]
+assert c["san"] == ["DNS:evil\x00.test\x1b[31m", "DNS:good.test"], c["san"]
+assert c["subject_cn"] == "nasty\x1b[31m.test", c["subject_cn"]
+' || fail "nasty JSON"
+
 # ---- JSON ----
 "$TLSPROBE" inspect --format json "$F/cert.crt" "$F/key.key" "$F/encrypted.key" "$F/bundle.p12" "$F/request.csr" \
     "$F/revoked.crl" "$F/chain.p7b" "$P/good-fullchain.pem" "$F/pubkey.pem" "$F/rsa.key" >"$T/j" || fail "json exit $?"

@@ -174,6 +174,24 @@ static void test_match_name__rfc6125_table__expected(void **state)
     tp_cert_free(cn);
 }
 
+/* A certificate whose SAN holds a NUL byte and a terminal escape, and whose CN
+ * holds an escape (fixtures/pki/nasty.pem): lengths kept, never a false match. */
+static void test_cert_parse__nul_and_escape_in_names__kept_and_never_match(void **state)
+{
+    (void)state;
+    struct tp_cert_info *ci = load("pki/nasty.pem");
+    assert_int_equal(ci->n_san, 2);
+    assert_int_equal(ci->san[0].value_len, 15);
+    assert_memory_equal(ci->san[0].value, "evil\0.test\x1b[31m", 15);
+    assert_string_equal(ci->san[1].value, "good.test");
+    assert_string_equal(ci->subject_cn, "nasty\x1b[31m.test");
+    assert_null(strchr(ci->subject, 0x1b)); /* RFC 2253 text escapes controls */
+    assert_int_equal(tp_cert_match_name(ci, "evil"), TP_NAME_MISMATCH);
+    assert_int_equal(tp_cert_match_name(ci, "evil.test"), TP_NAME_MISMATCH);
+    assert_int_equal(tp_cert_match_name(ci, "good.test"), TP_NAME_OK);
+    tp_cert_free(ci);
+}
+
 static void test_match_name__synthetic_patterns__no_partial_no_ip_wildcard(void **state)
 {
     (void)state;
@@ -206,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_cert_parse__cas_and_specials__fields),
         cmocka_unit_test(test_cert_parse__cut_at_every_length__truncated),
         cmocka_unit_test(test_match_name__rfc6125_table__expected),
+        cmocka_unit_test(test_cert_parse__nul_and_escape_in_names__kept_and_never_match),
         cmocka_unit_test(test_match_name__synthetic_patterns__no_partial_no_ip_wildcard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

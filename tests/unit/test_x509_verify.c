@@ -90,6 +90,8 @@ static const struct vcase cases[] = {
     { "weakkey", "weakkey-fullchain.pem", ROOT, NULL, "localhost", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_OK, true, false, 0, 3, -1, -1, 0, -1, true, true, "" },
     { "sha1", "sha1-fullchain.pem", ROOT, NULL, "localhost", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_OK, true, false, 0, 3, -1, -1, -1, 0, true, true, "" },
     { "ed25519", "ed25519-fullchain.pem", ROOT, NULL, "ed25519.test", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_OK, true, false, 0, 3, -1, -1, -1, -1, true, true, "" },
+    { "nasty-good-name", "nasty-fullchain.pem", ROOT, NULL, "good.test", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_OK, true, false, 0, 3, -1, -1, -1, -1, true, true, "" },
+    { "nasty-nul-name", "nasty-fullchain.pem", ROOT, NULL, "evil", TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_MISMATCH, true, false, 0, 3, -1, -1, -1, -1, true, true, "" },
     { "client", "client-fullchain.pem", ROOT, NULL, NULL, TP_PURPOSE_CLIENT, TP_PATH_OK, TP_NAME_NOT_CHECKED, true, false, 0, 3, -1, -1, -1, -1, true, true, "" },
     { "client-as-server", "client-fullchain.pem", ROOT, NULL, NULL, TP_PURPOSE_SERVER, TP_PATH_OK, TP_NAME_NOT_CHECKED, true, false, 0, 3, -1, -1, -1, -1, true, false, "" },
     { "client-rogue", "client-rogue.pem", ROOT, NULL, NULL, TP_PURPOSE_CLIENT, TP_PATH_UNKNOWN_AUTHORITY, TP_NAME_NOT_CHECKED, true, false, 0, 1, -1, -1, -1, -1, true, true, "CN=Rogue Root CA,O=rogue" },
