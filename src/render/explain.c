@@ -179,7 +179,7 @@ static void x_certificate(struct para *p, const struct tp_session *s, const stru
         p_put(p, ")");
     }
     p_put(p, ".");
-    if (c->n_total == 1)
+    if (c->n_total == 1 && !(s->server_verify && s->server_verify->status == TP_PATH_OK))
         p_put(p, " Only one certificate was sent: unless a trusted root issued the leaf directly, "
                  "clients need an intermediate they were not given.");
     if (t13)
