@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/limits.h"
 
@@ -490,10 +491,18 @@ static bool take_host(const char *t, size_t n, size_t i, struct tp_explain_match
         dot |= t[k] == '.';
         colon |= t[k] == ':';
     }
-    if (!dot && !colon && !(letter && len >= 2))
+    /* A single word is a host only when it is "localhost": "connect to the
+     * server" must not become "tlsprobe connect the:443". */
+    if (!dot && !colon && !(len == 9 && !strncasecmp(t + hs, "localhost", 9)))
         return false;
-    if (!letter && !dot && !colon)
-        return false;
+    if (!letter && !colon) {
+        /* digits and dots: an IPv4 address needs three dots */
+        size_t dots = 0;
+        for (size_t k = hs; k < he; k++)
+            dots += t[k] == '.';
+        if (dots != 3)
+            return false;
+    }
     memcpy(m->host, t + hs, len);
     m->host[len] = '\0';
     m->port = 0;

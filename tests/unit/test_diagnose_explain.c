@@ -102,6 +102,13 @@ static void test_explain__variable_parts__tolerated(void **state)
     assert_true(tp_explain_match("dial tcp 192.0.2.1:8443: connect: connection refused", &m));
     assert_string_equal(m.host, "192.0.2.1");
     assert_int_equal(m.port, 8443);
+    /* Words are not hosts; version numbers are not addresses. */
+    assert_true(tp_explain_match("Failed to connect to the server: Connection refused", &m));
+    assert_string_equal(m.host, "");
+    assert_true(tp_explain_match("curl: (7) Failed to connect to localhost port 8443: Connection refused", &m));
+    assert_string_equal(m.host, "localhost");
+    assert_true(tp_explain_match("dial tcp 1.2: connect: connection refused", &m));
+    assert_string_equal(m.host, "");
 }
 
 static void test_explain__every_pattern__names_a_rule_and_a_note(void **state)
