@@ -142,7 +142,7 @@ static bool save_chain(const char *path, const struct tp_verify_result *v, size_
 static const char *path_status_text(enum tp_path_status st)
 {
     switch (st) {
-    case TP_PATH_OK: return "trusted";
+    case TP_PATH_OK: return "chains to a trusted root";
     case TP_PATH_EMPTY: return "no certificate";
     case TP_PATH_UNKNOWN_AUTHORITY: return "not trusted (unknown authority)";
     case TP_PATH_SELF_SIGNED: return "not trusted (self-signed)";

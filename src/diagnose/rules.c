@@ -1196,16 +1196,16 @@ static void r_dates(struct diag_ctx *c, const char *id)
             continue;
         struct texts t;
         texts_init(&t);
-        long days = (long)((ci->not_after - c->now) / 86400);
+        long days = tp_cert_days_left(ci, c->now);
         tp_sb_put(&t.sum, chain_owner(c, &chains[k]));
         tp_sb_put(&t.sum, " chain: ");
         put_path_role(&t.sum, v, idx);
         if (!strcmp(id, "expired")) {
             tp_sb_put(&t.sum, " expired on ");
             diag_put_date(&t.sum, ci->not_after);
-            tp_sb_printf(&t.sum, " (%ld day%s before ", -days, -days == 1 ? "" : "s");
+            tp_sb_printf(&t.sum, ", %ld day%s before ", -days, -days == 1 ? "" : "s");
             put_when(&t.sum, c);
-            tp_sb_put(&t.sum, ").");
+            tp_sb_put(&t.sum, ".");
             put_generic_expl(&t.expl, "expired");
             if (idx > 0)
                 tp_sb_put(&t.expl, " Here it is not the leaf but a CA certificate on the path: the server still "
