@@ -664,7 +664,13 @@ static void verify_our_chain(struct lsrv *srv, struct tp_session *s)
         vo.store = st;
         vo.host = host[0] ? host : NULL;
         vo.purpose = TP_PURPOSE_SERVER;
-        vo.aia = false; /* a server does not fetch on a client's behalf */
+        /* We sent a lone leaf and the client rejected it: if the leaf names its
+         * issuer by AIA (a URL from our own certificate, never from the client),
+         * fetching it tells "an intermediate we did not send" (the classic
+         * missing-intermediate) from "a CA the client lacks". Only then. */
+        vo.aia = rejected && st == srv->sys_store && s->server_chain.n == 1 && srv->our_leaf &&
+                 srv->our_leaf->aia_ca_issuers && !srv->our_leaf->self_issued;
+        vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
         vo.expiring_days = 30;
         struct tp_verify_result *res = NULL;
         if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &res) == TP_OK) {

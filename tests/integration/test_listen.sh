@@ -97,6 +97,26 @@ for v in 1.3 1.2; do
         "any(m['type'] == 'Alert' and m['dir'] == 'c2s' and m.get('description') == 'unknown_ca' for m in j['messages'])"
 done
 
+# ---- we sent only our leaf: the client rejects it, and listen says an intermediate is
+# missing (fetched from the leaf's AIA URL, served here by a local HTTP server; the
+# "usual trust store" is root.pem through SSL_CERT_FILE) ----
+HP=$(tp_free_port)
+mkdir -p "$TP_TMP/aia" && cp "$PKI/int.der" "$TP_TMP/aia/"
+if bash "$PKI/make-pki.sh" aia-leaf "$TP_TMP/aia" "http://127.0.0.1:$HP/int.der" >/dev/null 2>&1; then
+    tp_bg bash -c 'cd "$1" && exec timeout 60 python3 -m http.server "$2" --bind 127.0.0.1' _ "$TP_TMP/aia" "$HP" \
+        >/dev/null 2>&1
+    tp_wait_listen "$HP" 5
+    SSL_CERT_FILE="$PKI/root.pem" SSL_CERT_DIR= listen_start --cert "$TP_TMP/aia/aia-leaf.pem" \
+        --key "$TP_TMP/aia/aia-leaf.key" "${J[@]}" --count 1
+    sclient -CAfile "$PKI/root.pem" -verify_return_error
+    listen_wait
+    tp_check "leaf only: exit 1" "$(is '[ $LRC = 1 ]')"
+    tp_json "leaf only: server-cert-rejected and missing-intermediate (AIA)" "$LOUT" \
+        "'server-cert-rejected' in ids(j) and 'missing-intermediate' in ids(j) and j['server_verification']['aia_ok']"
+else
+    tp_check "make-pki.sh aia-leaf" 1
+fi
+
 # ---- client certificates ----
 MT=("${GOOD[@]}" "${J[@]}" --require-client-cert --client-ca "$PKI/root.pem" --count 1)
 for v in 1.3 1.2; do
