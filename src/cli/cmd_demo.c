@@ -1,6 +1,7 @@
 /* tlsprobe demo: the main job on an embedded default. A local lab (src/probe/lab.c)
  * with a PKI generated at run time, one scenario per run, traced and explained. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,9 @@ int tp_cmd_demo(int argc, char **argv)
             return tp_cli_fail("no demo scenario '%s' (try 'tlsprobe demo --list')", name);
     }
 
+    /* The lab server and the probe share this process: a peer closing first must
+     * end in an error return, not in SIGPIPE killing the demo. */
+    signal(SIGPIPE, SIG_IGN);
     char err[512] = "";
     struct tp_lab *lab = tp_lab_new(err, sizeof err);
     if (!lab)
