@@ -130,9 +130,11 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
     if (s->n_findings) {
         tp_sb_reset(&t);
         tp_sb_put(&t, "findings: ");
-        for (size_t i = 0; i < s->n_findings; i++)
-            tp_sb_printf(&t, "%s%s %s", i ? ", " : "", rn_severity(s->findings[i].severity),
-                         s->findings[i].id ? s->findings[i].id : "?");
+        for (size_t i = 0; i < s->n_findings; i++) {
+            const char *id = s->findings[i].id ? s->findings[i].id : "?";
+            tp_sb_printf(&t, "%s%s ", i ? ", " : "", rn_severity(s->findings[i].severity));
+            tp_sb_put_escaped(&t, (const uint8_t *)id, strlen(id));
+        }
         tp_sb_put(out, "    Note over C,S: ");
         m_label(out, tp_sb_str(&t));
         tp_sb_putc(out, '\n');

@@ -389,7 +389,9 @@ static void findings(struct tp_sb *o, const struct tp_session *s, const struct t
         size_t line = o->len;
         tp_sb_printf(o, "  %s%s%s", sev_colour(ro, f->severity), rn_severity(f->severity), tp_c_reset(ro));
         tp_sb_pad(o, line, 11);
-        tp_sb_printf(o, "%s%s%s\n", tp_c_bold(ro), f->id ? f->id : "?", tp_c_reset(ro));
+        tp_sb_put(o, tp_c_bold(ro));
+        put_esc(o, f->id ? f->id : "?");
+        tp_sb_printf(o, "%s\n", tp_c_reset(ro));
         const struct { const char *label; const char *text; bool show; } parts[] = {
             { "", f->summary, true },
             { "why: ", f->explanation, ro->explain || ro->verbose },
