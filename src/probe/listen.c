@@ -1163,19 +1163,33 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
         int pr = poll(&p, 1, 100); /* wake up to notice *stop and --count */
         if (pr <= 0)
             continue;
-        struct ljob job = { 0 };
-        socklen_t pl = sizeof job.peer;
-        job.fd = accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (job.fd < 0)
-            continue; /* EAGAIN, ECONNABORTED, EMFILE: try again on the next round */
-        job.t_wall_us = tp_wolf_wall_us();
-        job.t_mono_us = tp_wolf_mono_us();
-        socklen_t ll = sizeof job.local;
-        if (getsockname(job.fd, (struct sockaddr *)&job.local, &ll) != 0)
-            memset(&job.local, 0, sizeof job.local);
-        pthread_mutex_lock(&srv->mu);
-        pool_push(srv, &job);
-        pthread_mutex_unlock(&srv->mu);
+        /* Take every waiting connection (up to a round's worth) per wake-up. */
+        for (int k = 0; k < 32; k++) {
+            pthread_mutex_lock(&srv->mu);
+            bool room = srv->q_len < TP_MAX_LISTEN_WORKERS && !srv->stopping;
+            pthread_mutex_unlock(&srv->mu);
+            if (!room)
+                break;
+            struct ljob job = { 0 };
+            socklen_t pl = sizeof job.peer;
+            job.fd = accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (job.fd < 0) {
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                    /* out of descriptors: the client waits in the backlog; do not spin */
+                    struct timespec ts = { 0, 50 * 1000 * 1000 };
+                    nanosleep(&ts, NULL);
+                }
+                break; /* EAGAIN, ECONNABORTED: back to poll */
+            }
+            job.t_wall_us = tp_wolf_wall_us();
+            job.t_mono_us = tp_wolf_mono_us();
+            socklen_t ll = sizeof job.local;
+            if (getsockname(job.fd, (struct sockaddr *)&job.local, &ll) != 0)
+                memset(&job.local, 0, sizeof job.local);
+            pthread_mutex_lock(&srv->mu);
+            pool_push(srv, &job);
+            pthread_mutex_unlock(&srv->mu);
+        }
     }
 
     /* Stop: no new clients; abort the ones in flight (they are not reported). */
