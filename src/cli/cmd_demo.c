@@ -52,6 +52,33 @@ static bool as_designed(const struct tp_lab_scenario *sc, const struct tp_sessio
     return s->handshake_complete && tp_session_worst(s) < TP_SEV_ERROR;
 }
 
+/* Our own prose, wrapped at 80 columns (no wire bytes here). */
+static void wrap80(struct tp_sb *sb, const char *text)
+{
+    size_t col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        size_t n = (size_t)(p - w);
+        if (!n)
+            break;
+        if (col && col + 1 + n > 80) {
+            tp_sb_putc(sb, '\n');
+            col = 0;
+        } else if (col) {
+            tp_sb_putc(sb, ' ');
+            col++;
+        }
+        tp_sb_putn(sb, w, n);
+        col += n;
+    }
+    tp_sb_putc(sb, '\n');
+}
+
 static void list(void)
 {
     size_t n;
@@ -156,11 +183,16 @@ int tp_cmd_demo(int argc, char **argv)
             if (i > 0)
                 tp_sb_put(&sb, "\n────────────────────────────────────────────────────────────────────────\n\n");
             tp_sb_printf(&sb, "%stlsprobe demo: %s%s — %s\n", tp_c_bold(&ro), sc->name, tp_c_reset(&ro), sc->title);
-            tp_sb_printf(&sb, "%s", sc->setup);
+            struct tp_sb para;
+            tp_sb_init(&para);
+            tp_sb_put(&para, sc->setup);
             if (sc->finding)
-                tp_sb_printf(&sb, " This scenario shows the finding '%s' on purpose.\n\n", sc->finding);
+                tp_sb_printf(&para, " This scenario shows the finding '%s' on purpose.", sc->finding);
             else
-                tp_sb_put(&sb, " Nothing should go wrong.\n\n");
+                tp_sb_put(&para, " Nothing should go wrong.");
+            wrap80(&sb, tp_sb_str(&para));
+            tp_sb_putc(&sb, '\n');
+            tp_sb_free(&para);
             tp_cli_print(&sb);
             tp_sb_reset(&sb);
         }
