@@ -82,7 +82,7 @@ EOF
 
 # Text: explained by default, says the finding is on purpose.
 run demo expired > "$T/expired.txt"
-grep -q "on purpose" "$T/expired.txt" || fail "text: no 'on purpose'"
+tr '\n' ' ' < "$T/expired.txt" | grep -q "on purpose" || fail "text: no 'on purpose'"
 grep -q "As designed" "$T/expired.txt" || fail "text: no 'As designed'"
 grep -q "The client opens the conversation" "$T/expired.txt" || fail "text: no explanation"
 grep -q "expired" "$T/expired.txt" || fail "text: no finding"
