@@ -53,6 +53,15 @@
  * decrypted, so one buffer per thread serves every session: a capture holding
  * thousands of keyed flows pays nothing per flow for it. */
 static _Thread_local uint8_t plain_buf[TP_MAX_RECORD_LEN];
+/* Parsed forms of the messages the summary is taken from: large (the extension
+ * lists are fixed arrays), used one at a time and never kept, so one of each per
+ * thread instead of a malloc per message. */
+static _Thread_local union {
+    struct tp_client_hello ch;
+    struct tp_server_hello sh;
+    struct tp_certificate cert;
+    struct tp_encrypted_extensions ee;
+} scratch;
 /* The length of a TLS 1.3 record holding one encrypted alert without padding. */
 #define TLS13_ALERT_RECORD_LEN (2 + 1 + 16)
 
@@ -204,12 +213,9 @@ static void on_client_hello(struct tp_session *s, struct tp_bytes body)
     struct tp_decoder *dec = s->dec;
     if (dec->ch_seen)
         return; /* the second ClientHello after an HRR carries the same random */
-    struct tp_client_hello *ch = malloc(sizeof *ch);
-    if (!ch)
-        return;
+    struct tp_client_hello *ch = &scratch.ch;
     if (tp_client_hello_parse(body, ch) != TP_OK) {
         issue(s, TP_C2S, TP_DEC_BAD_MESSAGE, 0, TP_HS_CLIENT_HELLO);
-        free(ch);
         return;
     }
     dec->ch_seen = true;
@@ -232,7 +238,6 @@ static void on_client_hello(struct tp_session *s, struct tp_bytes body)
             s->server_name_len = n;
         }
     }
-    free(ch);
 }
 
 static void start_protection13(struct tp_decoder *dec)
@@ -249,12 +254,9 @@ static void start_protection13(struct tp_decoder *dec)
 static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_bytes body)
 {
     struct tp_decoder *dec = s->dec;
-    struct tp_server_hello *sh = malloc(sizeof *sh);
-    if (!sh)
-        return;
+    struct tp_server_hello *sh = &scratch.sh;
     if (tp_server_hello_parse(body, sh) != TP_OK) {
         issue(s, TP_S2C, TP_DEC_BAD_MESSAGE, 0, TP_HS_SERVER_HELLO);
-        free(sh);
         return;
     }
     if (sh->is_hrr) {
@@ -264,11 +266,9 @@ static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_by
         s->version = sh->version;
         s->cipher = sh->suite;
         s->has_cipher = true;
-        free(sh);
         return;
     }
     if (dec->sh_seen) {
-        free(sh);
         return;
     }
     dec->sh_seen = true;
@@ -290,7 +290,6 @@ static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_by
             !memcmp(sh->session_id.p, dec->ch_sid, dec->ch_sid_len))
             s->resumed = true;
     }
-    free(sh);
 }
 
 static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
@@ -298,12 +297,9 @@ static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_byte
     struct tp_chain *c = dir == TP_S2C ? &s->server_chain : &s->client_chain;
     if (c->present)
         return; /* post-handshake authentication: keep the first chain */
-    struct tp_certificate *cert = malloc(sizeof *cert);
-    if (!cert)
-        return;
+    struct tp_certificate *cert = &scratch.cert;
     if (tp_certificate_parse(body, s->dec->tls13, cert) != TP_OK) {
         issue(s, dir, TP_DEC_BAD_MESSAGE, 0, TP_HS_CERTIFICATE);
-        free(cert);
         return;
     }
     c->present = true;
@@ -316,7 +312,6 @@ static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_byte
         c->der[c->n].len = cert->certs[i].der.len;
         c->n++;
     }
-    free(cert);
 }
 
 static void update_complete(struct tp_session *s)
@@ -353,12 +348,11 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
             on_server_hello(s, m, h.body);
         break;
     case TP_HS_ENCRYPTED_EXTENSIONS: {
-        struct tp_encrypted_extensions *ee = malloc(sizeof *ee);
-        if (ee && tp_encrypted_extensions_parse(h.body, ee) == TP_OK)
+        struct tp_encrypted_extensions *ee = &scratch.ee;
+        if (tp_encrypted_extensions_parse(h.body, ee) == TP_OK)
             set_alpn(s, &ee->ext.alpn);
-        else if (ee)
+        else
             issue(s, dir, TP_DEC_BAD_MESSAGE, 0, h.type);
-        free(ee);
         break;
     }
     case TP_HS_CERTIFICATE:
@@ -662,30 +656,18 @@ static void sslv2_record(struct tp_session *s, const uint8_t hdr[2], const uint8
     d->sslv2 = false;
     d->hdr_need = 5;
     uint8_t *rec = malloc(len + 2);
-    struct tp_client_hello *ch = malloc(sizeof *ch);
-    if (!rec || !ch) {
-        free(rec);
-        free(ch);
+    struct tp_client_hello *ch = &scratch.ch;
+    if (!rec)
         return;
-    }
     memcpy(rec, hdr, 2);
     memcpy(rec + 2, body, len);
     if (tp_sslv2_hello_parse(tp_bytes_make(rec, len + 2), ch) != TP_OK) {
-        free(ch);
         free(rec);
         d->hdr_len = 2;
         memcpy(d->hdr, hdr, 2);
         not_tls(s, TP_C2S, body, len);
         return;
     }
-    struct tp_msg *m = tp_session_add_msg(s, TP_C2S, TP_MSG_SSLV2_HELLO, d->t);
-    if (m) {
-        m->length = (uint32_t)len;
-        m->raw = rec;
-        m->raw_len = len + 2;
-        rec = NULL;
-    }
-    free(rec);
     s->dec->ch_seen = true;
     s->offered_max_version = tp_client_hello_max_version(ch);
     /* RFC 5246 §E.2: the challenge, right-aligned in a zeroed 32-byte random */
@@ -694,7 +676,15 @@ static void sslv2_record(struct tp_session *s, const uint8_t hdr[2], const uint8
         memcpy(s->client_random + 32 - ch->random.len, ch->random.p, ch->random.len);
         s->has_client_random = true;
     }
-    free(ch);
+    /* ch points into rec: hand rec to the message only now */
+    struct tp_msg *m = tp_session_add_msg(s, TP_C2S, TP_MSG_SSLV2_HELLO, d->t);
+    if (m) {
+        m->length = (uint32_t)len;
+        m->raw = rec;
+        m->raw_len = len + 2;
+        rec = NULL;
+    }
+    free(rec);
 }
 
 /* A complete record: header + body. */
