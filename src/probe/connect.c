@@ -286,6 +286,8 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         return TP_ERR_USAGE;
     int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
     uint16_t port = o->port ? o->port : 443;
+    /* The one deadline starts now: loading files counts against it too. */
+    int64_t deadline = tp_wolf_mono_us() + (int64_t)timeout_ms * 1000;
 
     /* ---- local input first: nothing touches the network before this is good.
      * The system store (not user input, ~140 roots, a few hundred ms to parse)
@@ -335,7 +337,6 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
 
     int64_t start_wall = tp_wolf_wall_us();
     int64_t start_mono = tp_wolf_mono_us();
-    int64_t deadline = start_mono + (int64_t)timeout_ms * 1000;
     struct tp_session *s = tp_session_new(TP_SRC_CONNECT, start_wall);
     if (!s) {
         snprintf(err, errlen, "out of memory");
