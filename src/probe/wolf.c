@@ -108,6 +108,9 @@ int64_t tp_wolf_mono_us(void)
     X(-383, "KEYUSE_SIGNATURE_E", "the certificate's key usage forbids signing")                 \
     X(-385, "KEYUSE_ENCIPHER_E", "the certificate's key usage forbids key encipherment")         \
     X(-386, "EXTKEYUSE_AUTH_E", "the certificate's extended key usage does not allow this use")  \
+    X(-388, "SECURE_RENEGOTIATION_E", "the peer's renegotiation_info is invalid")                \
+    X(-394, "SANITY_MSG_E", "the peer sent a message out of order")                              \
+    X(-395, "DUPLICATE_MSG_E", "the peer sent the same handshake message twice")                 \
     X(-397, "SOCKET_PEER_CLOSED_E", "the peer closed the connection")                            \
     X(-404, "HANDSHAKE_SIZE_ERROR", "a handshake message from the peer is larger than allowed")   \
     X(-428, "EXT_MISSING", "a required extension is missing")                                    \

@@ -86,7 +86,7 @@ def hs(t, body):
 
 def server_hello(ch):
     rnd = os.urandom(32)
-    ext = b"\xff\x01\x00\x01\x00"  # renegotiation_info, empty
+    ext = b""  # none: anything unsolicited (renegotiation_info) is rejected first
     body = struct.pack(">H", 0x0303) + rnd + b"\x20" + os.urandom(32) + struct.pack(">HB", pick_suite(ch), 0)
     body += struct.pack(">H", len(ext)) + ext
     return hs(2, body)
