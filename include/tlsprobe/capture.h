@@ -148,6 +148,9 @@ const char *tp_capture_store_error(const struct tp_capture *c);
 /* True once --session N has been emitted (the reader may stop). */
 bool tp_capture_done(const struct tp_capture *c);
 
+/* A packet time (seconds, microseconds) as µs since the epoch, saturating. */
+int64_t tp_capture_time_us(int64_t sec, int64_t usec);
+
 /* Read a whole pcap/pcapng file through libpcap (filter: BPF text or NULL).
  * TP_ERR_IO with a one-line message in err when the file cannot be opened or is
  * corrupt; a file merely truncated at the end is read as far as it goes, returns

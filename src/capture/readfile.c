@@ -9,6 +9,18 @@
 #include "tlsprobe/capture.h"
 #include "tlsprobe/reader.h"
 
+/* Seconds + microseconds from a file (any 64-bit value in pcapng) as µs since the
+ * epoch, saturating instead of overflowing. */
+int64_t tp_capture_time_us(int64_t sec, int64_t usec)
+{
+    const int64_t lim = INT64_MAX / 1000000 - 1;
+    if (sec > lim)
+        return INT64_MAX / 2;
+    if (sec < -lim)
+        return INT64_MIN / 2;
+    return sec * 1000000 + usec;
+}
+
 struct loop_ctx {
     struct tp_capture *c;
     int dlt;
@@ -17,8 +29,7 @@ struct loop_ctx {
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct loop_ctx *k = (struct loop_ctx *)user;
-    int64_t t_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-    tp_capture_packet(k->c, k->dlt, t_us, data, h->caplen, h->len);
+    tp_capture_packet(k->c, k->dlt, tp_capture_time_us(h->ts.tv_sec, h->ts.tv_usec), data, h->caplen, h->len);
 }
 
 static enum tp_err run(struct tp_capture *c, pcap_t *p, const char *name, const char *filter, bool *truncated,

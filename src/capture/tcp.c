@@ -101,7 +101,7 @@ static void check_old(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint
     uint32_t oldest = d->next - d->hist_valid;
     uint32_t skip = 0;
     if (sdiff(seq, oldest) < 0)
-        skip = (uint32_t)(-sdiff(seq, oldest));
+        skip = oldest - seq;
     for (uint32_t i = skip; i < len; i++) {
         uint32_t s = seq + i;
         if (sdiff(s, d->next) >= 0)
@@ -117,7 +117,7 @@ static void check_old(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint
 static void take_in_order(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint32_t len, uint32_t claimed,
                           int64_t t_us, const struct tp_tcp_sink *sink)
 {
-    uint32_t skip = (uint32_t)(-sdiff(seq, d->next)); /* 0 when seq == next */
+    uint32_t skip = d->next - seq; /* 0 when seq == next; wraps like the sequence space */
     if (skip >= claimed) {
         d->retrans++;
         check_old(d, seq, p, len);

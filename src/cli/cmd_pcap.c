@@ -410,8 +410,7 @@ struct live_ctx {
 static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct live_ctx *k = (struct live_ctx *)user;
-    int64_t t_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-    tp_capture_packet(k->cap, k->dlt, t_us, data, h->caplen, h->len);
+    tp_capture_packet(k->cap, k->dlt, tp_capture_time_us(h->ts.tv_sec, h->ts.tv_usec), data, h->caplen, h->len);
 }
 
 int tp_cmd_sniff(int argc, char **argv)

@@ -211,6 +211,15 @@ static void test_capture__real_file_cut_everywhere__clean(void **st)
     free(f);
 }
 
+/* Found by fuzz_capture (UBSan): pcapng timestamps can be any 64-bit value. */
+static void test_capture_time__huge_seconds__saturates(void **st)
+{
+    (void)st;
+    assert_int_equal(tp_capture_time_us(1700000000, 5), 1700000000000005LL);
+    assert_true(tp_capture_time_us(INT64_MAX, 999999) > 0);
+    assert_true(tp_capture_time_us(INT64_MIN, 0) < 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_dsb__editcap_fixture__keylog_inside),
         cmocka_unit_test(test_capture__real_file__one_session),
         cmocka_unit_test(test_capture__real_file_cut_everywhere__clean),
+        cmocka_unit_test(test_capture_time__huge_seconds__saturates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
