@@ -63,7 +63,7 @@ static size_t reserve(struct tp_sb *sb, size_t n)
     return fit;
 }
 
-void tp_sb_putn(struct tp_sb *sb, const char *s, size_t n)
+static void putn_slow(struct tp_sb *sb, const char *s, size_t n)
 {
     bool was = sb->truncated;
     size_t fit = reserve(sb, n);
@@ -80,6 +80,41 @@ void tp_sb_putn(struct tp_sb *sb, const char *s, size_t n)
     }
 }
 
+/* Fast path: room already reserved (same condition reserve() checks, so the
+ * output is byte-for-byte the slow path's). */
+static inline bool fast_ok(const struct tp_sb *sb, size_t n)
+{
+    size_t max = sb->max ? sb->max : TP_MAX_OUTPUT;
+    return !sb->truncated && !sb->oom && sb->buf && sb->len + n <= max &&
+           sb->len + n + sizeof trunc_mark + 1 <= sb->cap;
+}
+
+static inline void putn(struct tp_sb *sb, const char *s, size_t n)
+{
+    if (fast_ok(sb, n)) {
+        memcpy(sb->buf + sb->len, s, n);
+        sb->len += n;
+        sb->buf[sb->len] = '\0';
+    } else {
+        putn_slow(sb, s, n);
+    }
+}
+
+static inline void putc1(struct tp_sb *sb, char c)
+{
+    if (fast_ok(sb, 1)) {
+        sb->buf[sb->len++] = c;
+        sb->buf[sb->len] = '\0';
+    } else {
+        putn_slow(sb, &c, 1);
+    }
+}
+
+void tp_sb_putn(struct tp_sb *sb, const char *s, size_t n)
+{
+    putn(sb, s, n);
+}
+
 void tp_sb_put(struct tp_sb *sb, const char *s)
 {
     if (s)
@@ -88,11 +123,120 @@ void tp_sb_put(struct tp_sb *sb, const char *s)
 
 void tp_sb_putc(struct tp_sb *sb, char c)
 {
-    tp_sb_putn(sb, &c, 1);
+    putc1(sb, c);
+}
+
+/* Digits of v in base 10 or 16 into the end of buf[24]; returns the start. */
+static char *utoa(char *end, unsigned long long v, unsigned base)
+{
+    static const char hx[] = "0123456789abcdef";
+    char *q = end;
+    do {
+        *--q = hx[v % base];
+        v /= base;
+    } while (v);
+    return q;
+}
+
+/* Does fmt use only what fast_printf handles: literals, %%, %s, %c and
+ * %[0][width]{d,i,u,x} with no, l, ll or z length? */
+static bool fast_fmt(const char *f)
+{
+    for (; *f; f++) {
+        if (*f != '%')
+            continue;
+        f++;
+        if (*f == '%' || *f == 's' || *f == 'c')
+            continue;
+        if (*f == '0')
+            f++;
+        if (*f >= '1' && *f <= '9') {
+            f++;
+            if (*f >= '0' && *f <= '9')
+                f++;
+        }
+        if (*f == 'l') {
+            f++;
+            if (*f == 'l')
+                f++;
+        } else if (*f == 'z') {
+            f++;
+        }
+        if (*f != 'd' && *f != 'i' && *f != 'u' && *f != 'x')
+            return false;
+    }
+    return true;
+}
+
+/* printf for the subset fast_fmt accepts, same output as vsnprintf, without
+ * the stdio machinery (the JSON renderer formats every key and number). */
+static void fast_printf(struct tp_sb *sb, const char *f, va_list ap)
+{
+    while (*f) {
+        const char *lit = f;
+        while (*f && *f != '%')
+            f++;
+        if (f > lit)
+            putn(sb, lit, (size_t)(f - lit));
+        if (!*f)
+            break;
+        f++;
+        if (*f == '%') { putc1(sb, '%'); f++; continue; }
+        if (*f == 's') {
+            const char *str = va_arg(ap, const char *);
+            tp_sb_put(sb, str ? str : "(null)");
+            f++;
+            continue;
+        }
+        if (*f == 'c') { putc1(sb, (char)va_arg(ap, int)); f++; continue; }
+        bool zero = false;
+        unsigned width = 0;
+        if (*f == '0') { zero = true; f++; }
+        while (*f >= '0' && *f <= '9')
+            width = width * 10 + (unsigned)(*f++ - '0');
+        int lng = 0;
+        if (*f == 'l') { lng = 1; f++; if (*f == 'l') { lng = 2; f++; } }
+        else if (*f == 'z') { lng = 3; f++; }
+        char conv = *f++;
+        unsigned long long u;
+        bool neg = false;
+        if (conv == 'd' || conv == 'i') {
+            long long v = lng == 2 ? va_arg(ap, long long) : lng == 1 ? va_arg(ap, long)
+                        : lng == 3 ? (long long)va_arg(ap, size_t) : va_arg(ap, int);
+            neg = v < 0;
+            u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        } else {
+            u = lng == 2 ? va_arg(ap, unsigned long long) : lng == 1 ? va_arg(ap, unsigned long)
+              : lng == 3 ? va_arg(ap, size_t) : va_arg(ap, unsigned);
+        }
+        char buf[24];
+        char *q = utoa(buf + sizeof buf, u, conv == 'x' ? 16 : 10);
+        size_t nd = (size_t)(buf + sizeof buf - q);
+        size_t total = nd + (neg ? 1 : 0);
+        if (zero) {
+            if (neg)
+                putc1(sb, '-');
+            for (size_t k = total; k < width; k++)
+                putc1(sb, '0');
+        } else {
+            for (size_t k = total; k < width; k++)
+                putc1(sb, ' ');
+            if (neg)
+                putc1(sb, '-');
+        }
+        putn(sb, q, nd);
+    }
 }
 
 void tp_sb_vprintf(struct tp_sb *sb, const char *fmt, va_list ap)
 {
+    if (fast_fmt(fmt)) {
+        va_list ap3;
+        va_copy(ap3, ap);
+        fast_printf(sb, fmt, ap3);
+        va_end(ap3);
+        return;
+    }
     char small[256];
     va_list ap2;
     va_copy(ap2, ap);
@@ -180,60 +324,93 @@ void tp_sb_put_escaped(struct tp_sb *sb, const uint8_t *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        size_t run = i;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '\\')
+            run++;
+        if (run > i) {
+            putn(sb, (const char *)p + i, run - i);
+            i = run;
+            continue;
+        }
         uint8_t c = p[i];
-        if (c >= 0x20 && c < 0x7F) {
-            if (c == '\\')
-                tp_sb_putn(sb, "\\\\", 2);
-            else
-                tp_sb_putc(sb, (char)c);
+        if (c == '\\') {
+            putn(sb, "\\\\", 2);
             i++;
             continue;
         }
         uint32_t cp;
         size_t l = c >= 0x80 ? utf8_seq(p + i, n - i, &cp) : 0;
         if (l && !dangerous_cp(cp)) {
-            tp_sb_putn(sb, (const char *)p + i, l);
+            putn(sb, (const char *)p + i, l);
             i += l;
             continue;
         }
-        tp_sb_printf(sb, "\\x%02x", c);
+        static const char hx[] = "0123456789abcdef";
+        char t[4] = { '\\', 'x', hx[c >> 4], hx[c & 15] };
+        putn(sb, t, 4);
         i++;
     }
 }
 
+static void put_u4(struct tp_sb *sb, uint32_t v)
+{
+    /* "\\u%04x" */
+    static const char hx[] = "0123456789abcdef";
+    char t[8];
+    size_t k = 0;
+    t[k++] = '\\';
+    t[k++] = 'u';
+    char d[8];
+    size_t nd = 0;
+    do {
+        d[nd++] = hx[v & 15];
+        v >>= 4;
+    } while (v);
+    for (size_t z = nd; z < 4; z++)
+        t[k++] = '0';
+    while (nd)
+        t[k++] = d[--nd];
+    putn(sb, t, k);
+}
+
 void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n)
 {
-    tp_sb_putc(sb, '"');
+    putc1(sb, '"');
     size_t i = 0;
     while (i < n) {
+        size_t run = i;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '"' && p[run] != '\\')
+            run++;
+        if (run > i) {
+            putn(sb, (const char *)p + i, run - i);
+            i = run;
+            continue;
+        }
         uint8_t c = p[i];
         if (c == '"' || c == '\\') {
             char t[2] = { '\\', (char)c };
-            tp_sb_putn(sb, t, 2);
+            putn(sb, t, 2);
             i++;
-        } else if (c >= 0x20 && c < 0x7F) {
-            tp_sb_putc(sb, (char)c);
-            i++;
-        } else if (c == '\n') { tp_sb_put(sb, "\\n"); i++; }
-        else if (c == '\t') { tp_sb_put(sb, "\\t"); i++; }
-        else if (c == '\r') { tp_sb_put(sb, "\\r"); i++; }
+        } else if (c == '\n') { putn(sb, "\\n", 2); i++; }
+        else if (c == '\t') { putn(sb, "\\t", 2); i++; }
+        else if (c == '\r') { putn(sb, "\\r", 2); i++; }
         else {
             uint32_t cp;
             size_t l = c >= 0x80 ? utf8_seq(p + i, n - i, &cp) : 0;
             if (l && !dangerous_cp(cp)) {
-                tp_sb_putn(sb, (const char *)p + i, l);
+                putn(sb, (const char *)p + i, l);
                 i += l;
             } else if (l) {
-                tp_sb_printf(sb, "\\u%04x", (unsigned)cp);
+                put_u4(sb, cp);
                 i += l;
             } else {
                 /* A byte that is not UTF-8: shown as the code point of the byte. */
-                tp_sb_printf(sb, "\\u%04x", c);
+                put_u4(sb, c);
                 i++;
             }
         }
     }
-    tp_sb_putc(sb, '"');
+    putc1(sb, '"');
 }
 
 bool tp_sb_write(struct tp_sb *sb, FILE *f)

@@ -142,6 +142,51 @@ static void test_strbuf__cap__marks_truncation(void **st)
     tp_sb_free(&sb);
 }
 
+static void test_strbuf__printf__same_as_snprintf(void **st)
+{
+    (void)st;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    char want[512];
+    const char *key = "cipher_suite";
+    /* The fast path (keys, integers, zero padding, hex) and the fallback. */
+    tp_sb_printf(&sb, "\"%s\":", key);
+    tp_sb_printf(&sb, "%llu|%lld|%lld.%03lld|", 18446744073709551615ULL, -9223372036854775807LL - 1,
+                 12LL, 7LL);
+    tp_sb_printf(&sb, "%d|%i|%u|%x|%02x|%04x|%5d|%05d|%-4d|%zu|%ld|%lu|%%|%c|%s|%.2f|%3s",
+                 -42, 0, 4000000000u, 0xbeefu, 0xau, 0xabcu, -17, -17, 3, (size_t)99, -1L,
+                 123456789UL, 'z', "", 1.5, "ab");
+    snprintf(want, sizeof want, "\"%s\":%llu|%lld|%lld.%03lld|%d|%i|%u|%x|%02x|%04x|%5d|%05d|%-4d|%zu|%ld|%lu|%%|%c|%s|%.2f|%3s",
+             key, 18446744073709551615ULL, -9223372036854775807LL - 1, 12LL, 7LL, -42, 0,
+             4000000000u, 0xbeefu, 0xau, 0xabcu, -17, -17, 3, (size_t)99, -1L, 123456789UL, 'z', "",
+             1.5, "ab");
+    assert_string_equal(tp_sb_str(&sb), want);
+    tp_sb_free(&sb);
+}
+
+static void test_strbuf__json_runs__escapes_between_runs(void **st)
+{
+    (void)st;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    const uint8_t in[] = "plain \"quoted\" back\\slash\ttab\nnl\r end \x7f\xf0\x9f\x98\x80!";
+    tp_sb_put_json(&sb, in, sizeof in - 1);
+    assert_string_equal(tp_sb_str(&sb),
+                        "\"plain \\\"quoted\\\" back\\\\slash\\ttab\\nnl\\r end \\u007f\xf0\x9f\x98\x80!\"");
+    tp_sb_reset(&sb);
+    tp_sb_put_escaped(&sb, in, sizeof in - 1);
+    assert_string_equal(tp_sb_str(&sb),
+                        "plain \"quoted\" back\\\\slash\\x09tab\\x0anl\\x0d end \\x7f\xf0\x9f\x98\x80!");
+    tp_sb_free(&sb);
+    /* A cap that falls inside a run truncates at the same byte as before. */
+    tp_sb_init(&sb);
+    sb.max = 5;
+    tp_sb_put_json(&sb, in, sizeof in - 1);
+    assert_true(sb.truncated);
+    assert_string_equal(tp_sb_str(&sb), "\"plai…[truncated]");
+    tp_sb_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +199,8 @@ int main(void)
         cmocka_unit_test(test_reader__every_cut__truncated_never_crash),
         cmocka_unit_test(test_strbuf__escape__controls_and_nul_shown),
         cmocka_unit_test(test_strbuf__cap__marks_truncation),
+        cmocka_unit_test(test_strbuf__printf__same_as_snprintf),
+        cmocka_unit_test(test_strbuf__json_runs__escapes_between_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
