@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "diagnose/diag_int.h"
+#include "tlsprobe/limits.h"
 #include "tlsprobe/names.h"
 #include "tlsprobe/wire.h"
 
@@ -238,6 +239,17 @@ static const struct tp_rule rule_table[] = {
       "Look up the alert below, then the peer's logs at the time of the connection: the "
       "alert is the peer's short summary of a problem it logs in more detail.",
       "RFC 8446 §6; RFC 5246 §7.2" },
+    { "handshake-failed", TP_SEV_ERROR,
+      "The TLS handshake failed without an alert from either side.",
+      "Our TLS library stopped the handshake on something the peer sent, and no alert "
+      "explains it: a record or handshake message longer than TLS or our limits allow, a "
+      "message that does not parse, or messages in an order TLS forbids. Such bytes come from "
+      "a peer that is not a correct TLS implementation, a middlebox that rewrites the stream, "
+      "or (rarely) a construction our TLS library cannot parse.",
+      "Look at the last messages the peer sent (shown above) and at the peer's TLS "
+      "implementation and version; compare with 'openssl s_client -connect HOST:PORT "
+      "-msg' and check for a proxy or middlebox on the path.",
+      "RFC 8446 §5.1, §5.2, §4; RFC 5246 §6.2.1, §7.4" },
 };
 
 #define N_RULES (sizeof rule_table / sizeof rule_table[0])
@@ -1598,6 +1610,101 @@ static void r_remote_alert(struct diag_ctx *c)
     }
 }
 
+/* The peer's direction with a decode issue (the peer's first; observer: either). */
+static int issue_dir(const struct diag_ctx *c)
+{
+    int peer = diag_peer_dir(c);
+    if (peer >= 0)
+        return c->s->decode[peer].issue != TP_DEC_NONE ? peer : -1;
+    for (int d = 0; d < 2; d++)
+        if (c->s->decode[d].issue != TP_DEC_NONE)
+            return d;
+    return -1;
+}
+
+static size_t count_hs_from(const struct tp_session *s, int dir, int type)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_msgs; i++)
+        n += (int)s->msgs[i].dir == dir && s->msgs[i].kind == TP_MSG_HANDSHAKE && s->msgs[i].hs_type == type;
+    return n;
+}
+
+static void r_handshake_failed(struct diag_ctx *c)
+{
+    struct tp_session *s = c->s;
+    if (c->close_explained || s->outcome.status != TP_CONN_TLS_FAILED || any_error_finding(s))
+        return;
+    int peer = diag_peer_dir(c) >= 0 ? diag_peer_dir(c) : TP_S2C;
+    int d = issue_dir(c);
+    const char *who = d >= 0 ? diag_Who(c, d) : diag_Who(c, peer);
+    const struct tp_decode_facts *df = d >= 0 ? &s->decode[d] : NULL;
+    struct texts t;
+    texts_init(&t);
+    if (df && df->issue == TP_DEC_RECORD_TOO_LONG) {
+        tp_sb_printf(&t.sum, "%s sent a TLS record claiming %u bytes; TLS allows at most 16,384 + 2,048.", who,
+                     (unsigned)df->claimed_len);
+        tp_sb_printf(&t.expl, "The record header at byte %llu of that direction claims a length no TLS "
+                              "implementation may send (RFC 8446 §5.1, §5.2): the peer is not a correct TLS "
+                              "implementation or the bytes are corrupted. ",
+                     (unsigned long long)df->offset);
+    } else if (df && df->issue == TP_DEC_HS_TOO_LARGE) {
+        const char *ty = tp_name_hs_type(df->hs_type);
+        tp_sb_printf(&t.sum, "%s sent a %s handshake message claiming %u bytes (%.1f MiB), over our limit of %u "
+                             "KiB for one message.",
+                     who, ty ? ty : "handshake", (unsigned)df->claimed_len, df->claimed_len / 1048576.0,
+                     (unsigned)(TP_MAX_HANDSHAKE_MSG / 1024));
+        const struct tp_chain *ch = d == TP_S2C ? &s->server_chain : &s->client_chain;
+        if (df->hs_type == TP_HS_CERTIFICATE && ch->n_total > 0)
+            tp_sb_printf(&t.expl, "It carried %zu certificate%s (%u bytes): no real chain is that large (a "
+                                  "normal chain is 2-4 certificates, a few KiB). ",
+                         ch->n_total, ch->n_total == 1 ? "" : "s", (unsigned)df->claimed_len);
+        else if (df->hs_type == TP_HS_CERTIFICATE)
+            tp_sb_put(&t.expl, "A normal certificate chain is 2-4 certificates, a few KiB; one this large is a "
+                               "hostile or broken peer (thousands of certificates or a giant certificate). ");
+        else
+            tp_sb_put(&t.expl, "No handshake message of a correct peer comes near this size. ");
+    } else if (df && (df->issue == TP_DEC_BAD_RECORD || df->issue == TP_DEC_BAD_MESSAGE)) {
+        tp_sb_printf(&t.sum, "%s sent bytes that do not parse as TLS (%s at byte %llu of its stream).", who,
+                     tp_decode_issue_name(df->issue), (unsigned long long)df->offset);
+    } else if (count_hs_from(s, peer, TP_HS_HELLO_REQUEST) > 0) {
+        size_t n = count_hs_from(s, peer, TP_HS_HELLO_REQUEST);
+        tp_sb_printf(&t.sum, "%s sent %zu HelloRequest message%s in the middle of the handshake.", diag_Who(c, peer), n,
+                     n == 1 ? "" : "s");
+        tp_sb_put(&t.expl, "A server may send HelloRequest only to ask for a new handshake, never during one "
+                           "(RFC 5246 §7.4.1.1); our TLS library ended the handshake on them. ");
+    } else if (s->decode[peer].records > 0 &&
+               s->decode[peer].bytes < s->decode[peer].records * 10) {
+        tp_sb_printf(&t.sum, "%s split its handshake into %llu tiny records; our TLS library (wolfSSL) could not "
+                             "parse them.",
+                     diag_Who(c, peer), (unsigned long long)s->decode[peer].records);
+        tp_sb_put(&t.expl, "TLS allows a handshake message, even its 4-byte header, to be split across records "
+                           "(RFC 8446 §5.1), and tlsprobe's own decoder reassembled the messages shown above; "
+                           "the wolfSSL version the probe uses cannot parse a handshake header split across "
+                           "records. This is a limitation of the probe's TLS library, but real clients built on "
+                           "such libraries fail the same way, and no common TLS stack splits records like this: "
+                           "it is reported as an error. ");
+    } else {
+        tp_sb_put(&t.sum, "The TLS handshake failed without an alert");
+        if (s->outcome.detail[0]) {
+            tp_sb_put(&t.sum, ": ");
+            tp_sb_put_escaped(&t.sum, (const uint8_t *)s->outcome.detail,
+                              strnlen(s->outcome.detail, sizeof s->outcome.detail));
+        }
+        tp_sb_putc(&t.sum, '.');
+    }
+    put_generic_expl(&t.expl, "handshake-failed");
+    if (s->outcome.detail[0]) {
+        tp_sb_put(&t.expl, " (Our TLS library said: ");
+        tp_sb_put_escaped(&t.expl, (const uint8_t *)s->outcome.detail,
+                          strnlen(s->outcome.detail, sizeof s->outcome.detail));
+        tp_sb_put(&t.expl, ".)");
+    }
+    put_generic_fix(&t.fix, "handshake-failed");
+    emit(c, "handshake-failed", TP_SEV_ERROR, &t);
+    c->close_explained = true;
+}
+
 /* The checks, parallel to rule_table. */
 typedef void (*rule_fn)(struct diag_ctx *);
 static const rule_fn rule_fns[] = {
@@ -1607,7 +1714,7 @@ static const rule_fn rule_fns[] = {
     r_hostname_mismatch, r_cn_only, r_expired, r_not_yet_valid, r_expiring_soon,
     r_weak_key, r_weak_signature, r_wrong_key_usage, r_key_mismatch, r_chain_order,
     r_chain_contains_root, r_extra_certificates, r_deprecated_version, r_connection_reset,
-    r_remote_alert,
+    r_remote_alert, r_handshake_failed,
 };
 _Static_assert(sizeof rule_fns / sizeof rule_fns[0] == N_RULES, "one function per rule");
 

@@ -480,6 +480,31 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
         k_null(&w, "peer_banner");
     j_close(&w, '}');
 
+    key(&w, "decode");
+    j_open(&w, '{');
+    for (int d = 0; d < 2; d++) {
+        const struct tp_decode_facts *df = &s->decode[d];
+        key(&w, d == TP_C2S ? "c2s" : "s2c");
+        j_open(&w, '{');
+        k_str(&w, "issue", df->issue != TP_DEC_NONE ? tp_decode_issue_name(df->issue) : NULL);
+        if (df->issue != TP_DEC_NONE)
+            k_u64(&w, "offset", df->offset);
+        else
+            k_null(&w, "offset");
+        if (df->issue == TP_DEC_RECORD_TOO_LONG || df->issue == TP_DEC_HS_TOO_LARGE)
+            k_u64(&w, "claimed_len", df->claimed_len);
+        else
+            k_null(&w, "claimed_len");
+        if (df->issue == TP_DEC_HS_TOO_LARGE || df->issue == TP_DEC_BAD_MESSAGE)
+            k_str(&w, "hs_type", tp_name_hs_type(df->hs_type));
+        else
+            k_null(&w, "hs_type");
+        k_u64(&w, "bytes", df->bytes);
+        k_u64(&w, "records", df->records);
+        j_close(&w, '}');
+    }
+    j_close(&w, '}');
+
     key(&w, "timings");
     j_open(&w, '{');
     if (s->start_us > 0 && !o->no_times) {

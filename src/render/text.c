@@ -87,6 +87,17 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         tp_sb_put_escaped(o, (const uint8_t *)s->outcome.peer_banner, n);
         tp_sb_put(o, "\"\n");
     }
+    for (int d = 0; d < 2; d++) {
+        const struct tp_decode_facts *df = &s->decode[d];
+        if (df->issue == TP_DEC_NONE || df->issue == TP_DEC_NOT_TLS || df->issue == TP_DEC_CIPHER_UNSUPPORTED)
+            continue; /* not-tls: the banner line; cipher-unsupported: the keys line */
+        tp_sb_printf(o, "  %s%s stream: %s at byte %llu", tp_c_yellow(ro), d == TP_C2S ? "client" : "server",
+                     tp_decode_issue_name(df->issue), (unsigned long long)df->offset);
+        if (df->issue == TP_DEC_RECORD_TOO_LONG || df->issue == TP_DEC_HS_TOO_LARGE)
+            tp_sb_printf(o, " (claimed %u bytes)", (unsigned)df->claimed_len);
+        tp_sb_printf(o, "; %llu records, %llu bytes seen%s\n", (unsigned long long)df->records,
+                     (unsigned long long)df->bytes, tp_c_reset(ro));
+    }
     if (s->keys_missing)
         tp_sb_printf(o, "  %sencrypted messages not decrypted: no keys for this session (--keylog)%s\n",
                      tp_c_yellow(ro), tp_c_reset(ro));

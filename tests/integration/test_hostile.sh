@@ -72,27 +72,27 @@ hostile alertstorm   1 "$ERR"                  alertstorm
 hostile drip         1 '"timeout" in ids(j)'   drip
 hostile reset        1 '"connection-reset" in ids(j)' reset
 
-# The next five end in outcome tls-failed with no alert either way; the rule table
-# has no rule for "our TLS stack rejected what the peer sent" yet, so they report
-# no finding and exit 0 (reported to the integrator). Checked here: the deadline,
-# memory, the outcome and what the transcript shows; the exit status is not.
-ANY='*'
-TOO_BIG='j["outcome"]["status"] == "tls-failed" and "larger than allowed" in j["outcome"]["detail"] and "ServerHello" in hs(j,"s2c")'
+# The next five end in outcome tls-failed with no alert either way: the rule
+# handshake-failed explains each from the decoder's facts (exit 1).
+HF='"handshake-failed" in ids(j) and j["outcome"]["status"] == "tls-failed"'
+HF_SUM='[f for f in j["findings"] if f["id"] == "handshake-failed"][0]["summary"]'
+HF_EXPL='[f for f in j["findings"] if f["id"] == "handshake-failed"][0]["explanation"]'
+TOO_BIG="$HF"' and "larger than allowed" in j["outcome"]["detail"] and "ServerHello" in hs(j,"s2c") and j["decode"]["s2c"]["issue"] == "hs-too-large" and j["decode"]["s2c"]["claimed_len"] > 262144 and "256 KiB" in '"$HF_SUM"
 # a TLS 1.2 ServerHello, then a Certificate message with 10,000 certificates (~8 MB)
-hostile certs10000 "$ANY" "$TOO_BIG" certs --der "$TP_TMP/good.der" --count 10000
+hostile certs10000 1 "$TOO_BIG" certs --der "$TP_TMP/good.der" --count 10000
 # ... with one certificate carrying a 1 MB subjectAltName list
-hostile bigsan "$ANY" "$TOO_BIG" certs --der "$TP_TMP/bigsan.der" --count 1
+hostile bigsan 1 "$TOO_BIG" certs --der "$TP_TMP/bigsan.der" --count 1
 # a ServerHello, then HelloRequests without end on a connection never closed
-hostile neverclose "$ANY" 'j["outcome"]["status"] == "tls-failed" and hs(j,"s2c").count("HelloRequest") >= 1' neverclose
+hostile neverclose 1 "$HF"' and hs(j,"s2c").count("HelloRequest") >= 1 and "HelloRequest message" in '"$HF_SUM" neverclose
 # a handshake message claiming 16 MB, then an endless stream
-hostile bigrecord "$ANY" 'j["outcome"]["status"] == "tls-failed" and "larger than allowed" in j["outcome"]["detail"]' \
+hostile bigrecord 1 "$HF"' and "larger than allowed" in j["outcome"]["detail"] and j["decode"]["s2c"]["claimed_len"] == 16777215 and "16777215 bytes" in '"$HF_SUM" \
     bigrecord
 # a real TLS 1.2 server whose plaintext handshake records are re-sent as 1-byte
 # records: wolfSSL 5.5.4 cannot parse a handshake header split across records
 # (PARSE_ERROR), but our decoder reassembles the whole flight from the 1-byte
 # records (read after wolfSSL gave up).
 tp_s_server -cert "$PKI/good.pem" -key "$PKI/good.key" -cert_chain "$PKI/int.pem" -tls1_2
-hostile split1byte "$ANY" 'all(t in hs(j,"s2c") for t in ["ServerHello","Certificate","ServerKeyExchange","ServerHelloDone"]) and j["outcome"]["status"] == "tls-failed"' \
+hostile split1byte 1 "$HF"' and all(t in hs(j,"s2c") for t in ["ServerHello","Certificate","ServerKeyExchange","ServerHelloDone"]) and j["decode"]["s2c"]["issue"] is None and "limitation of the probe" in '"$HF_EXPL" \
     split --upstream "$TP_PORT"
 tp_kill "$TP_SRV_PID"
 

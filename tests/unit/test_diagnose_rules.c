@@ -861,6 +861,108 @@ static void test_timeout__no_answer_to_client_hello__fires(void **state)
     fx_free(f);
 }
 
+static struct fx *fx_tls_failed(void)
+{
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = f->s->server_chain.n_total = 0;
+    f->s->handshake_complete = false;
+    f->s->outcome.status = TP_CONN_TLS_FAILED;
+    f->s->outcome.lib_error = -404;
+    strcpy(f->s->outcome.detail, "a handshake message from the peer is larger than allowed");
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    msg(f, TP_S2C, TP_HS_SERVER_HELLO);
+    return f;
+}
+
+static void test_handshake_failed__hs_too_large_certificate__names_size_and_limit(void **state)
+{
+    (void)state;
+    struct fx *f = fx_tls_failed();
+    f->s->decode[TP_S2C].issue = TP_DEC_HS_TOO_LARGE;
+    f->s->decode[TP_S2C].hs_type = TP_HS_CERTIFICATE;
+    f->s->decode[TP_S2C].claimed_len = 8820003;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "handshake-failed");
+    assert_int_equal(x->severity, TP_SEV_ERROR);
+    assert_contains(x->summary, "The server sent a Certificate handshake message claiming 8820003 bytes");
+    assert_contains(x->summary, "256 KiB");
+    assert_contains(x->explanation, "larger than allowed");
+    assert_int_equal(f->s->n_findings, 1);
+    assert_int_equal(tp_exit_status(f->s), 1);
+    fx_free(f);
+}
+
+static void test_handshake_failed__record_too_long__names_tls_limit(void **state)
+{
+    (void)state;
+    struct fx *f = fx_tls_failed();
+    f->s->decode[TP_S2C].issue = TP_DEC_RECORD_TOO_LONG;
+    f->s->decode[TP_S2C].claimed_len = 65535;
+    f->s->decode[TP_S2C].offset = 90;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "handshake-failed");
+    assert_contains(x->summary, "record claiming 65535 bytes; TLS allows at most 16,384 + 2,048");
+    assert_contains(x->explanation, "not a correct TLS implementation or the bytes are corrupted");
+    fx_free(f);
+}
+
+static void test_handshake_failed__hello_request_storm__counts_them(void **state)
+{
+    (void)state;
+    struct fx *f = fx_tls_failed();
+    for (int i = 0; i < 3; i++)
+        msg(f, TP_S2C, TP_HS_HELLO_REQUEST);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "handshake-failed");
+    assert_contains(x->summary, "3 HelloRequest messages");
+    fx_free(f);
+}
+
+static void test_handshake_failed__one_byte_records__says_library_limitation(void **state)
+{
+    (void)state;
+    struct fx *f = fx_tls_failed();
+    f->s->decode[TP_S2C].records = 900;
+    f->s->decode[TP_S2C].bytes = 900 * 6;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "handshake-failed");
+    assert_contains(x->summary, "900 tiny records");
+    assert_contains(x->explanation, "limitation of the probe's TLS library");
+    fx_free(f);
+}
+
+static void test_handshake_failed__explained_by_alert_or_other_status__silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_tls_failed();
+    alert(f, TP_S2C, 2, 40);
+    tp_diagnose(f->s);
+    assert_silent(f->s, "handshake-failed");
+    assert_int_equal(tp_exit_status(f->s), 1);
+    fx_free(f);
+    f = fx_tls_failed();
+    f->s->outcome.status = TP_CONN_RESET;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "handshake-failed");
+    fx_free(f);
+    f = fx_new(TP_SRC_CONNECT);
+    tp_diagnose(f->s);
+    assert_silent(f->s, "handshake-failed");
+    fx_free(f);
+}
+
+static void test_handshake_failed__no_facts_no_detail__generic_summary(void **state)
+{
+    (void)state;
+    struct fx *f = fx_tls_failed();
+    f->s->outcome.detail[0] = '\0';
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "handshake-failed");
+    assert_contains(x->summary, "failed without an alert.");
+    fx_free(f);
+}
+
 static void test_name_resolution__resolve_failed__fires(void **state)
 {
     (void)state;
@@ -1142,6 +1244,12 @@ int main(void)
         cmocka_unit_test(test_connection_refused__refused__fires_only),
         cmocka_unit_test(test_timeout__no_answer_to_client_hello__fires),
         cmocka_unit_test(test_name_resolution__resolve_failed__fires),
+        cmocka_unit_test(test_handshake_failed__hs_too_large_certificate__names_size_and_limit),
+        cmocka_unit_test(test_handshake_failed__record_too_long__names_tls_limit),
+        cmocka_unit_test(test_handshake_failed__hello_request_storm__counts_them),
+        cmocka_unit_test(test_handshake_failed__one_byte_records__says_library_limitation),
+        cmocka_unit_test(test_handshake_failed__explained_by_alert_or_other_status__silent),
+        cmocka_unit_test(test_handshake_failed__no_facts_no_detail__generic_summary),
         cmocka_unit_test(test_connection_reset__closed_after_client_hello__fires),
         cmocka_unit_test(test_connection_reset__after_empty_client_cert__client_cert_required_instead),
         cmocka_unit_test(test_listen__client_cert_untrusted__unknown_authority_names_client),

@@ -19,7 +19,7 @@ static const char *const contract_ids[] = {
     "extra-certificates", "weak-key", "weak-signature", "wrong-key-usage", "key-mismatch",
     "client-cert-required", "client-cert-rejected", "server-cert-rejected", "protocol-version-mismatch",
     "no-shared-cipher", "deprecated-version", "not-tls", "connection-refused", "connection-reset",
-    "timeout", "name-resolution", "remote-alert",
+    "timeout", "name-resolution", "remote-alert", "handshake-failed",
 };
 #define N_CONTRACT (sizeof contract_ids / sizeof contract_ids[0])
 
