@@ -38,6 +38,7 @@
  * TLS 1.2 without keys: complete when both directions sent an encrypted
  * handshake record (their Finished) after their CCS.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/names.h"
@@ -108,6 +109,43 @@ struct tp_decoder {
     bool c_flight, s_after_c, s_after_c_real, c_after_s;
 };
 
+/* Record buffers of directions that went back to walking headers only: kept
+ * for the next flow instead of a free + malloc per flow (a capture opens tens of
+ * thousands). Only the largest size (the one most directions end up with) is
+ * cached; shared by all threads (the live probes run sessions in threads), so
+ * under a lock taken once per buffer, never per record. Still reachable at exit. */
+#define BIG_BUF ((size_t)TP_MAX_RECORD_LEN + 5)
+#define BUF_CACHE 8
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t *big_cache[BUF_CACHE];
+static size_t n_big_cache;
+
+static uint8_t *big_take(void)
+{
+    uint8_t *b = NULL;
+    pthread_mutex_lock(&cache_mu);
+    if (n_big_cache)
+        b = big_cache[--n_big_cache];
+    pthread_mutex_unlock(&cache_mu);
+    return b;
+}
+
+static void buf_release(struct dirst *d)
+{
+    uint8_t *b = d->buf;
+    d->buf = NULL;
+    if (b && d->buf_cap == BIG_BUF) {
+        pthread_mutex_lock(&cache_mu);
+        if (n_big_cache < BUF_CACHE) {
+            big_cache[n_big_cache++] = b;
+            b = NULL;
+        }
+        pthread_mutex_unlock(&cache_mu);
+    }
+    free(b);
+    d->buf_cap = d->buf_len = 0;
+}
+
 struct tp_decoder *tp_decoder_new(void)
 {
     struct tp_decoder *dec = calloc(1, sizeof *dec);
@@ -132,7 +170,7 @@ void tp_decoder_free(struct tp_decoder *dec)
         return;
     for (int i = 0; i < 2; i++) {
         struct dirst *d = &dec->d[i];
-        free(d->buf);
+        buf_release(d);
         dir_drop_keys(d);
         tp_hs_reasm_free(&d->reasm);
     }
@@ -385,6 +423,30 @@ static void handshake_bytes(struct tp_session *s, enum tp_dir dir, const uint8_t
     struct dirst *d = &s->dec->d[dir];
     if (d->reasm_dead || n == 0)
         return;
+    /* Nothing pending (the usual case: whole messages in one record): hand out
+     * the complete messages in place, without copying them into the reassembly
+     * buffer; only a trailing partial message is buffered. */
+    if (tp_hs_reasm_pending(&d->reasm) == 0) {
+        tp_hs_reasm_reset(&d->reasm);
+        while (n >= 4) {
+            struct tp_reader r;
+            uint8_t type;
+            uint32_t length;
+            tp_reader_init(&r, p, n);
+            (void)tp_read_u8(&r, &type);
+            (void)tp_read_u24(&r, &length);
+            if (length > TP_MAX_HANDSHAKE_MSG || !tp_read_skip(&r, length))
+                break; /* partial or over the limit: the buffered path decides */
+            size_t ml = 4 + (size_t)length;
+            on_handshake(s, dir, tp_bytes_make(p, ml), decrypted);
+            if (d->reasm_dead)
+                return;
+            p += ml;
+            n -= ml;
+        }
+        if (n == 0)
+            return;
+    }
     enum tp_err e = tp_hs_reasm_push(&d->reasm, tp_bytes_make(p, n));
     for (;;) {
         struct tp_bytes msg;
@@ -601,11 +663,8 @@ static void protected_meta(struct tp_session *s, enum tp_dir dir, uint8_t type, 
  * capture may hold tens of thousands of such flows. */
 static void dir_trim(struct dirst *d)
 {
-    if (d->buf && !d->in_body) {
-        free(d->buf);
-        d->buf = NULL;
-        d->buf_cap = d->buf_len = 0;
-    }
+    if (d->buf && !d->in_body)
+        buf_release(d);
     if (d->reasm.buf && !tp_hs_reasm_pending(&d->reasm)) {
         tp_hs_reasm_free(&d->reasm);
         tp_hs_reasm_init(&d->reasm);
@@ -746,6 +805,10 @@ static bool buf_reserve(struct dirst *d, size_t n)
     if (d->buf_cap >= n)
         return true;
     size_t cap = n < 4096 ? 4096 : TP_MAX_RECORD_LEN + 5;
+    if (!d->buf && cap == BIG_BUF && (d->buf = big_take()) != NULL) {
+        d->buf_cap = cap;
+        return true;
+    }
     uint8_t *b = realloc(d->buf, cap);
     if (!b)
         return false;
