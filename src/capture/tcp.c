@@ -5,6 +5,7 @@
  * the packet's own bytes to the sink: no copy, no allocation. Only segments that
  * arrive ahead of a hole are copied, into a queue bounded by TP_MAX_OOO_SEGMENTS
  * segments and TP_MAX_FLOW_BUFFER bytes. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/capture.h"
@@ -27,6 +28,37 @@ void tp_tcp_dir_init(struct tp_tcp_dir *d)
     memset(d, 0, sizeof *d);
 }
 
+/* History buffers of ended flows, kept for the next flows instead of a free +
+ * malloc per direction (a capture opens tens of thousands). Locked: captures may
+ * be read in threads. Still reachable at exit. */
+#define HIST_CACHE 16
+static pthread_mutex_t hist_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t *hist_cache[HIST_CACHE];
+static size_t n_hist_cache;
+
+static uint8_t *hist_take(void)
+{
+    uint8_t *b = NULL;
+    pthread_mutex_lock(&hist_mu);
+    if (n_hist_cache)
+        b = hist_cache[--n_hist_cache];
+    pthread_mutex_unlock(&hist_mu);
+    return b ? b : malloc(TP_TCP_HISTORY);
+}
+
+static void hist_release(uint8_t *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&hist_mu);
+    if (n_hist_cache < HIST_CACHE) {
+        hist_cache[n_hist_cache++] = b;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&hist_mu);
+    free(b);
+}
+
 void tp_tcp_dir_free(struct tp_tcp_dir *d)
 {
     if (!d)
@@ -37,7 +69,7 @@ void tp_tcp_dir_free(struct tp_tcp_dir *d)
     d->ooo = NULL;
     d->n_ooo = 0;
     d->ooo_bytes = 0;
-    free(d->hist);
+    hist_release(d->hist);
     d->hist = NULL;
     d->hist_valid = 0;
 }
@@ -45,10 +77,10 @@ void tp_tcp_dir_free(struct tp_tcp_dir *d)
 void tp_tcp_dir_history(struct tp_tcp_dir *d, bool on)
 {
     if (on && !d->hist) {
-        d->hist = malloc(TP_TCP_HISTORY); /* NULL: simply no conflict checks */
+        d->hist = hist_take(); /* NULL: simply no conflict checks */
         d->hist_valid = 0;
     } else if (!on) {
-        free(d->hist);
+        hist_release(d->hist);
         d->hist = NULL;
         d->hist_valid = 0;
     }

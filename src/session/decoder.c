@@ -109,23 +109,25 @@ struct tp_decoder {
     bool c_flight, s_after_c, s_after_c_real, c_after_s;
 };
 
-/* Record buffers of directions that went back to walking headers only: kept
- * for the next flow instead of a free + malloc per flow (a capture opens tens of
- * thousands). Only the largest size (the one most directions end up with) is
- * cached; shared by all threads (the live probes run sessions in threads), so
- * under a lock taken once per buffer, never per record. Still reachable at exit. */
+/* Record buffers (the two sizes buf_reserve makes) of directions that went back
+ * to walking headers only: kept for the next flow instead of a free + malloc per
+ * flow (a capture opens tens of thousands). Shared by all threads (the live
+ * probes run sessions in threads), under a lock taken once per buffer, never per
+ * record. Still reachable at exit. */
+#define SMALL_BUF ((size_t)4096)
 #define BIG_BUF ((size_t)TP_MAX_RECORD_LEN + 5)
-#define BUF_CACHE 8
+#define BUF_CACHE 16
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static uint8_t *big_cache[BUF_CACHE];
-static size_t n_big_cache;
+static uint8_t *buf_cache[2][BUF_CACHE];
+static size_t n_buf_cache[2];
 
-static uint8_t *big_take(void)
+static uint8_t *buf_take(size_t cap)
 {
+    int k = cap == BIG_BUF;
     uint8_t *b = NULL;
     pthread_mutex_lock(&cache_mu);
-    if (n_big_cache)
-        b = big_cache[--n_big_cache];
+    if (n_buf_cache[k])
+        b = buf_cache[k][--n_buf_cache[k]];
     pthread_mutex_unlock(&cache_mu);
     return b;
 }
@@ -134,10 +136,11 @@ static void buf_release(struct dirst *d)
 {
     uint8_t *b = d->buf;
     d->buf = NULL;
-    if (b && d->buf_cap == BIG_BUF) {
+    if (b && (d->buf_cap == BIG_BUF || d->buf_cap == SMALL_BUF)) {
+        int k = d->buf_cap == BIG_BUF;
         pthread_mutex_lock(&cache_mu);
-        if (n_big_cache < BUF_CACHE) {
-            big_cache[n_big_cache++] = b;
+        if (n_buf_cache[k] < BUF_CACHE) {
+            buf_cache[k][n_buf_cache[k]++] = b;
             b = NULL;
         }
         pthread_mutex_unlock(&cache_mu);
@@ -804,8 +807,8 @@ static bool buf_reserve(struct dirst *d, size_t n)
 {
     if (d->buf_cap >= n)
         return true;
-    size_t cap = n < 4096 ? 4096 : TP_MAX_RECORD_LEN + 5;
-    if (!d->buf && cap == BIG_BUF && (d->buf = big_take()) != NULL) {
+    size_t cap = n < SMALL_BUF ? SMALL_BUF : BIG_BUF;
+    if (!d->buf && (d->buf = buf_take(cap)) != NULL) {
         d->buf_cap = cap;
         return true;
     }
