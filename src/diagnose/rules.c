@@ -408,6 +408,20 @@ static void put_offered_versions(struct tp_sb *sb, const struct tp_session *s, c
 /* ------------------------------------------------------------------------ */
 /* Connection-level rules. */
 
+/* " to 192.0.2.1:443" (prefix + the server address, escaped); the host the user
+ * asked for when the address is unknown; nothing when neither is known. */
+static void put_server_addr(struct tp_sb *sb, const struct tp_session *s, const char *prefix)
+{
+    size_t n = strnlen(s->server, sizeof s->server);
+    if (n) {
+        tp_sb_put(sb, prefix);
+        tp_sb_put_escaped(sb, (const uint8_t *)s->server, n);
+    } else if (s->host && s->host[0]) {
+        tp_sb_put(sb, prefix);
+        tp_sb_put_escaped(sb, (const uint8_t *)s->host, strlen(s->host));
+    }
+}
+
 static void r_name_resolution(struct diag_ctx *c)
 {
     struct tp_session *s = c->s;
@@ -415,10 +429,15 @@ static void r_name_resolution(struct diag_ctx *c)
         return;
     struct texts t;
     texts_init(&t);
-    const char *h = s->host ? s->host : s->server;
-    tp_sb_put(&t.sum, "Could not resolve '");
-    tp_sb_put_escaped(&t.sum, (const uint8_t *)h, strlen(h));
-    tp_sb_put(&t.sum, "' to an address.");
+    const char *h = s->host && s->host[0] ? s->host : s->server;
+    size_t hl = s->host && s->host[0] ? strlen(h) : strnlen(s->server, sizeof s->server);
+    if (hl) {
+        tp_sb_put(&t.sum, "Could not resolve '");
+        tp_sb_put_escaped(&t.sum, (const uint8_t *)h, hl);
+        tp_sb_put(&t.sum, "' to an address.");
+    } else {
+        tp_sb_put(&t.sum, "Could not resolve the host name to an address.");
+    }
     put_generic_expl(&t.expl, "name-resolution");
     if (s->outcome.detail[0]) {
         tp_sb_put(&t.expl, " The resolver said: ");
@@ -437,8 +456,8 @@ static void r_connection_refused(struct diag_ctx *c)
         return;
     struct texts t;
     texts_init(&t);
-    tp_sb_put(&t.sum, "Connection refused by ");
-    tp_sb_put_escaped(&t.sum, (const uint8_t *)s->server, strnlen(s->server, sizeof s->server));
+    tp_sb_put(&t.sum, "Connection refused");
+    put_server_addr(&t.sum, s, " by ");
     tp_sb_put(&t.sum, ": nothing is listening there (or a firewall rejects it).");
     put_generic_expl(&t.expl, "connection-refused");
     put_generic_fix(&t.fix, "connection-refused");
@@ -462,8 +481,8 @@ static void r_timeout(struct diag_ctx *c)
                            "protocol client waiting for a server greeting (SMTP, IMAP, FTP), a health check that "
                            "only opens TCP, or a client stuck before its handshake. ");
     } else if (s->n_msgs == 0 && s->t_connect_us < 0 && c->role == DIAG_CLIENT) {
-        tp_sb_put(&t.sum, "The TCP connection to ");
-        tp_sb_put_escaped(&t.sum, (const uint8_t *)s->server, strnlen(s->server, sizeof s->server));
+        tp_sb_put(&t.sum, "The TCP connection");
+        put_server_addr(&t.sum, s, " to ");
         tp_sb_put(&t.sum, " did not complete before the deadline.");
         tp_sb_put(&t.expl, "No SYN/ACK came back: packets are silently dropped (a firewall or security group), "
                            "the address is wrong, or the host is down. ");

@@ -367,6 +367,9 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
     struct addrinfo *res = NULL;
     int grc = resolve(o->host, port, deadline, &res);
     s->t_dns_us = tp_wolf_mono_us() - start_mono;
+    /* Until a connection opens, the server is what we asked for ("HOST:PORT"),
+     * then the address we tried last; getpeername replaces it once connected. */
+    snprintf(s->server, sizeof s->server, strchr(o->host, ':') ? "[%.52s]:%u" : "%.52s:%u", o->host, (unsigned)port);
     if (grc == -1000) {
         char d[200];
         snprintf(d, sizeof d, "name resolution of '%.120s' did not finish before the deadline", o->host);
@@ -380,6 +383,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         /* ---- TCP connect: each address in turn, within the one deadline ---- */
         int cerr = 0;
         for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+            fmt_addr(ai->ai_addr, s->server, sizeof s->server, NULL, 0, NULL);
             fd = connect_one(ai, deadline, &cerr);
             if (cerr == ETIMEDOUT && fd < 0 && tp_wolf_mono_us() >= deadline)
                 break;

@@ -120,6 +120,7 @@ tp_kill "$HTTP_PID"
 CP=$(tp_free_port)
 tp_expect_exit "closed port" 1 C "127.0.0.1:$CP"
 tp_json "connection-refused" "$TP_OUT" '"connection-refused" in ids(j)'
+tp_json "connection-refused: the address tried is named" "$TP_OUT" 'j["server"] == "127.0.0.1:'"$CP"'" and ("refused by 127.0.0.1:'"$CP"':") in [f for f in j["findings"] if f["id"] == "connection-refused"][0]["summary"]'
 
 PF=$TP_TMP/silent.port
 tp_bg python3 "$(dirname "$0")/hostile_peer.py" silent --port-file "$PF" --lifetime 15
@@ -134,6 +135,7 @@ tp_json "timeout" "$TP_OUT" '"timeout" in ids(j)'
 
 tp_expect_exit "unresolvable name" 1 C "no-such-host.invalid:443"
 tp_json "name-resolution" "$TP_OUT" '"name-resolution" in ids(j)'
+tp_json "name-resolution: server is HOST:PORT, summary names the host" "$TP_OUT" 'j["server"] == "no-such-host.invalid:443" and "resolve '"'"'no-such-host.invalid'"'"'" in [f for f in j["findings"] if f["id"] == "name-resolution"][0]["summary"]'
 
 # ---- IPv6 literal ----
 if ip -6 addr show lo 2>/dev/null | grep -q '::1'; then

@@ -844,6 +844,36 @@ static void test_connection_refused__refused__fires_only(void **state)
     fx_free(f);
 }
 
+static void test_connection_refused__server_address_empty__no_dangling_by(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->handshake_complete = false;
+    f->s->outcome.status = TP_CONN_REFUSED;
+    f->s->server[0] = '\0';
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "connection-refused");
+    assert_null(strstr(x->summary, "by :"));
+    assert_contains(x->summary, "Connection refused: nothing is listening");
+    f->s->host = strdup("db.example.test");
+    tp_diagnose(f->s);
+    x = assert_fires(f->s, "connection-refused");
+    assert_contains(x->summary, "Connection refused by db.example.test: ");
+    f->s->outcome.status = TP_CONN_TIMEOUT;
+    f->s->t_connect_us = -1;
+    f->s->host[0] = '\0';
+    tp_diagnose(f->s);
+    x = assert_fires(f->s, "timeout");
+    assert_contains(x->summary, "The TCP connection did not complete before the deadline.");
+    f->s->outcome.status = TP_CONN_RESOLVE_FAILED;
+    tp_diagnose(f->s);
+    x = assert_fires(f->s, "name-resolution");
+    assert_contains(x->summary, "Could not resolve the host name to an address.");
+    fx_free(f);
+}
+
 static void test_timeout__no_answer_to_client_hello__fires(void **state)
 {
     (void)state;
@@ -1242,6 +1272,7 @@ int main(void)
         cmocka_unit_test(test_deprecated_version__tls10__warning_tls12_silent),
         cmocka_unit_test(test_not_tls__http_banner__fires_escaped),
         cmocka_unit_test(test_connection_refused__refused__fires_only),
+        cmocka_unit_test(test_connection_refused__server_address_empty__no_dangling_by),
         cmocka_unit_test(test_timeout__no_answer_to_client_hello__fires),
         cmocka_unit_test(test_name_resolution__resolve_failed__fires),
         cmocka_unit_test(test_handshake_failed__hs_too_large_certificate__names_size_and_limit),
