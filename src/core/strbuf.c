@@ -85,8 +85,8 @@ static void putn_slow(struct tp_sb *sb, const char *s, size_t n)
 static inline bool fast_ok(const struct tp_sb *sb, size_t n)
 {
     size_t max = sb->max ? sb->max : TP_MAX_OUTPUT;
-    return !sb->truncated && !sb->oom && sb->buf && sb->len + n <= max &&
-           sb->len + n + sizeof trunc_mark + 1 <= sb->cap;
+    return sb->len + n + sizeof trunc_mark + 1 <= sb->cap && sb->len + n <= max &&
+           !sb->truncated && !sb->oom;
 }
 
 static inline void putn(struct tp_sb *sb, const char *s, size_t n)
@@ -320,12 +320,25 @@ static bool dangerous_cp(uint32_t cp)
            cp == 0x200E || cp == 0x200F || cp == 0x061C;
 }
 
+/* Printable ASCII but '"' and '\\': copied as they are by put_json (and, with
+ * '"', by put_escaped). */
+static const uint8_t json_safe[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 void tp_sb_put_escaped(struct tp_sb *sb, const uint8_t *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '\\')
+        while (run < n && (json_safe[p[run]] || p[run] == '"'))
             run++;
         if (run > i) {
             putn(sb, (const char *)p + i, run - i);
@@ -379,7 +392,7 @@ void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '"' && p[run] != '\\')
+        while (run < n && json_safe[p[run]])
             run++;
         if (run > i) {
             putn(sb, (const char *)p + i, run - i);

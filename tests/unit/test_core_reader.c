@@ -187,6 +187,31 @@ static void test_strbuf__json_runs__escapes_between_runs(void **st)
     tp_sb_free(&sb);
 }
 
+static void test_strbuf__json_every_byte__escaped_as_specified(void **st)
+{
+    (void)st;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    for (unsigned c = 0; c < 256; c++) {
+        const uint8_t in[3] = { 'a', (uint8_t)c, 'b' };
+        char mid[16];
+        if (c == '"' || c == '\\')
+            snprintf(mid, sizeof mid, "\\%c", (char)c);
+        else if (c >= 0x20 && c < 0x7F)
+            snprintf(mid, sizeof mid, "%c", (char)c);
+        else if (c == '\n' || c == '\t' || c == '\r')
+            snprintf(mid, sizeof mid, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+        else
+            snprintf(mid, sizeof mid, "\\u%04x", c);
+        char want[32];
+        snprintf(want, sizeof want, "\"a%sb\"", mid);
+        tp_sb_reset(&sb);
+        tp_sb_put_json(&sb, in, sizeof in);
+        assert_string_equal(tp_sb_str(&sb), want);
+    }
+    tp_sb_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_strbuf__cap__marks_truncation),
         cmocka_unit_test(test_strbuf__printf__same_as_snprintf),
         cmocka_unit_test(test_strbuf__json_runs__escapes_between_runs),
+        cmocka_unit_test(test_strbuf__json_every_byte__escaped_as_specified),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
