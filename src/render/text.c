@@ -91,7 +91,9 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         const struct tp_decode_facts *df = &s->decode[d];
         if (df->issue == TP_DEC_NONE || df->issue == TP_DEC_NOT_TLS || df->issue == TP_DEC_CIPHER_UNSUPPORTED)
             continue; /* not-tls: the banner line; cipher-unsupported: the keys line */
-        tp_sb_printf(o, "  %s%s stream: %s at byte %llu", tp_c_yellow(ro), d == TP_C2S ? "client" : "server",
+        tp_sb_printf(o, "  %s%s stream: %s at byte %llu", tp_c_yellow(ro), (d == TP_C2S && s->source == TP_SRC_CONNECT) || (d == TP_S2C && s->source == TP_SRC_LISTEN) ? "our"
+                     : d == TP_C2S                                                                         ? "client"
+                                                                                                           : "server",
                      tp_decode_issue_name(df->issue), (unsigned long long)df->offset);
         if (df->issue == TP_DEC_RECORD_TOO_LONG || df->issue == TP_DEC_HS_TOO_LARGE)
             tp_sb_printf(o, " (claimed %u bytes)", (unsigned)df->claimed_len);
@@ -225,8 +227,11 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
         const struct tp_msg *m = &s->msgs[i];
         rm_parse(s, m, r);
         if ((int)i == enc_c || (int)i == enc_s) {
-            tp_sb_printf(o, "%s  ── the %s encrypts from here on ──%s\n", tp_c_dim(ro),
-                         m->dir == TP_C2S ? "client" : "server", tp_c_reset(ro));
+            bool we = (m->dir == TP_C2S && s->source == TP_SRC_CONNECT) ||
+                      (m->dir == TP_S2C && s->source == TP_SRC_LISTEN);
+            tp_sb_printf(o, "%s  ── %s from here on ──%s\n", tp_c_dim(ro),
+                         we ? "we encrypt" : m->dir == TP_C2S ? "the client encrypts" : "the server encrypts",
+                         tp_c_reset(ro));
             if (ro->explain && (int)i == enc)
                 rx_encryption_boundary(o, s, xind, TEXT_WIDTH);
         }
@@ -279,11 +284,17 @@ static time_t ref_now(const struct tp_session *s)
 }
 
 static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
-                  const struct tp_chain *c, const char *who)
+                  const struct tp_chain *c, bool client_chain)
 {
     if (!c->present)
         return;
-    tp_sb_printf(o, "\n%sCertificates sent by the %s%s (%zu):\n", tp_c_bold(ro), who, tp_c_reset(ro), c->n_total);
+    /* We are the server in listen, the client in connect. */
+    bool ours = client_chain ? s->source == TP_SRC_CONNECT : s->source == TP_SRC_LISTEN;
+    if (ours)
+        tp_sb_printf(o, "\n%sCertificates we sent%s (%zu):\n", tp_c_bold(ro), tp_c_reset(ro), c->n_total);
+    else
+        tp_sb_printf(o, "\n%sCertificates sent by the %s%s (%zu):\n", tp_c_bold(ro), client_chain ? "client" : "server",
+                     tp_c_reset(ro), c->n_total);
     if (!c->n)
         tp_sb_put(o, "  none: the Certificate message was empty\n");
     time_t now = ref_now(s);
@@ -342,7 +353,7 @@ static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const
     if (!v)
         return;
     bool ok = v->status == TP_PATH_OK;
-    tp_sb_printf(o, "\n%sVerification of the %s chain%s: %s%s%s\n", tp_c_bold(ro), what, tp_c_reset(ro),
+    tp_sb_printf(o, "\n%sVerification of %s chain%s: %s%s%s\n", tp_c_bold(ro), what, tp_c_reset(ro),
                  ok ? tp_c_green(ro) : tp_c_red(ro), rn_path_status(v->status), tp_c_reset(ro));
     if (v->path_len) {
         tp_sb_put(o, "  path   ");
@@ -429,10 +440,10 @@ void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const
         rx_session_intro(out, s, "  ", TEXT_WIDTH);
     }
     messages(out, s, o);
-    chain(out, s, o, &s->server_chain, "server");
-    chain(out, s, o, &s->client_chain, "client");
-    verification(out, o, s->server_verify, "server's");
-    verification(out, o, s->client_verify, "client's");
+    chain(out, s, o, &s->server_chain, false);
+    chain(out, s, o, &s->client_chain, true);
+    verification(out, o, s->server_verify, s->source == TP_SRC_LISTEN ? "our" : "the server's");
+    verification(out, o, s->client_verify, s->source == TP_SRC_CONNECT ? "our" : "the client's");
     findings(out, s, o);
 }
 

@@ -65,6 +65,8 @@ listen_wait
 tp_check "text: exit 0" "$(is '[ $LRC = 0 ]')"
 tp_check "text: SNI, ALPN, JA4 shown" \
     "$(is 'grep -q "server.test" "$LOUT" && grep -q "http/1.1" "$LOUT" && grep -qi "ja4" "$LOUT"')"
+tp_check "text: our chain is 'Certificates we sent', we encrypt" \
+    "$(is 'grep -q "^Certificates we sent (2)" "$LOUT" && grep -q "we encrypt from here on" "$LOUT" && ! grep -q "sent by the server" "$LOUT"')"
 tp_check "text: summary at the end" "$(is 'tail -n 5 "$LOUT" | grep -q "^summary: 1 client, 1 handshake completed"')"
 
 # ---- curl over https: answered, and the session reported ----
