@@ -471,7 +471,12 @@ WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t
     /* Debian's build puts P-521 first for TLS 1.2 (slow) and P-256 as the TLS 1.3
      * key share: ask for X25519, P-256 first (wolfssl-notes "Speed facts"). */
     int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1, WOLFSSL_ECC_SECP521R1 };
-    (void)wolfSSL_CTX_set_groups(ctx, groups, (int)(sizeof groups / sizeof groups[0]));
+    if (wolfSSL_CTX_set_groups(ctx, groups, (int)(sizeof groups / sizeof groups[0])) != WOLFSSL_SUCCESS) {
+        /* set_groups refuses a TLS 1.2-only method (--tls1.2): the supported_groups
+         * extension is then set one group at a time, which replaces the default list. */
+        for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+            (void)wolfSSL_CTX_UseSupportedCurve(ctx, (word16)groups[i]);
+    }
     /* This build's default list offers anon, NULL, PSK, RC4 and 3DES suites: a
      * probe must not invite a server into those. Modern suites first, then the
      * CBC ones old servers still need (a server with nothing else is reported,

@@ -35,6 +35,14 @@ tp_json "tls1.2: all messages" "$TP_OUT" \
 tp_json "tls1.2: Finished decrypted both ways" "$TP_OUT" \
   '"Finished" in hs(j,"s2c") and "Finished" in hs(j,"c2s")'
 tp_json "tls1.2: sni and host" "$TP_OUT" 'j["server_name"] == "localhost" and j["host"] == "localhost"'
+# Debian's wolfSSL lists P-521 first for TLS 1.2 unless the groups are set: the
+# server (OpenSSL follows the client's order) must pick X25519 or P-256.
+SKX_GROUP='[m.get("group") for m in j["messages"] if m["type"] == "ServerKeyExchange"][0] in ("x25519", "secp256r1")'
+CH_GROUPS='[m.get("groups") for m in j["messages"] if m["type"] == "ClientHello"][0][:2] == ["x25519", "secp256r1"]'
+tp_json "tls1.2: ECDHE group X25519 or P-256, not P-521" "$TP_OUT" "$SKX_GROUP and $CH_GROUPS"
+tp_expect_exit "good chain --tls1.2" 0 C "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}" --tls1.2
+tp_json "--tls1.2: ECDHE group X25519 or P-256, not P-521" "$TP_OUT" \
+  "j['version'] == 'TLS 1.2' and $SKX_GROUP and $CH_GROUPS"
 tp_kill "$TP_SRV_PID"
 
 # ---- missing intermediate: AIA served by a local HTTP server / --no-aia ----
