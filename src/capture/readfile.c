@@ -90,13 +90,21 @@ enum tp_err tp_capture_read_file(struct tp_capture *c, const char *path, const c
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return TP_ERR_IO;
     }
+    /* 1 MiB reads instead of stdio's 4 KiB: a syscall per 4 KiB was a visible
+     * share of a 1 GB capture's time. Freed after run() has closed fp. */
+    char *vbuf = malloc(1 << 20);
+    if (vbuf)
+        setvbuf(fp, vbuf, _IOFBF, 1 << 20);
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!p) {
         fclose(fp);
+        free(vbuf);
         snprintf(err, errlen, "%s: not a readable pcap or pcapng file (%s)", path, perr);
         return TP_ERR_IO;
     }
-    return run(c, p, path, filter, truncated, err, errlen);
+    enum tp_err e = run(c, p, path, filter, truncated, err, errlen);
+    free(vbuf);
+    return e;
 }
 
 enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter,
