@@ -250,6 +250,26 @@ void tp_sb_vprintf(struct tp_sb *sb, const char *fmt, va_list ap)
             }
         }
     }
+    if (fmt[0] == '%' && fmt[1] == 'l' && fmt[2] == 'l' && (fmt[3] == 'u' || fmt[3] == 'd') && !fmt[4]) {
+        va_list ap3;
+        va_copy(ap3, ap);
+        unsigned long long u;
+        bool neg = false;
+        if (fmt[3] == 'u') {
+            u = va_arg(ap3, unsigned long long);
+        } else {
+            long long v = va_arg(ap3, long long);
+            neg = v < 0;
+            u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        }
+        va_end(ap3);
+        char buf[24];
+        char *q = utoa(buf + sizeof buf, u, 10);
+        if (neg)
+            *--q = '-';
+        putn(sb, q, (size_t)(buf + sizeof buf - q));
+        return;
+    }
     if (fast_fmt(fmt)) {
         va_list ap3;
         va_copy(ap3, ap);

@@ -161,6 +161,14 @@ static void test_strbuf__printf__same_as_snprintf(void **st)
              4000000000u, 0xbeefu, 0xau, 0xabcu, -17, -17, 3, (size_t)99, -1L, 123456789UL, 'z', "",
              1.5, "ab");
     assert_string_equal(tp_sb_str(&sb), want);
+    /* The single-conversion shortcuts. */
+    tp_sb_reset(&sb);
+    tp_sb_printf(&sb, "%llu", 0ULL);
+    tp_sb_printf(&sb, "%lld", -9223372036854775807LL - 1);
+    tp_sb_printf(&sb, "%lld", 0LL);
+    tp_sb_printf(&sb, "%llu", 18446744073709551615ULL);
+    tp_sb_printf(&sb, "%lld", 42LL);
+    assert_string_equal(tp_sb_str(&sb), "0-92233720368547758080184467440737095516154" "2");
     tp_sb_free(&sb);
 }
 
