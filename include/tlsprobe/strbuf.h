@@ -31,7 +31,7 @@ void tp_sb_put(struct tp_sb *sb, const char *s);
 void tp_sb_putn(struct tp_sb *sb, const char *s, size_t n);
 void tp_sb_putc(struct tp_sb *sb, char c);
 void tp_sb_printf(struct tp_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void tp_sb_vprintf(struct tp_sb *sb, const char *fmt, va_list ap);
+void tp_sb_vprintf(struct tp_sb *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Pad with spaces to a display column (counts UTF-8 code points as 1). */
 void tp_sb_pad(struct tp_sb *sb, size_t line_start, size_t col);
 /* Hex of bytes, lowercase, optional separator (0 = none). */
