@@ -3,7 +3,7 @@
 # second `tlsprobe listen` sustains (recording every byte, decoding, diagnosing,
 # rendering JSON to a file) against `openssl s_server -www` on the same ECDSA P-256
 # certificate, driven by the same load generators:
-#   - the wolfSSL client loop from ../shared/bench/hsrate/wolf_hs.c (TLS 1.3, X25519),
+#   - the wolfSSL client loop bench/tools/wolf_hs.c (TLS 1.3, X25519),
 #     one and two in parallel;
 #   - `openssl s_time -new -tls1_3`.
 # For each: client handshakes/s, server CPU per handshake (utime+stime from
@@ -11,7 +11,7 @@
 # against listen: RSS sampled as the sessions go by (flat = no per-session leak).
 #
 # Env: TLSPROBE (binary; default build-listen/tlsprobe or build/tlsprobe),
-#      HSRATE (dir with wolf_hs.c; default /work/shared/bench/hsrate).
+#      HSRATE (dir with wolf_hs.c; default bench/tools).
 # Everything binds 127.0.0.1 on free ports; every server is bounded and killed on exit.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +23,7 @@ for c in "$SRC/build-listen/tlsprobe" "$SRC/build/tlsprobe" "$SRC/build-ci/tlspr
     [ -z "$TLSPROBE" ] && [ -x "$c" ] && TLSPROBE=$c
 done
 [ -x "$TLSPROBE" ] || { echo "listen-bench: build tlsprobe first (or set TLSPROBE)" >&2; exit 2; }
-HSRATE=${HSRATE:-/work/shared/bench/hsrate}
+HSRATE=${HSRATE:-$(cd "$(dirname "$0")" && pwd)/tools}
 PKI=$SRC/fixtures/pki
 CERT=$PKI/good-fullchain.pem   # EC P-256 leaf + intermediate (listen sends the whole file)
 LEAF=$PKI/good.pem INT=$PKI/int.pem   # the same for s_server (-cert sends only the first)
