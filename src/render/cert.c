@@ -167,12 +167,43 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
     tp_sb_putc(out, '\n');
 }
 
+/* The separator, the quoted key and the colon in one copy. */
 static void jkey(struct tp_sb *out, bool *first, const char *k)
 {
-    tp_sb_put(out, *first ? "\"" : ",\"");
+    size_t n = strlen(k);
+    char buf[64];
+    size_t o = 0;
+    if (!*first)
+        buf[o++] = ',';
     *first = false;
-    tp_sb_put(out, k);
-    tp_sb_put(out, "\":");
+    if (n + 4 > sizeof buf) {
+        tp_sb_putn(out, buf, o);
+        tp_sb_putc(out, '"');
+        tp_sb_putn(out, k, n);
+        tp_sb_putn(out, "\":", 2);
+        return;
+    }
+    buf[o++] = '"';
+    memcpy(buf + o, k, n);
+    o += n;
+    buf[o++] = '"';
+    buf[o++] = ':';
+    tp_sb_putn(out, buf, o);
+}
+
+/* "%d" / "%ld" without printf. */
+static void put_long(struct tp_sb *out, long v)
+{
+    char buf[24];
+    char *e = buf + sizeof buf, *p = e;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    tp_sb_putn(out, p, (size_t)(e - p));
 }
 
 static void jstr(struct tp_sb *out, bool *first, const char *k, const char *v)
@@ -213,7 +244,11 @@ static void jbits(struct tp_sb *out, bool *first, const char *k, bool present, u
     bool f = true;
     for (size_t i = 0; i < n; i++)
         if (bits & (1u << i)) {
-            tp_sb_printf(out, "%s\"%s\"", f ? "" : ",", names[i]);
+            if (!f)
+                tp_sb_putc(out, ',');
+            tp_sb_putc(out, '"');
+            tp_sb_put(out, names[i]);
+            tp_sb_putc(out, '"');
             f = false;
         }
     tp_sb_putc(out, ']');
@@ -232,12 +267,23 @@ void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     jkey(out, &first, "san");
     tp_sb_putc(out, '[');
     for (size_t i = 0; i < ci->n_san; i++) {
-        struct tp_sb v;
-        tp_sb_init(&v);
-        tp_sb_put(&v, san_prefix(ci->san[i].type));
-        tp_sb_putn(&v, ci->san[i].value, ci->san[i].value_len);
+        /* prefix + value escaped as one string: on the stack when it fits */
+        const char *pre = san_prefix(ci->san[i].type);
+        size_t pl = strlen(pre), vl = ci->san[i].value_len;
+        char sbuf[256];
         if (i)
             tp_sb_putc(out, ',');
+        if (pl + vl <= sizeof sbuf) {
+            memcpy(sbuf, pre, pl);
+            if (vl)
+                memcpy(sbuf + pl, ci->san[i].value, vl);
+            tp_sb_put_json(out, (const uint8_t *)sbuf, pl + vl);
+            continue;
+        }
+        struct tp_sb v;
+        tp_sb_init(&v);
+        tp_sb_put(&v, pre);
+        tp_sb_putn(&v, ci->san[i].value, ci->san[i].value_len);
         tp_sb_put_json(out, (const uint8_t *)v.buf, v.len);
         tp_sb_free(&v);
     }
@@ -253,10 +299,10 @@ void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     jstr(out, &first, "subject_cn", ci->subject_cn);
     jstr(out, &first, "serial", ci->serial_hex);
     jkey(out, &first, "key_bits");
-    tp_sb_printf(out, "%d", ci->key_bits);
+    put_long(out, ci->key_bits);
     jkey(out, &first, "path_len");
     if (ci->is_ca && ci->path_len >= 0)
-        tp_sb_printf(out, "%d", ci->path_len);
+        put_long(out, ci->path_len);
     else
         tp_sb_put(out, "null");
     jbits(out, &first, "key_usage", ci->has_key_usage, ci->key_usage, ku_names, sizeof ku_names / sizeof ku_names[0]);
@@ -272,6 +318,6 @@ void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     jkey(out, &first, "self_signed");
     tp_sb_put(out, ci->self_signed ? "true" : "false");
     jkey(out, &first, "days_left");
-    tp_sb_printf(out, "%ld", tp_cert_days_left(ci, time(NULL)));
+    put_long(out, tp_cert_days_left(ci, time(NULL)));
     tp_sb_putc(out, '}');
 }

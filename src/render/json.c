@@ -38,10 +38,51 @@ static void j_close(struct jw *w, char c)
         w->depth--;
 }
 
+/* Keys are plain ASCII constants: the separator, the quoted key and the colon go
+ * out in one copy, no printf on the hot path. */
 static void key(struct jw *w, const char *k)
 {
-    j_sep(w);
-    tp_sb_printf(w->o, "\"%s\":", k);
+    size_t n = strlen(k);
+    char buf[64];
+    size_t o = 0;
+    if (!w->first[w->depth])
+        buf[o++] = ',';
+    w->first[w->depth] = false;
+    if (n + 4 > sizeof buf) {
+        tp_sb_putn(w->o, buf, o);
+        tp_sb_putc(w->o, '"');
+        tp_sb_putn(w->o, k, n);
+        tp_sb_putn(w->o, "\":", 2);
+        return;
+    }
+    buf[o++] = '"';
+    memcpy(buf + o, k, n);
+    o += n;
+    buf[o++] = '"';
+    buf[o++] = ':';
+    tp_sb_putn(w->o, buf, o);
+}
+
+/* Decimal digits of v, as "%llu" writes them. */
+static void put_u64(struct tp_sb *o, unsigned long long v)
+{
+    char buf[24];
+    char *e = buf + sizeof buf, *p = e;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    tp_sb_putn(o, p, (size_t)(e - p));
+}
+
+static void put_i64(struct tp_sb *o, long long v)
+{
+    if (v < 0) {
+        tp_sb_putc(o, '-');
+        put_u64(o, 0ULL - (unsigned long long)v);
+    } else {
+        put_u64(o, (unsigned long long)v);
+    }
 }
 
 static void item(struct jw *w)
@@ -70,13 +111,13 @@ static void k_bool(struct jw *w, const char *k, bool v)
 static void k_u64(struct jw *w, const char *k, unsigned long long v)
 {
     key(w, k);
-    tp_sb_printf(w->o, "%llu", v);
+    put_u64(w->o, v);
 }
 
 static void k_i64(struct jw *w, const char *k, long long v)
 {
     key(w, k);
-    tp_sb_printf(w->o, "%lld", v);
+    put_i64(w->o, v);
 }
 
 static void k_null(struct jw *w, const char *k)
@@ -90,8 +131,13 @@ static void k_ms(struct jw *w, const char *k, int64_t us)
     key(w, k);
     if (us < 0)
         tp_sb_put(w->o, "null");
-    else
-        tp_sb_printf(w->o, "%lld.%03lld", (long long)(us / 1000), (long long)(us % 1000));
+    else {
+        /* "%lld.%03lld" of us / 1000 and us % 1000 (us >= 0 here). */
+        long long ms = (long long)(us % 1000);
+        char f[4] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10) };
+        put_i64(w->o, (long long)(us / 1000));
+        tp_sb_putn(w->o, f, sizeof f);
+    }
 }
 
 static void i_str(struct jw *w, const char *v)
