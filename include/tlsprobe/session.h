@@ -44,6 +44,8 @@ struct tp_msg {
                              * body), the 2 alert bytes, or NULL for encrypted records */
     size_t raw_len;
     uint8_t alert_level, alert_desc; /* TP_MSG_ALERT */
+    bool raw_in_arena;      /* raw lives in the session's message arena (freed with the
+                             * session, not alone); false: raw was malloc'd */
 };
 
 /* A chain as sent: DER copies plus (lazily filled) summaries. */
@@ -199,6 +201,7 @@ struct tp_session {
     /* decoder facts (appended by the session module) */
     struct tp_decode_facts decode[2];   /* per direction */
     bool early_data_offered;            /* ClientHello carried early_data (0-RTT) */
+    struct tp_msg_arena *msg_arena;     /* private: storage of the decoder's msgs[].raw */
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */

@@ -376,7 +376,8 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
         m->hs_type = h.type;
         m->decrypted = decrypted;
         m->length = h.length;
-        m->raw = dup_bytes(msg.p, msg.len);
+        m->raw = tp_session_arena_copy(s, msg.p, msg.len);
+        m->raw_in_arena = m->raw != NULL;
         m->raw_len = m->raw ? msg.len : 0;
     }
     switch (h.type) {
@@ -500,7 +501,8 @@ static void alert_bytes(struct tp_session *s, enum tp_dir dir, const uint8_t *p,
         m->length = 2;
         m->alert_level = two.p[0];
         m->alert_desc = two.p[1];
-        m->raw = dup_bytes(two.p, 2);
+        m->raw = tp_session_arena_copy(s, two.p, 2);
+        m->raw_in_arena = m->raw != NULL;
         m->raw_len = m->raw ? 2 : 0;
     }
     if (tp_reader_left(&r) || n == 0)
@@ -515,7 +517,8 @@ static void ccs_record(struct tp_session *s, enum tp_dir dir, const uint8_t *p, 
     if (m) {
         m->length = (uint32_t)n;
         m->decrypted = decrypted;
-        m->raw = n ? dup_bytes(p, n) : NULL; /* the CCS byte(s) */
+        m->raw = n ? tp_session_arena_copy(s, p, n) : NULL; /* the CCS byte(s) */
+        m->raw_in_arena = m->raw != NULL;
         m->raw_len = m->raw ? n : 0;
     }
     if (tp_ccs_parse(tp_bytes_make(p, n)) != TP_OK)

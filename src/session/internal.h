@@ -12,6 +12,11 @@
  * TLS 1.3 secrets of SHA-384 suites are 48 bytes. */
 #define TP_KEYLOG_SECRET_MAX 48
 
+/* Copy n bytes into the session's message arena (a few chunks per session
+ * instead of a malloc per message); freed by tp_session_free. NULL when out of
+ * memory. Never NULL for n == 0 otherwise. */
+uint8_t *tp_session_arena_copy(struct tp_session *s, const uint8_t *p, size_t n);
+
 /* ---- record protection: one direction's read state (record_crypto.c) ---- */
 struct tp_rc;
 

@@ -32,13 +32,55 @@ static void chain_free(struct tp_chain *c)
     memset(c, 0, sizeof *c);
 }
 
+/* The message arena: chunks of at least TP_ARENA_CHUNK bytes (a message larger
+ * than that gets a chunk of its own size). */
+#define TP_ARENA_CHUNK 1024
+struct tp_msg_arena {
+    struct tp_msg_arena *next;
+    size_t used, cap;
+    uint8_t data[];
+};
+
+uint8_t *tp_session_arena_copy(struct tp_session *s, const uint8_t *p, size_t n)
+{
+    struct tp_msg_arena *a = s->msg_arena;
+    size_t need = n ? n : 1;
+    if (!a || a->cap - a->used < need) {
+        size_t cap = need > TP_ARENA_CHUNK ? need : TP_ARENA_CHUNK;
+        struct tp_msg_arena *c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        /* keep filling the chunk with the most room left at the head */
+        if (a && a->cap - a->used >= cap - need) {
+            c->next = a->next;
+            a->next = c;
+        } else {
+            c->next = a;
+            s->msg_arena = c;
+        }
+        a = c;
+    }
+    uint8_t *q = a->data + a->used;
+    if (n)
+        memcpy(q, p, n);
+    a->used += need;
+    return q;
+}
+
 void tp_session_free(struct tp_session *s)
 {
     if (!s)
         return;
     tp_decoder_free(s->dec);
     for (size_t i = 0; i < s->n_msgs; i++)
-        free(s->msgs[i].raw);
+        if (!s->msgs[i].raw_in_arena)
+            free(s->msgs[i].raw);
+    for (struct tp_msg_arena *a = s->msg_arena, *next; a; a = next) {
+        next = a->next;
+        free(a);
+    }
     free(s->msgs);
     chain_free(&s->server_chain);
     chain_free(&s->client_chain);

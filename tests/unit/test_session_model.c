@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/session.h"
+#include "session/internal.h"
 #include "testutil.h"
 
 static void test_session_new__defaults__unknown_and_no_times(void **st)
@@ -54,6 +55,42 @@ static void test_session_add_msg__beyond_cap__dropped_and_counted(void **st)
     tp_session_free(s);
 }
 
+static void test_session_arena_copy__mixed_sizes_and_owners__contents_kept_and_freed(void **st)
+{
+    (void)st;
+    struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
+    static const size_t sizes[] = { 0, 1, 2, 700, 400, 5000, 3, 1024, 1023, 60, 2048, 9 };
+    size_t n = sizeof sizes / sizeof sizes[0];
+    uint8_t src[5000];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i * 7 + 3);
+    uint8_t *got[sizeof sizes / sizeof sizes[0]];
+    for (size_t i = 0; i < n; i++) {
+        got[i] = tp_session_arena_copy(s, src + (i % 3), sizes[i] > sizeof src - 2 ? sizeof src - 2 : sizes[i]);
+        assert_non_null(got[i]);
+        struct tp_msg *m = tp_session_add_msg(s, TP_C2S, TP_MSG_HANDSHAKE, 0);
+        assert_non_null(m);
+        m->raw = got[i];
+        m->raw_len = sizes[i];
+        m->raw_in_arena = true;
+        /* a message owned the old way, next to the arena ones */
+        m = tp_session_add_msg(s, TP_S2C, TP_MSG_ALERT, 0);
+        assert_non_null(m);
+        m->raw = malloc(2);
+        m->raw_len = 2;
+    }
+    /* no copy overwrote another */
+    for (size_t i = 0; i < n; i++) {
+        size_t len = sizes[i] > sizeof src - 2 ? sizeof src - 2 : sizes[i];
+        if (len)
+            assert_memory_equal(got[i], src + (i % 3), len);
+        for (size_t j = 0; j < n; j++)
+            if (j != i && sizes[i] && sizes[j])
+                assert_true(got[j] + sizes[j] <= got[i] || got[i] + sizes[i] <= got[j]);
+    }
+    tp_session_free(s); /* leak-free under ASan: arena chunks and malloc'd raw both go */
+}
+
 static void test_session_findings__worst_and_first_alert(void **st)
 {
     (void)st;
@@ -87,6 +124,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_session_new__defaults__unknown_and_no_times),
         cmocka_unit_test(test_session_add_msg__beyond_cap__dropped_and_counted),
+        cmocka_unit_test(test_session_arena_copy__mixed_sizes_and_owners__contents_kept_and_freed),
         cmocka_unit_test(test_session_findings__worst_and_first_alert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
