@@ -90,34 +90,10 @@ static void item(struct jw *w)
     j_sep(w);
 }
 
-/* A string value: a short one made only of bytes put_json copies as they are
- * (printable ASCII but '"' and '\\': every name from the tables) goes out quoted
- * in one copy; anything else through tp_sb_put_json. Same bytes either way. */
-static void put_str(struct tp_sb *o, const char *v)
-{
-    char buf[128];
-    size_t n = 0;
-    if (!v) {
-        tp_sb_putn(o, "null", 4);
-        return;
-    }
-    buf[n++] = '"';
-    for (const char *c = v; *c; c++) {
-        unsigned char u = (unsigned char)*c;
-        if (n >= sizeof buf - 1 || u < 0x20 || u > 0x7e || u == '"' || u == '\\') {
-            tp_sb_put_json_str(o, v);
-            return;
-        }
-        buf[n++] = (char)u;
-    }
-    buf[n++] = '"';
-    tp_sb_putn(o, buf, n);
-}
-
 static void k_str(struct jw *w, const char *k, const char *v)
 {
     key(w, k);
-    put_str(w->o, v);
+    tp_sb_put_json_str(w->o, v);
 }
 
 static void k_bytes(struct jw *w, const char *k, const uint8_t *p, size_t n)
@@ -167,7 +143,7 @@ static void k_ms(struct jw *w, const char *k, int64_t us)
 static void i_str(struct jw *w, const char *v)
 {
     item(w);
-    put_str(w->o, v);
+    tp_sb_put_json_str(w->o, v);
 }
 
 static void k_hex(struct jw *w, const char *k, const uint8_t *p, size_t n)

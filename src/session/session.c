@@ -34,7 +34,7 @@ static void chain_free(struct tp_chain *c)
 
 /* The message arena: chunks of at least TP_ARENA_CHUNK bytes (a message larger
  * than that gets a chunk of its own size). */
-#define TP_ARENA_CHUNK 1024
+#define TP_ARENA_CHUNK 512
 struct tp_msg_arena {
     struct tp_msg_arena *next;
     size_t used, cap;
