@@ -37,6 +37,9 @@ enum {
 /* Handle a common option from getopt_long. Returns 1 handled, 0 not a common
  * option, -1 bad value (message printed). */
 int tp_cli_common_opt(int opt, const char *arg, struct tp_cli_common *c);
+/* After option parsing: print the usage for --help or the version for --version.
+ * Returns -1 when neither was given (go on), else the exit status. */
+int tp_cli_common_finish(const struct tp_cli_common *c, const char *usage);
 /* Render options for stdout from the common options (colour only on a
  * terminal, never with NO_COLOR set or --no-color). */
 struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c);

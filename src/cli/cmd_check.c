@@ -360,10 +360,9 @@ int tp_cmd_check(int argc, char **argv)
         default: return tp_cli_fail("check: unknown option '%s' (see 'tlsprobe check --help')", argv[optind - 1]);
         }
     }
-    if (common.help) {
-        fputs(tp_usage_check, stdout);
-        return TP_EXIT_OK;
-    }
+    int fin = tp_cli_common_finish(&common, tp_usage_check);
+    if (fin >= 0)
+        return fin;
     if (optind < argc)
         return tp_cli_fail("check: unexpected argument '%s' (the chain goes after --chain)", argv[optind]);
     if (!a.chain)

@@ -193,14 +193,9 @@ int tp_cmd_connect(int argc, char **argv)
             return tp_cli_fail("connect: bad option (see 'tlsprobe connect --help')");
         }
     }
-    if (com.help) {
-        fputs(tp_usage_connect, stdout);
-        return TP_EXIT_OK;
-    }
-    if (com.version) {
-        printf("tlsprobe %s\n", TP_VERSION);
-        return TP_EXIT_OK;
-    }
+    int fin = tp_cli_common_finish(&com, tp_usage_connect);
+    if (fin >= 0)
+        return fin;
     if (optind >= argc)
         return tp_cli_fail("connect: missing HOST[:PORT] (see 'tlsprobe connect --help')");
     if (optind + 1 < argc)

@@ -133,14 +133,9 @@ int tp_cmd_demo(int argc, char **argv)
             return tp_cli_fail("demo: unknown option '%s' (try 'tlsprobe demo --help')", argv[optind - 1]);
         }
     }
-    if (common.help) {
-        fputs(tp_usage_demo, stdout);
-        return TP_EXIT_OK;
-    }
-    if (common.version) {
-        printf("tlsprobe %s\n", TP_VERSION);
-        return TP_EXIT_OK;
-    }
+    int fin = tp_cli_common_finish(&common, tp_usage_demo);
+    if (fin >= 0)
+        return fin;
     if (do_list) {
         list();
         return TP_EXIT_OK;

@@ -242,10 +242,9 @@ int tp_cmd_explain(int argc, char **argv)
         return tp_cli_fail("explain: unknown option '%s' (quote the message; see 'tlsprobe explain --help')",
                            argv[optind - 1]);
     }
-    if (common.help) {
-        fputs(tp_usage_explain, stdout);
-        return TP_EXIT_OK;
-    }
+    int fin = tp_cli_common_finish(&common, tp_usage_explain);
+    if (fin >= 0)
+        return fin;
     if (common.format == TP_FMT_MERMAID)
         return tp_cli_fail("explain: --format takes text or json");
     if (optind >= argc)

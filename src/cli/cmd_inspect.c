@@ -385,14 +385,9 @@ int tp_cmd_inspect(int argc, char **argv)
         if (r == 0)
             return tp_cli_fail("inspect: unknown option '%s' (try 'tlsprobe inspect --help')", argv[optind - 1]);
     }
-    if (common.help) {
-        fputs(tp_usage_inspect, stdout);
-        return TP_EXIT_OK;
-    }
-    if (common.version) {
-        printf("tlsprobe %s\n", TP_VERSION);
-        return TP_EXIT_OK;
-    }
+    int fin = tp_cli_common_finish(&common, tp_usage_inspect);
+    if (fin >= 0)
+        return fin;
     if (common.format == TP_FMT_MERMAID)
         return tp_cli_fail("inspect: --format mermaid is for sessions; use text or json");
     if (optind >= argc) {

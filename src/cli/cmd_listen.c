@@ -261,14 +261,9 @@ int tp_cmd_listen(int argc, char **argv)
             return tp_cli_fail("unknown option '%s' (try 'tlsprobe listen --help')", argv[optind - 1]);
         }
     }
-    if (common.help) {
-        fputs(tp_usage_listen, stdout);
-        return TP_EXIT_OK;
-    }
-    if (common.version) {
-        printf("tlsprobe %s\n", TP_VERSION);
-        return TP_EXIT_OK;
-    }
+    int fin = tp_cli_common_finish(&common, tp_usage_listen);
+    if (fin >= 0)
+        return fin;
     if (optind >= argc)
         return tp_cli_fail("listen needs a port: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE");
     if (optind + 1 < argc)

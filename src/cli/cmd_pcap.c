@@ -270,14 +270,9 @@ static int parse_args(int argc, char **argv, struct common_args *a, bool sniff, 
             return tp_cli_fail("unknown option '%s' (try 'tlsprobe %s --help')", argv[optind - 1], argv[0]);
         }
     }
-    if (a->com.help) {
-        fputs(usage, stdout);
-        return TP_EXIT_OK;
-    }
-    if (a->com.version) {
-        printf("tlsprobe %s\n", TP_VERSION);
-        return TP_EXIT_OK;
-    }
+    int fin = tp_cli_common_finish(&a->com, usage);
+    if (fin >= 0)
+        return fin;
     if ((a->session != 0) + (a->server != NULL) + (a->sni != NULL) > 1)
         return tp_cli_fail("--session, --server and --sni are alternatives: use one");
     if (a->server) {

@@ -37,6 +37,19 @@ int tp_cli_common_opt(int opt, const char *arg, struct tp_cli_common *c)
     }
 }
 
+int tp_cli_common_finish(const struct tp_cli_common *c, const char *usage)
+{
+    if (c->help) {
+        fputs(usage, stdout);
+        return TP_EXIT_OK;
+    }
+    if (c->version) {
+        printf("tlsprobe %s\n", TP_VERSION);
+        return TP_EXIT_OK;
+    }
+    return -1;
+}
+
 struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c)
 {
     struct tp_render_opts o = { 0 };
