@@ -16,28 +16,23 @@ static const char *hex16(uint16_t v, char buf[16])
     return buf;
 }
 
+/* The registry name, else "GREASE 0x…" for a GREASE value, else the hex code. */
+static const char *named_or_code(const char *name, uint16_t v, char *buf, size_t cap)
+{
+    if (name)
+        return name;
+    snprintf(buf, cap, tp_is_grease(v) ? "GREASE 0x%04x" : "0x%04x", v);
+    return buf;
+}
+
 const char *rn_suite(uint16_t v, char buf[16])
 {
-    const char *n = tp_name_cipher_suite(v);
-    if (n)
-        return n;
-    if (tp_is_grease(v)) {
-        snprintf(buf, 16, "GREASE 0x%04x", v);
-        return buf;
-    }
-    return hex16(v, buf);
+    return named_or_code(tp_name_cipher_suite(v), v, buf, 16);
 }
 
 const char *rn_group(uint16_t v, char buf[16])
 {
-    const char *n = tp_name_group(v);
-    if (n)
-        return n;
-    if (tp_is_grease(v)) {
-        snprintf(buf, 16, "GREASE 0x%04x", v);
-        return buf;
-    }
-    return hex16(v, buf);
+    return named_or_code(tp_name_group(v), v, buf, 16);
 }
 
 const char *rn_sigalg(uint16_t v, char buf[16])
@@ -48,27 +43,12 @@ const char *rn_sigalg(uint16_t v, char buf[16])
 
 const char *rn_ext(uint16_t v, char buf[24])
 {
-    const char *n = tp_name_extension(v);
-    if (n)
-        return n;
-    if (tp_is_grease(v)) {
-        snprintf(buf, 24, "GREASE 0x%04x", v);
-        return buf;
-    }
-    snprintf(buf, 24, "0x%04x", v);
-    return buf;
+    return named_or_code(tp_name_extension(v), v, buf, 24);
 }
 
 const char *rn_version(uint16_t v, char buf[16])
 {
-    const char *n = tp_name_version(v);
-    if (n)
-        return n;
-    if (tp_is_grease(v)) {
-        snprintf(buf, 16, "GREASE 0x%04x", v);
-        return buf;
-    }
-    return hex16(v, buf);
+    return named_or_code(tp_name_version(v), v, buf, 16);
 }
 
 const char *rn_alert(uint8_t v, char buf[16])
