@@ -23,18 +23,69 @@ struct tp_reader {
     enum tp_err err; /* first error, TP_OK while none */
 };
 
-void tp_reader_init(struct tp_reader *r, const uint8_t *p, size_t len);
+/* The fixed-size reads are inline: every parser calls them per field, and the
+ * packet path reads millions of fields a second. tp_reader_take_ is the one place
+ * that checks "n bytes left"; everything else goes through it. */
+static inline void tp_reader_init(struct tp_reader *r, const uint8_t *p, size_t len)
+{
+    r->p = p;
+    r->len = p ? len : 0;
+    r->off = 0;
+    r->err = TP_OK;
+}
 static inline void tp_reader_from(struct tp_reader *r, struct tp_bytes b) { tp_reader_init(r, b.p, b.len); }
 
-bool tp_read_u8(struct tp_reader *r, uint8_t *out);
-bool tp_read_u16(struct tp_reader *r, uint16_t *out);  /* big-endian */
-bool tp_read_u24(struct tp_reader *r, uint32_t *out);  /* big-endian */
-bool tp_read_u32(struct tp_reader *r, uint32_t *out);  /* big-endian */
+static inline const uint8_t *tp_reader_take_(struct tp_reader *r, size_t n)
+{
+    if (r->err != TP_OK)
+        return NULL;
+    if (n > r->len - r->off) {
+        r->err = TP_ERR_TRUNCATED;
+        return NULL;
+    }
+    const uint8_t *p = r->p + r->off;
+    r->off += n;
+    return p;
+}
+
+static inline bool tp_read_u8(struct tp_reader *r, uint8_t *out)
+{
+    const uint8_t *p = tp_reader_take_(r, 1);
+    *out = p ? p[0] : 0;
+    return p != NULL;
+}
+static inline bool tp_read_u16(struct tp_reader *r, uint16_t *out) /* big-endian */
+{
+    const uint8_t *p = tp_reader_take_(r, 2);
+    *out = p ? (uint16_t)((p[0] << 8) | p[1]) : 0;
+    return p != NULL;
+}
+static inline bool tp_read_u24(struct tp_reader *r, uint32_t *out) /* big-endian */
+{
+    const uint8_t *p = tp_reader_take_(r, 3);
+    *out = p ? ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2] : 0;
+    return p != NULL;
+}
+static inline bool tp_read_u32(struct tp_reader *r, uint32_t *out) /* big-endian */
+{
+    const uint8_t *p = tp_reader_take_(r, 4);
+    *out = p ? ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3] : 0;
+    return p != NULL;
+}
 /* A borrowed view of the next n bytes. */
-bool tp_read_bytes(struct tp_reader *r, size_t n, struct tp_bytes *out);
+static inline bool tp_read_bytes(struct tp_reader *r, size_t n, struct tp_bytes *out)
+{
+    const uint8_t *p = tp_reader_take_(r, n);
+    out->p = p;
+    out->len = p ? n : 0;
+    return p != NULL;
+}
 /* Copy the next n bytes into out (out must hold n). */
 bool tp_read_copy(struct tp_reader *r, void *out, size_t n);
-bool tp_read_skip(struct tp_reader *r, size_t n);
+static inline bool tp_read_skip(struct tp_reader *r, size_t n)
+{
+    return tp_reader_take_(r, n) != NULL;
+}
 /* Length-prefixed vectors: 8/16/24-bit length, then that many bytes as a sub-reader. */
 bool tp_read_vec8(struct tp_reader *r, struct tp_reader *sub);
 bool tp_read_vec16(struct tp_reader *r, struct tp_reader *sub);

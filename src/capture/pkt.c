@@ -254,6 +254,26 @@ void tp_pkt_endpoint(uint8_t ipver, const uint8_t addr[16], uint16_t port, char 
             snprintf(a, sizeof a, "?");
         snprintf(buf, cap, "[%s]:%u", a, (unsigned)port);
     } else {
-        snprintf(buf, cap, "%u.%u.%u.%u:%u", addr[0], addr[1], addr[2], addr[3], (unsigned)port);
+        /* By hand: this runs for every flow of a capture, and snprintf is most of it. */
+        char t[32];
+        size_t n = 0;
+        for (int i = 0; i < 5; i++) {
+            unsigned v = i < 4 ? addr[i] : port;
+            char d[5];
+            size_t k = 0;
+            do {
+                d[k++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            while (k)
+                t[n++] = d[--k];
+            if (i < 4)
+                t[n++] = i < 3 ? '.' : ':';
+        }
+        if (cap) {
+            size_t m = n < cap - 1 ? n : cap - 1;
+            memcpy(buf, t, m);
+            buf[m] = '\0';
+        }
     }
 }

@@ -1,14 +1,6 @@
 #include <string.h>
 #include "tlsprobe/reader.h"
 
-void tp_reader_init(struct tp_reader *r, const uint8_t *p, size_t len)
-{
-    r->p = p;
-    r->len = p ? len : 0;
-    r->off = 0;
-    r->err = TP_OK;
-}
-
 bool tp_reader_fail(struct tp_reader *r, enum tp_err err)
 {
     if (r->err == TP_OK)
@@ -30,54 +22,9 @@ bool tp_reader_expect_end(struct tp_reader *r)
     return r->err == TP_OK;
 }
 
-/* The one place that checks "n bytes left": everything else calls it. */
 static const uint8_t *take(struct tp_reader *r, size_t n)
 {
-    if (r->err != TP_OK)
-        return NULL;
-    if (n > r->len - r->off) {
-        r->err = TP_ERR_TRUNCATED;
-        return NULL;
-    }
-    const uint8_t *p = r->p + r->off;
-    r->off += n;
-    return p;
-}
-
-bool tp_read_u8(struct tp_reader *r, uint8_t *out)
-{
-    const uint8_t *p = take(r, 1);
-    *out = p ? p[0] : 0;
-    return p != NULL;
-}
-
-bool tp_read_u16(struct tp_reader *r, uint16_t *out)
-{
-    const uint8_t *p = take(r, 2);
-    *out = p ? (uint16_t)((p[0] << 8) | p[1]) : 0;
-    return p != NULL;
-}
-
-bool tp_read_u24(struct tp_reader *r, uint32_t *out)
-{
-    const uint8_t *p = take(r, 3);
-    *out = p ? ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2] : 0;
-    return p != NULL;
-}
-
-bool tp_read_u32(struct tp_reader *r, uint32_t *out)
-{
-    const uint8_t *p = take(r, 4);
-    *out = p ? ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3] : 0;
-    return p != NULL;
-}
-
-bool tp_read_bytes(struct tp_reader *r, size_t n, struct tp_bytes *out)
-{
-    const uint8_t *p = take(r, n);
-    out->p = p;
-    out->len = p ? n : 0;
-    return p != NULL;
+    return tp_reader_take_(r, n);
 }
 
 bool tp_read_copy(struct tp_reader *r, void *out, size_t n)
@@ -88,11 +35,6 @@ bool tp_read_copy(struct tp_reader *r, void *out, size_t n)
     else if (n)
         memset(out, 0, n);
     return p != NULL;
-}
-
-bool tp_read_skip(struct tp_reader *r, size_t n)
-{
-    return take(r, n) != NULL;
 }
 
 bool tp_read_rest(struct tp_reader *r, struct tp_bytes *out)

@@ -50,12 +50,69 @@ static void hex_lower(const uint8_t *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/* A capture repeats the same few client and server stacks thousands of times, so
+ * the same fingerprint strings come back again and again: a small per-thread memo
+ * of (kind, whole input string) -> hex digest skips the MD5 / SHA-256. A hit needs
+ * the whole input to match, so it can never return another input's digest. */
+#define MEMO_SETS 32
+#define MEMO_WAYS 4
+#define MEMO_MAX 640
+enum { MEMO_MD5 = 1, MEMO_SHA256_12 = 2 };
+struct memo {
+    uint16_t len;
+    uint8_t kind;
+    uint32_t used;
+    char in[MEMO_MAX];
+    char out[33];
+};
+static _Thread_local struct memo memo[MEMO_SETS][MEMO_WAYS];
+static _Thread_local uint32_t memo_tick;
+
+/* The entry holding (kind, s) (*hit), else the least recently used of its set. */
+static struct memo *memo_slot(int kind, const char *s, size_t n, bool *hit)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
+    struct memo *set = memo[(h ^ h >> 32) % MEMO_SETS], *victim = &set[0];
+    for (int w = 0; w < MEMO_WAYS; w++) {
+        struct memo *m = &set[w];
+        if (m->kind == kind && m->len == n && !memcmp(m->in, s, n)) {
+            m->used = ++memo_tick;
+            *hit = true;
+            return m;
+        }
+        if (m->used < victim->used)
+            victim = m;
+    }
+    *hit = false;
+    return victim;
+}
+
+static void memo_store(struct memo *m, int kind, const char *s, size_t n, const char *out)
+{
+    if (n > MEMO_MAX)
+        return;
+    m->kind = (uint8_t)kind;
+    m->len = (uint16_t)n;
+    m->used = ++memo_tick;
+    memcpy(m->in, s, n);
+    memcpy(m->out, out, sizeof m->out);
+}
+
 static void md5_hex(const char *s, size_t n, char md5[33])
 {
+    bool hit;
+    struct memo *m = memo_slot(MEMO_MD5, s, n, &hit);
+    if (hit) {
+        memcpy(md5, m->out, 33);
+        return;
+    }
     uint8_t d[16];
     if (wc_Md5Hash((const uint8_t *)s, (uint32_t)n, d) != 0)
         memset(d, 0, sizeof d);
     hex_lower(d, sizeof d, md5);
+    memo_store(m, MEMO_MD5, s, n, md5);
 }
 
 /* Large enough for every capped list in a tp_client_hello: 256 suites, 64
@@ -133,10 +190,16 @@ bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_h
 
 /* ---- JA4 (FoxIO JA4.md, "JA4 Algorithm") ---- */
 
-static int u16_cmp(const void *a, const void *b)
+/* Insertion sort: the lists are short (tens of values, at most 256). */
+static void sort_u16(uint16_t *v, size_t n)
 {
-    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
-    return (x > y) - (x < y);
+    for (size_t i = 1; i < n; i++) {
+        uint16_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 static const char *ja4_version(uint16_t v)
@@ -189,6 +252,12 @@ static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb,
             s[len++] = hx[v[i] & 15];
         }
     }
+    bool hit;
+    struct memo *m = memo_slot(MEMO_SHA256_12, s, len, &hit);
+    if (hit) {
+        memcpy(out, m->out, 13);
+        return;
+    }
     uint8_t d[32];
     char dhex[65];
     if (wc_Sha256Hash((const uint8_t *)s, (uint32_t)len, d) != 0)
@@ -196,6 +265,9 @@ static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb,
     hex_lower(d, sizeof d, dhex);
     memcpy(out, dhex, 12);
     out[12] = '\0';
+    char o33[33] = "";
+    memcpy(o33, out, 13);
+    memo_store(m, MEMO_SHA256_12, s, len, o33);
 }
 
 void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
@@ -221,8 +293,8 @@ void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
     for (size_t i = 0; i < ch->ext.sig_algs.n; i++)
         if (!tp_is_grease(ch->ext.sig_algs.v[i]))
             sigs[ng++] = ch->ext.sig_algs.v[i];
-    qsort(suites, ns, sizeof suites[0], u16_cmp);
-    qsort(exts, ne, sizeof exts[0], u16_cmp);
+    sort_u16(suites, ns);
+    sort_u16(exts, ne);
 
     /* The version is the highest non-GREASE supported_versions entry, else the
      * ClientHello's legacy version. */
