@@ -106,8 +106,8 @@ void tp_tcp_dir_flush(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_si
  * content (a plausible record header or an SSLv2 ClientHello at the start of a
  * stream, or a resynchronisation point mid-stream), never by port. A session is
  * finished, diagnosed and handed to on_session as soon as its flow ends (FIN from
- * both sides, RST, eviction, end of input); the callee must not keep it: it is
- * freed after the call. */
+ * both sides, RST, eviction, end of input) — or, with opts.threaded, queued for
+ * that; the callee must not keep it: it is freed after the call. */
 struct tp_capture_opts {
     const struct tp_keylog *keylog;  /* borrowed, may be NULL */
     size_t max_flows;                /* 0: TP_MAX_FLOWS */
@@ -121,6 +121,12 @@ struct tp_capture_opts {
      * (loaded on first use). Results are cached per (chain, SNI, capture day). */
     const char *cafile, *capath;
     bool no_verify;
+    /* Judge and emit sessions on a second thread (verification, diagnosis and
+     * on_session run there, one at a time, in the same order as without it), so
+     * decoding and rendering overlap on two cores. tp_capture_flush returns once
+     * every session has been emitted. Not for callers that read their on_session
+     * state while packets are still being fed. */
+    bool threaded;
 };
 struct tp_capture_stats {
     uint64_t packets, bytes;         /* packets read, bytes captured (caplen) */

@@ -221,6 +221,13 @@ void tp_session_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost_bytes, 
 /* End of input: flush, summarise chains (tp_cert_parse of each DER), free the
  * decoder. Idempotent. */
 void tp_session_finish(struct tp_session *s);
+/* Its first half: flush and free the decoder (no chain summaries yet). For
+ * sources that finish sessions on another thread: the decoder's memory goes back
+ * on the thread that allocated it. tp_session_finish does the rest. */
+void tp_session_end_decoding(struct tp_session *s);
+/* Free the findings (tp_session_free does it too): for a thread that added them
+ * and hands the session back to another thread to be freed. */
+void tp_session_free_findings(struct tp_session *s);
 
 /* Append a message / finding (used by the decoder and by sources). */
 struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp_msg_kind kind, int64_t t_us);

@@ -6,6 +6,8 @@
  * records are counted by walking their headers and never copied into the session.
  * Memory: at most max_flows flow structs; buffers only for out-of-order segments,
  * the short conflict history while a handshake is decoded, and the session. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "tlsprobe/wire.h"
 #include "tlsprobe/x509.h"
 #include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
 /* Verification results kept (one per distinct chain + SNI + capture day). */
@@ -68,6 +71,28 @@ struct flow {
     struct tp_capture *cap;
 };
 
+/* Finished sessions waiting for the finisher thread (bounds the memory they hold). */
+#define FIN_QUEUE 128
+#define FIN_BATCH 32
+struct finish_job {
+    struct tp_session *s;
+    unsigned long index;
+    uint8_t why;                      /* enum end_reason */
+    bool midstream;
+};
+struct finisher {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t to_worker, to_main;
+    struct finish_job q[FIN_QUEUE];
+    size_t head, n;
+    /* Judged sessions go back to the reader thread to be freed: their memory came
+     * from its malloc arena, where it is reused at once without a contended lock. */
+    struct tp_session *done[FIN_QUEUE];
+    size_t n_done;
+    bool started, failed, stop, idle, busy, main_waiting;
+};
+
 struct tp_capture {
     struct tp_capture_opts o;
     struct tp_capture_stats st;
@@ -79,7 +104,8 @@ struct tp_capture {
     uint32_t lru_head, lru_tail;      /* indices + 1 */
     uint32_t n_active;
     unsigned long next_index;
-    bool done;
+    atomic_bool done;                 /* --session N emitted (set by the finisher) */
+    struct finisher fin;
     int64_t now_us;
     struct tp_store *store;
     bool store_tried;
@@ -87,6 +113,8 @@ struct tp_capture {
     struct vcache vc[VERIFY_CACHE];
     uint64_t vc_clock;
 };
+
+static void finisher_stop(struct tp_capture *c);
 
 const char *tp_capture_store_error(const struct tp_capture *c)
 {
@@ -296,6 +324,7 @@ void tp_capture_free(struct tp_capture *c)
 {
     if (!c)
         return;
+    finisher_stop(c);
     if (c->flows)
         for (uint32_t i = 0; i < c->n_pool; i++) {
             tp_tcp_dir_free(&c->flows[i].tcp[0]);
@@ -318,7 +347,7 @@ const struct tp_capture_stats *tp_capture_get_stats(const struct tp_capture *c)
 
 bool tp_capture_done(const struct tp_capture *c)
 {
-    return c->done;
+    return atomic_load(&c->done);
 }
 
 /* ---- sessions ---- */
@@ -346,6 +375,212 @@ static bool sni_matches(const struct tp_session *s, const char *want)
     return true;
 }
 
+/* Judge a session (its decoder ended) and hand it to on_session: its outcome, the chain
+ * verified (cached), the diagnosis, the selection. The caller frees the session. Runs on the
+ * finisher thread when there is one, so it touches only the session, the verify
+ * cache, the finisher's own counters and `done`. */
+static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned long index, enum end_reason why,
+                          bool midstream)
+{
+    tp_session_finish(s); /* the chain summaries (the decoder has ended) */
+    const struct tp_msg *alert = tp_session_first_alert(s, -1);
+    if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && alert && alert->alert_level == 2) {
+        s->outcome.status = TP_CONN_TLS_FAILED;
+        snprintf(s->outcome.detail, sizeof s->outcome.detail, "fatal alert from the %s",
+                 alert->dir == TP_C2S ? "client" : "server");
+    } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && midstream) {
+        snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                 "the capture started after this connection had begun: its handshake was not seen");
+    } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete) {
+        switch (why) {
+        case END_RST:
+            s->outcome.status = TP_CONN_RESET;
+            snprintf(s->outcome.detail, sizeof s->outcome.detail, "the connection was reset (TCP RST) before the handshake completed");
+            break;
+        case END_FIN:
+            s->outcome.status = TP_CONN_CLOSED;
+            snprintf(s->outcome.detail, sizeof s->outcome.detail, "the connection was closed (TCP FIN) before the handshake completed");
+            break;
+        case END_EVICTED:
+            snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                     "flow evicted from the flow table (more than %zu concurrent flows) before the handshake completed",
+                     c->o.max_flows);
+            break;
+        case END_EOF:
+            snprintf(s->outcome.detail, sizeof s->outcome.detail, "the capture ends before the handshake completed");
+            break;
+        }
+    } else if (s->outcome.status == TP_CONN_UNKNOWN && s->handshake_complete) {
+        if (!alert || alert->alert_level != 2)
+            s->outcome.status = TP_CONN_OK;
+    }
+    struct tp_verify_result *vr = s->server_verify ? NULL : verify_cached(c, s);
+    if (vr)
+        s->server_verify = vr;
+    tp_diagnose(s);
+    bool sel = !atomic_load_explicit(&c->done, memory_order_relaxed);
+    if (c->o.only_session && index != c->o.only_session)
+        sel = false;
+    if (sel && c->o.only_server && strcmp(c->o.only_server, s->server) != 0)
+        sel = false;
+    if (sel && c->o.only_sni && !sni_matches(s, c->o.only_sni))
+        sel = false;
+    if (sel) {
+        c->st.sessions++;
+        if (c->o.on_session)
+            c->o.on_session(s, index, c->o.ctx);
+        if (c->o.only_session)
+            atomic_store(&c->done, true);
+    }
+    if (vr)
+        s->server_verify = NULL; /* owned by the cache */
+}
+
+/* ---- the finisher thread (opts.threaded) ----
+ * Sessions are judged and rendered in the order their flows ended, through a
+ * bounded FIFO: the reader thread only decodes. */
+static void *finisher_main(void *arg)
+{
+    struct tp_capture *c = arg;
+    struct finisher *fin = &c->fin;
+    pthread_mutex_lock(&fin->mu);
+    for (;;) {
+        while (!fin->n && !fin->stop) {
+            if (fin->main_waiting)
+                pthread_cond_signal(&fin->to_main); /* drained */
+            fin->idle = true;
+            pthread_cond_wait(&fin->to_worker, &fin->mu);
+            fin->idle = false;
+        }
+        if (!fin->n)
+            break; /* stop, nothing left */
+        struct finish_job j = fin->q[fin->head];
+        fin->head = (fin->head + 1) % FIN_QUEUE;
+        fin->n--;
+        fin->busy = true;
+        /* The reader waits for half the queue to be free, not one slot (no
+         * ping-pong of wake-ups while the finisher is the slower side). */
+        if (fin->main_waiting && fin->n <= FIN_QUEUE / 2)
+            pthread_cond_signal(&fin->to_main);
+        pthread_mutex_unlock(&fin->mu);
+        session_judge(c, j.s, j.index, (enum end_reason)j.why, j.midstream);
+        tp_session_free_findings(j.s); /* allocated on this thread: freed here */
+        pthread_mutex_lock(&fin->mu);
+        fin->done[fin->n_done++] = j.s; /* n + busy + n_done <= FIN_QUEUE: room */
+        fin->busy = false;
+    }
+    pthread_mutex_unlock(&fin->mu);
+#ifdef FP_ECC
+    wc_ecc_fp_free(); /* this build's per-thread ECC cache (chain verification) */
+#endif
+    return NULL;
+}
+
+static bool finisher_start(struct tp_capture *c)
+{
+    struct finisher *fin = &c->fin;
+    if (fin->started)
+        return true;
+    if (fin->failed)
+        return false;
+    pthread_mutex_init(&fin->mu, NULL);
+    pthread_cond_init(&fin->to_worker, NULL);
+    pthread_cond_init(&fin->to_main, NULL);
+    if (pthread_create(&fin->th, NULL, finisher_main, c) != 0) {
+        pthread_cond_destroy(&fin->to_main);
+        pthread_cond_destroy(&fin->to_worker);
+        pthread_mutex_destroy(&fin->mu);
+        fin->failed = true; /* judge on this thread instead */
+        return false;
+    }
+    fin->started = true;
+    return true;
+}
+
+/* Free what the finisher gave back (called with fin->mu held; frees after unlocking). */
+static size_t take_done(struct finisher *fin, struct tp_session **out)
+{
+    size_t n = fin->n_done;
+    memcpy(out, fin->done, n * sizeof *out);
+    fin->n_done = 0;
+    return n;
+}
+
+static void free_done(struct tp_session **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        tp_session_free(v[i]);
+}
+
+static void finisher_push(struct tp_capture *c, const struct finish_job *j)
+{
+    struct finisher *fin = &c->fin;
+    struct tp_session *done[FIN_QUEUE];
+    pthread_mutex_lock(&fin->mu);
+    while (fin->n + fin->busy + fin->n_done >= FIN_QUEUE) { /* the one being judged counts */
+        if (fin->n_done) {
+            size_t n = take_done(fin, done);
+            pthread_mutex_unlock(&fin->mu);
+            free_done(done, n);
+            pthread_mutex_lock(&fin->mu);
+            continue;
+        }
+        fin->main_waiting = true;
+        pthread_cond_wait(&fin->to_main, &fin->mu);
+        fin->main_waiting = false;
+    }
+    size_t nd = fin->n_done >= FIN_BATCH ? take_done(fin, done) : 0;
+    fin->q[(fin->head + fin->n) % FIN_QUEUE] = *j;
+    fin->n++;
+    /* Wake an idle finisher once a batch is waiting, not for every session: a
+     * wake-up is a futex system call on both sides. */
+    if (fin->idle && fin->n >= FIN_BATCH)
+        pthread_cond_signal(&fin->to_worker);
+    pthread_mutex_unlock(&fin->mu);
+    free_done(done, nd);
+}
+
+/* Wait until every queued session has been handed to on_session. */
+static void finisher_drain(struct tp_capture *c)
+{
+    struct finisher *fin = &c->fin;
+    if (!fin->started)
+        return;
+    pthread_mutex_lock(&fin->mu);
+    if (fin->n && fin->idle)
+        pthread_cond_signal(&fin->to_worker); /* a batch not yet full */
+    while (fin->n || fin->busy) {
+        fin->main_waiting = true;
+        pthread_cond_wait(&fin->to_main, &fin->mu);
+        fin->main_waiting = false;
+    }
+    struct tp_session *done[FIN_QUEUE];
+    size_t nd = take_done(fin, done);
+    pthread_mutex_unlock(&fin->mu);
+    free_done(done, nd);
+}
+
+static void finisher_stop(struct tp_capture *c)
+{
+    struct finisher *fin = &c->fin;
+    if (!fin->started)
+        return;
+    pthread_mutex_lock(&fin->mu);
+    /* not drained (no flush before free): drop what is queued, do not emit it */
+    for (; fin->n; fin->n--, fin->head = (fin->head + 1) % FIN_QUEUE)
+        tp_session_free(fin->q[fin->head].s);
+    fin->stop = true;
+    pthread_cond_signal(&fin->to_worker);
+    pthread_mutex_unlock(&fin->mu);
+    pthread_join(fin->th, NULL);
+    free_done(fin->done, fin->n_done);
+    fin->n_done = 0;
+    pthread_cond_destroy(&fin->to_main);
+    pthread_cond_destroy(&fin->to_worker);
+    pthread_mutex_destroy(&fin->mu);
+    fin->started = false;
+}
+
 static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
 {
     struct tp_session *s = f->s;
@@ -360,60 +595,17 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
             s->retransmissions[d] = f->tcp[side].retrans;
             s->gap_bytes[d] = f->tcp[side].gap_bytes + f->w[side].resync_skipped;
         }
-        tp_session_finish(s);
-        const struct tp_msg *alert = tp_session_first_alert(s, -1);
-        if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && alert && alert->alert_level == 2) {
-            s->outcome.status = TP_CONN_TLS_FAILED;
-            snprintf(s->outcome.detail, sizeof s->outcome.detail, "fatal alert from the %s",
-                     alert->dir == TP_C2S ? "client" : "server");
-        } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && f->midstream) {
-            snprintf(s->outcome.detail, sizeof s->outcome.detail,
-                     "the capture started after this connection had begun: its handshake was not seen");
-        } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete) {
-            switch (why) {
-            case END_RST:
-                s->outcome.status = TP_CONN_RESET;
-                snprintf(s->outcome.detail, sizeof s->outcome.detail, "the connection was reset (TCP RST) before the handshake completed");
-                break;
-            case END_FIN:
-                s->outcome.status = TP_CONN_CLOSED;
-                snprintf(s->outcome.detail, sizeof s->outcome.detail, "the connection was closed (TCP FIN) before the handshake completed");
-                break;
-            case END_EVICTED:
-                snprintf(s->outcome.detail, sizeof s->outcome.detail,
-                         "flow evicted from the flow table (more than %zu concurrent flows) before the handshake completed",
-                         c->o.max_flows);
-                break;
-            case END_EOF:
-                snprintf(s->outcome.detail, sizeof s->outcome.detail, "the capture ends before the handshake completed");
-                break;
-            }
-        } else if (s->outcome.status == TP_CONN_UNKNOWN && s->handshake_complete) {
-            if (!alert || alert->alert_level != 2)
-                s->outcome.status = TP_CONN_OK;
-        }
-        struct tp_verify_result *vr = s->server_verify ? NULL : verify_cached(c, s);
-        if (vr)
-            s->server_verify = vr;
-        tp_diagnose(s);
-        bool sel = true;
-        if (c->o.only_session && f->index != c->o.only_session)
-            sel = false;
-        if (sel && c->o.only_server && strcmp(c->o.only_server, s->server) != 0)
-            sel = false;
-        if (sel && c->o.only_sni && !sni_matches(s, c->o.only_sni))
-            sel = false;
-        if (sel) {
-            c->st.sessions++;
-            if (c->o.on_session)
-                c->o.on_session(s, f->index, c->o.ctx);
-            if (c->o.only_session)
-                c->done = true;
-        }
-        if (vr)
-            s->server_verify = NULL; /* owned by the cache */
-        tp_session_free(s);
         f->s = NULL;
+        /* The decoder ends here, on the thread that allocated it (a free from
+         * another thread contends for this thread's malloc arena). */
+        tp_session_end_decoding(s);
+        struct finish_job j = { s, f->index, (uint8_t)why, f->midstream };
+        if (c->o.threaded && finisher_start(c)) {
+            finisher_push(c, &j);
+        } else {
+            session_judge(c, s, j.index, why, j.midstream);
+            tp_session_free(s);
+        }
     }
     c->st.retransmissions += f->tcp[0].retrans + f->tcp[1].retrans;
     c->st.conflicts += f->tcp[0].conflicts + f->tcp[1].conflicts;
@@ -888,10 +1080,11 @@ void tp_capture_flush(struct tp_capture *c, int64_t t_us)
     while (c->lru_tail) {
         uint32_t idx = c->lru_tail - 1;
         struct flow *f = &c->flows[idx];
-        if (f->state != F_CLOSED && f->state != F_NOT_TLS && !c->done)
+        if (f->state != F_CLOSED && f->state != F_NOT_TLS && !tp_capture_done(c))
             flow_end(c, f, END_EOF, t_us);
         else if (f->state != F_CLOSED)
             flow_finish(c, f, END_EOF, t_us);
         flow_release(c, idx);
     }
+    finisher_drain(c);
 }

@@ -347,6 +347,7 @@ int tp_cmd_pcap(int argc, char **argv)
     o.ctx = &st;
     o.cafile = a.cafile;
     o.capath = a.capath;
+    o.threaded = true; /* st is touched by on_session only until tp_capture_flush returns */
     struct tp_capture *cap = tp_capture_new(&o);
     if (!cap) {
         tp_keylog_free(kl);

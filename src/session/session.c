@@ -84,17 +84,24 @@ void tp_session_free(struct tp_session *s)
     free(s->msgs);
     chain_free(&s->server_chain);
     chain_free(&s->client_chain);
+    tp_session_free_findings(s);
+    free(s->server_name);
+    free(s->host);
+    tp_verify_result_free(s->server_verify);
+    tp_verify_result_free(s->client_verify);
+    free(s);
+}
+
+void tp_session_free_findings(struct tp_session *s)
+{
     for (size_t i = 0; i < s->n_findings; i++) {
         free(s->findings[i].summary);
         free(s->findings[i].explanation);
         free(s->findings[i].fix);
     }
     free(s->findings);
-    free(s->server_name);
-    free(s->host);
-    tp_verify_result_free(s->server_verify);
-    tp_verify_result_free(s->client_verify);
-    free(s);
+    s->findings = NULL;
+    s->n_findings = s->cap_findings = 0;
 }
 
 void tp_session_set_keylog(struct tp_session *s, const struct tp_keylog *kl)
@@ -130,14 +137,21 @@ static void chain_summarize(struct tp_chain *c)
     }
 }
 
-void tp_session_finish(struct tp_session *s)
+void tp_session_end_decoding(struct tp_session *s)
 {
     if (!s || !s->dec)
         return;
     tp_decoder_flush(s);
     tp_decoder_free(s->dec);
     s->dec = NULL;
-    chain_summarize(&s->server_chain);
+}
+
+void tp_session_finish(struct tp_session *s)
+{
+    if (!s)
+        return;
+    tp_session_end_decoding(s);
+    chain_summarize(&s->server_chain); /* skips what is summarised already */
     chain_summarize(&s->client_chain);
 }
 
