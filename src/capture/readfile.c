@@ -8,6 +8,7 @@
 #include <string.h>
 #include "tlsprobe/capture.h"
 #include "tlsprobe/reader.h"
+#include "capture/pcap_lazy.h"
 
 /* Seconds + microseconds from a file (any 64-bit value in pcapng) as µs since the
  * epoch, saturating instead of overflowing. */

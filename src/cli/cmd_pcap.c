@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "tlsprobe/capture.h"
 #include "tlsprobe/diagnose.h"
+#include "capture/pcap_lazy.h"
 
 const char tp_usage_pcap[] =
     "usage: tlsprobe pcap FILE... [OPTIONS]\n"
