@@ -80,6 +80,12 @@ struct tp_cert_info {
     bool self_signed;           /* self_issued and the signature verifies with its own key */
 };
 
+/* wolfSSL's per-thread ECC fixed-point cache (FP_ECC in Debian's build) builds a
+ * ~5 ms table on a point's second use. By default each ECDSA check here starts
+ * from an empty cache (a probe checks a handful of signatures). A program whose
+ * threads keep signing with the same key (listen) keeps the cache instead. */
+void tp_x509_keep_ecc_cache(bool keep);
+
 /* Summarise one DER certificate. *out is heap-allocated (free with tp_cert_free).
  * TP_ERR_MALFORMED when it isn't a certificate. */
 enum tp_err tp_cert_parse(const uint8_t *der, size_t len, struct tp_cert_info **out) TP_MUST_USE;

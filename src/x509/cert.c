@@ -4,6 +4,15 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+static atomic_bool keep_ecc_cache;
+
+void tp_x509_keep_ecc_cache(bool keep)
+{
+    atomic_store(&keep_ecc_cache, keep);
+}
 #include <wolfssl/wolfcrypt/ed25519.h>
 #include <wolfssl/wolfcrypt/ed448.h>
 #include <wolfssl/wolfcrypt/rsa.h>
@@ -378,10 +387,12 @@ static int sig_verify_wc(const struct tp_cert_info *child, const struct tp_cert_
          * a lookup table for a point on its second use: ~5 ms, far more than the
          * verification itself (~0.3 ms), and paid in every connect (the
          * generator was already used once for the server's CertificateVerify).
-         * Starting from an empty cache skips the table build. Speed only: the
+         * Starting from an empty cache skips the table build, unless the program
+         * said the cache pays off (tp_x509_keep_ecc_cache). Speed only: the
          * result is the same. */
 #ifdef FP_ECC
-        wc_ecc_fp_free();
+        if (!atomic_load_explicit(&keep_ecc_cache, memory_order_relaxed))
+            wc_ecc_fp_free();
 #endif
         if (wc_EccPublicKeyDecode(key, &idx, &ecc, key_len) == 0)
             ok = wc_SignatureVerify(hash, WC_SIGNATURE_TYPE_ECC, tbs, tbs_len, sig, sig_len, &ecc, sizeof ecc) == 0;
