@@ -211,6 +211,75 @@ static void test_capture__real_file_cut_everywhere__clean(void **st)
     free(f);
 }
 
+/* opts.threaded: sessions are judged and emitted on a second thread, in the same
+ * order and with the same content as without it, and all of them are out when
+ * tp_capture_flush returns. */
+/* more sessions than the finisher's queue holds (128), so the reader waits */
+#define FIN_QUEUE_AT_LEAST 200
+struct seen {
+    unsigned long n;
+    unsigned long index[512];
+    size_t msgs[512];
+    int findings[512];
+};
+static void on_session_seen(struct tp_session *s, unsigned long index, void *ctx)
+{
+    struct seen *v = ctx;
+    if (v->n < 512) {
+        v->index[v->n] = index;
+        v->msgs[v->n] = s->n_msgs;
+        v->findings[v->n] = (int)s->n_findings;
+    }
+    v->n++;
+}
+
+static void run_fixtures(bool threaded, struct seen *v)
+{
+    static const char *const files[] = { "captures/tls12-good.pcap", "captures/tls13-good.pcap",
+                                         "captures/tls13-hrr.pcap",  "captures/tls12-resume.pcap",
+                                         "captures/tls13-mtls.pcap", "captures/tls13-unknown-ca.pcap" };
+    struct tp_capture_opts o = { .on_session = on_session_seen, .ctx = v, .no_verify = true, .threaded = threaded };
+    struct tp_capture *c = tp_capture_new(&o);
+    assert_non_null(c);
+    for (int round = 0; round < 40; round++)
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            size_t n;
+            uint8_t *f = tu_fixture(files[i], &n);
+            assert_non_null(f);
+            char err[256];
+            bool trunc = false;
+            assert_int_equal(tp_capture_read_mem(c, f, n, NULL, &trunc, err, sizeof err), TP_OK);
+            if (round % 7 == 0) {
+                unsigned long before = tp_capture_get_stats(c)->tls_flows;
+                tp_capture_flush(c, 0);
+                assert_int_equal(v->n, before); /* every session is out once flush returns */
+            }
+            free(f);
+        }
+    tp_capture_flush(c, 0);
+    assert_int_equal(v->n, tp_capture_get_stats(c)->sessions);
+    tp_capture_free(c);
+}
+
+static void test_capture__threaded__same_sessions_same_order(void **st)
+{
+    (void)st;
+    struct seen *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    run_fixtures(false, a);
+    run_fixtures(true, b);
+    assert_true(a->n > FIN_QUEUE_AT_LEAST);
+    assert_int_equal(a->n, b->n);
+    for (unsigned long i = 0; i < a->n && i < 512; i++) {
+        assert_int_equal(a->index[i], b->index[i]);
+        assert_int_equal(a->msgs[i], b->msgs[i]);
+        assert_int_equal(a->findings[i], b->findings[i]);
+    }
+    free(a);
+    free(b);
+}
+
 /* Found by fuzz_capture (UBSan): pcapng timestamps can be any 64-bit value. */
 static void test_capture_time__huge_seconds__saturates(void **st)
 {
@@ -228,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_dsb__editcap_fixture__keylog_inside),
         cmocka_unit_test(test_capture__real_file__one_session),
         cmocka_unit_test(test_capture__real_file_cut_everywhere__clean),
+        cmocka_unit_test(test_capture__threaded__same_sessions_same_order),
         cmocka_unit_test(test_capture_time__huge_seconds__saturates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
