@@ -9,6 +9,7 @@
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/names.h"
 #include "tlsprobe/probe.h"
+#include "tlsprobe/x509.h"
 
 const char tp_usage_listen[] =
     "usage: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE [OPTIONS]\n"
@@ -312,6 +313,9 @@ int tp_cmd_listen(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     char err[512] = "";
+    /* Workers sign every handshake with the same key and may check client chains
+     * from the same CAs: wolfSSL's ECC tables pay off here, keep them. */
+    tp_x509_keep_ecc_cache(true);
     enum tp_err e = tp_probe_listen(&o, &g_stop, err, sizeof err);
     if (e != TP_OK) {
         tp_sb_free(&st.sb);
