@@ -2,24 +2,38 @@
  * every byte each client sends and receives, and hands them with the session's
  * own secrets to the same decoder a capture uses (see probe/wolf.h).
  *
- * Concurrency: one acceptor (the calling thread) and a bounded pool of worker
- * threads (TP_MAX_LISTEN_WORKERS), grown on demand. A worker serves one
- * connection at a time from accept to report, with a per-connection deadline
- * counted from accept, so a silent client costs one worker for --timeout and
- * nothing else. Reports (o->on_session) and key log lines are serialised under
- * one mutex, so output of concurrent sessions never interleaves.
+ * Concurrency: a bounded pool of worker threads (TP_MAX_LISTEN_WORKERS) that
+ * block in accept() on the shared listening socket themselves: the kernel hands
+ * each new connection to one waiting worker, so there is no acceptor thread, no
+ * queue and no hand-off (one wake-up per connection, as in a single-threaded
+ * server). The pool grows on demand: a worker that takes the last idle slot
+ * starts another one while below the cap; when every worker is busy, new clients
+ * wait in the kernel's backlog. A worker serves one connection at a time from
+ * accept to report, with a per-connection deadline counted from accept, so a
+ * silent client costs one worker for --timeout and nothing else. The calling
+ * thread only waits for --count or the stop signal, then shuts the listening
+ * socket down (which wakes every worker blocked in accept) and aborts the
+ * connections in flight. Reports (o->on_session) and key log lines are
+ * serialised under one mutex, so output of concurrent sessions never interleaves.
+ *
+ * I/O: accepted sockets are blocking, with receive/send timeouts of
+ * LISTEN_IO_SLICE_MS inherited from the listening socket (as is TCP_NODELAY), so
+ * the common case costs one recv per flight instead of recv, EAGAIN, poll, recv.
+ * A blocking call is only made while the deadline is at least one slice away;
+ * after a slice expires, or near the deadline, waiting falls back to poll() with
+ * the exact remaining time.
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +57,11 @@
 /* How long a not-TLS peer gets to finish its first request line after its first
  * bytes (an HTTP request arrives in one segment in practice). */
 #define LISTEN_NOT_TLS_LINGER_MS 200
+/* Longest single blocking recv/send on a client socket (SO_RCVTIMEO/SO_SNDTIMEO).
+ * Why this value: wolf.c's drain after a failed handshake reads the socket
+ * directly for TP_WOLF_DRAIN_MS (200 ms); a blocking read there must not last
+ * longer than that. A silent client costs one wake-up per slice. */
+#define LISTEN_IO_SLICE_MS 200
 
 struct ljob {
     int fd;
@@ -50,13 +69,12 @@ struct ljob {
     struct sockaddr_storage peer, local;
 };
 
+struct lio;
 struct lsrv;
 struct lworker {
     struct lsrv *srv;
     size_t idx;
-    pthread_cond_t cv;               /* a job was handed to this worker, or stopping */
-    struct ljob job;
-    bool has_job;
+    struct lio *io;                  /* this worker's recording buffers, reused */
 };
 
 struct lsrv {
@@ -74,22 +92,19 @@ struct lsrv {
     struct tp_pcapw *pcap;
     FILE *keylog;
     int lfd;
+    /* The listener's own address when it is bound to one address (then every
+     * connection's local address): no getsockname per connection. */
+    struct sockaddr_storage lfd_addr;
+    bool lfd_addr_fixed;
     int64_t timeout_us;
 
-    pthread_mutex_t mu;              /* queue, pool, active fds, stopping */
-    pthread_cond_t space_cv;         /* a queue slot was freed */
-    struct ljob queue[TP_MAX_LISTEN_WORKERS];
-    size_t q_head, q_len;
+    pthread_mutex_t mu;              /* pool, active fds, stopping */
+    pthread_cond_t stop_cv;          /* stopping was set (--count reached) */
     pthread_t threads[TP_MAX_LISTEN_WORKERS];
     struct lworker workers[TP_MAX_LISTEN_WORKERS];
     int active_fd[TP_MAX_LISTEN_WORKERS];
     size_t n_threads;
-    /* Idle workers, most recently idle on top: a new client goes to the worker
-     * that finished last, so a light load keeps using the same few threads (and
-     * their per-thread wolfSSL ECC caches, several MiB each) instead of spreading
-     * over the whole pool. */
-    size_t idle[TP_MAX_LISTEN_WORKERS];
-    size_t n_idle;
+    size_t n_idle;                   /* workers in (or on their way to) accept() */
     bool stopping;
 
     pthread_mutex_t out_mu;          /* on_session, key log file, reported */
@@ -208,47 +223,17 @@ static int listen_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
     return 1;
 }
 
-/* ---- the first bytes: TLS, something else, or nothing ---- */
-
 enum first_kind { FIRST_TLS, FIRST_NOT_TLS, FIRST_EOF, FIRST_TIMEOUT, FIRST_RESET };
 
-static enum first_kind peek_first(int fd, int64_t deadline)
+/* recv on a client socket (blocking, SO_RCVTIMEO = one slice): one blocking call
+ * while the deadline is at least a slice away, else a non-blocking one, so a
+ * blocking call never outlasts the deadline. -1/EAGAIN: nothing yet; the caller
+ * then waits with poll() for the exact remaining time. */
+static ssize_t lrecv(int fd, void *buf, size_t n, int flags, int64_t deadline_mono_us)
 {
-    uint8_t b[5];
-    for (;;) {
-        ssize_t n = recv(fd, b, sizeof b, MSG_PEEK);
-        if (n > 0) {
-            if (b[0] & 0x80)
-                return FIRST_TLS; /* SSLv2-compatible hello: wolfSSL decides */
-            if (b[0] < TP_CT_CHANGE_CIPHER_SPEC || b[0] > TP_CT_HEARTBEAT)
-                return FIRST_NOT_TLS;
-            if (n >= 5)
-                return tp_record_header_plausible(b, (size_t)n) ? FIRST_TLS : FIRST_NOT_TLS;
-            /* A partial header: POLLIN would return at once, so wait a little for
-             * more, and let wolfSSL read it if the client already closed. */
-            if (ms_left(deadline) <= 0)
-                return FIRST_TIMEOUT;
-            struct pollfd p = { fd, POLLRDHUP, 0 };
-            if (poll(&p, 1, 10) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
-                return FIRST_TLS;
-            continue;
-        }
-        if (n == 0)
-            return FIRST_EOF;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return FIRST_RESET;
-        int ms = ms_left(deadline);
-        if (ms <= 0)
-            return FIRST_TIMEOUT;
-        struct pollfd p = { fd, POLLIN, 0 };
-        int pr = poll(&p, 1, ms);
-        if (pr == 0)
-            return FIRST_TIMEOUT;
-        if (pr < 0 && errno != EINTR)
-            return FIRST_RESET;
-    }
+    if (deadline_mono_us - tp_wolf_mono_us() < (int64_t)LISTEN_IO_SLICE_MS * 1000)
+        flags |= MSG_DONTWAIT;
+    return recv(fd, buf, n, flags);
 }
 
 static bool looks_http(const uint8_t *p, size_t n)
@@ -267,7 +252,7 @@ static void send_all(int fd, const void *p, size_t n, int64_t deadline)
 {
     const char *c = p;
     while (n > 0) {
-        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w > 0) {
             c += w;
             n -= (size_t)w;
@@ -289,17 +274,29 @@ static void send_all(int fd, const void *p, size_t n, int64_t deadline)
  * and the outcome quotes it), and answer an HTTP request in HTTP so a person
  * with curl or a browser reads why, as nginx does. */
 static void serve_not_tls(struct lsrv *srv, const struct ljob *job, struct tp_session *s, int64_t deadline,
-                          struct tp_pcapw_flow *flow)
+                          struct tp_pcapw_flow *flow, const uint8_t *first, size_t first_len, int64_t first_t)
 {
     uint8_t buf[2048];
     size_t have = 0;
     int64_t linger = tp_wolf_mono_us() + (int64_t)LISTEN_NOT_TLS_LINGER_MS * 1000;
     if (linger > deadline)
         linger = deadline;
+    /* The bytes first_read already took (what one recv of the buffer's size took before). */
+    if (first_len > sizeof buf)
+        first_len = sizeof buf;
     for (;;) {
-        ssize_t n = recv(job->fd, buf + have, sizeof buf - have, 0);
+        ssize_t n;
+        int64_t t;
+        if (first_len) {
+            memcpy(buf, first, first_len);
+            n = (ssize_t)first_len;
+            t = first_t;
+            first_len = 0;
+        } else {
+            n = recv(job->fd, buf + have, sizeof buf - have, MSG_DONTWAIT);
+            t = tp_wolf_wall_us();
+        }
         if (n > 0) {
-            int64_t t = tp_wolf_wall_us();
             if (tp_session_feed(s, TP_C2S, buf + have, (size_t)n, t) != TP_OK)
                 break;
             if (flow)
@@ -421,9 +418,14 @@ struct lchunk {
 struct lio {
     struct tp_wolf_conn *c;
     struct lchunk *head, *tail;
-    uint8_t ahead[TP_MAX_RECORD_LEN + 5];
     size_t a_off, a_len;
+    /* What the socket said after the bytes first_read left in ahead, returned
+     * once those are consumed: 0 nothing yet, LIO_EOF, LIO_FAIL, else an errno. */
+    int first_err;
+    uint8_t ahead[TP_MAX_RECORD_LEN + 5];
 };
+#define LIO_EOF (-1)
+#define LIO_FAIL (-2)
 
 static bool lio_record(struct lio *io, enum tp_dir dir, const uint8_t *p, size_t n)
 {
@@ -458,6 +460,27 @@ static bool lio_record(struct lio *io, enum tp_dir dir, const uint8_t *p, size_t
     return true;
 }
 
+/* n fresh bytes at the start of io->ahead: keep the first ones as the banner,
+ * record them, hand them to wolfSSL next. */
+static bool lio_take(struct lio *io, size_t n)
+{
+    struct tp_wolf_conn *c = io->c;
+    if (c->banner_len < sizeof c->banner) {
+        size_t k = sizeof c->banner - c->banner_len;
+        if (k > n)
+            k = n;
+        memcpy(c->banner + c->banner_len, io->ahead, k);
+        c->banner_len += k;
+    }
+    io->a_off = 0;
+    io->a_len = n;
+    if (!lio_record(io, TP_C2S, io->ahead, n)) {
+        io->a_len = 0;
+        return false;
+    }
+    return true;
+}
+
 static int lio_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
@@ -475,18 +498,23 @@ static int lio_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
             return (int)n;
         }
         io->a_off = io->a_len = 0;
-        ssize_t n = recv(c->fd, io->ahead, sizeof io->ahead, 0);
-        if (n > 0) {
-            if (c->banner_len < sizeof c->banner) {
-                size_t k = sizeof c->banner - c->banner_len;
-                if (k > (size_t)n)
-                    k = (size_t)n;
-                memcpy(c->banner + c->banner_len, io->ahead, k);
-                c->banner_len += k;
-            }
-            if (!lio_record(io, TP_C2S, io->ahead, (size_t)n))
+        ssize_t n;
+        if (io->first_err) {
+            if (io->first_err == LIO_FAIL) {
+                io->first_err = 0;
                 return WOLFSSL_CBIO_ERR_GENERAL;
-            io->a_len = (size_t)n;
+            }
+            n = io->first_err == LIO_EOF ? 0 : -1;
+            if (n < 0)
+                errno = io->first_err;
+            io->first_err = 0;
+        } else {
+            /* Blocks for the client's next flight (at most one slice). */
+            n = lrecv(c->fd, io->ahead, sizeof io->ahead, 0, c->deadline_mono_us);
+        }
+        if (n > 0) {
+            if (!lio_take(io, (size_t)n))
+                return WOLFSSL_CBIO_ERR_GENERAL;
             continue;
         }
         if (n == 0) {
@@ -496,7 +524,7 @@ static int lio_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return WOLFSSL_CBIO_ERR_WANT_READ;
+            return WOLFSSL_CBIO_ERR_WANT_READ; /* the caller polls up to the deadline */
         c->sys_errno = errno;
         if (errno == ECONNRESET) {
             c->reset = true;
@@ -514,7 +542,8 @@ static int lio_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     if (sz <= 0)
         return 0;
     for (;;) {
-        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+        /* Never blocks: a full send buffer is waited for with poll (WANT_WRITE). */
+        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             if (!lio_record(io, TP_S2C, (const uint8_t *)buf, (size_t)n))
                 return WOLFSSL_CBIO_ERR_GENERAL;
@@ -543,7 +572,7 @@ static void lio_drain(struct lio *io, int ms)
         until = c->deadline_mono_us;
     uint8_t buf[4096];
     for (;;) {
-        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n > 0) {
             if (!lio_record(io, TP_C2S, buf, (size_t)n))
                 return;
@@ -558,6 +587,54 @@ static void lio_drain(struct lio *io, int ms)
                 continue;
         }
         return; /* EOF, reset, nothing more in time */
+    }
+}
+
+/* The client's first bytes, read into io->ahead (not recorded yet): TLS,
+ * something else, or nothing. A partial record header is completed first (or
+ * ended by EOF/an error, which lio_recv then reports after the bytes). */
+static enum first_kind first_read(struct lio *io, int fd, int64_t deadline, int64_t *t_first)
+{
+    io->a_off = io->a_len = 0;
+    io->first_err = 0;
+    for (;;) {
+        ssize_t n = lrecv(fd, io->ahead + io->a_len, sizeof io->ahead - io->a_len, 0, deadline);
+        if (n > 0) {
+            if (io->a_len == 0)
+                *t_first = tp_wolf_wall_us();
+            io->a_len += (size_t)n;
+            const uint8_t *b = io->ahead;
+            if (b[0] & 0x80)
+                return FIRST_TLS; /* SSLv2-compatible hello: wolfSSL decides */
+            if (b[0] < TP_CT_CHANGE_CIPHER_SPEC || b[0] > TP_CT_HEARTBEAT)
+                return FIRST_NOT_TLS;
+            if (io->a_len >= 5)
+                return tp_record_header_plausible(b, io->a_len) ? FIRST_TLS : FIRST_NOT_TLS;
+            continue; /* a partial header: wait for the rest */
+        }
+        if (n == 0) {
+            if (io->a_len == 0)
+                return FIRST_EOF;
+            io->first_err = LIO_EOF; /* wolfSSL reads the partial header, then EOF */
+            return FIRST_TLS;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            if (io->a_len == 0)
+                return FIRST_RESET;
+            io->first_err = errno;
+            return FIRST_TLS;
+        }
+        int ms = ms_left(deadline);
+        if (ms <= 0)
+            return FIRST_TIMEOUT;
+        struct pollfd p = { fd, POLLIN, 0 };
+        int pr = poll(&p, 1, ms);
+        if (pr == 0)
+            return FIRST_TIMEOUT;
+        if (pr < 0 && errno != EINTR)
+            return FIRST_RESET;
     }
 }
 
@@ -609,6 +686,7 @@ static void report(struct lsrv *srv, struct tp_session *s, const struct tp_keylo
         if (srv->o->count > 0 && srv->reported >= srv->o->count) {
             pthread_mutex_lock(&srv->mu);
             srv->stopping = true;
+            pthread_cond_signal(&srv->stop_cv);
             pthread_mutex_unlock(&srv->mu);
         }
     }
@@ -684,7 +762,9 @@ static void verify_our_chain(struct lsrv *srv, struct tp_session *s)
     pthread_mutex_unlock(&srv->verify_mu);
 }
 
-static void serve(struct lsrv *srv, struct ljob *job)
+/* Serve one accepted connection with this worker's io (its buffers are reused
+ * from one connection to the next). */
+static void serve(struct lsrv *srv, struct ljob *job, struct lio *io)
 {
     char cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN];
     uint16_t cport, sport;
@@ -701,18 +781,13 @@ static void serve(struct lsrv *srv, struct ljob *job)
     struct tp_pcapw_flow *flow = NULL;
     bool reset = false;
     struct tp_wolf_conn c;
-    struct lio *io = NULL;
     bool have_conn = false;
     struct lconn lc = { .srv = srv };
-    int64_t t_end = 0;
+    int64_t t_end = 0, t_first = 0;
 
-    int fl = fcntl(job->fd, F_GETFL);
-    if (fl >= 0)
-        (void)fcntl(job->fd, F_SETFL, fl | O_NONBLOCK);
-    int one = 1;
-    (void)setsockopt(job->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-
-    enum first_kind fk = peek_first(job->fd, deadline);
+    io->c = NULL;
+    io->head = io->tail = NULL;
+    enum first_kind fk = first_read(io, job->fd, deadline, &t_first);
     double tsec = (double)srv->timeout_us / 1e6;
     if (fk != FIRST_TLS && srv->pcap)
         flow = tp_pcapw_flow_begin(srv->pcap, cip, cport, sip, sport, job->t_wall_us);
@@ -720,7 +795,7 @@ static void serve(struct lsrv *srv, struct ljob *job)
     case FIRST_TLS:
         break;
     case FIRST_NOT_TLS:
-        serve_not_tls(srv, job, s, deadline, flow);
+        serve_not_tls(srv, job, s, deadline, flow, io->ahead, io->a_len, t_first);
         break;
     case FIRST_EOF:
         s->outcome.status = TP_CONN_CLOSED;
@@ -739,13 +814,20 @@ static void serve(struct lsrv *srv, struct ljob *job)
     }
 
     if (fk == FIRST_TLS) {
-        io = calloc(1, sizeof *io);
-        if (!io || tp_wolf_conn_init(&c, srv->ctx, job->fd, true, deadline) != TP_OK) {
+        /* The fd goes in after tp_wolf_conn_init, which would make it
+         * non-blocking (two fcntl calls, and the blocking reads above are what
+         * we want); it gets -1 and only creates the WOLFSSL and the key log. */
+        if (tp_wolf_conn_init(&c, srv->ctx, -1, true, deadline) != TP_OK) {
             s->outcome.status = TP_CONN_LOCAL_ERROR;
             snprintf(s->outcome.detail, sizeof s->outcome.detail, "could not set up the TLS connection (out of memory)");
         } else {
             have_conn = true;
+            c.fd = job->fd;
+            (void)wolfSSL_set_fd(c.ssl, job->fd);
             io->c = &c;
+            /* the bytes first_read took: recorded, and wolfSSL's to read first */
+            if (!lio_take(io, io->a_len))
+                io->first_err = LIO_FAIL;
             wolfSSL_SSLSetIORecv(c.ssl, lio_recv);
             wolfSSL_SSLSetIOSend(c.ssl, lio_send);
             wolfSSL_SetIOReadCtx(c.ssl, io);
@@ -803,95 +885,113 @@ static void serve(struct lsrv *srv, struct ljob *job)
     report(srv, s, have_conn ? c.keylog : NULL);
     if (have_conn)
         tp_wolf_conn_free(&c);
-    if (io)
-        lio_free(io);
-    free(io);
+    lio_free(io);
     tp_verify_result_free(lc.client_verify);
     tp_session_free(s);
 }
 
 /* ---- the pool ---- */
 
+static void *worker_main(void *arg);
+
+/* Start one more worker (it goes straight to accept). Called with srv->mu held. */
+static bool start_worker(struct lsrv *srv)
+{
+    if (srv->n_threads >= TP_MAX_LISTEN_WORKERS || srv->stopping)
+        return false;
+    size_t i = srv->n_threads;
+    struct lworker *w = &srv->workers[i];
+    w->srv = srv;
+    w->idx = i;
+    w->io = NULL;
+    srv->active_fd[i] = -1;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    /* wolfSSL's handshake needs well under 256 KiB of stack; small stacks keep
+     * a full pool cheap. */
+    pthread_attr_setstacksize(&at, 512 * 1024);
+    /* SIGINT/SIGTERM go to the thread that waits in tp_probe_listen, not to a
+     * worker (the new thread inherits this mask). */
+    sigset_t sigs, old;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    bool ok = pthread_create(&srv->threads[i], &at, worker_main, w) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&at);
+    if (ok) {
+        srv->n_threads++;
+        srv->n_idle++;
+    }
+    return ok;
+}
+
 static void *worker_main(void *arg)
 {
     struct lworker *w = arg;
     struct lsrv *srv = w->srv;
-    pthread_mutex_lock(&srv->mu);
+    w->io = malloc(sizeof *w->io);
     for (;;) {
-        if (!w->has_job && srv->q_len > 0) {
-            w->job = srv->queue[srv->q_head];
-            srv->q_head = (srv->q_head + 1) % TP_MAX_LISTEN_WORKERS;
-            srv->q_len--;
-            w->has_job = true;
-            pthread_cond_signal(&srv->space_cv);
-        }
-        if (!w->has_job) {
-            if (srv->stopping)
+        struct ljob job;
+        socklen_t pl = sizeof job.peer;
+        /* The kernel wakes one waiting worker per connection. Stopping shuts the
+         * listening socket down, which ends every accept() here with EINVAL. */
+        job.fd = w->io ? accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC) : -1;
+        if (job.fd < 0) {
+            int e = w->io ? errno : ENOMEM;
+            pthread_mutex_lock(&srv->mu);
+            bool stopping = srv->stopping;
+            pthread_mutex_unlock(&srv->mu);
+            if (stopping)
                 break;
-            srv->idle[srv->n_idle++] = w->idx;
-            while (!w->has_job && !srv->stopping)
-                pthread_cond_wait(&w->cv, &srv->mu);
-            continue; /* whoever woke us removed us from the idle stack */
+            if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM || e == EINVAL || e == EBADF) {
+                /* out of descriptors or memory: the client waits in the backlog; do not spin */
+                struct timespec ts = { 0, 50 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+                if (!w->io)
+                    w->io = malloc(sizeof *w->io);
+            }
+            continue; /* EINTR, ECONNABORTED: accept again */
         }
-        struct ljob job = w->job;
-        w->has_job = false;
+        job.t_wall_us = tp_wolf_wall_us();
+        job.t_mono_us = tp_wolf_mono_us();
+        pthread_mutex_lock(&srv->mu);
+        srv->n_idle--;
         if (srv->stopping) {
+            pthread_mutex_unlock(&srv->mu);
             close(job.fd);
-            continue;
+            break;
         }
         srv->active_fd[w->idx] = job.fd;
+        /* Keep one worker in accept while the pool is below its cap. */
+        if (srv->n_idle == 0)
+            (void)start_worker(srv);
         pthread_mutex_unlock(&srv->mu);
-        serve(srv, &job);
+
+        /* Reads block for at most one slice (see lrecv); TCP_NODELAY comes from
+         * the listening socket. The receive timeout is set here, not inherited,
+         * because on the listening socket it would also time accept() out and
+         * wake every idle worker once per slice. */
+        struct timeval tv = { LISTEN_IO_SLICE_MS / 1000, (LISTEN_IO_SLICE_MS % 1000) * 1000 };
+        (void)setsockopt(job.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        socklen_t ll = sizeof job.local;
+        if (srv->lfd_addr_fixed)
+            memcpy(&job.local, &srv->lfd_addr, sizeof job.local);
+        else if (getsockname(job.fd, (struct sockaddr *)&job.local, &ll) != 0)
+            memset(&job.local, 0, sizeof job.local);
+        serve(srv, &job, w->io);
+
         pthread_mutex_lock(&srv->mu);
         srv->active_fd[w->idx] = -1;
+        srv->n_idle++;
+        pthread_mutex_unlock(&srv->mu);
         close(job.fd);
     }
-    pthread_mutex_unlock(&srv->mu);
+    free(w->io);
+    w->io = NULL;
     tp_wolf_thread_done();
     return NULL;
-}
-
-/* Hand an accepted connection to a worker: the most recently idle one, else a
- * new one while the pool is below its cap, else the queue (whose size is the
- * cap; the acceptor waits when it is full). Called with srv->mu held. */
-static void pool_push(struct lsrv *srv, const struct ljob *job)
-{
-    if (srv->n_idle > 0) {
-        struct lworker *w = &srv->workers[srv->idle[--srv->n_idle]];
-        w->job = *job;
-        w->has_job = true;
-        pthread_cond_signal(&w->cv);
-        return;
-    }
-    if (srv->n_threads < TP_MAX_LISTEN_WORKERS) {
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        /* wolfSSL's handshake needs well under 256 KiB of stack; small stacks keep
-         * a full pool cheap. */
-        pthread_attr_setstacksize(&at, 512 * 1024);
-        struct lworker *w = &srv->workers[srv->n_threads];
-        w->srv = srv;
-        w->idx = srv->n_threads;
-        w->job = *job;
-        w->has_job = true;
-        pthread_cond_init(&w->cv, NULL);
-        srv->active_fd[w->idx] = -1;
-        bool ok = pthread_create(&srv->threads[srv->n_threads], &at, worker_main, w) == 0;
-        pthread_attr_destroy(&at);
-        if (ok) {
-            srv->n_threads++;
-            return;
-        }
-        pthread_cond_destroy(&w->cv);
-        w->has_job = false;
-        if (srv->n_threads == 0) {
-            close(job->fd); /* no thread at all: nobody could serve it */
-            return;
-        }
-    }
-    size_t tail = (srv->q_head + srv->q_len) % TP_MAX_LISTEN_WORKERS;
-    srv->queue[tail] = *job;
-    srv->q_len++;
 }
 
 /* ---- setup ---- */
@@ -922,13 +1022,13 @@ static int open_listener(const struct tp_listen_opts *o, char *err, size_t errle
     }
     int fd = -1, saved = 0;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0 && any && ai->ai_family == AF_INET6) {
             /* no IPv6 on this machine: all IPv4 addresses instead */
             struct sockaddr_in sin = { 0 };
             sin.sin_family = AF_INET;
             sin.sin_port = htons(o->port);
-            fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
             int on = 1;
             if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
                 bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 && listen(fd, 1024) == 0)
@@ -954,9 +1054,15 @@ static int open_listener(const struct tp_listen_opts *o, char *err, size_t errle
         fd = -1;
     }
     freeaddrinfo(res);
-    if (fd < 0)
+    if (fd < 0) {
         snprintf(err, errlen, "cannot listen on %s%s%s port %u: %s", any ? "all addresses" : "'",
                  any ? "" : o->bind_addr, any ? "" : "'", (unsigned)o->port, strerror(saved));
+        return fd;
+    }
+    /* Accepted sockets inherit it: no setsockopt per connection. Why at all: our
+     * last flight's records (and close_notify) must not wait for the client's ACK. */
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
 }
 
@@ -1084,6 +1190,14 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
     srv->lfd = open_listener(o, err, errlen);
     if (srv->lfd < 0)
         return TP_ERR_IO;
+    /* Bound to one address: that is every connection's local address. */
+    socklen_t al = sizeof srv->lfd_addr;
+    if (getsockname(srv->lfd, (struct sockaddr *)&srv->lfd_addr, &al) == 0) {
+        if (srv->lfd_addr.ss_family == AF_INET)
+            srv->lfd_addr_fixed = ((struct sockaddr_in *)&srv->lfd_addr)->sin_addr.s_addr != htonl(INADDR_ANY);
+        else if (srv->lfd_addr.ss_family == AF_INET6)
+            srv->lfd_addr_fixed = !IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&srv->lfd_addr)->sin6_addr);
+    }
     return TP_OK;
 }
 
@@ -1105,7 +1219,7 @@ static void srv_teardown(struct lsrv *srv)
     pthread_mutex_destroy(&srv->mu);
     pthread_mutex_destroy(&srv->out_mu);
     pthread_mutex_destroy(&srv->verify_mu);
-    pthread_cond_destroy(&srv->space_cv);
+    pthread_cond_destroy(&srv->stop_cv);
 }
 
 enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, char *err, size_t errlen)
@@ -1124,7 +1238,7 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
     pthread_mutex_init(&srv->mu, NULL);
     pthread_mutex_init(&srv->out_mu, NULL);
     pthread_mutex_init(&srv->verify_mu, NULL);
-    pthread_cond_init(&srv->space_cv, NULL);
+    pthread_cond_init(&srv->stop_cv, NULL);
 
     enum tp_err e = srv_setup(srv, o, err, errlen);
     if (e != TP_OK) {
@@ -1140,72 +1254,44 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
         char ip[INET6_ADDRSTRLEN];
         addr_text(&la, ip, sizeof ip, &port);
     }
+    pthread_mutex_lock(&srv->mu);
+    bool started = start_worker(srv);
+    pthread_mutex_unlock(&srv->mu);
+    if (!started) {
+        snprintf(err, errlen, "cannot start a worker thread");
+        srv_teardown(srv);
+        free(srv);
+        tp_wolf_thread_done();
+        return TP_ERR_NOMEM;
+    }
     if (o->on_ready)
         o->on_ready(port, o->ctx);
 
-    for (;;) {
-        pthread_mutex_lock(&srv->mu);
-        while (!srv->stopping && srv->q_len == TP_MAX_LISTEN_WORKERS && !(stop && *stop)) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 100 * 1000 * 1000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&srv->space_cv, &srv->mu, &ts);
+    /* Wait for --count (signalled) or *stop (set by a signal handler on this
+     * thread, which interrupts the wait; the timeout is a fallback). */
+    pthread_mutex_lock(&srv->mu);
+    while (!srv->stopping && !(stop && *stop)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
         }
-        bool done = srv->stopping || (stop && *stop);
-        pthread_mutex_unlock(&srv->mu);
-        if (done)
-            break;
-        struct pollfd p = { srv->lfd, POLLIN, 0 };
-        int pr = poll(&p, 1, 100); /* wake up to notice *stop and --count */
-        if (pr <= 0)
-            continue;
-        /* Take every waiting connection (up to a round's worth) per wake-up. */
-        for (int k = 0; k < 32; k++) {
-            pthread_mutex_lock(&srv->mu);
-            bool room = srv->q_len < TP_MAX_LISTEN_WORKERS && !srv->stopping;
-            pthread_mutex_unlock(&srv->mu);
-            if (!room)
-                break;
-            struct ljob job = { 0 };
-            socklen_t pl = sizeof job.peer;
-            job.fd = accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC | SOCK_NONBLOCK);
-            if (job.fd < 0) {
-                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                    /* out of descriptors: the client waits in the backlog; do not spin */
-                    struct timespec ts = { 0, 50 * 1000 * 1000 };
-                    nanosleep(&ts, NULL);
-                }
-                break; /* EAGAIN, ECONNABORTED: back to poll */
-            }
-            job.t_wall_us = tp_wolf_wall_us();
-            job.t_mono_us = tp_wolf_mono_us();
-            socklen_t ll = sizeof job.local;
-            if (getsockname(job.fd, (struct sockaddr *)&job.local, &ll) != 0)
-                memset(&job.local, 0, sizeof job.local);
-            pthread_mutex_lock(&srv->mu);
-            pool_push(srv, &job);
-            pthread_mutex_unlock(&srv->mu);
-        }
+        pthread_cond_timedwait(&srv->stop_cv, &srv->mu, &ts);
     }
 
-    /* Stop: no new clients; abort the ones in flight (they are not reported). */
-    pthread_mutex_lock(&srv->mu);
+    /* Stop: no new clients (shutting the listening socket down ends every
+     * blocked accept); abort the ones in flight (they are not reported). */
     srv->stopping = true;
+    (void)shutdown(srv->lfd, SHUT_RDWR);
     for (size_t i = 0; i < srv->n_threads; i++)
         if (srv->active_fd[i] >= 0)
             (void)shutdown(srv->active_fd[i], SHUT_RDWR);
-    for (size_t i = 0; i < srv->n_threads; i++)
-        pthread_cond_signal(&srv->workers[i].cv);
     size_t n = srv->n_threads;
     pthread_mutex_unlock(&srv->mu);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         pthread_join(srv->threads[i], NULL);
-        pthread_cond_destroy(&srv->workers[i].cv);
-    }
     srv_teardown(srv);
     free(srv);
     tp_wolf_thread_done(); /* the key check ran ECC on this thread */
