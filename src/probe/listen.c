@@ -2,26 +2,26 @@
  * every byte each client sends and receives, and hands them with the session's
  * own secrets to the same decoder a capture uses (see probe/wolf.h).
  *
- * Concurrency: a bounded pool of worker threads (TP_MAX_LISTEN_WORKERS) that
- * block in accept() on the shared listening socket themselves: the kernel hands
- * each new connection to one waiting worker, so there is no acceptor thread, no
- * queue and no hand-off (one wake-up per connection, as in a single-threaded
- * server). The pool grows on demand: a worker that takes the last idle slot
- * starts another one while below the cap; when every worker is busy, new clients
- * wait in the kernel's backlog. A worker serves one connection at a time from
- * accept to report, with a per-connection deadline counted from accept, so a
- * silent client costs one worker for --timeout and nothing else. The calling
- * thread only waits for --count or the stop signal, then shuts the listening
- * socket down (which wakes every worker blocked in accept) and aborts the
- * connections in flight. Reports (o->on_session) and key log lines are
- * serialised under one mutex, so output of concurrent sessions never interleaves.
- *
- * I/O: accepted sockets are blocking, with receive/send timeouts of
- * LISTEN_IO_SLICE_MS inherited from the listening socket (as is TCP_NODELAY), so
- * the common case costs one recv per flight instead of recv, EAGAIN, poll, recv.
- * A blocking call is only made while the deadline is at least one slice away;
- * after a slice expires, or near the deadline, waiting falls back to poll() with
- * the exact remaining time.
+ * Concurrency: a bounded pool of worker threads (TP_MAX_LISTEN_WORKERS), grown
+ * on demand, with no acceptor thread and no per-connection hand-off. One worker
+ * at a time holds the "accept duty": it blocks in accept() itself, serves the
+ * connection it got, and goes back to accept(). While it waits for its client it
+ * also watches the listening socket: when another client arrives meanwhile it
+ * passes the duty to the most recently parked worker (or a new one, below the
+ * cap) and carries on with its own client. So a sequential load is served by
+ * one thread whose caches stay warm (two threads taking turns cost about 15 %
+ * more CPU per handshake: wolfSSL's per-thread ECC tables, arenas, stacks), and
+ * concurrent clients still never wait for each other. Phases in which the
+ * holder does not watch the socket (computing, wolf.c's own waits, an AIA
+ * fetch, waiting for the output lock) are covered by the calling thread, which
+ * takes the duty away from a holder busy for LISTEN_DUTY_STALL_MS while a
+ * client is waiting. A worker serves one connection at a time from accept to
+ * report, with a per-connection deadline counted from accept, so a silent
+ * client costs one worker for --timeout and nothing else. On --count or the
+ * stop signal the calling thread shuts the listening socket down (which ends
+ * every accept()) and aborts the connections in flight. Reports
+ * (o->on_session) and key log lines are serialised under one mutex, so output
+ * of concurrent sessions never interleaves.
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,11 @@
 /* How long a not-TLS peer gets to finish its first request line after its first
  * bytes (an HTTP request arrives in one segment in practice). */
 #define LISTEN_NOT_TLS_LINGER_MS 200
-/* Longest single blocking recv/send on a client socket (SO_RCVTIMEO/SO_SNDTIMEO).
- * Why this value: wolf.c's drain after a failed handshake reads the socket
- * directly for TP_WOLF_DRAIN_MS (200 ms); a blocking read there must not last
- * longer than that. A silent client costs one wake-up per slice. */
-#define LISTEN_IO_SLICE_MS 200
+/* How long the accept-duty holder may be busy without watching the listening
+ * socket before a waiting client makes the calling thread pass the duty on: the
+ * longest a new client waits for a worker (below the cap). Also the calling
+ * thread's wake-up period. */
+#define LISTEN_DUTY_STALL_MS 50
 
 struct ljob {
     int fd;
@@ -75,6 +76,12 @@ struct lworker {
     struct lsrv *srv;
     size_t idx;
     struct lio *io;                  /* this worker's recording buffers, reused */
+    pthread_cond_t cv;               /* parked: woken with the duty, or to stop */
+    bool parked;                     /* on srv->idle (under srv->mu) */
+    atomic_bool duty;                /* holds the accept duty (changed under srv->mu) */
+    /* Duty holder: 0 while in accept() or watching the listening socket, else
+     * since when (monotonic µs) it has not been: the calling thread's watchdog. */
+    _Atomic int64_t busy_since;
 };
 
 struct lsrv {
@@ -98,13 +105,19 @@ struct lsrv {
     bool lfd_addr_fixed;
     int64_t timeout_us;
 
-    pthread_mutex_t mu;              /* pool, active fds, stopping */
+    pthread_mutex_t mu;              /* pool, duty, active fds, stopping */
     pthread_cond_t stop_cv;          /* stopping was set (--count reached) */
     pthread_t threads[TP_MAX_LISTEN_WORKERS];
     struct lworker workers[TP_MAX_LISTEN_WORKERS];
     int active_fd[TP_MAX_LISTEN_WORKERS];
     size_t n_threads;
-    size_t n_idle;                   /* workers in (or on their way to) accept() */
+    /* Parked workers, most recently parked on top: the duty goes to the top one,
+     * so a light load keeps using the same few threads (and their per-thread
+     * wolfSSL ECC caches, several MiB each) instead of the whole pool. */
+    size_t idle[TP_MAX_LISTEN_WORKERS];
+    size_t n_idle;
+    struct lworker *duty_holder;     /* NULL: nobody (pool full and busy, or stopping) */
+    bool duty_free;                  /* nobody could take the duty: the next free worker does */
     bool stopping;
 
     pthread_mutex_t out_mu;          /* on_session, key log file, reported */
@@ -225,15 +238,34 @@ static int listen_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 
 enum first_kind { FIRST_TLS, FIRST_NOT_TLS, FIRST_EOF, FIRST_TIMEOUT, FIRST_RESET };
 
-/* recv on a client socket (blocking, SO_RCVTIMEO = one slice): one blocking call
- * while the deadline is at least a slice away, else a non-blocking one, so a
- * blocking call never outlasts the deadline. -1/EAGAIN: nothing yet; the caller
- * then waits with poll() for the exact remaining time. */
-static ssize_t lrecv(int fd, void *buf, size_t n, int flags, int64_t deadline_mono_us)
+static void duty_handoff(struct lworker *w);
+
+/* Wait until fd is ready for ev or until_mono_us. While w holds the accept duty
+ * the listening socket is watched too: a new client while ours keeps us waiting
+ * passes the duty on at once (not when ours is ready too: then we are not
+ * blocked, and a sequential client's next connection is often there already).
+ * 1 ready, 0 time is up, -1 error. */
+static int lwait(struct lworker *w, int fd, short ev, int64_t until_mono_us)
 {
-    if (deadline_mono_us - tp_wolf_mono_us() < (int64_t)LISTEN_IO_SLICE_MS * 1000)
-        flags |= MSG_DONTWAIT;
-    return recv(fd, buf, n, flags);
+    for (;;) {
+        int ms = ms_left(until_mono_us);
+        if (ms <= 0)
+            return 0;
+        bool duty = w && atomic_load(&w->duty);
+        struct pollfd p[2] = { { fd, ev, 0 }, { duty ? w->srv->lfd : -1, POLLIN, 0 } };
+        if (duty)
+            atomic_store(&w->busy_since, 0);
+        int r = poll(p, 2, ms);
+        if (duty)
+            atomic_store(&w->busy_since, tp_wolf_mono_us());
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r <= 0)
+            continue;
+        if (p[0].revents)
+            return 1; /* our client first: we are not blocked, accept() comes soon */
+        duty_handoff(w); /* a new client, and ours keeps us waiting */
+    }
 }
 
 static bool looks_http(const uint8_t *p, size_t n)
@@ -248,24 +280,20 @@ static bool looks_http(const uint8_t *p, size_t n)
     return false;
 }
 
-static void send_all(int fd, const void *p, size_t n, int64_t deadline)
+static void send_all(struct lworker *w, int fd, const void *p, size_t n, int64_t deadline)
 {
     const char *c = p;
     while (n > 0) {
-        ssize_t w = send(fd, c, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w > 0) {
-            c += w;
-            n -= (size_t)w;
+        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+        if (k > 0) {
+            c += k;
+            n -= (size_t)k;
             continue;
         }
-        if (w < 0 && errno == EINTR)
+        if (k < 0 && errno == EINTR)
             continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pf = { fd, POLLOUT, 0 };
-            int ms = ms_left(deadline);
-            if (ms > 0 && poll(&pf, 1, ms) > 0)
-                continue;
-        }
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && lwait(w, fd, POLLOUT, deadline) > 0)
+            continue;
         return;
     }
 }
@@ -273,7 +301,7 @@ static void send_all(int fd, const void *p, size_t n, int64_t deadline)
 /* A peer that does not speak TLS: keep what it said (the transcript shows it
  * and the outcome quotes it), and answer an HTTP request in HTTP so a person
  * with curl or a browser reads why, as nginx does. */
-static void serve_not_tls(struct lsrv *srv, const struct ljob *job, struct tp_session *s, int64_t deadline,
+static void serve_not_tls(struct lworker *w, const struct ljob *job, struct tp_session *s, int64_t deadline,
                           struct tp_pcapw_flow *flow, const uint8_t *first, size_t first_len, int64_t first_t)
 {
     uint8_t buf[2048];
@@ -293,7 +321,7 @@ static void serve_not_tls(struct lsrv *srv, const struct ljob *job, struct tp_se
             t = first_t;
             first_len = 0;
         } else {
-            n = recv(job->fd, buf + have, sizeof buf - have, MSG_DONTWAIT);
+            n = recv(job->fd, buf + have, sizeof buf - have, 0);
             t = tp_wolf_wall_us();
         }
         if (n > 0) {
@@ -308,12 +336,8 @@ static void serve_not_tls(struct lsrv *srv, const struct ljob *job, struct tp_se
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int ms = ms_left(linger);
-            struct pollfd p = { job->fd, POLLIN, 0 };
-            if (ms > 0 && poll(&p, 1, ms) > 0)
-                continue;
-        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && lwait(w, job->fd, POLLIN, linger) > 0)
+            continue;
         break;
     }
     struct tp_outcome *oc = &s->outcome;
@@ -332,7 +356,7 @@ static void serve_not_tls(struct lsrv *srv, const struct ljob *job, struct tp_se
                           "Connection: close\r\n\r\n%s",
                           sizeof body - 1, body);
         if (rl > 0 && (size_t)rl < sizeof resp) {
-            send_all(job->fd, resp, (size_t)rl, deadline);
+            send_all(w, job->fd, resp, (size_t)rl, deadline);
             if (flow)
                 tp_pcapw_data(flow, TP_S2C, (const uint8_t *)resp, (size_t)rl, tp_wolf_wall_us());
         }
@@ -341,12 +365,11 @@ static void serve_not_tls(struct lsrv *srv, const struct ljob *job, struct tp_se
     } else {
         snprintf(oc->detail, sizeof oc->detail, "the client sent %zu bytes that are not TLS", have);
     }
-    (void)srv;
 }
 
 /* After the handshake: wait briefly for the client's first request or close;
  * answer an HTTP request with a one-page summary, then close_notify. */
-static void post_handshake(struct tp_wolf_conn *c, int64_t deadline)
+static void post_handshake(struct lworker *w, struct tp_wolf_conn *c, int64_t deadline)
 {
     int64_t end = tp_wolf_mono_us() + (int64_t)LISTEN_POST_HANDSHAKE_MS * 1000;
     if (end > deadline)
@@ -384,9 +407,7 @@ static void post_handshake(struct tp_wolf_conn *c, int64_t deadline)
         }
         int e = wolfSSL_get_error(c->ssl, n);
         if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) {
-            struct pollfd p = { c->fd, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 0 };
-            int ms = ms_left(end);
-            if (ms <= 0 || poll(&p, 1, ms) <= 0)
+            if (lwait(w, c->fd, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end) <= 0)
                 break;
             continue;
         }
@@ -416,6 +437,7 @@ struct lchunk {
     uint8_t data[];
 };
 struct lio {
+    struct lworker *w;               /* the worker this io belongs to */
     struct tp_wolf_conn *c;
     struct lchunk *head, *tail;
     size_t a_off, a_len;
@@ -509,8 +531,13 @@ static int lio_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
                 errno = io->first_err;
             io->first_err = 0;
         } else {
-            /* Blocks for the client's next flight (at most one slice). */
-            n = lrecv(c->fd, io->ahead, sizeof io->ahead, 0, c->deadline_mono_us);
+            /* wolfSSL consumed everything we had: the client's next flight is
+             * rarely there yet, so wait first (poll, recv) rather than try first
+             * (recv, EAGAIN, poll, recv). */
+            int wr = lwait(io->w, c->fd, POLLIN, c->deadline_mono_us);
+            if (wr == 0)
+                return WOLFSSL_CBIO_ERR_WANT_READ; /* deadline: wolf.c reports the timeout */
+            n = wr < 0 ? -1 : recv(c->fd, io->ahead, sizeof io->ahead, 0);
         }
         if (n > 0) {
             if (!lio_take(io, (size_t)n))
@@ -524,7 +551,7 @@ static int lio_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return WOLFSSL_CBIO_ERR_WANT_READ; /* the caller polls up to the deadline */
+            continue; /* woken for nothing: wait again */
         c->sys_errno = errno;
         if (errno == ECONNRESET) {
             c->reset = true;
@@ -542,8 +569,7 @@ static int lio_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     if (sz <= 0)
         return 0;
     for (;;) {
-        /* Never blocks: a full send buffer is waited for with poll (WANT_WRITE). */
-        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
         if (n > 0) {
             if (!lio_record(io, TP_S2C, (const uint8_t *)buf, (size_t)n))
                 return WOLFSSL_CBIO_ERR_GENERAL;
@@ -551,8 +577,11 @@ static int lio_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return WOLFSSL_CBIO_ERR_WANT_WRITE;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (lwait(io->w, c->fd, POLLOUT, c->deadline_mono_us) > 0)
+                continue;
+            return WOLFSSL_CBIO_ERR_WANT_WRITE; /* deadline: wolf.c reports the timeout */
+        }
         c->sys_errno = n < 0 ? errno : EPIPE;
         if (c->sys_errno == ECONNRESET || c->sys_errno == EPIPE) {
             c->reset = true;
@@ -572,7 +601,7 @@ static void lio_drain(struct lio *io, int ms)
         until = c->deadline_mono_us;
     uint8_t buf[4096];
     for (;;) {
-        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
         if (n > 0) {
             if (!lio_record(io, TP_C2S, buf, (size_t)n))
                 return;
@@ -580,12 +609,8 @@ static void lio_drain(struct lio *io, int ms)
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int left = ms_left(until);
-            struct pollfd p = { c->fd, POLLIN, 0 };
-            if (left > 0 && poll(&p, 1, left) > 0)
-                continue;
-        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && lwait(io->w, c->fd, POLLIN, until) > 0)
+            continue;
         return; /* EOF, reset, nothing more in time */
     }
 }
@@ -598,7 +623,14 @@ static enum first_kind first_read(struct lio *io, int fd, int64_t deadline, int6
     io->a_off = io->a_len = 0;
     io->first_err = 0;
     for (;;) {
-        ssize_t n = lrecv(fd, io->ahead + io->a_len, sizeof io->ahead - io->a_len, 0, deadline);
+        /* Just accepted (or a partial header): the bytes are rarely there yet,
+         * so wait first. */
+        int wr = lwait(io->w, fd, POLLIN, deadline);
+        if (wr == 0)
+            return FIRST_TIMEOUT;
+        if (wr < 0)
+            return FIRST_RESET;
+        ssize_t n = recv(fd, io->ahead + io->a_len, sizeof io->ahead - io->a_len, 0);
         if (n > 0) {
             if (io->a_len == 0)
                 *t_first = tp_wolf_wall_us();
@@ -618,23 +650,12 @@ static enum first_kind first_read(struct lio *io, int fd, int64_t deadline, int6
             io->first_err = LIO_EOF; /* wolfSSL reads the partial header, then EOF */
             return FIRST_TLS;
         }
-        if (errno == EINTR)
+        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
             continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            if (io->a_len == 0)
-                return FIRST_RESET;
-            io->first_err = errno;
-            return FIRST_TLS;
-        }
-        int ms = ms_left(deadline);
-        if (ms <= 0)
-            return FIRST_TIMEOUT;
-        struct pollfd p = { fd, POLLIN, 0 };
-        int pr = poll(&p, 1, ms);
-        if (pr == 0)
-            return FIRST_TIMEOUT;
-        if (pr < 0 && errno != EINTR)
+        if (io->a_len == 0)
             return FIRST_RESET;
+        io->first_err = errno;
+        return FIRST_TLS;
     }
 }
 
@@ -764,8 +785,9 @@ static void verify_our_chain(struct lsrv *srv, struct tp_session *s)
 
 /* Serve one accepted connection with this worker's io (its buffers are reused
  * from one connection to the next). */
-static void serve(struct lsrv *srv, struct ljob *job, struct lio *io)
+static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
 {
+    struct lio *io = w->io;
     char cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN];
     uint16_t cport, sport;
     addr_text(&job->peer, cip, sizeof cip, &cport);
@@ -785,6 +807,7 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lio *io)
     struct lconn lc = { .srv = srv };
     int64_t t_end = 0, t_first = 0;
 
+    io->w = w;
     io->c = NULL;
     io->head = io->tail = NULL;
     enum first_kind fk = first_read(io, job->fd, deadline, &t_first);
@@ -795,7 +818,7 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lio *io)
     case FIRST_TLS:
         break;
     case FIRST_NOT_TLS:
-        serve_not_tls(srv, job, s, deadline, flow, io->ahead, io->a_len, t_first);
+        serve_not_tls(w, job, s, deadline, flow, io->ahead, io->a_len, t_first);
         break;
     case FIRST_EOF:
         s->outcome.status = TP_CONN_CLOSED;
@@ -814,16 +837,11 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lio *io)
     }
 
     if (fk == FIRST_TLS) {
-        /* The fd goes in after tp_wolf_conn_init, which would make it
-         * non-blocking (two fcntl calls, and the blocking reads above are what
-         * we want); it gets -1 and only creates the WOLFSSL and the key log. */
-        if (tp_wolf_conn_init(&c, srv->ctx, -1, true, deadline) != TP_OK) {
+        if (tp_wolf_conn_init(&c, srv->ctx, job->fd, true, deadline) != TP_OK) {
             s->outcome.status = TP_CONN_LOCAL_ERROR;
             snprintf(s->outcome.detail, sizeof s->outcome.detail, "could not set up the TLS connection (out of memory)");
         } else {
             have_conn = true;
-            c.fd = job->fd;
-            (void)wolfSSL_set_fd(c.ssl, job->fd);
             io->c = &c;
             /* the bytes first_read took: recorded, and wolfSSL's to read first */
             if (!lio_take(io, io->a_len))
@@ -843,7 +861,7 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lio *io)
             tl_conn = &lc;
             int rc = tp_wolf_handshake(&c);
             if (rc == 0)
-                post_handshake(&c, deadline);
+                post_handshake(w, &c, deadline);
             else if (!c.eof && !c.reset && !c.timed_out)
                 lio_drain(io, 50);
             tl_conn = NULL;
@@ -894,8 +912,8 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lio *io)
 
 static void *worker_main(void *arg);
 
-/* Start one more worker (it goes straight to accept). Called with srv->mu held. */
-static bool start_worker(struct lsrv *srv)
+/* Start one more worker, with the accept duty or not. Called with srv->mu held. */
+static bool start_worker(struct lsrv *srv, bool duty)
 {
     if (srv->n_threads >= TP_MAX_LISTEN_WORKERS || srv->stopping)
         return false;
@@ -903,7 +921,13 @@ static bool start_worker(struct lsrv *srv)
     struct lworker *w = &srv->workers[i];
     w->srv = srv;
     w->idx = i;
-    w->io = NULL;
+    w->parked = false;
+    w->io = malloc(sizeof *w->io);
+    if (!w->io)
+        return false;
+    atomic_init(&w->duty, duty);
+    atomic_init(&w->busy_since, tp_wolf_mono_us());
+    pthread_cond_init(&w->cv, NULL);
     srv->active_fd[i] = -1;
     pthread_attr_t at;
     pthread_attr_init(&at);
@@ -920,76 +944,121 @@ static bool start_worker(struct lsrv *srv)
     bool ok = pthread_create(&srv->threads[i], &at, worker_main, w) == 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&at);
-    if (ok) {
-        srv->n_threads++;
-        srv->n_idle++;
+    if (!ok) {
+        pthread_cond_destroy(&w->cv);
+        free(w->io);
+        w->io = NULL;
+        return false;
     }
-    return ok;
+    srv->n_threads++;
+    if (duty)
+        srv->duty_holder = w;
+    return true;
+}
+
+/* The accept duty goes to the most recently parked worker, else to a new one,
+ * else (pool full, all busy) to whichever worker finishes first. Called with
+ * srv->mu held, after the previous holder's duty flag was cleared. */
+static void duty_give(struct lsrv *srv)
+{
+    srv->duty_holder = NULL;
+    if (srv->stopping)
+        return;
+    if (srv->n_idle > 0) {
+        struct lworker *n = &srv->workers[srv->idle[--srv->n_idle]];
+        n->parked = false;
+        atomic_store(&n->busy_since, tp_wolf_mono_us());
+        atomic_store(&n->duty, true);
+        srv->duty_holder = n;
+        pthread_cond_signal(&n->cv);
+        return;
+    }
+    if (!start_worker(srv, true))
+        srv->duty_free = true;
+}
+
+/* w saw a client waiting while busy with its own: pass the duty on. */
+static void duty_handoff(struct lworker *w)
+{
+    struct lsrv *srv = w->srv;
+    pthread_mutex_lock(&srv->mu);
+    if (atomic_load(&w->duty)) {
+        atomic_store(&w->duty, false);
+        duty_give(srv);
+    }
+    pthread_mutex_unlock(&srv->mu);
 }
 
 static void *worker_main(void *arg)
 {
     struct lworker *w = arg;
     struct lsrv *srv = w->srv;
-    w->io = malloc(sizeof *w->io);
+    pthread_mutex_lock(&srv->mu);
     for (;;) {
+        /* Without the duty: take it if nobody could, else park until given it. */
+        while (!atomic_load(&w->duty) && !srv->stopping) {
+            if (srv->duty_free) {
+                srv->duty_free = false;
+                atomic_store(&w->duty, true);
+                srv->duty_holder = w;
+                break;
+            }
+            if (!w->parked) {
+                w->parked = true;
+                srv->idle[srv->n_idle++] = w->idx;
+            }
+            pthread_cond_wait(&w->cv, &srv->mu); /* duty_give takes us off srv->idle */
+        }
+        if (srv->stopping)
+            break;
+        pthread_mutex_unlock(&srv->mu);
+
         struct ljob job;
         socklen_t pl = sizeof job.peer;
-        /* The kernel wakes one waiting worker per connection. Stopping shuts the
-         * listening socket down, which ends every accept() here with EINVAL. */
-        job.fd = w->io ? accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC) : -1;
+        /* Stopping shuts the listening socket down, which ends accept() (EINVAL). */
+        atomic_store(&w->busy_since, 0);
+        job.fd = accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        job.t_mono_us = tp_wolf_mono_us();
+        atomic_store(&w->busy_since, job.t_mono_us);
         if (job.fd < 0) {
-            int e = w->io ? errno : ENOMEM;
-            pthread_mutex_lock(&srv->mu);
-            bool stopping = srv->stopping;
-            pthread_mutex_unlock(&srv->mu);
-            if (stopping)
-                break;
+            int e = errno;
             if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM || e == EINVAL || e == EBADF) {
-                /* out of descriptors or memory: the client waits in the backlog; do not spin */
-                struct timespec ts = { 0, 50 * 1000 * 1000 };
-                nanosleep(&ts, NULL);
-                if (!w->io)
-                    w->io = malloc(sizeof *w->io);
+                /* out of descriptors or memory: the client waits in the backlog;
+                 * (EINVAL: stopping, seen below) do not spin */
+                pthread_mutex_lock(&srv->mu);
+                bool stopping = srv->stopping;
+                pthread_mutex_unlock(&srv->mu);
+                if (!stopping) {
+                    struct timespec ts = { 0, 50 * 1000 * 1000 };
+                    nanosleep(&ts, NULL);
+                }
             }
+            pthread_mutex_lock(&srv->mu);
             continue; /* EINTR, ECONNABORTED: accept again */
         }
         job.t_wall_us = tp_wolf_wall_us();
-        job.t_mono_us = tp_wolf_mono_us();
-        pthread_mutex_lock(&srv->mu);
-        srv->n_idle--;
-        if (srv->stopping) {
-            pthread_mutex_unlock(&srv->mu);
-            close(job.fd);
-            break;
-        }
-        srv->active_fd[w->idx] = job.fd;
-        /* Keep one worker in accept while the pool is below its cap. */
-        if (srv->n_idle == 0)
-            (void)start_worker(srv);
-        pthread_mutex_unlock(&srv->mu);
-
-        /* Reads block for at most one slice (see lrecv); TCP_NODELAY comes from
-         * the listening socket. The receive timeout is set here, not inherited,
-         * because on the listening socket it would also time accept() out and
-         * wake every idle worker once per slice. */
-        struct timeval tv = { LISTEN_IO_SLICE_MS / 1000, (LISTEN_IO_SLICE_MS % 1000) * 1000 };
-        (void)setsockopt(job.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         socklen_t ll = sizeof job.local;
         if (srv->lfd_addr_fixed)
             memcpy(&job.local, &srv->lfd_addr, sizeof job.local);
         else if (getsockname(job.fd, (struct sockaddr *)&job.local, &ll) != 0)
             memset(&job.local, 0, sizeof job.local);
-        serve(srv, &job, w->io);
+        pthread_mutex_lock(&srv->mu);
+        if (srv->stopping) {
+            close(job.fd);
+            break;
+        }
+        srv->active_fd[w->idx] = job.fd;
+        pthread_mutex_unlock(&srv->mu);
+
+        serve(srv, &job, w);
 
         pthread_mutex_lock(&srv->mu);
         srv->active_fd[w->idx] = -1;
-        srv->n_idle++;
         pthread_mutex_unlock(&srv->mu);
         close(job.fd);
+        pthread_mutex_lock(&srv->mu);
     }
-    free(w->io);
-    w->io = NULL;
+    pthread_mutex_unlock(&srv->mu);
     tp_wolf_thread_done();
     return NULL;
 }
@@ -1255,7 +1324,7 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
         addr_text(&la, ip, sizeof ip, &port);
     }
     pthread_mutex_lock(&srv->mu);
-    bool started = start_worker(srv);
+    bool started = start_worker(srv, true);
     pthread_mutex_unlock(&srv->mu);
     if (!started) {
         snprintf(err, errlen, "cannot start a worker thread");
@@ -1268,30 +1337,48 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
         o->on_ready(port, o->ctx);
 
     /* Wait for --count (signalled) or *stop (set by a signal handler on this
-     * thread, which interrupts the wait; the timeout is a fallback). */
+     * thread, which interrupts the wait), and watch the duty holder: busy for
+     * LISTEN_DUTY_STALL_MS without looking at the listening socket while a client
+     * waits there, it loses the duty to another worker. */
     pthread_mutex_lock(&srv->mu);
     while (!srv->stopping && !(stop && *stop)) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
+        ts.tv_nsec += LISTEN_DUTY_STALL_MS * 1000 * 1000;
         if (ts.tv_nsec >= 1000000000) {
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;
         }
         pthread_cond_timedwait(&srv->stop_cv, &srv->mu, &ts);
+        struct lworker *h = srv->duty_holder;
+        if (!h || srv->stopping)
+            continue;
+        int64_t since = atomic_load(&h->busy_since);
+        if (since && tp_wolf_mono_us() - since >= (int64_t)LISTEN_DUTY_STALL_MS * 1000) {
+            struct pollfd p = { srv->lfd, POLLIN, 0 };
+            if (poll(&p, 1, 0) > 0) {
+                atomic_store(&h->duty, false);
+                duty_give(srv);
+            }
+        }
     }
 
     /* Stop: no new clients (shutting the listening socket down ends every
      * blocked accept); abort the ones in flight (they are not reported). */
     srv->stopping = true;
     (void)shutdown(srv->lfd, SHUT_RDWR);
-    for (size_t i = 0; i < srv->n_threads; i++)
+    for (size_t i = 0; i < srv->n_threads; i++) {
         if (srv->active_fd[i] >= 0)
             (void)shutdown(srv->active_fd[i], SHUT_RDWR);
+        pthread_cond_signal(&srv->workers[i].cv);
+    }
     size_t n = srv->n_threads;
     pthread_mutex_unlock(&srv->mu);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         pthread_join(srv->threads[i], NULL);
+        pthread_cond_destroy(&srv->workers[i].cv);
+        free(srv->workers[i].io);
+    }
     srv_teardown(srv);
     free(srv);
     tp_wolf_thread_done(); /* the key check ran ECC on this thread */
