@@ -2,7 +2,9 @@
 # listen-bench.sh [SECONDS] [SESSIONS] — not a test: how many full handshakes per
 # second `tlsprobe listen` sustains (recording every byte, decoding, diagnosing,
 # rendering JSON to a file) against `openssl s_server -www` on the same ECDSA P-256
-# certificate, driven by the same load generators:
+# certificate, driven by the same load generators, and against the bare wolfSSL
+# server loop bench/tools/wolf_srv.c (no recording, no output: the floor that
+# wolfSSL itself sets on this machine):
 #   - the wolfSSL client loop bench/tools/wolf_hs.c (TLS 1.3, X25519),
 #     one and two in parallel;
 #   - `openssl s_time -new -tls1_3`.
@@ -39,6 +41,7 @@ trap cleanup EXIT
 TCK=$(getconf CLK_TCK)
 
 gcc -O2 -w -o "$TMP/wolf_hs" "$HSRATE/wolf_hs.c" -lwolfssl
+gcc -O2 -w -o "$TMP/wolf_srv" "$HSRATE/wolf_srv.c" -lwolfssl
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -52,6 +55,13 @@ start_sserver() {
     PIDS+=("$!")
     wait_port "$PORT"
     SPID=$(pgrep -P "$!")   # the server itself, not `timeout`
+}
+start_wolfsrv() {
+    PORT=$(free_port)
+    timeout 600 "$TMP/wolf_srv" 127.0.0.1 "$PORT" "$CERT" "$KEY" >"$TMP/wolf_srv.log" 2>&1 </dev/null &
+    PIDS+=("$!")
+    wait_port "$PORT"
+    SPID=$(pgrep -P "$!")
 }
 start_listen() {
     PORT=$(free_port)
@@ -90,6 +100,10 @@ loadgen() {
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(openssl version | cut -d' ' -f1-2), ${SECS}s per test, cert: EC P-256 leaf + RSA-2048 intermediate"
 echo "openssl s_server -www:"
 start_sserver
+loadgen
+stop_server
+echo "bare wolfSSL server loop (bench/tools/wolf_srv.c: no recording, no output):"
+start_wolfsrv
 loadgen
 stop_server
 echo "tlsprobe listen (JSON to a file, every byte recorded and decoded):"
