@@ -168,25 +168,73 @@ static bool append_text(char **text, size_t *text_len, const uint8_t *p, size_t 
     return true;
 }
 
-static enum tp_err secrets_stream(FILE *fp, char **text, size_t *text_len, size_t *n_blocks)
+/* A forward-only byte source over a file (our own 1 MiB buffer: skipping a packet
+ * block is pointer arithmetic, where fseek cost an lseek system call per block,
+ * 1.7 million of them in a 1 GB capture) or over memory. */
+struct bsrc {
+    FILE *fp;            /* NULL: memory */
+    const uint8_t *p;    /* buffered bytes (the memory itself when fp is NULL) */
+    size_t pos, len;
+    uint8_t *buf;
+    size_t cap;
+};
+
+static bool bs_fill(struct bsrc *b)
+{
+    if (!b->fp || b->pos < b->len)
+        return b->pos < b->len;
+    b->len = fread(b->buf, 1, b->cap, b->fp);
+    b->pos = 0;
+    return b->len > 0;
+}
+
+/* Up to n bytes into out; returns how many. */
+static size_t bs_read(struct bsrc *b, void *out, size_t n)
+{
+    size_t got = 0;
+    while (got < n && bs_fill(b)) {
+        size_t k = b->len - b->pos < n - got ? b->len - b->pos : n - got;
+        memcpy((uint8_t *)out + got, b->p + b->pos, k);
+        b->pos += k;
+        got += k;
+    }
+    return got;
+}
+
+/* Skip n bytes; false when the source ends first. */
+static bool bs_skip(struct bsrc *b, uint64_t n)
+{
+    while (n) {
+        if (!bs_fill(b))
+            return false;
+        size_t k = b->len - b->pos < n ? b->len - b->pos : (size_t)n;
+        b->pos += k;
+        n -= k;
+    }
+    return true;
+}
+
+static enum tp_err secrets_stream(struct bsrc *src, char **text, size_t *text_len, size_t *n_blocks)
 {
     uint8_t h[12];
-    size_t got = fread(h, 1, 4, fp);
+    size_t got = bs_read(src, h, 8);
     if (got < 4 || u32_order(h, false) != PCAPNG_SHB)
         return TP_OK; /* classic pcap (or too short): no secrets blocks */
     bool le = false;
-    if (fseek(fp, 0, SEEK_SET) != 0)
-        return TP_ERR_IO;
+    bool first = true;
     for (;;) {
-        got = fread(h, 1, 8, fp);
-        if (got == 0)
-            return TP_OK;
+        if (!first) {
+            got = bs_read(src, h, 8);
+            if (got == 0)
+                return TP_OK;
+        }
+        first = false;
         if (got < 8)
             return TP_ERR_TRUNCATED;
         uint32_t type_be = u32_order(h, false);
         if (type_be == PCAPNG_SHB) {
             uint8_t bom[4];
-            if (fread(bom, 1, 4, fp) != 4)
+            if (bs_read(src, bom, 4) != 4)
                 return TP_ERR_TRUNCATED;
             if (u32_order(bom, false) == PCAPNG_BOM)
                 le = false;
@@ -197,7 +245,7 @@ static enum tp_err secrets_stream(FILE *fp, char **text, size_t *text_len, size_
             uint32_t total = u32_order(h + 4, le);
             if (total < 28 || total % 4)
                 return TP_ERR_MALFORMED;
-            if (fseek(fp, (long)total - 12, SEEK_CUR) != 0)
+            if (!bs_skip(src, (uint64_t)total - 12))
                 return TP_ERR_TRUNCATED;
             continue;
         }
@@ -209,7 +257,7 @@ static enum tp_err secrets_stream(FILE *fp, char **text, size_t *text_len, size_
             uint8_t *body = malloc(body_len);
             if (!body)
                 return TP_ERR_NOMEM;
-            if (fread(body, 1, body_len, fp) != body_len) {
+            if (bs_read(src, body, body_len) != body_len) {
                 free(body);
                 return TP_ERR_TRUNCATED;
             }
@@ -236,9 +284,8 @@ static enum tp_err secrets_stream(FILE *fp, char **text, size_t *text_len, size_
             free(body);
             continue;
         }
-        if (fseek(fp, (long)total - 8, SEEK_CUR) != 0)
+        if (!bs_skip(src, (uint64_t)total - 8))
             return TP_ERR_TRUNCATED;
-        /* fseek past the end succeeds; the next fread notices. */
     }
 }
 
@@ -246,12 +293,8 @@ enum tp_err tp_pcapng_secrets(const uint8_t *data, size_t len, char **text, size
 {
     if (!len)
         return TP_OK;
-    FILE *fp = fmemopen((void *)data, len, "rb");
-    if (!fp)
-        return TP_ERR_NOMEM;
-    enum tp_err e = secrets_stream(fp, text, text_len, n_blocks);
-    fclose(fp);
-    return e;
+    struct bsrc src = { .p = data, .len = len };
+    return secrets_stream(&src, text, text_len, n_blocks);
 }
 
 enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_len, size_t *n_blocks, char *err,
@@ -262,12 +305,20 @@ enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_l
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return TP_ERR_IO;
     }
-    char *buf = malloc(1 << 20); /* big reads: the walk seeks over packet blocks */
-    if (buf)
-        setvbuf(fp, buf, _IOFBF, 1 << 20);
-    enum tp_err e = secrets_stream(fp, text, text_len, n_blocks);
+    struct bsrc src = { .fp = fp, .cap = 1 << 20 };
+    src.buf = malloc(src.cap);
+    if (!src.buf) {
+        fclose(fp);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return TP_ERR_NOMEM;
+    }
+    src.p = src.buf;
+    setvbuf(fp, NULL, _IONBF, 0); /* our buffer is the only one */
+    enum tp_err e = secrets_stream(&src, text, text_len, n_blocks);
+    if (e == TP_OK && ferror(fp))
+        e = TP_ERR_IO;
     fclose(fp);
-    free(buf);
+    free(src.buf);
     if (e != TP_OK)
         snprintf(err, errlen, "%s: pcapng block structure: %s", path, tp_err_text(e));
     return e;
