@@ -5,10 +5,11 @@
  * Concurrency: a bounded pool of worker threads (TP_MAX_LISTEN_WORKERS), grown
  * on demand, with no acceptor thread and no per-connection hand-off. One worker
  * at a time holds the "accept duty": it blocks in accept() itself, serves the
- * connection it got, and goes back to accept(). While it waits for its client it
- * also watches the listening socket: when another client arrives meanwhile it
- * passes the duty to the most recently parked worker (or a new one, below the
- * cap) and carries on with its own client. So a sequential load is served by
+ * connection it got, and goes back to accept(). When another client is already
+ * waiting as it accepts one, or arrives while it waits for its own client (it
+ * watches the listening socket then), it passes the duty to the most recently
+ * parked worker (or a new one, below the cap) and carries on with its own
+ * client, so concurrent clients are served in parallel. So a sequential load is served by
  * one thread whose caches stay warm (two threads taking turns cost about 15 %
  * more CPU per handshake: wolfSSL's per-thread ECC tables, arenas, stacks), and
  * concurrent clients still never wait for each other. Phases in which the
@@ -1049,6 +1050,12 @@ static void *worker_main(void *arg)
         }
         srv->active_fd[w->idx] = job.fd;
         pthread_mutex_unlock(&srv->mu);
+        /* Another client already waiting too: clients are coming concurrently,
+         * serve them in parallel (pass the duty on now rather than at our
+         * first wait). A sequential client never has a second one waiting. */
+        struct pollfd lp = { srv->lfd, POLLIN, 0 };
+        if (poll(&lp, 1, 0) > 0)
+            duty_handoff(w);
 
         serve(srv, &job, w);
 
