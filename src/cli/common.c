@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,10 +72,22 @@ int tp_cli_fail(const char *fmt, ...)
     return TP_EXIT_USAGE;
 }
 
+/* One write(2) for the whole text: through stdout's 4 KiB buffer a 7 KB JSON
+ * line took two, and listen prints one per client. */
 void tp_cli_print(struct tp_sb *sb)
 {
-    tp_sb_write(sb, stdout);
-    fflush(stdout);
+    fflush(stdout); /* whatever stdio holds goes first */
+    const char *p = tp_sb_str(sb);
+    size_t n = sb->len;
+    while (n) {
+        ssize_t k = write(STDOUT_FILENO, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break; /* closed or full: like fwrite, give up on this text */
+        p += k;
+        n -= (size_t)k;
+    }
 }
 
 void tp_cli_getopt_reset(void)
