@@ -418,7 +418,7 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
     if (vr)
         s->server_verify = vr;
     tp_diagnose(s);
-    bool sel = !atomic_load_explicit(&c->done, memory_order_relaxed);
+    bool sel = true;
     if (c->o.only_session && index != c->o.only_session)
         sel = false;
     if (sel && c->o.only_server && strcmp(c->o.only_server, s->server) != 0)
@@ -497,6 +497,14 @@ static bool finisher_start(struct tp_capture *c)
     return true;
 }
 
+/* The reader waits (fin->mu held) until the finisher signals room or drained. */
+static void wait_for_finisher(struct finisher *fin)
+{
+    fin->main_waiting = true;
+    pthread_cond_wait(&fin->to_main, &fin->mu);
+    fin->main_waiting = false;
+}
+
 /* Free what the finisher gave back (called with fin->mu held; frees after unlocking). */
 static size_t take_done(struct finisher *fin, struct tp_session **out)
 {
@@ -525,9 +533,7 @@ static void finisher_push(struct tp_capture *c, const struct finish_job *j)
             pthread_mutex_lock(&fin->mu);
             continue;
         }
-        fin->main_waiting = true;
-        pthread_cond_wait(&fin->to_main, &fin->mu);
-        fin->main_waiting = false;
+        wait_for_finisher(fin);
     }
     size_t nd = fin->n_done >= FIN_BATCH ? take_done(fin, done) : 0;
     fin->q[(fin->head + fin->n) % FIN_QUEUE] = *j;
@@ -550,9 +556,7 @@ static void finisher_drain(struct tp_capture *c)
     if (fin->n && fin->idle)
         pthread_cond_signal(&fin->to_worker); /* a batch not yet full */
     while (fin->n || fin->busy) {
-        fin->main_waiting = true;
-        pthread_cond_wait(&fin->to_main, &fin->mu);
-        fin->main_waiting = false;
+        wait_for_finisher(fin);
     }
     struct tp_session *done[FIN_QUEUE];
     size_t nd = take_done(fin, done);

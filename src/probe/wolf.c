@@ -185,6 +185,16 @@ static bool record(struct tp_wolf_conn *c, enum tp_dir dir, const uint8_t *p, si
     return true;
 }
 
+/* The first bytes the peer sent, kept for the not-TLS diagnosis. */
+static void keep_banner(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
+{
+    size_t k = sizeof c->banner - c->banner_len;
+    if (k > n)
+        k = n;
+    memcpy(c->banner + c->banner_len, p, k);
+    c->banner_len += k;
+}
+
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
@@ -195,13 +205,7 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         ssize_t n = recv(c->fd, buf, (size_t)sz, 0);
         if (n > 0) {
             enum tp_dir dir = c->is_server ? TP_C2S : TP_S2C;
-            if (c->banner_len < sizeof c->banner) {
-                size_t k = sizeof c->banner - c->banner_len;
-                if (k > (size_t)n)
-                    k = (size_t)n;
-                memcpy(c->banner + c->banner_len, buf, k);
-                c->banner_len += k;
-            }
+            keep_banner(c, (const uint8_t *)buf, (size_t)n);
             if (!record(c, dir, (const uint8_t *)buf, (size_t)n))
                 return WOLFSSL_CBIO_ERR_GENERAL;
             return (int)n;
@@ -591,13 +595,7 @@ static void drain(struct tp_wolf_conn *c, int ms)
     while (!c->eof && !c->reset && !c->too_much && c->bytes[in] < stop) {
         ssize_t n = recv(c->fd, buf, sizeof buf, 0);
         if (n > 0) {
-            if (c->banner_len < sizeof c->banner) {
-                size_t k = sizeof c->banner - c->banner_len;
-                if (k > (size_t)n)
-                    k = (size_t)n;
-                memcpy(c->banner + c->banner_len, buf, k);
-                c->banner_len += k;
-            }
+            keep_banner(c, (const uint8_t *)buf, (size_t)n);
             if (!record(c, in, buf, (size_t)n))
                 return;
             continue;

@@ -167,8 +167,8 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
     tp_sb_putc(out, '\n');
 }
 
-/* The separator, the quoted key and the colon in one copy. */
-static void jkey(struct tp_sb *out, bool *first, const char *k)
+/* The separator, the quoted key and the colon in one copy (json.c uses it too). */
+void rj_key(struct tp_sb *out, bool *first, const char *k)
 {
     size_t n = strlen(k);
     char buf[64];
@@ -208,13 +208,13 @@ static void put_long(struct tp_sb *out, long v)
 
 static void jstr(struct tp_sb *out, bool *first, const char *k, const char *v)
 {
-    jkey(out, first, k);
+    rj_key(out, first, k);
     tp_sb_put_json_str(out, v);
 }
 
 static void jhex(struct tp_sb *out, bool *first, const char *k, const uint8_t *p, size_t n)
 {
-    jkey(out, first, k);
+    rj_key(out, first, k);
     if (!n) {
         tp_sb_put(out, "null");
         return;
@@ -226,7 +226,7 @@ static void jhex(struct tp_sb *out, bool *first, const char *k, const uint8_t *p
 
 static void jtime(struct tp_sb *out, bool *first, const char *k, time_t t)
 {
-    jkey(out, first, k);
+    rj_key(out, first, k);
     tp_sb_putc(out, '"');
     put_time(out, t, true);
     tp_sb_putc(out, '"');
@@ -235,7 +235,7 @@ static void jtime(struct tp_sb *out, bool *first, const char *k, time_t t)
 static void jbits(struct tp_sb *out, bool *first, const char *k, bool present, unsigned bits,
                   const char *const *names, size_t n)
 {
-    jkey(out, first, k);
+    rj_key(out, first, k);
     if (!present) {
         tp_sb_put(out, "null");
         return;
@@ -264,7 +264,7 @@ void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     tp_sb_putc(out, '{');
     jstr(out, &first, "subject", ci->subject);
     jstr(out, &first, "issuer", ci->issuer);
-    jkey(out, &first, "san");
+    rj_key(out, &first, "san");
     tp_sb_putc(out, '[');
     for (size_t i = 0; i < ci->n_san; i++) {
         /* prefix + value escaped as one string: on the stack when it fits */
@@ -292,15 +292,15 @@ void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     jtime(out, &first, "not_after", ci->not_after);
     jstr(out, &first, "key", ci->key_desc);
     jstr(out, &first, "signature_algorithm", ci->sig_alg);
-    jkey(out, &first, "is_ca");
+    rj_key(out, &first, "is_ca");
     tp_sb_put(out, ci->is_ca ? "true" : "false");
     jhex(out, &first, "sha256", ci->sha256, sizeof ci->sha256);
     /* beyond the session contract: documented in docs/json.md, "inspect" */
     jstr(out, &first, "subject_cn", ci->subject_cn);
     jstr(out, &first, "serial", ci->serial_hex);
-    jkey(out, &first, "key_bits");
+    rj_key(out, &first, "key_bits");
     put_long(out, ci->key_bits);
-    jkey(out, &first, "path_len");
+    rj_key(out, &first, "path_len");
     if (ci->is_ca && ci->path_len >= 0)
         put_long(out, ci->path_len);
     else
@@ -313,11 +313,11 @@ void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     jstr(out, &first, "ca_issuers", ci->aia_ca_issuers);
     jstr(out, &first, "ocsp", ci->aia_ocsp);
     jstr(out, &first, "crl_distribution_point", ci->crl_dp);
-    jkey(out, &first, "sct");
+    rj_key(out, &first, "sct");
     tp_sb_put(out, ci->has_sct ? "true" : "false");
-    jkey(out, &first, "self_signed");
+    rj_key(out, &first, "self_signed");
     tp_sb_put(out, ci->self_signed ? "true" : "false");
-    jkey(out, &first, "days_left");
+    rj_key(out, &first, "days_left");
     put_long(out, tp_cert_days_left(ci, time(NULL)));
     tp_sb_putc(out, '}');
 }

@@ -42,25 +42,7 @@ static void j_close(struct jw *w, char c)
  * out in one copy, no printf on the hot path. */
 static void key(struct jw *w, const char *k)
 {
-    size_t n = strlen(k);
-    char buf[64];
-    size_t o = 0;
-    if (!w->first[w->depth])
-        buf[o++] = ',';
-    w->first[w->depth] = false;
-    if (n + 4 > sizeof buf) {
-        tp_sb_putn(w->o, buf, o);
-        tp_sb_putc(w->o, '"');
-        tp_sb_putn(w->o, k, n);
-        tp_sb_putn(w->o, "\":", 2);
-        return;
-    }
-    buf[o++] = '"';
-    memcpy(buf + o, k, n);
-    o += n;
-    buf[o++] = '"';
-    buf[o++] = ':';
-    tp_sb_putn(w->o, buf, o);
+    rj_key(w->o, &w->first[w->depth], k);
 }
 
 /* Decimal digits of v, as "%llu" writes them. */

@@ -50,6 +50,9 @@ const char *rm_type(const struct tp_msg *m, char buf[32]);
 bool rs_tls13(const struct tp_session *s);
 
 /* Names with a numeric fallback: the table name or "0x1a2b" (buf must hold 16). */
+/* JSON: ',' unless *first (then clears it), then "k": — in one copy (cert.c). */
+void rj_key(struct tp_sb *out, bool *first, const char *k);
+
 const char *rn_suite(uint16_t v, char buf[16]);
 const char *rn_group(uint16_t v, char buf[16]);
 const char *rn_sigalg(uint16_t v, char buf[16]);
