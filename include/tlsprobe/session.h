@@ -116,6 +116,16 @@ enum tp_err tp_keylog_add(struct tp_keylog *kl, enum tp_secret_label label, cons
 /* Look up one secret; returns its length (0: not present). */
 size_t tp_keylog_get(const struct tp_keylog *kl, enum tp_secret_label label, const uint8_t client_random[32],
                      uint8_t *out, size_t cap);
+/* TLS 1.3 record keys the TLS library derived from a traffic secret
+ * (HKDF-Expand-Label(secret, "key"/"iv", "", len), RFC 8446 §7.3), kept next to the
+ * secrets so the decoder of a live probe's own session need not derive them again.
+ * A few per key log (TP_KEYLOG_TRAFFIC_KEYS); more are dropped, and a secret without
+ * them is simply derived. Never written out (not part of the NSS format). */
+enum tp_err tp_keylog_add_traffic_key(struct tp_keylog *kl, const uint8_t *secret, size_t secret_len, bool iv,
+                                      const uint8_t *v, size_t len) TP_MUST_USE;
+/* True when both the key (of key_len bytes) and the 12-byte IV for this secret are known. */
+bool tp_keylog_traffic_keys(const struct tp_keylog *kl, const uint8_t *secret, size_t secret_len, size_t key_len,
+                            uint8_t *key, uint8_t iv[12]);
 size_t tp_keylog_count(const struct tp_keylog *kl);
 size_t tp_keylog_bad_lines(const struct tp_keylog *kl);
 /* Append the lines of one session in NSS format to a FILE (for --keylog). */

@@ -272,6 +272,15 @@ static int hkdf_cb(byte *okm, word32 okmLen, const byte *prk, word32 prkLen, con
     struct tp_wolf_conn *c = tl_cur;
     if (r != 0 || !c || !c->ssl || !c->keylog)
         return r;
+    /* The record key and IV of a traffic secret (prk): kept so that the decoder of
+     * this session does not derive them again (tp_keylog_traffic_keys). */
+    bool is_iv = label_is(label, labelLen, "iv");
+    if ((is_iv || label_is(label, labelLen, "key")) && infoLen == 0 && protocolLen == 6 &&
+        memcmp(protocol, "tls13 ", 6) == 0) {
+        enum tp_err ke = tp_keylog_add_traffic_key(c->keylog, prk, prkLen, is_iv, okm, okmLen);
+        (void)ke; /* full or out of memory: the decoder derives them itself */
+        return r;
+    }
     int which = -1;
     if (label_is(label, labelLen, "c hs traffic"))
         which = TP_SECRET_CLIENT_HANDSHAKE_TRAFFIC;

@@ -587,7 +587,7 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
                 : (d->phase == 1 ? TP_SECRET_SERVER_HANDSHAKE_TRAFFIC : TP_SECRET_SERVER_TRAFFIC_0);
             n = tp_keylog_get(dec->kl, l, s->client_random, secret, sizeof secret);
             if (n)
-                e = tp_rc_new13(s->cipher, secret, n, &d->rc);
+                e = tp_rc_new13(s->cipher, secret, n, dec->kl, &d->rc);
         } else {
             n = tp_keylog_get(dec->kl, TP_SECRET_CLIENT_RANDOM, s->client_random, secret, sizeof secret);
             if (n == 48)

@@ -20,9 +20,12 @@ uint8_t *tp_session_arena_copy(struct tp_session *s, const uint8_t *p, size_t n)
 /* ---- record protection: one direction's read state (record_crypto.c) ---- */
 struct tp_rc;
 
-/* TLS 1.3 (RFC 8446 §7.3): keys from a traffic secret. suite 0x1301-0x1303.
- * TP_ERR_UNSUPPORTED for other suites. *out heap-allocated. */
-enum tp_err tp_rc_new13(uint16_t suite, const uint8_t *secret, size_t secret_len, struct tp_rc **out);
+/* TLS 1.3 (RFC 8446 §7.3): keys from a traffic secret. suite 0x1301-0x1305.
+ * TP_ERR_UNSUPPORTED for other suites. known (may be NULL): a key log holding the
+ * key and IV already derived from this secret (a live probe's own session), used
+ * instead of deriving them again. *out heap-allocated. */
+enum tp_err tp_rc_new13(uint16_t suite, const uint8_t *secret, size_t secret_len, const struct tp_keylog *known,
+                        struct tp_rc **out);
 /* TLS 1.3 KeyUpdate (RFC 8446 §7.2): next secret "traffic upd", new key/iv, seq 0. */
 enum tp_err tp_rc_update13(struct tp_rc *rc);
 /* TLS 1.0-1.2 (RFC 5246 §6.3): key block from the master secret with the PRF;

@@ -30,7 +30,20 @@ struct kl_node {
     uint32_t next;          /* node index + 1, 0: end */
 };
 
+/* Record keys derived from a TLS 1.3 traffic secret (tp_keylog_add_traffic_key). */
+#define TP_KEYLOG_TRAFFIC_KEYS 8
+struct kl_tkeys {
+    uint8_t secret[48];
+    uint8_t secret_len;
+    uint8_t key_len;        /* 0: key not seen yet */
+    bool has_iv;
+    uint8_t key[32];
+    uint8_t iv[12];
+};
+
 struct tp_keylog {
+    struct kl_tkeys *tkeys; /* TP_KEYLOG_TRAFFIC_KEYS of them, allocated on first use */
+    size_t n_tkeys;
     struct kl_entry *ents;
     size_t n_ents, cap_ents;
     struct kl_node *nodes;  /* n_secrets of them */
@@ -67,6 +80,9 @@ void tp_keylog_free(struct tp_keylog *kl)
 {
     if (!kl)
         return;
+    if (kl->tkeys)
+        memset(kl->tkeys, 0, TP_KEYLOG_TRAFFIC_KEYS * sizeof *kl->tkeys); /* keys do not outlive the log */
+    free(kl->tkeys);
     free(kl->ents);
     free(kl->nodes);
     free(kl->slots);
@@ -194,6 +210,52 @@ size_t tp_keylog_get(const struct tp_keylog *kl, enum tp_secret_label label, con
         return 0;
     memcpy(out, nd->secret, nd->len);
     return nd->len;
+}
+
+static struct kl_tkeys *tkeys_of(const struct tp_keylog *kl, const uint8_t *secret, size_t secret_len)
+{
+    for (size_t i = 0; i < kl->n_tkeys; i++)
+        if (kl->tkeys[i].secret_len == secret_len && !memcmp(kl->tkeys[i].secret, secret, secret_len))
+            return &kl->tkeys[i];
+    return NULL;
+}
+
+enum tp_err tp_keylog_add_traffic_key(struct tp_keylog *kl, const uint8_t *secret, size_t secret_len, bool iv,
+                                      const uint8_t *v, size_t len)
+{
+    if (!kl || !secret || !v || (secret_len != 32 && secret_len != 48))
+        return TP_ERR_USAGE;
+    if (iv ? len != 12 : (len != 16 && len != 32))
+        return TP_ERR_USAGE;
+    struct kl_tkeys *t = tkeys_of(kl, secret, secret_len);
+    if (!t) {
+        if (!kl->tkeys && !(kl->tkeys = calloc(TP_KEYLOG_TRAFFIC_KEYS, sizeof *kl->tkeys)))
+            return TP_ERR_NOMEM;
+        if (kl->n_tkeys == TP_KEYLOG_TRAFFIC_KEYS)
+            return TP_ERR_LIMIT;
+        t = &kl->tkeys[kl->n_tkeys++];
+        memcpy(t->secret, secret, secret_len);
+        t->secret_len = (uint8_t)secret_len;
+    }
+    if (iv) {
+        memcpy(t->iv, v, 12);
+        t->has_iv = true;
+    } else {
+        memcpy(t->key, v, len);
+        t->key_len = (uint8_t)len;
+    }
+    return TP_OK;
+}
+
+bool tp_keylog_traffic_keys(const struct tp_keylog *kl, const uint8_t *secret, size_t secret_len, size_t key_len,
+                            uint8_t *key, uint8_t iv[12])
+{
+    const struct kl_tkeys *t = kl && secret ? tkeys_of(kl, secret, secret_len) : NULL;
+    if (!t || !t->has_iv || t->key_len != key_len)
+        return false;
+    memcpy(key, t->key, key_len);
+    memcpy(iv, t->iv, 12);
+    return true;
 }
 
 static int hexval(uint8_t c)

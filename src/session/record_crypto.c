@@ -80,11 +80,16 @@ static enum tp_err expand13(const struct tp_rc *rc, const char *label, uint8_t *
     return ret == 0 ? TP_OK : TP_ERR_CRYPTO;
 }
 
-static enum tp_err derive13(struct tp_rc *rc)
+/* known: a key log that may already hold the key and IV the TLS library derived
+ * from this secret (tp_keylog_traffic_keys); NULL or not there: derive them. */
+static enum tp_err derive13(struct tp_rc *rc, const struct tp_keylog *known)
 {
-    enum tp_err e = expand13(rc, "key", rc->key, rc->key_len);
-    if (e == TP_OK)
-        e = expand13(rc, "iv", rc->iv, 12);
+    enum tp_err e = TP_OK;
+    if (!tp_keylog_traffic_keys(known, rc->secret, rc->secret_len, rc->key_len, rc->key, rc->iv)) {
+        e = expand13(rc, "key", rc->key, rc->key_len);
+        if (e == TP_OK)
+            e = expand13(rc, "iv", rc->iv, 12);
+    }
     rc->iv_len = 12;
     rc->seq = 0;
     if (e == TP_OK && rc->kind == RC_AES_GCM && rc->aes_ready)
@@ -96,7 +101,8 @@ static enum tp_err derive13(struct tp_rc *rc)
     return e;
 }
 
-enum tp_err tp_rc_new13(uint16_t suite, const uint8_t *secret, size_t secret_len, struct tp_rc **out)
+enum tp_err tp_rc_new13(uint16_t suite, const uint8_t *secret, size_t secret_len, const struct tp_keylog *known,
+                        struct tp_rc **out)
 {
     *out = NULL;
     struct tp_rc *rc = calloc(1, sizeof *rc);
@@ -122,7 +128,7 @@ enum tp_err tp_rc_new13(uint16_t suite, const uint8_t *secret, size_t secret_len
     }
     memcpy(rc->secret, secret, secret_len);
     rc->secret_len = secret_len;
-    enum tp_err e = derive13(rc);
+    enum tp_err e = derive13(rc, known);
     if (e != TP_OK) {
         tp_rc_free(rc);
         return e;
@@ -140,7 +146,7 @@ enum tp_err tp_rc_update13(struct tp_rc *rc)
     if (e != TP_OK)
         return e;
     memcpy(rc->secret, next, rc->secret_len);
-    return derive13(rc);
+    return derive13(rc, NULL);
 }
 
 static int hmac_type_of(enum tp_hash h, size_t *len)

@@ -30,7 +30,7 @@ static struct tp_rc *rc13(const char *secret_hex)
     size_t n;
     uint8_t *sec = tu_hex(secret_hex, &n);
     struct tp_rc *rc = NULL;
-    assert_int_equal(tp_rc_new13(0x1301, sec, n, &rc), TP_OK);
+    assert_int_equal(tp_rc_new13(0x1301, sec, n, NULL, &rc), TP_OK);
     free(sec);
     return rc;
 }
@@ -95,15 +95,56 @@ static void test_rc13__key_update__derives_the_next_secret(void **st)
     assert_int_equal(tp_rc_update13(NULL), TP_ERR_USAGE);
 }
 
+/* RFC 8448 §3 "derive write traffic keys for application data" (server). */
+#define AP_KEY "9f02283b6c9c07efc26bb9f2ac92e356"
+#define AP_IV "cf782b88dd83549aadf1e984"
+
+static struct tp_rc *rc13_known(const char *key_hex, const char *iv_hex)
+{
+    size_t ns, nk, ni;
+    uint8_t *sec = tu_hex(S_AP, &ns), *key = tu_hex(key_hex, &nk), *iv = tu_hex(iv_hex, &ni);
+    struct tp_keylog *kl = tp_keylog_new();
+    assert_non_null(kl);
+    assert_int_equal(tp_keylog_add_traffic_key(kl, sec, ns, false, key, nk), TP_OK);
+    assert_int_equal(tp_keylog_add_traffic_key(kl, sec, ns, true, iv, ni), TP_OK);
+    struct tp_rc *rc = NULL;
+    assert_int_equal(tp_rc_new13(0x1301, sec, ns, kl, &rc), TP_OK);
+    tp_keylog_free(kl); /* the record state keeps its own copy */
+    free(sec);
+    free(key);
+    free(iv);
+    return rc;
+}
+
+static void test_rc13__keys_already_derived__used_instead_of_deriving(void **st)
+{
+    (void)st;
+    struct tp_rc *rc = rc13_known(AP_KEY, AP_IV);
+    open_rec(rc, NST_REC, TP_OK, 22, 205);
+    open_rec(rc, APP_REC, TP_OK, 23, 50);
+    tp_rc_free(rc);
+    /* the given key really is the one used: one wrong bit and nothing opens */
+    rc = rc13_known("9f02283b6c9c07efc26bb9f2ac92e357", AP_IV);
+    open_rec(rc, NST_REC, TP_ERR_DECRYPT, 0, 0);
+    tp_rc_free(rc);
+    rc = rc13_known(AP_KEY, "cf782b88dd83549aadf1e985");
+    open_rec(rc, NST_REC, TP_ERR_DECRYPT, 0, 0);
+    tp_rc_free(rc);
+    /* a key of another length (another suite's) is not taken: derived instead */
+    rc = rc13_known(AP_KEY AP_KEY, AP_IV);
+    open_rec(rc, NST_REC, TP_OK, 22, 205);
+    tp_rc_free(rc);
+}
+
 static void test_rc__unsupported_suites_and_bad_secrets__refused(void **st)
 {
     (void)st;
     uint8_t sec[48] = { 0 }, cr[32] = { 0 }, sr[32] = { 0 };
     struct tp_rc *rc = NULL;
-    assert_int_equal(tp_rc_new13(0x1306, sec, 32, &rc), TP_ERR_UNSUPPORTED);
-    assert_int_equal(tp_rc_new13(0xc02f, sec, 32, &rc), TP_ERR_UNSUPPORTED);
-    assert_int_equal(tp_rc_new13(0x1301, sec, 48, &rc), TP_ERR_MALFORMED); /* SHA-256 suite: 32 bytes */
-    assert_int_equal(tp_rc_new13(0x1302, sec, 32, &rc), TP_ERR_MALFORMED);
+    assert_int_equal(tp_rc_new13(0x1306, sec, 32, NULL, &rc), TP_ERR_UNSUPPORTED);
+    assert_int_equal(tp_rc_new13(0xc02f, sec, 32, NULL, &rc), TP_ERR_UNSUPPORTED);
+    assert_int_equal(tp_rc_new13(0x1301, sec, 48, NULL, &rc), TP_ERR_MALFORMED); /* SHA-256 suite: 32 bytes */
+    assert_int_equal(tp_rc_new13(0x1302, sec, 32, NULL, &rc), TP_ERR_MALFORMED);
     assert_null(rc);
     assert_int_equal(tp_rc_new12(0x0041, TP_TLS1_2, false, sec, cr, sr, true, &rc), TP_ERR_UNSUPPORTED); /* Camellia */
     assert_int_equal(tp_rc_new12(0x1301, TP_TLS1_2, false, sec, cr, sr, true, &rc), TP_ERR_UNSUPPORTED);
@@ -150,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_rc13__rfc8448_application_records__in_sequence),
         cmocka_unit_test(test_rc13__out_of_sequence_or_wrong_key__decrypt_error),
         cmocka_unit_test(test_rc13__key_update__derives_the_next_secret),
+        cmocka_unit_test(test_rc13__keys_already_derived__used_instead_of_deriving),
         cmocka_unit_test(test_rc__unsupported_suites_and_bad_secrets__refused),
         cmocka_unit_test(test_rc12_cbc__garbage_at_every_length__decrypt_error_no_crash),
     };

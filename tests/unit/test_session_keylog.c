@@ -129,6 +129,51 @@ static void test_keylog_write_session__lines_parse_back__same_secrets(void **st)
     assert_string_equal(tp_secret_label_name(TP_SECRET_CLIENT_RANDOM), "CLIENT_RANDOM");
 }
 
+static void test_keylog_traffic_keys__stored_per_secret__bounded_and_never_written(void **st)
+{
+    (void)st;
+    struct tp_keylog *kl = tp_keylog_new();
+    uint8_t sec[48], key[32], iv[12], k2[32], iv2[12];
+    memset(key, 0x4b, sizeof key);
+    memset(iv, 0x49, sizeof iv);
+    /* bad arguments */
+    memset(sec, 1, sizeof sec);
+    assert_int_equal(tp_keylog_add_traffic_key(kl, sec, 20, false, key, 16), TP_ERR_USAGE);
+    assert_int_equal(tp_keylog_add_traffic_key(kl, sec, 32, false, key, 24), TP_ERR_USAGE);
+    assert_int_equal(tp_keylog_add_traffic_key(kl, sec, 32, true, iv, 16), TP_ERR_USAGE);
+    assert_int_equal(tp_keylog_add_traffic_key(NULL, sec, 32, true, iv, 12), TP_ERR_USAGE);
+    /* a key without its IV, or of another length, is not handed out */
+    assert_int_equal(tp_keylog_add_traffic_key(kl, sec, 32, false, key, 16), TP_OK);
+    assert_false(tp_keylog_traffic_keys(kl, sec, 32, 16, k2, iv2));
+    assert_int_equal(tp_keylog_add_traffic_key(kl, sec, 32, true, iv, 12), TP_OK);
+    assert_true(tp_keylog_traffic_keys(kl, sec, 32, 16, k2, iv2));
+    assert_memory_equal(k2, key, 16);
+    assert_memory_equal(iv2, iv, 12);
+    assert_false(tp_keylog_traffic_keys(kl, sec, 32, 32, k2, iv2));
+    assert_false(tp_keylog_traffic_keys(kl, sec, 48, 16, k2, iv2)); /* another secret */
+    assert_false(tp_keylog_traffic_keys(NULL, sec, 32, 16, k2, iv2));
+    /* eight secrets at most; the first ones stay */
+    for (int i = 2; i <= 8; i++) {
+        memset(sec, i, sizeof sec);
+        assert_int_equal(tp_keylog_add_traffic_key(kl, sec, 48, false, key, 32), TP_OK);
+    }
+    memset(sec, 9, sizeof sec);
+    assert_int_equal(tp_keylog_add_traffic_key(kl, sec, 48, false, key, 32), TP_ERR_LIMIT);
+    memset(sec, 1, sizeof sec);
+    assert_true(tp_keylog_traffic_keys(kl, sec, 32, 16, k2, iv2));
+    /* not secrets of the NSS format: nothing counted, nothing written */
+    assert_int_equal(tp_keylog_count(kl), 0);
+    uint8_t cr[32] = { 0 };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_false(tp_keylog_write_session(kl, cr, f));
+    fclose(f);
+    assert_int_equal(len, 0);
+    free(buf);
+    tp_keylog_free(kl);
+}
+
 static void test_keylog_load__fixture_and_missing_file(void **st)
 {
     (void)st;
@@ -156,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_keylog_parse__cut_at_every_length__no_crash),
         cmocka_unit_test(test_keylog_add__many_sessions__all_found_and_duplicates_replace),
         cmocka_unit_test(test_keylog_write_session__lines_parse_back__same_secrets),
+        cmocka_unit_test(test_keylog_traffic_keys__stored_per_secret__bounded_and_never_written),
         cmocka_unit_test(test_keylog_load__fixture_and_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
