@@ -321,9 +321,18 @@ void tp_sb_pad(struct tp_sb *sb, size_t line_start, size_t col)
 void tp_sb_put_hex(struct tp_sb *sb, const uint8_t *p, size_t n, char sep)
 {
     static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        char t[3] = { hx[p[i] >> 4], hx[p[i] & 15], sep };
-        tp_sb_putn(sb, t, (sep && i + 1 < n) ? 3 : 2);
+    char t[3 * 64];
+    while (n) {
+        size_t k = n < 64 ? n : 64, o = 0;
+        for (size_t i = 0; i < k; i++) {
+            t[o++] = hx[p[i] >> 4];
+            t[o++] = hx[p[i] & 15];
+            if (sep && (i + 1 < k || n > k))
+                t[o++] = sep;
+        }
+        putn(sb, t, o);
+        p += k;
+        n -= k;
     }
 }
 
@@ -426,12 +435,48 @@ static void put_u4(struct tp_sb *sb, uint32_t v)
     putn(sb, t, k);
 }
 
+/* Do the 8 bytes at p hold only json_safe bytes (0x20-0x7e but '"' and '\\')?
+ * Exact as a yes/no answer: the classic "has a zero byte" / "has a byte less than
+ * n" word tests (no false negatives; a yes is re-checked byte by byte). */
+static inline bool json_safe8(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+#define TP_HASZERO(v) (((v) - ones) & ~(v) & highs)
+    uint64_t bad = (w & highs)                            /* >= 0x80 */
+                 | ((w - 0x20 * ones) & ~w & highs)       /* < 0x20 */
+                 | TP_HASZERO(w ^ (0x22 * ones))          /* '"' */
+                 | TP_HASZERO(w ^ (0x5c * ones))          /* '\\' */
+                 | TP_HASZERO(w ^ (0x7f * ones));         /* DEL */
+#undef TP_HASZERO
+    return bad == 0;
+}
+
 void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n)
 {
+    /* The common case (a name, a host, a date: nothing to escape, room left) in one
+     * copy; anything else below, from the start, byte for byte as before. */
+    size_t safe = 0;
+    while (safe + 8 <= n && json_safe8(p + safe))
+        safe += 8;
+    while (safe < n && json_safe[p[safe]])
+        safe++;
+    if (safe == n && fast_ok(sb, n + 2)) {
+        char *d = sb->buf + sb->len;
+        d[0] = '"';
+        memcpy(d + 1, p, n);
+        d[n + 1] = '"';
+        d[n + 2] = '\0';
+        sb->len += n + 2;
+        return;
+    }
     putc1(sb, '"');
     size_t i = 0;
     while (i < n) {
         size_t run = i;
+        while (run + 8 <= n && json_safe8(p + run))
+            run += 8;
         while (run < n && json_safe[p[run]])
             run++;
         if (run > i) {

@@ -838,7 +838,7 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
     }
 
     if (fk == FIRST_TLS) {
-        if (tp_wolf_conn_init(&c, srv->ctx, job->fd, true, deadline) != TP_OK) {
+        if (tp_wolf_conn_init_nonblocking(&c, srv->ctx, job->fd, true, deadline) != TP_OK) { /* accept4 SOCK_NONBLOCK */
             s->outcome.status = TP_CONN_LOCAL_ERROR;
             snprintf(s->outcome.detail, sizeof s->outcome.detail, "could not set up the TLS connection (out of memory)");
         } else {

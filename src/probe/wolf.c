@@ -515,14 +515,20 @@ WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t
 enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
                               int64_t deadline_mono_us)
 {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK))
+        (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    return tp_wolf_conn_init_nonblocking(c, ctx, fd, is_server, deadline_mono_us);
+}
+
+enum tp_err tp_wolf_conn_init_nonblocking(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
+                                          int64_t deadline_mono_us)
+{
     memset(c, 0, sizeof *c);
     c->fd = fd;
     c->is_server = is_server;
     c->deadline_mono_us = deadline_mono_us;
     c->alert_sent = c->alert_recv = -1;
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0)
-        (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     c->keylog = tp_keylog_new();
     c->ssl = wolfSSL_new(ctx);
     if (!c->keylog || !c->ssl) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "tlsprobe/render.h"
+#include "render_int.h"
 
 static const char *const ku_names[] = {
     "digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
@@ -167,30 +168,6 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
     tp_sb_putc(out, '\n');
 }
 
-/* The separator, the quoted key and the colon in one copy (json.c uses it too). */
-void rj_key(struct tp_sb *out, bool *first, const char *k)
-{
-    size_t n = strlen(k);
-    char buf[64];
-    size_t o = 0;
-    if (!*first)
-        buf[o++] = ',';
-    *first = false;
-    if (n + 4 > sizeof buf) {
-        tp_sb_putn(out, buf, o);
-        tp_sb_putc(out, '"');
-        tp_sb_putn(out, k, n);
-        tp_sb_putn(out, "\":", 2);
-        return;
-    }
-    buf[o++] = '"';
-    memcpy(buf + o, k, n);
-    o += n;
-    buf[o++] = '"';
-    buf[o++] = ':';
-    tp_sb_putn(out, buf, o);
-}
-
 /* "%d" / "%ld" without printf. */
 static void put_long(struct tp_sb *out, long v)
 {
@@ -254,12 +231,66 @@ static void jbits(struct tp_sb *out, bool *first, const char *k, bool present, u
     tp_sb_putc(out, ']');
 }
 
+/* '{' and every key up to "self_signed": a function of the DER alone. */
+static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci);
+static void cert_json_tail(struct tp_sb *out, const struct tp_cert_info *ci);
+
+/* A server sends the same chain to every client and a capture repeats a few
+ * servers' chains: a small per-thread memo of rendered certificates, keyed by the
+ * certificate's SHA-256 (tp_cert_parse fills it from the DER, and everything
+ * rendered is a function of the DER). Fragments are kept inline (no heap that a
+ * thread's exit would leak); bigger ones are rendered every time. */
+#define CERT_MEMO 4
+#define CERT_MEMO_MAX 3072
+struct cert_memo {
+    uint32_t used;
+    uint16_t len;
+    uint8_t sha256[32];
+    char json[CERT_MEMO_MAX];
+};
+static _Thread_local struct cert_memo cert_memo[CERT_MEMO];
+static _Thread_local uint32_t cert_tick;
+
 void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
 {
+    static const uint8_t zero[32];
     if (!ci) {
         tp_sb_put(out, "null");
         return;
     }
+    if (!memcmp(ci->sha256, zero, 32)) { /* no fingerprint (made up in a test): no memo */
+        cert_json(out, ci);
+        cert_json_tail(out, ci);
+        return;
+    }
+    struct cert_memo *victim = &cert_memo[0];
+    for (int i = 0; i < CERT_MEMO; i++) {
+        struct cert_memo *m = &cert_memo[i];
+        if (m->len && !memcmp(m->sha256, ci->sha256, 32)) {
+            m->used = ++cert_tick;
+            tp_sb_putn(out, m->json, m->len);
+            cert_json_tail(out, ci);
+            return;
+        }
+        if (m->used < victim->used)
+            victim = m;
+    }
+    struct tp_sb one;
+    tp_sb_init(&one);
+    cert_json(&one, ci);
+    if (!one.truncated && !one.oom && one.len && one.len <= CERT_MEMO_MAX) {
+        memcpy(victim->sha256, ci->sha256, 32);
+        memcpy(victim->json, one.buf, one.len);
+        victim->len = (uint16_t)one.len;
+        victim->used = ++cert_tick;
+    }
+    tp_sb_putn(out, one.buf ? one.buf : "", one.len);
+    tp_sb_free(&one);
+    cert_json_tail(out, ci);
+}
+
+static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
+{
     bool first = true;
     tp_sb_putc(out, '{');
     jstr(out, &first, "subject", ci->subject);
@@ -317,7 +348,12 @@ void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     tp_sb_put(out, ci->has_sct ? "true" : "false");
     rj_key(out, &first, "self_signed");
     tp_sb_put(out, ci->self_signed ? "true" : "false");
-    rj_key(out, &first, "days_left");
+}
+
+/* The part that depends on today, never remembered. */
+static void cert_json_tail(struct tp_sb *out, const struct tp_cert_info *ci)
+{
+    tp_sb_putn(out, ",\"days_left\":", 13);
     put_long(out, tp_cert_days_left(ci, time(NULL)));
     tp_sb_putc(out, '}');
 }

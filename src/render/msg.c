@@ -10,29 +10,44 @@ bool rs_tls13(const struct tp_session *s)
     return s->version == TP_TLS1_3;
 }
 
-static const char *hex16(uint16_t v, char buf[16])
+/* "0x%04x" into buf (7 bytes with the NUL), without printf. */
+static char *put_hex16(char *buf, uint16_t v)
 {
-    snprintf(buf, 16, "0x%04x", v);
+    static const char hx[] = "0123456789abcdef";
+    buf[0] = '0';
+    buf[1] = 'x';
+    for (int i = 0; i < 4; i++)
+        buf[2 + i] = hx[(v >> (12 - 4 * i)) & 15];
+    buf[6] = '\0';
     return buf;
 }
 
-/* The registry name, else "GREASE 0x…" for a GREASE value, else the hex code. */
-static const char *named_or_code(const char *name, uint16_t v, char *buf, size_t cap)
+static const char *hex16(uint16_t v, char buf[16])
+{
+    return put_hex16(buf, v);
+}
+
+/* The registry name, else "GREASE 0x…" for a GREASE value, else the hex code;
+ * buf holds 16 bytes at least. */
+static const char *named_or_code(const char *name, uint16_t v, char *buf)
 {
     if (name)
         return name;
-    snprintf(buf, cap, tp_is_grease(v) ? "GREASE 0x%04x" : "0x%04x", v);
+    if (!tp_is_grease(v))
+        return put_hex16(buf, v);
+    memcpy(buf, "GREASE ", 7);
+    put_hex16(buf + 7, v);
     return buf;
 }
 
 const char *rn_suite(uint16_t v, char buf[16])
 {
-    return named_or_code(tp_name_cipher_suite(v), v, buf, 16);
+    return named_or_code(tp_name_cipher_suite(v), v, buf);
 }
 
 const char *rn_group(uint16_t v, char buf[16])
 {
-    return named_or_code(tp_name_group(v), v, buf, 16);
+    return named_or_code(tp_name_group(v), v, buf);
 }
 
 const char *rn_sigalg(uint16_t v, char buf[16])
@@ -43,12 +58,12 @@ const char *rn_sigalg(uint16_t v, char buf[16])
 
 const char *rn_ext(uint16_t v, char buf[24])
 {
-    return named_or_code(tp_name_extension(v), v, buf, 24);
+    return named_or_code(tp_name_extension(v), v, buf);
 }
 
 const char *rn_version(uint16_t v, char buf[16])
 {
-    return named_or_code(tp_name_version(v), v, buf, 16);
+    return named_or_code(tp_name_version(v), v, buf);
 }
 
 const char *rn_alert(uint8_t v, char buf[16])

@@ -50,8 +50,30 @@ const char *rm_type(const struct tp_msg *m, char buf[32]);
 bool rs_tls13(const struct tp_session *s);
 
 /* Names with a numeric fallback: the table name or "0x1a2b" (buf must hold 16). */
-/* JSON: ',' unless *first (then clears it), then "k": — in one copy (cert.c). */
-void rj_key(struct tp_sb *out, bool *first, const char *k);
+/* JSON: ',' unless *first (then clears it), then "k": — in one copy. Inline so
+ * that strlen of the literal keys folds away. */
+static inline void rj_key(struct tp_sb *out, bool *first, const char *k)
+{
+    size_t n = strlen(k);
+    char buf[64];
+    size_t o = 0;
+    if (!*first)
+        buf[o++] = ',';
+    *first = false;
+    if (n + 4 > sizeof buf) {
+        tp_sb_putn(out, buf, o);
+        tp_sb_putc(out, '"');
+        tp_sb_putn(out, k, n);
+        tp_sb_putn(out, "\":", 2);
+        return;
+    }
+    buf[o++] = '"';
+    memcpy(buf + o, k, n);
+    o += n;
+    buf[o++] = '"';
+    buf[o++] = ':';
+    tp_sb_putn(out, buf, o);
+}
 
 const char *rn_suite(uint16_t v, char buf[16]);
 const char *rn_group(uint16_t v, char buf[16]);

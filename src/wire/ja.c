@@ -50,69 +50,138 @@ static void hex_lower(const uint8_t *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* A capture repeats the same few client and server stacks thousands of times, so
- * the same fingerprint strings come back again and again: a small per-thread memo
- * of (kind, whole input string) -> hex digest skips the MD5 / SHA-256. A hit needs
- * the whole input to match, so it can never return another input's digest. */
-#define MEMO_SETS 32
-#define MEMO_WAYS 4
-#define MEMO_MAX 640
-enum { MEMO_MD5 = 1, MEMO_SHA256_12 = 2 };
-struct memo {
-    uint16_t len;
-    uint8_t kind;
+/* A capture (or a load generator against listen) repeats the same few client and
+ * server stacks thousands of times: a small per-thread memo maps the exact inputs
+ * of a fingerprint to its result and skips building the string and hashing it.
+ * The key is every input the algorithm reads, with each GREASE list value written
+ * as 0x0a0a (all algorithms here drop GREASE values, so which one a client picked
+ * cannot change the result); a hit needs the whole key to match. */
+#define FP_SETS 32
+#define FP_WAYS 2
+#define FP_KEY_MAX 640
+#define FP_STR_MAX 1024
+enum { FP_JA3 = 1, FP_JA3S = 2, FP_JA4 = 3 };
+struct fp_memo {
     uint32_t used;
-    char in[MEMO_MAX];
-    char out[33];
+    uint16_t klen, slen;
+    uint8_t kind;
+    bool ok;                    /* the string was complete (tp_ja3's answer) */
+    uint8_t key[FP_KEY_MAX];
+    char str[FP_STR_MAX];       /* JA3 / JA3S string, or the JA4 */
+    char md5[33];
 };
-static _Thread_local struct memo memo[MEMO_SETS][MEMO_WAYS];
-static _Thread_local uint32_t memo_tick;
+static _Thread_local struct fp_memo fp_memo[FP_SETS][FP_WAYS];
+static _Thread_local uint32_t fp_tick;
 
-/* The entry holding (kind, s) (*hit), else the least recently used of its set. */
-static struct memo *memo_slot(int kind, const char *s, size_t n, bool *hit)
+struct fp_key {
+    uint8_t b[FP_KEY_MAX];
+    size_t n;
+    bool over;                  /* too long to remember: computed every time */
+};
+
+static void key_raw(struct fp_key *k, const void *p, size_t n)
 {
+    if (k->n + n > FP_KEY_MAX) {
+        k->over = true;
+        return;
+    }
+    memcpy(k->b + k->n, p, n);
+    k->n += n;
+}
+
+static void key_u32(struct fp_key *k, uint32_t v)
+{
+    key_raw(k, &v, sizeof v);
+}
+
+/* A list of 16-bit values: its length, then each value, GREASE as 0x0a0a. */
+static void key_list(struct fp_key *k, const uint16_t *v, size_t n)
+{
+    key_u32(k, (uint32_t)n);
+    if (k->over || k->n + 2 * n > FP_KEY_MAX) {
+        k->over = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint16_t x = tp_is_grease(v[i]) ? 0x0a0a : v[i];
+        memcpy(k->b + k->n, &x, 2);
+        k->n += 2;
+    }
+}
+
+static void key_ext_types(struct fp_key *k, const struct tp_ext_list *l)
+{
+    key_u32(k, (uint32_t)l->n);
+    for (size_t i = 0; i < l->n && !k->over; i++) {
+        uint16_t x = tp_is_grease(l->items[i].type) ? 0x0a0a : l->items[i].type;
+        key_raw(k, &x, 2);
+    }
+}
+
+/* The entry holding this key (*hit), else the least recently used of its set;
+ * NULL when the key was too long to remember. */
+static struct fp_memo *fp_slot(int kind, const struct fp_key *k, bool *hit)
+{
+    *hit = false;
+    if (k->over)
+        return NULL;
     uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
-    struct memo *set = memo[(h ^ h >> 32) % MEMO_SETS], *victim = &set[0];
-    for (int w = 0; w < MEMO_WAYS; w++) {
-        struct memo *m = &set[w];
-        if (m->kind == kind && m->len == n && !memcmp(m->in, s, n)) {
-            m->used = ++memo_tick;
+    size_t i = 0;
+    for (; i + 8 <= k->n; i += 8) {
+        uint64_t w;
+        memcpy(&w, k->b + i, 8);
+        h = (h ^ w) * 1099511628211ULL;
+    }
+    for (; i < k->n; i++)
+        h = (h ^ k->b[i]) * 1099511628211ULL;
+    struct fp_memo *set = fp_memo[(h ^ h >> 29) % FP_SETS], *victim = &set[0];
+    for (int w = 0; w < FP_WAYS; w++) {
+        struct fp_memo *m = &set[w];
+        if (m->kind == kind && m->klen == k->n && !memcmp(m->key, k->b, k->n)) {
+            m->used = ++fp_tick;
             *hit = true;
             return m;
         }
         if (m->used < victim->used)
             victim = m;
     }
-    *hit = false;
     return victim;
 }
 
-static void memo_store(struct memo *m, int kind, const char *s, size_t n, const char *out)
+static void fp_store(struct fp_memo *m, int kind, const struct fp_key *k, const char *str, size_t slen,
+                     const char *md5, bool ok)
 {
-    if (n > MEMO_MAX)
+    if (!m || slen >= FP_STR_MAX)
         return;
     m->kind = (uint8_t)kind;
-    m->len = (uint16_t)n;
-    m->used = ++memo_tick;
-    memcpy(m->in, s, n);
-    memcpy(m->out, out, sizeof m->out);
+    m->klen = (uint16_t)k->n;
+    memcpy(m->key, k->b, k->n);
+    m->slen = (uint16_t)slen;
+    memcpy(m->str, str, slen);
+    m->str[slen] = '\0';
+    memcpy(m->md5, md5 ? md5 : "", md5 ? 33 : 1);
+    m->ok = ok;
+    m->used = ++fp_tick;
 }
 
 static void md5_hex(const char *s, size_t n, char md5[33])
 {
-    bool hit;
-    struct memo *m = memo_slot(MEMO_MD5, s, n, &hit);
-    if (hit) {
-        memcpy(md5, m->out, 33);
-        return;
-    }
     uint8_t d[16];
     if (wc_Md5Hash((const uint8_t *)s, (uint32_t)n, d) != 0)
         memset(d, 0, sizeof d);
     hex_lower(d, sizeof d, md5);
-    memo_store(m, MEMO_MD5, s, n, md5);
+}
+
+/* Hand out a remembered JA3 / JA3S as finish() would have. */
+static bool from_memo(const struct fp_memo *m, char *str, size_t cap, char md5[33])
+{
+    memcpy(md5, m->md5, 33);
+    if (!str || cap == 0)
+        return false;
+    size_t n = m->slen < cap - 1 ? m->slen : cap - 1;
+    memcpy(str, m->str, n);
+    str[n] = '\0';
+    return m->ok && n == m->slen;
 }
 
 /* Large enough for every capped list in a tp_client_hello: 256 suites, 64
@@ -132,6 +201,21 @@ static bool finish(struct out *full, char *str, size_t cap, char md5[33])
 
 bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_hex_out[33])
 {
+    struct fp_key k;
+    k.n = 0;
+    k.over = false;
+    uint16_t lv = ch->legacy_version;
+    key_raw(&k, &lv, 2);
+    key_list(&k, ch->suites, ch->n_suites);
+    key_ext_types(&k, &ch->ext.all);
+    key_list(&k, ch->ext.groups.v, ch->ext.groups.n);
+    key_u32(&k, (uint32_t)ch->ext.ec_point_formats.len);
+    key_raw(&k, ch->ext.ec_point_formats.p, ch->ext.ec_point_formats.len);
+    bool hit;
+    struct fp_memo *m = fp_slot(FP_JA3, &k, &hit);
+    if (hit)
+        return from_memo(m, str, cap, md5_hex_out);
+
     char buf[JA3_MAX];
     struct out o = { buf, 0, JA3_MAX, false };
     bool first;
@@ -166,11 +250,24 @@ bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_he
     for (size_t i = 0; i < ch->ext.ec_point_formats.len; i++)
         out_u(&o, ch->ext.ec_point_formats.p[i], i > 0, '-');
 
-    return finish(&o, str, cap, md5_hex_out);
+    bool ok = finish(&o, str, cap, md5_hex_out);
+    fp_store(m, FP_JA3, &k, o.p, o.cut ? FP_STR_MAX : o.len, md5_hex_out, !o.cut);
+    return ok;
 }
 
 bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_hex_out[33])
 {
+    struct fp_key k;
+    k.n = 0;
+    k.over = false;
+    uint16_t hdr[2] = { sh->legacy_version, sh->suite };
+    key_raw(&k, hdr, sizeof hdr);
+    key_ext_types(&k, &sh->ext.all);
+    bool hit;
+    struct fp_memo *m = fp_slot(FP_JA3S, &k, &hit);
+    if (hit)
+        return from_memo(m, str, cap, md5_hex_out);
+
     char buf[1024];
     struct out o = { buf, 0, sizeof buf, false };
     bool first = true;
@@ -185,7 +282,9 @@ bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_h
         out_u(&o, sh->ext.all.items[i].type, !first, '-');
         first = false;
     }
-    return finish(&o, str, cap, md5_hex_out);
+    bool ok = finish(&o, str, cap, md5_hex_out);
+    fp_store(m, FP_JA3S, &k, o.p, o.cut ? FP_STR_MAX : o.len, md5_hex_out, !o.cut);
+    return ok;
 }
 
 /* ---- JA4 (FoxIO JA4.md, "JA4 Algorithm") ---- */
@@ -252,12 +351,6 @@ static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb,
             s[len++] = hx[v[i] & 15];
         }
     }
-    bool hit;
-    struct memo *m = memo_slot(MEMO_SHA256_12, s, len, &hit);
-    if (hit) {
-        memcpy(out, m->out, 13);
-        return;
-    }
     uint8_t d[32];
     char dhex[65];
     if (wc_Sha256Hash((const uint8_t *)s, (uint32_t)len, d) != 0)
@@ -265,13 +358,35 @@ static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb,
     hex_lower(d, sizeof d, dhex);
     memcpy(out, dhex, 12);
     out[12] = '\0';
-    char o33[33] = "";
-    memcpy(o33, out, 13);
-    memo_store(m, MEMO_SHA256_12, s, len, o33);
 }
 
 void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
 {
+    struct fp_key k;
+    k.n = 0;
+    k.over = false;
+    uint32_t hdr[4] = { quic, ch->legacy_version, ch->ext.has_sni, (uint32_t)ch->n_suites_total };
+    key_raw(&k, hdr, sizeof hdr);
+    key_list(&k, ch->suites, ch->n_suites);
+    key_u32(&k, (uint32_t)ch->ext.all.n_total);
+    key_ext_types(&k, &ch->ext.all);
+    key_list(&k, ch->ext.sig_algs.v, ch->ext.sig_algs.n);
+    key_list(&k, ch->ext.versions.v, ch->ext.versions.n);
+    /* ALPN: only the first value's first and last bytes count */
+    uint8_t alpn_key[3] = { 0, 0, 0 };
+    if (ch->ext.alpn.n > 0 && ch->ext.alpn.v[0].len > 0) {
+        alpn_key[0] = 1;
+        alpn_key[1] = ch->ext.alpn.v[0].p[0];
+        alpn_key[2] = ch->ext.alpn.v[0].p[ch->ext.alpn.v[0].len - 1];
+    }
+    key_raw(&k, alpn_key, sizeof alpn_key);
+    bool hit;
+    struct fp_memo *m = fp_slot(FP_JA4, &k, &hit);
+    if (hit) {
+        memcpy(out, m->str, (size_t)m->slen + 1);
+        return;
+    }
+
     uint16_t suites[TP_MAX_CIPHER_SUITES], exts[TP_MAX_EXTENSIONS], sigs[TP_MAX_LIST_ITEMS];
     size_t ns = 0, ns_count, ne_count = 0, ne = 0, ng = 0;
 
@@ -317,7 +432,8 @@ void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
     char hb[13], hc[13];
     ja4_hash(suites, ns, NULL, 0, hb);
     ja4_hash(exts, ne, sigs, ng, hc);
-    snprintf(out, 40, "%c%s%c%02u%02u%s_%s_%s", quic ? 'q' : 't', ja4_version(ver),
-             ch->ext.has_sni ? 'd' : 'i', (unsigned)(ns_count > 99 ? 99 : ns_count),
-             (unsigned)(ne_count > 99 ? 99 : ne_count), alpn, hb, hc);
+    int n = snprintf(out, 40, "%c%s%c%02u%02u%s_%s_%s", quic ? 'q' : 't', ja4_version(ver),
+                     ch->ext.has_sni ? 'd' : 'i', (unsigned)(ns_count > 99 ? 99 : ns_count),
+                     (unsigned)(ne_count > 99 ? 99 : ne_count), alpn, hb, hc);
+    fp_store(m, FP_JA4, &k, out, n > 0 && n < 40 ? (size_t)n : FP_STR_MAX, NULL, true);
 }

@@ -10,17 +10,19 @@ struct tok {
     const char *name;
 };
 
-static int tok_cmp(const void *key, const void *elem)
-{
-    uint16_t k = *(const uint16_t *)key;
-    const struct tok *t = elem;
-    return (k > t->v) - (k < t->v);
-}
-
+/* Binary search of a table sorted by value (checked by test_wire_names). Written
+ * out rather than bsearch(3): renderers name every suite of every hello. */
 static const char *tok_find(const struct tok *tab, size_t n, uint16_t v)
 {
-    const struct tok *t = bsearch(&v, tab, n, sizeof *tab, tok_cmp);
-    return t ? t->name : NULL;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tab[mid].v < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && tab[lo].v == v ? tab[lo].name : NULL;
 }
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -36,16 +38,18 @@ static const struct tp_suite_info suites[] = {
 #include "suites_table.inc"
 };
 
-static int suite_cmp(const void *key, const void *elem)
-{
-    uint16_t k = *(const uint16_t *)key;
-    const struct tp_suite_info *s = elem;
-    return (k > s->id) - (k < s->id);
-}
 
 const struct tp_suite_info *tp_suite_info(uint16_t id)
 {
-    return bsearch(&id, suites, COUNT(suites), sizeof suites[0], suite_cmp);
+    size_t lo = 0, hi = COUNT(suites);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (suites[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < COUNT(suites) && suites[lo].id == id ? &suites[lo] : NULL;
 }
 
 const char *tp_name_cipher_suite(uint16_t id)

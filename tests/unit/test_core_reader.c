@@ -200,6 +200,20 @@ static void test_strbuf__json_every_byte__escaped_as_specified(void **st)
     (void)st;
     struct tp_sb sb;
     tp_sb_init(&sb);
+    /* every byte at every offset of a 24-byte run of safe text: the word-at-a-time
+     * scan (8 bytes) must stop for exactly the bytes the table escapes */
+    for (unsigned c = 0; c < 256; c++)
+        for (size_t pos = 0; pos < 24; pos++) {
+            uint8_t in[24];
+            memset(in, 'x', sizeof in);
+            in[pos] = (uint8_t)c;
+            tp_sb_reset(&sb);
+            tp_sb_put_json(&sb, in, sizeof in);
+            const char *got = tp_sb_str(&sb);
+            bool plain = c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+            assert_int_equal(strlen(got), plain ? 26 : c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' ? 27 : 31);
+            assert_int_equal(strspn(got + 1, "x"), c == 'x' ? 24 : pos);
+        }
     for (unsigned c = 0; c < 256; c++) {
         const uint8_t in[3] = { 'a', (uint8_t)c, 'b' };
         char mid[16];

@@ -341,6 +341,65 @@ static void test_render_json__cut_messages__valid_at_every_length(void **st)
 }
 
 /* Every key the renderer can emit is documented in docs/json.md as `key`. */
+/* Rendered certificates are remembered per thread by fingerprint (render/cert.c):
+ * more certificates than the memo holds, in turns, each always rendered as the
+ * first (fresh) time; a copy without a fingerprint (never remembered) differs
+ * only in that field; days_left is not remembered. */
+static char *cert_json_of(const struct tp_cert_info *ci)
+{
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    tp_render_cert_json(&sb, ci);
+    return tp_sb_take(&sb);
+}
+
+static void test_render_cert_json__remembered__same_as_fresh_for_each(void **st)
+{
+    (void)st;
+    static const char *const names[] = { "good.pem", "int.pem", "root.pem", "nasty.pem", "expired.pem",
+                                         "client.pem", "sct.pem" };
+    enum { N = sizeof names / sizeof names[0] };
+    struct tp_file *files[N];
+    char *first[N];
+    for (size_t i = 0; i < N; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "pki/%s", names[i]);
+        size_t len;
+        uint8_t *pem = tu_fixture(rel, &len);
+        assert_int_equal(tp_file_parse(names[i], pem, len, &files[i]), TP_OK);
+        assert_true(files[i]->n_objs >= 1 && files[i]->objs[0].cert);
+        free(pem);
+        first[i] = cert_json_of(files[i]->objs[0].cert);
+        assert_non_null(strstr(first[i], "\"days_left\":"));
+    }
+    for (int round = 0; round < 3; round++)
+        for (size_t k = 0; k < N; k++) {
+            size_t i = (k * 3 + (size_t)round) % N;
+            const struct tp_cert_info *ci = files[i]->objs[0].cert;
+            char *again = cert_json_of(ci);
+            assert_string_equal(again, first[i]);
+            /* fresh, without the fingerprint: the same but for the sha256 value */
+            struct tp_cert_info anon = *ci;
+            memset(anon.sha256, 0, sizeof anon.sha256);
+            char *fresh = cert_json_of(&anon);
+            char *at = strstr(again, "\"sha256\":\"");
+            assert_non_null(at);
+            memset(at + 10, '0', 64);
+            assert_string_equal(fresh, again);
+            free(fresh);
+            free(again);
+        }
+    /* a certificate's days_left follows the clock: an expired one stays negative */
+    assert_non_null(strstr(first[4], "\"days_left\":-"));
+    for (size_t i = 0; i < N; i++) {
+        free(first[i]);
+        tp_file_free(files[i]);
+    }
+    char *null_json = cert_json_of(NULL);
+    assert_string_equal(null_json, "null");
+    free(null_json);
+}
+
 static void test_render_json__every_key__documented(void **st)
 {
     (void)st;
@@ -386,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_render_json__fatal_alert__level_description_from_after),
         cmocka_unit_test(test_render_json__hostile_strings__escaped),
         cmocka_unit_test(test_render_json__cut_messages__valid_at_every_length),
+        cmocka_unit_test(test_render_cert_json__remembered__same_as_fresh_for_each),
         cmocka_unit_test(test_render_json__every_key__documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,6 +148,17 @@ static void test_ja3s__salesforce_readme_vector__string_and_md5(void **st)
     assert_true(tp_ja3s(&sh, s, sizeof s, md5));
     assert_string_equal(s, "769,47,65281-0-11-35-5-16");
     assert_string_equal(md5, "836ce314215654b5b1f85f97c73e506f");
+    /* remembered: the same again; another suite or extension: a fresh answer */
+    assert_true(tp_ja3s(&sh, s, sizeof s, md5));
+    assert_string_equal(s, "769,47,65281-0-11-35-5-16");
+    assert_string_equal(md5, "836ce314215654b5b1f85f97c73e506f");
+    sh.suite = 53;
+    assert_true(tp_ja3s(&sh, s, sizeof s, md5));
+    assert_string_equal(s, "769,53,65281-0-11-35-5-16");
+    sh.suite = 47;
+    sh.ext.all.items[0].type = 0x0017;
+    assert_true(tp_ja3s(&sh, s, sizeof s, md5));
+    assert_string_equal(s, "769,47,23-0-11-35-5-16");
     free(b);
 }
 
@@ -194,6 +205,95 @@ static void test_ja4__foxio_example__matches(void **st)
     assert_string_equal(ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
     tp_ja4(&ch, true, ja4);
     assert_string_equal(ja4, "q13d1516h2_8daaf6152771_e5627efa2ab1");
+}
+
+/* Fingerprints are remembered per thread (src/wire/ja.c): a repeat must give the
+ * same answer, a GREASE value swapped for another must too, and every input the
+ * algorithms read must lead to a fresh answer (a change the memo's key missed
+ * would hand back the old fingerprint). */
+struct fp { char ja3[1024], md5[33], ja4[40]; bool ok; };
+
+static void fingerprint(struct fp *f, bool quic)
+{
+    f->ok = tp_ja3(&ch, f->ja3, sizeof f->ja3, f->md5);
+    tp_ja4(&ch, quic, f->ja4);
+}
+
+static void test_ja3_ja4__remembered__repeats_same_every_input_counts(void **st)
+{
+    (void)st;
+    struct ext_spec exts[18];
+    fox_exts(exts, "00 10 04 03 08 04 04 01 05 03 08 05 05 01 08 06 06 01");
+    uint8_t body[4096];
+    size_t n = build_ch(body, 0x0303, fox_suites, 16, exts, 18);
+    parse_built(body, n);
+    struct fp base, f;
+    fingerprint(&base, false);
+    assert_true(base.ok);
+    assert_string_equal(base.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    for (int rep = 0; rep < 3; rep++) {
+        fingerprint(&f, false);
+        assert_true(f.ok);
+        assert_string_equal(f.ja3, base.ja3);
+        assert_string_equal(f.md5, base.md5);
+        assert_string_equal(f.ja4, base.ja4);
+    }
+    /* a remembered JA3 still honours a short buffer */
+    char small[8], md5[33];
+    assert_false(tp_ja3(&ch, small, sizeof small, md5));
+    assert_memory_equal(small, base.ja3, 7);
+    assert_string_equal(md5, base.md5);
+
+    /* other GREASE values in every list: the same fingerprints */
+    struct tp_client_hello saved = ch;
+    ch.suites[0] = 0x9a9a;
+    ch.ext.all.items[0].type = 0xbaba;
+    ch.ext.groups.v[0] = 0xcaca;
+    ch.ext.versions.v[0] = 0xdada;
+    fingerprint(&f, false);
+    assert_string_equal(f.ja3, base.ja3);
+    assert_string_equal(f.ja4, base.ja4);
+    ch = saved;
+
+    /* each input on its own: JA3's and JA4's answers change where they should */
+    static const uint8_t fmt1[] = { 1 };
+    static const uint8_t h3[] = { 'h', '3' };
+    for (int which = 0; which < 12; which++) {
+        ch = saved;
+        bool quic = false, ja3_changes = false, ja4_changes = false;
+        switch (which) {
+        case 0: ch.legacy_version = 0x0302; ja3_changes = true; break;
+        case 1: ch.suites[1] = 0x1304; ja3_changes = ja4_changes = true; break;
+        case 2: ch.ext.all.items[1].type = 0x001c; ja3_changes = ja4_changes = true; break;
+        case 3: ch.ext.groups.v[1] = 0x0019; ja3_changes = true; break;
+        case 4: ch.ext.ec_point_formats = tp_bytes_make(fmt1, 1); ja3_changes = true; break;
+        case 5: ch.ext.sig_algs.v[0] = 0x0807; ja4_changes = true; break;
+        case 6: ch.ext.versions.v[1] = 0x0302; ja4_changes = true; break;
+        case 7: ch.ext.alpn.v[0] = tp_bytes_make(h3, 2); ja4_changes = true; break;
+        case 8: ch.ext.has_sni = false; ja4_changes = true; break;
+        case 9: ch.n_suites_total += 100; ja4_changes = true; break;
+        case 10: ch.ext.all.n_total += 100; ja4_changes = true; break;
+        case 11: quic = true; ja4_changes = true; break;
+        }
+        fingerprint(&f, quic);
+        if (ja3_changes)
+            assert_string_not_equal(f.ja3, base.ja3);
+        else
+            assert_string_equal(f.ja3, base.ja3);
+        if (ja4_changes)
+            assert_string_not_equal(f.ja4, base.ja4);
+        else
+            assert_string_equal(f.ja4, base.ja4);
+        /* and the changed hello is remembered apart from the original */
+        struct fp again;
+        fingerprint(&again, quic);
+        assert_string_equal(again.ja3, f.ja3);
+        assert_string_equal(again.ja4, f.ja4);
+    }
+    ch = saved;
+    fingerprint(&f, false);
+    assert_string_equal(f.ja3, base.ja3);
+    assert_string_equal(f.ja4, base.ja4);
 }
 
 static void test_ja4__no_signature_algorithms__hash_without_underscore(void **st)
@@ -346,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_ja3__no_extensions__empty_fields),
         cmocka_unit_test(test_ja3s__salesforce_readme_vector__string_and_md5),
         cmocka_unit_test(test_ja4__foxio_example__matches),
+        cmocka_unit_test(test_ja3_ja4__remembered__repeats_same_every_input_counts),
         cmocka_unit_test(test_ja4__no_signature_algorithms__hash_without_underscore),
         cmocka_unit_test(test_ja4__no_sni_no_alpn_no_versions__i_00_and_legacy),
         cmocka_unit_test(test_ja4__alpn_edge_cases__foxio_hex_rule),
