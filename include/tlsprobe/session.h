@@ -221,6 +221,12 @@ void tp_session_free(struct tp_session *s);
 /* Secrets for this session (used once the ClientHello's random is known). The
  * keylog is borrowed and must outlive the session's feeding. */
 void tp_session_set_keylog(struct tp_session *s, const struct tp_keylog *kl);
+/* The records of dir were written by this process's own TLS library and recorded
+ * in-process (connect: TP_C2S, listen: TP_S2C). Their AES-GCM records are then
+ * opened with GCM's counter stream alone: recomputing their tags would only
+ * re-check our own library's arithmetic. The peer's records are always
+ * authenticated, and a capture never calls this. */
+void tp_session_own_direction(struct tp_session *s, enum tp_dir dir);
 
 /* Feed raw bytes of one direction, in order, with the time they were seen (µs
  * since the epoch). Never fails on bad peer data: what cannot be decoded becomes

@@ -664,6 +664,7 @@ static enum tp_err lio_flush(struct lio *io, struct tp_session *s, struct tp_pca
 {
     if (io->c->keylog)
         tp_session_set_keylog(s, io->c->keylog);
+    tp_session_own_direction(s, TP_S2C); /* what we sent is what wolfSSL wrote */
     for (struct lchunk *ch = io->head; ch; ch = ch->next) {
         if (flow)
             tp_pcapw_data(flow, (enum tp_dir)ch->dir, ch->data, ch->len, ch->t_us);

@@ -702,6 +702,8 @@ enum tp_err tp_wolf_conn_flush(struct tp_wolf_conn *c, struct tp_session *s, str
 {
     if (c->keylog)
         tp_session_set_keylog(s, c->keylog);
+    if (s) /* what we sent is what wolfSSL wrote */
+        tp_session_own_direction(s, c->is_server ? TP_S2C : TP_C2S);
     for (struct tp_wolf_chunk *ch = c->head; ch; ch = ch->next) {
         if (flow)
             tp_pcapw_data(flow, ch->dir, ch->data, ch->len, ch->t_us);

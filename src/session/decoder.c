@@ -101,6 +101,7 @@ struct dirst {
 struct tp_decoder {
     const struct tp_keylog *kl;
     struct dirst d[2];
+    bool own[2];            /* tp_session_own_direction */
     uint8_t server_random[32];
     uint8_t ch_sid[32];
     size_t ch_sid_len;
@@ -178,6 +179,13 @@ void tp_decoder_free(struct tp_decoder *dec)
         tp_hs_reasm_free(&d->reasm);
     }
     free(dec);
+}
+
+void tp_decoder_own_direction(struct tp_decoder *dec, enum tp_dir dir)
+{
+    dec->own[dir] = true;
+    if (dec->d[dir].rc)
+        tp_rc_trust_own(dec->d[dir].rc);
 }
 
 void tp_decoder_set_keylog(struct tp_decoder *dec, const struct tp_keylog *kl)
@@ -596,6 +604,8 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
         }
         memset(secret, 0, sizeof secret);
     }
+    if (e == TP_OK && dec->own[dir])
+        tp_rc_trust_own(d->rc);
     if (e != TP_OK) {
         if (e == TP_ERR_UNSUPPORTED)
             issue(s, dir, TP_DEC_CIPHER_UNSUPPORTED, 0, 0);

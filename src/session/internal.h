@@ -42,6 +42,10 @@ enum tp_err tp_rc_decrypt(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t 
 /* TLS 1.2: account for a record we do not need to read (application data): the
  * sequence number advances (and the CBC chain of TLS 1.0 follows). */
 void tp_rc_skip(struct tp_rc *rc, const uint8_t *body, size_t body_len);
+/* Records this process's own TLS library wrote (tp_session_own_direction): open
+ * AES-GCM records with the GCM counter stream alone, without recomputing a tag
+ * that only our library's arithmetic produced. Other ciphers are unchanged. */
+void tp_rc_trust_own(struct tp_rc *rc);
 void tp_rc_free(struct tp_rc *rc);
 
 /* ---- certificate summaries shared between sessions (cert_cache.c) ---- */
@@ -56,6 +60,7 @@ void tp_decoder_free(struct tp_decoder *d);
 enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us);
 void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_t t_us);
 void tp_decoder_set_keylog(struct tp_decoder *d, const struct tp_keylog *kl);
+void tp_decoder_own_direction(struct tp_decoder *d, enum tp_dir dir);
 /* End of input: note what was left incomplete, final inferences. */
 void tp_decoder_flush(struct tp_session *s);
 

@@ -41,6 +41,10 @@ struct tp_rc {
     int hkdf_hash;          /* 1.3: WC_SHA256 / WC_SHA384 */
     uint8_t secret[48];     /* 1.3: current traffic secret (for KeyUpdate) */
     size_t secret_len;
+    bool keyed;             /* 1.3: the AEAD holds rc->key (key13) */
+    bool own;               /* tp_rc_trust_own: AES-GCM opened as its counter stream */
+    Aes ctr;                /* own: AES-CTR with the same key */
+    bool ctr_ready;
 };
 
 #define TAG_LEN 16
@@ -51,6 +55,8 @@ void tp_rc_free(struct tp_rc *rc)
         return;
     if (rc->aes_ready)
         wc_AesFree(&rc->aes);
+    if (rc->ctr_ready)
+        wc_AesFree(&rc->ctr);
     memset(rc, 0, sizeof *rc); /* keys do not outlive the session */
     free(rc);
 }
@@ -92,12 +98,22 @@ static enum tp_err derive13(struct tp_rc *rc, const struct tp_keylog *known)
     }
     rc->iv_len = 12;
     rc->seq = 0;
-    if (e == TP_OK && rc->kind == RC_AES_GCM && rc->aes_ready)
+    rc->keyed = false; /* the AEAD is keyed when first used (key13) */
+    return e;
+}
+
+/* Key the AEAD with rc->key: AES-GCM's key schedule and GHASH table are not made
+ * for a direction that never needs them (our own records, tp_rc_trust_own). */
+static enum tp_err key13(struct tp_rc *rc)
+{
+    enum tp_err e = TP_OK;
+    if (rc->kind == RC_AES_GCM && rc->aes_ready)
         e = wc_AesGcmSetKey(&rc->aes, rc->key, (word32)rc->key_len) == 0 ? TP_OK : TP_ERR_CRYPTO;
-    else if (e == TP_OK && rc->kind == RC_AES_CCM && rc->aes_ready)
+    else if (rc->kind == RC_AES_CCM && rc->aes_ready)
         e = wc_AesCcmSetKey(&rc->aes, rc->key, (word32)rc->key_len) == 0 ? TP_OK : TP_ERR_CRYPTO;
-    else if (e == TP_OK && rc->kind != RC_CHACHA)
+    else if (rc->kind != RC_CHACHA)
         e = aes_setup(rc);
+    rc->keyed = e == TP_OK;
     return e;
 }
 
@@ -254,10 +270,40 @@ static void xor_nonce(const uint8_t iv[12], uint64_t seq, uint8_t nonce[12])
         nonce[4 + i] ^= s[i];
 }
 
+void tp_rc_trust_own(struct tp_rc *rc)
+{
+    if (rc && rc->kind == RC_AES_GCM)
+        rc->own = true;
+}
+
+/* GCM's confidentiality part alone (NIST SP 800-38D §7.2): with a 96-bit IV,
+ * J0 = IV || 0^31 || 1 and the plaintext is GCTR(K, inc32(J0), C), i.e. AES-CTR
+ * from IV || 00000002 (wolfCrypt's counter carries over all 128 bits; a record
+ * of at most 2^14 + 256 bytes never reaches the 32-bit wrap where that differs). */
+static enum tp_err gcm_stream_open(struct tp_rc *rc, const uint8_t nonce[12], const uint8_t *ct, size_t ct_len,
+                                   uint8_t *out)
+{
+    if (!rc->ctr_ready) {
+        if (wc_AesInit(&rc->ctr, NULL, INVALID_DEVID) != 0)
+            return TP_ERR_CRYPTO;
+        rc->ctr_ready = true;
+    }
+    uint8_t cb[16];
+    memcpy(cb, nonce, 12);
+    cb[12] = cb[13] = cb[14] = 0;
+    cb[15] = 2;
+    if (wc_AesSetKeyDirect(&rc->ctr, rc->key, (word32)rc->key_len, cb, AES_ENCRYPTION) != 0 ||
+        wc_AesCtrEncrypt(&rc->ctr, out, ct, (word32)ct_len) != 0)
+        return TP_ERR_CRYPTO;
+    return TP_OK;
+}
+
 static enum tp_err aead_open(struct tp_rc *rc, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
                              const uint8_t *ct, size_t ct_len, const uint8_t *tag, uint8_t *out)
 {
     int ret;
+    if (rc->own && rc->kind == RC_AES_GCM)
+        return gcm_stream_open(rc, nonce, ct, ct_len, out);
     if (rc->kind == RC_AES_GCM)
         ret = wc_AesGcmDecrypt(&rc->aes, out, ct, (word32)ct_len, nonce, 12, tag, TAG_LEN, aad, (word32)aad_len);
     else if (rc->kind == RC_AES_CCM)
@@ -273,6 +319,8 @@ static enum tp_err open13(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t 
 {
     if (len < rc->tag_len + 1)
         return TP_ERR_DECRYPT;
+    if (!rc->keyed && !(rc->own && rc->kind == RC_AES_GCM) && key13(rc) != TP_OK)
+        return TP_ERR_CRYPTO;
     uint8_t nonce[12];
     xor_nonce(rc->iv, rc->seq, nonce);
     size_t ct_len = len - rc->tag_len;

@@ -110,6 +110,12 @@ void tp_session_set_keylog(struct tp_session *s, const struct tp_keylog *kl)
         tp_decoder_set_keylog(s->dec, kl);
 }
 
+void tp_session_own_direction(struct tp_session *s, enum tp_dir dir)
+{
+    if (s && s->dec && (dir == TP_C2S || dir == TP_S2C))
+        tp_decoder_own_direction(s->dec, dir);
+}
+
 enum tp_err tp_session_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us)
 {
     if (!s || (dir != TP_C2S && dir != TP_S2C) || (!p && len))

@@ -136,6 +136,67 @@ static void test_rc13__keys_already_derived__used_instead_of_deriving(void **st)
     tp_rc_free(rc);
 }
 
+/* Our own records (tp_rc_trust_own): the same plaintext as the full AEAD open,
+ * record after record; the tag is not recomputed (a flipped tag bit still
+ * opens), while the ciphertext still decides the plaintext. */
+static void open_both(struct tp_rc *own, struct tp_rc *full, const char *hex, uint8_t want_type, size_t want_len)
+{
+    size_t n, l1 = 0, l2 = 0;
+    uint8_t *rec = tu_hex(hex, &n), t1 = 0, t2 = 0;
+    uint8_t *o1 = malloc(n), *o2 = malloc(n);
+    assert_int_equal(tp_rc_decrypt(own, rec, rec + 5, n - 5, o1, &l1, &t1), TP_OK);
+    assert_int_equal(tp_rc_decrypt(full, rec, rec + 5, n - 5, o2, &l2, &t2), TP_OK);
+    assert_int_equal(t1, want_type);
+    assert_int_equal(t1, t2);
+    assert_int_equal(l1, want_len);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(o1, o2, l1);
+    free(o1);
+    free(o2);
+    free(rec);
+}
+
+static void test_rc13__own_records__counter_stream_same_plaintext_no_tag(void **st)
+{
+    (void)st;
+    struct tp_rc *own = rc13(S_AP), *full = rc13(S_AP);
+    tp_rc_trust_own(own);
+    open_both(own, full, NST_REC, 22, 205);
+    open_both(own, full, APP_REC, 23, 50);
+    open_both(own, full, ALERT_REC, 21, 2);
+    tp_rc_free(own);
+    tp_rc_free(full);
+
+    size_t n, out_len;
+    uint8_t *rec = tu_hex(APP_REC, &n), type;
+    uint8_t *out = malloc(n);
+    /* a flipped tag bit: our own record still opens (no tag check), a peer's does not */
+    own = rc13(S_AP);
+    tp_rc_trust_own(own);
+    full = rc13(S_AP);
+    tp_rc_skip(own, NULL, 0);  /* APP_REC is the second record (seq 1) */
+    tp_rc_skip(full, NULL, 0);
+    rec[n - 1] ^= 1;
+    assert_int_equal(tp_rc_decrypt(full, rec, rec + 5, n - 5, out, &out_len, &type), TP_ERR_DECRYPT);
+    assert_int_equal(tp_rc_decrypt(own, rec, rec + 5, n - 5, out, &out_len, &type), TP_OK);
+    assert_int_equal(type, 23);
+    assert_int_equal(out_len, 50);
+    for (size_t i = 0; i < 50; i++)
+        assert_int_equal(out[i], i); /* RFC 8448: 00 01 02 ... 31 */
+    rec[n - 1] ^= 1;
+    /* the wrong sequence number (nonce) gives other bytes: no inner type found or a
+     * different plaintext, never the right one */
+    tp_rc_free(own);
+    own = rc13(S_AP);
+    tp_rc_trust_own(own);
+    enum tp_err e = tp_rc_decrypt(own, rec, rec + 5, n - 5, out, &out_len, &type);
+    assert_true(e != TP_OK || out_len != 50 || out[1] != 1 || out[49] != 49);
+    tp_rc_free(own);
+    tp_rc_free(full);
+    free(out);
+    free(rec);
+}
+
 static void test_rc__unsupported_suites_and_bad_secrets__refused(void **st)
 {
     (void)st;
@@ -192,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_rc13__out_of_sequence_or_wrong_key__decrypt_error),
         cmocka_unit_test(test_rc13__key_update__derives_the_next_secret),
         cmocka_unit_test(test_rc13__keys_already_derived__used_instead_of_deriving),
+        cmocka_unit_test(test_rc13__own_records__counter_stream_same_plaintext_no_tag),
         cmocka_unit_test(test_rc__unsupported_suites_and_bad_secrets__refused),
         cmocka_unit_test(test_rc12_cbc__garbage_at_every_length__decrypt_error_no_crash),
     };
