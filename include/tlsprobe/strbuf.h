@@ -45,6 +45,9 @@ static inline void tp_sb_put_escaped_b(struct tp_sb *sb, struct tp_bytes b) { tp
 /* A JSON string literal with quotes; invalid UTF-8 bytes become \u00XX of the byte
  * (documented in docs/json.md), controls \uXXXX. */
 void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n);
+/* Would tp_sb_put_json write these bytes as they are (printable ASCII, no '"' or
+ * '\\')? Then a caller may copy them between quotes itself. */
+bool tp_json_plain(const uint8_t *p, size_t n);
 static inline void tp_sb_put_json_str(struct tp_sb *sb, const char *s);
 
 /* Write the buffer to a FILE in one fwrite. Returns false on error. */

@@ -453,6 +453,16 @@ static inline bool json_safe8(const uint8_t *p)
     return bad == 0;
 }
 
+bool tp_json_plain(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n && json_safe8(p + i))
+        i += 8;
+    while (i < n && json_safe[p[i]])
+        i++;
+    return i == n;
+}
+
 void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n)
 {
     /* The common case (a name, a host, a date: nothing to escape, room left) in one

@@ -154,8 +154,28 @@ static void k_u16_names(struct jw *w, const char *k, const uint16_t *v, size_t n
     char b[16];
     key(w, k);
     j_open(w, '[');
-    for (size_t i = 0; i < n; i++)
-        i_str(w, fn(v[i], b));
+    /* Registry names (plain ASCII) are gathered and copied once: a ClientHello
+     * lists tens of suites and signature algorithms. */
+    char buf[2048];
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = fn(v[i], b);
+        size_t l = strlen(name);
+        if (o + l + 3 > sizeof buf || !tp_json_plain((const uint8_t *)name, l)) {
+            tp_sb_putn(w->o, buf, o);
+            o = 0;
+            i_str(w, name);
+            continue;
+        }
+        if (!w->first[w->depth])
+            buf[o++] = ',';
+        w->first[w->depth] = false;
+        buf[o++] = '"';
+        memcpy(buf + o, name, l);
+        o += l;
+        buf[o++] = '"';
+    }
+    tp_sb_putn(w->o, buf, o);
     j_close(w, ']');
 }
 

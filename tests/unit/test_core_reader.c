@@ -211,6 +211,8 @@ static void test_strbuf__json_every_byte__escaped_as_specified(void **st)
             tp_sb_put_json(&sb, in, sizeof in);
             const char *got = tp_sb_str(&sb);
             bool plain = c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+            assert_int_equal(tp_json_plain(in, sizeof in), plain);
+            assert_int_equal(tp_json_plain(in + pos, 1), plain);
             assert_int_equal(strlen(got), plain ? 26 : c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' ? 27 : 31);
             assert_int_equal(strspn(got + 1, "x"), c == 'x' ? 24 : pos);
         }
