@@ -111,11 +111,15 @@ static struct tp_keylog *load_keylog(const char *name)
 
 /* Feed every record: chunk = 0 whole, else pieces of at most `chunk` bytes; each
  * piece in an exact-size heap copy so ASan catches over-reads. */
+static int own_dir = -1; /* run(): mark this direction as our own (as listen/connect do) */
+
 static struct tp_session *run(const struct flow *f, const struct tp_keylog *kl, size_t chunk)
 {
     struct tp_session *s = tp_session_new(TP_SRC_PCAP, T0);
     assert_non_null(s);
     tp_session_set_keylog(s, kl);
+    if (own_dir >= 0)
+        tp_session_own_direction(s, (enum tp_dir)own_dir);
     int64_t t = T0;
     for (size_t i = 0; i < f->n; i++) {
         size_t step = chunk ? chunk : f->r[i].len;
@@ -284,6 +288,13 @@ static void test_rfc8448__with_keylog__every_message_decrypted(void **st)
     /* time offsets relative to the start, in feed order */
     assert_int_equal(s->msgs[0].t_us, 1000);
     assert_true(s->msgs[9].t_us > s->msgs[0].t_us);
+    for (own_dir = TP_C2S; own_dir <= TP_S2C; own_dir++) {
+        struct tp_session *own = run(&f, kl, 0);
+        check_rfc8448_decrypted(own);
+        assert_same_msgs(s, own);
+        tp_session_free(own);
+    }
+    own_dir = -1;
     tp_session_free(s);
     tp_keylog_free(kl);
     flow_free(&f);
@@ -413,6 +424,13 @@ static void test_rfc8448__wrong_secret__decrypt_failed(void **st)
     assert_true(cfin->decrypted);
     assert_false(s->server_chain.present);
     tp_session_free(s);
+    /* a wrong key for a direction taken as our own cannot be caught by a tag:
+     * garbage plaintext, which must still decode safely (no crash, no over-read) */
+    own_dir = TP_S2C;
+    s = run(&f, kl, 0);
+    own_dir = -1;
+    assert_false(s->server_chain.present);
+    tp_session_free(s);
     tp_keylog_free(kl);
     flow_free(&f);
 }
@@ -536,6 +554,15 @@ static void check_capture(const char *name, uint16_t version, uint16_t suite, bo
     struct tp_session *bb = run(&f, kl, 1);
     assert_same_msgs(s, bb);
     tp_session_free(bb);
+
+    /* either direction taken as our own (listen: S2C, connect: C2S; its AES-GCM
+     * records then opened without recomputing tags): the same transcript */
+    for (own_dir = TP_C2S; own_dir <= TP_S2C; own_dir++) {
+        struct tp_session *own = run(&f, kl, 0);
+        assert_same_msgs(s, own);
+        tp_session_free(own);
+    }
+    own_dir = -1;
     tp_session_free(s);
     tp_keylog_free(kl);
     flow_free(&f);
