@@ -17,9 +17,16 @@ for bin in build-fuzz/fuzz_*; do
   mkdir -p "$corpus"
   [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
   echo "-- $name (${SECS}s)"
+  log=build-fuzz/crashes/"$name".log
   "$bin" -max_total_time="$SECS" -rss_limit_mb=2048 -max_len=65536 \
-     -artifact_prefix=build-fuzz/crashes/"$name"- "$corpus" 2>&1 | grep -E '^(#[0-9]+ *DONE|Done|==|SUMMARY)' || true
+     -artifact_prefix=build-fuzz/crashes/"$name"- "$corpus" >"$log" 2>&1 || true
+  grep -E '^(#[0-9]+ *DONE|Done|==|SUMMARY)' "$log" || true
   if ls build-fuzz/crashes/"$name"-* >/dev/null 2>&1; then
     echo "FAILED: $name found a crash: $(ls build-fuzz/crashes/"$name"-*)"; exit 1
+  fi
+  # UBSan reports and goes on: a report is a failure too, with its input unknown
+  if grep -q 'runtime error:' "$log"; then
+    grep -m3 -A2 'runtime error:' "$log"
+    echo "FAILED: $name: undefined behaviour (log: $log)"; exit 1
   fi
 done

@@ -475,7 +475,8 @@ void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n)
     if (safe == n && fast_ok(sb, n + 2)) {
         char *d = sb->buf + sb->len;
         d[0] = '"';
-        memcpy(d + 1, p, n);
+        if (n) /* p may be NULL for an empty string */
+            memcpy(d + 1, p, n);
         d[n + 1] = '"';
         d[n + 2] = '\0';
         sb->len += n + 2;

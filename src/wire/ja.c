@@ -85,7 +85,8 @@ static void key_raw(struct fp_key *k, const void *p, size_t n)
         k->over = true;
         return;
     }
-    memcpy(k->b + k->n, p, n);
+    if (n) /* p may be NULL for an empty list */
+        memcpy(k->b + k->n, p, n);
     k->n += n;
 }
 

@@ -6,7 +6,11 @@
  *             a 16-bit big-endian length follows; cut at the end of the input
  * A fixed key log holds the RFC 8448 §3 secrets and the master secret of
  * fixtures/session/tls12_ecdhe_ecdsa_aes128gcm, so inputs grown from those
- * seeds reach the TLS 1.3 and TLS 1.2 decryption paths. */
+ * seeds reach the TLS 1.3 and TLS 1.2 decryption paths. The key log also holds
+ * the record key and IV of the RFC 8448 server application secret (the live
+ * probes' shortcut), and the input's length picks a direction taken as our own
+ * (none, C2S, S2C: AES-GCM records opened without tags), so both paths are fuzzed
+ * without changing the input format. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,12 +34,24 @@ static struct tp_keylog *kl;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!kl && tp_keylog_parse((const uint8_t *)keylog, sizeof keylog - 1, &kl) != TP_OK)
-        abort();
+    if (!kl) {
+        static const uint8_t s_ap[32] = { 0xa1, 0x1a, 0xf9, 0xf0, 0x55, 0x31, 0xf8, 0x56, 0xad, 0x47, 0x11,
+                                          0x6b, 0x45, 0xa9, 0x50, 0x32, 0x82, 0x04, 0xb4, 0xf4, 0x4b, 0xfb,
+                                          0x6b, 0x3a, 0x4b, 0x4f, 0x1f, 0x3f, 0xcb, 0x63, 0x16, 0x43 };
+        static const uint8_t key[16] = { 0x9f, 0x02, 0x28, 0x3b, 0x6c, 0x9c, 0x07, 0xef,
+                                         0xc2, 0x6b, 0xb9, 0xf2, 0xac, 0x92, 0xe3, 0x56 };
+        static const uint8_t iv[12] = { 0xcf, 0x78, 0x2b, 0x88, 0xdd, 0x83, 0x54, 0x9a, 0xad, 0xf1, 0xe9, 0x84 };
+        if (tp_keylog_parse((const uint8_t *)keylog, sizeof keylog - 1, &kl) != TP_OK ||
+            tp_keylog_add_traffic_key(kl, s_ap, sizeof s_ap, false, key, sizeof key) != TP_OK ||
+            tp_keylog_add_traffic_key(kl, s_ap, sizeof s_ap, true, iv, sizeof iv) != TP_OK)
+            abort();
+    }
     struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
     if (!s)
         return 0;
     tp_session_set_keylog(s, kl);
+    if (size % 3)
+        tp_session_own_direction(s, size % 3 == 1 ? TP_C2S : TP_S2C);
     size_t off = 0;
     int64_t t = 0;
     while (off < size) {
