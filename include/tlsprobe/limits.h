@@ -73,6 +73,9 @@
 /* subjectAltNames kept per certificate or CSR (x509). CDN certificates carry a few
  * hundred; beyond this they are counted (tp_cert_info.n_san_total), not stored. */
 #define TP_MAX_CERT_SANS         1024
+/* connect/listen: TLS 1.3 record keys kept per connection next to its secrets
+ * (tp_keylog_add_traffic_key); more are derived as usual. */
+#define TP_KEYLOG_TRAFFIC_KEYS   8
 /* Objects (PEM blocks) read from one file by inspect/--cafile/--chain (x509). A CA
  * bundle has ~150; a file of tiny bogus blocks could otherwise make ~500,000 objects
  * out of TP_MAX_INPUT_FILE. */

@@ -30,8 +30,8 @@ struct kl_node {
     uint32_t next;          /* node index + 1, 0: end */
 };
 
-/* Record keys derived from a TLS 1.3 traffic secret (tp_keylog_add_traffic_key). */
-#define TP_KEYLOG_TRAFFIC_KEYS 8
+/* Record keys derived from a TLS 1.3 traffic secret (tp_keylog_add_traffic_key),
+ * TP_KEYLOG_TRAFFIC_KEYS of them at most. */
 struct kl_tkeys {
     uint8_t secret[48];
     uint8_t secret_len;
