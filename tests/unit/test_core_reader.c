@@ -129,6 +129,31 @@ static void test_strbuf__escape__controls_and_nul_shown(void **st)
     tp_sb_free(&sb);
 }
 
+static void test_strbuf__hex__separators_across_chunks(void **st)
+{
+    (void)st;
+    uint8_t in[150];
+    for (size_t i = 0; i < sizeof in; i++)
+        in[i] = (uint8_t)(i * 37);
+    for (size_t n = 0; n <= sizeof in; n += (n < 70 ? 1 : 40)) {
+        struct tp_sb a, b;
+        tp_sb_init(&a);
+        tp_sb_init(&b);
+        tp_sb_put_hex(&a, in, n, ':');
+        tp_sb_put_hex(&b, in, n, 0);
+        /* the reference: byte by byte */
+        char want[3 * sizeof in + 1] = "", want0[2 * sizeof in + 1] = "";
+        for (size_t i = 0; i < n; i++) {
+            snprintf(want + strlen(want), 4, i + 1 < n ? "%02x:" : "%02x", in[i]);
+            snprintf(want0 + 2 * i, 3, "%02x", in[i]);
+        }
+        assert_string_equal(tp_sb_str(&a), want);
+        assert_string_equal(tp_sb_str(&b), want0);
+        tp_sb_free(&a);
+        tp_sb_free(&b);
+    }
+}
+
 static void test_strbuf__cap__marks_truncation(void **st)
 {
     (void)st;
@@ -247,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_reader__expect_end__trailing_is_malformed),
         cmocka_unit_test(test_reader__every_cut__truncated_never_crash),
         cmocka_unit_test(test_strbuf__escape__controls_and_nul_shown),
+        cmocka_unit_test(test_strbuf__hex__separators_across_chunks),
         cmocka_unit_test(test_strbuf__cap__marks_truncation),
         cmocka_unit_test(test_strbuf__printf__same_as_snprintf),
         cmocka_unit_test(test_strbuf__json_runs__escapes_between_runs),
