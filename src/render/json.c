@@ -208,20 +208,140 @@ static bool any_grease_u16(const uint16_t *v, size_t n)
     return false;
 }
 
+/* A client stack sends the same ClientHello again and again (every connection of
+ * a load against listen, every flow of a capture), and naming its tens of suites
+ * is most of a session's rendering. Its JSON is remembered per thread in three
+ * parts, around the two values that change from one connection to the next (the
+ * SNI and the session id's length), keyed by every other field j_client_hello
+ * reads, exactly (GREASE values included). Parts are kept inline (no heap that a
+ * thread's exit would leak); a bigger hello is rendered every time.
+ * Keep ch_key() in step with j_client_hello(): test_render_json flips every byte
+ * of real hellos and compares with a thread that has nothing remembered. */
+#define CH_MEMO 4
+#define CH_KEY_MAX 768
+#define CH_JSON_MAX 6144
+struct ch_memo {
+    uint32_t used;
+    uint16_t klen, a, b, c;     /* key length; the three parts' lengths */
+    uint8_t key[CH_KEY_MAX];
+    char json[CH_JSON_MAX];
+};
+static _Thread_local struct ch_memo ch_memo[CH_MEMO];
+static _Thread_local uint32_t ch_tick;
+
+struct ch_key {
+    uint8_t b[CH_KEY_MAX];
+    size_t n;
+    bool over;
+};
+
+static void ck_raw(struct ch_key *k, const void *p, size_t n)
+{
+    if (k->over || k->n + n > CH_KEY_MAX) {
+        k->over = true;
+        return;
+    }
+    if (n)
+        memcpy(k->b + k->n, p, n);
+    k->n += n;
+}
+
+static void ck_count(struct ch_key *k, size_t n)
+{
+    uint32_t v = (uint32_t)n;
+    ck_raw(k, &v, sizeof v);
+}
+
+static void ck_u16s(struct ch_key *k, const uint16_t *v, size_t n)
+{
+    ck_count(k, n);
+    ck_raw(k, v, 2 * n);
+}
+
+static void ch_key(struct ch_key *k, const struct tp_client_hello *ch)
+{
+    const struct tp_exts *e = &ch->ext;
+    k->n = 0;
+    k->over = false;
+    uint32_t hdr[5] = { ch->sslv2, ch->legacy_version, (uint32_t)ch->n_suites_total, e->has_sni,
+                        (uint32_t)e->all.n_total };
+    ck_raw(k, hdr, sizeof hdr);
+    ck_u16s(k, e->versions.v, e->versions.n);
+    ck_u16s(k, ch->suites, ch->n_suites);
+    ck_u16s(k, e->groups.v, e->groups.n);
+    ck_count(k, e->n_key_shares);
+    for (size_t i = 0; i < e->n_key_shares; i++)
+        ck_raw(k, &e->key_shares[i].group, 2);
+    ck_u16s(k, e->sig_algs.v, e->sig_algs.n);
+    ck_count(k, e->all.n);
+    for (size_t i = 0; i < e->all.n; i++)
+        ck_raw(k, &e->all.items[i].type, 2);
+    ck_count(k, e->alpn.n);
+    for (size_t i = 0; i < e->alpn.n; i++) {
+        ck_count(k, e->alpn.v[i].len);
+        ck_raw(k, e->alpn.v[i].p, e->alpn.v[i].len);
+    }
+    ck_count(k, e->ec_point_formats.len); /* JA3 */
+    ck_raw(k, e->ec_point_formats.p, e->ec_point_formats.len);
+}
+
+static struct ch_memo *ch_slot(const struct ch_key *k, bool *hit)
+{
+    *hit = false;
+    if (k->over)
+        return NULL;
+    struct ch_memo *victim = &ch_memo[0];
+    for (int i = 0; i < CH_MEMO; i++) {
+        struct ch_memo *m = &ch_memo[i];
+        if (m->klen == k->n && m->a && !memcmp(m->key, k->b, k->n)) {
+            m->used = ++ch_tick;
+            *hit = true;
+            return m;
+        }
+        if (m->used < victim->used)
+            victim = m;
+    }
+    return victim;
+}
+
+static void ch_sni(struct jw *w, const struct tp_client_hello *ch)
+{
+    if (ch->ext.has_sni)
+        k_bytes(w, "sni", ch->ext.sni.p, ch->ext.sni.len);
+    else
+        k_null(w, "sni");
+}
+
 static void j_client_hello(struct jw *w, const struct tp_client_hello *ch)
 {
+    /* only after other keys of the same object: the parts start with a comma */
+    struct ch_key k;
+    struct ch_memo *m = NULL;
+    bool hit = false;
+    if (!w->first[w->depth]) {
+        ch_key(&k, ch);
+        m = ch_slot(&k, &hit);
+    }
+    if (hit) {
+        tp_sb_putn(w->o, m->json, m->a);
+        ch_sni(w, ch);
+        tp_sb_putn(w->o, m->json + m->a, m->b);
+        k_u64(w, "session_id_length", ch->session_id.len);
+        tp_sb_putn(w->o, m->json + m->a + m->b, m->c);
+        return;
+    }
     char b[16];
     const struct tp_exts *e = &ch->ext;
+    size_t p0 = w->o->len;
     k_bool(w, "sslv2", ch->sslv2);
     k_str(w, "legacy_version", rn_version(ch->legacy_version, b));
     k_str(w, "max_version", rn_version(tp_client_hello_max_version(ch), b));
     k_u16_names(w, "versions", e->versions.v, e->versions.n, rn_version);
     k_u16_names(w, "cipher_suites", ch->suites, ch->n_suites, rn_suite);
     k_u64(w, "cipher_suites_total", ch->n_suites_total);
-    if (e->has_sni)
-        k_bytes(w, "sni", e->sni.p, e->sni.len);
-    else
-        k_null(w, "sni");
+    size_t p1 = w->o->len;
+    ch_sni(w, ch);
+    size_t p2 = w->o->len;
     k_bytes_list(w, "alpn", &e->alpn);
     k_u16_names(w, "groups", e->groups.v, e->groups.n, rn_group);
     key(w, "key_shares");
@@ -237,7 +357,9 @@ static void j_client_hello(struct jw *w, const struct tp_client_hello *ch)
     for (size_t i = 0; i < e->all.n; i++)
         grease |= tp_is_grease(e->all.items[i].type);
     k_bool(w, "grease", grease);
+    size_t p3 = w->o->len;
     k_u64(w, "session_id_length", ch->session_id.len);
+    size_t p4 = w->o->len;
     char ja3s[2048], md5[33];
     bool ok = tp_ja3(ch, ja3s, sizeof ja3s, md5);
     k_str(w, "ja3", ok ? ja3s : NULL);
@@ -245,6 +367,19 @@ static void j_client_hello(struct jw *w, const struct tp_client_hello *ch)
     char ja4[40];
     tp_ja4(ch, false, ja4);
     k_str(w, "ja4", ja4);
+    size_t p5 = w->o->len;
+    size_t a = p1 - p0, bl = p3 - p2, c = p5 - p4;
+    if (m && !w->o->truncated && !w->o->oom && a && a + bl + c <= CH_JSON_MAX) {
+        memcpy(m->key, k.b, k.n);
+        m->klen = (uint16_t)k.n;
+        memcpy(m->json, w->o->buf + p0, a);
+        memcpy(m->json + a, w->o->buf + p2, bl);
+        memcpy(m->json + a + bl, w->o->buf + p4, c);
+        m->a = (uint16_t)a;
+        m->b = (uint16_t)bl;
+        m->c = (uint16_t)c;
+        m->used = ++ch_tick;
+    }
 }
 
 static void j_server_hello(struct jw *w, const struct tp_server_hello *sh)

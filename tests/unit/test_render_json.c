@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include "test_render_fixture.h"
 
@@ -400,6 +401,66 @@ static void test_render_cert_json__remembered__same_as_fresh_for_each(void **st)
     free(null_json);
 }
 
+/* A ClientHello's JSON is remembered per thread (json.c, ch_key): flip every bit
+ * of every byte of each scenario's real hello in turn and render it here (where
+ * the original and earlier variants are remembered) and in a new thread (where
+ * nothing is): always the same text. A field that changes the output but is
+ * missing from the memo's key shows up as a difference. */
+struct fresh { const struct tp_session *s; char *out; };
+
+static void *fresh_main(void *p)
+{
+    struct fresh *f = p;
+    f->out = render(f->s, TP_FMT_JSON);
+    return NULL;
+}
+
+static char *render_fresh(const struct tp_session *s)
+{
+    pthread_t t;
+    struct fresh f = { s, NULL };
+    assert_int_equal(pthread_create(&t, NULL, fresh_main, &f), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    return f.out;
+}
+
+static void test_render_json__client_hello_remembered__every_bit_flip_same_as_fresh(void **st)
+{
+    (void)st;
+    for (size_t k = 0; k < sizeof rf_scenarios / sizeof rf_scenarios[0]; k++) {
+        struct tp_session *s = rf_scenario(rf_scenarios[k]);
+        struct tp_msg *ch = NULL;
+        for (size_t i = 0; i < s->n_msgs && !ch; i++)
+            if (s->msgs[i].kind == TP_MSG_HANDSHAKE && s->msgs[i].hs_type == TP_HS_CLIENT_HELLO && s->msgs[i].raw)
+                ch = &s->msgs[i];
+        assert_non_null(ch);
+        uint8_t *raw = (uint8_t *)ch->raw;
+        char *base = render(s, TP_FMT_JSON), *again = render(s, TP_FMT_JSON), *fresh = render_fresh(s);
+        assert_string_equal(again, base);
+        assert_string_equal(fresh, base);
+        free(again);
+        free(fresh);
+        size_t changed = 0;
+        for (size_t i = 4; i < ch->raw_len; i++)
+            for (int bit = 0; bit < 8; bit++) {
+                raw[i] ^= (uint8_t)(1u << bit);
+                char *here = render(s, TP_FMT_JSON), *there = render_fresh(s);
+                assert_string_equal(here, there);
+                changed += strcmp(here, base) != 0;
+                free(here);
+                free(there);
+                raw[i] ^= (uint8_t)(1u << bit);
+            }
+        /* most flips change what is shown (suites, extensions, names, lengths) */
+        assert_true(changed > ch->raw_len);
+        char *back = render(s, TP_FMT_JSON);
+        assert_string_equal(back, base);
+        free(back);
+        free(base);
+        rf_free(s);
+    }
+}
+
 static void test_render_json__every_key__documented(void **st)
 {
     (void)st;
@@ -446,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_render_json__hostile_strings__escaped),
         cmocka_unit_test(test_render_json__cut_messages__valid_at_every_length),
         cmocka_unit_test(test_render_cert_json__remembered__same_as_fresh_for_each),
+        cmocka_unit_test(test_render_json__client_hello_remembered__every_bit_flip_same_as_fresh),
         cmocka_unit_test(test_render_json__every_key__documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
