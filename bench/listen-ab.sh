@@ -37,8 +37,8 @@ TCK=$(getconf CLK_TCK)
 gcc -O2 -w -o "$TMP/wolf_hs" "$HERE/tools/wolf_hs.c" -lwolfssl
 gcc -O2 -w -o "$TMP/wolf_srv" "$HERE/tools/wolf_srv.c" -lwolfssl
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'; }
-wait_port() { for _ in $(seq 1 250); do ss -Hltn "sport = :$1" | grep -q LISTEN && return 0; sleep 0.02; done; return 1; }
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 stat2() { awk '{print $14, $15}' "/proc/$1/stat"; }
 
 server_cmd() { # NAME PORT

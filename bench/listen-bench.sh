@@ -42,10 +42,10 @@ TCK=$(getconf CLK_TCK)
 
 gcc -O2 -w -o "$TMP/wolf_hs" "$HSRATE/wolf_hs.c" -lwolfssl
 gcc -O2 -w -o "$TMP/wolf_srv" "$HSRATE/wolf_srv.c" -lwolfssl
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'; }
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-wait_port() { for _ in $(seq 1 250); do ss -Hltn "sport = :$1" | grep -q LISTEN && return 0; sleep 0.02; done; return 1; }
 
 SPID=
 start_sserver() {

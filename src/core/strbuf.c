@@ -467,12 +467,7 @@ void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n)
 {
     /* The common case (a name, a host, a date: nothing to escape, room left) in one
      * copy; anything else below, from the start, byte for byte as before. */
-    size_t safe = 0;
-    while (safe + 8 <= n && json_safe8(p + safe))
-        safe += 8;
-    while (safe < n && json_safe[p[safe]])
-        safe++;
-    if (safe == n && fast_ok(sb, n + 2)) {
+    if (tp_json_plain(p, n) && fast_ok(sb, n + 2)) {
         char *d = sb->buf + sb->len;
         d[0] = '"';
         if (n) /* p may be NULL for an empty string */

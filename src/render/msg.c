@@ -22,11 +22,6 @@ static char *put_hex16(char *buf, uint16_t v)
     return buf;
 }
 
-static const char *hex16(uint16_t v, char buf[16])
-{
-    return put_hex16(buf, v);
-}
-
 /* The registry name, else "GREASE 0x…" for a GREASE value, else the hex code;
  * buf holds 16 bytes at least. */
 static const char *named_or_code(const char *name, uint16_t v, char *buf)
@@ -53,7 +48,7 @@ const char *rn_group(uint16_t v, char buf[16])
 const char *rn_sigalg(uint16_t v, char buf[16])
 {
     const char *n = tp_name_sig_scheme(v);
-    return n ? n : hex16(v, buf);
+    return n ? n : put_hex16(buf, v);
 }
 
 const char *rn_ext(uint16_t v, char buf[24])

@@ -3,6 +3,7 @@
  * Sorted by code so lookups are a binary search (the capture path names every
  * suite and extension of every hello). */
 #include <stdlib.h>
+#include <string.h>
 #include "tlsprobe/names.h"
 
 struct tok {
@@ -10,19 +11,33 @@ struct tok {
     const char *name;
 };
 
-/* Binary search of a table sorted by value (checked by test_wire_names). Written
- * out rather than bsearch(3): renderers name every suite of every hello. */
-static const char *tok_find(const struct tok *tab, size_t n, uint16_t v)
+/* Index of v in a table of n entries of `size` bytes sorted by a leading 16-bit
+ * value (struct tok, struct tp_suite_info), or n. Written out rather than
+ * bsearch(3): renderers name every suite of every hello. */
+static size_t find_u16(const void *tab, size_t n, size_t size, uint16_t v)
 {
+    const unsigned char *b = tab;
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (tab[mid].v < v)
+        uint16_t m;
+        memcpy(&m, b + mid * size, sizeof m);
+        if (m < v)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < n && tab[lo].v == v ? tab[lo].name : NULL;
+    if (lo == n)
+        return n;
+    uint16_t at;
+    memcpy(&at, b + lo * size, sizeof at);
+    return at == v ? lo : n;
+}
+
+static const char *tok_find(const struct tok *tab, size_t n, uint16_t v)
+{
+    size_t i = find_u16(tab, n, sizeof *tab, v);
+    return i < n ? tab[i].name : NULL;
 }
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,15 +56,8 @@ static const struct tp_suite_info suites[] = {
 
 const struct tp_suite_info *tp_suite_info(uint16_t id)
 {
-    size_t lo = 0, hi = COUNT(suites);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (suites[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < COUNT(suites) && suites[lo].id == id ? &suites[lo] : NULL;
+    size_t i = find_u16(suites, COUNT(suites), sizeof suites[0], id);
+    return i < COUNT(suites) ? &suites[i] : NULL;
 }
 
 const char *tp_name_cipher_suite(uint16_t id)
