@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +65,14 @@
  * longest a new client waits for a worker (below the cap). Also the calling
  * thread's wake-up period. */
 #define LISTEN_DUTY_STALL_MS 50
+/* Accepted sockets are blocking with this receive timeout (SO_RCVTIMEO, set on
+ * the listening socket and inherited): a read first blocks up to this long
+ * without watching the listening socket, which is one syscall where waiting in
+ * poll() then reading is two, and poll's wake-up costs more. A client that
+ * answers later than this (a remote one, or a silent one) is then waited for in
+ * poll() with the listening socket watched too, as before. Every call that must
+ * not block passes MSG_DONTWAIT. */
+#define LISTEN_SPIN_MS 5
 
 struct ljob {
     int fd;
@@ -269,6 +278,27 @@ static int lwait(struct lworker *w, int fd, short ev, int64_t until_mono_us)
     }
 }
 
+/* recv() that waits until until_mono_us: first blocking (up to LISTEN_SPIN_MS,
+ * when that ends before until_mono_us), then in lwait(). -1 with errno ETIMEDOUT
+ * when the time is up, else what recv returned. */
+static ssize_t lrecv(struct lworker *w, int fd, void *buf, size_t len, int64_t until_mono_us)
+{
+    bool spin = until_mono_us - tp_wolf_mono_us() > (int64_t)LISTEN_SPIN_MS * 1000;
+    for (;;) {
+        ssize_t n = recv(fd, buf, len, spin ? 0 : MSG_DONTWAIT);
+        if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return n;
+        spin = false;
+        int wr = lwait(w, fd, POLLIN, until_mono_us);
+        if (wr == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        if (wr < 0)
+            return -1;
+    }
+}
+
 static bool looks_http(const uint8_t *p, size_t n)
 {
     static const char *const methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
@@ -285,7 +315,7 @@ static void send_all(struct lworker *w, int fd, const void *p, size_t n, int64_t
 {
     const char *c = p;
     while (n > 0) {
-        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+        ssize_t k = send(fd, c, n, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (k > 0) {
             c += k;
             n -= (size_t)k;
@@ -322,7 +352,7 @@ static void serve_not_tls(struct lworker *w, const struct ljob *job, struct tp_s
             t = first_t;
             first_len = 0;
         } else {
-            n = recv(job->fd, buf + have, sizeof buf - have, 0);
+            n = recv(job->fd, buf + have, sizeof buf - have, MSG_DONTWAIT);
             t = tp_wolf_wall_us();
         }
         if (n > 0) {
@@ -532,13 +562,10 @@ static int lio_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
                 errno = io->first_err;
             io->first_err = 0;
         } else {
-            /* wolfSSL consumed everything we had: the client's next flight is
-             * rarely there yet, so wait first (poll, recv) rather than try first
-             * (recv, EAGAIN, poll, recv). */
-            int wr = lwait(io->w, c->fd, POLLIN, c->deadline_mono_us);
-            if (wr == 0)
+            /* wolfSSL consumed everything we had: wait for the client's next flight */
+            n = lrecv(io->w, c->fd, io->ahead, sizeof io->ahead, c->deadline_mono_us);
+            if (n < 0 && errno == ETIMEDOUT)
                 return WOLFSSL_CBIO_ERR_WANT_READ; /* deadline: wolf.c reports the timeout */
-            n = wr < 0 ? -1 : recv(c->fd, io->ahead, sizeof io->ahead, 0);
         }
         if (n > 0) {
             if (!lio_take(io, (size_t)n))
@@ -551,8 +578,6 @@ static int lio_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         }
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            continue; /* woken for nothing: wait again */
         c->sys_errno = errno;
         if (errno == ECONNRESET) {
             c->reset = true;
@@ -570,7 +595,7 @@ static int lio_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     if (sz <= 0)
         return 0;
     for (;;) {
-        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             if (!lio_record(io, TP_S2C, (const uint8_t *)buf, (size_t)n))
                 return WOLFSSL_CBIO_ERR_GENERAL;
@@ -602,7 +627,7 @@ static void lio_drain(struct lio *io, int ms)
         until = c->deadline_mono_us;
     uint8_t buf[4096];
     for (;;) {
-        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n > 0) {
             if (!lio_record(io, TP_C2S, buf, (size_t)n))
                 return;
@@ -624,14 +649,7 @@ static enum first_kind first_read(struct lio *io, int fd, int64_t deadline, int6
     io->a_off = io->a_len = 0;
     io->first_err = 0;
     for (;;) {
-        /* Just accepted (or a partial header): the bytes are rarely there yet,
-         * so wait first. */
-        int wr = lwait(io->w, fd, POLLIN, deadline);
-        if (wr == 0)
-            return FIRST_TIMEOUT;
-        if (wr < 0)
-            return FIRST_RESET;
-        ssize_t n = recv(fd, io->ahead + io->a_len, sizeof io->ahead - io->a_len, 0);
+        ssize_t n = lrecv(io->w, fd, io->ahead + io->a_len, sizeof io->ahead - io->a_len, deadline);
         if (n > 0) {
             if (io->a_len == 0)
                 *t_first = tp_wolf_wall_us();
@@ -651,7 +669,9 @@ static enum first_kind first_read(struct lio *io, int fd, int64_t deadline, int6
             io->first_err = LIO_EOF; /* wolfSSL reads the partial header, then EOF */
             return FIRST_TLS;
         }
-        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == ETIMEDOUT)
+            return FIRST_TIMEOUT;
+        if (errno == EINTR)
             continue;
         if (io->a_len == 0)
             return FIRST_RESET;
@@ -839,7 +859,7 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
     }
 
     if (fk == FIRST_TLS) {
-        if (tp_wolf_conn_init_nonblocking(&c, srv->ctx, job->fd, true, deadline) != TP_OK) { /* accept4 SOCK_NONBLOCK */
+        if (tp_wolf_conn_init_fd(&c, srv->ctx, job->fd, true, deadline) != TP_OK) { /* MSG_DONTWAIT, lrecv */
             s->outcome.status = TP_CONN_LOCAL_ERROR;
             snprintf(s->outcome.detail, sizeof s->outcome.detail, "could not set up the TLS connection (out of memory)");
         } else {
@@ -1017,9 +1037,18 @@ static void *worker_main(void *arg)
 
         struct ljob job;
         socklen_t pl = sizeof job.peer;
-        /* Stopping shuts the listening socket down, which ends accept() (EINVAL). */
+        /* Stopping shuts the listening socket down, which ends accept() (EINVAL)
+         * and the poll() below. accept() gives up after LISTEN_SPIN_MS (the
+         * SO_RCVTIMEO the connections inherit): an idle server then waits in
+         * poll(), a busy one never gets there. */
         atomic_store(&w->busy_since, 0);
-        job.fd = accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        job.fd = accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC);
+        if (job.fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd lp = { srv->lfd, POLLIN, 0 };
+            (void)poll(&lp, 1, -1);
+            pthread_mutex_lock(&srv->mu);
+            continue;
+        }
         job.t_mono_us = tp_wolf_mono_us();
         atomic_store(&w->busy_since, job.t_mono_us);
         if (job.fd < 0) {
@@ -1140,6 +1169,8 @@ static int open_listener(const struct tp_listen_opts *o, char *err, size_t errle
      * last flight's records (and close_notify) must not wait for the client's ACK. */
     int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct timeval spin = { 0, LISTEN_SPIN_MS * 1000 };
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &spin, sizeof spin);
     return fd;
 }
 

@@ -202,7 +202,7 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     if (sz <= 0)
         return 0;
     for (;;) {
-        ssize_t n = recv(c->fd, buf, (size_t)sz, 0);
+        ssize_t n = recv(c->fd, buf, (size_t)sz, MSG_DONTWAIT);
         if (n > 0) {
             enum tp_dir dir = c->is_server ? TP_C2S : TP_S2C;
             keep_banner(c, (const uint8_t *)buf, (size_t)n);
@@ -234,7 +234,7 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     if (sz <= 0)
         return 0;
     for (;;) {
-        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             enum tp_dir dir = c->is_server ? TP_S2C : TP_C2S;
             if (!record(c, dir, (const uint8_t *)buf, (size_t)n))
@@ -518,10 +518,10 @@ enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, 
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && !(fl & O_NONBLOCK))
         (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    return tp_wolf_conn_init_nonblocking(c, ctx, fd, is_server, deadline_mono_us);
+    return tp_wolf_conn_init_fd(c, ctx, fd, is_server, deadline_mono_us);
 }
 
-enum tp_err tp_wolf_conn_init_nonblocking(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
+enum tp_err tp_wolf_conn_init_fd(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
                                           int64_t deadline_mono_us)
 {
     memset(c, 0, sizeof *c);
@@ -608,7 +608,7 @@ static void drain(struct tp_wolf_conn *c, int ms)
     uint64_t stop = c->bytes[in] + TP_MAX_FLOW_BUFFER;
     uint8_t buf[16384];
     while (!c->eof && !c->reset && !c->too_much && c->bytes[in] < stop) {
-        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n > 0) {
             keep_banner(c, (const uint8_t *)buf, (size_t)n);
             if (!record(c, in, buf, (size_t)n))

@@ -102,9 +102,10 @@ struct tp_wolf_conn {
 /* Create the WOLFSSL, make fd non-blocking, wire the recording callbacks. */
 enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
                               int64_t deadline_mono_us) TP_MUST_USE;
-/* The same for an fd the caller already made non-blocking (accept4 with
- * SOCK_NONBLOCK): two system calls fewer per connection. */
-enum tp_err tp_wolf_conn_init_nonblocking(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
+/* The same without touching fd's mode (two system calls fewer): wolf.c's own
+ * recv/send pass MSG_DONTWAIT, so they never block either way; listen's sockets
+ * are blocking with a short SO_RCVTIMEO, and its I/O callbacks choose per call. */
+enum tp_err tp_wolf_conn_init_fd(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
                                           int64_t deadline_mono_us) TP_MUST_USE;
 /* Drive wolfSSL_connect / wolfSSL_accept until done, failed or the deadline.
  * 0 on success; else the wolfSSL error (wolfSSL_get_error) or TP_WOLF_E_*.
