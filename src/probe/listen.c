@@ -86,6 +86,7 @@ struct lworker {
     struct lsrv *srv;
     size_t idx;
     struct lio *io;                  /* this worker's recording buffers, reused */
+    WOLFSSL *next_ssl;               /* made ahead for the next connection (idle_work) */
     pthread_cond_t cv;               /* parked: woken with the duty, or to stop */
     bool parked;                     /* on srv->idle (under srv->mu) */
     atomic_bool duty;                /* holds the accept duty (changed under srv->mu) */
@@ -250,6 +251,18 @@ enum first_kind { FIRST_TLS, FIRST_NOT_TLS, FIRST_EOF, FIRST_TIMEOUT, FIRST_RESE
 
 static void duty_handoff(struct lworker *w);
 
+/* What a worker does while a client keeps it waiting: the next connection's
+ * WOLFSSL, so that its handshake does not wait for wolfSSL_new (which seeds and
+ * health-tests a DRBG: about 20 µs). Measured: the same CPU, and the sequential
+ * handshake rate up by about 2.5 %. (Running the last connection's report in
+ * that time instead was measured too: it made the rate worse, 0.94 against
+ * 0.98 of s_server's, as it competes with the client for the CPU.) */
+static void idle_work(struct lworker *w)
+{
+    if (!w->next_ssl)
+        w->next_ssl = wolfSSL_new(w->srv->ctx);
+}
+
 /* Wait until fd is ready for ev or until_mono_us. While w holds the accept duty
  * the listening socket is watched too: a new client while ours keeps us waiting
  * passes the duty on at once (not when ours is ready too: then we are not
@@ -289,6 +302,8 @@ static ssize_t lrecv(struct lworker *w, int fd, void *buf, size_t len, int64_t u
         if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
             return n;
         spin = false;
+        if (w)
+            idle_work(w); /* the client takes its time */
         int wr = lwait(w, fd, POLLIN, until_mono_us);
         if (wr == 0) {
             errno = ETIMEDOUT;
@@ -562,7 +577,11 @@ static int lio_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
                 errno = io->first_err;
             io->first_err = 0;
         } else {
-            /* wolfSSL consumed everything we had: wait for the client's next flight */
+            /* wolfSSL consumed everything we had: wait for the client's next
+             * flight. When we just sent ours, the client has work to do first
+             * (verify, sign): time for idle_work. */
+            if (io->tail && io->tail->dir == TP_S2C)
+                idle_work(io->w);
             n = lrecv(io->w, c->fd, io->ahead, sizeof io->ahead, c->deadline_mono_us);
             if (n < 0 && errno == ETIMEDOUT)
                 return WOLFSSL_CBIO_ERR_WANT_READ; /* deadline: wolf.c reports the timeout */
@@ -859,7 +878,9 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
     }
 
     if (fk == FIRST_TLS) {
-        if (tp_wolf_conn_init_fd(&c, srv->ctx, job->fd, true, deadline) != TP_OK) { /* MSG_DONTWAIT, lrecv */
+        WOLFSSL *ssl = w->next_ssl ? w->next_ssl : wolfSSL_new(srv->ctx);
+        w->next_ssl = NULL;
+        if (tp_wolf_conn_adopt(&c, ssl, job->fd, true, deadline) != TP_OK) { /* MSG_DONTWAIT, lrecv */
             s->outcome.status = TP_CONN_LOCAL_ERROR;
             snprintf(s->outcome.detail, sizeof s->outcome.detail, "could not set up the TLS connection (out of memory)");
         } else {
@@ -944,6 +965,7 @@ static bool start_worker(struct lsrv *srv, bool duty)
     w->srv = srv;
     w->idx = i;
     w->parked = false;
+    w->next_ssl = NULL;
     w->io = malloc(sizeof *w->io);
     if (!w->io)
         return false;
@@ -1044,6 +1066,7 @@ static void *worker_main(void *arg)
         atomic_store(&w->busy_since, 0);
         job.fd = accept4(srv->lfd, (struct sockaddr *)&job.peer, &pl, SOCK_CLOEXEC);
         if (job.fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            idle_work(w); /* nobody came within LISTEN_SPIN_MS */
             struct pollfd lp = { srv->lfd, POLLIN, 0 };
             (void)poll(&lp, 1, -1);
             pthread_mutex_lock(&srv->mu);
@@ -1096,6 +1119,9 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&srv->mu);
     }
     pthread_mutex_unlock(&srv->mu);
+    if (w->next_ssl)
+        wolfSSL_free(w->next_ssl);
+    w->next_ssl = NULL;
     tp_wolf_thread_done();
     return NULL;
 }

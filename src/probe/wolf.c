@@ -522,7 +522,12 @@ enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, 
 }
 
 enum tp_err tp_wolf_conn_init_fd(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
-                                          int64_t deadline_mono_us)
+                                 int64_t deadline_mono_us)
+{
+    return tp_wolf_conn_adopt(c, wolfSSL_new(ctx), fd, is_server, deadline_mono_us);
+}
+
+enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, bool is_server, int64_t deadline_mono_us)
 {
     memset(c, 0, sizeof *c);
     c->fd = fd;
@@ -530,7 +535,7 @@ enum tp_err tp_wolf_conn_init_fd(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int f
     c->deadline_mono_us = deadline_mono_us;
     c->alert_sent = c->alert_recv = -1;
     c->keylog = tp_keylog_new();
-    c->ssl = wolfSSL_new(ctx);
+    c->ssl = ssl;
     if (!c->keylog || !c->ssl) {
         tp_keylog_free(c->keylog);
         if (c->ssl)
