@@ -101,3 +101,14 @@ for srv in s_server listen wolf_srv; do
     read -r rm _ rb < <(awk -v s="$srv" '$2 == s {print $3}' "$TMP/all" | median)
     printf "  %-9s %6s us/hs (best %4s)   %6s hs/s (best %4s)\n" "$srv" "$cm" "$cb" "$rm" "$rb"
 done
+# The same round's servers ran back to back under the same neighbours' load: the
+# median of the per-round ratios is steadier than the ratio of the medians.
+echo "median of the per-round ratios to s_server:"
+for srv in listen wolf_srv; do
+    awk -v s="$srv" '{ cpu[$1 " " $2] = $4; rate[$1 " " $2] = $3 }
+        END { for (k in cpu) { split(k, f, " "); if (f[2] != s || cpu[f[1] " s_server"] == 0) continue
+                  print cpu[k] / cpu[f[1] " s_server"], rate[k] / rate[f[1] " s_server"] } }' "$TMP/all" >"$TMP/ratios"
+    c=$(sort -n -k1,1 "$TMP/ratios" | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }')
+    r=$(sort -n -k2,2 "$TMP/ratios" | awk '{ v[NR] = $2 } END { printf "%.3f", v[int((NR + 1) / 2)] }')
+    printf "  %-9s CPU per handshake %s   rate %s   (%s rounds)\n" "$srv" "$c" "$r" "$(wc -l <"$TMP/ratios")"
+done

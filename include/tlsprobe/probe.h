@@ -48,6 +48,9 @@ struct tp_listen_opts {
     /* Called for each finished, diagnosed session (from one thread at a time). The
      * callee must not keep s: it is freed after the call. */
     void (*on_session)(struct tp_session *s, void *ctx);
+    /* Called about every 50 ms while serving (NULL: not), never at the same time
+     * as on_session: to flush what on_session gathered. */
+    void (*on_tick)(void *ctx);
     void *ctx;
 };
 /* Serve until count clients finished or *stop becomes true (set it from a signal

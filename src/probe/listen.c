@@ -1415,6 +1415,13 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
             ts.tv_nsec -= 1000000000;
         }
         pthread_cond_timedwait(&srv->stop_cv, &srv->mu, &ts);
+        if (o->on_tick) { /* report() takes out_mu, then mu */
+            pthread_mutex_unlock(&srv->mu);
+            pthread_mutex_lock(&srv->out_mu);
+            o->on_tick(o->ctx);
+            pthread_mutex_unlock(&srv->out_mu);
+            pthread_mutex_lock(&srv->mu);
+        }
         struct lworker *h = srv->duty_holder;
         if (!h || srv->stopping)
             continue;

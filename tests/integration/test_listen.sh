@@ -210,6 +210,9 @@ fi
 listen_start "${GOOD[@]}" --timeout 5 --no-color
 sclient -CAfile "$PKI/root.pem"
 sleep 0.3
+# stdout is a file here: reports are written in batches, but within ~50 ms
+tp_check "output to a file: the session is there while listen still runs" \
+    "$(is 'kill -0 $LPID && grep -q "ClientHello" "$LOUT" && ! grep -q "^summary" "$LOUT"')"
 kill -TERM "$LPID"
 listen_wait
 tp_check "SIGTERM: exit 0 after one good client (got $LRC)" "$(is '[ $LRC = 0 ]')"
