@@ -76,6 +76,11 @@
 /* connect/listen: TLS 1.3 record keys kept per connection next to its secrets
  * (tp_keylog_add_traffic_key); more are derived as usual. */
 #define TP_KEYLOG_TRAFFIC_KEYS   8
+/* listen: inner plaintexts of our own TLS 1.3 AES-GCM records, as wolfSSL sealed
+ * them (tp_keylog_add_own_record), kept per connection: a handshake flight and a
+ * ticket are ~8 records and ~2 KB; beyond these the records are decrypted as usual. */
+#define TP_KEYLOG_OWN_RECORDS    16
+#define TP_KEYLOG_OWN_BYTES      (64 * 1024)
 /* Objects (PEM blocks) read from one file by inspect/--cafile/--chain (x509). A CA
  * bundle has ~150; a file of tiny bogus blocks could otherwise make ~500,000 objects
  * out of TP_MAX_INPUT_FILE. */

@@ -126,6 +126,19 @@ enum tp_err tp_keylog_add_traffic_key(struct tp_keylog *kl, const uint8_t *secre
 /* True when both the key (of key_len bytes) and the 12-byte IV for this secret are known. */
 bool tp_keylog_traffic_keys(const struct tp_keylog *kl, const uint8_t *secret, size_t secret_len, size_t key_len,
                             uint8_t *key, uint8_t iv[12]);
+/* The inner plaintext (content, type byte, padding) of a TLS 1.3 AES-GCM record
+ * our own TLS library sealed, with its 5-byte header (its AAD), as the library
+ * handed it to the cipher: the decoder of a live probe's own direction takes it
+ * instead of running AES over the record again. TP_KEYLOG_OWN_RECORDS records
+ * and TP_KEYLOG_OWN_BYTES at most (TP_ERR_LIMIT beyond); never written out. */
+enum tp_err tp_keylog_add_own_record(struct tp_keylog *kl, const uint8_t hdr[5], const uint8_t *pt,
+                                     size_t len) TP_MUST_USE;
+/* Such a record with this header and length (>= 16) whose plaintext starts with
+ * head (the record's first 16 bytes already opened with its key and nonce, which
+ * ties the stored plaintext to this very record), else NULL. */
+const uint8_t *tp_keylog_own_record(const struct tp_keylog *kl, const uint8_t hdr[5], size_t len,
+                                    const uint8_t head[16]);
+size_t tp_keylog_own_count(const struct tp_keylog *kl);
 size_t tp_keylog_count(const struct tp_keylog *kl);
 size_t tp_keylog_bad_lines(const struct tp_keylog *kl);
 /* Append the lines of one session in NSS format to a FILE (for --keylog). */

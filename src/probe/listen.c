@@ -902,12 +902,14 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
                                        (srv->client_required ? WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
                                    listen_verify_cb);
             tl_conn = &lc;
+            tp_wolf_keep_own_records(&c); /* lio_flush: our records need no AES */
             int rc = tp_wolf_handshake(&c);
             if (rc == 0)
                 post_handshake(w, &c, deadline);
             else if (!c.eof && !c.reset && !c.timed_out)
                 lio_drain(io, 50);
             tl_conn = NULL;
+            tp_wolf_keep_own_records_end();
             if (srv->pcap)
                 flow = tp_pcapw_flow_begin(srv->pcap, cip, cport, sip, sport, job->t_wall_us);
             if (lio_flush(io, s, flow) != TP_OK) {

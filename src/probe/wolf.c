@@ -2,6 +2,7 @@
  * and ../shared/wolfssl-notes.md for the measured facts behind each choice. */
 #include "probe/wolf.h"
 
+#include <wolfssl/wolfcrypt/cryptocb.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/kdf.h>
 #include <wolfssl/error-ssl.h>
@@ -48,8 +49,36 @@ struct tp_wolf_chunk {
 /* The connection being driven by this thread (the HKDF callback has no WOLFSSL*). */
 static _Thread_local struct tp_wolf_conn *tl_cur;
 
+/* ---- our own records' plaintexts (tp_wolf_keep_own_records) ----
+ * wolfCrypt's crypto callbacks (WOLF_CRYPTO_CB, on in Debian's build) show every
+ * operation of an object made with our device id before wolfCrypt runs it. We
+ * only look: AES-GCM sealing with a 5-byte AAD is a TLS 1.3 record of ours, and
+ * its inner plaintext goes to the connection's key log; every call then runs in
+ * wolfCrypt as usual (CRYPTOCB_UNAVAILABLE). */
+#define TP_WOLF_DEVID 0x7470
+static _Thread_local struct tp_keylog *tl_own;
+
+static int own_records_cb(int devId, wc_CryptoInfo *info, void *ctx)
+{
+    (void)devId;
+    (void)ctx;
+    if (tl_own && info && info->algo_type == WC_ALGO_TYPE_CIPHER && info->cipher.type == WC_CIPHER_AES_GCM &&
+        info->cipher.enc && info->cipher.aesgcm_enc.authInSz == 5 && info->cipher.aesgcm_enc.authIn &&
+        info->cipher.aesgcm_enc.in) {
+        enum tp_err e = tp_keylog_add_own_record(tl_own, info->cipher.aesgcm_enc.authIn, info->cipher.aesgcm_enc.in,
+                                                 info->cipher.aesgcm_enc.sz);
+        (void)e; /* full: that record is decrypted as usual */
+    }
+    return CRYPTOCB_UNAVAILABLE;
+}
+
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static void do_init(void) { wolfSSL_Init(); }
+static bool own_records_ok;
+static void do_init(void)
+{
+    wolfSSL_Init();
+    own_records_ok = wc_CryptoCb_RegisterDevice(TP_WOLF_DEVID, own_records_cb, NULL) == 0;
+}
 void tp_wolf_init(void) { pthread_once(&init_once, do_init); }
 void tp_wolf_thread_done(void) { wc_ecc_fp_free(); }
 
@@ -798,10 +827,21 @@ void tp_wolf_peer_chain(const struct tp_wolf_conn *c, struct tp_chain *ch)
     }
 }
 
+void tp_wolf_keep_own_records(struct tp_wolf_conn *c)
+{
+    tp_wolf_init();
+    if (c && c->ssl && c->keylog && own_records_ok && wolfSSL_SetDevId(c->ssl, TP_WOLF_DEVID) == WOLFSSL_SUCCESS)
+        tl_own = c->keylog;
+}
+
+void tp_wolf_keep_own_records_end(void) { tl_own = NULL; }
+
 void tp_wolf_conn_free(struct tp_wolf_conn *c)
 {
     if (!c)
         return;
+    if (c->keylog && tl_own == c->keylog)
+        tl_own = NULL;
     if (c->ssl)
         wolfSSL_free(c->ssl);
     c->ssl = NULL;

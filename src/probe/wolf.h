@@ -135,6 +135,13 @@ void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *ou
 /* Copy the peer chain as wolfSSL kept it (exactly as sent) into ch when ch is
  * empty (the decoder normally fills it from the Certificate message). */
 void tp_wolf_peer_chain(const struct tp_wolf_conn *c, struct tp_chain *ch);
+/* From now on (before the handshake) and until tp_wolf_keep_own_records_end on
+ * this thread, the inner plaintext of every TLS 1.3 AES-GCM record wolfSSL seals
+ * for c goes to c->keylog (tp_keylog_add_own_record), where the decoder of our
+ * own direction finds it instead of running AES again. It only watches: wolfCrypt
+ * does all the cryptography as before. One connection per thread at a time. */
+void tp_wolf_keep_own_records(struct tp_wolf_conn *c);
+void tp_wolf_keep_own_records_end(void);
 void tp_wolf_conn_free(struct tp_wolf_conn *c);
 /* Wall-clock time of the last recorded chunk (0 when none): for the pcap end. */
 int64_t tp_wolf_last_time(const struct tp_wolf_conn *c);

@@ -41,9 +41,20 @@ struct kl_tkeys {
     uint8_t iv[12];
 };
 
+/* One of our own records (tp_keylog_add_own_record): its header, and its inner
+ * plaintext at own_buf + off. */
+struct kl_own {
+    uint8_t hdr[5];
+    uint32_t off, len;
+};
+
 struct tp_keylog {
     struct kl_tkeys *tkeys; /* TP_KEYLOG_TRAFFIC_KEYS of them, allocated on first use */
     size_t n_tkeys;
+    struct kl_own own[TP_KEYLOG_OWN_RECORDS];
+    size_t n_own;
+    uint8_t *own_buf;       /* grown as needed, TP_KEYLOG_OWN_BYTES at most */
+    size_t own_used, own_cap;
     struct kl_entry *ents;
     size_t n_ents, cap_ents;
     struct kl_node *nodes;  /* n_secrets of them */
@@ -83,6 +94,9 @@ void tp_keylog_free(struct tp_keylog *kl)
     if (kl->tkeys)
         memset(kl->tkeys, 0, TP_KEYLOG_TRAFFIC_KEYS * sizeof *kl->tkeys); /* keys do not outlive the log */
     free(kl->tkeys);
+    if (kl->own_buf)
+        memset(kl->own_buf, 0, kl->own_used); /* plaintexts do not outlive the log either */
+    free(kl->own_buf);
     free(kl->ents);
     free(kl->nodes);
     free(kl->slots);
@@ -90,6 +104,7 @@ void tp_keylog_free(struct tp_keylog *kl)
 }
 
 size_t tp_keylog_count(const struct tp_keylog *kl) { return kl ? kl->n_secrets : 0; }
+size_t tp_keylog_own_count(const struct tp_keylog *kl) { return kl ? kl->n_own : 0; }
 size_t tp_keylog_bad_lines(const struct tp_keylog *kl) { return kl ? kl->n_bad : 0; }
 
 static uint64_t cr_hash(const uint8_t cr[32])
@@ -256,6 +271,47 @@ bool tp_keylog_traffic_keys(const struct tp_keylog *kl, const uint8_t *secret, s
     memcpy(key, t->key, key_len);
     memcpy(iv, t->iv, 12);
     return true;
+}
+
+enum tp_err tp_keylog_add_own_record(struct tp_keylog *kl, const uint8_t hdr[5], const uint8_t *pt, size_t len)
+{
+    if (!kl || !hdr || (!pt && len))
+        return TP_ERR_USAGE;
+    if (kl->n_own == TP_KEYLOG_OWN_RECORDS || len > TP_KEYLOG_OWN_BYTES - kl->own_used)
+        return TP_ERR_LIMIT;
+    if (kl->own_used + len > kl->own_cap) {
+        size_t cap = kl->own_cap ? kl->own_cap : 4096;
+        while (cap < kl->own_used + len)
+            cap *= 2;
+        if (cap > TP_KEYLOG_OWN_BYTES)
+            cap = TP_KEYLOG_OWN_BYTES;
+        uint8_t *b = realloc(kl->own_buf, cap);
+        if (!b)
+            return TP_ERR_NOMEM;
+        kl->own_buf = b;
+        kl->own_cap = cap;
+    }
+    struct kl_own *o = &kl->own[kl->n_own++];
+    memcpy(o->hdr, hdr, 5);
+    o->off = (uint32_t)kl->own_used;
+    o->len = (uint32_t)len;
+    if (len)
+        memcpy(kl->own_buf + kl->own_used, pt, len);
+    kl->own_used += len;
+    return TP_OK;
+}
+
+const uint8_t *tp_keylog_own_record(const struct tp_keylog *kl, const uint8_t hdr[5], size_t len,
+                                    const uint8_t head[16])
+{
+    if (!kl || len < 16)
+        return NULL;
+    for (size_t i = 0; i < kl->n_own; i++) {
+        const struct kl_own *o = &kl->own[i];
+        if (o->len == len && !memcmp(o->hdr, hdr, 5) && !memcmp(kl->own_buf + o->off, head, 16))
+            return kl->own_buf + o->off;
+    }
+    return NULL;
 }
 
 static int hexval(uint8_t c)

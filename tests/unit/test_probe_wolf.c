@@ -88,6 +88,52 @@ static WOLFSSL_CTX *server_ctx(uint16_t ver)
     return ctx;
 }
 
+/* The client's own records (tp_wolf_keep_own_records): the transcript decoded
+ * with the plaintexts wolfSSL sealed equals the one decoded from the secrets
+ * alone (a key log written out and read back holds no plaintexts). */
+static void own_records_same_transcript(struct tp_wolf_conn *c, const uint8_t cr[32])
+{
+    assert_true(tp_keylog_own_count(c->keylog) >= 2); /* Finished, close_notify at least */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_true(tp_keylog_write_session(c->keylog, cr, f));
+    fclose(f);
+    struct tp_keylog *plain = NULL;
+    assert_int_equal(tp_keylog_parse((const uint8_t *)buf, len, &plain), TP_OK);
+    free(buf);
+    assert_int_equal(tp_keylog_own_count(plain), 0);
+    struct tp_session *a = tp_session_new(TP_SRC_CONNECT, 0), *b = tp_session_new(TP_SRC_CONNECT, 0);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(tp_wolf_conn_flush(c, a, NULL), TP_OK);
+    struct tp_keylog *kept = c->keylog;
+    c->keylog = plain; /* the same bytes, the secrets alone */
+    assert_int_equal(tp_wolf_conn_flush(c, b, NULL), TP_OK);
+    c->keylog = kept;
+    tp_session_finish(a);
+    tp_session_finish(b);
+    assert_false(a->keys_missing || a->decrypt_failed || b->keys_missing || b->decrypt_failed);
+    assert_int_equal(a->n_msgs, b->n_msgs);
+    size_t c2s_decrypted = 0;
+    for (size_t i = 0; i < a->n_msgs; i++) {
+        const struct tp_msg *x = &a->msgs[i], *y = &b->msgs[i];
+        assert_int_equal(x->kind, y->kind);
+        assert_int_equal(x->dir, y->dir);
+        assert_int_equal(x->hs_type, y->hs_type);
+        assert_int_equal(x->decrypted, y->decrypted);
+        assert_int_equal(x->raw_len, y->raw_len);
+        if (x->raw_len)
+            assert_memory_equal(x->raw, y->raw, x->raw_len);
+        c2s_decrypted += x->dir == TP_C2S && x->decrypted;
+    }
+    assert_true(c2s_decrypted >= 2);
+    tp_session_free(a);
+    tp_session_free(b);
+    tp_keylog_free(plain);
+}
+
 static void handshake_both(uint16_t ver, size_t want_secrets)
 {
     WOLFSSL_CTX *sctx = server_ctx(ver);
@@ -104,10 +150,15 @@ static void handshake_both(uint16_t ver, size_t want_secrets)
 
     struct tp_wolf_conn c;
     assert_int_equal(tp_wolf_conn_init(&c, cctx, fds[0], false, deadline), TP_OK);
+    if (ver == TP_TLS1_3)
+        tp_wolf_keep_own_records(&c);
     int rc = tp_wolf_handshake(&c);
     assert_int_equal(rc, 0);
-    if (ver == TP_TLS1_3)
+    if (ver == TP_TLS1_3) {
         assert_int_equal(tp_wolf_read_some(&c, 300), 0);
+        (void)wolfSSL_shutdown(c.ssl); /* our close_notify: one more own record */
+        tp_wolf_keep_own_records_end();
+    }
     assert_int_equal(wolfSSL_version(c.ssl), ver == TP_TLS1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
     uint8_t cr[32];
     assert_int_equal(wolfSSL_get_client_random(c.ssl, cr, 32), 32);
@@ -131,6 +182,8 @@ static void handshake_both(uint16_t ver, size_t want_secrets)
         assert_memory_equal(s, j.secrets[l], len);
     }
     assert_true(n >= want_secrets);
+    if (ver == TP_TLS1_3)
+        own_records_same_transcript(&c, cr);
     /* the recording saw exactly what the server sent and received */
     assert_int_equal(c.bytes[TP_C2S], j.bytes_in);
     assert_true(c.bytes[TP_S2C] > 0 && c.bytes[TP_S2C] <= j.bytes_out);

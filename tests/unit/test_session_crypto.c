@@ -197,6 +197,70 @@ static void test_rc13__own_records__counter_stream_same_plaintext_no_tag(void **
     free(rec);
 }
 
+/* Our own records with the plaintext our TLS library sealed kept in the key log
+ * (tp_keylog_add_own_record): it is taken when the header, the length and the
+ * record's first block (opened with its key and nonce) match, else the record is
+ * opened as before. */
+static void own_open_with(const uint8_t *stored, size_t stored_len, const uint8_t hdr[5], const uint8_t *want,
+                          size_t want_len)
+{
+    size_t n, ns, out_len = 0;
+    uint8_t *rec = tu_hex(NST_REC, &n), *sec = tu_hex(S_AP, &ns), type = 0;
+    struct tp_keylog *kl = tp_keylog_new();
+    assert_non_null(kl);
+    assert_int_equal(tp_keylog_add_own_record(kl, hdr, stored, stored_len), TP_OK);
+    struct tp_rc *rc = NULL;
+    assert_int_equal(tp_rc_new13(0x1301, sec, ns, kl, &rc), TP_OK);
+    tp_rc_trust_own(rc);
+    uint8_t *out = malloc(n);
+    assert_int_equal(tp_rc_decrypt(rc, rec, rec + 5, n - 5, out, &out_len, &type), TP_OK);
+    assert_int_equal(type, 22);
+    assert_int_equal(out_len, want_len);
+    assert_memory_equal(out, want, want_len);
+    tp_rc_free(rc);
+    tp_keylog_free(kl);
+    free(out);
+    free(sec);
+    free(rec);
+}
+
+static void test_rc13__own_records__sealed_plaintext_taken_when_it_is_this_records(void **st)
+{
+    (void)st;
+    /* the NST's inner plaintext (205 bytes + type 22), from the full open */
+    size_t n, out_len = 0;
+    uint8_t *rec = tu_hex(NST_REC, &n), type = 0;
+    uint8_t inner[256];
+    struct tp_rc *full = rc13(S_AP);
+    assert_int_equal(tp_rc_decrypt(full, rec, rec + 5, n - 5, inner, &out_len, &type), TP_OK);
+    tp_rc_free(full);
+    assert_int_equal(out_len, 205);
+    inner[205] = 22;
+    size_t len = 206;
+    uint8_t alt[256];
+
+    /* the exact plaintext: the same result */
+    own_open_with(inner, len, rec, inner, 205);
+    /* the same first block, other bytes after it: taken as stored (the path is used) */
+    memcpy(alt, inner, len);
+    alt[100] ^= 0x55;
+    own_open_with(alt, len, rec, alt, 205);
+    /* another first block (not this record's): ignored, the record is opened */
+    memcpy(alt, inner, len);
+    alt[3] ^= 1;
+    alt[100] ^= 0x55;
+    own_open_with(alt, len, rec, inner, 205);
+    /* another header or length: ignored */
+    uint8_t hdr2[5];
+    memcpy(hdr2, rec, 5);
+    hdr2[0] = 0x16;
+    memcpy(alt, inner, len);
+    alt[100] ^= 0x55;
+    own_open_with(alt, len, hdr2, inner, 205);
+    own_open_with(alt, len - 1, rec, inner, 205);
+    free(rec);
+}
+
 static void test_rc__unsupported_suites_and_bad_secrets__refused(void **st)
 {
     (void)st;
@@ -254,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_rc13__key_update__derives_the_next_secret),
         cmocka_unit_test(test_rc13__keys_already_derived__used_instead_of_deriving),
         cmocka_unit_test(test_rc13__own_records__counter_stream_same_plaintext_no_tag),
+        cmocka_unit_test(test_rc13__own_records__sealed_plaintext_taken_when_it_is_this_records),
         cmocka_unit_test(test_rc__unsupported_suites_and_bad_secrets__refused),
         cmocka_unit_test(test_rc12_cbc__garbage_at_every_length__decrypt_error_no_crash),
     };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 #include "testutil.h"
 
@@ -174,6 +175,54 @@ static void test_keylog_traffic_keys__stored_per_secret__bounded_and_never_writt
     tp_keylog_free(kl);
 }
 
+static void test_keylog_own_records__found_by_header_length_and_head__bounded(void **st)
+{
+    (void)st;
+    struct tp_keylog *kl = tp_keylog_new();
+    assert_non_null(kl);
+    uint8_t hdr[5] = { 0x17, 3, 3, 0, 0 }, pt[4096], head[16];
+    for (size_t i = 0; i < sizeof pt; i++)
+        pt[i] = (uint8_t)(i * 7 + 1);
+    assert_int_equal(tp_keylog_add_own_record(NULL, hdr, pt, 16), TP_ERR_USAGE);
+    assert_int_equal(tp_keylog_add_own_record(kl, hdr, NULL, 16), TP_ERR_USAGE);
+    /* TP_KEYLOG_OWN_RECORDS records of 4000 + i bytes, each with its own header and head */
+    size_t total = 0;
+    for (size_t i = 0; i < TP_KEYLOG_OWN_RECORDS; i++) {
+        hdr[4] = (uint8_t)i;
+        pt[0] = (uint8_t)i;
+        assert_int_equal(tp_keylog_add_own_record(kl, hdr, pt, 4000 + i), TP_OK);
+        total += 4000 + i;
+    }
+    assert_true(total <= TP_KEYLOG_OWN_BYTES);
+    assert_int_equal(tp_keylog_add_own_record(kl, hdr, pt, 16), TP_ERR_LIMIT);
+    for (size_t i = 0; i < TP_KEYLOG_OWN_RECORDS; i++) {
+        hdr[4] = (uint8_t)i;
+        memcpy(head, pt, 16);
+        head[0] = (uint8_t)i;
+        const uint8_t *got = tp_keylog_own_record(kl, hdr, 4000 + i, head);
+        assert_non_null(got);
+        assert_memory_equal(got, head, 16);
+        assert_memory_equal(got + 16, pt + 16, 4000 + i - 16);
+        assert_null(tp_keylog_own_record(kl, hdr, 4001 + i, head)); /* another length */
+        head[15] ^= 1;
+        assert_null(tp_keylog_own_record(kl, hdr, 4000 + i, head)); /* another head */
+        head[15] ^= 1;
+        hdr[1] = 1;
+        assert_null(tp_keylog_own_record(kl, hdr, 4000 + i, head)); /* another header */
+        hdr[1] = 3;
+    }
+    assert_null(tp_keylog_own_record(kl, hdr, 15, head)); /* shorter than a block: never */
+    tp_keylog_free(kl);
+    /* the byte bound */
+    kl = tp_keylog_new();
+    assert_non_null(kl);
+    static uint8_t big[TP_KEYLOG_OWN_BYTES + 1];
+    assert_int_equal(tp_keylog_add_own_record(kl, hdr, big, sizeof big), TP_ERR_LIMIT);
+    assert_int_equal(tp_keylog_add_own_record(kl, hdr, big, TP_KEYLOG_OWN_BYTES), TP_OK);
+    assert_int_equal(tp_keylog_add_own_record(kl, hdr, big, 1), TP_ERR_LIMIT);
+    tp_keylog_free(kl);
+}
+
 static void test_keylog_load__fixture_and_missing_file(void **st)
 {
     (void)st;
@@ -202,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_keylog_add__many_sessions__all_found_and_duplicates_replace),
         cmocka_unit_test(test_keylog_write_session__lines_parse_back__same_secrets),
         cmocka_unit_test(test_keylog_traffic_keys__stored_per_secret__bounded_and_never_written),
+        cmocka_unit_test(test_keylog_own_records__found_by_header_length_and_head__bounded),
         cmocka_unit_test(test_keylog_load__fixture_and_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
