@@ -114,6 +114,7 @@ struct lsrv {
      * connection's local address): no getsockname per connection. */
     struct sockaddr_storage lfd_addr;
     bool lfd_addr_fixed;
+    bool spin;                       /* accepted sockets have LISTEN_SPIN_MS as SO_RCVTIMEO */
     int64_t timeout_us;
 
     pthread_mutex_t mu;              /* pool, duty, active fds, stopping */
@@ -296,7 +297,7 @@ static int lwait(struct lworker *w, int fd, short ev, int64_t until_mono_us)
  * when the time is up, else what recv returned. */
 static ssize_t lrecv(struct lworker *w, int fd, void *buf, size_t len, int64_t until_mono_us)
 {
-    bool spin = until_mono_us - tp_wolf_mono_us() > (int64_t)LISTEN_SPIN_MS * 1000;
+    bool spin = w && w->srv->spin && until_mono_us - tp_wolf_mono_us() > (int64_t)LISTEN_SPIN_MS * 1000;
     for (;;) {
         ssize_t n = recv(fd, buf, len, spin ? 0 : MSG_DONTWAIT);
         if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
@@ -1326,6 +1327,10 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
     srv->lfd = open_listener(o, err, errlen);
     if (srv->lfd < 0)
         return TP_ERR_IO;
+    /* lrecv blocks only when reads time out on their own (else it polls first) */
+    struct timeval rt = { 0, 0 };
+    socklen_t rtl = sizeof rt;
+    srv->spin = getsockopt(srv->lfd, SOL_SOCKET, SO_RCVTIMEO, &rt, &rtl) == 0 && (rt.tv_sec > 0 || rt.tv_usec > 0);
     /* Bound to one address: that is every connection's local address. */
     socklen_t al = sizeof srv->lfd_addr;
     if (getsockname(srv->lfd, (struct sockaddr *)&srv->lfd_addr, &al) == 0) {
