@@ -34,11 +34,10 @@ cleanup() {
 }
 trap cleanup EXIT
 TCK=$(getconf CLK_TCK)
-gcc -O2 -w -o "$TMP/wolf_hs" "$HERE/tools/wolf_hs.c" -lwolfssl
-gcc -O2 -w -o "$TMP/wolf_srv" "$HERE/tools/wolf_srv.c" -lwolfssl
 
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
+build_wolf_tools "$HERE/tools" "$TMP"
 stat2() { awk '{print $14, $15}' "/proc/$1/stat"; }
 
 server_cmd() { # NAME PORT

@@ -40,10 +40,9 @@ cleanup() {
 trap cleanup EXIT
 TCK=$(getconf CLK_TCK)
 
-gcc -O2 -w -o "$TMP/wolf_hs" "$HSRATE/wolf_hs.c" -lwolfssl
-gcc -O2 -w -o "$TMP/wolf_srv" "$HSRATE/wolf_srv.c" -lwolfssl
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
+build_wolf_tools "$HSRATE" "$TMP"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 

@@ -292,19 +292,18 @@ static int lwait(struct lworker *w, int fd, short ev, int64_t until_mono_us)
     }
 }
 
-/* recv() that waits until until_mono_us: first blocking (up to LISTEN_SPIN_MS,
+/* recv() on w's connection that waits until until_mono_us: first blocking (up to LISTEN_SPIN_MS,
  * when that ends before until_mono_us), then in lwait(). -1 with errno ETIMEDOUT
  * when the time is up, else what recv returned. */
 static ssize_t lrecv(struct lworker *w, int fd, void *buf, size_t len, int64_t until_mono_us)
 {
-    bool spin = w && w->srv->spin && until_mono_us - tp_wolf_mono_us() > (int64_t)LISTEN_SPIN_MS * 1000;
+    bool spin = w->srv->spin && until_mono_us - tp_wolf_mono_us() > (int64_t)LISTEN_SPIN_MS * 1000;
     for (;;) {
         ssize_t n = recv(fd, buf, len, spin ? 0 : MSG_DONTWAIT);
         if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
             return n;
         spin = false;
-        if (w)
-            idle_work(w); /* the client takes its time */
+        idle_work(w); /* the client takes its time */
         int wr = lwait(w, fd, POLLIN, until_mono_us);
         if (wr == 0) {
             errno = ETIMEDOUT;
@@ -1198,8 +1197,6 @@ static int open_listener(const struct tp_listen_opts *o, char *err, size_t errle
      * last flight's records (and close_notify) must not wait for the client's ACK. */
     int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct timeval spin = { 0, LISTEN_SPIN_MS * 1000 };
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &spin, sizeof spin);
     return fd;
 }
 
@@ -1327,10 +1324,9 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
     srv->lfd = open_listener(o, err, errlen);
     if (srv->lfd < 0)
         return TP_ERR_IO;
-    /* lrecv blocks only when reads time out on their own (else it polls first) */
-    struct timeval rt = { 0, 0 };
-    socklen_t rtl = sizeof rt;
-    srv->spin = getsockopt(srv->lfd, SOL_SOCKET, SO_RCVTIMEO, &rt, &rtl) == 0 && (rt.tv_sec > 0 || rt.tv_usec > 0);
+    /* Accepted sockets inherit it; lrecv blocks only when it is set (else it polls first). */
+    struct timeval spin = { 0, LISTEN_SPIN_MS * 1000 };
+    srv->spin = setsockopt(srv->lfd, SOL_SOCKET, SO_RCVTIMEO, &spin, sizeof spin) == 0;
     /* Bound to one address: that is every connection's local address. */
     socklen_t al = sizeof srv->lfd_addr;
     if (getsockname(srv->lfd, (struct sockaddr *)&srv->lfd_addr, &al) == 0) {

@@ -547,12 +547,6 @@ enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, 
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && !(fl & O_NONBLOCK))
         (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    return tp_wolf_conn_init_fd(c, ctx, fd, is_server, deadline_mono_us);
-}
-
-enum tp_err tp_wolf_conn_init_fd(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
-                                 int64_t deadline_mono_us)
-{
     return tp_wolf_conn_adopt(c, wolfSSL_new(ctx), fd, is_server, deadline_mono_us);
 }
 

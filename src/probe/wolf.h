@@ -102,13 +102,11 @@ struct tp_wolf_conn {
 /* Create the WOLFSSL, make fd non-blocking, wire the recording callbacks. */
 enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
                               int64_t deadline_mono_us) TP_MUST_USE;
-/* The same without touching fd's mode (two system calls fewer): wolf.c's own
- * recv/send pass MSG_DONTWAIT, so they never block either way; listen's sockets
- * are blocking with a short SO_RCVTIMEO, and its I/O callbacks choose per call. */
-enum tp_err tp_wolf_conn_init_fd(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, bool is_server,
-                                 int64_t deadline_mono_us) TP_MUST_USE;
 /* The same with a WOLFSSL the caller made earlier (wolfSSL_new of the same
- * context; NULL counts as out of memory), which c then owns, also on failure.
+ * context; NULL counts as out of memory), which c then owns, also on failure,
+ * and without touching fd's mode: wolf.c's own recv/send pass MSG_DONTWAIT, so
+ * they never block either way; listen's sockets are blocking with a short
+ * SO_RCVTIMEO, and its I/O callbacks choose per call.
  * listen makes the next connection's while it waits for a client: wolfSSL_new
  * seeds and health-tests a DRBG, about 20 µs a handshake would otherwise wait. */
 enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, bool is_server,
