@@ -231,6 +231,12 @@ struct tp_verify_result {
     bool leaf_eku_ok;           /* serverAuth (or clientAuth for TP_PURPOSE_CLIENT) or no EKU */
     /* strength (index into path[], -1 when none); the anchor's own signature is not judged */
     int weak_key_index, weak_sig_index;
+    /* The verdict a strict RFC 5280 / RFC 6125 client gives: a path to an anchor,
+     * every certificate valid at opts->now, every path check passed, the name (when
+     * asked) in a SAN, the leaf allowed for the purpose. reject_id is the finding id
+     * of the first reason it is not valid ("" when valid). */
+    bool valid;
+    char reject_id[48];
 };
 
 /* Build and verify a path from the chain as sent (DER, leaf first). Never fails

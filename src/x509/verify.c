@@ -295,6 +295,22 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
                                             (client ? 0 : TP_KU_KEY_ENCIPHERMENT))) != 0;
     if (lc->has_ext_key_usage)
         res->leaf_eku_ok = (lc->ext_key_usage & (TP_EKU_ANY | (client ? TP_EKU_CLIENT_AUTH : TP_EKU_SERVER_AUTH))) != 0;
+    {
+        const char *rej = res->status == TP_PATH_OK || res->status == TP_PATH_MISSING_INTERMEDIATE ? ""
+                          : res->status == TP_PATH_SELF_SIGNED ? "self-signed"
+                          : res->status == TP_PATH_BAD_SIGNATURE ? "bad-signature"
+                          : "unknown-authority";
+        if (!*rej && res->expired_index >= 0)
+            rej = "expired";
+        if (!*rej && res->not_yet_valid_index >= 0)
+            rej = "not-yet-valid";
+        if (!*rej && res->name_status == TP_NAME_MISMATCH)
+            rej = "hostname-mismatch";
+        if (!*rej && (!res->leaf_ku_ok || !res->leaf_eku_ok))
+            rej = "wrong-key-usage";
+        res->valid = !*rej;
+        snprintf(res->reject_id, sizeof res->reject_id, "%s", rej);
+    }
 
 out:
     for (size_t i = 0; i < ns; i++)
