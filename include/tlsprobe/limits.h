@@ -13,6 +13,26 @@
 /* Certificates kept per chain. Real chains have 2-5; RFC 5280 sets no limit;
  * OpenSSL's default verify depth is 100. Beyond this we count and drop. */
 #define TP_MAX_CHAIN_CERTS       32
+/* Path building (x509/verify.c). Certificates a verification takes as
+ * candidates from the chain as sent (a TLS Certificate message within
+ * TP_MAX_HANDSHAKE_MSG holds at most a few hundred); more are counted, reported
+ * as a finding and not used. */
+#define TP_MAX_VERIFY_CERTS      256
+/* Certificates in one built path: RFC 5280 sets no limit; real paths have 2-5;
+ * OpenSSL's default depth is 100, Chrome's path builder stops at 40ish. */
+#define TP_MAX_PATH_DEPTH        (TP_MAX_CHAIN_CERTS + 4)
+/* Signature checks one path search may make (each link's result is cached):
+ * Go stops at 100; a hostile chain of cross-signed look-alikes otherwise costs
+ * n^2 checks. */
+#define TP_MAX_PATH_SIG_CHECKS   400
+/* Wall time one path search may take, in milliseconds (x509-limbo's
+ * denial-of-service cases must end well under a second). */
+#define TP_MAX_PATH_MS           800
+/* Complete candidate paths judged per search (each may fail a check; a valid
+ * one ends the search). */
+#define TP_MAX_PATHS_TRIED       64
+/* Name-constraint comparisons per path (Go: 250,000). */
+#define TP_MAX_NC_CHECKS         100000
 /* Extensions kept per hello/EE/Certificate entry. Types are 16-bit, each unique
  * (RFC 8446 §4.2), real ClientHellos carry < 30. */
 #define TP_MAX_EXTENSIONS        64

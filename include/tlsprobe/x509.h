@@ -78,6 +78,26 @@ struct tp_cert_info {
     uint8_t sha256[32];
     bool self_issued;           /* subject == issuer */
     bool self_signed;           /* self_issued and the signature verifies with its own key */
+
+    /* RFC 5280 profile facts that path validation reads (x509/verify.c). The
+     * tp_bytes are views into der (valid while the struct lives). */
+    int version;                /* 1, 2 or 3 (v1 when the field is absent) */
+    bool has_basic_constraints;
+    bool has_san, san_critical;
+    struct tp_bytes subject_der, issuer_der; /* contents of the Name SEQUENCEs */
+    struct tp_bytes san_der;    /* GeneralNames contents (empty when no SAN) */
+    bool has_name_constraints;
+    struct tp_bytes nc_permitted, nc_excluded; /* GeneralSubtrees contents (empty when absent) */
+    bool eku_other;             /* an extKeyUsage OID not in TP_EKU_* */
+    uint8_t spki_sha256[32];    /* SHA-256 of the SubjectPublicKeyInfo */
+    /* What is wrong with the encoding itself; the certificate is still summarised. */
+    char bad_ext[64];           /* first extension whose value cannot be decoded: dotted OID ("" none) */
+    size_t bad_ext_offset;      /* its byte offset in der */
+    char unhandled_critical[64];/* first critical extension this verifier does not process ("" none) */
+    char duplicate_ext[64];     /* an extension that appears twice (RFC 5280 §4.2) */
+    bool sig_alg_mismatch;      /* signatureAlgorithm != tbsCertificate.signature (§4.1.1.2) */
+    bool serial_invalid;        /* zero, negative or over 20 octets (§4.1.2.2) */
+    bool version_invalid;       /* extensions in a v1/v2 certificate, or an unknown version (§4.1.2.1) */
 };
 
 /* wolfSSL's per-thread ECC fixed-point cache (FP_ECC in Debian's build) builds a
@@ -203,6 +223,20 @@ struct tp_path_elem {
     struct tp_cert_info *cert;  /* owned by the result */
 };
 
+/* One reason a candidate path fails RFC 5280 §6.1 processing. */
+struct tp_path_problem {
+    char id[40];                /* finding id: "name-constraint-violation", "ca-not-authorized", ... */
+    int index;                  /* path index of the certificate at fault (-1: none) */
+    int by_index;               /* path index of the CA whose constraint it breaks (-1: none) */
+    char text[480];             /* one sentence for people (names escaped) */
+};
+#define TP_MAX_PATH_PROBLEMS 8
+/* Another path the builder judged and why it was not taken. */
+struct tp_path_attempt {
+    char text[400];
+};
+#define TP_MAX_PATH_ATTEMPTS 6
+
 struct tp_verify_result {
     enum tp_path_status status;
     size_t n_sent;
@@ -237,6 +271,16 @@ struct tp_verify_result {
      * of the first reason it is not valid ("" when valid). */
     bool valid;
     char reject_id[48];
+    /* Path building (backtracking over every candidate issuer). */
+    struct tp_path_problem problems[TP_MAX_PATH_PROBLEMS]; /* of the chosen path, first = main reason */
+    size_t n_problems;
+    struct tp_path_attempt tried[TP_MAX_PATH_ATTEMPTS];    /* other paths judged, and why each failed */
+    size_t n_tried;
+    size_t n_paths;             /* complete candidate paths judged */
+    unsigned sig_checks;        /* signature verifications made */
+    bool search_limited;        /* a work bound (TP_MAX_PATH_*) ended the search */
+    bool sent_truncated;        /* more than TP_MAX_VERIFY_CERTS were sent: the rest not used */
+    time_t at;                  /* the validation time used */
 };
 
 /* Build and verify a path from the chain as sent (DER, leaf first). Never fails

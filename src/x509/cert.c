@@ -25,8 +25,9 @@ void tp_x509_keep_ecc_cache(bool keep)
 #include "x509_int.h"
 
 struct cert_parts {
-    struct der_tlv tbs, sig_alg_oid, sig, serial, issuer, subject, not_before, not_after, spki, exts;
-    bool has_exts;
+    struct der_tlv tbs, sig_alg, sig_alg_oid, sig, version, serial, tbs_sig_alg, issuer, subject, not_before,
+        not_after, spki, exts;
+    bool has_version, has_exts;
 };
 
 /* Locate the parts of a Certificate. Leaves r failed (truncated/malformed) on error. */
@@ -39,16 +40,16 @@ static bool cert_locate(const uint8_t *der, size_t len, struct cert_parts *cp, e
     der_expect(&r, DER_SEQUENCE, NULL, &c);
     tp_reader_join(&r, &c);
     der_expect(&c, DER_SEQUENCE, &cp->tbs, &tbs);
-    der_expect(&c, DER_SEQUENCE, NULL, &alg);
+    der_expect(&c, DER_SEQUENCE, &cp->sig_alg, &alg);
     der_expect(&alg, DER_OID, &cp->sig_alg_oid, NULL);
     der_expect(&c, DER_BIT_STRING, &cp->sig, NULL);
     tp_reader_expect_end(&c);
     tp_reader_join(&r, &c);
     tp_reader_join(&r, &alg);
     if (tp_reader_ok(&r)) {
-        der_optional(&tbs, DER_CTXC(0), &tmp);      /* version */
+        cp->has_version = der_optional(&tbs, DER_CTXC(0), &cp->version);
         der_expect(&tbs, DER_INTEGER, &cp->serial, NULL);
-        der_expect(&tbs, DER_SEQUENCE, &tmp, NULL); /* signature (inner) */
+        der_expect(&tbs, DER_SEQUENCE, &cp->tbs_sig_alg, NULL); /* signature (inner) */
         der_expect(&tbs, DER_SEQUENCE, &cp->issuer, NULL);
         der_expect(&tbs, DER_SEQUENCE, NULL, &val);
         der_next(&val, &cp->not_before);
@@ -111,7 +112,7 @@ static char *first_uri(struct tp_bytes gns)
     return NULL;
 }
 
-static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_bytes v)
+static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_bytes v, bool crit)
 {
     struct tp_reader r, s;
     struct der_tlv t;
@@ -119,15 +120,18 @@ static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_by
     if (oid_is(oid, "2.5.29.19")) { /* basicConstraints */
         if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
             return false;
+        ci->has_basic_constraints = true;
         if (der_optional(&s, DER_BOOLEAN, &t))
             ci->is_ca = t.val.len == 1 && t.val.p[0];
         if (der_optional(&s, DER_INTEGER, &t)) {
+            if (t.val.len == 0 || (t.val.p[0] & 0x80))
+                return false; /* pathLenConstraint INTEGER (0..MAX) */
             long pl = 0;
             for (size_t i = 0; i < t.val.len && i < 4; i++)
                 pl = pl << 8 | t.val.p[i];
-            ci->path_len = (t.val.len > 4 || (t.val.len && (t.val.p[0] & 0x80))) ? 255 : (int)pl;
+            ci->path_len = t.val.len > 4 || pl > 255 ? 255 : (int)pl;
         }
-        return tp_reader_ok(&s);
+        return tp_reader_expect_end(&s) && tp_reader_expect_end(&r);
     }
     if (oid_is(oid, "2.5.29.15")) { /* keyUsage: bit 0 is the MSB of the first byte */
         if (!der_expect(&r, DER_BIT_STRING, &t, NULL) || t.val.len < 1)
@@ -150,16 +154,39 @@ static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_by
         if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
             return false;
         ci->has_ext_key_usage = true;
-        while (tp_reader_left(&s) > 0 && der_expect(&s, DER_OID, &t, NULL))
+        if (tp_reader_left(&s) == 0)
+            return false; /* SEQUENCE SIZE (1..MAX) */
+        while (tp_reader_left(&s) > 0 && der_expect(&s, DER_OID, &t, NULL)) {
+            unsigned before = ci->ext_key_usage;
             for (size_t i = 0; i < sizeof eku / sizeof eku[0]; i++)
                 if (oid_is(t.val, eku[i].oid))
                     ci->ext_key_usage |= eku[i].bit;
+            if (ci->ext_key_usage == before)
+                ci->eku_other = true;
+        }
         return tp_reader_ok(&s);
     }
     if (oid_is(oid, "2.5.29.17")) { /* subjectAltName */
-        if (!der_expect(&r, DER_SEQUENCE, &t, NULL))
+        if (!der_expect(&r, DER_SEQUENCE, &t, NULL) || !tp_reader_expect_end(&r))
             return false;
+        ci->has_san = true;
+        ci->san_critical = crit;
+        ci->san_der = t.val;
+        if (t.val.len == 0)
+            return false; /* GeneralNames SIZE (1..MAX) (§4.2.1.6) */
         return general_names(t.val, &ci->san, &ci->n_san, &ci->n_san_total);
+    }
+    if (oid_is(oid, "2.5.29.30")) { /* nameConstraints (§4.2.1.10) */
+        if (!der_expect(&r, DER_SEQUENCE, NULL, &s) || !tp_reader_expect_end(&r))
+            return false;
+        if (der_optional(&s, DER_CTXC(0), &t))
+            ci->nc_permitted = t.val;
+        if (der_optional(&s, DER_CTXC(1), &t))
+            ci->nc_excluded = t.val;
+        if (!tp_reader_expect_end(&s) || (!ci->nc_permitted.len && !ci->nc_excluded.len))
+            return false; /* "MUST NOT ... an empty sequence" */
+        ci->has_name_constraints = true;
+        return nc_well_formed(ci, crit);
     }
     if (oid_is(oid, "2.5.29.14")) { /* subjectKeyIdentifier */
         if (!der_expect(&r, DER_OCTET_STRING, &t, NULL))
@@ -222,6 +249,104 @@ enum tp_err tp_cert_parse(const uint8_t *der, size_t len, struct tp_cert_info **
     return cert_parse_ex(der, len, true, out);
 }
 
+/* Extensions this verifier processes (RFC 5280 §4.2: a critical extension it
+ * does not recognise makes the certificate unusable). certificatePolicies is
+ * read as "any policy": we never ask for a policy, so a path cannot fail on it
+ * unless policyConstraints demands one, and that one we do not process. */
+static bool ext_handled(struct tp_bytes oid)
+{
+    static const char *const known[] = {
+        "2.5.29.19", "2.5.29.15", "2.5.29.37", "2.5.29.17", "2.5.29.30", "2.5.29.14", "2.5.29.35",
+        "2.5.29.32", "2.5.29.31", "1.3.6.1.5.5.7.1.1", "1.3.6.1.4.1.11129.2.4.2",
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (oid_is(oid, known[i]))
+            return true;
+    return false;
+}
+
+static void oid_into(char *out, size_t cap, struct tp_bytes oid)
+{
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    oid_text(&sb, oid);
+    snprintf(out, cap, "%s", tp_sb_str(&sb));
+    tp_sb_free(&sb);
+}
+
+/* The extensions: each decoded on its own, so one that cannot be read is noted
+ * (bad_ext) and the rest of the certificate is still summarised. */
+static void parse_exts(struct tp_cert_info *ci, const struct cert_parts *cp)
+{
+    struct tp_bytes seen[32];
+    size_t n_seen = 0;
+    struct tp_reader er;
+    tp_reader_from(&er, cp->exts.val);
+    if (cp->exts.val.len == 0)
+        snprintf(ci->bad_ext, sizeof ci->bad_ext, "(empty extensions list)");
+    while (tp_reader_left(&er) > 0) {
+        struct tp_reader e;
+        struct der_tlv whole, oid, crit, val;
+        size_t off = (size_t)(er.p + er.off - ci->der);
+        if (!der_expect(&er, DER_SEQUENCE, &whole, &e)) {
+            if (!ci->bad_ext[0]) {
+                snprintf(ci->bad_ext, sizeof ci->bad_ext, "(extensions list)");
+                ci->bad_ext_offset = off;
+            }
+            return;
+        }
+        if (!der_expect(&e, DER_OID, &oid, NULL)) {
+            if (!ci->bad_ext[0]) {
+                snprintf(ci->bad_ext, sizeof ci->bad_ext, "(an extension without an OID)");
+                ci->bad_ext_offset = off;
+            }
+            continue;
+        }
+        bool critical = false, crit_bad = false;
+        if (der_optional(&e, DER_BOOLEAN, &crit)) {
+            critical = crit.val.len == 1 && crit.val.p[0];
+            crit_bad = crit.val.len != 1 || (crit.val.p[0] != 0 && crit.val.p[0] != 0xff);
+        }
+        for (size_t i = 0; i < n_seen; i++)
+            if (seen[i].len == oid.val.len && !memcmp(seen[i].p, oid.val.p, oid.val.len) && !ci->duplicate_ext[0])
+                oid_into(ci->duplicate_ext, sizeof ci->duplicate_ext, oid.val);
+        if (n_seen < sizeof seen / sizeof seen[0])
+            seen[n_seen++] = oid.val;
+        bool ok = der_expect(&e, DER_OCTET_STRING, &val, NULL) && tp_reader_expect_end(&e) && !crit_bad &&
+                  parse_ext(ci, oid.val, val.val, critical);
+        if (!ok && !ci->bad_ext[0]) {
+            oid_into(ci->bad_ext, sizeof ci->bad_ext, oid.val);
+            ci->bad_ext_offset = off;
+        }
+        if (critical && !ext_handled(oid.val) && !ci->unhandled_critical[0])
+            oid_into(ci->unhandled_critical, sizeof ci->unhandled_critical, oid.val);
+    }
+}
+
+/* Version, serial and algorithm fields (RFC 5280 §4.1.1.2, §4.1.2.1, §4.1.2.2). */
+static void profile_fields(struct tp_cert_info *ci, const struct cert_parts *cp)
+{
+    ci->version = 1;
+    if (cp->has_version) {
+        struct tp_reader vr;
+        struct der_tlv v;
+        tp_reader_from(&vr, cp->version.val);
+        if (der_expect(&vr, DER_INTEGER, &v, NULL) && tp_reader_expect_end(&vr) && v.val.len == 1 && v.val.p[0] <= 2)
+            ci->version = v.val.p[0] + 1;
+        else
+            ci->version_invalid = true;
+    }
+    if (cp->has_exts && ci->version != 3)
+        ci->version_invalid = true;
+    struct tp_bytes ser = cp->serial.val;
+    bool zero = true;
+    for (size_t i = 0; i < ser.len; i++)
+        zero = zero && ser.p[i] == 0;
+    ci->serial_invalid = ser.len == 0 || (ser.p[0] & 0x80) || zero || ser.len > 21 || (ser.len == 21 && ser.p[0] != 0);
+    ci->sig_alg_mismatch = cp->sig_alg.whole.len != cp->tbs_sig_alg.whole.len ||
+                           memcmp(cp->sig_alg.whole.p, cp->tbs_sig_alg.whole.p, cp->sig_alg.whole.len) != 0;
+}
+
 enum tp_err cert_parse_ex(const uint8_t *der, size_t len, bool check_self, struct tp_cert_info **out)
 {
     struct cert_parts cp;
@@ -241,10 +366,15 @@ enum tp_err cert_parse_ex(const uint8_t *der, size_t len, bool check_self, struc
         goto nomem;
     memcpy(ci->der, der, len);
     ci->der_len = len;
+    /* The same walk on our own copy: the views we keep point into ci->der. */
+    if (!cert_locate(ci->der, len, &cp, &err))
+        goto fail;
     ci->subject = name_dup(cp.subject.val);
     ci->issuer = name_dup(cp.issuer.val);
     if (!ci->subject || !ci->issuer)
         goto fail;
+    ci->subject_der = cp.subject.val;
+    ci->issuer_der = cp.issuer.val;
     struct tp_bytes cn;
     if (name_first_cn(cp.subject.val, &cn)) {
         if (memchr(cn.p, 0, cn.len)) { /* never let "a\0b" pass as "a": keep it escaped */
@@ -271,22 +401,10 @@ enum tp_err cert_parse_ex(const uint8_t *der, size_t len, bool check_self, struc
     if (!spki_describe(cp.spki.whole, &ci->key_type, &ci->key_bits, ci->key_desc))
         goto fail;
     sig_alg_name(cp.sig_alg_oid.val, ci->sig_alg, &ci->sig_weak);
-    if (cp.has_exts) {
-        struct tp_reader er;
-        tp_reader_from(&er, cp.exts.val);
-        while (tp_reader_left(&er) > 0) {
-            struct tp_reader e;
-            struct der_tlv oid, crit, val;
-            if (!der_expect(&er, DER_SEQUENCE, NULL, &e) || !der_expect(&e, DER_OID, &oid, NULL))
-                goto fail;
-            der_optional(&e, DER_BOOLEAN, &crit);
-            if (!der_expect(&e, DER_OCTET_STRING, &val, NULL) || !parse_ext(ci, oid.val, val.val))
-                goto fail;
-        }
-        if (!tp_reader_ok(&er))
-            goto fail;
-    }
-    if (!sha256(der, len, ci->sha256))
+    profile_fields(ci, &cp);
+    if (cp.has_exts)
+        parse_exts(ci, &cp);
+    if (!sha256(der, len, ci->sha256) || !sha256(cp.spki.whole.p, cp.spki.whole.len, ci->spki_sha256))
         goto fail;
     ci->self_issued = strcmp(ci->subject, ci->issuer) == 0;
     /* Trust anchors skip this (a signature check each: 144 roots cost ~0.3 s);

@@ -1,10 +1,35 @@
-/* Our own path building and verification (RFC 5280 §6, simplified): from the chain
- * as sent, plus --intermediates and AIA caIssuers, to an anchor of the store. Every
- * link's signature is checked with wolfSSL; the result is a set of facts the
- * diagnosis rules read (unknown authority vs self-signed vs missing intermediate). */
+/* Our own path building and validation (RFC 5280 §6.1, RFC 4158 for building).
+ *
+ * Candidates: the trust store's anchors, the chain as sent, --intermediates and,
+ * once, certificates fetched from an AIA caIssuers URL. From the leaf, a
+ * depth-first search tries every candidate issuer whose subject matches the
+ * issuer name (AKI/SKI not contradicting) and whose key verifies the signature,
+ * anchors first, with loop detection (same subject and key) and work bounds
+ * (signature checks, wall time, paths judged: limits.h). Every complete path to
+ * an anchor is judged by the §6.1 checks below; the first that passes them all
+ * is the answer. When none does, the first failing path to an anchor is
+ * reported with its problems, or, with no path to an anchor at all, the longest
+ * dead end (unknown authority vs self-signed vs missing intermediate vs bad
+ * signature). Other paths judged are listed with why each failed.
+ *
+ * Checks on a path (leaf first, anchor last):
+ *  - every certificate: decodable extensions, none twice, no critical extension
+ *    we do not process, version and algorithm fields consistent, inside its
+ *    validity period at the validation time (anchors too, as Go and OpenSSL);
+ *  - every issuer below the anchor: basicConstraints cA=TRUE (v3), keyUsage
+ *    keyCertSign when keyUsage is present (the anchor too);
+ *  - pathLenConstraint of every issuer (anchor included): the non-self-issued
+ *    intermediates below it;
+ *  - nameConstraints of every CA (anchor included) over the names of every
+ *    certificate below it, except self-issued intermediates (§6.1.3 (b));
+ *  - extendedKeyUsage of every CA that has one must allow the purpose (EKU
+ *    nesting, as Go, Chrome and Windows do; RFC 5280 does not say it);
+ *  - the leaf: name (RFC 6125, SAN only for the verdict), key usage and EKU
+ *    for the purpose. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "x509_int.h"
 #include "store_int.h"
 
@@ -17,57 +42,346 @@ void tp_verify_result_free(struct tp_verify_result *res)
     free(res);
 }
 
+/* A copy for the result: the same facts without checking a self-signature again. */
 static struct tp_cert_info *cert_copy(const struct tp_cert_info *ci)
 {
     struct tp_cert_info *c = NULL;
-    if (tp_cert_parse(ci->der, ci->der_len, &c) != TP_OK)
+    if (cert_parse_ex(ci->der, ci->der_len, false, &c) != TP_OK)
         return NULL;
+    c->self_signed = ci->self_signed;
     return c;
 }
 
-static bool on_path(const struct tp_verify_result *res, const struct tp_cert_info *ci)
+struct cand {
+    struct tp_cert_info *ci;
+    bool own;                   /* parsed here (sent, AIA): freed with the builder */
+    enum tp_path_src src;
+    int sent_index;             /* -1 when not sent */
+    bool anchor;
+};
+
+#define MAX_AIA_CERTS 8
+
+struct builder {
+    const struct tp_verify_opts *opts;
+    struct tp_verify_result *res;
+    time_t now;
+    bool client;
+    struct cand *c;
+    size_t n, cap;
+    int8_t *sig;                /* cap x cap: 0 unknown, 1 verifies, -1 does not */
+    struct timespec t0;
+    bool stop;
+    bool aia_done;
+    size_t path[TP_MAX_PATH_DEPTH], depth;
+    /* the answer so far */
+    bool found;
+    size_t best[TP_MAX_PATH_DEPTH], best_depth;
+    bool best_anchored;
+    bool best_name_only;        /* dead end: a name-linked issuer whose signature failed */
+    struct tp_path_problem best_problems[TP_MAX_PATH_PROBLEMS];
+    size_t best_n_problems;
+    size_t best_path_id;
+    struct { struct tp_path_attempt a; size_t id; } tried[TP_MAX_PATH_ATTEMPTS + 1];
+    size_t n_tried;
+    unsigned nc_work;
+};
+
+static double elapsed_ms(const struct builder *b)
 {
-    for (size_t i = 0; i < res->path_len; i++)
-        if (!memcmp(res->path[i].cert->sha256, ci->sha256, 32))
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - b->t0.tv_sec) * 1e3 + (double)(t.tv_nsec - b->t0.tv_nsec) / 1e6;
+}
+
+static bool over_budget(struct builder *b)
+{
+    if (b->res->sig_checks > TP_MAX_PATH_SIG_CHECKS || b->res->n_paths >= TP_MAX_PATHS_TRIED ||
+        elapsed_ms(b) > TP_MAX_PATH_MS) {
+        b->res->search_limited = true;
+        b->stop = true;
+    }
+    return b->stop;
+}
+
+/* Does c[parent] issue c[child]: 1 yes, 0 no, cached. */
+static int sig_ok(struct builder *b, size_t child, size_t parent)
+{
+    int8_t *s = &b->sig[child * b->cap + parent];
+    if (*s == 0) {
+        b->res->sig_checks++;
+        *s = cert_sig_verifies(b->c[child].ci, b->c[parent].ci) ? 1 : -1;
+    }
+    return *s > 0;
+}
+
+/* Go's alreadyInChain: the same subject and key is a loop, whatever the bytes
+ * (mutual cross-signatures). */
+static bool in_path(const struct builder *b, size_t j)
+{
+    const struct tp_cert_info *x = b->c[j].ci;
+    for (size_t k = 0; k < b->depth; k++) {
+        const struct tp_cert_info *y = b->c[b->path[k]].ci;
+        if (!memcmp(x->sha256, y->sha256, 32) ||
+            (!strcmp(x->subject, y->subject) && !memcmp(x->spki_sha256, y->spki_sha256, 32)))
             return true;
+    }
     return false;
 }
 
-static int store_find(struct tp_cert_info *const *arr, size_t n, const struct tp_cert_info *ci)
+static bool add_cand(struct builder *b, struct tp_cert_info *ci, bool own, enum tp_path_src src, int sent_index,
+                     bool anchor)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!memcmp(arr[i]->sha256, ci->sha256, 32))
-            return (int)i;
-    return -1;
-}
-
-/* Pick an issuer for `child` from arr (not already on the path). *name_only notes a
- * candidate whose names link but whose signature fails. */
-static int find_issuer(const struct tp_verify_result *res, const struct tp_cert_info *child,
-                       struct tp_cert_info *const *arr, size_t n, bool *name_only)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!arr[i] || on_path(res, arr[i]) || !cert_name_links(child, arr[i]))
-            continue;
-        if (cert_sig_verifies(child, arr[i]))
-            return (int)i;
-        *name_only = true;
+    if (b->n == b->cap) {
+        if (own)
+            tp_cert_free(ci);
+        return false;
     }
+    b->c[b->n++] = (struct cand){ ci, own, src, sent_index, anchor };
+    return true;
+}
+
+static int find_cand(const struct builder *b, const uint8_t sha[32])
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (!memcmp(b->c[i].ci->sha256, sha, 32))
+            return (int)i;
     return -1;
 }
 
-static bool push(struct tp_verify_result *res, const struct tp_cert_info *ci, enum tp_path_src src, int sent_index)
+/* "'CN'" of a certificate, escaped, into sb. */
+static void put_cn(struct tp_sb *sb, const struct tp_cert_info *ci)
 {
-    if (res->path_len >= sizeof res->path / sizeof res->path[0])
-        return false;
-    struct tp_cert_info *c = cert_copy(ci);
-    if (!c)
-        return false;
-    res->path[res->path_len].cert = c;
-    res->path[res->path_len].src = src;
-    res->path[res->path_len].sent_index = sent_index;
-    res->path_len++;
-    return true;
+    const char *n = ci->subject_cn && *ci->subject_cn ? ci->subject_cn : ci->subject;
+    tp_sb_putc(sb, '\'');
+    if (n && *n)
+        tp_sb_put_escaped(sb, (const uint8_t *)n, strlen(n));
+    else
+        tp_sb_put(sb, "(empty subject)");
+    tp_sb_putc(sb, '\'');
+}
+
+static const char *role_word(size_t k, size_t depth, bool anchored)
+{
+    if (k == 0)
+        return "the leaf";
+    if (anchored && k + 1 == depth)
+        return "the trust anchor";
+    return "the intermediate";
+}
+
+static void add_problem(struct tp_path_problem *out, size_t *n, const char *id, int index, int by_index,
+                        struct tp_sb *text)
+{
+    if (*n < TP_MAX_PATH_PROBLEMS) {
+        struct tp_path_problem *p = &out[(*n)++];
+        snprintf(p->id, sizeof p->id, "%s", id);
+        p->index = index;
+        p->by_index = by_index;
+        snprintf(p->text, sizeof p->text, "%s", tp_sb_str(text));
+    }
+    tp_sb_reset(text);
+}
+
+/* The encoding problems of one certificate (malformed-certificate,
+ * unknown-critical-extension). */
+static void cert_problems(const struct tp_cert_info *ci, size_t k, const char *role, struct tp_path_problem *out,
+                          size_t *n, struct tp_sb *t)
+{
+    if (ci->bad_ext[0]) {
+        tp_sb_printf(t, "%c%s ", 'T', role + 1);
+        put_cn(t, ci);
+        tp_sb_printf(t, " has an extension that cannot be decoded: %s at byte %zu", ci->bad_ext, ci->bad_ext_offset);
+        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
+    }
+    if (ci->duplicate_ext[0]) {
+        tp_sb_printf(t, "T%s ", role + 1);
+        put_cn(t, ci);
+        tp_sb_printf(t, " has the extension %s twice (RFC 5280 §4.2 allows each once)", ci->duplicate_ext);
+        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
+    }
+    if (ci->version_invalid) {
+        tp_sb_printf(t, "T%s ", role + 1);
+        put_cn(t, ci);
+        tp_sb_printf(t, " has version %d with extensions, or an unknown version (RFC 5280 §4.1.2.1)", ci->version);
+        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
+    }
+    if (ci->sig_alg_mismatch) {
+        tp_sb_printf(t, "T%s ", role + 1);
+        put_cn(t, ci);
+        tp_sb_put(t, " names a different signature algorithm inside and outside the signed part (RFC 5280 §4.1.1.2)");
+        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
+    }
+    if (ci->unhandled_critical[0]) {
+        tp_sb_printf(t, "T%s ", role + 1);
+        put_cn(t, ci);
+        tp_sb_printf(t, " has a critical extension no client here processes: %s", ci->unhandled_critical);
+        add_problem(out, n, "unknown-critical-extension", (int)k, -1, t);
+    }
+}
+
+/* RFC 5280 §6.1 over one path (indices into b->c). Returns the problem count;
+ * *dates_bad / *weak report the soft facts a valid path must also be free of. */
+static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bool anchored,
+                         struct tp_path_problem *out, bool *dates_bad, bool *weak)
+{
+    size_t n = 0;
+    struct tp_sb t;
+    tp_sb_init(&t);
+    *dates_bad = *weak = false;
+    unsigned purpose_bit = b->client ? TP_EKU_CLIENT_AUTH : TP_EKU_SERVER_AUTH;
+    for (size_t k = 0; k < depth; k++) {
+        const struct tp_cert_info *ci = b->c[path[k]].ci;
+        bool is_anchor = anchored && k + 1 == depth;
+        const char *role = role_word(k, depth, anchored);
+        cert_problems(ci, k, role, out, &n, &t);
+        if (b->now < ci->not_before || b->now > ci->not_after)
+            *dates_bad = true;
+        if (ci->sig_weak && !is_anchor)
+            *weak = true;
+        if (k == 0) {
+            /* §4.1.2.6: an empty subject needs a critical subjectAltName. */
+            if (ci->subject_der.len == 0 && !(ci->has_san && ci->san_critical)) {
+                tp_sb_put(&t, "The leaf has an empty subject and no critical subjectAltName (RFC 5280 §4.1.2.6)");
+                add_problem(out, &n, "malformed-certificate", 0, -1, &t);
+            }
+            continue;
+        }
+        /* k is an issuer */
+        if (!is_anchor && !(ci->version == 3 && ci->has_basic_constraints && ci->is_ca)) {
+            tp_sb_printf(&t, "T%s ", role + 1);
+            put_cn(&t, ci);
+            tp_sb_put(&t, ci->has_basic_constraints ? " says it is not a CA (basicConstraints cA=FALSE) but signs "
+                                                    : " is not marked as a CA (no basicConstraints cA=TRUE) but signs ");
+            put_cn(&t, b->c[path[k - 1]].ci);
+            add_problem(out, &n, "ca-not-authorized", (int)k, -1, &t);
+        }
+        if (ci->has_key_usage && !(ci->key_usage & TP_KU_KEY_CERT_SIGN)) {
+            tp_sb_printf(&t, "T%s ", role + 1);
+            put_cn(&t, ci);
+            tp_sb_put(&t, " has a keyUsage without keyCertSign, so it may not sign certificates, but signs ");
+            put_cn(&t, b->c[path[k - 1]].ci);
+            add_problem(out, &n, "ca-not-authorized", (int)k, -1, &t);
+        }
+        if (ci->has_basic_constraints && ci->path_len >= 0) {
+            int below = 0;
+            for (size_t j = 1; j < k; j++)
+                if (!b->c[path[j]].ci->self_issued)
+                    below++;
+            if (below > ci->path_len) {
+                tp_sb_printf(&t, "T%s ", role + 1);
+                put_cn(&t, ci);
+                tp_sb_printf(&t, " allows %d intermediate%s below it (pathLenConstraint) and has %d", ci->path_len,
+                             ci->path_len == 1 ? "" : "s", below);
+                add_problem(out, &n, "path-length-exceeded", (int)k, -1, &t);
+            }
+        }
+        if (ci->has_name_constraints) {
+            for (size_t j = 0; j < k; j++) {
+                const struct tp_cert_info *sub = b->c[path[j]].ci;
+                if (j > 0 && sub->self_issued)
+                    continue;
+                char why[360];
+                if (nc_permits(ci, sub, j == 0, why, sizeof why, &b->nc_work)) {
+                    tp_sb_printf(&t, "T%s ", role + 1);
+                    put_cn(&t, ci);
+                    tp_sb_printf(&t, " may only issue for the names its nameConstraints allow; %s ", role_word(j, depth, anchored));
+                    put_cn(&t, sub);
+                    tp_sb_put(&t, " breaks them: ");
+                    tp_sb_put(&t, why);
+                    add_problem(out, &n, "name-constraint-violation", (int)j, (int)k, &t);
+                    break;
+                }
+            }
+        }
+        if (ci->has_ext_key_usage && !(ci->ext_key_usage & (TP_EKU_ANY | purpose_bit))) {
+            tp_sb_printf(&t, "T%s ", role + 1);
+            put_cn(&t, ci);
+            tp_sb_printf(&t, " lists extended key usages without %s, so the certificates below it may not be used "
+                             "for TLS %s authentication",
+                         b->client ? "clientAuth" : "serverAuth", b->client ? "client" : "server");
+            add_problem(out, &n, "issuer-eku-mismatch", (int)k, -1, &t);
+        }
+    }
+    tp_sb_free(&t);
+    return n;
+}
+
+/* "'leaf' -> 'int' -> 'root'" */
+static void put_path(struct tp_sb *sb, const struct builder *b, const size_t *path, size_t depth)
+{
+    for (size_t k = 0; k < depth; k++) {
+        if (k)
+            tp_sb_put(sb, " -> ");
+        put_cn(sb, b->c[path[k]].ci);
+    }
+}
+
+static void note_attempt(struct builder *b, const char *why)
+{
+    if (b->n_tried >= sizeof b->tried / sizeof b->tried[0])
+        return;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    put_path(&sb, b, b->path, b->depth);
+    tp_sb_put(&sb, ": ");
+    tp_sb_put(&sb, why);
+    snprintf(b->tried[b->n_tried].a.text, sizeof b->tried[b->n_tried].a.text, "%s", tp_sb_str(&sb));
+    b->tried[b->n_tried].id = b->res->n_paths;
+    b->n_tried++;
+    tp_sb_free(&sb);
+}
+
+static void keep_best(struct builder *b, bool anchored, bool name_only, const struct tp_path_problem *p, size_t np)
+{
+    memcpy(b->best, b->path, b->depth * sizeof b->path[0]);
+    b->best_depth = b->depth;
+    b->best_anchored = anchored;
+    b->best_name_only = name_only;
+    memcpy(b->best_problems, p, np * sizeof *p);
+    b->best_n_problems = np;
+    b->best_path_id = b->res->n_paths;
+}
+
+/* A complete candidate: the current path ends at an anchor, or nowhere. */
+static void judge(struct builder *b, bool anchored, bool name_only)
+{
+    b->res->n_paths++;
+    struct tp_path_problem p[TP_MAX_PATH_PROBLEMS];
+    bool dates_bad = false, weak = false;
+    size_t np = judge_path(b, b->path, b->depth, anchored, p, &dates_bad, &weak);
+    if (anchored) {
+        if (!np && !dates_bad && !weak) {
+            b->found = true;
+            keep_best(b, true, false, p, 0);
+            return;
+        }
+        if (!b->best_anchored)
+            keep_best(b, true, false, p, np);
+        note_attempt(b, np ? p[0].text : dates_bad ? "a certificate on it is outside its validity period"
+                                                   : "a certificate on it has a weak (MD5/SHA-1) signature");
+        return;
+    }
+    const struct tp_cert_info *top = b->c[b->path[b->depth - 1]].ci;
+    struct tp_sb why;
+    tp_sb_init(&why);
+    if (name_only) {
+        tp_sb_put(&why, "no certificate named '");
+        tp_sb_put_escaped(&why, (const uint8_t *)top->issuer, strlen(top->issuer));
+        tp_sb_put(&why, "' has the key that signed it");
+    } else if (top->self_signed) {
+        tp_sb_put(&why, "ends at a self-signed certificate that is not a trust anchor");
+    } else if (b->depth >= TP_MAX_PATH_DEPTH) {
+        tp_sb_printf(&why, "longer than %d certificates", TP_MAX_PATH_DEPTH);
+    } else {
+        tp_sb_put(&why, "its issuer '");
+        tp_sb_put_escaped(&why, (const uint8_t *)top->issuer, strlen(top->issuer));
+        tp_sb_put(&why, "' was not found");
+    }
+    if (!b->best_anchored && b->depth > b->best_depth)
+        keep_best(b, false, name_only, p, 0);
+    note_attempt(b, tp_sb_str(&why));
+    tp_sb_free(&why);
 }
 
 /* Parse an AIA body: DER certificate, PEM, or PKCS#7 certs-only (RFC 5280 §4.2.2.1). */
@@ -85,161 +399,128 @@ static size_t aia_certs(const uint8_t *body, size_t len, struct tp_cert_info **o
     return n;
 }
 
-enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct tp_verify_opts *opts,
-                            struct tp_verify_result **out)
+/* Fetch cur's caIssuers once per verification; true when candidates were added. */
+static bool try_aia(struct builder *b, const struct tp_cert_info *cur)
 {
-    struct tp_verify_result *res = calloc(1, sizeof *res);
-    *out = res;
-    if (!res)
-        return TP_ERR_NOMEM;
-    res->misordered_index = res->expired_index = res->not_yet_valid_index = res->expiring_soon_index = -1;
-    res->weak_key_index = res->weak_sig_index = -1;
-    res->order_ok = true;
-    res->n_sent = n;
-    res->leaf_ku_ok = res->leaf_eku_ok = true;
-    const struct tp_store *st = opts ? opts->store : NULL;
-    snprintf(res->store_desc, sizeof res->store_desc, "%s", tp_store_describe(st));
-    res->store_roots = tp_store_count_roots(st);
-    if (n == 0 || !chain) {
-        res->status = TP_PATH_EMPTY;
-        return TP_OK;
+    struct tp_verify_result *res = b->res;
+    if (b->aia_done || !b->opts || !b->opts->aia || !cur->aia_ca_issuers)
+        return false;
+    b->aia_done = true;
+    res->aia_tried = true;
+    snprintf(res->aia_url, sizeof res->aia_url, "%s", cur->aia_ca_issuers);
+    uint8_t *body = NULL;
+    size_t blen = 0;
+    struct tp_cert_info *fetched[MAX_AIA_CERTS] = { 0 };
+    size_t nf = 0;
+    int ms = b->opts->aia_timeout_ms > 0 ? b->opts->aia_timeout_ms : TP_AIA_TIMEOUT_MS;
+    if (http_get(cur->aia_ca_issuers, ms, TP_MAX_AIA_BYTES, &body, &blen, res->aia_error, sizeof res->aia_error) ==
+        TP_OK) {
+        nf = aia_certs(body, blen, fetched, MAX_AIA_CERTS);
+        if (nf == 0)
+            snprintf(res->aia_error, sizeof res->aia_error, "the URL did not return a certificate");
     }
-    time_t now = opts && opts->now ? opts->now : time(NULL);
-    int expiring_days = opts && opts->expiring_days > 0 ? opts->expiring_days : 30;
-
-    /* Parse what was sent (unparseable certificates are kept as NULL: never on the path). */
-    size_t ns = n < TP_MAX_CHAIN_CERTS ? n : TP_MAX_CHAIN_CERTS;
-    struct tp_cert_info *sent[TP_MAX_CHAIN_CERTS] = { 0 };
-    for (size_t i = 0; i < ns; i++)
-        if (tp_cert_parse(chain[i].p, chain[i].len, &sent[i]) != TP_OK)
-            sent[i] = NULL;
-
-    /* The leaf is the first certificate, unless the sender put an issuer first: then
-     * the first sent certificate that issues no other sent certificate. */
-    size_t leaf = 0;
-    bool first_issues = false;
-    for (size_t j = 1; sent[0] && j < ns; j++)
-        if (sent[j] && tp_cert_issued_by(sent[j], sent[0]) && !sent[j]->self_signed)
-            first_issues = true;
-    if (first_issues || !sent[0]) {
-        for (size_t i = 0; i < ns; i++) {
-            bool issues = false;
-            for (size_t j = 0; sent[i] && j < ns && !issues; j++)
-                issues = j != i && sent[j] && tp_cert_issued_by(sent[j], sent[i]);
-            if (sent[i] && !issues) {
-                leaf = i;
-                break;
-            }
-        }
-    }
-    bool anchored = false, bad_sig = false, used_extra = false;
-    const char *first_fetched = NULL;
-    struct tp_cert_info *fetched[8] = { 0 };
-    size_t n_fetched = 0;
-    enum tp_err err = TP_OK;
-    if (!sent[leaf]) {
-        res->status = TP_PATH_BAD_SIGNATURE; /* nothing usable: the leaf isn't a certificate */
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "(the first certificate could not be parsed)");
-        goto out;
-    }
-    if (!push(res, sent[leaf], TP_FROM_SENT, (int)leaf)) {
-        err = TP_ERR_NOMEM;
-        goto out;
-    }
-
-    /* The leaf itself may be an anchor (e.g. a self-signed certificate given with --cafile). */
-    if (st && store_find(st->roots, st->n_roots, sent[leaf]) >= 0) {
-        res->path[0].src = TP_FROM_SENT;
-        anchored = true;
-    }
-    while (!anchored && res->path_len < sizeof res->path / sizeof res->path[0]) {
-        const struct tp_cert_info *cur = res->path[res->path_len - 1].cert;
-        bool name_only = false;
-        int k;
-        if (st && (k = find_issuer(res, cur, st->roots, st->n_roots, &name_only)) >= 0) {
-            int si = store_find(sent, ns, st->roots[k]);
-            if (!push(res, st->roots[k], TP_FROM_STORE, si)) {
-                err = TP_ERR_NOMEM;
-                goto out;
-            }
-            anchored = true;
-            break;
-        }
-        if (cur->self_signed)
-            break; /* a root nobody trusts: the path ends here */
-        if ((k = find_issuer(res, cur, sent, ns, &name_only)) >= 0) {
-            if (!push(res, sent[k], TP_FROM_SENT, k)) {
-                err = TP_ERR_NOMEM;
-                goto out;
-            }
-            continue;
-        }
-        if (st && (k = find_issuer(res, cur, st->inters, st->n_inters, &name_only)) >= 0) {
-            if (!push(res, st->inters[k], TP_FROM_INTERMEDIATES, -1)) {
-                err = TP_ERR_NOMEM;
-                goto out;
-            }
-            used_extra = true;
-            if (!first_fetched)
-                first_fetched = st->inters[k]->subject;
-            continue;
-        }
-        if (opts && opts->aia && cur->aia_ca_issuers && !res->aia_tried) {
-            res->aia_tried = true;
-            snprintf(res->aia_url, sizeof res->aia_url, "%s", cur->aia_ca_issuers);
-            uint8_t *body = NULL;
-            size_t blen = 0;
-            enum tp_err he = http_get(cur->aia_ca_issuers, opts->aia_timeout_ms > 0 ? opts->aia_timeout_ms : TP_AIA_TIMEOUT_MS,
-                                      TP_MAX_AIA_BYTES, &body, &blen, res->aia_error, sizeof res->aia_error);
-            if (he == TP_OK) {
-                n_fetched = aia_certs(body, blen, fetched, sizeof fetched / sizeof fetched[0]);
-                if (n_fetched == 0)
-                    snprintf(res->aia_error, sizeof res->aia_error, "the URL did not return a certificate");
-            }
-            free(body);
-            bool dummy = false;
-            if ((k = find_issuer(res, cur, fetched, n_fetched, &dummy)) >= 0) {
-                res->aia_ok = true;
-                if (!push(res, fetched[k], TP_FROM_AIA, -1)) {
-                    err = TP_ERR_NOMEM;
-                    goto out;
-                }
-                used_extra = true;
-                if (!first_fetched)
-                    first_fetched = res->path[res->path_len - 1].cert->subject;
-                continue;
-            }
-            if (n_fetched && !res->aia_error[0])
+    free(body);
+    bool added = false;
+    for (size_t i = 0; i < nf; i++) {
+        if (!cert_name_links(cur, fetched[i])) {
+            if (!res->aia_error[0])
                 snprintf(res->aia_error, sizeof res->aia_error, "the fetched certificate does not issue '%s'",
                          cur->subject);
+            tp_cert_free(fetched[i]);
+            continue;
         }
-        bad_sig = name_only;
-        break;
+        added = add_cand(b, fetched[i], true, TP_FROM_AIA, -1, false) || added;
     }
+    return added;
+}
 
-    const struct tp_cert_info *last = res->path[res->path_len - 1].cert;
-    if (anchored) {
-        res->status = used_extra ? TP_PATH_MISSING_INTERMEDIATE : TP_PATH_OK;
-        if (used_extra && first_fetched)
-            snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", first_fetched);
-    } else if (bad_sig) {
-        res->status = TP_PATH_BAD_SIGNATURE;
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->issuer);
-    } else if (res->path_len == 1 && last->self_signed) {
-        res->status = TP_PATH_SELF_SIGNED;
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->subject);
-    } else if (last->self_issued && !last->self_signed) {
-        res->status = TP_PATH_BAD_SIGNATURE; /* claims to be a root, its own signature fails */
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->subject);
-    } else {
-        /* Either an untrusted root was reached, or an issuer could not be found.
-         * Without AIA/--intermediates we cannot tell a missing intermediate from an
-         * unknown CA: both are "unknown authority" (the enum's contract). */
-        res->status = TP_PATH_UNKNOWN_AUTHORITY;
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->self_signed ? last->subject : last->issuer);
+static void search(struct builder *b)
+{
+    if (b->found || b->stop || over_budget(b))
+        return;
+    size_t cur = b->path[b->depth - 1];
+    if (b->c[cur].anchor) {
+        judge(b, true, false);
+        return;
     }
+    if (b->depth >= TP_MAX_PATH_DEPTH) {
+        judge(b, false, false);
+        return;
+    }
+    bool any = false, name_only = false;
+    for (int pass = 0; pass < 2 && !any; pass++) {
+        if (pass == 1 && !try_aia(b, b->c[cur].ci))
+            break;
+        for (size_t j = 0; j < b->n; j++) {
+            if (j == cur || !cert_name_links(b->c[cur].ci, b->c[j].ci) || in_path(b, j))
+                continue;
+            if (over_budget(b))
+                return;
+            if (!sig_ok(b, cur, j)) {
+                name_only = true;
+                continue;
+            }
+            any = true;
+            b->path[b->depth++] = j;
+            search(b);
+            b->depth--;
+            if (b->found || b->stop)
+                return;
+        }
+    }
+    if (!any)
+        judge(b, false, name_only);
+}
 
-    /* Shape of the sent chain: sent[i] should sit at path position i. */
+/* The leaf is the first certificate, unless the sender put an issuer first: then
+ * the first sent certificate that issues no other sent certificate. */
+static size_t pick_leaf(struct tp_cert_info *const *sent, size_t ns)
+{
+    bool first_issues = false;
+    for (size_t j = 1; sent[0] && j < ns && j < TP_MAX_CHAIN_CERTS; j++)
+        if (sent[j] && cert_name_links(sent[j], sent[0]) && !sent[j]->self_signed && tp_cert_issued_by(sent[j], sent[0]))
+            first_issues = true;
+    if (!first_issues && sent[0])
+        return 0;
+    for (size_t i = 0; i < ns && i < TP_MAX_CHAIN_CERTS; i++) {
+        bool issues = false;
+        for (size_t j = 0; sent[i] && j < ns && j < TP_MAX_CHAIN_CERTS && !issues; j++)
+            issues = j != i && sent[j] && cert_name_links(sent[j], sent[i]) && tp_cert_issued_by(sent[j], sent[i]);
+        if (sent[i] && !issues)
+            return i;
+    }
+    return 0;
+}
+
+static bool push(struct tp_verify_result *res, const struct cand *c)
+{
+    if (res->path_len >= sizeof res->path / sizeof res->path[0])
+        return false;
+    struct tp_cert_info *ci = cert_copy(c->ci);
+    if (!ci)
+        return false;
+    res->path[res->path_len].cert = ci;
+    res->path[res->path_len].src = c->src;
+    res->path[res->path_len].sent_index = c->sent_index;
+    res->path_len++;
+    return true;
+}
+
+static const char *status_id(enum tp_path_status st)
+{
+    switch (st) {
+    case TP_PATH_SELF_SIGNED: return "self-signed";
+    case TP_PATH_BAD_SIGNATURE: return "bad-signature";
+    case TP_PATH_EMPTY: return "empty";
+    default: return "unknown-authority";
+    }
+}
+
+/* Facts over the chosen path: shape of what was sent, dates, strength, name, purpose. */
+static void path_facts(struct tp_verify_result *res, size_t ns, size_t n, bool anchored, const struct tp_verify_opts *opts,
+                       time_t now)
+{
+    int expiring_days = opts && opts->expiring_days > 0 ? opts->expiring_days : 30;
     for (size_t k = 0; k < res->path_len; k++) {
         int si = res->path[k].sent_index;
         if (si < 0)
@@ -251,17 +532,16 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
         if (res->path[k].cert->self_signed)
             res->root_sent = true;
     }
-    for (size_t i = 0; i < ns; i++) {
+    for (size_t i = 0; i < n; i++) {
         bool used = false;
         for (size_t k = 0; k < res->path_len && !used; k++)
             used = res->path[k].sent_index == (int)i;
-        if (!used)
-            res->extra_index[res->n_extra++] = (int)i;
-    }
-    for (size_t i = ns; i < n; i++) /* beyond what we keep: counted as extra */
+        if (used)
+            continue;
+        if (res->n_extra < TP_MAX_CHAIN_CERTS)
+            res->extra_index[res->n_extra] = (int)i;
         res->n_extra++;
-
-    /* Dates and strength over the path. */
+    }
     for (size_t k = 0; k < res->path_len; k++) {
         const struct tp_cert_info *c = res->path[k].cert;
         if (now < c->not_before) {
@@ -282,8 +562,6 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
         if (c->sig_weak && !is_anchor_end && res->weak_sig_index < 0)
             res->weak_sig_index = (int)k;
     }
-
-    /* Name (RFC 6125) and purpose of the leaf. */
     const struct tp_cert_info *lc = res->path[0].cert;
     if (opts && opts->host && *opts->host) {
         snprintf(res->name, sizeof res->name, "%s", opts->host);
@@ -295,27 +573,170 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
                                             (client ? 0 : TP_KU_KEY_ENCIPHERMENT))) != 0;
     if (lc->has_ext_key_usage)
         res->leaf_eku_ok = (lc->ext_key_usage & (TP_EKU_ANY | (client ? TP_EKU_CLIENT_AUTH : TP_EKU_SERVER_AUTH))) != 0;
-    {
-        const char *rej = res->status == TP_PATH_OK || res->status == TP_PATH_MISSING_INTERMEDIATE ? ""
-                          : res->status == TP_PATH_SELF_SIGNED ? "self-signed"
-                          : res->status == TP_PATH_BAD_SIGNATURE ? "bad-signature"
-                          : "unknown-authority";
-        if (!*rej && res->expired_index >= 0)
-            rej = "expired";
-        if (!*rej && res->not_yet_valid_index >= 0)
-            rej = "not-yet-valid";
-        if (!*rej && res->name_status == TP_NAME_MISMATCH)
-            rej = "hostname-mismatch";
-        if (!*rej && (!res->leaf_ku_ok || !res->leaf_eku_ok))
-            rej = "wrong-key-usage";
-        res->valid = !*rej;
-        snprintf(res->reject_id, sizeof res->reject_id, "%s", rej);
+}
+
+static void verdict(struct tp_verify_result *res)
+{
+    const char *rej = "";
+    if (res->status != TP_PATH_OK && res->status != TP_PATH_MISSING_INTERMEDIATE)
+        rej = res->search_limited ? "path-building-limit" : status_id(res->status);
+    else if (res->n_problems)
+        rej = res->problems[0].id;
+    else if (res->expired_index >= 0)
+        rej = "expired";
+    else if (res->not_yet_valid_index >= 0)
+        rej = "not-yet-valid";
+    else if (res->weak_sig_index >= 0)
+        rej = "weak-signature";
+    if (!*rej && res->name_status == TP_NAME_MISMATCH)
+        rej = "hostname-mismatch";
+    if (!*rej && res->name_status == TP_NAME_OK_CN_ONLY)
+        rej = "cn-only"; /* Go and browsers ignore the CN; OpenSSL and curl fall back to it */
+    if (!*rej && (!res->leaf_ku_ok || !res->leaf_eku_ok))
+        rej = "wrong-key-usage";
+    res->valid = !*rej;
+    snprintf(res->reject_id, sizeof res->reject_id, "%s", rej);
+}
+
+enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct tp_verify_opts *opts,
+                            struct tp_verify_result **out)
+{
+    struct tp_verify_result *res = calloc(1, sizeof *res);
+    *out = res;
+    if (!res)
+        return TP_ERR_NOMEM;
+    res->misordered_index = res->expired_index = res->not_yet_valid_index = res->expiring_soon_index = -1;
+    res->weak_key_index = res->weak_sig_index = -1;
+    res->order_ok = true;
+    res->n_sent = n;
+    res->leaf_ku_ok = res->leaf_eku_ok = true;
+    const struct tp_store *st = opts ? opts->store : NULL;
+    snprintf(res->store_desc, sizeof res->store_desc, "%s", tp_store_describe(st));
+    res->store_roots = tp_store_count_roots(st);
+    time_t now = opts && opts->now ? opts->now : time(NULL);
+    res->at = now;
+    if (n == 0 || !chain) {
+        res->status = TP_PATH_EMPTY;
+        verdict(res);
+        snprintf(res->reject_id, sizeof res->reject_id, "empty");
+        return TP_OK;
     }
 
-out:
+    size_t ns = n < TP_MAX_VERIFY_CERTS ? n : TP_MAX_VERIFY_CERTS;
+    res->sent_truncated = n > ns;
+    struct builder b = { 0 };
+    b.opts = opts;
+    b.res = res;
+    b.now = now;
+    b.client = opts && opts->purpose == TP_PURPOSE_CLIENT;
+    clock_gettime(CLOCK_MONOTONIC, &b.t0);
+    size_t n_roots = st ? st->n_roots : 0, n_inters = st ? st->n_inters : 0;
+    b.cap = n_roots + ns + n_inters + MAX_AIA_CERTS;
+    b.c = calloc(b.cap, sizeof *b.c);
+    b.sig = calloc(b.cap * b.cap, 1);
+    struct tp_cert_info **sent = calloc(ns, sizeof *sent);
+    enum tp_err err = TP_OK;
+    if (!b.c || !b.sig || !sent) {
+        err = TP_ERR_NOMEM;
+        goto out;
+    }
+    /* Unparseable certificates stay NULL: never on a path. */
     for (size_t i = 0; i < ns; i++)
+        if (tp_cert_parse(chain[i].p, chain[i].len, &sent[i]) != TP_OK)
+            sent[i] = NULL;
+    size_t leaf = pick_leaf(sent, ns);
+    if (!sent[leaf]) {
+        res->status = TP_PATH_BAD_SIGNATURE; /* nothing usable: the leaf isn't a certificate */
+        snprintf(res->missing_issuer, sizeof res->missing_issuer, "(the first certificate could not be parsed)");
+        verdict(res);
+        snprintf(res->reject_id, sizeof res->reject_id, "malformed-certificate");
+        goto out;
+    }
+    /* The pool, anchors first: a path through an anchor is preferred to one
+     * through a sent cross-certificate of the same CA. */
+    for (size_t i = 0; i < n_roots; i++)
+        add_cand(&b, st->roots[i], false, TP_FROM_STORE, -1, true);
+    for (size_t i = 0; i < ns; i++) {
+        if (!sent[i])
+            continue;
+        int k = find_cand(&b, sent[i]->sha256);
+        if (k >= 0) { /* a sent copy of an anchor (or a duplicate) */
+            if (b.c[k].sent_index < 0)
+                b.c[k].sent_index = (int)i;
+            continue;
+        }
+        add_cand(&b, sent[i], false, TP_FROM_SENT, (int)i, false);
+    }
+    for (size_t i = 0; i < n_inters; i++)
+        if (find_cand(&b, st->inters[i]->sha256) < 0)
+            add_cand(&b, st->inters[i], false, TP_FROM_INTERMEDIATES, -1, false);
+
+    int li = find_cand(&b, sent[leaf]->sha256);
+    b.path[0] = (size_t)li;
+    b.depth = 1;
+    search(&b);
+
+    /* The answer: the valid path, else the first failing path to an anchor, else
+     * the longest dead end. */
+    bool anchored = b.best_anchored;
+    if (!b.best_depth) { /* stopped before any path was complete */
+        b.best[0] = (size_t)li;
+        b.best_depth = 1;
+    }
+    for (size_t k = 0; k < b.best_depth; k++)
+        if (!push(res, &b.c[b.best[k]])) {
+            err = TP_ERR_NOMEM;
+            goto out;
+        }
+    memcpy(res->problems, b.best_problems, b.best_n_problems * sizeof b.best_problems[0]);
+    res->n_problems = b.best_n_problems;
+    for (size_t i = 0; i < b.n_tried && res->n_tried < TP_MAX_PATH_ATTEMPTS; i++)
+        if (b.tried[i].id != b.best_path_id)
+            res->tried[res->n_tried++] = b.tried[i].a;
+
+    const struct tp_cert_info *last = res->path[res->path_len - 1].cert;
+    if (anchored) {
+        bool used_extra = false;
+        const char *first_fetched = NULL;
+        for (size_t k = 0; k < res->path_len; k++)
+            if (res->path[k].src == TP_FROM_INTERMEDIATES || res->path[k].src == TP_FROM_AIA) {
+                used_extra = true;
+                if (!first_fetched)
+                    first_fetched = res->path[k].cert->subject;
+            }
+        for (size_t k = 0; k < res->path_len; k++)
+            if (res->path[k].src == TP_FROM_AIA)
+                res->aia_ok = true;
+        res->status = used_extra ? TP_PATH_MISSING_INTERMEDIATE : TP_PATH_OK;
+        if (first_fetched)
+            snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", first_fetched);
+    } else if (b.best_name_only) {
+        res->status = TP_PATH_BAD_SIGNATURE;
+        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->issuer);
+    } else if (res->path_len == 1 && last->self_signed) {
+        res->status = TP_PATH_SELF_SIGNED;
+        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->subject);
+    } else if (last->self_issued && !last->self_signed) {
+        res->status = TP_PATH_BAD_SIGNATURE; /* claims to be a root, its own signature fails */
+        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->subject);
+    } else {
+        /* Either an untrusted root was reached, or an issuer could not be found.
+         * Without AIA/--intermediates we cannot tell a missing intermediate from an
+         * unknown CA: both are "unknown authority" (the enum's contract). */
+        res->status = TP_PATH_UNKNOWN_AUTHORITY;
+        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->self_signed ? last->subject : last->issuer);
+    }
+    path_facts(res, ns, n, anchored, opts, now);
+    verdict(res);
+
+out:
+    for (size_t i = 0; i < b.n; i++)
+        if (b.c[i].own)
+            tp_cert_free(b.c[i].ci);
+    for (size_t i = 0; sent && i < ns; i++)
         tp_cert_free(sent[i]);
-    for (size_t i = 0; i < n_fetched; i++)
-        tp_cert_free(fetched[i]);
+    free(sent);
+    free(b.c);
+    free(b.sig);
     return err;
 }
