@@ -96,8 +96,13 @@ struct tp_cert_info {
     char unhandled_critical[64];/* first critical extension this verifier does not process ("" none) */
     char duplicate_ext[64];     /* an extension that appears twice (RFC 5280 §4.2) */
     bool sig_alg_mismatch;      /* signatureAlgorithm != tbsCertificate.signature (§4.1.1.2) */
-    bool serial_invalid;        /* zero, negative or over 20 octets (§4.1.2.2) */
+    bool serial_invalid;        /* negative or over 20 octets (§4.1.2.2) */
+    bool serial_zero;           /* zero: not positive (§4.1.2.2), but a real root has it */
     bool version_invalid;       /* extensions in a v1/v2 certificate, or an unknown version (§4.1.2.1) */
+    bool bc_critical;           /* basicConstraints marked critical */
+    bool has_aki, aki_extra;    /* AKI present; it carries authorityCertIssuer/SerialNumber */
+    char criticality_bad[64];   /* an extension marked against §4.2's rule (AKI, SKI, AIA must not be
+                                 * critical; policyConstraints must be) */
 };
 
 /* wolfSSL's per-thread ECC fixed-point cache (FP_ECC in Debian's build) builds a
@@ -201,6 +206,8 @@ struct tp_verify_opts {
     int aia_timeout_ms;
     time_t now;                 /* 0: time(NULL); captures pass the capture time */
     int expiring_days;          /* warn threshold, default 30 */
+    bool has_max_depth;         /* check --max-depth N: at most N intermediates on the path */
+    int max_depth;
 };
 
 enum tp_path_status {

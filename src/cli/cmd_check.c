@@ -27,6 +27,7 @@ const char tp_usage_check[] =
     "  --cafile FILE           trust anchors (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)\n"
     "  --intermediates FILE|DIR  candidate intermediates to complete the chain (never trusted as roots)\n"
     "  --aia                   fetch a missing intermediate from the leaf's AIA caIssuers URL\n"
+    "  --max-depth N           accept at most N intermediates between the leaf and the root\n"
     "  --save-chain FILE       write the chain the server should serve: leaf, then the\n"
     "                          intermediates in order, no root (PEM)\n"
     "  --format text|json      text for people (default) or one JSON object\n"
@@ -45,6 +46,7 @@ enum {
     OPT_INTERMEDIATES,
     OPT_SAVE_CHAIN,
     OPT_AIA,
+    OPT_MAX_DEPTH,
 };
 
 static const struct option longopts[] = {
@@ -56,12 +58,14 @@ static const struct option longopts[] = {
     { "intermediates", required_argument, NULL, OPT_INTERMEDIATES },
     { "save-chain", required_argument, NULL, OPT_SAVE_CHAIN },
     { "aia", no_argument, NULL, OPT_AIA },
+    { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
     { NULL, 0, NULL, 0 },
 };
 
 struct check_args {
     const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
     bool aia;
+    int max_depth; /* -1: no limit */
 };
 
 static void put_date(struct tp_sb *sb, time_t t)
@@ -278,6 +282,23 @@ static void render_json(struct tp_sb *out, const struct check_args *a, const str
         tp_sb_put_json(out, (const uint8_t *)v->store_desc, strnlen(v->store_desc, sizeof v->store_desc));
         tp_sb_put(out, ",\"name\":");
         tp_sb_put_json_str(out, name_status_id(v->name_status));
+        tp_sb_printf(out, ",\"valid\":%s,\"reject\":\"%s\"", v->valid ? "true" : "false", v->reject_id);
+        tp_sb_put(out, ",\"problems\":[");
+        for (size_t i = 0; i < v->n_problems; i++) {
+            tp_sb_put(out, i ? ",{\"id\":" : "{\"id\":");
+            tp_sb_put_json_str(out, v->problems[i].id);
+            tp_sb_printf(out, ",\"index\":%d,\"by_index\":%d,\"text\":", v->problems[i].index, v->problems[i].by_index);
+            tp_sb_put_json_str(out, v->problems[i].text);
+            tp_sb_putc(out, '}');
+        }
+        tp_sb_put(out, "],\"paths_tried\":[");
+        for (size_t i = 0; i < v->n_tried; i++) {
+            if (i)
+                tp_sb_putc(out, ',');
+            tp_sb_put_json_str(out, v->tried[i].text);
+        }
+        tp_sb_printf(out, "],\"paths_judged\":%zu,\"signature_checks\":%u,\"search_limited\":%s", v->n_paths,
+                     v->sig_checks, v->search_limited ? "true" : "false");
         tp_sb_put(out, ",\"path\":[");
         for (size_t i = 0; i < v->path_len; i++) {
             const struct tp_cert_info *ci = v->path[i].cert;
@@ -340,6 +361,7 @@ int tp_cmd_check(int argc, char **argv)
 {
     struct tp_cli_common common = { 0 };
     struct check_args a = { 0 };
+    a.max_depth = -1;
     int opt;
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         int c = tp_cli_common_opt(opt, optarg, &common);
@@ -355,6 +377,14 @@ int tp_cmd_check(int argc, char **argv)
         case OPT_INTERMEDIATES: a.intermediates = optarg; break;
         case OPT_SAVE_CHAIN: a.save_chain = optarg; break;
         case OPT_AIA: a.aia = true; break;
+        case OPT_MAX_DEPTH: {
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 0 || v > 255)
+                return tp_cli_fail("check: --max-depth takes a number of intermediates from 0 to 255, not '%s'", optarg);
+            a.max_depth = (int)v;
+            break;
+        }
         case 'h': common.help = true; break;
         case ':': return tp_cli_fail("check: %s needs a value (see 'tlsprobe check --help')", argv[optind - 1]);
         default: return tp_cli_fail("check: unknown option '%s' (see 'tlsprobe check --help')", argv[optind - 1]);
@@ -386,13 +416,22 @@ int tp_cmd_check(int argc, char **argv)
         tp_file_free(cf_file);
         return tp_cli_fail("check: out of memory");
     }
-    struct tp_bytes ders[TP_MAX_CHAIN_CERTS];
-    size_t n = 0, n_total = 0;
+    /* The session keeps TP_MAX_CHAIN_CERTS for display; the verifier gets every
+     * certificate (up to TP_MAX_VERIFY_CERTS, more are counted and reported). */
+    struct tp_bytes *ders = calloc(TP_MAX_VERIFY_CERTS, sizeof *ders);
+    if (!ders) {
+        tp_file_free(cf_file);
+        tp_session_free(s);
+        return tp_cli_fail("check: out of memory");
+    }
+    size_t n = 0, n_total = 0, n_ders = 0;
     for (size_t i = 0; i < cf_file->n_objs; i++) {
         const struct tp_file_obj *o = &cf_file->objs[i];
         if (o->kind != TP_OBJ_CERTIFICATE || !o->der)
             continue;
         n_total++;
+        if (n_ders < TP_MAX_VERIFY_CERTS)
+            ders[n_ders++] = tp_bytes_make(o->der, o->der_len);
         if (n == TP_MAX_CHAIN_CERTS)
             continue;
         uint8_t *copy = malloc(o->der_len);
@@ -404,14 +443,14 @@ int tp_cmd_check(int argc, char **argv)
         memcpy(copy, o->der, o->der_len);
         s->server_chain.der[n] = tp_bytes_make(copy, o->der_len);
         s->server_chain.info[n] = ci;
-        ders[n] = s->server_chain.der[n];
         n++;
     }
     s->server_chain.n = n;
     s->server_chain.n_total = n_total;
     s->server_chain.present = true;
-    tp_file_free(cf_file);
     if (!n) {
+        free(ders);
+        tp_file_free(cf_file);
         tp_session_free(s);
         return tp_cli_fail("check: --chain %s holds no certificate", a.chain);
     }
@@ -420,17 +459,23 @@ int tp_cmd_check(int argc, char **argv)
     char err[512] = "";
     uint8_t kpub[32];
     if (a.key && load_key(a.key, kpub, err, sizeof err)) {
+        free(ders);
+        tp_file_free(cf_file);
         tp_session_free(s);
         return tp_cli_fail("check: %s", err);
     }
 
     struct tp_store *store = NULL;
     if (tp_store_load(a.cafile, NULL, &store, err, sizeof err) != TP_OK) {
+        free(ders);
+        tp_file_free(cf_file);
         tp_session_free(s);
         return tp_cli_fail("check: %s", err[0] ? err : "cannot load the trust store");
     }
     if (a.intermediates && tp_store_add_intermediates(store, a.intermediates, err, sizeof err) != TP_OK) {
         tp_store_free(store);
+        free(ders);
+        tp_file_free(cf_file);
         tp_session_free(s);
         return tp_cli_fail("check: --intermediates: %s", err[0] ? err : "cannot read");
     }
@@ -439,11 +484,16 @@ int tp_cmd_check(int argc, char **argv)
     vo.host = a.host;
     vo.purpose = TP_PURPOSE_SERVER;
     vo.aia = a.aia;
+    vo.has_max_depth = a.max_depth >= 0;
+    vo.max_depth = a.max_depth;
     vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
-    vo.now = time(NULL);
+    vo.now = getenv("TP_TMP_AT") ? (time_t)strtoll(getenv("TP_TMP_AT"), NULL, 10) : time(NULL);
+    if (getenv("TP_TMP_CLIENT")) vo.purpose = TP_PURPOSE_CLIENT;
     vo.expiring_days = 30;
     struct tp_verify_result *vr = NULL;
-    e = tp_chain_verify(ders, n, &vo, &vr);
+    e = tp_chain_verify(ders, n_total, &vo, &vr);
+    free(ders);
+    tp_file_free(cf_file);
     tp_store_free(store);
     if (e != TP_OK || !vr) {
         tp_session_free(s);

@@ -121,6 +121,7 @@ static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_by
         if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
             return false;
         ci->has_basic_constraints = true;
+        ci->bc_critical = crit;
         if (der_optional(&s, DER_BOOLEAN, &t))
             ci->is_ca = t.val.len == 1 && t.val.p[0];
         if (der_optional(&s, DER_INTEGER, &t)) {
@@ -198,11 +199,16 @@ static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_by
     if (oid_is(oid, "2.5.29.35")) { /* authorityKeyIdentifier */
         if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
             return false;
+        ci->has_aki = true;
         if (der_optional(&s, DER_CTX(0), &t)) {
             ci->aki_len = t.val.len < sizeof ci->aki ? t.val.len : sizeof ci->aki;
             memcpy(ci->aki, t.val.p, ci->aki_len);
         }
-        return tp_reader_ok(&s);
+        if (der_optional(&s, DER_CTXC(1), &t))
+            ci->aki_extra = true;
+        if (der_optional(&s, DER_CTX(2), &t))
+            ci->aki_extra = true;
+        return tp_reader_expect_end(&s);
     }
     if (oid_is(oid, "1.3.6.1.5.5.7.1.1")) { /* authorityInfoAccess */
         if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
@@ -267,8 +273,26 @@ static bool ext_handled(struct tp_bytes oid)
 
 static void oid_into(char *out, size_t cap, struct tp_bytes oid)
 {
+    static const struct { const char *oid, *name; } names[] = {
+        { "2.5.29.19", "basicConstraints" }, { "2.5.29.15", "keyUsage" }, { "2.5.29.37", "extKeyUsage" },
+        { "2.5.29.17", "subjectAltName" }, { "2.5.29.30", "nameConstraints" }, { "2.5.29.14", "subjectKeyIdentifier" },
+        { "2.5.29.35", "authorityKeyIdentifier" }, { "2.5.29.32", "certificatePolicies" },
+        { "2.5.29.31", "cRLDistributionPoints" }, { "2.5.29.36", "policyConstraints" },
+        { "2.5.29.33", "policyMappings" }, { "2.5.29.54", "inhibitAnyPolicy" },
+        { "1.3.6.1.5.5.7.1.1", "authorityInfoAccess" }, { "1.3.6.1.4.1.11129.2.4.2", "SCT list" },
+    };
     struct tp_sb sb;
     tp_sb_init(&sb);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (oid_is(oid, names[i].oid)) {
+            tp_sb_put(&sb, names[i].name);
+            tp_sb_put(&sb, " (");
+            oid_text(&sb, oid);
+            tp_sb_putc(&sb, ')');
+            snprintf(out, cap, "%s", tp_sb_str(&sb));
+            tp_sb_free(&sb);
+            return;
+        }
     oid_text(&sb, oid);
     snprintf(out, cap, "%s", tp_sb_str(&sb));
     tp_sb_free(&sb);
@@ -320,6 +344,15 @@ static void parse_exts(struct tp_cert_info *ci, const struct cert_parts *cp)
         }
         if (critical && !ext_handled(oid.val) && !ci->unhandled_critical[0])
             oid_into(ci->unhandled_critical, sizeof ci->unhandled_critical, oid.val);
+        /* §4.2.1.1, §4.2.1.2, §4.2.2.1: MUST be non-critical; §4.2.1.11: MUST be
+         * critical. nameConstraints "MUST be critical" too, but the CA/Browser
+         * Forum allows it non-critical and real CAs issue it so (old macOS
+         * could not process it): every client accepts that, and so do we. */
+        bool must_not = oid_is(oid.val, "2.5.29.35") || oid_is(oid.val, "2.5.29.14") ||
+                        oid_is(oid.val, "1.3.6.1.5.5.7.1.1");
+        bool must = oid_is(oid.val, "2.5.29.36");
+        if (((must_not && critical) || (must && !critical)) && !ci->criticality_bad[0])
+            oid_into(ci->criticality_bad, sizeof ci->criticality_bad, oid.val);
     }
 }
 
@@ -342,7 +375,8 @@ static void profile_fields(struct tp_cert_info *ci, const struct cert_parts *cp)
     bool zero = true;
     for (size_t i = 0; i < ser.len; i++)
         zero = zero && ser.p[i] == 0;
-    ci->serial_invalid = ser.len == 0 || (ser.p[0] & 0x80) || zero || ser.len > 21 || (ser.len == 21 && ser.p[0] != 0);
+    ci->serial_zero = ser.len > 0 && zero;
+    ci->serial_invalid = ser.len == 0 || (ser.p[0] & 0x80) || ser.len > 21 || (ser.len == 21 && ser.p[0] != 0);
     ci->sig_alg_mismatch = cp->sig_alg.whole.len != cp->tbs_sig_alg.whole.len ||
                            memcmp(cp->sig_alg.whole.p, cp->tbs_sig_alg.whole.p, cp->sig_alg.whole.len) != 0;
 }

@@ -7,8 +7,9 @@
  * constrains but that cannot be parsed (a DNS name with an empty label, a URI
  * without a host) are violations: a verifier that cannot tell whether a name is
  * inside the subtree must not accept it. A constraint of a form we do not
- * evaluate (otherName, x400Address, ediPartyName, registeredID) marks a
- * critical extension unhandled (nc_well_formed), which rejects the path. */
+ * evaluate (otherName, x400Address, ediPartyName, registeredID) rejects only a
+ * certificate below that has a name of that form (RFC 5280 asks to evaluate the
+ * constraints for the names present). */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ static int gn_type(uint8_t tag)
 
 bool nc_well_formed(struct tp_cert_info *ci, bool critical)
 {
+    (void)critical;
     struct tp_bytes lists[2] = { ci->nc_permitted, ci->nc_excluded };
     for (int l = 0; l < 2; l++) {
         struct tp_reader r;
@@ -57,9 +59,8 @@ bool nc_well_formed(struct tp_cert_info *ci, bool critical)
                     return false;
                 break;
             default:
-                if (critical && !ci->unhandled_critical[0])
-                    snprintf(ci->unhandled_critical, sizeof ci->unhandled_critical,
-                             "2.5.29.30 (a name constraint of form [%d])", t);
+                /* otherName, x400Address, ediPartyName, registeredID: judged only
+                 * when a certificate below has a name of that form (nc_permits) */
                 break;
             }
         }
@@ -163,8 +164,11 @@ static int email_in(struct tp_bytes name, struct tp_bytes c)
 {
     const uint8_t *at = NULL;
     for (size_t i = 0; i < name.len; i++)
-        if (name.p[i] == '@')
+        if (name.p[i] == '@') {
+            if (at)
+                return -1; /* a second '@' outside quotes: not an RFC 5321 Mailbox */
             at = name.p + i;
+        }
     if (!at || at == name.p || at == name.p + name.len - 1)
         return -1;
     struct tp_bytes local = tp_bytes_make(name.p, (size_t)(at - name.p));
@@ -453,10 +457,14 @@ int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, boo
         if (!der_next(&r, &gn))
             break;
         int t = gn_type(gn.tag);
-        if (t != GN_DNS && t != GN_IP && t != GN_EMAIL && t != GN_URI && t != GN_DIR)
+        if (t < 0 || !constrains(ca, t))
             continue;
-        if (!constrains(ca, t))
-            continue;
+        if (t != GN_DNS && t != GN_IP && t != GN_EMAIL && t != GN_URI && t != GN_DIR) {
+            /* a form we cannot evaluate, constrained by the CA: not provably inside */
+            tp_sb_printf(&sb, "it has a name of form [%d] that the CA constrains and tlsprobe cannot evaluate", t);
+            bad = 1;
+            break;
+        }
         struct nc_name nm = { t, gn.val };
         if (t == GN_DIR) {
             struct tp_reader dr;

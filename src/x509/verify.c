@@ -185,8 +185,8 @@ static void add_problem(struct tp_path_problem *out, size_t *n, const char *id, 
 
 /* The encoding problems of one certificate (malformed-certificate,
  * unknown-critical-extension). */
-static void cert_problems(const struct tp_cert_info *ci, size_t k, const char *role, struct tp_path_problem *out,
-                          size_t *n, struct tp_sb *t)
+static void cert_problems(const struct tp_cert_info *ci, size_t k, const char *role, bool is_anchor,
+                          struct tp_path_problem *out, size_t *n, struct tp_sb *t)
 {
     if (ci->bad_ext[0]) {
         tp_sb_printf(t, "%c%s ", 'T', role + 1);
@@ -212,12 +212,44 @@ static void cert_problems(const struct tp_cert_info *ci, size_t k, const char *r
         tp_sb_put(t, " names a different signature algorithm inside and outside the signed part (RFC 5280 §4.1.1.2)");
         add_problem(out, n, "malformed-certificate", (int)k, -1, t);
     }
+    /* Profile rules for what a CA issues; an anchor is trusted as configured
+     * (Starfield Root G2 has serial 0: every client accepts it). */
+    if (ci->criticality_bad[0]) {
+        tp_sb_printf(t, "T%s ", role + 1);
+        put_cn(t, ci);
+        tp_sb_printf(t, " marks %s %s, which RFC 5280 §4.2 forbids", ci->criticality_bad,
+                     strstr(ci->criticality_bad, "policyConstraints")
+                         ? "non-critical" : "critical");
+        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
+    }
+    if (ci->serial_invalid || (ci->serial_zero && !is_anchor)) {
+        tp_sb_printf(t, "T%s ", role + 1);
+        put_cn(t, ci);
+        tp_sb_put(t, ci->serial_zero ? " has serial number 0 (RFC 5280 §4.1.2.2: a positive integer)"
+                                     : " has a serial number that is negative or longer than 20 octets (RFC 5280 §4.1.2.2)");
+        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
+    }
     if (ci->unhandled_critical[0]) {
         tp_sb_printf(t, "T%s ", role + 1);
         put_cn(t, ci);
         tp_sb_printf(t, " has a critical extension no client here processes: %s", ci->unhandled_critical);
         add_problem(out, n, "unknown-critical-extension", (int)k, -1, t);
     }
+}
+
+/* A key no mainstream client accepts any more: RSA and DSA under 2048 bits
+ * (OpenSSL's security level 2, Debian's default; browsers), RSA whose modulus is
+ * not a whole number of bytes and EC curves under 256 bits or without a named
+ * curve (CA/Browser Forum BR 6.1.5, 7.1.3.1.2). Go alone still accepts some. */
+static bool key_weak(const struct tp_cert_info *c)
+{
+    if (c->key_type == TP_KEY_RSA)
+        return c->key_bits < 2048 || c->key_bits % 8 != 0;
+    if (c->key_type == TP_KEY_DSA)
+        return true;
+    if (c->key_type == TP_KEY_EC)
+        return c->key_bits < 256 || strstr(c->key_desc, "unknown curve") != NULL;
+    return false;
 }
 
 /* RFC 5280 §6.1 over one path (indices into b->c). Returns the problem count;
@@ -234,10 +266,10 @@ static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bo
         const struct tp_cert_info *ci = b->c[path[k]].ci;
         bool is_anchor = anchored && k + 1 == depth;
         const char *role = role_word(k, depth, anchored);
-        cert_problems(ci, k, role, out, &n, &t);
+        cert_problems(ci, k, role, is_anchor, out, &n, &t);
         if (b->now < ci->not_before || b->now > ci->not_after)
             *dates_bad = true;
-        if (ci->sig_weak && !is_anchor)
+        if ((ci->sig_weak && !is_anchor) || key_weak(ci))
             *weak = true;
         if (k == 0) {
             /* §4.1.2.6: an empty subject needs a critical subjectAltName. */
@@ -245,10 +277,44 @@ static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bo
                 tp_sb_put(&t, "The leaf has an empty subject and no critical subjectAltName (RFC 5280 §4.1.2.6)");
                 add_problem(out, &n, "malformed-certificate", 0, -1, &t);
             }
+            bool ca = ci->has_basic_constraints && ci->is_ca;
+            if (ci->has_key_usage && (ci->key_usage & TP_KU_KEY_CERT_SIGN) && !ca) {
+                tp_sb_put(&t, "The leaf ");
+                put_cn(&t, ci);
+                tp_sb_put(&t, " asserts keyUsage keyCertSign without basicConstraints cA=TRUE (RFC 5280 §4.2.1.9)");
+                add_problem(out, &n, "malformed-certificate", 0, -1, &t);
+            }
+            if (ca && ci->has_key_usage && !(ci->key_usage & TP_KU_KEY_CERT_SIGN)) {
+                tp_sb_put(&t, "The leaf ");
+                put_cn(&t, ci);
+                tp_sb_put(&t, " says cA=TRUE but may not sign certificates (no keyCertSign): a server certificate "
+                              "must not claim to be a CA (CA/Browser Forum BR 7.1.2.7.8)");
+                add_problem(out, &n, "malformed-certificate", 0, -1, &t);
+            }
+            if (ci->has_name_constraints && !ca) {
+                tp_sb_put(&t, "The leaf ");
+                put_cn(&t, ci);
+                tp_sb_put(&t, " carries nameConstraints, which only a CA certificate may (RFC 5280 §4.2.1.10)");
+                add_problem(out, &n, "malformed-certificate", 0, -1, &t);
+            }
             continue;
         }
         /* k is an issuer */
-        if (!is_anchor && !(ci->version == 3 && ci->has_basic_constraints && ci->is_ca)) {
+        if (ci->subject_der.len == 0) {
+            tp_sb_printf(&t, "T%s has an empty subject, which a CA may not (RFC 5280 §4.1.2.6)", role + 1);
+            add_problem(out, &n, "malformed-certificate", (int)k, -1, &t);
+        }
+        /* An anchor is trusted as configured, but a v3 one must still say it is a
+         * CA: a v1 root (no extensions) is accepted, as every client does. */
+        bool ca_ok = ci->version == 3 ? ci->has_basic_constraints && ci->is_ca : is_anchor;
+        if (is_anchor && ci->self_issued && ci->has_aki &&
+            (ci->aki_len == 0 || (ci->ski_len && (ci->aki_len != ci->ski_len || memcmp(ci->aki, ci->ski, ci->ski_len))))) {
+            tp_sb_put(&t, "The trust anchor ");
+            put_cn(&t, ci);
+            tp_sb_put(&t, " has an authorityKeyIdentifier without its own key identifier (CA/Browser Forum BR 7.1.2.1.3)");
+            add_problem(out, &n, "malformed-certificate", (int)k, -1, &t);
+        }
+        if (!ca_ok) {
             tp_sb_printf(&t, "T%s ", role + 1);
             put_cn(&t, ci);
             tp_sb_put(&t, ci->has_basic_constraints ? " says it is not a CA (basicConstraints cA=FALSE) but signs "
@@ -292,6 +358,16 @@ static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bo
                     add_problem(out, &n, "name-constraint-violation", (int)j, (int)k, &t);
                     break;
                 }
+            }
+        }
+        if (b->opts && b->opts->has_max_depth && k + 1 == depth && anchored) {
+            int inter = 0; /* self-issued certificates (key rollover) do not count, as for pathLen */
+            for (size_t j = 1; j + 1 < depth; j++)
+                if (!b->c[path[j]].ci->self_issued)
+                    inter++;
+            if (inter > b->opts->max_depth) {
+                tp_sb_printf(&t, "The path has %d intermediates; --max-depth allows %d", inter, b->opts->max_depth);
+                add_problem(out, &n, "path-length-exceeded", (int)k, -1, &t);
             }
         }
         if (ci->has_ext_key_usage && !(ci->ext_key_usage & (TP_EKU_ANY | purpose_bit))) {
@@ -553,9 +629,7 @@ static void path_facts(struct tp_verify_result *res, size_t ns, size_t n, bool a
         } else if (tp_cert_days_left(c, now) < expiring_days && res->expiring_soon_index < 0) {
             res->expiring_soon_index = (int)k;
         }
-        bool weak_key = ((c->key_type == TP_KEY_RSA || c->key_type == TP_KEY_DSA) && c->key_bits < 2048) ||
-                        (c->key_type == TP_KEY_EC && c->key_bits < 256);
-        if (weak_key && res->weak_key_index < 0)
+        if (key_weak(c) && res->weak_key_index < 0)
             res->weak_key_index = (int)k;
         /* A root's self-signature is never used by anyone: don't judge it. */
         bool is_anchor_end = k == res->path_len - 1 && (anchored || c->self_signed);
@@ -588,11 +662,15 @@ static void verdict(struct tp_verify_result *res)
         rej = "not-yet-valid";
     else if (res->weak_sig_index >= 0)
         rej = "weak-signature";
+    else if (res->weak_key_index >= 0)
+        rej = "weak-key";
     if (!*rej && res->name_status == TP_NAME_MISMATCH)
         rej = "hostname-mismatch";
     if (!*rej && res->name_status == TP_NAME_OK_CN_ONLY)
         rej = "cn-only"; /* Go and browsers ignore the CN; OpenSSL and curl fall back to it */
-    if (!*rej && (!res->leaf_ku_ok || !res->leaf_eku_ok))
+    /* The leaf's keyUsage is a finding of its own (OpenSSL rejects, Go and webpki
+     * do not look): only the extended key usage decides the verdict. */
+    if (!*rej && !res->leaf_eku_ok)
         rej = "wrong-key-usage";
     res->valid = !*rej;
     snprintf(res->reject_id, sizeof res->reject_id, "%s", rej);
