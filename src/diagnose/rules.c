@@ -127,6 +127,83 @@ static const struct tp_rule rule_table[] = {
       "'unable to get local issuer certificate'.",
       SERVE_FULLCHAIN ".",
       "RFC 8446 §4.4.2; RFC 5246 §7.4.2; RFC 5280 §4.2.2.1 (AIA)" },
+    { "name-constraint-violation", TP_SEV_ERROR,
+      "A CA on the path may not issue for a name in the certificate (name constraints).",
+      "A CA certificate on the path carries nameConstraints: certificates below it may only "
+      "hold names inside its permitted subtrees and never in its excluded ones. A certificate "
+      "below has a name outside them, so every verifying client rejects the path, whatever "
+      "name it connects to: Go 'x509: a root or intermediate certificate is not authorized to "
+      "sign for this name', OpenSSL 'permitted subtree violation' / 'excluded subtree "
+      "violation', browsers NET::ERR_CERT_INVALID.",
+      "Issue the certificate from a CA whose constraints include every name in it, or reissue "
+      "it with only names inside the permitted subtrees. If the constraint itself is wrong, the "
+      "CA certificate must be reissued with the right nameConstraints (a private CA: "
+      "'nameConstraints=critical,permitted;DNS:corp.example' in its extension file).",
+      "RFC 5280 §4.2.1.10, §6.1.3 (b)-(c)" },
+    { "ca-not-authorized", TP_SEV_ERROR,
+      "A certificate that may not issue certificates signed one on the path.",
+      "Only a certificate with basicConstraints cA=TRUE (and keyCertSign, when it has a "
+      "keyUsage) may sign other certificates. A leaf used as an issuer, or an intermediate "
+      "made without the CA extensions, breaks the path: Go 'x509: certificate is not "
+      "authorized to sign other certificates', OpenSSL 'invalid CA certificate' / 'key usage "
+      "does not include certificate signing', browsers NET::ERR_CERT_INVALID.",
+      "Sign leaves with the real CA, never with another leaf. A private CA certificate needs "
+      "'basicConstraints=critical,CA:TRUE' and 'keyUsage=critical,keyCertSign,cRLSign' in its "
+      "extension file (openssl x509 -req ... -extfile ca.ext).",
+      "RFC 5280 §4.2.1.9, §4.2.1.3, §6.1.4 (k), (n)" },
+    { "path-length-exceeded", TP_SEV_ERROR,
+      "The path has more intermediates than a CA on it allows.",
+      "A CA's basicConstraints pathLenConstraint caps how many intermediate CAs may follow it "
+      "(pathlen:0: it may only sign leaves). This path has more: Go 'x509: too many "
+      "intermediates for path length constraint', OpenSSL 'path length constraint exceeded'.",
+      "Issue the leaf from a CA that may issue it directly (fewer levels), or have the "
+      "constraining CA reissued with a larger pathlen.",
+      "RFC 5280 §4.2.1.9, §6.1.4 (l)-(m)" },
+    { "issuer-eku-mismatch", TP_SEV_ERROR,
+      "A CA on the path is limited to other uses (extended key usage).",
+      "An intermediate or root lists extendedKeyUsage values without serverAuth (clientAuth for "
+      "a client certificate). Go, Chrome, Windows and macOS apply a CA's EKU to everything it "
+      "issues ('x509: certificate specifies an incompatible key usage'); OpenSSL and curl do "
+      "not look, so the same chain works there. RFC 5280 itself does not define this nesting.",
+      "Use a CA whose extendedKeyUsage includes serverAuth (or that has none), or have the CA "
+      "reissued with the usages it must allow.",
+      "RFC 5280 §4.2.1.12; CA/B Forum BR §7.1.2.2" },
+    { "unknown-critical-extension", TP_SEV_ERROR,
+      "A certificate has a critical extension that clients do not process.",
+      "RFC 5280 §4.2 makes a client reject a certificate that has a critical extension it does "
+      "not recognise or cannot process. Go 'x509: unhandled critical extension', OpenSSL "
+      "'unsupported certificate purpose' / 'unhandled critical extension', browsers "
+      "NET::ERR_CERT_INVALID.",
+      "Reissue the certificate without that extension, or with it marked non-critical (a "
+      "private CA's template usually adds it by mistake).",
+      "RFC 5280 §4.2" },
+    { "malformed-certificate", TP_SEV_ERROR,
+      "A certificate breaks the X.509 encoding or profile rules.",
+      "The certificate can be read, but a part of it cannot be decoded or is forbidden by the "
+      "RFC 5280 profile: an extension that does not parse, an extension twice, an invalid "
+      "serial number, different algorithm fields inside and outside the signature, a "
+      "criticality the RFC forbids. Strict clients refuse to use it (Go 'x509: malformed "
+      "certificate', OpenSSL 'certificate is malformed' or a parse error, browsers "
+      "NET::ERR_CERT_INVALID).",
+      "Reissue the certificate with a standard tool (your CA, ACME, or openssl x509 with a "
+      "clean -extfile). 'openssl asn1parse -in cert.pem -i' shows the bytes at the offset the "
+      "finding names.",
+      "RFC 5280 §4.1, §4.2" },
+    { "path-building-limit", TP_SEV_ERROR,
+      "Path building stopped at its work limit without finding a valid path.",
+      "tlsprobe tries every candidate issuer (the chain as sent, --intermediates, the trust "
+      "store) and stops after a bounded number of signature checks, paths and milliseconds, "
+      "so a hostile chain cannot stall it. No valid path was found within that bound; Go stops "
+      "after 100 signature checks ('signature check attempts limit reached').",
+      "Serve only the certificates on the path: the leaf, then its intermediates in order. "
+      "Remove cross-signed, duplicate and unrelated certificates from the bundle.",
+      "RFC 4158 §2.6; RFC 5280 §6.1" },
+    { "chain-too-long", TP_SEV_WARNING,
+      "More certificates were sent than tlsprobe considers for path building.",
+      "The chain holds more certificates than any real one (over 256): tlsprobe counted the "
+      "rest but did not try them as issuers. A whole CA bundle is probably being served.",
+      "Serve only the leaf and its intermediates, in order, without the root.",
+      "RFC 8446 §4.4.2; RFC 5246 §7.4.2" },
     { "hostname-mismatch", TP_SEV_ERROR,
       "The certificate does not cover the host name.",
       "None of the certificate's subjectAltName entries matches the name the client asked for, "
@@ -167,8 +244,11 @@ static const struct tp_rule rule_table[] = {
       "RFC 5280 §4.1.2.5" },
     { "weak-key", TP_SEV_ERROR,
       "A certificate in the chain has a weak key.",
-      "RSA keys under 2048 bits and EC keys under 256 bits are rejected by browsers, by "
-      "OpenSSL at its default security level (Debian, RHEL) and by current Java.",
+      "RSA and DSA keys under 2048 bits, RSA keys that are not a whole number of bytes, EC "
+      "keys under 256 bits or without a named curve are rejected by browsers, by OpenSSL at "
+      "its default security level (Debian, RHEL: 'ee key too small'), by current Java and by "
+      "the CA/Browser Forum rules; Go alone still accepts most of them, so one client may "
+      "work while the others fail.",
       "Reissue with an RSA 2048 (or larger) or EC P-256 key.",
       "NIST SP 800-131A; CA/B Forum BR §6.1.5" },
     { "weak-signature", TP_SEV_ERROR,
@@ -181,7 +261,10 @@ static const struct tp_rule rule_table[] = {
     { "wrong-key-usage", TP_SEV_ERROR,
       "The certificate is not allowed for this use (key usage / extended key usage).",
       "The leaf's keyUsage or extendedKeyUsage does not permit TLS authentication for its "
-      "role (serverAuth for a server, clientAuth for a client); strict clients reject it.",
+      "role (serverAuth for a server, clientAuth for a client). A wrong extendedKeyUsage is "
+      "rejected by every client; a keyUsage without digitalSignature (or keyEncipherment for "
+      "RSA key exchange) is rejected by OpenSSL, curl, Python and browsers, while Go and "
+      "rustls do not look at the leaf's keyUsage.",
       "Reissue with extendedKeyUsage serverAuth (servers) or clientAuth (clients) and keyUsage "
       "digitalSignature (plus keyEncipherment for RSA key exchange).",
       "RFC 5280 §4.2.1.3, §4.2.1.12; RFC 8446 §4.4.2.2" },
@@ -1094,6 +1177,98 @@ static void r_missing_intermediate(struct diag_ctx *c)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* RFC 5280 §6.1 problems of the chosen path (x509/verify.c says which check
+ * failed, on which certificate, imposed by which CA). */
+
+/* The other paths the builder judged, for the explanation. */
+static void put_tried(struct tp_sb *sb, const struct tp_verify_result *v)
+{
+    if (!v->n_tried)
+        return;
+    tp_sb_printf(sb, " Other paths tried (%zu judged in all): ", v->n_paths);
+    for (size_t i = 0; i < v->n_tried; i++) {
+        if (i)
+            tp_sb_put(sb, "; ");
+        tp_sb_put(sb, v->tried[i].text);
+    }
+    tp_sb_put(sb, ".");
+}
+
+static void r_path_problem(struct diag_ctx *c, const char *id)
+{
+    struct diag_chain chains[2];
+    size_t n = collect_chains(c, chains);
+    for (size_t k = 0; k < n; k++) {
+        const struct tp_verify_result *v = chains[k].v;
+        for (size_t p = 0; p < v->n_problems; p++) {
+            if (strcmp(v->problems[p].id, id) != 0)
+                continue;
+            struct texts t;
+            texts_init(&t);
+            tp_sb_put(&t.sum, chain_owner(c, &chains[k]));
+            tp_sb_put(&t.sum, " chain: ");
+            const char *pt = v->problems[p].text;
+            if (pt[0] == 'T' && pt[1] == 'h' && pt[2] == 'e' && pt[3] == ' ') { /* "The leaf" -> "the leaf" */
+                tp_sb_putc(&t.sum, 't');
+                pt++;
+            }
+            tp_sb_put(&t.sum, pt);
+            tp_sb_putc(&t.sum, '.');
+            put_generic_expl(&t.expl, id);
+            put_tried(&t.expl, v);
+            put_generic_fix(&t.fix, id);
+            emit(c, id, TP_SEV_ERROR, &t);
+            break; /* one finding per id and chain: the first problem names it */
+        }
+    }
+}
+static void r_name_constraint_violation(struct diag_ctx *c) { r_path_problem(c, "name-constraint-violation"); }
+static void r_ca_not_authorized(struct diag_ctx *c) { r_path_problem(c, "ca-not-authorized"); }
+static void r_path_length_exceeded(struct diag_ctx *c) { r_path_problem(c, "path-length-exceeded"); }
+static void r_issuer_eku_mismatch(struct diag_ctx *c) { r_path_problem(c, "issuer-eku-mismatch"); }
+static void r_unknown_critical_extension(struct diag_ctx *c) { r_path_problem(c, "unknown-critical-extension"); }
+static void r_malformed_certificate(struct diag_ctx *c) { r_path_problem(c, "malformed-certificate"); }
+
+static void r_path_building_limit(struct diag_ctx *c)
+{
+    struct diag_chain chains[2];
+    size_t n = collect_chains(c, chains);
+    for (size_t k = 0; k < n; k++) {
+        const struct tp_verify_result *v = chains[k].v;
+        if (!v->search_limited || v->valid)
+            continue;
+        struct texts t;
+        texts_init(&t);
+        tp_sb_put(&t.sum, chain_owner(c, &chains[k]));
+        tp_sb_printf(&t.sum, " chain: path building stopped after %zu paths and %u signature checks without a valid "
+                             "path.", v->n_paths, v->sig_checks);
+        put_generic_expl(&t.expl, "path-building-limit");
+        put_tried(&t.expl, v);
+        put_generic_fix(&t.fix, "path-building-limit");
+        emit(c, "path-building-limit", TP_SEV_ERROR, &t);
+    }
+}
+
+static void r_chain_too_long(struct diag_ctx *c)
+{
+    struct diag_chain chains[2];
+    size_t n = collect_chains(c, chains);
+    for (size_t k = 0; k < n; k++) {
+        const struct tp_verify_result *v = chains[k].v;
+        if (!v->sent_truncated)
+            continue;
+        struct texts t;
+        texts_init(&t);
+        tp_sb_put(&t.sum, chain_owner(c, &chains[k]));
+        tp_sb_printf(&t.sum, " chain holds %zu certificates; only the first %d were considered as issuers.", v->n_sent,
+                     TP_MAX_VERIFY_CERTS);
+        put_generic_expl(&t.expl, "chain-too-long");
+        put_generic_fix(&t.fix, "chain-too-long");
+        emit(c, "chain-too-long", TP_SEV_WARNING, &t);
+    }
+}
+
 /* The name the verify result checked. */
 static void put_vname(struct tp_sb *sb, const struct tp_verify_result *v)
 {
@@ -1730,6 +1905,8 @@ static const rule_fn rule_fns[] = {
     r_name_resolution, r_connection_refused, r_timeout, r_not_tls,
     r_protocol_version, r_no_shared_cipher, r_client_cert_required, r_client_cert_rejected,
     r_server_cert_rejected, r_unknown_authority, r_self_signed, r_missing_intermediate,
+    r_name_constraint_violation, r_ca_not_authorized, r_path_length_exceeded, r_issuer_eku_mismatch,
+    r_unknown_critical_extension, r_malformed_certificate, r_path_building_limit, r_chain_too_long,
     r_hostname_mismatch, r_cn_only, r_expired, r_not_yet_valid, r_expiring_soon,
     r_weak_key, r_weak_signature, r_wrong_key_usage, r_key_mismatch, r_chain_order,
     r_chain_contains_root, r_extra_certificates, r_deprecated_version, r_connection_reset,

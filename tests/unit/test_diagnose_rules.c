@@ -488,6 +488,157 @@ static void test_chain_contains_root__trusted_root_sent__warning(void **state)
     fx_free(f);
 }
 
+/* ---- path validation problems (RFC 5280 §6.1) ---- */
+
+static void add_problem(struct tp_verify_result *v, const char *id, int index, int by_index, const char *text)
+{
+    struct tp_path_problem *p = &v->problems[v->n_problems++];
+    snprintf(p->id, sizeof p->id, "%s", id);
+    p->index = index;
+    p->by_index = by_index;
+    snprintf(p->text, sizeof p->text, "%s", text);
+}
+
+static void test_path_problem__each_id__fires_once_with_its_text_and_tried_paths(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {
+        "name-constraint-violation", "ca-not-authorized", "path-length-exceeded", "issuer-eku-mismatch",
+        "unknown-critical-extension", "malformed-certificate",
+    };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        struct fx *f = fx_new(TP_SRC_CONNECT);
+        add_problem(f->v, ids[i], 0, 1, "The intermediate 'Example Issuing CA 2' objects to 'api.example.test'");
+        add_problem(f->v, ids[i], 1, -1, "a second problem of the same kind");
+        f->v->n_tried = 1;
+        f->v->n_paths = 2;
+        snprintf(f->v->tried[0].text, sizeof f->v->tried[0].text, "'api.example.test' -> 'Old CA': expired");
+        tp_diagnose(f->s);
+        assert_int_equal(count(f->s, ids[i]), 1);
+        fx_free(f);
+    }
+    /* and with none, none fires */
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    tp_diagnose(f->s);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        assert_silent(f->s, ids[i]);
+    assert_silent(f->s, "path-building-limit");
+    assert_silent(f->s, "chain-too-long");
+    fx_free(f);
+}
+
+static void test_name_constraint_violation__intermediate__names_ca_and_name(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    add_problem(f->v, "name-constraint-violation", 0, 1,
+                "The intermediate 'Example Issuing CA 2' may only issue for the names its nameConstraints allow; "
+                "the leaf 'api.example.test' breaks them: its DNS name 'api.example.test' is outside the permitted "
+                "'corp.example'");
+    f->v->n_tried = 1;
+    f->v->n_paths = 2;
+    snprintf(f->v->tried[0].text, sizeof f->v->tried[0].text, "'api.example.test' -> 'Other CA': its issuer was not found");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "name-constraint-violation");
+    assert_contains(x->summary, "Example Issuing CA 2");
+    assert_contains(x->summary, "corp.example");
+    assert_contains(x->explanation, "Other paths tried (2 judged in all)");
+    assert_contains(x->explanation, "Other CA");
+    assert_int_equal(x->severity, TP_SEV_ERROR);
+    fx_free(f);
+}
+
+static void test_ca_not_authorized__leaf_as_issuer__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    add_problem(f->v, "ca-not-authorized", 1, -1, "The intermediate 'Example Issuing CA 2' is not marked as a CA");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "ca-not-authorized");
+    assert_contains(x->summary, "not marked as a CA");
+    assert_contains(x->explanation, "not authorized to sign other certificates");
+    fx_free(f);
+}
+
+static void test_path_length_exceeded__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    add_problem(f->v, "path-length-exceeded", 2, -1, "The trust anchor 'Example Root' allows 0 intermediates");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "path-length-exceeded");
+    assert_contains(x->summary, "allows 0 intermediates");
+    fx_free(f);
+}
+
+static void test_issuer_eku_mismatch__fires_says_clients_differ(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    add_problem(f->v, "issuer-eku-mismatch", 1, -1, "The intermediate lists extended key usages without serverAuth");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "issuer-eku-mismatch");
+    assert_contains(x->explanation, "OpenSSL and curl do not look");
+    fx_free(f);
+}
+
+static void test_unknown_critical_extension__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    add_problem(f->v, "unknown-critical-extension", 0, -1, "The leaf has a critical extension 1.2.3.4");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "unknown-critical-extension");
+    assert_contains(x->summary, "1.2.3.4");
+    fx_free(f);
+}
+
+static void test_malformed_certificate__bad_extension__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    add_problem(f->v, "malformed-certificate", 0, -1,
+                "The leaf has an extension that cannot be decoded: subjectAltName (2.5.29.17) at byte 312");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "malformed-certificate");
+    assert_contains(x->summary, "at byte 312");
+    fx_free(f);
+}
+
+static void test_path_building_limit__limited_and_not_valid__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    f->v->search_limited = true;
+    f->v->n_paths = 64;
+    f->v->sig_checks = 401;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "path-building-limit");
+    assert_contains(x->summary, "401 signature checks");
+    fx_free(f);
+    /* a limit hit after a valid path was found is no problem */
+    f = fx_new(TP_SRC_CONNECT);
+    f->v->search_limited = true;
+    f->v->valid = true;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "path-building-limit");
+    fx_free(f);
+}
+
+static void test_chain_too_long__truncated__warning(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->sent_truncated = true;
+    f->v->n_sent = 300;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "chain-too-long");
+    assert_contains(x->summary, "300 certificates");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    fx_free(f);
+}
+
 /* ---- strength and usage ---- */
 
 static void test_weak_key__rsa1024_leaf__fires(void **state)
@@ -1253,6 +1404,15 @@ int main(void)
         cmocka_unit_test(test_chain_order__int_before_leaf__fires),
         cmocka_unit_test(test_extra_certificates__trailing_unrelated__fires_not_chain_order),
         cmocka_unit_test(test_chain_contains_root__trusted_root_sent__warning),
+        cmocka_unit_test(test_path_problem__each_id__fires_once_with_its_text_and_tried_paths),
+        cmocka_unit_test(test_name_constraint_violation__intermediate__names_ca_and_name),
+        cmocka_unit_test(test_ca_not_authorized__leaf_as_issuer__fires),
+        cmocka_unit_test(test_path_length_exceeded__fires),
+        cmocka_unit_test(test_issuer_eku_mismatch__fires_says_clients_differ),
+        cmocka_unit_test(test_unknown_critical_extension__fires),
+        cmocka_unit_test(test_malformed_certificate__bad_extension__fires),
+        cmocka_unit_test(test_path_building_limit__limited_and_not_valid__fires),
+        cmocka_unit_test(test_chain_too_long__truncated__warning),
         cmocka_unit_test(test_weak_key__rsa1024_leaf__fires),
         cmocka_unit_test(test_weak_signature__sha1_leaf__fires),
         cmocka_unit_test(test_wrong_key_usage__client_auth_only_leaf__fires),

@@ -20,6 +20,8 @@ static const char *const contract_ids[] = {
     "client-cert-required", "client-cert-rejected", "server-cert-rejected", "protocol-version-mismatch",
     "no-shared-cipher", "deprecated-version", "not-tls", "connection-refused", "connection-reset",
     "timeout", "name-resolution", "remote-alert", "handshake-failed",
+    "name-constraint-violation", "ca-not-authorized", "path-length-exceeded", "issuer-eku-mismatch",
+    "unknown-critical-extension", "malformed-certificate", "path-building-limit", "chain-too-long",
 };
 #define N_CONTRACT (sizeof contract_ids / sizeof contract_ids[0])
 
