@@ -1319,14 +1319,6 @@ static void r_hostname_mismatch(struct diag_ctx *c)
     }
 }
 
-static bool has_dns_or_ip_san(const struct tp_cert_info *ci)
-{
-    for (size_t i = 0; ci && i < ci->n_san; i++)
-        if (ci->san[i].type == TP_SAN_DNS || ci->san[i].type == TP_SAN_IP)
-            return true;
-    return false;
-}
-
 static void r_cn_only(struct diag_ctx *c)
 {
     struct diag_chain chains[2];
@@ -1336,12 +1328,9 @@ static void r_cn_only(struct diag_ctx *c)
         if (chains[k].is_client)
             continue;
         const struct tp_cert_info *leaf = diag_leaf(&chains[k]);
-        bool fire = v->name_status == TP_NAME_OK_CN_ONLY;
-        /* No name asked (check without --host): the certificate still has no SAN. */
-        if (v->name_status == TP_NAME_NOT_CHECKED && leaf && !leaf->is_ca && leaf->subject_cn &&
-            !has_dns_or_ip_san(leaf) && v->status != TP_PATH_SELF_SIGNED)
-            fire = true;
-        if (!fire)
+        /* Only when a name is being checked: without one (check with no --host)
+         * there is no name for the CN to stand in for. */
+        if (v->name_status != TP_NAME_OK_CN_ONLY)
             continue;
         struct texts t;
         texts_init(&t);

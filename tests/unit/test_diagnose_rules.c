@@ -697,7 +697,7 @@ static void test_key_mismatch__check_wrong_key__fires_good_key_silent(void **sta
     fx_free(f);
 }
 
-static void test_check__leaf_without_san_no_host__cn_only(void **state)
+static void test_check__leaf_without_san_no_host__no_cn_only(void **state)
 {
     (void)state;
     struct fx *f = fx_new(TP_SRC_CONNECT);
@@ -708,8 +708,15 @@ static void test_check__leaf_without_san_no_host__cn_only(void **state)
     f->v->name_status = TP_NAME_NOT_CHECKED;
     struct tp_check_facts cf = { "chain.pem", NULL, false, -1 };
     tp_diagnose_check(f->s, &cf);
-    assert_fires(f->s, "cn-only");
+    /* no name is checked: nothing for the CN to stand in for (issue 15) */
+    assert_silent(f->s, "cn-only");
     assert_silent(f->s, "key-mismatch");
+    fx_free(f);
+    /* with a name that only the CN matches, it fires */
+    f = fx_new(TP_SRC_CONNECT);
+    f->v->name_status = TP_NAME_OK_CN_ONLY;
+    tp_diagnose_check(f->s, &cf);
+    assert_fires(f->s, "cn-only");
     fx_free(f);
 }
 
@@ -1417,7 +1424,7 @@ int main(void)
         cmocka_unit_test(test_weak_signature__sha1_leaf__fires),
         cmocka_unit_test(test_wrong_key_usage__client_auth_only_leaf__fires),
         cmocka_unit_test(test_key_mismatch__check_wrong_key__fires_good_key_silent),
-        cmocka_unit_test(test_check__leaf_without_san_no_host__cn_only),
+        cmocka_unit_test(test_check__leaf_without_san_no_host__no_cn_only),
         cmocka_unit_test(test_client_cert_required__tls12_handshake_failure_after_empty_cert__fires),
         cmocka_unit_test(test_client_cert_required__tls13_certificate_required_after_finished__fires),
         cmocka_unit_test(test_client_cert_required__listen_client_sent_none__fires),
