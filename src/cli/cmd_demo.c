@@ -19,7 +19,7 @@ const char tp_usage_demo[] =
     "\n"
     "scenarios (default good; 'all' runs every one):\n"
     "  good, unknown-authority, missing-intermediate, hostname-mismatch, cn-only,\n"
-    "  expired, client-cert-required, version-mismatch\n"
+    "  expired, client-cert-required, version-mismatch, name-constraint\n"
     "\n"
     "options:\n"
     "  --list              name the scenarios with one line each, then exit\n"

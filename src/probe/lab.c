@@ -41,6 +41,10 @@ static const struct tp_lab_scenario scenarios[] = {
       "The server requires a certificate from the client, which has none to send." },
     { "version-mismatch", "protocol-version-mismatch", "client and server share no TLS version",
       "The server accepts only TLS 1.3; the client offers only TLS 1.2, as an old client would." },
+    { "name-constraint", "name-constraint-violation", "the intermediate may not issue for this name",
+      "The server's intermediate carries nameConstraints: it may only issue for corp.test and 10.0.0.0/8, "
+      "but the server's certificate is for localhost and 127.0.0.1. Every name in the chain is checked, "
+      "not just the one you asked for." },
 };
 
 const struct tp_lab_scenario *tp_lab_scenarios(size_t *n)
@@ -147,12 +151,17 @@ static int server_start(struct lab_server *sv, const struct tp_lab *lab, const s
         leaf = LAB_LEAF_CN_ONLY;
     else if (!strcmp(n, "expired"))
         leaf = LAB_LEAF_EXPIRED;
+    enum lab_which inter = LAB_INT;
+    if (!strcmp(n, "name-constraint")) {
+        leaf = LAB_LEAF_NC;
+        inter = LAB_INT_NC;
+    }
     bool send_int = strcmp(n, "missing-intermediate") != 0;
 
     /* The chain as the server sends it: leaf, then (usually) the intermediate. */
     int l1 = 0, l2 = 0;
     char *p1 = lab_pem(lab->certs[leaf].der, lab->certs[leaf].der_len, CERT_TYPE, &l1);
-    char *p2 = send_int ? lab_pem(lab->certs[LAB_INT].der, lab->certs[LAB_INT].der_len, CERT_TYPE, &l2) : NULL;
+    char *p2 = send_int ? lab_pem(lab->certs[inter].der, lab->certs[inter].der_len, CERT_TYPE, &l2) : NULL;
     char *chain = p1 ? malloc((size_t)l1 + (size_t)l2 + 1) : NULL;
     int ok = chain && (!send_int || p2);
     if (ok) {

@@ -18,6 +18,8 @@ enum lab_which {
     LAB_LEAF_EXPIRED,
     LAB_CLIENT,
     LAB_OTHER_ROOT,    /* an unrelated root: the wrong trust anchor */
+    LAB_INT_NC,        /* an intermediate constrained to corp.test and 10.0.0.0/8 (nameConstraints) */
+    LAB_LEAF_NC,       /* CN=localhost, SAN localhost + 127.0.0.1, issued by LAB_INT_NC: outside its constraints */
     LAB__COUNT
 };
 
@@ -30,6 +32,8 @@ struct lab_cert_spec {
     const uint8_t *ip4;
     const char *key_usage, *ext_key_usage;
     time_t not_before, not_after; /* 0: now - 1 h / now + 90 days */
+    const uint8_t *name_constraints; /* NameConstraints DER (critical extension), or NULL */
+    size_t name_constraints_len;
 };
 
 struct lab_cert {

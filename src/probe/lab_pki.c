@@ -68,6 +68,120 @@ static int san_der(const char *const *dns, size_t n_dns, const uint8_t *ip4, uin
     return (int)o;
 }
 
+/* Append a DER length. */
+static size_t der_len_put(uint8_t *out, size_t len)
+{
+    if (len < 0x80) {
+        out[0] = (uint8_t)len;
+        return 1;
+    }
+    if (len < 0x100) {
+        out[0] = 0x81;
+        out[1] = (uint8_t)len;
+        return 2;
+    }
+    out[0] = 0x82;
+    out[1] = (uint8_t)(len >> 8);
+    out[2] = (uint8_t)len;
+    return 3;
+}
+
+/* Read a TLV header at p (at most end): tag, content length, header size; 0 when malformed. */
+static size_t der_hdr(const uint8_t *p, const uint8_t *end, uint8_t *tag, size_t *len)
+{
+    if (end - p < 2)
+        return 0;
+    *tag = p[0];
+    if (p[1] < 0x80) {
+        *len = p[1];
+        return (size_t)(end - p) >= 2 + *len ? 2 : 0;
+    }
+    size_t nb = p[1] & 0x7f;
+    if (nb < 1 || nb > 2 || (size_t)(end - p) < 2 + nb)
+        return 0;
+    *len = 0;
+    for (size_t i = 0; i < nb; i++)
+        *len = *len << 8 | p[2 + i];
+    return (size_t)(end - p) >= 2 + nb + *len ? 2 + nb : 0;
+}
+
+/* wolfCrypt 5.5.4 (Debian) has no API for a nameConstraints extension
+ * (wc_SetCustomExtension needs WOLFSSL_CUSTOM_OID, not built): add it to the
+ * TBSCertificate wc_MakeCert_ex wrote, before signing. TBS = SEQUENCE { ...,
+ * [3] { SEQUENCE { extensions } } }, the extensions last (RFC 5280 §4.1).
+ * Returns the new TBS length, or -1. */
+static int tbs_add_name_constraints(uint8_t *buf, size_t cap, size_t tbs_len, const uint8_t *nc, size_t nc_len)
+{
+    uint8_t ext[160];
+    static const uint8_t head[] = { 0x06, 0x03, 0x55, 0x1d, 0x1e, 0x01, 0x01, 0xff }; /* 2.5.29.30, critical */
+    if (nc_len > 120)
+        return -1;
+    size_t e = 0, body = sizeof head + 1 + (nc_len < 0x80 ? 1 : 2) + nc_len;
+    ext[e++] = 0x30;
+    e += der_len_put(ext + e, body);
+    memcpy(ext + e, head, sizeof head);
+    e += sizeof head;
+    ext[e++] = 0x04;
+    e += der_len_put(ext + e, nc_len);
+    memcpy(ext + e, nc, nc_len);
+    e += nc_len;
+
+    const uint8_t *end = buf + tbs_len;
+    uint8_t tag;
+    size_t len, h = der_hdr(buf, end, &tag, &len);
+    if (!h || tag != 0x30)
+        return -1;
+    const uint8_t *p = buf + h, *a3 = NULL;
+    size_t a3_len = 0, a3_h = 0;
+    while (p < end) {
+        size_t hh = der_hdr(p, end, &tag, &len);
+        if (!hh)
+            return -1;
+        if (tag == 0xa3) {
+            a3 = p;
+            a3_h = hh;
+            a3_len = len;
+        }
+        p += hh + len;
+    }
+    if (!a3)
+        return -1;
+    size_t seq_len, seq_h = der_hdr(a3 + a3_h, end, &tag, &seq_len);
+    if (!seq_h || tag != 0x30)
+        return -1;
+    (void)a3_len;
+    /* rebuild: TBS head fields, [3] { SEQUENCE { old extensions, ours } } */
+    uint8_t *tmp = malloc(cap);
+    if (!tmp)
+        return -1;
+    size_t fields_len = (size_t)(a3 - (buf + h));
+    size_t new_seq = seq_len + e, o = 0;
+    uint8_t lb[4];
+    size_t seq_total = 1 + der_len_put(lb, new_seq) + new_seq;
+    size_t a3_total = 1 + der_len_put(lb, seq_total) + seq_total;
+    size_t tbs_content = fields_len + a3_total;
+    size_t need = 1 + der_len_put(lb, tbs_content) + tbs_content;
+    if (need > cap) {
+        free(tmp);
+        return -1;
+    }
+    tmp[o++] = 0x30;
+    o += der_len_put(tmp + o, tbs_content);
+    memcpy(tmp + o, buf + h, fields_len);
+    o += fields_len;
+    tmp[o++] = 0xa3;
+    o += der_len_put(tmp + o, seq_total);
+    tmp[o++] = 0x30;
+    o += der_len_put(tmp + o, new_seq);
+    memcpy(tmp + o, a3 + a3_h + seq_h, seq_len);
+    o += seq_len;
+    memcpy(tmp + o, ext, e);
+    o += e;
+    memcpy(buf, tmp, o);
+    free(tmp);
+    return (int)o;
+}
+
 /* One certificate. issuer NULL: self-signed. */
 static int make_cert(struct lab_cert *c, WC_RNG *rng, const struct lab_cert_spec *sp, struct lab_cert *issuer,
                      char *err, size_t errlen)
@@ -138,7 +252,16 @@ static int make_cert(struct lab_cert *c, WC_RNG *rng, const struct lab_cert_spec
     rc = wc_MakeCert_ex(cert, c->der, sizeof c->der, ECC_TYPE, &c->key, rng);
     if (rc < 0)
         goto crypto;
-    rc = wc_SignCert_ex(cert->bodySz, cert->sigType, c->der, sizeof c->der, ECC_TYPE,
+    int body = cert->bodySz;
+    if (sp->name_constraints) {
+        body = tbs_add_name_constraints(c->der, sizeof c->der, (size_t)cert->bodySz, sp->name_constraints,
+                                        sp->name_constraints_len);
+        if (body < 0) {
+            snprintf(err, errlen, "lab: could not add nameConstraints to '%s'", sp->cn);
+            goto fail;
+        }
+    }
+    rc = wc_SignCert_ex(body, cert->sigType, c->der, sizeof c->der, ECC_TYPE,
                         issuer ? &issuer->key : &c->key, rng);
     if (rc < 0)
         goto crypto;
@@ -205,6 +328,12 @@ struct tp_lab *tp_lab_new(char *err, size_t errlen)
     static const char *const localhost[] = { "localhost" };
     static const char *const other[] = { "www.example.test" };
     static const char *const client_dns[] = { "lab-client" };
+    /* NameConstraints: permitted DNS corp.test and IP 10.0.0.0/8 (RFC 5280 §4.2.1.10) */
+    static const uint8_t corp_nc[] = {
+        0x30, 0x1b, 0xa0, 0x19,
+        0x30, 0x0b, 0x82, 0x09, 'c', 'o', 'r', 'p', '.', 't', 'e', 's', 't',
+        0x30, 0x0a, 0x87, 0x08, 10, 0, 0, 0, 255, 0, 0, 0,
+    };
     time_t now = time(NULL);
     const struct lab_cert_spec specs[LAB__COUNT] = {
         [LAB_ROOT] = { "tlsprobe Lab Root CA", true, -1, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0 },
@@ -216,10 +345,14 @@ struct tp_lab *tp_lab_new(char *err, size_t errlen)
                                now - 400L * 86400, now - 35L * 86400 },
         [LAB_CLIENT] = { "lab-client", false, -1, client_dns, 1, NULL, "digitalSignature", "clientAuth", 0, 0 },
         [LAB_OTHER_ROOT] = { "Someone Else's Root CA", true, -1, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0 },
+        [LAB_INT_NC] = { "tlsprobe Lab Corp Issuing CA", true, 0, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0,
+                         corp_nc, sizeof corp_nc },
+        [LAB_LEAF_NC] = { "localhost", false, -1, localhost, 1, lo, "digitalSignature", "serverAuth", 0, 0 },
     };
     static const int issuer_of[LAB__COUNT] = {
         [LAB_ROOT] = -1, [LAB_INT] = LAB_ROOT, [LAB_LEAF] = LAB_INT, [LAB_LEAF_OTHER] = LAB_INT,
         [LAB_LEAF_CN_ONLY] = LAB_INT, [LAB_LEAF_EXPIRED] = LAB_INT, [LAB_CLIENT] = LAB_INT, [LAB_OTHER_ROOT] = -1,
+        [LAB_INT_NC] = LAB_ROOT, [LAB_LEAF_NC] = LAB_INT_NC,
     };
     for (int i = 0; i < LAB__COUNT; i++) {
         if (make_cert(&lab->certs[i], &rng, &specs[i], issuer_of[i] >= 0 ? &lab->certs[issuer_of[i]] : NULL, err,

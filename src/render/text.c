@@ -353,8 +353,14 @@ static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const
     if (!v)
         return;
     bool ok = v->status == TP_PATH_OK;
-    tp_sb_printf(o, "\n%sVerification of %s chain%s: %s%s%s\n", tp_c_bold(ro), what, tp_c_reset(ro),
-                 ok ? tp_c_green(ro) : tp_c_red(ro), rn_path_status(v->status), tp_c_reset(ro));
+    /* The header never contradicts the verdict: a path to a trusted root that
+     * fails a check (a date, a name, a constraint) says so here too. */
+    if (ok && !v->valid && v->reject_id[0])
+        tp_sb_printf(o, "\n%sVerification of %s chain%s: %spath ok, but NOT valid (%s)%s\n", tp_c_bold(ro), what,
+                     tp_c_reset(ro), tp_c_red(ro), v->reject_id, tp_c_reset(ro));
+    else
+        tp_sb_printf(o, "\n%sVerification of %s chain%s: %s%s%s\n", tp_c_bold(ro), what, tp_c_reset(ro),
+                     ok ? tp_c_green(ro) : tp_c_red(ro), rn_path_status(v->status), tp_c_reset(ro));
     if (v->path_len) {
         tp_sb_put(o, "  path   ");
         for (size_t i = 0; i < v->path_len; i++) {

@@ -23,11 +23,11 @@ mkdir -p "$T/tmp"
 
 # --list names every scenario, one line each.
 "$TLSPROBE" demo --list > "$T/list"
-SCENARIOS="good unknown-authority missing-intermediate hostname-mismatch cn-only expired client-cert-required version-mismatch"
+SCENARIOS="good unknown-authority missing-intermediate hostname-mismatch cn-only expired client-cert-required version-mismatch name-constraint"
 for s in $SCENARIOS; do
   grep -q "^  $s " "$T/list" || fail "--list does not name $s"
 done
-[ "$(wc -l < "$T/list")" -eq 8 ] || fail "--list: expected 8 lines"
+[ "$(wc -l < "$T/list")" -eq 9 ] || fail "--list: expected 9 lines"
 
 declare -A WANT=(
   [good]=""
@@ -38,8 +38,9 @@ declare -A WANT=(
   [expired]=expired
   [client-cert-required]=client-cert-required
   [version-mismatch]=protocol-version-mismatch
+  [name-constraint]=name-constraint-violation
 )
-ALL_IDS="unknown-authority missing-intermediate hostname-mismatch cn-only expired client-cert-required protocol-version-mismatch self-signed"
+ALL_IDS="unknown-authority missing-intermediate hostname-mismatch cn-only expired client-cert-required protocol-version-mismatch self-signed name-constraint-violation"
 
 for s in $SCENARIOS; do
   rc=0
