@@ -601,6 +601,31 @@ static void j_verify(struct jw *w, const char *k, const struct tp_verify_result 
         if (v->aia_error[0])
             k_str(w, "aia_error", v->aia_error);
     }
+    /* the strict verdict and why (RFC 5280 §6.1, x509/verify.c) */
+    k_bool(w, "valid", v->valid);
+    k_str(w, "reject", v->reject_id[0] ? v->reject_id : NULL);
+    key(w, "problems");
+    j_open(w, '[');
+    for (size_t i = 0; i < v->n_problems; i++) {
+        item(w);
+        j_open(w, '{');
+        k_str(w, "id", v->problems[i].id);
+        k_i64(w, "index", v->problems[i].index);
+        k_i64(w, "by_index", v->problems[i].by_index);
+        k_str(w, "text", v->problems[i].text);
+        j_close(w, '}');
+    }
+    j_close(w, ']');
+    key(w, "paths_tried");
+    j_open(w, '[');
+    for (size_t i = 0; i < v->n_tried; i++) {
+        item(w);
+        tp_sb_put_json_str(w->o, v->tried[i].text);
+    }
+    j_close(w, ']');
+    k_u64(w, "paths_judged", v->n_paths);
+    k_u64(w, "signature_checks", v->sig_checks);
+    k_bool(w, "search_limited", v->search_limited);
     j_close(w, '}');
 }
 
