@@ -794,8 +794,14 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
     } else if (res->path_len == 1 && last->self_signed) {
         res->status = TP_PATH_SELF_SIGNED;
         snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->subject);
-    } else if (last->self_issued && !last->self_signed) {
-        res->status = TP_PATH_BAD_SIGNATURE; /* claims to be a root, its own signature fails */
+    } else if (last->self_issued && !last->self_signed &&
+               !(last->aki_len && last->ski_len &&
+                 (last->aki_len != last->ski_len || memcmp(last->aki, last->ski, last->ski_len)))) {
+        /* Claims to be a root, its own signature fails. A self-issued
+         * certificate whose AKI names another key is a key rollover (the new
+         * key certified by the old one, RFC 4210 §4.4): its issuer is simply
+         * missing, which is the unknown-authority case below. */
+        res->status = TP_PATH_BAD_SIGNATURE;
         snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->subject);
     } else {
         /* Either an untrusted root was reached, or an issuer could not be found.
