@@ -336,7 +336,7 @@ def main(argv=None):
             continue
         got = "ERROR" if r[1] == ERROR else ("SUCCESS" if r[2] else "FAILURE")
         if r[1] == ERROR:
-            errors_by_kind[re.sub(r"[0-9]+", "N", r[3].split(":")[0])] += 1
+            errors_by_kind[r[3][:120]] += 1
         disagreements.append((tc["id"], tc["expected_result"], got, r[3] or "-"))
     disagreements.sort()
     slowest = sorted(results.values(), key=lambda r: -r[4])[: a.slowest]
