@@ -52,8 +52,9 @@ void tp_cli_print(struct tp_sb *sb);
  * ignored) or Unix seconds ("@1700000000", "1700000000"). Returns false for
  * anything else, including impossible dates (2023-02-29) and leap seconds. */
 bool tp_cli_parse_time(const char *s, time_t *out);
-/* The same for a command's --at option: on a bad value prints
- * "<cmd>: --at: cannot read ..." and returns -1 (exit TP_EXIT_USAGE), else 0. */
+/* The same for a command's --at option, which must also be after the epoch (0 is
+ * "now" in tp_verify_opts): on a bad value prints "tlsprobe: <cmd>: --at: ..." and
+ * returns -1 (exit TP_EXIT_USAGE), else 0 with *out set. */
 int tp_cli_opt_at(const char *cmd, const char *arg, time_t *out);
 /* Reset getopt for a subcommand's argv. */
 void tp_cli_getopt_reset(void);

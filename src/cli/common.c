@@ -191,8 +191,17 @@ bool tp_cli_parse_time(const char *s, time_t *out)
 
 int tp_cli_opt_at(const char *cmd, const char *arg, time_t *out)
 {
-    if (tp_cli_parse_time(arg, out))
-        return 0;
-    tp_cli_fail("%s: --at: cannot read '%s' (use RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)", cmd, arg);
-    return -1;
+    time_t t;
+    if (!tp_cli_parse_time(arg, &t)) {
+        tp_cli_fail("%s: --at: cannot read '%s' (use RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)", cmd, arg);
+        return -1;
+    }
+    /* tp_verify_opts.now == 0 means "now": the epoch itself and anything before it
+     * cannot be asked for (and no certificate is valid then). */
+    if (t <= 0) {
+        tp_cli_fail("%s: --at: '%s' is not after 1970-01-01T00:00:00Z", cmd, arg);
+        return -1;
+    }
+    *out = t;
+    return 0;
 }

@@ -110,6 +110,21 @@ static void test_parse_time__every_prefix__refused_or_read(void **st)
     assert_int_equal(parse_ok(full), 1709251199 - 19800);
 }
 
+static void test_opt_at__good_and_bad__status_and_value(void **st)
+{
+    (void)st;
+    time_t t = 7;
+    assert_int_equal(tp_cli_opt_at("check", "2024-01-01T00:00:00Z", &t), 0);
+    assert_int_equal(t, 1704067200);
+    t = 7;
+    assert_int_equal(tp_cli_opt_at("check", "tomorrow", &t), -1);    /* message on stderr */
+    assert_int_equal(t, 7);
+    assert_int_equal(tp_cli_opt_at("check", "@0", &t), -1);          /* 0 would mean "now" */
+    assert_int_equal(tp_cli_opt_at("check", "1969-12-31T23:59:59Z", &t), -1);
+    assert_int_equal(tp_cli_opt_at("check", "@1", &t), 0);
+    assert_int_equal(t, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_parse_time__unix_seconds__read),
         cmocka_unit_test(test_parse_time__bad_inputs__refused),
         cmocka_unit_test(test_parse_time__every_prefix__refused_or_read),
+        cmocka_unit_test(test_opt_at__good_and_bad__status_and_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
