@@ -56,8 +56,8 @@ const char tp_usage_sniff[] =
     "  --filter BPF          only packets matching this filter ('tcp port 443')\n"
     "  --count N             stop after N TLS sessions were reported\n"
     "  --keylog FILE         NSS key log (default: $SSLKEYLOGFILE); read at start\n"
-    "  --server ADDR:PORT, --sni NAME, --cafile FILE, --capath DIR, --at TIME, --max-flows N,\n"
-    "  --no-summary          (as for pcap)\n"
+    "  --server ADDR:PORT, --sni NAME, --cafile FILE, --capath DIR, --at TIME,\n"
+    "  --max-flows N, --no-summary  (as for pcap)\n"
     "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
     "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
     "2 usage error, interface missing or not permitted\n";
