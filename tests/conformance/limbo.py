@@ -390,7 +390,7 @@ def main(argv=None):
             "regressions": [d[0] for d in regressions],
             "known_now_agree": now_agree,
         }
-        print(json.dumps(summary, indent=1))
+        print(json.dumps(summary))  # one line, like every JSON tlsprobe writes
     else:
         out = []
         out.append("%s on %d testcases (%d run, %d skipped) in %.1f s with %d job%s" % (
