@@ -121,6 +121,7 @@ struct tp_capture_opts {
      * (loaded on first use). Results are cached per (chain, SNI, capture day). */
     const char *cafile, *capath;
     bool no_verify;
+    int64_t at;                      /* --at: judge dates at this time (s since epoch), not the capture's; 0: not set */
     /* Judge and emit sessions on a second thread (verification, diagnosis and
      * on_session run there, one at a time, in the same order as without it), so
      * decoding and rendering overlap on two cores. tp_capture_flush returns once

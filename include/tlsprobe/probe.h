@@ -24,6 +24,7 @@ struct tp_connect_opts {
     int timeout_ms;              /* one deadline for DNS, connect, handshake, post-read */
     const char *write_pcap;      /* NULL none */
     const char *keylog;          /* NULL none (the CLI folds in SSLKEYLOGFILE) */
+    int64_t at;                  /* --at: verify and judge dates at this time (s since epoch); 0: now */
 };
 
 /* Probe one server. On TP_OK *out is a finished, diagnosed session (the
@@ -43,6 +44,7 @@ struct tp_listen_opts {
     int count;                   /* stop after this many clients (0: until signalled) */
     int timeout_ms;              /* per-connection deadline */
     const char *write_pcap, *keylog;
+    int64_t at;                  /* --at: verify both chains and judge dates at this time; 0: now */
     /* Called once listening, with the bound port. */
     void (*on_ready)(uint16_t port, void *ctx);
     /* Called for each finished, diagnosed session (from one thread at a time). The

@@ -212,6 +212,8 @@ struct tp_session {
     struct tp_verify_result *server_verify; /* owned; NULL when not run */
     struct tp_verify_result *client_verify; /* owned; NULL when not run */
     int64_t capture_time;    /* capture: time of the first packet (s since epoch) for date checks */
+    int64_t judge_time;      /* --at: when dates are judged and shown (s since epoch); 0: now,
+                              * or capture_time for a capture */
     /* capture facts */
     uint32_t retransmissions[2];
     uint64_t gap_bytes[2];   /* "capture lost N bytes here" */

@@ -147,7 +147,8 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
         name[s->server_name_len] = 0;
         has_name = true;
     }
-    int64_t day = s->capture_time / 86400;
+    int64_t when = c->o.at ? c->o.at : s->capture_time; /* --at overrides the capture time */
+    int64_t day = when / 86400;
     uint8_t key[32];
     wc_Sha256 h;
     if (wc_InitSha256(&h) != 0)
@@ -176,7 +177,7 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
         .host = has_name ? name : NULL,
         .purpose = TP_PURPOSE_SERVER,
         .aia = false, /* a capture decoder never goes to the network */
-        .now = (time_t)s->capture_time,
+        .now = (time_t)when,
         .expiring_days = 30,
     };
     struct tp_verify_result *vr = NULL;
@@ -417,6 +418,7 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
     struct tp_verify_result *vr = s->server_verify ? NULL : verify_cached(c, s);
     if (vr)
         s->server_verify = vr;
+    s->judge_time = c->o.at;
     tp_diagnose(s);
     bool sel = true;
     if (c->o.only_session && index != c->o.only_session)

@@ -4,6 +4,7 @@
 #define TLSPROBE_CLI_H
 #include <getopt.h>
 #include <stdbool.h>
+#include <time.h>
 #include "tlsprobe/render.h"
 
 /* Exit status contract: 0 nothing wrong, 1 a finding of severity "error",
@@ -47,6 +48,14 @@ struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c);
 int tp_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a buffer to stdout (and free nothing). */
 void tp_cli_print(struct tp_sb *sb);
+/* --at TIME: RFC 3339 ("2025-01-31T12:00:00Z", "...+01:00", fractions of a second
+ * ignored) or Unix seconds ("@1700000000", "1700000000"). Returns false for
+ * anything else, including impossible dates (2023-02-29) and leap seconds. */
+bool tp_cli_parse_time(const char *s, time_t *out);
+/* The same for a command's --at option, which must also be after the epoch (0 is
+ * "now" in tp_verify_opts): on a bad value prints "tlsprobe: <cmd>: --at: ..." and
+ * returns -1 (exit TP_EXIT_USAGE), else 0 with *out set. */
+int tp_cli_opt_at(const char *cmd, const char *arg, time_t *out);
 /* Reset getopt for a subcommand's argv. */
 void tp_cli_getopt_reset(void);
 

@@ -1,5 +1,6 @@
 /* tlsprobe check --chain FILE [--key FILE] [--host NAME] [--cafile FILE]
- *                [--intermediates FILE|DIR] [--save-chain FILE]
+ *                [--intermediates FILE|DIR] [--save-chain FILE] [--at TIME]
+ *                [--purpose server|client]
  * Judge a server's chain + key before deploying it: the same verifier and the
  * same rule table as a live connection, on files. */
 #include <errno.h>
@@ -28,6 +29,10 @@ const char tp_usage_check[] =
     "  --intermediates FILE|DIR  candidate intermediates to complete the chain (never trusted as roots)\n"
     "  --aia                   fetch a missing intermediate from the leaf's AIA caIssuers URL\n"
     "  --max-depth N           accept at most N intermediates between the leaf and the root\n"
+    "  --at TIME               validate as of TIME instead of now (RFC 3339 like\n"
+    "                          2025-01-31T12:00:00Z or +01:00 offsets, or @UNIXSECONDS)\n"
+    "  --purpose server|client the leaf must allow TLS server (default) or client\n"
+    "                          authentication (extendedKeyUsage serverAuth / clientAuth)\n"
     "  --save-chain FILE       write the chain the server should serve: leaf, then the\n"
     "                          intermediates in order, no root (PEM)\n"
     "  --format text|json      text for people (default) or one JSON object\n"
@@ -47,6 +52,8 @@ enum {
     OPT_SAVE_CHAIN,
     OPT_AIA,
     OPT_MAX_DEPTH,
+    OPT_AT,
+    OPT_PURPOSE,
 };
 
 static const struct option longopts[] = {
@@ -59,6 +66,8 @@ static const struct option longopts[] = {
     { "save-chain", required_argument, NULL, OPT_SAVE_CHAIN },
     { "aia", no_argument, NULL, OPT_AIA },
     { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+    { "at", required_argument, NULL, OPT_AT },
+    { "purpose", required_argument, NULL, OPT_PURPOSE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -66,6 +75,8 @@ struct check_args {
     const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
     bool aia;
     int max_depth; /* -1: no limit */
+    time_t at;                  /* --at, 0: now */
+    enum tp_purpose purpose;
 };
 
 static void put_date(struct tp_sb *sb, time_t t)
@@ -73,6 +84,15 @@ static void put_date(struct tp_sb *sb, time_t t)
     struct tm tm;
     if (gmtime_r(&t, &tm))
         tp_sb_printf(sb, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* RFC 3339 in UTC, as --at takes it back. */
+static void put_datetime(struct tp_sb *sb, time_t t)
+{
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        tp_sb_printf(sb, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static void put_name(struct tp_sb *sb, const struct tp_cert_info *ci)
@@ -193,7 +213,7 @@ static void render_text(struct tp_sb *out, const struct check_args *a, const str
                         const struct tp_check_facts *cf, const struct tp_render_opts *ro)
 {
     const struct tp_verify_result *v = s->server_verify;
-    time_t now = time(NULL);
+    time_t now = a->at ? a->at : time(NULL);
     tp_sb_printf(out, "%schain%s  ", tp_c_bold(ro), tp_c_reset(ro));
     tp_sb_put_escaped(out, (const uint8_t *)a->chain, strlen(a->chain));
     tp_sb_printf(out, ": %zu certificate%s\n", s->server_chain.n, s->server_chain.n == 1 ? "" : "s");
@@ -247,6 +267,24 @@ static void render_text(struct tp_sb *out, const struct check_args *a, const str
                          : v->name_status == TP_NAME_OK_CN_ONLY ? "matches the Common Name only (no subjectAltName)"
                                                                 : "not covered");
         }
+        /* The strict verdict in one word, so a script or a reader need not add
+         * up the lines above (the findings below say why). */
+        tp_sb_printf(out, "%sverdict%s", tp_c_bold(ro), tp_c_reset(ro));
+        if (v->valid) {
+            tp_sb_put(out, " valid");
+        } else {
+            tp_sb_printf(out, " %sNOT valid%s (", tp_c_red(ro), tp_c_reset(ro));
+            const char *r = v->reject_id[0] ? v->reject_id : "unknown";
+            tp_sb_put_escaped(out, (const uint8_t *)r, strnlen(r, sizeof v->reject_id));
+            tp_sb_putc(out, ')');
+        }
+        if (a->at)
+            tp_sb_put(out, a->purpose == TP_PURPOSE_CLIENT ? " as a client certificate, at " : " at ");
+        else if (a->purpose == TP_PURPOSE_CLIENT)
+            tp_sb_put(out, " as a client certificate");
+        if (a->at)
+            put_datetime(out, a->at);
+        tp_sb_putc(out, '\n');
     }
     if (cf->key_path) {
         tp_sb_printf(out, "%skey%s    ", tp_c_bold(ro), tp_c_reset(ro));
@@ -282,7 +320,21 @@ static void render_json(struct tp_sb *out, const struct check_args *a, const str
         tp_sb_put_json(out, (const uint8_t *)v->store_desc, strnlen(v->store_desc, sizeof v->store_desc));
         tp_sb_put(out, ",\"name\":");
         tp_sb_put_json_str(out, name_status_id(v->name_status));
-        tp_sb_printf(out, ",\"valid\":%s,\"reject\":\"%s\"", v->valid ? "true" : "false", v->reject_id);
+        tp_sb_put(out, v->valid ? ",\"valid\":true,\"reject\":" : ",\"valid\":false,\"reject\":");
+        if (v->valid)
+            tp_sb_put(out, "null");
+        else
+            tp_sb_put_json(out, (const uint8_t *)v->reject_id, strnlen(v->reject_id, sizeof v->reject_id));
+        tp_sb_put(out, ",\"purpose\":");
+        tp_sb_put_json_str(out, a->purpose == TP_PURPOSE_CLIENT ? "client" : "server");
+        tp_sb_put(out, ",\"at\":");
+        if (a->at) {
+            tp_sb_putc(out, '"');
+            put_datetime(out, a->at);
+            tp_sb_putc(out, '"');
+        } else {
+            tp_sb_put(out, "null");
+        }
         tp_sb_put(out, ",\"problems\":[");
         for (size_t i = 0; i < v->n_problems; i++) {
             tp_sb_put(out, i ? ",{\"id\":" : "{\"id\":");
@@ -385,6 +437,18 @@ int tp_cmd_check(int argc, char **argv)
             a.max_depth = (int)v;
             break;
         }
+        case OPT_AT:
+            if (tp_cli_opt_at("check", optarg, &a.at))
+                return TP_EXIT_USAGE;
+            break;
+        case OPT_PURPOSE:
+            if (!strcmp(optarg, "server"))
+                a.purpose = TP_PURPOSE_SERVER;
+            else if (!strcmp(optarg, "client"))
+                a.purpose = TP_PURPOSE_CLIENT;
+            else
+                return tp_cli_fail("check: --purpose takes server or client, not '%s'", optarg);
+            break;
         case 'h': common.help = true; break;
         case ':': return tp_cli_fail("check: %s needs a value (see 'tlsprobe check --help')", argv[optind - 1]);
         default: return tp_cli_fail("check: unknown option '%s' (see 'tlsprobe check --help')", argv[optind - 1]);
@@ -482,13 +546,12 @@ int tp_cmd_check(int argc, char **argv)
     struct tp_verify_opts vo = { 0 };
     vo.store = store;
     vo.host = a.host;
-    vo.purpose = TP_PURPOSE_SERVER;
+    vo.purpose = a.purpose;
     vo.aia = a.aia;
     vo.has_max_depth = a.max_depth >= 0;
     vo.max_depth = a.max_depth;
     vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
-    vo.now = getenv("TP_TMP_AT") ? (time_t)strtoll(getenv("TP_TMP_AT"), NULL, 10) : time(NULL);
-    if (getenv("TP_TMP_CLIENT")) vo.purpose = TP_PURPOSE_CLIENT;
+    vo.now = a.at ? a.at : time(NULL);
     vo.expiring_days = 30;
     struct tp_verify_result *vr = NULL;
     e = tp_chain_verify(ders, n_total, &vo, &vr);
@@ -516,6 +579,7 @@ int tp_cmd_check(int argc, char **argv)
     }
     if (a.host)
         s->host = strdup(a.host);
+    s->judge_time = (int64_t)a.at; /* findings' dates as of --at */
 
     tp_diagnose_check(s, &facts);
 

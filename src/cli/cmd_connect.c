@@ -23,6 +23,8 @@ const char tp_usage_connect[] =
     "  --capath DIR          directory of trust anchors (default: SSL_CERT_DIR)\n"
     "  --intermediates F|D   candidate intermediates (never trusted as roots)\n"
     "  --no-aia              do not fetch a missing issuer from its AIA URL\n"
+    "  --at TIME             verify the chain and judge dates as of TIME, not now\n"
+    "                        (RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)\n"
     "  --cert FILE           client certificate (the file may hold the chain)\n"
     "  --key FILE            private key for --cert\n"
     "  --tls1.2 | --tls1.3   offer only this version (default both)\n"
@@ -49,6 +51,7 @@ enum {
     OPT_TIMEOUT,
     OPT_WRITE_PCAP,
     OPT_KEYLOG,
+    OPT_AT,
 };
 
 static const struct option longopts[] = {
@@ -66,6 +69,7 @@ static const struct option longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "write-pcap", required_argument, NULL, OPT_WRITE_PCAP },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
+    { "at", required_argument, NULL, OPT_AT },
     TP_COMMON_LONGOPTS,
     { NULL, 0, NULL, 0 },
 };
@@ -185,6 +189,13 @@ int tp_cmd_connect(int argc, char **argv)
             o.keylog = optarg;
             keylog_given = true;
             break;
+        case OPT_AT: {
+            time_t at;
+            if (tp_cli_opt_at("connect", optarg, &at))
+                return TP_EXIT_USAGE;
+            o.at = (int64_t)at;
+            break;
+        }
         case '?':
         default:
             if (optopt >= 1000 || (optind > 0 && optind <= argc && argv[optind - 1][0] == '-' && optopt == 0))

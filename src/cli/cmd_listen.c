@@ -35,6 +35,8 @@ const char tp_usage_listen[] =
     "  --tls1.2 | --tls1.3     accept only this version (default: both)\n"
     "  --count N               stop after N clients have finished\n"
     "  --timeout S             per-connection deadline in seconds (default 10)\n"
+    "  --at TIME               verify client certificates (and judge our chain's dates)\n"
+    "                          as of TIME, not now (RFC 3339, or @UNIXSECONDS)\n"
     "  --write-pcap FILE       write every session to a pcap file (Wireshark, tshark)\n"
     "  --keylog FILE           append every session's secrets in NSS key log format\n"
     "                          (default: $SSLKEYLOGFILE when set)\n"
@@ -60,6 +62,7 @@ enum {
     OPT_TIMEOUT,
     OPT_PCAP,
     OPT_KEYLOG,
+    OPT_AT,
 };
 
 static const struct option listen_longopts[] = {
@@ -76,6 +79,7 @@ static const struct option listen_longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "write-pcap", required_argument, NULL, OPT_PCAP },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
+    { "at", required_argument, NULL, OPT_AT },
     TP_COMMON_LONGOPTS,
     { NULL, 0, NULL, 0 },
 };
@@ -281,6 +285,13 @@ int tp_cmd_listen(int argc, char **argv)
         }
         case OPT_PCAP: o.write_pcap = optarg; break;
         case OPT_KEYLOG: o.keylog = optarg; break;
+        case OPT_AT: {
+            time_t at;
+            if (tp_cli_opt_at("listen", optarg, &at))
+                return TP_EXIT_USAGE;
+            o.at = (int64_t)at;
+            break;
+        }
         case ':':
             return tp_cli_fail("option '%s' needs a value (try 'tlsprobe listen --help')", argv[optind - 1]);
         default:

@@ -30,6 +30,8 @@ const char tp_usage_pcap[] =
     "  --cafile FILE         trust anchors to judge server chains with (default: the\n"
     "                        system store); dates are judged as of the capture\n"
     "  --capath DIR          the same, a directory of certificates\n"
+    "  --at TIME             judge chains and dates as of TIME instead of the capture\n"
+    "                        (RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)\n"
     "  --max-flows N         TCP flows tracked at once (default 65536); the least\n"
     "                        recently active flow is evicted beyond it and counted\n"
     "  --no-summary          no closing summary\n"
@@ -54,8 +56,8 @@ const char tp_usage_sniff[] =
     "  --filter BPF          only packets matching this filter ('tcp port 443')\n"
     "  --count N             stop after N TLS sessions were reported\n"
     "  --keylog FILE         NSS key log (default: $SSLKEYLOGFILE); read at start\n"
-    "  --server ADDR:PORT, --sni NAME, --cafile FILE, --capath DIR, --max-flows N,\n"
-    "  --no-summary          (as for pcap)\n"
+    "  --server ADDR:PORT, --sni NAME, --cafile FILE, --capath DIR, --at TIME,\n"
+    "  --max-flows N, --no-summary  (as for pcap)\n"
     "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
     "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
     "2 usage error, interface missing or not permitted\n";
@@ -72,6 +74,7 @@ enum {
     OPT_IFACE,
     OPT_CAFILE,
     OPT_CAPATH,
+    OPT_AT,
 };
 
 static const struct option pcap_longopts[] = {
@@ -86,6 +89,7 @@ static const struct option pcap_longopts[] = {
     { "interface", required_argument, NULL, OPT_IFACE },
     { "cafile", required_argument, NULL, OPT_CAFILE },
     { "capath", required_argument, NULL, OPT_CAPATH },
+    { "at", required_argument, NULL, OPT_AT },
     TP_COMMON_LONGOPTS,
     { NULL, 0, NULL, 0 },
 };
@@ -213,6 +217,7 @@ struct common_args {
     const char *keylog, *filter, *server, *sni, *iface, *cafile, *capath;
     unsigned long session, max_flows, count;
     bool keylog_given, no_summary;
+    time_t at;                      /* --at; 0: the capture time */
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -260,6 +265,10 @@ static int parse_args(int argc, char **argv, struct common_args *a, bool sniff, 
             break;
         case OPT_CAPATH:
             a->capath = optarg;
+            break;
+        case OPT_AT:
+            if (tp_cli_opt_at(argv[0], optarg, &a->at))
+                return TP_EXIT_USAGE;
             break;
         case 'i':
         case OPT_IFACE:
@@ -348,6 +357,7 @@ int tp_cmd_pcap(int argc, char **argv)
     o.ctx = &st;
     o.cafile = a.cafile;
     o.capath = a.capath;
+    o.at = (int64_t)a.at;
     o.threaded = true; /* st is touched by on_session only until tp_capture_flush returns */
     struct tp_capture *cap = tp_capture_new(&o);
     if (!cap) {
@@ -471,6 +481,7 @@ int tp_cmd_sniff(int argc, char **argv)
     o.ctx = &st;
     o.cafile = a.cafile;
     o.capath = a.capath;
+    o.at = (int64_t)a.at;
     struct tp_capture *cap = tp_capture_new(&o);
     if (!cap) {
         pcap_close(p);

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +95,113 @@ void tp_cli_getopt_reset(void)
 {
     optind = 0; /* glibc: 0 re-initialises getopt fully */
     opterr = 0; /* we print our own messages */
+}
+
+/* ---- --at TIME ---- */
+
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool leap_year(long y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard
+ * Hinnant's days_from_civil): no timegm, no TZ, no locale. */
+static int64_t days_from_civil(long y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int64_t)era * 146097 + doe - 719468;
+}
+
+bool tp_cli_parse_time(const char *s, time_t *out)
+{
+    if (!s || !*s)
+        return false;
+    /* "@1700000000" or "1700000000": Unix seconds (date -d @N, and what `date +%s`
+     * prints). A plain number is read as seconds only when it is not a 4-digit
+     * year-like prefix of an RFC 3339 date, which always has a '-'. */
+    const char *p = s[0] == '@' ? s + 1 : s;
+    if (*p && strspn(p, "0123456789") == strlen(p)) {
+        if (strlen(p) > 12) /* beyond year 33000: a typo */
+            return false;
+        errno = 0;
+        char *end = NULL;
+        long long v = strtoll(p, &end, 10);
+        if (errno || *end)
+            return false;
+        *out = (time_t)v;
+        return true;
+    }
+    /* RFC 3339 §5.6: full-date "T" full-time, time-offset "Z" / ("+"|"-") hh:mm.
+     * 't'/'z' and a space for 'T' are allowed (§5.6 NOTE); seconds fractions are
+     * dropped (validity is judged to the second). A leap second (:60) is refused:
+     * X.509 times cannot hold one. */
+    int Y, M, D, h, mi, sec;
+    size_t n = strlen(s);
+    if (n < 20 || !digits(s, 4, &Y) || s[4] != '-' || !digits(s + 5, 2, &M) || s[7] != '-' ||
+        !digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2, &h) ||
+        s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec))
+        return false;
+    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] + (M == 2 && leap_year(Y)) || h > 23 || mi > 59 || sec > 59)
+        return false;
+    p = s + 19;
+    if (*p == '.') {
+        p++;
+        size_t k = strspn(p, "0123456789");
+        if (!k)
+            return false;
+        p += k;
+    }
+    int off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 || om > 59)
+            return false;
+        off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return false;
+    }
+    if (*p)
+        return false;
+    int64_t t = days_from_civil(Y, M, D) * 86400 + h * 3600 + mi * 60 + sec - off;
+    if (sizeof(time_t) < 8 && (t > INT32_MAX || t < INT32_MIN))
+        return false;
+    *out = (time_t)t;
+    return true;
+}
+
+int tp_cli_opt_at(const char *cmd, const char *arg, time_t *out)
+{
+    time_t t;
+    if (!tp_cli_parse_time(arg, &t)) {
+        tp_cli_fail("%s: --at: cannot read '%s' (use RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)", cmd, arg);
+        return -1;
+    }
+    /* tp_verify_opts.now == 0 means "now": the epoch itself and anything before it
+     * cannot be asked for (and no certificate is valid then). */
+    if (t <= 0) {
+        tp_cli_fail("%s: --at: '%s' is not after 1970-01-01T00:00:00Z", cmd, arg);
+        return -1;
+    }
+    *out = t;
+    return 0;
 }

@@ -25,6 +25,8 @@ static void run(struct tp_session *s, enum diag_role role, const struct tp_check
     c.now = time(NULL);
     if (role == DIAG_OBSERVER && s->capture_time > 0)
         c.now = (time_t)s->capture_time;
+    if (s->judge_time)
+        c.now = (time_t)s->judge_time; /* --at */
     /* One flag per message; calloc(0) may return NULL, so ask for at least 1. */
     c.alert_explained = calloc(s->n_msgs + 1, sizeof *c.alert_explained);
     if (!c.alert_explained)

@@ -472,7 +472,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
             .purpose = TP_PURPOSE_SERVER,
             .aia = !o->no_aia && left_ms > 0,
             .aia_timeout_ms = left_ms < TP_AIA_TIMEOUT_MS ? (int)(left_ms > 0 ? left_ms : 1) : TP_AIA_TIMEOUT_MS,
-            .now = 0,
+            .now = (time_t)o->at, /* 0: now */
             .expiring_days = 30,
         };
         struct tp_verify_result *vr = NULL;
@@ -481,6 +481,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         else
             tp_verify_result_free(vr);
     }
+    s->judge_time = o->at;
     tp_diagnose(s);
 
     if (keylog_f)

@@ -199,6 +199,7 @@ static struct tp_verify_result *verify_client_chain(struct lsrv *srv, const stru
     vo.store = srv->client_store;
     vo.purpose = TP_PURPOSE_CLIENT;
     vo.aia = false;
+    vo.now = (time_t)srv->o->at; /* 0: now */
     vo.expiring_days = 30;
     struct tp_verify_result *res = NULL;
     pthread_mutex_lock(&srv->verify_mu);
@@ -811,6 +812,7 @@ static void verify_our_chain(struct lsrv *srv, struct tp_session *s)
         vo.aia = rejected && st == srv->sys_store && s->server_chain.n == 1 && srv->our_leaf &&
                  srv->our_leaf->aia_ca_issuers && !srv->our_leaf->self_issued;
         vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
+        vo.now = (time_t)srv->o->at;
         vo.expiring_days = 30;
         struct tp_verify_result *res = NULL;
         if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &res) == TP_OK) {
@@ -944,6 +946,7 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
         s->client_verify = verify_client_chain(srv, s->client_chain.der, s->client_chain.n);
     }
     verify_our_chain(srv, s);
+    s->judge_time = srv->o->at;
     tp_diagnose(s);
     report(srv, s, have_conn ? c.keylog : NULL);
     if (have_conn)
@@ -1241,6 +1244,7 @@ static void load_our_chain(struct lsrv *srv, const struct tp_listen_opts *o)
         struct tp_verify_opts vo = { 0 };
         vo.store = srv->self_store;
         vo.purpose = TP_PURPOSE_SERVER;
+        vo.now = (time_t)o->at;
         vo.expiring_days = 30;
         struct tp_verify_result *v = NULL;
         if (tp_chain_verify(der, n, &vo, &v) == TP_OK) {

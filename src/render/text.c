@@ -278,6 +278,8 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
 
 static time_t ref_now(const struct tp_session *s)
 {
+    if (s->judge_time)
+        return (time_t)s->judge_time; /* --at */
     if (s->source == TP_SRC_PCAP && s->capture_time > 0)
         return (time_t)s->capture_time;
     return time(NULL);

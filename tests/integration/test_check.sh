@@ -74,6 +74,34 @@ cat "$TP_TMP/soon.pem" "$PKI/int.pem" >"$TP_TMP/soon-fullchain.pem"
 tp_expect_exit "expiring in 10 days (warning)" 0 "$TLSPROBE" check --chain "$TP_TMP/soon-fullchain.pem" --key "$TP_TMP/soon.key" --host localhost $CA $J
 ids_are "expiring soon: expiring-soon warning with a renew date" 'ids(j) == ["expiring-soon"] and j["findings"][0]["severity"] == "warning" and "Renew" in j["findings"][0]["fix"]'
 
+# --at: validate as of another time (the fixture chain runs 2026-11-22 .. 2046-11-17).
+tp_expect_exit "--at after the leaf's notAfter" 1 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host localhost $CA $J --at 2046-11-18T00:00:00+01:00
+ids_are "--at: expired, verdict not valid (expired), at echoed in UTC" 'ids(j) == ["expired"] and j["verification"]["valid"] is False and j["verification"]["reject"] == "expired" and j["verification"]["at"] == "2046-11-17T23:00:00Z"'
+tp_expect_exit "--at before the notyet leaf's notBefore" 1 "$TLSPROBE" check --chain "$PKI/notyet-fullchain.pem" --host localhost $CA $J --at @2208902400
+ids_are "--at @N (2039-12-31T00:00:00Z): not-yet-valid" 'ids(j) == ["not-yet-valid"] and j["verification"]["reject"] == "not-yet-valid"'
+tp_expect_exit "--at inside the notyet leaf's validity" 0 "$TLSPROBE" check --chain "$PKI/notyet-fullchain.pem" --host localhost $CA --at 2041-01-01T00:00:00Z
+grep -q "^verdict valid at 2041-01-01T00:00:00Z" "$TP_OUT"; tp_check "--at: text verdict valid" $?
+grep -q "2045-01-01 (1461 days left)" "$TP_OUT"; tp_check "--at: days left counted from --at" $?
+tp_expect_exit "good chain, verdict line" 0 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host localhost $CA
+grep -q "^verdict valid$" "$TP_OUT"; tp_check "good: text 'verdict valid'" $?
+tp_expect_exit "--host IP in the SAN" 0 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host 127.0.0.1 $CA $J
+ids_are "--host IP: valid, reject null, purpose server, at null" 'j["verification"]["valid"] is True and j["verification"]["reject"] is None and j["verification"]["purpose"] == "server" and j["verification"]["at"] is None'
+tp_expect_exit "--host IPv6 in the SAN" 0 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host ::1 $CA $J
+tp_expect_exit "--host IP not in the SAN" 1 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host 10.9.9.9 $CA $J
+ids_are "--host IP not in the SAN: not valid (hostname-mismatch)" 'ids(j) == ["hostname-mismatch"] and j["verification"]["valid"] is False and j["verification"]["reject"] == "hostname-mismatch"'
+# --purpose: a clientAuth-only certificate is fine as a client certificate.
+tp_expect_exit "client cert as server" 1 "$TLSPROBE" check --chain "$PKI/client-fullchain.pem" $CA $J
+ids_are "client cert as server: wrong-key-usage, not valid" '"wrong-key-usage" in ids(j) and j["verification"]["valid"] is False'
+tp_expect_exit "client cert as client (cn-only: no SAN)" 1 "$TLSPROBE" check --chain "$PKI/client-fullchain.pem" $CA $J --purpose client
+ids_are "--purpose client: no wrong-key-usage, valid" '"wrong-key-usage" not in ids(j) and j["verification"]["valid"] is True and j["verification"]["reject"] is None and j["verification"]["purpose"] == "client"'
+tp_expect_exit "bad --at" 2 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --at 2023-02-29T00:00:00Z
+[ "$(wc -l <"$TP_ERR")" = 1 ] && grep -q "check: --at: cannot read '2023-02-29T00:00:00Z'" "$TP_ERR"; tp_check "bad --at: one line naming the value" $?
+tp_expect_exit "bad --purpose" 2 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --purpose email
+tp_expect_exit "bad --at on connect" 2 "$TLSPROBE" connect 127.0.0.1:1 --at yesterday
+grep -q "connect: --at: cannot read 'yesterday'" "$TP_ERR"; tp_check "connect: bad --at message" $?
+tp_expect_exit "bad --at on pcap" 2 "$TLSPROBE" pcap "$TP_TMP/none.pcap" --at 2024-01-01
+tp_expect_exit "bad --at on listen" 2 "$TLSPROBE" listen 0 --cert "$PKI/good.pem" --key "$PKI/good.key" --at 2024-13-01T00:00:00Z
+
 # Bad input: one line on stderr, exit 2.
 tp_expect_exit "missing --chain" 2 "$TLSPROBE" check --host localhost
 tp_expect_exit "unreadable chain" 2 "$TLSPROBE" check --chain "$TP_TMP/nope.pem"

@@ -24,6 +24,9 @@ tp_json "tls1.3: no error finding" "$TP_OUT" 'not [f for f in j["findings"] if f
 tp_json "tls1.3: chain as sent (leaf + intermediate), path ok" "$TP_OUT" \
   '[p["from"] for p in j["server_verification"]["path"]] == ["sent","sent","store"] and j["server_verification"]["status"] == "ok"'
 tp_json "tls1.3: timings dns/connect" "$TP_OUT" 'j["timings"]["connect_ms"] is not None'
+# --at: the same chain judged after its notAfter (2046-11-17) has expired.
+tp_expect_exit "good chain, --at after notAfter" 1 C "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}" --at 2047-01-01T00:00:00Z
+tp_json "--at: expired, as of 2047" "$TP_OUT" '"expired" in [f["id"] for f in j["findings"]] and "2047-01-01" in [f for f in j["findings"] if f["id"] == "expired"][0]["summary"]'
 tp_kill "$TP_SRV_PID"
 
 # ---- good chain, TLS 1.2 (also by name: localhost resolves, maybe ::1 first) ----

@@ -151,6 +151,14 @@ for v in 1.3 1.2; do
         "j['handshake_complete'] and len(j['client_certificates']) == 2 and not [i for i in ids(j) if i.startswith('client-cert')]"
 done
 
+# --at: the good client certificate, judged after its notAfter (2046-11-17), is rejected.
+listen_start "${MT[@]}" --at 2047-01-01T00:00:00Z
+sclient -tls1_3 -CAfile "$PKI/root.pem" -cert "$PKI/client.pem" -key "$PKI/client.key" -cert_chain "$PKI/int.pem"
+listen_wait
+tp_check "mTLS good, --at 2047: exit 1 (got $LRC)" "$(is '[ $LRC = 1 ]')"
+tp_json "mTLS good, --at 2047: client-cert-rejected, expired" "$LOUT" \
+    "'client-cert-rejected' in ids(j) and 'expired' in ids(j)"
+
 # --request-client-cert: optional for the client; --cert + --chain sends both
 listen_start --cert "$PKI/good.pem" --chain "$PKI/int.pem" --key "$PKI/good.key" "${J[@]}" --request-client-cert --count 1
 sclient -tls1_3 -CAfile "$PKI/root.pem" -verify_return_error

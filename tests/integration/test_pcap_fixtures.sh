@@ -63,6 +63,13 @@ check t13-keylog 'msg(s[0], "Certificate", "s2c")[0]["decrypted"] is True' \
   'len(s[0]["certificates"]) == 2' 's[0]["server_verification"]["status"] == "ok"' 's[0]["findings"] == []' \
   's[0]["outcome"]["status"] == "ok"'
 
+# --at overrides the capture time: after the fixture chain's notAfter (2046-11-17) it
+# has expired; before its notBefore (2026-11-22) it is not yet valid.
+run t13-at-late 1 "$C/tls13-good.pcap" --keylog "$C/tls13-good.keylog" "${J[@]}" --at 2047-01-01T00:00:00Z
+check t13-at-late '"expired" in [f["id"] for f in s[0]["findings"]]' 'summ["sessions"] == 1'
+run t13-at-early 1 "$C/tls13-good.pcap" --keylog "$C/tls13-good.keylog" "${J[@]}" --at @1700000000
+check t13-at-early '"not-yet-valid" in [f["id"] for f in s[0]["findings"]]'
+
 # SSLKEYLOGFILE is honoured; --keylog wins over it.
 SSLKEYLOGFILE="$C/tls13-good.keylog" "$T" pcap "$C/tls13-good.pcap" "${J[@]}" >"$W/t13-env.json" 2>"$W/t13-env.err"
 check t13-env '"Certificate" in types(s[0])'
