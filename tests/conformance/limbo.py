@@ -33,7 +33,6 @@ DEFAULT_TLSPROBE = os.path.join(REPO, "build", "tlsprobe")
 
 # A depth limit at least this large constrains nothing we can build
 # (TP_MAX_CHAIN_CERTS is far below it), so such testcases run unconstrained.
-UNCONSTRAINING_DEPTH = 64
 
 AGREE, FALSE_ACCEPT, FALSE_REJECT, ERROR, SKIP = "agree", "false-accept", "false-reject", "error", "skip"
 OUTCOMES = (AGREE, FALSE_ACCEPT, FALSE_REJECT, ERROR)
@@ -59,9 +58,6 @@ def skip_reason(tc):
         return "asks for a key_usage constraint (no option for it)"
     if tc.get("signature_algorithms"):
         return "asks for a signature_algorithms constraint (no option for it)"
-    depth = tc.get("max_chain_depth")
-    if depth is not None and depth < UNCONSTRAINING_DEPTH:
-        return "asks for max_chain_depth (no option for it)"
     ekus = tc.get("extended_key_usage") or []
     wanted = "clientAuth" if tc["validation_kind"] == "CLIENT" else "serverAuth"
     if any(e not in (wanted, ) for e in ekus):
@@ -118,6 +114,8 @@ def _check_tlsprobe(tc):
             cmd += ["--host", name["value"]]
     if tc.get("validation_time"):
         cmd += ["--at", tc["validation_time"]]
+    if tc.get("max_chain_depth") is not None:
+        cmd += ["--max-depth", str(tc["max_chain_depth"])]
     rc, out, err, secs, timed_out = _run(cmd)
     err = err.replace(_W["dir"].encode() + b"/", b"")  # messages name chain.pem, not our temporary dir
     if timed_out:
@@ -161,6 +159,8 @@ def _check_openssl(tc):
             cmd += ["-verify_ip" if name["kind"] == "IP" else "-verify_hostname", name["value"]]
     if tc.get("validation_time"):
         cmd += ["-attime", str(epoch_of(tc["validation_time"]))]
+    if tc.get("max_chain_depth") is not None:
+        cmd += ["-verify_depth", str(tc["max_chain_depth"])]
     cmd.append(leaf)
     rc, out, err, secs, timed_out = _run(cmd)
     if timed_out:
