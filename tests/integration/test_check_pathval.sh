@@ -104,7 +104,7 @@ EOF
 pv_stats() {
     echo "# $1: check took $TP_MS ms; $(python3 -c 'import json,sys;v=json.loads(open(sys.argv[1]).readline())["verification"];print("signature_checks %s, paths_judged %s, search_limited %s, reject %s" % (v["signature_checks"], v["paths_judged"], v["search_limited"], v["reject"]))' "$TP_OUT" 2>/dev/null)"
 }
-VALID='v["valid"] is True and v["reject"] == ""'
+VALID='v["valid"] is True and v["reject"] is None'
 rej() { printf 'v["valid"] is False and v["reject"] == "%s"' "$1"; }
 
 # ---- the base PKI: root R, intermediate I, leaf L ----
