@@ -111,6 +111,17 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
     if (weak_key)
         tp_sb_printf(out, " (weak)%s", tp_c_reset(o));
     tp_sb_putc(out, '\n');
+    if (ci->bad_ext[0] || ci->unhandled_critical[0] || ci->duplicate_ext[0]) {
+        label(out, indent, "problem");
+        tp_sb_put(out, tp_c_red(o));
+        if (ci->bad_ext[0])
+            tp_sb_printf(out, "extension %s cannot be decoded (byte %zu) ", ci->bad_ext, ci->bad_ext_offset);
+        if (ci->duplicate_ext[0])
+            tp_sb_printf(out, "extension %s appears twice ", ci->duplicate_ext);
+        if (ci->unhandled_critical[0])
+            tp_sb_printf(out, "critical extension %s is not processed by clients ", ci->unhandled_critical);
+        tp_sb_printf(out, "(malformed-certificate)%s\n", tp_c_reset(o));
+    }
     label(out, indent, "signature");
     tp_sb_printf(out, "%s%s", ci->sig_weak ? tp_c_red(o) : "", ci->sig_alg);
     if (ci->sig_weak)
@@ -348,6 +359,14 @@ static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     tp_sb_put(out, ci->has_sct ? "true" : "false");
     rj_key(out, &first, "self_signed");
     tp_sb_put(out, ci->self_signed ? "true" : "false");
+    /* what cannot be decoded or is not processed (RFC 5280 §4.2); null when fine */
+    jstr(out, &first, "malformed_extension", ci->bad_ext[0] ? ci->bad_ext : NULL);
+    rj_key(out, &first, "malformed_extension_offset");
+    if (ci->bad_ext[0])
+        put_long(out, (long)ci->bad_ext_offset);
+    else
+        tp_sb_put(out, "null");
+    jstr(out, &first, "unhandled_critical_extension", ci->unhandled_critical[0] ? ci->unhandled_critical : NULL);
 }
 
 /* The part that depends on today, never remembered. */
