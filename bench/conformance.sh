@@ -98,6 +98,10 @@ L.append("Slowest tlsprobe testcases: " + ", ".join("`%s` %.3f s" % (x["id"], x[
 L.append("")
 L.append("The disagreements, one per line (id, expected, got, reject id), are written to")
 L.append("`BUILD_DIR/conformance-disagreements.tsv` (and `conformance-openssl-disagreements.tsv`).")
+L.append("")
+L.append("Every remaining disagreement is listed with its reason in")
+L.append("`tests/conformance/known-disagreements.txt`; the history of these numbers (before and")
+L.append("after the path-validation rewrite) is in `bench/conformance-history.md`.")
 open(out, "w").write("\n".join(L) + "\n")
 print("tlsprobe %s, openssl %s; written to %s" % (pct(t["total"]), pct(o["total"]) if o else "-", out))
 PY
