@@ -21,6 +21,13 @@ const char tp_usage_check[] =
     "the next 30 days, does the key belong to the leaf, does a subjectAltName cover the\n"
     "host, is the leaf allowed for TLS server authentication.\n"
     "\n"
+    "The path is built and validated as RFC 5280 §6.1 says, trying every candidate\n"
+    "issuer (the file, --intermediates, --aia, the trust store): CA flags and keyCertSign,\n"
+    "pathLenConstraint, name constraints, EKU nesting, critical extensions, encoding. A\n"
+    "failed check is a finding: name-constraint-violation, ca-not-authorized,\n"
+    "path-length-exceeded, issuer-eku-mismatch, unknown-critical-extension,\n"
+    "malformed-certificate, path-building-limit, chain-too-long (docs/errors.md).\n"
+    "\n"
     "options:\n"
     "  --chain FILE            the certificates the server will send (PEM or DER), leaf first\n"
     "  --key FILE              the server's private key: must belong to the leaf\n"
@@ -285,6 +292,12 @@ static void render_text(struct tp_sb *out, const struct check_args *a, const str
         if (a->at)
             put_datetime(out, a->at);
         tp_sb_putc(out, '\n');
+        /* Backtracking: the other paths judged, and why each was not taken. */
+        for (size_t i = 0; i < v->n_tried; i++) {
+            tp_sb_printf(out, "%s%s%s  ", tp_c_bold(ro), i ? "       " : "tried  ", tp_c_reset(ro));
+            tp_sb_put(out, v->tried[i].text);
+            tp_sb_putc(out, '\n');
+        }
     }
     if (cf->key_path) {
         tp_sb_printf(out, "%skey%s    ", tp_c_bold(ro), tp_c_reset(ro));

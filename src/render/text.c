@@ -380,6 +380,11 @@ static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const
         }
         tp_sb_putc(o, '\n');
     }
+    for (size_t i = 0; i < v->n_tried; i++) { /* other paths judged (backtracking) */
+        tp_sb_put(o, i ? "                  " : "  also tried     ");
+        tp_sb_put(o, v->tried[i].text);
+        tp_sb_putc(o, '\n');
+    }
     if (v->missing_issuer[0]) {
         tp_sb_put(o, "  missing issuer  ");
         put_esc(o, v->missing_issuer);
