@@ -336,18 +336,18 @@ struct tp_lab *tp_lab_new(char *err, size_t errlen)
     };
     time_t now = time(NULL);
     const struct lab_cert_spec specs[LAB__COUNT] = {
-        [LAB_ROOT] = { "tlsprobe Lab Root CA", true, -1, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0 },
-        [LAB_INT] = { "tlsprobe Lab Intermediate CA", true, 0, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0 },
-        [LAB_LEAF] = { "localhost", false, -1, localhost, 1, lo, "digitalSignature", "serverAuth", 0, 0 },
-        [LAB_LEAF_OTHER] = { "www.example.test", false, -1, other, 1, NULL, "digitalSignature", "serverAuth", 0, 0 },
-        [LAB_LEAF_CN_ONLY] = { "localhost", false, -1, NULL, 0, NULL, "digitalSignature", "serverAuth", 0, 0 },
+        [LAB_ROOT] = { "tlsprobe Lab Root CA", true, -1, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0, NULL, 0 },
+        [LAB_INT] = { "tlsprobe Lab Intermediate CA", true, 0, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0, NULL, 0 },
+        [LAB_LEAF] = { "localhost", false, -1, localhost, 1, lo, "digitalSignature", "serverAuth", 0, 0, NULL, 0 },
+        [LAB_LEAF_OTHER] = { "www.example.test", false, -1, other, 1, NULL, "digitalSignature", "serverAuth", 0, 0, NULL, 0 },
+        [LAB_LEAF_CN_ONLY] = { "localhost", false, -1, NULL, 0, NULL, "digitalSignature", "serverAuth", 0, 0, NULL, 0 },
         [LAB_LEAF_EXPIRED] = { "localhost", false, -1, localhost, 1, lo, "digitalSignature", "serverAuth",
-                               now - 400L * 86400, now - 35L * 86400 },
-        [LAB_CLIENT] = { "lab-client", false, -1, client_dns, 1, NULL, "digitalSignature", "clientAuth", 0, 0 },
-        [LAB_OTHER_ROOT] = { "Someone Else's Root CA", true, -1, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0 },
+                               now - 400L * 86400, now - 35L * 86400, NULL, 0 },
+        [LAB_CLIENT] = { "lab-client", false, -1, client_dns, 1, NULL, "digitalSignature", "clientAuth", 0, 0, NULL, 0 },
+        [LAB_OTHER_ROOT] = { "Someone Else's Root CA", true, -1, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0, NULL, 0 },
         [LAB_INT_NC] = { "tlsprobe Lab Corp Issuing CA", true, 0, NULL, 0, NULL, "keyCertSign,cRLSign", NULL, 0, 0,
                          corp_nc, sizeof corp_nc },
-        [LAB_LEAF_NC] = { "localhost", false, -1, localhost, 1, lo, "digitalSignature", "serverAuth", 0, 0 },
+        [LAB_LEAF_NC] = { "localhost", false, -1, localhost, 1, lo, "digitalSignature", "serverAuth", 0, 0, NULL, 0 },
     };
     static const int issuer_of[LAB__COUNT] = {
         [LAB_ROOT] = -1, [LAB_INT] = LAB_ROOT, [LAB_LEAF] = LAB_INT, [LAB_LEAF_OTHER] = LAB_INT,

@@ -403,6 +403,7 @@ enum tp_err cert_parse_ex(const uint8_t *der, size_t len, bool check_self, struc
     /* The same walk on our own copy: the views we keep point into ci->der. */
     if (!cert_locate(ci->der, len, &cp, &err))
         goto fail;
+    err = TP_ERR_MALFORMED; /* cert_locate set it to TP_OK: every failure below is a malformed field */
     ci->subject = name_dup(cp.subject.val);
     ci->issuer = name_dup(cp.issuer.val);
     if (!ci->subject || !ci->issuer)
