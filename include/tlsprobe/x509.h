@@ -206,6 +206,7 @@ struct tp_verify_opts {
     int aia_timeout_ms;
     time_t now;                 /* 0: time(NULL); captures pass the capture time */
     int expiring_days;          /* warn threshold, default 30 */
+    size_t n_sent_total;        /* certificates in the message when the caller kept fewer (0: n) */
     bool has_max_depth;         /* check --max-depth N: at most N intermediates on the path */
     int max_depth;
 };
@@ -286,7 +287,8 @@ struct tp_verify_result {
     size_t n_paths;             /* complete candidate paths judged */
     unsigned sig_checks;        /* signature verifications made */
     bool search_limited;        /* a work bound (TP_MAX_PATH_*) ended the search */
-    bool sent_truncated;        /* more than TP_MAX_VERIFY_CERTS were sent: the rest not used */
+    bool sent_truncated;        /* more were sent than were used as candidates (n_used) */
+    size_t n_used;              /* sent certificates considered as issuers */
     time_t at;                  /* the validation time used */
 };
 

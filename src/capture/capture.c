@@ -180,6 +180,7 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
         .now = (time_t)when,
         .expiring_days = 30,
     };
+    vo.n_sent_total = s->server_chain.n_total;
     struct tp_verify_result *vr = NULL;
     if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &vr) != TP_OK) {
         tp_verify_result_free(vr);

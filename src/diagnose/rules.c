@@ -200,8 +200,8 @@ static const struct tp_rule rule_table[] = {
       "RFC 4158 §2.6; RFC 5280 §6.1" },
     { "chain-too-long", TP_SEV_WARNING,
       "More certificates were sent than tlsprobe considers for path building.",
-      "The chain holds more certificates than any real one (over 256): tlsprobe counted the "
-      "rest but did not try them as issuers. A whole CA bundle is probably being served.",
+      "The chain holds more certificates than any real one (check tries 256, a session 32): the "
+      "rest were counted but not tried as issuers. A whole CA bundle is probably being served.",
       "Serve only the leaf and its intermediates, in order, without the root.",
       "RFC 8446 §4.4.2; RFC 5246 §7.4.2" },
     { "hostname-mismatch", TP_SEV_ERROR,
@@ -1261,8 +1261,8 @@ static void r_chain_too_long(struct diag_ctx *c)
         struct texts t;
         texts_init(&t);
         tp_sb_put(&t.sum, chain_owner(c, &chains[k]));
-        tp_sb_printf(&t.sum, " chain holds %zu certificates; only the first %d were considered as issuers.", v->n_sent,
-                     TP_MAX_VERIFY_CERTS);
+        tp_sb_printf(&t.sum, " chain holds %zu certificates; only the first %zu were considered as issuers.", v->n_sent,
+                     v->n_used);
         put_generic_expl(&t.expl, "chain-too-long");
         put_generic_fix(&t.fix, "chain-too-long");
         emit(c, "chain-too-long", TP_SEV_WARNING, &t);

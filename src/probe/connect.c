@@ -476,6 +476,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
             .expiring_days = 30,
         };
         struct tp_verify_result *vr = NULL;
+        vo.n_sent_total = s->server_chain.n_total;
         if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &vr) == TP_OK)
             s->server_verify = vr;
         else

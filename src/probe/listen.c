@@ -814,6 +814,7 @@ static void verify_our_chain(struct lsrv *srv, struct tp_session *s)
         vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
         vo.now = (time_t)srv->o->at;
         vo.expiring_days = 30;
+        vo.n_sent_total = s->server_chain.n_total;
         struct tp_verify_result *res = NULL;
         if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &res) == TP_OK) {
             if (st == srv->self_store)

@@ -701,7 +701,12 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
     }
 
     size_t ns = n < TP_MAX_VERIFY_CERTS ? n : TP_MAX_VERIFY_CERTS;
-    res->sent_truncated = n > ns;
+    res->n_used = ns;
+    /* A session keeps TP_MAX_CHAIN_CERTS of what was sent: the rest was never
+     * a candidate, and the result says so. */
+    if (opts && opts->n_sent_total > n)
+        res->n_sent = opts->n_sent_total;
+    res->sent_truncated = res->n_sent > ns;
     struct builder b = { 0 };
     b.opts = opts;
     b.res = res;
