@@ -49,6 +49,7 @@ struct tp_explain_match {
      * read as a client's (the usual case). peer is the other end. */
     enum tp_explain_side side;
     bool side_inferred;
+    bool side_given;          /* the caller said which side (tp_explain_match_side) */
     enum tp_explain_side peer;
     /* A TLS alert the message names: its code (alert_known), who sent it, and
      * whose certificate the finding is about (UNKNOWN when no certificate). */
@@ -59,6 +60,9 @@ struct tp_explain_match {
     const char *alert_form;   /* the stack's words before the alert's name ("remote error: tls: ") */
 };
 bool tp_explain_match(const char *text, struct tp_explain_match *m);
+/* The same, with the side that printed the message known to the caller
+ * (explain --side): it overrides what the text suggests. */
+bool tp_explain_match_side(const char *text, enum tp_explain_side side, struct tp_explain_match *m);
 
 /* One sentence, our own text: who printed the message and who rejected whom
  * ("Printed by the server: the client sent unknown_ca: it rejected the server's

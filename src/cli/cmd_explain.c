@@ -24,17 +24,20 @@ const char tp_usage_explain[] =
     "  --stack NAME          the fix for one stack: go, openssl, curl, python, node,\n"
     "                        java, dotnet, gnutls or browser (default: the stack\n"
     "                        the message comes from)\n"
+    "  --side client|server  which program printed the message, when the text does not\n"
+    "                        say (a bare OpenSSL line from a server's log)\n"
     "  --format text|json    text for people (default) or one JSON object\n"
     "  --no-color            no colour (also when NO_COLOR is set)\n"
     "  --help                this text\n"
     "\n"
     "exit status: 0 (also when the message is not recognised), 2 usage error\n";
 
-enum { OPT_STACK = 0x300 };
+enum { OPT_STACK = 0x300, OPT_SIDE };
 
 static const struct option longopts[] = {
     TP_COMMON_LONGOPTS,
     { "stack", required_argument, NULL, OPT_STACK },
+    { "side", required_argument, NULL, OPT_SIDE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -179,7 +182,7 @@ static void render_text(struct tp_sb *out, const char *text, bool matched, const
         if (n > 300)
             tp_sb_put(out, "...");
         tp_sb_put(out, "\n\nIts table knows the stable parts of messages from Go, OpenSSL, curl, Java, Python,\n"
-                       "Node.js, browsers, wolfSSL and .NET; this one is not among them. To see what really\n"
+                       "Node.js, browsers, wolfSSL, .NET and GnuTLS; this one is not among them. To see what really\n"
                        "happens on the wire, and why:\n\n  ");
         put_next(out, m, false);
         tp_sb_putc(out, '\n');
@@ -249,7 +252,8 @@ static void render_json(struct tp_sb *out, bool matched, const struct tp_explain
         tp_sb_put(out, ",\"port\":null");
     tp_sb_put(out, ",\"side\":");
     tp_sb_put_json_str(out, matched ? tp_explain_side_name(m->side) : NULL);
-    tp_sb_printf(out, ",\"side_from_text\":%s", matched && m->side_inferred ? "true" : "false");
+    tp_sb_put(out, ",\"side_basis\":");
+    tp_sb_put_json_str(out, !matched ? NULL : m->side_given ? "option" : m->side_inferred ? "text" : "default");
     tp_sb_put(out, ",\"peer\":");
     tp_sb_put_json_str(out, matched ? tp_explain_side_name(m->peer) : NULL);
     tp_sb_put(out, ",\"certificate_of\":");
@@ -344,6 +348,7 @@ int tp_cmd_explain(int argc, char **argv)
 {
     struct tp_cli_common common = { 0 };
     const char *stack_opt = NULL;
+    enum tp_explain_side side_opt = TP_EXPLAIN_SIDE_UNKNOWN;
     int opt;
     while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         int c = tp_cli_common_opt(opt, optarg, &common);
@@ -360,6 +365,15 @@ int tp_cmd_explain(int argc, char **argv)
                 return tp_cli_fail("explain: --stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
                                    "browser");
             stack_opt = optarg;
+            continue;
+        }
+        if (opt == OPT_SIDE) {
+            if (!strcmp(optarg, "client"))
+                side_opt = TP_EXPLAIN_SIDE_CLIENT;
+            else if (!strcmp(optarg, "server"))
+                side_opt = TP_EXPLAIN_SIDE_SERVER;
+            else
+                return tp_cli_fail("explain: --side takes client or server");
             continue;
         }
         if (opt == ':')
@@ -397,7 +411,7 @@ int tp_cmd_explain(int argc, char **argv)
         return tp_cli_fail("explain: the message is empty");
     }
     struct tp_explain_match m;
-    bool matched = tp_explain_match(text, &m);
+    bool matched = tp_explain_match_side(text, side_opt, &m);
     struct tp_render_opts ro = tp_cli_render_opts(&common);
     struct tp_sb out;
     tp_sb_init(&out);

@@ -139,11 +139,9 @@ static const struct tp_explain_pattern patterns[] = {
     PC("curl", "curl: (52) empty reply from server", "not-tls",
        "curl (plain HTTP) got no answer: with http:// on a TLS port the server waits for a ClientHello and closes."),
     PC("curl", "curl: (60) ssl certificate problem: certificate has expired", "expired", N_EXPIRED),
-    PC("curl", "curl: (35) gnutls", "remote-alert",
-       "curl built with GnuTLS failed the handshake; the GnuTLS text after it says why."),
     P("curl", "curl: (6) could not resolve host", "name-resolution", N_DNS),
     P("curl", "curl: (7) failed to connect to *connection refused", "connection-refused", N_REFUSED),
-    P("curl", "curl: (28) *timed out", "timeout", N_TIMEOUT),
+    P("curl", "curl: (28) ", "timeout", N_TIMEOUT),
     P("curl", "ssl: no alternative certificate subject name matches target host name", "hostname-mismatch",
       "curl found no subjectAltName matching the host in the URL."),
     P("curl", "ssl: certificate subject name * does not match target host", "hostname-mismatch",
@@ -208,13 +206,18 @@ static const struct tp_explain_pattern patterns[] = {
     P(".NET", "remotecertificatenamemismatch", "hostname-mismatch", N_HOST),
     P(".NET", "remotecertificatechainerrors", "unknown-authority",
       ".NET could not build a trusted chain (root not trusted, intermediate missing, or self-signed)."),
-    P(".NET", "the remote certificate is invalid according to the validation procedure", "unknown-authority",
-      ".NET rejected the peer's certificate; the SslPolicyErrors after the colon say why (most often a chain error)."),
     PC(".NET", "the certificate chain was issued by an authority that is not trusted", "unknown-authority",
        "SChannel (SEC_E_UNTRUSTED_ROOT): the server's chain ends at a root Windows does not trust."),
     PC(".NET", "the target principal name is incorrect", "hostname-mismatch",
        "SChannel (SEC_E_WRONG_PRINCIPAL): the certificate does not name the host the client asked for."),
     P(".NET", "the received certificate has expired", "expired", N_EXPIRED),
+    PC("Windows", "sec e untrusted root", "unknown-authority",
+       "SChannel SEC_E_UNTRUSTED_ROOT (0x80090325): the chain ends at a root Windows does not trust."),
+    PC("Windows", "sec e wrong principal", "hostname-mismatch",
+       "SChannel SEC_E_WRONG_PRINCIPAL (0x80090322): the certificate does not name the host."),
+    P("Windows", "sec e cert expired", "expired", "SChannel SEC_E_CERT_EXPIRED (0x80090328): a certificate has expired."),
+    P("Windows", "sec e algorithm mismatch", "no-shared-cipher",
+      "SChannel SEC_E_ALGORITHM_MISMATCH (0x80090331): no TLS version or cipher suite in common."),
     P(".NET", "do not possess a common algorithm", "no-shared-cipher",
       "SChannel (SEC_E_ALGORITHM_MISMATCH): no TLS version or cipher suite in common with the peer."),
     P(".NET", "received an unexpected eof or 0 bytes from the transport stream", "connection-reset", N_EOF),
@@ -223,6 +226,8 @@ static const struct tp_explain_pattern patterns[] = {
     P(".NET", "the message received was unexpected or badly formatted", "not-tls",
       "SChannel (SEC_E_ILLEGAL_MESSAGE): the peer sent something that is not a valid TLS message, or an alert it "
       "does not name."),
+    P(".NET", "the remote certificate is invalid according to the validation procedure", "unknown-authority",
+      ".NET rejected the peer's certificate; the SslPolicyErrors after the colon say why (most often a chain error)."),
     P(".NET", "the credentials supplied to the package were not recognized", "key-mismatch",
       "SChannel (SEC_E_UNKNOWN_CREDENTIALS): the certificate has no usable private key (not imported with its key, "
       "or no access to it)."),
@@ -261,6 +266,10 @@ static const struct tp_explain_pattern patterns[] = {
     P("GnuTLS", "base64 decoding error", "key-mismatch",
       "GnuTLS could not read a PEM file (GNUTLS_E_BASE64_DECODING_ERROR): the certificate or key file is not what it "
       "should be (wrong file, DER instead of PEM, or the two swapped)."),
+    P("GnuTLS", "error in the certificate verification", "unknown-authority",
+      "GnuTLS (GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) rejected the peer's certificate."),
+    PC("curl", "curl: (35) gnutls", "remote-alert",
+       "curl built with GnuTLS failed the handshake; the GnuTLS text after it says why."),
     P("GnuTLS", "the certificate is not trusted", "unknown-authority",
       "GnuTLS did not trust the peer's certificate; the reasons printed with it say why (most often: issuer unknown)."),
 
@@ -275,6 +284,8 @@ static const struct tp_explain_pattern patterns[] = {
       "without its password, or the two files swapped."),
     P("Python", "[x509: key values mismatch]", "key-mismatch", N_KEY),
     PC("Python", "the handshake operation timed out", "timeout", N_TIMEOUT),
+    P("Python", "ip address mismatch, certificate is not valid for", "hostname-mismatch",
+      "Python connected to an IP address and the certificate has no IP subjectAltName for it."),
     P("Python", "hostname mismatch, certificate is not valid for", "hostname-mismatch", N_HOST),
     P("Python", "eof occurred in violation of protocol", "connection-reset", N_EOF),
     P("Python", "name or service not known", "name-resolution", N_DNS),
@@ -400,8 +411,15 @@ static const struct tp_explain_pattern patterns[] = {
     PS("OpenSSL", "client ssl certificate verify error", "client-cert-rejected",
        "nginx could not verify the client certificate (ssl_verify_client with ssl_client_certificate): the numbers "
        "in brackets are OpenSSL's verify error."),
-    PS("OpenSSL", "no required ssl certificate was sent", "client-cert-required",
+    PS("OpenSSL", "client sent no required ssl certificate", "client-cert-required",
        "nginx requires a client certificate (ssl_verify_client on) and the client sent none."),
+    PC("OpenSSL", "no required ssl certificate was sent", "client-cert-required",
+       "nginx's 400 page: it requires a client certificate (ssl_verify_client on) and this client sent none."),
+    PC("OpenSSL", "the plain http request was sent to https port", "not-tls",
+       "nginx's 400 page: this client sent plain HTTP (http://) to the HTTPS port."),
+    PS("OpenSSL", "certificate verification: error (", "client-cert-rejected",
+       "Apache mod_ssl (AH02039) could not verify the client certificate (SSLVerifyClient with SSLCACertificateFile); "
+       "the number is OpenSSL's verify error."),
     P("OpenSSL", "invalid signature by the", "key-mismatch", N_KEY),
     P("OpenSSL", "bad signature", "key-mismatch",
       "A handshake signature did not verify with the certificate's key: the peer's private key does not belong to its "
@@ -786,7 +804,7 @@ static const char *const server_marks[] = {
     "ssl do handshake() failed",          /* nginx */
     "while ssl handshaking",
     "client ssl certificate verify error",
-    "no required ssl certificate was sent",
+    "client sent no required ssl certificate",
     "ssl library error",                  /* Apache mod_ssl */
     "in handshake (server ",
     "peer did not return a certificate",
@@ -805,6 +823,9 @@ static const char *const server_marks[] = {
     "tlsclienterror",                     /* Node server event */
     "gnutls-serv",
     "error in handshake",                 /* gnutls-serv */
+    "wolfssl accept",
+    "ah02039",                            /* Apache: client certificate verification */
+    "certificate verification: error (",
 };
 static const char *const client_marks[] = {
     "get \"", "post \"", "put \"", "head \"", "get https://", "post https://",
@@ -820,6 +841,11 @@ static const char *const client_marks[] = {
     "no subject alternative", "the remote certificate is invalid", "httprequestexception",
     "the ssl connection could not be established", "authenticateasclient", "wolfssl connect",
     "hostname mismatch", "ip address mismatch", "wrong version number",
+};
+
+/* A server acting as a client (nginx to its upstream) speaks as a client. */
+static const char *const proxy_client_marks[] = {
+    "upstream ssl certificate verify error", "while ssl handshaking to upstream", "ssl handshaking to upstream",
 };
 
 static bool any_mark(const char *const *marks, size_t n, const char *t)
@@ -1051,6 +1077,11 @@ static bool cert_judged(const char *id)
 
 bool tp_explain_match(const char *text, struct tp_explain_match *m)
 {
+    return tp_explain_match_side(text, TP_EXPLAIN_SIDE_UNKNOWN, m);
+}
+
+bool tp_explain_match_side(const char *text, enum tp_explain_side given, struct tp_explain_match *m)
+{
     memset(m, 0, sizeof *m);
     if (!text)
         return false;
@@ -1079,7 +1110,14 @@ bool tp_explain_match(const char *text, struct tp_explain_match *m)
     bool found = false;
 
     /* Which side printed it: the text's own words, else the pattern's, else a client. */
-    if (any_mark(server_marks, sizeof server_marks / sizeof server_marks[0], t)) {
+    if (given != TP_EXPLAIN_SIDE_UNKNOWN) {
+        m->side = given;
+        m->side_inferred = true;
+        m->side_given = true;
+    } else if (any_mark(proxy_client_marks, sizeof proxy_client_marks / sizeof proxy_client_marks[0], t)) {
+        m->side = TP_EXPLAIN_SIDE_CLIENT;
+        m->side_inferred = true;
+    } else if (any_mark(server_marks, sizeof server_marks / sizeof server_marks[0], t)) {
         m->side = TP_EXPLAIN_SIDE_SERVER;
         m->side_inferred = true;
     } else if (any_mark(client_marks, sizeof client_marks / sizeof client_marks[0], t)) {

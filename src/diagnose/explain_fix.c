@@ -25,7 +25,7 @@ const char *tp_explain_stack_key(const char *stack)
 {
     static const struct { const char *shown, *key; } map[] = {
         { "Go", "go" }, { "OpenSSL", "openssl" }, { "curl", "curl" }, { "Python", "python" },
-        { "Node.js", "node" }, { "Java", "java" }, { ".NET", "dotnet" }, { "GnuTLS", "gnutls" },
+        { "Node.js", "node" }, { "Java", "java" }, { ".NET", "dotnet" }, { "GnuTLS", "gnutls" }, { "Windows", "dotnet" },
         { "Chrome", "browser" }, { "Firefox", "browser" }, { "Safari", "browser" }, { "browser", "browser" },
     };
     for (size_t i = 0; stack && i < sizeof map / sizeof map[0]; i++)
@@ -302,10 +302,13 @@ char *tp_explain_in_words(const struct tp_explain_match *m, char *out, size_t n)
             o += k_ > 0 ? (size_t)k_ : 0;                                        \
         }                                                                        \
     } while (0)
-    if (m->side_inferred)
+    if (m->side_given)
+        ADD("Printed by the %s (as --side says).", side);
+    else if (m->side_inferred)
         ADD("Printed by the %s (its own error or log).", side);
     else
-        ADD("Read as the %s's message (nothing in the text says which side printed it).", side);
+        ADD("Read as the %s's message (nothing in the text says which side printed it; --side server if it "
+            "came from a server's log).", side);
     const char *id = m->rule_id;
     if (m->alert_known) {
         const char *from = tp_explain_side_name(m->alert_from);
