@@ -29,6 +29,8 @@ const char tp_usage_check[] =
     "  --aia                   fetch a missing intermediate from the leaf's AIA caIssuers URL\n"
     "  --save-chain FILE       write the chain the server should serve: leaf, then the\n"
     "                          intermediates in order, no root (PEM)\n"
+    "  --stack NAME            also give each fix for go, openssl, curl, python, node,\n"
+    "                          java, dotnet, gnutls or browser\n"
     "  --format text|json      text for people (default) or one JSON object\n"
     "  --explain               say why for each finding (text)\n"
     "  --no-color              no colour (also when NO_COLOR is set)\n"
@@ -45,6 +47,7 @@ enum {
     OPT_INTERMEDIATES,
     OPT_SAVE_CHAIN,
     OPT_AIA,
+    OPT_STACK,
 };
 
 static const struct option longopts[] = {
@@ -56,12 +59,14 @@ static const struct option longopts[] = {
     { "intermediates", required_argument, NULL, OPT_INTERMEDIATES },
     { "save-chain", required_argument, NULL, OPT_SAVE_CHAIN },
     { "aia", no_argument, NULL, OPT_AIA },
+    { "stack", required_argument, NULL, OPT_STACK },
     { NULL, 0, NULL, 0 },
 };
 
 struct check_args {
     const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
     bool aia;
+    const char *stack;
 };
 
 static void put_date(struct tp_sb *sb, time_t t)
@@ -355,6 +360,12 @@ int tp_cmd_check(int argc, char **argv)
         case OPT_INTERMEDIATES: a.intermediates = optarg; break;
         case OPT_SAVE_CHAIN: a.save_chain = optarg; break;
         case OPT_AIA: a.aia = true; break;
+        case OPT_STACK:
+            if (!tp_explain_stack_valid(optarg))
+                return tp_cli_fail("check: --stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
+                                   "browser");
+            a.stack = optarg;
+            break;
         case 'h': common.help = true; break;
         case ':': return tp_cli_fail("check: %s needs a value (see 'tlsprobe check --help')", argv[optind - 1]);
         default: return tp_cli_fail("check: unknown option '%s' (see 'tlsprobe check --help')", argv[optind - 1]);
@@ -480,6 +491,7 @@ int tp_cmd_check(int argc, char **argv)
                 written == 1 ? "" : "s", a.save_chain);
     }
     struct tp_render_opts ro = tp_cli_render_opts(&common);
+    ro.stack = a.stack;
     struct tp_sb out;
     tp_sb_init(&out);
     if (common.format == TP_FMT_JSON)

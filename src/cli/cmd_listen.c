@@ -38,6 +38,8 @@ const char tp_usage_listen[] =
     "  --write-pcap FILE       write every session to a pcap file (Wireshark, tshark)\n"
     "  --keylog FILE           append every session's secrets in NSS key log format\n"
     "                          (default: $SSLKEYLOGFILE when set)\n"
+    "  --stack NAME            also give each fix for go, openssl, curl, python, node,\n"
+    "                          java, dotnet, gnutls or browser (for the server side)\n"
     "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
     "\n"
     "One block (text) or one JSON line per client, never interleaved. Stops after\n"
@@ -60,6 +62,7 @@ enum {
     OPT_TIMEOUT,
     OPT_PCAP,
     OPT_KEYLOG,
+    OPT_STACK,
 };
 
 static const struct option listen_longopts[] = {
@@ -76,6 +79,7 @@ static const struct option listen_longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "write-pcap", required_argument, NULL, OPT_PCAP },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
+    { "stack", required_argument, NULL, OPT_STACK },
     TP_COMMON_LONGOPTS,
     { NULL, 0, NULL, 0 },
 };
@@ -244,6 +248,7 @@ int tp_cmd_listen(int argc, char **argv)
     struct tp_listen_opts o = { 0 };
     double timeout_s = 10;
     bool v12 = false, v13 = false;
+    const char *stack = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, ":", listen_longopts, NULL)) != -1) {
         int c = tp_cli_common_opt(opt, optarg, &common);
@@ -281,6 +286,11 @@ int tp_cmd_listen(int argc, char **argv)
         }
         case OPT_PCAP: o.write_pcap = optarg; break;
         case OPT_KEYLOG: o.keylog = optarg; break;
+        case OPT_STACK:
+            if (!tp_explain_stack_valid(optarg))
+                return tp_cli_fail("--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or browser");
+            stack = optarg;
+            break;
         case ':':
             return tp_cli_fail("option '%s' needs a value (try 'tlsprobe listen --help')", argv[optind - 1]);
         default:
@@ -316,6 +326,7 @@ int tp_cmd_listen(int argc, char **argv)
 
     struct listen_state st = { 0 };
     st.ro = tp_cli_render_opts(&common);
+    st.ro.stack = stack;
     tp_sb_init(&st.sb);
     tp_sb_init(&st.out);
     st.batch = !isatty(STDOUT_FILENO);

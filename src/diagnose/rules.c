@@ -1102,6 +1102,23 @@ static void put_vname(struct tp_sb *sb, const struct tp_verify_result *v)
     tp_sb_putc(sb, '\'');
 }
 
+/* Is the name checked an IP address (v4 or v6 literal)? */
+static bool name_is_ip(const char *name)
+{
+    bool colon = false, alpha = false;
+    if (!name[0])
+        return false;
+    for (const char *p = name; *p; p++) {
+        if (*p == ':')
+            colon = true;
+        else if ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
+            alpha = true;
+        else if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return false;
+    }
+    return colon || !alpha;
+}
+
 static void r_hostname_mismatch(struct diag_ctx *c)
 {
     struct diag_chain chains[2];
@@ -1137,7 +1154,16 @@ static void r_hostname_mismatch(struct diag_ctx *c)
         put_generic_expl(&t.expl, "hostname-mismatch");
         tp_sb_put(&t.fix, "Reissue the certificate with a subjectAltName for ");
         put_vname(&t.fix, v);
-        tp_sb_put(&t.fix, " (openssl req ... -addext 'subjectAltName=DNS:NAME'), or use a name it covers (");
+        if (name_is_ip(v->name)) {
+            /* An IP address is matched only against IP SANs (RFC 6125 §6.2.1;
+             * Go and browsers never try DNS names or the CN). */
+            tp_sb_put(&t.fix, " (openssl req ... -addext 'subjectAltName=IP:");
+            tp_sb_put_escaped(&t.fix, (const uint8_t *)v->name, strnlen(v->name, sizeof v->name));
+            tp_sb_put(&t.fix, "'; an IP address needs an IP SAN: Go and browsers never match it against DNS names), "
+                              "or use a name it covers (");
+        } else {
+            tp_sb_put(&t.fix, " (openssl req ... -addext 'subjectAltName=DNS:NAME'), or use a name it covers (");
+        }
         diag_put_sans(&t.fix, leaf);
         tp_sb_put(&t.fix, "). With several sites on one address, check the server selects the certificate by SNI.");
         emit(c, "hostname-mismatch", sev, &t);

@@ -604,7 +604,7 @@ static void j_verify(struct jw *w, const char *k, const struct tp_verify_result 
     j_close(w, '}');
 }
 
-static void j_findings(struct jw *w, const struct tp_session *s)
+static void j_findings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
 {
     key(w, "findings");
     j_open(w, '[');
@@ -618,6 +618,10 @@ static void j_findings(struct jw *w, const struct tp_session *s)
         k_str(w, "explanation", f->explanation);
         k_str(w, "fix", f->fix);
         k_str(w, "reference", f->reference);
+        if (o && o->stack) {
+            /* --stack: present (null when the table has none) only when asked. */
+            k_str(w, "stack_fix", tp_explain_stack_fix(f->id, o->stack, rs_stack_side(s)));
+        }
         j_close(w, '}');
     }
     j_close(w, ']');
@@ -743,7 +747,7 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     j_chain(&w, "client_certificates", &s->client_chain);
     j_verify(&w, "server_verification", s->server_verify);
     j_verify(&w, "client_verification", s->client_verify);
-    j_findings(&w, s);
+    j_findings(&w, s, o);
     j_close(&w, '}');
     tp_sb_putc(out, '\n');
 }

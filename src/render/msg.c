@@ -10,6 +10,11 @@ bool rs_tls13(const struct tp_session *s)
     return s->version == TP_TLS1_3;
 }
 
+enum tp_explain_side rs_stack_side(const struct tp_session *s)
+{
+    return s->source == TP_SRC_LISTEN ? TP_EXPLAIN_SIDE_SERVER : TP_EXPLAIN_SIDE_CLIENT;
+}
+
 /* "0x%04x" into buf (7 bytes with the NUL), without printf. */
 static char *put_hex16(char *buf, uint16_t v)
 {

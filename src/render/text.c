@@ -391,6 +391,43 @@ static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const
     }
 }
 
+/* --stack: the fix for one stack, for the side this source speaks for (connect,
+ * check: a client's view; listen: the server's). Our own table text: lines
+ * starting with spaces are code and kept as they are. */
+static void stack_fix_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
+                           const struct tp_finding *f, const char *ind)
+{
+    if (!ro->stack || !f->id)
+        return;
+    enum tp_explain_side side = rs_stack_side(s);
+    const char *fix = tp_explain_stack_fix(f->id, ro->stack, side);
+    if (!fix)
+        return;
+    char head[96];
+    snprintf(head, sizeof head, "fix for %s (on the %s side):", ro->stack,
+             side == TP_EXPLAIN_SIDE_SERVER ? "server" : "client");
+    rx_wrap(o, head, ind, TEXT_WIDTH);
+    char ind2[32];
+    snprintf(ind2, sizeof ind2, "%s  ", ind);
+    for (const char *p = fix; *p;) {
+        size_t l = strcspn(p, "\n");
+        if (*p == ' ') {
+            tp_sb_put(o, ind2);
+            tp_sb_putn(o, p, l);
+            tp_sb_putc(o, '\n');
+        } else {
+            char *line = strndup(p, l);
+            if (line) {
+                rx_wrap(o, line, ind2, TEXT_WIDTH);
+                free(line);
+            }
+        }
+        p += l;
+        if (*p == '\n')
+            p++;
+    }
+}
+
 static void findings(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
 {
     const char *ind = "      ";
@@ -427,6 +464,8 @@ static void findings(struct tp_sb *o, const struct tp_session *s, const struct t
             tp_sb_put(&t, parts[k].label);
             put_esc(&t, parts[k].text);
             rx_wrap(o, tp_sb_str(&t), ind, TEXT_WIDTH);
+            if (k == 2)
+                stack_fix_text(o, s, ro, f, ind);
         }
     }
     tp_sb_free(&t);
@@ -469,6 +508,10 @@ void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const str
             tp_sb_put_json_str(out, f->fix);
             tp_sb_put(out, ",\"reference\":");
             tp_sb_put_json_str(out, f->reference);
+            if (o->stack) {
+                tp_sb_put(out, ",\"stack_fix\":");
+                tp_sb_put_json_str(out, tp_explain_stack_fix(f->id, o->stack, rs_stack_side(s)));
+            }
             tp_sb_putc(out, '}');
         }
         tp_sb_put(out, "]}\n");
