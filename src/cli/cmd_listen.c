@@ -94,7 +94,7 @@ struct tally {
 struct listen_state {
     struct tp_render_opts ro;
     struct tp_sb sb;
-    unsigned long clients, completed;
+    unsigned long clients, completed, probes;
     int exit_status;
     struct tally versions[8];
     size_t n_versions;
@@ -150,7 +150,16 @@ static void on_session(struct tp_session *s, void *ctx)
     }
 
     st->clients++;
-    if (s->handshake_complete || s->outcome.status == TP_CONN_OK)
+    /* A handshake ended by a fatal alert did not complete, even after both
+     * Finished (TLS 1.3 certificate_required); a TCP connect-and-close is a
+     * probe, neither completed nor failed. */
+    bool fatal = false;
+    for (size_t i = 0; i < s->n_msgs && !fatal; i++)
+        fatal = s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_level == 2;
+    if (s->n_msgs == 0 && s->decode[TP_C2S].bytes == 0 &&
+        (s->outcome.status == TP_CONN_CLOSED || s->outcome.status == TP_CONN_RESET))
+        st->probes++;
+    else if ((s->handshake_complete || s->outcome.status == TP_CONN_OK) && !fatal)
         st->completed++;
     const char *v = s->version ? tp_name_version(s->version) : NULL;
     tally_add(st->versions, &st->n_versions, sizeof st->versions / sizeof st->versions[0], v ? v : "no version",
@@ -178,8 +187,13 @@ static void on_tick(void *ctx)
 static void print_summary(struct listen_state *st, FILE *f)
 {
     static const char *const sevname[] = { "info", "warning", "error" };
-    fprintf(f, "summary: %lu client%s, %lu handshake%s completed, %lu failed\n", st->clients,
-            st->clients == 1 ? "" : "s", st->completed, st->completed == 1 ? "" : "s", st->clients - st->completed);
+    fprintf(f, "summary: %lu client%s, %lu handshake%s completed, %lu failed", st->clients,
+            st->clients == 1 ? "" : "s", st->completed, st->completed == 1 ? "" : "s",
+            st->clients - st->completed - st->probes);
+    if (st->probes)
+        fprintf(f, ", %lu TCP probe%s (connected and closed without a byte: health checks)", st->probes,
+                st->probes == 1 ? "" : "s");
+    fputc('\n', f);
     if (st->n_versions) {
         fputs("  versions:", f);
         for (size_t i = 0; i < st->n_versions; i++)

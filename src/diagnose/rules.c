@@ -1573,6 +1573,11 @@ static void r_connection_reset(struct diag_ctx *c)
         return;
     if (s->outcome.status != TP_CONN_RESET && s->outcome.status != TP_CONN_CLOSED)
         return;
+    /* A client that connected and closed without a byte is a TCP probe or a load
+     * balancer's health check, not a failed handshake: no finding (listen's
+     * header and summary count it as a probe). */
+    if (c->role == DIAG_SERVER && s->n_msgs == 0 && s->decode[TP_C2S].bytes == 0)
+        return;
     /* An alert from the peer before the close explains it (remote-alert). */
     for (size_t i = 0; i < s->n_msgs; i++)
         if (s->msgs[i].kind == TP_MSG_ALERT && peer_alert(c, &s->msgs[i]) && !benign_alert(&s->msgs[i]))

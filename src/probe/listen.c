@@ -490,8 +490,37 @@ struct lio {
     /* What the socket said after the bytes first_read left in ahead, returned
      * once those are consumed: 0 nothing yet, LIO_EOF, LIO_FAIL, else an errno. */
     int first_err;
+    /* The client's records, followed header by header as they are recorded, to
+     * see a fatal alert from it: after one we send nothing more (RFC 8446 §6:
+     * both sides close at once), so listen never answers the client's alert with
+     * one of its own (wolfSSL would send unexpected_message or decode_error). */
+    uint8_t rhdr[5];
+    size_t rhdr_len, rbody_left;
+    bool rbody_alert, rbody_first, peer_fatal;
     uint8_t ahead[TP_MAX_RECORD_LEN + 5];
 };
+
+static void lio_follow_client(struct lio *io, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n && !io->peer_fatal;) {
+        if (io->rbody_left == 0) {
+            io->rhdr[io->rhdr_len++] = p[i++];
+            if (io->rhdr_len < sizeof io->rhdr)
+                continue;
+            io->rhdr_len = 0;
+            io->rbody_left = ((size_t)io->rhdr[3] << 8) | io->rhdr[4];
+            io->rbody_alert = io->rhdr[0] == 21; /* alert (RFC 8446 §5.1) */
+            io->rbody_first = true;
+            continue;
+        }
+        if (io->rbody_alert && io->rbody_first && p[i] == 2) /* level fatal */
+            io->peer_fatal = true;
+        io->rbody_first = false;
+        size_t take = n - i < io->rbody_left ? n - i : io->rbody_left;
+        io->rbody_left -= take;
+        i += take;
+    }
+}
 #define LIO_EOF (-1)
 #define LIO_FAIL (-2)
 
@@ -525,6 +554,8 @@ static bool lio_record(struct lio *io, enum tp_dir dir, const uint8_t *p, size_t
         io->tail = ch;
     }
     c->bytes[dir] += n;
+    if (dir == TP_C2S)
+        lio_follow_client(io, p, n);
     return true;
 }
 
@@ -613,6 +644,8 @@ static int lio_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     struct tp_wolf_conn *c = io->c;
     if (sz <= 0)
         return 0;
+    if (io->peer_fatal)
+        return sz; /* the client ended it with a fatal alert: nothing more goes out */
     for (;;) {
         ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
@@ -667,6 +700,8 @@ static enum first_kind first_read(struct lio *io, int fd, int64_t deadline, int6
 {
     io->a_off = io->a_len = 0;
     io->first_err = 0;
+    io->rhdr_len = io->rbody_left = 0;
+    io->rbody_alert = io->rbody_first = io->peer_fatal = false;
     for (;;) {
         ssize_t n = lrecv(io->w, fd, io->ahead + io->a_len, sizeof io->ahead - io->a_len, deadline);
         if (n > 0) {

@@ -649,6 +649,11 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     else
         k_null(&w, "alpn");
     k_bool(&w, "handshake_complete", s->handshake_complete);
+    {
+        char st[512];
+        rs_status_line(s, st, sizeof st);
+        k_str(&w, "status_line", st); /* the text header's words (issue 16) */
+    }
     k_str(&w, "offered_max_version", s->offered_max_version ? rn_version(s->offered_max_version, b) : NULL);
     k_bool(&w, "resumed", s->resumed);
     k_bool(&w, "hello_retry", s->hrr);

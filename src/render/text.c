@@ -67,17 +67,13 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         tp_sb_put(o, " · resumed");
     if (s->hrr)
         tp_sb_put(o, " · HelloRetryRequest");
-    if (s->handshake_complete)
-        tp_sb_printf(o, " · %shandshake complete%s", tp_c_green(ro), tp_c_reset(ro));
-    else
-        tp_sb_printf(o, " · %shandshake not complete%s", tp_c_red(ro), tp_c_reset(ro));
-    if (s->outcome.status != TP_CONN_OK && s->outcome.status != TP_CONN_UNKNOWN) {
-        tp_sb_printf(o, " (%s", rn_conn_status(s->outcome.status));
-        if (s->outcome.detail[0]) {
-            tp_sb_put(o, ": ");
-            put_esc(o, s->outcome.detail);
-        }
-        tp_sb_put(o, ")");
+    {
+        char st[512];
+        rs_status_line(s, st, sizeof st);
+        bool good = !strcmp(st, "handshake complete");
+        tp_sb_printf(o, " · %s", good ? tp_c_green(ro) : tp_c_red(ro));
+        put_esc(o, st);
+        tp_sb_put(o, tp_c_reset(ro));
     }
     tp_sb_putc(o, '\n');
     if (s->outcome.peer_banner_len) {
@@ -348,13 +344,20 @@ static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_r
 }
 
 static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_verify_result *v,
-                         const char *what)
+                         const char *what, const char *cert_errors)
 {
     if (!v)
         return;
     bool ok = v->status == TP_PATH_OK;
-    tp_sb_printf(o, "\n%sVerification of %s chain%s: %s%s%s\n", tp_c_bold(ro), what, tp_c_reset(ro),
-                 ok ? tp_c_green(ro) : tp_c_red(ro), rn_path_status(v->status), tp_c_reset(ro));
+    /* "ok" is the path; the certificate can still fail (dates, name): say so
+     * here, never "ok" above an error finding. */
+    if (ok && cert_errors && cert_errors[0]) {
+        tp_sb_printf(o, "\n%sVerification of %s chain%s: %spath ok, but not valid: %s%s\n", tp_c_bold(ro), what,
+                     tp_c_reset(ro), tp_c_red(ro), cert_errors, tp_c_reset(ro));
+    } else {
+        tp_sb_printf(o, "\n%sVerification of %s chain%s: %s%s%s\n", tp_c_bold(ro), what, tp_c_reset(ro),
+                     ok ? tp_c_green(ro) : tp_c_red(ro), rn_path_status(v->status), tp_c_reset(ro));
+    }
     if (v->path_len) {
         tp_sb_put(o, "  path   ");
         for (size_t i = 0; i < v->path_len; i++) {
@@ -481,8 +484,10 @@ void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const
     messages(out, s, o);
     chain(out, s, o, &s->server_chain, false);
     chain(out, s, o, &s->client_chain, true);
-    verification(out, o, s->server_verify, s->source == TP_SRC_LISTEN ? "our" : "the server's");
-    verification(out, o, s->client_verify, s->source == TP_SRC_CONNECT ? "our" : "the client's");
+    char cert_errors[256];
+    rs_cert_errors(s, cert_errors, sizeof cert_errors);
+    verification(out, o, s->server_verify, s->source == TP_SRC_LISTEN ? "our" : "the server's", cert_errors);
+    verification(out, o, s->client_verify, s->source == TP_SRC_CONNECT ? "our" : "the client's", NULL);
     findings(out, s, o);
 }
 
