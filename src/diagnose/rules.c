@@ -1404,10 +1404,55 @@ static void r_wrong_key_usage(struct diag_ctx *c)
     }
 }
 
+/* Wire evidence (issue 16): the handshake signature a side sent does not verify
+ * with the key of the certificate it sent. Our own side's is never judged. */
+static void key_mismatch_on_wire(struct diag_ctx *c)
+{
+    struct tp_session *s = c->s;
+    for (int d = 0; d < 2; d++) {
+        if ((c->role == DIAG_CLIENT && d == TP_C2S) || (c->role == DIAG_SERVER && d == TP_S2C))
+            continue;
+        if (tp_session_check_signature(s, (enum tp_dir)d) != TP_SIG_BAD)
+            continue;
+        const struct tp_chain *ch = d == TP_S2C ? &s->server_chain : &s->client_chain;
+        bool tls12_ske = s->version == TP_TLS1_2 && d == TP_S2C;
+        struct texts t;
+        texts_init(&t);
+        tp_sb_put(&t.sum, diag_Who(c, d));
+        tp_sb_printf(&t.sum, "'s %s signature does not verify with the public key of the certificate it sent",
+                     tls12_ske ? "ServerKeyExchange" : "CertificateVerify");
+        if (ch->n && ch->info[0]) {
+            tp_sb_put(&t.sum, " (");
+            diag_put_cert(&t.sum, ch->info[0]);
+            tp_sb_putc(&t.sum, ')');
+        }
+        tp_sb_put(&t.sum, ": its private key does not belong to its certificate.");
+        tp_sb_put(&t.expl, "tlsprobe rebuilt what was signed from the handshake messages and checked the "
+                           "signature with the certificate's key: it does not verify. The side holds a key from "
+                           "another issuance (a renewed certificate with the old key, files from two servers, a "
+                           "hand-built tls.Certificate in Go); its peer answers with decrypt_error or hangs up. ");
+        put_generic_expl(&t.expl, "key-mismatch");
+        tp_sb_put(&t.fix, "Load the key that belongs to the certificate: 'tlsprobe check --chain cert.pem --key "
+                          "key.pem' compares them (or openssl x509 -pubkey vs openssl pkey -pubout). Go: build the "
+                          "tls.Certificate with tls.LoadX509KeyPair / X509KeyPair, which refuse a key that does not "
+                          "match.");
+        emit(c, "key-mismatch", TP_SEV_ERROR, &t);
+        /* The hang-up or alert that follows is this, not connection-reset. */
+        c->close_explained = true;
+        for (size_t i = 0; i < s->n_msgs; i++)
+            if (s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_desc == 51)
+                c->alert_explained[i] = true;
+    }
+}
+
 static void r_key_mismatch(struct diag_ctx *c)
 {
     const struct tp_check_facts *cf = c->check;
-    if (c->role != DIAG_CHECK || !cf || !cf->key_path || cf->key_matches)
+    if (c->role != DIAG_CHECK) {
+        key_mismatch_on_wire(c);
+        return;
+    }
+    if (!cf || !cf->key_path || cf->key_matches)
         return;
     const struct tp_session *s = c->s;
     const struct tp_cert_info *leaf = diag_path_cert(s->server_verify, 0);
