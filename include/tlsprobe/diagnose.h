@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tlsprobe/session.h"
+#include "tlsprobe/wire.h"
 
 struct tp_rule {
     const char *id;           /* stable: "missing-intermediate" */
@@ -99,5 +100,15 @@ struct tp_check_facts {
  * and host are read; source and transcript are ignored. Clears and appends findings
  * like tp_diagnose. */
 void tp_diagnose_check(struct tp_session *s, const struct tp_check_facts *cf);
+
+/* mTLS CA names (src/diagnose/canames.c). A DER distinguished name as
+ * "CN=...,O=..." (most specific first, values escaped; "(unreadable name)"),
+ * into out (n bytes); returns the length written without the NUL. */
+size_t tp_dn_text(struct tp_bytes dn, char *out, size_t n);
+/* The issuer of a DER certificate, the same way. */
+size_t tp_cert_issuer_text(struct tp_bytes cert, char *out, size_t n);
+/* Does any certificate of chain have an issuer among names (DER compare)?
+ * *matched_index: that certificate's index, or -1. */
+bool tp_ca_names_match_chain(const struct tp_bytes_list *names, const struct tp_chain *chain, int *matched_index);
 
 #endif

@@ -684,6 +684,55 @@ static int client_cert_msg(const struct tp_session *s)
     return diag_find_hs(s, TP_C2S, TP_HS_CERTIFICATE);
 }
 
+/* mTLS CA names (issue 16): what the server's CertificateRequest lists, compared
+ * with the issuers of the client's chain as sent. Appends one sentence to sum
+ * (only when it tells something: none offered while names were listed, or a
+ * certificate from another CA) and the list to expl. */
+static void put_ca_names_compare(struct diag_ctx *c, struct tp_sb *sum, struct tp_sb *expl)
+{
+    struct tp_session *s = c->s;
+    int k = diag_find_hs(s, TP_S2C, TP_HS_CERTIFICATE_REQUEST);
+    if (k < 0 || !s->msgs[k].raw || s->msgs[k].raw_len < 4)
+        return;
+    struct tp_certificate_request cr;
+    if (tp_certificate_request_parse(tp_bytes_make(s->msgs[k].raw + 4, s->msgs[k].raw_len - 4),
+                                     s->version == TP_TLS1_3, &cr) != TP_OK)
+        return;
+    const char *srv = c->role == DIAG_SERVER ? "we" : "the server";
+    if (cr.ca_names.n_total == 0) {
+        tp_sb_printf(expl, "The CertificateRequest named no CAs, so %s gave the client no hint which certificate "
+                           "to send%s. ",
+                     srv, s->version == TP_TLS1_3 && c->role == DIAG_SERVER
+                               ? " (this wolfSSL build cannot send the TLS 1.3 certificate_authorities extension)"
+                               : "");
+        return;
+    }
+    char dn[512];
+    tp_sb_printf(expl, "The CertificateRequest lists %zu CA%s %s accept%s: ", cr.ca_names.n_total,
+                 cr.ca_names.n_total == 1 ? "" : "s", srv, c->role == DIAG_SERVER ? "" : "s");
+    for (size_t i = 0; i < cr.ca_names.n && i < 4; i++) {
+        tp_dn_text(cr.ca_names.v[i], dn, sizeof dn);
+        tp_sb_printf(expl, "%s'%s'", i ? ", " : "", dn);
+    }
+    if (cr.ca_names.n_total > 4)
+        tp_sb_printf(expl, " and %zu more", cr.ca_names.n_total - 4);
+    tp_sb_put(expl, ". ");
+    if (s->client_chain.n == 0) {
+        tp_sb_put(sum, " The client offered no certificate although the server named the CAs it accepts: it has "
+                       "none from them (Go and browsers send only a certificate that chains to a listed CA).");
+        return;
+    }
+    int idx;
+    if (tp_ca_names_match_chain(&cr.ca_names, &s->client_chain, &idx)) {
+        tp_sb_printf(expl, "The client's certificate #%d is issued by one of them. ", idx);
+        return;
+    }
+    tp_cert_issuer_text(s->client_chain.der[0], dn, sizeof dn);
+    tp_sb_printf(sum, " The client's certificate is from another CA: its issuer '%s' is not among the %zu CA%s "
+                      "the CertificateRequest lists.",
+                 dn, cr.ca_names.n_total, cr.ca_names.n_total == 1 ? "" : "s");
+}
+
 static void r_client_cert_required(struct diag_ctx *c)
 {
     struct tp_session *s = c->s;
@@ -740,6 +789,7 @@ static void r_client_cert_required(struct diag_ctx *c)
             tp_sb_put(&t.expl, "In TLS 1.2 servers answer a missing client certificate with a plain "
                                "handshake_failure (40) after the client's empty Certificate. ");
     }
+    put_ca_names_compare(c, &t.sum, &t.expl);
     put_generic_expl(&t.expl, "client-cert-required");
     put_generic_fix(&t.fix, "client-cert-required");
     emit(c, "client-cert-required", TP_SEV_ERROR, &t);
@@ -820,6 +870,7 @@ static void r_client_cert_rejected(struct diag_ctx *c)
                 tp_sb_put(&t.expl, "'; that CA (or its root) must be in the server's client-CA list. ");
             }
         }
+        put_ca_names_compare(c, &t.sum, &t.expl);
         put_generic_expl(&t.expl, "client-cert-rejected");
         put_generic_fix(&t.fix, "client-cert-rejected");
         emit(c, "client-cert-rejected", TP_SEV_ERROR, &t);

@@ -939,6 +939,16 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
             tl_conn = &lc;
             tp_wolf_keep_own_records(&c); /* lio_flush: our records need no AES */
             int rc = tp_wolf_handshake(&c);
+            if (rc == -345 /* NO_PEER_CERT */ && c.alert_sent < 0 && !io->peer_fatal &&
+                wolfSSL_version(c.ssl) == TLS1_2_VERSION) {
+                /* wolfSSL 5.5.4 ends a TLS 1.2 handshake without a required client
+                 * certificate silently: the client sees an EOF. Send the alert
+                 * servers use for it (RFC 5246 §7.4.6: handshake_failure), in the
+                 * clear (we sent no ChangeCipherSpec yet), recorded like the rest. */
+                static const uint8_t hf[7] = { 21, 3, 3, 0, 2, 2, 40 };
+                if (lio_send(c.ssl, (char *)hf, (int)sizeof hf, io) == (int)sizeof hf)
+                    c.alert_sent = 40;
+            }
             if (rc == 0)
                 post_handshake(w, &c, deadline);
             else if (!c.eof && !c.reset && !c.timed_out)
@@ -1342,6 +1352,18 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
     if (o->client_ca && wolfSSL_CTX_load_verify_locations(srv->ctx, o->client_ca, NULL) != WOLFSSL_SUCCESS) {
         snprintf(err, errlen, "--client-ca %s: wolfSSL cannot load it as a CA file", o->client_ca);
         return TP_ERR_IO;
+    }
+    /* The CertificateRequest names the CAs we accept (RFC 5246 §7.4.4
+     * certificate_authorities; RFC 8446 §4.2.4 the extension): clients such as
+     * Go pick their certificate by these names and send none when nothing
+     * matches. The context takes ownership of the list. */
+    if (o->client_ca) {
+        WOLF_STACK_OF(WOLFSSL_X509_NAME) *names = wolfSSL_load_client_CA_file(o->client_ca);
+        if (!names) {
+            snprintf(err, errlen, "--client-ca %s: cannot read the CA names from it", o->client_ca);
+            return TP_ERR_IO;
+        }
+        wolfSSL_CTX_set_client_CA_list(srv->ctx, names);
     }
     if (o->write_pcap) {
         srv->pcap = tp_pcapw_open(o->write_pcap, err, errlen);

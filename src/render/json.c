@@ -436,6 +436,15 @@ static void j_details(struct jw *w, const struct tp_session *s, const struct rms
     case RM_CR:
         k_u16_names(w, "signature_algorithms", r->u.cr.sig_algs.v, r->u.cr.sig_algs.n, rn_sigalg);
         k_u64(w, "ca_names_count", r->u.cr.ca_names.n_total);
+        key(w, "ca_names");
+        j_open(w, '[');
+        for (size_t i = 0; i < r->u.cr.ca_names.n; i++) {
+            char dn[512];
+            tp_dn_text(r->u.cr.ca_names.v[i], dn, sizeof dn);
+            item(w);
+            tp_sb_put_json_str(w->o, dn);
+        }
+        j_close(w, ']');
         break;
     case RM_SKE:
         k_str(w, "kx", rn_kx(r->u.ske.kx));

@@ -514,8 +514,17 @@ void rf_facts(struct tp_sb *out, const struct tp_session *s, const struct rmsg *
     case RM_CERT: facts_cert(&f, s, r); break;
     case RM_CR:
         fact(&f, "asks for a client certificate");
-        if (r->u.cr.ca_names.n_total)
-            fact(&f, "%zu CA name%s", r->u.cr.ca_names.n_total, r->u.cr.ca_names.n_total == 1 ? "" : "s");
+        if (r->u.cr.ca_names.n_total) {
+            /* The names themselves (issue 16): which CAs the server accepts. */
+            char dn[256];
+            tp_dn_text(r->u.cr.ca_names.v[0], dn, sizeof dn);
+            if (r->u.cr.ca_names.n_total == 1)
+                fact(&f, "accepts CA %s", dn);
+            else
+                fact(&f, "accepts %zu CAs: %s, ...", r->u.cr.ca_names.n_total, dn);
+        } else {
+            fact(&f, "names no CA");
+        }
         break;
     case RM_SKE:
         if (r->u.ske.kx == TP_KX_DHE || r->u.ske.kx == TP_KX_DHE_PSK)
