@@ -96,4 +96,29 @@ tp_json "listen curl: the client's unknown_ca, and we send nothing after it" "$T
 listen_case "untrusted client certificate" \
     'timeout 5 openssl s_client -connect 127.0.0.1:$PORT -cert '"$PKI"'/client-rogue.pem -key '"$PKI"'/client-rogue.key' -- --client-ca "$PKI/root.pem"
 
+# connect --tls1.2 to a TLS 1.3-only Go server: the server's protocol_version came
+# first (wolfSSL read its record header, answered, then read the body): the cause
+# is the server's alert, each side's alert appears once, no second finding.
+if command -v go >/dev/null; then
+    GD=$TP_TMP/go
+    mkdir -p "$GD"
+    if (cd "$GD" && cp "$TP_SRC/tests/integration/peers/gopeer.go" . &&
+        GO111MODULE=off GOCACHE="$GD/cache" GOPATH="$GD/path" timeout 120 go build -o gopeer gopeer.go); then
+        GPORT=$(tp_free_port)
+        tp_bg timeout 20 "$GD/gopeer" server tls13only "$GPORT" "$PKI/good-fullchain.pem" "$PKI/good.key" 15 2>/dev/null
+        GPID=$TP_BG_PID
+        tp_wait_listen "$GPORT" 5
+        "$TLSPROBE" connect "localhost:$GPORT" --tls1.2 --cafile "$PKI/root.pem" --timeout 5 --no-color >"$TP_TMP/g13.txt" 2>&1
+        "$TLSPROBE" connect "localhost:$GPORT" --tls1.2 --cafile "$PKI/root.pem" --timeout 5 --format json >"$TP_TMP/g13.json" 2>&1
+        tp_kill "$GPID"
+        consistent "connect --tls1.2 to a TLS 1.3-only Go server" "$TP_TMP/g13.txt" "$TP_TMP/g13.json"
+        tp_json "TLS 1.3-only Go server: its alert first, one finding" "$TP_TMP/g13.json" \
+            '[(m["dir"], m["description"]) for m in j["messages"] if m["type"] == "Alert"][0] == ("s2c", "protocol_version") and [f["id"] for f in j["findings"]] == ["protocol-version-mismatch"] and "the server sent fatal protocol_version" in j["status_line"]'
+    else
+        tp_check "build the Go peer" 1
+    fi
+else
+    echo "skip - go not installed"
+fi
+
 tp_finish

@@ -5,6 +5,7 @@
 //
 //	gopeer server mtls PORT CERT KEY CLIENTCA SECONDS   HTTPS, RequireAndVerifyClientCert
 //	gopeer server badkey PORT CERT WRONGKEY SECONDS     HTTPS with a hand-built tls.Certificate whose key does not match
+//	gopeer server tls13only PORT CERT KEY SECONDS       HTTPS with MinVersion TLS 1.3
 //	gopeer server plain PORT SECONDS                    plain HTTP
 //	gopeer client URL CAFILE [CERT KEY]                 one GET; prints the error (or "ok") on stderr
 package main
@@ -101,6 +102,13 @@ func main() {
 		// Built by hand: tls.X509KeyPair would refuse the pair.
 		cert := tls.Certificate{Certificate: derBlocks(a[4]), PrivateKey: key}
 		cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
+		serve(&http.Server{Addr: "127.0.0.1:" + a[3], TLSConfig: cfg}, a[6], true)
+	case a[1] == "server" && a[2] == "tls13only" && len(a) == 7:
+		cert, err := tls.LoadX509KeyPair(a[4], a[5])
+		if err != nil {
+			die(err)
+		}
+		cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}
 		serve(&http.Server{Addr: "127.0.0.1:" + a[3], TLSConfig: cfg}, a[6], true)
 	case a[1] == "server" && a[2] == "plain" && len(a) == 5:
 		serve(&http.Server{Addr: "127.0.0.1:" + a[3]}, a[4], false)
