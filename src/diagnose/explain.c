@@ -133,6 +133,10 @@ static const struct tp_explain_pattern patterns[] = {
     PC("Go", "post \"*\": eof", "connection-reset",
        "A Go client's request ended with EOF: the server (or a proxy) closed the connection without an alert."),
     P("Go", "dial tcp: lookup * no such host", "name-resolution", N_DNS),
+    PC("Go", "client.timeout exceeded", "timeout",
+       "A Go http.Client's Timeout ran out (connect, TLS handshake and response together)."),
+    PC("Go", "context deadline exceeded", "timeout",
+       "A Go request's context deadline passed before the connection, the handshake or the answer completed."),
 
     /* ---- curl ---- */
     PC("curl", "curl: (7) failed to connect to * port *: couldn't connect to server", "connection-refused", N_REFUSED),
@@ -169,6 +173,8 @@ static const struct tp_explain_pattern patterns[] = {
     P("Java", "no subject alternative names present", "hostname-mismatch",
       "The certificate has no subjectAltName at all (Java will not use the CN for IP addresses)."),
     P("Java", "no name matching * found", "hostname-mismatch", N_HOST),
+    PC("Java", "doesn't match any of the subject alternative names", "hostname-mismatch",
+       "Apache HttpClient's hostname verifier: the certificate's subjectAltNames do not include the host."),
     P("Java", "received fatal alert: ", "remote-alert", "The peer sent the TLS alert named after 'Received fatal alert:'."),
     P("Java", "no appropriate protocol", "protocol-version-mismatch",
       "Java has no enabled protocol version (or suite) usable with the peer: TLS 1.0/1.1 are disabled in "
@@ -796,6 +802,7 @@ static enum tp_explain_side other_side(enum tp_explain_side s)
  * log line quotes the client's words, never the other way round. */
 static const char *const server_marks[] = {
     "tls handshake error from ",          /* Go net/http server */
+    "http2: server: error reading preface from client", /* Go http2 server */
     "failed to verify client certificate", /* Go >= 1.20 server */
     "invalid signature by the client certificate",
     "client didn't provide a certificate",
