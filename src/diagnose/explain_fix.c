@@ -59,6 +59,7 @@ struct stack_fix {
     "On the Go server, load the full chain into tls.Config.Certificates (leaf first, then the " \
     "intermediates, in one PEM file):\n"                                                          \
     "    cert, err := tls.LoadX509KeyPair(\"fullchain.pem\", \"server.key\")\n"                  \
+    "    if err != nil { log.Fatal(err) }\n"                                                      \
     "    cfg := &tls.Config{Certificates: []tls.Certificate{cert}}\n"                             \
     "Each tls.Certificate.Certificate entry is one DER certificate the server sends."
 #define GO_CLIENTCERT                                                                            \
@@ -66,15 +67,17 @@ struct stack_fix {
     "tls.Config.Certificates or, to choose per request, GetClientCertificate:\n"                  \
     "    cert, err := tls.LoadX509KeyPair(\"client-fullchain.pem\", \"client.key\")\n"           \
     "    cfg := &tls.Config{GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {\n" \
-    "        return &cert, nil }}\n"                                                              \
+    "        return &cert, nil\n"                                                                 \
+    "    }}\n"                                                                                    \
     "It needs the clientAuth extended key usage."
 
 static const struct stack_fix fixes[] = {
-    /* ---- Go ---- */
+    /* ---- Go: every entry names the tls.Config / x509.CertPool field, with 3-6 lines of code ---- */
     { "unknown-authority", "go", 'c', GO_ROOTCAS },
     { "self-signed", "go", 'c', GO_ROOTCAS },
     { "missing-intermediate", "go", 'c',
       "The server must send its intermediate: Go never downloads it. " GO_FULLCHAIN },
+    { "missing-intermediate", "go", 's', GO_FULLCHAIN },
     { "client-cert-rejected", "go", 's', GO_CLIENTCAS },
     { "client-cert-rejected", "go", 'c',
       "The server does not accept this client's certificate. " GO_CLIENTCERT
@@ -84,8 +87,10 @@ static const struct stack_fix fixes[] = {
       "The Go server asks for a certificate (tls.Config.ClientAuth is RequireAnyClientCert or "
       "RequireAndVerifyClientCert) and the client sent none: configure the client's tls.Config.Certificates (or "
       "GetClientCertificate) with a certificate from a CA in the server's ClientCAs:\n"
-      "    cfg := &tls.Config{ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert} // server\n"
-      "    cfg := &tls.Config{Certificates: []tls.Certificate{clientCert}}                // client" },
+      "    // server\n"
+      "    srvCfg := &tls.Config{ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert}\n"
+      "    // client\n"
+      "    cliCfg := &tls.Config{Certificates: []tls.Certificate{clientCert}}" },
     { "server-cert-rejected", "go", 's',
       "The client does not accept this server's certificate: serve a chain the client trusts, covering the name "
       "it asks for, in date. " GO_FULLCHAIN " On a Go client, its CA belongs in tls.Config.RootCAs." },
@@ -93,24 +98,38 @@ static const struct stack_fix fixes[] = {
     { "hostname-mismatch", "go", 'c',
       "Reissue the server certificate with a subjectAltName for the name or address the client dials: DNS:NAME for a "
       "name, IP:ADDR for an IP address (Go never matches an IP against DNS names, nor a name against the Common "
-      "Name). Or dial a name the certificate covers, or set the name to check:\n"
-      "    cfg := &tls.Config{ServerName: \"name.in.cert\"} // SNI and the name verified" },
+      "Name). Or dial a name the certificate covers, and set it as the name to check (tls.Config.ServerName):\n"
+      "    cfg := &tls.Config{\n"
+      "        ServerName: \"name.in.cert\", // SNI and the name verified\n"
+      "        RootCAs:    pool,\n"
+      "    }" },
     { "cn-only", "go", 'c',
-      "Go >= 1.15 ignores the Common Name: reissue with a subjectAltName (openssl req ... -addext "
-      "'subjectAltName=DNS:NAME' or 'IP:ADDR'). Nothing in tls.Config brings the CN back." },
+      "Go >= 1.15 ignores the Common Name and nothing in tls.Config brings it back: reissue with a subjectAltName. "
+      "With crypto/x509 (a test CA) that is the template's DNSNames / IPAddresses:\n"
+      "    tmpl := &x509.Certificate{\n"
+      "        DNSNames:    []string{\"name.example\"},\n"
+      "        IPAddresses: []net.IP{net.ParseIP(\"10.0.0.7\")},\n"
+      "    }" },
     { "expired", "go", 0,
       "Renew the certificate and reload it (tls.Config.Certificates, or GetCertificate to reload without a "
       "restart):\n"
       "    cfg := &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {\n"
-      "        return current.Load(), nil }} // swapped in by your renewal job\n"
+      "        return current.Load(), nil // swapped in by your renewal job\n"
+      "    }}\n"
       "Go judges dates by tls.Config.Time (time.Now when nil): check the clock." },
     { "not-yet-valid", "go", 0,
-      "Check the clock of the machine that rejects it (Go judges dates by tls.Config.Time, time.Now when nil); if "
-      "the clock is right, reissue with a notBefore in the past." },
+      "Check the clock of the machine that rejects it: Go judges dates by tls.Config.Time (time.Now when nil), and "
+      "only tests should set it. If the clock is right, reissue with a notBefore in the past:\n"
+      "    tmpl := &x509.Certificate{\n"
+      "        NotBefore: time.Now().Add(-time.Hour), // allow for clock skew\n"
+      "        NotAfter:  time.Now().Add(90 * 24 * time.Hour),\n"
+      "    }" },
     { "wrong-key-usage", "go", 0,
-      "Reissue with the right usage: extendedKeyUsage serverAuth for a server, clientAuth for a client, and CA:TRUE "
-      "with keyCertSign for an issuer. A Go verifier checks x509.VerifyOptions.KeyUsages (a server verifying clients "
-      "wants ExtKeyUsageClientAuth)." },
+      "Reissue with the right usage: ExtKeyUsage serverAuth for a server, clientAuth for a client; an issuer needs "
+      "IsCA and KeyUsageCertSign (crypto/x509 template fields):\n"
+      "    leaf := &x509.Certificate{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}\n"
+      "    ca := &x509.Certificate{IsCA: true, BasicConstraintsValid: true,\n"
+      "        KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}" },
     { "key-mismatch", "go", 0,
       "Load the certificate and key that belong together; tls.LoadX509KeyPair checks it for you (a hand-built "
       "tls.Certificate does not):\n"
@@ -118,33 +137,59 @@ static const struct stack_fix fixes[] = {
       "    if err != nil { log.Fatal(err) } // \"private key does not match public key\"\n"
       "    cfg := &tls.Config{Certificates: []tls.Certificate{cert}}" },
     { "protocol-version-mismatch", "go", 0,
-      "Allow a version both sides speak: tls.Config.MinVersion / MaxVersion (Go's default minimum is TLS 1.2):\n"
-      "    cfg := &tls.Config{MinVersion: tls.VersionTLS12} // no MaxVersion: TLS 1.3 too\n"
-      "Upgrade the other side if it only speaks TLS 1.0/1.1." },
+      "Allow a version both sides speak: tls.Config.MinVersion / MaxVersion (Go's default minimum is TLS 1.2); "
+      "upgrade the other side if it only speaks TLS 1.0/1.1:\n"
+      "    cfg := &tls.Config{\n"
+      "        MinVersion: tls.VersionTLS12, // no MaxVersion: TLS 1.3 too\n"
+      "    }" },
     { "no-shared-cipher", "go", 0,
-      "Leave tls.Config.CipherSuites and CurvePreferences nil (Go's defaults fit every current peer), or add a suite "
-      "the peer offers:\n"
-      "    cfg := &tls.Config{CipherSuites: nil, CurvePreferences: nil}\n"
-      "TLS 1.3 suites are not configurable in Go." },
+      "Leave tls.Config.CipherSuites and CurvePreferences nil (Go's defaults fit every current peer), or add what "
+      "the peer offers (TLS 1.3 suites are not configurable in Go):\n"
+      "    cfg := &tls.Config{\n"
+      "        CipherSuites:     nil, // Go's defaults\n"
+      "        CurvePreferences: nil,\n"
+      "    }" },
     { "not-tls", "go", 'c',
-      "The port does not serve TLS: use http:// for a plain HTTP port, or the TLS port for https://. On a Go server, "
-      "serve TLS with srv.ListenAndServeTLS(\"fullchain.pem\", \"key.pem\")." },
+      "The port does not serve TLS: use http:// for a plain HTTP port, or the TLS port for https://. A Go server "
+      "serves TLS with its certificate files (tls.Config.Certificates filled from them):\n"
+      "    srv := &http.Server{Addr: \":8443\", Handler: mux}\n"
+      "    // Certificates loaded from the two files:\n"
+      "    log.Fatal(srv.ListenAndServeTLS(\"fullchain.pem\", \"key.pem\"))" },
     { "not-tls", "go", 's',
       "A client sent plain HTTP (or another protocol) to this TLS port: make it use https:// (or the plain-HTTP "
-      "port). Nothing to change on the Go server; a scanner or an http:// health check also causes this line." },
+      "port). Nothing to change on the Go server; a scanner or an http:// health check also causes this line. To "
+      "keep them out of the log, give the server its own logger:\n"
+      "    srv := &http.Server{\n"
+      "        ErrorLog: log.New(io.Discard, \"\", 0), // or a filtering writer\n"
+      "    }" },
     { "connection-reset", "go", 's',
       "The client hung up during the handshake. A load balancer's TCP health check does this every few seconds "
-      "(point it at an HTTPS check, or filter srv.ErrorLog); a client that silently rejects the certificate does it "
-      "too: run 'tlsprobe connect' against this server to see what clients see." },
+      "(point it at an HTTPS check), a client that silently rejects the certificate does it too: run 'tlsprobe "
+      "connect' against this server to see what clients see. To filter the log lines:\n"
+      "    srv := &http.Server{\n"
+      "        // w: an io.Writer that drops lines ending in \": EOF\"\n"
+      "        ErrorLog: log.New(w, \"\", log.LstdFlags),\n"
+      "    }" },
     { "connection-reset", "go", 'c',
       "The server closed the connection without an alert: check its log for the reason (a TLS 1.2 server that wants "
       "a client certificate, an SNI name it does not know, a version it refuses). Offer a certificate if it wants "
-      "one: tls.Config.Certificates / GetClientCertificate." },
+      "one, and send the name it expects:\n"
+      "    cfg := &tls.Config{\n"
+      "        ServerName:   \"name.the.server.knows\",\n"
+      "        Certificates: []tls.Certificate{clientCert},\n"
+      "    }" },
     { "timeout", "go", 'c',
       "Find out why the handshake stalls (tlsprobe connect shows where); if the server is just slow, raise the "
       "transport's limit:\n"
       "    tr := &http.Transport{TLSHandshakeTimeout: 30 * time.Second}\n"
-      "    client := &http.Client{Transport: tr}" },
+      "    client := &http.Client{Transport: tr, Timeout: time.Minute}\n"
+      "    resp, err := client.Get(url)" },
+    { "timeout", "go", 's',
+      "The client did not finish the handshake in time: a slow or stuck client, or a deadline set too short on the "
+      "Go server:\n"
+      "    srv := &http.Server{\n"
+      "        ReadHeaderTimeout: 10 * time.Second, // includes the TLS handshake\n"
+      "    }" },
 
     /* ---- OpenSSL (s_client / s_server and the C API) ---- */
     { "unknown-authority", "openssl", 'c',
