@@ -10,9 +10,8 @@
 
 /* One DER TLV: tag, then the value as a sub-reader. Short and long lengths up to
  * 3 bytes (16 MiB: more than any message we keep). */
-static bool der_tlv(struct tp_reader *r, uint8_t *tag, struct tp_reader *val, struct tp_bytes *whole)
+static bool der_tlv(struct tp_reader *r, uint8_t *tag, struct tp_reader *val)
 {
-    const uint8_t *start = r->err == TP_OK ? r->p + r->off : NULL;
     uint8_t t, l0;
     if (!tp_read_u8(r, &t) || !tp_read_u8(r, &l0))
         return false;
@@ -34,8 +33,26 @@ static bool der_tlv(struct tp_reader *r, uint8_t *tag, struct tp_reader *val, st
         return false;
     *tag = t;
     tp_reader_from(val, v);
-    if (whole)
-        *whole = tp_bytes_make(start, (size_t)(v.p + v.len - start));
+    return true;
+}
+
+/* The bytes a (sub-)reader has left, without consuming them. */
+static struct tp_bytes rest_of(struct tp_reader r)
+{
+    struct tp_bytes b = { 0 };
+    (void)tp_read_rest(&r, &b);
+    return b;
+}
+
+/* A Name is compared by the contents of its outer SEQUENCE. */
+static bool name_value(struct tp_bytes der, struct tp_bytes *val)
+{
+    struct tp_reader r, v;
+    uint8_t tag;
+    tp_reader_from(&r, der);
+    if (!der_tlv(&r, &tag, &v) || tag != 0x30)
+        return false;
+    *val = rest_of(v);
     return true;
 }
 
@@ -56,15 +73,15 @@ static const char *attr_name(struct tp_bytes oid)
     return NULL;
 }
 
-size_t tp_dn_text(struct tp_bytes dn, char *out, size_t n)
+/* The RDNs inside a Name's SEQUENCE, as text. */
+static size_t dn_contents_text(struct tp_bytes contents, char *out, size_t n)
 {
     struct tp_sb sb;
     tp_sb_init(&sb);
     sb.max = 1024;
-    struct tp_reader r, seq;
-    tp_reader_from(&r, dn);
-    uint8_t tag;
-    bool ok = der_tlv(&r, &tag, &seq, NULL) && tag == 0x30;
+    struct tp_reader seq;
+    tp_reader_from(&seq, contents);
+    bool ok = true;
     /* RFC 4514 prints the most specific RDN first: collect, then reverse. */
     struct tp_bytes parts[16];
     const char *names[16];
@@ -72,14 +89,13 @@ size_t tp_dn_text(struct tp_bytes dn, char *out, size_t n)
     while (ok && tp_reader_left(&seq) > 0 && np < 16) {
         struct tp_reader set, atv, oidr, valr;
         uint8_t t1, t2, t3, t4;
-        if (!der_tlv(&seq, &t1, &set, NULL) || t1 != 0x31 || !der_tlv(&set, &t2, &atv, NULL) || t2 != 0x30 ||
-            !der_tlv(&atv, &t3, &oidr, NULL) || t3 != 0x06 || !der_tlv(&atv, &t4, &valr, NULL)) {
+        if (!der_tlv(&seq, &t1, &set) || t1 != 0x31 || !der_tlv(&set, &t2, &atv) || t2 != 0x30 ||
+            !der_tlv(&atv, &t3, &oidr) || t3 != 0x06 || !der_tlv(&atv, &t4, &valr)) {
             ok = false;
             break;
         }
-        struct tp_bytes oid = tp_bytes_make(oidr.p + oidr.off, oidr.len - oidr.off);
-        names[np] = attr_name(oid);
-        parts[np] = tp_bytes_make(valr.p + valr.off, valr.len - valr.off);
+        names[np] = attr_name(rest_of(oidr));
+        parts[np] = rest_of(valr);
         np++;
     }
     for (size_t k = np; ok && k-- > 0;) {
@@ -99,22 +115,36 @@ size_t tp_dn_text(struct tp_bytes dn, char *out, size_t n)
     return len;
 }
 
-/* The issuer Name of a certificate (DER): Certificate -> tbsCertificate ->
- * [0] version? -> serialNumber -> signature -> issuer (RFC 5280 §4.1). */
+size_t tp_dn_text(struct tp_bytes dn, char *out, size_t n)
+{
+    struct tp_bytes v;
+    if (!name_value(dn, &v)) {
+        snprintf(out, n, "(unreadable name)");
+        return strlen(out);
+    }
+    return dn_contents_text(v, out, n);
+}
+
+/* The issuer Name of a certificate (DER), the contents of its SEQUENCE:
+ * Certificate -> tbsCertificate -> [0] version? -> serialNumber -> signature ->
+ * issuer (RFC 5280 §4.1). */
 static bool cert_issuer(struct tp_bytes cert, struct tp_bytes *issuer)
 {
     struct tp_reader r, c, tbs, skip;
     uint8_t tag;
     tp_reader_from(&r, cert);
-    if (!der_tlv(&r, &tag, &c, NULL) || tag != 0x30 || !der_tlv(&c, &tag, &tbs, NULL) || tag != 0x30)
+    if (!der_tlv(&r, &tag, &c) || tag != 0x30 || !der_tlv(&c, &tag, &tbs) || tag != 0x30)
         return false;
-    if (!der_tlv(&tbs, &tag, &skip, NULL))
+    if (!der_tlv(&tbs, &tag, &skip))
         return false;
-    if (tag == 0xa0 && !der_tlv(&tbs, &tag, &skip, NULL)) /* version, then serial */
+    if (tag == 0xa0 && !der_tlv(&tbs, &tag, &skip)) /* version, then serial */
         return false;
-    if (!der_tlv(&tbs, &tag, &skip, NULL) || tag != 0x30) /* signature AlgorithmIdentifier */
+    if (!der_tlv(&tbs, &tag, &skip) || tag != 0x30) /* signature AlgorithmIdentifier */
         return false;
-    return der_tlv(&tbs, &tag, &skip, issuer) && tag == 0x30;
+    if (!der_tlv(&tbs, &tag, &skip) || tag != 0x30)
+        return false;
+    *issuer = rest_of(skip);
+    return true;
 }
 
 bool tp_ca_names_match_chain(const struct tp_bytes_list *names, const struct tp_chain *chain, int *matched_index)
@@ -125,12 +155,14 @@ bool tp_ca_names_match_chain(const struct tp_bytes_list *names, const struct tp_
         struct tp_bytes iss;
         if (!cert_issuer(chain->der[i], &iss))
             continue;
-        for (size_t k = 0; k < names->n; k++)
-            if (tp_bytes_eq(names->v[k], iss)) {
-                if (matched_index)
-                    *matched_index = (int)i;
-                return true;
-            }
+        for (size_t k = 0; k < names->n; k++) {
+            struct tp_bytes nv;
+            if (!name_value(names->v[k], &nv) || !tp_bytes_eq(nv, iss))
+                continue;
+            if (matched_index)
+                *matched_index = (int)i;
+            return true;
+        }
     }
     return false;
 }
@@ -142,5 +174,5 @@ size_t tp_cert_issuer_text(struct tp_bytes cert, char *out, size_t n)
         snprintf(out, n, "(unreadable certificate)");
         return strlen(out);
     }
-    return tp_dn_text(iss, out, n);
+    return dn_contents_text(iss, out, n);
 }
