@@ -8,6 +8,7 @@
 //	gopeer server tls13only PORT CERT KEY SECONDS       HTTPS with MinVersion TLS 1.3
 //	gopeer server plain PORT SECONDS                    plain HTTP
 //	gopeer client URL CAFILE [CERT KEY]                 one GET; prints the error (or "ok") on stderr
+//	gopeer badclient URL CAFILE CERT WRONGKEY           the same with a hand-built client certificate whose key does not match
 package main
 
 import (
@@ -70,6 +71,25 @@ func serve(srv *http.Server, secs string, tlsOn bool) {
 	die(err)
 }
 
+// A private key from a PEM file, without checking it against anything.
+func loadKey(path string) interface{} {
+	keyPEM, err := os.ReadFile(path)
+	if err != nil {
+		die(err)
+	}
+	kb, _ := pem.Decode(keyPEM)
+	if kb == nil {
+		die(fmt.Errorf("no key in %s", path))
+	}
+	var key interface{}
+	if key, err = x509.ParsePKCS8PrivateKey(kb.Bytes); err != nil {
+		if key, err = x509.ParseECPrivateKey(kb.Bytes); err != nil {
+			die(err)
+		}
+	}
+	return key
+}
+
 func main() {
 	a := os.Args
 	if len(a) < 3 {
@@ -124,6 +144,16 @@ func main() {
 			}
 			cfg.Certificates = []tls.Certificate{cert}
 		}
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+		resp, err := c.Get(a[2])
+		if err != nil {
+			die(err)
+		}
+		resp.Body.Close()
+		fmt.Fprintln(os.Stderr, "ok")
+	case a[1] == "badclient" && len(a) == 6:
+		cert := tls.Certificate{Certificate: derBlocks(a[4]), PrivateKey: loadKey(a[5])}
+		cfg := &tls.Config{RootCAs: pool(a[3]), Certificates: []tls.Certificate{cert}}
 		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
 		resp, err := c.Get(a[2])
 		if err != nil {
