@@ -181,9 +181,9 @@ static void render_text(struct tp_sb *out, const char *text, bool matched, const
         tp_sb_put_escaped(out, (const uint8_t *)text, n > 300 ? 300 : n);
         if (n > 300)
             tp_sb_put(out, "...");
-        tp_sb_put(out, "\n\nIts table knows the stable parts of messages from Go, OpenSSL, curl, Java, Python,\n"
-                       "Node.js, browsers, wolfSSL, .NET and GnuTLS; this one is not among them. To see what really\n"
-                       "happens on the wire, and why:\n\n  ");
+        tp_sb_put(out, "\n\nIts table knows the stable parts of messages from Go, OpenSSL, curl, Java,\n"
+                       "Python, Node.js, browsers, wolfSSL, .NET and GnuTLS; this one is not among\n"
+                       "them. To see what really happens on the wire, and why:\n\n  ");
         put_next(out, m, false);
         tp_sb_putc(out, '\n');
         return;
