@@ -15,6 +15,8 @@ struct tp_render_opts {
     bool explain;             /* --explain: teaching annotations under each message */
     bool verbose;             /* more detail per message (full extension lists) */
     bool no_times;            /* omit time offsets (golden tests) */
+    const char *stack;        /* --stack: also show each finding's fix for this stack
+                                 (tp_explain_stack_fix names); NULL: none */
 };
 
 /* One session. JSON: exactly one line ending in '\n' (docs/json.md). */

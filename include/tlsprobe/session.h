@@ -271,4 +271,13 @@ int tp_session_prev_msg(const struct tp_session *s, size_t i, enum tp_dir dir);
 /* The first alert in the session, optionally only from one direction. */
 const struct tp_msg *tp_session_first_alert(const struct tp_session *s, int dir /* -1 any */);
 
+/* Wire evidence for key-mismatch: does the handshake signature sent in
+ * direction dir (TLS 1.3 CertificateVerify; TLS 1.2 ServerKeyExchange from the
+ * server, CertificateVerify from the client) verify with the leaf certificate
+ * that side sent? NOT_CHECKED when it cannot be rebuilt (a message not
+ * decrypted, no signature, an unsupported or SHA-1 scheme, an unreadable key).
+ * src/session/sigcheck.c */
+enum tp_sig_check { TP_SIG_NOT_CHECKED = 0, TP_SIG_OK, TP_SIG_BAD };
+enum tp_sig_check tp_session_check_signature(const struct tp_session *s, enum tp_dir dir);
+
 #endif

@@ -42,6 +42,8 @@ const char tp_usage_check[] =
     "                          authentication (extendedKeyUsage serverAuth / clientAuth)\n"
     "  --save-chain FILE       write the chain the server should serve: leaf, then the\n"
     "                          intermediates in order, no root (PEM)\n"
+    "  --stack NAME            also give each fix for go, openssl, curl, python, node,\n"
+    "                          java, dotnet, gnutls or browser\n"
     "  --format text|json      text for people (default) or one JSON object\n"
     "  --explain               say why for each finding (text)\n"
     "  --no-color              no colour (also when NO_COLOR is set)\n"
@@ -61,6 +63,7 @@ enum {
     OPT_MAX_DEPTH,
     OPT_AT,
     OPT_PURPOSE,
+    OPT_STACK,
 };
 
 static const struct option longopts[] = {
@@ -75,6 +78,7 @@ static const struct option longopts[] = {
     { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
     { "at", required_argument, NULL, OPT_AT },
     { "purpose", required_argument, NULL, OPT_PURPOSE },
+    { "stack", required_argument, NULL, OPT_STACK },
     { NULL, 0, NULL, 0 },
 };
 
@@ -84,6 +88,7 @@ struct check_args {
     int max_depth; /* -1: no limit */
     time_t at;                  /* --at, 0: now */
     enum tp_purpose purpose;
+    const char *stack;
 };
 
 static void put_date(struct tp_sb *sb, time_t t)
@@ -462,6 +467,12 @@ int tp_cmd_check(int argc, char **argv)
             else
                 return tp_cli_fail("check: --purpose takes server or client, not '%s'", optarg);
             break;
+        case OPT_STACK:
+            if (!tp_explain_stack_valid(optarg))
+                return tp_cli_fail("check: --stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
+                                   "browser");
+            a.stack = optarg;
+            break;
         case 'h': common.help = true; break;
         case ':': return tp_cli_fail("check: %s needs a value (see 'tlsprobe check --help')", argv[optind - 1]);
         default: return tp_cli_fail("check: unknown option '%s' (see 'tlsprobe check --help')", argv[optind - 1]);
@@ -607,6 +618,7 @@ int tp_cmd_check(int argc, char **argv)
                 written == 1 ? "" : "s", a.save_chain);
     }
     struct tp_render_opts ro = tp_cli_render_opts(&common);
+    ro.stack = a.stack;
     struct tp_sb out;
     tp_sb_init(&out);
     if (common.format == TP_FMT_JSON)

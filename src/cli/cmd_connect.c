@@ -32,6 +32,8 @@ const char tp_usage_connect[] =
     "  --timeout SECONDS     one deadline for DNS, connect, handshake (default 10)\n"
     "  --write-pcap FILE     write the session as a pcap (open it in Wireshark)\n"
     "  --keylog FILE         append NSS key log lines (default: $SSLKEYLOGFILE)\n"
+    "  --stack NAME          also give each fix for go, openssl, curl, python, node,\n"
+    "                        java, dotnet, gnutls or browser\n"
     "  --format text|json|mermaid, --explain, --no-color, --help\n"
     "\n"
     "exit status: 0 nothing wrong, 1 a finding of severity error, 2 usage error\n";
@@ -52,6 +54,7 @@ enum {
     OPT_WRITE_PCAP,
     OPT_KEYLOG,
     OPT_AT,
+    OPT_STACK,
 };
 
 static const struct option longopts[] = {
@@ -70,6 +73,7 @@ static const struct option longopts[] = {
     { "write-pcap", required_argument, NULL, OPT_WRITE_PCAP },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
     { "at", required_argument, NULL, OPT_AT },
+    { "stack", required_argument, NULL, OPT_STACK },
     TP_COMMON_LONGOPTS,
     { NULL, 0, NULL, 0 },
 };
@@ -125,6 +129,7 @@ int tp_cmd_connect(int argc, char **argv)
     struct tp_connect_opts o = { 0 };
     o.timeout_ms = 10000;
     bool keylog_given = false;
+    const char *stack = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int r = tp_cli_common_opt(opt, optarg, &com);
@@ -196,6 +201,12 @@ int tp_cmd_connect(int argc, char **argv)
             o.at = (int64_t)at;
             break;
         }
+        case OPT_STACK:
+            if (!tp_explain_stack_valid(optarg))
+                return tp_cli_fail("connect: --stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
+                                   "browser");
+            stack = optarg;
+            break;
         case '?':
         default:
             if (optopt >= 1000 || (optind > 0 && optind <= argc && argv[optind - 1][0] == '-' && optopt == 0))
@@ -233,6 +244,7 @@ int tp_cmd_connect(int argc, char **argv)
         return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));
     }
     struct tp_render_opts ro = tp_cli_render_opts(&com);
+    ro.stack = stack;
     struct tp_sb sb;
     tp_sb_init(&sb);
     tp_render_session(&sb, s, &ro);

@@ -7,26 +7,37 @@
 #include "cli.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/limits.h"
+#include "tlsprobe/names.h"
 
 const char tp_usage_explain[] =
     "usage: tlsprobe explain [OPTIONS] \"ERROR MESSAGE\"\n"
     "       some-command 2>&1 | tlsprobe explain -\n"
     "\n"
     "Say what an error message from a TLS stack means, in plain language: the stack\n"
-    "(Go, OpenSSL, curl, Java, Python, Node.js, browsers, wolfSSL, .NET), the finding it\n"
-    "stands for with its explanation and fix, and the tlsprobe command that confirms it.\n"
+    "(Go, OpenSSL, curl, Java, Python, Node.js, browsers, wolfSSL, .NET, GnuTLS), which\n"
+    "side printed it (client or server log) and who rejected whom, the finding it stands\n"
+    "for with its explanation and fix, and the tlsprobe command that confirms it.\n"
     "Names, dates and numbers in the message may vary; quote the message as printed.\n"
     "\n"
     "options:\n"
     "  -                     read the message from standard input\n"
+    "  --stack NAME          the fix for one stack: go, openssl, curl, python, node,\n"
+    "                        java, dotnet, gnutls or browser (default: the stack\n"
+    "                        the message comes from)\n"
+    "  --side client|server  which program printed the message, when the text does not\n"
+    "                        say (a bare OpenSSL line from a server's log)\n"
     "  --format text|json    text for people (default) or one JSON object\n"
     "  --no-color            no colour (also when NO_COLOR is set)\n"
     "  --help                this text\n"
     "\n"
     "exit status: 0 (also when the message is not recognised), 2 usage error\n";
 
+enum { OPT_STACK = 0x300, OPT_SIDE };
+
 static const struct option longopts[] = {
     TP_COMMON_LONGOPTS,
+    { "stack", required_argument, NULL, OPT_STACK },
+    { "side", required_argument, NULL, OPT_SIDE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -38,6 +49,15 @@ static void put_next(struct tp_sb *sb, const struct tp_explain_match *m, bool js
     const char *id = m->rule_id ? m->rule_id : "";
     if (!strcmp(id, "key-mismatch")) {
         tp_sb_put(&t, "tlsprobe check --chain cert.pem --key key.pem");
+    } else if (m->side == TP_EXPLAIN_SIDE_SERVER && !strcmp(id, "client-cert-rejected")) {
+        tp_sb_put(&t, "tlsprobe check --chain client.pem --cafile client-ca.pem");
+    } else if (m->side == TP_EXPLAIN_SIDE_SERVER && !m->host[0] &&
+               (!strcmp(id, "not-tls") || !strcmp(id, "connection-reset") || !strcmp(id, "timeout") ||
+                !strcmp(id, "client-cert-required"))) {
+        /* A server's log: look at this server the way its clients do. */
+        tp_sb_put(&t, "tlsprobe connect THIS-SERVER:PORT");
+        if (!strcmp(id, "client-cert-required"))
+            tp_sb_put(&t, " --cert client.pem --key client.key");
     } else if (!strcmp(id, "server-cert-rejected")) {
         tp_sb_put(&t, "tlsprobe check --chain fullchain.pem --host NAME");
         if (m->host[0]) {
@@ -113,8 +133,47 @@ static void put_pattern(struct tp_sb *out, const char *p)
     }
 }
 
+/* Is the host in the message an IP address (the fix then needs IP:ADDR)? */
+static bool host_is_ip(const char *h)
+{
+    if (!h[0])
+        return false;
+    if (strchr(h, ':'))
+        return true;
+    for (const char *p = h; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return false;
+    return true;
+}
+
+static bool ip_san_case(const struct tp_explain_match *m)
+{
+    return m->rule_id && !strcmp(m->rule_id, "hostname-mismatch") &&
+           (host_is_ip(m->host) || (m->pattern_name && (strstr(m->pattern_name, "ip san") || strstr(m->pattern_name, "ip address"))));
+}
+
+/* Write a multi-line fix (our own table text) indented under "first". */
+static void put_block(struct tp_sb *out, const char *first, const char *text)
+{
+    const char *p = text;
+    bool head = true;
+    while (*p) {
+        size_t l = strcspn(p, "\n");
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)(l < sizeof line - 1 ? l : sizeof line - 1), p);
+        if (line[0] == ' ')
+            tp_sb_printf(out, "       %s\n", line);
+        else
+            wrap(out, head ? first : "       ", "       ", line, 78);
+        head = false;
+        p += l;
+        if (*p == '\n')
+            p++;
+    }
+}
+
 static void render_text(struct tp_sb *out, const char *text, bool matched, const struct tp_explain_match *m,
-                        const struct tp_render_opts *ro)
+                        const struct tp_render_opts *ro, const char *stack_key)
 {
     if (!matched) {
         tp_sb_put(out, "tlsprobe does not recognise this message:\n  ");
@@ -122,18 +181,29 @@ static void render_text(struct tp_sb *out, const char *text, bool matched, const
         tp_sb_put_escaped(out, (const uint8_t *)text, n > 300 ? 300 : n);
         if (n > 300)
             tp_sb_put(out, "...");
-        tp_sb_put(out, "\n\nIts table knows the stable parts of messages from Go, OpenSSL, curl, Java, Python,\n"
-                       "Node.js, browsers, wolfSSL and .NET; this one is not among them. To see what really\n"
-                       "happens on the wire, and why:\n\n  ");
+        tp_sb_put(out, "\n\nIts table knows the stable parts of messages from Go, OpenSSL, curl, Java,\n"
+                       "Python, Node.js, browsers, wolfSSL, .NET and GnuTLS; this one is not among\n"
+                       "them. To see what really happens on the wire, and why:\n\n  ");
         put_next(out, m, false);
         tp_sb_putc(out, '\n');
         return;
     }
     const struct tp_rule *r = tp_rule_find(m->rule_id);
     tp_sb_printf(out, "%s%s%s message: \"", tp_c_bold(ro), m->stack, tp_c_reset(ro));
+    if (m->alert_known && m->alert_form)
+        put_pattern(out, m->alert_form);
     put_pattern(out, m->pattern_name);
-    tp_sb_put(out, "\"\n");
+    tp_sb_put(out, "\"");
+    if (m->alert_known) {
+        const char *an = tp_name_alert(m->alert);
+        tp_sb_printf(out, " (TLS alert %s, %u)", an ? an : "?", m->alert);
+    }
+    tp_sb_put(out, "\n");
     wrap(out, "  ", "  ", m->note, 78);
+    char words[512];
+    tp_explain_in_words(m, words, sizeof words);
+    if (words[0])
+        wrap(out, "  who: ", "       ", words, 78);
     if (r) {
         const char *c = r->severity == TP_SEV_ERROR ? tp_c_red(ro) : tp_c_yellow(ro);
         tp_sb_printf(out, "\nfinding  %s%s%s %s(%s)%s\n", tp_c_bold(ro), r->id, tp_c_reset(ro), c,
@@ -141,6 +211,20 @@ static void render_text(struct tp_sb *out, const char *text, bool matched, const
         wrap(out, "  ", "  ", r->summary, 78);
         wrap(out, "  why: ", "       ", r->explanation, 78);
         wrap(out, "  fix: ", "       ", r->fix, 78);
+        if (ip_san_case(m)) {
+            char ip[2 * TP_MAX_NAME_LEN + 200];
+            snprintf(ip, sizeof ip,
+                     "The name is an IP address: the certificate needs subjectAltName IP:%s, not DNS:%s (Go and "
+                     "browsers never match an IP address against DNS names).",
+                     host_is_ip(m->host) ? m->host : "ADDR", host_is_ip(m->host) ? m->host : "ADDR");
+            wrap(out, "       ", "       ", ip, 78);
+        }
+        const char *sf = tp_explain_stack_fix(m->rule_id, stack_key, m->side);
+        if (sf) {
+            tp_sb_printf(out, "  fix for %s (on the %s side):\n", stack_key,
+                         tp_explain_side_name(m->side) ? tp_explain_side_name(m->side) : "either");
+            put_block(out, "       ", sf);
+        }
         tp_sb_printf(out, "  see: %s; docs/errors.md#%s\n", r->reference, r->id);
     }
     tp_sb_put(out, "\nconfirm with:\n  ");
@@ -148,7 +232,7 @@ static void render_text(struct tp_sb *out, const char *text, bool matched, const
     tp_sb_putc(out, '\n');
 }
 
-static void render_json(struct tp_sb *out, bool matched, const struct tp_explain_match *m)
+static void render_json(struct tp_sb *out, bool matched, const struct tp_explain_match *m, const char *stack_key)
 {
     tp_sb_printf(out, "{\"source\":\"explain\",\"matched\":%s", matched ? "true" : "false");
     tp_sb_put(out, ",\"stack\":");
@@ -166,6 +250,43 @@ static void render_json(struct tp_sb *out, bool matched, const struct tp_explain
         tp_sb_printf(out, ",\"port\":%u", m->port);
     else
         tp_sb_put(out, ",\"port\":null");
+    tp_sb_put(out, ",\"side\":");
+    tp_sb_put_json_str(out, matched ? tp_explain_side_name(m->side) : NULL);
+    tp_sb_put(out, ",\"side_basis\":");
+    tp_sb_put_json_str(out, !matched ? NULL : m->side_given ? "option" : m->side_inferred ? "text" : "default");
+    tp_sb_put(out, ",\"peer\":");
+    tp_sb_put_json_str(out, matched ? tp_explain_side_name(m->peer) : NULL);
+    tp_sb_put(out, ",\"certificate_of\":");
+    tp_sb_put_json_str(out, matched ? tp_explain_side_name(m->cert_of) : NULL);
+    tp_sb_put(out, ",\"alert\":");
+    if (matched && m->alert_known) {
+        tp_sb_printf(out, "{\"code\":%u,\"name\":", m->alert);
+        tp_sb_put_json_str(out, tp_name_alert(m->alert));
+        tp_sb_put(out, ",\"sent_by\":");
+        tp_sb_put_json_str(out, tp_explain_side_name(m->alert_from));
+        tp_sb_putc(out, '}');
+    } else {
+        tp_sb_put(out, "null");
+    }
+    char words[512];
+    tp_explain_in_words(m, words, sizeof words);
+    tp_sb_put(out, ",\"in_words\":");
+    tp_sb_put_json_str(out, matched && words[0] ? words : NULL);
+    tp_sb_put(out, ",\"fix_stack\":");
+    tp_sb_put_json_str(out, stack_key);
+    const char *sf = matched ? tp_explain_stack_fix(m->rule_id, stack_key, m->side) : NULL;
+    tp_sb_put(out, ",\"stack_fix\":");
+    if (ip_san_case(m) && !sf)
+        sf = NULL;
+    tp_sb_put_json_str(out, sf);
+    tp_sb_put(out, ",\"ip_san\":");
+    if (matched && ip_san_case(m)) {
+        char ip[TP_MAX_NAME_LEN + 8];
+        snprintf(ip, sizeof ip, "IP:%s", host_is_ip(m->host) ? m->host : "ADDR");
+        tp_sb_put_json_str(out, ip);
+    } else {
+        tp_sb_put(out, "null");
+    }
     tp_sb_put(out, ",\"finding\":");
     const struct tp_rule *r = matched ? tp_rule_find(m->rule_id) : NULL;
     if (r) {
@@ -226,6 +347,8 @@ static char *read_stdin(void)
 int tp_cmd_explain(int argc, char **argv)
 {
     struct tp_cli_common common = { 0 };
+    const char *stack_opt = NULL;
+    enum tp_explain_side side_opt = TP_EXPLAIN_SIDE_UNKNOWN;
     int opt;
     while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         int c = tp_cli_common_opt(opt, optarg, &common);
@@ -235,6 +358,22 @@ int tp_cmd_explain(int argc, char **argv)
             continue;
         if (opt == 'h') {
             common.help = true;
+            continue;
+        }
+        if (opt == OPT_STACK) {
+            if (!tp_explain_stack_valid(optarg))
+                return tp_cli_fail("explain: --stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
+                                   "browser");
+            stack_opt = optarg;
+            continue;
+        }
+        if (opt == OPT_SIDE) {
+            if (!strcmp(optarg, "client"))
+                side_opt = TP_EXPLAIN_SIDE_CLIENT;
+            else if (!strcmp(optarg, "server"))
+                side_opt = TP_EXPLAIN_SIDE_SERVER;
+            else
+                return tp_cli_fail("explain: --side takes client or server");
             continue;
         }
         if (opt == ':')
@@ -272,14 +411,15 @@ int tp_cmd_explain(int argc, char **argv)
         return tp_cli_fail("explain: the message is empty");
     }
     struct tp_explain_match m;
-    bool matched = tp_explain_match(text, &m);
+    bool matched = tp_explain_match_side(text, side_opt, &m);
     struct tp_render_opts ro = tp_cli_render_opts(&common);
     struct tp_sb out;
     tp_sb_init(&out);
+    const char *stack_key = stack_opt ? stack_opt : matched ? tp_explain_stack_key(m.stack) : NULL;
     if (common.format == TP_FMT_JSON)
-        render_json(&out, matched, &m);
+        render_json(&out, matched, &m, stack_key);
     else
-        render_text(&out, text, matched, &m, &ro);
+        render_text(&out, text, matched, &m, &ro, stack_key);
     tp_cli_print(&out);
     tp_sb_free(&out);
     free(text);

@@ -40,6 +40,8 @@ const char tp_usage_listen[] =
     "  --write-pcap FILE       write every session to a pcap file (Wireshark, tshark)\n"
     "  --keylog FILE           append every session's secrets in NSS key log format\n"
     "                          (default: $SSLKEYLOGFILE when set)\n"
+    "  --stack NAME            also give each fix for go, openssl, curl, python, node,\n"
+    "                          java, dotnet, gnutls or browser (for the server side)\n"
     "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
     "\n"
     "One block (text) or one JSON line per client, never interleaved. Stops after\n"
@@ -63,6 +65,7 @@ enum {
     OPT_PCAP,
     OPT_KEYLOG,
     OPT_AT,
+    OPT_STACK,
 };
 
 static const struct option listen_longopts[] = {
@@ -80,6 +83,7 @@ static const struct option listen_longopts[] = {
     { "write-pcap", required_argument, NULL, OPT_PCAP },
     { "keylog", required_argument, NULL, OPT_KEYLOG },
     { "at", required_argument, NULL, OPT_AT },
+    { "stack", required_argument, NULL, OPT_STACK },
     TP_COMMON_LONGOPTS,
     { NULL, 0, NULL, 0 },
 };
@@ -94,7 +98,7 @@ struct tally {
 struct listen_state {
     struct tp_render_opts ro;
     struct tp_sb sb;
-    unsigned long clients, completed;
+    unsigned long clients, completed, probes;
     int exit_status;
     struct tally versions[8];
     size_t n_versions;
@@ -150,7 +154,16 @@ static void on_session(struct tp_session *s, void *ctx)
     }
 
     st->clients++;
-    if (s->handshake_complete || s->outcome.status == TP_CONN_OK)
+    /* A handshake ended by a fatal alert did not complete, even after both
+     * Finished (TLS 1.3 certificate_required); a TCP connect-and-close is a
+     * probe, neither completed nor failed. */
+    bool fatal = false;
+    for (size_t i = 0; i < s->n_msgs && !fatal; i++)
+        fatal = s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_level == 2;
+    if (s->n_msgs == 0 && s->decode[TP_C2S].bytes == 0 &&
+        (s->outcome.status == TP_CONN_CLOSED || s->outcome.status == TP_CONN_RESET))
+        st->probes++;
+    else if ((s->handshake_complete || s->outcome.status == TP_CONN_OK) && !fatal)
         st->completed++;
     const char *v = s->version ? tp_name_version(s->version) : NULL;
     tally_add(st->versions, &st->n_versions, sizeof st->versions / sizeof st->versions[0], v ? v : "no version",
@@ -178,8 +191,13 @@ static void on_tick(void *ctx)
 static void print_summary(struct listen_state *st, FILE *f)
 {
     static const char *const sevname[] = { "info", "warning", "error" };
-    fprintf(f, "summary: %lu client%s, %lu handshake%s completed, %lu failed\n", st->clients,
-            st->clients == 1 ? "" : "s", st->completed, st->completed == 1 ? "" : "s", st->clients - st->completed);
+    fprintf(f, "summary: %lu client%s, %lu handshake%s completed, %lu failed", st->clients,
+            st->clients == 1 ? "" : "s", st->completed, st->completed == 1 ? "" : "s",
+            st->clients - st->completed - st->probes);
+    if (st->probes)
+        fprintf(f, ", %lu TCP probe%s (connected and closed without a byte: health checks)", st->probes,
+                st->probes == 1 ? "" : "s");
+    fputc('\n', f);
     if (st->n_versions) {
         fputs("  versions:", f);
         for (size_t i = 0; i < st->n_versions; i++)
@@ -248,6 +266,7 @@ int tp_cmd_listen(int argc, char **argv)
     struct tp_listen_opts o = { 0 };
     double timeout_s = 10;
     bool v12 = false, v13 = false;
+    const char *stack = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, ":", listen_longopts, NULL)) != -1) {
         int c = tp_cli_common_opt(opt, optarg, &common);
@@ -292,6 +311,11 @@ int tp_cmd_listen(int argc, char **argv)
             o.at = (int64_t)at;
             break;
         }
+        case OPT_STACK:
+            if (!tp_explain_stack_valid(optarg))
+                return tp_cli_fail("--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or browser");
+            stack = optarg;
+            break;
         case ':':
             return tp_cli_fail("option '%s' needs a value (try 'tlsprobe listen --help')", argv[optind - 1]);
         default:
@@ -327,6 +351,7 @@ int tp_cmd_listen(int argc, char **argv)
 
     struct listen_state st = { 0 };
     st.ro = tp_cli_render_opts(&common);
+    st.ro.stack = stack;
     tp_sb_init(&st.sb);
     tp_sb_init(&st.out);
     st.batch = !isatty(STDOUT_FILENO);

@@ -15,8 +15,12 @@
 #include <strings.h>
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/limits.h"
+#include "tlsprobe/names.h"
 
-#define P(stack, pat, id, note) { stack, pat, id, note }
+#define P(stack, pat, id, note) { stack, pat, id, note, 0 }
+/* Messages only a client (PC) or only a server (PS) prints. */
+#define PC(stack, pat, id, note) { stack, pat, id, note, 'c' }
+#define PS(stack, pat, id, note) { stack, pat, id, note, 's' }
 
 static const char N_GO_UNKNOWN[] =
     "Go found no path from the server's certificate to a root in its pool. It says this both when the root is "
@@ -35,17 +39,6 @@ static const char N_SELF[] = "The leaf certificate is self-signed (depth 0) and 
 static const char N_EXPIRED[] = "A certificate in the chain is past its notAfter date (or the client's clock is wrong).";
 static const char N_NOTYET[] = "A certificate's notBefore date is in the future (or the client's clock is behind).";
 static const char N_HOST[] = "No subjectAltName of the certificate matches the name the client connected to.";
-static const char N_ALERT_HF[] =
-    "The peer sent handshake_failure. Right after the ClientHello it means no common cipher suite, group or "
-    "signature algorithm; in TLS 1.2 it is also how servers refuse a missing client certificate.";
-static const char N_ALERT_BADCERT_C[] =
-    "The peer sent bad_certificate. Seen by a client: the server rejected our client certificate (mTLS). Seen in a "
-    "server's log: the client rejected the server's certificate.";
-static const char N_ALERT_UNKNOWNCA_C[] =
-    "The peer sent unknown_ca. Seen by a client: the server does not trust the CA of our client certificate. Seen "
-    "in a server's log: the client does not trust the server's chain.";
-static const char N_ALERT_PV[] = "The peer sent protocol_version: no TLS version in common.";
-static const char N_ALERT_CR[] = "The server sent certificate_required (TLS 1.3): it needs a client certificate and got none.";
 static const char N_WRONGVER[] =
     "The bytes that came back are not a TLS record: usually plain HTTP (or another protocol) on the port, or a "
     "proxy answering in clear text.";
@@ -57,7 +50,58 @@ static const char N_RESET[] = "The peer reset the TCP connection.";
 static const char N_KEY[] = "The private key does not belong to the certificate.";
 
 static const struct tp_explain_pattern patterns[] = {
-    /* ---- Go (crypto/tls, crypto/x509) ---- */
+    /* ---- Go (crypto/tls, crypto/x509, net/http) ---- */
+    PC("Go", "http: server gave http response to https client", "not-tls",
+       "A Go client spoke TLS (https://) to a port that answered in plain HTTP."),
+    PC("Go", "client sent an http request to an https server", "not-tls",
+       "A Go HTTPS server answered this client's plain HTTP request (http:// on an https port) with a 400 and this text."),
+    PS("Go", "tls handshake error from *tls: first record does not look like a tls handshake", "not-tls",
+       "In a Go server's log: the client did not start with a TLS ClientHello: plain HTTP (http://) or another "
+       "protocol on the TLS port, or a scanner."),
+    PS("Go", "tls handshake error from *: eof", "connection-reset",
+       "In a Go server's log: the client closed the connection during the handshake without an alert. Common "
+       "causes: a load balancer's or monitor's TCP health check (connect and close), a port scan, or a client "
+       "that rejected the server's certificate without sending an alert."),
+    PS("Go", "tls handshake error from *connection reset by peer", "connection-reset",
+       "In a Go server's log: the client reset the connection during the handshake (a health check, a scan, or a "
+       "client that gave up on the certificate)."),
+    PS("Go", "tls handshake error from *i/o timeout", "timeout",
+       "In a Go server's log: the client did not finish the handshake in time (srv.ReadTimeout / a slow or stuck client)."),
+    PC("Go", "net/http: tls handshake timeout", "timeout",
+       "A Go client's http.Transport gave up waiting for the TLS handshake (TLSHandshakeTimeout, 10 s by default)."),
+    PC("Go", "tls: invalid signature by the server certificate", "key-mismatch",
+       "The server's handshake signature does not verify with the public key in its certificate: the server holds "
+       "a private key that does not belong to the certificate it sends (a hand-built tls.Certificate, or cert and key "
+       "files from different issuances)."),
+    PS("Go", "tls: invalid signature by the client certificate", "key-mismatch",
+       "The client's CertificateVerify does not verify with its certificate's key: the client's key and certificate "
+       "do not belong together."),
+    PS("Go", "tls: no certificates configured", "key-mismatch",
+       "A Go server has no certificate to present: tls.Config has neither Certificates nor GetCertificate (the "
+       "certificate and key were never loaded)."),
+    P("Go", "tls: failed to find certificate pem data in certificate input, but did find a private key", "key-mismatch",
+      "tls.LoadX509KeyPair / X509KeyPair got a key where the certificate should be: the two file arguments are swapped."),
+    P("Go", "tls: found a certificate rather than a key in the pem for the private key", "key-mismatch",
+      "tls.LoadX509KeyPair got a certificate where the private key should be: the two file arguments are swapped "
+      "(or the key file holds a certificate)."),
+    P("Go", "tls: failed to find any pem data in certificate input", "key-mismatch",
+      "The certificate file given to tls.LoadX509KeyPair has no PEM block: wrong path, an empty file, or DER where PEM "
+      "is expected."),
+    P("Go", "tls: failed to find any pem data in key input", "key-mismatch",
+      "The key file given to tls.LoadX509KeyPair has no PEM block: wrong path, an empty file, or DER where PEM is "
+      "expected."),
+    P("Go", "tls: failed to parse private key", "key-mismatch",
+      "Go could not read the private key (an encrypted key, or an unsupported format): tls.LoadX509KeyPair needs an "
+      "unencrypted PKCS#1, PKCS#8 or SEC 1 key."),
+    P("Go", "x509: certificate is not authorized to sign other certificates", "wrong-key-usage",
+      "A certificate used as an issuer in the chain is not a CA (basicConstraints CA:FALSE or missing, or no "
+      "keyCertSign): often a leaf certificate put where the CA belongs (RootCAs / ClientCAs holds the leaf, and "
+      "another certificate claims it as issuer)."),
+    PS("Go", "tls: failed to verify client certificate: x509: certificate signed by unknown authority", "client-cert-rejected",
+       "A Go server could not chain the client's certificate to a CA in its tls.Config.ClientCAs."),
+    PS("Go", "tls: client didn't provide a certificate", "client-cert-required",
+       "A Go server requires a client certificate (ClientAuth RequireAnyClientCert / RequireAndVerifyClientCert) and "
+       "the client sent none."),
     P("Go", "certificate relies on legacy common name field", "cn-only",
       "Go >= 1.15 ignores the Common Name; the certificate has no subjectAltName for the name."),
     P("Go", "x509: certificate is valid for *, not ", "hostname-mismatch",
@@ -74,33 +118,34 @@ static const struct tp_explain_pattern patterns[] = {
     P("Go", "x509: cannot verify signature: insecure algorithm", "weak-signature",
       "A certificate is signed with SHA-1 or MD5, which Go >= 1.18 rejects."),
     P("Go", "tls: private key does not match public key", "key-mismatch", N_KEY),
-    P("Go", "tls: client didn't provide a certificate", "client-cert-required",
-      "A Go server requires a client certificate and the client sent none."),
-    P("Go", "remote error: tls: certificate required", "client-cert-required", N_ALERT_CR),
-    P("Go", "tls handshake error from *remote error: tls: bad certificate", "server-cert-rejected",
-      "In a Go server's log: the client rejected the server's certificate with bad_certificate."),
-    P("Go", "tls handshake error from *remote error: tls: unknown certificate authority", "server-cert-rejected",
-      "In a Go server's log: the client does not trust the server's chain (unknown_ca)."),
-    P("Go", "remote error: tls: bad certificate", "client-cert-rejected", N_ALERT_BADCERT_C),
-    P("Go", "remote error: tls: unknown certificate authority", "client-cert-rejected", N_ALERT_UNKNOWNCA_C),
-    P("Go", "remote error: tls: expired certificate", "client-cert-rejected",
-      "The peer says the certificate it got (our client certificate, seen from a client) has expired."),
-    P("Go", "remote error: tls: handshake failure", "no-shared-cipher", N_ALERT_HF),
-    P("Go", "remote error: tls: protocol version not supported", "protocol-version-mismatch", N_ALERT_PV),
     P("Go", "tls: first record does not look like a tls handshake", "not-tls", N_WRONGVER),
-    P("Go", "tls: server selected unsupported protocol version", "protocol-version-mismatch",
+    PC("Go", "tls: server selected unsupported protocol version", "protocol-version-mismatch",
       "The server picked a version Go does not accept (TLS 1.0/1.1 are off by default since Go 1.18)."),
-    P("Go", "tls: client offered only unsupported versions", "protocol-version-mismatch",
+    PS("Go", "tls: client offered only unsupported versions", "protocol-version-mismatch",
       "A Go server got a ClientHello with only versions it does not accept."),
-    P("Go", "tls: no cipher suite supported by both client and server", "no-shared-cipher",
+    PS("Go", "tls: no cipher suite supported by both client and server", "no-shared-cipher",
       "A Go server found no cipher suite in common with the client."),
     P("Go", "remote error: tls: ", "remote-alert", "The peer sent the TLS alert named after 'remote error: tls:'."),
+    PC("Go", "get \"*\": eof", "connection-reset",
+       "A Go client's request ended with EOF: the server (or a proxy) closed the connection during the handshake "
+       "without an alert; often a TLS 1.2 server that wants a client certificate, or a server that does not speak "
+       "TLS on that port and hung up."),
+    PC("Go", "post \"*\": eof", "connection-reset",
+       "A Go client's request ended with EOF: the server (or a proxy) closed the connection without an alert."),
     P("Go", "dial tcp: lookup * no such host", "name-resolution", N_DNS),
+    PC("Go", "client.timeout exceeded", "timeout",
+       "A Go http.Client's Timeout ran out (connect, TLS handshake and response together)."),
+    PC("Go", "context deadline exceeded", "timeout",
+       "A Go request's context deadline passed before the connection, the handshake or the answer completed."),
 
     /* ---- curl ---- */
+    PC("curl", "curl: (7) failed to connect to * port *: couldn't connect to server", "connection-refused", N_REFUSED),
+    PC("curl", "curl: (52) empty reply from server", "not-tls",
+       "curl (plain HTTP) got no answer: with http:// on a TLS port the server waits for a ClientHello and closes."),
+    PC("curl", "curl: (60) ssl certificate problem: certificate has expired", "expired", N_EXPIRED),
     P("curl", "curl: (6) could not resolve host", "name-resolution", N_DNS),
     P("curl", "curl: (7) failed to connect to *connection refused", "connection-refused", N_REFUSED),
-    P("curl", "curl: (28) *timed out", "timeout", N_TIMEOUT),
+    P("curl", "curl: (28) ", "timeout", N_TIMEOUT),
     P("curl", "ssl: no alternative certificate subject name matches target host name", "hostname-mismatch",
       "curl found no subjectAltName matching the host in the URL."),
     P("curl", "ssl: certificate subject name * does not match target host", "hostname-mismatch",
@@ -128,42 +173,125 @@ static const struct tp_explain_pattern patterns[] = {
     P("Java", "no subject alternative names present", "hostname-mismatch",
       "The certificate has no subjectAltName at all (Java will not use the CN for IP addresses)."),
     P("Java", "no name matching * found", "hostname-mismatch", N_HOST),
-    P("Java", "received fatal alert: handshake failure", "no-shared-cipher", N_ALERT_HF),
-    P("Java", "received fatal alert: bad certificate", "client-cert-rejected", N_ALERT_BADCERT_C),
-    P("Java", "received fatal alert: certificate unknown", "server-cert-rejected",
-      "The peer sent certificate_unknown. In a Java server's log: the client did not accept the server's "
-      "certificate. Seen by a client: the server did not accept our client certificate."),
-    P("Java", "received fatal alert: unknown ca", "client-cert-rejected", N_ALERT_UNKNOWNCA_C),
-    P("Java", "received fatal alert: certificate expired", "client-cert-rejected",
-      "The peer says the certificate it got has expired (seen by a client: our client certificate)."),
-    P("Java", "received fatal alert: protocol version", "protocol-version-mismatch", N_ALERT_PV),
-    P("Java", "received fatal alert: certificate required", "client-cert-required", N_ALERT_CR),
+    PC("Java", "doesn't match any of the subject alternative names", "hostname-mismatch",
+       "Apache HttpClient's hostname verifier: the certificate's subjectAltNames do not include the host."),
     P("Java", "received fatal alert: ", "remote-alert", "The peer sent the TLS alert named after 'Received fatal alert:'."),
     P("Java", "no appropriate protocol", "protocol-version-mismatch",
       "Java has no enabled protocol version (or suite) usable with the peer: TLS 1.0/1.1 are disabled in "
       "java.security (jdk.tls.disabledAlgorithms) since Java 8u291/11.0.11."),
     P("Java", "the server selected protocol version * is not accepted by client preferences", "protocol-version-mismatch",
       "The server chose a version (often TLS10/TLS11) the Java client has disabled."),
-    P("Java", "client requested protocol * is not enabled or supported in server context", "protocol-version-mismatch",
+    PS("Java", "client requested protocol * is not enabled or supported in server context", "protocol-version-mismatch",
       "A Java server got a ClientHello for a version it has disabled."),
-    P("Java", "no cipher suites in common", "no-shared-cipher", "A Java server found no cipher suite in common with the client."),
+    PS("Java", "no cipher suites in common", "no-shared-cipher", "A Java server found no cipher suite in common with the client."),
     P("Java", "unsupported or unrecognized ssl message", "not-tls", N_WRONGVER),
     P("Java", "remote host terminated the handshake", "connection-reset", N_EOF),
     P("Java", "certificates do not conform to algorithm constraints", "weak-signature",
       "A certificate uses an algorithm or key size Java disables (SHA-1, MD5, RSA < 2048)."),
     P("Java", "extended key usage does not permit use for tls server authentication", "wrong-key-usage",
       "The leaf lacks the serverAuth extended key usage."),
-    P("Java", "empty client certificate chain", "client-cert-required",
+    PS("Java", "empty client certificate chain", "client-cert-required",
       "A Java server requires a client certificate and the client sent none."),
     P("Java", "java.net.unknownhostexception", "name-resolution", N_DNS),
     P("Java", "java.net.sockettimeoutexception", "timeout", N_TIMEOUT),
 
-    /* ---- .NET ---- */
+    /* ---- .NET (SslStream, HttpClient; SChannel texts on Windows) ---- */
+    P(".NET", "because of errors in the certificate chain: partialchain", "missing-intermediate",
+      ".NET (PartialChain) could not complete the chain: the peer did not send its intermediate and it is not in the store."),
+    P(".NET", "because of errors in the certificate chain: untrustedroot", "unknown-authority",
+      ".NET (UntrustedRoot): the chain ends at a root that is not in the trusted store."),
+    P(".NET", "because of errors in the certificate chain: nottimevalid", "expired",
+      ".NET (NotTimeValid): a certificate in the chain is expired or not yet valid."),
+    P(".NET", "because of errors in the certificate chain: notsignaturevalid", "unknown-authority",
+      ".NET (NotSignatureValid): a signature in the chain does not verify."),
+    P(".NET", "because of errors in the certificate chain: revoked", "remote-alert",
+      ".NET (Revoked): a certificate in the chain is revoked."),
+    P(".NET", "remotecertificatenotavailable", "client-cert-required",
+      ".NET (RemoteCertificateNotAvailable): the peer sent no certificate; on a server that requires client "
+      "certificates, the client sent none."),
     P(".NET", "remotecertificatenamemismatch", "hostname-mismatch", N_HOST),
     P(".NET", "remotecertificatechainerrors", "unknown-authority",
       ".NET could not build a trusted chain (root not trusted, intermediate missing, or self-signed)."),
+    PC(".NET", "the certificate chain was issued by an authority that is not trusted", "unknown-authority",
+       "SChannel (SEC_E_UNTRUSTED_ROOT): the server's chain ends at a root Windows does not trust."),
+    PC(".NET", "the target principal name is incorrect", "hostname-mismatch",
+       "SChannel (SEC_E_WRONG_PRINCIPAL): the certificate does not name the host the client asked for."),
+    P(".NET", "the received certificate has expired", "expired", N_EXPIRED),
+    PC("Windows", "sec e untrusted root", "unknown-authority",
+       "SChannel SEC_E_UNTRUSTED_ROOT (0x80090325): the chain ends at a root Windows does not trust."),
+    PC("Windows", "sec e wrong principal", "hostname-mismatch",
+       "SChannel SEC_E_WRONG_PRINCIPAL (0x80090322): the certificate does not name the host."),
+    P("Windows", "sec e cert expired", "expired", "SChannel SEC_E_CERT_EXPIRED (0x80090328): a certificate has expired."),
+    P("Windows", "sec e algorithm mismatch", "no-shared-cipher",
+      "SChannel SEC_E_ALGORITHM_MISMATCH (0x80090331): no TLS version or cipher suite in common."),
+    P(".NET", "do not possess a common algorithm", "no-shared-cipher",
+      "SChannel (SEC_E_ALGORITHM_MISMATCH): no TLS version or cipher suite in common with the peer."),
+    P(".NET", "received an unexpected eof or 0 bytes from the transport stream", "connection-reset", N_EOF),
+    P(".NET", "cannot determine the frame size or a corrupted frame was received", "not-tls",
+      ".NET read bytes that are not a TLS record: the peer does not speak TLS on that port (plain HTTP?)."),
+    P(".NET", "the message received was unexpected or badly formatted", "not-tls",
+      "SChannel (SEC_E_ILLEGAL_MESSAGE): the peer sent something that is not a valid TLS message, or an alert it "
+      "does not name."),
+    P(".NET", "the remote certificate is invalid according to the validation procedure", "unknown-authority",
+      ".NET rejected the peer's certificate; the SslPolicyErrors after the colon say why (most often a chain error)."),
+    P(".NET", "the credentials supplied to the package were not recognized", "key-mismatch",
+      "SChannel (SEC_E_UNKNOWN_CREDENTIALS): the certificate has no usable private key (not imported with its key, "
+      "or no access to it)."),
+
+    /* ---- GnuTLS (gnutls-cli, gnutls-serv, and programs built on it: curl, wget, git, emacs) ---- */
+    P("GnuTLS", "the certificate issuer is unknown", "unknown-authority",
+      "GnuTLS found no trusted issuer for the chain (GNUTLS_CERT_SIGNER_NOT_FOUND): the root is not in its CA file or "
+      "the peer did not send the intermediate."),
+    P("GnuTLS", "the certificate chain uses expired certificate", "expired", N_EXPIRED),
+    P("GnuTLS", "the certificate chain uses not yet valid certificate", "not-yet-valid", N_NOTYET),
+    P("GnuTLS", "the name in the certificate does not match the expected", "hostname-mismatch", N_HOST),
+    P("GnuTLS", "the certificate issuer is not a ca", "wrong-key-usage",
+      "GnuTLS (GNUTLS_CERT_SIGNER_NOT_CA): an issuer in the chain is not a CA certificate."),
+    P("GnuTLS", "the certificate chain uses insecure algorithm", "weak-signature",
+      "GnuTLS (GNUTLS_CERT_INSECURE_ALGORITHM): a certificate is signed with SHA-1 or MD5."),
+    P("GnuTLS", "the certificate chain does not match the intended purpose", "wrong-key-usage",
+      "GnuTLS (GNUTLS_CERT_PURPOSE_MISMATCH): the extended key usage does not allow this use."),
+    P("GnuTLS", "could not find a certificate issued by a trusted", "unknown-authority",
+      "GnuTLS found no trusted issuer for the chain."),
+    P("GnuTLS", "the peer did not send any certificate", "client-cert-required",
+      "GnuTLS (GNUTLS_E_NO_CERTIFICATE_FOUND): the peer sent no certificate; on a server that requires one, the "
+      "client sent none."),
+    P("GnuTLS", "an unexpected tls packet was received", "not-tls",
+      "GnuTLS got a record it did not expect: often a peer that does not speak TLS on that port."),
+    P("GnuTLS", "a packet with illegal or unsupported version was received", "not-tls",
+      "GnuTLS read a record with an impossible version: the peer does not speak TLS (plain HTTP?)."),
+    P("GnuTLS", "a tls packet with unexpected length was received", "not-tls",
+      "GnuTLS read a record whose length makes no sense: the peer does not speak TLS (plain HTTP?)."),
+    P("GnuTLS", "the tls connection was non-properly terminated", "connection-reset", N_EOF),
+    P("GnuTLS", "could not negotiate a supported cipher suite", "no-shared-cipher",
+      "GnuTLS (GNUTLS_E_UNKNOWN_CIPHER_SUITE): no cipher suite in common with the peer."),
+    P("GnuTLS", "no supported cipher suites have been found", "no-shared-cipher",
+      "GnuTLS (GNUTLS_E_NO_CIPHER_SUITES): no cipher suite usable with this configuration and peer."),
+    P("GnuTLS", "the public key in the certificate does not match the private key", "key-mismatch", N_KEY),
+    P("GnuTLS", "the certificate and the given key do not match", "key-mismatch", N_KEY),
+    P("GnuTLS", "base64 decoding error", "key-mismatch",
+      "GnuTLS could not read a PEM file (GNUTLS_E_BASE64_DECODING_ERROR): the certificate or key file is not what it "
+      "should be (wrong file, DER instead of PEM, or the two swapped)."),
+    P("GnuTLS", "error in the certificate verification", "unknown-authority",
+      "GnuTLS (GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) rejected the peer's certificate."),
+    PC("curl", "curl: (35) gnutls", "remote-alert",
+       "curl built with GnuTLS failed the handshake; the GnuTLS text after it says why."),
+    P("GnuTLS", "the certificate is not trusted", "unknown-authority",
+      "GnuTLS did not trust the peer's certificate; the reasons printed with it say why (most often: issuer unknown)."),
 
     /* ---- Python (ssl module, requests/urllib3) ---- */
+    PS("Python", "[ssl: http request]", "not-tls",
+       "A Python TLS server received a plain HTTP request on its TLS port: the client used http:// on an https port."),
+    PC("Python", "[ssl: wrong version number]", "not-tls",
+       "Python read an answer that is not TLS: plain HTTP (or another protocol) on the port, or a proxy answering in "
+       "clear text."),
+    P("Python", "[ssl] pem lib", "key-mismatch",
+      "ssl.load_cert_chain could not read the certificate or key file (PEM lib): wrong path, not PEM, an encrypted key "
+      "without its password, or the two files swapped."),
+    P("Python", "[x509: key values mismatch]", "key-mismatch", N_KEY),
+    PC("Python", "the handshake operation timed out", "timeout", N_TIMEOUT),
+    P("Python", "ip address mismatch, certificate is not valid for", "hostname-mismatch",
+      "Python connected to an IP address and the certificate has no IP subjectAltName for it."),
     P("Python", "hostname mismatch, certificate is not valid for", "hostname-mismatch", N_HOST),
     P("Python", "eof occurred in violation of protocol", "connection-reset", N_EOF),
     P("Python", "name or service not known", "name-resolution", N_DNS),
@@ -173,6 +301,13 @@ static const struct tp_explain_pattern patterns[] = {
     P("Python", "connectionreseterror", "connection-reset", N_RESET),
 
     /* ---- Node.js (codes) ---- */
+    P("Node.js", "ERR_OSSL_X509_KEY_VALUES_MISMATCH", "key-mismatch", N_KEY),
+    P("Node.js", "ERR_OSSL_PEM_NO_START_LINE", "key-mismatch",
+      "Node could not read a PEM file for the key or certificate (no start line): wrong file, DER instead of PEM, or "
+      "the two swapped."),
+    PC("Node.js", "ERR_SSL_WRONG_VERSION_NUMBER", "not-tls", N_WRONGVER),
+    PC("Node.js", "is not in the cert's list", "hostname-mismatch",
+       "Node connected to an IP address and the certificate has no IP subjectAltName for it."),
     P("Node.js", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "missing-intermediate", N_OSSL_21),
     P("Node.js", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "unknown-authority", N_OSSL_20),
     P("Node.js", "SELF_SIGNED_CERT_IN_CHAIN", "unknown-authority", N_SELF_IN_CHAIN),
@@ -227,12 +362,8 @@ static const struct tp_explain_pattern patterns[] = {
     P("Firefox", "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE", "weak-key", "Firefox: a certificate's key is too small."),
     P("Firefox", "SSL_ERROR_NO_CYPHER_OVERLAP", "no-shared-cipher", "Firefox and the server have no cipher suite in common."),
     P("Firefox", "SSL_ERROR_UNSUPPORTED_VERSION", "protocol-version-mismatch", "Firefox and the server have no TLS version in common."),
-    P("Firefox", "SSL_ERROR_PROTOCOL_VERSION_ALERT", "protocol-version-mismatch", N_ALERT_PV),
     P("Firefox", "SSL_ERROR_RX_RECORD_TOO_LONG", "not-tls",
       "Firefox got something that is not a TLS record: plain HTTP on the HTTPS port."),
-    P("Firefox", "SSL_ERROR_HANDSHAKE_FAILURE_ALERT", "no-shared-cipher", N_ALERT_HF),
-    P("Firefox", "SSL_ERROR_BAD_CERT_ALERT", "client-cert-rejected", "The server rejected the client certificate."),
-    P("Firefox", "SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT", "client-cert-required", N_ALERT_CR),
 
     /* ---- wolfSSL (codes and names) ---- */
     P("wolfSSL", "ASN_NO_SIGNER_E", "unknown-authority",
@@ -283,6 +414,29 @@ static const struct tp_explain_pattern patterns[] = {
     P("wolfSSL", "can't match cipher suite", "no-shared-cipher", "wolfSSL MATCH_SUITE_ERROR (-501): no cipher suite in common."),
 
     /* ---- OpenSSL (verify errors, then error:0A0000xx reasons; also inside curl, Python, Node, Ruby, PHP...) ---- */
+    PS("OpenSSL", "client ssl certificate verify error", "client-cert-rejected",
+       "nginx could not verify the client certificate (ssl_verify_client with ssl_client_certificate): the numbers "
+       "in brackets are OpenSSL's verify error."),
+    PS("OpenSSL", "client sent no required ssl certificate", "client-cert-required",
+       "nginx requires a client certificate (ssl_verify_client on) and the client sent none."),
+    PC("OpenSSL", "no required ssl certificate was sent", "client-cert-required",
+       "nginx's 400 page: it requires a client certificate (ssl_verify_client on) and this client sent none."),
+    PC("OpenSSL", "the plain http request was sent to https port", "not-tls",
+       "nginx's 400 page: this client sent plain HTTP (http://) to the HTTPS port."),
+    PS("OpenSSL", "certificate verification: error (", "client-cert-rejected",
+       "Apache mod_ssl (AH02039) could not verify the client certificate (SSLVerifyClient with SSLCACertificateFile); "
+       "the number is OpenSSL's verify error."),
+    P("OpenSSL", "invalid signature by the", "key-mismatch", N_KEY),
+    P("OpenSSL", "bad signature", "key-mismatch",
+      "A handshake signature did not verify with the certificate's key: the peer's private key does not belong to its "
+      "certificate."),
+    P("OpenSSL", "no start line", "key-mismatch",
+      "OpenSSL found no PEM block where it expected a certificate or key: wrong file, DER instead of PEM, or the two "
+      "swapped."),
+    P("OpenSSL", "invalid ca certificate", "wrong-key-usage",
+      "OpenSSL (X509_V_ERR 24): an issuer in the chain is not a CA (basicConstraints CA:FALSE or missing)."),
+    PS("OpenSSL", "ssl routines*http request", "not-tls",
+       "An OpenSSL server received a plain HTTP request on its TLS port: the client used http:// on an https port."),
     P("OpenSSL", "num=20", "unknown-authority", N_OSSL_20),
     P("OpenSSL", "num=21", "missing-intermediate", N_OSSL_21),
     P("OpenSSL", "num=19", "unknown-authority", N_SELF_IN_CHAIN),
@@ -310,28 +464,16 @@ static const struct tp_explain_pattern patterns[] = {
     P("OpenSSL", "dh key too small", "weak-key", "The server's Diffie-Hellman group is too small for this client."),
     P("OpenSSL", "ca md too weak", "weak-signature", "OpenSSL's security level rejects a SHA-1/MD5 signature in the chain."),
     P("OpenSSL", "key values mismatch", "key-mismatch", N_KEY),
-    P("OpenSSL", "tlsv13 alert certificate required", "client-cert-required", N_ALERT_CR),
-    P("OpenSSL", "peer did not return a certificate", "client-cert-required",
+    PS("OpenSSL", "peer did not return a certificate", "client-cert-required",
       "An OpenSSL server requires a client certificate and the client sent none."),
-    P("OpenSSL", "alert handshake failure", "no-shared-cipher", N_ALERT_HF),
-    P("OpenSSL", "alert bad certificate", "client-cert-rejected", N_ALERT_BADCERT_C),
-    P("OpenSSL", "alert unknown ca", "client-cert-rejected", N_ALERT_UNKNOWNCA_C),
-    P("OpenSSL", "alert certificate unknown", "client-cert-rejected",
-      "The peer sent certificate_unknown: seen by a client, the server did not accept our client certificate; in a "
-      "server's log, the client did not accept the server's certificate."),
-    P("OpenSSL", "alert certificate expired", "client-cert-rejected",
-      "The peer says the certificate it got has expired (seen by a client: our client certificate)."),
-    P("OpenSSL", "alert protocol version", "protocol-version-mismatch", N_ALERT_PV),
     P("OpenSSL", "unsupported protocol", "protocol-version-mismatch",
       "OpenSSL and the peer have no version in common (OpenSSL 3 refuses TLS 1.0/1.1 at its default security level)."),
     P("OpenSSL", "no protocols available", "protocol-version-mismatch",
       "Every protocol version is disabled by the configuration (MinProtocol/MaxProtocol, security level)."),
-    P("OpenSSL", "no shared cipher", "no-shared-cipher", "An OpenSSL server found no cipher suite in common with the client."),
+    PS("OpenSSL", "no shared cipher", "no-shared-cipher", "An OpenSSL server found no cipher suite in common with the client."),
     P("OpenSSL", "no ciphers available", "no-shared-cipher", "No cipher suite is usable with this configuration and peer."),
     P("OpenSSL", "wrong version number", "not-tls", N_WRONGVER),
     P("OpenSSL", "packet length too long", "not-tls", N_WRONGVER),
-    P("OpenSSL", "ssl routines*http request", "not-tls",
-      "An OpenSSL server received a plain HTTP request on its TLS port: the client used http:// on an https port."),
     P("OpenSSL", "unexpected eof while reading", "connection-reset", N_EOF),
     P("OpenSSL", "ssl error syscall", "connection-reset", N_EOF),
     P("OpenSSL", "certificate verify failed", "unknown-authority",
@@ -533,6 +675,14 @@ static size_t find_ci(const char *t, size_t n, size_t from, const char *needle)
 
 /* Where a host follows: (anchor that must appear first, or NULL; the text just before the host). */
 static const struct { const char *anchor, *prefix; } host_marks[] = {
+    /* A URL is a host only where the message itself names the request: Go's
+     * Get "https://H:P/...", a quoted URL, a request line. First: they carry the port. Never a bare URL:
+     * curl's "More details here: https://curl.se/docs/sslcerts.html" is help. */
+    { NULL, "\"https://" },
+    { NULL, "'https://" },
+    { NULL, "Get https://" },
+    { NULL, "Post https://" },
+    { NULL, "url: https://" },
     { NULL, "but wanted to match " },
     { "certificate is valid for", ", not " },
     { NULL, "cannot validate certificate for " },
@@ -552,9 +702,29 @@ static const struct { const char *anchor, *prefix; } host_marks[] = {
     { NULL, "connect ECONNREFUSED " },
     { NULL, "UnknownHostException: " },
     { NULL, "host='" },
-    { NULL, "https://" },
     { NULL, "connect to " },
 };
+
+/* curl: "Failed to connect to localhost port 4433 after 0 ms"; Python:
+ * "host='h', port=8443". Right after the host, nothing further. */
+static void find_port(const char *t, size_t n, size_t i, struct tp_explain_match *m)
+{
+    static const char *const marks[] = { " port ", "', port=", "\", port=", "]:", " port=" };
+    if (i < n && t[i] == ']')
+        i++;
+    for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
+        size_t ml = strlen(marks[k]);
+        if (i + ml >= n || strncasecmp(t + i, marks[k], ml))
+            continue;
+        size_t j = i + ml;
+        unsigned long port = 0;
+        while (j < n && isdigit((unsigned char)t[j]) && port <= 65535)
+            port = port * 10 + (unsigned long)(t[j++] - '0');
+        if (port > 0 && port <= 65535)
+            m->port = (unsigned)port;
+        return;
+    }
+}
 
 static void find_host(const char *t, size_t n, struct tp_explain_match *m)
 {
@@ -569,8 +739,11 @@ static void find_host(const char *t, size_t n, struct tp_explain_match *m)
         size_t at = find_ci(t, n, from, host_marks[k].prefix);
         if (at == SIZE_MAX)
             continue;
-        if (take_host(t, n, at + strlen(host_marks[k].prefix), m))
+        if (take_host(t, n, at + strlen(host_marks[k].prefix), m)) {
+            if (!m->port)
+                find_port(t, n, at + strlen(host_marks[k].prefix) + strlen(m->host), m);
             return;
+        }
     }
     m->host[0] = '\0';
     m->port = 0;
@@ -610,7 +783,311 @@ static const char *guess_stack(const char *t, size_t tn)
     return NULL;
 }
 
+/* ---- who is speaking ---- */
+
+const char *tp_explain_side_name(enum tp_explain_side s)
+{
+    return s == TP_EXPLAIN_SIDE_CLIENT ? "client" : s == TP_EXPLAIN_SIDE_SERVER ? "server" : NULL;
+}
+
+static enum tp_explain_side other_side(enum tp_explain_side s)
+{
+    return s == TP_EXPLAIN_SIDE_CLIENT ? TP_EXPLAIN_SIDE_SERVER
+           : s == TP_EXPLAIN_SIDE_SERVER ? TP_EXPLAIN_SIDE_CLIENT
+                                         : TP_EXPLAIN_SIDE_UNKNOWN;
+}
+
+/* Texts only a server (or its log) prints, then texts only a client prints
+ * (normalised: lower case, '_' as a space). A server marker wins: a server's
+ * log line quotes the client's words, never the other way round. */
+static const char *const server_marks[] = {
+    "tls handshake error from ",          /* Go net/http server */
+    "http2: server: error reading preface from client", /* Go http2 server */
+    "failed to verify client certificate", /* Go >= 1.20 server */
+    "invalid signature by the client certificate",
+    "client didn't provide a certificate",
+    "client offered only unsupported versions",
+    "no certificates configured",
+    "ssl do handshake() failed",          /* nginx */
+    "while ssl handshaking",
+    "client ssl certificate verify error",
+    "client sent no required ssl certificate",
+    "ssl library error",                  /* Apache mod_ssl */
+    "in handshake (server ",
+    "peer did not return a certificate",
+    "[ssl: http request]",
+    "ssl routines::http request",
+    "ssl3 get record:http request",
+    "no shared cipher",
+    "ssl accept",
+    "accept error",
+    "shutting down ssl",                  /* openssl s_server */
+    "empty client certificate chain",     /* Java server */
+    "null cert chain",
+    "client requested protocol",
+    "no cipher suites in common",
+    "authenticateasserver",               /* .NET server */
+    "tlsclienterror",                     /* Node server event */
+    "gnutls-serv",
+    "error in handshake",                 /* gnutls-serv */
+    "wolfssl accept",
+    "ah02039",                            /* Apache: client certificate verification */
+    "certificate verification: error (",
+};
+static const char *const client_marks[] = {
+    "get \"", "post \"", "put \"", "head \"", "get https://", "post https://",
+    "dial tcp", "tls: failed to verify certificate", "invalid signature by the server certificate",
+    "server gave http response to https client", "client sent an http request to an https server",
+    "net/http: tls handshake timeout",
+    "curl: (", "httpsconnectionpool", "urlopen error", "requests.exceptions", "urllib3", "aiohttp",
+    "net::err ", "sec error ", "ssl error ", "mozilla pkix", "s client", "verify error:num=", "depth=",
+    "connect:errno", "gnutls-cli", "pki verification of server certificate failed",
+    "verifying server certificate failed", "server certificate verification failed",
+    "hostname/ip does not match", "err tls cert altname invalid", "client network socket disconnected",
+    "socket hang up", "fetch failed", "unable to find valid certification path to requested target",
+    "no subject alternative", "the remote certificate is invalid", "httprequestexception",
+    "the ssl connection could not be established", "authenticateasclient", "wolfssl connect",
+    "hostname mismatch", "ip address mismatch", "wrong version number",
+};
+
+/* A server acting as a client (nginx to its upstream) speaks as a client. */
+static const char *const proxy_client_marks[] = {
+    "upstream ssl certificate verify error", "while ssl handshaking to upstream", "ssl handshaking to upstream",
+};
+
+static bool any_mark(const char *const *marks, size_t n, const char *t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(t, marks[i]))
+            return true;
+    return false;
+}
+
+/* ---- TLS alerts named in a message ---- */
+
+/* Every alert, as each stack spells it (normalised). go: crypto/tls alert.go;
+ * ossl: OpenSSL's reason text; gnutls: gnutls_alert_get_name; nss: the words of
+ * NSS's SSL_ERROR_..._ALERT; dotnet: TlsAlertMessage, lower case. The RFC name
+ * (tp_name_alert) serves Java, OpenSSL's state lines and Chrome. */
+static const struct alert_spelling {
+    uint8_t code;
+    const char *go, *ossl, *gnutls, *nss, *dotnet;
+} alert_spellings[] = {
+    { 10, "unexpected message", "sslv3 alert unexpected message", "unexpected message", "handshake unexpected", "unexpectedmessage" },
+    { 20, "bad record mac", "sslv3 alert bad record mac", "bad record mac", "bad mac", "badrecordmac" },
+    { 21, "decryption failed", "tlsv1 alert decryption failed", "decryption failed", "decryption failed", "decryptionfailed" },
+    { 22, "record overflow", "tlsv1 alert record overflow", "record overflow", "record overflow", "recordoverflow" },
+    { 30, "decompression failure", "sslv3 alert decompression failure", "decompression failed", "decompression failure", "decompressionfail" },
+    { 40, "handshake failure", "sslv3 alert handshake failure", "handshake failed", "handshake failure", "handshakefailure" },
+    { 41, "no certificate", "sslv3 alert no certificate", "no certificate (ssl 3.0)", "no certificate", "nocertificate" },
+    { 42, "bad certificate", "sslv3 alert bad certificate", "certificate is bad", "bad cert", "badcertificate" },
+    { 43, "unsupported certificate", "sslv3 alert unsupported certificate", "certificate is not supported", "unsupported cert", "unsupportedcert" },
+    { 44, "revoked certificate", "sslv3 alert certificate revoked", "certificate was revoked", "revoked cert", "certificaterevoked" },
+    { 45, "expired certificate", "sslv3 alert certificate expired", "certificate is expired", "expired cert", "certificateexpired" },
+    { 46, "unknown certificate", "sslv3 alert certificate unknown", "unknown certificate", "certificate unknown", "certificateunknown" },
+    { 47, "illegal parameter", "sslv3 alert illegal parameter", "illegal parameter", "illegal parameter", "illegalparameter" },
+    { 48, "unknown certificate authority", "tlsv1 alert unknown ca", "ca is unknown", "unknown ca", "unknownca" },
+    { 49, "access denied", "tlsv1 alert access denied", "access was denied", "access denied", "accessdenied" },
+    { 50, "error decoding message", "tlsv1 alert decode error", "decode error", "decode error", "decodeerror" },
+    { 51, "error decrypting message", "tlsv1 alert decrypt error", "decrypt error", "decrypt error", "decrypterror" },
+    { 60, "export restriction", "tlsv1 alert export restriction", "export restriction", "export restriction", "exportrestriction" },
+    { 70, "protocol version not supported", "tlsv1 alert protocol version", "error in protocol version", "protocol version", "protocolversion" },
+    { 71, "insufficient security level", "tlsv1 alert insufficient security", "insufficient security", "insufficient security", "insufficientsecurity" },
+    { 80, "internal error", "tlsv1 alert internal error", "internal error", "internal error", "internalerror" },
+    { 86, "inappropriate fallback", "tlsv1 alert inappropriate fallback", "inappropriate fallback", "inappropriate fallback", "inappropriatefallback" },
+    { 90, "user canceled", "tlsv1 alert user cancelled", "user canceled", "user canceled", "usercanceled" },
+    { 100, "no renegotiation", "tlsv1 alert no renegotiation", "no renegotiation is allowed", "no renegotiation", "norenegotiation" },
+    { 109, "missing extension", "tlsv13 alert missing extension", "an extension was expected but was not seen", "missing extension", "missingextension" },
+    { 110, "unsupported extension", "tlsv1 unsupported extension", "an unsupported extension was sent", "unsupported extension", "unsupportedext" },
+    { 111, "certificate unobtainable", "tlsv1 certificate unobtainable", "could not retrieve the specified certificate", "certificate unobtainable", "certificateunobtainable" },
+    { 112, "unrecognized name", "tlsv1 unrecognized name", "the server name sent was not recognized", "unrecognized name", "unrecognizedname" },
+    { 113, "bad certificate status response", "tlsv1 bad certificate status response", "bad certificate status response", "bad cert status response", "badcertificatestatusresponse" },
+    { 114, "bad certificate hash value", "tlsv1 bad certificate hash value", "bad certificate hash value", "bad cert hash value", "badcertificatehashvalue" },
+    { 115, "unknown psk identity", "tlsv1 alert unknown psk identity", "the srp/psk username is missing or not known", "unknown psk identity", "unknownpskidentity" },
+    { 116, "certificate required", "tlsv13 alert certificate required", "certificate is required", "rx certificate required", "certificaterequired" },
+    { 120, "no application protocol", "tlsv1 alert no application protocol", "no supported application protocol could be negotiated", "next protocol no protocol", "noapplicationprotocol" },
+    { 121, "encrypted client hello required", "tlsv1 alert ech required", "ech required", "ech required", "echrequired" },
+};
+#define N_ALERTS (sizeof alert_spellings / sizeof alert_spellings[0])
+
+enum alert_kind { AK_GO, AK_RFC, AK_GNUTLS, AK_DOTNET, AK_NUMBER };
+/* Where a stack names an alert: the words before the name, how it names it,
+ * and whether the printer received it (the usual case) or sent it. */
+static const struct {
+    const char *form;
+    enum alert_kind kind;
+    bool sent;
+    const char *stack;
+} alert_forms[] = {
+    { "remote error: tls: ", AK_GO, false, "Go" },
+    { "local error: tls: ", AK_GO, true, "Go" },
+    { "received fatal alert: ", AK_RFC, false, "Java" },
+    { "received alert [", AK_NUMBER, false, "GnuTLS" },
+    { "handshake() failed: ", AK_GNUTLS, false, "GnuTLS" },
+    { "sent a tls alert: '", AK_DOTNET, false, ".NET" },
+    { "alert read:fatal:", AK_RFC, false, "OpenSSL" },
+    { "alert write:fatal:", AK_RFC, true, "OpenSSL" },
+    { "ssl alert number ", AK_NUMBER, false, "OpenSSL" },
+};
+
+static bool word_end(const char *p)
+{
+    return !*p || !is_word((unsigned char)*p);
+}
+
+static bool has_prefix_word(const char *p, const char *w)
+{
+    size_t k = strlen(w);
+    return !strncmp(p, w, k) && word_end(p + k);
+}
+
+struct found_alert {
+    bool found, sent;
+    uint8_t code;
+    const char *form, *name, *stack;
+};
+
+/* Look up the name at p (after a form) in one spelling column. */
+static bool alert_at(const char *p, enum alert_kind kind, struct found_alert *fa)
+{
+    if (kind == AK_NUMBER) {
+        unsigned v = 0;
+        size_t k = 0;
+        while (isdigit((unsigned char)p[k]) && k < 3)
+            v = v * 10 + (unsigned)(p[k++] - '0');
+        if (!k || isdigit((unsigned char)p[k]) || v > 255 || !tp_name_alert((uint8_t)v))
+            return false;
+        fa->code = (uint8_t)v;
+        fa->name = tp_name_alert((uint8_t)v);
+        return true;
+    }
+    /* Longest match: "unknown certificate authority" before "unknown certificate". */
+    size_t best_len = 0;
+    for (size_t i = 0; i < N_ALERTS; i++) {
+        const struct alert_spelling *a = &alert_spellings[i];
+        char rfc[64];
+        const char *w = NULL;
+        switch (kind) {
+        case AK_GO: w = a->go; break;
+        case AK_GNUTLS: w = a->gnutls; break;
+        case AK_DOTNET: w = a->dotnet; break;
+        default: {
+            const char *r = tp_name_alert(a->code);
+            if (!r)
+                continue;
+            size_t j = 0;
+            for (; r[j] && j + 1 < sizeof rfc; j++)
+                rfc[j] = r[j] == '_' ? ' ' : r[j];
+            rfc[j] = '\0';
+            w = rfc;
+            break;
+        }
+        }
+        size_t wl = strlen(w);
+        if (wl > best_len && has_prefix_word(p, w)) {
+            best_len = wl;
+            fa->code = a->code;
+            fa->name = kind == AK_GO ? a->go : kind == AK_GNUTLS ? a->gnutls : kind == AK_DOTNET ? a->dotnet
+                                                                                                 : tp_name_alert(a->code);
+        }
+    }
+    return best_len > 0;
+}
+
+static void find_alert(const char *t, struct found_alert *fa)
+{
+    memset(fa, 0, sizeof *fa);
+    for (size_t f = 0; f < sizeof alert_forms / sizeof alert_forms[0]; f++) {
+        const char *p = strstr(t, alert_forms[f].form);
+        if (!p)
+            continue;
+        if (alert_at(p + strlen(alert_forms[f].form), alert_forms[f].kind, fa)) {
+            fa->found = true;
+            fa->sent = alert_forms[f].sent;
+            fa->form = alert_forms[f].form;
+            fa->stack = alert_forms[f].stack;
+            return;
+        }
+    }
+    /* OpenSSL's reason texts (also inside Python's [SSL: ...], Node's
+     * ERR_SSL_..., curl, nginx), NSS's and Chrome's codes. */
+    for (size_t i = 0; i < N_ALERTS; i++) {
+        const struct alert_spelling *a = &alert_spellings[i];
+        const char *p = strstr(t, a->ossl);
+        if (p && word_end(p + strlen(a->ossl))) {
+            *fa = (struct found_alert){ true, false, a->code, "", a->ossl, "OpenSSL" };
+            return;
+        }
+        char buf[96];
+        snprintf(buf, sizeof buf, "ssl error %s alert", a->nss);
+        if (strstr(t, buf)) {
+            *fa = (struct found_alert){ true, false, a->code, "SSL_ERROR_", a->nss, "Firefox" };
+            return;
+        }
+        const char *r = tp_name_alert(a->code);
+        if (r) {
+            snprintf(buf, sizeof buf, "err ssl %s alert", r);
+            for (char *q = buf; *q; q++)
+                if (*q == '_')
+                    *q = ' ';
+            if (strstr(t, buf)) {
+                *fa = (struct found_alert){ true, false, a->code, "ERR_SSL_", r, "Chrome" };
+                return;
+            }
+        }
+    }
+}
+
+/* The finding an alert stands for, by who sent it. A certificate alert is about
+ * the other side's certificate (RFC 8446 §6.2): from the client it rejects the
+ * server's, from the server the client's. */
+static const char *alert_rule(uint8_t code, enum tp_explain_side from, enum tp_explain_side *cert_of)
+{
+    *cert_of = TP_EXPLAIN_SIDE_UNKNOWN;
+    switch (code) {
+    case 40:
+    case 71:
+        return "no-shared-cipher";
+    case 70:
+    case 86:
+        return "protocol-version-mismatch";
+    case 116:
+        *cert_of = TP_EXPLAIN_SIDE_CLIENT;
+        return "client-cert-required";
+    case 42: case 43: case 44: case 45: case 46: case 48:
+        *cert_of = other_side(from);
+        return from == TP_EXPLAIN_SIDE_CLIENT ? "server-cert-rejected" : "client-cert-rejected";
+    case 51:
+        /* decrypt_error: a handshake signature (CertificateVerify, ServerKeyExchange)
+         * did not verify with the sender's certificate: the receiver's key and
+         * certificate do not match (RFC 8446 §4.4.3), far more often than a
+         * broken Finished. */
+        *cert_of = other_side(from);
+        return "key-mismatch";
+    default:
+        return "remote-alert";
+    }
+}
+
+/* Findings about a certificate the printer judged itself. Printed by a server,
+ * that certificate is the client's: the server rejected the client certificate. */
+static bool cert_judged(const char *id)
+{
+    static const char *const ids[] = { "unknown-authority", "self-signed", "missing-intermediate", "hostname-mismatch",
+                                       "cn-only", "expired", "not-yet-valid", "weak-key", "weak-signature",
+                                       "wrong-key-usage" };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (!strcmp(id, ids[i]))
+            return true;
+    return false;
+}
+
 bool tp_explain_match(const char *text, struct tp_explain_match *m)
+{
+    return tp_explain_match_side(text, TP_EXPLAIN_SIDE_UNKNOWN, m);
+}
+
+bool tp_explain_match_side(const char *text, enum tp_explain_side given, struct tp_explain_match *m)
 {
     memset(m, 0, sizeof *m);
     if (!text)
@@ -638,7 +1115,46 @@ bool tp_explain_match(const char *text, struct tp_explain_match *m)
     find_host(t, hn, m);
     size_t tn = normalise(text, n, t);
     bool found = false;
-    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+
+    /* Which side printed it: the text's own words, else the pattern's, else a client. */
+    if (given != TP_EXPLAIN_SIDE_UNKNOWN) {
+        m->side = given;
+        m->side_inferred = true;
+        m->side_given = true;
+    } else if (any_mark(proxy_client_marks, sizeof proxy_client_marks / sizeof proxy_client_marks[0], t)) {
+        m->side = TP_EXPLAIN_SIDE_CLIENT;
+        m->side_inferred = true;
+    } else if (any_mark(server_marks, sizeof server_marks / sizeof server_marks[0], t)) {
+        m->side = TP_EXPLAIN_SIDE_SERVER;
+        m->side_inferred = true;
+    } else if (any_mark(client_marks, sizeof client_marks / sizeof client_marks[0], t)) {
+        m->side = TP_EXPLAIN_SIDE_CLIENT;
+        m->side_inferred = true;
+    }
+
+    struct found_alert fa;
+    find_alert(t, &fa);
+    if (fa.found) {
+        if (!m->side_inferred)
+            m->side = TP_EXPLAIN_SIDE_CLIENT;
+        m->alert_known = true;
+        m->alert = fa.code;
+        m->alert_from = fa.sent ? m->side : other_side(m->side);
+        m->alert_form = fa.form;
+        m->rule_id = alert_rule(fa.code, m->alert_from, &m->cert_of);
+        m->stack = fa.stack;
+        m->pattern_name = fa.name;
+        m->note = tp_alert_meaning(fa.code);
+        if (!m->note)
+            m->note = "A TLS alert ended the handshake.";
+        if (!strcmp(m->stack, "OpenSSL")) {
+            const char *g = guess_stack(t, tn);
+            if (g)
+                m->stack = g;
+        }
+        found = true;
+    }
+    for (size_t i = 0; !found && i < sizeof patterns / sizeof patterns[0]; i++) {
         if (!search(patterns[i].pattern, t, tn))
             continue;
         m->rule_id = patterns[i].rule_id;
@@ -653,8 +1169,33 @@ bool tp_explain_match(const char *text, struct tp_explain_match *m)
             else if (!strcmp(m->stack, "any"))
                 m->stack = "the operating system";
         }
+        if (!m->side_inferred && patterns[i].side) {
+            m->side = patterns[i].side == 's' ? TP_EXPLAIN_SIDE_SERVER : TP_EXPLAIN_SIDE_CLIENT;
+            m->side_inferred = true;
+        }
+        if (!m->side_inferred)
+            m->side = TP_EXPLAIN_SIDE_CLIENT;
+        if (cert_judged(m->rule_id)) {
+            m->cert_of = other_side(m->side);
+            if (m->side == TP_EXPLAIN_SIDE_SERVER)
+                m->rule_id = "client-cert-rejected";
+        } else if (!strcmp(m->rule_id, "client-cert-required") || !strcmp(m->rule_id, "client-cert-rejected")) {
+            m->cert_of = TP_EXPLAIN_SIDE_CLIENT;
+        } else if (!strcmp(m->rule_id, "server-cert-rejected")) {
+            m->cert_of = TP_EXPLAIN_SIDE_SERVER;
+        } else if (!strcmp(m->rule_id, "key-mismatch")) {
+            /* "invalid signature by the server certificate": the server's pair. */
+            m->cert_of = strstr(t, "by the server certificate") ? TP_EXPLAIN_SIDE_SERVER
+                         : strstr(t, "by the client certificate") ? TP_EXPLAIN_SIDE_CLIENT
+                                                                  : m->side;
+        }
         found = true;
-        break;
+    }
+    if (found) {
+        m->peer = other_side(m->side);
+    } else {
+        m->side = TP_EXPLAIN_SIDE_UNKNOWN;
+        m->side_inferred = false;
     }
     free(t);
     return found;

@@ -767,6 +767,55 @@ static int client_cert_msg(const struct tp_session *s)
     return diag_find_hs(s, TP_C2S, TP_HS_CERTIFICATE);
 }
 
+/* mTLS CA names (issue 16): what the server's CertificateRequest lists, compared
+ * with the issuers of the client's chain as sent. Appends one sentence to sum
+ * (only when it tells something: none offered while names were listed, or a
+ * certificate from another CA) and the list to expl. */
+static void put_ca_names_compare(struct diag_ctx *c, struct tp_sb *sum, struct tp_sb *expl)
+{
+    struct tp_session *s = c->s;
+    int k = diag_find_hs(s, TP_S2C, TP_HS_CERTIFICATE_REQUEST);
+    if (k < 0 || !s->msgs[k].raw || s->msgs[k].raw_len < 4)
+        return;
+    struct tp_certificate_request cr;
+    if (tp_certificate_request_parse(tp_bytes_make(s->msgs[k].raw + 4, s->msgs[k].raw_len - 4),
+                                     s->version == TP_TLS1_3, &cr) != TP_OK)
+        return;
+    const char *srv = c->role == DIAG_SERVER ? "we" : "the server";
+    if (cr.ca_names.n_total == 0) {
+        tp_sb_printf(expl, "The CertificateRequest named no CAs, so %s gave the client no hint which certificate "
+                           "to send%s. ",
+                     srv, s->version == TP_TLS1_3 && c->role == DIAG_SERVER
+                               ? " (this wolfSSL build cannot send the TLS 1.3 certificate_authorities extension)"
+                               : "");
+        return;
+    }
+    char dn[512];
+    tp_sb_printf(expl, "The CertificateRequest lists %zu CA%s %s accept%s: ", cr.ca_names.n_total,
+                 cr.ca_names.n_total == 1 ? "" : "s", srv, c->role == DIAG_SERVER ? "" : "s");
+    for (size_t i = 0; i < cr.ca_names.n && i < 4; i++) {
+        tp_dn_text(cr.ca_names.v[i], dn, sizeof dn);
+        tp_sb_printf(expl, "%s'%s'", i ? ", " : "", dn);
+    }
+    if (cr.ca_names.n_total > 4)
+        tp_sb_printf(expl, " and %zu more", cr.ca_names.n_total - 4);
+    tp_sb_put(expl, ". ");
+    if (s->client_chain.n == 0) {
+        tp_sb_put(sum, " The client offered no certificate although the server named the CAs it accepts: it has "
+                       "none from them (Go and browsers send only a certificate that chains to a listed CA).");
+        return;
+    }
+    int idx;
+    if (tp_ca_names_match_chain(&cr.ca_names, &s->client_chain, &idx)) {
+        tp_sb_printf(expl, "The client's certificate #%d is issued by one of them. ", idx);
+        return;
+    }
+    tp_cert_issuer_text(s->client_chain.der[0], dn, sizeof dn);
+    tp_sb_printf(sum, " The client's certificate is from another CA: its issuer '%s' is not among the %zu CA%s "
+                      "the CertificateRequest lists.",
+                 dn, cr.ca_names.n_total, cr.ca_names.n_total == 1 ? "" : "s");
+}
+
 static void r_client_cert_required(struct diag_ctx *c)
 {
     struct tp_session *s = c->s;
@@ -823,6 +872,7 @@ static void r_client_cert_required(struct diag_ctx *c)
             tp_sb_put(&t.expl, "In TLS 1.2 servers answer a missing client certificate with a plain "
                                "handshake_failure (40) after the client's empty Certificate. ");
     }
+    put_ca_names_compare(c, &t.sum, &t.expl);
     put_generic_expl(&t.expl, "client-cert-required");
     put_generic_fix(&t.fix, "client-cert-required");
     emit(c, "client-cert-required", TP_SEV_ERROR, &t);
@@ -903,6 +953,7 @@ static void r_client_cert_rejected(struct diag_ctx *c)
                 tp_sb_put(&t.expl, "'; that CA (or its root) must be in the server's client-CA list. ");
             }
         }
+        put_ca_names_compare(c, &t.sum, &t.expl);
         put_generic_expl(&t.expl, "client-cert-rejected");
         put_generic_fix(&t.fix, "client-cert-rejected");
         emit(c, "client-cert-rejected", TP_SEV_ERROR, &t);
@@ -1277,6 +1328,23 @@ static void put_vname(struct tp_sb *sb, const struct tp_verify_result *v)
     tp_sb_putc(sb, '\'');
 }
 
+/* Is the name checked an IP address (v4 or v6 literal)? */
+static bool name_is_ip(const char *name)
+{
+    bool colon = false, alpha = false;
+    if (!name[0])
+        return false;
+    for (const char *p = name; *p; p++) {
+        if (*p == ':')
+            colon = true;
+        else if ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
+            alpha = true;
+        else if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return false;
+    }
+    return colon || !alpha;
+}
+
 static void r_hostname_mismatch(struct diag_ctx *c)
 {
     struct diag_chain chains[2];
@@ -1312,7 +1380,16 @@ static void r_hostname_mismatch(struct diag_ctx *c)
         put_generic_expl(&t.expl, "hostname-mismatch");
         tp_sb_put(&t.fix, "Reissue the certificate with a subjectAltName for ");
         put_vname(&t.fix, v);
-        tp_sb_put(&t.fix, " (openssl req ... -addext 'subjectAltName=DNS:NAME'), or use a name it covers (");
+        if (name_is_ip(v->name)) {
+            /* An IP address is matched only against IP SANs (RFC 6125 §6.2.1;
+             * Go and browsers never try DNS names or the CN). */
+            tp_sb_put(&t.fix, " (openssl req ... -addext 'subjectAltName=IP:");
+            tp_sb_put_escaped(&t.fix, (const uint8_t *)v->name, strnlen(v->name, sizeof v->name));
+            tp_sb_put(&t.fix, "'; an IP address needs an IP SAN: Go and browsers never match it against DNS names), "
+                              "or use a name it covers (");
+        } else {
+            tp_sb_put(&t.fix, " (openssl req ... -addext 'subjectAltName=DNS:NAME'), or use a name it covers (");
+        }
         diag_put_sans(&t.fix, leaf);
         tp_sb_put(&t.fix, "). With several sites on one address, check the server selects the certificate by SNI.");
         emit(c, "hostname-mismatch", sev, &t);
@@ -1542,10 +1619,55 @@ static void r_wrong_key_usage(struct diag_ctx *c)
     }
 }
 
+/* Wire evidence (issue 16): the handshake signature a side sent does not verify
+ * with the key of the certificate it sent. Our own side's is never judged. */
+static void key_mismatch_on_wire(struct diag_ctx *c)
+{
+    struct tp_session *s = c->s;
+    for (int d = 0; d < 2; d++) {
+        if ((c->role == DIAG_CLIENT && d == TP_C2S) || (c->role == DIAG_SERVER && d == TP_S2C))
+            continue;
+        if (tp_session_check_signature(s, (enum tp_dir)d) != TP_SIG_BAD)
+            continue;
+        const struct tp_chain *ch = d == TP_S2C ? &s->server_chain : &s->client_chain;
+        bool tls12_ske = s->version == TP_TLS1_2 && d == TP_S2C;
+        struct texts t;
+        texts_init(&t);
+        tp_sb_put(&t.sum, diag_Who(c, d));
+        tp_sb_printf(&t.sum, "'s %s signature does not verify with the public key of the certificate it sent",
+                     tls12_ske ? "ServerKeyExchange" : "CertificateVerify");
+        if (ch->n && ch->info[0]) {
+            tp_sb_put(&t.sum, " (");
+            diag_put_cert(&t.sum, ch->info[0]);
+            tp_sb_putc(&t.sum, ')');
+        }
+        tp_sb_put(&t.sum, ": its private key does not belong to its certificate.");
+        tp_sb_put(&t.expl, "tlsprobe rebuilt what was signed from the handshake messages and checked the "
+                           "signature with the certificate's key: it does not verify. The side holds a key from "
+                           "another issuance (a renewed certificate with the old key, files from two servers, a "
+                           "hand-built tls.Certificate in Go); its peer answers with decrypt_error or hangs up. ");
+        put_generic_expl(&t.expl, "key-mismatch");
+        tp_sb_put(&t.fix, "Load the key that belongs to the certificate: 'tlsprobe check --chain cert.pem --key "
+                          "key.pem' compares them (or openssl x509 -pubkey vs openssl pkey -pubout). Go: build the "
+                          "tls.Certificate with tls.LoadX509KeyPair / X509KeyPair, which refuse a key that does not "
+                          "match.");
+        emit(c, "key-mismatch", TP_SEV_ERROR, &t);
+        /* The hang-up or alert that follows is this, not connection-reset. */
+        c->close_explained = true;
+        for (size_t i = 0; i < s->n_msgs; i++)
+            if (s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_desc == 51)
+                c->alert_explained[i] = true;
+    }
+}
+
 static void r_key_mismatch(struct diag_ctx *c)
 {
     const struct tp_check_facts *cf = c->check;
-    if (c->role != DIAG_CHECK || !cf || !cf->key_path || cf->key_matches)
+    if (c->role != DIAG_CHECK) {
+        key_mismatch_on_wire(c);
+        return;
+    }
+    if (!cf || !cf->key_path || cf->key_matches)
         return;
     const struct tp_session *s = c->s;
     const struct tp_cert_info *leaf = diag_path_cert(s->server_verify, 0);
@@ -1710,6 +1832,11 @@ static void r_connection_reset(struct diag_ctx *c)
     if (c->close_explained || s->handshake_complete)
         return;
     if (s->outcome.status != TP_CONN_RESET && s->outcome.status != TP_CONN_CLOSED)
+        return;
+    /* A client that connected and closed without a byte is a TCP probe or a load
+     * balancer's health check, not a failed handshake: no finding (listen's
+     * header and summary count it as a probe). */
+    if (c->role == DIAG_SERVER && s->n_msgs == 0 && s->decode[TP_C2S].bytes == 0)
         return;
     /* An alert from the peer before the close explains it (remote-alert). */
     for (size_t i = 0; i < s->n_msgs; i++)

@@ -491,8 +491,37 @@ struct lio {
     /* What the socket said after the bytes first_read left in ahead, returned
      * once those are consumed: 0 nothing yet, LIO_EOF, LIO_FAIL, else an errno. */
     int first_err;
+    /* The client's records, followed header by header as they are recorded, to
+     * see a fatal alert from it: after one we send nothing more (RFC 8446 §6:
+     * both sides close at once), so listen never answers the client's alert with
+     * one of its own (wolfSSL would send unexpected_message or decode_error). */
+    uint8_t rhdr[5];
+    size_t rhdr_len, rbody_left;
+    bool rbody_alert, rbody_first, peer_fatal;
     uint8_t ahead[TP_MAX_RECORD_LEN + 5];
 };
+
+static void lio_follow_client(struct lio *io, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n && !io->peer_fatal;) {
+        if (io->rbody_left == 0) {
+            io->rhdr[io->rhdr_len++] = p[i++];
+            if (io->rhdr_len < sizeof io->rhdr)
+                continue;
+            io->rhdr_len = 0;
+            io->rbody_left = ((size_t)io->rhdr[3] << 8) | io->rhdr[4];
+            io->rbody_alert = io->rhdr[0] == 21; /* alert (RFC 8446 §5.1) */
+            io->rbody_first = true;
+            continue;
+        }
+        if (io->rbody_alert && io->rbody_first && p[i] == 2) /* level fatal */
+            io->peer_fatal = true;
+        io->rbody_first = false;
+        size_t take = n - i < io->rbody_left ? n - i : io->rbody_left;
+        io->rbody_left -= take;
+        i += take;
+    }
+}
 #define LIO_EOF (-1)
 #define LIO_FAIL (-2)
 
@@ -526,6 +555,8 @@ static bool lio_record(struct lio *io, enum tp_dir dir, const uint8_t *p, size_t
         io->tail = ch;
     }
     c->bytes[dir] += n;
+    if (dir == TP_C2S)
+        lio_follow_client(io, p, n);
     return true;
 }
 
@@ -614,6 +645,8 @@ static int lio_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     struct tp_wolf_conn *c = io->c;
     if (sz <= 0)
         return 0;
+    if (io->peer_fatal)
+        return sz; /* the client ended it with a fatal alert: nothing more goes out */
     for (;;) {
         ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
@@ -668,6 +701,8 @@ static enum first_kind first_read(struct lio *io, int fd, int64_t deadline, int6
 {
     io->a_off = io->a_len = 0;
     io->first_err = 0;
+    io->rhdr_len = io->rbody_left = 0;
+    io->rbody_alert = io->rbody_first = io->peer_fatal = false;
     for (;;) {
         ssize_t n = lrecv(io->w, fd, io->ahead + io->a_len, sizeof io->ahead - io->a_len, deadline);
         if (n > 0) {
@@ -907,6 +942,16 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
             tl_conn = &lc;
             tp_wolf_keep_own_records(&c); /* lio_flush: our records need no AES */
             int rc = tp_wolf_handshake(&c);
+            if (rc == -345 /* NO_PEER_CERT */ && c.alert_sent < 0 && !io->peer_fatal &&
+                wolfSSL_version(c.ssl) == TLS1_2_VERSION) {
+                /* wolfSSL 5.5.4 ends a TLS 1.2 handshake without a required client
+                 * certificate silently: the client sees an EOF. Send the alert
+                 * servers use for it (RFC 5246 §7.4.6: handshake_failure), in the
+                 * clear (we sent no ChangeCipherSpec yet), recorded like the rest. */
+                static const uint8_t hf[7] = { 21, 3, 3, 0, 2, 2, 40 };
+                if (lio_send(c.ssl, (char *)hf, (int)sizeof hf, io) == (int)sizeof hf)
+                    c.alert_sent = 40;
+            }
             if (rc == 0)
                 post_handshake(w, &c, deadline);
             else if (!c.eof && !c.reset && !c.timed_out)
@@ -1312,6 +1357,18 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
     if (o->client_ca && wolfSSL_CTX_load_verify_locations(srv->ctx, o->client_ca, NULL) != WOLFSSL_SUCCESS) {
         snprintf(err, errlen, "--client-ca %s: wolfSSL cannot load it as a CA file", o->client_ca);
         return TP_ERR_IO;
+    }
+    /* The CertificateRequest names the CAs we accept (RFC 5246 §7.4.4
+     * certificate_authorities; RFC 8446 §4.2.4 the extension): clients such as
+     * Go pick their certificate by these names and send none when nothing
+     * matches. The context takes ownership of the list. */
+    if (o->client_ca) {
+        WOLF_STACK_OF(WOLFSSL_X509_NAME) *names = wolfSSL_load_client_CA_file(o->client_ca);
+        if (!names) {
+            snprintf(err, errlen, "--client-ca %s: cannot read the CA names from it", o->client_ca);
+            return TP_ERR_IO;
+        }
+        wolfSSL_CTX_set_client_CA_list(srv->ctx, names);
     }
     if (o->write_pcap) {
         srv->pcap = tp_pcapw_open(o->write_pcap, err, errlen);

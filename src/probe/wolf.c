@@ -782,7 +782,11 @@ void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *ou
     }
     if (c->reset) {
         out->status = TP_CONN_RESET;
-        snprintf(out->detail, sizeof out->detail, "the peer reset the connection (%s)", strerror(c->sys_errno));
+        /* errno 0 would print "(Success)" next to a failure. */
+        if (c->sys_errno)
+            snprintf(out->detail, sizeof out->detail, "the peer reset the connection (%s)", strerror(c->sys_errno));
+        else
+            snprintf(out->detail, sizeof out->detail, "the peer reset the connection");
         return;
     }
     if (c->eof) {

@@ -436,6 +436,15 @@ static void j_details(struct jw *w, const struct tp_session *s, const struct rms
     case RM_CR:
         k_u16_names(w, "signature_algorithms", r->u.cr.sig_algs.v, r->u.cr.sig_algs.n, rn_sigalg);
         k_u64(w, "ca_names_count", r->u.cr.ca_names.n_total);
+        key(w, "ca_names");
+        j_open(w, '[');
+        for (size_t i = 0; i < r->u.cr.ca_names.n; i++) {
+            char dn[512];
+            tp_dn_text(r->u.cr.ca_names.v[i], dn, sizeof dn);
+            item(w);
+            tp_sb_put_json_str(w->o, dn);
+        }
+        j_close(w, ']');
         break;
     case RM_SKE:
         k_str(w, "kx", rn_kx(r->u.ske.kx));
@@ -629,7 +638,7 @@ static void j_verify(struct jw *w, const char *k, const struct tp_verify_result 
     j_close(w, '}');
 }
 
-static void j_findings(struct jw *w, const struct tp_session *s)
+static void j_findings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
 {
     key(w, "findings");
     j_open(w, '[');
@@ -643,6 +652,10 @@ static void j_findings(struct jw *w, const struct tp_session *s)
         k_str(w, "explanation", f->explanation);
         k_str(w, "fix", f->fix);
         k_str(w, "reference", f->reference);
+        if (o && o->stack) {
+            /* --stack: present (null when the table has none) only when asked. */
+            k_str(w, "stack_fix", tp_explain_stack_fix(f->id, o->stack, rs_stack_side(s)));
+        }
         j_close(w, '}');
     }
     j_close(w, ']');
@@ -670,6 +683,11 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     else
         k_null(&w, "alpn");
     k_bool(&w, "handshake_complete", s->handshake_complete);
+    {
+        char st[512];
+        rs_status_line(s, st, sizeof st);
+        k_str(&w, "status_line", st); /* the text header's words (issue 16) */
+    }
     k_str(&w, "offered_max_version", s->offered_max_version ? rn_version(s->offered_max_version, b) : NULL);
     k_bool(&w, "resumed", s->resumed);
     k_bool(&w, "hello_retry", s->hrr);
@@ -768,7 +786,7 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     j_chain(&w, "client_certificates", &s->client_chain);
     j_verify(&w, "server_verification", s->server_verify);
     j_verify(&w, "client_verification", s->client_verify);
-    j_findings(&w, s);
+    j_findings(&w, s, o);
     j_close(&w, '}');
     tp_sb_putc(out, '\n');
 }

@@ -10,6 +10,99 @@ bool rs_tls13(const struct tp_session *s)
     return s->version == TP_TLS1_3;
 }
 
+enum tp_explain_side rs_stack_side(const struct tp_session *s)
+{
+    return s->source == TP_SRC_LISTEN ? TP_EXPLAIN_SIDE_SERVER : TP_EXPLAIN_SIDE_CLIENT;
+}
+
+bool rs_is_tcp_probe(const struct tp_session *s)
+{
+    return s->source == TP_SRC_LISTEN && s->n_msgs == 0 && s->decode[TP_C2S].bytes == 0 &&
+           (s->outcome.status == TP_CONN_CLOSED || s->outcome.status == TP_CONN_RESET);
+}
+
+/* Who sent a message, in the source's voice: connect is the client, listen the
+ * server ("we"); a capture names both. */
+static const char *who_sent(const struct tp_session *s, enum tp_dir d)
+{
+    if ((s->source == TP_SRC_CONNECT && d == TP_C2S) || (s->source == TP_SRC_LISTEN && d == TP_S2C))
+        return "we";
+    return d == TP_C2S ? "the client" : "the server";
+}
+
+static bool has_error_finding(const struct tp_session *s, const char **first)
+{
+    for (size_t i = 0; i < s->n_findings; i++)
+        if (s->findings[i].severity == TP_SEV_ERROR) {
+            if (first)
+                *first = s->findings[i].id;
+            return true;
+        }
+    return false;
+}
+
+void rs_cert_errors(const struct tp_session *s, char *out, size_t n)
+{
+    static const char *const ids[] = { "expired", "not-yet-valid", "hostname-mismatch", "cn-only", "weak-key",
+                                       "weak-signature", "wrong-key-usage" };
+    size_t o = 0;
+    if (n)
+        out[0] = '\0';
+    for (size_t i = 0; i < s->n_findings; i++) {
+        const struct tp_finding *f = &s->findings[i];
+        if (f->severity != TP_SEV_ERROR || !f->id)
+            continue;
+        for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+            if (strcmp(f->id, ids[k]))
+                continue;
+            int w = snprintf(out + o, o < n ? n - o : 0, "%s%s", o ? ", " : "", f->id);
+            if (w > 0 && o + (size_t)w < n)
+                o += (size_t)w;
+        }
+    }
+}
+
+void rs_status_line(const struct tp_session *s, char *out, size_t n)
+{
+    char b[16];
+    const char *first_err = NULL;
+    bool err = has_error_finding(s, &first_err);
+    const struct tp_msg *fatal = NULL;
+    for (size_t i = 0; i < s->n_msgs && !fatal; i++)
+        if (s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_level == 2)
+            fatal = &s->msgs[i];
+    if (rs_is_tcp_probe(s)) {
+        snprintf(out, n, "no TLS: the client connected and closed without sending a byte (a TCP probe or health "
+                         "check)");
+        return;
+    }
+    if (fatal) {
+        /* The cause is the first fatal alert and who sent it (RFC 8446 §6.2:
+         * after it, nothing the other side says counts). */
+        const char *an = tp_name_alert(fatal->alert_desc);
+        snprintf(out, n, "handshake failed%s: %s sent fatal %s (%u)",
+                 s->handshake_complete ? " after both Finished" : "", who_sent(s, fatal->dir),
+                 an ? an : rn_alert(fatal->alert_desc, b), (unsigned)fatal->alert_desc);
+        return;
+    }
+    if (s->outcome.status != TP_CONN_OK && s->outcome.status != TP_CONN_UNKNOWN) {
+        snprintf(out, n, "handshake %s (%s%s%s)", s->handshake_complete ? "finished, then the connection failed" : "not complete",
+                 rn_conn_status(s->outcome.status), s->outcome.detail[0] ? ": " : "", s->outcome.detail);
+        return;
+    }
+    if (!s->handshake_complete) {
+        snprintf(out, n, "handshake not complete%s%s", err ? ": " : "", err ? first_err : "");
+        return;
+    }
+    if (err && s->source == TP_SRC_LISTEN)
+        snprintf(out, n, "handshake complete, but %s", first_err);
+    else if (err)
+        /* tlsprobe lets the handshake finish to see everything, then judges. */
+        snprintf(out, n, "handshake complete on the wire, but a verifying client would reject it (%s)", first_err);
+    else
+        snprintf(out, n, "handshake complete");
+}
+
 /* "0x%04x" into buf (7 bytes with the NUL), without printf. */
 static char *put_hex16(char *buf, uint16_t v)
 {
@@ -421,8 +514,17 @@ void rf_facts(struct tp_sb *out, const struct tp_session *s, const struct rmsg *
     case RM_CERT: facts_cert(&f, s, r); break;
     case RM_CR:
         fact(&f, "asks for a client certificate");
-        if (r->u.cr.ca_names.n_total)
-            fact(&f, "%zu CA name%s", r->u.cr.ca_names.n_total, r->u.cr.ca_names.n_total == 1 ? "" : "s");
+        if (r->u.cr.ca_names.n_total) {
+            /* The names themselves (issue 16): which CAs the server accepts. */
+            char dn[256];
+            tp_dn_text(r->u.cr.ca_names.v[0], dn, sizeof dn);
+            if (r->u.cr.ca_names.n_total == 1)
+                fact(&f, "accepts CA %s", dn);
+            else
+                fact(&f, "accepts %zu CAs: %s, ...", r->u.cr.ca_names.n_total, dn);
+        } else {
+            fact(&f, "names no CA");
+        }
         break;
     case RM_SKE:
         if (r->u.ske.kx == TP_KX_DHE || r->u.ske.kx == TP_KX_DHE_PSK)

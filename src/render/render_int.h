@@ -10,6 +10,7 @@
 #include "tlsprobe/session.h"
 #include "tlsprobe/strbuf.h"
 #include "tlsprobe/wire.h"
+#include "tlsprobe/diagnose.h"
 
 /* Which parsed struct `u` holds. */
 enum rm_kind {
@@ -48,6 +49,19 @@ const char *rm_type(const struct tp_msg *m, char buf[32]);
 
 /* Is the session TLS 1.3 (negotiated, or offered max when unknown and a 1.3 SH seen)? */
 bool rs_tls13(const struct tp_session *s);
+/* The side a source's findings speak for, for --stack fixes: listen is the
+ * server, everything else reads as a client (connect, check, captures). */
+enum tp_explain_side rs_stack_side(const struct tp_session *s);
+/* The handshake's status in words, derived from the transcript (the first fatal
+ * alert in wire order and who sent it), the outcome and the findings, so that
+ * no header contradicts a finding (issue 16). Text header and JSON
+ * "status_line" print the same words. Writes at most n bytes. */
+void rs_status_line(const struct tp_session *s, char *out, size_t n);
+/* A TCP connection to listen that closed without a byte: a probe or health check. */
+bool rs_is_tcp_probe(const struct tp_session *s);
+/* Error findings about the server's certificate that path building alone does
+ * not see (dates, name, strength, usage): ", "-joined ids, "" when none. */
+void rs_cert_errors(const struct tp_session *s, char *out, size_t n);
 
 /* Names with a numeric fallback: the table name or "0x1a2b" (buf must hold 16). */
 /* JSON: ',' unless *first (then clears it), then "k": — in one copy. Inline so

@@ -67,17 +67,13 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         tp_sb_put(o, " · resumed");
     if (s->hrr)
         tp_sb_put(o, " · HelloRetryRequest");
-    if (s->handshake_complete)
-        tp_sb_printf(o, " · %shandshake complete%s", tp_c_green(ro), tp_c_reset(ro));
-    else
-        tp_sb_printf(o, " · %shandshake not complete%s", tp_c_red(ro), tp_c_reset(ro));
-    if (s->outcome.status != TP_CONN_OK && s->outcome.status != TP_CONN_UNKNOWN) {
-        tp_sb_printf(o, " (%s", rn_conn_status(s->outcome.status));
-        if (s->outcome.detail[0]) {
-            tp_sb_put(o, ": ");
-            put_esc(o, s->outcome.detail);
-        }
-        tp_sb_put(o, ")");
+    {
+        char st[512];
+        rs_status_line(s, st, sizeof st);
+        bool good = !strcmp(st, "handshake complete");
+        tp_sb_printf(o, " · %s", good ? tp_c_green(ro) : tp_c_red(ro));
+        put_esc(o, st);
+        tp_sb_put(o, tp_c_reset(ro));
     }
     tp_sb_putc(o, '\n');
     if (s->outcome.peer_banner_len) {
@@ -350,19 +346,23 @@ static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_r
 }
 
 static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_verify_result *v,
-                         const char *what)
+                         const char *what, const char *cert_errors)
 {
     if (!v)
         return;
     bool ok = v->status == TP_PATH_OK;
-    /* The header never contradicts the verdict: a path to a trusted root that
-     * fails a check (a date, a name, a constraint) says so here too. */
-    if (ok && !v->valid && v->reject_id[0])
-        tp_sb_printf(o, "\n%sVerification of %s chain%s: %spath ok, but NOT valid (%s)%s\n", tp_c_bold(ro), what,
+    /* "ok" is the path; the certificate can still fail (dates, name, a
+     * constraint): say so here, never "ok" above an error finding. */
+    if (ok && cert_errors && cert_errors[0]) {
+        tp_sb_printf(o, "\n%sVerification of %s chain%s: %spath ok, but not valid: %s%s\n", tp_c_bold(ro), what,
+                     tp_c_reset(ro), tp_c_red(ro), cert_errors, tp_c_reset(ro));
+    } else if (ok && !v->valid && v->reject_id[0]) {
+        tp_sb_printf(o, "\n%sVerification of %s chain%s: %spath ok, but not valid: %s%s\n", tp_c_bold(ro), what,
                      tp_c_reset(ro), tp_c_red(ro), v->reject_id, tp_c_reset(ro));
-    else
+    } else {
         tp_sb_printf(o, "\n%sVerification of %s chain%s: %s%s%s\n", tp_c_bold(ro), what, tp_c_reset(ro),
                      ok ? tp_c_green(ro) : tp_c_red(ro), rn_path_status(v->status), tp_c_reset(ro));
+    }
     if (v->path_len) {
         tp_sb_put(o, "  path   ");
         for (size_t i = 0; i < v->path_len; i++) {
@@ -404,6 +404,43 @@ static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const
     }
 }
 
+/* --stack: the fix for one stack, for the side this source speaks for (connect,
+ * check: a client's view; listen: the server's). Our own table text: lines
+ * starting with spaces are code and kept as they are. */
+static void stack_fix_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
+                           const struct tp_finding *f, const char *ind)
+{
+    if (!ro->stack || !f->id)
+        return;
+    enum tp_explain_side side = rs_stack_side(s);
+    const char *fix = tp_explain_stack_fix(f->id, ro->stack, side);
+    if (!fix)
+        return;
+    char head[96];
+    snprintf(head, sizeof head, "fix for %s (on the %s side):", ro->stack,
+             side == TP_EXPLAIN_SIDE_SERVER ? "server" : "client");
+    rx_wrap(o, head, ind, TEXT_WIDTH);
+    char ind2[32];
+    snprintf(ind2, sizeof ind2, "%s  ", ind);
+    for (const char *p = fix; *p;) {
+        size_t l = strcspn(p, "\n");
+        if (*p == ' ') {
+            tp_sb_put(o, ind2);
+            tp_sb_putn(o, p, l);
+            tp_sb_putc(o, '\n');
+        } else {
+            char *line = strndup(p, l);
+            if (line) {
+                rx_wrap(o, line, ind2, TEXT_WIDTH);
+                free(line);
+            }
+        }
+        p += l;
+        if (*p == '\n')
+            p++;
+    }
+}
+
 static void findings(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
 {
     const char *ind = "      ";
@@ -440,6 +477,8 @@ static void findings(struct tp_sb *o, const struct tp_session *s, const struct t
             tp_sb_put(&t, parts[k].label);
             put_esc(&t, parts[k].text);
             rx_wrap(o, tp_sb_str(&t), ind, TEXT_WIDTH);
+            if (k == 2)
+                stack_fix_text(o, s, ro, f, ind);
         }
     }
     tp_sb_free(&t);
@@ -455,8 +494,10 @@ void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const
     messages(out, s, o);
     chain(out, s, o, &s->server_chain, false);
     chain(out, s, o, &s->client_chain, true);
-    verification(out, o, s->server_verify, s->source == TP_SRC_LISTEN ? "our" : "the server's");
-    verification(out, o, s->client_verify, s->source == TP_SRC_CONNECT ? "our" : "the client's");
+    char cert_errors[256];
+    rs_cert_errors(s, cert_errors, sizeof cert_errors);
+    verification(out, o, s->server_verify, s->source == TP_SRC_LISTEN ? "our" : "the server's", cert_errors);
+    verification(out, o, s->client_verify, s->source == TP_SRC_CONNECT ? "our" : "the client's", NULL);
     findings(out, s, o);
 }
 
@@ -482,6 +523,10 @@ void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const str
             tp_sb_put_json_str(out, f->fix);
             tp_sb_put(out, ",\"reference\":");
             tp_sb_put_json_str(out, f->reference);
+            if (o->stack) {
+                tp_sb_put(out, ",\"stack_fix\":");
+                tp_sb_put_json_str(out, tp_explain_stack_fix(f->id, o->stack, rs_stack_side(s)));
+            }
             tp_sb_putc(out, '}');
         }
         tp_sb_put(out, "]}\n");

@@ -81,6 +81,7 @@ struct dirst {
     bool banner;            /* still collecting a non-TLS peer's banner */
     bool sslv2;             /* the current record is an SSLv2 hello */
     int64_t t;              /* time of the current feed */
+    int64_t rec_t;          /* time the current record's first header byte came */
     /* handshake */
     struct tp_hs_reasm reasm;
     bool reasm_dead;
@@ -502,7 +503,10 @@ static void alert_bytes(struct tp_session *s, enum tp_dir dir, const uint8_t *p,
             stored += s->msgs[i].kind == TP_MSG_ALERT;
         if (stored >= TP_MAX_SESSION_ALERTS)
             continue;
-        struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_ALERT, s->dec->d[dir].t);
+        /* An alert takes the time its record started: a peer's alert whose header
+         * wolfSSL read before sending its own (then the body) came first on the
+         * wire, and tp_session_finish puts it first (issue 16). */
+        struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_ALERT, s->dec->d[dir].rec_t);
         if (!m)
             continue;
         m->decrypted = decrypted;
@@ -925,6 +929,8 @@ enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t
         }
         /* a record header */
         const uint8_t *h;
+        if (d->hdr_len == 0)
+            d->rec_t = d->t;
         if (d->hdr_len == 0 && len >= 5 && d->started) {
             h = p;
             p += 5;

@@ -157,6 +157,20 @@ void tp_session_finish(struct tp_session *s)
     if (!s)
         return;
     tp_session_end_decoding(s);
+    /* Wire order for alerts: an alert stamped earlier than messages of the other
+     * direction stored before it (its record's header arrived first, its body
+     * after our answer) moves in front of them. Only past the other direction:
+     * each direction's own order is its stream order. */
+    for (size_t i = 1; i < s->n_msgs; i++) {
+        if (s->msgs[i].kind != TP_MSG_ALERT)
+            continue;
+        for (size_t j = i; j > 0 && s->msgs[j - 1].dir != s->msgs[j].dir && s->msgs[j - 1].t_us > s->msgs[j].t_us;
+             j--) {
+            struct tp_msg tmp = s->msgs[j - 1];
+            s->msgs[j - 1] = s->msgs[j];
+            s->msgs[j] = tmp;
+        }
+    }
     chain_summarize(&s->server_chain); /* skips what is summarised already */
     chain_summarize(&s->client_chain);
 }
