@@ -1107,6 +1107,21 @@ static void r_unknown_authority(struct diag_ctx *c)
                                    "other CAs: pass its CA file with --cafile.) ");
             if (v->aia_tried && !v->aia_ok)
                 tp_sb_put(&t.expl, "(Fetching a missing issuer from the AIA URL did not help either.) ");
+            /* An intermediate the server did not send, found by AIA or in
+             * --intermediates, sits on the path: that is a second problem,
+             * and the one clients differ on. */
+            for (size_t p = 0; p < v->path_len; p++) {
+                if (v->path[p].src != TP_FROM_AIA && v->path[p].src != TP_FROM_INTERMEDIATES)
+                    continue;
+                tp_sb_put(&t.expl, "The intermediate ");
+                diag_put_cert(&t.expl, v->path[p].cert);
+                tp_sb_put(&t.expl, c->role == DIAG_CHECK ? " is not in the file either; tlsprobe found it through "
+                                                         : " was not sent either; tlsprobe found it through ");
+                tp_sb_put(&t.expl, v->path[p].src == TP_FROM_AIA ? "the AIA caIssuers URL" : "--intermediates");
+                tp_sb_put(&t.expl, ". Browsers fetch a missing intermediate that way; Go, curl, OpenSSL, Python and "
+                                   "Java do not, so serve it after the leaf as well. ");
+                break;
+            }
             if (!v->root_sent && !chains[k].is_client) {
                 tp_sb_put(&t.expl, "The last certificate ");
                 tp_sb_put(&t.expl, c->role == DIAG_CHECK ? "in the file" : "sent");
@@ -1739,6 +1754,8 @@ static void r_chain_contains_root(struct diag_ctx *c)
         for (size_t i = 1; i < chains[k].sent->n; i++)
             if (chains[k].sent->info[i] && chains[k].sent->info[i]->self_signed)
                 root = chains[k].sent->info[i];
+        if (!root)
+            continue; /* nothing sent after the leaf is a root */
         struct texts t;
         texts_init(&t);
         tp_sb_put(&t.sum, chain_owner(c, &chains[k]));

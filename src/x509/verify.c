@@ -605,7 +605,9 @@ static void path_facts(struct tp_verify_result *res, size_t ns, size_t n, bool a
             res->order_ok = false;
             res->misordered_index = (int)(k < ns ? k : (size_t)si);
         }
-        if (res->path[k].cert->self_signed)
+        /* a root sent along: a self-signed certificate above the leaf (a
+         * self-signed leaf trusted as its own anchor is not "the root too") */
+        if (k > 0 && res->path[k].cert->self_signed)
             res->root_sent = true;
     }
     for (size_t i = 0; i < n; i++) {

@@ -255,6 +255,41 @@ static void test_unknown_authority__issuer_not_in_store__fires_alone(void **stat
     fx_free(f);
 }
 
+/* Issue 16: an intermediate found by AIA, then a root nobody trusts: the
+ * finding says both, and who recovers (browsers) and who does not. */
+static void test_unknown_authority__intermediate_via_aia__says_it_was_not_sent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    f->v->path[1].src = TP_FROM_AIA;
+    f->v->path[1].sent_index = -1;
+    f->v->path_len = 2;
+    f->v->aia_tried = f->v->aia_ok = true;
+    strcpy(f->v->missing_issuer, "CN=Example Root");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "unknown-authority");
+    assert_contains(x->explanation, "was not sent either");
+    assert_contains(x->explanation, "Browsers fetch a missing intermediate");
+    fx_free(f);
+}
+
+/* Issue 16: a self-signed leaf trusted as its own anchor (--cafile) is no
+ * "root sent along". */
+static void test_chain_contains_root__self_signed_leaf_trusted__silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->leaf->self_signed = f->leaf->self_issued = true;
+    f->v->path_len = 1;
+    f->v->path[0] = (struct tp_path_elem){ TP_FROM_SENT, 0, f->leaf };
+    f->v->root_sent = true; /* as an older verifier said */
+    f->s->server_chain.n = f->s->server_chain.n_total = 1;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "chain-contains-root");
+    fx_free(f);
+}
+
 static void test_unknown_authority__untrusted_root_sent__no_chain_contains_root(void **state)
 {
     (void)state;
@@ -1398,6 +1433,8 @@ int main(void)
         cmocka_unit_test(test_diagnose__run_twice__idempotent),
         cmocka_unit_test(test_unknown_authority__issuer_not_in_store__fires_alone),
         cmocka_unit_test(test_unknown_authority__untrusted_root_sent__no_chain_contains_root),
+        cmocka_unit_test(test_unknown_authority__intermediate_via_aia__says_it_was_not_sent),
+        cmocka_unit_test(test_chain_contains_root__self_signed_leaf_trusted__silent),
         cmocka_unit_test(test_self_signed__lone_leaf__fires_alone),
         cmocka_unit_test(test_missing_intermediate__found_via_aia__fires_alone_names_it),
         cmocka_unit_test(test_hostname_mismatch__connect__error_with_names),
