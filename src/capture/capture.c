@@ -413,8 +413,16 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
             break;
         }
     } else if (s->outcome.status == TP_CONN_UNKNOWN && s->handshake_complete) {
-        if (!alert || alert->alert_level != 2)
+        if (!alert || alert->alert_level != 2) {
             s->outcome.status = TP_CONN_OK;
+        } else {
+            /* TLS 1.3: the client's Finished is sent before the server judges its
+             * certificate, so a rejected client certificate is a fatal alert
+             * after both Finished messages: the connection failed all the same. */
+            s->outcome.status = TP_CONN_TLS_FAILED;
+            snprintf(s->outcome.detail, sizeof s->outcome.detail, "fatal alert from the %s after the Finished messages",
+                     alert->dir == TP_C2S ? "client" : "server");
+        }
     }
     struct tp_verify_result *vr = s->server_verify ? NULL : verify_cached(c, s);
     if (vr)
