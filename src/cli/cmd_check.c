@@ -12,30 +12,7 @@
 #include "tlsprobe/limits.h"
 #include "tlsprobe/x509.h"
 
-const char tp_usage_check[] =
-    "usage: tlsprobe check --chain FILE [OPTIONS]\n"
-    "\n"
-    "Judge a server's certificate chain (and key) before deploying it: is the chain\n"
-    "complete, in order (leaf first), free of extras and of the root, valid now and for\n"
-    "the next 30 days, does the key belong to the leaf, does a subjectAltName cover the\n"
-    "host, is the leaf allowed for TLS server authentication.\n"
-    "\n"
-    "options:\n"
-    "  --chain FILE            the certificates the server will send (PEM or DER), leaf first\n"
-    "  --key FILE              the server's private key: must belong to the leaf\n"
-    "  --host NAME             the name clients connect to (DNS name or IP address)\n"
-    "  --cafile FILE           trust anchors (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)\n"
-    "  --intermediates FILE|DIR  candidate intermediates to complete the chain (never trusted as roots)\n"
-    "  --aia                   fetch a missing intermediate from the leaf's AIA caIssuers URL\n"
-    "  --save-chain FILE       write the chain the server should serve: leaf, then the\n"
-    "                          intermediates in order, no root (PEM)\n"
-    "  --format text|json      text for people (default) or one JSON object\n"
-    "  --explain               say why for each finding (text)\n"
-    "  --no-color              no colour (also when NO_COLOR is set)\n"
-    "  --help                  this text\n"
-    "\n"
-    "exit status: 0 nothing wrong (warnings may be shown), 1 a finding of severity error,\n"
-    "2 usage error or unreadable input (chain, key, CA file)\n";
+static int run(int argc, char **argv);
 
 enum {
     OPT_CHAIN = 1000,
@@ -47,16 +24,38 @@ enum {
     OPT_AIA,
 };
 
-static const struct option longopts[] = {
-    TP_COMMON_LONGOPTS,
-    { "chain", required_argument, NULL, OPT_CHAIN },
-    { "key", required_argument, NULL, OPT_KEY },
-    { "host", required_argument, NULL, OPT_HOST },
-    { "cafile", required_argument, NULL, OPT_CAFILE },
-    { "intermediates", required_argument, NULL, OPT_INTERMEDIATES },
-    { "save-chain", required_argument, NULL, OPT_SAVE_CHAIN },
-    { "aia", no_argument, NULL, OPT_AIA },
-    { NULL, 0, NULL, 0 },
+static const struct tp_cli_opt opts[] = {
+    { OPT_CHAIN, "chain", 0, "FILE", "the certificates the server will send (PEM or DER), leaf first" },
+    { OPT_KEY, "key", 0, "FILE", "the server's private key: must belong to the leaf" },
+    { OPT_HOST, "host", 0, "NAME", "the name clients connect to (DNS name or IP address)" },
+    { OPT_CAFILE, "cafile", 0, "FILE", "trust anchors (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)" },
+    { OPT_INTERMEDIATES, "intermediates", 0, "FILE|DIR",
+      "candidate intermediates to complete the chain (never\ntrusted as roots)" },
+    { OPT_AIA, "aia", 0, NULL, "fetch a missing intermediate from the leaf's AIA caIssuers URL" },
+    { OPT_SAVE_CHAIN, "save-chain", 0, "FILE",
+      "write the chain the server should serve: leaf, then the\nintermediates in order, no root (PEM)" },
+    TP_ROW_FORMAT_TJ,
+    { TP_OPT_EXPLAIN, "explain", 0, NULL, "say why for each finding (text)" },
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_check = {
+    .name = "check",
+    .summary = "judge a chain + key for a host name before deploying it",
+    .head = "usage: tlsprobe check --chain FILE [OPTIONS]\n"
+            "\n"
+            "Judge a server's certificate chain (and key) before deploying it: is the chain\n"
+            "complete, in order (leaf first), free of extras and of the root, valid now and for\n"
+            "the next 30 days, does the key belong to the leaf, does a subjectAltName cover the\n"
+            "host, is the leaf allowed for TLS server authentication.\n"
+            "\n",
+    .foot = "exit status: 0 nothing wrong (warnings may be shown), 1 a finding of severity error,\n"
+            "2 usage error or unreadable input (chain, key, CA file)\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
 };
 
 struct check_args {
@@ -336,39 +335,31 @@ static int load_key(const char *path, uint8_t pub[32], char *err, size_t errlen)
     return rc;
 }
 
-int tp_cmd_check(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    struct tp_cli_common common = { 0 };
+    const struct tp_cli_cmd *cmd = &tp_cli_check;
     struct check_args a = { 0 };
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        int c = tp_cli_common_opt(opt, optarg, &common);
-        if (c < 0)
-            return TP_EXIT_USAGE;
-        if (c > 0)
-            continue;
-        switch (opt) {
-        case OPT_CHAIN: a.chain = optarg; break;
-        case OPT_KEY: a.key = optarg; break;
-        case OPT_HOST: a.host = optarg; break;
-        case OPT_CAFILE: a.cafile = optarg; break;
-        case OPT_INTERMEDIATES: a.intermediates = optarg; break;
-        case OPT_SAVE_CHAIN: a.save_chain = optarg; break;
-        case OPT_AIA: a.aia = true; break;
-        case 'h': common.help = true; break;
-        case ':': return tp_cli_fail("check: %s needs a value (see 'tlsprobe check --help')", argv[optind - 1]);
-        default: return tp_cli_fail("check: unknown option '%s' (see 'tlsprobe check --help')", argv[optind - 1]);
-        }
-    }
-    int fin = tp_cli_common_finish(&common, tp_usage_check);
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(cmd, argc, argv, &args);
     if (fin >= 0)
         return fin;
-    if (optind < argc)
-        return tp_cli_fail("check: unexpected argument '%s' (the chain goes after --chain)", argv[optind]);
+    struct tp_cli_common common = args.com;
+    for (size_t i = 0; i < args.n_opt; i++) {
+        const char *v = args.opt[i].value;
+        switch (args.opt[i].id) {
+        case OPT_CHAIN: a.chain = v; break;
+        case OPT_KEY: a.key = v; break;
+        case OPT_HOST: a.host = v; break;
+        case OPT_CAFILE: a.cafile = v; break;
+        case OPT_INTERMEDIATES: a.intermediates = v; break;
+        case OPT_SAVE_CHAIN: a.save_chain = v; break;
+        case OPT_AIA: a.aia = true; break;
+        }
+    }
+    if (args.n_operand > 0)
+        return tp_cli_usage_fail(cmd, "unexpected argument '%s' (the chain goes after --chain)", args.operand[0]);
     if (!a.chain)
         return tp_cli_fail("check: --chain FILE is required (see 'tlsprobe check --help')");
-    if (common.format == TP_FMT_MERMAID)
-        return tp_cli_fail("check: --format takes text or json");
     if (a.host && (!*a.host || strlen(a.host) > TP_MAX_NAME_LEN))
         return tp_cli_fail("check: --host must be a name of 1 to %d characters", TP_MAX_NAME_LEN);
 

@@ -1,6 +1,5 @@
 /* tlsprobe demo: the main job on an embedded default. A local lab (src/probe/lab.c)
  * with a PKI generated at run time, one scenario per run, traced and explained. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,32 +8,41 @@
 #include "probe/lab.h"
 #include "tlsprobe/diagnose.h"
 
-const char tp_usage_demo[] =
-    "usage: tlsprobe demo [SCENARIO|all] [--list] [--keep DIR] [--brief] [--timeout SECONDS]\n"
-    "                     [--format text|json|mermaid] [--explain] [--no-color]\n"
-    "\n"
-    "Start a TLS server on 127.0.0.1 with a lab PKI made a moment ago, probe it like\n"
-    "'tlsprobe connect' would, and explain every step. No network needed, nothing left\n"
-    "behind. Each scenario except 'good' shows one finding on purpose.\n"
-    "\n"
-    "scenarios (default good; 'all' runs every one):\n"
-    "  good, unknown-authority, missing-intermediate, hostname-mismatch, cn-only,\n"
-    "  expired, client-cert-required, version-mismatch\n"
-    "\n"
-    "options:\n"
-    "  --list              name the scenarios with one line each, then exit\n"
-    "  --keep DIR          also write the lab PKI to DIR as PEM files with a README\n"
-    "  --brief             no teaching text (the demo explains by default)\n"
-    "  --timeout SECONDS   deadline for each probe (default 10)\n"
-    "  --format text|json|mermaid  output format (default text)\n"
-    "  --explain           annotate each step (on by default for demo)\n"
-    "  --no-color          no colour (also when NO_COLOR is set)\n"
-    "  --help              show this help\n"
-    "\n"
-    "exit status: 0 every scenario ran as designed (its finding is expected), 1 a\n"
-    "scenario did not show what it should, 2 the lab could not run\n";
+static int run(int argc, char **argv);
 
 enum { OPT_LIST = 1000, OPT_KEEP, OPT_BRIEF, OPT_TIMEOUT };
+
+/* No --explain: the demo explains by default (--brief turns it off). */
+static const struct tp_cli_opt opts[] = {
+    { OPT_LIST, "list", 0, NULL, "name the scenarios with one line each, then exit" },
+    { OPT_KEEP, "keep", 0, "DIR", "also write the lab PKI to DIR as PEM files with a README" },
+    { OPT_BRIEF, "brief", 0, NULL, "no teaching text (the demo explains by default)" },
+    { OPT_TIMEOUT, "timeout", 0, "SECONDS", "deadline for each probe (default 10)" },
+    TP_ROW_FORMAT_ALL,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_demo = {
+    .name = "demo",
+    .summary = "run a local TLS lab (no network) and explain each step",
+    .head = "usage: tlsprobe demo [SCENARIO|all] [OPTIONS]\n"
+            "\n"
+            "Start a TLS server on 127.0.0.1 with a lab PKI made a moment ago, probe it like\n"
+            "'tlsprobe connect' would, and explain every step. No network needed, nothing left\n"
+            "behind. Each scenario except 'good' shows one finding on purpose.\n"
+            "\n"
+            "scenarios (default good; 'all' runs every one):\n"
+            "  good, unknown-authority, missing-intermediate, hostname-mismatch, cn-only,\n"
+            "  expired, client-cert-required, version-mismatch\n"
+            "\n",
+    .foot = "exit status: 0 every scenario ran as designed (its finding is expected), 1 a\n"
+            "scenario did not show what it should, 2 the lab could not run\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
+};
 
 static bool has_finding(const struct tp_session *s, const char *id)
 {
@@ -87,62 +95,42 @@ static void list(void)
         printf("  %-22s %s\n", sc[i].name, sc[i].title);
 }
 
-int tp_cmd_demo(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        TP_COMMON_LONGOPTS,
-        { "list", no_argument, NULL, OPT_LIST },
-        { "keep", required_argument, NULL, OPT_KEEP },
-        { "brief", no_argument, NULL, OPT_BRIEF },
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { NULL, 0, NULL, 0 },
-    };
-    struct tp_cli_common common = { 0 };
+    const struct tp_cli_cmd *cmd = &tp_cli_demo;
     bool do_list = false, brief = false;
     const char *keep = NULL;
     int timeout_ms = 10000;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int c = tp_cli_common_opt(opt, optarg, &common);
-        if (c < 0)
-            return TP_EXIT_USAGE;
-        if (c > 0)
-            continue;
-        switch (opt) {
-        case 'h':
-            common.help = true;
-            break;
-        case OPT_LIST:
-            do_list = true;
-            break;
-        case OPT_KEEP:
-            keep = optarg;
-            break;
-        case OPT_BRIEF:
-            brief = true;
-            break;
-        case OPT_TIMEOUT: {
-            char *end;
-            double v = strtod(optarg, &end);
-            if (*end || v <= 0 || v > 3600)
-                return tp_cli_fail("--timeout takes a number of seconds (0 < s <= 3600), not '%s'", optarg);
-            timeout_ms = (int)(v * 1000);
-            break;
-        }
-        default:
-            return tp_cli_fail("demo: unknown option '%s' (try 'tlsprobe demo --help')", argv[optind - 1]);
-        }
-    }
-    int fin = tp_cli_common_finish(&common, tp_usage_demo);
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(cmd, argc, argv, &args);
     if (fin >= 0)
         return fin;
+    struct tp_cli_common common = args.com;
+    for (size_t i = 0; i < args.n_opt; i++) {
+        const char *v = args.opt[i].value;
+        switch (args.opt[i].id) {
+        case OPT_LIST: do_list = true; break;
+        case OPT_KEEP: keep = v; break;
+        case OPT_BRIEF: brief = true; break;
+        case OPT_TIMEOUT: {
+            char *end;
+            double t = strtod(v, &end);
+            if (*end || end == v || !(t > 0) || t > 3600)
+                return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
+            timeout_ms = (int)(t * 1000);
+            break;
+        }
+        }
+    }
+    argc = args.n_operand;
+    argv = args.operand;
     if (do_list) {
         list();
         return TP_EXIT_OK;
     }
-    if (argc - optind > 1)
-        return tp_cli_fail("demo takes one scenario, not %d (try 'tlsprobe demo --list')", argc - optind);
-    const char *name = optind < argc ? argv[optind] : "good";
+    if (argc > 1)
+        return tp_cli_fail("demo takes one scenario, not %d (try 'tlsprobe demo --list')", argc);
+    const char *name = argc > 0 ? argv[0] : "good";
     size_t n_all;
     const struct tp_lab_scenario *all = tp_lab_scenarios(&n_all);
     const struct tp_lab_scenario *one = NULL;

@@ -8,26 +8,34 @@
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/limits.h"
 
-const char tp_usage_explain[] =
-    "usage: tlsprobe explain [OPTIONS] \"ERROR MESSAGE\"\n"
-    "       some-command 2>&1 | tlsprobe explain -\n"
-    "\n"
-    "Say what an error message from a TLS stack means, in plain language: the stack\n"
-    "(Go, OpenSSL, curl, Java, Python, Node.js, browsers, wolfSSL, .NET), the finding it\n"
-    "stands for with its explanation and fix, and the tlsprobe command that confirms it.\n"
-    "Names, dates and numbers in the message may vary; quote the message as printed.\n"
-    "\n"
-    "options:\n"
-    "  -                     read the message from standard input\n"
-    "  --format text|json    text for people (default) or one JSON object\n"
-    "  --no-color            no colour (also when NO_COLOR is set)\n"
-    "  --help                this text\n"
-    "\n"
-    "exit status: 0 (also when the message is not recognised), 2 usage error\n";
+static int run(int argc, char **argv);
 
-static const struct option longopts[] = {
-    TP_COMMON_LONGOPTS,
-    { NULL, 0, NULL, 0 },
+static const struct tp_cli_opt opts[] = {
+    TP_ROW_FORMAT_TJ,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_explain = {
+    .name = "explain",
+    .summary = "map an error message from a TLS stack to its cause and fix",
+    .head = "usage: tlsprobe explain [OPTIONS] \"ERROR MESSAGE\"\n"
+            "       some-command 2>&1 | tlsprobe explain -\n"
+            "\n"
+            "Say what an error message from a TLS stack means, in plain language: the stack\n"
+            "(Go, OpenSSL, curl, Java, Python, Node.js, browsers, wolfSSL, .NET), the finding it\n"
+            "stands for with its explanation and fix, and the tlsprobe command that confirms it.\n"
+            "Names, dates and numbers in the message may vary; quote the message as printed.\n"
+            "Options may follow the message; an argument with a space in it is always part of\n"
+            "the message, and everything after '--' is too.\n"
+            "\n"
+            "  -                       read the message from standard input\n"
+            "\n",
+    .foot = "exit status: 0 (also when the message is not recognised), 2 usage error\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
 };
 
 /* The command that confirms the finding, with the host from the message. */
@@ -223,35 +231,21 @@ static char *read_stdin(void)
     return buf;
 }
 
-int tp_cmd_explain(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    struct tp_cli_common common = { 0 };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        int c = tp_cli_common_opt(opt, optarg, &common);
-        if (c < 0)
-            return TP_EXIT_USAGE;
-        if (c > 0)
-            continue;
-        if (opt == 'h') {
-            common.help = true;
-            continue;
-        }
-        if (opt == ':')
-            return tp_cli_fail("explain: %s needs a value (see 'tlsprobe explain --help')", argv[optind - 1]);
-        return tp_cli_fail("explain: unknown option '%s' (quote the message; see 'tlsprobe explain --help')",
-                           argv[optind - 1]);
-    }
-    int fin = tp_cli_common_finish(&common, tp_usage_explain);
+    const struct tp_cli_cmd *cmd = &tp_cli_explain;
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(cmd, argc, argv, &args);
     if (fin >= 0)
         return fin;
-    if (common.format == TP_FMT_MERMAID)
-        return tp_cli_fail("explain: --format takes text or json");
-    if (optind >= argc)
-        return tp_cli_fail("explain: give the error message in quotes, or '-' to read it from standard input");
+    struct tp_cli_common common = args.com;
+    if (args.n_operand == 0)
+        return tp_cli_usage_fail(cmd, "give the error message in quotes, or '-' to read it from standard input");
+    argc = args.n_operand;
+    argv = args.operand;
 
     char *text = NULL;
-    if (optind + 1 == argc && !strcmp(argv[optind], "-")) {
+    if (argc == 1 && !strcmp(argv[0], "-")) {
         text = read_stdin();
         if (!text)
             return tp_cli_fail("explain: cannot read standard input");
@@ -260,8 +254,8 @@ int tp_cmd_explain(int argc, char **argv)
         struct tp_sb sb;
         tp_sb_init(&sb);
         sb.max = TP_MAX_EXPLAIN_TEXT;
-        for (int i = optind; i < argc; i++) {
-            if (i > optind)
+        for (int i = 0; i < argc; i++) {
+            if (i > 0)
                 tp_sb_putc(&sb, ' ');
             tp_sb_put(&sb, argv[i]);
         }

@@ -12,39 +12,7 @@
 #include "tlsprobe/probe.h"
 #include "tlsprobe/x509.h"
 
-const char tp_usage_listen[] =
-    "usage: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE [OPTIONS]\n"
-    "\n"
-    "Be a TLS server and show, for each client, what it offered (ClientHello in\n"
-    "detail, JA3/JA4), what we chose, its certificate, how the handshake ended and why.\n"
-    "\n"
-    "  PORT                    0 picks a free port; 'listening on ADDR:PORT' is printed\n"
-    "                          on stderr once ready\n"
-    "  ADDR                    IPv4 or [IPv6] address to bind (default: all addresses),\n"
-    "                          e.g. 127.0.0.1:8443, [::1]:8443\n"
-    "\n"
-    "options:\n"
-    "  --cert FILE             our certificate (PEM or DER; the file may hold the chain)\n"
-    "  --key FILE              its private key\n"
-    "  --chain FILE            intermediates to send after the certificate\n"
-    "  --client-ca FILE        CA(s) to verify client certificates against (implies\n"
-    "                          --request-client-cert); bad client certificates are rejected\n"
-    "  --request-client-cert   ask clients for a certificate (optional for them)\n"
-    "  --require-client-cert   ask, and fail the handshake without one\n"
-    "  --alpn LIST             protocols we accept, our preference first (h2,http/1.1)\n"
-    "  --tls1.2 | --tls1.3     accept only this version (default: both)\n"
-    "  --count N               stop after N clients have finished\n"
-    "  --timeout S             per-connection deadline in seconds (default 10)\n"
-    "  --write-pcap FILE       write every session to a pcap file (Wireshark, tshark)\n"
-    "  --keylog FILE           append every session's secrets in NSS key log format\n"
-    "                          (default: $SSLKEYLOGFILE when set)\n"
-    "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
-    "\n"
-    "One block (text) or one JSON line per client, never interleaved. Stops after\n"
-    "--count clients or on SIGINT/SIGTERM, then prints a summary (on stderr with\n"
-    "--format json).\n"
-    "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
-    "2 usage error or unreadable input\n";
+static int run(int argc, char **argv);
 
 enum {
     OPT_CERT = 1000,
@@ -62,22 +30,50 @@ enum {
     OPT_KEYLOG,
 };
 
-static const struct option listen_longopts[] = {
-    { "cert", required_argument, NULL, OPT_CERT },
-    { "key", required_argument, NULL, OPT_KEY },
-    { "chain", required_argument, NULL, OPT_CHAIN },
-    { "client-ca", required_argument, NULL, OPT_CLIENT_CA },
-    { "request-client-cert", no_argument, NULL, OPT_REQUEST },
-    { "require-client-cert", no_argument, NULL, OPT_REQUIRE },
-    { "alpn", required_argument, NULL, OPT_ALPN },
-    { "tls1.2", no_argument, NULL, OPT_TLS12 },
-    { "tls1.3", no_argument, NULL, OPT_TLS13 },
-    { "count", required_argument, NULL, OPT_COUNT },
-    { "timeout", required_argument, NULL, OPT_TIMEOUT },
-    { "write-pcap", required_argument, NULL, OPT_PCAP },
-    { "keylog", required_argument, NULL, OPT_KEYLOG },
-    TP_COMMON_LONGOPTS,
-    { NULL, 0, NULL, 0 },
+static const struct tp_cli_opt opts[] = {
+    { OPT_CERT, "cert", 0, "FILE", "our certificate (PEM or DER; the file may hold the chain)" },
+    { OPT_KEY, "key", 0, "FILE", "its private key" },
+    { OPT_CHAIN, "chain", 0, "FILE", "intermediates to send after the certificate" },
+    { OPT_CLIENT_CA, "client-ca", 0, "FILE",
+      "CA(s) to verify client certificates against (implies\n--request-client-cert); bad client certificates are rejected" },
+    { OPT_REQUEST, "request-client-cert", 0, NULL, "ask clients for a certificate (optional for them)" },
+    { OPT_REQUIRE, "require-client-cert", 0, NULL, "ask, and fail the handshake without one" },
+    { OPT_ALPN, "alpn", 0, "LIST", "protocols we accept, our preference first (h2,http/1.1)" },
+    { OPT_TLS12, "tls1.2", 0, NULL, "accept only TLS 1.2 (default: 1.2 and 1.3)" },
+    { OPT_TLS13, "tls1.3", 0, NULL, "accept only TLS 1.3" },
+    { OPT_COUNT, "count", 0, "N", "stop after N clients have finished" },
+    { OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-connection deadline in seconds (default 10)" },
+    { OPT_PCAP, "write-pcap", 0, "FILE", "write every session to a pcap file (Wireshark, tshark)" },
+    { OPT_KEYLOG, "keylog", 0, "FILE",
+      "append every session's secrets in NSS key log format\n(default: $SSLKEYLOGFILE when set)" },
+    TP_ROW_FORMAT_ALL,
+    TP_ROW_EXPLAIN,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_listen = {
+    .name = "listen",
+    .summary = "be a TLS server and show what each client sends",
+    .head = "usage: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE [OPTIONS]\n"
+            "\n"
+            "Be a TLS server and show, for each client, what it offered (ClientHello in\n"
+            "detail, JA3/JA4), what we chose, its certificate, how the handshake ended and why.\n"
+            "\n"
+            "  PORT                    0 picks a free port; 'listening on ADDR:PORT' is printed\n"
+            "                          on stderr once ready\n"
+            "  ADDR                    IPv4 or [IPv6] address to bind (default: all addresses),\n"
+            "                          e.g. 127.0.0.1:8443, [::1]:8443\n"
+            "\n",
+    .foot = "One block (text) or one JSON line per client, never interleaved. Stops after\n"
+            "--count clients or on SIGINT/SIGTERM, then prints a summary (on stderr with\n"
+            "--format json).\n"
+            "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
+            "2 usage error or unreadable input\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
 };
 
 /* ---- the summary ---- */
@@ -238,65 +234,58 @@ static bool parse_endpoint(const char *arg, char *addr, size_t addrlen, uint16_t
     return true;
 }
 
-int tp_cmd_listen(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    struct tp_cli_common common = { 0 };
+    const struct tp_cli_cmd *cmd = &tp_cli_listen;
     struct tp_listen_opts o = { 0 };
     double timeout_s = 10;
     bool v12 = false, v13 = false;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":", listen_longopts, NULL)) != -1) {
-        int c = tp_cli_common_opt(opt, optarg, &common);
-        if (c < 0)
-            return TP_EXIT_USAGE;
-        if (c > 0)
-            continue;
-        switch (opt) {
-        case OPT_CERT: o.cert = optarg; break;
-        case OPT_KEY: o.key = optarg; break;
-        case OPT_CHAIN: o.chain = optarg; break;
-        case OPT_CLIENT_CA: o.client_ca = optarg; break;
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(cmd, argc, argv, &args);
+    if (fin >= 0)
+        return fin;
+    struct tp_cli_common common = args.com;
+    for (size_t i = 0; i < args.n_opt; i++) {
+        const char *v = args.opt[i].value;
+        switch (args.opt[i].id) {
+        case OPT_CERT: o.cert = v; break;
+        case OPT_KEY: o.key = v; break;
+        case OPT_CHAIN: o.chain = v; break;
+        case OPT_CLIENT_CA: o.client_ca = v; break;
         case OPT_REQUEST: o.request_client_cert = true; break;
         case OPT_REQUIRE: o.require_client_cert = true; break;
-        case OPT_ALPN: o.alpn = optarg; break;
+        case OPT_ALPN: o.alpn = v; break;
         case OPT_TLS12: v12 = true; break;
         case OPT_TLS13: v13 = true; break;
         case OPT_COUNT: {
             char *end;
             errno = 0;
-            long n = strtol(optarg, &end, 10);
-            if (*end || errno || n < 1 || n > INT_MAX)
-                return tp_cli_fail("--count takes a positive number, not '%s'", optarg);
+            long n = strtol(v, &end, 10);
+            if (*end || errno || end == v || n < 1 || n > INT_MAX)
+                return tp_cli_usage_fail(cmd, "--count takes a positive number, not '%s'", v);
             o.count = (int)n;
             break;
         }
         case OPT_TIMEOUT: {
             char *end;
             errno = 0;
-            double t = strtod(optarg, &end);
-            if (*end || errno || !(t > 0) || t > 86400)
-                return tp_cli_fail("--timeout takes seconds between 0 and 86400, not '%s'", optarg);
+            double t = strtod(v, &end);
+            if (*end || errno || end == v || !(t > 0) || t > 86400)
+                return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 86400, not '%s'", v);
             timeout_s = t;
             break;
         }
-        case OPT_PCAP: o.write_pcap = optarg; break;
-        case OPT_KEYLOG: o.keylog = optarg; break;
-        case ':':
-            return tp_cli_fail("option '%s' needs a value (try 'tlsprobe listen --help')", argv[optind - 1]);
-        default:
-            return tp_cli_fail("unknown option '%s' (try 'tlsprobe listen --help')", argv[optind - 1]);
+        case OPT_PCAP: o.write_pcap = v; break;
+        case OPT_KEYLOG: o.keylog = v; break;
         }
     }
-    int fin = tp_cli_common_finish(&common, tp_usage_listen);
-    if (fin >= 0)
-        return fin;
-    if (optind >= argc)
-        return tp_cli_fail("listen needs a port: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE");
-    if (optind + 1 < argc)
-        return tp_cli_fail("listen takes one [ADDR:]PORT, got '%s' too", argv[optind + 1]);
+    if (args.n_operand == 0)
+        return tp_cli_usage_fail(cmd, "needs a port: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE");
+    if (args.n_operand > 1)
+        return tp_cli_usage_fail(cmd, "takes one [ADDR:]PORT, got '%s' too", args.operand[1]);
     char addr[256];
-    if (!parse_endpoint(argv[optind], addr, sizeof addr, &o.port))
-        return tp_cli_fail("'%s' is not [ADDR:]PORT (e.g. 8443, 127.0.0.1:8443, [::1]:8443)", argv[optind]);
+    if (!parse_endpoint(args.operand[0], addr, sizeof addr, &o.port))
+        return tp_cli_fail("'%s' is not [ADDR:]PORT (e.g. 8443, 127.0.0.1:8443, [::1]:8443)", args.operand[0]);
     if (!o.cert || !o.key)
         return tp_cli_fail("listen needs --cert FILE and --key FILE");
     if (v12 && v13)

@@ -6,51 +6,6 @@
 #include <unistd.h>
 #include "cli.h"
 
-int tp_cli_common_opt(int opt, const char *arg, struct tp_cli_common *c)
-{
-    switch (opt) {
-    case TP_OPT_FORMAT:
-        if (!strcmp(arg, "text"))
-            c->format = TP_FMT_TEXT;
-        else if (!strcmp(arg, "json"))
-            c->format = TP_FMT_JSON;
-        else if (!strcmp(arg, "mermaid"))
-            c->format = TP_FMT_MERMAID;
-        else {
-            tp_cli_fail("--format takes text, json or mermaid, not '%s'", arg);
-            return -1;
-        }
-        return 1;
-    case TP_OPT_EXPLAIN:
-        c->explain = true;
-        return 1;
-    case TP_OPT_NO_COLOR:
-        c->no_color = true;
-        return 1;
-    case TP_OPT_HELP:
-        c->help = true;
-        return 1;
-    case TP_OPT_VERSION:
-        c->version = true;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-int tp_cli_common_finish(const struct tp_cli_common *c, const char *usage)
-{
-    if (c->help) {
-        fputs(usage, stdout);
-        return TP_EXIT_OK;
-    }
-    if (c->version) {
-        printf("tlsprobe %s\n", TP_VERSION);
-        return TP_EXIT_OK;
-    }
-    return -1;
-}
-
 struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c)
 {
     struct tp_render_opts o = { 0 };
@@ -88,10 +43,4 @@ void tp_cli_print(struct tp_sb *sb)
         p += k;
         n -= (size_t)k;
     }
-}
-
-void tp_cli_getopt_reset(void)
-{
-    optind = 0; /* glibc: 0 re-initialises getopt fully */
-    opterr = 0; /* we print our own messages */
 }
