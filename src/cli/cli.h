@@ -4,6 +4,7 @@
 #define TLSPROBE_CLI_H
 #include <stdio.h>
 #include <stdbool.h>
+#include "tlsprobe/limits.h"
 #include "tlsprobe/render.h"
 
 /* Exit status contract: 0 nothing wrong, 1 a finding of severity "error",
@@ -105,6 +106,33 @@ struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c);
 int tp_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a buffer to stdout (and free nothing). */
 void tp_cli_print(struct tp_sb *sb);
+/* ---- targets and names as users write them (target.c) ---- */
+struct tp_cli_target {
+    char host[TP_MAX_NAME_LEN + 1];    /* to resolve, send as SNI, check: A-label, no
+                                          trailing dot; an IP literal without brackets */
+    char unicode[TP_MAX_NAME_LEN + 1]; /* the name as typed when it was not ASCII, else "" */
+    uint16_t port;                     /* given, else the scheme's, else 443 */
+    bool is_ip;
+    bool from_url;
+};
+/* HOST, HOST:PORT, [IPv6]:PORT, [IPv6], a bare IPv6 literal, or a URL whose
+ * scheme is an implicit-TLS one (https://HOST[:PORT]/path: the scheme gives the
+ * default port; user info, path, query and fragment are dropped). A scheme that
+ * starts in plain text (http, smtp, ...) is refused with the one to use. Returns
+ * 0, or -1 with a one-line reason in err. */
+int tp_cli_target_parse(const char *arg, struct tp_cli_target *t, char *err, size_t errlen);
+/* A DNS name as sent in SNI and matched against certificates: one trailing dot
+ * dropped (RFC 6066 §3), a non-ASCII name converted to its A-label (IDNA 2008,
+ * UTS #46 non-transitional, as curl and browsers do; libidn2, loaded only then),
+ * the name as typed copied to unicode. Returns 0 (ASCII), 1 (converted) or -1
+ * with a reason in err. */
+int tp_cli_name_normalize(const char *in, char *out, size_t cap, char *unicode, size_t ucap, char *err,
+                          size_t errlen);
+/* pcap/sniff --server: "IPv4:PORT" or "[IPv6]:PORT" in the capture's own
+ * spelling (inet_ntop), so "[::0001]:443" matches "[::1]:443". A bare
+ * "::1:4410" is refused with the bracketed form to write. 0, or -1 with err. */
+int tp_cli_endpoint_canon(const char *arg, char *out, size_t cap, char *err, size_t errlen);
+
 /* The commands (cmd_<name>.c). */
 extern const struct tp_cli_cmd tp_cli_demo, tp_cli_connect, tp_cli_listen, tp_cli_pcap, tp_cli_sniff,
     tp_cli_inspect, tp_cli_check, tp_cli_explain;

@@ -360,8 +360,14 @@ static int run(int argc, char **argv)
         return tp_cli_usage_fail(cmd, "unexpected argument '%s' (the chain goes after --chain)", args.operand[0]);
     if (!a.chain)
         return tp_cli_fail("check: --chain FILE is required (see 'tlsprobe check --help')");
-    if (a.host && (!*a.host || strlen(a.host) > TP_MAX_NAME_LEN))
-        return tp_cli_fail("check: --host must be a name of 1 to %d characters", TP_MAX_NAME_LEN);
+    char host[TP_MAX_NAME_LEN + 1];
+    if (a.host) {
+        /* As clients send it: the A-label of an internationalised name, no trailing dot. */
+        char why[512];
+        if (tp_cli_name_normalize(a.host, host, sizeof host, NULL, 0, why, sizeof why) < 0)
+            return tp_cli_usage_fail(cmd, "--host: %s", why);
+        a.host = host;
+    }
 
     /* Read everything before judging: bad input is exit 2 with one line. */
     struct tp_file *cf_file = NULL;

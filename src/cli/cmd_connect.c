@@ -67,51 +67,6 @@ const struct tp_cli_cmd tp_cli_connect = {
     .run = run,
 };
 
-static bool parse_port(const char *s, uint16_t *out)
-{
-    if (!*s || strlen(s) > 5)
-        return false;
-    unsigned v = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (unsigned)(*p - '0');
-    }
-    if (v == 0 || v > 65535)
-        return false;
-    *out = (uint16_t)v;
-    return true;
-}
-
-/* HOST, HOST:PORT, [V6]:PORT, [V6], or a bare IPv6 literal (more than one ':'). */
-static bool parse_target(const char *arg, char *host, size_t cap, uint16_t *port)
-{
-    *port = 443;
-    if (arg[0] == '[') {
-        const char *end = strchr(arg, ']');
-        if (!end || (size_t)(end - arg - 1) >= cap || end == arg + 1)
-            return false;
-        memcpy(host, arg + 1, (size_t)(end - arg - 1));
-        host[end - arg - 1] = 0;
-        if (end[1] == 0)
-            return true;
-        return end[1] == ':' && parse_port(end + 2, port);
-    }
-    const char *colon = strchr(arg, ':');
-    if (colon && strchr(colon + 1, ':')) { /* bare IPv6 literal */
-        if (strlen(arg) >= cap)
-            return false;
-        strcpy(host, arg);
-        return true;
-    }
-    size_t hl = colon ? (size_t)(colon - arg) : strlen(arg);
-    if (hl == 0 || hl >= cap)
-        return false;
-    memcpy(host, arg, hl);
-    host[hl] = 0;
-    return !colon || parse_port(colon + 1, port);
-}
-
 static int run(int argc, char **argv)
 {
     const struct tp_cli_cmd *cmd = &tp_cli_connect;
@@ -169,10 +124,18 @@ static int run(int argc, char **argv)
         return tp_cli_fail("--servername and --no-sni exclude each other");
     if ((o.cert == NULL) != (o.key == NULL))
         return tp_cli_fail("%s needs %s too", o.cert ? "--cert" : "--key", o.cert ? "--key" : "--cert");
-    char host[TP_MAX_NAME_LEN + 1];
-    if (!parse_target(args.operand[0], host, sizeof host, &o.port))
-        return tp_cli_fail("connect: '%s' is not HOST[:PORT] with a port from 1 to 65535", args.operand[0]);
-    o.host = host;
+    struct tp_cli_target target;
+    char why[512];
+    if (tp_cli_target_parse(args.operand[0], &target, why, sizeof why) != 0)
+        return tp_cli_usage_fail(cmd, "%s", why);
+    o.host = target.host;
+    o.port = target.port;
+    char sni[TP_MAX_NAME_LEN + 1], sni_unicode[TP_MAX_NAME_LEN + 1];
+    if (o.servername) {
+        if (tp_cli_name_normalize(o.servername, sni, sizeof sni, sni_unicode, sizeof sni_unicode, why, sizeof why) < 0)
+            return tp_cli_usage_fail(cmd, "--servername: %s", why);
+        o.servername = sni;
+    }
     if (!keylog_given) {
         const char *env = getenv("SSLKEYLOGFILE");
         if (env && *env)
@@ -185,6 +148,16 @@ static int run(int argc, char **argv)
     if (e != TP_OK) {
         tp_session_free(s);
         return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));
+    }
+    if (target.unicode[0]) {
+        /* The name as typed beside the A-label we sent: "bücher.example (xn--...)". */
+        char shown[2 * TP_MAX_NAME_LEN + 4];
+        snprintf(shown, sizeof shown, "%s (%s)", target.unicode, target.host);
+        char *h = strdup(shown);
+        if (h) {
+            free(s->host);
+            s->host = h;
+        }
     }
     struct tp_render_opts ro = tp_cli_render_opts(&com);
     struct tp_sb sb;

@@ -229,6 +229,8 @@ struct common_args {
     const char *keylog, *filter, *server, *sni, *iface, *cafile, *capath;
     unsigned long session, max_flows, count;
     bool keylog_given, no_summary;
+    char server_canon[80];
+    char sni_canon[TP_MAX_NAME_LEN + 1];
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -269,12 +271,18 @@ static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struc
         }
     }
     if ((a->session != 0) + (a->server != NULL) + (a->sni != NULL) > 1)
-        return tp_cli_fail("--session, --server and --sni are alternatives: use one");
+        return tp_cli_usage_fail(cmd, "--session, --server and --sni are alternatives: use one");
+    char why[512];
     if (a->server) {
-        const char *colon = strrchr(a->server, ':');
-        unsigned long port;
-        if (!colon || colon == a->server || !parse_ulong(colon + 1, 1, 65535, &port))
-            return tp_cli_fail("--server takes ADDR:PORT ([ADDR]:PORT for IPv6), not '%s'", a->server);
+        if (tp_cli_endpoint_canon(a->server, a->server_canon, sizeof a->server_canon, why, sizeof why) != 0)
+            return tp_cli_usage_fail(cmd, "%s", why);
+        a->server = a->server_canon;
+    }
+    if (a->sni) {
+        /* Captures hold the A-label without the trailing dot, as clients send it. */
+        if (tp_cli_name_normalize(a->sni, a->sni_canon, sizeof a->sni_canon, NULL, 0, why, sizeof why) < 0)
+            return tp_cli_usage_fail(cmd, "--sni: %s", why);
+        a->sni = a->sni_canon;
     }
     if (!a->keylog_given) {
         const char *env = getenv("SSLKEYLOGFILE");
@@ -370,6 +378,11 @@ static int run_pcap(int argc, char **argv)
             fprintf(stderr, "tlsprobe: warning: %s\n", err);
         }
     }
+    if ((a.server || a.sni) && st.seen == 0 && status == TP_EXIT_OK)
+        fprintf(stderr, "tlsprobe: warning: no TLS session %s %s (the capture has %llu TLS session%s)\n",
+                a.server ? "to --server" : "asked for --sni", a.server ? a.server : a.sni,
+                (unsigned long long)tp_capture_get_stats(cap)->tls_flows,
+                tp_capture_get_stats(cap)->tls_flows == 1 ? "" : "s");
     if (a.session && st.seen == 0 && status == TP_EXIT_OK)
         fprintf(stderr, "tlsprobe: warning: there is no TLS session %lu (the capture has %llu)\n", a.session,
                 (unsigned long long)tp_capture_get_stats(cap)->tls_flows);
