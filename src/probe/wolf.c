@@ -241,6 +241,8 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         }
         if (n == 0) {
             c->eof = true;
+            if (!c->eof_us)
+                c->eof_us = tp_wolf_wall_us();
             return WOLFSSL_CBIO_ERR_CONN_CLOSE;
         }
         if (errno == EINTR)
@@ -645,6 +647,8 @@ static void drain(struct tp_wolf_conn *c, int ms)
         }
         if (n == 0) {
             c->eof = true;
+            if (!c->eof_us)
+                c->eof_us = tp_wolf_wall_us();
             return;
         }
         if (errno == ECONNRESET) {
@@ -724,6 +728,70 @@ int tp_wolf_read_some(struct tp_wolf_conn *c, int ms)
     note_alerts(c);
     tl_cur = NULL;
     return rc;
+}
+
+void tp_wolf_close(struct tp_wolf_conn *c, int ms)
+{
+    if (!c->ssl || c->eof || c->reset || c->too_much)
+        return;
+    note_alerts(c);
+    /* A fatal alert already ended it; the peer's close_notify (0) is answered
+     * with ours (RFC 8446 §6.1; RFC 5246 §7.2.1). */
+    if (c->alert_sent >= 0 || c->alert_recv > 0)
+        return;
+    tl_cur = c;
+    const int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
+    int r = wolfSSL_shutdown(c->ssl); /* sends close_notify */
+    c->sent_close_notify = true;
+    char buf[4096];
+    while (r != WOLFSSL_SUCCESS) {
+        int e = wolfSSL_get_error(c->ssl, r);
+        if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) {
+            if (wait_fd(c, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, limit) <= 0)
+                break;
+        } else if (r == WOLFSSL_SHUTDOWN_NOT_DONE) {
+            /* sent; now the peer's close_notify (records before it are read and
+             * recorded by wolfSSL_read; application data is discarded) */
+            int n = wolfSSL_read(c->ssl, buf, sizeof buf);
+            if (n > 0)
+                continue;
+            e = wolfSSL_get_error(c->ssl, n);
+            if (e == WOLFSSL_ERROR_WANT_READ) {
+                if (wait_fd(c, POLLIN, limit) <= 0)
+                    break;
+                continue;
+            }
+            break; /* ZERO_RETURN: its close_notify; or the peer closed/reset */
+        } else {
+            break;
+        }
+        r = wolfSSL_shutdown(c->ssl);
+    }
+    /* After its close_notify the peer closes: wait for its FIN too (same bound),
+     * so that closing our socket never meets unread bytes (which would be an RST). */
+    while (!c->eof && !c->reset) {
+        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+            if (!record(c, c->is_server ? TP_C2S : TP_S2C, (const uint8_t *)buf, (size_t)n))
+                break;
+            continue;
+        }
+        if (n == 0) {
+            c->eof = true;
+            c->eof_us = tp_wolf_wall_us();
+            break;
+        }
+        if (errno == ECONNRESET) {
+            c->reset = true;
+            break;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            break;
+        if (wait_fd(c, POLLIN, limit) <= 0)
+            break;
+    }
+    note_alerts(c);
+    tl_cur = NULL;
 }
 
 enum tp_err tp_wolf_conn_flush(struct tp_wolf_conn *c, struct tp_session *s, struct tp_pcapw_flow *flow)
