@@ -106,6 +106,13 @@ struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c);
 int tp_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a buffer to stdout (and free nothing). */
 void tp_cli_print(struct tp_sb *sb);
+/* A file the user named, "-" being standard input (read once, up to
+ * TP_MAX_INPUT_FILE, shared by every "-" of the command line); otherwise
+ * tp_file_read. The file's path is then TP_CLI_STDIN_NAME. */
+#define TP_CLI_STDIN_NAME "(standard input)"
+struct tp_file;
+enum tp_err tp_cli_file_read(const char *path, struct tp_file **out);
+
 /* ---- targets and names as users write them (target.c) ---- */
 struct tp_cli_target {
     char host[TP_MAX_NAME_LEN + 1];    /* to resolve, send as SNI, check: A-label, no

@@ -50,6 +50,7 @@ const struct tp_cli_cmd tp_cli_check = {
             "complete, in order (leaf first), free of extras and of the root, valid now and for\n"
             "the next 30 days, does the key belong to the leaf, does a subjectAltName cover the\n"
             "host, is the leaf allowed for TLS server authentication.\n"
+            "A FILE of '-' is standard input; --chain - --key - read one PEM holding both.\n"
             "\n",
     .foot = "exit status: 0 nothing wrong (warnings may be shown), 1 a finding of severity error,\n"
             "2 usage error or unreadable input (chain, key, CA file)\n",
@@ -309,7 +310,7 @@ static void render_json(struct tp_sb *out, const struct check_args *a, const str
 static int load_key(const char *path, uint8_t pub[32], char *err, size_t errlen)
 {
     struct tp_file *kf = NULL;
-    enum tp_err e = tp_file_read(path, &kf);
+    enum tp_err e = tp_cli_file_read(path, &kf);
     if (e != TP_OK) {
         snprintf(err, errlen, "cannot read --key %s: %s", path, kf && kf->error[0] ? kf->error : tp_err_text(e));
         tp_file_free(kf);
@@ -371,7 +372,7 @@ static int run(int argc, char **argv)
 
     /* Read everything before judging: bad input is exit 2 with one line. */
     struct tp_file *cf_file = NULL;
-    enum tp_err e = tp_file_read(a.chain, &cf_file);
+    enum tp_err e = tp_cli_file_read(a.chain, &cf_file);
     if (e != TP_OK) {
         int rc = tp_cli_fail("check: cannot read --chain %s: %s", a.chain,
                              cf_file && cf_file->error[0] ? cf_file->error : tp_err_text(e));

@@ -404,7 +404,7 @@ static int run(int argc, char **argv)
     }
     int status = TP_EXIT_OK;
     for (size_t i = 0; i < c.n_files; i++) {
-        errs[i] = tp_file_read(argv[arg0 + (int)i], &c.files[i]);
+        errs[i] = tp_cli_file_read(argv[arg0 + (int)i], &c.files[i]);
         if (!c.files[i]) {
             status = tp_cli_fail("%s: %s", argv[arg0 + (int)i], tp_err_text(errs[i]));
             continue;

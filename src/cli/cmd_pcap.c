@@ -111,7 +111,7 @@ struct run_state {
     struct tp_sb out;               /* rendered sessions, written in big chunks */
     struct tp_capture_summary *sum;
     int worst;                      /* exit status from sessions */
-    bool live;                      /* sniff: write each session at once */
+    bool live;                      /* sniff, pcap -: write each session at once */
     unsigned long count, seen;      /* sniff --count */
 };
 
@@ -201,6 +201,8 @@ static int build_keylog(const char *path, char **files, int nfiles, struct tp_ke
             return tp_cli_fail("%s", err);
     }
     for (int i = 0; i < nfiles; i++) {
+        if (!strcmp(files[i], "-"))
+            continue; /* standard input is read once, as it comes: its secrets blocks are not seen */
         enum tp_err e = tp_pcapng_secrets_file(files[i], &text, &len, n_dsb, err, sizeof err);
         if (e != TP_OK && e != TP_ERR_IO) /* unreadable files are reported when decoded */
             fprintf(stderr, "tlsprobe: warning: %s (secrets before it are used)\n", err);
@@ -333,6 +335,11 @@ static int run_pcap(int argc, char **argv)
         return tp_cli_usage_fail(&tp_cli_pcap, "needs at least one capture file ('-' for standard input)");
     char **files = args.operand;
     int nfiles = args.n_operand;
+    int n_stdin = 0;
+    for (int i = 0; i < nfiles; i++)
+        n_stdin += !strcmp(files[i], "-");
+    if (n_stdin > 1)
+        return tp_cli_usage_fail(&tp_cli_pcap, "standard input ('-') can be read once only");
 
     struct tp_keylog *kl = NULL;
     size_t n_dsb = 0;
@@ -341,6 +348,7 @@ static int run_pcap(int argc, char **argv)
 
     struct run_state st;
     setup(&st, &a);
+    st.live = n_stdin > 0; /* a pipe (tcpdump -w - | ...): each session as soon as it ends */
     struct tp_capture_opts o = { 0 };
     o.keylog = kl;
     o.max_flows = a.max_flows;
