@@ -353,6 +353,32 @@ void tp_wolf_capture_tls12(struct tp_wolf_conn *c)
             return; /* out of memory: the session just stays encrypted */
 }
 
+/* A TLS 1.2 handshake that failed after the key exchange (the peer rejected our
+ * certificate, or its Finished) still has its master secret in wolfSSL's
+ * handshake arrays, which are freed only on success: without it our own
+ * Finished stays an opaque record and --keylog gets nothing (s_client writes
+ * the key in the same case). All zeros means it was never derived. */
+static void capture_tls12_failed(struct tp_wolf_conn *c)
+{
+    if (!c->ssl || !c->keylog || wolfSSL_version(c->ssl) >= TLS1_3_VERSION)
+        return;
+    unsigned char *ms = NULL, *sr = NULL, *cr = NULL;
+    unsigned int ms_len = 0, sr_len = 0, cr_len = 0;
+    if (wolfSSL_get_keys(c->ssl, &ms, &ms_len, &sr, &sr_len, &cr, &cr_len) != WOLFSSL_SUCCESS || !ms || !cr ||
+        ms_len != 48 || cr_len != 32)
+        return;
+    unsigned char any = 0;
+    for (unsigned i = 0; i < ms_len; i++)
+        any |= ms[i];
+    if (!any)
+        return;
+    uint8_t have[48];
+    if (tp_keylog_get(c->keylog, TP_SECRET_CLIENT_RANDOM, cr, have, sizeof have) > 0)
+        return; /* already kept */
+    if (tp_keylog_add(c->keylog, TP_SECRET_CLIENT_RANDOM, cr, ms, ms_len) != TP_OK)
+        return; /* out of memory: our Finished just stays encrypted */
+}
+
 /* Record the chain and continue: verification is ours (tp_chain_verify). */
 static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 {
@@ -686,6 +712,8 @@ int tp_wolf_handshake(struct tp_wolf_conn *c)
         rc = c->too_much ? TP_WOLF_E_TOO_MUCH : (e ? e : WOLFSSL_FATAL_ERROR);
         break;
     }
+    if (rc != 0)
+        capture_tls12_failed(c);
     if (rc != 0 && rc != TP_WOLF_E_TIMEOUT && rc != TP_WOLF_E_TOO_MUCH)
         drain(c, TP_WOLF_DRAIN_MS);
     note_alerts(c);
