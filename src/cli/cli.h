@@ -102,6 +102,9 @@ extern const size_t tp_cli_n_cmds;
 /* Render options for stdout from the common options (colour only on a
  * terminal, never with NO_COLOR set or --no-color). */
 struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c);
+/* Columns for text output: the terminal's (TIOCGWINSZ on stdout), else
+ * $COLUMNS, else 80; never below 60 (tp_cli_render_opts sets .width from it). */
+unsigned tp_cli_term_width(void);
 /* Print "tlsprobe: <message>" on stderr; returns TP_EXIT_USAGE. */
 int tp_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a buffer to stdout (and free nothing). */

@@ -482,8 +482,10 @@ static int run(int argc, char **argv)
     tp_sb_init(&out);
     if (common.format == TP_FMT_JSON)
         render_json(&out, &a, s, &facts, &ro);
-    else
+    else {
         render_text(&out, &a, s, &facts, &ro);
+        tp_render_fold(&out, 0, ro.width);
+    }
     tp_cli_print(&out);
     tp_sb_free(&out);
     tp_session_free(s);

@@ -60,8 +60,23 @@ static bool as_designed(const struct tp_lab_scenario *sc, const struct tp_sessio
     return s->handshake_complete && tp_session_worst(s) < TP_SEV_ERROR;
 }
 
-/* Our own prose, wrapped at 80 columns (no wire bytes here). */
-static void wrap80(struct tp_sb *sb, const char *text)
+/* Our own prose, wrapped at width columns (no wire bytes here; UTF-8 counted
+ * per code point, colour escapes as nothing). */
+static size_t cols(const char *p, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\033') {
+            while (i < n && p[i] != 'm')
+                i++;
+            continue;
+        }
+        c += ((unsigned char)p[i] & 0xC0) != 0x80;
+    }
+    return c;
+}
+
+static void wrap_at(struct tp_sb *sb, const char *text, size_t width)
 {
     size_t col = 0;
     const char *p = text;
@@ -74,7 +89,8 @@ static void wrap80(struct tp_sb *sb, const char *text)
         size_t n = (size_t)(p - w);
         if (!n)
             break;
-        if (col && col + 1 + n > 80) {
+        size_t c = cols(w, n);
+        if (col && col + 1 + c > width) {
             tp_sb_putc(sb, '\n');
             col = 0;
         } else if (col) {
@@ -82,7 +98,7 @@ static void wrap80(struct tp_sb *sb, const char *text)
             col++;
         }
         tp_sb_putn(sb, w, n);
-        col += n;
+        col += c;
     }
     tp_sb_putc(sb, '\n');
 }
@@ -163,9 +179,17 @@ static int run(int argc, char **argv)
         struct tp_sb sb;
         tp_sb_init(&sb);
         if (text) {
-            if (i > 0)
-                tp_sb_put(&sb, "\n────────────────────────────────────────────────────────────────────────\n\n");
-            tp_sb_printf(&sb, "%stlsprobe demo: %s%s — %s\n", tp_c_bold(&ro), sc->name, tp_c_reset(&ro), sc->title);
+            if (i > 0) {
+                tp_sb_putc(&sb, '\n');
+                for (unsigned k = 0; k < 72 && k < ro.width; k++)
+                    tp_sb_put(&sb, "─");
+                tp_sb_put(&sb, "\n\n");
+            }
+            struct tp_sb title;
+            tp_sb_init(&title);
+            tp_sb_printf(&title, "%stlsprobe demo: %s%s — %s", tp_c_bold(&ro), sc->name, tp_c_reset(&ro), sc->title);
+            wrap_at(&sb, tp_sb_str(&title), ro.width);
+            tp_sb_free(&title);
             struct tp_sb para;
             tp_sb_init(&para);
             tp_sb_put(&para, sc->setup);
@@ -173,7 +197,7 @@ static int run(int argc, char **argv)
                 tp_sb_printf(&para, " This scenario shows the finding '%s' on purpose.", sc->finding);
             else
                 tp_sb_put(&para, " Nothing should go wrong.");
-            wrap80(&sb, tp_sb_str(&para));
+            wrap_at(&sb, tp_sb_str(&para), ro.width);
             tp_sb_putc(&sb, '\n');
             tp_sb_free(&para);
             tp_cli_print(&sb);
@@ -188,13 +212,20 @@ static int run(int argc, char **argv)
         tp_render_session(&sb, s, &ro);
         bool ok = as_designed(sc, s);
         if (text) {
+            struct tp_sb done;
+            tp_sb_init(&done);
             if (ok && sc->finding)
-                tp_sb_printf(&sb, "\n%sAs designed:%s tlsprobe found '%s', the problem this scenario builds on "
-                                  "purpose. Try the others: tlsprobe demo --list\n",
+                tp_sb_printf(&done, "%sAs designed:%s tlsprobe found '%s', the problem this scenario builds on "
+                                    "purpose. Try the others: tlsprobe demo --list",
                              tp_c_green(&ro), tp_c_reset(&ro), sc->finding);
             else if (ok)
-                tp_sb_printf(&sb, "\n%sAs designed:%s a healthy handshake. Now break it: tlsprobe demo --list\n",
+                tp_sb_printf(&done, "%sAs designed:%s a healthy handshake. Now break it: tlsprobe demo --list",
                              tp_c_green(&ro), tp_c_reset(&ro));
+            if (done.len) {
+                tp_sb_putc(&sb, '\n');
+                wrap_at(&sb, tp_sb_str(&done), ro.width);
+            }
+            tp_sb_free(&done);
         }
         tp_cli_print(&sb);
         tp_sb_free(&sb);

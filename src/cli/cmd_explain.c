@@ -141,15 +141,19 @@ static void render_text(struct tp_sb *out, const char *text, bool matched, const
     tp_sb_printf(out, "%s%s%s message: \"", tp_c_bold(ro), m->stack, tp_c_reset(ro));
     put_pattern(out, m->pattern_name);
     tp_sb_put(out, "\"\n");
-    wrap(out, "  ", "  ", m->note, 78);
+    wrap(out, "  ", "  ", m->note, ro->width - 2);
     if (r) {
         const char *c = r->severity == TP_SEV_ERROR ? tp_c_red(ro) : tp_c_yellow(ro);
         tp_sb_printf(out, "\nfinding  %s%s%s %s(%s)%s\n", tp_c_bold(ro), r->id, tp_c_reset(ro), c,
                      sev_name(r->severity), tp_c_reset(ro));
-        wrap(out, "  ", "  ", r->summary, 78);
-        wrap(out, "  why: ", "       ", r->explanation, 78);
-        wrap(out, "  fix: ", "       ", r->fix, 78);
-        tp_sb_printf(out, "  see: %s; docs/errors.md#%s\n", r->reference, r->id);
+        wrap(out, "  ", "  ", r->summary, ro->width - 2);
+        wrap(out, "  why: ", "       ", r->explanation, ro->width - 2);
+        wrap(out, "  fix: ", "       ", r->fix, ro->width - 2);
+        struct tp_sb see;
+        tp_sb_init(&see);
+        tp_sb_printf(&see, "%s; docs/errors.md#%s", r->reference, r->id);
+        wrap(out, "  see: ", "       ", tp_sb_str(&see), ro->width - 2);
+        tp_sb_free(&see);
     }
     tp_sb_put(out, "\nconfirm with:\n  ");
     put_next(out, m, false);

@@ -432,6 +432,7 @@ static int run(int argc, char **argv)
             if (!first)
                 tp_sb_putc(&out, '\n');
             text_file(&out, &c, c.files[i], &ro);
+            tp_render_fold(&out, 0, ro.width);
             first = false;
         }
         tp_cli_print(&out);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include "cli.h"
 #include "tlsprobe/limits.h"
@@ -15,7 +16,26 @@ struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c)
     o.explain = c->explain;
     const char *nc = getenv("NO_COLOR");
     o.color = c->format == TP_FMT_TEXT && !c->no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
+    o.width = tp_cli_term_width();
     return o;
+}
+
+unsigned tp_cli_term_width(void)
+{
+    unsigned w = 0;
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        w = ws.ws_col;
+    if (!w) {
+        const char *e = getenv("COLUMNS");
+        char *end;
+        unsigned long v = e && *e ? strtoul(e, &end, 10) : 0;
+        if (v > 0 && v < 10000 && e && !*end)
+            w = (unsigned)v;
+    }
+    if (!w)
+        w = 80;
+    return w < 60 ? 60 : w;
 }
 
 int tp_cli_fail(const char *fmt, ...)
