@@ -62,6 +62,7 @@ const struct tp_cli_cmd tp_cli_check = {
 struct check_args {
     const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
     bool aia;
+    int key_leaf_at; /* the key belongs to the leaf, which is certificate #key_leaf_at of the file; -1 */
 };
 
 static void put_date(struct tp_sb *sb, time_t t)
@@ -247,7 +248,11 @@ static void render_text(struct tp_sb *out, const struct check_args *a, const str
     if (cf->key_path) {
         tp_sb_printf(out, "%skey%s    ", tp_c_bold(ro), tp_c_reset(ro));
         tp_sb_put_escaped(out, (const uint8_t *)cf->key_path, strlen(cf->key_path));
-        tp_sb_put(out, cf->key_matches ? ": belongs to the leaf\n" : ": does NOT belong to the leaf\n");
+        if (cf->key_matches && a->key_leaf_at > 0)
+            tp_sb_printf(out, ": belongs to the leaf, but the leaf is certificate #%d of the file, not the first\n",
+                         a->key_leaf_at);
+        else
+            tp_sb_put(out, cf->key_matches ? ": belongs to the leaf\n" : ": does NOT belong to the leaf\n");
     }
     tp_render_findings(out, s, ro);
 }
@@ -264,6 +269,9 @@ static void render_json(struct tp_sb *out, const struct check_args *a, const str
     tp_sb_put_json_str(out, cf->key_path);
     tp_sb_put(out, ",\"key_matches\":");
     tp_sb_put(out, cf->key_path ? (cf->key_matches ? "true" : "false") : "null");
+    /* Servers pair the key with the file's first certificate. */
+    tp_sb_put(out, ",\"key_matches_first\":");
+    tp_sb_put(out, cf->key_path ? (cf->key_matches && a->key_leaf_at <= 0 ? "true" : "false") : "null");
     tp_sb_put(out, ",\"certificates\":[");
     for (size_t i = 0; i < s->server_chain.n; i++) {
         if (i)
@@ -336,10 +344,57 @@ static int load_key(const char *path, uint8_t pub[32], char *err, size_t errlen)
     return rc;
 }
 
+/* Servers load a chain file's first certificate as theirs and pair the key with
+ * it (nginx, Apache, HAProxy, OpenSSL's SSL_CTX_use_certificate_chain_file;
+ * RFC 8446 §4.4.2: the sender's certificate comes first). A file whose leaf is
+ * not first fails to load there with a key mismatch, whatever order TLS 1.3
+ * clients would accept: an error, with the fix. */
+static void key_not_first(struct tp_session *s, const struct check_args *a, int leaf_at)
+{
+    struct tp_finding *f = tp_session_add_finding(s, "key-mismatch", TP_SEV_ERROR);
+    if (!f)
+        return;
+    const struct tp_cert_info *first = s->server_chain.n ? s->server_chain.info[0] : NULL;
+    const struct tp_cert_info *leaf = (size_t)leaf_at < s->server_chain.n ? s->server_chain.info[leaf_at] : NULL;
+    struct tp_sb t;
+    tp_sb_init(&t);
+    tp_sb_put(&t, "The key in ");
+    tp_sb_put_escaped(&t, (const uint8_t *)a->key, strlen(a->key));
+    tp_sb_put(&t, " belongs to the leaf");
+    if (leaf) {
+        tp_sb_put(&t, " '");
+        tp_sb_put_escaped(&t, (const uint8_t *)leaf->subject, strlen(leaf->subject));
+        tp_sb_putc(&t, '\'');
+    }
+    tp_sb_printf(&t, ", but the leaf is certificate #%d in ", leaf_at);
+    tp_sb_put_escaped(&t, (const uint8_t *)a->chain, strlen(a->chain));
+    tp_sb_put(&t, " and the first is ");
+    if (first) {
+        tp_sb_putc(&t, '\'');
+        tp_sb_put_escaped(&t, (const uint8_t *)first->subject, strlen(first->subject));
+        tp_sb_put(&t, "'.");
+    } else {
+        tp_sb_put(&t, "another certificate.");
+    }
+    f->summary = tp_sb_take(&t);
+    tp_sb_init(&t);
+    tp_sb_put(&t, "Servers take the first certificate of the file as their own and pair the key with it: "
+                  "nginx, Apache, HAProxy and OpenSSL refuse to start ('key values mismatch'), and TLS "
+                  "requires the server's own certificate first (RFC 8446 §4.4.2, RFC 5246 §7.4.2).");
+    f->explanation = tp_sb_take(&t);
+    tp_sb_init(&t);
+    tp_sb_put(&t, "Put the leaf first, then each intermediate in order: 'tlsprobe check --chain ");
+    tp_sb_put_escaped(&t, (const uint8_t *)a->chain, strlen(a->chain));
+    tp_sb_put(&t, " --save-chain fullchain.pem' writes the file in that order (without the root).");
+    f->fix = tp_sb_take(&t);
+    f->reference = "RFC 8446 §4.4.2; RFC 5246 §7.4.2";
+}
+
 static int run(int argc, char **argv)
 {
     const struct tp_cli_cmd *cmd = &tp_cli_check;
     struct check_args a = { 0 };
+    a.key_leaf_at = -1;
     struct tp_cli_args args;
     int fin = tp_cli_parse(cmd, argc, argv, &args);
     if (fin >= 0)
@@ -466,6 +521,10 @@ static int run(int argc, char **argv)
         s->host = strdup(a.host);
 
     tp_diagnose_check(s, &facts);
+    if (facts.key_matches && vr->path_len && vr->path[0].sent_index > 0) {
+        a.key_leaf_at = vr->path[0].sent_index;
+        key_not_first(s, &a, vr->path[0].sent_index);
+    }
 
     int rc = tp_exit_status(s);
     if (a.save_chain) {

@@ -536,9 +536,17 @@ void tp_render_fold(struct tp_sb *out, size_t start, unsigned width)
                 while (r < end) {
                     const char *sp = memchr(r, ' ', (size_t)(end - r));
                     const char *we = sp ? sp : end;
-                    c += cols(r, (size_t)(we - r));
-                    if (c > width && cut)
+                    size_t wc = cols(r, (size_t)(we - r));
+                    c += wc;
+                    if (c > width && cut) {
+                        /* a word no continuation line could hold either (a
+                         * fingerprint): leave it where it is */
+                        if (wc > width - (hang < width ? hang : 0)) {
+                            cut = we;
+                            cut2 = NULL;
+                        }
                         break;
+                    }
                     cut = we;
                     if (!sp)
                         break;
