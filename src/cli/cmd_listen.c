@@ -28,6 +28,8 @@ enum {
     OPT_TIMEOUT,
     OPT_PCAP,
     OPT_KEYLOG,
+    OPT_NO_HTTP,
+    OPT_LINGER,
 };
 
 static const struct tp_cli_opt opts[] = {
@@ -42,6 +44,10 @@ static const struct tp_cli_opt opts[] = {
     { OPT_TLS12, "tls1.2", 0, NULL, "accept only TLS 1.2 (default: 1.2 and 1.3)" },
     { OPT_TLS13, "tls1.3", 0, NULL, "accept only TLS 1.3" },
     { OPT_COUNT, "count", 0, "N", "stop after N clients have finished" },
+    { OPT_LINGER, "linger", 0, "SECONDS",
+      "after a handshake, wait this long for the client's request\nor close before reporting (default 1; 0: close at once)" },
+    { OPT_NO_HTTP, "no-http", 0, NULL,
+      "never answer; by default an HTTP/1.1 request gets a one-line\n200 reply and HTTP/2 a GOAWAY asking for HTTP/1.1" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-connection deadline in seconds (default 10)" },
     { OPT_PCAP, "write-pcap", 0, "FILE", "write every session to a pcap file (Wireshark, tshark)" },
     { OPT_KEYLOG, "keylog", 0, "FILE",
@@ -66,7 +72,9 @@ const struct tp_cli_cmd tp_cli_listen = {
             "  ADDR                    IPv4 or [IPv6] address to bind (default: all addresses),\n"
             "                          e.g. 127.0.0.1:8443, [::1]:8443\n"
             "\n",
-    .foot = "One block (text) or one JSON line per client, never interleaved. Stops after\n"
+    .foot = "After a completed handshake listen waits (--linger) for the client's first request\n"
+            "or its close, answers an HTTP request (unless --no-http), then sends close_notify.\n"
+            "One block (text) or one JSON line per client, never interleaved. Stops after\n"
             "--count clients or on SIGINT/SIGTERM, then prints a summary (on stderr with\n"
             "--format json).\n"
             "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
@@ -277,6 +285,16 @@ static int run(int argc, char **argv)
         }
         case OPT_PCAP: o.write_pcap = v; break;
         case OPT_KEYLOG: o.keylog = v; break;
+        case OPT_NO_HTTP: o.no_http = true; break;
+        case OPT_LINGER: {
+            char *end;
+            errno = 0;
+            double t = strtod(v, &end);
+            if (*end || errno || end == v || !(t >= 0) || t > 3600)
+                return tp_cli_usage_fail(cmd, "--linger takes seconds from 0 to 3600, not '%s'", v);
+            o.linger_ms = t == 0 ? -1 : (int)(t * 1000 + 0.5) ? (int)(t * 1000 + 0.5) : 1;
+            break;
+        }
         }
     }
     if (args.n_operand == 0)
