@@ -107,6 +107,12 @@ struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c);
 unsigned tp_cli_term_width(void);
 /* Print "tlsprobe: <message>" on stderr; returns TP_EXIT_USAGE. */
 int tp_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Render one session. With several sessions in one output (demo all, pcap,
+ * sniff, listen: fenced = true) Mermaid diagrams come as Markdown fenced blocks
+ * ("```mermaid" ... "```", a blank line between), which Markdown renderers and
+ * the Mermaid CLI take one by one; a single diagram (connect, one demo) is bare,
+ * for a .mmd file. Other formats are unchanged. */
+void tp_cli_render_session(struct tp_sb *sb, const struct tp_session *s, const struct tp_render_opts *ro, bool fenced);
 /* Write a buffer to stdout (and free nothing). */
 void tp_cli_print(struct tp_sb *sb);
 /* A file the user named, "-" being standard input (read once, up to

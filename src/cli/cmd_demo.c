@@ -209,7 +209,7 @@ static int run(int argc, char **argv)
             tp_lab_free(lab);
             return tp_cli_fail("%s", err);
         }
-        tp_render_session(&sb, s, &ro);
+        tp_cli_render_session(&sb, s, &ro, !one);
         bool ok = as_designed(sc, s);
         if (text) {
             struct tp_sb done;

@@ -136,7 +136,7 @@ static void on_session(struct tp_session *s, void *ctx)
 {
     struct listen_state *st = ctx;
     tp_sb_reset(&st->sb);
-    tp_render_session(&st->sb, s, &st->ro);
+    tp_cli_render_session(&st->sb, s, &st->ro, true);
     if (st->ro.format == TP_FMT_TEXT)
         tp_sb_putc(&st->sb, '\n');
     if (!st->batch) {

@@ -132,7 +132,7 @@ static void on_session(struct tp_session *s, unsigned long index, void *ctx)
     int ex = tp_exit_status(s);
     if (ex > st->worst)
         st->worst = ex;
-    tp_render_session(&st->out, s, &st->ro);
+    tp_cli_render_session(&st->out, s, &st->ro, true);
     if (st->ro.format == TP_FMT_TEXT)
         tp_sb_putc(&st->out, '\n');
     st->seen++;

@@ -129,3 +129,13 @@ enum tp_err tp_cli_file_read(const char *path, struct tp_file **out)
     }
     return tp_file_parse(TP_CLI_STDIN_NAME, g_stdin, g_stdin_len, out);
 }
+
+void tp_cli_render_session(struct tp_sb *sb, const struct tp_session *s, const struct tp_render_opts *ro, bool fenced)
+{
+    fenced = fenced && ro->format == TP_FMT_MERMAID;
+    if (fenced)
+        tp_sb_put(sb, "```mermaid\n");
+    tp_render_session(sb, s, ro);
+    if (fenced)
+        tp_sb_put(sb, "```\n\n");
+}
