@@ -41,8 +41,10 @@ struct tp_wolf_chunk {
     "AES128-SHA:AES256-SHA"
 
 /* After the first post-handshake data, how long a quiet peer means "nothing
- * more is coming" (loopback and real servers send tickets back to back). */
-#define TP_WOLF_IDLE_MS 15
+ * more is coming": 0, since what follows the first record (a second ticket) was
+ * sent with it and is read by tp_wolf_close, in order, before the peer's
+ * close_notify. (15 ms here was most of a loopback connect's wall time.) */
+#define TP_WOLF_IDLE_MS 0
 /* After a failed handshake, how long we keep reading what the peer sent. */
 #define TP_WOLF_DRAIN_MS 200
 

@@ -120,9 +120,10 @@ enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, boo
  * peer's alert. */
 int tp_wolf_handshake(struct tp_wolf_conn *c);
 /* Read (and discard) application data for at most ms (bounded by the deadline)
- * to see post-handshake messages and alerts; once something arrived, stop after
- * a 15 ms quiet gap. 0: nothing bad (timeout, data, clean close); else the
- * wolfSSL error. */
+ * to see post-handshake messages and alerts; stop as soon as the first of them
+ * has arrived (a server that rejects our client certificate sends its alert
+ * instead of tickets; more tickets are read by tp_wolf_close). 0: nothing bad
+ * (timeout, data, clean close); else the wolfSSL error. */
 int tp_wolf_read_some(struct tp_wolf_conn *c, int ms);
 /* End the TLS connection the way RFC 8446 §6.1 / RFC 5246 §7.2.1 ask: send our
  * close_notify, then read (and record) until the peer's close_notify or its FIN,
