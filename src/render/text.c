@@ -232,11 +232,12 @@ static size_t cols(const char *p, size_t n)
  * starts at line_start in o): on the same line while they fit in width, then
  * on lines of their own indented by ind. With little room left on the first
  * line they all start on the next. A fact wider than a line stays whole. */
-static void put_facts(struct tp_sb *o, size_t line_start, const char *facts, size_t width, size_t ind)
+static void put_facts(struct tp_sb *o, size_t line_start, const char *facts, size_t width, size_t min_ind)
 {
     static const char sep[] = " · ";
     size_t col = cols(o->buf + line_start, o->len - line_start);
     bool first = true;
+    size_t ind = min_ind;
     if (col + 20 <= width)
         ind = col; /* room enough: continue under the facts column */
     else if (col + cols(facts, strlen(facts)) > width) {
@@ -251,8 +252,10 @@ static void put_facts(struct tp_sb *o, size_t line_start, const char *facts, siz
         size_t n = e ? (size_t)(e - p) : strlen(p);
         size_t w = cols(p, n);
         if (!first && col + 3 + w > width) {
-            tp_sb_printf(o, "\n%*s", (int)ind, "");
-            col = ind;
+            /* a fact too wide for the facts column starts further left */
+            size_t at = ind + w > width ? min_ind : ind;
+            tp_sb_printf(o, "\n%*s", (int)at, "");
+            col = at;
             first = true;
         }
         if (!first) {
@@ -524,8 +527,9 @@ void tp_render_fold(struct tp_sb *out, size_t start, unsigned width)
                 if (cols(p, v) <= width / 2)
                     hang = cols(p, v);
             }
-            const char *q = p, *end = p + n;
-            size_t col = 0;
+            tp_sb_putn(out, p, lead); /* the indentation stays as it is */
+            const char *q = p + lead, *end = p + n;
+            size_t col = lead;
             bool first_line = true;
             while (q < end) {
                 /* the longest run of words from q that fits; a break at a
