@@ -63,6 +63,7 @@ struct check_args {
     const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
     bool aia;
     int key_leaf_at; /* the key belongs to the leaf, which is certificate #key_leaf_at of the file; -1 */
+    const char *host_unicode; /* --host as typed when it was an internationalised name, else NULL */
 };
 
 static void put_date(struct tp_sb *sb, time_t t)
@@ -239,6 +240,11 @@ static void render_text(struct tp_sb *out, const struct check_args *a, const str
         if (a->host) {
             tp_sb_printf(out, "%shost%s   ", tp_c_bold(ro), tp_c_reset(ro));
             tp_sb_put_escaped(out, (const uint8_t *)a->host, strlen(a->host));
+            if (a->host_unicode) {
+                tp_sb_put(out, " (");
+                tp_sb_put_escaped(out, (const uint8_t *)a->host_unicode, strlen(a->host_unicode));
+                tp_sb_putc(out, ')');
+            }
             tp_sb_printf(out, ": %s\n",
                          v->name_status == TP_NAME_OK ? "covered by a subjectAltName"
                          : v->name_status == TP_NAME_OK_CN_ONLY ? "matches the Common Name only (no subjectAltName)"
@@ -265,6 +271,8 @@ static void render_json(struct tp_sb *out, const struct check_args *a, const str
     tp_sb_put_json_str(out, a->chain);
     tp_sb_put(out, ",\"host\":");
     tp_sb_put_json_str(out, a->host);
+    tp_sb_put(out, ",\"host_unicode\":");
+    tp_sb_put_json_str(out, a->host_unicode);
     tp_sb_put(out, ",\"key_file\":");
     tp_sb_put_json_str(out, cf->key_path);
     tp_sb_put(out, ",\"key_matches\":");
@@ -416,13 +424,14 @@ static int run(int argc, char **argv)
         return tp_cli_usage_fail(cmd, "unexpected argument '%s' (the chain goes after --chain)", args.operand[0]);
     if (!a.chain)
         return tp_cli_fail("check: --chain FILE is required (see 'tlsprobe check --help')");
-    char host[TP_MAX_NAME_LEN + 1];
+    char host[TP_MAX_NAME_LEN + 1], host_unicode[TP_MAX_NAME_LEN + 1];
     if (a.host) {
         /* As clients send it: the A-label of an internationalised name, no trailing dot. */
         char why[512];
-        if (tp_cli_name_normalize(a.host, host, sizeof host, NULL, 0, why, sizeof why) < 0)
+        if (tp_cli_name_normalize(a.host, host, sizeof host, host_unicode, sizeof host_unicode, why, sizeof why) < 0)
             return tp_cli_usage_fail(cmd, "--host: %s", why);
         a.host = host;
+        a.host_unicode = host_unicode[0] ? host_unicode : NULL;
     }
 
     /* Read everything before judging: bad input is exit 2 with one line. */

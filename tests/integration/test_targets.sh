@@ -40,7 +40,8 @@ tp_kill "$TP_SRV_PID"
 # check --host takes the same names.
 tp_expect_exit "check --host bücher.example" 0 "$TLSPROBE" check --chain "$TP_TMP/idn-fullchain.pem" \
   --key "$TP_TMP/idn.key" --host 'bücher.example.' "${ROOT[@]}" --format json
-tp_json "check: A-label checked" "$TP_OUT" 'j["host"] == "xn--bcher-kva.example" and "hostname-mismatch" not in ids(j)'
+tp_json "check: A-label checked, U-label beside it" "$TP_OUT" \
+  'j["host"] == "xn--bcher-kva.example" and j["host_unicode"] == "bücher.example" and "hostname-mismatch" not in ids(j)'
 
 # Refused with one line and exit 2, before any connection.
 for bad in 'http://localhost:1/' 'smtp://localhost' 'localhost/x' '[::1' 'localhost:0' 'localhost:99999' \
