@@ -150,9 +150,14 @@ static int run(int argc, char **argv)
         return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));
     }
     if (target.unicode[0]) {
-        /* The name as typed beside the A-label we sent: "bücher.example (xn--...)". */
+        /* The name as typed beside the A-label we sent: in text "bücher.example
+         * (xn--bcher-kva.example)"; in JSON "host" is the name as typed and
+         * "server_name" the A-label. */
         char shown[2 * TP_MAX_NAME_LEN + 4];
-        snprintf(shown, sizeof shown, "%s (%s)", target.unicode, target.host);
+        if (com.format == TP_FMT_TEXT)
+            snprintf(shown, sizeof shown, "%s (%s)", target.unicode, target.host);
+        else
+            snprintf(shown, sizeof shown, "%s", target.unicode);
         char *h = strdup(shown);
         if (h) {
             free(s->host);
