@@ -2,7 +2,7 @@
 # Install what tlsprobe needs on Debian 12 (as root). Idempotent and quiet when
 # everything is already there.
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev
+PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev libidn2-dev
       openssl tcpdump tshark curl clang libclang-rt-14-dev valgrind python3 iproute2)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -23,6 +23,16 @@ struct tp_pcapw_flow *tp_pcapw_flow_begin(struct tp_pcapw *w, const char *client
 void tp_pcapw_data(struct tp_pcapw_flow *f, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us);
 /* FIN/ACK exchange (or RST when reset is true); frees f. */
 void tp_pcapw_flow_end(struct tp_pcapw_flow *f, bool reset, int64_t t_us);
+/* How a connection really ended, as the probe saw it, per side (index enum
+ * tp_dir: TP_C2S is the client): when it sent FIN and when it sent RST (wall
+ * clock µs, 0 for never/unseen). */
+struct tp_pcapw_end {
+    int64_t fin_us[2];
+    int64_t rst_us[2];
+};
+/* Write those FINs and RSTs in time order (each FIN acknowledged by the other
+ * side, nothing after an RST); frees f. */
+void tp_pcapw_flow_finish(struct tp_pcapw_flow *f, const struct tp_pcapw_end *e);
 void tp_pcapw_close(struct tp_pcapw *w);
 
 /* ---- reading: one packet -> link layer, IP, TCP ----

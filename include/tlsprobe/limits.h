@@ -62,6 +62,9 @@
 /* AIA caIssuers fetch: size and time. */
 #define TP_MAX_AIA_BYTES         (64 * 1024)
 #define TP_AIA_TIMEOUT_MS        3000
+/* connect: after our close_notify, how long to wait for the peer's close_notify
+ * and FIN (loopback answers in well under 1 ms; a far server in one RTT). */
+#define TP_CLOSE_WAIT_MS         200
 /* Key log lines kept (one per secret per session). */
 #define TP_MAX_KEYLOG_ENTRIES    (1024 * 1024)
 

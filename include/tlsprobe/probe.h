@@ -42,6 +42,11 @@ struct tp_listen_opts {
     const char *alpn;
     uint16_t only_version;
     int count;                   /* stop after this many clients (0: until signalled) */
+    bool no_http;                /* never answer: by default an HTTP/1.1 request after the
+                                    handshake gets a one-line 200, HTTP/2 a GOAWAY
+                                    HTTP_1_1_REQUIRED (curl then retries with HTTP/1.1) */
+    int linger_ms;               /* after the handshake, wait this long for a request or the
+                                    client's close; 0: 1000 ms; negative: not at all */
     int timeout_ms;              /* per-connection deadline */
     const char *write_pcap, *keylog;
     int64_t at;                  /* --at: verify both chains and judge dates at this time; 0: now */

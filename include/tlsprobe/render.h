@@ -17,6 +17,7 @@ struct tp_render_opts {
     bool no_times;            /* omit time offsets (golden tests) */
     const char *stack;        /* --stack: also show each finding's fix for this stack
                                  (tp_explain_stack_fix names); NULL: none */
+    unsigned width;           /* text: columns to wrap at (the CLI's terminal width); 0 = 80 */
 };
 
 /* One session. JSON: exactly one line ending in '\n' (docs/json.md). */
@@ -26,6 +27,10 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
 void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci);
 /* Findings only (used by check / explain). */
 void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+/* Break the text lines of out from byte start on that are wider than width
+ * columns, at spaces, continuing under the line's value column (text sessions
+ * and findings do it themselves; check and inspect output through it). */
+void tp_render_fold(struct tp_sb *out, size_t start, unsigned width);
 /* Colour helpers: return "" when o->color is false. */
 const char *tp_c_red(const struct tp_render_opts *o);
 const char *tp_c_yellow(const struct tp_render_opts *o);

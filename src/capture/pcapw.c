@@ -259,6 +259,44 @@ void tp_pcapw_flow_end(struct tp_pcapw_flow *fl, bool reset, int64_t t_us)
     free(fl);
 }
 
+void tp_pcapw_flow_finish(struct tp_pcapw_flow *fl, const struct tp_pcapw_end *e)
+{
+    if (!fl)
+        return;
+    pthread_mutex_lock(&fl->w->mu);
+    bool fin_done[2] = { false, false };
+    for (;;) {
+        /* the earliest event not written yet; an RST ends the flow */
+        int side = -1;
+        bool rst = false;
+        int64_t t = 0;
+        for (int k = 0; k < 2; k++) {
+            if (e->rst_us[k] && (side < 0 || e->rst_us[k] < t)) {
+                side = k;
+                rst = true;
+                t = e->rst_us[k];
+            }
+            if (e->fin_us[k] && !fin_done[k] && (side < 0 || e->fin_us[k] < t)) {
+                side = k;
+                rst = false;
+                t = e->fin_us[k];
+            }
+        }
+        if (side < 0)
+            break;
+        if (rst) {
+            emit(fl, side, TP_TCP_RST | TP_TCP_ACK, NULL, 0, t);
+            break;
+        }
+        emit(fl, side, TP_TCP_FIN | TP_TCP_ACK, NULL, 0, t);
+        emit(fl, 1 - side, TP_TCP_ACK, NULL, 0, t);
+        fin_done[side] = true;
+    }
+    fflush(fl->w->f);
+    pthread_mutex_unlock(&fl->w->mu);
+    free(fl);
+}
+
 void tp_pcapw_close(struct tp_pcapw *w)
 {
     if (!w)

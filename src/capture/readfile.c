@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "tlsprobe/capture.h"
 #include "tlsprobe/reader.h"
 #include "capture/pcap_lazy.h"
@@ -86,7 +87,11 @@ enum tp_err tp_capture_read_file(struct tp_capture *c, const char *path, const c
                                  char *err, size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
-    FILE *fp = fopen(path, "rb");
+    /* "-": standard input, read as it comes (tcpdump -w - | tlsprobe pcap -). */
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *fp = is_stdin ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb");
+    if (is_stdin)
+        path = "(standard input)";
     if (!fp) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return TP_ERR_IO;

@@ -2,9 +2,10 @@
  * command (cmd_<name>.c) with its own usage text and option table. */
 #ifndef TLSPROBE_CLI_H
 #define TLSPROBE_CLI_H
-#include <getopt.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <time.h>
+#include "tlsprobe/limits.h"
 #include "tlsprobe/render.h"
 
 /* Exit status contract: 0 nothing wrong, 1 a finding of severity "error",
@@ -19,7 +20,7 @@ struct tp_cli_common {
     bool version;
 };
 
-/* Long option values for the common options; commands start their own at 1000. */
+/* Option ids for the common options; commands number their own from 1000. */
 enum {
     TP_OPT_FORMAT = 256,
     TP_OPT_EXPLAIN,
@@ -27,25 +28,92 @@ enum {
     TP_OPT_HELP,
     TP_OPT_VERSION,
 };
-#define TP_COMMON_LONGOPTS                                        \
-    { "format", required_argument, NULL, TP_OPT_FORMAT },         \
-    { "explain", no_argument, NULL, TP_OPT_EXPLAIN },             \
-    { "no-color", no_argument, NULL, TP_OPT_NO_COLOR },           \
-    { "no-colour", no_argument, NULL, TP_OPT_NO_COLOR },          \
-    { "help", no_argument, NULL, TP_OPT_HELP },                   \
-    { "version", no_argument, NULL, TP_OPT_VERSION }
 
-/* Handle a common option from getopt_long. Returns 1 handled, 0 not a common
- * option, -1 bad value (message printed). */
-int tp_cli_common_opt(int opt, const char *arg, struct tp_cli_common *c);
-/* After option parsing: print the usage for --help or the version for --version.
- * Returns -1 when neither was given (go on), else the exit status. */
-int tp_cli_common_finish(const struct tp_cli_common *c, const char *usage);
+/* One row of a command's option table. The table is the only description of a
+ * command's options: it drives parsing, the options part of --help, and (through
+ * --help) the check that man/tlsprobe.1 and README.md list exactly these options
+ * (tests/integration/test_options_docs.sh). Adding an option is one row here plus
+ * its case in the command's switch.
+ *
+ * arg: NULL for a flag; else the value's name as --help shows it ("FILE"). A value
+ * name of lowercase words separated by '|' ("text|json", "server|client") is also
+ * the list of values allowed: the parser refuses any other with exit 2. */
+struct tp_cli_opt {
+    int id;
+    const char *name;  /* long name without "--" */
+    char short_name;   /* 'h' for -h; 0 for none */
+    const char *arg;
+    const char *help;  /* for --help; '\n' continues on the next line */
+};
+
+/* The common rows. A command lists the ones that do something for it, so that
+ * an option that would be ignored is refused instead. */
+#define TP_ROW_FORMAT_ALL { TP_OPT_FORMAT, "format", 0, "text|json|mermaid", "output format (default text)" }
+#define TP_ROW_FORMAT_TJ { TP_OPT_FORMAT, "format", 0, "text|json", "output format (default text)" }
+#define TP_ROW_EXPLAIN { TP_OPT_EXPLAIN, "explain", 0, NULL, "annotate each step in plain language" }
+#define TP_ROW_NO_COLOR { TP_OPT_NO_COLOR, "no-color", 0, NULL, "no colour (also when NO_COLOR is set)" }
+#define TP_ROW_HELP { TP_OPT_HELP, "help", 'h', NULL, "this text" }
+#define TP_ROW_VERSION { TP_OPT_VERSION, "version", 0, NULL, "show the version" }
+
+/* A command: its name, the text of --help around the generated option list,
+ * its table, and the function that runs it. */
+struct tp_cli_cmd {
+    const char *name;
+    const char *summary;  /* one line for 'tlsprobe --help' */
+    const char *head;     /* usage line(s) and description, ends with "\n\n" */
+    const char *foot;     /* after the options (exit status ...) */
+    const struct tp_cli_opt *opts;
+    size_t n_opts;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+#define TP_CLI_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Options seen, in command-line order, and the operands. */
+#define TP_CLI_MAX_OPTS 128
+struct tp_cli_seen {
+    int id;
+    const char *value; /* NULL for a flag */
+    const char *given; /* as typed, for messages ("--timeout") */
+};
+struct tp_cli_args {
+    struct tp_cli_common com;
+    struct tp_cli_seen opt[TP_CLI_MAX_OPTS];
+    size_t n_opt;
+    char **operand; /* points into argv (argv is reordered in place) */
+    int n_operand;
+};
+
+/* Parse argv (argv[0] is the command name) the GNU way, driven by cmd's table:
+ * options anywhere; "--name=value" or "--name value"; "-x value" / "-xvalue";
+ * "--" ends the options; "-" and any argument containing a space are operands
+ * (a pasted error message is never taken for an option). Long names must be
+ * given in full: no abbreviations, so a new option never changes what an old
+ * command line means. Common options go into a->com; --help and --version are
+ * answered here. Returns -1 to go on, else the exit status to return (after one
+ * line on stderr for a usage error). argv is reordered: operands first. */
+int tp_cli_parse(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a);
+/* The whole --help text of a command: head, the generated option list, foot. */
+void tp_cli_help(const struct tp_cli_cmd *cmd, FILE *f);
+/* "tlsprobe: CMD: MESSAGE (see 'tlsprobe CMD --help')" on stderr; returns 2. */
+int tp_cli_usage_fail(const struct tp_cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Every command, in the order 'tlsprobe --help' lists them. */
+extern const struct tp_cli_cmd *const tp_cli_cmds[];
+extern const size_t tp_cli_n_cmds;
+
 /* Render options for stdout from the common options (colour only on a
  * terminal, never with NO_COLOR set or --no-color). */
 struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c);
+/* Columns for text output: the terminal's (TIOCGWINSZ on stdout), else
+ * $COLUMNS, else 80; never below 60 (tp_cli_render_opts sets .width from it). */
+unsigned tp_cli_term_width(void);
 /* Print "tlsprobe: <message>" on stderr; returns TP_EXIT_USAGE. */
 int tp_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Render one session. With several sessions in one output (demo all, pcap,
+ * sniff, listen: fenced = true) Mermaid diagrams come as Markdown fenced blocks
+ * ("```mermaid" ... "```", a blank line between), which Markdown renderers and
+ * the Mermaid CLI take one by one; a single diagram (connect, one demo) is bare,
+ * for a .mmd file. Other formats are unchanged. */
+void tp_cli_render_session(struct tp_sb *sb, const struct tp_session *s, const struct tp_render_opts *ro, bool fenced);
 /* Write a buffer to stdout (and free nothing). */
 void tp_cli_print(struct tp_sb *sb);
 /* --at TIME: RFC 3339 ("2025-01-31T12:00:00Z", "...+01:00", fractions of a second
@@ -56,28 +124,42 @@ bool tp_cli_parse_time(const char *s, time_t *out);
  * "now" in tp_verify_opts): on a bad value prints "tlsprobe: <cmd>: --at: ..." and
  * returns -1 (exit TP_EXIT_USAGE), else 0 with *out set. */
 int tp_cli_opt_at(const char *cmd, const char *arg, time_t *out);
-/* Reset getopt for a subcommand's argv. */
-void tp_cli_getopt_reset(void);
+/* A file the user named, "-" being standard input (read once, up to
+ * TP_MAX_INPUT_FILE, shared by every "-" of the command line); otherwise
+ * tp_file_read. The file's path is then TP_CLI_STDIN_NAME. */
+#define TP_CLI_STDIN_NAME "(standard input)"
+struct tp_file;
+enum tp_err tp_cli_file_read(const char *path, struct tp_file **out);
 
-/* Commands. argv[0] is the command name. Each returns the exit status. */
-int tp_cmd_inspect(int argc, char **argv);
-int tp_cmd_connect(int argc, char **argv);
-int tp_cmd_listen(int argc, char **argv);
-int tp_cmd_pcap(int argc, char **argv);
-int tp_cmd_sniff(int argc, char **argv);
-int tp_cmd_check(int argc, char **argv);
-int tp_cmd_explain(int argc, char **argv);
-int tp_cmd_demo(int argc, char **argv);
+/* ---- targets and names as users write them (target.c) ---- */
+struct tp_cli_target {
+    char host[TP_MAX_NAME_LEN + 1];    /* to resolve, send as SNI, check: A-label, no
+                                          trailing dot; an IP literal without brackets */
+    char unicode[TP_MAX_NAME_LEN + 1]; /* the name as typed when it was not ASCII, else "" */
+    uint16_t port;                     /* given, else the scheme's, else 443 */
+    bool is_ip;
+    bool from_url;
+};
+/* HOST, HOST:PORT, [IPv6]:PORT, [IPv6], a bare IPv6 literal, or a URL whose
+ * scheme is an implicit-TLS one (https://HOST[:PORT]/path: the scheme gives the
+ * default port; user info, path, query and fragment are dropped). A scheme that
+ * starts in plain text (http, smtp, ...) is refused with the one to use. Returns
+ * 0, or -1 with a one-line reason in err. */
+int tp_cli_target_parse(const char *arg, struct tp_cli_target *t, char *err, size_t errlen);
+/* A DNS name as sent in SNI and matched against certificates: one trailing dot
+ * dropped (RFC 6066 §3), a non-ASCII name converted to its A-label (IDNA 2008,
+ * UTS #46 non-transitional, as curl and browsers do; libidn2, loaded only then),
+ * the name as typed copied to unicode. Returns 0 (ASCII), 1 (converted) or -1
+ * with a reason in err. */
+int tp_cli_name_normalize(const char *in, char *out, size_t cap, char *unicode, size_t ucap, char *err,
+                          size_t errlen);
+/* pcap/sniff --server: "IPv4:PORT" or "[IPv6]:PORT" in the capture's own
+ * spelling (inet_ntop), so "[::0001]:443" matches "[::1]:443". A bare
+ * "::1:4410" is refused with the bracketed form to write. 0, or -1 with err. */
+int tp_cli_endpoint_canon(const char *arg, char *out, size_t cap, char *err, size_t errlen);
 
-/* Usage texts (also the source of truth the man page is checked against). */
-extern const char tp_usage_main[];
-extern const char tp_usage_inspect[];
-extern const char tp_usage_connect[];
-extern const char tp_usage_listen[];
-extern const char tp_usage_pcap[];
-extern const char tp_usage_sniff[];
-extern const char tp_usage_check[];
-extern const char tp_usage_explain[];
-extern const char tp_usage_demo[];
+/* The commands (cmd_<name>.c). */
+extern const struct tp_cli_cmd tp_cli_demo, tp_cli_connect, tp_cli_listen, tp_cli_pcap, tp_cli_sniff,
+    tp_cli_inspect, tp_cli_check, tp_cli_explain;
 
 #endif

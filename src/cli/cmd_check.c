@@ -13,44 +13,7 @@
 #include "tlsprobe/limits.h"
 #include "tlsprobe/x509.h"
 
-const char tp_usage_check[] =
-    "usage: tlsprobe check --chain FILE [OPTIONS]\n"
-    "\n"
-    "Judge a server's certificate chain (and key) before deploying it: is the chain\n"
-    "complete, in order (leaf first), free of extras and of the root, valid now and for\n"
-    "the next 30 days, does the key belong to the leaf, does a subjectAltName cover the\n"
-    "host, is the leaf allowed for TLS server authentication.\n"
-    "\n"
-    "The path is built and validated as RFC 5280 §6.1 says, trying every candidate\n"
-    "issuer (the file, --intermediates, --aia, the trust store): CA flags and keyCertSign,\n"
-    "pathLenConstraint, name constraints, EKU nesting, critical extensions, encoding. A\n"
-    "failed check is a finding: name-constraint-violation, ca-not-authorized,\n"
-    "path-length-exceeded, issuer-eku-mismatch, unknown-critical-extension,\n"
-    "malformed-certificate, path-building-limit, chain-too-long (docs/errors.md).\n"
-    "\n"
-    "options:\n"
-    "  --chain FILE            the certificates the server will send (PEM or DER), leaf first\n"
-    "  --key FILE              the server's private key: must belong to the leaf\n"
-    "  --host NAME             the name clients connect to (DNS name or IP address)\n"
-    "  --cafile FILE           trust anchors (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)\n"
-    "  --intermediates FILE|DIR  candidate intermediates to complete the chain (never trusted as roots)\n"
-    "  --aia                   fetch a missing intermediate from the leaf's AIA caIssuers URL\n"
-    "  --max-depth N           accept at most N intermediates between the leaf and the root\n"
-    "  --at TIME               validate as of TIME instead of now (RFC 3339 like\n"
-    "                          2025-01-31T12:00:00Z or +01:00 offsets, or @UNIXSECONDS)\n"
-    "  --purpose server|client the leaf must allow TLS server (default) or client\n"
-    "                          authentication (extendedKeyUsage serverAuth / clientAuth)\n"
-    "  --save-chain FILE       write the chain the server should serve: leaf, then the\n"
-    "                          intermediates in order, no root (PEM)\n"
-    "  --stack NAME            also give each fix for go, openssl, curl, python, node,\n"
-    "                          java, dotnet, gnutls or browser\n"
-    "  --format text|json      text for people (default) or one JSON object\n"
-    "  --explain               say why for each finding (text)\n"
-    "  --no-color              no colour (also when NO_COLOR is set)\n"
-    "  --help                  this text\n"
-    "\n"
-    "exit status: 0 nothing wrong (warnings may be shown), 1 a finding of severity error,\n"
-    "2 usage error or unreadable input (chain, key, CA file)\n";
+static int run(int argc, char **argv);
 
 enum {
     OPT_CHAIN = 1000,
@@ -66,25 +29,60 @@ enum {
     OPT_STACK,
 };
 
-static const struct option longopts[] = {
-    TP_COMMON_LONGOPTS,
-    { "chain", required_argument, NULL, OPT_CHAIN },
-    { "key", required_argument, NULL, OPT_KEY },
-    { "host", required_argument, NULL, OPT_HOST },
-    { "cafile", required_argument, NULL, OPT_CAFILE },
-    { "intermediates", required_argument, NULL, OPT_INTERMEDIATES },
-    { "save-chain", required_argument, NULL, OPT_SAVE_CHAIN },
-    { "aia", no_argument, NULL, OPT_AIA },
-    { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
-    { "at", required_argument, NULL, OPT_AT },
-    { "purpose", required_argument, NULL, OPT_PURPOSE },
-    { "stack", required_argument, NULL, OPT_STACK },
-    { NULL, 0, NULL, 0 },
+static const struct tp_cli_opt opts[] = {
+    { OPT_CHAIN, "chain", 0, "FILE", "the certificates the server will send (PEM or DER), leaf first" },
+    { OPT_KEY, "key", 0, "FILE", "the server's private key: must belong to the leaf" },
+    { OPT_HOST, "host", 0, "NAME", "the name clients connect to (DNS name or IP address)" },
+    { OPT_CAFILE, "cafile", 0, "FILE", "trust anchors (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)" },
+    { OPT_INTERMEDIATES, "intermediates", 0, "FILE|DIR",
+      "candidate intermediates to complete the chain (never\ntrusted as roots)" },
+    { OPT_AIA, "aia", 0, NULL, "fetch a missing intermediate from the leaf's AIA caIssuers URL" },
+    { OPT_MAX_DEPTH, "max-depth", 0, "N", "accept at most N intermediates between the leaf and the root" },
+    { OPT_AT, "at", 0, "TIME",
+      "validate as of TIME instead of now (RFC 3339 like\n2025-01-31T12:00:00Z or +01:00 offsets, or @UNIXSECONDS)" },
+    { OPT_PURPOSE, "purpose", 0, "server|client",
+      "the leaf must allow TLS server (default) or client\nauthentication (extendedKeyUsage serverAuth / clientAuth)" },
+    { OPT_SAVE_CHAIN, "save-chain", 0, "FILE",
+      "write the chain the server should serve: leaf, then the\nintermediates in order, no root (PEM)" },
+    { OPT_STACK, "stack", 0, "NAME",
+      "also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser" },
+    TP_ROW_FORMAT_TJ,
+    { TP_OPT_EXPLAIN, "explain", 0, NULL, "say why for each finding (text)" },
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_check = {
+    .name = "check",
+    .summary = "judge a chain + key for a host name before deploying it",
+    .head = "usage: tlsprobe check --chain FILE [OPTIONS]\n"
+            "\n"
+            "Judge a server's certificate chain (and key) before deploying it: is the chain\n"
+            "complete, in order (leaf first), free of extras and of the root, valid now and for\n"
+            "the next 30 days, does the key belong to the leaf, does a subjectAltName cover the\n"
+            "host, is the leaf allowed for TLS server authentication.\n"
+            "A FILE of '-' is standard input; --chain - --key - read one PEM holding both.\n"
+            "\n"
+            "The path is built and validated as RFC 5280 §6.1 says, trying every candidate\n"
+            "issuer (the file, --intermediates, --aia, the trust store): CA flags and keyCertSign,\n"
+            "pathLenConstraint, name constraints, EKU nesting, critical extensions, encoding. A\n"
+            "failed check is a finding: name-constraint-violation, ca-not-authorized,\n"
+            "path-length-exceeded, issuer-eku-mismatch, unknown-critical-extension,\n"
+            "malformed-certificate, path-building-limit, chain-too-long (docs/errors.md).\n"
+            "\n",
+    .foot = "exit status: 0 nothing wrong (warnings may be shown), 1 a finding of severity error,\n"
+            "2 usage error or unreadable input (chain, key, CA file)\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
 };
 
 struct check_args {
     const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
     bool aia;
+    int key_leaf_at; /* the key belongs to the leaf, which is certificate #key_leaf_at of the file; -1 */
+    const char *host_unicode; /* --host as typed when it was an internationalised name, else NULL */
     int max_depth; /* -1: no limit */
     time_t at;                  /* --at, 0: now */
     enum tp_purpose purpose;
@@ -274,6 +272,11 @@ static void render_text(struct tp_sb *out, const struct check_args *a, const str
         if (a->host) {
             tp_sb_printf(out, "%shost%s   ", tp_c_bold(ro), tp_c_reset(ro));
             tp_sb_put_escaped(out, (const uint8_t *)a->host, strlen(a->host));
+            if (a->host_unicode) {
+                tp_sb_put(out, " (");
+                tp_sb_put_escaped(out, (const uint8_t *)a->host_unicode, strlen(a->host_unicode));
+                tp_sb_putc(out, ')');
+            }
             tp_sb_printf(out, ": %s\n",
                          v->name_status == TP_NAME_OK ? "covered by a subjectAltName"
                          : v->name_status == TP_NAME_OK_CN_ONLY ? "matches the Common Name only (no subjectAltName)"
@@ -307,7 +310,11 @@ static void render_text(struct tp_sb *out, const struct check_args *a, const str
     if (cf->key_path) {
         tp_sb_printf(out, "%skey%s    ", tp_c_bold(ro), tp_c_reset(ro));
         tp_sb_put_escaped(out, (const uint8_t *)cf->key_path, strlen(cf->key_path));
-        tp_sb_put(out, cf->key_matches ? ": belongs to the leaf\n" : ": does NOT belong to the leaf\n");
+        if (cf->key_matches && a->key_leaf_at > 0)
+            tp_sb_printf(out, ": belongs to the leaf, but the leaf is certificate #%d of the file, not the first\n",
+                         a->key_leaf_at);
+        else
+            tp_sb_put(out, cf->key_matches ? ": belongs to the leaf\n" : ": does NOT belong to the leaf\n");
     }
     tp_render_findings(out, s, ro);
 }
@@ -320,10 +327,15 @@ static void render_json(struct tp_sb *out, const struct check_args *a, const str
     tp_sb_put_json_str(out, a->chain);
     tp_sb_put(out, ",\"host\":");
     tp_sb_put_json_str(out, a->host);
+    tp_sb_put(out, ",\"host_unicode\":");
+    tp_sb_put_json_str(out, a->host_unicode);
     tp_sb_put(out, ",\"key_file\":");
     tp_sb_put_json_str(out, cf->key_path);
     tp_sb_put(out, ",\"key_matches\":");
     tp_sb_put(out, cf->key_path ? (cf->key_matches ? "true" : "false") : "null");
+    /* Servers pair the key with the file's first certificate. */
+    tp_sb_put(out, ",\"key_matches_first\":");
+    tp_sb_put(out, cf->key_path ? (cf->key_matches && a->key_leaf_at <= 0 ? "true" : "false") : "null");
     tp_sb_put(out, ",\"certificates\":[");
     for (size_t i = 0; i < s->server_chain.n; i++) {
         if (i)
@@ -401,7 +413,7 @@ static void render_json(struct tp_sb *out, const struct check_args *a, const str
 static int load_key(const char *path, uint8_t pub[32], char *err, size_t errlen)
 {
     struct tp_file *kf = NULL;
-    enum tp_err e = tp_file_read(path, &kf);
+    enum tp_err e = tp_cli_file_read(path, &kf);
     if (e != TP_OK) {
         snprintf(err, errlen, "cannot read --key %s: %s", path, kf && kf->error[0] ? kf->error : tp_err_text(e));
         tp_file_free(kf);
@@ -427,72 +439,118 @@ static int load_key(const char *path, uint8_t pub[32], char *err, size_t errlen)
     return rc;
 }
 
-int tp_cmd_check(int argc, char **argv)
+/* Servers load a chain file's first certificate as theirs and pair the key with
+ * it (nginx, Apache, HAProxy, OpenSSL's SSL_CTX_use_certificate_chain_file;
+ * RFC 8446 §4.4.2: the sender's certificate comes first). A file whose leaf is
+ * not first fails to load there with a key mismatch, whatever order TLS 1.3
+ * clients would accept: an error, with the fix. */
+static void key_not_first(struct tp_session *s, const struct check_args *a, int leaf_at)
 {
-    struct tp_cli_common common = { 0 };
+    struct tp_finding *f = tp_session_add_finding(s, "key-mismatch", TP_SEV_ERROR);
+    if (!f)
+        return;
+    const struct tp_cert_info *first = s->server_chain.n ? s->server_chain.info[0] : NULL;
+    const struct tp_cert_info *leaf = (size_t)leaf_at < s->server_chain.n ? s->server_chain.info[leaf_at] : NULL;
+    struct tp_sb t;
+    tp_sb_init(&t);
+    tp_sb_put(&t, "The key in ");
+    tp_sb_put_escaped(&t, (const uint8_t *)a->key, strlen(a->key));
+    tp_sb_put(&t, " belongs to the leaf");
+    if (leaf) {
+        tp_sb_put(&t, " '");
+        tp_sb_put_escaped(&t, (const uint8_t *)leaf->subject, strlen(leaf->subject));
+        tp_sb_putc(&t, '\'');
+    }
+    tp_sb_printf(&t, ", but the leaf is certificate #%d in ", leaf_at);
+    tp_sb_put_escaped(&t, (const uint8_t *)a->chain, strlen(a->chain));
+    tp_sb_put(&t, " and the first is ");
+    if (first) {
+        tp_sb_putc(&t, '\'');
+        tp_sb_put_escaped(&t, (const uint8_t *)first->subject, strlen(first->subject));
+        tp_sb_put(&t, "'.");
+    } else {
+        tp_sb_put(&t, "another certificate.");
+    }
+    f->summary = tp_sb_take(&t);
+    tp_sb_init(&t);
+    tp_sb_put(&t, "Servers take the first certificate of the file as their own and pair the key with it: "
+                  "nginx, Apache, HAProxy and OpenSSL refuse to start ('key values mismatch'), and TLS "
+                  "requires the server's own certificate first (RFC 8446 §4.4.2, RFC 5246 §7.4.2).");
+    f->explanation = tp_sb_take(&t);
+    tp_sb_init(&t);
+    tp_sb_put(&t, "Put the leaf first, then each intermediate in order: 'tlsprobe check --chain ");
+    tp_sb_put_escaped(&t, (const uint8_t *)a->chain, strlen(a->chain));
+    tp_sb_put(&t, " --save-chain fullchain.pem' writes the file in that order (without the root).");
+    f->fix = tp_sb_take(&t);
+    f->reference = "RFC 8446 §4.4.2; RFC 5246 §7.4.2";
+}
+
+static int run(int argc, char **argv)
+{
+    const struct tp_cli_cmd *cmd = &tp_cli_check;
     struct check_args a = { 0 };
+    a.key_leaf_at = -1;
     a.max_depth = -1;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        int c = tp_cli_common_opt(opt, optarg, &common);
-        if (c < 0)
-            return TP_EXIT_USAGE;
-        if (c > 0)
-            continue;
-        switch (opt) {
-        case OPT_CHAIN: a.chain = optarg; break;
-        case OPT_KEY: a.key = optarg; break;
-        case OPT_HOST: a.host = optarg; break;
-        case OPT_CAFILE: a.cafile = optarg; break;
-        case OPT_INTERMEDIATES: a.intermediates = optarg; break;
-        case OPT_SAVE_CHAIN: a.save_chain = optarg; break;
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(cmd, argc, argv, &args);
+    if (fin >= 0)
+        return fin;
+    struct tp_cli_common common = args.com;
+    for (size_t i = 0; i < args.n_opt; i++) {
+        const char *v = args.opt[i].value;
+        switch (args.opt[i].id) {
+        case OPT_CHAIN: a.chain = v; break;
+        case OPT_KEY: a.key = v; break;
+        case OPT_HOST: a.host = v; break;
+        case OPT_CAFILE: a.cafile = v; break;
+        case OPT_INTERMEDIATES: a.intermediates = v; break;
+        case OPT_SAVE_CHAIN: a.save_chain = v; break;
         case OPT_AIA: a.aia = true; break;
         case OPT_MAX_DEPTH: {
             char *end = NULL;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 0 || v > 255)
-                return tp_cli_fail("check: --max-depth takes a number of intermediates from 0 to 255, not '%s'", optarg);
-            a.max_depth = (int)v;
+            long d = strtol(v, &end, 10);
+            if (!*v || *end || d < 0 || d > 255)
+                return tp_cli_usage_fail(cmd, "--max-depth takes a number of intermediates from 0 to 255, not '%s'", v);
+            a.max_depth = (int)d;
             break;
         }
         case OPT_AT:
-            if (tp_cli_opt_at("check", optarg, &a.at))
+            if (tp_cli_opt_at("check", v, &a.at))
                 return TP_EXIT_USAGE;
             break;
         case OPT_PURPOSE:
-            if (!strcmp(optarg, "server"))
+            if (!strcmp(v, "server"))
                 a.purpose = TP_PURPOSE_SERVER;
-            else if (!strcmp(optarg, "client"))
+            else if (!strcmp(v, "client"))
                 a.purpose = TP_PURPOSE_CLIENT;
             else
-                return tp_cli_fail("check: --purpose takes server or client, not '%s'", optarg);
+                return tp_cli_usage_fail(cmd, "--purpose takes server or client, not '%s'", v);
             break;
         case OPT_STACK:
-            if (!tp_explain_stack_valid(optarg))
-                return tp_cli_fail("check: --stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
-                                   "browser");
-            a.stack = optarg;
+            if (!tp_explain_stack_valid(v))
+                return tp_cli_usage_fail(cmd, "--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
+                                              "browser");
+            a.stack = v;
             break;
-        case 'h': common.help = true; break;
-        case ':': return tp_cli_fail("check: %s needs a value (see 'tlsprobe check --help')", argv[optind - 1]);
-        default: return tp_cli_fail("check: unknown option '%s' (see 'tlsprobe check --help')", argv[optind - 1]);
         }
     }
-    int fin = tp_cli_common_finish(&common, tp_usage_check);
-    if (fin >= 0)
-        return fin;
-    if (optind < argc)
-        return tp_cli_fail("check: unexpected argument '%s' (the chain goes after --chain)", argv[optind]);
+    if (args.n_operand > 0)
+        return tp_cli_usage_fail(cmd, "unexpected argument '%s' (the chain goes after --chain)", args.operand[0]);
     if (!a.chain)
         return tp_cli_fail("check: --chain FILE is required (see 'tlsprobe check --help')");
-    if (common.format == TP_FMT_MERMAID)
-        return tp_cli_fail("check: --format takes text or json");
-    if (a.host && (!*a.host || strlen(a.host) > TP_MAX_NAME_LEN))
-        return tp_cli_fail("check: --host must be a name of 1 to %d characters", TP_MAX_NAME_LEN);
+    char host[TP_MAX_NAME_LEN + 1], host_unicode[TP_MAX_NAME_LEN + 1];
+    if (a.host) {
+        /* As clients send it: the A-label of an internationalised name, no trailing dot. */
+        char why[512];
+        if (tp_cli_name_normalize(a.host, host, sizeof host, host_unicode, sizeof host_unicode, why, sizeof why) < 0)
+            return tp_cli_usage_fail(cmd, "--host: %s", why);
+        a.host = host;
+        a.host_unicode = host_unicode[0] ? host_unicode : NULL;
+    }
 
     /* Read everything before judging: bad input is exit 2 with one line. */
     struct tp_file *cf_file = NULL;
-    enum tp_err e = tp_file_read(a.chain, &cf_file);
+    enum tp_err e = tp_cli_file_read(a.chain, &cf_file);
     if (e != TP_OK) {
         int rc = tp_cli_fail("check: cannot read --chain %s: %s", a.chain,
                              cf_file && cf_file->error[0] ? cf_file->error : tp_err_text(e));
@@ -606,6 +664,10 @@ int tp_cmd_check(int argc, char **argv)
     s->judge_time = (int64_t)a.at; /* findings' dates as of --at */
 
     tp_diagnose_check(s, &facts);
+    if (facts.key_matches && vr->path_len && vr->path[0].sent_index > 0) {
+        a.key_leaf_at = vr->path[0].sent_index;
+        key_not_first(s, &a, vr->path[0].sent_index);
+    }
 
     int rc = tp_exit_status(s);
     if (a.save_chain) {
@@ -623,8 +685,10 @@ int tp_cmd_check(int argc, char **argv)
     tp_sb_init(&out);
     if (common.format == TP_FMT_JSON)
         render_json(&out, &a, s, &facts, &ro);
-    else
+    else {
         render_text(&out, &a, s, &facts, &ro);
+        tp_render_fold(&out, 0, ro.width);
+    }
     tp_cli_print(&out);
     tp_sb_free(&out);
     tp_session_free(s);

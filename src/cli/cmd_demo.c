@@ -1,6 +1,5 @@
 /* tlsprobe demo: the main job on an embedded default. A local lab (src/probe/lab.c)
  * with a PKI generated at run time, one scenario per run, traced and explained. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,32 +8,41 @@
 #include "probe/lab.h"
 #include "tlsprobe/diagnose.h"
 
-const char tp_usage_demo[] =
-    "usage: tlsprobe demo [SCENARIO|all] [--list] [--keep DIR] [--brief] [--timeout SECONDS]\n"
-    "                     [--format text|json|mermaid] [--explain] [--no-color]\n"
-    "\n"
-    "Start a TLS server on 127.0.0.1 with a lab PKI made a moment ago, probe it like\n"
-    "'tlsprobe connect' would, and explain every step. No network needed, nothing left\n"
-    "behind. Each scenario except 'good' shows one finding on purpose.\n"
-    "\n"
-    "scenarios (default good; 'all' runs every one):\n"
-    "  good, unknown-authority, missing-intermediate, hostname-mismatch, cn-only,\n"
-    "  expired, client-cert-required, version-mismatch, name-constraint\n"
-    "\n"
-    "options:\n"
-    "  --list              name the scenarios with one line each, then exit\n"
-    "  --keep DIR          also write the lab PKI to DIR as PEM files with a README\n"
-    "  --brief             no teaching text (the demo explains by default)\n"
-    "  --timeout SECONDS   deadline for each probe (default 10)\n"
-    "  --format text|json|mermaid  output format (default text)\n"
-    "  --explain           annotate each step (on by default for demo)\n"
-    "  --no-color          no colour (also when NO_COLOR is set)\n"
-    "  --help              show this help\n"
-    "\n"
-    "exit status: 0 every scenario ran as designed (its finding is expected), 1 a\n"
-    "scenario did not show what it should, 2 the lab could not run\n";
+static int run(int argc, char **argv);
 
 enum { OPT_LIST = 1000, OPT_KEEP, OPT_BRIEF, OPT_TIMEOUT };
+
+/* No --explain: the demo explains by default (--brief turns it off). */
+static const struct tp_cli_opt opts[] = {
+    { OPT_LIST, "list", 0, NULL, "name the scenarios with one line each, then exit" },
+    { OPT_KEEP, "keep", 0, "DIR", "also write the lab PKI to DIR as PEM files with a README" },
+    { OPT_BRIEF, "brief", 0, NULL, "no teaching text (the demo explains by default)" },
+    { OPT_TIMEOUT, "timeout", 0, "SECONDS", "deadline for each probe (default 10)" },
+    TP_ROW_FORMAT_ALL,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_demo = {
+    .name = "demo",
+    .summary = "run a local TLS lab (no network) and explain each step",
+    .head = "usage: tlsprobe demo [SCENARIO|all] [OPTIONS]\n"
+            "\n"
+            "Start a TLS server on 127.0.0.1 with a lab PKI made a moment ago, probe it like\n"
+            "'tlsprobe connect' would, and explain every step. No network needed, nothing left\n"
+            "behind. Each scenario except 'good' shows one finding on purpose.\n"
+            "\n"
+            "scenarios (default good; 'all' runs every one):\n"
+            "  good, unknown-authority, missing-intermediate, hostname-mismatch, cn-only,\n"
+            "  expired, client-cert-required, version-mismatch, name-constraint\n"
+            "\n",
+    .foot = "exit status: 0 every scenario ran as designed (its finding is expected), 1 a\n"
+            "scenario did not show what it should, 2 the lab could not run\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
+};
 
 static bool has_finding(const struct tp_session *s, const char *id)
 {
@@ -52,8 +60,23 @@ static bool as_designed(const struct tp_lab_scenario *sc, const struct tp_sessio
     return s->handshake_complete && tp_session_worst(s) < TP_SEV_ERROR;
 }
 
-/* Our own prose, wrapped at 80 columns (no wire bytes here). */
-static void wrap80(struct tp_sb *sb, const char *text)
+/* Our own prose, wrapped at width columns (no wire bytes here; UTF-8 counted
+ * per code point, colour escapes as nothing). */
+static size_t cols(const char *p, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\033') {
+            while (i < n && p[i] != 'm')
+                i++;
+            continue;
+        }
+        c += ((unsigned char)p[i] & 0xC0) != 0x80;
+    }
+    return c;
+}
+
+static void wrap_at(struct tp_sb *sb, const char *text, size_t width)
 {
     size_t col = 0;
     const char *p = text;
@@ -66,7 +89,8 @@ static void wrap80(struct tp_sb *sb, const char *text)
         size_t n = (size_t)(p - w);
         if (!n)
             break;
-        if (col && col + 1 + n > 80) {
+        size_t c = cols(w, n);
+        if (col && col + 1 + c > width) {
             tp_sb_putc(sb, '\n');
             col = 0;
         } else if (col) {
@@ -74,7 +98,7 @@ static void wrap80(struct tp_sb *sb, const char *text)
             col++;
         }
         tp_sb_putn(sb, w, n);
-        col += n;
+        col += c;
     }
     tp_sb_putc(sb, '\n');
 }
@@ -87,62 +111,42 @@ static void list(void)
         printf("  %-22s %s\n", sc[i].name, sc[i].title);
 }
 
-int tp_cmd_demo(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        TP_COMMON_LONGOPTS,
-        { "list", no_argument, NULL, OPT_LIST },
-        { "keep", required_argument, NULL, OPT_KEEP },
-        { "brief", no_argument, NULL, OPT_BRIEF },
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { NULL, 0, NULL, 0 },
-    };
-    struct tp_cli_common common = { 0 };
+    const struct tp_cli_cmd *cmd = &tp_cli_demo;
     bool do_list = false, brief = false;
     const char *keep = NULL;
     int timeout_ms = 10000;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int c = tp_cli_common_opt(opt, optarg, &common);
-        if (c < 0)
-            return TP_EXIT_USAGE;
-        if (c > 0)
-            continue;
-        switch (opt) {
-        case 'h':
-            common.help = true;
-            break;
-        case OPT_LIST:
-            do_list = true;
-            break;
-        case OPT_KEEP:
-            keep = optarg;
-            break;
-        case OPT_BRIEF:
-            brief = true;
-            break;
-        case OPT_TIMEOUT: {
-            char *end;
-            double v = strtod(optarg, &end);
-            if (*end || v <= 0 || v > 3600)
-                return tp_cli_fail("--timeout takes a number of seconds (0 < s <= 3600), not '%s'", optarg);
-            timeout_ms = (int)(v * 1000);
-            break;
-        }
-        default:
-            return tp_cli_fail("demo: unknown option '%s' (try 'tlsprobe demo --help')", argv[optind - 1]);
-        }
-    }
-    int fin = tp_cli_common_finish(&common, tp_usage_demo);
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(cmd, argc, argv, &args);
     if (fin >= 0)
         return fin;
+    struct tp_cli_common common = args.com;
+    for (size_t i = 0; i < args.n_opt; i++) {
+        const char *v = args.opt[i].value;
+        switch (args.opt[i].id) {
+        case OPT_LIST: do_list = true; break;
+        case OPT_KEEP: keep = v; break;
+        case OPT_BRIEF: brief = true; break;
+        case OPT_TIMEOUT: {
+            char *end;
+            double t = strtod(v, &end);
+            if (*end || end == v || !(t > 0) || t > 3600)
+                return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
+            timeout_ms = (int)(t * 1000);
+            break;
+        }
+        }
+    }
+    argc = args.n_operand;
+    argv = args.operand;
     if (do_list) {
         list();
         return TP_EXIT_OK;
     }
-    if (argc - optind > 1)
-        return tp_cli_fail("demo takes one scenario, not %d (try 'tlsprobe demo --list')", argc - optind);
-    const char *name = optind < argc ? argv[optind] : "good";
+    if (argc > 1)
+        return tp_cli_fail("demo takes one scenario, not %d (try 'tlsprobe demo --list')", argc);
+    const char *name = argc > 0 ? argv[0] : "good";
     size_t n_all;
     const struct tp_lab_scenario *all = tp_lab_scenarios(&n_all);
     const struct tp_lab_scenario *one = NULL;
@@ -175,9 +179,17 @@ int tp_cmd_demo(int argc, char **argv)
         struct tp_sb sb;
         tp_sb_init(&sb);
         if (text) {
-            if (i > 0)
-                tp_sb_put(&sb, "\n────────────────────────────────────────────────────────────────────────\n\n");
-            tp_sb_printf(&sb, "%stlsprobe demo: %s%s — %s\n", tp_c_bold(&ro), sc->name, tp_c_reset(&ro), sc->title);
+            if (i > 0) {
+                tp_sb_putc(&sb, '\n');
+                for (unsigned k = 0; k < 72 && k < ro.width; k++)
+                    tp_sb_put(&sb, "─");
+                tp_sb_put(&sb, "\n\n");
+            }
+            struct tp_sb title;
+            tp_sb_init(&title);
+            tp_sb_printf(&title, "%stlsprobe demo: %s%s — %s", tp_c_bold(&ro), sc->name, tp_c_reset(&ro), sc->title);
+            wrap_at(&sb, tp_sb_str(&title), ro.width);
+            tp_sb_free(&title);
             struct tp_sb para;
             tp_sb_init(&para);
             tp_sb_put(&para, sc->setup);
@@ -185,7 +197,7 @@ int tp_cmd_demo(int argc, char **argv)
                 tp_sb_printf(&para, " This scenario shows the finding '%s' on purpose.", sc->finding);
             else
                 tp_sb_put(&para, " Nothing should go wrong.");
-            wrap80(&sb, tp_sb_str(&para));
+            wrap_at(&sb, tp_sb_str(&para), ro.width);
             tp_sb_putc(&sb, '\n');
             tp_sb_free(&para);
             tp_cli_print(&sb);
@@ -197,16 +209,23 @@ int tp_cmd_demo(int argc, char **argv)
             tp_lab_free(lab);
             return tp_cli_fail("%s", err);
         }
-        tp_render_session(&sb, s, &ro);
+        tp_cli_render_session(&sb, s, &ro, !one);
         bool ok = as_designed(sc, s);
         if (text) {
+            struct tp_sb done;
+            tp_sb_init(&done);
             if (ok && sc->finding)
-                tp_sb_printf(&sb, "\n%sAs designed:%s tlsprobe found '%s', the problem this scenario builds on "
-                                  "purpose. Try the others: tlsprobe demo --list\n",
+                tp_sb_printf(&done, "%sAs designed:%s tlsprobe found '%s', the problem this scenario builds on "
+                                    "purpose. Try the others: tlsprobe demo --list",
                              tp_c_green(&ro), tp_c_reset(&ro), sc->finding);
             else if (ok)
-                tp_sb_printf(&sb, "\n%sAs designed:%s a healthy handshake. Now break it: tlsprobe demo --list\n",
+                tp_sb_printf(&done, "%sAs designed:%s a healthy handshake. Now break it: tlsprobe demo --list",
                              tp_c_green(&ro), tp_c_reset(&ro));
+            if (done.len) {
+                tp_sb_putc(&sb, '\n');
+                wrap_at(&sb, tp_sb_str(&done), ro.width);
+            }
+            tp_sb_free(&done);
         }
         tp_cli_print(&sb);
         tp_sb_free(&sb);

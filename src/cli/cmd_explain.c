@@ -9,36 +9,41 @@
 #include "tlsprobe/limits.h"
 #include "tlsprobe/names.h"
 
-const char tp_usage_explain[] =
-    "usage: tlsprobe explain [OPTIONS] \"ERROR MESSAGE\"\n"
-    "       some-command 2>&1 | tlsprobe explain -\n"
-    "\n"
-    "Say what an error message from a TLS stack means, in plain language: the stack\n"
-    "(Go, OpenSSL, curl, Java, Python, Node.js, browsers, wolfSSL, .NET, GnuTLS), which\n"
-    "side printed it (client or server log) and who rejected whom, the finding it stands\n"
-    "for with its explanation and fix, and the tlsprobe command that confirms it.\n"
-    "Names, dates and numbers in the message may vary; quote the message as printed.\n"
-    "\n"
-    "options:\n"
-    "  -                     read the message from standard input\n"
-    "  --stack NAME          the fix for one stack: go, openssl, curl, python, node,\n"
-    "                        java, dotnet, gnutls or browser (default: the stack\n"
-    "                        the message comes from)\n"
-    "  --side client|server  which program printed the message, when the text does not\n"
-    "                        say (a bare OpenSSL line from a server's log)\n"
-    "  --format text|json    text for people (default) or one JSON object\n"
-    "  --no-color            no colour (also when NO_COLOR is set)\n"
-    "  --help                this text\n"
-    "\n"
-    "exit status: 0 (also when the message is not recognised), 2 usage error\n";
+static int run(int argc, char **argv);
 
-enum { OPT_STACK = 0x300, OPT_SIDE };
+enum { OPT_STACK = 1000, OPT_SIDE };
 
-static const struct option longopts[] = {
-    TP_COMMON_LONGOPTS,
-    { "stack", required_argument, NULL, OPT_STACK },
-    { "side", required_argument, NULL, OPT_SIDE },
-    { NULL, 0, NULL, 0 },
+static const struct tp_cli_opt opts[] = {
+    { OPT_STACK, "stack", 0, "NAME",
+      "the fix for one stack: go, openssl, curl, python, node,\njava, dotnet, gnutls or browser (default: the stack\nthe message comes from)" },
+    { OPT_SIDE, "side", 0, "client|server",
+      "which program printed the message, when the text does not\nsay (a bare OpenSSL line from a server's log)" },
+    TP_ROW_FORMAT_TJ,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_explain = {
+    .name = "explain",
+    .summary = "map an error message from a TLS stack to its cause and fix",
+    .head = "usage: tlsprobe explain [OPTIONS] \"ERROR MESSAGE\"\n"
+            "       some-command 2>&1 | tlsprobe explain -\n"
+            "\n"
+            "Say what an error message from a TLS stack means, in plain language: the stack\n"
+            "(Go, OpenSSL, curl, Java, Python, Node.js, browsers, wolfSSL, .NET, GnuTLS), which\n"
+            "side printed it (client or server log) and who rejected whom, the finding it stands\n"
+            "for with its explanation and fix, and the tlsprobe command that confirms it.\n"
+            "Names, dates and numbers in the message may vary; quote the message as printed.\n"
+            "Options may follow the message; an argument with a space in it is always part of\n"
+            "the message, and everything after '--' is too.\n"
+            "\n"
+            "  -                       read the message from standard input\n"
+            "\n",
+    .foot = "exit status: 0 (also when the message is not recognised), 2 usage error\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
 };
 
 /* The command that confirms the finding, with the host from the message. */
@@ -153,7 +158,7 @@ static bool ip_san_case(const struct tp_explain_match *m)
 }
 
 /* Write a multi-line fix (our own table text) indented under "first". */
-static void put_block(struct tp_sb *out, const char *first, const char *text)
+static void put_block(struct tp_sb *out, const char *first, const char *text, size_t width)
 {
     const char *p = text;
     bool head = true;
@@ -164,7 +169,7 @@ static void put_block(struct tp_sb *out, const char *first, const char *text)
         if (line[0] == ' ')
             tp_sb_printf(out, "       %s\n", line);
         else
-            wrap(out, head ? first : "       ", "       ", line, 78);
+            wrap(out, head ? first : "       ", "       ", line, width);
         head = false;
         p += l;
         if (*p == '\n')
@@ -199,33 +204,37 @@ static void render_text(struct tp_sb *out, const char *text, bool matched, const
         tp_sb_printf(out, " (TLS alert %s, %u)", an ? an : "?", m->alert);
     }
     tp_sb_put(out, "\n");
-    wrap(out, "  ", "  ", m->note, 78);
+    wrap(out, "  ", "  ", m->note, ro->width - 2);
     char words[512];
     tp_explain_in_words(m, words, sizeof words);
     if (words[0])
-        wrap(out, "  who: ", "       ", words, 78);
+        wrap(out, "  who: ", "       ", words, ro->width - 2);
     if (r) {
         const char *c = r->severity == TP_SEV_ERROR ? tp_c_red(ro) : tp_c_yellow(ro);
         tp_sb_printf(out, "\nfinding  %s%s%s %s(%s)%s\n", tp_c_bold(ro), r->id, tp_c_reset(ro), c,
                      sev_name(r->severity), tp_c_reset(ro));
-        wrap(out, "  ", "  ", r->summary, 78);
-        wrap(out, "  why: ", "       ", r->explanation, 78);
-        wrap(out, "  fix: ", "       ", r->fix, 78);
+        wrap(out, "  ", "  ", r->summary, ro->width - 2);
+        wrap(out, "  why: ", "       ", r->explanation, ro->width - 2);
+        wrap(out, "  fix: ", "       ", r->fix, ro->width - 2);
         if (ip_san_case(m)) {
             char ip[2 * TP_MAX_NAME_LEN + 200];
             snprintf(ip, sizeof ip,
                      "The name is an IP address: the certificate needs subjectAltName IP:%s, not DNS:%s (Go and "
                      "browsers never match an IP address against DNS names).",
                      host_is_ip(m->host) ? m->host : "ADDR", host_is_ip(m->host) ? m->host : "ADDR");
-            wrap(out, "       ", "       ", ip, 78);
+            wrap(out, "       ", "       ", ip, ro->width - 2);
         }
         const char *sf = tp_explain_stack_fix(m->rule_id, stack_key, m->side);
         if (sf) {
             tp_sb_printf(out, "  fix for %s (on the %s side):\n", stack_key,
                          tp_explain_side_name(m->side) ? tp_explain_side_name(m->side) : "either");
-            put_block(out, "       ", sf);
+            put_block(out, "       ", sf, ro->width - 2);
         }
-        tp_sb_printf(out, "  see: %s; docs/errors.md#%s\n", r->reference, r->id);
+        struct tp_sb see;
+        tp_sb_init(&see);
+        tp_sb_printf(&see, "%s; docs/errors.md#%s", r->reference, r->id);
+        wrap(out, "  see: ", "       ", tp_sb_str(&see), ro->width - 2);
+        tp_sb_free(&see);
     }
     tp_sb_put(out, "\nconfirm with:\n  ");
     put_next(out, m, false);
@@ -344,53 +353,42 @@ static char *read_stdin(void)
     return buf;
 }
 
-int tp_cmd_explain(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    struct tp_cli_common common = { 0 };
-    const char *stack_opt = NULL;
-    enum tp_explain_side side_opt = TP_EXPLAIN_SIDE_UNKNOWN;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        int c = tp_cli_common_opt(opt, optarg, &common);
-        if (c < 0)
-            return TP_EXIT_USAGE;
-        if (c > 0)
-            continue;
-        if (opt == 'h') {
-            common.help = true;
-            continue;
-        }
-        if (opt == OPT_STACK) {
-            if (!tp_explain_stack_valid(optarg))
-                return tp_cli_fail("explain: --stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
-                                   "browser");
-            stack_opt = optarg;
-            continue;
-        }
-        if (opt == OPT_SIDE) {
-            if (!strcmp(optarg, "client"))
-                side_opt = TP_EXPLAIN_SIDE_CLIENT;
-            else if (!strcmp(optarg, "server"))
-                side_opt = TP_EXPLAIN_SIDE_SERVER;
-            else
-                return tp_cli_fail("explain: --side takes client or server");
-            continue;
-        }
-        if (opt == ':')
-            return tp_cli_fail("explain: %s needs a value (see 'tlsprobe explain --help')", argv[optind - 1]);
-        return tp_cli_fail("explain: unknown option '%s' (quote the message; see 'tlsprobe explain --help')",
-                           argv[optind - 1]);
-    }
-    int fin = tp_cli_common_finish(&common, tp_usage_explain);
+    const struct tp_cli_cmd *cmd = &tp_cli_explain;
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(cmd, argc, argv, &args);
     if (fin >= 0)
         return fin;
-    if (common.format == TP_FMT_MERMAID)
-        return tp_cli_fail("explain: --format takes text or json");
-    if (optind >= argc)
-        return tp_cli_fail("explain: give the error message in quotes, or '-' to read it from standard input");
+    struct tp_cli_common common = args.com;
+    const char *stack_opt = NULL;
+    enum tp_explain_side side_opt = TP_EXPLAIN_SIDE_UNKNOWN;
+    for (size_t i = 0; i < args.n_opt; i++) {
+        const char *v = args.opt[i].value;
+        switch (args.opt[i].id) {
+        case OPT_STACK:
+            if (!tp_explain_stack_valid(v))
+                return tp_cli_usage_fail(cmd, "--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
+                                              "browser");
+            stack_opt = v;
+            break;
+        case OPT_SIDE:
+            if (!strcmp(v, "client"))
+                side_opt = TP_EXPLAIN_SIDE_CLIENT;
+            else if (!strcmp(v, "server"))
+                side_opt = TP_EXPLAIN_SIDE_SERVER;
+            else
+                return tp_cli_usage_fail(cmd, "--side takes client or server, not '%s'", v);
+            break;
+        }
+    }
+    if (args.n_operand == 0)
+        return tp_cli_usage_fail(cmd, "give the error message in quotes, or '-' to read it from standard input");
+    argc = args.n_operand;
+    argv = args.operand;
 
     char *text = NULL;
-    if (optind + 1 == argc && !strcmp(argv[optind], "-")) {
+    if (argc == 1 && !strcmp(argv[0], "-")) {
         text = read_stdin();
         if (!text)
             return tp_cli_fail("explain: cannot read standard input");
@@ -399,8 +397,8 @@ int tp_cmd_explain(int argc, char **argv)
         struct tp_sb sb;
         tp_sb_init(&sb);
         sb.max = TP_MAX_EXPLAIN_TEXT;
-        for (int i = optind; i < argc; i++) {
-            if (i > optind)
+        for (int i = 0; i < argc; i++) {
+            if (i > 0)
                 tp_sb_putc(&sb, ' ');
             tp_sb_put(&sb, argv[i]);
         }

@@ -8,22 +8,33 @@
 #include "cli.h"
 #include "tlsprobe/x509.h"
 
-const char tp_usage_inspect[] =
-    "usage: tlsprobe inspect [OPTIONS] FILE...\n"
-    "\n"
-    "Say what each file is and what is in it: PEM or DER; certificates and chains\n"
-    "(in order, with \"issued by the next one\"), private and public keys (type, size,\n"
-    "and which certificate of this call each key belongs to; key material is never\n"
-    "printed), CSRs, CRLs, PKCS#7 bundles and PKCS#12 archives (recognised without\n"
-    "their password).\n"
-    "\n"
-    "options:\n"
-    "  --format text|json   text for people (default) or one JSON object per file per line\n"
-    "  --no-color           no colour (also when NO_COLOR is set)\n"
-    "  --help               this text\n"
-    "\n"
-    "exit status: 0 every file was read, 2 a file is unreadable, empty, not one of\n"
-    "these kinds, or holds a block that cannot be decoded (the others are still shown)\n";
+static int run(int argc, char **argv);
+
+static const struct tp_cli_opt opts[] = {
+    TP_ROW_FORMAT_TJ,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_inspect = {
+    .name = "inspect",
+    .summary = "say what is in certificate, key, CSR, CRL and PKCS#12 files",
+    .head = "usage: tlsprobe inspect [OPTIONS] FILE...\n"
+            "\n"
+            "Say what each file is and what is in it: PEM or DER; certificates and chains\n"
+            "(in order, with \"issued by the next one\"), private and public keys (type, size,\n"
+            "and which certificate of this call each key belongs to; key material is never\n"
+            "printed), CSRs, CRLs, PKCS#7 bundles and PKCS#12 archives (recognised without\n"
+            "their password). FILE '-' is standard input.\n"
+            "\n",
+    .foot = "With --format json: one JSON object per file per line.\n"
+            "exit status: 0 every file was read, 2 a file is unreadable, empty, not one of\n"
+            "these kinds, or holds a block that cannot be decoded (the others are still shown)\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
+};
 
 static const char *kind_name(enum tp_obj_kind k)
 {
@@ -369,34 +380,21 @@ static void json_file(struct tp_sb *out, const struct ctx *c, const struct tp_fi
     tp_sb_put(out, "]}\n");
 }
 
-int tp_cmd_inspect(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = { TP_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
-    struct tp_cli_common common = { 0 };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            common.help = true;
-            continue;
-        }
-        int r = tp_cli_common_opt(opt, optarg, &common);
-        if (r < 0)
-            return TP_EXIT_USAGE;
-        if (r == 0)
-            return tp_cli_fail("inspect: unknown option '%s' (try 'tlsprobe inspect --help')", argv[optind - 1]);
-    }
-    int fin = tp_cli_common_finish(&common, tp_usage_inspect);
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(&tp_cli_inspect, argc, argv, &args);
     if (fin >= 0)
         return fin;
-    if (common.format == TP_FMT_MERMAID)
-        return tp_cli_fail("inspect: --format mermaid is for sessions; use text or json");
-    if (optind >= argc) {
-        fputs(tp_usage_inspect, stderr);
-        return TP_EXIT_USAGE;
-    }
+    struct tp_cli_common common = args.com;
+    if (args.n_operand == 0)
+        return tp_cli_usage_fail(&tp_cli_inspect, "give one or more files (or '-' for standard input)");
+    int arg0 = 0;
+    argc = args.n_operand;
+    argv = args.operand;
     struct tp_render_opts ro = tp_cli_render_opts(&common);
     struct ctx c = { 0 };
-    c.n_files = (size_t)(argc - optind);
+    c.n_files = (size_t)(argc - arg0);
     c.files = calloc(c.n_files, sizeof *c.files);
     enum tp_err *errs = calloc(c.n_files, sizeof *errs);
     if (!c.files || !errs) {
@@ -406,19 +404,19 @@ int tp_cmd_inspect(int argc, char **argv)
     }
     int status = TP_EXIT_OK;
     for (size_t i = 0; i < c.n_files; i++) {
-        errs[i] = tp_file_read(argv[optind + (int)i], &c.files[i]);
+        errs[i] = tp_cli_file_read(argv[arg0 + (int)i], &c.files[i]);
         if (!c.files[i]) {
-            status = tp_cli_fail("%s: %s", argv[optind + (int)i], tp_err_text(errs[i]));
+            status = tp_cli_fail("%s: %s", argv[arg0 + (int)i], tp_err_text(errs[i]));
             continue;
         }
         if (errs[i] != TP_OK) {
-            status = tp_cli_fail("%s: %s", argv[optind + (int)i], c.files[i]->error[0] ? c.files[i]->error
+            status = tp_cli_fail("%s: %s", argv[arg0 + (int)i], c.files[i]->error[0] ? c.files[i]->error
                                                                                         : tp_err_text(errs[i]));
             continue;
         }
         for (size_t j = 0; j < c.files[i]->n_objs; j++)
             if (c.files[i]->objs[j].problem)
-                status = tp_cli_fail("%s: object %zu (%s): %s", argv[optind + (int)i], j + 1,
+                status = tp_cli_fail("%s: object %zu (%s): %s", argv[arg0 + (int)i], j + 1,
                                      c.files[i]->objs[j].pem_label, c.files[i]->objs[j].problem);
     }
     collect_certs(&c);
@@ -434,6 +432,7 @@ int tp_cmd_inspect(int argc, char **argv)
             if (!first)
                 tp_sb_putc(&out, '\n');
             text_file(&out, &c, c.files[i], &ro);
+            tp_render_fold(&out, 0, ro.width);
             first = false;
         }
         tp_cli_print(&out);

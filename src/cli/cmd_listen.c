@@ -12,43 +12,7 @@
 #include "tlsprobe/probe.h"
 #include "tlsprobe/x509.h"
 
-const char tp_usage_listen[] =
-    "usage: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE [OPTIONS]\n"
-    "\n"
-    "Be a TLS server and show, for each client, what it offered (ClientHello in\n"
-    "detail, JA3/JA4), what we chose, its certificate, how the handshake ended and why.\n"
-    "\n"
-    "  PORT                    0 picks a free port; 'listening on ADDR:PORT' is printed\n"
-    "                          on stderr once ready\n"
-    "  ADDR                    IPv4 or [IPv6] address to bind (default: all addresses),\n"
-    "                          e.g. 127.0.0.1:8443, [::1]:8443\n"
-    "\n"
-    "options:\n"
-    "  --cert FILE             our certificate (PEM or DER; the file may hold the chain)\n"
-    "  --key FILE              its private key\n"
-    "  --chain FILE            intermediates to send after the certificate\n"
-    "  --client-ca FILE        CA(s) to verify client certificates against (implies\n"
-    "                          --request-client-cert); bad client certificates are rejected\n"
-    "  --request-client-cert   ask clients for a certificate (optional for them)\n"
-    "  --require-client-cert   ask, and fail the handshake without one\n"
-    "  --alpn LIST             protocols we accept, our preference first (h2,http/1.1)\n"
-    "  --tls1.2 | --tls1.3     accept only this version (default: both)\n"
-    "  --count N               stop after N clients have finished\n"
-    "  --timeout S             per-connection deadline in seconds (default 10)\n"
-    "  --at TIME               verify client certificates (and judge our chain's dates)\n"
-    "                          as of TIME, not now (RFC 3339, or @UNIXSECONDS)\n"
-    "  --write-pcap FILE       write every session to a pcap file (Wireshark, tshark)\n"
-    "  --keylog FILE           append every session's secrets in NSS key log format\n"
-    "                          (default: $SSLKEYLOGFILE when set)\n"
-    "  --stack NAME            also give each fix for go, openssl, curl, python, node,\n"
-    "                          java, dotnet, gnutls or browser (for the server side)\n"
-    "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
-    "\n"
-    "One block (text) or one JSON line per client, never interleaved. Stops after\n"
-    "--count clients or on SIGINT/SIGTERM, then prints a summary (on stderr with\n"
-    "--format json).\n"
-    "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
-    "2 usage error or unreadable input\n";
+static int run(int argc, char **argv);
 
 enum {
     OPT_CERT = 1000,
@@ -64,28 +28,66 @@ enum {
     OPT_TIMEOUT,
     OPT_PCAP,
     OPT_KEYLOG,
+    OPT_NO_HTTP,
+    OPT_LINGER,
     OPT_AT,
     OPT_STACK,
 };
 
-static const struct option listen_longopts[] = {
-    { "cert", required_argument, NULL, OPT_CERT },
-    { "key", required_argument, NULL, OPT_KEY },
-    { "chain", required_argument, NULL, OPT_CHAIN },
-    { "client-ca", required_argument, NULL, OPT_CLIENT_CA },
-    { "request-client-cert", no_argument, NULL, OPT_REQUEST },
-    { "require-client-cert", no_argument, NULL, OPT_REQUIRE },
-    { "alpn", required_argument, NULL, OPT_ALPN },
-    { "tls1.2", no_argument, NULL, OPT_TLS12 },
-    { "tls1.3", no_argument, NULL, OPT_TLS13 },
-    { "count", required_argument, NULL, OPT_COUNT },
-    { "timeout", required_argument, NULL, OPT_TIMEOUT },
-    { "write-pcap", required_argument, NULL, OPT_PCAP },
-    { "keylog", required_argument, NULL, OPT_KEYLOG },
-    { "at", required_argument, NULL, OPT_AT },
-    { "stack", required_argument, NULL, OPT_STACK },
-    TP_COMMON_LONGOPTS,
-    { NULL, 0, NULL, 0 },
+static const struct tp_cli_opt opts[] = {
+    { OPT_CERT, "cert", 0, "FILE", "our certificate (PEM or DER; the file may hold the chain)" },
+    { OPT_KEY, "key", 0, "FILE", "its private key" },
+    { OPT_CHAIN, "chain", 0, "FILE", "intermediates to send after the certificate" },
+    { OPT_CLIENT_CA, "client-ca", 0, "FILE",
+      "CA(s) to verify client certificates against (implies\n--request-client-cert); bad client certificates are rejected" },
+    { OPT_REQUEST, "request-client-cert", 0, NULL, "ask clients for a certificate (optional for them)" },
+    { OPT_REQUIRE, "require-client-cert", 0, NULL, "ask, and fail the handshake without one" },
+    { OPT_ALPN, "alpn", 0, "LIST", "protocols we accept, our preference first (h2,http/1.1)" },
+    { OPT_TLS12, "tls1.2", 0, NULL, "accept only TLS 1.2 (default: 1.2 and 1.3)" },
+    { OPT_TLS13, "tls1.3", 0, NULL, "accept only TLS 1.3" },
+    { OPT_COUNT, "count", 0, "N", "stop after N clients have finished" },
+    { OPT_LINGER, "linger", 0, "SECONDS",
+      "after a handshake, wait this long for the client's request\nor close before reporting (default 1; 0: close at once)" },
+    { OPT_NO_HTTP, "no-http", 0, NULL,
+      "never answer; by default an HTTP/1.1 request gets a one-line\n200 reply and HTTP/2 a GOAWAY asking for HTTP/1.1" },
+    { OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-connection deadline in seconds (default 10)" },
+    { OPT_PCAP, "write-pcap", 0, "FILE", "write every session to a pcap file (Wireshark, tshark)" },
+    { OPT_KEYLOG, "keylog", 0, "FILE",
+      "append every session's secrets in NSS key log format\n(default: $SSLKEYLOGFILE when set)" },
+    { OPT_AT, "at", 0, "TIME",
+      "verify client certificates (and judge our chain's dates)\nas of TIME, not now (RFC 3339, or @UNIXSECONDS)" },
+    { OPT_STACK, "stack", 0, "NAME",
+      "also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser (for the server side)" },
+    TP_ROW_FORMAT_ALL,
+    TP_ROW_EXPLAIN,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_listen = {
+    .name = "listen",
+    .summary = "be a TLS server and show what each client sends",
+    .head = "usage: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE [OPTIONS]\n"
+            "\n"
+            "Be a TLS server and show, for each client, what it offered (ClientHello in\n"
+            "detail, JA3/JA4), what we chose, its certificate, how the handshake ended and why.\n"
+            "\n"
+            "  PORT                    0 picks a free port; 'listening on ADDR:PORT' is printed\n"
+            "                          on stderr once ready\n"
+            "  ADDR                    IPv4 or [IPv6] address to bind (default: all addresses),\n"
+            "                          e.g. 127.0.0.1:8443, [::1]:8443\n"
+            "\n",
+    .foot = "After a completed handshake listen waits (--linger) for the client's first request\n"
+            "or its close, answers an HTTP request (unless --no-http), then sends close_notify.\n"
+            "One block (text) or one JSON line per client, never interleaved. Stops after\n"
+            "--count clients or on SIGINT/SIGTERM, then prints a summary (on stderr with\n"
+            "--format json).\n"
+            "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
+            "2 usage error or unreadable input\n",
+    .opts = opts,
+    .n_opts = TP_CLI_N(opts),
+    .run = run,
 };
 
 /* ---- the summary ---- */
@@ -140,7 +142,7 @@ static void on_session(struct tp_session *s, void *ctx)
 {
     struct listen_state *st = ctx;
     tp_sb_reset(&st->sb);
-    tp_render_session(&st->sb, s, &st->ro);
+    tp_cli_render_session(&st->sb, s, &st->ro, true);
     if (st->ro.format == TP_FMT_TEXT)
         tp_sb_putc(&st->sb, '\n');
     if (!st->batch) {
@@ -260,78 +262,81 @@ static bool parse_endpoint(const char *arg, char *addr, size_t addrlen, uint16_t
     return true;
 }
 
-int tp_cmd_listen(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    struct tp_cli_common common = { 0 };
+    const struct tp_cli_cmd *cmd = &tp_cli_listen;
     struct tp_listen_opts o = { 0 };
+    const char *stack = NULL;
     double timeout_s = 10;
     bool v12 = false, v13 = false;
-    const char *stack = NULL;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":", listen_longopts, NULL)) != -1) {
-        int c = tp_cli_common_opt(opt, optarg, &common);
-        if (c < 0)
-            return TP_EXIT_USAGE;
-        if (c > 0)
-            continue;
-        switch (opt) {
-        case OPT_CERT: o.cert = optarg; break;
-        case OPT_KEY: o.key = optarg; break;
-        case OPT_CHAIN: o.chain = optarg; break;
-        case OPT_CLIENT_CA: o.client_ca = optarg; break;
+    struct tp_cli_args args;
+    int fin = tp_cli_parse(cmd, argc, argv, &args);
+    if (fin >= 0)
+        return fin;
+    struct tp_cli_common common = args.com;
+    for (size_t i = 0; i < args.n_opt; i++) {
+        const char *v = args.opt[i].value;
+        switch (args.opt[i].id) {
+        case OPT_CERT: o.cert = v; break;
+        case OPT_KEY: o.key = v; break;
+        case OPT_CHAIN: o.chain = v; break;
+        case OPT_CLIENT_CA: o.client_ca = v; break;
         case OPT_REQUEST: o.request_client_cert = true; break;
         case OPT_REQUIRE: o.require_client_cert = true; break;
-        case OPT_ALPN: o.alpn = optarg; break;
+        case OPT_ALPN: o.alpn = v; break;
         case OPT_TLS12: v12 = true; break;
         case OPT_TLS13: v13 = true; break;
         case OPT_COUNT: {
             char *end;
             errno = 0;
-            long n = strtol(optarg, &end, 10);
-            if (*end || errno || n < 1 || n > INT_MAX)
-                return tp_cli_fail("--count takes a positive number, not '%s'", optarg);
+            long n = strtol(v, &end, 10);
+            if (*end || errno || end == v || n < 1 || n > INT_MAX)
+                return tp_cli_usage_fail(cmd, "--count takes a positive number, not '%s'", v);
             o.count = (int)n;
             break;
         }
         case OPT_TIMEOUT: {
             char *end;
             errno = 0;
-            double t = strtod(optarg, &end);
-            if (*end || errno || !(t > 0) || t > 86400)
-                return tp_cli_fail("--timeout takes seconds between 0 and 86400, not '%s'", optarg);
+            double t = strtod(v, &end);
+            if (*end || errno || end == v || !(t > 0) || t > 86400)
+                return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 86400, not '%s'", v);
             timeout_s = t;
             break;
         }
-        case OPT_PCAP: o.write_pcap = optarg; break;
-        case OPT_KEYLOG: o.keylog = optarg; break;
+        case OPT_PCAP: o.write_pcap = v; break;
+        case OPT_KEYLOG: o.keylog = v; break;
         case OPT_AT: {
             time_t at;
-            if (tp_cli_opt_at("listen", optarg, &at))
+            if (tp_cli_opt_at("listen", v, &at))
                 return TP_EXIT_USAGE;
             o.at = (int64_t)at;
             break;
         }
         case OPT_STACK:
-            if (!tp_explain_stack_valid(optarg))
-                return tp_cli_fail("--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or browser");
-            stack = optarg;
+            if (!tp_explain_stack_valid(v))
+                return tp_cli_usage_fail(cmd, "--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or browser");
+            stack = v;
             break;
-        case ':':
-            return tp_cli_fail("option '%s' needs a value (try 'tlsprobe listen --help')", argv[optind - 1]);
-        default:
-            return tp_cli_fail("unknown option '%s' (try 'tlsprobe listen --help')", argv[optind - 1]);
+        case OPT_NO_HTTP: o.no_http = true; break;
+        case OPT_LINGER: {
+            char *end;
+            errno = 0;
+            double t = strtod(v, &end);
+            if (*end || errno || end == v || !(t >= 0) || t > 3600)
+                return tp_cli_usage_fail(cmd, "--linger takes seconds from 0 to 3600, not '%s'", v);
+            o.linger_ms = t == 0 ? -1 : (int)(t * 1000 + 0.5) ? (int)(t * 1000 + 0.5) : 1;
+            break;
+        }
         }
     }
-    int fin = tp_cli_common_finish(&common, tp_usage_listen);
-    if (fin >= 0)
-        return fin;
-    if (optind >= argc)
-        return tp_cli_fail("listen needs a port: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE");
-    if (optind + 1 < argc)
-        return tp_cli_fail("listen takes one [ADDR:]PORT, got '%s' too", argv[optind + 1]);
+    if (args.n_operand == 0)
+        return tp_cli_usage_fail(cmd, "needs a port: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE");
+    if (args.n_operand > 1)
+        return tp_cli_usage_fail(cmd, "takes one [ADDR:]PORT, got '%s' too", args.operand[1]);
     char addr[256];
-    if (!parse_endpoint(argv[optind], addr, sizeof addr, &o.port))
-        return tp_cli_fail("'%s' is not [ADDR:]PORT (e.g. 8443, 127.0.0.1:8443, [::1]:8443)", argv[optind]);
+    if (!parse_endpoint(args.operand[0], addr, sizeof addr, &o.port))
+        return tp_cli_fail("'%s' is not [ADDR:]PORT (e.g. 8443, 127.0.0.1:8443, [::1]:8443)", args.operand[0]);
     if (!o.cert || !o.key)
         return tp_cli_fail("listen needs --cert FILE and --key FILE");
     if (v12 && v13)

@@ -13,54 +13,8 @@
 #include "tlsprobe/diagnose.h"
 #include "capture/pcap_lazy.h"
 
-const char tp_usage_pcap[] =
-    "usage: tlsprobe pcap FILE... [OPTIONS]\n"
-    "\n"
-    "Decode every TLS connection in pcap/pcapng captures (any port: TLS is found by\n"
-    "content), judge it like 'connect' does (dates as of the capture), and end with a\n"
-    "summary. Keys from --keylog and from pcapng Decryption Secrets Blocks decrypt\n"
-    "TLS 1.3 handshakes and TLS 1.2 records; application data is counted, never shown.\n"
-    "\n"
-    "options:\n"
-    "  --keylog FILE         NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE)\n"
-    "  --filter BPF          only packets matching this filter ('tcp port 443')\n"
-    "  --session N           only the Nth TLS session (numbered by first record, from 1)\n"
-    "  --server ADDR:PORT    only sessions to this server (IPv6: [ADDR]:PORT)\n"
-    "  --sni NAME            only sessions whose ClientHello asked for NAME\n"
-    "  --cafile FILE         trust anchors to judge server chains with (default: the\n"
-    "                        system store); dates are judged as of the capture\n"
-    "  --capath DIR          the same, a directory of certificates\n"
-    "  --at TIME             judge chains and dates as of TIME instead of the capture\n"
-    "                        (RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)\n"
-    "  --max-flows N         TCP flows tracked at once (default 65536); the least\n"
-    "                        recently active flow is evicted beyond it and counted\n"
-    "  --no-summary          no closing summary\n"
-    "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
-    "\n"
-    "Sessions are printed as their connections end (FIN/RST, eviction, end of file).\n"
-    "The summary goes to stderr with text output, and is the last JSON line\n"
-    "{\"summary\": {...}} with --format json (docs/capture.md).\n"
-    "A file truncated at the end is decoded as far as it goes, with a warning.\n"
-    "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
-    "2 usage error or unreadable/corrupt file\n";
-
-const char tp_usage_sniff[] =
-    "usage: tlsprobe sniff -i IFACE [OPTIONS]\n"
-    "\n"
-    "Decode TLS live from a network interface (needs root or CAP_NET_RAW), printing\n"
-    "each connection as it ends. Stops on SIGINT/SIGTERM or after --count sessions,\n"
-    "then prints the summary.\n"
-    "\n"
-    "options:\n"
-    "  -i, --interface IFACE  interface to capture on ('lo', 'eth0', 'any')\n"
-    "  --filter BPF          only packets matching this filter ('tcp port 443')\n"
-    "  --count N             stop after N TLS sessions were reported\n"
-    "  --keylog FILE         NSS key log (default: $SSLKEYLOGFILE); read at start\n"
-    "  --server ADDR:PORT, --sni NAME, --cafile FILE, --capath DIR, --at TIME,\n"
-    "  --max-flows N, --no-summary  (as for pcap)\n"
-    "  --format text|json|mermaid, --explain, --no-color, --help (common options)\n"
-    "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
-    "2 usage error, interface missing or not permitted\n";
+static int run_pcap(int argc, char **argv);
+static int run_sniff(int argc, char **argv);
 
 enum {
     OPT_KEYLOG = 1000,
@@ -77,21 +31,83 @@ enum {
     OPT_AT,
 };
 
-static const struct option pcap_longopts[] = {
-    { "keylog", required_argument, NULL, OPT_KEYLOG },
-    { "filter", required_argument, NULL, OPT_FILTER },
-    { "session", required_argument, NULL, OPT_SESSION },
-    { "server", required_argument, NULL, OPT_SERVER },
-    { "sni", required_argument, NULL, OPT_SNI },
-    { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-    { "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
-    { "count", required_argument, NULL, OPT_COUNT },
-    { "interface", required_argument, NULL, OPT_IFACE },
-    { "cafile", required_argument, NULL, OPT_CAFILE },
-    { "capath", required_argument, NULL, OPT_CAPATH },
-    { "at", required_argument, NULL, OPT_AT },
-    TP_COMMON_LONGOPTS,
-    { NULL, 0, NULL, 0 },
+static const struct tp_cli_opt pcap_opts[] = {
+    { OPT_KEYLOG, "keylog", 0, "FILE", "NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE)" },
+    { OPT_FILTER, "filter", 0, "BPF", "only packets matching this filter ('tcp port 443')" },
+    { OPT_SESSION, "session", 0, "N", "only the Nth TLS session (numbered by first record, from 1)" },
+    { OPT_SERVER, "server", 0, "ADDR:PORT", "only sessions to this server (IPv6: [ADDR]:PORT)" },
+    { OPT_SNI, "sni", 0, "NAME", "only sessions whose ClientHello asked for NAME" },
+    { OPT_CAFILE, "cafile", 0, "FILE",
+      "trust anchors to judge server chains with (default: the\nsystem store); dates are judged as of the capture" },
+    { OPT_CAPATH, "capath", 0, "DIR", "the same, a directory of certificates" },
+    { OPT_AT, "at", 0, "TIME",
+      "judge chains and dates as of TIME instead of the capture\n(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)" },
+    { OPT_MAX_FLOWS, "max-flows", 0, "N",
+      "TCP flows tracked at once (default 65536); the least\nrecently active flow is evicted beyond it and counted" },
+    { OPT_NO_SUMMARY, "no-summary", 0, NULL, "no closing summary" },
+    TP_ROW_FORMAT_ALL,
+    TP_ROW_EXPLAIN,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+static const struct tp_cli_opt sniff_opts[] = {
+    { OPT_IFACE, "interface", 'i', "IFACE", "interface to capture on ('lo', 'eth0', 'any')" },
+    { OPT_FILTER, "filter", 0, "BPF", "only packets matching this filter ('tcp port 443')" },
+    { OPT_COUNT, "count", 0, "N", "stop after N TLS sessions were reported" },
+    { OPT_KEYLOG, "keylog", 0, "FILE", "NSS key log (default: $SSLKEYLOGFILE); read at start" },
+    { OPT_SERVER, "server", 0, "ADDR:PORT", "only sessions to this server (IPv6: [ADDR]:PORT)" },
+    { OPT_SNI, "sni", 0, "NAME", "only sessions whose ClientHello asked for NAME" },
+    { OPT_CAFILE, "cafile", 0, "FILE", "trust anchors to judge server chains with" },
+    { OPT_CAPATH, "capath", 0, "DIR", "the same, a directory of certificates" },
+    { OPT_AT, "at", 0, "TIME", "judge chains and dates as of TIME (as for pcap)" },
+    { OPT_MAX_FLOWS, "max-flows", 0, "N", "TCP flows tracked at once (default 65536)" },
+    { OPT_NO_SUMMARY, "no-summary", 0, NULL, "no closing summary" },
+    TP_ROW_FORMAT_ALL,
+    TP_ROW_EXPLAIN,
+    TP_ROW_NO_COLOR,
+    TP_ROW_HELP,
+    TP_ROW_VERSION,
+};
+
+const struct tp_cli_cmd tp_cli_pcap = {
+    .name = "pcap",
+    .summary = "decode TLS in pcap/pcapng captures (decrypt with a key log)",
+    .head = "usage: tlsprobe pcap FILE... [OPTIONS]\n"
+            "       tcpdump -w - ... | tlsprobe pcap -\n"
+            "\n"
+            "Decode every TLS connection in pcap/pcapng captures (any port: TLS is found by\n"
+            "content), judge it like 'connect' does (dates as of the capture), and end with a\n"
+            "summary. Keys from --keylog and from pcapng Decryption Secrets Blocks decrypt\n"
+            "TLS 1.3 handshakes and TLS 1.2 records; application data is counted, never shown.\n"
+            "FILE '-' is standard input.\n"
+            "\n",
+    .foot = "Sessions are printed as their connections end (FIN/RST, eviction, end of file).\n"
+            "The summary goes to stderr with text output, and is the last JSON line\n"
+            "{\"summary\": {...}} with --format json (docs/capture.md).\n"
+            "A file truncated at the end is decoded as far as it goes, with a warning.\n"
+            "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
+            "2 usage error or unreadable/corrupt file\n",
+    .opts = pcap_opts,
+    .n_opts = TP_CLI_N(pcap_opts),
+    .run = run_pcap,
+};
+
+const struct tp_cli_cmd tp_cli_sniff = {
+    .name = "sniff",
+    .summary = "decode TLS live from a network interface",
+    .head = "usage: tlsprobe sniff -i IFACE [OPTIONS]\n"
+            "\n"
+            "Decode TLS live from a network interface (needs root or CAP_NET_RAW), printing\n"
+            "each connection as it ends. Stops on SIGINT/SIGTERM or after --count sessions,\n"
+            "then prints the summary.\n"
+            "\n",
+    .foot = "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
+            "2 usage error, interface missing or not permitted\n",
+    .opts = sniff_opts,
+    .n_opts = TP_CLI_N(sniff_opts),
+    .run = run_sniff,
 };
 
 struct run_state {
@@ -99,7 +115,7 @@ struct run_state {
     struct tp_sb out;               /* rendered sessions, written in big chunks */
     struct tp_capture_summary *sum;
     int worst;                      /* exit status from sessions */
-    bool live;                      /* sniff: write each session at once */
+    bool live;                      /* sniff, pcap -: write each session at once */
     unsigned long count, seen;      /* sniff --count */
 };
 
@@ -120,7 +136,7 @@ static void on_session(struct tp_session *s, unsigned long index, void *ctx)
     int ex = tp_exit_status(s);
     if (ex > st->worst)
         st->worst = ex;
-    tp_render_session(&st->out, s, &st->ro);
+    tp_cli_render_session(&st->out, s, &st->ro, true);
     if (st->ro.format == TP_FMT_TEXT)
         tp_sb_putc(&st->out, '\n');
     st->seen++;
@@ -189,6 +205,8 @@ static int build_keylog(const char *path, char **files, int nfiles, struct tp_ke
             return tp_cli_fail("%s", err);
     }
     for (int i = 0; i < nfiles; i++) {
+        if (!strcmp(files[i], "-"))
+            continue; /* standard input is read once, as it comes: its secrets blocks are not seen */
         enum tp_err e = tp_pcapng_secrets_file(files[i], &text, &len, n_dsb, err, sizeof err);
         if (e != TP_OK && e != TP_ERR_IO) /* unreadable files are reported when decoded */
             fprintf(stderr, "tlsprobe: warning: %s (secrets before it are used)\n", err);
@@ -218,78 +236,64 @@ struct common_args {
     unsigned long session, max_flows, count;
     bool keylog_given, no_summary;
     time_t at;                      /* --at; 0: the capture time */
+    char server_canon[80];
+    char sni_canon[TP_MAX_NAME_LEN + 1];
 };
 
 /* Returns -1 to continue, or an exit status. */
-static int parse_args(int argc, char **argv, struct common_args *a, bool sniff, const char *usage)
+static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struct common_args *a,
+                      struct tp_cli_args *args)
 {
     memset(a, 0, sizeof *a);
-    int opt;
-    while ((opt = getopt_long(argc, argv, sniff ? ":i:" : ":", pcap_longopts, NULL)) != -1) {
-        int r = tp_cli_common_opt(opt, optarg, &a->com);
-        if (r < 0)
-            return TP_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        switch (opt) {
-        case OPT_KEYLOG:
-            a->keylog = optarg;
-            a->keylog_given = true;
-            break;
-        case OPT_FILTER:
-            a->filter = optarg;
-            break;
-        case OPT_SESSION:
-            if (sniff || !parse_ulong(optarg, 1, ULONG_MAX, &a->session))
-                return tp_cli_fail(sniff ? "--session is for pcap" : "--session takes a number from 1, not '%s'", optarg);
-            break;
-        case OPT_SERVER:
-            a->server = optarg;
-            break;
-        case OPT_SNI:
-            a->sni = optarg;
-            break;
-        case OPT_MAX_FLOWS:
-            if (!parse_ulong(optarg, 16, 1ul << 24, &a->max_flows))
-                return tp_cli_fail("--max-flows takes a number from 16 to 16777216, not '%s'", optarg);
-            break;
-        case OPT_NO_SUMMARY:
-            a->no_summary = true;
-            break;
-        case OPT_COUNT:
-            if (!sniff || !parse_ulong(optarg, 1, ULONG_MAX, &a->count))
-                return tp_cli_fail(!sniff ? "--count is for sniff" : "--count takes a number from 1, not '%s'", optarg);
-            break;
-        case OPT_CAFILE:
-            a->cafile = optarg;
-            break;
-        case OPT_CAPATH:
-            a->capath = optarg;
-            break;
-        case OPT_AT:
-            if (tp_cli_opt_at(argv[0], optarg, &a->at))
-                return TP_EXIT_USAGE;
-            break;
-        case 'i':
-        case OPT_IFACE:
-            a->iface = optarg;
-            break;
-        case ':':
-            return tp_cli_fail("option '%s' needs a value", argv[optind - 1]);
-        default:
-            return tp_cli_fail("unknown option '%s' (try 'tlsprobe %s --help')", argv[optind - 1], argv[0]);
-        }
-    }
-    int fin = tp_cli_common_finish(&a->com, usage);
+    int fin = tp_cli_parse(cmd, argc, argv, args);
     if (fin >= 0)
         return fin;
+    a->com = args->com;
+    for (size_t i = 0; i < args->n_opt; i++) {
+        const char *v = args->opt[i].value;
+        switch (args->opt[i].id) {
+        case OPT_KEYLOG:
+            a->keylog = v;
+            a->keylog_given = true;
+            break;
+        case OPT_FILTER: a->filter = v; break;
+        case OPT_SESSION:
+            if (!parse_ulong(v, 1, ULONG_MAX, &a->session))
+                return tp_cli_usage_fail(cmd, "--session takes a number from 1, not '%s'", v);
+            break;
+        case OPT_SERVER: a->server = v; break;
+        case OPT_SNI: a->sni = v; break;
+        case OPT_MAX_FLOWS:
+            if (!parse_ulong(v, 16, 1ul << 24, &a->max_flows))
+                return tp_cli_usage_fail(cmd, "--max-flows takes a number from 16 to 16777216, not '%s'", v);
+            break;
+        case OPT_NO_SUMMARY: a->no_summary = true; break;
+        case OPT_COUNT:
+            if (!parse_ulong(v, 1, ULONG_MAX, &a->count))
+                return tp_cli_usage_fail(cmd, "--count takes a number from 1, not '%s'", v);
+            break;
+        case OPT_CAFILE: a->cafile = v; break;
+        case OPT_CAPATH: a->capath = v; break;
+        case OPT_IFACE: a->iface = v; break;
+        case OPT_AT:
+            if (tp_cli_opt_at(cmd->name, v, &a->at))
+                return TP_EXIT_USAGE;
+            break;
+        }
+    }
     if ((a->session != 0) + (a->server != NULL) + (a->sni != NULL) > 1)
-        return tp_cli_fail("--session, --server and --sni are alternatives: use one");
+        return tp_cli_usage_fail(cmd, "--session, --server and --sni are alternatives: use one");
+    char why[512];
     if (a->server) {
-        const char *colon = strrchr(a->server, ':');
-        unsigned long port;
-        if (!colon || colon == a->server || !parse_ulong(colon + 1, 1, 65535, &port))
-            return tp_cli_fail("--server takes ADDR:PORT ([ADDR]:PORT for IPv6), not '%s'", a->server);
+        if (tp_cli_endpoint_canon(a->server, a->server_canon, sizeof a->server_canon, why, sizeof why) != 0)
+            return tp_cli_usage_fail(cmd, "%s", why);
+        a->server = a->server_canon;
+    }
+    if (a->sni) {
+        /* Captures hold the A-label without the trailing dot, as clients send it. */
+        if (tp_cli_name_normalize(a->sni, a->sni_canon, sizeof a->sni_canon, NULL, 0, why, sizeof why) < 0)
+            return tp_cli_usage_fail(cmd, "--sni: %s", why);
+        a->sni = a->sni_canon;
     }
     if (!a->keylog_given) {
         const char *env = getenv("SSLKEYLOGFILE");
@@ -329,16 +333,22 @@ static int finish(struct run_state *st, const struct common_args *a, struct tp_c
     return status;
 }
 
-int tp_cmd_pcap(int argc, char **argv)
+static int run_pcap(int argc, char **argv)
 {
     struct common_args a;
-    int r = parse_args(argc, argv, &a, false, tp_usage_pcap);
+    struct tp_cli_args args;
+    int r = parse_args(&tp_cli_pcap, argc, argv, &a, &args);
     if (r >= 0)
         return r;
-    if (optind >= argc)
-        return tp_cli_fail("pcap needs at least one capture file (try 'tlsprobe pcap --help')");
-    char **files = argv + optind;
-    int nfiles = argc - optind;
+    if (args.n_operand == 0)
+        return tp_cli_usage_fail(&tp_cli_pcap, "needs at least one capture file ('-' for standard input)");
+    char **files = args.operand;
+    int nfiles = args.n_operand;
+    int n_stdin = 0;
+    for (int i = 0; i < nfiles; i++)
+        n_stdin += !strcmp(files[i], "-");
+    if (n_stdin > 1)
+        return tp_cli_usage_fail(&tp_cli_pcap, "standard input ('-') can be read once only");
 
     struct tp_keylog *kl = NULL;
     size_t n_dsb = 0;
@@ -347,9 +357,11 @@ int tp_cmd_pcap(int argc, char **argv)
 
     struct run_state st;
     setup(&st, &a);
+    st.live = n_stdin > 0; /* a pipe (tcpdump -w - | ...): each session as soon as it ends */
     struct tp_capture_opts o = { 0 };
     o.keylog = kl;
     o.max_flows = a.max_flows;
+    o.at = (int64_t)a.at;
     o.only_server = a.server;
     o.only_sni = a.sni;
     o.only_session = a.session;
@@ -357,7 +369,6 @@ int tp_cmd_pcap(int argc, char **argv)
     o.ctx = &st;
     o.cafile = a.cafile;
     o.capath = a.capath;
-    o.at = (int64_t)a.at;
     o.threaded = true; /* st is touched by on_session only until tp_capture_flush returns */
     struct tp_capture *cap = tp_capture_new(&o);
     if (!cap) {
@@ -385,6 +396,11 @@ int tp_cmd_pcap(int argc, char **argv)
             fprintf(stderr, "tlsprobe: warning: %s\n", err);
         }
     }
+    if ((a.server || a.sni) && st.seen == 0 && status == TP_EXIT_OK)
+        fprintf(stderr, "tlsprobe: warning: no TLS session %s %s (the capture has %llu TLS session%s)\n",
+                a.server ? "to --server" : "asked for --sni", a.server ? a.server : a.sni,
+                (unsigned long long)tp_capture_get_stats(cap)->tls_flows,
+                tp_capture_get_stats(cap)->tls_flows == 1 ? "" : "s");
     if (a.session && st.seen == 0 && status == TP_EXIT_OK)
         fprintf(stderr, "tlsprobe: warning: there is no TLS session %lu (the capture has %llu)\n", a.session,
                 (unsigned long long)tp_capture_get_stats(cap)->tls_flows);
@@ -420,14 +436,16 @@ static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
     tp_capture_packet(k->cap, k->dlt, tp_capture_time_us(h->ts.tv_sec, h->ts.tv_usec), data, h->caplen, h->len);
 }
 
-int tp_cmd_sniff(int argc, char **argv)
+static int run_sniff(int argc, char **argv)
 {
     struct common_args a;
-    int r = parse_args(argc, argv, &a, true, tp_usage_sniff);
+    struct tp_cli_args args;
+    int r = parse_args(&tp_cli_sniff, argc, argv, &a, &args);
     if (r >= 0)
         return r;
-    if (optind < argc)
-        return tp_cli_fail("sniff takes no file arguments ('%s'); use 'tlsprobe pcap FILE' for files", argv[optind]);
+    if (args.n_operand > 0)
+        return tp_cli_usage_fail(&tp_cli_sniff, "takes no file arguments ('%s'); use 'tlsprobe pcap FILE' for files",
+                                 args.operand[0]);
     if (!a.iface)
         return tp_cli_fail("sniff needs an interface: -i IFACE (e.g. -i lo, -i eth0, -i any)");
 
@@ -475,13 +493,13 @@ int tp_cmd_sniff(int argc, char **argv)
     struct tp_capture_opts o = { 0 };
     o.keylog = kl;
     o.max_flows = a.max_flows;
+    o.at = (int64_t)a.at;
     o.only_server = a.server;
     o.only_sni = a.sni;
     o.on_session = on_session;
     o.ctx = &st;
     o.cafile = a.cafile;
     o.capath = a.capath;
-    o.at = (int64_t)a.at;
     struct tp_capture *cap = tp_capture_new(&o);
     if (!cap) {
         pcap_close(p);

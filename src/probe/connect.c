@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -434,6 +435,29 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
             if (rc == 0 && wolfSSL_version(c.ssl) >= TLS1_3_VERSION)
                 rc = tp_wolf_read_some(&c, 300);
             tp_wolf_outcome(&c, rc, &s->outcome);
+            /* close_notify, and the peer's, so that no run of ours provokes an alert */
+            if (rc == 0)
+                tp_wolf_close(&c, TP_CLOSE_WAIT_MS);
+        }
+    }
+    /* How the connection ended, for --write-pcap: our FIN is now; closing with
+     * unread bytes makes the kernel send an RST instead. */
+    struct tp_pcapw_end end = { { 0, 0 }, { 0, 0 } };
+    if (fd >= 0) {
+        int unread = 0;
+        bool rst = ioctl(fd, FIONREAD, &unread) == 0 && unread > 0;
+        close(fd);
+        fd = -1;
+        int64_t now = tp_wolf_wall_us();
+        if (c.reset)
+            end.rst_us[TP_S2C] = tp_wolf_last_time(&c) ? tp_wolf_last_time(&c) : now;
+        else if (c.eof)
+            end.fin_us[TP_S2C] = c.eof_us ? c.eof_us : now;
+        if (!c.reset) {
+            if (rst)
+                end.rst_us[TP_C2S] = now;
+            else
+                end.fin_us[TP_C2S] = now;
         }
     }
 
@@ -443,12 +467,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
             set_outcome(s, TP_CONN_LOCAL_ERROR, 0, "out of memory while decoding");
         tp_wolf_peer_chain(&c, &s->server_chain);
     }
-    if (flow) {
-        int64_t t_end = tp_wolf_last_time(&c);
-        if (!t_end)
-            t_end = tp_wolf_wall_us();
-        tp_pcapw_flow_end(flow, c.reset, t_end);
-    }
+    tp_pcapw_flow_finish(flow, &end);
     if (!s->server_name && sni) {
         s->server_name = dupstr(sni);
         s->server_name_len = s->server_name ? strlen(sni) : 0;

@@ -107,6 +107,8 @@ struct lsrv {
     bool sys_store_tried;
     bool client_auth, client_required;
     char *alpn;                      /* --alpn copy, NULL without */
+    bool no_http;                    /* --no-http: never answer a request */
+    int64_t linger_us;               /* --linger: wait for a request or close after the handshake */
     struct tp_pcapw *pcap;
     FILE *keylog;
     int lfd;
@@ -416,9 +418,12 @@ static void serve_not_tls(struct lworker *w, const struct ljob *job, struct tp_s
 
 /* After the handshake: wait briefly for the client's first request or close;
  * answer an HTTP request with a one-page summary, then close_notify. */
+/* RFC 9113 §3.4: the client connection preface of HTTP/2. */
+static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
 static void post_handshake(struct lworker *w, struct tp_wolf_conn *c, int64_t deadline)
 {
-    int64_t end = tp_wolf_mono_us() + (int64_t)LISTEN_POST_HANDSHAKE_MS * 1000;
+    int64_t end = tp_wolf_mono_us() + w->srv->linger_us;
     if (end > deadline)
         end = deadline;
     int64_t saved = c->deadline_mono_us;
@@ -433,6 +438,24 @@ static void post_handshake(struct lworker *w, struct tp_wolf_conn *c, int64_t de
         if (n > 0) {
             have += (size_t)n;
             buf[have] = 0;
+            if (w->srv->no_http)
+                have = 0; /* --no-http: read (so the close is seen) and discard */
+            if (have >= sizeof h2_preface - 1 && !memcmp(buf, h2_preface, sizeof h2_preface - 1)) {
+                /* HTTP/2 (ALPN h2): we speak HTTP/1.1 only. RFC 9113 §3.4, §6.4, §7:
+                 * our (empty) SETTINGS, then RST_STREAM on the client's first stream
+                 * (1) with HTTP_1_1_REQUIRED (0xd), on which clients such as curl
+                 * retry over HTTP/1.1 (a GOAWAY first would make them give up instead). */
+                static const uint8_t h2_refuse[] = {
+                    0, 0, 0, 0x04, 0, 0, 0, 0, 0,                          /* SETTINGS, empty */
+                    0, 0, 4, 0x03, 0, 0, 0, 0, 1, 0, 0, 0, 0x0d, /* RST_STREAM(1, 0xd) */
+                };
+                if (!answered)
+                    (void)wolfSSL_write(c->ssl, h2_refuse, (int)sizeof h2_refuse);
+                answered = true;
+                have = 0; /* keep reading until the client closes: closing first
+                           * would lose our frames in its failed write (EPIPE) */
+                continue;
+            }
             if (looks_http((const uint8_t *)buf, have) && strstr(buf, "\r\n\r\n")) {
                 char body[256], resp[512];
                 const char *ver = wolfSSL_get_version(c->ssl);
@@ -1340,6 +1363,8 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
         if (!srv->alpn)
             return TP_ERR_NOMEM;
     }
+    srv->no_http = o->no_http;
+    srv->linger_us = o->linger_ms < 0 ? 0 : (int64_t)(o->linger_ms ? o->linger_ms : LISTEN_POST_HANDSHAKE_MS) * 1000;
     tp_wolf_init();
     struct tp_wolf_ctx_opts co = { 0 };
     co.server = true;

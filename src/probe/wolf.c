@@ -41,8 +41,10 @@ struct tp_wolf_chunk {
     "AES128-SHA:AES256-SHA"
 
 /* After the first post-handshake data, how long a quiet peer means "nothing
- * more is coming" (loopback and real servers send tickets back to back). */
-#define TP_WOLF_IDLE_MS 15
+ * more is coming": 0, since what follows the first record (a second ticket) was
+ * sent with it and is read by tp_wolf_close, in order, before the peer's
+ * close_notify. (15 ms here was most of a loopback connect's wall time.) */
+#define TP_WOLF_IDLE_MS 0
 /* After a failed handshake, how long we keep reading what the peer sent. */
 #define TP_WOLF_DRAIN_MS 200
 
@@ -241,6 +243,8 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         }
         if (n == 0) {
             c->eof = true;
+            if (!c->eof_us)
+                c->eof_us = tp_wolf_wall_us();
             return WOLFSSL_CBIO_ERR_CONN_CLOSE;
         }
         if (errno == EINTR)
@@ -349,6 +353,32 @@ void tp_wolf_capture_tls12(struct tp_wolf_conn *c)
     if (n == (int)sizeof ms)
         if (tp_keylog_add(c->keylog, TP_SECRET_CLIENT_RANDOM, cr, ms, sizeof ms) != TP_OK)
             return; /* out of memory: the session just stays encrypted */
+}
+
+/* A TLS 1.2 handshake that failed after the key exchange (the peer rejected our
+ * certificate, or its Finished) still has its master secret in wolfSSL's
+ * handshake arrays, which are freed only on success: without it our own
+ * Finished stays an opaque record and --keylog gets nothing (s_client writes
+ * the key in the same case). All zeros means it was never derived. */
+static void capture_tls12_failed(struct tp_wolf_conn *c)
+{
+    if (!c->ssl || !c->keylog || wolfSSL_version(c->ssl) >= TLS1_3_VERSION)
+        return;
+    unsigned char *ms = NULL, *sr = NULL, *cr = NULL;
+    unsigned int ms_len = 0, sr_len = 0, cr_len = 0;
+    if (wolfSSL_get_keys(c->ssl, &ms, &ms_len, &sr, &sr_len, &cr, &cr_len) != WOLFSSL_SUCCESS || !ms || !cr ||
+        ms_len != 48 || cr_len != 32)
+        return;
+    unsigned char any = 0;
+    for (unsigned i = 0; i < ms_len; i++)
+        any |= ms[i];
+    if (!any)
+        return;
+    uint8_t have[48];
+    if (tp_keylog_get(c->keylog, TP_SECRET_CLIENT_RANDOM, cr, have, sizeof have) > 0)
+        return; /* already kept */
+    if (tp_keylog_add(c->keylog, TP_SECRET_CLIENT_RANDOM, cr, ms, ms_len) != TP_OK)
+        return; /* out of memory: our Finished just stays encrypted */
 }
 
 /* Record the chain and continue: verification is ours (tp_chain_verify). */
@@ -645,6 +675,8 @@ static void drain(struct tp_wolf_conn *c, int ms)
         }
         if (n == 0) {
             c->eof = true;
+            if (!c->eof_us)
+                c->eof_us = tp_wolf_wall_us();
             return;
         }
         if (errno == ECONNRESET) {
@@ -682,6 +714,8 @@ int tp_wolf_handshake(struct tp_wolf_conn *c)
         rc = c->too_much ? TP_WOLF_E_TOO_MUCH : (e ? e : WOLFSSL_FATAL_ERROR);
         break;
     }
+    if (rc != 0)
+        capture_tls12_failed(c);
     if (rc != 0 && rc != TP_WOLF_E_TIMEOUT && rc != TP_WOLF_E_TOO_MUCH)
         drain(c, TP_WOLF_DRAIN_MS);
     note_alerts(c);
@@ -724,6 +758,89 @@ int tp_wolf_read_some(struct tp_wolf_conn *c, int ms)
     note_alerts(c);
     tl_cur = NULL;
     return rc;
+}
+
+void tp_wolf_close(struct tp_wolf_conn *c, int ms)
+{
+    if (!c->ssl || c->eof || c->reset || c->too_much)
+        return;
+    note_alerts(c);
+    /* A fatal alert already ended it; the peer's close_notify (0) is answered
+     * with ours (RFC 8446 §6.1; RFC 5246 §7.2.1). */
+    if (c->alert_sent >= 0 || c->alert_recv > 0)
+        return;
+    tl_cur = c;
+    const int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
+    char buf[4096];
+    /* What has already arrived (a second ticket right behind the first) is read
+     * before our close_notify goes out, so the transcript has it in the order
+     * it was sent. Never waits. */
+    for (int i = 0; i < 64; i++) {
+        struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+        if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
+            break;
+        int n = wolfSSL_read(c->ssl, buf, sizeof buf);
+        if (n > 0)
+            continue;
+        int e = wolfSSL_get_error(c->ssl, n);
+        if (e != WOLFSSL_ERROR_WANT_READ)
+            break;
+    }
+    note_alerts(c);
+    if (c->eof || c->reset || c->alert_sent >= 0 || c->alert_recv > 0) {
+        tl_cur = NULL;
+        return;
+    }
+    int r = wolfSSL_shutdown(c->ssl); /* sends close_notify */
+    c->sent_close_notify = true;
+    while (r != WOLFSSL_SUCCESS) {
+        int e = wolfSSL_get_error(c->ssl, r);
+        if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE) {
+            if (wait_fd(c, e == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, limit) <= 0)
+                break;
+        } else if (r == WOLFSSL_SHUTDOWN_NOT_DONE) {
+            /* sent; now the peer's close_notify (records before it are read and
+             * recorded by wolfSSL_read; application data is discarded) */
+            int n = wolfSSL_read(c->ssl, buf, sizeof buf);
+            if (n > 0)
+                continue;
+            e = wolfSSL_get_error(c->ssl, n);
+            if (e == WOLFSSL_ERROR_WANT_READ) {
+                if (wait_fd(c, POLLIN, limit) <= 0)
+                    break;
+                continue;
+            }
+            break; /* ZERO_RETURN: its close_notify; or the peer closed/reset */
+        } else {
+            break;
+        }
+        r = wolfSSL_shutdown(c->ssl);
+    }
+    /* After its close_notify the peer closes: wait for its FIN too (same bound),
+     * so that closing our socket never meets unread bytes (which would be an RST). */
+    while (!c->eof && !c->reset) {
+        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+            if (!record(c, c->is_server ? TP_C2S : TP_S2C, (const uint8_t *)buf, (size_t)n))
+                break;
+            continue;
+        }
+        if (n == 0) {
+            c->eof = true;
+            c->eof_us = tp_wolf_wall_us();
+            break;
+        }
+        if (errno == ECONNRESET) {
+            c->reset = true;
+            break;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            break;
+        if (wait_fd(c, POLLIN, limit) <= 0)
+            break;
+    }
+    note_alerts(c);
+    tl_cur = NULL;
 }
 
 enum tp_err tp_wolf_conn_flush(struct tp_wolf_conn *c, struct tp_session *s, struct tp_pcapw_flow *flow)

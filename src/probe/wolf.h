@@ -92,6 +92,8 @@ struct tp_wolf_conn {
     bool too_much;               /* TP_MAX_PROBE_RECORDED hit */
     /* transport facts */
     bool timed_out, eof, reset;
+    int64_t eof_us;              /* wall clock when the peer's FIN was seen (eof), else 0 */
+    bool sent_close_notify;      /* tp_wolf_close sent our close_notify */
     int sys_errno;               /* last errno of a failed send/recv */
     uint8_t banner[64];          /* first bytes received (for not-tls) */
     size_t banner_len;
@@ -118,10 +120,18 @@ enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, boo
  * peer's alert. */
 int tp_wolf_handshake(struct tp_wolf_conn *c);
 /* Read (and discard) application data for at most ms (bounded by the deadline)
- * to see post-handshake messages and alerts; once something arrived, stop after
- * a 15 ms quiet gap. 0: nothing bad (timeout, data, clean close); else the
- * wolfSSL error. */
+ * to see post-handshake messages and alerts; stop as soon as the first of them
+ * has arrived (a server that rejects our client certificate sends its alert
+ * instead of tickets; more tickets are read by tp_wolf_close). 0: nothing bad
+ * (timeout, data, clean close); else the wolfSSL error. */
 int tp_wolf_read_some(struct tp_wolf_conn *c, int ms);
+/* End the TLS connection the way RFC 8446 §6.1 / RFC 5246 §7.2.1 ask: send our
+ * close_notify, then read (and record) until the peer's close_notify or its FIN,
+ * for at most ms (bounded by the deadline). Without it a peer sees a bare FIN
+ * (OpenSSL answers it with a decode_error alert, which then looks like a
+ * failure in a capture of our own run). Does nothing when the connection is
+ * already gone (eof, reset, an alert sent or received). */
+void tp_wolf_close(struct tp_wolf_conn *c, int ms);
 /* After the handshake: TLS 1.2 master secret into c->keylog (TLS 1.3 secrets are
  * captured automatically). Called by tp_wolf_handshake itself. */
 void tp_wolf_capture_tls12(struct tp_wolf_conn *c);

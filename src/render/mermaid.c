@@ -1,7 +1,8 @@
 /* --format mermaid: a sequenceDiagram per session, for GitHub and the Mermaid CLI.
  * Labels are sanitised: Mermaid reads ';' as a statement end and '#' as the start
  * of an entity code, '<' '>' as HTML, '{' '}' and '%' confuse its lexer, so those
- * never reach a label (tests/unit/test_render_mermaid.c checks every line). */
+ * reach a label only as entity codes (#59; ...; tests/unit/test_render_mermaid.c
+ * checks every line). Several sessions are fenced blocks: see tp_render_session. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,23 +10,18 @@
 #include "tlsprobe/names.h"
 
 /* Append text (already escaped for a terminal: printable ASCII/UTF-8 only) as a
- * Mermaid label. */
+ * Mermaid label. Characters Mermaid would read as syntax become its entity codes
+ * ("#35;" is '#', Mermaid docs "Entity codes to escape characters"), so a name
+ * such as "no#1;x" reads the same in the diagram. */
 static void m_label(struct tp_sb *o, const char *t)
 {
     for (const char *p = t; *p; p++) {
         char c = *p;
         switch (c) {
-        case ';': tp_sb_putc(o, ','); break;
-        case '#': tp_sb_put(o, "no."); break;
-        case '<': tp_sb_putc(o, '('); break;
-        case '>': tp_sb_putc(o, ')'); break;
-        case '{': tp_sb_putc(o, '('); break;
-        case '}': tp_sb_putc(o, ')'); break;
-        case '%': tp_sb_put(o, " pct"); break;
+        case ';': case '#': case '<': case '>': case '{': case '}': case '%': case '"': case '`': case '\\':
+            tp_sb_printf(o, "#%d;", (int)(unsigned char)c);
+            break;
         case '\n': case '\r': case '\t': tp_sb_putc(o, ' '); break;
-        case '"': tp_sb_putc(o, '\''); break;
-        case '`': tp_sb_putc(o, '\''); break;
-        case '\\': tp_sb_putc(o, '/'); break;
         default: tp_sb_putc(o, c);
         }
     }

@@ -8,7 +8,11 @@
 #include "render_int.h"
 #include "tlsprobe/names.h"
 
-#define TEXT_WIDTH 80
+/* Columns for text: the caller's width (the terminal's, from the CLI), 80 by default. */
+static size_t text_width(const struct tp_render_opts *o)
+{
+    return o && o->width ? o->width : 80;
+}
 
 static void put_esc(struct tp_sb *o, const char *s)
 {
@@ -118,16 +122,16 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
     }
 }
 
-/* One labelled list line under a message, wrapped at TEXT_WIDTH. */
+/* One labelled list line under a message, wrapped at text_width(ro). */
 #define DETAIL_COL 24
-static void detail_line(struct tp_sb *o, const char *label, const char *value)
+static void detail_line(struct tp_sb *o, size_t width, const char *label, const char *value)
 {
     char indent[DETAIL_COL + 1];
     memset(indent, ' ', DETAIL_COL);
     indent[DETAIL_COL] = 0;
     struct tp_sb sb;
     tp_sb_init(&sb);
-    rx_wrap(&sb, value, indent, TEXT_WIDTH);
+    rx_wrap(&sb, value, indent, width);
     const char *t = tp_sb_str(&sb);
     /* The first line's indent becomes the label. */
     size_t line = o->len;
@@ -141,7 +145,7 @@ static void detail_line(struct tp_sb *o, const char *label, const char *value)
 }
 
 typedef const char *(*namefn)(uint16_t, char[16]);
-static void list_u16(struct tp_sb *o, const char *label, const uint16_t *v, size_t n, size_t total, namefn fn)
+static void list_u16(struct tp_sb *o, size_t width, const char *label, const uint16_t *v, size_t n, size_t total, namefn fn)
 {
     char b[16];
     struct tp_sb sb;
@@ -152,37 +156,37 @@ static void list_u16(struct tp_sb *o, const char *label, const uint16_t *v, size
         tp_sb_printf(&sb, " and %zu more", total - n);
     if (!n)
         tp_sb_put(&sb, "none");
-    detail_line(o, label, tp_sb_str(&sb));
+    detail_line(o, width, label, tp_sb_str(&sb));
     tp_sb_free(&sb);
 }
 
-static void ch_details(struct tp_sb *o, const struct tp_client_hello *ch)
+static void ch_details(struct tp_sb *o, size_t width, const struct tp_client_hello *ch)
 {
     char b[24];
     const struct tp_exts *e = &ch->ext;
     struct tp_sb sb;
     tp_sb_init(&sb);
-    list_u16(o, "versions", e->versions.v, e->versions.n, e->versions.n_total, rn_version);
+    list_u16(o, width, "versions", e->versions.v, e->versions.n, e->versions.n_total, rn_version);
     char lbl[32];
     snprintf(lbl, sizeof lbl, "suites (%zu)", ch->n_suites_total);
-    list_u16(o, lbl, ch->suites, ch->n_suites, ch->n_suites_total, rn_suite);
-    list_u16(o, "groups", e->groups.v, e->groups.n, e->groups.n_total, rn_group);
+    list_u16(o, width, lbl, ch->suites, ch->n_suites, ch->n_suites_total, rn_suite);
+    list_u16(o, width, "groups", e->groups.v, e->groups.n, e->groups.n_total, rn_group);
     tp_sb_reset(&sb);
     for (size_t i = 0; i < e->n_key_shares; i++)
         tp_sb_printf(&sb, "%s%s", i ? ", " : "", rn_group(e->key_shares[i].group, b));
-    detail_line(o, "key shares", e->n_key_shares ? tp_sb_str(&sb) : "none");
-    list_u16(o, "sig algorithms", e->sig_algs.v, e->sig_algs.n, e->sig_algs.n_total, rn_sigalg);
+    detail_line(o, width, "key shares", e->n_key_shares ? tp_sb_str(&sb) : "none");
+    list_u16(o, width, "sig algorithms", e->sig_algs.v, e->sig_algs.n, e->sig_algs.n_total, rn_sigalg);
     tp_sb_reset(&sb);
     if (e->has_sni)
         tp_sb_put_escaped_b(&sb, e->sni);
-    detail_line(o, "SNI", e->has_sni ? tp_sb_str(&sb) : "none");
+    detail_line(o, width, "SNI", e->has_sni ? tp_sb_str(&sb) : "none");
     tp_sb_reset(&sb);
     for (size_t i = 0; i < e->alpn.n; i++) {
         if (i)
             tp_sb_put(&sb, ", ");
         tp_sb_put_escaped_b(&sb, e->alpn.v[i]);
     }
-    detail_line(o, "ALPN", e->alpn.n ? tp_sb_str(&sb) : "none");
+    detail_line(o, width, "ALPN", e->alpn.n ? tp_sb_str(&sb) : "none");
     tp_sb_reset(&sb);
     bool grease = false;
     for (size_t i = 0; i < e->all.n; i++) {
@@ -191,17 +195,76 @@ static void ch_details(struct tp_sb *o, const struct tp_client_hello *ch)
     }
     if (e->all.n_total > e->all.n)
         tp_sb_printf(&sb, " and %zu more", e->all.n_total - e->all.n);
-    detail_line(o, "extensions", e->all.n ? tp_sb_str(&sb) : "none");
+    detail_line(o, width, "extensions", e->all.n ? tp_sb_str(&sb) : "none");
     for (size_t i = 0; i < ch->n_suites; i++)
         grease |= tp_is_grease(ch->suites[i]);
-    detail_line(o, "GREASE", grease ? "yes" : "no");
+    detail_line(o, width, "GREASE", grease ? "yes" : "no");
     char ja3[2048], md5[33];
     if (tp_ja3(ch, ja3, sizeof ja3, md5))
-        detail_line(o, "JA3", md5);
+        detail_line(o, width, "JA3", md5);
     char ja4[40];
     tp_ja4(ch, false, ja4);
-    detail_line(o, "JA4", ja4);
+    detail_line(o, width, "JA4", ja4);
     tp_sb_free(&sb);
+}
+
+/* Columns a piece of our output takes: UTF-8 code points, colour escapes none. */
+static size_t cols(const char *p, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\033') {
+            while (i < n && p[i] != 'm')
+                i++;
+            continue;
+        }
+        if (((unsigned char)p[i] & 0xC0) != 0x80)
+            c++;
+    }
+    return c;
+}
+
+/* A message's facts ("a · b · c") after the fixed columns of its line (which
+ * starts at line_start in o): on the same line while they fit in width, then
+ * on lines of their own indented by ind. With little room left on the first
+ * line they all start on the next. A fact wider than a line stays whole. */
+static void put_facts(struct tp_sb *o, size_t line_start, const char *facts, size_t width, size_t min_ind)
+{
+    static const char sep[] = " · ";
+    size_t col = cols(o->buf + line_start, o->len - line_start);
+    bool first = true;
+    size_t ind = min_ind;
+    if (col + 20 <= width)
+        ind = col; /* room enough: continue under the facts column */
+    else if (col + cols(facts, strlen(facts)) > width) {
+        while (o->len > line_start && o->buf[o->len - 1] == ' ')
+            o->len--, o->buf[o->len] = '\0';
+        tp_sb_printf(o, "\n%*s", (int)ind, "");
+        col = ind;
+    }
+    const char *p = facts;
+    while (*p) {
+        const char *e = strstr(p, sep);
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        size_t w = cols(p, n);
+        if (!first && col + 3 + w > width) {
+            /* a fact too wide for the facts column starts further left */
+            size_t at = ind + w > width ? min_ind : ind;
+            tp_sb_printf(o, "\n%*s", (int)at, "");
+            col = at;
+            first = true;
+        }
+        if (!first) {
+            tp_sb_put(o, sep);
+            col += 3;
+        }
+        tp_sb_putn(o, p, n);
+        col += w;
+        first = false;
+        p += n;
+        if (e)
+            p += strlen(sep);
+    }
 }
 
 static void messages(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
@@ -229,7 +292,7 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
                          we ? "we encrypt" : m->dir == TP_C2S ? "the client encrypts" : "the server encrypts",
                          tp_c_reset(ro));
             if (ro->explain && (int)i == enc)
-                rx_encryption_boundary(o, s, xind, TEXT_WIDTH);
+                rx_encryption_boundary(o, s, xind, text_width(ro));
         }
         size_t line = o->len;
         if (!ro->no_times) {
@@ -251,10 +314,13 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
         tp_sb_printf(o, "%6lu B", (unsigned long)m->length);
         tp_sb_pad(o, lenpos, 9);
         tp_sb_put(o, "  ");
-        size_t facts = o->len;
-        rf_facts(o, s, r, " · ");
+        struct tp_sb f;
+        tp_sb_init(&f);
+        rf_facts(&f, s, r, " · ");
         if (m->decrypted && s->source == TP_SRC_PCAP)
-            tp_sb_put(o, o->len > facts ? " · decrypted" : "decrypted");
+            tp_sb_put(&f, f.len ? " · decrypted" : "decrypted");
+        put_facts(o, line, tp_sb_str(&f), text_width(ro), strlen(xind));
+        tp_sb_free(&f);
         while (o->len && o->buf[o->len - 1] == ' ')
             o->len--, o->buf[o->len] = '\0';
         tp_sb_putc(o, '\n');
@@ -264,9 +330,9 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
                 tp_sb_printf(o, "%s%s%s%s\n", xind, tp_c_dim(ro), mean, tp_c_reset(ro));
         }
         if (r->kind == RM_CH && (s->source == TP_SRC_LISTEN || ro->verbose))
-            ch_details(o, &r->u.ch);
+            ch_details(o, text_width(ro), &r->u.ch);
         if (ro->explain) {
-            rx_message(o, s, r, xind, TEXT_WIDTH);
+            rx_message(o, s, r, xind, text_width(ro));
         }
     }
     free(r);
@@ -419,7 +485,7 @@ static void stack_fix_text(struct tp_sb *o, const struct tp_session *s, const st
     char head[96];
     snprintf(head, sizeof head, "fix for %s (on the %s side):", ro->stack,
              side == TP_EXPLAIN_SIDE_SERVER ? "server" : "client");
-    rx_wrap(o, head, ind, TEXT_WIDTH);
+    rx_wrap(o, head, ind, text_width(ro));
     char ind2[32];
     snprintf(ind2, sizeof ind2, "%s  ", ind);
     for (const char *p = fix; *p;) {
@@ -431,7 +497,7 @@ static void stack_fix_text(struct tp_sb *o, const struct tp_session *s, const st
         } else {
             char *line = strndup(p, l);
             if (line) {
-                rx_wrap(o, line, ind2, TEXT_WIDTH);
+                rx_wrap(o, line, ind2, text_width(ro));
                 free(line);
             }
         }
@@ -448,12 +514,12 @@ static void findings(struct tp_sb *o, const struct tp_session *s, const struct t
     if (!s->n_findings) {
         tp_sb_printf(o, "%sNo problems found.%s\n", tp_c_green(ro), tp_c_reset(ro));
         if (ro->explain)
-            rx_findings_intro(o, s, "  ", TEXT_WIDTH);
+            rx_findings_intro(o, s, "  ", text_width(ro));
         return;
     }
     tp_sb_printf(o, "%sFindings%s (%zu):\n", tp_c_bold(ro), tp_c_reset(ro), s->n_findings);
     if (ro->explain)
-        rx_findings_intro(o, s, "  ", TEXT_WIDTH);
+        rx_findings_intro(o, s, "  ", text_width(ro));
     struct tp_sb t;
     tp_sb_init(&t);
     for (size_t i = 0; i < s->n_findings; i++) {
@@ -476,7 +542,7 @@ static void findings(struct tp_sb *o, const struct tp_session *s, const struct t
             tp_sb_reset(&t);
             tp_sb_put(&t, parts[k].label);
             put_esc(&t, parts[k].text);
-            rx_wrap(o, tp_sb_str(&t), ind, TEXT_WIDTH);
+            rx_wrap(o, tp_sb_str(&t), ind, text_width(ro));
             if (k == 2)
                 stack_fix_text(o, s, ro, f, ind);
         }
@@ -484,12 +550,98 @@ static void findings(struct tp_sb *o, const struct tp_session *s, const struct t
     tp_sb_free(&t);
 }
 
+/* The last resort for lines that came out wider than the terminal (a long
+ * status, a path, a name): break them at a space, continuing under the line's
+ * value column ("  trust store     /a/b" continues under "/a/b"), else 4 past
+ * its indent. A word wider than a line stays whole. Colour escapes take no
+ * columns; lines that fit are not touched. */
+void tp_render_fold(struct tp_sb *out, size_t start, unsigned width)
+{
+    if (out->oom || out->len <= start)
+        return;
+    struct tp_sb t;
+    tp_sb_init(&t);
+    tp_sb_putn(&t, out->buf + start, out->len - start);
+    out->len = start;
+    out->buf[start] = '\0';
+    const char *p = tp_sb_str(&t);
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (cols(p, n) <= width) {
+            tp_sb_putn(out, p, n);
+        } else {
+            size_t lead = strspn(p, " ");
+            size_t hang = lead + 4;
+            const char *gap = strstr(p + lead, "  ");
+            if (gap && gap < p + n) {
+                size_t v = (size_t)(gap - p) + strspn(gap, " ");
+                if (cols(p, v) <= width / 2)
+                    hang = cols(p, v);
+            }
+            tp_sb_putn(out, p, lead); /* the indentation stays as it is */
+            const char *q = p + lead, *end = p + n;
+            size_t col = lead;
+            bool first_line = true;
+            while (q < end) {
+                /* the longest run of words from q that fits; a break at a
+                 * double space (between fields) is preferred when it keeps at
+                 * least half the line */
+                const char *cut = NULL, *cut2 = NULL, *r = q;
+                size_t c = col, c2 = 0;
+                while (r < end) {
+                    const char *sp = memchr(r, ' ', (size_t)(end - r));
+                    const char *we = sp ? sp : end;
+                    size_t wc = cols(r, (size_t)(we - r));
+                    c += wc;
+                    if (c > width && cut) {
+                        /* a word no continuation line could hold either (a
+                         * fingerprint): leave it where it is */
+                        if (wc > width - (hang < width ? hang : 0)) {
+                            cut = we;
+                            cut2 = NULL;
+                        }
+                        break;
+                    }
+                    cut = we;
+                    if (!sp)
+                        break;
+                    if (sp + 1 < end && sp[1] == ' ') {
+                        cut2 = we;
+                        c2 = c;
+                    }
+                    c += 1;
+                    r = sp + 1;
+                }
+                if (cut2 && cut != end && c2 > col + (width - col) / 2)
+                    cut = cut2;
+                tp_sb_putn(out, q, (size_t)(cut - q));
+                q = cut;
+                while (q < end && *q == ' ')
+                    q++;
+                if (q < end) {
+                    tp_sb_printf(out, "\n%*s", (int)hang, "");
+                    col = hang;
+                }
+                first_line = false;
+            }
+            (void)first_line;
+        }
+        if (!nl)
+            break;
+        tp_sb_putc(out, '\n');
+        p = nl + 1;
+    }
+    tp_sb_free(&t);
+}
+
 void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o)
 {
+    size_t start = out->len;
     header(out, s, o);
     if (o->explain) {
         tp_sb_putc(out, '\n');
-        rx_session_intro(out, s, "  ", TEXT_WIDTH);
+        rx_session_intro(out, s, "  ", text_width(o));
     }
     messages(out, s, o);
     chain(out, s, o, &s->server_chain, false);
@@ -499,6 +651,7 @@ void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const
     verification(out, o, s->server_verify, s->source == TP_SRC_LISTEN ? "our" : "the server's", cert_errors);
     verification(out, o, s->client_verify, s->source == TP_SRC_CONNECT ? "our" : "the client's", NULL);
     findings(out, s, o);
+    tp_render_fold(out, start, (unsigned)text_width(o));
 }
 
 void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o)
@@ -534,5 +687,7 @@ void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const str
     }
     struct tp_render_opts t = *o;
     t.verbose = true; /* check/explain: the explanation is the point */
+    size_t start = out->len;
     findings(out, s, &t);
+    tp_render_fold(out, start, (unsigned)text_width(o));
 }

@@ -18,6 +18,7 @@ static _Thread_local bool g_skip_self_check;
 
 static const char OID_RSA[] = "1.2.840.113549.1.1.1";
 static const char OID_EC[] = "1.2.840.10045.2.1";
+static const char OID_RSA_PSS[] = "1.2.840.113549.1.1.10";
 
 /* ---- keys ---- */
 
@@ -27,11 +28,14 @@ static void key_from_spki(struct tp_file_obj *o, struct tp_bytes spki)
     o->has_pub_sha256 = sha256(spki.p, spki.len, o->pub_sha256);
 }
 
-/* Build SubjectPublicKeyInfo for RSA from the modulus and exponent INTEGER TLVs. */
-static void rsa_spki(struct tp_file_obj *o, struct tp_bytes n_tlv, struct tp_bytes e_tlv)
+/* Build SubjectPublicKeyInfo for RSA from the modulus and exponent INTEGER TLVs,
+ * with the AlgorithmIdentifier alg_tlv (NULL: rsaEncryption with NULL params). */
+static void rsa_spki_alg(struct tp_file_obj *o, struct tp_bytes n_tlv, struct tp_bytes e_tlv, const struct tp_bytes *alg_tlv)
 {
-    static const uint8_t alg[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
-                                   0x01, 0x01, 0x01, 0x05, 0x00 };
+    static const uint8_t rsa_alg[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+                                       0x01, 0x01, 0x01, 0x05, 0x00 };
+    const uint8_t *alg = alg_tlv ? alg_tlv->p : rsa_alg;
+    size_t alg_len = alg_tlv ? alg_tlv->len : sizeof rsa_alg;
     struct tp_sb inner, bits, spki;
     tp_sb_init(&inner);
     tp_sb_init(&bits);
@@ -40,7 +44,7 @@ static void rsa_spki(struct tp_file_obj *o, struct tp_bytes n_tlv, struct tp_byt
     tp_sb_putn(&inner, (const char *)e_tlv.p, e_tlv.len);
     tp_sb_putc(&bits, 0);
     der_put(&bits, DER_SEQUENCE, (const uint8_t *)inner.buf, inner.len);
-    tp_sb_putn(&spki, (const char *)alg, sizeof alg);
+    tp_sb_putn(&spki, (const char *)alg, alg_len);
     der_put(&spki, DER_BIT_STRING, (const uint8_t *)bits.buf, bits.len);
     struct tp_sb whole;
     tp_sb_init(&whole);
@@ -77,8 +81,21 @@ static void ec_spki(struct tp_file_obj *o, struct tp_bytes curve_tlv, struct tp_
     tp_sb_free(&whole);
 }
 
-/* RFC 8017 A.1.2 RSAPrivateKey. */
+static void rsa_spki(struct tp_file_obj *o, struct tp_bytes n_tlv, struct tp_bytes e_tlv)
+{
+    rsa_spki_alg(o, n_tlv, e_tlv, NULL);
+}
+
+/* RFC 8017 A.1.2 RSAPrivateKey; alg_tlv: the PKCS#8 AlgorithmIdentifier when it
+ * is not rsaEncryption (RSA-PSS), for the SPKI a certificate of this key has. */
+static bool parse_pkcs1_priv_alg(struct tp_file_obj *o, struct tp_bytes der, const struct tp_bytes *alg_tlv,
+                                 enum tp_err *err);
 static bool parse_pkcs1_priv(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
+{
+    return parse_pkcs1_priv_alg(o, der, NULL, err);
+}
+static bool parse_pkcs1_priv_alg(struct tp_file_obj *o, struct tp_bytes der, const struct tp_bytes *alg_tlv,
+                                 enum tp_err *err)
 {
     struct tp_reader r, s;
     struct der_tlv v, n, e, t;
@@ -96,7 +113,7 @@ static bool parse_pkcs1_priv(struct tp_file_obj *o, struct tp_bytes der, enum tp
         return false;
     }
     o->kind = TP_OBJ_PRIVATE_KEY;
-    rsa_spki(o, n.whole, e.whole);
+    rsa_spki_alg(o, n.whole, e.whole, alg_tlv);
     return true;
 }
 
@@ -135,12 +152,12 @@ static bool parse_sec1(struct tp_file_obj *o, struct tp_bytes der, struct tp_byt
 static bool parse_pkcs8(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
 {
     struct tp_reader r, s, alg;
-    struct der_tlv v, oid, pk, params = { 0 };
+    struct der_tlv v, oid, pk, params = { 0 }, alg_tlv;
     tp_reader_from(&r, der);
     der_expect(&r, DER_SEQUENCE, NULL, &s);
     tp_reader_expect_end(&r);
     der_expect(&s, DER_INTEGER, &v, NULL);
-    der_expect(&s, DER_SEQUENCE, NULL, &alg);
+    der_expect(&s, DER_SEQUENCE, &alg_tlv, &alg);
     der_expect(&alg, DER_OID, &oid, NULL);
     if (tp_reader_left(&alg))
         der_next(&alg, &params);
@@ -153,6 +170,15 @@ static bool parse_pkcs8(struct tp_file_obj *o, struct tp_bytes der, enum tp_err 
     }
     if (oid_is(oid.val, OID_RSA))
         return parse_pkcs1_priv(o, pk.val, err);
+    if (oid_is(oid.val, OID_RSA_PSS)) {
+        /* RFC 4055 §1.2 / RFC 8017: an RSA key restricted to RSASSA-PSS; the key
+         * itself is an RSAPrivateKey, its certificate's SPKI carries this same
+         * AlgorithmIdentifier (with or without parameters). */
+        if (!parse_pkcs1_priv_alg(o, pk.val, &alg_tlv.whole, err))
+            return false;
+        snprintf(o->key_desc, sizeof o->key_desc, "RSA-PSS %d", o->key_bits);
+        return true;
+    }
     if (oid_is(oid.val, OID_EC))
         return parse_sec1(o, pk.val, params.tag == DER_OID ? params.whole : tp_bytes_make(NULL, 0), err);
     o->kind = TP_OBJ_PRIVATE_KEY;

@@ -25,8 +25,16 @@ tp_check "leaf only: saved chain verifies with openssl" $?
 tp_expect_exit "saved chain re-checked" 0 "$TLSPROBE" check --chain "$TP_TMP/fixed-leafonly.pem" --key "$PKI/good.key" --host localhost $CA $J
 ids_are "saved chain: no findings" 'ids(j) == []'
 
-tp_expect_exit "misordered (warning only)" 0 "$TLSPROBE" check --chain "$PKI/good-misordered.pem" --key "$PKI/good.key" --host localhost $CA $J --save-chain "$TP_TMP/fixed-order.pem"
-ids_are "misordered: chain-order, key still matches the leaf" 'ids(j) == ["chain-order"] and j["key_matches"] is True and j["findings"][0]["severity"] == "warning"'
+# A server loads the file's first certificate as its own: with the key, an
+# intermediate first is an error (issue 17), as s_server itself shows.
+tp_expect_exit "misordered with --key: error" 1 "$TLSPROBE" check --chain "$PKI/good-misordered.pem" --key "$PKI/good.key" --host localhost $CA $J --save-chain "$TP_TMP/fixed-order.pem"
+ids_are "misordered: chain-order and key-mismatch (leaf not first)" 'ids(j) == ["chain-order", "key-mismatch"] and j["key_matches"] is True and j["key_matches_first"] is False and "save-chain" in j["findings"][1]["fix"]'
+timeout 5 openssl s_server -accept 127.0.0.1:0 -cert "$PKI/good-misordered.pem" -key "$PKI/good.key" -naccept 1 \
+    < /dev/null > "$TP_TMP/sserver-misordered.log" 2>&1
+rc=$?; [ "$rc" = 1 ] && grep -qi "does not match" "$TP_TMP/sserver-misordered.log"
+tp_check "s_server refuses the misordered file with a key mismatch too" $?
+tp_expect_exit "misordered without --key (warning only)" 0 "$TLSPROBE" check --chain "$PKI/good-misordered.pem" --host localhost $CA $J
+ids_are "misordered without key: chain-order" 'ids(j) == ["chain-order"] and j["key_matches_first"] is None'
 openssl x509 -in "$TP_TMP/fixed-order.pem" -noout -subject 2>/dev/null | grep -q "CN *= *localhost"
 tp_check "misordered: saved chain starts with the leaf" $?
 

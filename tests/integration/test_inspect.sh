@@ -10,6 +10,8 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # ---- text ----
+# Wide enough that no line is folded (text wraps at COLUMNS when not a terminal).
+export COLUMNS=200
 "$TLSPROBE" inspect --no-color "$F/cert.crt" "$F/key.key" "$F/rsa.key" "$F/encrypted.key" "$F/bundle.p12" \
     "$F/request.csr" "$F/revoked.crl" "$F/chain.p7b" "$P/good-misordered.pem" "$F/cert.der" >"$T/out" 2>"$T/err" \
     || fail "inspect of good files exited $?"

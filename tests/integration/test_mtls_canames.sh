@@ -56,7 +56,7 @@ tp_json "listen: client-cert-required, offered none although names were listed" 
 # 4. connect against s_server -Verify with a CA file: the names s_server lists.
 tp_s_server -cert "$PKI/good.pem" -key "$PKI/good.key" -cert_chain "$PKI/int.pem" -Verify 1 -verify_return_error \
     -CAfile "$PKI/root.pem" -tls1_2
-tp_expect_exit "connect to s_server -Verify without a certificate" 1 "$TLSPROBE" connect "127.0.0.1:$TP_PORT" \
+COLUMNS=300 tp_expect_exit "connect to s_server -Verify without a certificate" 1 "$TLSPROBE" connect "127.0.0.1:$TP_PORT" \
     --servername localhost --cafile "$PKI/root.pem"
 grep -q 'CertificateRequest.*accepts CA CN=tlsprobe Test Root CA' "$TP_OUT"
 tp_check "connect text: the CertificateRequest line names the CA" $?
