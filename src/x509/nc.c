@@ -303,6 +303,38 @@ static void put_gn(struct tp_sb *sb, int type, struct tp_bytes v, bool constrain
     }
 }
 
+/* The value of a GeneralName for matching: the text or bytes, or for a
+ * directoryName ([4] EXPLICIT Name) the Name's RDNs. false when unreadable. */
+static bool gn_value(const struct der_tlv *gn, int type, struct tp_bytes *out)
+{
+    *out = gn->val;
+    if (type != GN_DIR)
+        return true;
+    struct tp_reader dr;
+    struct der_tlv seq;
+    tp_reader_from(&dr, gn->val);
+    if (!der_expect(&dr, DER_SEQUENCE, &seq, NULL))
+        return false;
+    *out = seq.val;
+    return true;
+}
+
+/* Next GeneralSubtree of a list: its form and value (nc_well_formed checked the
+ * layout when the certificate was read). false at the end. */
+static bool subtree_next(struct tp_reader *r, int *type, struct tp_bytes *value)
+{
+    while (tp_reader_left(r) > 0) {
+        struct tp_reader st;
+        struct der_tlv base;
+        if (!der_expect(r, DER_SEQUENCE, NULL, &st) || !der_next(&st, &base))
+            return false;
+        *type = gn_type(base.tag);
+        if (gn_value(&base, *type, value))
+            return true;
+    }
+    return false;
+}
+
 struct nc_name {
     int type;
     struct tp_bytes v;  /* DNS/email/URI text, IP bytes, directoryName content */
@@ -311,89 +343,53 @@ struct nc_name {
 /* Check one name against the CA's subtrees. 0 allowed, 1 violation (why set). */
 static int check_name(const struct tp_cert_info *ca, const struct nc_name *nm, struct tp_sb *why, unsigned *work)
 {
-    bool have_type = false, permitted = false;
+    bool have_type = false;
     struct tp_bytes lists[2] = { ca->nc_excluded, ca->nc_permitted };
     for (int l = 0; l < 2; l++) {
         struct tp_reader r;
+        struct tp_bytes cv;
+        int t;
         tp_reader_from(&r, lists[l]);
-        while (tp_reader_left(&r) > 0) {
-            struct tp_reader st;
-            struct der_tlv base;
-            if (!der_expect(&r, DER_SEQUENCE, NULL, &st) || !der_next(&st, &base))
-                break;
-            int t = gn_type(base.tag);
+        while (subtree_next(&r, &t, &cv)) {
             if (t != nm->type)
                 continue;
-            struct tp_bytes cv = base.val;
-            if (t == GN_DIR) { /* [4] EXPLICIT Name */
-                struct tp_reader dr;
-                struct der_tlv seq;
-                tp_reader_from(&dr, base.val);
-                if (!der_expect(&dr, DER_SEQUENCE, &seq, NULL))
-                    continue;
-                cv = seq.val;
-            }
             if (++*work > TP_MAX_NC_CHECKS) {
                 tp_sb_put(why, "too many name-constraint comparisons (a work bound)");
                 return 1;
             }
             int m = match(t, nm->v, cv, l == 0);
-            if (m < 0) {
+            if (m < 0 || (l == 0 && m)) {
                 tp_sb_printf(why, "its %s '", type_word(t));
                 put_gn(why, t, nm->v, false);
-                tp_sb_put(why, "' cannot be checked against the constraint '");
+                tp_sb_put(why, m < 0 ? "' cannot be checked against the constraint '" : "' is in the excluded subtree '");
                 put_gn(why, t, cv, true);
                 tp_sb_put(why, "'");
                 return 1;
             }
-            if (l == 0 && m) {
-                tp_sb_printf(why, "its %s '", type_word(t));
-                put_gn(why, t, nm->v, false);
-                tp_sb_put(why, "' is in the excluded subtree '");
-                put_gn(why, t, cv, true);
-                tp_sb_put(why, "'");
-                return 1;
-            }
-            if (l == 1) {
-                have_type = true;
-                if (m)
-                    permitted = true;
-            }
-            if (permitted)
-                return 0;
+            if (l == 1 && m)
+                return 0; /* excluded ones were all checked first */
+            have_type = have_type || l == 1;
         }
     }
-    if (have_type && !permitted) {
-        tp_sb_printf(why, "its %s '", type_word(nm->type));
-        put_gn(why, nm->type, nm->v, false);
-        tp_sb_put(why, "' is outside the permitted ");
-        /* list the permitted subtrees of that type (a few) */
-        struct tp_reader r;
-        tp_reader_from(&r, ca->nc_permitted);
-        size_t shown = 0;
-        while (tp_reader_left(&r) > 0 && shown < 4) {
-            struct tp_reader st;
-            struct der_tlv base;
-            if (!der_expect(&r, DER_SEQUENCE, NULL, &st) || !der_next(&st, &base))
-                break;
-            if (gn_type(base.tag) != nm->type)
-                continue;
-            struct tp_bytes cv = base.val;
-            if (nm->type == GN_DIR) {
-                struct tp_reader dr;
-                struct der_tlv seq;
-                tp_reader_from(&dr, base.val);
-                if (!der_expect(&dr, DER_SEQUENCE, &seq, NULL))
-                    continue;
-                cv = seq.val;
-            }
-            tp_sb_put(why, shown++ ? ", '" : "'");
-            put_gn(why, nm->type, cv, true);
-            tp_sb_putc(why, '\'');
-        }
-        return 1;
+    if (!have_type)
+        return 0;
+    tp_sb_printf(why, "its %s '", type_word(nm->type));
+    put_gn(why, nm->type, nm->v, false);
+    tp_sb_put(why, "' is outside the permitted ");
+    /* list the permitted subtrees of that type (a few) */
+    struct tp_reader r;
+    struct tp_bytes cv;
+    int t;
+    size_t shown = 0;
+    tp_reader_from(&r, ca->nc_permitted);
+    while (shown < 4 && subtree_next(&r, &t, &cv)) {
+        if (t != nm->type)
+            continue;
+        tp_sb_put(why, shown++ ? ", '" : "'");
+        put_gn(why, nm->type, cv, true);
+        tp_sb_putc(why, '\'');
     }
-    return 0;
+    return 1;
 }
 
 /* Does the CA constrain names of this type at all? */
@@ -402,15 +398,12 @@ static bool constrains(const struct tp_cert_info *ca, int type)
     struct tp_bytes lists[2] = { ca->nc_permitted, ca->nc_excluded };
     for (int l = 0; l < 2; l++) {
         struct tp_reader r;
+        struct tp_bytes cv;
+        int t;
         tp_reader_from(&r, lists[l]);
-        while (tp_reader_left(&r) > 0) {
-            struct tp_reader st;
-            struct der_tlv base;
-            if (!der_expect(&r, DER_SEQUENCE, NULL, &st) || !der_next(&st, &base))
-                break;
-            if (gn_type(base.tag) == type)
+        while (subtree_next(&r, &t, &cv))
+            if (t == type)
                 return true;
-        }
     }
     return false;
 }
@@ -466,14 +459,8 @@ int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, boo
             break;
         }
         struct nc_name nm = { t, gn.val };
-        if (t == GN_DIR) {
-            struct tp_reader dr;
-            struct der_tlv seq;
-            tp_reader_from(&dr, gn.val);
-            if (!der_expect(&dr, DER_SEQUENCE, &seq, NULL))
-                continue;
-            nm.v = seq.val;
-        }
+        if (!gn_value(&gn, t, &nm.v))
+            continue;
         bad = check_name(ca, &nm, &sb, work);
     }
     (void)is_leaf;
