@@ -252,135 +252,187 @@ static bool key_weak(const struct tp_cert_info *c)
     return false;
 }
 
+/* One path being judged: where its problems go. */
+struct judging {
+    struct builder *b;
+    const size_t *path;
+    size_t depth;
+    bool anchored;
+    struct tp_path_problem *out;
+    size_t n;
+    struct tp_sb t;             /* the sentence being written */
+};
+
+static const struct tp_cert_info *jcert(const struct judging *j, size_t k)
+{
+    return j->b->c[j->path[k]].ci;
+}
+
+/* "The intermediate 'X'" into the sentence. */
+static void jsubject(struct judging *j, size_t k)
+{
+    const char *role = role_word(k, j->depth, j->anchored);
+    tp_sb_printf(&j->t, "T%s ", role + 1);
+    put_cn(&j->t, jcert(j, k));
+}
+
+/* The leaf's own profile: §4.1.2.6 (an empty subject needs a critical SAN),
+ * §4.2.1.9 (keyCertSign only with cA), CA/B BR 7.1.2.7.8, §4.2.1.10. */
+static void leaf_checks(struct judging *j)
+{
+    const struct tp_cert_info *ci = jcert(j, 0);
+    if (ci->subject_der.len == 0 && !(ci->has_san && ci->san_critical)) {
+        tp_sb_put(&j->t, "The leaf has an empty subject and no critical subjectAltName (RFC 5280 §4.1.2.6)");
+        add_problem(j->out, &j->n, "malformed-certificate", 0, -1, &j->t);
+    }
+    bool ca = ci->has_basic_constraints && ci->is_ca;
+    const char *why = NULL;
+    if (ci->has_key_usage && (ci->key_usage & TP_KU_KEY_CERT_SIGN) && !ca)
+        why = " asserts keyUsage keyCertSign without basicConstraints cA=TRUE (RFC 5280 §4.2.1.9)";
+    else if (ca && ci->has_key_usage && !(ci->key_usage & TP_KU_KEY_CERT_SIGN))
+        why = " says cA=TRUE but may not sign certificates (no keyCertSign): a server certificate must not claim "
+              "to be a CA (CA/Browser Forum BR 7.1.2.7.8)";
+    if (why) {
+        jsubject(j, 0);
+        tp_sb_put(&j->t, why);
+        add_problem(j->out, &j->n, "malformed-certificate", 0, -1, &j->t);
+    }
+    if (ci->has_name_constraints && !ca) {
+        jsubject(j, 0);
+        tp_sb_put(&j->t, " carries nameConstraints, which only a CA certificate may (RFC 5280 §4.2.1.10)");
+        add_problem(j->out, &j->n, "malformed-certificate", 0, -1, &j->t);
+    }
+}
+
+/* May issuer k sign: a CA (§4.2.1.9, §6.1.4 (k)) with keyCertSign when it has a
+ * keyUsage (§6.1.4 (n)). An anchor is trusted as configured, but a v3 one
+ * must still say it is a CA: a v1 root (no extensions) is accepted, as every
+ * client does. */
+static void ca_checks(struct judging *j, size_t k, bool is_anchor)
+{
+    const struct tp_cert_info *ci = jcert(j, k);
+    if (ci->subject_der.len == 0) {
+        tp_sb_printf(&j->t, "T%s has an empty subject, which a CA may not (RFC 5280 §4.1.2.6)",
+                     role_word(k, j->depth, j->anchored) + 1);
+        add_problem(j->out, &j->n, "malformed-certificate", (int)k, -1, &j->t);
+    }
+    if (is_anchor && ci->self_issued && ci->has_aki &&
+        (ci->aki_len == 0 || (ci->ski_len && (ci->aki_len != ci->ski_len || memcmp(ci->aki, ci->ski, ci->ski_len))))) {
+        jsubject(j, k);
+        tp_sb_put(&j->t, " has an authorityKeyIdentifier without its own key identifier (CA/Browser Forum BR 7.1.2.1.3)");
+        add_problem(j->out, &j->n, "malformed-certificate", (int)k, -1, &j->t);
+    }
+    bool ca_ok = ci->version == 3 ? ci->has_basic_constraints && ci->is_ca : is_anchor;
+    if (!ca_ok) {
+        jsubject(j, k);
+        tp_sb_put(&j->t, ci->has_basic_constraints ? " says it is not a CA (basicConstraints cA=FALSE) but signs "
+                                                   : " is not marked as a CA (no basicConstraints cA=TRUE) but signs ");
+        put_cn(&j->t, jcert(j, k - 1));
+        add_problem(j->out, &j->n, "ca-not-authorized", (int)k, -1, &j->t);
+    }
+    if (ci->has_key_usage && !(ci->key_usage & TP_KU_KEY_CERT_SIGN)) {
+        jsubject(j, k);
+        tp_sb_put(&j->t, " has a keyUsage without keyCertSign, so it may not sign certificates, but signs ");
+        put_cn(&j->t, jcert(j, k - 1));
+        add_problem(j->out, &j->n, "ca-not-authorized", (int)k, -1, &j->t);
+    }
+}
+
+/* Non-self-issued intermediates strictly between the leaf and index k
+ * (§6.1.4 (l): self-issued certificates, key rollovers, do not count). */
+static int intermediates_below(const struct judging *j, size_t k)
+{
+    int below = 0;
+    for (size_t i = 1; i < k; i++)
+        if (!jcert(j, i)->self_issued)
+            below++;
+    return below;
+}
+
+/* pathLenConstraint of issuer k (§4.2.1.9), and check --max-depth at the top. */
+static void length_checks(struct judging *j, size_t k)
+{
+    const struct tp_cert_info *ci = jcert(j, k);
+    int below = intermediates_below(j, k);
+    if (ci->has_basic_constraints && ci->path_len >= 0 && below > ci->path_len) {
+        jsubject(j, k);
+        tp_sb_printf(&j->t, " allows %d intermediate%s below it (pathLenConstraint) and has %d", ci->path_len,
+                     ci->path_len == 1 ? "" : "s", below);
+        add_problem(j->out, &j->n, "path-length-exceeded", (int)k, -1, &j->t);
+    }
+    const struct tp_verify_opts *o = j->b->opts;
+    if (o && o->has_max_depth && k + 1 == j->depth && j->anchored && below > o->max_depth) {
+        tp_sb_printf(&j->t, "The path has %d intermediates; --max-depth allows %d", below, o->max_depth);
+        add_problem(j->out, &j->n, "path-length-exceeded", (int)k, -1, &j->t);
+    }
+}
+
+/* nameConstraints of CA k over every certificate below it, except
+ * self-issued intermediates (§6.1.3 (b)-(c), §6.1.4 (g)). */
+static void name_checks(struct judging *j, size_t k)
+{
+    const struct tp_cert_info *ci = jcert(j, k);
+    if (!ci->has_name_constraints)
+        return;
+    for (size_t i = 0; i < k; i++) {
+        const struct tp_cert_info *sub = jcert(j, i);
+        if (i > 0 && sub->self_issued)
+            continue;
+        char why[360];
+        if (!nc_permits(ci, sub, i == 0, why, sizeof why, &j->b->nc_work))
+            continue;
+        jsubject(j, k);
+        tp_sb_printf(&j->t, " may only issue for the names its nameConstraints allow; %s ", role_word(i, j->depth, j->anchored));
+        put_cn(&j->t, sub);
+        tp_sb_put(&j->t, " breaks them: ");
+        tp_sb_put(&j->t, why);
+        add_problem(j->out, &j->n, "name-constraint-violation", (int)i, (int)k, &j->t);
+        return;
+    }
+}
+
+/* A CA's extendedKeyUsage must allow the purpose (EKU nesting). */
+static void eku_checks(struct judging *j, size_t k)
+{
+    const struct tp_cert_info *ci = jcert(j, k);
+    bool client = j->b->client;
+    unsigned purpose_bit = client ? TP_EKU_CLIENT_AUTH : TP_EKU_SERVER_AUTH;
+    if (!ci->has_ext_key_usage || (ci->ext_key_usage & (TP_EKU_ANY | purpose_bit)))
+        return;
+    jsubject(j, k);
+    tp_sb_printf(&j->t, " lists extended key usages without %s, so the certificates below it may not be used for "
+                        "TLS %s authentication",
+                 client ? "clientAuth" : "serverAuth", client ? "client" : "server");
+    add_problem(j->out, &j->n, "issuer-eku-mismatch", (int)k, -1, &j->t);
+}
+
 /* RFC 5280 §6.1 over one path (indices into b->c). Returns the problem count;
  * *dates_bad / *weak report the soft facts a valid path must also be free of. */
 static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bool anchored,
                          struct tp_path_problem *out, bool *dates_bad, bool *weak)
 {
-    size_t n = 0;
-    struct tp_sb t;
-    tp_sb_init(&t);
+    struct judging j = { b, path, depth, anchored, out, 0, { 0 } };
+    tp_sb_init(&j.t);
     *dates_bad = *weak = false;
-    unsigned purpose_bit = b->client ? TP_EKU_CLIENT_AUTH : TP_EKU_SERVER_AUTH;
     for (size_t k = 0; k < depth; k++) {
-        const struct tp_cert_info *ci = b->c[path[k]].ci;
+        const struct tp_cert_info *ci = jcert(&j, k);
         bool is_anchor = anchored && k + 1 == depth;
-        const char *role = role_word(k, depth, anchored);
-        cert_problems(ci, k, role, is_anchor, out, &n, &t);
+        cert_problems(ci, k, role_word(k, depth, anchored), is_anchor, out, &j.n, &j.t);
         if (b->now < ci->not_before || b->now > ci->not_after)
             *dates_bad = true;
         if ((ci->sig_weak && !is_anchor) || key_weak(ci))
             *weak = true;
         if (k == 0) {
-            /* §4.1.2.6: an empty subject needs a critical subjectAltName. */
-            if (ci->subject_der.len == 0 && !(ci->has_san && ci->san_critical)) {
-                tp_sb_put(&t, "The leaf has an empty subject and no critical subjectAltName (RFC 5280 §4.1.2.6)");
-                add_problem(out, &n, "malformed-certificate", 0, -1, &t);
-            }
-            bool ca = ci->has_basic_constraints && ci->is_ca;
-            if (ci->has_key_usage && (ci->key_usage & TP_KU_KEY_CERT_SIGN) && !ca) {
-                tp_sb_put(&t, "The leaf ");
-                put_cn(&t, ci);
-                tp_sb_put(&t, " asserts keyUsage keyCertSign without basicConstraints cA=TRUE (RFC 5280 §4.2.1.9)");
-                add_problem(out, &n, "malformed-certificate", 0, -1, &t);
-            }
-            if (ca && ci->has_key_usage && !(ci->key_usage & TP_KU_KEY_CERT_SIGN)) {
-                tp_sb_put(&t, "The leaf ");
-                put_cn(&t, ci);
-                tp_sb_put(&t, " says cA=TRUE but may not sign certificates (no keyCertSign): a server certificate "
-                              "must not claim to be a CA (CA/Browser Forum BR 7.1.2.7.8)");
-                add_problem(out, &n, "malformed-certificate", 0, -1, &t);
-            }
-            if (ci->has_name_constraints && !ca) {
-                tp_sb_put(&t, "The leaf ");
-                put_cn(&t, ci);
-                tp_sb_put(&t, " carries nameConstraints, which only a CA certificate may (RFC 5280 §4.2.1.10)");
-                add_problem(out, &n, "malformed-certificate", 0, -1, &t);
-            }
+            leaf_checks(&j);
             continue;
         }
-        /* k is an issuer */
-        if (ci->subject_der.len == 0) {
-            tp_sb_printf(&t, "T%s has an empty subject, which a CA may not (RFC 5280 §4.1.2.6)", role + 1);
-            add_problem(out, &n, "malformed-certificate", (int)k, -1, &t);
-        }
-        /* An anchor is trusted as configured, but a v3 one must still say it is a
-         * CA: a v1 root (no extensions) is accepted, as every client does. */
-        bool ca_ok = ci->version == 3 ? ci->has_basic_constraints && ci->is_ca : is_anchor;
-        if (is_anchor && ci->self_issued && ci->has_aki &&
-            (ci->aki_len == 0 || (ci->ski_len && (ci->aki_len != ci->ski_len || memcmp(ci->aki, ci->ski, ci->ski_len))))) {
-            tp_sb_put(&t, "The trust anchor ");
-            put_cn(&t, ci);
-            tp_sb_put(&t, " has an authorityKeyIdentifier without its own key identifier (CA/Browser Forum BR 7.1.2.1.3)");
-            add_problem(out, &n, "malformed-certificate", (int)k, -1, &t);
-        }
-        if (!ca_ok) {
-            tp_sb_printf(&t, "T%s ", role + 1);
-            put_cn(&t, ci);
-            tp_sb_put(&t, ci->has_basic_constraints ? " says it is not a CA (basicConstraints cA=FALSE) but signs "
-                                                    : " is not marked as a CA (no basicConstraints cA=TRUE) but signs ");
-            put_cn(&t, b->c[path[k - 1]].ci);
-            add_problem(out, &n, "ca-not-authorized", (int)k, -1, &t);
-        }
-        if (ci->has_key_usage && !(ci->key_usage & TP_KU_KEY_CERT_SIGN)) {
-            tp_sb_printf(&t, "T%s ", role + 1);
-            put_cn(&t, ci);
-            tp_sb_put(&t, " has a keyUsage without keyCertSign, so it may not sign certificates, but signs ");
-            put_cn(&t, b->c[path[k - 1]].ci);
-            add_problem(out, &n, "ca-not-authorized", (int)k, -1, &t);
-        }
-        if (ci->has_basic_constraints && ci->path_len >= 0) {
-            int below = 0;
-            for (size_t j = 1; j < k; j++)
-                if (!b->c[path[j]].ci->self_issued)
-                    below++;
-            if (below > ci->path_len) {
-                tp_sb_printf(&t, "T%s ", role + 1);
-                put_cn(&t, ci);
-                tp_sb_printf(&t, " allows %d intermediate%s below it (pathLenConstraint) and has %d", ci->path_len,
-                             ci->path_len == 1 ? "" : "s", below);
-                add_problem(out, &n, "path-length-exceeded", (int)k, -1, &t);
-            }
-        }
-        if (ci->has_name_constraints) {
-            for (size_t j = 0; j < k; j++) {
-                const struct tp_cert_info *sub = b->c[path[j]].ci;
-                if (j > 0 && sub->self_issued)
-                    continue;
-                char why[360];
-                if (nc_permits(ci, sub, j == 0, why, sizeof why, &b->nc_work)) {
-                    tp_sb_printf(&t, "T%s ", role + 1);
-                    put_cn(&t, ci);
-                    tp_sb_printf(&t, " may only issue for the names its nameConstraints allow; %s ", role_word(j, depth, anchored));
-                    put_cn(&t, sub);
-                    tp_sb_put(&t, " breaks them: ");
-                    tp_sb_put(&t, why);
-                    add_problem(out, &n, "name-constraint-violation", (int)j, (int)k, &t);
-                    break;
-                }
-            }
-        }
-        if (b->opts && b->opts->has_max_depth && k + 1 == depth && anchored) {
-            int inter = 0; /* self-issued certificates (key rollover) do not count, as for pathLen */
-            for (size_t j = 1; j + 1 < depth; j++)
-                if (!b->c[path[j]].ci->self_issued)
-                    inter++;
-            if (inter > b->opts->max_depth) {
-                tp_sb_printf(&t, "The path has %d intermediates; --max-depth allows %d", inter, b->opts->max_depth);
-                add_problem(out, &n, "path-length-exceeded", (int)k, -1, &t);
-            }
-        }
-        if (ci->has_ext_key_usage && !(ci->ext_key_usage & (TP_EKU_ANY | purpose_bit))) {
-            tp_sb_printf(&t, "T%s ", role + 1);
-            put_cn(&t, ci);
-            tp_sb_printf(&t, " lists extended key usages without %s, so the certificates below it may not be used "
-                             "for TLS %s authentication",
-                         b->client ? "clientAuth" : "serverAuth", b->client ? "client" : "server");
-            add_problem(out, &n, "issuer-eku-mismatch", (int)k, -1, &t);
-        }
+        ca_checks(&j, k, is_anchor);
+        length_checks(&j, k);
+        name_checks(&j, k);
+        eku_checks(&j, k);
     }
-    tp_sb_free(&t);
-    return n;
+    tp_sb_free(&j.t);
+    return j.n;
 }
 
 /* "'leaf' -> 'int' -> 'root'" */
@@ -678,13 +730,96 @@ static void verdict(struct tp_verify_result *res)
     snprintf(res->reject_id, sizeof res->reject_id, "%s", rej);
 }
 
-enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct tp_verify_opts *opts,
-                            struct tp_verify_result **out)
+/* The candidates, anchors first (a path through an anchor is preferred to one
+ * through a sent cross-certificate of the same CA), then the chain as sent
+ * (a sent copy of an anchor, or a duplicate, becomes one entry), then
+ * --intermediates. Returns the leaf's index. */
+static int build_pool(struct builder *b, const struct tp_store *st, struct tp_cert_info *const *sent, size_t ns,
+                      size_t leaf)
+{
+    for (size_t i = 0; st && i < st->n_roots; i++)
+        add_cand(b, st->roots[i], false, TP_FROM_STORE, -1, true);
+    for (size_t i = 0; i < ns; i++) {
+        if (!sent[i])
+            continue;
+        int k = find_cand(b, sent[i]->sha256);
+        if (k >= 0) {
+            if (b->c[k].sent_index < 0)
+                b->c[k].sent_index = (int)i;
+            continue;
+        }
+        add_cand(b, sent[i], false, TP_FROM_SENT, (int)i, false);
+    }
+    for (size_t i = 0; st && i < st->n_inters; i++)
+        if (find_cand(b, st->inters[i]->sha256) < 0)
+            add_cand(b, st->inters[i], false, TP_FROM_INTERMEDIATES, -1, false);
+    return find_cand(b, sent[leaf]->sha256);
+}
+
+/* Status of the chosen path and the issuer to name. */
+static void path_status(struct tp_verify_result *res, bool anchored, bool name_only)
+{
+    const struct tp_cert_info *last = res->path[res->path_len - 1].cert;
+    const char *name, *fetched = NULL;
+    for (size_t k = 0; k < res->path_len; k++) {
+        enum tp_path_src src = res->path[k].src;
+        if ((src == TP_FROM_INTERMEDIATES || src == TP_FROM_AIA) && !fetched)
+            fetched = res->path[k].cert->subject;
+        res->aia_ok = res->aia_ok || src == TP_FROM_AIA; /* the fetch found an issuer on the path */
+    }
+    if (anchored) {
+        res->status = fetched ? TP_PATH_MISSING_INTERMEDIATE : TP_PATH_OK;
+        name = fetched ? fetched : "";
+    } else if (name_only) {
+        res->status = TP_PATH_BAD_SIGNATURE;
+        name = last->issuer;
+    } else if (res->path_len == 1 && last->self_signed) {
+        res->status = TP_PATH_SELF_SIGNED;
+        name = last->subject;
+    } else if (last->self_issued && !last->self_signed &&
+               !(last->aki_len && last->ski_len &&
+                 (last->aki_len != last->ski_len || memcmp(last->aki, last->ski, last->ski_len)))) {
+        /* Claims to be a root, its own signature fails. A self-issued
+         * certificate whose AKI names another key is a key rollover (the new
+         * key certified by the old one, RFC 4210 §4.4): its issuer is simply
+         * missing, which is the unknown-authority case below. */
+        res->status = TP_PATH_BAD_SIGNATURE;
+        name = last->subject;
+    } else {
+        /* Either an untrusted root was reached, or an issuer could not be found.
+         * Without AIA/--intermediates we cannot tell a missing intermediate from an
+         * unknown CA: both are "unknown authority" (the enum's contract). */
+        res->status = TP_PATH_UNKNOWN_AUTHORITY;
+        name = last->self_signed ? last->subject : last->issuer;
+    }
+    snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", name);
+}
+
+/* The answer into res: the valid path, else the first failing path to an
+ * anchor, else the longest dead end; its problems and the other paths judged. */
+static enum tp_err take_answer(struct builder *b, struct tp_verify_result *res, int leaf_index)
+{
+    if (!b->best_depth) { /* stopped before any path was complete */
+        b->best[0] = (size_t)leaf_index;
+        b->best_depth = 1;
+    }
+    for (size_t k = 0; k < b->best_depth; k++)
+        if (!push(res, &b->c[b->best[k]]))
+            return TP_ERR_NOMEM;
+    memcpy(res->problems, b->best_problems, b->best_n_problems * sizeof b->best_problems[0]);
+    res->n_problems = b->best_n_problems;
+    for (size_t i = 0; i < b->n_tried && res->n_tried < TP_MAX_PATH_ATTEMPTS; i++)
+        if (b->tried[i].id != b->best_path_id)
+            res->tried[res->n_tried++] = b->tried[i].a;
+    path_status(res, b->best_anchored, b->best_name_only);
+    return TP_OK;
+}
+
+static struct tp_verify_result *result_new(size_t n, const struct tp_verify_opts *opts, time_t now)
 {
     struct tp_verify_result *res = calloc(1, sizeof *res);
-    *out = res;
     if (!res)
-        return TP_ERR_NOMEM;
+        return NULL;
     res->misordered_index = res->expired_index = res->not_yet_valid_index = res->expiring_soon_index = -1;
     res->weak_key_index = res->weak_sig_index = -1;
     res->order_ok = true;
@@ -693,15 +828,23 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
     const struct tp_store *st = opts ? opts->store : NULL;
     snprintf(res->store_desc, sizeof res->store_desc, "%s", tp_store_describe(st));
     res->store_roots = tp_store_count_roots(st);
-    time_t now = opts && opts->now ? opts->now : time(NULL);
     res->at = now;
+    return res;
+}
+
+enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct tp_verify_opts *opts,
+                            struct tp_verify_result **out)
+{
+    time_t now = opts && opts->now ? opts->now : time(NULL);
+    struct tp_verify_result *res = result_new(n, opts, now);
+    *out = res;
+    if (!res)
+        return TP_ERR_NOMEM;
     if (n == 0 || !chain) {
         res->status = TP_PATH_EMPTY;
         verdict(res);
-        snprintf(res->reject_id, sizeof res->reject_id, "empty");
         return TP_OK;
     }
-
     size_t ns = n < TP_MAX_VERIFY_CERTS ? n : TP_MAX_VERIFY_CERTS;
     res->n_used = ns;
     /* A session keeps TP_MAX_CHAIN_CERTS of what was sent: the rest was never
@@ -709,14 +852,11 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
     if (opts && opts->n_sent_total > n)
         res->n_sent = opts->n_sent_total;
     res->sent_truncated = res->n_sent > ns;
-    struct builder b = { 0 };
-    b.opts = opts;
-    b.res = res;
-    b.now = now;
+    const struct tp_store *st = opts ? opts->store : NULL;
+    struct builder b = { .opts = opts, .res = res, .now = now };
     b.client = opts && opts->purpose == TP_PURPOSE_CLIENT;
     clock_gettime(CLOCK_MONOTONIC, &b.t0);
-    size_t n_roots = st ? st->n_roots : 0, n_inters = st ? st->n_inters : 0;
-    b.cap = n_roots + ns + n_inters + MAX_AIA_CERTS;
+    b.cap = (st ? st->n_roots + st->n_inters : 0) + ns + MAX_AIA_CERTS;
     b.c = calloc(b.cap, sizeof *b.c);
     b.sig = calloc(b.cap * b.cap, 1);
     struct tp_cert_info **sent = calloc(ns, sizeof *sent);
@@ -737,89 +877,15 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
         snprintf(res->reject_id, sizeof res->reject_id, "malformed-certificate");
         goto out;
     }
-    /* The pool, anchors first: a path through an anchor is preferred to one
-     * through a sent cross-certificate of the same CA. */
-    for (size_t i = 0; i < n_roots; i++)
-        add_cand(&b, st->roots[i], false, TP_FROM_STORE, -1, true);
-    for (size_t i = 0; i < ns; i++) {
-        if (!sent[i])
-            continue;
-        int k = find_cand(&b, sent[i]->sha256);
-        if (k >= 0) { /* a sent copy of an anchor (or a duplicate) */
-            if (b.c[k].sent_index < 0)
-                b.c[k].sent_index = (int)i;
-            continue;
-        }
-        add_cand(&b, sent[i], false, TP_FROM_SENT, (int)i, false);
-    }
-    for (size_t i = 0; i < n_inters; i++)
-        if (find_cand(&b, st->inters[i]->sha256) < 0)
-            add_cand(&b, st->inters[i], false, TP_FROM_INTERMEDIATES, -1, false);
-
-    int li = find_cand(&b, sent[leaf]->sha256);
+    int li = build_pool(&b, st, sent, ns, leaf);
     b.path[0] = (size_t)li;
     b.depth = 1;
     search(&b);
-
-    /* The answer: the valid path, else the first failing path to an anchor, else
-     * the longest dead end. */
-    bool anchored = b.best_anchored;
-    if (!b.best_depth) { /* stopped before any path was complete */
-        b.best[0] = (size_t)li;
-        b.best_depth = 1;
+    err = take_answer(&b, res, li);
+    if (err == TP_OK) {
+        path_facts(res, ns, n, b.best_anchored, opts, now);
+        verdict(res);
     }
-    for (size_t k = 0; k < b.best_depth; k++)
-        if (!push(res, &b.c[b.best[k]])) {
-            err = TP_ERR_NOMEM;
-            goto out;
-        }
-    memcpy(res->problems, b.best_problems, b.best_n_problems * sizeof b.best_problems[0]);
-    res->n_problems = b.best_n_problems;
-    for (size_t i = 0; i < b.n_tried && res->n_tried < TP_MAX_PATH_ATTEMPTS; i++)
-        if (b.tried[i].id != b.best_path_id)
-            res->tried[res->n_tried++] = b.tried[i].a;
-
-    const struct tp_cert_info *last = res->path[res->path_len - 1].cert;
-    if (anchored) {
-        bool used_extra = false;
-        const char *first_fetched = NULL;
-        for (size_t k = 0; k < res->path_len; k++)
-            if (res->path[k].src == TP_FROM_INTERMEDIATES || res->path[k].src == TP_FROM_AIA) {
-                used_extra = true;
-                if (!first_fetched)
-                    first_fetched = res->path[k].cert->subject;
-            }
-        for (size_t k = 0; k < res->path_len; k++)
-            if (res->path[k].src == TP_FROM_AIA)
-                res->aia_ok = true;
-        res->status = used_extra ? TP_PATH_MISSING_INTERMEDIATE : TP_PATH_OK;
-        if (first_fetched)
-            snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", first_fetched);
-    } else if (b.best_name_only) {
-        res->status = TP_PATH_BAD_SIGNATURE;
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->issuer);
-    } else if (res->path_len == 1 && last->self_signed) {
-        res->status = TP_PATH_SELF_SIGNED;
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->subject);
-    } else if (last->self_issued && !last->self_signed &&
-               !(last->aki_len && last->ski_len &&
-                 (last->aki_len != last->ski_len || memcmp(last->aki, last->ski, last->ski_len)))) {
-        /* Claims to be a root, its own signature fails. A self-issued
-         * certificate whose AKI names another key is a key rollover (the new
-         * key certified by the old one, RFC 4210 §4.4): its issuer is simply
-         * missing, which is the unknown-authority case below. */
-        res->status = TP_PATH_BAD_SIGNATURE;
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->subject);
-    } else {
-        /* Either an untrusted root was reached, or an issuer could not be found.
-         * Without AIA/--intermediates we cannot tell a missing intermediate from an
-         * unknown CA: both are "unknown authority" (the enum's contract). */
-        res->status = TP_PATH_UNKNOWN_AUTHORITY;
-        snprintf(res->missing_issuer, sizeof res->missing_issuer, "%s", last->self_signed ? last->subject : last->issuer);
-    }
-    path_facts(res, ns, n, anchored, opts, now);
-    verdict(res);
-
 out:
     for (size_t i = 0; i < b.n; i++)
         if (b.c[i].own)
