@@ -112,141 +112,204 @@ static char *first_uri(struct tp_bytes gns)
     return NULL;
 }
 
+static bool ext_basic_constraints(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    struct tp_reader s;
+    struct der_tlv t;
+    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
+        return false;
+    ci->has_basic_constraints = true;
+    ci->bc_critical = crit;
+    if (der_optional(&s, DER_BOOLEAN, &t))
+        ci->is_ca = t.val.len == 1 && t.val.p[0];
+    if (der_optional(&s, DER_INTEGER, &t)) {
+        if (t.val.len == 0 || (t.val.p[0] & 0x80))
+            return false; /* pathLenConstraint INTEGER (0..MAX) */
+        long pl = 0;
+        for (size_t i = 0; i < t.val.len && i < 4; i++)
+            pl = pl << 8 | t.val.p[i];
+        ci->path_len = t.val.len > 4 || pl > 255 ? 255 : (int)pl;
+    }
+    return tp_reader_expect_end(&s) && tp_reader_expect_end(r);
+}
+
+static bool ext_key_usage(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    (void)crit;
+    struct der_tlv t;
+    if (!der_expect(r, DER_BIT_STRING, &t, NULL) || t.val.len < 1)
+        return false;
+    ci->has_key_usage = true;
+    for (size_t i = 1; i < t.val.len && i < 3; i++)
+        for (int b = 0; b < 8; b++)
+            if (t.val.p[i] & (0x80 >> b))
+                ci->key_usage |= 1u << ((i - 1) * 8 + (size_t)b);
+    ci->key_usage &= 0x1ff;
+    return true;
+}
+
+static bool ext_ext_key_usage(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    (void)crit;
+    struct tp_reader s;
+    struct der_tlv t;
+    static const struct { const char *oid; unsigned bit; } eku[] = {
+        { "1.3.6.1.5.5.7.3.1", TP_EKU_SERVER_AUTH }, { "1.3.6.1.5.5.7.3.2", TP_EKU_CLIENT_AUTH },
+        { "1.3.6.1.5.5.7.3.3", TP_EKU_CODE_SIGNING }, { "1.3.6.1.5.5.7.3.4", TP_EKU_EMAIL },
+        { "1.3.6.1.5.5.7.3.8", TP_EKU_TIME_STAMPING }, { "1.3.6.1.5.5.7.3.9", TP_EKU_OCSP_SIGNING },
+        { "2.5.29.37.0", TP_EKU_ANY },
+    };
+    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
+        return false;
+    ci->has_ext_key_usage = true;
+    if (tp_reader_left(&s) == 0)
+        return false; /* SEQUENCE SIZE (1..MAX) */
+    while (tp_reader_left(&s) > 0 && der_expect(&s, DER_OID, &t, NULL)) {
+        unsigned before = ci->ext_key_usage;
+        for (size_t i = 0; i < sizeof eku / sizeof eku[0]; i++)
+            if (oid_is(t.val, eku[i].oid))
+                ci->ext_key_usage |= eku[i].bit;
+        if (ci->ext_key_usage == before)
+            ci->eku_other = true;
+    }
+    return tp_reader_ok(&s);
+}
+
+static bool ext_subject_alt_name(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    struct der_tlv t;
+    if (!der_expect(r, DER_SEQUENCE, &t, NULL) || !tp_reader_expect_end(r))
+        return false;
+    ci->has_san = true;
+    ci->san_critical = crit;
+    ci->san_der = t.val;
+    if (t.val.len == 0)
+        return false; /* GeneralNames SIZE (1..MAX) (§4.2.1.6) */
+    return general_names(t.val, &ci->san, &ci->n_san, &ci->n_san_total);
+}
+
+static bool ext_name_constraints(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    struct tp_reader s;
+    struct der_tlv t;
+    if (!der_expect(r, DER_SEQUENCE, NULL, &s) || !tp_reader_expect_end(r))
+        return false;
+    if (der_optional(&s, DER_CTXC(0), &t))
+        ci->nc_permitted = t.val;
+    if (der_optional(&s, DER_CTXC(1), &t))
+        ci->nc_excluded = t.val;
+    if (!tp_reader_expect_end(&s) || (!ci->nc_permitted.len && !ci->nc_excluded.len))
+        return false; /* "MUST NOT ... an empty sequence" */
+    ci->has_name_constraints = true;
+    return nc_well_formed(ci, crit);
+}
+
+static bool ext_subject_key_id(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    (void)crit;
+    struct der_tlv t;
+    if (!der_expect(r, DER_OCTET_STRING, &t, NULL))
+        return false;
+    ci->ski_len = t.val.len < sizeof ci->ski ? t.val.len : sizeof ci->ski;
+    memcpy(ci->ski, t.val.p, ci->ski_len);
+    return true;
+}
+
+static bool ext_authority_key_id(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    (void)crit;
+    struct tp_reader s;
+    struct der_tlv t;
+    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
+        return false;
+    ci->has_aki = true;
+    if (der_optional(&s, DER_CTX(0), &t)) {
+        ci->aki_len = t.val.len < sizeof ci->aki ? t.val.len : sizeof ci->aki;
+        memcpy(ci->aki, t.val.p, ci->aki_len);
+    }
+    if (der_optional(&s, DER_CTXC(1), &t))
+        ci->aki_extra = true;
+    if (der_optional(&s, DER_CTX(2), &t))
+        ci->aki_extra = true;
+    return tp_reader_expect_end(&s);
+}
+
+static bool ext_authority_info_access(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    (void)crit;
+    struct tp_reader s;
+    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
+        return false;
+    while (tp_reader_left(&s) > 0) {
+        struct tp_reader ad;
+        struct der_tlv m, gn;
+        if (!der_expect(&s, DER_SEQUENCE, NULL, &ad) || !der_expect(&ad, DER_OID, &m, NULL) || !der_next(&ad, &gn))
+            return false;
+        if (gn.tag != DER_CTX(6))
+            continue;
+        if (oid_is(m.val, "1.3.6.1.5.5.7.48.2") && !ci->aia_ca_issuers)
+            ci->aia_ca_issuers = dup_bytes(gn.val.p, gn.val.len);
+        else if (oid_is(m.val, "1.3.6.1.5.5.7.48.1") && !ci->aia_ocsp)
+            ci->aia_ocsp = dup_bytes(gn.val.p, gn.val.len);
+    }
+    return true;
+}
+
+static bool ext_crl_distribution_points(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    (void)crit;
+    struct tp_reader s;
+    struct der_tlv t;
+    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
+        return false;
+    while (tp_reader_left(&s) > 0 && !ci->crl_dp) {
+        struct tp_reader dp, dpn;
+        struct der_tlv full;
+        if (!der_expect(&s, DER_SEQUENCE, NULL, &dp))
+            return false;
+        if (der_optional(&dp, DER_CTXC(0), &t)) {
+            tp_reader_from(&dpn, t.val);
+            if (der_optional(&dpn, DER_CTXC(0), &full))
+                ci->crl_dp = first_uri(full.val);
+        }
+    }
+    return true;
+}
+
+/* RFC 6962 §3.3 SCT list: noted, not decoded here */
+static bool ext_sct_list(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+{
+    (void)r;
+    (void)crit;
+    ci->has_sct = true;
+    return true;
+}
+
+static const struct {
+    const char *oid;
+    bool (*parse)(struct tp_cert_info *, struct tp_reader *, bool);
+} ext_parsers[] = {
+    { "2.5.29.19", ext_basic_constraints },
+    { "2.5.29.15", ext_key_usage },
+    { "2.5.29.37", ext_ext_key_usage },
+    { "2.5.29.17", ext_subject_alt_name },
+    { "2.5.29.30", ext_name_constraints },
+    { "2.5.29.14", ext_subject_key_id },
+    { "2.5.29.35", ext_authority_key_id },
+    { "1.3.6.1.5.5.7.1.1", ext_authority_info_access },
+    { "2.5.29.31", ext_crl_distribution_points },
+    { "1.3.6.1.4.1.11129.2.4.2", ext_sct_list },
+};
+
+/* One extension's value (RFC 5280 §4.2). false when it cannot be decoded;
+ * an extension we do not know is fine here (criticality is judged by the caller). */
 static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_bytes v, bool crit)
 {
-    struct tp_reader r, s;
-    struct der_tlv t;
+    struct tp_reader r;
     tp_reader_from(&r, v);
-    if (oid_is(oid, "2.5.29.19")) { /* basicConstraints */
-        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
-            return false;
-        ci->has_basic_constraints = true;
-        ci->bc_critical = crit;
-        if (der_optional(&s, DER_BOOLEAN, &t))
-            ci->is_ca = t.val.len == 1 && t.val.p[0];
-        if (der_optional(&s, DER_INTEGER, &t)) {
-            if (t.val.len == 0 || (t.val.p[0] & 0x80))
-                return false; /* pathLenConstraint INTEGER (0..MAX) */
-            long pl = 0;
-            for (size_t i = 0; i < t.val.len && i < 4; i++)
-                pl = pl << 8 | t.val.p[i];
-            ci->path_len = t.val.len > 4 || pl > 255 ? 255 : (int)pl;
-        }
-        return tp_reader_expect_end(&s) && tp_reader_expect_end(&r);
-    }
-    if (oid_is(oid, "2.5.29.15")) { /* keyUsage: bit 0 is the MSB of the first byte */
-        if (!der_expect(&r, DER_BIT_STRING, &t, NULL) || t.val.len < 1)
-            return false;
-        ci->has_key_usage = true;
-        for (size_t i = 1; i < t.val.len && i < 3; i++)
-            for (int b = 0; b < 8; b++)
-                if (t.val.p[i] & (0x80 >> b))
-                    ci->key_usage |= 1u << ((i - 1) * 8 + (size_t)b);
-        ci->key_usage &= 0x1ff;
-        return true;
-    }
-    if (oid_is(oid, "2.5.29.37")) { /* extKeyUsage */
-        static const struct { const char *oid; unsigned bit; } eku[] = {
-            { "1.3.6.1.5.5.7.3.1", TP_EKU_SERVER_AUTH }, { "1.3.6.1.5.5.7.3.2", TP_EKU_CLIENT_AUTH },
-            { "1.3.6.1.5.5.7.3.3", TP_EKU_CODE_SIGNING }, { "1.3.6.1.5.5.7.3.4", TP_EKU_EMAIL },
-            { "1.3.6.1.5.5.7.3.8", TP_EKU_TIME_STAMPING }, { "1.3.6.1.5.5.7.3.9", TP_EKU_OCSP_SIGNING },
-            { "2.5.29.37.0", TP_EKU_ANY },
-        };
-        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
-            return false;
-        ci->has_ext_key_usage = true;
-        if (tp_reader_left(&s) == 0)
-            return false; /* SEQUENCE SIZE (1..MAX) */
-        while (tp_reader_left(&s) > 0 && der_expect(&s, DER_OID, &t, NULL)) {
-            unsigned before = ci->ext_key_usage;
-            for (size_t i = 0; i < sizeof eku / sizeof eku[0]; i++)
-                if (oid_is(t.val, eku[i].oid))
-                    ci->ext_key_usage |= eku[i].bit;
-            if (ci->ext_key_usage == before)
-                ci->eku_other = true;
-        }
-        return tp_reader_ok(&s);
-    }
-    if (oid_is(oid, "2.5.29.17")) { /* subjectAltName */
-        if (!der_expect(&r, DER_SEQUENCE, &t, NULL) || !tp_reader_expect_end(&r))
-            return false;
-        ci->has_san = true;
-        ci->san_critical = crit;
-        ci->san_der = t.val;
-        if (t.val.len == 0)
-            return false; /* GeneralNames SIZE (1..MAX) (§4.2.1.6) */
-        return general_names(t.val, &ci->san, &ci->n_san, &ci->n_san_total);
-    }
-    if (oid_is(oid, "2.5.29.30")) { /* nameConstraints (§4.2.1.10) */
-        if (!der_expect(&r, DER_SEQUENCE, NULL, &s) || !tp_reader_expect_end(&r))
-            return false;
-        if (der_optional(&s, DER_CTXC(0), &t))
-            ci->nc_permitted = t.val;
-        if (der_optional(&s, DER_CTXC(1), &t))
-            ci->nc_excluded = t.val;
-        if (!tp_reader_expect_end(&s) || (!ci->nc_permitted.len && !ci->nc_excluded.len))
-            return false; /* "MUST NOT ... an empty sequence" */
-        ci->has_name_constraints = true;
-        return nc_well_formed(ci, crit);
-    }
-    if (oid_is(oid, "2.5.29.14")) { /* subjectKeyIdentifier */
-        if (!der_expect(&r, DER_OCTET_STRING, &t, NULL))
-            return false;
-        ci->ski_len = t.val.len < sizeof ci->ski ? t.val.len : sizeof ci->ski;
-        memcpy(ci->ski, t.val.p, ci->ski_len);
-        return true;
-    }
-    if (oid_is(oid, "2.5.29.35")) { /* authorityKeyIdentifier */
-        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
-            return false;
-        ci->has_aki = true;
-        if (der_optional(&s, DER_CTX(0), &t)) {
-            ci->aki_len = t.val.len < sizeof ci->aki ? t.val.len : sizeof ci->aki;
-            memcpy(ci->aki, t.val.p, ci->aki_len);
-        }
-        if (der_optional(&s, DER_CTXC(1), &t))
-            ci->aki_extra = true;
-        if (der_optional(&s, DER_CTX(2), &t))
-            ci->aki_extra = true;
-        return tp_reader_expect_end(&s);
-    }
-    if (oid_is(oid, "1.3.6.1.5.5.7.1.1")) { /* authorityInfoAccess */
-        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
-            return false;
-        while (tp_reader_left(&s) > 0) {
-            struct tp_reader ad;
-            struct der_tlv m, gn;
-            if (!der_expect(&s, DER_SEQUENCE, NULL, &ad) || !der_expect(&ad, DER_OID, &m, NULL) || !der_next(&ad, &gn))
-                return false;
-            if (gn.tag != DER_CTX(6))
-                continue;
-            if (oid_is(m.val, "1.3.6.1.5.5.7.48.2") && !ci->aia_ca_issuers)
-                ci->aia_ca_issuers = dup_bytes(gn.val.p, gn.val.len);
-            else if (oid_is(m.val, "1.3.6.1.5.5.7.48.1") && !ci->aia_ocsp)
-                ci->aia_ocsp = dup_bytes(gn.val.p, gn.val.len);
-        }
-        return true;
-    }
-    if (oid_is(oid, "2.5.29.31")) { /* cRLDistributionPoints */
-        if (!der_expect(&r, DER_SEQUENCE, NULL, &s))
-            return false;
-        while (tp_reader_left(&s) > 0 && !ci->crl_dp) {
-            struct tp_reader dp, dpn;
-            struct der_tlv full;
-            if (!der_expect(&s, DER_SEQUENCE, NULL, &dp))
-                return false;
-            if (der_optional(&dp, DER_CTXC(0), &t)) {
-                tp_reader_from(&dpn, t.val);
-                if (der_optional(&dpn, DER_CTXC(0), &full))
-                    ci->crl_dp = first_uri(full.val);
-            }
-        }
-        return true;
-    }
-    if (oid_is(oid, "1.3.6.1.4.1.11129.2.4.2")) { /* RFC 6962 §3.3 SCT list */
-        ci->has_sct = true;
-        return true;
-    }
+    for (size_t i = 0; i < sizeof ext_parsers / sizeof ext_parsers[0]; i++)
+        if (oid_is(oid, ext_parsers[i].oid))
+            return ext_parsers[i].parse(ci, &r, crit);
     return true;
 }
 
