@@ -33,7 +33,9 @@ struct tp_pcapw_end {
 /* Write those FINs and RSTs in time order (each FIN acknowledged by the other
  * side, nothing after an RST); frees f. */
 void tp_pcapw_flow_finish(struct tp_pcapw_flow *f, const struct tp_pcapw_end *e);
-void tp_pcapw_close(struct tp_pcapw *w);
+/* Close the file: false when a write or the close failed (disk full...), so
+ * the caller can say the pcap is incomplete. NULL is fine (true). */
+bool tp_pcapw_close(struct tp_pcapw *w) TP_MUST_USE;
 
 /* ---- reading: one packet -> link layer, IP, TCP ----
  * Link types are libpcap DLT values (pcap_datalink()). Every byte goes through

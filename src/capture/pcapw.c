@@ -15,6 +15,7 @@
 
 struct tp_pcapw {
     FILE *f;
+    bool failed;                /* a write came up short: tp_pcapw_close says so */
     pthread_mutex_t mu;
     uint32_t next_isn;
 };
@@ -164,8 +165,8 @@ static void emit(struct tp_pcapw_flow *fl, int from, uint8_t flags, const uint8_
     putle32(rec + 4, (uint32_t)(t_us % 1000000));
     putle32(rec + 8, (uint32_t)total);
     putle32(rec + 12, (uint32_t)total);
-    fwrite(rec, 1, sizeof rec, fl->w->f);
-    fwrite(pkt, 1, total, fl->w->f);
+    if (fwrite(rec, 1, sizeof rec, fl->w->f) != sizeof rec || fwrite(pkt, 1, total, fl->w->f) != total)
+        fl->w->failed = true;
     fl->seq[from] += (uint32_t)plen + ((flags & (TP_TCP_SYN | TP_TCP_FIN)) ? 1u : 0u);
 }
 
@@ -297,11 +298,14 @@ void tp_pcapw_flow_finish(struct tp_pcapw_flow *fl, const struct tp_pcapw_end *e
     free(fl);
 }
 
-void tp_pcapw_close(struct tp_pcapw *w)
+bool tp_pcapw_close(struct tp_pcapw *w)
 {
     if (!w)
-        return;
-    fclose(w->f);
+        return true;
+    bool ok = !w->failed;
+    if (fclose(w->f) != 0)
+        ok = false;
     pthread_mutex_destroy(&w->mu);
     free(w);
+    return ok;
 }

@@ -341,7 +341,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
     struct tp_session *s = tp_session_new(TP_SRC_CONNECT, start_wall);
     if (!s) {
         snprintf(err, errlen, "out of memory");
-        tp_pcapw_close(pw);
+        (void)!tp_pcapw_close(pw); /* nothing was written: out of memory is the error */
         if (keylog_f)
             fclose(keylog_f);
         wolfSSL_CTX_free(ctx);
@@ -417,27 +417,38 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         if (pw)
             flow = tp_pcapw_flow_begin(pw, lip, lport, rip, rport, start_wall + s->t_connect_us);
 
-        if (tp_wolf_conn_init(&c, ctx, fd, false, deadline) != TP_OK) {
-            set_outcome(s, TP_CONN_LOCAL_ERROR, 0, "out of memory");
+        enum tp_err ce = tp_wolf_conn_init(&c, ctx, fd, false, deadline);
+        if (ce != TP_OK) {
+            set_outcome(s, TP_CONN_LOCAL_ERROR, 0,
+                        ce == TP_ERR_NOMEM ? "out of memory" : "wolfSSL refused the connection's set-up (fd, key share)");
             rc = -1;
         } else {
-            if (sni)
-                (void)wolfSSL_UseSNI(c.ssl, WOLFSSL_SNI_HOST_NAME, sni, (unsigned short)strlen(sni));
-            if (o->alpn) {
+            const char *failed = NULL;
+            if (sni && wolfSSL_UseSNI(c.ssl, WOLFSSL_SNI_HOST_NAME, sni, (unsigned short)strlen(sni)) != WOLFSSL_SUCCESS)
+                failed = "wolfSSL refused the server name for SNI";
+            if (o->alpn && !failed) {
                 char alpn[1024];
                 snprintf(alpn, sizeof alpn, "%s", o->alpn);
-                (void)wolfSSL_UseALPN(c.ssl, alpn, (unsigned)strlen(alpn), WOLFSSL_ALPN_CONTINUE_ON_MISMATCH);
+                if (wolfSSL_UseALPN(c.ssl, alpn, (unsigned)strlen(alpn), WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
+                    WOLFSSL_SUCCESS)
+                    failed = "wolfSSL refused the --alpn list";
             }
-            rc = tp_wolf_handshake(&c);
-            /* TLS 1.3: a server that rejects our client certificate (or its absence)
-             * says so after its Finished; NewSessionTickets come then too. Wait for
-             * the first post-handshake data (at most 300 ms), then a short idle gap. */
-            if (rc == 0 && wolfSSL_version(c.ssl) >= TLS1_3_VERSION)
-                rc = tp_wolf_read_some(&c, 300);
-            tp_wolf_outcome(&c, rc, &s->outcome);
-            /* close_notify, and the peer's, so that no run of ours provokes an alert */
-            if (rc == 0)
-                tp_wolf_close(&c, TP_CLOSE_WAIT_MS);
+            if (failed) {
+                tp_wolf_conn_free(&c);
+                set_outcome(s, TP_CONN_LOCAL_ERROR, 0, failed);
+                rc = -1;
+            } else {
+                rc = tp_wolf_handshake(&c);
+                /* TLS 1.3: a server that rejects our client certificate (or its
+                 * absence) says so after its Finished; NewSessionTickets come then
+                 * too. Wait for the first post-handshake data (at most 300 ms). */
+                if (rc == 0 && wolfSSL_version(c.ssl) >= TLS1_3_VERSION)
+                    rc = tp_wolf_read_some(&c, 300);
+                tp_wolf_outcome(&c, rc, &s->outcome);
+                /* close_notify, and the peer's, so that no run of ours provokes an alert */
+                if (rc == 0)
+                    tp_wolf_close(&c, TP_CLOSE_WAIT_MS);
+            }
         }
     }
     /* How the connection ended, for --write-pcap: our FIN is now; closing with
@@ -509,9 +520,14 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
     tp_wolf_conn_free(&c);
     if (fd >= 0)
         close(fd);
-    tp_pcapw_close(pw);
+    bool pcap_ok = tp_pcapw_close(pw);
     wolfSSL_CTX_free(ctx);
     tp_store_free(store);
     *out = s;
+    if (!pcap_ok) {
+        snprintf(err, errlen, "--write-pcap %s: writing the file failed (disk full?): the pcap is incomplete",
+                 o->write_pcap);
+        return TP_ERR_IO;
+    }
     return TP_OK;
 }

@@ -954,9 +954,11 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
             wolfSSL_SSLSetIOSend(c.ssl, lio_send);
             wolfSSL_SetIOReadCtx(c.ssl, io);
             wolfSSL_SetIOWriteCtx(c.ssl, io);
-            if (srv->alpn)
-                (void)wolfSSL_UseALPN(c.ssl, srv->alpn, (unsigned)strlen(srv->alpn),
-                                      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH);
+            /* checked at start (srv_setup): the same list cannot fail here but
+             * for memory, and then the client simply gets no ALPN answer */
+            if (srv->alpn && wolfSSL_UseALPN(c.ssl, srv->alpn, (unsigned)strlen(srv->alpn),
+                                             WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS)
+                snprintf(s->outcome.detail, sizeof s->outcome.detail, "ALPN could not be set (out of memory)");
             if (srv->client_auth)
                 wolfSSL_set_verify(c.ssl,
                                    WOLFSSL_VERIFY_PEER |
@@ -1376,6 +1378,19 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
     srv->ctx = tp_wolf_ctx_new(&co, err, errlen);
     if (!srv->ctx)
         return TP_ERR_IO;
+    /* The ALPN list is set per connection: try it once now, so a list wolfSSL
+     * refuses is a clear error at start, never a silent per-client skip. */
+    if (srv->alpn) {
+        WOLFSSL *probe = wolfSSL_new(srv->ctx);
+        bool ok = probe && wolfSSL_UseALPN(probe, srv->alpn, (unsigned)strlen(srv->alpn),
+                                           WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) == WOLFSSL_SUCCESS;
+        if (probe)
+            wolfSSL_free(probe);
+        if (!ok) {
+            snprintf(err, errlen, "--alpn %s: wolfSSL refuses this protocol list", srv->alpn);
+            return TP_ERR_USAGE;
+        }
+    }
     /* wolfSSL's own check of the client chain only picks the alert it sends when
      * our verify callback rejects (certificate_expired rather than unknown_ca):
      * give it the same anchors. The verdict is ours (listen_verify_cb). */
@@ -1435,8 +1450,8 @@ static void srv_teardown(struct lsrv *srv)
     tp_store_free(srv->self_store);
     tp_cert_free(srv->our_leaf);
     tp_store_free(srv->sys_store);
-    if (srv->pcap)
-        tp_pcapw_close(srv->pcap);
+    if (srv->pcap && !tp_pcapw_close(srv->pcap))
+        fprintf(stderr, "tlsprobe: listen: --write-pcap: writing the file failed (disk full?): the pcap is incomplete\n");
     if (srv->keylog)
         fclose(srv->keylog);
     free(srv->alpn);

@@ -538,8 +538,11 @@ WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t
         snprintf(err, errlen, "wolfSSL: cannot create a TLS context");
         return NULL;
     }
-    if (!o->only_version)
-        (void)wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2);
+    /* Every configuration call is checked: a probe that silently kept this
+     * build's defaults would offer what we say it does not (issue 21). */
+    const char *failed = NULL;
+    if (!o->only_version && wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS)
+        failed = "wolfSSL_CTX_SetMinVersion(TLS 1.2)";
     /* Debian's build puts P-521 first for TLS 1.2 (slow) and P-256 as the TLS 1.3
      * key share: ask for X25519, P-256 first (wolfssl-notes "Speed facts"). */
     int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1, WOLFSSL_ECC_SECP521R1 };
@@ -547,13 +550,20 @@ WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t
         /* set_groups refuses a TLS 1.2-only method (--tls1.2): the supported_groups
          * extension is then set one group at a time, which replaces the default list. */
         for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-            (void)wolfSSL_CTX_UseSupportedCurve(ctx, (word16)groups[i]);
+            if (wolfSSL_CTX_UseSupportedCurve(ctx, (word16)groups[i]) != WOLFSSL_SUCCESS && !failed)
+                failed = "wolfSSL_CTX_UseSupportedCurve";
     }
     /* This build's default list offers anon, NULL, PSK, RC4 and 3DES suites: a
      * probe must not invite a server into those. Modern suites first, then the
      * CBC ones old servers still need (a server with nothing else is reported,
      * as no-shared-cipher). Names this build lacks are skipped by wolfSSL. */
-    (void)wolfSSL_CTX_set_cipher_list(ctx, TP_WOLF_CIPHERS);
+    if (wolfSSL_CTX_set_cipher_list(ctx, TP_WOLF_CIPHERS) != WOLFSSL_SUCCESS && !failed)
+        failed = "wolfSSL_CTX_set_cipher_list";
+    if (failed) {
+        snprintf(err, errlen, "wolfSSL: %s failed: this wolfSSL build cannot be configured as tlsprobe needs", failed);
+        wolfSSL_CTX_free(ctx);
+        return NULL;
+    }
     /* Auto-retry turns a silent peer into an 11 s blocking read. */
     wolfSSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
     wolfSSL_CTX_SetIORecv(ctx, io_recv);
@@ -597,12 +607,21 @@ enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, boo
         c->ssl = NULL;
         return TP_ERR_NOMEM;
     }
-    wolfSSL_set_fd(c->ssl, fd);
+    bool ok = wolfSSL_set_fd(c->ssl, fd) == WOLFSSL_SUCCESS;
     wolfSSL_SetIOReadCtx(c->ssl, c);
     wolfSSL_SetIOWriteCtx(c->ssl, c);
     wolfSSL_set_using_nonblock(c->ssl, 1);
-    if (!is_server) /* X25519 key share first: twice the speed of P-256 here */
-        (void)wolfSSL_UseKeyShare(c->ssl, WOLFSSL_ECC_X25519);
+    /* X25519 key share first: twice the speed of P-256 here. A TLS 1.2-only
+     * connection has no key shares (wolfSSL refuses the call there). */
+    if (ok && !is_server && wolfSSL_GetVersion(c->ssl) == WOLFSSL_TLSV1_3)
+        ok = wolfSSL_UseKeyShare(c->ssl, WOLFSSL_ECC_X25519) == WOLFSSL_SUCCESS;
+    if (!ok) {
+        tp_keylog_free(c->keylog);
+        wolfSSL_free(c->ssl);
+        c->keylog = NULL;
+        c->ssl = NULL;
+        return TP_ERR_CRYPTO;
+    }
     return TP_OK;
 }
 

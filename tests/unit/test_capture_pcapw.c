@@ -149,7 +149,7 @@ static void test_pcapw__ipv4_and_ipv6__read_back_same_bytes(void **st)
     tp_pcapw_data(f6, TP_S2C, sh, shn, 1700000000000600);
     tp_pcapw_flow_end(f4, false, 1700000000000700);
     tp_pcapw_flow_end(f6, true, 1700000000000800);
-    tp_pcapw_close(w);
+    assert_true(tp_pcapw_close(w));
 
     struct back b;
     memset(&b, 0, sizeof b);
@@ -221,7 +221,7 @@ static void test_pcapw__four_threads__every_flow_intact(void **st)
     }
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    tp_pcapw_close(w);
+    assert_true(tp_pcapw_close(w));
     struct back b;
     memset(&b, 0, sizeof b);
     read_back(path, &b);
@@ -247,7 +247,7 @@ static void test_pcapw__unwritable_path__error_message(void **st)
     char err[256] = "";
     assert_null(tp_pcapw_open("/nonexistent-dir/x.pcap", err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent-dir/x.pcap"));
-    tp_pcapw_close(NULL);
+    assert_true(tp_pcapw_close(NULL));
     tp_pcapw_flow_end(NULL, false, 0);
     tp_pcapw_data(NULL, TP_C2S, NULL, 0, 0);
 }
