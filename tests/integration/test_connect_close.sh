@@ -15,17 +15,27 @@ mkfifo "$FIFO"
 cat > "$TP_TMP/cmp.py" <<'EOF'
 import subprocess, sys
 def packets(path, client_port):
-    out = subprocess.run(['tshark', '-r', path, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.flags.syn',
-                          '-e', 'tcp.flags.fin', '-e', 'tcp.flags.reset', '-e', 'tcp.payload'],
+    out = subprocess.run(['tshark', '-r', path, '-o', 'tcp.relative_sequence_numbers:TRUE', '-T', 'fields',
+                          '-e', 'tcp.srcport', '-e', 'tcp.flags.syn', '-e', 'tcp.flags.fin', '-e', 'tcp.flags.reset',
+                          '-e', 'tcp.payload', '-e', 'tcp.seq'],
                          capture_output=True, text=True, check=True).stdout
     runs, ctl = [], []
+    nxt = {}  # per direction: the next stream byte (relative sequence number)
     for line in out.splitlines():
-        f = (line.split('\t') + [''] * 5)[:5]
+        f = (line.split('\t') + [''] * 6)[:6]
         d = 'c2s' if f[0] == client_port else 's2c'
         flag = lambda v: v in ('1', 'True')
         if flag(f[1]): ctl.append((d, 'SYN'))
         if f[4]:
             b = bytes.fromhex(f[4].replace(':', ''))
+            # the stream, not the packets: a retransmitted segment (tcpdump sees
+            # both copies on a loaded machine) adds only the bytes not seen yet
+            seq = int(f[5]) if f[5].isdigit() else nxt.get(d, 1)
+            skip = max(0, nxt.get(d, seq) - seq)
+            b = b[skip:]
+            nxt[d] = max(nxt.get(d, seq), seq + skip + len(b))
+            if not b:
+                continue
             if runs and runs[-1][0] == d: runs[-1][1].extend(b)
             else: runs.append((d, bytearray(b)))
         if flag(f[2]): ctl.append((d, 'FIN'))
