@@ -91,13 +91,17 @@ void tp_keylog_free(struct tp_keylog *kl)
 {
     if (!kl)
         return;
+    /* Secrets, keys and plaintexts do not outlive the log: explicit_bzero, which
+     * the compiler may not drop as a dead store before free (a memset may be). */
     if (kl->tkeys)
-        memset(kl->tkeys, 0, TP_KEYLOG_TRAFFIC_KEYS * sizeof *kl->tkeys); /* keys do not outlive the log */
+        explicit_bzero(kl->tkeys, TP_KEYLOG_TRAFFIC_KEYS * sizeof *kl->tkeys);
     free(kl->tkeys);
     if (kl->own_buf)
-        memset(kl->own_buf, 0, kl->own_used); /* plaintexts do not outlive the log either */
+        explicit_bzero(kl->own_buf, kl->own_used);
     free(kl->own_buf);
     free(kl->ents);
+    if (kl->nodes)
+        explicit_bzero(kl->nodes, kl->cap_nodes * sizeof *kl->nodes);
     free(kl->nodes);
     free(kl->slots);
     free(kl);
