@@ -190,6 +190,7 @@ static bool ext_subject_alt_name(struct tp_cert_info *ci, struct tp_reader *r, b
 
 static bool ext_name_constraints(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
 {
+    (void)crit; /* non-critical is accepted (CA/B Forum; see ext criticality in parse_exts) */
     struct tp_reader s;
     struct der_tlv t;
     if (!der_expect(r, DER_SEQUENCE, NULL, &s) || !tp_reader_expect_end(r))
@@ -201,7 +202,7 @@ static bool ext_name_constraints(struct tp_cert_info *ci, struct tp_reader *r, b
     if (!tp_reader_expect_end(&s) || (!ci->nc_permitted.len && !ci->nc_excluded.len))
         return false; /* "MUST NOT ... an empty sequence" */
     ci->has_name_constraints = true;
-    return nc_well_formed(ci, crit);
+    return nc_well_formed(ci);
 }
 
 static bool ext_subject_key_id(struct tp_cert_info *ci, struct tp_reader *r, bool crit)

@@ -27,9 +27,8 @@ static int gn_type(uint8_t tag)
     return tag & 0x1f;
 }
 
-bool nc_well_formed(struct tp_cert_info *ci, bool critical)
+bool nc_well_formed(struct tp_cert_info *ci)
 {
-    (void)critical;
     struct tp_bytes lists[2] = { ci->nc_permitted, ci->nc_excluded };
     for (int l = 0; l < 2; l++) {
         struct tp_reader r;
@@ -408,7 +407,7 @@ static bool constrains(const struct tp_cert_info *ca, int type)
     return false;
 }
 
-int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, bool is_leaf, char *why, size_t whylen,
+int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, char *why, size_t whylen,
                unsigned *work)
 {
     if (!ca->has_name_constraints)
@@ -463,7 +462,6 @@ int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, boo
             continue;
         bad = check_name(ca, &nm, &sb, work);
     }
-    (void)is_leaf;
     if (bad)
         snprintf(why, whylen, "%s", tp_sb_str(&sb));
     tp_sb_free(&sb);

@@ -379,7 +379,7 @@ static void name_checks(struct judging *j, size_t k)
         if (i > 0 && sub->self_issued)
             continue;
         char why[360];
-        if (!nc_permits(ci, sub, i == 0, why, sizeof why, &j->b->nc_work))
+        if (!nc_permits(ci, sub, why, sizeof why, &j->b->nc_work))
             continue;
         jsubject(j, k);
         tp_sb_printf(&j->t, " may only issue for the names its nameConstraints allow; %s ", role_word(i, j->depth, j->anchored));

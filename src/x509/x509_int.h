@@ -83,12 +83,13 @@ bool cert_sig_verifies(const struct tp_cert_info *child, const struct tp_cert_in
 bool cert_name_links(const struct tp_cert_info *child, const struct tp_cert_info *issuer);
 
 /* Name constraints (nc.c). nc_well_formed: the subtrees of ci (already located)
- * decode; a form we do not evaluate in a critical extension sets
- * ci->unhandled_critical. nc_permits: 0 when `ca`'s constraints allow every name
- * of `ci` (subject DN and emailAddress, SAN entries), 1 when not, with a
- * sentence in why. *work counts comparisons (bounded by TP_MAX_NC_CHECKS). */
-bool nc_well_formed(struct tp_cert_info *ci, bool critical);
-int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, bool is_leaf, char *why, size_t whylen,
+ * decode, with minimum 0 and no maximum (RFC 5280 §4.2.1.10); forms we do not
+ * evaluate are judged only against names of that form (nc_permits). nc_permits:
+ * 0 when `ca`'s constraints allow every name of `ci` (subject DN and
+ * emailAddress, SAN entries), 1 when not, with a sentence in why. *work counts
+ * comparisons (bounded by TP_MAX_NC_CHECKS). */
+bool nc_well_formed(struct tp_cert_info *ci);
+int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, char *why, size_t whylen,
                unsigned *work);
 
 #endif
