@@ -178,6 +178,8 @@ struct tp_session {
     char *server_name;       /* SNI from the ClientHello (owned, may hold any bytes: escape) or NULL */
     size_t server_name_len;
     char *host;              /* what the user asked for (connect) or NULL */
+    char *server_name_unicode; /* connect --servername as typed when it was an internationalised
+                                * name (the SNI sent is its A-label), else NULL; owned */
 
     int64_t start_us;        /* wall clock of the session start, µs since the epoch */
     int64_t t_dns_us, t_connect_us; /* connect: offsets; -1 when not applicable */

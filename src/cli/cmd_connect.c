@@ -169,6 +169,8 @@ static int run(int argc, char **argv)
         tp_session_free(s);
         return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));
     }
+    if (o.servername && sni_unicode[0])
+        s->server_name_unicode = strdup(sni_unicode);
     if (target.unicode[0]) {
         /* The name as typed beside the A-label we sent: in text "bücher.example
          * (xn--bcher-kva.example)"; in JSON "host" is the name as typed and

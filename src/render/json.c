@@ -675,6 +675,8 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
         k_bytes(&w, "server_name", (const uint8_t *)s->server_name, s->server_name_len);
     else
         k_null(&w, "server_name");
+    if (s->server_name_unicode) /* connect --servername typed as an internationalised name */
+        k_str(&w, "server_name_unicode", s->server_name_unicode);
     k_str(&w, "host", s->host);
     k_str(&w, "version", s->version ? rn_version(s->version, b) : NULL);
     k_str(&w, "cipher", s->has_cipher ? rn_suite(s->cipher, b) : NULL);

@@ -54,6 +54,11 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
     if (s->server_name) {
         tp_sb_put(o, "  SNI ");
         tp_sb_put_escaped(o, (const uint8_t *)s->server_name, s->server_name_len);
+        if (s->server_name_unicode) { /* the U-label the user typed, beside the A-label sent */
+            tp_sb_put(o, " (");
+            put_esc(o, s->server_name_unicode);
+            tp_sb_putc(o, ')');
+        }
     } else {
         tp_sb_put(o, "  no SNI");
     }

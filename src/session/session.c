@@ -87,6 +87,7 @@ void tp_session_free(struct tp_session *s)
     tp_session_free_findings(s);
     free(s->server_name);
     free(s->host);
+    free(s->server_name_unicode);
     tp_verify_result_free(s->server_verify);
     tp_verify_result_free(s->client_verify);
     free(s);

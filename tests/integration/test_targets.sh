@@ -32,9 +32,15 @@ tp_kill "$TP_SRV_PID"
 tp_s_server -cert "$TP_TMP/idn.pem" -key "$TP_TMP/idn.key" -cert_chain "$PKI/int.pem" -naccept 2
 tp_expect_exit "IDN --servername bücher.example" 0 C "127.0.0.1:$TP_PORT" --servername 'bücher.example' "${ROOT[@]}"
 tp_json "IDN: A-label sent as SNI, name matches" "$TP_OUT" \
-  'j["server_name"] == "xn--bcher-kva.example" and "hostname-mismatch" not in ids(j)'
+  'j["server_name"] == "xn--bcher-kva.example" and "hostname-mismatch" not in ids(j) and j["server_name_unicode"] == "bücher.example"'
 tp_expect_exit "IDN --servername BÜCHER.example." 0 C "127.0.0.1:$TP_PORT" --servername 'BÜCHER.example.' "${ROOT[@]}"
 tp_json "IDN: case folded, dot dropped" "$TP_OUT" 'j["server_name"] == "xn--bcher-kva.example"'
+tp_kill "$TP_SRV_PID"
+# text: the U-label as typed beside the A-label sent
+tp_s_server -cert "$TP_TMP/idn.pem" -key "$TP_TMP/idn.key" -cert_chain "$PKI/int.pem" -naccept 1
+tp_expect_exit "IDN --servername (text)" 0 "$TLSPROBE" connect --timeout 5 "127.0.0.1:$TP_PORT" \
+  --servername 'bücher.example' "${ROOT[@]}" --no-color
+grep -q 'SNI xn--bcher-kva.example (bücher.example)' "$TP_OUT"; tp_check "text: SNI A-label (U-label)" $?
 tp_kill "$TP_SRV_PID"
 
 # check --host takes the same names.
