@@ -275,7 +275,8 @@ struct tp_verify_result {
     int weak_key_index, weak_sig_index;
     /* The verdict a strict RFC 5280 / RFC 6125 client gives: a path to an anchor,
      * every certificate valid at opts->now, every path check passed, the name (when
-     * asked) in a SAN, the leaf allowed for the purpose. reject_id is the finding id
+     * asked) in a SAN, the leaf allowed for the purpose, every certificate of the
+     * path sent (not only found by AIA / --intermediates). reject_id is the finding id
      * of the first reason it is not valid ("" when valid). */
     bool valid;
     char reject_id[48];

@@ -726,6 +726,10 @@ static void verdict(struct tp_verify_result *res)
      * do not look): only the extended key usage decides the verdict. */
     if (!*rej && !res->leaf_eku_ok)
         rej = "wrong-key-usage";
+    /* A path exists only with certificates that were not sent (--intermediates,
+     * AIA): browsers recover that way, Go, curl, OpenSSL and Java do not. */
+    if (!*rej && res->status == TP_PATH_MISSING_INTERMEDIATE)
+        rej = "missing-intermediate";
     res->valid = !*rej;
     snprintf(res->reject_id, sizeof res->reject_id, "%s", rej);
 }
