@@ -110,8 +110,9 @@ my %msg = (
   "void-wolf"     => "wolfSSL result ignored with (void): check it, or allow-list it with the reason",
   "cli-include"   => "src/cli includes a private header: use include/tlsprobe/*.h",
 );
-my (%allowed, %reason, $bad);
-if (open my $a, "<", $allow_file) {
+my (%allowed, $bad);
+open my $a, "<", $allow_file or die "checksrc: cannot read the allow-list $allow_file: $!\n";
+{
   while (<$a>) {
     next if /^\s*(#|$)/;
     my ($rule, $path, $n, $why) = /^\s*(\S+)\s+(\S+)\s+(\d+)\s*(.*?)\s*$/;
@@ -123,7 +124,7 @@ if (open my $a, "<", $allow_file) {
     $allowed{"$rule $path"} = $n;
   }
 }
-my (%hits, %seen);
+my %hits;
 for my $f (@ARGV) {
   open my $fh, "<", $f or die "$f: $!";
   local $/; my $src = <$fh>; close $fh;
@@ -165,7 +166,7 @@ for my $f (@ARGV) {
       push @r, "cli-include" if $h =~ m{/} && $h !~ m{^tlsprobe/};
     }
     for my $rule (@r) {
-      push @{$hits{"$rule $f"}}, sprintf("%s:%d: [%s] %s: %s", $f, $i + 1, $rule, $msg{$rule}, $l =~ s/^\s+//r);
+      push @{$hits{"$rule $f"}}, sprintf("%s:%d: [%s] %s: %s", $f, $i + 1, $rule, $msg{$rule}, $l =~ s/^\s+|\s+$//gr);
     }
   }
 }
