@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Second README command: the whole test suite.
-#  1. a -Wall -Wextra -Werror build, every unit and integration test (ctest);
+#  1. a -Wall -Wextra -Werror build, the house rules (scripts/checksrc.sh), every
+#     unit and integration test (ctest);
 #  2. the same suite again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #  3. each libFuzzer target for a short fixed time (clang), when clang is present.
 # TP_QUICK=1 skips 2 and 3 (for local iteration).
@@ -12,6 +13,7 @@ J=$(nproc)
 echo "== build (-Werror) and test"
 cmake -S . -B build-ci -DTP_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-ci -j"$J" >/dev/null
+bash scripts/checksrc.sh
 (cd build-ci && ctest --output-on-failure -j"$J")
 
 [ "${TP_QUICK:-0}" = 1 ] && exit 0

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#define TP_LPCAP_DEFINE
+#include "capture/pcap_lazy.h"
 
 #ifndef TP_PCAP_SONAME
 #define TP_PCAP_SONAME "libpcap.so.0.8" /* Debian's; CMake passes the one it found */

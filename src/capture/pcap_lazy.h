@@ -29,6 +29,9 @@ int tp_lpcap_dispatch(pcap_t *p, int cnt, pcap_handler cb, u_char *user);
 void tp_lpcap_breakloop(pcap_t *p); /* async-signal-safe: the library is loaded once a handle exists */
 void tp_lpcap_close(pcap_t *p);
 
+/* pcap_lazy.c itself defines TP_LPCAP_DEFINE: it needs the prototypes above
+ * (-Wmissing-prototypes) but calls the real pcap_* through dlsym. */
+#ifndef TP_LPCAP_DEFINE
 #define pcap_fopen_offline_with_tstamp_precision tp_lpcap_fopen_offline_with_tstamp_precision
 #define pcap_create tp_lpcap_create
 #define pcap_set_snaplen tp_lpcap_set_snaplen
@@ -45,4 +48,5 @@ void tp_lpcap_close(pcap_t *p);
 #define pcap_dispatch tp_lpcap_dispatch
 #define pcap_breakloop tp_lpcap_breakloop
 #define pcap_close tp_lpcap_close
+#endif
 #endif

@@ -121,7 +121,7 @@ enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_
         snprintf(err, errlen, "(memory): empty capture");
         return TP_ERR_IO;
     }
-    FILE *fp = fmemopen((void *)data, len, "rb");
+    FILE *fp = fmemopen((void *)(uintptr_t)data, len, "rb"); /* "rb": never written */
     if (!fp) {
         snprintf(err, errlen, "(memory): %s", strerror(errno));
         return TP_ERR_IO;

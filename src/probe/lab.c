@@ -143,9 +143,9 @@ static int server_start(struct lab_server *sv, const struct tp_lab *lab, const s
     /* wolfSSL_CTX_set1_groups_list returns failure for every list in Debian's
      * 5.5.4 (measured: it was ignored here before, so the lab ran with the
      * default groups); set_groups takes the same choice as numbers. */
-    static const int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
+    int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 }; /* set_groups takes int * */
     if ((!v13only && wolfSSL_CTX_SetMinVersion(sv->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) ||
-        wolfSSL_CTX_set_groups(sv->ctx, (int *)groups, 2) != WOLFSSL_SUCCESS) {
+        wolfSSL_CTX_set_groups(sv->ctx, groups, 2) != WOLFSSL_SUCCESS) {
         snprintf(err, errlen, "lab: wolfSSL refused the server's version or group settings");
         return -1;
     }

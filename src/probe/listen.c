@@ -973,7 +973,7 @@ static void serve(struct lsrv *srv, struct ljob *job, struct lworker *w)
                  * certificate silently: the client sees an EOF. Send the alert
                  * servers use for it (RFC 5246 §7.4.6: handshake_failure), in the
                  * clear (we sent no ChangeCipherSpec yet), recorded like the rest. */
-                static const uint8_t hf[7] = { 21, 3, 3, 0, 2, 2, 40 };
+                uint8_t hf[7] = { 21, 3, 3, 0, 2, 2, 40 }; /* lio_send takes char * */
                 if (lio_send(c.ssl, (char *)hf, (int)sizeof hf, io) == (int)sizeof hf)
                     c.alert_sent = 40;
             }

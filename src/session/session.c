@@ -27,7 +27,7 @@ static void chain_free(struct tp_chain *c)
 {
     for (size_t i = 0; i < c->n; i++) {
         tp_cert_cache_put(c->info[i], c->der[i].p, c->der[i].len);
-        free((void *)c->der[i].p);
+        free((void *)(uintptr_t)c->der[i].p); /* the chain owns its copy */
     }
     memset(c, 0, sizeof *c);
 }

@@ -6,6 +6,7 @@
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include "tlsprobe/x509.h"
 
 static atomic_bool keep_ecc_cache;
 

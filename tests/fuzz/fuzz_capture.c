@@ -13,6 +13,8 @@ static void on_session(struct tp_session *s, unsigned long index, void *ctx)
     (*(unsigned long *)ctx) += s->n_msgs;
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = NULL;

@@ -6,6 +6,8 @@
 #include "tlsprobe/render.h"
 #include "tlsprobe/x509.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tp_cert_info *ci = NULL;

@@ -67,6 +67,8 @@ static void fuzz_session(const uint8_t *p, size_t n)
     tp_session_free(s);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)

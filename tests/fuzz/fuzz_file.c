@@ -5,6 +5,8 @@
 #include "tlsprobe/render.h"
 #include "tlsprobe/x509.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tp_file *f = NULL;

@@ -32,6 +32,8 @@ static const char keylog[] =
 
 static struct tp_keylog *kl;
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!kl) {

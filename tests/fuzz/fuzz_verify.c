@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include "tlsprobe/x509.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tp_bytes chain[8];

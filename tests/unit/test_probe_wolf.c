@@ -196,7 +196,7 @@ static void handshake_both(uint16_t ver, size_t want_secrets)
     assert_int_equal(ch.n, 2);
     assert_true(ch.present);
     for (size_t i = 0; i < ch.n; i++)
-        free((void *)ch.der[i].p);
+        free((void *)(uintptr_t)ch.der[i].p);
     tp_wolf_conn_free(&c);
     tp_wolf_conn_free(&c); /* idempotent */
     wolfSSL_CTX_free(cctx);

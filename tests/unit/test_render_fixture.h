@@ -164,7 +164,7 @@ static void rf_free(struct tp_session *s)
     struct tp_chain *cs[2] = { &s->server_chain, &s->client_chain };
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < cs[k]->n; i++) {
-            free((void *)cs[k]->der[i].p);
+            free((void *)(uintptr_t)cs[k]->der[i].p);
             tp_cert_free(cs[k]->info[i]);
         }
     for (size_t i = 0; i < s->n_findings; i++) {
@@ -213,7 +213,7 @@ static struct tp_session *rf_scenario(const char *name)
             m->decrypted = false;
         }
         for (size_t i = 0; i < s->server_chain.n; i++) {
-            free((void *)s->server_chain.der[i].p);
+            free((void *)(uintptr_t)s->server_chain.der[i].p);
             tp_cert_free(s->server_chain.info[i]);
         }
         memset(&s->server_chain, 0, sizeof s->server_chain);
