@@ -42,6 +42,7 @@ if command -v tcpdump >/dev/null; then
     for _ in $(seq 40); do [ -s "$OUT" ] && break; sleep 0.05; done
     [ -s "$OUT" ] && break
   done
+  [ -s "$OUT" ] || { echo "  no session from the pipe; tlsprobe said:" >&2; cat "$TP_TMP/live.err" >&2; }
   tp_json "tcpdump -w - | tlsprobe pcap -: session printed while capturing" "$OUT" \
     'j["server_name"] == "localhost" and j["handshake_complete"] and ids(j) == []'
   tp_kill "$(cat "$TP_TMP/td.pid")"
