@@ -82,6 +82,7 @@ struct builder {
     struct tp_path_problem best_problems[TP_MAX_PATH_PROBLEMS];
     size_t best_n_problems;
     size_t best_path_id;
+    size_t best_score;          /* problems of the best failing anchored path */
     struct { struct tp_path_attempt a; size_t id; } tried[TP_MAX_PATH_ATTEMPTS + 1];
     size_t n_tried;
     unsigned nc_work;
@@ -407,21 +408,24 @@ static void eku_checks(struct judging *j, size_t k)
 }
 
 /* RFC 5280 §6.1 over one path (indices into b->c). Returns the problem count;
- * *dates_bad / *weak report the soft facts a valid path must also be free of. */
+ * *soft is set to the first soft fact a valid path must also be free of (a
+ * date, a weak signature, a weak key), NULL when none; *n_soft counts them. */
 static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bool anchored,
-                         struct tp_path_problem *out, bool *dates_bad, bool *weak)
+                         struct tp_path_problem *out, const char **soft, size_t *n_soft)
 {
     struct judging j = { b, path, depth, anchored, out, 0, { 0 } };
     tp_sb_init(&j.t);
-    *dates_bad = *weak = false;
+    const char *dates = NULL, *sig = NULL, *key = NULL;
     for (size_t k = 0; k < depth; k++) {
         const struct tp_cert_info *ci = jcert(&j, k);
         bool is_anchor = anchored && k + 1 == depth;
         cert_problems(ci, k, role_word(k, depth, anchored), is_anchor, out, &j.n, &j.t);
         if (b->now < ci->not_before || b->now > ci->not_after)
-            *dates_bad = true;
-        if ((ci->sig_weak && !is_anchor) || key_weak(ci))
-            *weak = true;
+            dates = "a certificate on it is outside its validity period";
+        if (ci->sig_weak && !is_anchor)
+            sig = "a certificate on it has a weak (MD5/SHA-1) signature";
+        if (key_weak(ci))
+            key = "a certificate on it has a key no client accepts (RSA or DSA under 2048 bits, EC under 256)";
         if (k == 0) {
             leaf_checks(&j);
             continue;
@@ -432,6 +436,8 @@ static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bo
         eku_checks(&j, k);
     }
     tp_sb_free(&j.t);
+    *soft = dates ? dates : sig ? sig : key;
+    *n_soft = (dates != NULL) + (sig != NULL) + (key != NULL);
     return j.n;
 }
 
@@ -476,18 +482,24 @@ static void judge(struct builder *b, bool anchored, bool name_only)
 {
     b->res->n_paths++;
     struct tp_path_problem p[TP_MAX_PATH_PROBLEMS];
-    bool dates_bad = false, weak = false;
-    size_t np = judge_path(b, b->path, b->depth, anchored, p, &dates_bad, &weak);
+    const char *soft = NULL;
+    size_t n_soft = 0;
+    size_t np = judge_path(b, b->path, b->depth, anchored, p, &soft, &n_soft);
     if (anchored) {
-        if (!np && !dates_bad && !weak) {
+        if (!np && !soft) {
             b->found = true;
             keep_best(b, true, false, p, 0);
             return;
         }
-        if (!b->best_anchored)
+        /* Of the failing paths to an anchor, report the one with the fewest
+         * problems (a problem every path shares, such as the leaf's own key,
+         * then comes out as the reason, not an expired twin tried first). */
+        size_t score = np + n_soft;
+        if (!b->best_anchored || score < b->best_score) {
             keep_best(b, true, false, p, np);
-        note_attempt(b, np ? p[0].text : dates_bad ? "a certificate on it is outside its validity period"
-                                                   : "a certificate on it has a weak (MD5/SHA-1) signature");
+            b->best_score = score;
+        }
+        note_attempt(b, np ? p[0].text : soft);
         return;
     }
     const struct tp_cert_info *top = b->c[b->path[b->depth - 1]].ci;
