@@ -52,6 +52,11 @@ static inline void tp_sb_put_json_str(struct tp_sb *sb, const char *s);
 
 /* Write the buffer to a FILE in one fwrite. Returns false on error. */
 bool tp_sb_write(struct tp_sb *sb, FILE *f);
+/* Open a file that will hold secrets or private keys (key logs, captures,
+ * lab keys) for writing ("w"/"wb": truncate, "a": append): a new file is
+ * created mode 0600 whatever the umask (an existing file keeps its mode).
+ * NULL with errno set on failure. */
+FILE *tp_fopen_private(const char *path, const char *mode);
 
 #include <string.h>
 static inline void tp_sb_put_json_str(struct tp_sb *sb, const char *s)

@@ -57,7 +57,7 @@ static uint16_t csum_fold(uint32_t sum)
 
 struct tp_pcapw *tp_pcapw_open(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "wb");
+    FILE *f = tp_fopen_private(path, "wb"); /* a capture of the user's traffic: 0600 */
     if (!f) {
         if (err && errlen)
             snprintf(err, errlen, "%s: %s", path, strerror(errno));

@@ -1,4 +1,7 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include "tlsprobe/limits.h"
 #include "tlsprobe/strbuf.h"
@@ -522,4 +525,19 @@ bool tp_sb_write(struct tp_sb *sb, FILE *f)
     if (!sb->len)
         return true;
     return fwrite(sb->buf, 1, sb->len, f) == sb->len;
+}
+
+FILE *tp_fopen_private(const char *path, const char *mode)
+{
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode[0] == 'a' ? O_APPEND : O_TRUNC);
+    int fd = open(path, flags, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, mode);
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
 }

@@ -318,7 +318,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         return TP_ERR_USAGE;
     }
     FILE *keylog_f = NULL;
-    if (o->keylog && !(keylog_f = fopen(o->keylog, "a"))) {
+    if (o->keylog && !(keylog_f = tp_fopen_private(o->keylog, "a"))) {
         snprintf(err, errlen, "cannot open key log '%s': %s", o->keylog, strerror(errno));
         wolfSSL_CTX_free(ctx);
         store_join(store_async, &sj, &store);

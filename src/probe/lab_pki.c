@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "lab_int.h"
+#include "tlsprobe/strbuf.h"
 
 /* Encode t as an X.509 Time (RFC 5280 §4.1.2.5: UTCTime through 2049, else
  * GeneralizedTime), tag and length included, as Cert.beforeDate expects. */
@@ -401,7 +402,7 @@ char *lab_pem(const uint8_t *der, int der_len, int type, int *pem_len)
 /* Write PEM objects (certificates or one key) to path. */
 int lab_write_pem(const char *path, const struct lab_cert *const *certs, size_t n, bool key, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "wb");
+    FILE *f = key ? tp_fopen_private(path, "wb") : fopen(path, "wb"); /* a private key: 0600 */
     if (!f) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return -1;

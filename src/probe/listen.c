@@ -1416,7 +1416,7 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
             return TP_ERR_IO;
     }
     if (o->keylog) {
-        srv->keylog = fopen(o->keylog, "a");
+        srv->keylog = tp_fopen_private(o->keylog, "a");
         if (!srv->keylog) {
             snprintf(err, errlen, "--keylog %s: %s", o->keylog, strerror(errno));
             return TP_ERR_IO;

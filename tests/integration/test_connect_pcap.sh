@@ -14,6 +14,9 @@ for v in 1_2 1_3; do
     KL=$TP_TMP/s$v.keys
     tp_expect_exit "TLS $V with --write-pcap --keylog" 0 "$TLSPROBE" connect --format json --timeout 5 \
         "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}" --write-pcap "$PC" --keylog "$KL"
+    # secrets and captures are created private whatever the umask (issue 23)
+    [ "$(stat -c %a "$KL")" = 600 ] && [ "$(stat -c %a "$PC")" = 600 ]
+    tp_check "TLS $V: new key log and pcap are mode 600 (umask $(umask))" $?
     if [ "$v" = 1_3 ]; then
         for l in CLIENT_HANDSHAKE_TRAFFIC_SECRET SERVER_HANDSHAKE_TRAFFIC_SECRET CLIENT_TRAFFIC_SECRET_0 SERVER_TRAFFIC_SECRET_0; do
             grep -q "^$l [0-9a-f]\{64\} [0-9a-f]\{64,96\}$" "$KL"
