@@ -9,6 +9,7 @@
 #ifndef TLSPROBE_X509_H
 #define TLSPROBE_X509_H
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -179,6 +180,10 @@ struct tp_file {
  * unknown kind; TP_ERR_IO / TP_ERR_LIMIT / TP_ERR_MALFORMED with f->error set
  * when the file can't be read at all. Free with tp_file_free. */
 enum tp_err tp_file_read(const char *path, struct tp_file **out) TP_MUST_USE;
+/* Read a whole stream (a file, a pipe, stdin) into *buf (malloc'd, the caller
+ * frees it, also on error), at most TP_MAX_INPUT_FILE bytes: TP_ERR_LIMIT when
+ * longer, TP_ERR_IO on a read error, TP_ERR_NOMEM (then *buf is not set). */
+enum tp_err tp_file_slurp(FILE *fp, uint8_t **buf, size_t *len) TP_MUST_USE;
 /* The same from memory (fuzzing, tests). name is used in messages. */
 enum tp_err tp_file_parse(const char *name, const uint8_t *data, size_t len, struct tp_file **out) TP_MUST_USE;
 void tp_file_free(struct tp_file *f);

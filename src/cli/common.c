@@ -79,37 +79,11 @@ static void read_stdin_once(void)
     if (g_stdin_read)
         return;
     g_stdin_read = true;
-    size_t cap = 65536, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap > TP_MAX_INPUT_FILE) {
-                g_stdin_big = true;
-                break;
-            }
-            size_t ncap = cap * 2 > (size_t)TP_MAX_INPUT_FILE + 1 ? (size_t)TP_MAX_INPUT_FILE + 1 : cap * 2;
-            uint8_t *g = realloc(buf, ncap);
-            if (!g) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = g;
-            cap = ncap;
-        }
-        ssize_t got = read(STDIN_FILENO, buf + n, cap - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            g_stdin_err = true;
-            break;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    g_stdin = buf;
-    g_stdin_len = n;
+    enum tp_err e = tp_file_slurp(stdin, &g_stdin, &g_stdin_len);
+    g_stdin_err = e == TP_ERR_IO;
+    g_stdin_big = e == TP_ERR_LIMIT;
+    if (e == TP_ERR_NOMEM)
+        g_stdin = NULL;
 }
 
 enum tp_err tp_cli_file_read(const char *path, struct tp_file **out)

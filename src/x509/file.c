@@ -821,6 +821,44 @@ enum tp_err tp_file_parse(const char *name, const uint8_t *data, size_t len, str
     return TP_OK;
 }
 
+enum tp_err tp_file_slurp(FILE *fp, uint8_t **out, size_t *out_len)
+{
+    /* Read at most the limit + 1 byte: the file may be a pipe or grow. */
+    size_t cap = 65536, n = 0;
+    uint8_t *buf = malloc(cap);
+    enum tp_err e = TP_OK;
+    while (buf) {
+        if (n == cap) {
+            if (cap > TP_MAX_INPUT_FILE) {
+                e = TP_ERR_LIMIT;
+                break;
+            }
+            size_t ncap = cap * 2 > (size_t)TP_MAX_INPUT_FILE + 1 ? (size_t)TP_MAX_INPUT_FILE + 1 : cap * 2;
+            uint8_t *g = realloc(buf, ncap);
+            if (!g) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = g;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (!buf)
+        return TP_ERR_NOMEM;
+    if (e == TP_OK && ferror(fp))
+        e = TP_ERR_IO;
+    if (e == TP_OK && n > TP_MAX_INPUT_FILE)
+        e = TP_ERR_LIMIT;
+    *out = buf;
+    *out_len = n;
+    return e;
+}
+
 enum tp_err tp_file_read(const char *path, struct tp_file **out)
 {
     *out = NULL;
@@ -847,35 +885,13 @@ enum tp_err tp_file_read(const char *path, struct tp_file **out)
         *out = f;
         return TP_ERR_IO;
     }
-    /* Read at most the limit + 1 byte: the file may be a pipe or grow. */
-    size_t cap = 65536, n = 0;
-    uint8_t *buf = malloc(cap);
-    bool too_big = false;
-    while (buf) {
-        if (n == cap) {
-            if (cap > TP_MAX_INPUT_FILE) {
-                too_big = true;
-                break;
-            }
-            size_t ncap = cap * 2 > (size_t)TP_MAX_INPUT_FILE + 1 ? (size_t)TP_MAX_INPUT_FILE + 1 : cap * 2;
-            uint8_t *g = realloc(buf, ncap);
-            if (!g) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = g;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    bool rerr = ferror(fp);
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    enum tp_err re = tp_file_slurp(fp, &buf, &n);
     fclose(fp);
-    if (!buf)
+    if (re == TP_ERR_NOMEM)
         return TP_ERR_NOMEM;
+    bool rerr = re == TP_ERR_IO, too_big = re == TP_ERR_LIMIT;
     enum tp_err e;
     if (rerr) {
         f = calloc(1, sizeof *f);
@@ -884,7 +900,7 @@ enum tp_err tp_file_read(const char *path, struct tp_file **out)
             set_error(f, "read error");
         }
         e = TP_ERR_IO;
-    } else if (too_big || n > TP_MAX_INPUT_FILE) {
+    } else if (too_big) {
         f = calloc(1, sizeof *f);
         if (f) {
             f->path = dup_str(path);
