@@ -31,6 +31,9 @@ void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const str
  * columns, at spaces, continuing under the line's value column (text sessions
  * and findings do it themselves; check and inspect output through it). */
 void tp_render_fold(struct tp_sb *out, size_t start, unsigned width);
+/* Columns a piece of our own output takes on a terminal: UTF-8 code points,
+ * colour escapes none (not for wire bytes: escape those first). */
+size_t tp_render_cols(const char *p, size_t n);
 /* Colour helpers: return "" when o->color is false. */
 const char *tp_c_red(const struct tp_render_opts *o);
 const char *tp_c_yellow(const struct tp_render_opts *o);

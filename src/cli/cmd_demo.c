@@ -60,22 +60,8 @@ static bool as_designed(const struct tp_lab_scenario *sc, const struct tp_sessio
     return s->handshake_complete && tp_session_worst(s) < TP_SEV_ERROR;
 }
 
-/* Our own prose, wrapped at width columns (no wire bytes here; UTF-8 counted
- * per code point, colour escapes as nothing). */
-static size_t cols(const char *p, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\033') {
-            while (i < n && p[i] != 'm')
-                i++;
-            continue;
-        }
-        c += ((unsigned char)p[i] & 0xC0) != 0x80;
-    }
-    return c;
-}
-
+/* Our own prose, wrapped at width columns (tp_render_cols: UTF-8 code points,
+ * colour escapes as nothing). */
 static void wrap_at(struct tp_sb *sb, const char *text, size_t width)
 {
     size_t col = 0;
@@ -89,7 +75,7 @@ static void wrap_at(struct tp_sb *sb, const char *text, size_t width)
         size_t n = (size_t)(p - w);
         if (!n)
             break;
-        size_t c = cols(w, n);
+        size_t c = tp_render_cols(w, n);
         if (col && col + 1 + c > width) {
             tp_sb_putc(sb, '\n');
             col = 0;

@@ -213,8 +213,7 @@ static void ch_details(struct tp_sb *o, size_t width, const struct tp_client_hel
     tp_sb_free(&sb);
 }
 
-/* Columns a piece of our output takes: UTF-8 code points, colour escapes none. */
-static size_t cols(const char *p, size_t n)
+size_t tp_render_cols(const char *p, size_t n)
 {
     size_t c = 0;
     for (size_t i = 0; i < n; i++) {
@@ -236,12 +235,12 @@ static size_t cols(const char *p, size_t n)
 static void put_facts(struct tp_sb *o, size_t line_start, const char *facts, size_t width, size_t min_ind)
 {
     static const char sep[] = " · ";
-    size_t col = cols(o->buf + line_start, o->len - line_start);
+    size_t col = tp_render_cols(o->buf + line_start, o->len - line_start);
     bool first = true;
     size_t ind = min_ind;
     if (col + 20 <= width)
         ind = col; /* room enough: continue under the facts column */
-    else if (col + cols(facts, strlen(facts)) > width) {
+    else if (col + tp_render_cols(facts, strlen(facts)) > width) {
         while (o->len > line_start && o->buf[o->len - 1] == ' ')
             o->len--, o->buf[o->len] = '\0';
         tp_sb_printf(o, "\n%*s", (int)ind, "");
@@ -251,7 +250,7 @@ static void put_facts(struct tp_sb *o, size_t line_start, const char *facts, siz
     while (*p) {
         const char *e = strstr(p, sep);
         size_t n = e ? (size_t)(e - p) : strlen(p);
-        size_t w = cols(p, n);
+        size_t w = tp_render_cols(p, n);
         if (!first && col + 3 + w > width) {
             /* a fact too wide for the facts column starts further left */
             size_t at = ind + w > width ? min_ind : ind;
@@ -573,7 +572,7 @@ void tp_render_fold(struct tp_sb *out, size_t start, unsigned width)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (cols(p, n) <= width) {
+        if (tp_render_cols(p, n) <= width) {
             tp_sb_putn(out, p, n);
         } else {
             size_t lead = strspn(p, " ");
@@ -581,8 +580,8 @@ void tp_render_fold(struct tp_sb *out, size_t start, unsigned width)
             const char *gap = strstr(p + lead, "  ");
             if (gap && gap < p + n) {
                 size_t v = (size_t)(gap - p) + strspn(gap, " ");
-                if (cols(p, v) <= width / 2)
-                    hang = cols(p, v);
+                if (tp_render_cols(p, v) <= width / 2)
+                    hang = tp_render_cols(p, v);
             }
             tp_sb_putn(out, p, lead); /* the indentation stays as it is */
             const char *q = p + lead, *end = p + n;
@@ -597,7 +596,7 @@ void tp_render_fold(struct tp_sb *out, size_t start, unsigned width)
                 while (r < end) {
                     const char *sp = memchr(r, ' ', (size_t)(end - r));
                     const char *we = sp ? sp : end;
-                    size_t wc = cols(r, (size_t)(we - r));
+                    size_t wc = tp_render_cols(r, (size_t)(we - r));
                     c += wc;
                     if (c > width && cut) {
                         /* a word no continuation line could hold either (a
