@@ -7,10 +7,11 @@
  * anchors first, with loop detection (same subject and key) and work bounds
  * (signature checks, wall time, paths judged: limits.h). Every complete path to
  * an anchor is judged by the §6.1 checks below; the first that passes them all
- * is the answer. When none does, the first failing path to an anchor is
- * reported with its problems, or, with no path to an anchor at all, the longest
- * dead end (unknown authority vs self-signed vs missing intermediate vs bad
- * signature). Other paths judged are listed with why each failed.
+ * is the answer. When none does, the failing path to an anchor with the fewest
+ * problems is reported with them, or, with no path to an anchor at all, the
+ * longest dead end (unknown authority vs self-signed vs bad signature). Other
+ * paths judged are listed with why each failed. A path that needs a certificate
+ * the server did not send is missing-intermediate, not valid.
  *
  * Checks on a path (leaf first, anchor last):
  *  - every certificate: decodable extensions, none twice, no critical extension
@@ -24,8 +25,10 @@
  *    certificate below it, except self-issued intermediates (§6.1.3 (b));
  *  - extendedKeyUsage of every CA that has one must allow the purpose (EKU
  *    nesting, as Go, Chrome and Windows do; RFC 5280 does not say it);
- *  - the leaf: name (RFC 6125, SAN only for the verdict), key usage and EKU
- *    for the purpose. */
+ *  - the leaf: name (RFC 6125, SAN only for the verdict), extended key usage
+ *    for the purpose (its keyUsage is a finding, not the verdict), profile
+ *    rules (keyCertSign only with cA, no nameConstraints);
+ *  - keys and signature hashes no mainstream client accepts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
