@@ -126,7 +126,7 @@ static struct fp_memo *fp_slot(int kind, const struct fp_key *k, bool *hit)
     *hit = false;
     if (k->over)
         return NULL;
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+    uint64_t h = UINT64_C(1469598103934665603) ^ (uint64_t)(unsigned)kind;
     size_t i = 0;
     for (; i + 8 <= k->n; i += 8) {
         uint64_t w;

@@ -440,7 +440,7 @@ static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bo
     }
     tp_sb_free(&j.t);
     *soft = dates ? dates : sig ? sig : key;
-    *n_soft = (dates != NULL) + (sig != NULL) + (key != NULL);
+    *n_soft = (size_t)(dates != NULL) + (size_t)(sig != NULL) + (size_t)(key != NULL);
     return j.n;
 }
 

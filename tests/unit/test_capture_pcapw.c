@@ -197,7 +197,7 @@ static void *writer(void *arg)
     uint8_t buf[300];
     for (int i = 0; i < 50; i++) {
         for (size_t k = 0; k < sizeof buf; k++)
-            buf[k] = (uint8_t)(t->port + i + k);
+            buf[k] = (uint8_t)(t->port + (size_t)i + k);
         tp_pcapw_data(f, (i & 1) ? TP_S2C : TP_C2S, buf, sizeof buf, 2 + i);
     }
     tp_pcapw_flow_end(f, false, 100);
@@ -234,7 +234,7 @@ static void test_pcapw__four_threads__every_flow_intact(void **st)
         for (int i = 0; i < 50; i++) {
             const uint8_t *p = b.buf[f][i & 1] + (size_t)(i / 2) * 300;
             for (size_t k = 0; k < 300; k++)
-                assert_int_equal(p[k], (uint8_t)(port + i + k));
+                assert_int_equal(p[k], (uint8_t)(port + (size_t)i + k));
         }
     }
     back_free(&b);
