@@ -57,7 +57,9 @@ static inline bool tp_read_u8(struct tp_reader *r, uint8_t *out)
 static inline bool tp_read_u16(struct tp_reader *r, uint16_t *out) /* big-endian */
 {
     const uint8_t *p = tp_reader_take_(r, 2);
-    *out = p ? (uint16_t)((p[0] << 8) | p[1]) : 0;
+    *out = 0; /* a ternary would widen the result to int (-Wconversion) */
+    if (p)
+        *out = (uint16_t)((p[0] << 8) | p[1]);
     return p != NULL;
 }
 static inline bool tp_read_u24(struct tp_reader *r, uint32_t *out) /* big-endian */
