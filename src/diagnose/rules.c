@@ -163,8 +163,9 @@ static const struct tp_rule rule_table[] = {
       "A CA on the path is limited to other uses (extended key usage).",
       "An intermediate or root lists extendedKeyUsage values without serverAuth (clientAuth for "
       "a client certificate). Go, Chrome, Windows and macOS apply a CA's EKU to everything it "
-      "issues ('x509: certificate specifies an incompatible key usage'); OpenSSL and curl do "
-      "not look, so the same chain works there. RFC 5280 itself does not define this nesting.",
+      "issues ('x509: certificate specifies an incompatible key usage'), and so does OpenSSL's "
+      "TLS purpose check (curl, Python: 'unsupported certificate purpose'). RFC 5280 itself "
+      "does not define this nesting; a client that ignores it still accepts the chain.",
       "Use a CA whose extendedKeyUsage includes serverAuth (or that has none), or have the CA "
       "reissued with the usages it must allow.",
       "RFC 5280 §4.2.1.12; CA/B Forum BR §7.1.2.2" },

@@ -613,7 +613,7 @@ static void test_issuer_eku_mismatch__fires_says_clients_differ(void **state)
     add_problem(f->v, "issuer-eku-mismatch", 1, -1, "The intermediate lists extended key usages without serverAuth");
     tp_diagnose(f->s);
     const struct tp_finding *x = assert_fires(f->s, "issuer-eku-mismatch");
-    assert_contains(x->explanation, "OpenSSL and curl do not look");
+    assert_contains(x->explanation, "unsupported certificate purpose");
     fx_free(f);
 }
 
