@@ -168,6 +168,132 @@ static const uint8_t *hello_random(const struct tp_msg *m)
     return m && m->raw && m->raw_len >= 4 + 2 + 32 ? m->raw + 6 : NULL;
 }
 
+/* The index of the signed message from dir (want), or SIZE_MAX when it is
+ * missing or a message we could not read comes before it. */
+static size_t find_signed(const struct tp_session *s, enum tp_dir dir, uint8_t want)
+{
+    for (size_t i = 0; i < s->n_msgs; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        if (m->kind == TP_MSG_ENCRYPTED)
+            return SIZE_MAX;
+        if (m->kind == TP_MSG_HANDSHAKE && m->dir == dir && m->hs_type == want && m->raw)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+/* The scheme and signature of the signed message; for a ServerKeyExchange also
+ * the signed params (from the start of the body to the end of the public key). */
+static bool read_signature(const struct tp_session *s, const struct tp_msg *sm, uint16_t *scheme,
+                           struct tp_bytes *sig, struct tp_bytes *params)
+{
+    struct tp_bytes body = tp_bytes_make(sm->raw + 4, sm->raw_len - 4);
+    if (sm->hs_type == TP_HS_SERVER_KEY_EXCHANGE) {
+        struct tp_server_key_exchange ske;
+        if (tp_server_key_exchange_parse(body, s->version, s->cipher, &ske) != TP_OK || !ske.has_sig_scheme ||
+            !ske.public_key.p)
+            return false;
+        *scheme = ske.sig_scheme;
+        *sig = ske.signature;
+        *params = tp_bytes_make(body.p, (size_t)(ske.public_key.p + ske.public_key.len - body.p));
+        return true;
+    }
+    struct tp_certificate_verify cv;
+    if (tp_certificate_verify_parse(body, s->version, &cv) != TP_OK || !cv.has_scheme)
+        return false;
+    *scheme = cv.scheme;
+    *sig = cv.signature;
+    *params = tp_bytes_make(NULL, 0);
+    return true;
+}
+
+/* TLS 1.2 ServerKeyExchange: client_random + server_random + params. */
+static bool ske_signed_data(const struct tp_session *s, size_t at, struct tp_bytes params, struct buf *data)
+{
+    const struct tp_msg *ch_msg = NULL, *sh_msg = NULL;
+    for (size_t i = 0; i < at; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        if (m->kind != TP_MSG_HANDSHAKE)
+            continue;
+        if (m->hs_type == TP_HS_CLIENT_HELLO && m->dir == TP_C2S)
+            ch_msg = m;
+        if (m->hs_type == TP_HS_SERVER_HELLO && m->dir == TP_S2C && !m->is_hrr)
+            sh_msg = m;
+    }
+    const uint8_t *cr = hello_random(ch_msg), *sr = hello_random(sh_msg);
+    if (!cr || !sr)
+        return false;
+    put(data, cr, 32);
+    put(data, sr, 32);
+    put(data, params.p, params.len);
+    return true;
+}
+
+/* Every handshake message before index at, in order; in TLS 1.3 a first
+ * ClientHello followed by a HelloRetryRequest becomes message_hash (§4.4.1). */
+static void handshake_transcript(const struct tp_session *s, size_t at, enum wc_HashType th, int tl, struct buf *tr)
+{
+    bool tls13 = s->version == TP_TLS1_3, first_ch_pending = false;
+    const struct tp_msg *ch1 = NULL;
+    for (size_t i = 0; i < at; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        if (m->kind != TP_MSG_HANDSHAKE || !m->raw)
+            continue;
+        if (m->hs_type == TP_HS_NEW_SESSION_TICKET || m->hs_type == TP_HS_KEY_UPDATE)
+            continue;
+        if (tls13 && m->hs_type == TP_HS_CLIENT_HELLO && !ch1) {
+            ch1 = m;
+            first_ch_pending = true;
+            continue;
+        }
+        if (first_ch_pending) {
+            first_ch_pending = false;
+            if (m->is_hrr && tl > 0) {
+                uint8_t mh[4 + WC_MAX_DIGEST_SIZE] = { 254, 0, 0, (uint8_t)tl };
+                if (wc_Hash(th, ch1->raw, (word32)ch1->raw_len, mh + 4, (word32)tl) != 0)
+                    tr->failed = true;
+                put(tr, mh, 4 + (size_t)tl);
+            } else {
+                put(tr, ch1->raw, ch1->raw_len);
+            }
+        }
+        put(tr, m->raw, m->raw_len);
+    }
+    if (first_ch_pending)
+        put(tr, ch1->raw, ch1->raw_len);
+}
+
+/* CertificateVerify: TLS 1.2 signs the transcript itself; TLS 1.3 signs 64
+ * spaces, the context string with its 0x00 and the transcript hash. */
+static bool cv_signed_data(const struct tp_session *s, enum tp_dir dir, size_t at, struct buf *data)
+{
+    struct buf tr = { 0 };
+    enum wc_HashType th = suite_hash(s->cipher);
+    int tl = wc_HashGetDigestSize(th);
+    handshake_transcript(s, at, th, tl, &tr);
+    if (tr.failed || tr.n == 0) {
+        free(tr.p);
+        return false;
+    }
+    if (s->version != TP_TLS1_3) {
+        *data = tr;
+        return true;
+    }
+    static const char ctx_s[] = "TLS 1.3, server CertificateVerify";
+    static const char ctx_c[] = "TLS 1.3, client CertificateVerify";
+    uint8_t pad[64], h[WC_MAX_DIGEST_SIZE];
+    memset(pad, 0x20, sizeof pad);
+    bool ok = tl > 0 && wc_Hash(th, tr.p, (word32)tr.n, h, (word32)tl) == 0;
+    free(tr.p);
+    if (!ok)
+        return false;
+    const char *ctx = dir == TP_S2C ? ctx_s : ctx_c;
+    put(data, pad, sizeof pad);
+    put(data, (const uint8_t *)ctx, strlen(ctx) + 1);
+    put(data, h, (size_t)tl);
+    return true;
+}
+
 enum tp_sig_check tp_session_check_signature(const struct tp_session *s, enum tp_dir dir)
 {
     const struct tp_chain *ch = dir == TP_S2C ? &s->server_chain : &s->client_chain;
@@ -177,40 +303,13 @@ enum tp_sig_check tp_session_check_signature(const struct tp_session *s, enum tp
     /* The signed message: CertificateVerify from dir; in TLS 1.2 the server's
      * is its ServerKeyExchange. */
     uint8_t want = (!tls13 && dir == TP_S2C) ? TP_HS_SERVER_KEY_EXCHANGE : TP_HS_CERTIFICATE_VERIFY;
-    size_t at = SIZE_MAX;
-    for (size_t i = 0; i < s->n_msgs; i++) {
-        const struct tp_msg *m = &s->msgs[i];
-        if (m->kind == TP_MSG_ENCRYPTED && at == SIZE_MAX)
-            return TP_SIG_NOT_CHECKED; /* a message we could not read comes first */
-        if (m->kind == TP_MSG_HANDSHAKE && m->dir == dir && m->hs_type == want && m->raw) {
-            at = i;
-            break;
-        }
-    }
+    size_t at = find_signed(s, dir, want);
     if (at == SIZE_MAX)
         return TP_SIG_NOT_CHECKED;
-    const struct tp_msg *sm = &s->msgs[at];
-    struct tp_bytes body = tp_bytes_make(sm->raw + 4, sm->raw_len - 4);
     uint16_t scheme;
-    struct tp_bytes sig;
-    const uint8_t *params = NULL;
-    size_t params_len = 0;
-    if (want == TP_HS_SERVER_KEY_EXCHANGE) {
-        struct tp_server_key_exchange ske;
-        if (tp_server_key_exchange_parse(body, s->version, s->cipher, &ske) != TP_OK || !ske.has_sig_scheme ||
-            !ske.public_key.p)
-            return TP_SIG_NOT_CHECKED;
-        scheme = ske.sig_scheme;
-        sig = ske.signature;
-        params = body.p;
-        params_len = (size_t)(ske.public_key.p + ske.public_key.len - body.p);
-    } else {
-        struct tp_certificate_verify cv;
-        if (tp_certificate_verify_parse(body, s->version, &cv) != TP_OK || !cv.has_scheme)
-            return TP_SIG_NOT_CHECKED;
-        scheme = cv.scheme;
-        sig = cv.signature;
-    }
+    struct tp_bytes sig, params;
+    if (!read_signature(s, &s->msgs[at], &scheme, &sig, &params))
+        return TP_SIG_NOT_CHECKED;
     const struct scheme *sc = find_scheme(scheme);
     if (!sc || !sig.p || sig.len == 0 || sig.len > 4096)
         return TP_SIG_NOT_CHECKED;
@@ -221,81 +320,9 @@ enum tp_sig_check tp_session_check_signature(const struct tp_session *s, enum tp
         return TP_SIG_NOT_CHECKED;
 
     struct buf data = { 0 };
-    if (want == TP_HS_SERVER_KEY_EXCHANGE) {
-        const struct tp_msg *ch_msg = NULL, *sh_msg = NULL;
-        for (size_t i = 0; i < at; i++) {
-            const struct tp_msg *m = &s->msgs[i];
-            if (m->kind != TP_MSG_HANDSHAKE)
-                continue;
-            if (m->hs_type == TP_HS_CLIENT_HELLO && m->dir == TP_C2S)
-                ch_msg = m;
-            if (m->hs_type == TP_HS_SERVER_HELLO && m->dir == TP_S2C && !m->is_hrr)
-                sh_msg = m;
-        }
-        const uint8_t *cr = hello_random(ch_msg), *sr = hello_random(sh_msg);
-        if (!cr || !sr)
-            return TP_SIG_NOT_CHECKED;
-        put(&data, cr, 32);
-        put(&data, sr, 32);
-        put(&data, params, params_len);
-    } else {
-        /* Every handshake message before the signature, in order. */
-        struct buf tr = { 0 };
-        enum wc_HashType th = suite_hash(s->cipher);
-        int tl = wc_HashGetDigestSize(th);
-        bool first_ch_pending = false;
-        const struct tp_msg *ch1 = NULL;
-        for (size_t i = 0; i < at; i++) {
-            const struct tp_msg *m = &s->msgs[i];
-            if (m->kind != TP_MSG_HANDSHAKE || !m->raw)
-                continue;
-            if (m->hs_type == TP_HS_NEW_SESSION_TICKET || m->hs_type == TP_HS_KEY_UPDATE)
-                continue;
-            if (tls13 && m->hs_type == TP_HS_CLIENT_HELLO && !ch1) {
-                ch1 = m;
-                first_ch_pending = true;
-                continue;
-            }
-            if (first_ch_pending) {
-                first_ch_pending = false;
-                if (m->is_hrr && tl > 0) {
-                    /* message_hash (RFC 8446 §4.4.1) */
-                    uint8_t mh[4 + WC_MAX_DIGEST_SIZE] = { 254, 0, 0, (uint8_t)tl };
-                    if (wc_Hash(th, ch1->raw, (word32)ch1->raw_len, mh + 4, (word32)tl) != 0)
-                        tr.failed = true;
-                    put(&tr, mh, 4 + (size_t)tl);
-                } else {
-                    put(&tr, ch1->raw, ch1->raw_len);
-                }
-            }
-            put(&tr, m->raw, m->raw_len);
-        }
-        if (first_ch_pending)
-            put(&tr, ch1->raw, ch1->raw_len);
-        if (tr.failed || tr.n == 0) {
-            free(tr.p);
-            return TP_SIG_NOT_CHECKED;
-        }
-        if (tls13) {
-            static const char ctx_s[] = "TLS 1.3, server CertificateVerify";
-            static const char ctx_c[] = "TLS 1.3, client CertificateVerify";
-            uint8_t pad[64];
-            memset(pad, 0x20, sizeof pad);
-            uint8_t h[WC_MAX_DIGEST_SIZE];
-            if (tl <= 0 || wc_Hash(th, tr.p, (word32)tr.n, h, (word32)tl) != 0) {
-                free(tr.p);
-                return TP_SIG_NOT_CHECKED;
-            }
-            const char *ctx = dir == TP_S2C ? ctx_s : ctx_c;
-            put(&data, pad, sizeof pad);
-            put(&data, (const uint8_t *)ctx, strlen(ctx) + 1); /* with its 0x00 */
-            put(&data, h, (size_t)tl);
-            free(tr.p);
-        } else {
-            data = tr;
-        }
-    }
-    if (data.failed) {
+    bool built = want == TP_HS_SERVER_KEY_EXCHANGE ? ske_signed_data(s, at, params, &data)
+                                                    : cv_signed_data(s, dir, at, &data);
+    if (!built || data.failed) {
         free(data.p);
         return TP_SIG_NOT_CHECKED;
     }
