@@ -243,17 +243,18 @@ static bool parse_pkcs8(struct tp_file_obj *o, struct tp_bytes der, enum tp_err 
     return true;
 }
 
-/* RFC 5208 §6 EncryptedPrivateKeyInfo. */
-static bool parse_encrypted(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
+/* SEQUENCE { SEQUENCE { OID, ... }, <tag> value }: the shape of both
+ * EncryptedPrivateKeyInfo (RFC 5208 §6) and SubjectPublicKeyInfo (RFC 5280). */
+static bool alg_and_value(struct tp_bytes der, uint8_t tag, struct der_tlv *oid, struct der_tlv *val,
+                          enum tp_err *err)
 {
     struct tp_reader r, s, alg;
-    struct der_tlv oid, data;
     tp_reader_from(&r, der);
     der_expect(&r, DER_SEQUENCE, NULL, &s);
     tp_reader_expect_end(&r);
     der_expect(&s, DER_SEQUENCE, NULL, &alg);
-    der_expect(&alg, DER_OID, &oid, NULL);
-    der_expect(&s, DER_OCTET_STRING, &data, NULL);
+    der_expect(&alg, DER_OID, oid, NULL);
+    der_expect(&s, tag, val, NULL);
     tp_reader_expect_end(&s);
     tp_reader_join(&r, &s);
     tp_reader_join(&r, &alg);
@@ -261,6 +262,14 @@ static bool parse_encrypted(struct tp_file_obj *o, struct tp_bytes der, enum tp_
         *err = r.err;
         return false;
     }
+    return true;
+}
+
+static bool parse_encrypted(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
+{
+    struct der_tlv oid, data;
+    if (!alg_and_value(der, DER_OCTET_STRING, &oid, &data, err))
+        return false;
     o->kind = TP_OBJ_PRIVATE_KEY;
     o->key_encrypted = true;
     snprintf(o->key_desc, sizeof o->key_desc, "%s", oid_is(oid.val, "1.2.840.113549.1.5.13") ? "encrypted (PBES2)"
@@ -270,21 +279,9 @@ static bool parse_encrypted(struct tp_file_obj *o, struct tp_bytes der, enum tp_
 
 static bool parse_spki(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
 {
-    struct tp_reader r, s, alg;
     struct der_tlv oid, bits;
-    tp_reader_from(&r, der);
-    der_expect(&r, DER_SEQUENCE, NULL, &s);
-    tp_reader_expect_end(&r);
-    der_expect(&s, DER_SEQUENCE, NULL, &alg);
-    der_expect(&alg, DER_OID, &oid, NULL);
-    der_expect(&s, DER_BIT_STRING, &bits, NULL);
-    tp_reader_expect_end(&s);
-    tp_reader_join(&r, &s);
-    tp_reader_join(&r, &alg);
-    if (!tp_reader_ok(&r)) {
-        *err = r.err;
+    if (!alg_and_value(der, DER_BIT_STRING, &oid, &bits, err))
         return false;
-    }
     o->kind = TP_OBJ_PUBLIC_KEY;
     key_from_spki(o, der);
     return true;
