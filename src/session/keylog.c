@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tlsprobe/array.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/reader.h"
 #include "tlsprobe/session.h"
@@ -156,12 +157,10 @@ static struct kl_entry *insert(struct tp_keylog *kl, const uint8_t cr[32])
     if (e)
         return e;
     if (kl->n_ents == kl->cap_ents) {
-        size_t cap = kl->cap_ents ? kl->cap_ents * 2 : 16;
-        struct kl_entry *ne = realloc(kl->ents, cap * sizeof *ne);
+        struct kl_entry *ne = tp_array_grow(kl->ents, sizeof *ne, &kl->cap_ents, 16, 0);
         if (!ne)
             return NULL;
         kl->ents = ne;
-        kl->cap_ents = cap;
     }
     /* keep the load factor under 1/2 */
     if ((kl->n_ents + 1) * 2 > kl->n_slots && !rehash(kl, kl->n_slots ? kl->n_slots * 2 : 32))
@@ -198,12 +197,10 @@ enum tp_err tp_keylog_add(struct tp_keylog *kl, enum tp_secret_label label, cons
         if (kl->n_secrets >= TP_MAX_KEYLOG_ENTRIES)
             return TP_ERR_LIMIT;
         if (kl->n_secrets == kl->cap_nodes) {
-            size_t cap = kl->cap_nodes ? kl->cap_nodes * 2 : 16;
-            struct kl_node *nn = realloc(kl->nodes, cap * sizeof *nn);
+            struct kl_node *nn = tp_array_grow(kl->nodes, sizeof *nn, &kl->cap_nodes, 16, 0);
             if (!nn)
                 return TP_ERR_NOMEM;
             kl->nodes = nn;
-            kl->cap_nodes = cap;
         }
         if (!e && !(e = insert(kl, client_random)))
             return TP_ERR_NOMEM;

@@ -2,6 +2,7 @@
  * decoder that fills it lives in decoder.c. */
 #include <stdlib.h>
 #include <string.h>
+#include "tlsprobe/array.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/x509.h"
 #include "session/internal.h"
@@ -183,16 +184,12 @@ struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp
         return NULL;
     }
     if (s->n_msgs == s->cap_msgs) {
-        size_t cap = s->cap_msgs ? s->cap_msgs * 2 : 16;
-        if (cap > TP_MAX_SESSION_MESSAGES)
-            cap = TP_MAX_SESSION_MESSAGES;
-        struct tp_msg *m = realloc(s->msgs, cap * sizeof *m);
+        struct tp_msg *m = tp_array_grow(s->msgs, sizeof *m, &s->cap_msgs, 16, TP_MAX_SESSION_MESSAGES);
         if (!m) {
             s->n_msgs_dropped++;
             return NULL;
         }
         s->msgs = m;
-        s->cap_msgs = cap;
     }
     struct tp_msg *m = &s->msgs[s->n_msgs++];
     memset(m, 0, sizeof *m);
@@ -205,12 +202,10 @@ struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp
 struct tp_finding *tp_session_add_finding(struct tp_session *s, const char *id, enum tp_severity sev)
 {
     if (s->n_findings == s->cap_findings) {
-        size_t cap = s->cap_findings ? s->cap_findings * 2 : 8;
-        struct tp_finding *f = realloc(s->findings, cap * sizeof *f);
+        struct tp_finding *f = tp_array_grow(s->findings, sizeof *f, &s->cap_findings, 8, 0);
         if (!f)
             return NULL;
         s->findings = f;
-        s->cap_findings = cap;
     }
     struct tp_finding *f = &s->findings[s->n_findings++];
     memset(f, 0, sizeof *f);

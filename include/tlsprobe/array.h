@@ -1,0 +1,26 @@
+/* Growable arrays: one rule for how every array in tlsprobe grows.
+ * Owns nothing; the caller keeps the array, its count and its capacity. */
+#ifndef TLSPROBE_ARRAY_H
+#define TLSPROBE_ARRAY_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Reallocate arr (of *cap elements of size elem) to double its capacity,
+ * starting at first and never beyond max (0: no limit). Returns the new array
+ * and updates *cap, or NULL (arr untouched, still owned by the caller) when it
+ * is already at max or memory runs out. */
+static inline void *tp_array_grow(void *arr, size_t elem, size_t *cap, size_t first, size_t max)
+{
+    size_t nc = *cap ? *cap * 2 : first;
+    if (max && nc > max)
+        nc = max;
+    if (nc <= *cap || nc > SIZE_MAX / elem)
+        return NULL;
+    void *p = realloc(arr, nc * elem);
+    if (p)
+        *cap = nc;
+    return p;
+}
+
+#endif
