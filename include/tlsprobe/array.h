@@ -23,4 +23,24 @@ static inline void *tp_array_grow(void *arr, size_t elem, size_t *cap, size_t fi
     return p;
 }
 
+/* Byte buffers: grow buf (of *cap bytes) to hold need bytes, doubling from
+ * first, capped at max. Returns the buffer (and updates *cap), or NULL (buf
+ * untouched) when need exceeds max or memory runs out. */
+static inline uint8_t *tp_buf_grow(uint8_t *buf, size_t *cap, size_t need, size_t first, size_t max)
+{
+    if (need <= *cap)
+        return buf;
+    if (need > max)
+        return NULL;
+    size_t nc = *cap ? *cap : first;
+    while (nc < need)
+        nc *= 2;
+    if (nc > max)
+        nc = max;
+    uint8_t *p = realloc(buf, nc);
+    if (p)
+        *cap = nc;
+    return p;
+}
+
 #endif

@@ -280,18 +280,10 @@ enum tp_err tp_keylog_add_own_record(struct tp_keylog *kl, const uint8_t hdr[5],
         return TP_ERR_USAGE;
     if (kl->n_own == TP_KEYLOG_OWN_RECORDS || len > TP_KEYLOG_OWN_BYTES - kl->own_used)
         return TP_ERR_LIMIT;
-    if (kl->own_used + len > kl->own_cap) {
-        size_t cap = kl->own_cap ? kl->own_cap : 4096;
-        while (cap < kl->own_used + len)
-            cap *= 2;
-        if (cap > TP_KEYLOG_OWN_BYTES)
-            cap = TP_KEYLOG_OWN_BYTES;
-        uint8_t *b = realloc(kl->own_buf, cap);
-        if (!b)
-            return TP_ERR_NOMEM;
-        kl->own_buf = b;
-        kl->own_cap = cap;
-    }
+    uint8_t *b = tp_buf_grow(kl->own_buf, &kl->own_cap, kl->own_used + len, 4096, TP_KEYLOG_OWN_BYTES);
+    if (!b)
+        return TP_ERR_NOMEM;
+    kl->own_buf = b;
     struct kl_own *o = &kl->own[kl->n_own++];
     memcpy(o->hdr, hdr, 5);
     o->off = (uint32_t)kl->own_used;

@@ -406,6 +406,14 @@ static bool strip_padding(const uint8_t *p, size_t len, size_t *out_len)
     return true;
 }
 
+/* The record MAC over seq, header and data[0..n), stored right after data. */
+static bool cbc_mac_ok(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t *data, size_t n)
+{
+    uint8_t aad[13];
+    aad12(aad, rc->seq, hdr, n);
+    return hmac_check(rc, aad, data, n, NULL, 0, data + n);
+}
+
 static enum tp_err open_cbc(struct tp_rc *rc, const uint8_t hdr[5], const uint8_t *body, size_t len,
                             uint8_t *out, size_t *out_len)
 {
@@ -413,14 +421,12 @@ static enum tp_err open_cbc(struct tp_rc *rc, const uint8_t hdr[5], const uint8_
     const uint8_t *iv;
     const uint8_t *ct = body;
     size_t ct_len = len;
-    uint8_t aad[13];
     if (rc->etm) {
         /* RFC 7366 §3: MAC over the header and IV || ciphertext, appended last */
         if (ct_len < rc->mac_len)
             return TP_ERR_DECRYPT;
         ct_len -= rc->mac_len;
-        aad12(aad, rc->seq, hdr, ct_len);
-        if (!hmac_check(rc, aad, ct, ct_len, NULL, 0, ct + ct_len))
+        if (!cbc_mac_ok(rc, hdr, ct, ct_len))
             return TP_ERR_DECRYPT;
     }
     if (rc->version >= TP_TLS1_1) {
@@ -446,8 +452,7 @@ static enum tp_err open_cbc(struct tp_rc *rc, const uint8_t hdr[5], const uint8_
         if (n < rc->mac_len)
             return TP_ERR_DECRYPT;
         n -= rc->mac_len;
-        aad12(aad, rc->seq, hdr, n);
-        if (!hmac_check(rc, aad, out, n, NULL, 0, out + n))
+        if (!cbc_mac_ok(rc, hdr, out, n))
             return TP_ERR_DECRYPT;
     }
     if (rc->version < TP_TLS1_1)

@@ -2,6 +2,7 @@
  * RFC 8446 §5.1, RFC 5246 §6.2, RFC 5246 §E.2 (SSLv2-compatible hello). */
 #include <stdlib.h>
 #include <string.h>
+#include "tlsprobe/array.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/reader.h"
 #include "wire/wire_int.h"
@@ -134,18 +135,10 @@ enum tp_err tp_hs_reasm_push(struct tp_hs_reasm *ra, struct tp_bytes fragment)
     if (fragment.len > REASM_CAP - ra->len)
         return TP_ERR_LIMIT;
     size_t need = ra->len + fragment.len;
-    if (need > ra->cap) {
-        size_t ncap = ra->cap ? ra->cap : 4096;
-        while (ncap < need)
-            ncap *= 2;
-        if (ncap > REASM_CAP)
-            ncap = REASM_CAP;
-        uint8_t *nb = realloc(ra->buf, ncap);
-        if (!nb)
-            return TP_ERR_NOMEM;
-        ra->buf = nb;
-        ra->cap = ncap;
-    }
+    uint8_t *nb = tp_buf_grow(ra->buf, &ra->cap, need, 4096, REASM_CAP);
+    if (!nb)
+        return TP_ERR_NOMEM;
+    ra->buf = nb;
     memcpy(ra->buf + ra->len, fragment.p, fragment.len);
     ra->len += fragment.len;
     return TP_OK;
