@@ -14,7 +14,7 @@ static bool empty_ext(struct tp_reader *d)
     return true;
 }
 
-static bool bytes_list(struct tp_reader *l, struct tp_bytes_list *out, int lenbits, bool nonempty)
+bool tpw_bytes_list(struct tp_reader *l, struct tp_bytes_list *out, int lenbits, bool nonempty)
 {
     out->n = out->n_total = 0;
     while (tp_reader_left(l) > 0) {
@@ -137,7 +137,7 @@ static bool ext_alpn(struct tp_exts *e, uint16_t type, struct tp_reader *d, enum
      * The server's answer holds exactly one name. */
     if (!tp_read_vec16(d, &l))
         return false;
-    bytes_list(&l, &e->alpn, 8, true);
+    tpw_bytes_list(&l, &e->alpn, 8, true);
     if (!tpw_inner(d, &l))
         return false;
     if (e->alpn.n_total == 0 || (ctx != TP_EXTCTX_CLIENT_HELLO && e->alpn.n_total != 1))
@@ -204,7 +204,7 @@ static bool ext_pre_shared_key(struct tp_exts *e, uint16_t type, struct tp_reade
     }
     if (!tpw_inner(d, &l) || !tp_read_vec16(d, &b))
         return false;
-    bytes_list(&b, &binders, 8, true);
+    tpw_bytes_list(&b, &binders, 8, true);
     if (!tpw_inner(d, &b))
         return false;
     if (e->n_psk_identities == 0 || binders.n_total != e->n_psk_identities)
@@ -250,7 +250,7 @@ static bool ext_certificate_authorities(struct tp_exts *e, uint16_t type, struct
     /* DistinguishedName authorities<3..2^16-1>, each <1..2^16-1> */
     if (!tp_read_vec16(d, &l))
         return false;
-    bytes_list(&l, &e->ca_names, 16, true);
+    tpw_bytes_list(&l, &e->ca_names, 16, true);
     return tpw_inner(d, &l);
 }
 

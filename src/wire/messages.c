@@ -75,20 +75,6 @@ enum tp_err tp_certificate_parse(struct tp_bytes body, bool tls13, struct tp_cer
     return TP_OK;
 }
 
-static bool dn_list(struct tp_reader *l, struct tp_bytes_list *out)
-{
-    out->n = out->n_total = 0;
-    while (tp_reader_left(l) > 0) {
-        struct tp_bytes dn;
-        if (!tp_read_vec16_bytes(l, &dn))
-            return false;
-        if (out->n < TP_MAX_LIST_ITEMS)
-            out->v[out->n++] = dn;
-        out->n_total++;
-    }
-    return tp_reader_ok(l);
-}
-
 /* TLS 1.0-1.2 CertificateRequest, with (1.2) or without (1.0/1.1) the
  * supported_signature_algorithms field. */
 static enum tp_err cr12(struct tp_bytes body, bool with_sigalgs, struct tp_certificate_request *cr)
@@ -106,7 +92,7 @@ static enum tp_err cr12(struct tp_bytes body, bool with_sigalgs, struct tp_certi
     }
     if (!tp_read_vec16(&r, &l))
         return r.err;
-    if (!dn_list(&l, &cr->ca_names) || !tpw_inner(&r, &l))
+    if (!tpw_bytes_list(&l, &cr->ca_names, 16, false) || !tpw_inner(&r, &l))
         return TP_ERR_MALFORMED;
     return tp_reader_done(&r) ? TP_OK : TP_ERR_MALFORMED;
 }
@@ -189,6 +175,18 @@ static bool read_ec_params(struct tp_reader *r, struct tp_server_key_exchange *s
     return tp_reader_ok(r);
 }
 
+/* A digitally-signed element: TLS 1.2 prefixes the signature with its
+ * SignatureAndHashAlgorithm (RFC 5246 §4.7, §7.4.3); 1.0/1.1 do not. */
+static void read_signed(struct tp_reader *r, uint16_t version, bool *has_scheme, uint16_t *scheme,
+                        struct tp_bytes *sig)
+{
+    if (version >= TP_TLS1_2) {
+        *has_scheme = true;
+        tp_read_u16(r, scheme);
+    }
+    tp_read_vec16_bytes(r, sig);
+}
+
 enum tp_err tp_server_key_exchange_parse(struct tp_bytes body, uint16_t version, uint16_t suite,
                                          struct tp_server_key_exchange *ske)
 {
@@ -230,15 +228,8 @@ enum tp_err tp_server_key_exchange_parse(struct tp_bytes body, uint16_t version,
          * GOST... are not decoded. */
         return TP_ERR_UNSUPPORTED;
     }
-    if (signed_params) {
-        /* RFC 5246 §7.4.3: TLS 1.2 prefixes the signature with
-         * SignatureAndHashAlgorithm; 1.0/1.1 do not. */
-        if (version >= TP_TLS1_2) {
-            ske->has_sig_scheme = true;
-            tp_read_u16(&r, &ske->sig_scheme);
-        }
-        tp_read_vec16_bytes(&r, &ske->signature);
-    }
+    if (signed_params)
+        read_signed(&r, version, &ske->has_sig_scheme, &ske->sig_scheme, &ske->signature);
     if (!tp_reader_ok(&r))
         return r.err;
     return tp_reader_done(&r) ? TP_OK : TP_ERR_MALFORMED;
@@ -304,11 +295,7 @@ enum tp_err tp_certificate_verify_parse(struct tp_bytes body, uint16_t version,
 
     memset(cv, 0, sizeof *cv);
     tp_reader_from(&r, body);
-    if (version >= TP_TLS1_2) {
-        cv->has_scheme = true;
-        tp_read_u16(&r, &cv->scheme);
-    }
-    tp_read_vec16_bytes(&r, &cv->signature);
+    read_signed(&r, version, &cv->has_scheme, &cv->scheme, &cv->signature);
     if (!tp_reader_ok(&r))
         return r.err;
     if (cv->signature.len == 0)

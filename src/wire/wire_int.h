@@ -33,6 +33,10 @@ static inline bool tpw_u16_list(struct tp_reader *r, struct tp_u16_list *l)
     return tp_reader_ok(r);
 }
 
+/* A vector of <lenbits>-length-prefixed byte strings (8 or 16) into out, the
+ * first TP_MAX_LIST_ITEMS kept; nonempty: a zero-length item is malformed. */
+bool tpw_bytes_list(struct tp_reader *l, struct tp_bytes_list *out, int lenbits, bool nonempty);
+
 static inline enum tp_err tpw_err(const struct tp_reader *r)
 {
     return r->err;
