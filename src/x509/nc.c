@@ -339,19 +339,27 @@ struct nc_name {
     struct tp_bytes v;  /* DNS/email/URI text, IP bytes, directoryName content */
 };
 
+/* The next subtree of the given name type in r (a GeneralSubtrees list). */
+static bool next_of_type(struct tp_reader *r, int type, struct tp_bytes *value)
+{
+    int t;
+    while (subtree_next(r, &t, value))
+        if (t == type)
+            return true;
+    return false;
+}
+
 /* Check one name against the CA's subtrees. 0 allowed, 1 violation (why set). */
 static int check_name(const struct tp_cert_info *ca, const struct nc_name *nm, struct tp_sb *why, unsigned *work)
 {
     bool have_type = false;
     struct tp_bytes lists[2] = { ca->nc_excluded, ca->nc_permitted };
+    const int t = nm->type;
     for (int l = 0; l < 2; l++) {
         struct tp_reader r;
         struct tp_bytes cv;
-        int t;
         tp_reader_from(&r, lists[l]);
-        while (subtree_next(&r, &t, &cv)) {
-            if (t != nm->type)
-                continue;
+        while (next_of_type(&r, t, &cv)) {
             if (++*work > TP_MAX_NC_CHECKS) {
                 tp_sb_put(why, "too many name-constraint comparisons (a work bound)");
                 return 1;
@@ -378,12 +386,9 @@ static int check_name(const struct tp_cert_info *ca, const struct nc_name *nm, s
     /* list the permitted subtrees of that type (a few) */
     struct tp_reader r;
     struct tp_bytes cv;
-    int t;
     size_t shown = 0;
     tp_reader_from(&r, ca->nc_permitted);
-    while (shown < 4 && subtree_next(&r, &t, &cv)) {
-        if (t != nm->type)
-            continue;
+    while (shown < 4 && next_of_type(&r, t, &cv)) {
         tp_sb_put(why, shown++ ? ", '" : "'");
         put_gn(why, nm->type, cv, true);
         tp_sb_putc(why, '\'');
@@ -394,17 +399,11 @@ static int check_name(const struct tp_cert_info *ca, const struct nc_name *nm, s
 /* Does the CA constrain names of this type at all? */
 static bool constrains(const struct tp_cert_info *ca, int type)
 {
-    struct tp_bytes lists[2] = { ca->nc_permitted, ca->nc_excluded };
-    for (int l = 0; l < 2; l++) {
-        struct tp_reader r;
-        struct tp_bytes cv;
-        int t;
-        tp_reader_from(&r, lists[l]);
-        while (subtree_next(&r, &t, &cv))
-            if (t == type)
-                return true;
-    }
-    return false;
+    struct tp_reader p, e;
+    struct tp_bytes cv;
+    tp_reader_from(&p, ca->nc_permitted);
+    tp_reader_from(&e, ca->nc_excluded);
+    return next_of_type(&p, type, &cv) || next_of_type(&e, type, &cv);
 }
 
 int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, char *why, size_t whylen,

@@ -31,6 +31,7 @@
  *  - keys and signature hashes no mainstream client accepts. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include "x509_int.h"
@@ -187,58 +188,59 @@ static void add_problem(struct tp_path_problem *out, size_t *n, const char *id, 
     tp_sb_reset(text);
 }
 
+/* "The <role> <CN> <what>" as problem id of certificate k. */
+struct cert_ctx {
+    const struct tp_cert_info *ci;
+    size_t k;
+    const char *role;
+    struct tp_path_problem *out;
+    size_t *n;
+    struct tp_sb *t;
+};
+
+static void cert_problem(const struct cert_ctx *c, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void cert_problem(const struct cert_ctx *c, const char *id, const char *fmt, ...)
+{
+    va_list ap;
+    tp_sb_printf(c->t, "T%s ", c->role + 1);
+    put_cn(c->t, c->ci);
+    va_start(ap, fmt);
+    tp_sb_vprintf(c->t, fmt, ap);
+    va_end(ap);
+    add_problem(c->out, c->n, id, (int)c->k, -1, c->t);
+}
+
 /* The encoding problems of one certificate (malformed-certificate,
  * unknown-critical-extension). */
 static void cert_problems(const struct tp_cert_info *ci, size_t k, const char *role, bool is_anchor,
                           struct tp_path_problem *out, size_t *n, struct tp_sb *t)
 {
-    if (ci->bad_ext[0]) {
-        tp_sb_printf(t, "%c%s ", 'T', role + 1);
-        put_cn(t, ci);
-        tp_sb_printf(t, " has an extension that cannot be decoded: %s at byte %zu", ci->bad_ext, ci->bad_ext_offset);
-        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
-    }
-    if (ci->duplicate_ext[0]) {
-        tp_sb_printf(t, "T%s ", role + 1);
-        put_cn(t, ci);
-        tp_sb_printf(t, " has the extension %s twice (RFC 5280 §4.2 allows each once)", ci->duplicate_ext);
-        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
-    }
-    if (ci->version_invalid) {
-        tp_sb_printf(t, "T%s ", role + 1);
-        put_cn(t, ci);
-        tp_sb_printf(t, " has version %d with extensions, or an unknown version (RFC 5280 §4.1.2.1)", ci->version);
-        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
-    }
-    if (ci->sig_alg_mismatch) {
-        tp_sb_printf(t, "T%s ", role + 1);
-        put_cn(t, ci);
-        tp_sb_put(t, " names a different signature algorithm inside and outside the signed part (RFC 5280 §4.1.1.2)");
-        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
-    }
+    const struct cert_ctx c = { ci, k, role, out, n, t };
+    const char *mal = "malformed-certificate";
+    if (ci->bad_ext[0])
+        cert_problem(&c, mal, " has an extension that cannot be decoded: %s at byte %zu", ci->bad_ext,
+                     ci->bad_ext_offset);
+    if (ci->duplicate_ext[0])
+        cert_problem(&c, mal, " has the extension %s twice (RFC 5280 §4.2 allows each once)", ci->duplicate_ext);
+    if (ci->version_invalid)
+        cert_problem(&c, mal, " has version %d with extensions, or an unknown version (RFC 5280 §4.1.2.1)",
+                     ci->version);
+    if (ci->sig_alg_mismatch)
+        cert_problem(&c, mal, "%s",
+                     " names a different signature algorithm inside and outside the signed part (RFC 5280 §4.1.1.2)");
     /* Profile rules for what a CA issues; an anchor is trusted as configured
      * (Starfield Root G2 has serial 0: every client accepts it). */
-    if (ci->criticality_bad[0]) {
-        tp_sb_printf(t, "T%s ", role + 1);
-        put_cn(t, ci);
-        tp_sb_printf(t, " marks %s %s, which RFC 5280 §4.2 forbids", ci->criticality_bad,
-                     strstr(ci->criticality_bad, "policyConstraints")
-                         ? "non-critical" : "critical");
-        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
-    }
-    if (ci->serial_invalid || (ci->serial_zero && !is_anchor)) {
-        tp_sb_printf(t, "T%s ", role + 1);
-        put_cn(t, ci);
-        tp_sb_put(t, ci->serial_zero ? " has serial number 0 (RFC 5280 §4.1.2.2: a positive integer)"
+    if (ci->criticality_bad[0])
+        cert_problem(&c, mal, " marks %s %s, which RFC 5280 §4.2 forbids", ci->criticality_bad,
+                     strstr(ci->criticality_bad, "policyConstraints") ? "non-critical" : "critical");
+    if (ci->serial_invalid || (ci->serial_zero && !is_anchor))
+        cert_problem(&c, mal, "%s",
+                     ci->serial_zero ? " has serial number 0 (RFC 5280 §4.1.2.2: a positive integer)"
                                      : " has a serial number that is negative or longer than 20 octets (RFC 5280 §4.1.2.2)");
-        add_problem(out, n, "malformed-certificate", (int)k, -1, t);
-    }
-    if (ci->unhandled_critical[0]) {
-        tp_sb_printf(t, "T%s ", role + 1);
-        put_cn(t, ci);
-        tp_sb_printf(t, " has a critical extension no client here processes: %s", ci->unhandled_critical);
-        add_problem(out, n, "unknown-critical-extension", (int)k, -1, t);
-    }
+    if (ci->unhandled_critical[0])
+        cert_problem(&c, "unknown-critical-extension", " has a critical extension no client here processes: %s",
+                     ci->unhandled_critical);
 }
 
 /* A key no mainstream client accepts any more: RSA and DSA under 2048 bits
