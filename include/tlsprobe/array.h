@@ -4,7 +4,9 @@
 #define TLSPROBE_ARRAY_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Reallocate arr (of *cap elements of size elem) to double its capacity,
  * starting at first and never beyond max (0: no limit). Returns the new array
@@ -22,6 +24,22 @@ static inline void *tp_array_grow(void *arr, size_t elem, size_t *cap, size_t fi
         *cap = nc;
     return p;
 }
+
+/* Make room for element n of the array whose pointer is at arrp (a T **, of
+ * *cap elements of size elem): true when it fits or was grown, false (array
+ * untouched) when full or out of memory. Use TP_ARRAY_RESERVE. */
+static inline bool tp_array_reserve_(void *arrp, size_t elem, size_t n, size_t *cap, size_t first, size_t max)
+{
+    void *old, *p;
+    if (n < *cap)
+        return true;
+    memcpy(&old, arrp, sizeof old);
+    if (!(p = tp_array_grow(old, elem, cap, first, max)))
+        return false;
+    memcpy(arrp, &p, sizeof p);
+    return true;
+}
+#define TP_ARRAY_RESERVE(arr, n, cap, first, max) tp_array_reserve_(&(arr), sizeof *(arr), (n), &(cap), (first), (max))
 
 /* Byte buffers: grow buf (of *cap bytes) to hold need bytes, doubling from
  * first, capped at max. Returns the buffer (and updates *cap), or NULL (buf

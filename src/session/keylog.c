@@ -156,12 +156,8 @@ static struct kl_entry *insert(struct tp_keylog *kl, const uint8_t cr[32])
     struct kl_entry *e = find(kl, cr);
     if (e)
         return e;
-    if (kl->n_ents == kl->cap_ents) {
-        struct kl_entry *ne = tp_array_grow(kl->ents, sizeof *ne, &kl->cap_ents, 16, 0);
-        if (!ne)
-            return NULL;
-        kl->ents = ne;
-    }
+    if (!TP_ARRAY_RESERVE(kl->ents, kl->n_ents, kl->cap_ents, 16, 0))
+        return NULL;
     /* keep the load factor under 1/2 */
     if ((kl->n_ents + 1) * 2 > kl->n_slots && !rehash(kl, kl->n_slots ? kl->n_slots * 2 : 32))
         return NULL;
@@ -196,12 +192,8 @@ enum tp_err tp_keylog_add(struct tp_keylog *kl, enum tp_secret_label label, cons
     if (!nd) {
         if (kl->n_secrets >= TP_MAX_KEYLOG_ENTRIES)
             return TP_ERR_LIMIT;
-        if (kl->n_secrets == kl->cap_nodes) {
-            struct kl_node *nn = tp_array_grow(kl->nodes, sizeof *nn, &kl->cap_nodes, 16, 0);
-            if (!nn)
-                return TP_ERR_NOMEM;
-            kl->nodes = nn;
-        }
+        if (!TP_ARRAY_RESERVE(kl->nodes, kl->n_secrets, kl->cap_nodes, 16, 0))
+            return TP_ERR_NOMEM;
         if (!e && !(e = insert(kl, client_random)))
             return TP_ERR_NOMEM;
         nd = &kl->nodes[kl->n_secrets++];

@@ -183,13 +183,9 @@ struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp
         s->n_msgs_dropped++;
         return NULL;
     }
-    if (s->n_msgs == s->cap_msgs) {
-        struct tp_msg *m = tp_array_grow(s->msgs, sizeof *m, &s->cap_msgs, 16, TP_MAX_SESSION_MESSAGES);
-        if (!m) {
-            s->n_msgs_dropped++;
-            return NULL;
-        }
-        s->msgs = m;
+    if (!TP_ARRAY_RESERVE(s->msgs, s->n_msgs, s->cap_msgs, 16, TP_MAX_SESSION_MESSAGES)) {
+        s->n_msgs_dropped++;
+        return NULL;
     }
     struct tp_msg *m = &s->msgs[s->n_msgs++];
     memset(m, 0, sizeof *m);
@@ -201,12 +197,8 @@ struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp
 
 struct tp_finding *tp_session_add_finding(struct tp_session *s, const char *id, enum tp_severity sev)
 {
-    if (s->n_findings == s->cap_findings) {
-        struct tp_finding *f = tp_array_grow(s->findings, sizeof *f, &s->cap_findings, 8, 0);
-        if (!f)
-            return NULL;
-        s->findings = f;
-    }
+    if (!TP_ARRAY_RESERVE(s->findings, s->n_findings, s->cap_findings, 8, 0))
+        return NULL;
     struct tp_finding *f = &s->findings[s->n_findings++];
     memset(f, 0, sizeof *f);
     f->id = id;
