@@ -22,4 +22,18 @@ bool tp_bytes_eq(struct tp_bytes a, struct tp_bytes b);
 /* Case-sensitive compare with a C string. */
 bool tp_bytes_eq_str(struct tp_bytes a, const char *s);
 
+/* The bit length of an unsigned big-endian integer (leading zero bytes skipped). */
+static inline size_t tp_bytes_bit_length(struct tp_bytes b)
+{
+    size_t i = 0, bits;
+    while (i < b.len && b.p[i] == 0)
+        i++;
+    if (i == b.len)
+        return 0;
+    bits = (b.len - i - 1) * 8;
+    for (uint8_t top = b.p[i]; top; top >>= 1)
+        bits++;
+    return bits;
+}
+
 #endif

@@ -132,19 +132,6 @@ enum tp_err tp_certificate_request_parse(struct tp_bytes body, bool tls13, struc
     return e;
 }
 
-static size_t bit_length(struct tp_bytes b)
-{
-    size_t i = 0;
-    while (i < b.len && b.p[i] == 0)
-        i++;
-    if (i == b.len)
-        return 0;
-    size_t bits = (b.len - i - 1) * 8;
-    for (uint8_t top = b.p[i]; top; top >>= 1)
-        bits++;
-    return bits;
-}
-
 static bool read_dh_params(struct tp_reader *r, struct tp_server_key_exchange *ske)
 {
     /* ServerDHParams: dh_p<1..2^16-1>, dh_g<1..2^16-1>, dh_Ys<1..2^16-1> */
@@ -155,7 +142,7 @@ static bool read_dh_params(struct tp_reader *r, struct tp_server_key_exchange *s
         return false;
     if (ske->dh_p.len == 0 || ske->dh_g.len == 0 || ske->public_key.len == 0)
         return tp_reader_fail(r, TP_ERR_MALFORMED);
-    ske->dh_p_bits = bit_length(ske->dh_p);
+    ske->dh_p_bits = tp_bytes_bit_length(ske->dh_p);
     return true;
 }
 

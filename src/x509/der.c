@@ -328,19 +328,6 @@ bool der_time(const struct der_tlv *t, time_t *out)
 
 /* ---- keys and algorithms ---- */
 
-static int int_bits(struct tp_bytes v)
-{
-    size_t i = 0;
-    while (i < v.len && v.p[i] == 0)
-        i++;
-    if (i == v.len)
-        return 0;
-    int bits = (int)((v.len - i - 1) * 8);
-    for (uint8_t b = v.p[i]; b; b >>= 1)
-        bits++;
-    return bits;
-}
-
 bool spki_describe(struct tp_bytes spki, enum tp_key_type *type, int *bits, char desc[32])
 {
     struct tp_reader r, rs, alg;
@@ -359,7 +346,7 @@ bool spki_describe(struct tp_bytes spki, enum tp_key_type *type, int *bits, char
         tp_reader_from(&kr, kbits);
         *type = TP_KEY_RSA;
         if (der_expect(&kr, DER_SEQUENCE, NULL, &ks) && der_expect(&ks, DER_INTEGER, &mod, NULL))
-            *bits = int_bits(mod.val);
+            *bits = (int)tp_bytes_bit_length(mod.val);
         snprintf(desc, 32, "RSA %d", *bits);
     } else if (oid_is(oid.val, "1.2.840.10045.2.1")) {
         struct der_tlv curve;
@@ -386,7 +373,7 @@ bool spki_describe(struct tp_bytes spki, enum tp_key_type *type, int *bits, char
         struct der_tlv p;
         *type = TP_KEY_DSA;
         if (der_expect(&alg, DER_SEQUENCE, NULL, &pr) && der_expect(&pr, DER_INTEGER, &p, NULL))
-            *bits = int_bits(p.val);
+            *bits = (int)tp_bytes_bit_length(p.val);
         snprintf(desc, 32, "DSA %d", *bits);
     } else if (oid_is(oid.val, "1.2.840.113549.1.3.1") || oid_is(oid.val, "1.2.840.10046.2.1")) {
         *type = TP_KEY_DH; snprintf(desc, 32, "DH");

@@ -265,25 +265,21 @@ static bool alg_and_value(struct tp_bytes der, uint8_t tag, struct der_tlv *oid,
     return true;
 }
 
-static bool parse_encrypted(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
+/* EncryptedPrivateKeyInfo (an OCTET STRING) or SubjectPublicKeyInfo (a BIT STRING). */
+static bool parse_alg_value(struct tp_file_obj *o, struct tp_bytes der, bool encrypted, enum tp_err *err)
 {
-    struct der_tlv oid, data;
-    if (!alg_and_value(der, DER_OCTET_STRING, &oid, &data, err))
+    struct der_tlv oid, val;
+    if (!alg_and_value(der, encrypted ? DER_OCTET_STRING : DER_BIT_STRING, &oid, &val, err))
         return false;
+    if (!encrypted) {
+        o->kind = TP_OBJ_PUBLIC_KEY;
+        key_from_spki(o, der);
+        return true;
+    }
     o->kind = TP_OBJ_PRIVATE_KEY;
     o->key_encrypted = true;
-    snprintf(o->key_desc, sizeof o->key_desc, "%s", oid_is(oid.val, "1.2.840.113549.1.5.13") ? "encrypted (PBES2)"
-                                                                                            : "encrypted");
-    return true;
-}
-
-static bool parse_spki(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
-{
-    struct der_tlv oid, bits;
-    if (!alg_and_value(der, DER_BIT_STRING, &oid, &bits, err))
-        return false;
-    o->kind = TP_OBJ_PUBLIC_KEY;
-    key_from_spki(o, der);
+    snprintf(o->key_desc, sizeof o->key_desc, "%s",
+             oid_is(oid.val, "1.2.840.113549.1.5.13") ? "encrypted (PBES2)" : "encrypted");
     return true;
 }
 
@@ -573,10 +569,10 @@ static enum tp_err classify(struct tp_file *f, const uint8_t *der, size_t len, c
     TRY(label_is(label, "X509 CRL"), parse_crl(o, b, &e2))
     TRY(label_is(label, "CERTIFICATE REQUEST") || label_is(label, "NEW CERTIFICATE REQUEST"), parse_csr(o, b, &e2))
     TRY(label_is(label, "PRIVATE KEY"), parse_pkcs8(o, b, &e2))
-    TRY(label_is(label, "ENCRYPTED PRIVATE KEY"), parse_encrypted(o, b, &e2))
+    TRY(label_is(label, "ENCRYPTED PRIVATE KEY"), parse_alg_value(o, b, true, &e2))
     TRY(label_is(label, "RSA PRIVATE KEY"), parse_pkcs1_priv(o, b, &e2))
     TRY(label_is(label, "EC PRIVATE KEY"), parse_sec1(o, b, tp_bytes_make(NULL, 0), &e2))
-    TRY(label_is(label, "PUBLIC KEY"), parse_spki(o, b, &e2))
+    TRY(label_is(label, "PUBLIC KEY"), parse_alg_value(o, b, false, &e2))
     TRY(label_is(label, "RSA PUBLIC KEY"), parse_pkcs1_pub(o, b, &e2))
     TRY(label_is(label, "PKCS12"), parse_pkcs12(o, b, &e2))
     if (any || label_is(label, "PKCS7") || label_is(label, "CMS")) {
