@@ -448,12 +448,20 @@ void san_free(struct tp_san *san, size_t n)
 }
 
 
+/* The first TLV of a view, if it has the tag. */
+static bool der_first(struct tp_bytes v, uint8_t tag, struct der_tlv *out)
+{
+    struct tp_reader r;
+    tp_reader_from(&r, v);
+    return der_expect(&r, tag, out, NULL);
+}
+
 bool general_names(struct tp_bytes content, struct tp_san **san, size_t *n, size_t *n_total)
 {
     struct tp_reader r;
     tp_reader_from(&r, content);
     while (tp_reader_left(&r) > 0) {
-        struct der_tlv gn;
+        struct der_tlv gn, inner;
         if (!der_next(&r, &gn))
             return false;
         (*n_total)++;
@@ -478,24 +486,16 @@ bool general_names(struct tp_bytes content, struct tp_san **san, size_t *n, size
                 tp_sb_put_hex(&tmp, gn.val.p, gn.val.len, 0);
             }
             break;
-        case DER_CTXC(4): {
-            struct tp_reader dr;
-            struct der_tlv nm;
-            tp_reader_from(&dr, gn.val);
+        case DER_CTXC(4):
             tp_sb_put(&tmp, "DirName:");
-            if (der_expect(&dr, DER_SEQUENCE, &nm, NULL))
-                name_text(nm.val, &tmp);
+            if (der_first(gn.val, DER_SEQUENCE, &inner))
+                name_text(inner.val, &tmp);
             break;
-        }
-        case DER_CTXC(0): {
-            struct tp_reader orr;
-            struct der_tlv oid;
-            tp_reader_from(&orr, gn.val);
+        case DER_CTXC(0):
             tp_sb_put(&tmp, "othername:");
-            if (der_expect(&orr, DER_OID, &oid, NULL))
-                oid_text(&tmp, oid.val);
+            if (der_first(gn.val, DER_OID, &inner))
+                oid_text(&tmp, inner.val);
             break;
-        }
         default:
             tp_sb_printf(&tmp, "[%u]", gn.tag & 0x1f);
             break;
