@@ -113,17 +113,21 @@ static char *first_uri(struct tp_bytes gns)
     return NULL;
 }
 
-static bool ext_basic_constraints(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+/* One extension's value, and whether it was marked critical. */
+struct ext_in {
+    struct tp_reader r; /* the whole value */
+    struct tp_reader s; /* inside its SEQUENCE, for the rows that ask for one */
+    bool crit;
+};
+
+static bool ext_basic_constraints(struct tp_cert_info *ci, struct ext_in *x)
 {
-    struct tp_reader s;
     struct der_tlv t;
-    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
-        return false;
     ci->has_basic_constraints = true;
-    ci->bc_critical = crit;
-    if (der_optional(&s, DER_BOOLEAN, &t))
+    ci->bc_critical = x->crit;
+    if (der_optional(&x->s, DER_BOOLEAN, &t))
         ci->is_ca = t.val.len == 1 && t.val.p[0];
-    if (der_optional(&s, DER_INTEGER, &t)) {
+    if (der_optional(&x->s, DER_INTEGER, &t)) {
         if (t.val.len == 0 || (t.val.p[0] & 0x80))
             return false; /* pathLenConstraint INTEGER (0..MAX) */
         long pl = 0;
@@ -131,14 +135,13 @@ static bool ext_basic_constraints(struct tp_cert_info *ci, struct tp_reader *r, 
             pl = pl << 8 | t.val.p[i];
         ci->path_len = t.val.len > 4 || pl > 255 ? 255 : (int)pl;
     }
-    return tp_reader_expect_end(&s) && tp_reader_expect_end(r);
+    return tp_reader_expect_end(&x->s) && tp_reader_expect_end(&x->r);
 }
 
-static bool ext_key_usage(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_key_usage(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)crit;
     struct der_tlv t;
-    if (!der_expect(r, DER_BIT_STRING, &t, NULL) || t.val.len < 1)
+    if (!der_expect(&x->r, DER_BIT_STRING, &t, NULL) || t.val.len < 1)
         return false;
     ci->has_key_usage = true;
     for (size_t i = 1; i < t.val.len && i < 3; i++)
@@ -149,10 +152,8 @@ static bool ext_key_usage(struct tp_cert_info *ci, struct tp_reader *r, bool cri
     return true;
 }
 
-static bool ext_ext_key_usage(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_ext_key_usage(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)crit;
-    struct tp_reader s;
     struct der_tlv t;
     static const struct { const char *oid; unsigned bit; } eku[] = {
         { "1.3.6.1.5.5.7.3.1", TP_EKU_SERVER_AUTH }, { "1.3.6.1.5.5.7.3.2", TP_EKU_CLIENT_AUTH },
@@ -160,12 +161,10 @@ static bool ext_ext_key_usage(struct tp_cert_info *ci, struct tp_reader *r, bool
         { "1.3.6.1.5.5.7.3.8", TP_EKU_TIME_STAMPING }, { "1.3.6.1.5.5.7.3.9", TP_EKU_OCSP_SIGNING },
         { "2.5.29.37.0", TP_EKU_ANY },
     };
-    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
-        return false;
     ci->has_ext_key_usage = true;
-    if (tp_reader_left(&s) == 0)
+    if (tp_reader_left(&x->s) == 0)
         return false; /* SEQUENCE SIZE (1..MAX) */
-    while (tp_reader_left(&s) > 0 && der_expect(&s, DER_OID, &t, NULL)) {
+    while (tp_reader_left(&x->s) > 0 && der_expect(&x->s, DER_OID, &t, NULL)) {
         unsigned before = ci->ext_key_usage;
         for (size_t i = 0; i < sizeof eku / sizeof eku[0]; i++)
             if (oid_is(t.val, eku[i].oid))
@@ -173,79 +172,69 @@ static bool ext_ext_key_usage(struct tp_cert_info *ci, struct tp_reader *r, bool
         if (ci->ext_key_usage == before)
             ci->eku_other = true;
     }
-    return tp_reader_ok(&s);
+    return tp_reader_ok(&x->s);
 }
 
-static bool ext_subject_alt_name(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_subject_alt_name(struct tp_cert_info *ci, struct ext_in *x)
 {
     struct der_tlv t;
-    if (!der_expect(r, DER_SEQUENCE, &t, NULL) || !tp_reader_expect_end(r))
+    if (!der_expect(&x->r, DER_SEQUENCE, &t, NULL) || !tp_reader_expect_end(&x->r))
         return false;
     ci->has_san = true;
-    ci->san_critical = crit;
+    ci->san_critical = x->crit;
     ci->san_der = t.val;
     if (t.val.len == 0)
         return false; /* GeneralNames SIZE (1..MAX) (§4.2.1.6) */
     return general_names(t.val, &ci->san, &ci->n_san, &ci->n_san_total);
 }
 
-static bool ext_name_constraints(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_name_constraints(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)crit; /* non-critical is accepted (CA/B Forum; see ext criticality in parse_exts) */
-    struct tp_reader s;
+    /* non-critical is accepted (CA/B Forum; see ext criticality in parse_exts) */
     struct der_tlv t;
-    if (!der_expect(r, DER_SEQUENCE, NULL, &s) || !tp_reader_expect_end(r))
+    if (!tp_reader_expect_end(&x->r))
         return false;
-    if (der_optional(&s, DER_CTXC(0), &t))
+    if (der_optional(&x->s, DER_CTXC(0), &t))
         ci->nc_permitted = t.val;
-    if (der_optional(&s, DER_CTXC(1), &t))
+    if (der_optional(&x->s, DER_CTXC(1), &t))
         ci->nc_excluded = t.val;
-    if (!tp_reader_expect_end(&s) || (!ci->nc_permitted.len && !ci->nc_excluded.len))
+    if (!tp_reader_expect_end(&x->s) || (!ci->nc_permitted.len && !ci->nc_excluded.len))
         return false; /* "MUST NOT ... an empty sequence" */
     ci->has_name_constraints = true;
     return nc_well_formed(ci);
 }
 
-static bool ext_subject_key_id(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_subject_key_id(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)crit;
     struct der_tlv t;
-    if (!der_expect(r, DER_OCTET_STRING, &t, NULL))
+    if (!der_expect(&x->r, DER_OCTET_STRING, &t, NULL))
         return false;
     ci->ski_len = t.val.len < sizeof ci->ski ? t.val.len : sizeof ci->ski;
     memcpy(ci->ski, t.val.p, ci->ski_len);
     return true;
 }
 
-static bool ext_authority_key_id(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_authority_key_id(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)crit;
-    struct tp_reader s;
     struct der_tlv t;
-    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
-        return false;
     ci->has_aki = true;
-    if (der_optional(&s, DER_CTX(0), &t)) {
+    if (der_optional(&x->s, DER_CTX(0), &t)) {
         ci->aki_len = t.val.len < sizeof ci->aki ? t.val.len : sizeof ci->aki;
         memcpy(ci->aki, t.val.p, ci->aki_len);
     }
-    if (der_optional(&s, DER_CTXC(1), &t))
+    if (der_optional(&x->s, DER_CTXC(1), &t))
         ci->aki_extra = true;
-    if (der_optional(&s, DER_CTX(2), &t))
+    if (der_optional(&x->s, DER_CTX(2), &t))
         ci->aki_extra = true;
-    return tp_reader_expect_end(&s);
+    return tp_reader_expect_end(&x->s);
 }
 
-static bool ext_authority_info_access(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_authority_info_access(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)crit;
-    struct tp_reader s;
-    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
-        return false;
-    while (tp_reader_left(&s) > 0) {
+    while (tp_reader_left(&x->s) > 0) {
         struct tp_reader ad;
         struct der_tlv m, gn;
-        if (!der_expect(&s, DER_SEQUENCE, NULL, &ad) || !der_expect(&ad, DER_OID, &m, NULL) || !der_next(&ad, &gn))
+        if (!der_expect(&x->s, DER_SEQUENCE, NULL, &ad) || !der_expect(&ad, DER_OID, &m, NULL) || !der_next(&ad, &gn))
             return false;
         if (gn.tag != DER_CTX(6))
             continue;
@@ -257,17 +246,13 @@ static bool ext_authority_info_access(struct tp_cert_info *ci, struct tp_reader 
     return true;
 }
 
-static bool ext_crl_distribution_points(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_crl_distribution_points(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)crit;
-    struct tp_reader s;
     struct der_tlv t;
-    if (!der_expect(r, DER_SEQUENCE, NULL, &s))
-        return false;
-    while (tp_reader_left(&s) > 0 && !ci->crl_dp) {
+    while (tp_reader_left(&x->s) > 0 && !ci->crl_dp) {
         struct tp_reader dp, dpn;
         struct der_tlv full;
-        if (!der_expect(&s, DER_SEQUENCE, NULL, &dp))
+        if (!der_expect(&x->s, DER_SEQUENCE, NULL, &dp))
             return false;
         if (der_optional(&dp, DER_CTXC(0), &t)) {
             tp_reader_from(&dpn, t.val);
@@ -279,39 +264,42 @@ static bool ext_crl_distribution_points(struct tp_cert_info *ci, struct tp_reade
 }
 
 /* RFC 6962 §3.3 SCT list: noted, not decoded here */
-static bool ext_sct_list(struct tp_cert_info *ci, struct tp_reader *r, bool crit)
+static bool ext_sct_list(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)r;
-    (void)crit;
+    (void)x;
     ci->has_sct = true;
     return true;
 }
 
 static const struct {
     const char *oid;
-    bool (*parse)(struct tp_cert_info *, struct tp_reader *, bool);
+    bool seq; /* the value is a SEQUENCE: opened into ext_in.s first */
+    bool (*parse)(struct tp_cert_info *, struct ext_in *);
 } ext_parsers[] = {
-    { "2.5.29.19", ext_basic_constraints },
-    { "2.5.29.15", ext_key_usage },
-    { "2.5.29.37", ext_ext_key_usage },
-    { "2.5.29.17", ext_subject_alt_name },
-    { "2.5.29.30", ext_name_constraints },
-    { "2.5.29.14", ext_subject_key_id },
-    { "2.5.29.35", ext_authority_key_id },
-    { "1.3.6.1.5.5.7.1.1", ext_authority_info_access },
-    { "2.5.29.31", ext_crl_distribution_points },
-    { "1.3.6.1.4.1.11129.2.4.2", ext_sct_list },
+    { "2.5.29.19", true, ext_basic_constraints },
+    { "2.5.29.15", false, ext_key_usage },
+    { "2.5.29.37", true, ext_ext_key_usage },
+    { "2.5.29.17", false, ext_subject_alt_name },
+    { "2.5.29.30", true, ext_name_constraints },
+    { "2.5.29.14", false, ext_subject_key_id },
+    { "2.5.29.35", true, ext_authority_key_id },
+    { "1.3.6.1.5.5.7.1.1", true, ext_authority_info_access },
+    { "2.5.29.31", true, ext_crl_distribution_points },
+    { "1.3.6.1.4.1.11129.2.4.2", false, ext_sct_list },
 };
 
 /* One extension's value (RFC 5280 §4.2). false when it cannot be decoded;
  * an extension we do not know is fine here (criticality is judged by the caller). */
 static bool parse_ext(struct tp_cert_info *ci, struct tp_bytes oid, struct tp_bytes v, bool crit)
 {
-    struct tp_reader r;
-    tp_reader_from(&r, v);
+    struct ext_in x = { .crit = crit };
+    tp_reader_from(&x.r, v);
     for (size_t i = 0; i < sizeof ext_parsers / sizeof ext_parsers[0]; i++)
-        if (oid_is(oid, ext_parsers[i].oid))
-            return ext_parsers[i].parse(ci, &r, crit);
+        if (oid_is(oid, ext_parsers[i].oid)) {
+            if (ext_parsers[i].seq && !der_expect(&x.r, DER_SEQUENCE, NULL, &x.s))
+                return false;
+            return ext_parsers[i].parse(ci, &x);
+        }
     return true;
 }
 
