@@ -544,18 +544,12 @@ static int sig_verify_wc(const struct tp_cert_info *child, const struct tp_cert_
 {
     static const struct { const char *oid; enum wc_HashType hash; int kind; } algs[] = {
         /* kind 1 RSA PKCS#1 v1.5, 2 ECDSA, 3 Ed25519, 4 Ed448 */
-        { "1.2.840.113549.1.1.4", WC_HASH_TYPE_MD5, 1 },
-        { "1.2.840.113549.1.1.5", WC_HASH_TYPE_SHA, 1 },
-        { "1.2.840.113549.1.1.14", WC_HASH_TYPE_SHA224, 1 },
-        { "1.2.840.113549.1.1.11", WC_HASH_TYPE_SHA256, 1 },
-        { "1.2.840.113549.1.1.12", WC_HASH_TYPE_SHA384, 1 },
-        { "1.2.840.113549.1.1.13", WC_HASH_TYPE_SHA512, 1 },
-        { "1.2.840.10045.4.1", WC_HASH_TYPE_SHA, 2 },
-        { "1.2.840.10045.4.3.1", WC_HASH_TYPE_SHA224, 2 },
-        { "1.2.840.10045.4.3.2", WC_HASH_TYPE_SHA256, 2 },
-        { "1.2.840.10045.4.3.3", WC_HASH_TYPE_SHA384, 2 },
-        { "1.2.840.10045.4.3.4", WC_HASH_TYPE_SHA512, 2 },
-        { "1.3.101.112", WC_HASH_TYPE_NONE, 3 },
+        { "1.2.840.113549.1.1.4", WC_HASH_TYPE_MD5, 1 },     { "1.2.840.113549.1.1.5", WC_HASH_TYPE_SHA, 1 },
+        { "1.2.840.113549.1.1.14", WC_HASH_TYPE_SHA224, 1 }, { "1.2.840.113549.1.1.11", WC_HASH_TYPE_SHA256, 1 },
+        { "1.2.840.113549.1.1.12", WC_HASH_TYPE_SHA384, 1 }, { "1.2.840.113549.1.1.13", WC_HASH_TYPE_SHA512, 1 },
+        { "1.2.840.10045.4.1", WC_HASH_TYPE_SHA, 2 },        { "1.2.840.10045.4.3.1", WC_HASH_TYPE_SHA224, 2 },
+        { "1.2.840.10045.4.3.2", WC_HASH_TYPE_SHA256, 2 },   { "1.2.840.10045.4.3.3", WC_HASH_TYPE_SHA384, 2 },
+        { "1.2.840.10045.4.3.4", WC_HASH_TYPE_SHA512, 2 },   { "1.3.101.112", WC_HASH_TYPE_NONE, 3 },
         { "1.3.101.113", WC_HASH_TYPE_NONE, 4 },
     };
     struct cert_parts cp, ip;

@@ -214,10 +214,8 @@ bool name_text(struct tp_bytes name, struct tp_sb *out)
         tp_reader_from(&rs, rdns[i]);
         bool first_ava = true;
         while (tp_reader_left(&rs) > 0) {
-            struct tp_reader ava;
             struct der_tlv oid, val;
-            if (!der_expect(&rs, DER_SEQUENCE, NULL, &ava) || !der_expect(&ava, DER_OID, &oid, NULL) ||
-                !der_next(&ava, &val))
+            if (!der_ava(&rs, &oid, &val))
                 return false;
             if (i != n - 1 || !first_ava)
                 tp_sb_putc(out, first_ava ? ',' : '+');
@@ -265,10 +263,8 @@ bool name_first_cn(struct tp_bytes name, struct tp_bytes *cn)
         if (!der_expect(&r, DER_SET, NULL, &rs))
             return false;
         while (tp_reader_left(&rs) > 0) {
-            struct tp_reader ava;
             struct der_tlv oid, val;
-            if (!der_expect(&rs, DER_SEQUENCE, NULL, &ava) || !der_expect(&ava, DER_OID, &oid, NULL) ||
-                !der_next(&ava, &val))
+            if (!der_ava(&rs, &oid, &val))
                 return false;
             if (oid_is(oid.val, "2.5.4.3")) {
                 *cn = val.val;
@@ -454,6 +450,12 @@ static bool der_first(struct tp_bytes v, uint8_t tag, struct der_tlv *out)
     struct tp_reader r;
     tp_reader_from(&r, v);
     return der_expect(&r, tag, out, NULL);
+}
+
+bool der_ava(struct tp_reader *rdn, struct der_tlv *type, struct der_tlv *value)
+{
+    struct tp_reader ava;
+    return der_expect(rdn, DER_SEQUENCE, NULL, &ava) && der_expect(&ava, DER_OID, type, NULL) && der_next(&ava, value);
 }
 
 bool general_names(struct tp_bytes content, struct tp_san **san, size_t *n, size_t *n_total)

@@ -305,31 +305,50 @@ static bool parse_pkcs1_pub(struct tp_file_obj *o, struct tp_bytes der, enum tp_
 
 /* ---- CSR (RFC 2986), CRL (RFC 5280 §5), PKCS#12 (RFC 7292), PKCS#7 (RFC 2315) ---- */
 
+/* The signed envelope of a CSR or CRL: SEQUENCE { tbs SEQUENCE,
+ * AlgorithmIdentifier, signature BIT STRING }; the caller reads tbs, then
+ * signed_close joins every reader's error into r. */
+struct signed_obj {
+    struct tp_reader r, s, tbs, alg;
+};
+
+static void signed_open(struct signed_obj *so, struct tp_bytes der)
+{
+    struct der_tlv aoid, sig;
+    tp_reader_from(&so->r, der);
+    der_expect(&so->r, DER_SEQUENCE, NULL, &so->s);
+    tp_reader_expect_end(&so->r);
+    der_expect(&so->s, DER_SEQUENCE, NULL, &so->tbs);
+    der_expect(&so->s, DER_SEQUENCE, NULL, &so->alg);
+    der_expect(&so->alg, DER_OID, &aoid, NULL);
+    der_expect(&so->s, DER_BIT_STRING, &sig, NULL);
+    tp_reader_expect_end(&so->s);
+}
+
+static bool signed_close(struct signed_obj *so)
+{
+    tp_reader_expect_end(&so->tbs);
+    tp_reader_join(&so->s, &so->tbs);
+    tp_reader_join(&so->s, &so->alg);
+    tp_reader_join(&so->r, &so->s);
+    return tp_reader_ok(&so->r);
+}
+
 static bool parse_csr(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
 {
-    struct tp_reader r, s, info, alg;
-    struct der_tlv v, name, spki, attrs, aoid, sig;
-    tp_reader_from(&r, der);
-    der_expect(&r, DER_SEQUENCE, NULL, &s);
-    tp_reader_expect_end(&r);
-    der_expect(&s, DER_SEQUENCE, NULL, &info);
-    der_expect(&s, DER_SEQUENCE, NULL, &alg);
-    der_expect(&alg, DER_OID, &aoid, NULL);
-    der_expect(&s, DER_BIT_STRING, &sig, NULL);
-    tp_reader_expect_end(&s);
-    der_expect(&info, DER_INTEGER, &v, NULL);
-    der_expect(&info, DER_SEQUENCE, &name, NULL);
-    der_expect(&info, DER_SEQUENCE, &spki, NULL);
-    der_expect(&info, DER_CTXC(0), &attrs, NULL);
-    tp_reader_expect_end(&info);
-    tp_reader_join(&s, &info);
-    tp_reader_join(&s, &alg);
-    tp_reader_join(&r, &s);
+    struct signed_obj so;
+    struct tp_reader *info = &so.tbs;
+    struct der_tlv v, name, spki, attrs;
+    signed_open(&so, der);
+    der_expect(info, DER_INTEGER, &v, NULL);
+    der_expect(info, DER_SEQUENCE, &name, NULL);
+    der_expect(info, DER_SEQUENCE, &spki, NULL);
+    der_expect(info, DER_CTXC(0), &attrs, NULL);
     struct tp_sb sb;
     tp_sb_init(&sb);
-    if (!tp_reader_ok(&r) || v.val.len != 1 || v.val.p[0] != 0 || !name_text(name.val, &sb)) {
+    if (!signed_close(&so) || v.val.len != 1 || v.val.p[0] != 0 || !name_text(name.val, &sb)) {
         tp_sb_free(&sb);
-        *err = r.err ? r.err : TP_ERR_MALFORMED;
+        *err = so.r.err ? so.r.err : TP_ERR_MALFORMED;
         return false;
     }
     o->kind = TP_OBJ_CSR;
@@ -367,33 +386,23 @@ static bool parse_csr(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *e
 
 static bool parse_crl(struct tp_file_obj *o, struct tp_bytes der, enum tp_err *err)
 {
-    struct tp_reader r, s, tbs, alg;
-    struct der_tlv v, sa, issuer, t1, t2, rev, aoid, sig;
-    tp_reader_from(&r, der);
-    der_expect(&r, DER_SEQUENCE, NULL, &s);
-    tp_reader_expect_end(&r);
-    der_expect(&s, DER_SEQUENCE, NULL, &tbs);
-    der_expect(&s, DER_SEQUENCE, NULL, &alg);
-    der_expect(&alg, DER_OID, &aoid, NULL);
-    der_expect(&s, DER_BIT_STRING, &sig, NULL);
-    tp_reader_expect_end(&s);
-    der_optional(&tbs, DER_INTEGER, &v);
-    der_expect(&tbs, DER_SEQUENCE, &sa, NULL);
-    der_expect(&tbs, DER_SEQUENCE, &issuer, NULL);
-    der_next(&tbs, &t1);
-    bool has_next = der_optional(&tbs, DER_UTCTIME, &t2) || der_optional(&tbs, DER_GENTIME, &t2);
-    bool has_rev = der_optional(&tbs, DER_SEQUENCE, &rev);
-    der_optional(&tbs, DER_CTXC(0), &v);
-    tp_reader_expect_end(&tbs);
-    tp_reader_join(&s, &tbs);
-    tp_reader_join(&s, &alg);
-    tp_reader_join(&r, &s);
+    struct signed_obj so;
+    struct tp_reader *tbs = &so.tbs;
+    struct der_tlv v, sa, issuer, t1, t2, rev;
+    signed_open(&so, der);
+    der_optional(tbs, DER_INTEGER, &v);
+    der_expect(tbs, DER_SEQUENCE, &sa, NULL);
+    der_expect(tbs, DER_SEQUENCE, &issuer, NULL);
+    der_next(tbs, &t1);
+    bool has_next = der_optional(tbs, DER_UTCTIME, &t2) || der_optional(tbs, DER_GENTIME, &t2);
+    bool has_rev = der_optional(tbs, DER_SEQUENCE, &rev);
+    der_optional(tbs, DER_CTXC(0), &v);
     struct tp_sb sb;
     tp_sb_init(&sb);
-    if (!tp_reader_ok(&r) || !der_time(&t1, &o->crl_this_update) || (has_next && !der_time(&t2, &o->crl_next_update)) ||
+    if (!signed_close(&so) || !der_time(&t1, &o->crl_this_update) || (has_next && !der_time(&t2, &o->crl_next_update)) ||
         !name_text(issuer.val, &sb)) {
         tp_sb_free(&sb);
-        *err = r.err ? r.err : TP_ERR_MALFORMED;
+        *err = so.r.err ? so.r.err : TP_ERR_MALFORMED;
         return false;
     }
     o->kind = TP_OBJ_CRL;

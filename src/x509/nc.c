@@ -428,10 +428,8 @@ int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, cha
             if (!der_expect(&r, DER_SET, NULL, &rs))
                 break;
             while (!bad && tp_reader_left(&rs) > 0) {
-                struct tp_reader ava;
                 struct der_tlv oid, val;
-                if (!der_expect(&rs, DER_SEQUENCE, NULL, &ava) || !der_expect(&ava, DER_OID, &oid, NULL) ||
-                    !der_next(&ava, &val))
+                if (!der_ava(&rs, &oid, &val))
                     break;
                 if (oid_is(oid.val, "1.2.840.113549.1.9.1")) {
                     struct nc_name nm = { GN_EMAIL, val.val };

@@ -31,6 +31,8 @@ struct der_tlv {
 bool der_next(struct tp_reader *r, struct der_tlv *out);
 /* Read a TLV that must have `tag`; sub (optional) reads its content. */
 bool der_expect(struct tp_reader *r, uint8_t tag, struct der_tlv *out, struct tp_reader *sub);
+/* The next AttributeTypeAndValue of an RDN: SEQUENCE { type OID, value ANY }. */
+bool der_ava(struct tp_reader *rdn, struct der_tlv *type, struct der_tlv *value);
 /* Next tag without consuming; false at end or on error. */
 bool der_peek(const struct tp_reader *r, uint8_t *tag);
 /* Skip an optional TLV with `tag` if it is next; returns true when present (out filled). */
