@@ -48,6 +48,13 @@ bool tp_is_grease(uint16_t v)
     return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
+/* A code point's name, "GREASE" for a GREASE value, else NULL. */
+static const char *tok_or_grease(const struct tok *tab, size_t n, uint16_t v)
+{
+    const char *name = tok_find(tab, n, v);
+    return name || !tp_is_grease(v) ? name : "GREASE";
+}
+
 /* ---- cipher suites ---- */
 static const struct tp_suite_info suites[] = {
 #include "suites_table.inc"
@@ -102,10 +109,7 @@ static const struct tok groups[] = {
 
 const char *tp_name_group(uint16_t id)
 {
-    const char *n = tok_find(groups, COUNT(groups), id);
-    if (!n && tp_is_grease(id))
-        return "GREASE";
-    return n;
+    return tok_or_grease(groups, COUNT(groups), id);
 }
 
 /* ---- signature schemes (IANA "TLS SignatureScheme", plus the TLS 1.2
@@ -136,10 +140,7 @@ static const struct tok sig_schemes[] = {
 
 const char *tp_name_sig_scheme(uint16_t id)
 {
-    const char *n = tok_find(sig_schemes, COUNT(sig_schemes), id);
-    if (!n && tp_is_grease(id))
-        return "GREASE";
-    return n;
+    return tok_or_grease(sig_schemes, COUNT(sig_schemes), id);
 }
 
 /* ---- extensions (IANA "TLS ExtensionType Values") ---- */
@@ -172,10 +173,7 @@ static const struct tok extensions[] = {
 
 const char *tp_name_extension(uint16_t id)
 {
-    const char *n = tok_find(extensions, COUNT(extensions), id);
-    if (!n && tp_is_grease(id))
-        return "GREASE";
-    return n;
+    return tok_or_grease(extensions, COUNT(extensions), id);
 }
 
 /* ---- alerts ---- */
