@@ -336,7 +336,7 @@ enum tp_err tp_exts_parse(struct tp_bytes block, enum tp_ext_ctx ctx, struct tp_
     while (tp_reader_left(&r) > 0) {
         uint16_t type;
         struct tp_reader d;
-        if (!tp_read_u16(&r, &type) || !tp_read_vec16(&r, &d))
+        if (!tpw_ext_next(&r, &type, &d))
             return TP_ERR_TRUNCATED;
         /* RFC 8446 §4.2: no more than one extension of the same type. */
         bool dup = false;

@@ -21,17 +21,15 @@ static bool scan_entry_exts(struct tp_bytes block, struct tp_cert_entry *ce)
 {
     struct tp_reader r;
     tp_reader_from(&r, block);
+    uint16_t type;
+    struct tp_reader data;
     while (tp_reader_left(&r) > 0) {
-        uint16_t type;
-        struct tp_bytes data;
-        if (!tp_read_u16(&r, &type) || !tp_read_vec16_bytes(&r, &data))
+        if (!tpw_ext_next(&r, &type, &data))
             return false;
-        if (ce) {
-            if (type == TP_EXT_STATUS_REQUEST)
-                ce->has_ocsp = true;
-            if (type == TP_EXT_SCT)
-                ce->has_sct = true;
-        }
+        if (ce && type == TP_EXT_STATUS_REQUEST)
+            ce->has_ocsp = true;
+        if (ce && type == TP_EXT_SCT)
+            ce->has_sct = true;
     }
     return true;
 }

@@ -33,6 +33,13 @@ static inline bool tpw_u16_list(struct tp_reader *r, struct tp_u16_list *l)
     return tp_reader_ok(r);
 }
 
+/* The next extension of an extensions block: its type and a reader over its
+ * extension_data. false at a truncated one (r carries the error). */
+static inline bool tpw_ext_next(struct tp_reader *r, uint16_t *type, struct tp_reader *data)
+{
+    return tp_read_u16(r, type) && tp_read_vec16(r, data);
+}
+
 /* A vector of <lenbits>-length-prefixed byte strings (8 or 16) into out, the
  * first TP_MAX_LIST_ITEMS kept; nonempty: a zero-length item is malformed. */
 bool tpw_bytes_list(struct tp_reader *l, struct tp_bytes_list *out, int lenbits, bool nonempty);
