@@ -385,38 +385,6 @@ static const uint8_t json_safe[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-void tp_sb_put_escaped(struct tp_sb *sb, const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        size_t run = i;
-        while (run < n && (json_safe[p[run]] || p[run] == '"'))
-            run++;
-        if (run > i) {
-            putn(sb, (const char *)p + i, run - i);
-            i = run;
-            continue;
-        }
-        uint8_t c = p[i];
-        if (c == '\\') {
-            putn(sb, "\\\\", 2);
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        size_t l = c >= 0x80 ? utf8_seq(p + i, n - i, &cp) : 0;
-        if (l && !dangerous_cp(cp)) {
-            putn(sb, (const char *)p + i, l);
-            i += l;
-            continue;
-        }
-        static const char hx[] = "0123456789abcdef";
-        char t[4] = { '\\', 'x', hx[c >> 4], hx[c & 15] };
-        putn(sb, t, 4);
-        i++;
-    }
-}
-
 static void put_u4(struct tp_sb *sb, uint32_t v)
 {
     /* "\\u%04x" */
@@ -456,6 +424,48 @@ static inline bool json_safe8(const uint8_t *p)
     return bad == 0;
 }
 
+/* Copy the run of bytes from p[i] on that need no escaping (json_safe; for
+ * terminal text '"' too) and return the index after it. */
+static inline size_t put_run(struct tp_sb *sb, const uint8_t *p, size_t i, size_t n, bool json)
+{
+    size_t run = i;
+    if (json)
+        while (run + 8 <= n && json_safe8(p + run))
+            run += 8;
+    while (run < n && (json_safe[p[run]] || (!json && p[run] == '"')))
+        run++;
+    if (run > i)
+        putn(sb, (const char *)p + i, run - i);
+    return run;
+}
+
+/* One byte or UTF-8 sequence at q that put_run stopped at, escaped for a
+ * terminal; returns how many bytes it took. */
+static size_t escape_text(struct tp_sb *sb, const uint8_t *q, size_t left)
+{
+    static const char hx[] = "0123456789abcdef";
+    uint8_t c = q[0];
+    uint32_t cp = 0;
+    if (c == '\\') {
+        putn(sb, "\\\\", 2);
+        return 1;
+    }
+    size_t l = c >= 0x80 ? utf8_seq(q, left, &cp) : 0;
+    if (l && !dangerous_cp(cp)) {
+        putn(sb, (const char *)q, l);
+        return l;
+    }
+    char t[4] = { '\\', 'x', hx[c >> 4], hx[c & 15] };
+    putn(sb, t, 4);
+    return 1;
+}
+
+void tp_sb_put_escaped(struct tp_sb *sb, const uint8_t *p, size_t n)
+{
+    for (size_t i = put_run(sb, p, 0, n, false); i < n; i = put_run(sb, p, i, n, false))
+        i += escape_text(sb, p + i, n - i);
+}
+
 bool tp_json_plain(const uint8_t *p, size_t n)
 {
     size_t i = 0;
@@ -464,6 +474,30 @@ bool tp_json_plain(const uint8_t *p, size_t n)
     while (i < n && json_safe[p[i]])
         i++;
     return i == n;
+}
+
+/* One byte or UTF-8 sequence at q that put_run stopped at, escaped for JSON
+ * (RFC 8259 §7); returns how many bytes it took. */
+static size_t escape_json(struct tp_sb *sb, const uint8_t *q, size_t left)
+{
+    uint8_t c = q[0];
+    uint32_t cp = 0;
+    if (c == '"' || c == '\\') {
+        char t[2] = { '\\', (char)c };
+        putn(sb, t, 2);
+        return 1;
+    }
+    if (c == '\n' || c == '\t' || c == '\r') {
+        char t[2] = { '\\', c == '\n' ? 'n' : c == '\t' ? 't' : 'r' };
+        putn(sb, t, 2);
+        return 1;
+    }
+    size_t l = c >= 0x80 ? utf8_seq(q, left, &cp) : 0;
+    if (l && !dangerous_cp(cp))
+        putn(sb, (const char *)q, l);
+    else
+        put_u4(sb, l ? cp : c); /* a byte that is not UTF-8: the code point of the byte */
+    return l ? l : 1;
 }
 
 void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n)
@@ -481,42 +515,8 @@ void tp_sb_put_json(struct tp_sb *sb, const uint8_t *p, size_t n)
         return;
     }
     putc1(sb, '"');
-    size_t i = 0;
-    while (i < n) {
-        size_t run = i;
-        while (run + 8 <= n && json_safe8(p + run))
-            run += 8;
-        while (run < n && json_safe[p[run]])
-            run++;
-        if (run > i) {
-            putn(sb, (const char *)p + i, run - i);
-            i = run;
-            continue;
-        }
-        uint8_t c = p[i];
-        if (c == '"' || c == '\\') {
-            char t[2] = { '\\', (char)c };
-            putn(sb, t, 2);
-            i++;
-        } else if (c == '\n') { putn(sb, "\\n", 2); i++; }
-        else if (c == '\t') { putn(sb, "\\t", 2); i++; }
-        else if (c == '\r') { putn(sb, "\\r", 2); i++; }
-        else {
-            uint32_t cp;
-            size_t l = c >= 0x80 ? utf8_seq(p + i, n - i, &cp) : 0;
-            if (l && !dangerous_cp(cp)) {
-                putn(sb, (const char *)p + i, l);
-                i += l;
-            } else if (l) {
-                put_u4(sb, cp);
-                i += l;
-            } else {
-                /* A byte that is not UTF-8: shown as the code point of the byte. */
-                put_u4(sb, c);
-                i++;
-            }
-        }
-    }
+    for (size_t i = put_run(sb, p, 0, n, true); i < n; i = put_run(sb, p, i, n, true))
+        i += escape_json(sb, p + i, n - i);
     putc1(sb, '"');
 }
 
