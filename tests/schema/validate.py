@@ -6,6 +6,7 @@ usage: validate.py [--schema-dir DIR] [--min-lines N] SPEC...
   validates against docs/schema/SCHEMA.schema.json (SCHEMA "tlsprobe" dispatches on
   the line's shape). FILE may be '-' for standard input.
   --check-only   only check that every schema is itself a valid draft 2020-12 schema
+  --nonempty     every FILE must hold at least one line
 
 Every failure is reported with the file and line number, the schema path, the
 instance path, the error and the start of the offending line. Exit 0 when every
@@ -62,7 +63,7 @@ def leaf_errors(err):
 
 
 def main(argv):
-    schema_dir, min_lines, check_only, specs = DEFAULT_DIR, 1, False, []
+    schema_dir, min_lines, check_only, nonempty, specs = DEFAULT_DIR, 1, False, False, []
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -76,6 +77,8 @@ def main(argv):
             continue
         if a == "--check-only":
             check_only = True
+        elif a == "--nonempty":
+            nonempty = True
         elif ":" in a:
             specs.append(a.split(":", 1))
         else:
@@ -104,11 +107,13 @@ def main(argv):
             return 2
         v = validators[name]
         f = sys.stdin if fn == "-" else open(fn, encoding="utf-8", errors="surrogateescape")
+        seen = 0
         with f:
             for n, line in enumerate(f, 1):
                 if not line.strip():
                     continue
                 total += 1
+                seen += 1
                 per_schema[name] = per_schema.get(name, 0) + 1
                 where = f"{fn}:{n}"
                 try:
@@ -133,6 +138,9 @@ def main(argv):
                     if shown >= 8:
                         break
                 print(f"  line: {line[:300].rstrip()}{' ...' if len(line) > 300 else ''}")
+        if nonempty and not seen:
+            bad += 1
+            print(f"FAIL {fn}: no JSON line at all")
     counts = ", ".join(f"{k} {n}" for k, n in sorted(per_schema.items()))
     print(f"# {total} JSON lines validated ({counts}); {bad} invalid")
     if total < min_lines:
