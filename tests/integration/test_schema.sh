@@ -220,6 +220,30 @@ fi
 tp_kill "$BPID"
 emit session connect-no-resolve "$T" connect --format json --timeout 3 "no-such-host.invalid:443"
 
+# ---- sniff on lo (needs root or CAP_NET_RAW: otherwise said, not failed) ----
+if SRV good; then
+    SOUT=$J/sniff.jsonl
+    tp_bg timeout 15 "$T" sniff -i lo --count 1 --format json --filter "tcp port $TP_PORT" >"$SOUT" 2>"$SOUT.err"
+    SPID=$TP_BG_PID
+    for ((i = 0; i < 250; i++)); do
+        grep -q '^sniffing on' "$SOUT.err" 2>/dev/null && break
+        kill -0 "$SPID" 2>/dev/null || break
+        sleep 0.02
+    done
+    if grep -q '^sniffing on' "$SOUT.err"; then
+        timeout 10 "$T" connect --format json --timeout 3 "127.0.0.1:$TP_PORT" --servername localhost >/dev/null 2>&1
+        wait "$SPID"
+        head -n -1 "$SOUT" >"$SOUT.sessions"
+        tail -n 1 "$SOUT" >"$SOUT.summary"
+        SPECS+=("session:$SOUT.sessions" "pcap-summary:$SOUT.summary")
+        CASES[sniff]=1
+    else
+        tp_kill "$SPID"
+        echo "# sniff not validated: $(head -n 1 "$SOUT.err") (needs root or CAP_NET_RAW)"
+    fi
+    tp_kill "$TP_SRV_PID"
+fi
+
 # ---- listen: s_client clients, good and failing ----
 LN=0
 listen_start() { # ARGS... ; sets LPORT LPID LOUT
