@@ -48,6 +48,24 @@ def load_schemas(d):
     return store, by_name
 
 
+def index_nodes(by_name):
+    """id(subschema) -> "file.schema.json#/json/pointer", to name where an error's rule lives."""
+    where = {}
+
+    def walk(node, fn, ptr):
+        if isinstance(node, dict):
+            where.setdefault(id(node), f"{fn}#{ptr or '/'}")
+            for k, v in node.items():
+                walk(v, fn, f"{ptr}/{str(k).replace('~', '~0').replace('/', '~1')}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, fn, f"{ptr}/{i}")
+
+    for name, s in by_name.items():
+        walk(s, name + ".schema.json", "")
+    return where
+
+
 def path_str(p):
     return "/" + "/".join(str(x) for x in p) if p else "(root)"
 
@@ -89,6 +107,7 @@ def main(argv):
     if check_only:
         print(f"{len(by_name)} schemas are valid draft 2020-12: {', '.join(sorted(by_name))}")
         return 0
+    rule_at = index_nodes(by_name)
     validators = {}
     fmt = Draft202012Validator.FORMAT_CHECKER if hasattr(Draft202012Validator, "FORMAT_CHECKER") else jsonschema.FormatChecker()
     try:  # jsonschema >= 4.18 (pip): the referencing library
@@ -128,10 +147,13 @@ def main(argv):
                 bad += 1
                 print(f"FAIL {where}: {len(errs)} error(s) against {name}.schema.json")
                 shown = 0
-                for top in sorted(errs, key=lambda e: list(e.absolute_path)):
+                # unevaluatedProperties last: when a `then` fails, its keys count as unevaluated too
+                for top in sorted(errs, key=lambda e: (e.validator == "unevaluatedProperties", list(e.absolute_path))):
                     for e in [best_match([top])] + [x for x in leaf_errors(top) if x is not top]:
                         print(f"  at {path_str(e.absolute_path)}: {e.message[:300]}")
-                        print(f"    schema path: {path_str(e.absolute_schema_path)}")
+                        rule = rule_at.get(id(e.schema))
+                        rule = f"{rule.rstrip('/')}/{e.validator}" if rule else "?"
+                        print(f"    schema: {rule} (path from the top: {path_str(e.absolute_schema_path)})")
                         shown += 1
                         if shown >= 8:
                             break
