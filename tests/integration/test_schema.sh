@@ -77,8 +77,9 @@ emit inspect "many-with-matches" "$T" inspect --format json "$TP_FIXTURES"/files
 for f in nasty sct expired selfsigned weakkey sha1 cnonly ed25519 noserverauth; do
     emit inspect "pki-$f" "$T" inspect --format json "$PKI/$f.pem" "$PKI/$f.key"
 done
-printf -- '-----BEGIN CERTIFICATE-----\nnot*base64!\n-----END CERTIFICATE-----\n' >"$TP_TMP/bad-base64.pem"
-emit inspect "bad-base64" "$T" inspect --format json "$TP_TMP/bad-base64.pem"
+# unusable PEM blocks (bad base64, DER that is not what the label says, an unknown label)
+printf -- '-----BEGIN CERTIFICATE-----\nnot*base64!\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n' >"$TP_TMP/bad-blocks.pem"
+emit inspect "bad-blocks" "$T" inspect --format json "$TP_TMP/bad-blocks.pem"
 emit inspect "missing-file" "$T" inspect --format json "$TP_TMP/no-such-file.pem"
 emit inspect "stdin" sh -c "\"$T\" inspect --format json - < \"$PKI/good-fullchain.pem\""
 
