@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tlsprobe/capture.h"
+#include "tlsprobe/pcapw.h"
+#include "tlsprobe/strbuf.h"
 
 #define PCAPW_MSS 1448 /* Ethernet MTU 1500 - IPv4 20 - TCP 20 - timestamps 12 */
 
