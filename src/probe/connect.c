@@ -23,7 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tlsprobe/capture.h"
+#include "tlsprobe/pcapw.h"
+#include "tlsprobe/strbuf.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/probe.h"
 #include "tlsprobe/x509.h"

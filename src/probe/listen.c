@@ -45,7 +45,8 @@
 #include <unistd.h>
 
 #include "probe/wolf.h"
-#include "tlsprobe/capture.h"
+#include "tlsprobe/pcapw.h"
+#include "tlsprobe/strbuf.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/names.h"

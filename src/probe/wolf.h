@@ -50,7 +50,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "tlsprobe/capture.h"
+#include "tlsprobe/pcapw.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 
