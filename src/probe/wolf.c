@@ -8,6 +8,7 @@
 #include <wolfssl/error-ssl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -48,7 +49,10 @@ struct tp_wolf_chunk {
 /* After a failed handshake, how long we keep reading what the peer sent. */
 #define TP_WOLF_DRAIN_MS 200
 
-/* The connection being driven by this thread (the HKDF callback has no WOLFSSL*). */
+/* The connection being driven by this thread: the one documented thread-local
+ * (issue 21 item 5). wolfSSL's HKDF-Expand-Label callback and wolfCrypt's
+ * crypto callback get no WOLFSSL*; the drivers (tp_wolf_handshake, _read_some,
+ * _close, _read, _write, _shutdown_now) set it around their wolfSSL calls. */
 static _Thread_local struct tp_wolf_conn *tl_cur;
 
 /* ---- our own records' plaintexts (tp_wolf_keep_own_records) ----
@@ -56,18 +60,19 @@ static _Thread_local struct tp_wolf_conn *tl_cur;
  * operation of an object made with our device id before wolfCrypt runs it. We
  * only look: AES-GCM sealing with a 5-byte AAD is a TLS 1.3 record of ours, and
  * its inner plaintext goes to the connection's key log; every call then runs in
- * wolfCrypt as usual (CRYPTOCB_UNAVAILABLE). */
+ * wolfCrypt as usual (CRYPTOCB_UNAVAILABLE). The device is process-wide: the
+ * connection is the one this thread drives (tl_cur), when it asked for it. */
 #define TP_WOLF_DEVID 0x7470
-static _Thread_local struct tp_keylog *tl_own;
 
 static int own_records_cb(int devId, wc_CryptoInfo *info, void *ctx)
 {
     (void)devId;
     (void)ctx;
-    if (tl_own && info && info->algo_type == WC_ALGO_TYPE_CIPHER && info->cipher.type == WC_CIPHER_AES_GCM &&
+    struct tp_wolf_conn *c = tl_cur;
+    if (c && c->keep_own && c->keylog && info && info->algo_type == WC_ALGO_TYPE_CIPHER && info->cipher.type == WC_CIPHER_AES_GCM &&
         info->cipher.enc && info->cipher.aesgcm_enc.authInSz == 5 && info->cipher.aesgcm_enc.authIn &&
         info->cipher.aesgcm_enc.in) {
-        enum tp_err e = tp_keylog_add_own_record(tl_own, info->cipher.aesgcm_enc.authIn, info->cipher.aesgcm_enc.in,
+        enum tp_err e = tp_keylog_add_own_record(c->keylog, info->cipher.aesgcm_enc.authIn, info->cipher.aesgcm_enc.in,
                                                  info->cipher.aesgcm_enc.sz);
         (void)e; /* full: that record is decrypted as usual */
     }
@@ -181,7 +186,36 @@ const char *tp_wolf_err_text(int code)
     return e ? e->text : "wolfSSL error";
 }
 
-/* ---- recording I/O callbacks ---- */
+/* ---- the recorder: every byte wolfSSL reads and writes, in wire order ---- */
+
+static enum tp_dir dir_in(const struct tp_wolf_conn *c) { return c->is_server ? TP_C2S : TP_S2C; }
+static enum tp_dir dir_out(const struct tp_wolf_conn *c) { return c->is_server ? TP_S2C : TP_C2S; }
+
+/* The peer's records, followed header by header as they are recorded, to see a
+ * fatal alert from it (io.quiet_after_peer_fatal). Counts lengths only: the
+ * decoder frames the same bytes properly later. */
+static void follow_peer(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n && !c->peer_fatal;) {
+        if (c->rbody_left == 0) {
+            c->rhdr[c->rhdr_len++] = p[i++];
+            if (c->rhdr_len < sizeof c->rhdr)
+                continue;
+            c->rhdr_len = 0;
+            c->rbody_left = ((size_t)c->rhdr[3] << 8) | c->rhdr[4];
+            c->rbody_alert = c->rhdr[0] == 21; /* alert (RFC 8446 §5.1) */
+            c->rbody_first = true;
+            continue;
+        }
+        if (c->rbody_alert && c->rbody_first && p[i] == 2) /* level fatal */
+            c->peer_fatal = true;
+        c->rbody_first = false;
+        size_t take = n - i < c->rbody_left ? n - i : c->rbody_left;
+        c->rbody_left -= take;
+        i += take;
+    }
+}
+
 static bool record(struct tp_wolf_conn *c, enum tp_dir dir, const uint8_t *p, size_t n)
 {
     if (c->bytes[dir] + n > TP_MAX_PROBE_RECORDED) {
@@ -213,17 +247,94 @@ static bool record(struct tp_wolf_conn *c, enum tp_dir dir, const uint8_t *p, si
         c->tail = ch;
     }
     c->bytes[dir] += n;
+    if (c->io.quiet_after_peer_fatal && dir == dir_in(c))
+        follow_peer(c, p, n);
     return true;
 }
 
-/* The first bytes the peer sent, kept for the not-TLS diagnosis. */
-static void keep_banner(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
+/* n bytes from the peer: the first ones kept for the not-TLS diagnosis, all
+ * recorded. */
+static bool took_in(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
 {
     size_t k = sizeof c->banner - c->banner_len;
     if (k > n)
         k = n;
     memcpy(c->banner + c->banner_len, p, k);
     c->banner_len += k;
+    return record(c, dir_in(c), p, n);
+}
+
+/* A recv() that returned n <= 0 (or the io.recv hook: -1 with errno): the
+ * callback's answer, or 0 to try again (EINTR). */
+static int recv_failed(struct tp_wolf_conn *c, ssize_t n)
+{
+    if (n == 0) {
+        c->eof = true;
+        if (!c->eof_us)
+            c->eof_us = tp_wolf_wall_us();
+        return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+    }
+    if (errno == EINTR)
+        return 0;
+    /* ETIMEDOUT: the hook's time is up; the driver reports the deadline */
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT)
+        return WOLFSSL_CBIO_ERR_WANT_READ;
+    c->sys_errno = errno;
+    if (errno == ECONNRESET) {
+        c->reset = true;
+        return WOLFSSL_CBIO_ERR_CONN_RST;
+    }
+    return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+#define TP_WOLF_AFTER_EOF (-1)
+#define TP_WOLF_AFTER_FAIL (-2)
+
+/* Read-ahead (io.ahead): wolfSSL reads a record's 5-byte header, then its body,
+ * and may fail on the header alone. A TLS 1.3 client that rejects our
+ * certificate sends a plaintext alert where wolfSSL expects an encrypted record:
+ * it fails (-306) after the header and never reads the alert body. Reading
+ * whatever the socket has (up to one record) records every byte the peer sent,
+ * in wire order with what we sent. */
+static int recv_ahead(struct tp_wolf_conn *c, char *buf, size_t sz)
+{
+    for (;;) {
+        if (c->a_off < c->a_len) {
+            size_t n = c->a_len - c->a_off;
+            if (n > sz)
+                n = sz;
+            memcpy(buf, c->io.ahead + c->a_off, n);
+            c->a_off += n;
+            return (int)n;
+        }
+        c->a_off = c->a_len = 0;
+        ssize_t n;
+        if (c->a_after) { /* what the socket said after the preloaded bytes */
+            int after = c->a_after;
+            c->a_after = 0;
+            if (after == TP_WOLF_AFTER_FAIL)
+                return WOLFSSL_CBIO_ERR_GENERAL;
+            n = after == TP_WOLF_AFTER_EOF ? 0 : -1;
+            errno = after == TP_WOLF_AFTER_EOF ? 0 : after;
+        } else {
+            /* We just sent our flight: the peer has work to do first. */
+            if (c->io.idle && c->tail && c->tail->dir == dir_out(c))
+                c->io.idle(c->io.arg);
+            n = c->io.recv ? c->io.recv(c->io.arg, c->fd, c->io.ahead, c->io.ahead_cap, c->deadline_mono_us)
+                           : recv(c->fd, c->io.ahead, c->io.ahead_cap, MSG_DONTWAIT);
+        }
+        if (n > 0) {
+            c->a_len = (size_t)n;
+            if (!took_in(c, c->io.ahead, (size_t)n)) {
+                c->a_len = 0;
+                return WOLFSSL_CBIO_ERR_GENERAL;
+            }
+            continue;
+        }
+        int r = recv_failed(c, n);
+        if (r)
+            return r;
+    }
 }
 
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -232,31 +343,15 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     struct tp_wolf_conn *c = ctx;
     if (sz <= 0)
         return 0;
+    if (c->io.ahead)
+        return recv_ahead(c, buf, (size_t)sz);
     for (;;) {
         ssize_t n = recv(c->fd, buf, (size_t)sz, MSG_DONTWAIT);
-        if (n > 0) {
-            enum tp_dir dir = c->is_server ? TP_C2S : TP_S2C;
-            keep_banner(c, (const uint8_t *)buf, (size_t)n);
-            if (!record(c, dir, (const uint8_t *)buf, (size_t)n))
-                return WOLFSSL_CBIO_ERR_GENERAL;
-            return (int)n;
-        }
-        if (n == 0) {
-            c->eof = true;
-            if (!c->eof_us)
-                c->eof_us = tp_wolf_wall_us();
-            return WOLFSSL_CBIO_ERR_CONN_CLOSE;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return WOLFSSL_CBIO_ERR_WANT_READ;
-        c->sys_errno = errno;
-        if (errno == ECONNRESET) {
-            c->reset = true;
-            return WOLFSSL_CBIO_ERR_CONN_RST;
-        }
-        return WOLFSSL_CBIO_ERR_GENERAL;
+        if (n > 0)
+            return took_in(c, (const uint8_t *)buf, (size_t)n) ? (int)n : WOLFSSL_CBIO_ERR_GENERAL;
+        int r = recv_failed(c, n);
+        if (r)
+            return r;
     }
 }
 
@@ -266,18 +361,19 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     struct tp_wolf_conn *c = ctx;
     if (sz <= 0)
         return 0;
+    if (c->peer_fatal)
+        return sz; /* the peer ended it with a fatal alert: nothing more goes out */
     for (;;) {
         ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            enum tp_dir dir = c->is_server ? TP_S2C : TP_C2S;
-            if (!record(c, dir, (const uint8_t *)buf, (size_t)n))
-                return WOLFSSL_CBIO_ERR_GENERAL;
-            return (int)n;
-        }
+        if (n > 0)
+            return record(c, dir_out(c), (const uint8_t *)buf, (size_t)n) ? (int)n : WOLFSSL_CBIO_ERR_GENERAL;
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return WOLFSSL_CBIO_ERR_WANT_WRITE;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (c->io.wait && c->io.wait(c->io.arg, c->fd, POLLOUT, c->deadline_mono_us) > 0)
+                continue;
+            return WOLFSSL_CBIO_ERR_WANT_WRITE; /* the driver waits, or reports the deadline */
+        }
         c->sys_errno = n < 0 ? errno : EPIPE;
         if (c->sys_errno == ECONNRESET || c->sys_errno == EPIPE) {
             c->reset = true;
@@ -285,6 +381,17 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         }
         return WOLFSSL_CBIO_ERR_GENERAL;
     }
+}
+
+bool tp_wolf_send_raw(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
+{
+    if (n > INT_MAX)
+        return false;
+    char buf[64];
+    if (n > sizeof buf) /* wolfSSL's callback takes char *: a small copy */
+        return false;
+    memcpy(buf, p, n);
+    return io_send(c->ssl, buf, (int)n, c) == (int)n;
 }
 
 /* ---- secrets ---- */
@@ -625,15 +732,17 @@ enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, boo
     return TP_OK;
 }
 
-/* Wait for fd readiness until the deadline (and until limit_mono_us). 1 ready,
- * 0 deadline, -1 error. */
+/* Wait for fd readiness until the deadline (and until limit_mono_us), through
+ * the io.wait hook when there is one. 1 ready, 0 deadline, -1 error. */
 static int wait_fd(struct tp_wolf_conn *c, short ev, int64_t limit_mono_us)
 {
+    int64_t until = c->deadline_mono_us;
+    if (limit_mono_us && limit_mono_us < until)
+        until = limit_mono_us;
+    if (c->io.wait)
+        return tp_wolf_mono_us() >= until ? 0 : c->io.wait(c->io.arg, c->fd, ev, until);
     for (;;) {
         int64_t now = tp_wolf_mono_us();
-        int64_t until = c->deadline_mono_us;
-        if (limit_mono_us && limit_mono_us < until)
-            until = limit_mono_us;
         if (now >= until)
             return 0;
         int64_t ms = (until - now + 999) / 1000;
@@ -672,23 +781,16 @@ static bool banner_is_tls(const struct tp_wolf_conn *c)
     return tp_record_header_plausible(c->banner, c->banner_len);
 }
 
-/* After wolfSSL gave up, read (and record) what the peer already sent, briefly:
- * wolfSSL stops after a 5-byte header that is not TLS (not-tls then shows the
- * peer's first line, "HTTP/1.1 400"), or at a message it cannot parse (the
- * decoder then shows the whole flight, or the alert that followed). Bounded by
- * ms, the deadline and one flight (TP_MAX_FLOW_BUFFER bytes). */
-static void drain(struct tp_wolf_conn *c, int ms)
+/* Read (and record) what the peer sends, bypassing wolfSSL, until its FIN or
+ * reset, an error, limit_mono_us (bounded by the deadline) or `stop` bytes in
+ * that direction. */
+static void read_raw(struct tp_wolf_conn *c, int64_t limit_mono_us, uint64_t stop)
 {
-    int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
-    enum tp_dir in = c->is_server ? TP_C2S : TP_S2C;
-    /* one flight at most: an endless stream is not worth recording */
-    uint64_t stop = c->bytes[in] + TP_MAX_FLOW_BUFFER;
     uint8_t buf[16384];
-    while (!c->eof && !c->reset && !c->too_much && c->bytes[in] < stop) {
+    while (!c->eof && !c->reset && !c->too_much && c->bytes[dir_in(c)] < stop) {
         ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n > 0) {
-            keep_banner(c, (const uint8_t *)buf, (size_t)n);
-            if (!record(c, in, buf, (size_t)n))
+            if (!took_in(c, buf, (size_t)n))
                 return;
             continue;
         }
@@ -704,9 +806,20 @@ static void drain(struct tp_wolf_conn *c, int ms)
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return;
-        if (wait_fd(c, POLLIN, limit) <= 0)
+        if (wait_fd(c, POLLIN, limit_mono_us) <= 0)
             return;
     }
+}
+
+/* After wolfSSL gave up, read (and record) what the peer already sent, briefly:
+ * wolfSSL stops after a 5-byte header that is not TLS (not-tls then shows the
+ * peer's first line, "HTTP/1.1 400"), or at a message it cannot parse (the
+ * decoder then shows the whole flight, or the alert that followed). Bounded by
+ * ms, the deadline and one flight (TP_MAX_FLOW_BUFFER bytes): an endless stream
+ * is not worth recording. */
+static void drain(struct tp_wolf_conn *c, int ms)
+{
+    read_raw(c, tp_wolf_mono_us() + (int64_t)ms * 1000, c->bytes[dir_in(c)] + TP_MAX_FLOW_BUFFER);
 }
 
 int tp_wolf_handshake(struct tp_wolf_conn *c)
@@ -747,7 +860,7 @@ int tp_wolf_read_some(struct tp_wolf_conn *c, int ms)
     tl_cur = c;
     const int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
     int64_t until = limit;
-    enum tp_dir in = c->is_server ? TP_C2S : TP_S2C;
+    enum tp_dir in = dir_in(c);
     uint64_t seen = c->bytes[in];
     int rc = 0;
     char buf[4096];
@@ -837,27 +950,7 @@ void tp_wolf_close(struct tp_wolf_conn *c, int ms)
     }
     /* After its close_notify the peer closes: wait for its FIN too (same bound),
      * so that closing our socket never meets unread bytes (which would be an RST). */
-    while (!c->eof && !c->reset) {
-        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n > 0) {
-            if (!record(c, c->is_server ? TP_C2S : TP_S2C, (const uint8_t *)buf, (size_t)n))
-                break;
-            continue;
-        }
-        if (n == 0) {
-            c->eof = true;
-            c->eof_us = tp_wolf_wall_us();
-            break;
-        }
-        if (errno == ECONNRESET) {
-            c->reset = true;
-            break;
-        }
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            break;
-        if (wait_fd(c, POLLIN, limit) <= 0)
-            break;
-    }
+    read_raw(c, limit, UINT64_MAX);
     note_alerts(c);
     tl_cur = NULL;
 }
@@ -891,7 +984,7 @@ void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *ou
         out->detail[0] = 0;
         return;
     }
-    uint64_t got = c->bytes[c->is_server ? TP_C2S : TP_S2C];
+    uint64_t got = c->bytes[dir_in(c)];
     if (!banner_is_tls(c)) {
         /* the banner (first line) is the decoder's: it sees the same bytes */
         out->status = TP_CONN_NOT_TLS;
@@ -965,17 +1058,62 @@ void tp_wolf_keep_own_records(struct tp_wolf_conn *c)
 {
     tp_wolf_init();
     if (c && c->ssl && c->keylog && own_records_ok && wolfSSL_SetDevId(c->ssl, TP_WOLF_DEVID) == WOLFSSL_SUCCESS)
-        tl_own = c->keylog;
+        c->keep_own = true;
 }
 
-void tp_wolf_keep_own_records_end(void) { tl_own = NULL; }
+void tp_wolf_conn_set_io(struct tp_wolf_conn *c, const struct tp_wolf_io *io) { c->io = *io; }
+
+void tp_wolf_conn_preload(struct tp_wolf_conn *c, size_t n, int after)
+{
+    c->a_off = 0;
+    c->a_len = n;
+    c->a_after = after;
+    if (n && !took_in(c, c->io.ahead, n)) {
+        c->a_len = 0;
+        c->a_after = TP_WOLF_AFTER_FAIL; /* wolfSSL's first read fails */
+    }
+}
+
+struct tp_wolf_conn *tp_wolf_conn_of(WOLFSSL_X509_STORE_CTX *store)
+{
+    WOLFSSL *ssl = store ? wolfSSL_X509_STORE_CTX_get_ex_data(store, wolfSSL_get_ex_data_X509_STORE_CTX_idx()) : NULL;
+    return ssl ? wolfSSL_GetIOReadCtx(ssl) : NULL;
+}
+
+int tp_wolf_read(struct tp_wolf_conn *c, void *buf, int n, int *err)
+{
+    struct tp_wolf_conn *saved = tl_cur;
+    tl_cur = c;
+    int r = wolfSSL_read(c->ssl, buf, n);
+    *err = r > 0 ? 0 : wolfSSL_get_error(c->ssl, r);
+    tl_cur = saved;
+    return r;
+}
+
+bool tp_wolf_write(struct tp_wolf_conn *c, const void *p, int n)
+{
+    struct tp_wolf_conn *saved = tl_cur;
+    tl_cur = c;
+    bool ok = wolfSSL_write(c->ssl, p, n) == n;
+    tl_cur = saved;
+    return ok;
+}
+
+bool tp_wolf_shutdown_now(struct tp_wolf_conn *c)
+{
+    struct tp_wolf_conn *saved = tl_cur;
+    tl_cur = c;
+    int r = wolfSSL_shutdown(c->ssl); /* sends close_notify; the peer's is not awaited */
+    tl_cur = saved;
+    return r == WOLFSSL_SUCCESS || r == WOLFSSL_SHUTDOWN_NOT_DONE;
+}
 
 void tp_wolf_conn_free(struct tp_wolf_conn *c)
 {
     if (!c)
         return;
-    if (c->keylog && tl_own == c->keylog)
-        tl_own = NULL;
+    if (tl_cur == c)
+        tl_cur = NULL;
     if (c->ssl)
         wolfSSL_free(c->ssl);
     c->ssl = NULL;
