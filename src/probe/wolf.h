@@ -92,6 +92,9 @@ struct tp_wolf_ctx_opts {
     const char *chain;           /* extra chain file (server), may be NULL */
     bool request_client_cert;    /* server: send CertificateRequest */
 };
+/* Clear SSL_MODE_AUTO_RETRY (which turns a silent peer into an 11 s blocking
+ * read) and check that it is cleared. */
+bool tp_wolf_ctx_no_auto_retry(WOLFSSL_CTX *ctx);
 /* NULL with a one-line message in err (unreadable file, key not matching cert). */
 WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t errlen);
 
@@ -216,6 +219,10 @@ void tp_wolf_keep_own_records(struct tp_wolf_conn *c);
 void tp_wolf_conn_free(struct tp_wolf_conn *c);
 /* Wall-clock time of the last recorded chunk (0 when none): for the pcap end. */
 int64_t tp_wolf_last_time(const struct tp_wolf_conn *c);
+
+/* wolf.c for wolf_ctx.c: install the recording I/O callbacks and the TLS 1.3
+ * secret callback on a new context. */
+void tp_wolf_ctx_callbacks(WOLFSSL_CTX *ctx);
 
 /* wolfSSL error codes: symbolic name ("SOCKET_ERROR_E") and a plain text, both
  * never NULL (unknown codes: "wolfSSL error"). Also knows TP_WOLF_E_*. */
