@@ -182,8 +182,8 @@ static int recv_failed(struct tp_wolf_conn *c, ssize_t n)
     }
     if (errno == EINTR)
         return 0;
-    /* ETIMEDOUT: the hook's time is up; the driver reports the deadline */
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT)
+    /* ETIMEDOUT from the io.recv hook: its time is up; the driver reports the deadline */
+    if (errno == EAGAIN || errno == EWOULDBLOCK || (errno == ETIMEDOUT && c->io.recv))
         return WOLFSSL_CBIO_ERR_WANT_READ;
     c->sys_errno = errno;
     if (errno == ECONNRESET) {
