@@ -11,11 +11,11 @@
  *       - method (flexible 1.2+1.3 or pinned), groups X25519,P-256,P-384 first,
  *         SSL_MODE_AUTO_RETRY cleared, recording I/O callbacks installed,
  *         the TLS 1.3 HKDF-Expand-Label secret callback installed,
- *         verify mode PEER with a callback that records and returns 1 (we verify
- *         ourselves with tp_chain_verify, never trust wolfSSL's verdict).
+ *         verify mode PEER with a callback that returns 1 (we verify ourselves:
+ *         tp_judge_session, never wolfSSL's verdict).
  *         Server + request_client_cert: CertificateRequest is sent; the client cert
- *         is never rejected by wolfSSL (diagnose it with tp_chain_verify
- *         TP_PURPOSE_CLIENT on s->client_chain).
+ *         is never rejected by wolfSSL (the judge verifies s->client_chain,
+ *         TP_PURPOSE_CLIENT, when given a client store).
  *
  *   per connection (fd already connected/accepted, any blocking mode: it is made
  *   non-blocking):
