@@ -1,8 +1,15 @@
 /* Live sources: the client probe (connect) and the server probe (listen), on
- * wolfSSL. Both record the raw bytes of every read and write through wolfSSL's
- * I/O callbacks, capture their own session secrets (TLS 1.2 master secret, TLS
- * 1.3 traffic secrets via the HKDF-Expand-Label PK callback) and feed both to the
- * same session decoder a capture uses (tlsprobe/session.h). */
+ * wolfSSL. Both record the raw bytes of every read and write through one
+ * recorder (wolfSSL's I/O callbacks, src/probe/wolf.c), capture their own
+ * session secrets (TLS 1.2 master secret, TLS 1.3 traffic secrets via the
+ * HKDF-Expand-Label PK callback), feed both to the same session decoder a
+ * capture uses (tlsprobe/session.h) and end in the same judge
+ * (tlsprobe/judge.h: verify, outcome, diagnose).
+ *
+ * Owns: sockets, wolfSSL contexts and connections, the listen worker pool, the
+ * --keylog and --write-pcap files of a run (written through tlsprobe/pcapw.h).
+ * Must not touch: rendering (sessions go back to the caller, or to on_session),
+ * the decoder's internals, the rules. */
 #ifndef TLSPROBE_PROBE_H
 #define TLSPROBE_PROBE_H
 #include <stdbool.h>

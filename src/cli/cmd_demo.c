@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "probe/lab.h"
+#include "tlsprobe/lab.h"
 #include "tlsprobe/diagnose.h"
 
 static int run(int argc, char **argv);

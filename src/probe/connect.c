@@ -23,8 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tlsprobe/capture.h"
-#include "tlsprobe/diagnose.h"
+#include "tlsprobe/pcapw.h"
+#include "tlsprobe/strbuf.h"
+#include "tlsprobe/judge.h"
 #include "tlsprobe/probe.h"
 #include "tlsprobe/x509.h"
 
@@ -270,11 +271,28 @@ static char *dupstr(const char *p)
     return d;
 }
 
-enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session **out, char *err, size_t errlen)
+/* One run of tp_probe_connect: everything it owns, released once (run_free). */
+struct run {
+    const struct tp_connect_opts *o;
+    uint16_t port;
+    int64_t deadline;              /* the one deadline (monotonic µs) */
+    int64_t start_wall, start_mono;
+    struct tp_store *store;
+    struct store_job sj;
+    bool store_async;              /* the system store loads in sj's thread */
+    WOLFSSL_CTX *ctx;
+    FILE *keylog_f;
+    struct tp_pcapw *pw;
+    struct tp_pcapw_flow *flow;
+    struct tp_session *s;
+    struct tp_wolf_conn c;
+    int fd;
+    const char *sni;               /* NULL: none sent */
+    const char *check_name;
+};
+
+static enum tp_err check_input(const struct tp_connect_opts *o, char *err, size_t errlen)
 {
-    *out = NULL;
-    if (errlen)
-        err[0] = 0;
     if (!o->host || !*o->host || strlen(o->host) > TP_MAX_NAME_LEN) {
         snprintf(err, errlen, "connect needs a host name or address (at most %d characters)", TP_MAX_NAME_LEN);
         return TP_ERR_USAGE;
@@ -285,249 +303,268 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
     }
     if (o->alpn && !alpn_valid(o->alpn, err, errlen))
         return TP_ERR_USAGE;
-    int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
-    uint16_t port = o->port ? o->port : 443;
-    /* The one deadline starts now: loading files counts against it too. */
-    int64_t deadline = tp_wolf_mono_us() + (int64_t)timeout_ms * 1000;
+    return TP_OK;
+}
 
-    /* ---- local input first: nothing touches the network before this is good.
-     * The system store (not user input, ~140 roots, a few hundred ms to parse)
-     * loads in a thread while we resolve, connect and handshake. ---- */
-    struct tp_store *store = NULL;
+/* Local input first: nothing touches the network before this is good. The
+ * system store (not user input, ~140 roots, a few hundred ms to parse) loads in
+ * a thread while we resolve, connect and handshake. */
+static enum tp_err open_local(struct run *r, char *err, size_t errlen)
+{
+    const struct tp_connect_opts *o = r->o;
     char e2[256] = "";
-    struct store_job sj = { 0 };
-    bool store_async = !o->cafile && !o->capath && !o->intermediates &&
-                       pthread_create(&sj.th, NULL, store_thread, &sj) == 0;
-    if (!store_async) {
-        if (tp_store_load(o->cafile, o->capath, &store, e2, sizeof e2) != TP_OK) {
+    r->store_async = !o->cafile && !o->capath && !o->intermediates &&
+                     pthread_create(&r->sj.th, NULL, store_thread, &r->sj) == 0;
+    if (!r->store_async) {
+        if (tp_store_load(o->cafile, o->capath, &r->store, e2, sizeof e2) != TP_OK) {
             snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot load the trust store");
-            tp_store_free(store);
             return TP_ERR_IO;
         }
-        if (o->intermediates && tp_store_add_intermediates(store, o->intermediates, e2, sizeof e2) != TP_OK) {
+        if (o->intermediates && tp_store_add_intermediates(r->store, o->intermediates, e2, sizeof e2) != TP_OK) {
             snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot read --intermediates");
-            tp_store_free(store);
             return TP_ERR_IO;
         }
     }
     struct tp_wolf_ctx_opts co = { .server = false, .only_version = o->only_version, .cert = o->cert, .key = o->key };
-    WOLFSSL_CTX *ctx = tp_wolf_ctx_new(&co, err, errlen);
-    if (!ctx) {
-        store_join(store_async, &sj, &store);
-        tp_store_free(store);
+    if (!(r->ctx = tp_wolf_ctx_new(&co, err, errlen)))
         return TP_ERR_USAGE;
-    }
-    FILE *keylog_f = NULL;
-    if (o->keylog && !(keylog_f = tp_fopen_private(o->keylog, "a"))) {
+    if (o->keylog && !(r->keylog_f = tp_fopen_private(o->keylog, "a"))) {
         snprintf(err, errlen, "cannot open key log '%s': %s", o->keylog, strerror(errno));
-        wolfSSL_CTX_free(ctx);
-        store_join(store_async, &sj, &store);
-        tp_store_free(store);
         return TP_ERR_IO;
     }
-    struct tp_pcapw *pw = NULL;
-    if (o->write_pcap && !(pw = tp_pcapw_open(o->write_pcap, e2, sizeof e2))) {
+    if (o->write_pcap && !(r->pw = tp_pcapw_open(o->write_pcap, e2, sizeof e2))) {
         snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot write the pcap file");
-        if (keylog_f)
-            fclose(keylog_f);
-        wolfSSL_CTX_free(ctx);
-        store_join(store_async, &sj, &store);
-        tp_store_free(store);
         return TP_ERR_IO;
     }
+    return TP_OK;
+}
 
-    int64_t start_wall = tp_wolf_wall_us();
-    int64_t start_mono = tp_wolf_mono_us();
-    struct tp_session *s = tp_session_new(TP_SRC_CONNECT, start_wall);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
-        (void)!tp_pcapw_close(pw); /* nothing was written: out of memory is the error */
-        if (keylog_f)
-            fclose(keylog_f);
-        wolfSSL_CTX_free(ctx);
-        store_join(store_async, &sj, &store);
-        tp_store_free(store);
-        return TP_ERR_NOMEM;
-    }
-    s->host = dupstr(o->host);
-    s->t_dns_us = -1;
-    s->t_connect_us = -1;
-    bool ip_literal = is_ip_literal(o->host);
-    /* SNI: --servername, else the host name; never an IP literal (RFC 6066 §3). */
-    const char *sni = o->no_sni ? NULL : o->servername ? o->servername : ip_literal ? NULL : o->host;
-    /* The name to check: --servername, else what the user typed (IP literal too). */
-    const char *check_name = o->servername ? o->servername : o->host;
-
-    struct tp_wolf_conn c;
-    memset(&c, 0, sizeof c);
-    c.alert_sent = c.alert_recv = -1;
-    bool conn_ok = false;
-    int fd = -1;
-
-    /* ---- DNS ---- */
+/* DNS, then TCP to each address in turn, within the one deadline. r->fd >= 0
+ * when connected; else the session's outcome says why not. */
+static void dial(struct run *r)
+{
+    const struct tp_connect_opts *o = r->o;
+    struct tp_session *s = r->s;
     struct addrinfo *res = NULL;
-    int grc = resolve(o->host, port, deadline, &res);
-    s->t_dns_us = tp_wolf_mono_us() - start_mono;
+    int grc = resolve(o->host, r->port, r->deadline, &res);
+    s->t_dns_us = tp_wolf_mono_us() - r->start_mono;
     /* Until a connection opens, the server is what we asked for ("HOST:PORT"),
      * then the address we tried last; getpeername replaces it once connected. */
-    snprintf(s->server, sizeof s->server, strchr(o->host, ':') ? "[%.52s]:%u" : "%.52s:%u", o->host, (unsigned)port);
+    snprintf(s->server, sizeof s->server, strchr(o->host, ':') ? "[%.52s]:%u" : "%.52s:%u", o->host, (unsigned)r->port);
+    char d[200];
     if (grc == -1000) {
-        char d[200];
         snprintf(d, sizeof d, "name resolution of '%.120s' did not finish before the deadline", o->host);
         set_outcome(s, TP_CONN_TIMEOUT, 0, d);
-    } else if (grc != 0) {
-        char d[200];
+        return;
+    }
+    if (grc != 0) {
         snprintf(d, sizeof d, "cannot resolve '%.120s': %s", o->host,
                  grc == EAI_SYSTEM ? strerror(errno) : gai_strerror(grc));
         set_outcome(s, TP_CONN_RESOLVE_FAILED, 0, d);
-    } else {
-        /* ---- TCP connect: each address in turn, within the one deadline ---- */
-        int cerr = 0;
-        for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-            fmt_addr(ai->ai_addr, s->server, sizeof s->server, NULL, 0, NULL);
-            fd = connect_one(ai, deadline, &cerr);
-            if (cerr == ETIMEDOUT && fd < 0 && tp_wolf_mono_us() >= deadline)
-                break;
-        }
-        s->t_connect_us = tp_wolf_mono_us() - start_mono;
-        if (fd < 0) {
-            enum tp_conn_status st = cerr == ETIMEDOUT ? TP_CONN_TIMEOUT : TP_CONN_REFUSED;
-            char d[200];
-            snprintf(d, sizeof d, "connect to %.120s port %u: %s", o->host, (unsigned)port,
-                     cerr == ETIMEDOUT ? "no answer before the deadline" : strerror(cerr));
-            set_outcome(s, st, 0, d);
-        } else {
-            conn_ok = true;
-        }
+        return;
     }
-    if (res)
-        freeaddrinfo(res);
+    int cerr = 0;
+    for (struct addrinfo *ai = res; ai && r->fd < 0; ai = ai->ai_next) {
+        fmt_addr(ai->ai_addr, s->server, sizeof s->server, NULL, 0, NULL);
+        r->fd = connect_one(ai, r->deadline, &cerr);
+        if (cerr == ETIMEDOUT && r->fd < 0 && tp_wolf_mono_us() >= r->deadline)
+            break;
+    }
+    freeaddrinfo(res);
+    s->t_connect_us = tp_wolf_mono_us() - r->start_mono;
+    if (r->fd < 0) {
+        snprintf(d, sizeof d, "connect to %.120s port %u: %s", o->host, (unsigned)r->port,
+                 cerr == ETIMEDOUT ? "no answer before the deadline" : strerror(cerr));
+        set_outcome(s, cerr == ETIMEDOUT ? TP_CONN_TIMEOUT : TP_CONN_REFUSED, 0, d);
+    }
+}
 
-    struct tp_pcapw_flow *flow = NULL;
-    int rc = 0;
-    if (conn_ok) {
-        struct sockaddr_storage la, ra;
-        socklen_t ll = sizeof la, rl = sizeof ra;
-        char lip[INET6_ADDRSTRLEN] = "", rip[INET6_ADDRSTRLEN] = "";
-        uint16_t lport = 0, rport = 0;
-        if (getsockname(fd, (struct sockaddr *)&la, &ll) == 0)
-            fmt_addr((struct sockaddr *)&la, s->client, sizeof s->client, lip, sizeof lip, &lport);
-        if (getpeername(fd, (struct sockaddr *)&ra, &rl) == 0)
-            fmt_addr((struct sockaddr *)&ra, s->server, sizeof s->server, rip, sizeof rip, &rport);
-        if (pw)
-            flow = tp_pcapw_flow_begin(pw, lip, lport, rip, rport, start_wall + s->t_connect_us);
+/* The addresses of the open connection into the session, and the pcap flow. */
+static void note_endpoints(struct run *r)
+{
+    struct sockaddr_storage la, ra;
+    socklen_t ll = sizeof la, rl = sizeof ra;
+    char lip[INET6_ADDRSTRLEN] = "", rip[INET6_ADDRSTRLEN] = "";
+    uint16_t lport = 0, rport = 0;
+    if (getsockname(r->fd, (struct sockaddr *)&la, &ll) == 0)
+        fmt_addr((struct sockaddr *)&la, r->s->client, sizeof r->s->client, lip, sizeof lip, &lport);
+    if (getpeername(r->fd, (struct sockaddr *)&ra, &rl) == 0)
+        fmt_addr((struct sockaddr *)&ra, r->s->server, sizeof r->s->server, rip, sizeof rip, &rport);
+    if (r->pw)
+        r->flow = tp_pcapw_flow_begin(r->pw, lip, lport, rip, rport, r->start_wall + r->s->t_connect_us);
+}
 
-        enum tp_err ce = tp_wolf_conn_init(&c, ctx, fd, false, deadline);
-        if (ce != TP_OK) {
-            set_outcome(s, TP_CONN_LOCAL_ERROR, 0,
-                        ce == TP_ERR_NOMEM ? "out of memory" : "wolfSSL refused the connection's set-up (fd, key share)");
-            rc = -1;
-        } else {
-            const char *failed = NULL;
-            if (sni && wolfSSL_UseSNI(c.ssl, WOLFSSL_SNI_HOST_NAME, sni, (unsigned short)strlen(sni)) != WOLFSSL_SUCCESS)
-                failed = "wolfSSL refused the server name for SNI";
-            if (o->alpn && !failed) {
-                char alpn[1024];
-                snprintf(alpn, sizeof alpn, "%s", o->alpn);
-                if (wolfSSL_UseALPN(c.ssl, alpn, (unsigned)strlen(alpn), WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
-                    WOLFSSL_SUCCESS)
-                    failed = "wolfSSL refused the --alpn list";
-            }
-            if (failed) {
-                tp_wolf_conn_free(&c);
-                set_outcome(s, TP_CONN_LOCAL_ERROR, 0, failed);
-                rc = -1;
-            } else {
-                rc = tp_wolf_handshake(&c);
-                /* TLS 1.3: a server that rejects our client certificate (or its
-                 * absence) says so after its Finished; NewSessionTickets come then
-                 * too. Wait for the first post-handshake data (at most 300 ms). */
-                if (rc == 0 && wolfSSL_version(c.ssl) >= TLS1_3_VERSION)
-                    rc = tp_wolf_read_some(&c, 300);
-                tp_wolf_outcome(&c, rc, &s->outcome);
-                /* close_notify, and the peer's, so that no run of ours provokes an alert */
-                if (rc == 0)
-                    tp_wolf_close(&c, TP_CLOSE_WAIT_MS);
-            }
-        }
+/* SNI and ALPN on the connection: NULL, or what wolfSSL refused. */
+static const char *client_extensions(struct run *r)
+{
+    if (r->sni && wolfSSL_UseSNI(r->c.ssl, WOLFSSL_SNI_HOST_NAME, r->sni, (unsigned short)strlen(r->sni)) !=
+                      WOLFSSL_SUCCESS)
+        return "wolfSSL refused the server name for SNI";
+    if (r->o->alpn) {
+        char alpn[1024];
+        snprintf(alpn, sizeof alpn, "%s", r->o->alpn);
+        if (wolfSSL_UseALPN(r->c.ssl, alpn, (unsigned)strlen(alpn), WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
+            WOLFSSL_SUCCESS)
+            return "wolfSSL refused the --alpn list";
     }
-    /* How the connection ended, for --write-pcap: our FIN is now; closing with
-     * unread bytes makes the kernel send an RST instead. */
-    struct tp_pcapw_end end = { { 0, 0 }, { 0, 0 } };
-    if (fd >= 0) {
-        int unread = 0;
-        bool rst = ioctl(fd, FIONREAD, &unread) == 0 && unread > 0;
-        close(fd);
-        fd = -1;
-        int64_t now = tp_wolf_wall_us();
-        if (c.reset)
-            end.rst_us[TP_S2C] = tp_wolf_last_time(&c) ? tp_wolf_last_time(&c) : now;
-        else if (c.eof)
-            end.fin_us[TP_S2C] = c.eof_us ? c.eof_us : now;
-        if (!c.reset) {
-            if (rst)
-                end.rst_us[TP_C2S] = now;
-            else
-                end.fin_us[TP_C2S] = now;
-        }
-    }
+    return NULL;
+}
 
-    /* ---- transcript: raw bytes + secrets -> the decoder ---- */
-    if (c.ssl) {
-        if (tp_wolf_conn_flush(&c, s, flow) != TP_OK)
-            set_outcome(s, TP_CONN_LOCAL_ERROR, 0, "out of memory while decoding");
-        tp_wolf_peer_chain(&c, &s->server_chain);
+/* TLS on the open connection: handshake, post-handshake read, close_notify. */
+static void handshake(struct run *r)
+{
+    note_endpoints(r);
+    enum tp_err ce = tp_wolf_conn_init(&r->c, r->ctx, r->fd, false, r->deadline);
+    if (ce != TP_OK) {
+        set_outcome(r->s, TP_CONN_LOCAL_ERROR, 0,
+                    ce == TP_ERR_NOMEM ? "out of memory" : "wolfSSL refused the connection's set-up (fd, key share)");
+        return;
     }
-    tp_pcapw_flow_finish(flow, &end);
-    if (!s->server_name && sni) {
-        s->server_name = dupstr(sni);
-        s->server_name_len = s->server_name ? strlen(sni) : 0;
+    const char *failed = client_extensions(r);
+    if (failed) {
+        tp_wolf_conn_free(&r->c);
+        set_outcome(r->s, TP_CONN_LOCAL_ERROR, 0, failed);
+        return;
     }
-    if (!s->has_client_random && c.ssl && wolfSSL_get_client_random(c.ssl, s->client_random, 32) == 32)
-        s->has_client_random = true;
-    if (keylog_f && c.keylog && s->has_client_random)
-        (void)tp_keylog_write_session(c.keylog, s->client_random, keylog_f);
-    tp_session_finish(s);
+    int rc = tp_wolf_handshake(&r->c);
+    /* TLS 1.3: a server that rejects our client certificate (or its absence)
+     * says so after its Finished; NewSessionTickets come then too. Wait for the
+     * first post-handshake data (at most 300 ms). */
+    if (rc == 0 && wolfSSL_version(r->c.ssl) >= TLS1_3_VERSION)
+        rc = tp_wolf_read_some(&r->c, 300);
+    tp_wolf_outcome(&r->c, rc, &r->s->outcome);
+    /* close_notify, and the peer's, so that no run of ours provokes an alert */
+    if (rc == 0)
+        tp_wolf_close(&r->c, TP_CLOSE_WAIT_MS);
+}
 
-    /* ---- our own verification of the chain as sent ---- */
-    store_join(store_async, &sj, &store);
-    if (store_async && !store)
-        snprintf(s->outcome.detail + strlen(s->outcome.detail), sizeof s->outcome.detail - strlen(s->outcome.detail),
-                 "%scannot load the system trust store: %.100s", s->outcome.detail[0] ? "; " : "", sj.err);
-    if (s->server_chain.n > 0 && store) {
-        int64_t left_ms = (deadline - tp_wolf_mono_us()) / 1000;
-        struct tp_verify_opts vo = {
-            .store = store,
-            .host = check_name,
-            .purpose = TP_PURPOSE_SERVER,
-            .aia = !o->no_aia && left_ms > 0,
-            .aia_timeout_ms = left_ms < TP_AIA_TIMEOUT_MS ? (int)(left_ms > 0 ? left_ms : 1) : TP_AIA_TIMEOUT_MS,
-            .now = (time_t)o->at, /* 0: now */
-            .expiring_days = 30,
-        };
-        struct tp_verify_result *vr = NULL;
-        vo.n_sent_total = s->server_chain.n_total;
-        if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &vr) == TP_OK)
-            s->server_verify = vr;
+/* Close the socket and say how the connection ended, for --write-pcap: our FIN
+ * is now; closing with unread bytes makes the kernel send an RST instead. */
+static void hang_up(struct run *r, struct tp_pcapw_end *end)
+{
+    if (r->fd < 0)
+        return;
+    int unread = 0;
+    bool rst = ioctl(r->fd, FIONREAD, &unread) == 0 && unread > 0;
+    close(r->fd);
+    r->fd = -1;
+    int64_t now = tp_wolf_wall_us();
+    const struct tp_wolf_conn *c = &r->c;
+    if (c->reset)
+        end->rst_us[TP_S2C] = tp_wolf_last_time(c) ? tp_wolf_last_time(c) : now;
+    else if (c->eof)
+        end->fin_us[TP_S2C] = c->eof_us ? c->eof_us : now;
+    if (!c->reset) {
+        if (rst)
+            end->rst_us[TP_C2S] = now;
         else
-            tp_verify_result_free(vr);
+            end->fin_us[TP_C2S] = now;
     }
-    s->judge_time = o->at;
-    tp_diagnose(s);
+}
 
-    if (keylog_f)
-        fclose(keylog_f);
-    tp_wolf_conn_free(&c);
-    if (fd >= 0)
-        close(fd);
-    bool pcap_ok = tp_pcapw_close(pw);
-    wolfSSL_CTX_free(ctx);
-    tp_store_free(store);
-    *out = s;
-    if (!pcap_ok) {
+/* Raw bytes + secrets -> the decoder; the pcap; the key log. */
+static void transcript(struct run *r)
+{
+    struct tp_session *s = r->s;
+    struct tp_pcapw_end end = { { 0, 0 }, { 0, 0 } };
+    hang_up(r, &end);
+    if (r->c.ssl) {
+        if (tp_wolf_conn_flush(&r->c, s, r->flow) != TP_OK)
+            set_outcome(s, TP_CONN_LOCAL_ERROR, 0, "out of memory while decoding");
+        tp_wolf_peer_chain(&r->c, &s->server_chain);
+    }
+    tp_pcapw_flow_finish(r->flow, &end);
+    r->flow = NULL;
+    if (!s->server_name && r->sni) {
+        s->server_name = dupstr(r->sni);
+        s->server_name_len = s->server_name ? strlen(r->sni) : 0;
+    }
+    if (!s->has_client_random && r->c.ssl && wolfSSL_get_client_random(r->c.ssl, s->client_random, 32) == 32)
+        s->has_client_random = true;
+    if (r->keylog_f && r->c.keylog && s->has_client_random)
+        (void)tp_keylog_write_session(r->c.keylog, s->client_random, r->keylog_f);
+    tp_session_finish(s);
+}
+
+/* Our own verification of the chain as sent, then the diagnosis. */
+static void judge(struct run *r)
+{
+    struct tp_session *s = r->s;
+    store_join(r->store_async, &r->sj, &r->store);
+    if (r->store_async && !r->store)
+        snprintf(s->outcome.detail + strlen(s->outcome.detail), sizeof s->outcome.detail - strlen(s->outcome.detail),
+                 "%scannot load the system trust store: %.100s", s->outcome.detail[0] ? "; " : "", r->sj.err);
+    int64_t left_ms = (r->deadline - tp_wolf_mono_us()) / 1000;
+    struct tp_judge_opts jo = {
+        .server = {
+            .store = r->store,
+            .host = r->check_name,
+            .aia = !r->o->no_aia && left_ms > 0,
+            .aia_timeout_ms = left_ms < TP_AIA_TIMEOUT_MS ? (int)(left_ms > 0 ? left_ms : 1) : TP_AIA_TIMEOUT_MS,
+        },
+        .at = r->o->at,
+        .name_alert_from = -1,
+    };
+    tp_judge_session(s, &jo);
+}
+
+/* The one cleanup: everything r holds but the session. false: the pcap file is
+ * incomplete. */
+static bool run_free(struct run *r)
+{
+    if (r->keylog_f)
+        fclose(r->keylog_f);
+    tp_wolf_conn_free(&r->c);
+    if (r->fd >= 0)
+        close(r->fd);
+    bool pcap_ok = tp_pcapw_close(r->pw);
+    if (r->ctx)
+        wolfSSL_CTX_free(r->ctx);
+    store_join(r->store_async, &r->sj, &r->store);
+    tp_store_free(r->store);
+    return pcap_ok;
+}
+
+enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (errlen)
+        err[0] = 0;
+    enum tp_err e = check_input(o, err, errlen);
+    if (e != TP_OK)
+        return e;
+    struct run r = { .o = o, .port = o->port ? o->port : 443, .fd = -1 };
+    r.c.alert_sent = r.c.alert_recv = -1;
+    /* The one deadline starts now: loading files counts against it too. */
+    r.deadline = tp_wolf_mono_us() + (int64_t)(o->timeout_ms > 0 ? o->timeout_ms : 10000) * 1000;
+    e = open_local(&r, err, errlen);
+    if (e == TP_OK) {
+        r.start_wall = tp_wolf_wall_us();
+        r.start_mono = tp_wolf_mono_us();
+        if (!(r.s = tp_session_new(TP_SRC_CONNECT, r.start_wall))) {
+            snprintf(err, errlen, "out of memory");
+            e = TP_ERR_NOMEM;
+        }
+    }
+    if (e == TP_OK) {
+        r.s->host = dupstr(o->host);
+        r.s->t_dns_us = r.s->t_connect_us = -1;
+        /* SNI: --servername, else the host name; never an IP literal (RFC 6066 §3).
+         * The name to check: --servername, else what the user typed (IP literal too). */
+        r.sni = o->no_sni ? NULL : o->servername ? o->servername : is_ip_literal(o->host) ? NULL : o->host;
+        r.check_name = o->servername ? o->servername : o->host;
+        dial(&r);
+        if (r.fd >= 0)
+            handshake(&r);
+        transcript(&r);
+        judge(&r);
+        *out = r.s;
+    }
+    bool pcap_ok = run_free(&r);
+    if (e == TP_OK && !pcap_ok) {
         snprintf(err, errlen, "--write-pcap %s: writing the file failed (disk full?): the pcap is incomplete",
                  o->write_pcap);
         return TP_ERR_IO;
     }
-    return TP_OK;
+    return e;
 }

@@ -108,8 +108,7 @@ static void *server_main(void *arg)
     WOLFSSL *ssl = wolfSSL_new(sv->ctx);
     if (!ssl)
         goto out;
-    wolfSSL_set_fd(ssl, fd);
-    if (wolfSSL_accept(ssl) == WOLFSSL_SUCCESS) {
+    if (wolfSSL_set_fd(ssl, fd) == WOLFSSL_SUCCESS && wolfSSL_accept(ssl) == WOLFSSL_SUCCESS) {
         /* Serve until the client closes (or the deadline): read and discard. */
         char buf[512];
         while (mono_ms() < sv->deadline_ms) {
@@ -117,6 +116,8 @@ static void *server_main(void *arg)
             if (n <= 0)
                 break;
         }
+        /* our close_notify, best effort: the probe on the other end has its
+         * report already, a failure here changes nothing in it */
         wolfSSL_shutdown(ssl);
     }
     wolfSSL_free(ssl);
@@ -139,14 +140,13 @@ static int server_start(struct lab_server *sv, const struct tp_lab *lab, const s
         snprintf(err, errlen, "lab: cannot create the server context");
         return -1;
     }
-    wolfSSL_CTX_clear_mode(sv->ctx, SSL_MODE_AUTO_RETRY);
     /* wolfSSL_CTX_set1_groups_list returns failure for every list in Debian's
      * 5.5.4 (measured: it was ignored here before, so the lab ran with the
      * default groups); set_groups takes the same choice as numbers. */
     int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 }; /* set_groups takes int * */
     if ((!v13only && wolfSSL_CTX_SetMinVersion(sv->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) ||
-        wolfSSL_CTX_set_groups(sv->ctx, groups, 2) != WOLFSSL_SUCCESS) {
-        snprintf(err, errlen, "lab: wolfSSL refused the server's version or group settings");
+        wolfSSL_CTX_set_groups(sv->ctx, groups, 2) != WOLFSSL_SUCCESS || !tp_wolf_ctx_no_auto_retry(sv->ctx)) {
+        snprintf(err, errlen, "lab: wolfSSL refused the server's version, group or mode settings");
         return -1;
     }
 

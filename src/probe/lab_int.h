@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
-#include "lab.h"
+#include "tlsprobe/lab.h"
 
 enum lab_which {
     LAB_ROOT,

@@ -1,5 +1,8 @@
-/* wolfSSL glue shared by connect, listen and demo: see wolf.h for the contract
- * and ../shared/wolfssl-notes.md for the measured facts behind each choice. */
+/* wolfSSL glue shared by connect, listen and demo, the connection half: the one
+ * recorder (I/O callbacks), secret capture, the drivers (handshake, reads,
+ * close) and the outcome. Contexts and error names are wolf_ctx.c. See wolf.h
+ * for the contract and ../shared/wolfssl-notes.md for the measured facts behind
+ * each choice. */
 #include "probe/wolf.h"
 
 #include <wolfssl/wolfcrypt/cryptocb.h>
@@ -14,12 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tlsprobe/wire.h"
-#include "tlsprobe/x509.h"
 
 struct tp_wolf_chunk {
     struct tp_wolf_chunk *next;
@@ -29,17 +30,6 @@ struct tp_wolf_chunk {
     uint8_t data[];
 };
 
-#define TP_WOLF_CIPHERS                                                                       \
-    "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256:"            \
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"    \
-    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"      \
-    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305:"              \
-    "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384:"                \
-    "ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:" \
-    "ECDHE-RSA-AES256-SHA:DHE-RSA-AES128-SHA256:DHE-RSA-AES256-SHA256:DHE-RSA-AES128-SHA:"        \
-    "DHE-RSA-AES256-SHA:AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256:AES256-SHA256:"         \
-    "AES128-SHA:AES256-SHA"
-
 /* After the first post-handshake data, how long a quiet peer means "nothing
  * more is coming": 0, since what follows the first record (a second ticket) was
  * sent with it and is read by tp_wolf_close, in order, before the peer's
@@ -48,7 +38,10 @@ struct tp_wolf_chunk {
 /* After a failed handshake, how long we keep reading what the peer sent. */
 #define TP_WOLF_DRAIN_MS 200
 
-/* The connection being driven by this thread (the HKDF callback has no WOLFSSL*). */
+/* The connection being driven by this thread: the one documented thread-local
+ * (issue 21 item 5). wolfSSL's HKDF-Expand-Label callback and wolfCrypt's
+ * crypto callback get no WOLFSSL*; the drivers (tp_wolf_handshake, _read_some,
+ * _close, _read, _write, _shutdown_now) set it around their wolfSSL calls. */
 static _Thread_local struct tp_wolf_conn *tl_cur;
 
 /* ---- our own records' plaintexts (tp_wolf_keep_own_records) ----
@@ -56,18 +49,19 @@ static _Thread_local struct tp_wolf_conn *tl_cur;
  * operation of an object made with our device id before wolfCrypt runs it. We
  * only look: AES-GCM sealing with a 5-byte AAD is a TLS 1.3 record of ours, and
  * its inner plaintext goes to the connection's key log; every call then runs in
- * wolfCrypt as usual (CRYPTOCB_UNAVAILABLE). */
+ * wolfCrypt as usual (CRYPTOCB_UNAVAILABLE). The device is process-wide: the
+ * connection is the one this thread drives (tl_cur), when it asked for it. */
 #define TP_WOLF_DEVID 0x7470
-static _Thread_local struct tp_keylog *tl_own;
 
 static int own_records_cb(int devId, wc_CryptoInfo *info, void *ctx)
 {
     (void)devId;
     (void)ctx;
-    if (tl_own && info && info->algo_type == WC_ALGO_TYPE_CIPHER && info->cipher.type == WC_CIPHER_AES_GCM &&
+    struct tp_wolf_conn *c = tl_cur;
+    if (c && c->keep_own && c->keylog && info && info->algo_type == WC_ALGO_TYPE_CIPHER && info->cipher.type == WC_CIPHER_AES_GCM &&
         info->cipher.enc && info->cipher.aesgcm_enc.authInSz == 5 && info->cipher.aesgcm_enc.authIn &&
         info->cipher.aesgcm_enc.in) {
-        enum tp_err e = tp_keylog_add_own_record(tl_own, info->cipher.aesgcm_enc.authIn, info->cipher.aesgcm_enc.in,
+        enum tp_err e = tp_keylog_add_own_record(c->keylog, info->cipher.aesgcm_enc.authIn, info->cipher.aesgcm_enc.in,
                                                  info->cipher.aesgcm_enc.sz);
         (void)e; /* full: that record is decrypted as usual */
     }
@@ -98,90 +92,36 @@ int64_t tp_wolf_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* ---- error table (wolfSSL_ERR_reason_error_string knows few of these well) ---- */
-#define TP_WOLF_ERRS(X)                                                                          \
-    X(TP_WOLF_E_TIMEOUT, "TIMEOUT", "the deadline was reached")                                  \
-    X(TP_WOLF_E_TOO_MUCH, "TOO_MUCH_DATA", "the peer sent more data than a handshake can need")  \
-    X(-301, "INPUT_CASE_ERROR", "internal state error while reading input")                      \
-    X(-303, "MEMORY_ERROR", "out of memory")                                                     \
-    X(-304, "VERIFY_FINISHED_ERROR", "the peer's Finished message did not verify")               \
-    X(-305, "VERIFY_MAC_ERROR", "a record's MAC did not verify")                                 \
-    X(-306, "PARSE_ERROR", "could not parse a message from the peer")                            \
-    X(-307, "UNKNOWN_HANDSHAKE_TYPE", "the peer sent an unknown handshake message type")         \
-    X(-308, "SOCKET_ERROR_E", "the connection failed (closed or reset by the peer)")             \
-    X(-309, "SOCKET_NODATA", "expected data from the peer, none came")                           \
-    X(-310, "INCOMPLETE_DATA", "the peer's data ended early")                                    \
-    X(-311, "UNKNOWN_RECORD_TYPE", "the peer sent a record of an unknown type (not TLS?)")       \
-    X(-312, "DECRYPT_ERROR", "a record could not be decrypted")                                  \
-    X(-313, "FATAL_ERROR", "the peer sent a fatal alert")                                        \
-    X(-314, "ENCRYPT_ERROR", "encryption failed")                                                \
-    X(-316, "NO_PEER_KEY", "the peer's key is missing")                                          \
-    X(-317, "NO_PRIVATE_KEY", "no private key for our certificate")                              \
-    X(-321, "BAD_HELLO", "the hello message was malformed")                                      \
-    X(-322, "DOMAIN_NAME_MISMATCH", "the certificate does not name the host")                    \
-    X(-323, "WANT_READ", "waiting for data")                                                     \
-    X(-325, "IPADDR_MISMATCH", "the certificate does not name the IP address")                   \
-    X(-326, "VERSION_ERROR", "the peer's record version is not acceptable (not TLS?)")           \
-    X(-327, "WANT_WRITE", "waiting to write")                                                    \
-    X(-328, "BUFFER_ERROR", "a message from the peer has inconsistent lengths")                  \
-    X(-329, "VERIFY_CERT_ERROR", "certificate verification failed")                              \
-    X(-330, "VERIFY_SIGN_ERROR", "the peer's signature did not verify")                          \
-    X(-341, "LENGTH_ERROR", "a record is longer than TLS allows (not TLS?)")                     \
-    X(-342, "PEER_KEY_ERROR", "the peer's key could not be decoded")                             \
-    X(-343, "ZERO_RETURN", "the peer sent close_notify")                                         \
-    X(-345, "NO_PEER_CERT", "the peer sent no certificate")                                      \
-    X(-351, "ECC_CURVE_ERROR", "unsupported elliptic curve")                                     \
-    X(-352, "ECC_PEERKEY_ERROR", "the peer's EC key is invalid")                                 \
-    X(-368, "MAX_CHAIN_ERROR", "the certificate chain is longer than allowed")                   \
-    X(-373, "OUT_OF_ORDER_E", "the peer sent a message out of order")                            \
-    X(-375, "SANITY_CIPHER_E", "the chosen cipher suite is inconsistent")                        \
-    X(-376, "RECV_OVERFLOW_E", "the peer sent more than a record can hold")                      \
-    X(-383, "KEYUSE_SIGNATURE_E", "the certificate's key usage forbids signing")                 \
-    X(-385, "KEYUSE_ENCIPHER_E", "the certificate's key usage forbids key encipherment")         \
-    X(-386, "EXTKEYUSE_AUTH_E", "the certificate's extended key usage does not allow this use")  \
-    X(-388, "SECURE_RENEGOTIATION_E", "the peer's renegotiation_info is invalid")                \
-    X(-394, "SANITY_MSG_E", "the peer sent a message out of order")                              \
-    X(-395, "DUPLICATE_MSG_E", "the peer sent the same handshake message twice")                 \
-    X(-397, "SOCKET_PEER_CLOSED_E", "the peer closed the connection")                            \
-    X(-404, "HANDSHAKE_SIZE_ERROR", "a handshake message from the peer is larger than allowed")   \
-    X(-428, "EXT_MISSING", "a required extension is missing")                                    \
-    X(-429, "UNSUPPORTED_EXTENSION", "the peer sent an extension we did not offer")              \
-    X(-500, "UNSUPPORTED_SUITE", "unsupported cipher suite")                                     \
-    X(-501, "MATCH_SUITE_ERROR", "no cipher suite in common")                                    \
-    X(-188, "ASN_NO_SIGNER_E", "no trusted signer for the certificate")                          \
-    X(-151, "ASN_AFTER_DATE_E", "the certificate has expired")                                   \
-    X(-150, "ASN_BEFORE_DATE_E", "the certificate is not yet valid")                             \
-    X(-140, "ASN_PARSE_E", "a certificate could not be parsed")
+/* ---- the recorder: every byte wolfSSL reads and writes, in wire order ---- */
 
-struct err_ent {
-    int code;
-    const char *name, *text;
-};
-static const struct err_ent err_table[] = {
-#define TP_WOLF_ERR_ENT(c, n, t) { c, n, t },
-    TP_WOLF_ERRS(TP_WOLF_ERR_ENT)
-#undef TP_WOLF_ERR_ENT
-};
+static enum tp_dir dir_in(const struct tp_wolf_conn *c) { return c->is_server ? TP_C2S : TP_S2C; }
+static enum tp_dir dir_out(const struct tp_wolf_conn *c) { return c->is_server ? TP_S2C : TP_C2S; }
 
-static const struct err_ent *err_find(int code)
+/* The peer's records, followed header by header as they are recorded, to see a
+ * fatal alert from it (io.quiet_after_peer_fatal). Counts lengths only: the
+ * decoder frames the same bytes properly later. */
+static void follow_peer(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < sizeof err_table / sizeof err_table[0]; i++)
-        if (err_table[i].code == code)
-            return &err_table[i];
-    return NULL;
-}
-const char *tp_wolf_err_name(int code)
-{
-    const struct err_ent *e = err_find(code);
-    return e ? e->name : "WOLFSSL_ERROR";
-}
-const char *tp_wolf_err_text(int code)
-{
-    const struct err_ent *e = err_find(code);
-    return e ? e->text : "wolfSSL error";
+    for (size_t i = 0; i < n && !c->peer_fatal;) {
+        if (c->rbody_left == 0) {
+            c->rhdr[c->rhdr_len++] = p[i++];
+            if (c->rhdr_len < sizeof c->rhdr)
+                continue;
+            c->rhdr_len = 0;
+            c->rbody_left = ((size_t)c->rhdr[3] << 8) | c->rhdr[4];
+            c->rbody_alert = c->rhdr[0] == 21; /* alert (RFC 8446 §5.1) */
+            c->rbody_first = true;
+            continue;
+        }
+        if (c->rbody_alert && c->rbody_first && p[i] == 2) /* level fatal */
+            c->peer_fatal = true;
+        c->rbody_first = false;
+        size_t take = n - i < c->rbody_left ? n - i : c->rbody_left;
+        c->rbody_left -= take;
+        i += take;
+    }
 }
 
-/* ---- recording I/O callbacks ---- */
 static bool record(struct tp_wolf_conn *c, enum tp_dir dir, const uint8_t *p, size_t n)
 {
     if (c->bytes[dir] + n > TP_MAX_PROBE_RECORDED) {
@@ -213,51 +153,104 @@ static bool record(struct tp_wolf_conn *c, enum tp_dir dir, const uint8_t *p, si
         c->tail = ch;
     }
     c->bytes[dir] += n;
+    if (c->io.quiet_after_peer_fatal && dir == dir_in(c))
+        follow_peer(c, p, n);
     return true;
 }
 
-/* The first bytes the peer sent, kept for the not-TLS diagnosis. */
-static void keep_banner(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
+/* n bytes from the peer: the first ones kept for the not-TLS diagnosis, all
+ * recorded. */
+static bool took_in(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
 {
     size_t k = sizeof c->banner - c->banner_len;
     if (k > n)
         k = n;
     memcpy(c->banner + c->banner_len, p, k);
     c->banner_len += k;
+    return record(c, dir_in(c), p, n);
 }
 
+/* A recv() that returned n <= 0 (or the io.recv hook: -1 with errno): the
+ * callback's answer, or 0 to try again (EINTR). */
+static int recv_failed(struct tp_wolf_conn *c, ssize_t n)
+{
+    if (n == 0) {
+        c->eof = true;
+        if (!c->eof_us)
+            c->eof_us = tp_wolf_wall_us();
+        return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+    }
+    if (errno == EINTR)
+        return 0;
+    /* ETIMEDOUT from the io.recv hook: its time is up; the driver reports the deadline */
+    if (errno == EAGAIN || errno == EWOULDBLOCK || (errno == ETIMEDOUT && c->io.recv))
+        return WOLFSSL_CBIO_ERR_WANT_READ;
+    c->sys_errno = errno;
+    if (errno == ECONNRESET) {
+        c->reset = true;
+        return WOLFSSL_CBIO_ERR_CONN_RST;
+    }
+    return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+#define TP_WOLF_AFTER_EOF (-1)
+#define TP_WOLF_AFTER_FAIL (-2)
+
+/* The peer's next bytes into dst (cap): what the socket said after preloaded
+ * bytes, else the io.recv hook (which waits), else a non-blocking recv. */
+static ssize_t next_bytes(struct tp_wolf_conn *c, uint8_t *dst, size_t cap)
+{
+    if (c->a_after) {
+        int after = c->a_after;
+        c->a_after = 0;
+        errno = after == TP_WOLF_AFTER_EOF ? 0 : after == TP_WOLF_AFTER_FAIL ? EIO : after;
+        return after == TP_WOLF_AFTER_EOF ? 0 : -1;
+    }
+    /* We just sent our flight: the peer has work to do first. */
+    if (c->io.idle && c->tail && c->tail->dir == dir_out(c))
+        c->io.idle(c->io.arg);
+    if (c->io.recv)
+        return c->io.recv(c->io.arg, c->fd, dst, cap, c->deadline_mono_us);
+    return recv(c->fd, dst, cap, MSG_DONTWAIT);
+}
+
+/* wolfSSL's read. With read-ahead (io.ahead) each read takes whatever the
+ * socket has (up to one record) into io.ahead, records it and serves wolfSSL
+ * from there. Why: wolfSSL reads a record's 5-byte header, then its body, and
+ * may fail on the header alone. A TLS 1.3 client that rejects our certificate
+ * sends a plaintext alert where wolfSSL expects an encrypted record: it fails
+ * (-306) after the header and never reads the alert body; read ahead, every
+ * byte the peer sent is recorded, in wire order with what we sent. Without
+ * read-ahead, the bytes go straight into wolfSSL's buffer. */
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
     struct tp_wolf_conn *c = ctx;
-    if (sz <= 0)
-        return 0;
-    for (;;) {
-        ssize_t n = recv(c->fd, buf, (size_t)sz, MSG_DONTWAIT);
-        if (n > 0) {
-            enum tp_dir dir = c->is_server ? TP_C2S : TP_S2C;
-            keep_banner(c, (const uint8_t *)buf, (size_t)n);
-            if (!record(c, dir, (const uint8_t *)buf, (size_t)n))
-                return WOLFSSL_CBIO_ERR_GENERAL;
+    uint8_t *dst = c->io.ahead ? c->io.ahead : (uint8_t *)buf;
+    size_t cap = c->io.ahead ? c->io.ahead_cap : (size_t)sz;
+    while (sz > 0) {
+        if (c->a_off < c->a_len) {
+            size_t n = c->a_len - c->a_off;
+            n = n > (size_t)sz ? (size_t)sz : n;
+            memcpy(buf, c->io.ahead + c->a_off, n);
+            c->a_off += n;
             return (int)n;
         }
-        if (n == 0) {
-            c->eof = true;
-            if (!c->eof_us)
-                c->eof_us = tp_wolf_wall_us();
-            return WOLFSSL_CBIO_ERR_CONN_CLOSE;
-        }
-        if (errno == EINTR)
+        ssize_t n = next_bytes(c, dst, cap);
+        if (n > 0 && !took_in(c, dst, (size_t)n))
+            return WOLFSSL_CBIO_ERR_GENERAL;
+        if (n > 0 && dst == (uint8_t *)buf)
+            return (int)n;
+        if (n > 0) {
+            c->a_off = 0;
+            c->a_len = (size_t)n;
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return WOLFSSL_CBIO_ERR_WANT_READ;
-        c->sys_errno = errno;
-        if (errno == ECONNRESET) {
-            c->reset = true;
-            return WOLFSSL_CBIO_ERR_CONN_RST;
         }
-        return WOLFSSL_CBIO_ERR_GENERAL;
+        int r = recv_failed(c, n);
+        if (r)
+            return r;
     }
+    return 0;
 }
 
 static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -266,18 +259,19 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     struct tp_wolf_conn *c = ctx;
     if (sz <= 0)
         return 0;
+    if (c->peer_fatal)
+        return sz; /* the peer ended it with a fatal alert: nothing more goes out */
     for (;;) {
         ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            enum tp_dir dir = c->is_server ? TP_S2C : TP_C2S;
-            if (!record(c, dir, (const uint8_t *)buf, (size_t)n))
-                return WOLFSSL_CBIO_ERR_GENERAL;
-            return (int)n;
-        }
+        if (n > 0)
+            return record(c, dir_out(c), (const uint8_t *)buf, (size_t)n) ? (int)n : WOLFSSL_CBIO_ERR_GENERAL;
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return WOLFSSL_CBIO_ERR_WANT_WRITE;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (c->io.wait && c->io.wait(c->io.arg, c->fd, POLLOUT, c->deadline_mono_us) > 0)
+                continue;
+            return WOLFSSL_CBIO_ERR_WANT_WRITE; /* the driver waits, or reports the deadline */
+        }
         c->sys_errno = n < 0 ? errno : EPIPE;
         if (c->sys_errno == ECONNRESET || c->sys_errno == EPIPE) {
             c->reset = true;
@@ -285,6 +279,15 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         }
         return WOLFSSL_CBIO_ERR_GENERAL;
     }
+}
+
+bool tp_wolf_send_raw(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
+{
+    char buf[64];
+    if (n > sizeof buf) /* wolfSSL's callback takes char *: a small copy */
+        return false;
+    memcpy(buf, p, n);
+    return io_send(c->ssl, buf, (int)n, c) == (int)n;
 }
 
 /* ---- secrets ---- */
@@ -381,203 +384,11 @@ static void capture_tls12_failed(struct tp_wolf_conn *c)
         return; /* out of memory: our Finished just stays encrypted */
 }
 
-/* Record the chain and continue: verification is ours (tp_chain_verify). */
-static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+void tp_wolf_ctx_callbacks(WOLFSSL_CTX *ctx)
 {
-    (void)preverify;
-    (void)store;
-    return 1;
-}
-
-/* ---- context ---- */
-static bool file_readable(const char *what, const char *path, char *err, size_t errlen)
-{
-    struct stat st;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s '%s': %s", what, path, strerror(errno));
-        return false;
-    }
-    bool ok = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    fclose(f);
-    if (!ok)
-        snprintf(err, errlen, "%s '%s' is not a regular file", what, path);
-    return ok;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (cap - n < 65536) {
-            if (cap >= TP_MAX_INPUT_FILE) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-/* wolfSSL_CTX_check_private_key accepts any EC P-256 key for an EC P-256
- * certificate in this build: compare the public keys ourselves (SHA-256 of the
- * SPKI, from the x509 module). True when they match or cannot be compared. */
-static bool key_matches_cert(const char *cert_path, const char *key_path)
-{
-    struct tp_file *cf = NULL, *kf = NULL;
-    bool match = true;
-    if (tp_file_read(cert_path, &cf) == TP_OK && tp_file_read(key_path, &kf) == TP_OK) {
-        const struct tp_file_obj *leaf = NULL, *key = NULL;
-        for (size_t i = 0; i < cf->n_objs && !leaf; i++)
-            if (cf->objs[i].kind == TP_OBJ_CERTIFICATE && cf->objs[i].cert)
-                leaf = &cf->objs[i];
-        for (size_t i = 0; i < kf->n_objs && !key; i++)
-            if (kf->objs[i].kind == TP_OBJ_PRIVATE_KEY && kf->objs[i].has_pub_sha256)
-                key = &kf->objs[i];
-        uint8_t cert_pub[32];
-        if (leaf && key && tp_cert_pub_sha256(leaf->cert, cert_pub))
-            match = memcmp(cert_pub, key->pub_sha256, 32) == 0;
-    }
-    tp_file_free(cf);
-    tp_file_free(kf);
-    return match;
-}
-
-static bool load_cert_key(WOLFSSL_CTX *ctx, const struct tp_wolf_ctx_opts *o, char *err, size_t errlen)
-{
-    if (!o->cert && !o->key)
-        return true;
-    if (!o->cert || !o->key) {
-        snprintf(err, errlen, "%s needs %s too", o->cert ? "--cert" : "--key", o->cert ? "--key" : "--cert");
-        return false;
-    }
-    if (!file_readable("certificate", o->cert, err, errlen) || !file_readable("key", o->key, err, errlen))
-        return false;
-    if (o->chain && !file_readable("chain", o->chain, err, errlen))
-        return false;
-    size_t n1 = 0, n2 = 0;
-    uint8_t *b1 = slurp(o->cert, &n1);
-    uint8_t *b2 = o->chain ? slurp(o->chain, &n2) : NULL;
-    if (!b1 || (o->chain && !b2)) {
-        free(b1);
-        free(b2);
-        snprintf(err, errlen, "cannot read certificate '%s'", o->chain && b1 ? o->chain : o->cert);
-        return false;
-    }
-    int r;
-    if (n1 && memmem(b1, n1, "-----BEGIN", 10)) {
-        uint8_t *all = malloc(n1 + n2 + 2);
-        if (!all) {
-            free(b1);
-            free(b2);
-            snprintf(err, errlen, "out of memory");
-            return false;
-        }
-        memcpy(all, b1, n1);
-        all[n1] = '\n';
-        if (n2)
-            memcpy(all + n1 + 1, b2, n2);
-        r = wolfSSL_CTX_use_certificate_chain_buffer(ctx, all, (long)(n1 + 1 + n2));
-        free(all);
-    } else {
-        r = wolfSSL_CTX_use_certificate_buffer(ctx, b1, (long)n1, WOLFSSL_FILETYPE_ASN1);
-        if (r == WOLFSSL_SUCCESS && b2)
-            r = wolfSSL_CTX_use_certificate_chain_buffer(ctx, b2, (long)n2) == WOLFSSL_SUCCESS
-                    ? WOLFSSL_SUCCESS
-                    : WOLFSSL_FAILURE;
-    }
-    free(b1);
-    free(b2);
-    if (r != WOLFSSL_SUCCESS) {
-        snprintf(err, errlen, "'%s' holds no usable certificate (PEM or DER expected)", o->cert);
-        return false;
-    }
-    if (wolfSSL_CTX_use_PrivateKey_file(ctx, o->key, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS &&
-        wolfSSL_CTX_use_PrivateKey_file(ctx, o->key, WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
-        snprintf(err, errlen, "'%s' holds no usable private key (unencrypted PEM or DER expected)", o->key);
-        return false;
-    }
-    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS || !key_matches_cert(o->cert, o->key)) {
-        snprintf(err, errlen, "the key in '%s' does not match the certificate in '%s'", o->key, o->cert);
-        return false;
-    }
-    return true;
-}
-
-WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t errlen)
-{
-    tp_wolf_init();
-    WOLFSSL_METHOD *m;
-    if (o->only_version == TP_TLS1_2)
-        m = o->server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method();
-    else if (o->only_version == TP_TLS1_3)
-        m = o->server ? wolfTLSv1_3_server_method() : wolfTLSv1_3_client_method();
-    else
-        m = o->server ? wolfSSLv23_server_method() : wolfSSLv23_client_method();
-    WOLFSSL_CTX *ctx = m ? wolfSSL_CTX_new(m) : NULL;
-    if (!ctx) {
-        snprintf(err, errlen, "wolfSSL: cannot create a TLS context");
-        return NULL;
-    }
-    /* Every configuration call is checked: a probe that silently kept this
-     * build's defaults would offer what we say it does not (issue 21). */
-    const char *failed = NULL;
-    if (!o->only_version && wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS)
-        failed = "wolfSSL_CTX_SetMinVersion(TLS 1.2)";
-    /* Debian's build puts P-521 first for TLS 1.2 (slow) and P-256 as the TLS 1.3
-     * key share: ask for X25519, P-256 first (wolfssl-notes "Speed facts"). */
-    int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1, WOLFSSL_ECC_SECP521R1 };
-    if (wolfSSL_CTX_set_groups(ctx, groups, (int)(sizeof groups / sizeof groups[0])) != WOLFSSL_SUCCESS) {
-        /* set_groups refuses a TLS 1.2-only method (--tls1.2): the supported_groups
-         * extension is then set one group at a time, which replaces the default list. */
-        for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-            if (wolfSSL_CTX_UseSupportedCurve(ctx, (word16)groups[i]) != WOLFSSL_SUCCESS && !failed)
-                failed = "wolfSSL_CTX_UseSupportedCurve";
-    }
-    /* This build's default list offers anon, NULL, PSK, RC4 and 3DES suites: a
-     * probe must not invite a server into those. Modern suites first, then the
-     * CBC ones old servers still need (a server with nothing else is reported,
-     * as no-shared-cipher). Names this build lacks are skipped by wolfSSL. */
-    if (wolfSSL_CTX_set_cipher_list(ctx, TP_WOLF_CIPHERS) != WOLFSSL_SUCCESS && !failed)
-        failed = "wolfSSL_CTX_set_cipher_list";
-    if (failed) {
-        snprintf(err, errlen, "wolfSSL: %s failed: this wolfSSL build cannot be configured as tlsprobe needs", failed);
-        wolfSSL_CTX_free(ctx);
-        return NULL;
-    }
-    /* Auto-retry turns a silent peer into an 11 s blocking read. */
-    wolfSSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
     wolfSSL_CTX_SetIORecv(ctx, io_recv);
     wolfSSL_CTX_SetIOSend(ctx, io_send);
     wolfSSL_CTX_SetHKDFExpandLabelCb(ctx, hkdf_cb);
-    if (!o->server || o->request_client_cert)
-        wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, verify_cb);
-    else
-        wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
-    if (!load_cert_key(ctx, o, err, errlen)) {
-        wolfSSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
 }
 
 /* ---- connection ---- */
@@ -625,15 +436,17 @@ enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, boo
     return TP_OK;
 }
 
-/* Wait for fd readiness until the deadline (and until limit_mono_us). 1 ready,
- * 0 deadline, -1 error. */
+/* Wait for fd readiness until the deadline (and until limit_mono_us), through
+ * the io.wait hook when there is one. 1 ready, 0 deadline, -1 error. */
 static int wait_fd(struct tp_wolf_conn *c, short ev, int64_t limit_mono_us)
 {
+    int64_t until = c->deadline_mono_us;
+    if (limit_mono_us && limit_mono_us < until)
+        until = limit_mono_us;
+    if (c->io.wait)
+        return tp_wolf_mono_us() >= until ? 0 : c->io.wait(c->io.arg, c->fd, ev, until);
     for (;;) {
         int64_t now = tp_wolf_mono_us();
-        int64_t until = c->deadline_mono_us;
-        if (limit_mono_us && limit_mono_us < until)
-            until = limit_mono_us;
         if (now >= until)
             return 0;
         int64_t ms = (until - now + 999) / 1000;
@@ -672,23 +485,16 @@ static bool banner_is_tls(const struct tp_wolf_conn *c)
     return tp_record_header_plausible(c->banner, c->banner_len);
 }
 
-/* After wolfSSL gave up, read (and record) what the peer already sent, briefly:
- * wolfSSL stops after a 5-byte header that is not TLS (not-tls then shows the
- * peer's first line, "HTTP/1.1 400"), or at a message it cannot parse (the
- * decoder then shows the whole flight, or the alert that followed). Bounded by
- * ms, the deadline and one flight (TP_MAX_FLOW_BUFFER bytes). */
-static void drain(struct tp_wolf_conn *c, int ms)
+/* Read (and record) what the peer sends, bypassing wolfSSL, until its FIN or
+ * reset, an error, limit_mono_us (bounded by the deadline) or `stop` bytes in
+ * that direction. */
+static void read_raw(struct tp_wolf_conn *c, int64_t limit_mono_us, uint64_t stop)
 {
-    int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
-    enum tp_dir in = c->is_server ? TP_C2S : TP_S2C;
-    /* one flight at most: an endless stream is not worth recording */
-    uint64_t stop = c->bytes[in] + TP_MAX_FLOW_BUFFER;
     uint8_t buf[16384];
-    while (!c->eof && !c->reset && !c->too_much && c->bytes[in] < stop) {
+    while (!c->eof && !c->reset && !c->too_much && c->bytes[dir_in(c)] < stop) {
         ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n > 0) {
-            keep_banner(c, (const uint8_t *)buf, (size_t)n);
-            if (!record(c, in, buf, (size_t)n))
+            if (!took_in(c, buf, (size_t)n))
                 return;
             continue;
         }
@@ -704,9 +510,20 @@ static void drain(struct tp_wolf_conn *c, int ms)
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return;
-        if (wait_fd(c, POLLIN, limit) <= 0)
+        if (wait_fd(c, POLLIN, limit_mono_us) <= 0)
             return;
     }
+}
+
+/* After wolfSSL gave up, read (and record) what the peer already sent, briefly:
+ * wolfSSL stops after a 5-byte header that is not TLS (not-tls then shows the
+ * peer's first line, "HTTP/1.1 400"), or at a message it cannot parse (the
+ * decoder then shows the whole flight, or the alert that followed). Bounded by
+ * ms, the deadline and one flight (TP_MAX_FLOW_BUFFER bytes): an endless stream
+ * is not worth recording. */
+static void drain(struct tp_wolf_conn *c, int ms)
+{
+    read_raw(c, tp_wolf_mono_us() + (int64_t)ms * 1000, c->bytes[dir_in(c)] + TP_MAX_FLOW_BUFFER);
 }
 
 int tp_wolf_handshake(struct tp_wolf_conn *c)
@@ -747,7 +564,7 @@ int tp_wolf_read_some(struct tp_wolf_conn *c, int ms)
     tl_cur = c;
     const int64_t limit = tp_wolf_mono_us() + (int64_t)ms * 1000;
     int64_t until = limit;
-    enum tp_dir in = c->is_server ? TP_C2S : TP_S2C;
+    enum tp_dir in = dir_in(c);
     uint64_t seen = c->bytes[in];
     int rc = 0;
     char buf[4096];
@@ -837,27 +654,7 @@ void tp_wolf_close(struct tp_wolf_conn *c, int ms)
     }
     /* After its close_notify the peer closes: wait for its FIN too (same bound),
      * so that closing our socket never meets unread bytes (which would be an RST). */
-    while (!c->eof && !c->reset) {
-        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n > 0) {
-            if (!record(c, c->is_server ? TP_C2S : TP_S2C, (const uint8_t *)buf, (size_t)n))
-                break;
-            continue;
-        }
-        if (n == 0) {
-            c->eof = true;
-            c->eof_us = tp_wolf_wall_us();
-            break;
-        }
-        if (errno == ECONNRESET) {
-            c->reset = true;
-            break;
-        }
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            break;
-        if (wait_fd(c, POLLIN, limit) <= 0)
-            break;
-    }
+    read_raw(c, limit, UINT64_MAX);
     note_alerts(c);
     tl_cur = NULL;
 }
@@ -891,7 +688,7 @@ void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *ou
         out->detail[0] = 0;
         return;
     }
-    uint64_t got = c->bytes[c->is_server ? TP_C2S : TP_S2C];
+    uint64_t got = c->bytes[dir_in(c)];
     if (!banner_is_tls(c)) {
         /* the banner (first line) is the decoder's: it sees the same bytes */
         out->status = TP_CONN_NOT_TLS;
@@ -965,17 +762,62 @@ void tp_wolf_keep_own_records(struct tp_wolf_conn *c)
 {
     tp_wolf_init();
     if (c && c->ssl && c->keylog && own_records_ok && wolfSSL_SetDevId(c->ssl, TP_WOLF_DEVID) == WOLFSSL_SUCCESS)
-        tl_own = c->keylog;
+        c->keep_own = true;
 }
 
-void tp_wolf_keep_own_records_end(void) { tl_own = NULL; }
+void tp_wolf_conn_set_io(struct tp_wolf_conn *c, const struct tp_wolf_io *io) { c->io = *io; }
+
+void tp_wolf_conn_preload(struct tp_wolf_conn *c, size_t n, int after)
+{
+    c->a_off = 0;
+    c->a_len = n;
+    c->a_after = after;
+    if (n && !took_in(c, c->io.ahead, n)) {
+        c->a_len = 0;
+        c->a_after = TP_WOLF_AFTER_FAIL; /* wolfSSL's first read fails */
+    }
+}
+
+struct tp_wolf_conn *tp_wolf_conn_of(WOLFSSL_X509_STORE_CTX *store)
+{
+    WOLFSSL *ssl = store ? wolfSSL_X509_STORE_CTX_get_ex_data(store, wolfSSL_get_ex_data_X509_STORE_CTX_idx()) : NULL;
+    return ssl ? wolfSSL_GetIOReadCtx(ssl) : NULL;
+}
+
+int tp_wolf_read(struct tp_wolf_conn *c, void *buf, int n, int *err)
+{
+    struct tp_wolf_conn *saved = tl_cur;
+    tl_cur = c;
+    int r = wolfSSL_read(c->ssl, buf, n);
+    *err = r > 0 ? 0 : wolfSSL_get_error(c->ssl, r);
+    tl_cur = saved;
+    return r;
+}
+
+bool tp_wolf_write(struct tp_wolf_conn *c, const void *p, int n)
+{
+    struct tp_wolf_conn *saved = tl_cur;
+    tl_cur = c;
+    bool ok = wolfSSL_write(c->ssl, p, n) == n;
+    tl_cur = saved;
+    return ok;
+}
+
+bool tp_wolf_shutdown_now(struct tp_wolf_conn *c)
+{
+    struct tp_wolf_conn *saved = tl_cur;
+    tl_cur = c;
+    int r = wolfSSL_shutdown(c->ssl); /* sends close_notify; the peer's is not awaited */
+    tl_cur = saved;
+    return r == WOLFSSL_SUCCESS || r == WOLFSSL_SHUTDOWN_NOT_DONE;
+}
 
 void tp_wolf_conn_free(struct tp_wolf_conn *c)
 {
     if (!c)
         return;
-    if (c->keylog && tl_own == c->keylog)
-        tl_own = NULL;
+    if (tl_cur == c)
+        tl_cur = NULL;
     if (c->ssl)
         wolfSSL_free(c->ssl);
     c->ssl = NULL;

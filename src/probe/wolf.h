@@ -11,11 +11,11 @@
  *       - method (flexible 1.2+1.3 or pinned), groups X25519,P-256,P-384 first,
  *         SSL_MODE_AUTO_RETRY cleared, recording I/O callbacks installed,
  *         the TLS 1.3 HKDF-Expand-Label secret callback installed,
- *         verify mode PEER with a callback that records and returns 1 (we verify
- *         ourselves with tp_chain_verify, never trust wolfSSL's verdict).
+ *         verify mode PEER with a callback that returns 1 (we verify ourselves:
+ *         tp_judge_session, never wolfSSL's verdict).
  *         Server + request_client_cert: CertificateRequest is sent; the client cert
- *         is never rejected by wolfSSL (diagnose it with tp_chain_verify
- *         TP_PURPOSE_CLIENT on s->client_chain).
+ *         is never rejected by wolfSSL (the judge verifies s->client_chain,
+ *         TP_PURPOSE_CLIENT, when given a client store).
  *
  *   per connection (fd already connected/accepted, any blocking mode: it is made
  *   non-blocking):
@@ -38,10 +38,26 @@
  * The recording is capped (TP_MAX_PROBE_RECORDED per direction): past it the I/O
  * callback fails the connection (a hostile peer cannot make us buffer more).
  *
+ * One recorder: listen uses this one too, with options (struct tp_wolf_io):
+ * read-ahead into its buffer (so a TLS 1.3 client's alert after a header wolfSSL
+ * choked on is still recorded), bytes it read before the handshake
+ * (tp_wolf_conn_preload), its own recv/wait policy (blocking first, watching the
+ * listening socket), and silence after the peer's fatal alert.
+ *
+ * Per-connection state of the caller (c->user) is reachable from wolfSSL's
+ * verify callback: tp_wolf_conn_of(store) (the WOLFSSL from the store's ex data,
+ * the connection from its I/O context).
+ *
  * Threads: call tp_wolf_thread_done() before a worker thread that did handshakes
- * exits (wolfCrypt's per-thread ECC cache). The HKDF callback has no WOLFSSL*, so the connection being driven is
- * kept in a thread-local set by tp_wolf_handshake / tp_wolf_read_some. One thread
- * may drive several connections one after another; never two at once.
+ * exits (wolfCrypt's per-thread ECC cache). The HKDF and crypto callbacks have no
+ * WOLFSSL*, so the connection being driven is kept in a thread-local (the one
+ * documented exception of issue 21 item 5) set by the drivers below
+ * (tp_wolf_handshake, _read_some, _close, _read, _write, _shutdown_now). One
+ * thread may drive several connections one after another; never two at once.
+ *
+ * Owns: wolfSSL contexts and connections, the recording, the captured secrets.
+ * Must not touch: sessions beyond feeding them (tp_wolf_conn_flush), verification
+ * and diagnosis (tlsprobe/judge.h), output.
  */
 #ifndef TLSPROBE_PROBE_WOLF_H
 #define TLSPROBE_PROBE_WOLF_H
@@ -50,7 +66,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "tlsprobe/capture.h"
+#include <sys/types.h>
+#include "tlsprobe/pcapw.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 
@@ -75,10 +92,35 @@ struct tp_wolf_ctx_opts {
     const char *chain;           /* extra chain file (server), may be NULL */
     bool request_client_cert;    /* server: send CertificateRequest */
 };
+/* Clear SSL_MODE_AUTO_RETRY (which turns a silent peer into an 11 s blocking
+ * read) and check that it is cleared. */
+bool tp_wolf_ctx_no_auto_retry(WOLFSSL_CTX *ctx);
 /* NULL with a one-line message in err (unreadable file, key not matching cert). */
 WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t errlen);
 
 struct tp_wolf_chunk;            /* private: one recorded read or write */
+
+/* How the recorder reads and waits, when the default (non-blocking recv; the
+ * driver waits in poll()) is not what the caller wants. Every member optional. */
+struct tp_wolf_io {
+    /* Receive into buf, waiting until until_mono_us: > 0 bytes, 0 EOF, -1 with
+     * errno (ETIMEDOUT: time is up). Used with ahead only. */
+    ssize_t (*recv)(void *arg, int fd, void *buf, size_t len, int64_t until_mono_us);
+    /* Wait until fd is ready for ev (POLLIN / POLLOUT) or until_mono_us: 1
+     * ready, 0 time up, -1 error. Also used inside the send callback, which
+     * then waits instead of returning WANT_WRITE. */
+    int (*wait)(void *arg, int fd, short ev, int64_t until_mono_us);
+    /* We sent our flight and the peer has work to do before it answers. */
+    void (*idle)(void *arg);
+    void *arg;
+    /* Read-ahead buffer (the caller's, at least one record and its header):
+     * each read takes what the socket has, records it, serves wolfSSL from it. */
+    uint8_t *ahead;
+    size_t ahead_cap;
+    /* After the peer's fatal alert (its records followed header by header)
+     * nothing more is sent: RFC 8446 §6, both sides close at once. */
+    bool quiet_after_peer_fatal;
+};
 
 struct tp_wolf_conn {
     WOLFSSL *ssl;
@@ -99,6 +141,16 @@ struct tp_wolf_conn {
     size_t banner_len;
     /* alerts wolfSSL reports (get_alert_history), -1 when none */
     int alert_sent, alert_recv;
+    bool peer_fatal;             /* the peer sent a fatal alert (quiet_after_peer_fatal) */
+    bool keep_own;               /* tp_wolf_keep_own_records */
+    void *user;                  /* the caller's, for callbacks (tp_wolf_conn_of) */
+    /* private: the recorder's options and state */
+    struct tp_wolf_io io;
+    size_t a_off, a_len;         /* unread part of io.ahead */
+    int a_after;                 /* after the preloaded bytes: 0, EOF (-1), failed (-2), errno */
+    uint8_t rhdr[5];             /* the peer's record being followed */
+    size_t rhdr_len, rbody_left;
+    bool rbody_alert, rbody_first;
 };
 
 /* Create the WOLFSSL, make fd non-blocking, wire the recording callbacks. */
@@ -113,6 +165,22 @@ enum tp_err tp_wolf_conn_init(struct tp_wolf_conn *c, WOLFSSL_CTX *ctx, int fd, 
  * seeds and health-tests a DRBG, about 20 µs a handshake would otherwise wait. */
 enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, bool is_server,
                                int64_t deadline_mono_us) TP_MUST_USE;
+/* Set the recorder's options (before the handshake). */
+void tp_wolf_conn_set_io(struct tp_wolf_conn *c, const struct tp_wolf_io *io);
+/* The caller already read n bytes of fd into io.ahead (io set first): recorded
+ * now, and wolfSSL reads them first; then `after`: 0 (the socket next), -1 (EOF)
+ * or an errno. When recording them fails, wolfSSL's first read fails. */
+void tp_wolf_conn_preload(struct tp_wolf_conn *c, size_t n, int after);
+/* The connection wolfSSL's verify callback is about (NULL if none). */
+struct tp_wolf_conn *tp_wolf_conn_of(WOLFSSL_X509_STORE_CTX *store);
+/* Write n raw bytes (a plaintext alert) through the recorder. true: all sent. */
+bool tp_wolf_send_raw(struct tp_wolf_conn *c, const uint8_t *p, size_t n);
+/* After the handshake: wolfSSL_read (> 0 bytes, else *err is wolfSSL_get_error),
+ * wolfSSL_write (true: all of it written) and our close_notify without waiting
+ * for the peer's (true: sent or queued), with this thread's connection set. */
+int tp_wolf_read(struct tp_wolf_conn *c, void *buf, int n, int *err);
+bool tp_wolf_write(struct tp_wolf_conn *c, const void *p, int n);
+bool tp_wolf_shutdown_now(struct tp_wolf_conn *c);
 /* Drive wolfSSL_connect / wolfSSL_accept until done, failed or the deadline.
  * 0 on success; else the wolfSSL error (wolfSSL_get_error) or TP_WOLF_E_*.
  * On failure it keeps reading (and recording) what the peer already sent for up
@@ -143,16 +211,18 @@ void tp_wolf_outcome(const struct tp_wolf_conn *c, int rc, struct tp_outcome *ou
 /* Copy the peer chain as wolfSSL kept it (exactly as sent) into ch when ch is
  * empty (the decoder normally fills it from the Certificate message). */
 void tp_wolf_peer_chain(const struct tp_wolf_conn *c, struct tp_chain *ch);
-/* From now on (before the handshake) and until tp_wolf_keep_own_records_end on
- * this thread, the inner plaintext of every TLS 1.3 AES-GCM record wolfSSL seals
+/* From now on (before the handshake), the inner plaintext of every TLS 1.3 AES-GCM record wolfSSL seals
  * for c goes to c->keylog (tp_keylog_add_own_record), where the decoder of our
  * own direction finds it instead of running AES again. It only watches: wolfCrypt
- * does all the cryptography as before. One connection per thread at a time. */
+ * does all the cryptography as before. Seen while a driver runs for c. */
 void tp_wolf_keep_own_records(struct tp_wolf_conn *c);
-void tp_wolf_keep_own_records_end(void);
 void tp_wolf_conn_free(struct tp_wolf_conn *c);
 /* Wall-clock time of the last recorded chunk (0 when none): for the pcap end. */
 int64_t tp_wolf_last_time(const struct tp_wolf_conn *c);
+
+/* wolf.c for wolf_ctx.c: install the recording I/O callbacks and the TLS 1.3
+ * secret callback on a new context. */
+void tp_wolf_ctx_callbacks(WOLFSSL_CTX *ctx);
 
 /* wolfSSL error codes: symbolic name ("SOCKET_ERROR_E") and a plain text, both
  * never NULL (unknown codes: "wolfSSL error"). Also knows TP_WOLF_E_*. */

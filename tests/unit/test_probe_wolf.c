@@ -156,8 +156,7 @@ static void handshake_both(uint16_t ver, size_t want_secrets)
     assert_int_equal(rc, 0);
     if (ver == TP_TLS1_3) {
         assert_int_equal(tp_wolf_read_some(&c, 300), 0);
-        (void)wolfSSL_shutdown(c.ssl); /* our close_notify: one more own record */
-        tp_wolf_keep_own_records_end();
+        assert_true(tp_wolf_shutdown_now(&c)); /* our close_notify: one more own record */
     }
     assert_int_equal(wolfSSL_version(c.ssl), ver == TP_TLS1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
     uint8_t cr[32];
@@ -292,6 +291,86 @@ static void test_wolf_handshake__peer_closes__closed_not_timeout(void **st)
     wolfSSL_CTX_free(cctx);
 }
 
+/* The verify callback finds its connection (and the caller's state, c->user)
+ * through the WOLFSSL in the store's ex data: no thread-local needed. */
+static int g_conn_of_calls, g_conn_of_hits;
+static int conn_of_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+    (void)preverify;
+    struct tp_wolf_conn *c = tp_wolf_conn_of(store);
+    g_conn_of_calls++;
+    if (c && c->user == &g_conn_of_hits)
+        g_conn_of_hits++;
+    return 1;
+}
+
+static void test_wolf_conn_of__verify_callback__finds_the_connection(void **st)
+{
+    (void)st;
+    WOLFSSL_CTX *sctx = server_ctx(TP_TLS1_3);
+    char err[256] = "";
+    struct tp_wolf_ctx_opts co = { .server = false };
+    WOLFSSL_CTX *cctx = tp_wolf_ctx_new(&co, err, sizeof err);
+    assert_non_null(cctx);
+    int fds[2];
+    tcp_pair(fds);
+    int64_t deadline = tp_wolf_mono_us() + 5000000;
+    struct server_job j = { .ctx = sctx, .fd = fds[1], .deadline = deadline };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, server_thread, &j), 0);
+    struct tp_wolf_conn c;
+    assert_int_equal(tp_wolf_conn_init(&c, cctx, fds[0], false, deadline), TP_OK);
+    c.user = &g_conn_of_hits;
+    wolfSSL_set_verify(c.ssl, WOLFSSL_VERIFY_PEER, conn_of_cb);
+    g_conn_of_calls = g_conn_of_hits = 0;
+    assert_int_equal(tp_wolf_handshake(&c), 0);
+    assert_true(g_conn_of_calls >= 1);
+    assert_int_equal(g_conn_of_hits, g_conn_of_calls);
+    assert_null(tp_wolf_conn_of(NULL));
+    tp_wolf_conn_free(&c);
+    close(fds[0]);
+    pthread_join(th, NULL);
+    close(fds[1]);
+    wolfSSL_CTX_free(cctx);
+    wolfSSL_CTX_free(sctx);
+}
+
+/* listen's recorder options: bytes read before the handshake (preload) and
+ * read-ahead are recorded; after the peer's fatal alert nothing more goes out. */
+static void test_wolf_io__preload_read_ahead_quiet__peer_alert_kept(void **st)
+{
+    (void)st;
+    char err[256];
+    struct tp_wolf_ctx_opts co = { 0 };
+    WOLFSSL_CTX *cctx = tp_wolf_ctx_new(&co, err, sizeof err);
+    assert_non_null(cctx);
+    int fds[2];
+    tcp_pair(fds);
+    static const uint8_t alert[7] = { 21, 3, 3, 0, 2, 2, 40 }; /* fatal handshake_failure */
+    assert_int_equal(write(fds[1], alert, sizeof alert), (ssize_t)sizeof alert);
+    shutdown(fds[1], SHUT_WR);
+    uint8_t ahead[TP_MAX_RECORD_LEN + 5];
+    assert_int_equal(recv(fds[0], ahead, 2, MSG_WAITALL), 2); /* the caller read 2 bytes first */
+    struct tp_wolf_conn c;
+    assert_int_equal(tp_wolf_conn_init(&c, cctx, fds[0], false, tp_wolf_mono_us() + 2000000), TP_OK);
+    const struct tp_wolf_io io = { .ahead = ahead, .ahead_cap = sizeof ahead, .quiet_after_peer_fatal = true };
+    tp_wolf_conn_set_io(&c, &io);
+    tp_wolf_conn_preload(&c, 2, 0);
+    assert_int_equal(c.bytes[TP_S2C], 2);
+    int rc = tp_wolf_handshake(&c);
+    assert_true(rc != 0);
+    assert_int_equal(c.bytes[TP_S2C], sizeof alert); /* the whole alert, recorded once */
+    assert_true(c.peer_fatal);
+    assert_memory_equal(c.banner, alert, sizeof alert);
+    uint64_t out = c.bytes[TP_C2S];
+    assert_true(tp_wolf_send_raw(&c, alert, sizeof alert)); /* swallowed, not sent */
+    assert_int_equal(c.bytes[TP_C2S], out);
+    tp_wolf_conn_free(&c);
+    close(fds[0]);
+    close(fds[1]);
+    wolfSSL_CTX_free(cctx);
+}
+
 static void test_wolf_ctx__bad_local_input__clear_error(void **st)
 {
     (void)st;
@@ -347,6 +426,8 @@ int main(void)
         cmocka_unit_test(test_wolf_handshake__silent_peer__timeout_at_deadline),
         cmocka_unit_test(test_wolf_handshake__garbage_peer__not_tls_with_banner),
         cmocka_unit_test(test_wolf_handshake__peer_closes__closed_not_timeout),
+        cmocka_unit_test(test_wolf_conn_of__verify_callback__finds_the_connection),
+        cmocka_unit_test(test_wolf_io__preload_read_ahead_quiet__peer_alert_kept),
         cmocka_unit_test(test_wolf_ctx__bad_local_input__clear_error),
         cmocka_unit_test(test_wolf_err__table__names_and_texts),
     };

@@ -1,9 +1,14 @@
-/* PRIVATE: the demo lab (tlsprobe demo). A lab PKI generated at run time with
- * wolfCrypt (EC P-256, valid from now, so the demo never expires), a wolfSSL
- * server on 127.0.0.1 (ephemeral port, one thread) configured per scenario, and
- * the client probe (tp_probe_connect) pointed at it. Include as "probe/lab.h". */
-#ifndef TLSPROBE_PROBE_LAB_H
-#define TLSPROBE_PROBE_LAB_H
+/* The demo lab (tlsprobe demo), part of the probe module (src/probe/lab*.c). A
+ * lab PKI generated at run time with wolfCrypt (EC P-256, valid from now, so the
+ * demo never expires), a wolfSSL server on 127.0.0.1 (ephemeral port, one
+ * thread) configured per scenario, and the client probe (tp_probe_connect)
+ * pointed at it.
+ *
+ * Owns: the lab PKI, its server thread and the temporary trust files of a run.
+ * Must not touch: diagnosis or rendering (it returns a diagnosed session; the
+ * caller renders it). */
+#ifndef TLSPROBE_LAB_H
+#define TLSPROBE_LAB_H
 #include <stdbool.h>
 #include <stddef.h>
 #include "tlsprobe/error.h"

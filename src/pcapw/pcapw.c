@@ -9,9 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tlsprobe/capture.h"
+#include "tlsprobe/pcapw.h"
+#include "tlsprobe/strbuf.h"
 
 #define PCAPW_MSS 1448 /* Ethernet MTU 1500 - IPv4 20 - TCP 20 - timestamps 12 */
+/* TCP header flags (RFC 9293 §3.1) */
+#define PCAPW_FIN 0x01
+#define PCAPW_SYN 0x02
+#define PCAPW_RST 0x04
+#define PCAPW_ACK 0x10
 
 struct tp_pcapw {
     FILE *f;
@@ -130,7 +136,7 @@ static void emit(struct tp_pcapw_flow *fl, int from, uint8_t flags, const uint8_
     put16(tcp, fl->port[from]);
     put16(tcp + 2, fl->port[to]);
     put32(tcp + 4, fl->seq[from]);
-    put32(tcp + 8, (flags & TP_TCP_ACK) ? fl->seq[to] : 0);
+    put32(tcp + 8, (flags & PCAPW_ACK) ? fl->seq[to] : 0);
     tcp[12] = 5 << 4;
     tcp[13] = flags;
     put16(tcp + 14, 65535);
@@ -167,7 +173,7 @@ static void emit(struct tp_pcapw_flow *fl, int from, uint8_t flags, const uint8_
     putle32(rec + 12, (uint32_t)total);
     if (fwrite(rec, 1, sizeof rec, fl->w->f) != sizeof rec || fwrite(pkt, 1, total, fl->w->f) != total)
         fl->w->failed = true;
-    fl->seq[from] += (uint32_t)plen + ((flags & (TP_TCP_SYN | TP_TCP_FIN)) ? 1u : 0u);
+    fl->seq[from] += (uint32_t)plen + ((flags & (PCAPW_SYN | PCAPW_FIN)) ? 1u : 0u);
 }
 
 static bool parse_ip(const char *s, uint8_t *ipver, uint8_t out[16])
@@ -219,9 +225,9 @@ struct tp_pcapw_flow *tp_pcapw_flow_begin(struct tp_pcapw *w, const char *client
     w->next_isn = w->next_isn * 1103515245u + 12345u;
     fl->ip_id[0] = 1;
     fl->ip_id[1] = 1;
-    emit(fl, 0, TP_TCP_SYN, NULL, 0, t_us);
-    emit(fl, 1, TP_TCP_SYN | TP_TCP_ACK, NULL, 0, t_us);
-    emit(fl, 0, TP_TCP_ACK, NULL, 0, t_us);
+    emit(fl, 0, PCAPW_SYN, NULL, 0, t_us);
+    emit(fl, 1, PCAPW_SYN | PCAPW_ACK, NULL, 0, t_us);
+    emit(fl, 0, PCAPW_ACK, NULL, 0, t_us);
     fflush(w->f);
     pthread_mutex_unlock(&w->mu);
     return fl;
@@ -235,7 +241,7 @@ void tp_pcapw_data(struct tp_pcapw_flow *fl, enum tp_dir dir, const uint8_t *p, 
     pthread_mutex_lock(&fl->w->mu);
     while (len) {
         size_t n = len > PCAPW_MSS ? PCAPW_MSS : len;
-        emit(fl, from, TP_TCP_ACK | (n == len ? 0x08 /* PSH */ : 0), p, n, t_us);
+        emit(fl, from, PCAPW_ACK | (n == len ? 0x08 /* PSH */ : 0), p, n, t_us);
         p += n;
         len -= n;
     }
@@ -249,11 +255,11 @@ void tp_pcapw_flow_end(struct tp_pcapw_flow *fl, bool reset, int64_t t_us)
         return;
     pthread_mutex_lock(&fl->w->mu);
     if (reset) {
-        emit(fl, 0, TP_TCP_RST | TP_TCP_ACK, NULL, 0, t_us);
+        emit(fl, 0, PCAPW_RST | PCAPW_ACK, NULL, 0, t_us);
     } else {
-        emit(fl, 0, TP_TCP_FIN | TP_TCP_ACK, NULL, 0, t_us);
-        emit(fl, 1, TP_TCP_FIN | TP_TCP_ACK, NULL, 0, t_us);
-        emit(fl, 0, TP_TCP_ACK, NULL, 0, t_us);
+        emit(fl, 0, PCAPW_FIN | PCAPW_ACK, NULL, 0, t_us);
+        emit(fl, 1, PCAPW_FIN | PCAPW_ACK, NULL, 0, t_us);
+        emit(fl, 0, PCAPW_ACK, NULL, 0, t_us);
     }
     fflush(fl->w->f);
     pthread_mutex_unlock(&fl->w->mu);
@@ -286,11 +292,11 @@ void tp_pcapw_flow_finish(struct tp_pcapw_flow *fl, const struct tp_pcapw_end *e
         if (side < 0)
             break;
         if (rst) {
-            emit(fl, side, TP_TCP_RST | TP_TCP_ACK, NULL, 0, t);
+            emit(fl, side, PCAPW_RST | PCAPW_ACK, NULL, 0, t);
             break;
         }
-        emit(fl, side, TP_TCP_FIN | TP_TCP_ACK, NULL, 0, t);
-        emit(fl, 1 - side, TP_TCP_ACK, NULL, 0, t);
+        emit(fl, side, PCAPW_FIN | PCAPW_ACK, NULL, 0, t);
+        emit(fl, 1 - side, PCAPW_ACK, NULL, 0, t);
         fin_done[side] = true;
     }
     fflush(fl->w->f);
