@@ -1,5 +1,9 @@
-/* Renderers: read sessions, write text for people, JSON Lines, or Mermaid.
- * Never parse wire bytes themselves except through tlsprobe/wire.h. */
+/* Renderers: read sessions, files and findings, write text for people, JSON
+ * Lines, or Mermaid. Owns every byte of output the CLI prints about them (the
+ * CLI computes, render writes) and the one JSON writer (src/render/jw.h).
+ * Never parse wire bytes themselves except through tlsprobe/wire.h; never read
+ * files, sockets or the clock except for "days left"; no hidden state: a memo
+ * is the caller's (struct tp_render_memo). */
 #ifndef TLSPROBE_RENDER_H
 #define TLSPROBE_RENDER_H
 #include <stdbool.h>
@@ -8,6 +12,14 @@
 #include "tlsprobe/x509.h"
 
 enum tp_format { TP_FMT_TEXT, TP_FMT_JSON, TP_FMT_MERMAID };
+
+/* A memo of rendered JSON pieces for a caller that renders many sessions from
+ * the same peers (pcap, listen): certificates by SHA-256, ClientHellos by every
+ * field shown. It only saves work: the output is byte-identical with and without
+ * one. Not thread-safe: one per thread (or per serialised renderer). About 50 KiB. */
+struct tp_render_memo;
+struct tp_render_memo *tp_render_memo_new(void);
+void tp_render_memo_free(struct tp_render_memo *m);
 
 struct tp_render_opts {
     enum tp_format format;
@@ -18,6 +30,7 @@ struct tp_render_opts {
     const char *stack;        /* --stack: also show each finding's fix for this stack
                                  (tp_explain_stack_fix names); NULL: none */
     unsigned width;           /* text: columns to wrap at (the CLI's terminal width); 0 = 80 */
+    struct tp_render_memo *memo; /* borrowed; NULL: render everything afresh */
 };
 
 /* One session. JSON: exactly one line ending in '\n' (docs/json.md). */
@@ -25,6 +38,8 @@ void tp_render_session(struct tp_sb *out, const struct tp_session *s, const stru
 /* A certificate summary (inspect, chains): text block or JSON object. */
 void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const struct tp_render_opts *o, const char *indent);
 void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci);
+/* The same through a memo (NULL: as tp_render_cert_json). */
+void tp_render_cert_json_memo(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m);
 /* Findings only (used by check / explain). */
 void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 /* Break the text lines of out from byte start on that are wider than width
