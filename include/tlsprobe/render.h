@@ -7,6 +7,7 @@
 #ifndef TLSPROBE_RENDER_H
 #define TLSPROBE_RENDER_H
 #include <stdbool.h>
+#include <time.h>
 #include "tlsprobe/session.h"
 #include "tlsprobe/strbuf.h"
 #include "tlsprobe/x509.h"
@@ -42,6 +43,23 @@ void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci);
 void tp_render_cert_json_memo(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m);
 /* Findings only (used by check / explain). */
 void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+/* tlsprobe check: what the CLI read and judged beside the session it built
+ * (s->server_chain, s->server_verify, s->findings). */
+struct tp_render_check {
+    const char *chain_file;          /* --chain as given */
+    const char *host, *host_unicode; /* --host (A-label), and as typed when not ASCII; NULL: none */
+    const char *key_file;            /* --key; NULL: none */
+    bool key_matches;                /* the key belongs to the leaf */
+    int key_leaf_at;                 /* > 0: the leaf is certificate #key_leaf_at of the file */
+    bool client_purpose;             /* --purpose client */
+    time_t at;                       /* --at; 0: now */
+};
+/* The report: text, or one JSON line {"source":"check", ...} (docs/errors.md). */
+void tp_render_check(struct tp_sb *out, const struct tp_session *s, const struct tp_render_check *c,
+                     const struct tp_render_opts *o);
+/* The chain to serve (check --save-chain): the verified path without
+ * self-signed anchors, leaf first, each as "# NAME" and PEM. Returns the count. */
+size_t tp_render_chain_pem(struct tp_sb *out, const struct tp_verify_result *v);
 /* Break the text lines of out from byte start on that are wider than width
  * columns, at spaces, continuing under the line's value column (text sessions
  * and findings do it themselves; check and inspect output through it). */

@@ -1,5 +1,10 @@
-/* The command-line layer: thin, uses only the public headers. One file per
- * command (cmd_<name>.c) with its own usage text and option table. */
+/* The command-line layer: thin, uses only the public headers (include/tlsprobe).
+ * One file per command (cmd_<name>.c) with its own usage text and option table;
+ * it reads options and inputs, calls the library, and hands what to print to
+ * render (tp_render_*): no output format is written here. Owns: option parsing
+ * (opts.c), targets and names as users type them (target.c), stdin and stdout.
+ * Must not: parse wire bytes or certificates, write JSON, keep state between
+ * commands. */
 #ifndef TLSPROBE_CLI_H
 #define TLSPROBE_CLI_H
 #include <stdio.h>
@@ -18,6 +23,8 @@ struct tp_cli_common {
     bool no_color;
     bool help;
     bool version;
+    time_t at;          /* --at, 0: now (taken by tp_cli_options) */
+    const char *stack;  /* --stack, checked; NULL: none (taken by tp_cli_options) */
 };
 
 /* Option ids for the common options; commands number their own from 1000. */
@@ -27,6 +34,8 @@ enum {
     TP_OPT_NO_COLOR,
     TP_OPT_HELP,
     TP_OPT_VERSION,
+    TP_OPT_AT,
+    TP_OPT_STACK,
 };
 
 /* One row of a command's option table. The table is the only description of a
@@ -54,6 +63,11 @@ struct tp_cli_opt {
 #define TP_ROW_NO_COLOR { TP_OPT_NO_COLOR, "no-color", 0, NULL, "no colour (also when NO_COLOR is set)" }
 #define TP_ROW_HELP { TP_OPT_HELP, "help", 'h', NULL, "this text" }
 #define TP_ROW_VERSION { TP_OPT_VERSION, "version", 0, NULL, "show the version" }
+/* Every table ends with these. */
+#define TP_ROWS_END TP_ROW_NO_COLOR, TP_ROW_HELP, TP_ROW_VERSION
+/* Shared options whose help differs by command (tp_cli_options takes them). */
+#define TP_ROW_AT(help) { TP_OPT_AT, "at", 0, "TIME", help }
+#define TP_ROW_STACK(help) { TP_OPT_STACK, "stack", 0, "NAME", help }
 
 /* A command: its name, the text of --help around the generated option list,
  * its table, and the function that runs it. */
@@ -92,6 +106,20 @@ struct tp_cli_args {
  * answered here. Returns -1 to go on, else the exit status to return (after one
  * line on stderr for a usage error). argv is reordered: operands first. */
 int tp_cli_parse(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a);
+/* tp_cli_parse, then the options in command-line order: the shared ones
+ * (--at, --stack: checked, into a->com) here, every other one handed to
+ * take(ctx, id, value), which returns -1 to go on or an exit status (after a
+ * message). Returns -1 to go on, else the exit status to return. Every command
+ * reads its options this way; its take() is one switch over its own ids. */
+typedef int (*tp_cli_take_fn)(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *value);
+int tp_cli_options(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a, tp_cli_take_fn take,
+                   void *ctx);
+/* A number of seconds: above 0 (or 0 too when zero_ok) and at most max. */
+bool tp_cli_seconds(const char *v, bool zero_ok, double max, double *out);
+/* A whole number from min to max. */
+bool tp_cli_long(const char *v, long min, long max, long *out);
+/* The key log to append to: --keylog when given, else $SSLKEYLOGFILE when set. */
+const char *tp_cli_keylog(const char *given);
 /* The whole --help text of a command: head, the generated option list, foot. */
 void tp_cli_help(const struct tp_cli_cmd *cmd, FILE *f);
 /* "tlsprobe: CMD: MESSAGE (see 'tlsprobe CMD --help')" on stderr; returns 2. */

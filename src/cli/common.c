@@ -18,6 +18,7 @@ struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c)
     const char *nc = getenv("NO_COLOR");
     o.color = c->format == TP_FMT_TEXT && !c->no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
     o.width = tp_cli_term_width();
+    o.stack = c->stack;
     return o;
 }
 
@@ -113,6 +114,34 @@ void tp_cli_render_session(struct tp_sb *sb, const struct tp_session *s, const s
     tp_render_session(sb, s, ro);
     if (fenced)
         tp_sb_put(sb, "```\n\n");
+}
+
+bool tp_cli_seconds(const char *v, bool zero_ok, double max, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double t = strtod(v, &end);
+    if (errno || *end || end == v || !(zero_ok ? t >= 0 : t > 0) || t > max)
+        return false;
+    *out = t;
+    return true;
+}
+
+bool tp_cli_long(const char *v, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || end == v || n < min || n > max)
+        return false;
+    *out = n;
+    return true;
+}
+
+const char *tp_cli_keylog(const char *given)
+{
+    const char *env = getenv("SSLKEYLOGFILE");
+    return given ? given : env && *env ? env : NULL;
 }
 
 /* ---- --at TIME ---- */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "tlsprobe/diagnose.h"
 
 /* Column where option descriptions start in --help. */
 #define HELP_COL 26
@@ -219,4 +220,33 @@ void tp_cli_help(const struct tp_cli_cmd *cmd, FILE *f)
         fputc('\n', f);
         fputs(cmd->foot, f);
     }
+}
+
+/* The options several commands share, in command-line order with the others. */
+static int take_shared(const struct tp_cli_cmd *cmd, const struct tp_cli_seen *o, struct tp_cli_common *c)
+{
+    switch (o->id) {
+    case TP_OPT_AT:
+        return tp_cli_opt_at(cmd->name, o->value, &c->at) ? TP_EXIT_USAGE : -1;
+    case TP_OPT_STACK:
+        if (!tp_explain_stack_valid(o->value))
+            return tp_cli_usage_fail(cmd, "--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
+                                          "browser");
+        c->stack = o->value;
+        return -1;
+    default:
+        return -2;
+    }
+}
+
+int tp_cli_options(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a, tp_cli_take_fn take,
+                   void *ctx)
+{
+    int rc = tp_cli_parse(cmd, argc, argv, a);
+    for (size_t i = 0; rc < 0 && i < a->n_opt; i++) {
+        rc = take_shared(cmd, &a->opt[i], &a->com);
+        if (rc == -2)
+            rc = take ? take(ctx, cmd, a->opt[i].id, a->opt[i].value) : -1;
+    }
+    return rc;
 }
