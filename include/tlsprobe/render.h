@@ -60,6 +60,11 @@ void tp_render_check(struct tp_sb *out, const struct tp_session *s, const struct
 /* The chain to serve (check --save-chain): the verified path without
  * self-signed anchors, leaf first, each as "# NAME" and PEM. Returns the count. */
 size_t tp_render_chain_pem(struct tp_sb *out, const struct tp_verify_result *v);
+/* tlsprobe inspect: file i of the files read in one call (keys are paired with
+ * the certificates of all of them), read with result err. Text (TP_OK only) or
+ * one JSON line {"file": ..., "kind": ...} (docs/json.md). */
+void tp_render_file(struct tp_sb *out, struct tp_file *const *files, size_t n_files, size_t i, enum tp_err err,
+                    const struct tp_render_opts *o);
 /* Break the text lines of out from byte start on that are wider than width
  * columns, at spaces, continuing under the line's value column (text sessions
  * and findings do it themselves; check and inspect output through it). */
