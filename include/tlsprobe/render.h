@@ -65,6 +65,11 @@ size_t tp_render_chain_pem(struct tp_sb *out, const struct tp_verify_result *v);
  * one JSON line {"file": ..., "kind": ...} (docs/json.md). */
 void tp_render_file(struct tp_sb *out, struct tp_file *const *files, size_t n_files, size_t i, enum tp_err err,
                     const struct tp_render_opts *o);
+/* tlsprobe explain: the message text as given, whether and how it matched
+ * (tp_explain_match_side), the stack whose fix to give (NULL: none). */
+struct tp_explain_match;
+void tp_render_explain(struct tp_sb *out, const char *text, bool matched, const struct tp_explain_match *m,
+                       const char *stack_key, const struct tp_render_opts *o);
 /* Break the text lines of out from byte start on that are wider than width
  * columns, at spaces, continuing under the line's value column (text sessions
  * and findings do it themselves; check and inspect output through it). */
