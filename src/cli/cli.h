@@ -7,8 +7,9 @@
  * commands. */
 #ifndef TLSPROBE_CLI_H
 #define TLSPROBE_CLI_H
-#include <stdio.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 #include "tlsprobe/limits.h"
 #include "tlsprobe/render.h"
@@ -48,12 +49,21 @@ enum {
  * name of lowercase words separated by '|' ("text|json", "server|client") is also
  * the list of values allowed: the parser refuses any other with exit 2. */
 struct tp_cli_opt {
-    int id;
+    int id;            /* the command's take() gets the option by it; or TP_CLI_STR_IN /
+                          TP_CLI_FLAG_IN: tp_cli_options stores it itself */
     const char *name;  /* long name without "--" */
     char short_name;   /* 'h' for -h; 0 for none */
     const char *arg;
     const char *help;  /* for --help; '\n' continues on the next line */
 };
+/* An id that says where tp_cli_options puts the option in the command's ctx
+ * (of type S): the value into const char *m, or true into bool m. Most options
+ * are stored this way; take() is for those that need checking or converting. */
+#define TP_CLI_STORE_STR 0x1000000
+#define TP_CLI_STORE_FLAG 0x2000000
+#define TP_CLI_STORE_OFF 0x0ffffff
+#define TP_CLI_STR_IN(S, m) (TP_CLI_STORE_STR | (int)offsetof(S, m))
+#define TP_CLI_FLAG_IN(S, m) (TP_CLI_STORE_FLAG | (int)offsetof(S, m))
 
 /* The common rows. A command lists the ones that do something for it, so that
  * an option that would be ignored is refused instead. */
@@ -107,10 +117,11 @@ struct tp_cli_args {
  * line on stderr for a usage error). argv is reordered: operands first. */
 int tp_cli_parse(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a);
 /* tp_cli_parse, then the options in command-line order: the shared ones
- * (--at, --stack: checked, into a->com) here, every other one handed to
- * take(ctx, id, value), which returns -1 to go on or an exit status (after a
- * message). Returns -1 to go on, else the exit status to return. Every command
- * reads its options this way; its take() is one switch over its own ids. */
+ * (--at, --stack: checked, into a->com) here, stored rows into ctx (their
+ * store/off), every other one handed to take(ctx, cmd, id, value), which returns
+ * -1 to go on or an exit status (after a message). Returns -1 to go on, else the
+ * exit status to return. Every command reads its options this way (cmd_pcap.c
+ * can too: its parse loops become a take() and stored rows). */
 typedef int (*tp_cli_take_fn)(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *value);
 int tp_cli_options(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a, tp_cli_take_fn take,
                    void *ctx);

@@ -15,31 +15,32 @@
 
 static int run(int argc, char **argv);
 
-enum {
-    OPT_CHAIN = 1000,
-    OPT_KEY,
-    OPT_HOST,
-    OPT_CAFILE,
-    OPT_INTERMEDIATES,
-    OPT_SAVE_CHAIN,
-    OPT_AIA,
-    OPT_MAX_DEPTH,
-    OPT_PURPOSE,
+enum { OPT_MAX_DEPTH = 1000, OPT_PURPOSE };
+
+struct check_args {
+    const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
+    bool aia;
+    const char *host_unicode; /* --host as typed when it was an internationalised name, else NULL */
+    int max_depth; /* -1: no limit */
+    time_t at;                  /* --at, 0: now */
+    enum tp_purpose purpose;
 };
 
+#define STR(m) TP_CLI_STR_IN(struct check_args, m)
+#define FLAG(m) TP_CLI_FLAG_IN(struct check_args, m)
 static const struct tp_cli_opt opts[] = {
-    { OPT_CHAIN, "chain", 0, "FILE", "the certificates the server will send (PEM or DER), leaf first" },
-    { OPT_KEY, "key", 0, "FILE", "the server's private key: must belong to the leaf" },
-    { OPT_HOST, "host", 0, "NAME", "the name clients connect to (DNS name or IP address)" },
-    { OPT_CAFILE, "cafile", 0, "FILE", "trust anchors (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)" },
-    { OPT_INTERMEDIATES, "intermediates", 0, "FILE|DIR",
+    { STR(chain), "chain", 0, "FILE", "the certificates the server will send (PEM or DER), leaf first" },
+    { STR(key), "key", 0, "FILE", "the server's private key: must belong to the leaf" },
+    { STR(host), "host", 0, "NAME", "the name clients connect to (DNS name or IP address)" },
+    { STR(cafile), "cafile", 0, "FILE", "trust anchors (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)" },
+    { STR(intermediates), "intermediates", 0, "FILE|DIR",
       "candidate intermediates to complete the chain (never\ntrusted as roots)" },
-    { OPT_AIA, "aia", 0, NULL, "fetch a missing intermediate from the leaf's AIA caIssuers URL" },
+    { FLAG(aia), "aia", 0, NULL, "fetch a missing intermediate from the leaf's AIA caIssuers URL" },
     { OPT_MAX_DEPTH, "max-depth", 0, "N", "accept at most N intermediates between the leaf and the root" },
     TP_ROW_AT("validate as of TIME instead of now (RFC 3339 like\n2025-01-31T12:00:00Z or +01:00 offsets, or @UNIXSECONDS)"),
     { OPT_PURPOSE, "purpose", 0, "server|client",
       "the leaf must allow TLS server (default) or client\nauthentication (extendedKeyUsage serverAuth / clientAuth)" },
-    { OPT_SAVE_CHAIN, "save-chain", 0, "FILE",
+    { STR(save_chain), "save-chain", 0, "FILE",
       "write the chain the server should serve: leaf, then the\nintermediates in order, no root (PEM)" },
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
     TP_ROW_FORMAT_TJ,
@@ -72,14 +73,6 @@ const struct tp_cli_cmd tp_cli_check = {
     .run = run,
 };
 
-struct check_args {
-    const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
-    bool aia;
-    const char *host_unicode; /* --host as typed when it was an internationalised name, else NULL */
-    int max_depth; /* -1: no limit */
-    time_t at;                  /* --at, 0: now */
-    enum tp_purpose purpose;
-};
 
 static bool save_chain(const char *path, const struct tp_verify_result *v, size_t *n_written)
 {
@@ -173,23 +166,13 @@ static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
 {
     struct check_args *a = ctx;
     long d;
-    switch (id) {
-    case OPT_CHAIN: a->chain = v; break;
-    case OPT_KEY: a->key = v; break;
-    case OPT_HOST: a->host = v; break;
-    case OPT_CAFILE: a->cafile = v; break;
-    case OPT_INTERMEDIATES: a->intermediates = v; break;
-    case OPT_SAVE_CHAIN: a->save_chain = v; break;
-    case OPT_AIA: a->aia = true; break;
-    case OPT_MAX_DEPTH:
-        if (!tp_cli_long(v, 0, 255, &d))
-            return tp_cli_usage_fail(cmd, "--max-depth takes a number of intermediates from 0 to 255, not '%s'", v);
-        a->max_depth = (int)d;
-        break;
-    case OPT_PURPOSE: /* the parser allows server|client only */
+    if (id == OPT_PURPOSE) { /* the parser allows server|client only */
         a->purpose = !strcmp(v, "client") ? TP_PURPOSE_CLIENT : TP_PURPOSE_SERVER;
-        break;
+        return -1;
     }
+    if (!tp_cli_long(v, 0, 255, &d)) /* --max-depth */
+        return tp_cli_usage_fail(cmd, "--max-depth takes a number of intermediates from 0 to 255, not '%s'", v);
+    a->max_depth = (int)d;
     return -1;
 }
 

@@ -10,38 +10,25 @@
 
 static int run(int argc, char **argv);
 
-enum {
-    OPT_SERVERNAME = 1000,
-    OPT_NO_SNI,
-    OPT_CAFILE,
-    OPT_CAPATH,
-    OPT_INTERMEDIATES,
-    OPT_NO_AIA,
-    OPT_CERT,
-    OPT_KEY,
-    OPT_TLS12,
-    OPT_TLS13,
-    OPT_ALPN,
-    OPT_TIMEOUT,
-    OPT_WRITE_PCAP,
-    OPT_KEYLOG,
-};
+enum { OPT_TLS12 = 1000, OPT_TLS13, OPT_TIMEOUT };
 
+#define STR(m) TP_CLI_STR_IN(struct tp_connect_opts, m)
+#define FLAG(m) TP_CLI_FLAG_IN(struct tp_connect_opts, m)
 static const struct tp_cli_opt opts[] = {
-    { OPT_SERVERNAME, "servername", 0, "NAME", "SNI and name to check (default HOST; none for an IP)" },
-    { OPT_NO_SNI, "no-sni", 0, NULL, "send no server_name extension" },
-    { OPT_CAFILE, "cafile", 0, "FILE", "trust anchors (default: system store, SSL_CERT_FILE)" },
-    { OPT_CAPATH, "capath", 0, "DIR", "directory of trust anchors (default: SSL_CERT_DIR)" },
-    { OPT_INTERMEDIATES, "intermediates", 0, "FILE|DIR", "candidate intermediates (never trusted as roots)" },
-    { OPT_NO_AIA, "no-aia", 0, NULL, "do not fetch a missing issuer from its AIA URL" },
-    { OPT_CERT, "cert", 0, "FILE", "client certificate (the file may hold the chain)" },
-    { OPT_KEY, "key", 0, "FILE", "private key for --cert" },
+    { STR(servername), "servername", 0, "NAME", "SNI and name to check (default HOST; none for an IP)" },
+    { FLAG(no_sni), "no-sni", 0, NULL, "send no server_name extension" },
+    { STR(cafile), "cafile", 0, "FILE", "trust anchors (default: system store, SSL_CERT_FILE)" },
+    { STR(capath), "capath", 0, "DIR", "directory of trust anchors (default: SSL_CERT_DIR)" },
+    { STR(intermediates), "intermediates", 0, "FILE|DIR", "candidate intermediates (never trusted as roots)" },
+    { FLAG(no_aia), "no-aia", 0, NULL, "do not fetch a missing issuer from its AIA URL" },
+    { STR(cert), "cert", 0, "FILE", "client certificate (the file may hold the chain)" },
+    { STR(key), "key", 0, "FILE", "private key for --cert" },
     { OPT_TLS12, "tls1.2", 0, NULL, "offer only TLS 1.2 (default: 1.2 and 1.3)" },
     { OPT_TLS13, "tls1.3", 0, NULL, "offer only TLS 1.3" },
-    { OPT_ALPN, "alpn", 0, "LIST", "offer ALPN protocols, comma-separated (h2,http/1.1)" },
+    { STR(alpn), "alpn", 0, "LIST", "offer ALPN protocols, comma-separated (h2,http/1.1)" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "one deadline for DNS, connect, handshake (default 10)" },
-    { OPT_WRITE_PCAP, "write-pcap", 0, "FILE", "write the session as a pcap (open it in Wireshark)" },
-    { OPT_KEYLOG, "keylog", 0, "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)" },
+    { STR(write_pcap), "write-pcap", 0, "FILE", "write the session as a pcap (open it in Wireshark)" },
+    { STR(keylog), "keylog", 0, "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)" },
     TP_ROW_AT("verify the chain and judge dates as of TIME, not now\n(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)"),
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
     TP_ROW_FORMAT_ALL,
@@ -71,34 +58,18 @@ static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
 {
     struct tp_connect_opts *o = ctx;
     double sec;
-    switch (id) {
-    case OPT_SERVERNAME: o->servername = v; break;
-    case OPT_NO_SNI: o->no_sni = true; break;
-    case OPT_CAFILE: o->cafile = v; break;
-    case OPT_CAPATH: o->capath = v; break;
-    case OPT_INTERMEDIATES: o->intermediates = v; break;
-    case OPT_NO_AIA: o->no_aia = true; break;
-    case OPT_CERT: o->cert = v; break;
-    case OPT_KEY: o->key = v; break;
-    case OPT_TLS12:
-    case OPT_TLS13: {
-        uint16_t ver = id == OPT_TLS12 ? TP_TLS1_2 : TP_TLS1_3;
-        if (o->only_version && o->only_version != ver)
-            return tp_cli_usage_fail(cmd, "--tls1.2 and --tls1.3 exclude each other (give neither to offer both)");
-        o->only_version = ver;
-        break;
-    }
-    case OPT_ALPN: o->alpn = v; break;
-    case OPT_TIMEOUT:
+    if (id == OPT_TIMEOUT) {
         if (!tp_cli_seconds(v, false, 3600, &sec))
             return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
         o->timeout_ms = (int)(sec * 1000 + 0.5);
         if (o->timeout_ms < 1)
             o->timeout_ms = 1;
-        break;
-    case OPT_WRITE_PCAP: o->write_pcap = v; break;
-    case OPT_KEYLOG: o->keylog = v; break;
+        return -1;
     }
+    uint16_t ver = id == OPT_TLS12 ? TP_TLS1_2 : TP_TLS1_3; /* --tls1.2, --tls1.3 */
+    if (o->only_version && o->only_version != ver)
+        return tp_cli_usage_fail(cmd, "--tls1.2 and --tls1.3 exclude each other (give neither to offer both)");
+    o->only_version = ver;
     return -1;
 }
 

@@ -10,13 +10,22 @@
 
 static int run(int argc, char **argv);
 
-enum { OPT_LIST = 1000, OPT_KEEP, OPT_BRIEF, OPT_TIMEOUT };
+enum { OPT_TIMEOUT = 1000 };
+
+struct demo_args {
+    bool do_list, brief;
+    const char *keep;
+    int timeout_ms;
+};
+
+#define STR(m) TP_CLI_STR_IN(struct demo_args, m)
+#define FLAG(m) TP_CLI_FLAG_IN(struct demo_args, m)
 
 /* No --explain: the demo explains by default (--brief turns it off). */
 static const struct tp_cli_opt opts[] = {
-    { OPT_LIST, "list", 0, NULL, "name the scenarios with one line each, then exit" },
-    { OPT_KEEP, "keep", 0, "DIR", "also write the lab PKI to DIR as PEM files with a README" },
-    { OPT_BRIEF, "brief", 0, NULL, "no teaching text (the demo explains by default)" },
+    { FLAG(do_list), "list", 0, NULL, "name the scenarios with one line each, then exit" },
+    { STR(keep), "keep", 0, "DIR", "also write the lab PKI to DIR as PEM files with a README" },
+    { FLAG(brief), "brief", 0, NULL, "no teaching text (the demo explains by default)" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "deadline for each probe (default 10)" },
     TP_ROW_FORMAT_ALL,
     TP_ROWS_END,
@@ -95,26 +104,14 @@ static void list(void)
         printf("  %-22s %s\n", sc[i].name, sc[i].title);
 }
 
-struct demo_args {
-    bool do_list, brief;
-    const char *keep;
-    int timeout_ms;
-};
-
 static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
 {
     struct demo_args *a = ctx;
     double t;
-    switch (id) {
-    case OPT_LIST: a->do_list = true; break;
-    case OPT_KEEP: a->keep = v; break;
-    case OPT_BRIEF: a->brief = true; break;
-    case OPT_TIMEOUT:
-        if (!tp_cli_seconds(v, false, 3600, &t))
-            return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
-        a->timeout_ms = (int)(t * 1000);
-        break;
-    }
+    (void)id; /* --timeout */
+    if (!tp_cli_seconds(v, false, 3600, &t))
+        return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
+    a->timeout_ms = (int)(t * 1000);
     return -1;
 }
 

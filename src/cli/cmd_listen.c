@@ -14,43 +14,35 @@
 
 static int run(int argc, char **argv);
 
-enum {
-    OPT_CERT = 1000,
-    OPT_KEY,
-    OPT_CHAIN,
-    OPT_CLIENT_CA,
-    OPT_REQUEST,
-    OPT_REQUIRE,
-    OPT_ALPN,
-    OPT_TLS12,
-    OPT_TLS13,
-    OPT_COUNT,
-    OPT_TIMEOUT,
-    OPT_PCAP,
-    OPT_KEYLOG,
-    OPT_NO_HTTP,
-    OPT_LINGER,
+enum { OPT_COUNT = 1000, OPT_TIMEOUT, OPT_LINGER };
+
+struct listen_args {
+    struct tp_listen_opts o;
+    double timeout_s;
+    bool v12, v13;
 };
 
+#define STR(m) TP_CLI_STR_IN(struct listen_args, o.m)
+#define FLAG(m) TP_CLI_FLAG_IN(struct listen_args, m)
 static const struct tp_cli_opt opts[] = {
-    { OPT_CERT, "cert", 0, "FILE", "our certificate (PEM or DER; the file may hold the chain)" },
-    { OPT_KEY, "key", 0, "FILE", "its private key" },
-    { OPT_CHAIN, "chain", 0, "FILE", "intermediates to send after the certificate" },
-    { OPT_CLIENT_CA, "client-ca", 0, "FILE",
+    { STR(cert), "cert", 0, "FILE", "our certificate (PEM or DER; the file may hold the chain)" },
+    { STR(key), "key", 0, "FILE", "its private key" },
+    { STR(chain), "chain", 0, "FILE", "intermediates to send after the certificate" },
+    { STR(client_ca), "client-ca", 0, "FILE",
       "CA(s) to verify client certificates against (implies\n--request-client-cert); bad client certificates are rejected" },
-    { OPT_REQUEST, "request-client-cert", 0, NULL, "ask clients for a certificate (optional for them)" },
-    { OPT_REQUIRE, "require-client-cert", 0, NULL, "ask, and fail the handshake without one" },
-    { OPT_ALPN, "alpn", 0, "LIST", "protocols we accept, our preference first (h2,http/1.1)" },
-    { OPT_TLS12, "tls1.2", 0, NULL, "accept only TLS 1.2 (default: 1.2 and 1.3)" },
-    { OPT_TLS13, "tls1.3", 0, NULL, "accept only TLS 1.3" },
+    { FLAG(o.request_client_cert), "request-client-cert", 0, NULL, "ask clients for a certificate (optional for them)" },
+    { FLAG(o.require_client_cert), "require-client-cert", 0, NULL, "ask, and fail the handshake without one" },
+    { STR(alpn), "alpn", 0, "LIST", "protocols we accept, our preference first (h2,http/1.1)" },
+    { FLAG(v12), "tls1.2", 0, NULL, "accept only TLS 1.2 (default: 1.2 and 1.3)" },
+    { FLAG(v13), "tls1.3", 0, NULL, "accept only TLS 1.3" },
     { OPT_COUNT, "count", 0, "N", "stop after N clients have finished" },
     { OPT_LINGER, "linger", 0, "SECONDS",
       "after a handshake, wait this long for the client's request\nor close before reporting (default 1; 0: close at once)" },
-    { OPT_NO_HTTP, "no-http", 0, NULL,
+    { FLAG(o.no_http), "no-http", 0, NULL,
       "never answer; by default an HTTP/1.1 request gets a one-line\n200 reply and HTTP/2 a GOAWAY asking for HTTP/1.1" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-connection deadline in seconds (default 10)" },
-    { OPT_PCAP, "write-pcap", 0, "FILE", "write every session to a pcap file (Wireshark, tshark)" },
-    { OPT_KEYLOG, "keylog", 0, "FILE",
+    { STR(write_pcap), "write-pcap", 0, "FILE", "write every session to a pcap file (Wireshark, tshark)" },
+    { STR(keylog), "keylog", 0, "FILE",
       "append every session's secrets in NSS key log format\n(default: $SSLKEYLOGFILE when set)" },
     TP_ROW_AT("verify client certificates (and judge our chain's dates)\nas of TIME, not now (RFC 3339, or @UNIXSECONDS)"),
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser (for the server side)"),
@@ -256,44 +248,25 @@ static bool parse_endpoint(const char *arg, char *addr, size_t addrlen, uint16_t
     return true;
 }
 
-struct listen_args {
-    struct tp_listen_opts o;
-    double timeout_s;
-    bool v12, v13;
-};
-
 static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
 {
     struct listen_args *a = ctx;
-    struct tp_listen_opts *o = &a->o;
     long n;
     double t;
     switch (id) {
-    case OPT_CERT: o->cert = v; break;
-    case OPT_KEY: o->key = v; break;
-    case OPT_CHAIN: o->chain = v; break;
-    case OPT_CLIENT_CA: o->client_ca = v; break;
-    case OPT_REQUEST: o->request_client_cert = true; break;
-    case OPT_REQUIRE: o->require_client_cert = true; break;
-    case OPT_ALPN: o->alpn = v; break;
-    case OPT_TLS12: a->v12 = true; break;
-    case OPT_TLS13: a->v13 = true; break;
     case OPT_COUNT:
         if (!tp_cli_long(v, 1, INT_MAX, &n))
             return tp_cli_usage_fail(cmd, "--count takes a positive number, not '%s'", v);
-        o->count = (int)n;
+        a->o.count = (int)n;
         break;
     case OPT_TIMEOUT:
         if (!tp_cli_seconds(v, false, 86400, &a->timeout_s))
             return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 86400, not '%s'", v);
         break;
-    case OPT_PCAP: o->write_pcap = v; break;
-    case OPT_KEYLOG: o->keylog = v; break;
-    case OPT_NO_HTTP: o->no_http = true; break;
     case OPT_LINGER:
         if (!tp_cli_seconds(v, true, 3600, &t))
             return tp_cli_usage_fail(cmd, "--linger takes seconds from 0 to 3600, not '%s'", v);
-        o->linger_ms = t == 0 ? -1 : (int)(t * 1000 + 0.5) ? (int)(t * 1000 + 0.5) : 1;
+        a->o.linger_ms = t == 0 ? -1 : (int)(t * 1000 + 0.5) ? (int)(t * 1000 + 0.5) : 1;
         break;
     }
     return -1;

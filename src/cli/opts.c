@@ -244,9 +244,14 @@ int tp_cli_options(const struct tp_cli_cmd *cmd, int argc, char **argv, struct t
 {
     int rc = tp_cli_parse(cmd, argc, argv, a);
     for (size_t i = 0; rc < 0 && i < a->n_opt; i++) {
-        rc = take_shared(cmd, &a->opt[i], &a->com);
-        if (rc == -2)
-            rc = take ? take(ctx, cmd, a->opt[i].id, a->opt[i].value) : -1;
+        const struct tp_cli_seen *o = &a->opt[i];
+        size_t off = (size_t)(o->id & TP_CLI_STORE_OFF);
+        if (o->id & TP_CLI_STORE_STR)
+            memcpy((char *)ctx + off, &o->value, sizeof o->value);
+        else if (o->id & TP_CLI_STORE_FLAG)
+            *(bool *)((char *)ctx + off) = true;
+        else if ((rc = take_shared(cmd, o, &a->com)) == -2)
+            rc = take ? take(ctx, cmd, o->id, o->value) : -1;
     }
     return rc;
 }
