@@ -6,29 +6,16 @@
 #include "jw.h"
 #include "render_int.h"
 
-static const char *const path_status_text[] = {
-    [TP_PATH_NOT_CHECKED] = "not checked",
-    [TP_PATH_OK] = "chains to a trusted root",
-    [TP_PATH_EMPTY] = "no certificate",
-    [TP_PATH_UNKNOWN_AUTHORITY] = "not trusted (unknown authority)",
-    [TP_PATH_SELF_SIGNED] = "not trusted (self-signed)",
-    [TP_PATH_MISSING_INTERMEDIATE] = "incomplete (intermediate missing from the file)",
-    [TP_PATH_BAD_SIGNATURE] = "broken (a signature does not verify)",
-};
+/* The verification's status in check's words, in enum tp_path_status order. */
+static const char *const path_status_text[] = { "not checked", "chains to a trusted root", "no certificate",
+                                                "not trusted (unknown authority)", "not trusted (self-signed)",
+                                                "incomplete (intermediate missing from the file)",
+                                                "broken (a signature does not verify)" };
+_Static_assert(sizeof path_status_text / sizeof path_status_text[0] == TP_PATH_BAD_SIGNATURE + 1, "path_status");
 
 /* Where a path element came from, in check's words (the file, not "sent"). */
-static const char *const src_name[] = {
-    [TP_FROM_SENT] = "file",
-    [TP_FROM_INTERMEDIATES] = "intermediates",
-    [TP_FROM_AIA] = "aia",
-    [TP_FROM_STORE] = "store",
-};
-
-static const char *name_of(const char *const *t, size_t n, unsigned v, const char *dflt)
-{
-    return v < n && t[v] ? t[v] : dflt;
-}
-#define NAME_OF(t, v, dflt) name_of(t, sizeof(t) / sizeof((t)[0]), (unsigned)(v), dflt)
+static const char *const src_name[] = { "file", "intermediates", "aia", "store" };
+_Static_assert(sizeof src_name / sizeof src_name[0] == TP_FROM_STORE + 1, "src_name");
 
 static void put_esc(struct tp_sb *out, const char *s)
 {
@@ -140,9 +127,9 @@ static void text_path(struct tp_sb *out, const struct tp_render_check *c, const 
             tp_sb_put(out, " -> ");
         put_name(out, v->path[i].cert);
         if (v->path[i].src != TP_FROM_SENT)
-            tp_sb_printf(out, " [%s]", NAME_OF(src_name, v->path[i].src, "store"));
+            tp_sb_printf(out, " [%s]", RN_ENUM(src_name, v->path[i].src, "store"));
     }
-    tp_sb_printf(out, "\n       %s", NAME_OF(path_status_text, v->status, "not checked"));
+    tp_sb_printf(out, "\n       %s", RN_ENUM(path_status_text, v->status, "not checked"));
     if (v->store_desc[0]) {
         tp_sb_put(out, ", trust store ");
         tp_sb_put_escaped(out, (const uint8_t *)v->store_desc, strnlen(v->store_desc, sizeof v->store_desc));
@@ -199,15 +186,14 @@ static void json_verification(struct jw *w, const struct tp_render_check *c, con
         jw_time(w, "at", c->at);
     else
         jw_null(w, "at");
-    rj_problems(w, v);
-    rj_search(w, v);
+    rj_path_checks(w, v);
     jw_key(w, "path");
     jw_open(w, '[');
     for (size_t i = 0; i < v->path_len; i++) {
         jw_item(w);
         jw_open(w, '{');
         jw_str(w, "subject", v->path[i].cert ? v->path[i].cert->subject : NULL);
-        jw_str(w, "from", NAME_OF(src_name, v->path[i].src, "store"));
+        jw_str(w, "from", RN_ENUM(src_name, v->path[i].src, "store"));
         jw_i64(w, "index", v->path[i].sent_index);
         jw_close(w, '}');
     }

@@ -405,16 +405,9 @@ static void j_chain(struct jw *w, const char *k, const struct tp_chain *c, struc
     jw_close(w, ']');
 }
 
-static const char *path_src(enum tp_path_src s)
-{
-    switch (s) {
-    case TP_FROM_SENT: return "sent";
-    case TP_FROM_INTERMEDIATES: return "intermediates";
-    case TP_FROM_AIA: return "aia";
-    case TP_FROM_STORE: return "store";
-    }
-    return "sent";
-}
+/* Where a path element came from, in enum tp_path_src order. */
+static const char *const path_src[] = { "sent", "intermediates", "aia", "store" };
+_Static_assert(sizeof path_src / sizeof path_src[0] == TP_FROM_STORE + 1, "path_src");
 
 static const struct jw_field problem_fields[] = {
     JW_FIELD("id", JW_TEXT, struct tp_path_problem, id),
@@ -423,29 +416,21 @@ static const struct jw_field problem_fields[] = {
     JW_FIELD("text", JW_TEXT, struct tp_path_problem, text),
 };
 
-void rj_problems(struct jw *w, const struct tp_verify_result *v)
+void rj_path_checks(struct jw *w, const struct tp_verify_result *v)
 {
     jw_key(w, "problems");
     jw_open(w, '[');
     for (size_t i = 0; i < v->n_problems; i++)
         jw_object(w, NULL, &v->problems[i], problem_fields, JW_N(problem_fields));
     jw_close(w, ']');
-}
-
-static const struct jw_field search_fields[] = {
-    JW_FIELD("paths_judged", JW_SIZE, struct tp_verify_result, n_paths),
-    JW_FIELD("signature_checks", JW_UINT, struct tp_verify_result, sig_checks),
-    JW_FIELD("search_limited", JW_BOOL, struct tp_verify_result, search_limited),
-};
-
-void rj_search(struct jw *w, const struct tp_verify_result *v)
-{
     jw_key(w, "paths_tried");
     jw_open(w, '[');
     for (size_t i = 0; i < v->n_tried; i++)
         jw_istr(w, v->tried[i].text);
     jw_close(w, ']');
-    jw_fields(w, v, search_fields, JW_N(search_fields));
+    jw_u64(w, "paths_judged", v->n_paths);
+    jw_u64(w, "signature_checks", v->sig_checks);
+    jw_bool(w, "search_limited", v->search_limited);
 }
 
 static void j_path(struct jw *w, const struct tp_verify_result *v)
@@ -456,7 +441,7 @@ static void j_path(struct jw *w, const struct tp_verify_result *v)
         const struct tp_path_elem *pe = &v->path[i];
         jw_item(w);
         jw_open(w, '{');
-        jw_str(w, "from", path_src(pe->src));
+        jw_str(w, "from", RN_ENUM(path_src, pe->src, "sent"));
         if (pe->sent_index >= 0)
             jw_i64(w, "sent_index", pe->sent_index);
         else
@@ -466,15 +451,6 @@ static void j_path(struct jw *w, const struct tp_verify_result *v)
     }
     jw_close(w, ']');
 }
-
-static const struct jw_field verify_fields[] = {
-    JW_FIELD("missing_issuer", JW_CHARS, struct tp_verify_result, missing_issuer),
-    JW_FIELD("store", JW_CHARS, struct tp_verify_result, store_desc),
-    JW_FIELD("order_ok", JW_BOOL, struct tp_verify_result, order_ok),
-    JW_FIELD("root_sent", JW_BOOL, struct tp_verify_result, root_sent),
-    JW_FIELD("extra_certificates", JW_SIZE, struct tp_verify_result, n_extra),
-    JW_FIELD("name", JW_CHARS, struct tp_verify_result, name),
-};
 
 static void j_verify(struct jw *w, const char *k, const struct tp_verify_result *v)
 {
@@ -486,7 +462,12 @@ static void j_verify(struct jw *w, const char *k, const struct tp_verify_result 
     jw_open(w, '{');
     jw_str(w, "status", rn_path_status(v->status));
     j_path(w, v);
-    jw_fields(w, v, verify_fields, JW_N(verify_fields));
+    jw_chars(w, "missing_issuer", v->missing_issuer, sizeof v->missing_issuer);
+    jw_chars(w, "store", v->store_desc, sizeof v->store_desc);
+    jw_bool(w, "order_ok", v->order_ok);
+    jw_bool(w, "root_sent", v->root_sent);
+    jw_u64(w, "extra_certificates", v->n_extra);
+    jw_chars(w, "name", v->name, sizeof v->name);
     jw_str(w, "name_status", rn_name_status(v->name_status));
     jw_bool(w, "aia_tried", v->aia_tried);
     if (v->aia_tried) {
@@ -498,25 +479,20 @@ static void j_verify(struct jw *w, const char *k, const struct tp_verify_result 
     /* the strict verdict and why (RFC 5280 §6.1, x509/verify.c) */
     jw_bool(w, "valid", v->valid);
     jw_chars(w, "reject", v->reject_id, sizeof v->reject_id);
-    rj_problems(w, v);
-    rj_search(w, v);
+    rj_path_checks(w, v);
     jw_close(w, '}');
 }
-
-static const struct jw_field finding_fields[] = {
-    JW_FIELD("id", JW_STR, struct rj_finding, id),
-    JW_FIELD("severity", JW_STR, struct rj_finding, severity),
-    JW_FIELD("summary", JW_STR, struct rj_finding, summary),
-    JW_FIELD("explanation", JW_STR, struct rj_finding, explanation),
-    JW_FIELD("fix", JW_STR, struct rj_finding, fix),
-    JW_FIELD("reference", JW_STR, struct rj_finding, reference),
-};
 
 /* The one writer of the finding object: sessions, check and explain. */
 void rj_finding(struct jw *w, const struct rj_finding *f)
 {
     jw_open(w, '{');
-    jw_fields(w, f, finding_fields, JW_N(finding_fields));
+    jw_str(w, "id", f->id);
+    jw_str(w, "severity", f->severity);
+    jw_str(w, "summary", f->summary);
+    jw_str(w, "explanation", f->explanation);
+    jw_str(w, "fix", f->fix);
+    jw_str(w, "reference", f->reference);
     if (f->has_stack_fix) /* --stack: present (null when the table has none) only when asked */
         jw_str(w, "stack_fix", f->stack_fix);
     jw_close(w, '}');

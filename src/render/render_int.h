@@ -105,10 +105,9 @@ struct rj_finding {
 void rj_finding(struct jw *w, const struct rj_finding *f);
 /* "findings":[...] of a session (with stack_fix under --stack). */
 void rj_findings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o);
-/* "problems":[...] of a verification. */
-void rj_problems(struct jw *w, const struct tp_verify_result *v);
-/* "paths_tried":[...], "paths_judged", "signature_checks", "search_limited". */
-void rj_search(struct jw *w, const struct tp_verify_result *v);
+/* What the path search found: "problems":[...], "paths_tried":[...],
+ * "paths_judged", "signature_checks", "search_limited". */
+void rj_path_checks(struct jw *w, const struct tp_verify_result *v);
 /* A certificate object (cert.c), through the memo when there is one. */
 void rc_cert_json(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m);
 /* "DNS:", "IP:", "email:", "URI:" before a subjectAltName value. */
@@ -121,6 +120,9 @@ const char *rn_sigalg(uint16_t v, char buf[16]);
 const char *rn_ext(uint16_t v, char buf[24]);
 const char *rn_version(uint16_t v, char buf[16]);
 const char *rn_alert(uint8_t v, char buf[16]);
+/* names[v], or dflt when v is past the table. */
+const char *rn_enum(const char *const *names, size_t n, unsigned v, const char *dflt);
+#define RN_ENUM(t, v, dflt) rn_enum(t, sizeof(t) / sizeof((t)[0]), (unsigned)(v), dflt)
 const char *rn_kx(enum tp_kx kx);
 const char *rn_source(enum tp_source s);
 const char *rn_severity(enum tp_severity s);
