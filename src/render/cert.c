@@ -61,6 +61,20 @@ static void put_bits(struct tp_sb *out, unsigned bits, const char *const *names,
         tp_sb_put(out, "(none)");
 }
 
+#define N_NAMES(t) (sizeof(t) / sizeof((t)[0]))
+
+/* "key usage  digitalSignature, keyEncipherment", or "(not restricted)". */
+static void usage_row(struct tp_sb *out, const char *indent, const char *name, bool present, unsigned bits,
+                      const char *const *names, size_t n)
+{
+    label(out, indent, name);
+    if (present)
+        put_bits(out, bits, names, n);
+    else
+        tp_sb_put(out, "(not restricted)");
+    tp_sb_putc(out, '\n');
+}
+
 void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const struct tp_render_opts *o,
                          const char *indent)
 {
@@ -134,18 +148,8 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
         tp_sb_printf(out, "yes, path length %d\n", ci->path_len);
     else
         tp_sb_put(out, ci->is_ca ? "yes\n" : "no\n");
-    label(out, indent, "key usage");
-    if (ci->has_key_usage)
-        put_bits(out, ci->key_usage, ku_names, sizeof ku_names / sizeof ku_names[0]);
-    else
-        tp_sb_put(out, "(not restricted)");
-    tp_sb_putc(out, '\n');
-    label(out, indent, "ext key usage");
-    if (ci->has_ext_key_usage)
-        put_bits(out, ci->ext_key_usage, eku_names, sizeof eku_names / sizeof eku_names[0]);
-    else
-        tp_sb_put(out, "(not restricted)");
-    tp_sb_putc(out, '\n');
+    usage_row(out, indent, "key usage", ci->has_key_usage, ci->key_usage, ku_names, N_NAMES(ku_names));
+    usage_row(out, indent, "ext key usage", ci->has_ext_key_usage, ci->ext_key_usage, eku_names, N_NAMES(eku_names));
     label(out, indent, "serial");
     tp_sb_put(out, ci->serial_hex);
     tp_sb_putc(out, '\n');
@@ -225,19 +229,7 @@ static void jsan(struct jw *w, const struct tp_san *san)
     tp_sb_free(&v);
 }
 
-static const struct jw_field cert_head[] = {
-    JW_FIELD("key", JW_TEXT, struct tp_cert_info, key_desc),
-    JW_FIELD("signature_algorithm", JW_TEXT, struct tp_cert_info, sig_alg),
-    JW_FIELD("is_ca", JW_BOOL, struct tp_cert_info, is_ca),
-};
-
-/* beyond the session contract: documented in docs/json.md, "inspect" */
-static const struct jw_field cert_more[] = {
-    JW_FIELD("subject_cn", JW_STR, struct tp_cert_info, subject_cn),
-    JW_FIELD("serial", JW_STR, struct tp_cert_info, serial_hex),
-    JW_FIELD("key_bits", JW_INT, struct tp_cert_info, key_bits),
-};
-
+/* Where to find more, and what the certificate says of itself. */
 static const struct jw_field cert_links[] = {
     JW_FIELD("ca_issuers", JW_STR, struct tp_cert_info, aia_ca_issuers),
     JW_FIELD("ocsp", JW_STR, struct tp_cert_info, aia_ocsp),
@@ -263,16 +255,20 @@ static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     jw_close(&w, ']');
     jtime(&w, "not_before", ci->not_before);
     jtime(&w, "not_after", ci->not_after);
-    jw_fields(&w, ci, cert_head, JW_N(cert_head));
+    jw_str(&w, "key", ci->key_desc);
+    jw_str(&w, "signature_algorithm", ci->sig_alg);
+    jw_bool(&w, "is_ca", ci->is_ca);
     jw_hex(&w, "sha256", ci->sha256, sizeof ci->sha256);
-    jw_fields(&w, ci, cert_more, JW_N(cert_more));
+    /* beyond the session contract: documented in docs/json.md, "inspect" */
+    jw_str(&w, "subject_cn", ci->subject_cn);
+    jw_str(&w, "serial", ci->serial_hex);
+    jw_i64(&w, "key_bits", ci->key_bits);
     if (ci->is_ca && ci->path_len >= 0)
         jw_i64(&w, "path_len", ci->path_len);
     else
         jw_null(&w, "path_len");
-    jbits(&w, "key_usage", ci->has_key_usage, ci->key_usage, ku_names, sizeof ku_names / sizeof ku_names[0]);
-    jbits(&w, "extended_key_usage", ci->has_ext_key_usage, ci->ext_key_usage, eku_names,
-          sizeof eku_names / sizeof eku_names[0]);
+    jbits(&w, "key_usage", ci->has_key_usage, ci->key_usage, ku_names, N_NAMES(ku_names));
+    jbits(&w, "extended_key_usage", ci->has_ext_key_usage, ci->ext_key_usage, eku_names, N_NAMES(eku_names));
     jw_hex(&w, "subject_key_id", ci->ski, ci->ski_len);
     jw_hex(&w, "authority_key_id", ci->aki, ci->aki_len);
     jw_fields(&w, ci, cert_links, JW_N(cert_links));

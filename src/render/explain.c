@@ -281,6 +281,16 @@ static void x_encrypted(struct para *p, const struct tp_session *s, const struct
                   "see the messages inside.");
 }
 
+static void x_cert_request(struct para *p, const struct tp_certificate_request *cr)
+{
+    size_t n = cr->ca_names.n_total;
+    p_put(p, "The server asks the client to prove its identity with a certificate too (mutual TLS).");
+    if (n)
+        p_printf(p, " It names the %zu CA%s it accepts.", n, n == 1 ? "" : "s");
+    p_put(p, " A client without a suitable certificate sends an empty one, and the server decides whether to "
+             "go on.");
+}
+
 /* A message that parsed: what it does. */
 static void x_parsed(struct para *p, const struct tp_session *s, const struct rmsg *r, bool t13)
 {
@@ -306,13 +316,7 @@ static void x_parsed(struct para *p, const struct tp_session *s, const struct rm
         x_certificate(p, s, r);
         break;
     case RM_CR:
-        p_put(p, "The server asks the client to prove its identity with a certificate too (mutual "
-                  "TLS).");
-        if (r->u.cr.ca_names.n_total)
-            p_printf(p, " It names the %zu CA%s it accepts.", r->u.cr.ca_names.n_total,
-                     r->u.cr.ca_names.n_total == 1 ? "" : "s");
-        p_put(p, " A client without a suitable certificate sends an empty one, and the server "
-                  "decides whether to go on.");
+        x_cert_request(p, &r->u.cr);
         break;
     case RM_SKE:
         p_printf(p, "The server's half of the key exchange (%s", rn_kx(r->u.ske.kx));
@@ -322,22 +326,19 @@ static void x_parsed(struct para *p, const struct tp_session *s, const struct rm
                   "proves it holds that key; the throw-away key pair gives forward secrecy.");
         break;
     case RM_CKE:
-        if (r->u.cke.kx == TP_KX_RSA)
-            p_put(p, "The client sends the premaster secret encrypted with the server's RSA key. There "
-                      "is no forward secrecy: whoever later obtains that key can decrypt a recording of "
-                      "this session.");
-        else
-            p_put(p, "The client's half of the key exchange. From both halves each side computes the "
-                      "same secret, and from it the session keys; someone watching the wire cannot.");
+        p_put(p, r->u.cke.kx == TP_KX_RSA
+                     ? "The client sends the premaster secret encrypted with the server's RSA key. There "
+                       "is no forward secrecy: whoever later obtains that key can decrypt a recording of "
+                       "this session."
+                     : "The client's half of the key exchange. From both halves each side computes the "
+                       "same secret, and from it the session keys; someone watching the wire cannot.");
         break;
     case RM_CV:
-        if (m->dir == TP_S2C)
-            p_put(p, "The server signs a hash of the handshake so far with its certificate's private "
-                      "key. This proves it owns the certificate it sent and that nobody changed the "
-                      "messages in between.");
-        else
-            p_put(p, "The client signs the handshake so far with the key of its certificate, proving "
-                      "it owns the certificate it sent.");
+        p_put(p, m->dir == TP_S2C ? "The server signs a hash of the handshake so far with its certificate's private "
+                                    "key. This proves it owns the certificate it sent and that nobody changed the "
+                                    "messages in between."
+                                  : "The client signs the handshake so far with the key of its certificate, "
+                                    "proving it owns the certificate it sent.");
         if (r->u.cv.has_scheme)
             p_printf(p, " Signature scheme: %s.", rn_sigalg(r->u.cv.scheme, b));
         break;
@@ -379,12 +380,11 @@ void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg
     if (x_repeat(&p, s, r, t13)) {
         /* said in one line */
     } else if (m->kind == TP_MSG_CCS) {
-        if (t13 || (!s->version && story13(s)))
-            p_put(&p, "A dummy ChangeCipherSpec kept only so that old middleboxes let TLS 1.3 through "
-                      "(RFC 8446 §D.4); it changes nothing.");
-        else
-            p_put(&p, "This side switches to the keys just agreed: its next message, Finished, is the "
-                      "first one encrypted.");
+        p_put(&p, t13 || (!s->version && story13(s))
+                      ? "A dummy ChangeCipherSpec kept only so that old middleboxes let TLS 1.3 through "
+                        "(RFC 8446 §D.4); it changes nothing."
+                      : "This side switches to the keys just agreed: its next message, Finished, is the "
+                        "first one encrypted.");
     } else if (m->kind == TP_MSG_ALERT) {
         x_alert(&p, s, m);
     } else if (m->kind == TP_MSG_ENCRYPTED) {

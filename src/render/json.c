@@ -416,6 +416,12 @@ static const struct jw_field problem_fields[] = {
     JW_FIELD("text", JW_TEXT, struct tp_path_problem, text),
 };
 
+static const struct jw_field search_fields[] = {
+    JW_FIELD("paths_judged", JW_SIZE, struct tp_verify_result, n_paths),
+    JW_FIELD("signature_checks", JW_UINT, struct tp_verify_result, sig_checks),
+    JW_FIELD("search_limited", JW_BOOL, struct tp_verify_result, search_limited),
+};
+
 void rj_path_checks(struct jw *w, const struct tp_verify_result *v)
 {
     jw_key(w, "problems");
@@ -428,9 +434,7 @@ void rj_path_checks(struct jw *w, const struct tp_verify_result *v)
     for (size_t i = 0; i < v->n_tried; i++)
         jw_istr(w, v->tried[i].text);
     jw_close(w, ']');
-    jw_u64(w, "paths_judged", v->n_paths);
-    jw_u64(w, "signature_checks", v->sig_checks);
-    jw_bool(w, "search_limited", v->search_limited);
+    jw_fields(w, v, search_fields, JW_N(search_fields));
 }
 
 static void j_path(struct jw *w, const struct tp_verify_result *v)

@@ -128,15 +128,12 @@ static const char *named_or_code(const char *name, uint16_t v, char *buf)
     return buf;
 }
 
-const char *rn_suite(uint16_t v, char buf[16])
-{
-    return named_or_code(tp_name_cipher_suite(v), v, buf);
-}
-
-const char *rn_group(uint16_t v, char buf[16])
-{
-    return named_or_code(tp_name_group(v), v, buf);
-}
+/* The registry's name, else "0x1a2b" / "GREASE 0x0a0a". */
+#define RN_NAMED(fn, namer)                                                                                            \
+    const char *fn(uint16_t v, char buf[16]) { return named_or_code(namer(v), v, buf); }
+RN_NAMED(rn_suite, tp_name_cipher_suite)
+RN_NAMED(rn_group, tp_name_group)
+RN_NAMED(rn_version, tp_name_version)
 
 const char *rn_sigalg(uint16_t v, char buf[16])
 {
@@ -147,11 +144,6 @@ const char *rn_sigalg(uint16_t v, char buf[16])
 const char *rn_ext(uint16_t v, char buf[24])
 {
     return named_or_code(tp_name_extension(v), v, buf);
-}
-
-const char *rn_version(uint16_t v, char buf[16])
-{
-    return named_or_code(tp_name_version(v), v, buf);
 }
 
 const char *rn_alert(uint8_t v, char buf[16])
