@@ -73,11 +73,20 @@ struct tp_cli_opt {
 #define TP_ROW_NO_COLOR { TP_OPT_NO_COLOR, "no-color", 0, NULL, "no colour (also when NO_COLOR is set)" }
 #define TP_ROW_HELP { TP_OPT_HELP, "help", 'h', NULL, "this text" }
 #define TP_ROW_VERSION { TP_OPT_VERSION, "version", 0, NULL, "show the version" }
-/* Every table ends with these. */
-#define TP_ROWS_END TP_ROW_NO_COLOR, TP_ROW_HELP, TP_ROW_VERSION
 /* Shared options whose help differs by command (tp_cli_options takes them). */
 #define TP_ROW_AT(help) { TP_OPT_AT, "at", 0, "TIME", help }
 #define TP_ROW_STACK(help) { TP_OPT_STACK, "stack", 0, "NAME", help }
+
+/* The common rows a command takes after its own, in this order: --format
+ * (text|json|mermaid, or text|json), --explain, then always --no-color, --help
+ * and --version. TP_TAIL_NONE: its table lists every row itself. */
+enum tp_cli_tail {
+    TP_TAIL_NONE = 0,
+    TP_TAIL_END,              /* --no-color --help --version */
+    TP_TAIL_TJ,               /* --format text|json, then END */
+    TP_TAIL_ALL,              /* --format text|json|mermaid, then END */
+    TP_TAIL_ALL_EXPLAIN,      /* --format text|json|mermaid --explain, then END */
+};
 
 /* A command: its name, the text of --help around the generated option list,
  * its table, and the function that runs it. */
@@ -89,8 +98,11 @@ struct tp_cli_cmd {
     const struct tp_cli_opt *opts;
     size_t n_opts;
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    enum tp_cli_tail tail;             /* the common rows after opts (--help lists them last) */
 };
 #define TP_CLI_N(a) (sizeof(a) / sizeof((a)[0]))
+/* .opts and .n_opts of a command from its table. */
+#define TP_CLI_OPTS(table) .opts = (table), .n_opts = TP_CLI_N(table)
 
 /* Options seen, in command-line order, and the operands. */
 #define TP_CLI_MAX_OPTS 128

@@ -45,7 +45,6 @@ static const struct tp_cli_opt opts[] = {
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
     TP_ROW_FORMAT_TJ,
     { TP_OPT_EXPLAIN, "explain", 0, NULL, "say why for each finding (text)" },
-    TP_ROWS_END,
 };
 
 const struct tp_cli_cmd tp_cli_check = {
@@ -68,9 +67,9 @@ const struct tp_cli_cmd tp_cli_check = {
             "\n",
     .foot = "exit status: 0 nothing wrong (warnings may be shown), 1 a finding of severity error,\n"
             "2 usage error or unreadable input (chain, key, CA file)\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    TP_CLI_OPTS(opts),
     .run = run,
+    .tail = TP_TAIL_END,
 };
 
 
@@ -116,6 +115,14 @@ static int load_key(const char *path, uint8_t pub[32], char *err, size_t errlen)
     return rc;
 }
 
+/* before, the subject escaped, after */
+static void put_subject(struct tp_sb *t, const char *before, const struct tp_cert_info *ci, const char *after)
+{
+    tp_sb_put(t, before);
+    tp_sb_put_escaped(t, (const uint8_t *)ci->subject, strlen(ci->subject));
+    tp_sb_put(t, after);
+}
+
 /* Servers load a chain file's first certificate as theirs and pair the key with
  * it (nginx, Apache, HAProxy, OpenSSL's SSL_CTX_use_certificate_chain_file;
  * RFC 8446 §4.4.2: the sender's certificate comes first). A file whose leaf is
@@ -133,21 +140,15 @@ static void key_not_first(struct tp_session *s, const struct check_args *a, int 
     tp_sb_put(&t, "The key in ");
     tp_sb_put_escaped(&t, (const uint8_t *)a->key, strlen(a->key));
     tp_sb_put(&t, " belongs to the leaf");
-    if (leaf) {
-        tp_sb_put(&t, " '");
-        tp_sb_put_escaped(&t, (const uint8_t *)leaf->subject, strlen(leaf->subject));
-        tp_sb_putc(&t, '\'');
-    }
+    if (leaf)
+        put_subject(&t, " '", leaf, "'");
     tp_sb_printf(&t, ", but the leaf is certificate #%d in ", leaf_at);
     tp_sb_put_escaped(&t, (const uint8_t *)a->chain, strlen(a->chain));
     tp_sb_put(&t, " and the first is ");
-    if (first) {
-        tp_sb_putc(&t, '\'');
-        tp_sb_put_escaped(&t, (const uint8_t *)first->subject, strlen(first->subject));
-        tp_sb_put(&t, "'.");
-    } else {
+    if (first)
+        put_subject(&t, "'", first, "'.");
+    else
         tp_sb_put(&t, "another certificate.");
-    }
     f->summary = tp_sb_take(&t);
     tp_sb_init(&t);
     tp_sb_put(&t, "Servers take the first certificate of the file as their own and pair the key with it: "

@@ -31,9 +31,6 @@ static const struct tp_cli_opt opts[] = {
     { STR(keylog), "keylog", 0, "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)" },
     TP_ROW_AT("verify the chain and judge dates as of TIME, not now\n(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)"),
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_EXPLAIN,
-    TP_ROWS_END,
 };
 
 const struct tp_cli_cmd tp_cli_connect = {
@@ -49,9 +46,9 @@ const struct tp_cli_cmd tp_cli_connect = {
             "sent as their A-label, a trailing dot is dropped) or an IP literal; PORT 443.\n"
             "\n",
     .foot = "exit status: 0 nothing wrong, 1 a finding of severity error, 2 usage error\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    TP_CLI_OPTS(opts),
     .run = run,
+    .tail = TP_TAIL_ALL_EXPLAIN,
 };
 
 static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)

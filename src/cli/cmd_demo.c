@@ -27,8 +27,6 @@ static const struct tp_cli_opt opts[] = {
     { STR(keep), "keep", 0, "DIR", "also write the lab PKI to DIR as PEM files with a README" },
     { FLAG(brief), "brief", 0, NULL, "no teaching text (the demo explains by default)" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "deadline for each probe (default 10)" },
-    TP_ROW_FORMAT_ALL,
-    TP_ROWS_END,
 };
 
 const struct tp_cli_cmd tp_cli_demo = {
@@ -46,9 +44,9 @@ const struct tp_cli_cmd tp_cli_demo = {
             "\n",
     .foot = "exit status: 0 every scenario ran as designed (its finding is expected), 1 a\n"
             "scenario did not show what it should, 2 the lab could not run\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    TP_CLI_OPTS(opts),
     .run = run,
+    .tail = TP_TAIL_ALL,
 };
 
 static bool has_finding(const struct tp_session *s, const char *id)

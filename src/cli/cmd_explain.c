@@ -17,8 +17,6 @@ static const struct tp_cli_opt opts[] = {
     TP_ROW_STACK("the fix for one stack: go, openssl, curl, python, node,\njava, dotnet, gnutls or browser (default: the stack\nthe message comes from)"),
     { OPT_SIDE, "side", 0, "client|server",
       "which program printed the message, when the text does not\nsay (a bare OpenSSL line from a server's log)" },
-    TP_ROW_FORMAT_TJ,
-    TP_ROWS_END,
 };
 
 const struct tp_cli_cmd tp_cli_explain = {
@@ -38,9 +36,9 @@ const struct tp_cli_cmd tp_cli_explain = {
             "  -                       read the message from standard input\n"
             "\n",
     .foot = "exit status: 0 (also when the message is not recognised), 2 usage error\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    TP_CLI_OPTS(opts),
     .run = run,
+    .tail = TP_TAIL_TJ,
 };
 
 /* Read stdin up to the cap. NULL on error. */

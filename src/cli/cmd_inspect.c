@@ -10,11 +10,6 @@
 
 static int run(int argc, char **argv);
 
-static const struct tp_cli_opt opts[] = {
-    TP_ROW_FORMAT_TJ,
-    TP_ROWS_END,
-};
-
 const struct tp_cli_cmd tp_cli_inspect = {
     .name = "inspect",
     .summary = "say what is in certificate, key, CSR, CRL and PKCS#12 files",
@@ -29,9 +24,10 @@ const struct tp_cli_cmd tp_cli_inspect = {
     .foot = "With --format json: one JSON object per file per line.\n"
             "exit status: 0 every file was read, 2 a file is unreadable, empty, not one of\n"
             "these kinds, or holds a block that cannot be decoded (the others are still shown)\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    .opts = NULL, /* only the common ones (tail) */
+    .n_opts = 0,
     .run = run,
+    .tail = TP_TAIL_TJ,
 };
 
 static int run(int argc, char **argv)

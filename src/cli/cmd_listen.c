@@ -46,9 +46,6 @@ static const struct tp_cli_opt opts[] = {
       "append every session's secrets in NSS key log format\n(default: $SSLKEYLOGFILE when set)" },
     TP_ROW_AT("verify client certificates (and judge our chain's dates)\nas of TIME, not now (RFC 3339, or @UNIXSECONDS)"),
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser (for the server side)"),
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_EXPLAIN,
-    TP_ROWS_END,
 };
 
 const struct tp_cli_cmd tp_cli_listen = {
@@ -71,9 +68,9 @@ const struct tp_cli_cmd tp_cli_listen = {
             "--format json).\n"
             "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
             "2 usage error or unreadable input\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    TP_CLI_OPTS(opts),
     .run = run,
+    .tail = TP_TAIL_ALL_EXPLAIN,
 };
 
 /* ---- the summary ---- */

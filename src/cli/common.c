@@ -146,15 +146,15 @@ const char *tp_cli_keylog(const char *given)
 
 /* ---- --at TIME ---- */
 
+/* Exactly n decimal digits at s (no sign, no space), as a number. */
 static bool digits(const char *s, int n, int *out)
 {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
+    char buf[8];
+    if (n >= (int)sizeof buf || strspn(s, "0123456789") < (size_t)n)
+        return false;
+    memcpy(buf, s, (size_t)n);
+    buf[n] = '\0';
+    *out = atoi(buf);
     return true;
 }
 

@@ -267,6 +267,13 @@ static void j_server_hello(struct jw *w, const struct tp_server_hello *sh)
     jw_str(w, "ja3s_hash", md5);
 }
 
+/* Two numbers of a message: a count and a length. */
+static void j_counts(struct jw *w, const char *k1, unsigned long long v1, const char *k2, unsigned long long v2)
+{
+    jw_u64(w, k1, v1);
+    jw_u64(w, k2, v2);
+}
+
 static void j_details(struct jw *w, const struct rmsg *r, struct tp_render_memo *memo)
 {
     char b[16];
@@ -316,15 +323,13 @@ static void j_details(struct jw *w, const struct rmsg *r, struct tp_render_memo 
         jw_u64(w, "verify_data_length", r->u.fin.verify_data.len);
         break;
     case RM_NST:
-        jw_u64(w, "lifetime_s", r->u.nst.lifetime);
-        jw_u64(w, "ticket_length", r->u.nst.ticket.len);
+        j_counts(w, "lifetime_s", r->u.nst.lifetime, "ticket_length", r->u.nst.ticket.len);
         break;
     case RM_KU:
         jw_bool(w, "update_requested", r->u.ku.request_update != 0);
         break;
     case RM_CS:
-        jw_u64(w, "status_type", r->u.cs.status_type);
-        jw_u64(w, "response_length", r->u.cs.response.len);
+        j_counts(w, "status_type", r->u.cs.status_type, "response_length", r->u.cs.response.len);
         break;
     case RM_NONE:
         break;
