@@ -37,7 +37,8 @@ static const struct tp_cli_opt opts[] = {
       "candidate intermediates to complete the chain (never\ntrusted as roots)" },
     { FLAG(aia), "aia", 0, NULL, "fetch a missing intermediate from the leaf's AIA caIssuers URL" },
     { OPT_MAX_DEPTH, "max-depth", 0, "N", "accept at most N intermediates between the leaf and the root" },
-    TP_ROW_AT("validate as of TIME instead of now (RFC 3339 like\n2025-01-31T12:00:00Z or +01:00 offsets, or @UNIXSECONDS)"),
+    TP_ROW_AT("validate as of TIME instead of now (RFC 3339 like\n"
+              "2025-01-31T12:00:00Z or +01:00 offsets, or @UNIXSECONDS)"),
     { OPT_PURPOSE, "purpose", 0, "server|client",
       "the leaf must allow TLS server (default) or client\nauthentication (extendedKeyUsage serverAuth / clientAuth)" },
     { STR(save_chain), "save-chain", 0, "FILE",

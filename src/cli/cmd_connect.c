@@ -29,7 +29,8 @@ static const struct tp_cli_opt opts[] = {
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "one deadline for DNS, connect, handshake (default 10)" },
     { STR(write_pcap), "write-pcap", 0, "FILE", "write the session as a pcap (open it in Wireshark)" },
     { STR(keylog), "keylog", 0, "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)" },
-    TP_ROW_AT("verify the chain and judge dates as of TIME, not now\n(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)"),
+    TP_ROW_AT("verify the chain and judge dates as of TIME, not now\n"
+              "(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)"),
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
 };
 

@@ -14,7 +14,8 @@ static int run(int argc, char **argv);
 enum { OPT_SIDE = 1000 };
 
 static const struct tp_cli_opt opts[] = {
-    TP_ROW_STACK("the fix for one stack: go, openssl, curl, python, node,\njava, dotnet, gnutls or browser (default: the stack\nthe message comes from)"),
+    TP_ROW_STACK("the fix for one stack: go, openssl, curl, python, node,\n"
+                 "java, dotnet, gnutls or browser (default: the stack\nthe message comes from)"),
     { OPT_SIDE, "side", 0, "client|server",
       "which program printed the message, when the text does not\nsay (a bare OpenSSL line from a server's log)" },
 };

@@ -29,23 +29,29 @@ static const struct tp_cli_opt opts[] = {
     { STR(key), "key", 0, "FILE", "its private key" },
     { STR(chain), "chain", 0, "FILE", "intermediates to send after the certificate" },
     { STR(client_ca), "client-ca", 0, "FILE",
-      "CA(s) to verify client certificates against (implies\n--request-client-cert); bad client certificates are rejected" },
-    { FLAG(o.request_client_cert), "request-client-cert", 0, NULL, "ask clients for a certificate (optional for them)" },
+      "CA(s) to verify client certificates against (implies\n"
+      "--request-client-cert); bad client certificates are rejected" },
+    { FLAG(o.request_client_cert), "request-client-cert", 0, NULL,
+      "ask clients for a certificate (optional for them)" },
     { FLAG(o.require_client_cert), "require-client-cert", 0, NULL, "ask, and fail the handshake without one" },
     { STR(alpn), "alpn", 0, "LIST", "protocols we accept, our preference first (h2,http/1.1)" },
     { FLAG(v12), "tls1.2", 0, NULL, "accept only TLS 1.2 (default: 1.2 and 1.3)" },
     { FLAG(v13), "tls1.3", 0, NULL, "accept only TLS 1.3" },
     { OPT_COUNT, "count", 0, "N", "stop after N clients have finished" },
     { OPT_LINGER, "linger", 0, "SECONDS",
-      "after a handshake, wait this long for the client's request\nor close before reporting (default 1; 0: close at once)" },
+      "after a handshake, wait this long for the client's request\n"
+      "or close before reporting (default 1; 0: close at once)" },
     { FLAG(o.no_http), "no-http", 0, NULL,
-      "never answer; by default an HTTP/1.1 request gets a one-line\n200 reply and HTTP/2 a GOAWAY asking for HTTP/1.1" },
+      "never answer; by default an HTTP/1.1 request gets a one-line\n"
+      "200 reply and HTTP/2 a GOAWAY asking for HTTP/1.1" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-connection deadline in seconds (default 10)" },
     { STR(write_pcap), "write-pcap", 0, "FILE", "write every session to a pcap file (Wireshark, tshark)" },
     { STR(keylog), "keylog", 0, "FILE",
       "append every session's secrets in NSS key log format\n(default: $SSLKEYLOGFILE when set)" },
-    TP_ROW_AT("verify client certificates (and judge our chain's dates)\nas of TIME, not now (RFC 3339, or @UNIXSECONDS)"),
-    TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser (for the server side)"),
+    TP_ROW_AT("verify client certificates (and judge our chain's dates)\n"
+              "as of TIME, not now (RFC 3339, or @UNIXSECONDS)"),
+    TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\n"
+                 "java, dotnet, gnutls or browser (for the server side)"),
 };
 
 const struct tp_cli_cmd tp_cli_listen = {
