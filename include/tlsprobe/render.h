@@ -77,6 +77,8 @@ void tp_render_fold(struct tp_sb *out, size_t start, unsigned width);
 /* Columns a piece of our own output takes on a terminal: UTF-8 code points,
  * colour escapes none (not for wire bytes: escape those first). */
 size_t tp_render_cols(const char *p, size_t n);
+/* A severity as the JSON and the summaries write it: "info", "warning", "error". */
+const char *tp_render_severity(enum tp_severity s);
 /* Colour helpers: return "" when o->color is false. */
 const char *tp_c_red(const struct tp_render_opts *o);
 const char *tp_c_yellow(const struct tp_render_opts *o);

@@ -181,7 +181,6 @@ static void on_tick(void *ctx)
 
 static void print_summary(struct listen_state *st, FILE *f)
 {
-    static const char *const sevname[] = { "info", "warning", "error" };
     fprintf(f, "summary: %lu client%s, %lu handshake%s completed, %lu failed", st->clients,
             st->clients == 1 ? "" : "s", st->completed, st->completed == 1 ? "" : "s",
             st->clients - st->completed - st->probes);
@@ -200,7 +199,8 @@ static void print_summary(struct listen_state *st, FILE *f)
         for (int sev = 2; sev >= 0; sev--)
             for (size_t i = 0; i < st->n_findings; i++)
                 if (st->findings[i].sev == sev)
-                    fprintf(f, "\n    %-28s %-8s x%lu", st->findings[i].key, sevname[sev], st->findings[i].n);
+                    fprintf(f, "\n    %-28s %-8s x%lu", st->findings[i].key,
+                            tp_render_severity((enum tp_severity)sev), st->findings[i].n);
         fputc('\n', f);
     }
     fflush(f);
