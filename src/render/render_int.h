@@ -1,5 +1,7 @@
 /* Private to the render module: one message re-parsed from its raw bytes with the
- * wire parsers (parse, then render), and the pieces text/JSON/Mermaid share. */
+ * wire parsers (parse, then render), the pieces text/JSON/Mermaid share, and the
+ * memo's layout (struct tp_render_memo: the caller owns it, render only reads and
+ * fills it). The JSON writer is jw.h. Nothing here keeps state of its own. */
 #ifndef TP_RENDER_INT_H
 #define TP_RENDER_INT_H
 #include <stdbool.h>
