@@ -1,13 +1,26 @@
-/* Renderers: read sessions, write text for people, JSON Lines, or Mermaid.
- * Never parse wire bytes themselves except through tlsprobe/wire.h. */
+/* Renderers: read sessions, files and findings, write text for people, JSON
+ * Lines, or Mermaid. Owns every byte of output the CLI prints about them (the
+ * CLI computes, render writes) and the one JSON writer (src/render/jw.h).
+ * Never parse wire bytes themselves except through tlsprobe/wire.h; never read
+ * files, sockets or the clock except for "days left"; no hidden state: a memo
+ * is the caller's (struct tp_render_memo). */
 #ifndef TLSPROBE_RENDER_H
 #define TLSPROBE_RENDER_H
 #include <stdbool.h>
+#include <time.h>
 #include "tlsprobe/session.h"
 #include "tlsprobe/strbuf.h"
 #include "tlsprobe/x509.h"
 
 enum tp_format { TP_FMT_TEXT, TP_FMT_JSON, TP_FMT_MERMAID };
+
+/* A memo of rendered JSON pieces for a caller that renders many sessions from
+ * the same peers (pcap, listen): certificates by SHA-256, ClientHellos by every
+ * field shown. It only saves work: the output is byte-identical with and without
+ * one. Not thread-safe: one per thread (or per serialised renderer). About 50 KiB. */
+struct tp_render_memo;
+struct tp_render_memo *tp_render_memo_new(void);
+void tp_render_memo_free(struct tp_render_memo *m);
 
 struct tp_render_opts {
     enum tp_format format;
@@ -18,6 +31,7 @@ struct tp_render_opts {
     const char *stack;        /* --stack: also show each finding's fix for this stack
                                  (tp_explain_stack_fix names); NULL: none */
     unsigned width;           /* text: columns to wrap at (the CLI's terminal width); 0 = 80 */
+    struct tp_render_memo *memo; /* borrowed; NULL: render everything afresh */
 };
 
 /* One session. JSON: exactly one line ending in '\n' (docs/json.md). */
@@ -25,8 +39,37 @@ void tp_render_session(struct tp_sb *out, const struct tp_session *s, const stru
 /* A certificate summary (inspect, chains): text block or JSON object. */
 void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const struct tp_render_opts *o, const char *indent);
 void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci);
+/* The same through a memo (NULL: as tp_render_cert_json). */
+void tp_render_cert_json_memo(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m);
 /* Findings only (used by check / explain). */
 void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+/* tlsprobe check: what the CLI read and judged beside the session it built
+ * (s->server_chain, s->server_verify, s->findings). */
+struct tp_render_check {
+    const char *chain_file;          /* --chain as given */
+    const char *host, *host_unicode; /* --host (A-label), and as typed when not ASCII; NULL: none */
+    const char *key_file;            /* --key; NULL: none */
+    bool key_matches;                /* the key belongs to the leaf */
+    int key_leaf_at;                 /* > 0: the leaf is certificate #key_leaf_at of the file */
+    bool client_purpose;             /* --purpose client */
+    time_t at;                       /* --at; 0: now */
+};
+/* The report: text, or one JSON line {"source":"check", ...} (docs/errors.md). */
+void tp_render_check(struct tp_sb *out, const struct tp_session *s, const struct tp_render_check *c,
+                     const struct tp_render_opts *o);
+/* The chain to serve (check --save-chain): the verified path without
+ * self-signed anchors, leaf first, each as "# NAME" and PEM. Returns the count. */
+size_t tp_render_chain_pem(struct tp_sb *out, const struct tp_verify_result *v);
+/* tlsprobe inspect: file i of the files read in one call (keys are paired with
+ * the certificates of all of them), read with result err. Text (TP_OK only) or
+ * one JSON line {"file": ..., "kind": ...} (docs/json.md). */
+void tp_render_file(struct tp_sb *out, struct tp_file *const *files, size_t n_files, size_t i, enum tp_err err,
+                    const struct tp_render_opts *o);
+/* tlsprobe explain: the message text as given, whether and how it matched
+ * (tp_explain_match_side), the stack whose fix to give (NULL: none). */
+struct tp_explain_match;
+void tp_render_explain(struct tp_sb *out, const char *text, bool matched, const struct tp_explain_match *m,
+                       const char *stack_key, const struct tp_render_opts *o);
 /* Break the text lines of out from byte start on that are wider than width
  * columns, at spaces, continuing under the line's value column (text sessions
  * and findings do it themselves; check and inspect output through it). */
@@ -34,6 +77,8 @@ void tp_render_fold(struct tp_sb *out, size_t start, unsigned width);
 /* Columns a piece of our own output takes on a terminal: UTF-8 code points,
  * colour escapes none (not for wire bytes: escape those first). */
 size_t tp_render_cols(const char *p, size_t n);
+/* A severity as the JSON and the summaries write it: "info", "warning", "error". */
+const char *tp_render_severity(enum tp_severity s);
 /* Colour helpers: return "" when o->color is false. */
 const char *tp_c_red(const struct tp_render_opts *o);
 const char *tp_c_yellow(const struct tp_render_opts *o);

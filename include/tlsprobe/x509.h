@@ -305,4 +305,9 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
                             struct tp_verify_result **res) TP_MUST_USE;
 void tp_verify_result_free(struct tp_verify_result *res);
 
+/* ---- PEM encoding (pem.c) ---- */
+struct tp_sb;
+/* der as PEM with the given label ("CERTIFICATE"): RFC 7468 §2, 64 columns. */
+void tp_pem_encode(struct tp_sb *out, const char *label, const uint8_t *der, size_t n);
+
 #endif

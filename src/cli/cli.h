@@ -1,9 +1,15 @@
-/* The command-line layer: thin, uses only the public headers. One file per
- * command (cmd_<name>.c) with its own usage text and option table. */
+/* The command-line layer: thin, uses only the public headers (include/tlsprobe).
+ * One file per command (cmd_<name>.c) with its own usage text and option table;
+ * it reads options and inputs, calls the library, and hands what to print to
+ * render (tp_render_*): no output format is written here. Owns: option parsing
+ * (opts.c), targets and names as users type them (target.c), stdin and stdout.
+ * Must not: parse wire bytes or certificates, write JSON, keep state between
+ * commands. */
 #ifndef TLSPROBE_CLI_H
 #define TLSPROBE_CLI_H
-#include <stdio.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 #include "tlsprobe/limits.h"
 #include "tlsprobe/render.h"
@@ -18,6 +24,8 @@ struct tp_cli_common {
     bool no_color;
     bool help;
     bool version;
+    time_t at;          /* --at, 0: now (taken by tp_cli_options) */
+    const char *stack;  /* --stack, checked; NULL: none (taken by tp_cli_options) */
 };
 
 /* Option ids for the common options; commands number their own from 1000. */
@@ -27,6 +35,8 @@ enum {
     TP_OPT_NO_COLOR,
     TP_OPT_HELP,
     TP_OPT_VERSION,
+    TP_OPT_AT,
+    TP_OPT_STACK,
 };
 
 /* One row of a command's option table. The table is the only description of a
@@ -39,12 +49,21 @@ enum {
  * name of lowercase words separated by '|' ("text|json", "server|client") is also
  * the list of values allowed: the parser refuses any other with exit 2. */
 struct tp_cli_opt {
-    int id;
+    int id;            /* the command's take() gets the option by it; or TP_CLI_STR_IN /
+                          TP_CLI_FLAG_IN: tp_cli_options stores it itself */
     const char *name;  /* long name without "--" */
     char short_name;   /* 'h' for -h; 0 for none */
     const char *arg;
     const char *help;  /* for --help; '\n' continues on the next line */
 };
+/* An id that says where tp_cli_options puts the option in the command's ctx
+ * (of type S): the value into const char *m, or true into bool m. Most options
+ * are stored this way; take() is for those that need checking or converting. */
+#define TP_CLI_STORE_STR 0x1000000
+#define TP_CLI_STORE_FLAG 0x2000000
+#define TP_CLI_STORE_OFF 0x0ffffff
+#define TP_CLI_STR_IN(S, m) (TP_CLI_STORE_STR | (int)offsetof(S, m))
+#define TP_CLI_FLAG_IN(S, m) (TP_CLI_STORE_FLAG | (int)offsetof(S, m))
 
 /* The common rows. A command lists the ones that do something for it, so that
  * an option that would be ignored is refused instead. */
@@ -54,6 +73,20 @@ struct tp_cli_opt {
 #define TP_ROW_NO_COLOR { TP_OPT_NO_COLOR, "no-color", 0, NULL, "no colour (also when NO_COLOR is set)" }
 #define TP_ROW_HELP { TP_OPT_HELP, "help", 'h', NULL, "this text" }
 #define TP_ROW_VERSION { TP_OPT_VERSION, "version", 0, NULL, "show the version" }
+/* Shared options whose help differs by command (tp_cli_options takes them). */
+#define TP_ROW_AT(help) { TP_OPT_AT, "at", 0, "TIME", help }
+#define TP_ROW_STACK(help) { TP_OPT_STACK, "stack", 0, "NAME", help }
+
+/* The common rows a command takes after its own, in this order: --format
+ * (text|json|mermaid, or text|json), --explain, then always --no-color, --help
+ * and --version. TP_TAIL_NONE: its table lists every row itself. */
+enum tp_cli_tail {
+    TP_TAIL_NONE = 0,
+    TP_TAIL_END,              /* --no-color --help --version */
+    TP_TAIL_TJ,               /* --format text|json, then END */
+    TP_TAIL_ALL,              /* --format text|json|mermaid, then END */
+    TP_TAIL_ALL_EXPLAIN,      /* --format text|json|mermaid --explain, then END */
+};
 
 /* A command: its name, the text of --help around the generated option list,
  * its table, and the function that runs it. */
@@ -65,8 +98,11 @@ struct tp_cli_cmd {
     const struct tp_cli_opt *opts;
     size_t n_opts;
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    enum tp_cli_tail tail;             /* the common rows after opts (--help lists them last) */
 };
 #define TP_CLI_N(a) (sizeof(a) / sizeof((a)[0]))
+/* .opts and .n_opts of a command from its table. */
+#define TP_CLI_OPTS(table) .opts = (table), .n_opts = TP_CLI_N(table)
 
 /* Options seen, in command-line order, and the operands. */
 #define TP_CLI_MAX_OPTS 128
@@ -92,6 +128,21 @@ struct tp_cli_args {
  * answered here. Returns -1 to go on, else the exit status to return (after one
  * line on stderr for a usage error). argv is reordered: operands first. */
 int tp_cli_parse(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a);
+/* tp_cli_parse, then the options in command-line order: the shared ones
+ * (--at, --stack: checked, into a->com) here, stored rows into ctx (their
+ * store/off), every other one handed to take(ctx, cmd, id, value), which returns
+ * -1 to go on or an exit status (after a message). Returns -1 to go on, else the
+ * exit status to return. Every command reads its options this way (cmd_pcap.c
+ * can too: its parse loops become a take() and stored rows). */
+typedef int (*tp_cli_take_fn)(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *value);
+int tp_cli_options(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a, tp_cli_take_fn take,
+                   void *ctx);
+/* A number of seconds: above 0 (or 0 too when zero_ok) and at most max. */
+bool tp_cli_seconds(const char *v, bool zero_ok, double max, double *out);
+/* A whole number from min to max. */
+bool tp_cli_long(const char *v, long min, long max, long *out);
+/* The key log to append to: --keylog when given, else $SSLKEYLOGFILE when set. */
+const char *tp_cli_keylog(const char *given);
 /* The whole --help text of a command: head, the generated option list, foot. */
 void tp_cli_help(const struct tp_cli_cmd *cmd, FILE *f);
 /* "tlsprobe: CMD: MESSAGE (see 'tlsprobe CMD --help')" on stderr; returns 2. */

@@ -10,49 +10,28 @@
 
 static int run(int argc, char **argv);
 
-enum {
-    OPT_SERVERNAME = 1000,
-    OPT_NO_SNI,
-    OPT_CAFILE,
-    OPT_CAPATH,
-    OPT_INTERMEDIATES,
-    OPT_NO_AIA,
-    OPT_CERT,
-    OPT_KEY,
-    OPT_TLS12,
-    OPT_TLS13,
-    OPT_ALPN,
-    OPT_TIMEOUT,
-    OPT_WRITE_PCAP,
-    OPT_KEYLOG,
-    OPT_AT,
-    OPT_STACK,
-};
+enum { OPT_TLS12 = 1000, OPT_TLS13, OPT_TIMEOUT };
 
+#define STR(m) TP_CLI_STR_IN(struct tp_connect_opts, m)
+#define FLAG(m) TP_CLI_FLAG_IN(struct tp_connect_opts, m)
 static const struct tp_cli_opt opts[] = {
-    { OPT_SERVERNAME, "servername", 0, "NAME", "SNI and name to check (default HOST; none for an IP)" },
-    { OPT_NO_SNI, "no-sni", 0, NULL, "send no server_name extension" },
-    { OPT_CAFILE, "cafile", 0, "FILE", "trust anchors (default: system store, SSL_CERT_FILE)" },
-    { OPT_CAPATH, "capath", 0, "DIR", "directory of trust anchors (default: SSL_CERT_DIR)" },
-    { OPT_INTERMEDIATES, "intermediates", 0, "FILE|DIR", "candidate intermediates (never trusted as roots)" },
-    { OPT_NO_AIA, "no-aia", 0, NULL, "do not fetch a missing issuer from its AIA URL" },
-    { OPT_CERT, "cert", 0, "FILE", "client certificate (the file may hold the chain)" },
-    { OPT_KEY, "key", 0, "FILE", "private key for --cert" },
+    { STR(servername), "servername", 0, "NAME", "SNI and name to check (default HOST; none for an IP)" },
+    { FLAG(no_sni), "no-sni", 0, NULL, "send no server_name extension" },
+    { STR(cafile), "cafile", 0, "FILE", "trust anchors (default: system store, SSL_CERT_FILE)" },
+    { STR(capath), "capath", 0, "DIR", "directory of trust anchors (default: SSL_CERT_DIR)" },
+    { STR(intermediates), "intermediates", 0, "FILE|DIR", "candidate intermediates (never trusted as roots)" },
+    { FLAG(no_aia), "no-aia", 0, NULL, "do not fetch a missing issuer from its AIA URL" },
+    { STR(cert), "cert", 0, "FILE", "client certificate (the file may hold the chain)" },
+    { STR(key), "key", 0, "FILE", "private key for --cert" },
     { OPT_TLS12, "tls1.2", 0, NULL, "offer only TLS 1.2 (default: 1.2 and 1.3)" },
     { OPT_TLS13, "tls1.3", 0, NULL, "offer only TLS 1.3" },
-    { OPT_ALPN, "alpn", 0, "LIST", "offer ALPN protocols, comma-separated (h2,http/1.1)" },
+    { STR(alpn), "alpn", 0, "LIST", "offer ALPN protocols, comma-separated (h2,http/1.1)" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "one deadline for DNS, connect, handshake (default 10)" },
-    { OPT_WRITE_PCAP, "write-pcap", 0, "FILE", "write the session as a pcap (open it in Wireshark)" },
-    { OPT_KEYLOG, "keylog", 0, "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)" },
-    { OPT_AT, "at", 0, "TIME",
-      "verify the chain and judge dates as of TIME, not now\n(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)" },
-    { OPT_STACK, "stack", 0, "NAME",
-      "also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser" },
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_EXPLAIN,
-    TP_ROW_NO_COLOR,
-    TP_ROW_HELP,
-    TP_ROW_VERSION,
+    { STR(write_pcap), "write-pcap", 0, "FILE", "write the session as a pcap (open it in Wireshark)" },
+    { STR(keylog), "keylog", 0, "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)" },
+    TP_ROW_AT("verify the chain and judge dates as of TIME, not now\n"
+              "(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)"),
+    TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
 };
 
 const struct tp_cli_cmd tp_cli_connect = {
@@ -68,74 +47,60 @@ const struct tp_cli_cmd tp_cli_connect = {
             "sent as their A-label, a trailing dot is dropped) or an IP literal; PORT 443.\n"
             "\n",
     .foot = "exit status: 0 nothing wrong, 1 a finding of severity error, 2 usage error\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    TP_CLI_OPTS(opts),
     .run = run,
+    .tail = TP_TAIL_ALL_EXPLAIN,
 };
+
+static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
+{
+    struct tp_connect_opts *o = ctx;
+    double sec;
+    if (id == OPT_TIMEOUT) {
+        if (!tp_cli_seconds(v, false, 3600, &sec))
+            return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
+        o->timeout_ms = (int)(sec * 1000 + 0.5);
+        if (o->timeout_ms < 1)
+            o->timeout_ms = 1;
+        return -1;
+    }
+    uint16_t ver = id == OPT_TLS12 ? TP_TLS1_2 : TP_TLS1_3; /* --tls1.2, --tls1.3 */
+    if (o->only_version && o->only_version != ver)
+        return tp_cli_usage_fail(cmd, "--tls1.2 and --tls1.3 exclude each other (give neither to offer both)");
+    o->only_version = ver;
+    return -1;
+}
+
+/* The name as typed beside the A-label we sent: in text "bücher.example
+ * (xn--bcher-kva.example)"; in JSON "host" is the name as typed and
+ * "server_name" the A-label. */
+static void show_names(struct tp_session *s, const struct tp_cli_target *t, const char *sni_unicode, bool text)
+{
+    if (sni_unicode)
+        s->server_name_unicode = strdup(sni_unicode);
+    if (!t->unicode[0])
+        return;
+    char shown[2 * TP_MAX_NAME_LEN + 4];
+    if (text)
+        snprintf(shown, sizeof shown, "%s (%s)", t->unicode, t->host);
+    else
+        snprintf(shown, sizeof shown, "%s", t->unicode);
+    char *h = strdup(shown);
+    if (h) {
+        free(s->host);
+        s->host = h;
+    }
+}
 
 static int run(int argc, char **argv)
 {
     const struct tp_cli_cmd *cmd = &tp_cli_connect;
     struct tp_connect_opts o = { 0 };
     o.timeout_ms = 10000;
-    bool keylog_given = false;
-    const char *stack = NULL;
     struct tp_cli_args args;
-    int fin = tp_cli_parse(cmd, argc, argv, &args);
+    int fin = tp_cli_options(cmd, argc, argv, &args, take, &o);
     if (fin >= 0)
         return fin;
-    struct tp_cli_common com = args.com;
-    for (size_t i = 0; i < args.n_opt; i++) {
-        const char *v = args.opt[i].value;
-        switch (args.opt[i].id) {
-        case OPT_SERVERNAME: o.servername = v; break;
-        case OPT_NO_SNI: o.no_sni = true; break;
-        case OPT_CAFILE: o.cafile = v; break;
-        case OPT_CAPATH: o.capath = v; break;
-        case OPT_INTERMEDIATES: o.intermediates = v; break;
-        case OPT_NO_AIA: o.no_aia = true; break;
-        case OPT_CERT: o.cert = v; break;
-        case OPT_KEY: o.key = v; break;
-        case OPT_TLS12:
-        case OPT_TLS13: {
-            uint16_t ver = args.opt[i].id == OPT_TLS12 ? TP_TLS1_2 : TP_TLS1_3;
-            if (o.only_version && o.only_version != ver)
-                return tp_cli_usage_fail(cmd, "--tls1.2 and --tls1.3 exclude each other (give neither to offer both)");
-            o.only_version = ver;
-            break;
-        }
-        case OPT_ALPN: o.alpn = v; break;
-        case OPT_TIMEOUT: {
-            char *end = NULL;
-            errno = 0;
-            double sec = strtod(v, &end);
-            if (errno || !end || *end || end == v || !(sec > 0) || sec > 3600)
-                return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
-            o.timeout_ms = (int)(sec * 1000 + 0.5);
-            if (o.timeout_ms < 1)
-                o.timeout_ms = 1;
-            break;
-        }
-        case OPT_WRITE_PCAP: o.write_pcap = v; break;
-        case OPT_KEYLOG:
-            o.keylog = v;
-            keylog_given = true;
-            break;
-        case OPT_AT: {
-            time_t at;
-            if (tp_cli_opt_at("connect", v, &at))
-                return TP_EXIT_USAGE;
-            o.at = (int64_t)at;
-            break;
-        }
-        case OPT_STACK:
-            if (!tp_explain_stack_valid(v))
-                return tp_cli_usage_fail(cmd, "--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
-                                              "browser");
-            stack = v;
-            break;
-        }
-    }
     if (args.n_operand == 0)
         return tp_cli_usage_fail(cmd, "missing TARGET (HOST, HOST:PORT, [IPv6]:PORT or https://HOST:PORT/)");
     if (args.n_operand > 1)
@@ -150,17 +115,14 @@ static int run(int argc, char **argv)
         return tp_cli_usage_fail(cmd, "%s", why);
     o.host = target.host;
     o.port = target.port;
-    char sni[TP_MAX_NAME_LEN + 1], sni_unicode[TP_MAX_NAME_LEN + 1];
+    o.at = (int64_t)args.com.at;
+    char sni[TP_MAX_NAME_LEN + 1], sni_unicode[TP_MAX_NAME_LEN + 1] = "";
     if (o.servername) {
         if (tp_cli_name_normalize(o.servername, sni, sizeof sni, sni_unicode, sizeof sni_unicode, why, sizeof why) < 0)
             return tp_cli_usage_fail(cmd, "--servername: %s", why);
         o.servername = sni;
     }
-    if (!keylog_given) {
-        const char *env = getenv("SSLKEYLOGFILE");
-        if (env && *env)
-            o.keylog = env;
-    }
+    o.keylog = tp_cli_keylog(o.keylog);
 
     struct tp_session *s = NULL;
     char err[512] = "";
@@ -169,25 +131,8 @@ static int run(int argc, char **argv)
         tp_session_free(s);
         return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));
     }
-    if (o.servername && sni_unicode[0])
-        s->server_name_unicode = strdup(sni_unicode);
-    if (target.unicode[0]) {
-        /* The name as typed beside the A-label we sent: in text "bücher.example
-         * (xn--bcher-kva.example)"; in JSON "host" is the name as typed and
-         * "server_name" the A-label. */
-        char shown[2 * TP_MAX_NAME_LEN + 4];
-        if (com.format == TP_FMT_TEXT)
-            snprintf(shown, sizeof shown, "%s (%s)", target.unicode, target.host);
-        else
-            snprintf(shown, sizeof shown, "%s", target.unicode);
-        char *h = strdup(shown);
-        if (h) {
-            free(s->host);
-            s->host = h;
-        }
-    }
-    struct tp_render_opts ro = tp_cli_render_opts(&com);
-    ro.stack = stack;
+    show_names(s, &target, sni_unicode[0] ? sni_unicode : NULL, args.com.format == TP_FMT_TEXT);
+    struct tp_render_opts ro = tp_cli_render_opts(&args.com);
     struct tp_sb sb;
     tp_sb_init(&sb);
     tp_render_session(&sb, s, &ro);

@@ -10,18 +10,23 @@
 
 static int run(int argc, char **argv);
 
-enum { OPT_LIST = 1000, OPT_KEEP, OPT_BRIEF, OPT_TIMEOUT };
+enum { OPT_TIMEOUT = 1000 };
+
+struct demo_args {
+    bool do_list, brief;
+    const char *keep;
+    int timeout_ms;
+};
+
+#define STR(m) TP_CLI_STR_IN(struct demo_args, m)
+#define FLAG(m) TP_CLI_FLAG_IN(struct demo_args, m)
 
 /* No --explain: the demo explains by default (--brief turns it off). */
 static const struct tp_cli_opt opts[] = {
-    { OPT_LIST, "list", 0, NULL, "name the scenarios with one line each, then exit" },
-    { OPT_KEEP, "keep", 0, "DIR", "also write the lab PKI to DIR as PEM files with a README" },
-    { OPT_BRIEF, "brief", 0, NULL, "no teaching text (the demo explains by default)" },
+    { FLAG(do_list), "list", 0, NULL, "name the scenarios with one line each, then exit" },
+    { STR(keep), "keep", 0, "DIR", "also write the lab PKI to DIR as PEM files with a README" },
+    { FLAG(brief), "brief", 0, NULL, "no teaching text (the demo explains by default)" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "deadline for each probe (default 10)" },
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_NO_COLOR,
-    TP_ROW_HELP,
-    TP_ROW_VERSION,
 };
 
 const struct tp_cli_cmd tp_cli_demo = {
@@ -39,9 +44,9 @@ const struct tp_cli_cmd tp_cli_demo = {
             "\n",
     .foot = "exit status: 0 every scenario ran as designed (its finding is expected), 1 a\n"
             "scenario did not show what it should, 2 the lab could not run\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    TP_CLI_OPTS(opts),
     .run = run,
+    .tail = TP_TAIL_ALL,
 };
 
 static bool has_finding(const struct tp_session *s, const char *id)
@@ -97,42 +102,108 @@ static void list(void)
         printf("  %-22s %s\n", sc[i].name, sc[i].title);
 }
 
+static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
+{
+    struct demo_args *a = ctx;
+    double t;
+    (void)id; /* --timeout */
+    if (!tp_cli_seconds(v, false, 3600, &t))
+        return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
+    a->timeout_ms = (int)(t * 1000);
+    return -1;
+}
+
+/* Text: the rule between scenarios, the title and what the scenario sets up. */
+static void intro(struct tp_sb *sb, const struct tp_lab_scenario *sc, bool rule, const struct tp_render_opts *ro)
+{
+    if (rule) {
+        tp_sb_putc(sb, '\n');
+        for (unsigned k = 0; k < 72 && k < ro->width; k++)
+            tp_sb_put(sb, "─");
+        tp_sb_put(sb, "\n\n");
+    }
+    struct tp_sb t;
+    tp_sb_init(&t);
+    tp_sb_printf(&t, "%stlsprobe demo: %s%s — %s", tp_c_bold(ro), sc->name, tp_c_reset(ro), sc->title);
+    wrap_at(sb, tp_sb_str(&t), ro->width);
+    tp_sb_reset(&t);
+    tp_sb_put(&t, sc->setup);
+    if (sc->finding)
+        tp_sb_printf(&t, " This scenario shows the finding '%s' on purpose.", sc->finding);
+    else
+        tp_sb_put(&t, " Nothing should go wrong.");
+    wrap_at(sb, tp_sb_str(&t), ro->width);
+    tp_sb_putc(sb, '\n');
+    tp_sb_free(&t);
+}
+
+/* Text: what to try next when the scenario ran as designed. */
+static void outro(struct tp_sb *sb, const struct tp_lab_scenario *sc, const struct tp_render_opts *ro)
+{
+    struct tp_sb done;
+    tp_sb_init(&done);
+    if (sc->finding)
+        tp_sb_printf(&done, "%sAs designed:%s tlsprobe found '%s', the problem this scenario builds on "
+                            "purpose. Try the others: tlsprobe demo --list",
+                     tp_c_green(ro), tp_c_reset(ro), sc->finding);
+    else
+        tp_sb_printf(&done, "%sAs designed:%s a healthy handshake. Now break it: tlsprobe demo --list",
+                     tp_c_green(ro), tp_c_reset(ro));
+    tp_sb_putc(sb, '\n');
+    wrap_at(sb, tp_sb_str(&done), ro->width);
+    tp_sb_free(&done);
+}
+
+/* One scenario: run, print, check it showed what it was built to show.
+ * Returns the exit status so far, or -1 after a failure already reported. */
+static int one_scenario(struct tp_lab *lab, const struct tp_lab_scenario *sc, bool rule, bool fenced,
+                        const struct demo_args *a, const struct tp_render_opts *ro)
+{
+    bool text = ro->format == TP_FMT_TEXT;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    if (text) {
+        intro(&sb, sc, rule, ro);
+        tp_cli_print(&sb);
+        tp_sb_reset(&sb);
+    }
+    struct tp_session *s = NULL;
+    char err[512] = "";
+    if (tp_lab_run(lab, sc, a->timeout_ms, &s, err, sizeof err) != TP_OK) {
+        tp_sb_free(&sb);
+        tp_cli_fail("%s", err);
+        return -1;
+    }
+    tp_cli_render_session(&sb, s, ro, fenced);
+    bool ok = as_designed(sc, s);
+    if (text && ok)
+        outro(&sb, sc, ro);
+    tp_cli_print(&sb);
+    tp_sb_free(&sb);
+    tp_session_free(s);
+    if (ok)
+        return TP_EXIT_OK;
+    fprintf(stderr, "tlsprobe: demo %s: expected %s%s%s, which tlsprobe did not report\n", sc->name,
+            sc->finding ? "the finding '" : "a clean handshake", sc->finding ? sc->finding : "",
+            sc->finding ? "'" : "");
+    return TP_EXIT_FINDING;
+}
+
 static int run(int argc, char **argv)
 {
     const struct tp_cli_cmd *cmd = &tp_cli_demo;
-    bool do_list = false, brief = false;
-    const char *keep = NULL;
-    int timeout_ms = 10000;
+    struct demo_args a = { .timeout_ms = 10000 };
     struct tp_cli_args args;
-    int fin = tp_cli_parse(cmd, argc, argv, &args);
+    int fin = tp_cli_options(cmd, argc, argv, &args, take, &a);
     if (fin >= 0)
         return fin;
-    struct tp_cli_common common = args.com;
-    for (size_t i = 0; i < args.n_opt; i++) {
-        const char *v = args.opt[i].value;
-        switch (args.opt[i].id) {
-        case OPT_LIST: do_list = true; break;
-        case OPT_KEEP: keep = v; break;
-        case OPT_BRIEF: brief = true; break;
-        case OPT_TIMEOUT: {
-            char *end;
-            double t = strtod(v, &end);
-            if (*end || end == v || !(t > 0) || t > 3600)
-                return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
-            timeout_ms = (int)(t * 1000);
-            break;
-        }
-        }
-    }
-    argc = args.n_operand;
-    argv = args.operand;
-    if (do_list) {
+    if (a.do_list) {
         list();
         return TP_EXIT_OK;
     }
-    if (argc > 1)
-        return tp_cli_fail("demo takes one scenario, not %d (try 'tlsprobe demo --list')", argc);
-    const char *name = argc > 0 ? argv[0] : "good";
+    if (args.n_operand > 1)
+        return tp_cli_fail("demo takes one scenario, not %d (try 'tlsprobe demo --list')", args.n_operand);
+    const char *name = args.n_operand > 0 ? args.operand[0] : "good";
     size_t n_all;
     const struct tp_lab_scenario *all = tp_lab_scenarios(&n_all);
     const struct tp_lab_scenario *one = NULL;
@@ -140,6 +211,8 @@ static int run(int argc, char **argv)
         one = tp_lab_scenario_find(name);
         if (!one)
             return tp_cli_fail("no demo scenario '%s' (try 'tlsprobe demo --list')", name);
+        all = one;
+        n_all = 1;
     }
 
     /* The lab server and the probe share this process: a peer closing first must
@@ -149,82 +222,24 @@ static int run(int argc, char **argv)
     struct tp_lab *lab = tp_lab_new(err, sizeof err);
     if (!lab)
         return tp_cli_fail("%s", err);
-    if (keep && tp_lab_write(lab, keep, err, sizeof err) != TP_OK) {
+    if (a.keep && tp_lab_write(lab, a.keep, err, sizeof err) != TP_OK) {
         tp_lab_free(lab);
         return tp_cli_fail("%s", err);
     }
-
-    struct tp_render_opts ro = tp_cli_render_opts(&common);
-    ro.explain = !brief;
-    bool text = ro.format == TP_FMT_TEXT;
+    struct tp_render_opts ro = tp_cli_render_opts(&args.com);
+    ro.explain = !a.brief;
     int status = TP_EXIT_OK;
     for (size_t i = 0; i < n_all; i++) {
-        const struct tp_lab_scenario *sc = one ? one : &all[i];
-        if (one && i > 0)
-            break;
-        struct tp_sb sb;
-        tp_sb_init(&sb);
-        if (text) {
-            if (i > 0) {
-                tp_sb_putc(&sb, '\n');
-                for (unsigned k = 0; k < 72 && k < ro.width; k++)
-                    tp_sb_put(&sb, "─");
-                tp_sb_put(&sb, "\n\n");
-            }
-            struct tp_sb title;
-            tp_sb_init(&title);
-            tp_sb_printf(&title, "%stlsprobe demo: %s%s — %s", tp_c_bold(&ro), sc->name, tp_c_reset(&ro), sc->title);
-            wrap_at(&sb, tp_sb_str(&title), ro.width);
-            tp_sb_free(&title);
-            struct tp_sb para;
-            tp_sb_init(&para);
-            tp_sb_put(&para, sc->setup);
-            if (sc->finding)
-                tp_sb_printf(&para, " This scenario shows the finding '%s' on purpose.", sc->finding);
-            else
-                tp_sb_put(&para, " Nothing should go wrong.");
-            wrap_at(&sb, tp_sb_str(&para), ro.width);
-            tp_sb_putc(&sb, '\n');
-            tp_sb_free(&para);
-            tp_cli_print(&sb);
-            tp_sb_reset(&sb);
-        }
-        struct tp_session *s = NULL;
-        if (tp_lab_run(lab, sc, timeout_ms, &s, err, sizeof err) != TP_OK) {
-            tp_sb_free(&sb);
+        int rc = one_scenario(lab, &all[i], i > 0, !one, &a, &ro);
+        if (rc < 0) {
             tp_lab_free(lab);
-            return tp_cli_fail("%s", err);
+            return TP_EXIT_USAGE;
         }
-        tp_cli_render_session(&sb, s, &ro, !one);
-        bool ok = as_designed(sc, s);
-        if (text) {
-            struct tp_sb done;
-            tp_sb_init(&done);
-            if (ok && sc->finding)
-                tp_sb_printf(&done, "%sAs designed:%s tlsprobe found '%s', the problem this scenario builds on "
-                                    "purpose. Try the others: tlsprobe demo --list",
-                             tp_c_green(&ro), tp_c_reset(&ro), sc->finding);
-            else if (ok)
-                tp_sb_printf(&done, "%sAs designed:%s a healthy handshake. Now break it: tlsprobe demo --list",
-                             tp_c_green(&ro), tp_c_reset(&ro));
-            if (done.len) {
-                tp_sb_putc(&sb, '\n');
-                wrap_at(&sb, tp_sb_str(&done), ro.width);
-            }
-            tp_sb_free(&done);
-        }
-        tp_cli_print(&sb);
-        tp_sb_free(&sb);
-        if (!ok) {
-            fprintf(stderr, "tlsprobe: demo %s: expected %s%s%s, which tlsprobe did not report\n", sc->name,
-                    sc->finding ? "the finding '" : "a clean handshake", sc->finding ? sc->finding : "",
-                    sc->finding ? "'" : "");
-            status = TP_EXIT_FINDING;
-        }
-        tp_session_free(s);
+        if (rc > status)
+            status = rc;
     }
-    if (keep && text)
-        printf("\nThe lab PKI is in %s (start with %s/README.md).\n", keep, keep);
+    if (a.keep && ro.format == TP_FMT_TEXT)
+        printf("\nThe lab PKI is in %s (start with %s/README.md).\n", a.keep, a.keep);
     tp_lab_free(lab);
     return status;
 }

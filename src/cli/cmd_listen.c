@@ -14,55 +14,44 @@
 
 static int run(int argc, char **argv);
 
-enum {
-    OPT_CERT = 1000,
-    OPT_KEY,
-    OPT_CHAIN,
-    OPT_CLIENT_CA,
-    OPT_REQUEST,
-    OPT_REQUIRE,
-    OPT_ALPN,
-    OPT_TLS12,
-    OPT_TLS13,
-    OPT_COUNT,
-    OPT_TIMEOUT,
-    OPT_PCAP,
-    OPT_KEYLOG,
-    OPT_NO_HTTP,
-    OPT_LINGER,
-    OPT_AT,
-    OPT_STACK,
+enum { OPT_COUNT = 1000, OPT_TIMEOUT, OPT_LINGER };
+
+struct listen_args {
+    struct tp_listen_opts o;
+    double timeout_s;
+    bool v12, v13;
 };
 
+#define STR(m) TP_CLI_STR_IN(struct listen_args, o.m)
+#define FLAG(m) TP_CLI_FLAG_IN(struct listen_args, m)
 static const struct tp_cli_opt opts[] = {
-    { OPT_CERT, "cert", 0, "FILE", "our certificate (PEM or DER; the file may hold the chain)" },
-    { OPT_KEY, "key", 0, "FILE", "its private key" },
-    { OPT_CHAIN, "chain", 0, "FILE", "intermediates to send after the certificate" },
-    { OPT_CLIENT_CA, "client-ca", 0, "FILE",
-      "CA(s) to verify client certificates against (implies\n--request-client-cert); bad client certificates are rejected" },
-    { OPT_REQUEST, "request-client-cert", 0, NULL, "ask clients for a certificate (optional for them)" },
-    { OPT_REQUIRE, "require-client-cert", 0, NULL, "ask, and fail the handshake without one" },
-    { OPT_ALPN, "alpn", 0, "LIST", "protocols we accept, our preference first (h2,http/1.1)" },
-    { OPT_TLS12, "tls1.2", 0, NULL, "accept only TLS 1.2 (default: 1.2 and 1.3)" },
-    { OPT_TLS13, "tls1.3", 0, NULL, "accept only TLS 1.3" },
+    { STR(cert), "cert", 0, "FILE", "our certificate (PEM or DER; the file may hold the chain)" },
+    { STR(key), "key", 0, "FILE", "its private key" },
+    { STR(chain), "chain", 0, "FILE", "intermediates to send after the certificate" },
+    { STR(client_ca), "client-ca", 0, "FILE",
+      "CA(s) to verify client certificates against (implies\n"
+      "--request-client-cert); bad client certificates are rejected" },
+    { FLAG(o.request_client_cert), "request-client-cert", 0, NULL,
+      "ask clients for a certificate (optional for them)" },
+    { FLAG(o.require_client_cert), "require-client-cert", 0, NULL, "ask, and fail the handshake without one" },
+    { STR(alpn), "alpn", 0, "LIST", "protocols we accept, our preference first (h2,http/1.1)" },
+    { FLAG(v12), "tls1.2", 0, NULL, "accept only TLS 1.2 (default: 1.2 and 1.3)" },
+    { FLAG(v13), "tls1.3", 0, NULL, "accept only TLS 1.3" },
     { OPT_COUNT, "count", 0, "N", "stop after N clients have finished" },
     { OPT_LINGER, "linger", 0, "SECONDS",
-      "after a handshake, wait this long for the client's request\nor close before reporting (default 1; 0: close at once)" },
-    { OPT_NO_HTTP, "no-http", 0, NULL,
-      "never answer; by default an HTTP/1.1 request gets a one-line\n200 reply and HTTP/2 a GOAWAY asking for HTTP/1.1" },
+      "after a handshake, wait this long for the client's request\n"
+      "or close before reporting (default 1; 0: close at once)" },
+    { FLAG(o.no_http), "no-http", 0, NULL,
+      "never answer; by default an HTTP/1.1 request gets a one-line\n"
+      "200 reply and HTTP/2 a GOAWAY asking for HTTP/1.1" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-connection deadline in seconds (default 10)" },
-    { OPT_PCAP, "write-pcap", 0, "FILE", "write every session to a pcap file (Wireshark, tshark)" },
-    { OPT_KEYLOG, "keylog", 0, "FILE",
+    { STR(write_pcap), "write-pcap", 0, "FILE", "write every session to a pcap file (Wireshark, tshark)" },
+    { STR(keylog), "keylog", 0, "FILE",
       "append every session's secrets in NSS key log format\n(default: $SSLKEYLOGFILE when set)" },
-    { OPT_AT, "at", 0, "TIME",
-      "verify client certificates (and judge our chain's dates)\nas of TIME, not now (RFC 3339, or @UNIXSECONDS)" },
-    { OPT_STACK, "stack", 0, "NAME",
-      "also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser (for the server side)" },
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_EXPLAIN,
-    TP_ROW_NO_COLOR,
-    TP_ROW_HELP,
-    TP_ROW_VERSION,
+    TP_ROW_AT("verify client certificates (and judge our chain's dates)\n"
+              "as of TIME, not now (RFC 3339, or @UNIXSECONDS)"),
+    TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\n"
+                 "java, dotnet, gnutls or browser (for the server side)"),
 };
 
 const struct tp_cli_cmd tp_cli_listen = {
@@ -85,9 +74,9 @@ const struct tp_cli_cmd tp_cli_listen = {
             "--format json).\n"
             "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
             "2 usage error or unreadable input\n",
-    .opts = opts,
-    .n_opts = TP_CLI_N(opts),
+    TP_CLI_OPTS(opts),
     .run = run,
+    .tail = TP_TAIL_ALL_EXPLAIN,
 };
 
 /* ---- the summary ---- */
@@ -192,7 +181,6 @@ static void on_tick(void *ctx)
 
 static void print_summary(struct listen_state *st, FILE *f)
 {
-    static const char *const sevname[] = { "info", "warning", "error" };
     fprintf(f, "summary: %lu client%s, %lu handshake%s completed, %lu failed", st->clients,
             st->clients == 1 ? "" : "s", st->completed, st->completed == 1 ? "" : "s",
             st->clients - st->completed - st->probes);
@@ -211,7 +199,8 @@ static void print_summary(struct listen_state *st, FILE *f)
         for (int sev = 2; sev >= 0; sev--)
             for (size_t i = 0; i < st->n_findings; i++)
                 if (st->findings[i].sev == sev)
-                    fprintf(f, "\n    %-28s %-8s x%lu", st->findings[i].key, sevname[sev], st->findings[i].n);
+                    fprintf(f, "\n    %-28s %-8s x%lu", st->findings[i].key,
+                            tp_render_severity((enum tp_severity)sev), st->findings[i].n);
         fputc('\n', f);
     }
     fflush(f);
@@ -262,117 +251,59 @@ static bool parse_endpoint(const char *arg, char *addr, size_t addrlen, uint16_t
     return true;
 }
 
-static int run(int argc, char **argv)
+static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
 {
-    const struct tp_cli_cmd *cmd = &tp_cli_listen;
-    struct tp_listen_opts o = { 0 };
-    const char *stack = NULL;
-    double timeout_s = 10;
-    bool v12 = false, v13 = false;
-    struct tp_cli_args args;
-    int fin = tp_cli_parse(cmd, argc, argv, &args);
-    if (fin >= 0)
-        return fin;
-    struct tp_cli_common common = args.com;
-    for (size_t i = 0; i < args.n_opt; i++) {
-        const char *v = args.opt[i].value;
-        switch (args.opt[i].id) {
-        case OPT_CERT: o.cert = v; break;
-        case OPT_KEY: o.key = v; break;
-        case OPT_CHAIN: o.chain = v; break;
-        case OPT_CLIENT_CA: o.client_ca = v; break;
-        case OPT_REQUEST: o.request_client_cert = true; break;
-        case OPT_REQUIRE: o.require_client_cert = true; break;
-        case OPT_ALPN: o.alpn = v; break;
-        case OPT_TLS12: v12 = true; break;
-        case OPT_TLS13: v13 = true; break;
-        case OPT_COUNT: {
-            char *end;
-            errno = 0;
-            long n = strtol(v, &end, 10);
-            if (*end || errno || end == v || n < 1 || n > INT_MAX)
-                return tp_cli_usage_fail(cmd, "--count takes a positive number, not '%s'", v);
-            o.count = (int)n;
-            break;
-        }
-        case OPT_TIMEOUT: {
-            char *end;
-            errno = 0;
-            double t = strtod(v, &end);
-            if (*end || errno || end == v || !(t > 0) || t > 86400)
-                return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 86400, not '%s'", v);
-            timeout_s = t;
-            break;
-        }
-        case OPT_PCAP: o.write_pcap = v; break;
-        case OPT_KEYLOG: o.keylog = v; break;
-        case OPT_AT: {
-            time_t at;
-            if (tp_cli_opt_at("listen", v, &at))
-                return TP_EXIT_USAGE;
-            o.at = (int64_t)at;
-            break;
-        }
-        case OPT_STACK:
-            if (!tp_explain_stack_valid(v))
-                return tp_cli_usage_fail(cmd, "--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or browser");
-            stack = v;
-            break;
-        case OPT_NO_HTTP: o.no_http = true; break;
-        case OPT_LINGER: {
-            char *end;
-            errno = 0;
-            double t = strtod(v, &end);
-            if (*end || errno || end == v || !(t >= 0) || t > 3600)
-                return tp_cli_usage_fail(cmd, "--linger takes seconds from 0 to 3600, not '%s'", v);
-            o.linger_ms = t == 0 ? -1 : (int)(t * 1000 + 0.5) ? (int)(t * 1000 + 0.5) : 1;
-            break;
-        }
-        }
+    struct listen_args *a = ctx;
+    long n;
+    double t;
+    switch (id) {
+    case OPT_COUNT:
+        if (!tp_cli_long(v, 1, INT_MAX, &n))
+            return tp_cli_usage_fail(cmd, "--count takes a positive number, not '%s'", v);
+        a->o.count = (int)n;
+        break;
+    case OPT_TIMEOUT:
+        if (!tp_cli_seconds(v, false, 86400, &a->timeout_s))
+            return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 86400, not '%s'", v);
+        break;
+    case OPT_LINGER:
+        if (!tp_cli_seconds(v, true, 3600, &t))
+            return tp_cli_usage_fail(cmd, "--linger takes seconds from 0 to 3600, not '%s'", v);
+        a->o.linger_ms = t == 0 ? -1 : (int)(t * 1000 + 0.5) ? (int)(t * 1000 + 0.5) : 1;
+        break;
     }
-    if (args.n_operand == 0)
+    return -1;
+}
+
+/* What the options say together; -1 to go on, else the exit status. */
+static int settle(const struct tp_cli_cmd *cmd, const struct tp_cli_args *args, struct listen_args *a, char *addr,
+                  size_t addrlen)
+{
+    struct tp_listen_opts *o = &a->o;
+    if (args->n_operand == 0)
         return tp_cli_usage_fail(cmd, "needs a port: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE");
-    if (args.n_operand > 1)
-        return tp_cli_usage_fail(cmd, "takes one [ADDR:]PORT, got '%s' too", args.operand[1]);
-    char addr[256];
-    if (!parse_endpoint(args.operand[0], addr, sizeof addr, &o.port))
-        return tp_cli_fail("'%s' is not [ADDR:]PORT (e.g. 8443, 127.0.0.1:8443, [::1]:8443)", args.operand[0]);
-    if (!o.cert || !o.key)
+    if (args->n_operand > 1)
+        return tp_cli_usage_fail(cmd, "takes one [ADDR:]PORT, got '%s' too", args->operand[1]);
+    if (!parse_endpoint(args->operand[0], addr, addrlen, &o->port))
+        return tp_cli_fail("'%s' is not [ADDR:]PORT (e.g. 8443, 127.0.0.1:8443, [::1]:8443)", args->operand[0]);
+    if (!o->cert || !o->key)
         return tp_cli_fail("listen needs --cert FILE and --key FILE");
-    if (v12 && v13)
+    if (a->v12 && a->v13)
         return tp_cli_fail("--tls1.2 and --tls1.3 exclude each other (give neither for both)");
-    if (o.request_client_cert && o.require_client_cert)
+    if (o->request_client_cert && o->require_client_cert)
         return tp_cli_fail("--request-client-cert and --require-client-cert exclude each other");
-    o.only_version = v12 ? TP_TLS1_2 : v13 ? TP_TLS1_3 : 0;
-    o.bind_addr = addr[0] ? addr : NULL;
-    o.timeout_ms = (int)(timeout_s * 1000 + 0.5);
-    if (o.timeout_ms < 1)
-        o.timeout_ms = 1;
-    if (!o.keylog) {
-        const char *env = getenv("SSLKEYLOGFILE");
-        if (env && *env)
-            o.keylog = env;
-    }
+    o->only_version = a->v12 ? TP_TLS1_2 : a->v13 ? TP_TLS1_3 : 0;
+    o->bind_addr = addr[0] ? addr : NULL;
+    o->timeout_ms = (int)(a->timeout_s * 1000 + 0.5);
+    if (o->timeout_ms < 1)
+        o->timeout_ms = 1;
+    o->at = (int64_t)args->com.at;
+    o->keylog = tp_cli_keylog(o->keylog);
+    return -1;
+}
 
-    struct listen_state st = { 0 };
-    st.ro = tp_cli_render_opts(&common);
-    st.ro.stack = stack;
-    tp_sb_init(&st.sb);
-    tp_sb_init(&st.out);
-    st.batch = !isatty(STDOUT_FILENO);
-    char bind_text[300];
-    if (!addr[0])
-        snprintf(bind_text, sizeof bind_text, "*");
-    else if (strchr(addr, ':'))
-        snprintf(bind_text, sizeof bind_text, "[%s]", addr);
-    else
-        snprintf(bind_text, sizeof bind_text, "%s", addr);
-    st.bind_text = bind_text;
-    o.on_ready = on_ready;
-    o.on_session = on_session;
-    o.on_tick = on_tick;
-    o.ctx = &st;
-
+static void on_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -380,14 +311,45 @@ static int run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+static int run(int argc, char **argv)
+{
+    const struct tp_cli_cmd *cmd = &tp_cli_listen;
+    struct listen_args a = { .timeout_s = 10 };
+    struct tp_cli_args args;
+    char addr[256];
+    int rc = tp_cli_options(cmd, argc, argv, &args, take, &a);
+    if (rc < 0)
+        rc = settle(cmd, &args, &a, addr, sizeof addr);
+    if (rc >= 0)
+        return rc;
+
+    struct listen_state st = { 0 };
+    st.ro = tp_cli_render_opts(&args.com);
+    /* on_session runs one call at a time (under the probe's output lock): one
+     * memo serves every report (render output is the same without it). */
+    st.ro.memo = tp_render_memo_new();
+    tp_sb_init(&st.sb);
+    tp_sb_init(&st.out);
+    st.batch = !isatty(STDOUT_FILENO);
+    char bind_text[300];
+    snprintf(bind_text, sizeof bind_text, !addr[0] ? "*" : strchr(addr, ':') ? "[%s]" : "%s", addr);
+    st.bind_text = bind_text;
+    a.o.on_ready = on_ready;
+    a.o.on_session = on_session;
+    a.o.on_tick = on_tick;
+    a.o.ctx = &st;
+    on_signals();
 
     char err[512] = "";
     /* Workers sign every handshake with the same key and may check client chains
      * from the same CAs: wolfSSL's ECC tables pay off here, keep them. */
     tp_x509_keep_ecc_cache(true);
-    enum tp_err e = tp_probe_listen(&o, &g_stop, err, sizeof err);
+    enum tp_err e = tp_probe_listen(&a.o, &g_stop, err, sizeof err);
     on_tick(&st);
     tp_sb_free(&st.out);
+    tp_render_memo_free(st.ro.memo);
     if (e != TP_OK) {
         tp_sb_free(&st.sb);
         return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));

@@ -18,6 +18,7 @@ struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c)
     const char *nc = getenv("NO_COLOR");
     o.color = c->format == TP_FMT_TEXT && !c->no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
     o.width = tp_cli_term_width();
+    o.stack = c->stack;
     return o;
 }
 
@@ -115,17 +116,45 @@ void tp_cli_render_session(struct tp_sb *sb, const struct tp_session *s, const s
         tp_sb_put(sb, "```\n\n");
 }
 
+bool tp_cli_seconds(const char *v, bool zero_ok, double max, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double t = strtod(v, &end);
+    if (errno || *end || end == v || !(zero_ok ? t >= 0 : t > 0) || t > max)
+        return false;
+    *out = t;
+    return true;
+}
+
+bool tp_cli_long(const char *v, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || end == v || n < min || n > max)
+        return false;
+    *out = n;
+    return true;
+}
+
+const char *tp_cli_keylog(const char *given)
+{
+    const char *env = getenv("SSLKEYLOGFILE");
+    return given ? given : env && *env ? env : NULL;
+}
+
 /* ---- --at TIME ---- */
 
+/* Exactly n decimal digits at s (no sign, no space), as a number. */
 static bool digits(const char *s, int n, int *out)
 {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
+    char buf[8];
+    if (n >= (int)sizeof buf || strspn(s, "0123456789") < (size_t)n)
+        return false;
+    memcpy(buf, s, (size_t)n);
+    buf[n] = '\0';
+    *out = atoi(buf);
     return true;
 }
 

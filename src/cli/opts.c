@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "tlsprobe/diagnose.h"
 
 /* Column where option descriptions start in --help. */
 #define HELP_COL 26
@@ -21,19 +22,36 @@ int tp_cli_usage_fail(const struct tp_cli_cmd *cmd, const char *fmt, ...)
     return TP_EXIT_USAGE;
 }
 
+/* The common rows of each tail (enum tp_cli_tail), ending with a NULL name. */
+static const struct tp_cli_opt tail_end[] = { TP_ROW_NO_COLOR, TP_ROW_HELP, TP_ROW_VERSION, { 0 } };
+static const struct tp_cli_opt tail_tj[] = { TP_ROW_FORMAT_TJ, TP_ROW_NO_COLOR, TP_ROW_HELP, TP_ROW_VERSION, { 0 } };
+static const struct tp_cli_opt tail_all[] = { TP_ROW_FORMAT_ALL, TP_ROW_NO_COLOR, TP_ROW_HELP, TP_ROW_VERSION, { 0 } };
+static const struct tp_cli_opt tail_all_explain[] = { TP_ROW_FORMAT_ALL, TP_ROW_EXPLAIN, TP_ROW_NO_COLOR, TP_ROW_HELP,
+                                                      TP_ROW_VERSION, { 0 } };
+static const struct tp_cli_opt *const tails[] = { NULL, tail_end, tail_tj, tail_all, tail_all_explain };
+
+/* Row i of a command: its own rows, then its tail's; NULL past the last. */
+static const struct tp_cli_opt *row(const struct tp_cli_cmd *cmd, size_t i)
+{
+    if (i < cmd->n_opts)
+        return &cmd->opts[i];
+    const struct tp_cli_opt *t = tails[cmd->tail];
+    return t && t[i - cmd->n_opts].name ? &t[i - cmd->n_opts] : NULL;
+}
+
 static const struct tp_cli_opt *find_long(const struct tp_cli_cmd *cmd, const char *name, size_t len)
 {
-    for (size_t i = 0; i < cmd->n_opts; i++)
-        if (strlen(cmd->opts[i].name) == len && !memcmp(cmd->opts[i].name, name, len))
-            return &cmd->opts[i];
+    for (size_t i = 0; row(cmd, i); i++)
+        if (strlen(row(cmd, i)->name) == len && !memcmp(row(cmd, i)->name, name, len))
+            return row(cmd, i);
     return NULL;
 }
 
 static const struct tp_cli_opt *find_short(const struct tp_cli_cmd *cmd, char c)
 {
-    for (size_t i = 0; i < cmd->n_opts; i++)
-        if (cmd->opts[i].short_name && cmd->opts[i].short_name == c)
-            return &cmd->opts[i];
+    for (size_t i = 0; row(cmd, i); i++)
+        if (row(cmd, i)->short_name && row(cmd, i)->short_name == c)
+            return row(cmd, i);
     return NULL;
 }
 
@@ -195,8 +213,8 @@ void tp_cli_help(const struct tp_cli_cmd *cmd, FILE *f)
 {
     fputs(cmd->head, f);
     fputs("options:\n", f);
-    for (size_t i = 0; i < cmd->n_opts; i++) {
-        const struct tp_cli_opt *o = &cmd->opts[i];
+    const struct tp_cli_opt *o;
+    for (size_t i = 0; (o = row(cmd, i)) != NULL; i++) {
         char lead[128];
         char sh[8] = "";
         if (o->short_name)
@@ -219,4 +237,38 @@ void tp_cli_help(const struct tp_cli_cmd *cmd, FILE *f)
         fputc('\n', f);
         fputs(cmd->foot, f);
     }
+}
+
+/* The options several commands share, in command-line order with the others. */
+static int take_shared(const struct tp_cli_cmd *cmd, const struct tp_cli_seen *o, struct tp_cli_common *c)
+{
+    switch (o->id) {
+    case TP_OPT_AT:
+        return tp_cli_opt_at(cmd->name, o->value, &c->at) ? TP_EXIT_USAGE : -1;
+    case TP_OPT_STACK:
+        if (!tp_explain_stack_valid(o->value))
+            return tp_cli_usage_fail(cmd, "--stack takes go, openssl, curl, python, node, java, dotnet, gnutls or "
+                                          "browser");
+        c->stack = o->value;
+        return -1;
+    default:
+        return -2;
+    }
+}
+
+int tp_cli_options(const struct tp_cli_cmd *cmd, int argc, char **argv, struct tp_cli_args *a, tp_cli_take_fn take,
+                   void *ctx)
+{
+    int rc = tp_cli_parse(cmd, argc, argv, a);
+    for (size_t i = 0; rc < 0 && i < a->n_opt; i++) {
+        const struct tp_cli_seen *o = &a->opt[i];
+        size_t off = (size_t)(o->id & TP_CLI_STORE_OFF);
+        if (o->id & TP_CLI_STORE_STR)
+            memcpy((char *)ctx + off, &o->value, sizeof o->value);
+        else if (o->id & TP_CLI_STORE_FLAG)
+            *(bool *)((char *)ctx + off) = true;
+        else if ((rc = take_shared(cmd, o, &a->com)) == -2)
+            rc = take ? take(ctx, cmd, o->id, o->value) : -1;
+    }
+    return rc;
 }

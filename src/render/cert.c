@@ -1,9 +1,11 @@
 /* A certificate summary for people (aligned block) and as a JSON object. Every
  * text that came from the certificate goes through the escaping helpers. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "tlsprobe/render.h"
+#include "jw.h"
 #include "render_int.h"
 
 static const char *const ku_names[] = {
@@ -14,7 +16,7 @@ static const char *const eku_names[] = {
     "serverAuth", "clientAuth", "codeSigning", "emailProtection", "timeStamping", "OCSPSigning", "anyExtendedKeyUsage",
 };
 
-static const char *san_prefix(enum tp_san_type t)
+const char *rc_san_prefix(enum tp_san_type t)
 {
     switch (t) {
     case TP_SAN_DNS: return "DNS:";
@@ -59,6 +61,20 @@ static void put_bits(struct tp_sb *out, unsigned bits, const char *const *names,
         tp_sb_put(out, "(none)");
 }
 
+#define N_NAMES(t) (sizeof(t) / sizeof((t)[0]))
+
+/* "key usage  digitalSignature, keyEncipherment", or "(not restricted)". */
+static void usage_row(struct tp_sb *out, const char *indent, const char *name, bool present, unsigned bits,
+                      const char *const *names, size_t n)
+{
+    label(out, indent, name);
+    if (present)
+        put_bits(out, bits, names, n);
+    else
+        tp_sb_put(out, "(not restricted)");
+    tp_sb_putc(out, '\n');
+}
+
 void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const struct tp_render_opts *o,
                          const char *indent)
 {
@@ -81,7 +97,7 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
         tp_sb_printf(out, "%s(no subjectAltName)%s", tp_c_yellow(o), tp_c_reset(o));
     for (size_t i = 0; i < ci->n_san; i++) {
         tp_sb_put(out, i ? ", " : "");
-        tp_sb_put(out, san_prefix(ci->san[i].type));
+        tp_sb_put(out, rc_san_prefix(ci->san[i].type));
         tp_sb_put_escaped(out, (const uint8_t *)ci->san[i].value, ci->san[i].value_len);
     }
     if (ci->n_san_total > ci->n_san)
@@ -132,18 +148,8 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
         tp_sb_printf(out, "yes, path length %d\n", ci->path_len);
     else
         tp_sb_put(out, ci->is_ca ? "yes\n" : "no\n");
-    label(out, indent, "key usage");
-    if (ci->has_key_usage)
-        put_bits(out, ci->key_usage, ku_names, sizeof ku_names / sizeof ku_names[0]);
-    else
-        tp_sb_put(out, "(not restricted)");
-    tp_sb_putc(out, '\n');
-    label(out, indent, "ext key usage");
-    if (ci->has_ext_key_usage)
-        put_bits(out, ci->ext_key_usage, eku_names, sizeof eku_names / sizeof eku_names[0]);
-    else
-        tp_sb_put(out, "(not restricted)");
-    tp_sb_putc(out, '\n');
+    usage_row(out, indent, "key usage", ci->has_key_usage, ci->key_usage, ku_names, N_NAMES(ku_names));
+    usage_row(out, indent, "ext key usage", ci->has_ext_key_usage, ci->ext_key_usage, eku_names, N_NAMES(eku_names));
     label(out, indent, "serial");
     tp_sb_put(out, ci->serial_hex);
     tp_sb_putc(out, '\n');
@@ -179,200 +185,176 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
     tp_sb_putc(out, '\n');
 }
 
-/* "%d" / "%ld" without printf. */
-static void put_long(struct tp_sb *out, long v)
+static void jtime(struct jw *w, const char *k, time_t t)
 {
-    char buf[24];
-    char *e = buf + sizeof buf, *p = e;
-    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    tp_sb_putn(out, p, (size_t)(e - p));
+    jw_key(w, k);
+    tp_sb_putc(w->o, '"');
+    put_time(w->o, t, true);
+    tp_sb_putc(w->o, '"');
 }
 
-static void jstr(struct tp_sb *out, bool *first, const char *k, const char *v)
+static void jbits(struct jw *w, const char *k, bool present, unsigned bits, const char *const *names, size_t n)
 {
-    rj_key(out, first, k);
-    tp_sb_put_json_str(out, v);
-}
-
-static void jhex(struct tp_sb *out, bool *first, const char *k, const uint8_t *p, size_t n)
-{
-    rj_key(out, first, k);
-    if (!n) {
-        tp_sb_put(out, "null");
-        return;
-    }
-    tp_sb_putc(out, '"');
-    tp_sb_put_hex(out, p, n, 0);
-    tp_sb_putc(out, '"');
-}
-
-static void jtime(struct tp_sb *out, bool *first, const char *k, time_t t)
-{
-    rj_key(out, first, k);
-    tp_sb_putc(out, '"');
-    put_time(out, t, true);
-    tp_sb_putc(out, '"');
-}
-
-static void jbits(struct tp_sb *out, bool *first, const char *k, bool present, unsigned bits,
-                  const char *const *names, size_t n)
-{
-    rj_key(out, first, k);
     if (!present) {
-        tp_sb_put(out, "null");
+        jw_null(w, k);
         return;
     }
-    tp_sb_putc(out, '[');
-    bool f = true;
+    jw_key(w, k);
+    jw_open(w, '[');
     for (size_t i = 0; i < n; i++)
-        if (bits & (1u << i)) {
-            if (!f)
-                tp_sb_putc(out, ',');
-            tp_sb_putc(out, '"');
-            tp_sb_put(out, names[i]);
-            tp_sb_putc(out, '"');
-            f = false;
-        }
-    tp_sb_putc(out, ']');
+        if (bits & (1u << i))
+            jw_istr(w, names[i]);
+    jw_close(w, ']');
 }
 
-/* '{' and every key up to "self_signed": a function of the DER alone. */
-static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci);
-static void cert_json_tail(struct tp_sb *out, const struct tp_cert_info *ci);
-
-/* A server sends the same chain to every client and a capture repeats a few
- * servers' chains: a small per-thread memo of rendered certificates, keyed by the
- * certificate's SHA-256 (tp_cert_parse fills it from the DER, and everything
- * rendered is a function of the DER). Fragments are kept inline (no heap that a
- * thread's exit would leak); bigger ones are rendered every time. */
-#define CERT_MEMO 4
-#define CERT_MEMO_MAX 3072
-struct cert_memo {
-    uint32_t used;
-    uint16_t len;
-    uint8_t sha256[32];
-    char json[CERT_MEMO_MAX];
-};
-static _Thread_local struct cert_memo cert_memo[CERT_MEMO];
-static _Thread_local uint32_t cert_tick;
-
-void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
+/* A subjectAltName as one string, prefix and value escaped together. */
+static void jsan(struct jw *w, const struct tp_san *san)
 {
-    static const uint8_t zero[32];
-    if (!ci) {
-        tp_sb_put(out, "null");
+    const char *pre = rc_san_prefix(san->type);
+    size_t pl = strlen(pre), vl = san->value_len;
+    char sbuf[256];
+    jw_item(w);
+    if (pl + vl <= sizeof sbuf) { /* on the stack when it fits */
+        memcpy(sbuf, pre, pl);
+        if (vl)
+            memcpy(sbuf + pl, san->value, vl);
+        tp_sb_put_json(w->o, (const uint8_t *)sbuf, pl + vl);
         return;
     }
-    if (!memcmp(ci->sha256, zero, 32)) { /* no fingerprint (made up in a test): no memo */
-        cert_json(out, ci);
-        cert_json_tail(out, ci);
-        return;
-    }
-    struct cert_memo *victim = &cert_memo[0];
-    for (int i = 0; i < CERT_MEMO; i++) {
-        struct cert_memo *m = &cert_memo[i];
-        if (m->len && !memcmp(m->sha256, ci->sha256, 32)) {
-            m->used = ++cert_tick;
-            tp_sb_putn(out, m->json, m->len);
-            cert_json_tail(out, ci);
-            return;
-        }
-        if (m->used < victim->used)
-            victim = m;
-    }
-    struct tp_sb one;
-    tp_sb_init(&one);
-    cert_json(&one, ci);
-    if (!one.truncated && !one.oom && one.len && one.len <= CERT_MEMO_MAX) {
-        memcpy(victim->sha256, ci->sha256, 32);
-        memcpy(victim->json, one.buf, one.len);
-        victim->len = (uint16_t)one.len;
-        victim->used = ++cert_tick;
-    }
-    tp_sb_putn(out, one.buf ? one.buf : "", one.len);
-    tp_sb_free(&one);
-    cert_json_tail(out, ci);
+    struct tp_sb v;
+    tp_sb_init(&v);
+    tp_sb_put(&v, pre);
+    tp_sb_putn(&v, san->value, vl);
+    tp_sb_put_json(w->o, (const uint8_t *)v.buf, v.len);
+    tp_sb_free(&v);
 }
 
+/* Where to find more, and what the certificate says of itself. */
+static const struct jw_field cert_links[] = {
+    JW_FIELD("ca_issuers", JW_STR, struct tp_cert_info, aia_ca_issuers),
+    JW_FIELD("ocsp", JW_STR, struct tp_cert_info, aia_ocsp),
+    JW_FIELD("crl_distribution_point", JW_STR, struct tp_cert_info, crl_dp),
+    JW_FIELD("sct", JW_BOOL, struct tp_cert_info, has_sct),
+    JW_FIELD("self_signed", JW_BOOL, struct tp_cert_info, self_signed),
+    /* what cannot be decoded or is not processed (RFC 5280 §4.2); null when fine */
+    JW_FIELD("malformed_extension", JW_CHARS, struct tp_cert_info, bad_ext),
+};
+
+/* '{' and every key up to "unhandled_critical_extension": a function of the DER alone. */
 static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
 {
-    bool first = true;
-    tp_sb_putc(out, '{');
-    jstr(out, &first, "subject", ci->subject);
-    jstr(out, &first, "issuer", ci->issuer);
-    rj_key(out, &first, "san");
-    tp_sb_putc(out, '[');
-    for (size_t i = 0; i < ci->n_san; i++) {
-        /* prefix + value escaped as one string: on the stack when it fits */
-        const char *pre = san_prefix(ci->san[i].type);
-        size_t pl = strlen(pre), vl = ci->san[i].value_len;
-        char sbuf[256];
-        if (i)
-            tp_sb_putc(out, ',');
-        if (pl + vl <= sizeof sbuf) {
-            memcpy(sbuf, pre, pl);
-            if (vl)
-                memcpy(sbuf + pl, ci->san[i].value, vl);
-            tp_sb_put_json(out, (const uint8_t *)sbuf, pl + vl);
-            continue;
-        }
-        struct tp_sb v;
-        tp_sb_init(&v);
-        tp_sb_put(&v, pre);
-        tp_sb_putn(&v, ci->san[i].value, ci->san[i].value_len);
-        tp_sb_put_json(out, (const uint8_t *)v.buf, v.len);
-        tp_sb_free(&v);
-    }
-    tp_sb_putc(out, ']');
-    jtime(out, &first, "not_before", ci->not_before);
-    jtime(out, &first, "not_after", ci->not_after);
-    jstr(out, &first, "key", ci->key_desc);
-    jstr(out, &first, "signature_algorithm", ci->sig_alg);
-    rj_key(out, &first, "is_ca");
-    tp_sb_put(out, ci->is_ca ? "true" : "false");
-    jhex(out, &first, "sha256", ci->sha256, sizeof ci->sha256);
+    struct jw w;
+    jw_init(&w, out);
+    jw_open(&w, '{');
+    jw_str(&w, "subject", ci->subject);
+    jw_str(&w, "issuer", ci->issuer);
+    jw_key(&w, "san");
+    jw_open(&w, '[');
+    for (size_t i = 0; i < ci->n_san; i++)
+        jsan(&w, &ci->san[i]);
+    jw_close(&w, ']');
+    jtime(&w, "not_before", ci->not_before);
+    jtime(&w, "not_after", ci->not_after);
+    jw_str(&w, "key", ci->key_desc);
+    jw_str(&w, "signature_algorithm", ci->sig_alg);
+    jw_bool(&w, "is_ca", ci->is_ca);
+    jw_hex(&w, "sha256", ci->sha256, sizeof ci->sha256);
     /* beyond the session contract: documented in docs/json.md, "inspect" */
-    jstr(out, &first, "subject_cn", ci->subject_cn);
-    jstr(out, &first, "serial", ci->serial_hex);
-    rj_key(out, &first, "key_bits");
-    put_long(out, ci->key_bits);
-    rj_key(out, &first, "path_len");
+    jw_str(&w, "subject_cn", ci->subject_cn);
+    jw_str(&w, "serial", ci->serial_hex);
+    jw_i64(&w, "key_bits", ci->key_bits);
     if (ci->is_ca && ci->path_len >= 0)
-        put_long(out, ci->path_len);
+        jw_i64(&w, "path_len", ci->path_len);
     else
-        tp_sb_put(out, "null");
-    jbits(out, &first, "key_usage", ci->has_key_usage, ci->key_usage, ku_names, sizeof ku_names / sizeof ku_names[0]);
-    jbits(out, &first, "extended_key_usage", ci->has_ext_key_usage, ci->ext_key_usage, eku_names,
-          sizeof eku_names / sizeof eku_names[0]);
-    jhex(out, &first, "subject_key_id", ci->ski, ci->ski_len);
-    jhex(out, &first, "authority_key_id", ci->aki, ci->aki_len);
-    jstr(out, &first, "ca_issuers", ci->aia_ca_issuers);
-    jstr(out, &first, "ocsp", ci->aia_ocsp);
-    jstr(out, &first, "crl_distribution_point", ci->crl_dp);
-    rj_key(out, &first, "sct");
-    tp_sb_put(out, ci->has_sct ? "true" : "false");
-    rj_key(out, &first, "self_signed");
-    tp_sb_put(out, ci->self_signed ? "true" : "false");
-    /* what cannot be decoded or is not processed (RFC 5280 §4.2); null when fine */
-    jstr(out, &first, "malformed_extension", ci->bad_ext[0] ? ci->bad_ext : NULL);
-    rj_key(out, &first, "malformed_extension_offset");
+        jw_null(&w, "path_len");
+    jbits(&w, "key_usage", ci->has_key_usage, ci->key_usage, ku_names, N_NAMES(ku_names));
+    jbits(&w, "extended_key_usage", ci->has_ext_key_usage, ci->ext_key_usage, eku_names, N_NAMES(eku_names));
+    jw_hex(&w, "subject_key_id", ci->ski, ci->ski_len);
+    jw_hex(&w, "authority_key_id", ci->aki, ci->aki_len);
+    jw_fields(&w, ci, cert_links, JW_N(cert_links));
     if (ci->bad_ext[0])
-        put_long(out, (long)ci->bad_ext_offset);
+        jw_u64(&w, "malformed_extension_offset", ci->bad_ext_offset);
     else
-        tp_sb_put(out, "null");
-    jstr(out, &first, "unhandled_critical_extension", ci->unhandled_critical[0] ? ci->unhandled_critical : NULL);
+        jw_null(&w, "malformed_extension_offset");
+    jw_chars(&w, "unhandled_critical_extension", ci->unhandled_critical, sizeof ci->unhandled_critical);
 }
 
 /* The part that depends on today, never remembered. */
 static void cert_json_tail(struct tp_sb *out, const struct tp_cert_info *ci)
 {
     tp_sb_putn(out, ",\"days_left\":", 13);
-    put_long(out, tp_cert_days_left(ci, time(NULL)));
+    jw_put_i64(out, tp_cert_days_left(ci, time(NULL)));
     tp_sb_putc(out, '}');
+}
+
+/* A server sends the same chain to every client and a capture repeats a few
+ * servers' chains: the caller's memo keeps rendered certificates keyed by the
+ * certificate's SHA-256 (tp_cert_parse fills it from the DER, and everything
+ * rendered is a function of the DER). Bigger ones are rendered every time. */
+static struct rc_memo *memo_find(struct tp_render_memo *m, const uint8_t sha256[32], bool *hit)
+{
+    struct rc_memo *victim = &m->cert[0];
+    *hit = false;
+    for (int i = 0; i < RC_MEMO; i++) {
+        struct rc_memo *e = &m->cert[i];
+        if (e->len && !memcmp(e->sha256, sha256, 32)) {
+            e->used = ++m->cert_tick;
+            *hit = true;
+            return e;
+        }
+        if (e->used < victim->used)
+            victim = e;
+    }
+    return victim;
+}
+
+void rc_cert_json(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m)
+{
+    static const uint8_t zero[32];
+    if (!ci) {
+        tp_sb_put(out, "null");
+        return;
+    }
+    if (!m || !memcmp(ci->sha256, zero, 32)) { /* no memo, or no fingerprint (made up in a test) */
+        cert_json(out, ci);
+        cert_json_tail(out, ci);
+        return;
+    }
+    bool hit;
+    struct rc_memo *e = memo_find(m, ci->sha256, &hit);
+    if (hit) {
+        tp_sb_putn(out, e->json, e->len);
+        cert_json_tail(out, ci);
+        return;
+    }
+    size_t start = out->len;
+    cert_json(out, ci);
+    size_t len = out->len - start;
+    if (!out->truncated && !out->oom && len && len <= RC_MEMO_MAX) {
+        memcpy(e->sha256, ci->sha256, 32);
+        memcpy(e->json, out->buf + start, len);
+        e->len = (uint16_t)len;
+        e->used = ++m->cert_tick;
+    }
+    cert_json_tail(out, ci);
+}
+
+void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
+{
+    rc_cert_json(out, ci, NULL);
+}
+
+void tp_render_cert_json_memo(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m)
+{
+    rc_cert_json(out, ci, m);
+}
+
+struct tp_render_memo *tp_render_memo_new(void)
+{
+    return calloc(1, sizeof(struct tp_render_memo));
+}
+
+void tp_render_memo_free(struct tp_render_memo *m)
+{
+    free(m);
 }

@@ -238,141 +238,162 @@ static void x_finished(struct para *p, const struct tp_session *s, const struct 
     }
 }
 
+/* A repeat of a message already explained (two tickets, the second
+ * compatibility CCS): one short line. */
+static bool x_repeat(struct para *p, const struct tp_session *s, const struct rmsg *r, bool t13)
+{
+    const struct tp_msg *m = r->m;
+    if (m->kind != TP_MSG_CCS && m->kind != TP_MSG_ENCRYPTED &&
+        !(m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_NEW_SESSION_TICKET))
+        return false;
+    for (size_t i = 0; i < s->n_msgs && &s->msgs[i] != m; i++) {
+        const struct tp_msg *q = &s->msgs[i];
+        bool same = q->kind == m->kind && (m->kind != TP_MSG_HANDSHAKE || q->hs_type == m->hs_type) &&
+                    (q->dir == m->dir || (m->kind == TP_MSG_CCS && t13));
+        if (!same)
+            continue;
+        if (m->kind == TP_MSG_ENCRYPTED)
+            p_put(p, "Another encrypted record: its length is all an observer learns.");
+        else
+            p_printf(p, "Another %s, for the same purpose as the one above.", r->type);
+        return true;
+    }
+    return false;
+}
+
+/* An encrypted record we could not read: what it most likely holds. */
+static void x_encrypted(struct para *p, const struct tp_session *s, const struct tp_msg *m, bool t13)
+{
+    p_put(p, "An encrypted record that could not be read: an observer sees only its length.");
+    bool hs_flight = false;
+    for (size_t i = 0; i < s->n_msgs && &s->msgs[i] != m; i++)
+        hs_flight |= s->msgs[i].dir == TP_S2C && s->msgs[i].kind == TP_MSG_HANDSHAKE &&
+                     s->msgs[i].hs_type == TP_HS_SERVER_HELLO && !s->msgs[i].is_hrr;
+    if (t13 && hs_flight && m->dir == TP_S2C)
+        p_put(p, " After a TLS 1.3 ServerHello the server's encrypted flight normally holds "
+                  "EncryptedExtensions, Certificate, CertificateVerify and Finished; the largest record is "
+                  "usually the certificate chain.");
+    else if (t13 && hs_flight)
+        p_put(p, " From the client at this point it is normally its Finished (after its Certificate "
+                  "and CertificateVerify in mutual TLS).");
+    if (s->source == TP_SRC_PCAP)
+        p_put(p, " Give the session's key log (--keylog, or SSLKEYLOGFILE when it was captured) to "
+                  "see the messages inside.");
+}
+
+static void x_cert_request(struct para *p, const struct tp_certificate_request *cr)
+{
+    size_t n = cr->ca_names.n_total;
+    p_put(p, "The server asks the client to prove its identity with a certificate too (mutual TLS).");
+    if (n)
+        p_printf(p, " It names the %zu CA%s it accepts.", n, n == 1 ? "" : "s");
+    p_put(p, " A client without a suitable certificate sends an empty one, and the server decides whether to "
+             "go on.");
+}
+
+/* A message that parsed: what it does. */
+static void x_parsed(struct para *p, const struct tp_session *s, const struct rmsg *r, bool t13)
+{
+    const struct tp_msg *m = r->m;
+    char b[16];
+    switch (r->kind) {
+    case RM_CH:
+        x_client_hello(p, s, m, &r->u.ch);
+        break;
+    case RM_SH:
+        x_server_hello(p, s, &r->u.sh);
+        break;
+    case RM_EE:
+        p_put(p, "The first encrypted message: the server's answers to the client's extensions that "
+                  "are not needed to agree the keys");
+        if (r->u.ee.ext.alpn.n) {
+            p_put(p, ", here the application protocol ");
+            p_wire(p, r->u.ee.ext.alpn.v[0]);
+        }
+        p_put(p, ". Hiding them from observers is new in TLS 1.3.");
+        break;
+    case RM_CERT:
+        x_certificate(p, s, r);
+        break;
+    case RM_CR:
+        x_cert_request(p, &r->u.cr);
+        break;
+    case RM_SKE:
+        p_printf(p, "The server's half of the key exchange (%s", rn_kx(r->u.ske.kx));
+        if (r->u.ske.kx == TP_KX_ECDHE)
+            p_printf(p, " over %s", rn_group(r->u.ske.group, b));
+        p_put(p, "), signed with the private key of the certificate it just sent. The signature "
+                  "proves it holds that key; the throw-away key pair gives forward secrecy.");
+        break;
+    case RM_CKE:
+        p_put(p, r->u.cke.kx == TP_KX_RSA
+                     ? "The client sends the premaster secret encrypted with the server's RSA key. There "
+                       "is no forward secrecy: whoever later obtains that key can decrypt a recording of "
+                       "this session."
+                     : "The client's half of the key exchange. From both halves each side computes the "
+                       "same secret, and from it the session keys; someone watching the wire cannot.");
+        break;
+    case RM_CV:
+        p_put(p, m->dir == TP_S2C ? "The server signs a hash of the handshake so far with its certificate's private "
+                                    "key. This proves it owns the certificate it sent and that nobody changed the "
+                                    "messages in between."
+                                  : "The client signs the handshake so far with the key of its certificate, "
+                                    "proving it owns the certificate it sent.");
+        if (r->u.cv.has_scheme)
+            p_printf(p, " Signature scheme: %s.", rn_sigalg(r->u.cv.scheme, b));
+        break;
+    case RM_FIN:
+        x_finished(p, s, m);
+        break;
+    case RM_NST:
+        p_printf(p, "A ticket the client may present next time to resume without a full handshake "
+                     "(valid for %lu s).",
+                 (unsigned long)r->u.nst.lifetime);
+        if (t13)
+            p_put(p, " In TLS 1.3 tickets arrive after the handshake, encrypted.");
+        break;
+    case RM_KU:
+        p_put(p, "The sender switches to fresh traffic keys derived from the current ones, so no "
+                  "single key protects too much data.");
+        break;
+    case RM_CS:
+        p_put(p, "The server staples an OCSP response: a fresh statement signed by the CA that the "
+                  "certificate is not revoked, so the client need not ask the CA itself.");
+        break;
+    case RM_NONE:
+        if (m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_SERVER_HELLO_DONE)
+            p_put(p, "The server has said all it has to say for now; it is the client's turn.");
+        else if (m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_END_OF_EARLY_DATA)
+            p_put(p, "The client ends its 0-RTT early data; the rest uses the handshake keys.");
+        else
+            p_put(p, "A message this tool shows but does not explain.");
+        break;
+    }
+}
+
 void rx_message(struct tp_sb *out, const struct tp_session *s, const struct rmsg *r, const char *indent, size_t width)
 {
     struct para p;
     tp_sb_init(&p.sb);
     const struct tp_msg *m = r->m;
     bool t13 = rs_tls13(s);
-    char b[16];
-    /* A repeat of a message already explained (two tickets, the second
-     * compatibility CCS): one short line. */
-    for (size_t i = 0; i < s->n_msgs && &s->msgs[i] != m; i++) {
-        const struct tp_msg *q = &s->msgs[i];
-        bool same = q->kind == m->kind && (m->kind != TP_MSG_HANDSHAKE || q->hs_type == m->hs_type) &&
-                    (q->dir == m->dir || (m->kind == TP_MSG_CCS && t13));
-        if (same && (m->kind == TP_MSG_CCS || (m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_NEW_SESSION_TICKET) ||
-                     m->kind == TP_MSG_ENCRYPTED)) {
-            if (m->kind == TP_MSG_ENCRYPTED)
-                p_put(&p, "Another encrypted record: its length is all an observer learns.");
-            else
-                p_printf(&p, "Another %s, for the same purpose as the one above.", r->type);
-            rx_wrap(out, tp_sb_str(&p.sb), indent, width);
-            tp_sb_free(&p.sb);
-            return;
-        }
-    }
-    if (m->kind == TP_MSG_CCS) {
-        if (t13 || (!s->version && story13(s)))
-            p_put(&p, "A dummy ChangeCipherSpec kept only so that old middleboxes let TLS 1.3 through "
-                      "(RFC 8446 §D.4); it changes nothing.");
-        else
-            p_put(&p, "This side switches to the keys just agreed: its next message, Finished, is the "
-                      "first one encrypted.");
+    if (x_repeat(&p, s, r, t13)) {
+        /* said in one line */
+    } else if (m->kind == TP_MSG_CCS) {
+        p_put(&p, t13 || (!s->version && story13(s))
+                      ? "A dummy ChangeCipherSpec kept only so that old middleboxes let TLS 1.3 through "
+                        "(RFC 8446 §D.4); it changes nothing."
+                      : "This side switches to the keys just agreed: its next message, Finished, is the "
+                        "first one encrypted.");
     } else if (m->kind == TP_MSG_ALERT) {
         x_alert(&p, s, m);
     } else if (m->kind == TP_MSG_ENCRYPTED) {
-        p_put(&p, "An encrypted record that could not be read: an observer sees only its length.");
-        bool hs_flight = false;
-        for (size_t i = 0; i < s->n_msgs && &s->msgs[i] != m; i++)
-            hs_flight |= s->msgs[i].dir == TP_S2C && s->msgs[i].kind == TP_MSG_HANDSHAKE &&
-                         s->msgs[i].hs_type == TP_HS_SERVER_HELLO && !s->msgs[i].is_hrr;
-        if (t13 && hs_flight && m->dir == TP_S2C)
-            p_put(&p, " After a TLS 1.3 ServerHello the server's encrypted flight normally holds "
-                      "EncryptedExtensions, Certificate, CertificateVerify and Finished; the largest record is "
-                      "usually the certificate chain.");
-        else if (t13 && hs_flight)
-            p_put(&p, " From the client at this point it is normally its Finished (after its Certificate "
-                      "and CertificateVerify in mutual TLS).");
-        if (s->source == TP_SRC_PCAP)
-            p_put(&p, " Give the session's key log (--keylog, or SSLKEYLOGFILE when it was captured) to "
-                      "see the messages inside.");
+        x_encrypted(&p, s, m, t13);
     } else if (r->perr != TP_OK) {
         p_printf(&p, "This %s could not be decoded (%s); its bytes are shown as they were.", r->type,
                  tp_err_text(r->perr));
     } else {
-        switch (r->kind) {
-        case RM_CH:
-            x_client_hello(&p, s, m, &r->u.ch);
-            break;
-        case RM_SH:
-            x_server_hello(&p, s, &r->u.sh);
-            break;
-        case RM_EE:
-            p_put(&p, "The first encrypted message: the server's answers to the client's extensions that "
-                      "are not needed to agree the keys");
-            if (r->u.ee.ext.alpn.n) {
-                p_put(&p, ", here the application protocol ");
-                p_wire(&p, r->u.ee.ext.alpn.v[0]);
-            }
-            p_put(&p, ". Hiding them from observers is new in TLS 1.3.");
-            break;
-        case RM_CERT:
-            x_certificate(&p, s, r);
-            break;
-        case RM_CR:
-            p_put(&p, "The server asks the client to prove its identity with a certificate too (mutual "
-                      "TLS).");
-            if (r->u.cr.ca_names.n_total)
-                p_printf(&p, " It names the %zu CA%s it accepts.", r->u.cr.ca_names.n_total,
-                         r->u.cr.ca_names.n_total == 1 ? "" : "s");
-            p_put(&p, " A client without a suitable certificate sends an empty one, and the server "
-                      "decides whether to go on.");
-            break;
-        case RM_SKE:
-            p_printf(&p, "The server's half of the key exchange (%s", rn_kx(r->u.ske.kx));
-            if (r->u.ske.kx == TP_KX_ECDHE)
-                p_printf(&p, " over %s", rn_group(r->u.ske.group, b));
-            p_put(&p, "), signed with the private key of the certificate it just sent. The signature "
-                      "proves it holds that key; the throw-away key pair gives forward secrecy.");
-            break;
-        case RM_CKE:
-            if (r->u.cke.kx == TP_KX_RSA)
-                p_put(&p, "The client sends the premaster secret encrypted with the server's RSA key. There "
-                          "is no forward secrecy: whoever later obtains that key can decrypt a recording of "
-                          "this session.");
-            else
-                p_put(&p, "The client's half of the key exchange. From both halves each side computes the "
-                          "same secret, and from it the session keys; someone watching the wire cannot.");
-            break;
-        case RM_CV:
-            if (m->dir == TP_S2C)
-                p_put(&p, "The server signs a hash of the handshake so far with its certificate's private "
-                          "key. This proves it owns the certificate it sent and that nobody changed the "
-                          "messages in between.");
-            else
-                p_put(&p, "The client signs the handshake so far with the key of its certificate, proving "
-                          "it owns the certificate it sent.");
-            if (r->u.cv.has_scheme)
-                p_printf(&p, " Signature scheme: %s.", rn_sigalg(r->u.cv.scheme, b));
-            break;
-        case RM_FIN:
-            x_finished(&p, s, m);
-            break;
-        case RM_NST:
-            p_printf(&p, "A ticket the client may present next time to resume without a full handshake "
-                         "(valid for %lu s).",
-                     (unsigned long)r->u.nst.lifetime);
-            if (t13)
-                p_put(&p, " In TLS 1.3 tickets arrive after the handshake, encrypted.");
-            break;
-        case RM_KU:
-            p_put(&p, "The sender switches to fresh traffic keys derived from the current ones, so no "
-                      "single key protects too much data.");
-            break;
-        case RM_CS:
-            p_put(&p, "The server staples an OCSP response: a fresh statement signed by the CA that the "
-                      "certificate is not revoked, so the client need not ask the CA itself.");
-            break;
-        case RM_NONE:
-            if (m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_SERVER_HELLO_DONE)
-                p_put(&p, "The server has said all it has to say for now; it is the client's turn.");
-            else if (m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_END_OF_EARLY_DATA)
-                p_put(&p, "The client ends its 0-RTT early data; the rest uses the handshake keys.");
-            else
-                p_put(&p, "A message this tool shows but does not explain.");
-            break;
-        }
+        x_parsed(&p, s, r, t13);
     }
     rx_wrap(out, tp_sb_str(&p.sb), indent, width);
     tp_sb_free(&p.sb);

@@ -6,154 +6,17 @@
 #include <time.h>
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/hash.h>
+#include "jw.h"
 #include "render_int.h"
 #include "tlsprobe/names.h"
-
-/* A tiny writer that places commas: every value is preceded by key() or item(). */
-struct jw {
-    struct tp_sb *o;
-    bool first[16];
-    int depth;
-};
-
-static void j_sep(struct jw *w)
-{
-    if (!w->first[w->depth])
-        tp_sb_putc(w->o, ',');
-    w->first[w->depth] = false;
-}
-
-static void j_open(struct jw *w, char c)
-{
-    tp_sb_putc(w->o, c);
-    if (w->depth < 15)
-        w->depth++;
-    w->first[w->depth] = true;
-}
-
-static void j_close(struct jw *w, char c)
-{
-    tp_sb_putc(w->o, c);
-    if (w->depth > 0)
-        w->depth--;
-}
-
-/* Keys are plain ASCII constants: the separator, the quoted key and the colon go
- * out in one copy, no printf on the hot path. */
-static void key(struct jw *w, const char *k)
-{
-    rj_key(w->o, &w->first[w->depth], k);
-}
-
-/* Decimal digits of v, as "%llu" writes them. */
-static void put_u64(struct tp_sb *o, unsigned long long v)
-{
-    char buf[24];
-    char *e = buf + sizeof buf, *p = e;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    tp_sb_putn(o, p, (size_t)(e - p));
-}
-
-static void put_i64(struct tp_sb *o, long long v)
-{
-    if (v < 0) {
-        tp_sb_putc(o, '-');
-        put_u64(o, 0ULL - (unsigned long long)v);
-    } else {
-        put_u64(o, (unsigned long long)v);
-    }
-}
-
-static void item(struct jw *w)
-{
-    j_sep(w);
-}
-
-static void k_str(struct jw *w, const char *k, const char *v)
-{
-    key(w, k);
-    tp_sb_put_json_str(w->o, v);
-}
-
-static void k_bytes(struct jw *w, const char *k, const uint8_t *p, size_t n)
-{
-    key(w, k);
-    tp_sb_put_json(w->o, p, n);
-}
-
-static void k_bool(struct jw *w, const char *k, bool v)
-{
-    key(w, k);
-    tp_sb_put(w->o, v ? "true" : "false");
-}
-
-static void k_u64(struct jw *w, const char *k, unsigned long long v)
-{
-    key(w, k);
-    put_u64(w->o, v);
-}
-
-static void k_i64(struct jw *w, const char *k, long long v)
-{
-    key(w, k);
-    put_i64(w->o, v);
-}
-
-static void k_null(struct jw *w, const char *k)
-{
-    key(w, k);
-    tp_sb_put(w->o, "null");
-}
-
-static void k_ms(struct jw *w, const char *k, int64_t us)
-{
-    key(w, k);
-    if (us < 0)
-        tp_sb_put(w->o, "null");
-    else {
-        /* "%lld.%03lld" of us / 1000 and us % 1000 (us >= 0 here). */
-        long long ms = (long long)(us % 1000);
-        char f[4] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10) };
-        put_i64(w->o, (long long)(us / 1000));
-        tp_sb_putn(w->o, f, sizeof f);
-    }
-}
-
-static void i_str(struct jw *w, const char *v)
-{
-    item(w);
-    tp_sb_put_json_str(w->o, v);
-}
-
-static void k_hex(struct jw *w, const char *k, const uint8_t *p, size_t n)
-{
-    key(w, k);
-    tp_sb_putc(w->o, '"');
-    tp_sb_put_hex(w->o, p, n, 0);
-    tp_sb_putc(w->o, '"');
-}
-
-static void k_time(struct jw *w, const char *k, time_t t)
-{
-    struct tm tm;
-    char buf[40];
-    if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
-        k_null(w, k);
-        return;
-    }
-    k_str(w, k, buf);
-}
 
 /* Lists of 16-bit code points as names ("0x1a2b" / "GREASE 0x0a0a" when unnamed). */
 typedef const char *(*namefn)(uint16_t, char[16]);
 static void k_u16_names(struct jw *w, const char *k, const uint16_t *v, size_t n, namefn fn)
 {
     char b[16];
-    key(w, k);
-    j_open(w, '[');
+    jw_key(w, k);
+    jw_open(w, '[');
     /* Registry names (plain ASCII) are gathered and copied once: a ClientHello
      * lists tens of suites and signature algorithms. */
     char buf[2048];
@@ -164,7 +27,7 @@ static void k_u16_names(struct jw *w, const char *k, const uint16_t *v, size_t n
         if (o + l + 3 > sizeof buf || !tp_json_plain((const uint8_t *)name, l)) {
             tp_sb_putn(w->o, buf, o);
             o = 0;
-            i_str(w, name);
+            jw_istr(w, name);
             continue;
         }
         if (!w->first[w->depth])
@@ -176,28 +39,28 @@ static void k_u16_names(struct jw *w, const char *k, const uint16_t *v, size_t n
         buf[o++] = '"';
     }
     tp_sb_putn(w->o, buf, o);
-    j_close(w, ']');
+    jw_close(w, ']');
 }
 
 static void k_bytes_list(struct jw *w, const char *k, const struct tp_bytes_list *l)
 {
-    key(w, k);
-    j_open(w, '[');
+    jw_key(w, k);
+    jw_open(w, '[');
     for (size_t i = 0; i < l->n; i++) {
-        item(w);
+        jw_item(w);
         tp_sb_put_json(w->o, l->v[i].p, l->v[i].len);
     }
-    j_close(w, ']');
+    jw_close(w, ']');
 }
 
 static void k_ext_names(struct jw *w, const char *k, const struct tp_ext_list *l)
 {
     char b[24];
-    key(w, k);
-    j_open(w, '[');
+    jw_key(w, k);
+    jw_open(w, '[');
     for (size_t i = 0; i < l->n; i++)
-        i_str(w, rn_ext(l->items[i].type, b));
-    j_close(w, ']');
+        jw_istr(w, rn_ext(l->items[i].type, b));
+    jw_close(w, ']');
 }
 
 static bool any_grease_u16(const uint16_t *v, size_t n)
@@ -210,34 +73,22 @@ static bool any_grease_u16(const uint16_t *v, size_t n)
 
 /* A client stack sends the same ClientHello again and again (every connection of
  * a load against listen, every flow of a capture), and naming its tens of suites
- * is most of a session's rendering. Its JSON is remembered per thread in three
+ * is most of a session's rendering. Its JSON is remembered in the caller's memo
+ * (struct tp_render_memo, one per thread) in three
  * parts, around the two values that change from one connection to the next (the
  * SNI and the session id's length), keyed by every other field j_client_hello
- * reads, exactly (GREASE values included). Parts are kept inline (no heap that a
- * thread's exit would leak); a bigger hello is rendered every time.
+ * reads, exactly (GREASE values included); a bigger hello is rendered every time.
  * Keep ch_key() in step with j_client_hello(): test_render_json flips every byte
- * of real hellos and compares with a thread that has nothing remembered. */
-#define CH_MEMO 4
-#define CH_KEY_MAX 768
-#define CH_JSON_MAX 6144
-struct ch_memo {
-    uint32_t used;
-    uint16_t klen, a, b, c;     /* key length; the three parts' lengths */
-    uint8_t key[CH_KEY_MAX];
-    char json[CH_JSON_MAX];
-};
-static _Thread_local struct ch_memo ch_memo[CH_MEMO];
-static _Thread_local uint32_t ch_tick;
-
+ * of real hellos and compares with rendering without a memo. */
 struct ch_key {
-    uint8_t b[CH_KEY_MAX];
+    uint8_t b[RJ_CH_KEY_MAX];
     size_t n;
     bool over;
 };
 
 static void ck_raw(struct ch_key *k, const void *p, size_t n)
 {
-    if (k->over || k->n + n > CH_KEY_MAX) {
+    if (k->over || k->n + n > RJ_CH_KEY_MAX) {
         k->over = true;
         return;
     }
@@ -285,16 +136,16 @@ static void ch_key(struct ch_key *k, const struct tp_client_hello *ch)
     ck_raw(k, e->ec_point_formats.p, e->ec_point_formats.len);
 }
 
-static struct ch_memo *ch_slot(const struct ch_key *k, bool *hit)
+static struct rj_ch_memo *ch_slot(struct tp_render_memo *memo, const struct ch_key *k, bool *hit)
 {
     *hit = false;
     if (k->over)
         return NULL;
-    struct ch_memo *victim = &ch_memo[0];
-    for (int i = 0; i < CH_MEMO; i++) {
-        struct ch_memo *m = &ch_memo[i];
+    struct rj_ch_memo *victim = &memo->ch[0];
+    for (int i = 0; i < RJ_CH_MEMO; i++) {
+        struct rj_ch_memo *m = &memo->ch[i];
         if (m->klen == k->n && m->a && !memcmp(m->key, k->b, k->n)) {
-            m->used = ++ch_tick;
+            m->used = ++memo->ch_tick;
             *hit = true;
             return m;
         }
@@ -307,69 +158,69 @@ static struct ch_memo *ch_slot(const struct ch_key *k, bool *hit)
 static void ch_sni(struct jw *w, const struct tp_client_hello *ch)
 {
     if (ch->ext.has_sni)
-        k_bytes(w, "sni", ch->ext.sni.p, ch->ext.sni.len);
+        jw_bytes(w, "sni", ch->ext.sni.p, ch->ext.sni.len);
     else
-        k_null(w, "sni");
+        jw_null(w, "sni");
 }
 
-static void j_client_hello(struct jw *w, const struct tp_client_hello *ch)
+static void j_client_hello(struct jw *w, const struct tp_client_hello *ch, struct tp_render_memo *memo)
 {
     /* only after other keys of the same object: the parts start with a comma */
     struct ch_key k;
-    struct ch_memo *m = NULL;
+    struct rj_ch_memo *m = NULL;
     bool hit = false;
-    if (!w->first[w->depth]) {
+    if (memo && !w->first[w->depth]) {
         ch_key(&k, ch);
-        m = ch_slot(&k, &hit);
+        m = ch_slot(memo, &k, &hit);
     }
     if (hit) {
         tp_sb_putn(w->o, m->json, m->a);
         ch_sni(w, ch);
         tp_sb_putn(w->o, m->json + m->a, m->b);
-        k_u64(w, "session_id_length", ch->session_id.len);
+        jw_u64(w, "session_id_length", ch->session_id.len);
         tp_sb_putn(w->o, m->json + m->a + m->b, m->c);
         return;
     }
     char b[16];
     const struct tp_exts *e = &ch->ext;
     size_t p0 = w->o->len;
-    k_bool(w, "sslv2", ch->sslv2);
-    k_str(w, "legacy_version", rn_version(ch->legacy_version, b));
-    k_str(w, "max_version", rn_version(tp_client_hello_max_version(ch), b));
+    jw_bool(w, "sslv2", ch->sslv2);
+    jw_str(w, "legacy_version", rn_version(ch->legacy_version, b));
+    jw_str(w, "max_version", rn_version(tp_client_hello_max_version(ch), b));
     k_u16_names(w, "versions", e->versions.v, e->versions.n, rn_version);
     k_u16_names(w, "cipher_suites", ch->suites, ch->n_suites, rn_suite);
-    k_u64(w, "cipher_suites_total", ch->n_suites_total);
+    jw_u64(w, "cipher_suites_total", ch->n_suites_total);
     size_t p1 = w->o->len;
     ch_sni(w, ch);
     size_t p2 = w->o->len;
     k_bytes_list(w, "alpn", &e->alpn);
     k_u16_names(w, "groups", e->groups.v, e->groups.n, rn_group);
-    key(w, "key_shares");
-    j_open(w, '[');
+    jw_key(w, "key_shares");
+    jw_open(w, '[');
     for (size_t i = 0; i < e->n_key_shares; i++)
-        i_str(w, rn_group(e->key_shares[i].group, b));
-    j_close(w, ']');
+        jw_istr(w, rn_group(e->key_shares[i].group, b));
+    jw_close(w, ']');
     k_u16_names(w, "signature_algorithms", e->sig_algs.v, e->sig_algs.n, rn_sigalg);
     k_ext_names(w, "extensions", &e->all);
-    k_u64(w, "extensions_total", e->all.n_total);
+    jw_u64(w, "extensions_total", e->all.n_total);
     bool grease = any_grease_u16(ch->suites, ch->n_suites) || any_grease_u16(e->groups.v, e->groups.n) ||
                   any_grease_u16(e->versions.v, e->versions.n);
     for (size_t i = 0; i < e->all.n; i++)
         grease |= tp_is_grease(e->all.items[i].type);
-    k_bool(w, "grease", grease);
+    jw_bool(w, "grease", grease);
     size_t p3 = w->o->len;
-    k_u64(w, "session_id_length", ch->session_id.len);
+    jw_u64(w, "session_id_length", ch->session_id.len);
     size_t p4 = w->o->len;
     char ja3s[2048], md5[33];
     bool ok = tp_ja3(ch, ja3s, sizeof ja3s, md5);
-    k_str(w, "ja3", ok ? ja3s : NULL);
-    k_str(w, "ja3_hash", md5);
+    jw_str(w, "ja3", ok ? ja3s : NULL);
+    jw_str(w, "ja3_hash", md5);
     char ja4[40];
     tp_ja4(ch, false, ja4);
-    k_str(w, "ja4", ja4);
+    jw_str(w, "ja4", ja4);
     size_t p5 = w->o->len;
     size_t a = p1 - p0, bl = p3 - p2, c = p5 - p4;
-    if (m && !w->o->truncated && !w->o->oom && a && a + bl + c <= CH_JSON_MAX) {
+    if (m && !w->o->truncated && !w->o->oom && a && a + bl + c <= RJ_CH_JSON_MAX) {
         memcpy(m->key, k.b, k.n);
         m->klen = (uint16_t)k.n;
         memcpy(m->json, w->o->buf + p0, a);
@@ -378,7 +229,7 @@ static void j_client_hello(struct jw *w, const struct tp_client_hello *ch)
         m->a = (uint16_t)a;
         m->b = (uint16_t)bl;
         m->c = (uint16_t)c;
-        m->used = ++ch_tick;
+        m->used = ++memo->ch_tick;
     }
 }
 
@@ -387,118 +238,123 @@ static void j_server_hello(struct jw *w, const struct tp_server_hello *sh)
     char b[16];
     if (sh->is_hrr) {
         if (sh->ext.has_hrr_group)
-            k_str(w, "selected_group", rn_group(sh->ext.hrr_group, b));
+            jw_str(w, "selected_group", rn_group(sh->ext.hrr_group, b));
         else
-            k_null(w, "selected_group");
-        k_str(w, "cipher_suite", rn_suite(sh->suite, b));
-        k_str(w, "version", rn_version(sh->version, b));
-        k_bool(w, "cookie", sh->ext.cookie.len > 0);
+            jw_null(w, "selected_group");
+        jw_str(w, "cipher_suite", rn_suite(sh->suite, b));
+        jw_str(w, "version", rn_version(sh->version, b));
+        jw_bool(w, "cookie", sh->ext.cookie.len > 0);
         k_ext_names(w, "extensions", &sh->ext.all);
         return;
     }
-    k_str(w, "version", rn_version(sh->version, b));
-    k_str(w, "cipher_suite", rn_suite(sh->suite, b));
+    jw_str(w, "version", rn_version(sh->version, b));
+    jw_str(w, "cipher_suite", rn_suite(sh->suite, b));
     if (sh->ext.n_key_shares)
-        k_str(w, "group", rn_group(sh->ext.key_shares[0].group, b));
+        jw_str(w, "group", rn_group(sh->ext.key_shares[0].group, b));
     else
-        k_null(w, "group");
+        jw_null(w, "group");
     if (sh->ext.alpn.n)
-        k_bytes(w, "alpn", sh->ext.alpn.v[0].p, sh->ext.alpn.v[0].len);
+        jw_bytes(w, "alpn", sh->ext.alpn.v[0].p, sh->ext.alpn.v[0].len);
     else
-        k_null(w, "alpn");
+        jw_null(w, "alpn");
     k_ext_names(w, "extensions", &sh->ext.all);
-    k_u64(w, "session_id_length", sh->session_id.len);
-    k_bool(w, "psk", sh->ext.has_psk);
-    k_bool(w, "downgrade_sentinel", sh->downgrade_tls12 || sh->downgrade_tls11);
+    jw_u64(w, "session_id_length", sh->session_id.len);
+    jw_bool(w, "psk", sh->ext.has_psk);
+    jw_bool(w, "downgrade_sentinel", sh->downgrade_tls12 || sh->downgrade_tls11);
     char ja3s[1024], md5[33];
     bool ok = tp_ja3s(sh, ja3s, sizeof ja3s, md5);
-    k_str(w, "ja3s", ok ? ja3s : NULL);
-    k_str(w, "ja3s_hash", md5);
+    jw_str(w, "ja3s", ok ? ja3s : NULL);
+    jw_str(w, "ja3s_hash", md5);
 }
 
-static void j_details(struct jw *w, const struct tp_session *s, const struct rmsg *r)
+/* Two numbers of a message: a count and a length. */
+static void j_counts(struct jw *w, const char *k1, unsigned long long v1, const char *k2, unsigned long long v2)
+{
+    jw_u64(w, k1, v1);
+    jw_u64(w, k2, v2);
+}
+
+static void j_details(struct jw *w, const struct rmsg *r, struct tp_render_memo *memo)
 {
     char b[16];
-    (void)s;
     switch (r->kind) {
-    case RM_CH: j_client_hello(w, &r->u.ch); break;
+    case RM_CH: j_client_hello(w, &r->u.ch, memo); break;
     case RM_SH: j_server_hello(w, &r->u.sh); break;
     case RM_EE:
         if (r->u.ee.ext.alpn.n)
-            k_bytes(w, "alpn", r->u.ee.ext.alpn.v[0].p, r->u.ee.ext.alpn.v[0].len);
+            jw_bytes(w, "alpn", r->u.ee.ext.alpn.v[0].p, r->u.ee.ext.alpn.v[0].len);
         else
-            k_null(w, "alpn");
+            jw_null(w, "alpn");
         k_ext_names(w, "extensions", &r->u.ee.ext.all);
         break;
     case RM_CERT:
-        k_u64(w, "cert_count", r->u.cert.n_total);
+        jw_u64(w, "cert_count", r->u.cert.n_total);
         break;
     case RM_CR:
         k_u16_names(w, "signature_algorithms", r->u.cr.sig_algs.v, r->u.cr.sig_algs.n, rn_sigalg);
-        k_u64(w, "ca_names_count", r->u.cr.ca_names.n_total);
-        key(w, "ca_names");
-        j_open(w, '[');
+        jw_u64(w, "ca_names_count", r->u.cr.ca_names.n_total);
+        jw_key(w, "ca_names");
+        jw_open(w, '[');
         for (size_t i = 0; i < r->u.cr.ca_names.n; i++) {
             char dn[512];
             tp_dn_text(r->u.cr.ca_names.v[i], dn, sizeof dn);
-            item(w);
+            jw_item(w);
             tp_sb_put_json_str(w->o, dn);
         }
-        j_close(w, ']');
+        jw_close(w, ']');
         break;
     case RM_SKE:
-        k_str(w, "kx", rn_kx(r->u.ske.kx));
+        jw_str(w, "kx", rn_kx(r->u.ske.kx));
         if (r->u.ske.kx == TP_KX_ECDHE || r->u.ske.kx == TP_KX_ECDHE_PSK)
-            k_str(w, "group", rn_group(r->u.ske.group, b));
+            jw_str(w, "group", rn_group(r->u.ske.group, b));
         if (r->u.ske.kx == TP_KX_DHE || r->u.ske.kx == TP_KX_DHE_PSK)
-            k_u64(w, "dh_bits", r->u.ske.dh_p_bits);
+            jw_u64(w, "dh_bits", r->u.ske.dh_p_bits);
         if (r->u.ske.has_sig_scheme)
-            k_str(w, "signature_scheme", rn_sigalg(r->u.ske.sig_scheme, b));
+            jw_str(w, "signature_scheme", rn_sigalg(r->u.ske.sig_scheme, b));
         break;
     case RM_CKE:
-        k_str(w, "kx", rn_kx(r->u.cke.kx));
+        jw_str(w, "kx", rn_kx(r->u.cke.kx));
         break;
     case RM_CV:
         if (r->u.cv.has_scheme)
-            k_str(w, "signature_scheme", rn_sigalg(r->u.cv.scheme, b));
+            jw_str(w, "signature_scheme", rn_sigalg(r->u.cv.scheme, b));
         break;
     case RM_FIN:
-        k_u64(w, "verify_data_length", r->u.fin.verify_data.len);
+        jw_u64(w, "verify_data_length", r->u.fin.verify_data.len);
         break;
     case RM_NST:
-        k_u64(w, "lifetime_s", r->u.nst.lifetime);
-        k_u64(w, "ticket_length", r->u.nst.ticket.len);
+        j_counts(w, "lifetime_s", r->u.nst.lifetime, "ticket_length", r->u.nst.ticket.len);
         break;
     case RM_KU:
-        k_bool(w, "update_requested", r->u.ku.request_update != 0);
+        jw_bool(w, "update_requested", r->u.ku.request_update != 0);
         break;
     case RM_CS:
-        k_u64(w, "status_type", r->u.cs.status_type);
-        k_u64(w, "response_length", r->u.cs.response.len);
+        j_counts(w, "status_type", r->u.cs.status_type, "response_length", r->u.cs.response.len);
         break;
     case RM_NONE:
         break;
     }
 }
 
-static void j_message(struct jw *w, const struct tp_session *s, const struct rmsg *r, size_t idx)
+static void j_message(struct jw *w, const struct tp_session *s, const struct rmsg *r, size_t idx,
+                      struct tp_render_memo *memo)
 {
     const struct tp_msg *m = r->m;
     char b[16];
-    item(w);
-    j_open(w, '{');
-    k_str(w, "dir", rn_dir(m->dir));
-    k_str(w, "type", r->type);
-    k_ms(w, "t_ms", m->t_us < 0 ? 0 : m->t_us);
-    k_u64(w, "length", m->length);
-    k_bool(w, "decrypted", m->decrypted);
+    jw_item(w);
+    jw_open(w, '{');
+    jw_str(w, "dir", rn_dir(m->dir));
+    jw_str(w, "type", r->type);
+    jw_ms(w, "t_ms", m->t_us < 0 ? 0 : m->t_us);
+    jw_u64(w, "length", m->length);
+    jw_bool(w, "decrypted", m->decrypted);
     if (m->kind == TP_MSG_ALERT) {
         const char *lv = tp_name_alert_level(m->alert_level);
-        k_str(w, "level", lv ? lv : "unknown");
-        k_str(w, "description", rn_alert(m->alert_desc, b));
-        k_u64(w, "code", m->alert_desc);
-        k_str(w, "from", m->dir == TP_C2S ? "client" : "server");
-        k_str(w, "meaning", tp_alert_meaning(m->alert_desc));
+        jw_str(w, "level", lv ? lv : "unknown");
+        jw_str(w, "description", rn_alert(m->alert_desc, b));
+        jw_u64(w, "code", m->alert_desc);
+        jw_str(w, "from", m->dir == TP_C2S ? "client" : "server");
+        jw_str(w, "meaning", tp_alert_meaning(m->alert_desc));
         /* Which step the alert answered: the last message from the other side. */
         char tb[32];
         int prev = -1;
@@ -507,288 +363,311 @@ static void j_message(struct jw *w, const struct tp_session *s, const struct rms
                 prev = (int)i;
                 break;
             }
-        k_str(w, "after", prev >= 0 ? rm_type(&s->msgs[prev], tb) : NULL);
+        jw_str(w, "after", prev >= 0 ? rm_type(&s->msgs[prev], tb) : NULL);
     } else if (m->kind == TP_MSG_ENCRYPTED) {
-        k_u64(w, "content_type", m->record_type);
+        jw_u64(w, "content_type", m->record_type);
     } else if (m->kind != TP_MSG_CCS) {
         if (r->perr != TP_OK)
-            k_str(w, "parse_error", tp_err_text(r->perr));
-        j_details(w, s, r);
+            jw_str(w, "parse_error", tp_err_text(r->perr));
+        j_details(w, r, memo);
     }
-    j_close(w, '}');
+    jw_close(w, '}');
 }
 
-static void j_cert(struct jw *w, const struct tp_chain *c, size_t i)
+static void j_cert(struct jw *w, const struct tp_chain *c, size_t i, struct tp_render_memo *memo)
 {
-    item(w);
+    jw_item(w);
     if (c->info[i]) {
-        tp_render_cert_json(w->o, c->info[i]);
+        rc_cert_json(w->o, c->info[i], memo);
         return;
     }
     /* Could not be summarised: say so, with what we still know. */
     uint8_t h[WC_SHA256_DIGEST_SIZE];
-    j_open(w, '{');
-    k_null(w, "subject");
-    k_null(w, "issuer");
-    key(w, "san");
-    tp_sb_put(w->o, "[]");
-    k_null(w, "not_before");
-    k_null(w, "not_after");
-    k_null(w, "key");
-    k_null(w, "signature_algorithm");
-    k_bool(w, "is_ca", false);
+    jw_open(w, '{');
+    jw_null(w, "subject");
+    jw_null(w, "issuer");
+    jw_raw(w, "san", "[]");
+    jw_null(w, "not_before");
+    jw_null(w, "not_after");
+    jw_null(w, "key");
+    jw_null(w, "signature_algorithm");
+    jw_bool(w, "is_ca", false);
     if (c->der[i].p && wc_Sha256Hash(c->der[i].p, (word32)c->der[i].len, h) == 0)
-        k_hex(w, "sha256", h, sizeof h);
+        jw_hex(w, "sha256", h, sizeof h);
     else
-        k_null(w, "sha256");
-    k_bool(w, "unparsed", true);
-    k_u64(w, "der_length", c->der[i].len);
-    j_close(w, '}');
+        jw_null(w, "sha256");
+    jw_bool(w, "unparsed", true);
+    jw_u64(w, "der_length", c->der[i].len);
+    jw_close(w, '}');
 }
 
-static void j_chain(struct jw *w, const char *k, const struct tp_chain *c)
+static void j_chain(struct jw *w, const char *k, const struct tp_chain *c, struct tp_render_memo *memo)
 {
-    key(w, k);
-    j_open(w, '[');
+    jw_key(w, k);
+    jw_open(w, '[');
     for (size_t i = 0; i < c->n; i++)
-        j_cert(w, c, i);
-    j_close(w, ']');
+        j_cert(w, c, i, memo);
+    jw_close(w, ']');
 }
 
-static const char *path_src(enum tp_path_src s)
+/* Where a path element came from, in enum tp_path_src order. */
+static const char *const path_src[] = { "sent", "intermediates", "aia", "store" };
+_Static_assert(sizeof path_src / sizeof path_src[0] == TP_FROM_STORE + 1, "path_src");
+
+static const struct jw_field problem_fields[] = {
+    JW_FIELD("id", JW_TEXT, struct tp_path_problem, id),
+    JW_FIELD("index", JW_INT, struct tp_path_problem, index),
+    JW_FIELD("by_index", JW_INT, struct tp_path_problem, by_index),
+    JW_FIELD("text", JW_TEXT, struct tp_path_problem, text),
+};
+
+static const struct jw_field search_fields[] = {
+    JW_FIELD("paths_judged", JW_SIZE, struct tp_verify_result, n_paths),
+    JW_FIELD("signature_checks", JW_UINT, struct tp_verify_result, sig_checks),
+    JW_FIELD("search_limited", JW_BOOL, struct tp_verify_result, search_limited),
+};
+
+void rj_path_checks(struct jw *w, const struct tp_verify_result *v)
 {
-    switch (s) {
-    case TP_FROM_SENT: return "sent";
-    case TP_FROM_INTERMEDIATES: return "intermediates";
-    case TP_FROM_AIA: return "aia";
-    case TP_FROM_STORE: return "store";
+    jw_key(w, "problems");
+    jw_open(w, '[');
+    for (size_t i = 0; i < v->n_problems; i++)
+        jw_object(w, NULL, &v->problems[i], problem_fields, JW_N(problem_fields));
+    jw_close(w, ']');
+    jw_key(w, "paths_tried");
+    jw_open(w, '[');
+    for (size_t i = 0; i < v->n_tried; i++)
+        jw_istr(w, v->tried[i].text);
+    jw_close(w, ']');
+    jw_fields(w, v, search_fields, JW_N(search_fields));
+}
+
+static void j_path(struct jw *w, const struct tp_verify_result *v)
+{
+    jw_key(w, "path");
+    jw_open(w, '[');
+    for (size_t i = 0; i < v->path_len; i++) {
+        const struct tp_path_elem *pe = &v->path[i];
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "from", RN_ENUM(path_src, pe->src, "sent"));
+        if (pe->sent_index >= 0)
+            jw_i64(w, "sent_index", pe->sent_index);
+        else
+            jw_null(w, "sent_index");
+        jw_str(w, "subject", pe->cert ? pe->cert->subject : NULL);
+        jw_close(w, '}');
     }
-    return "sent";
+    jw_close(w, ']');
 }
 
 static void j_verify(struct jw *w, const char *k, const struct tp_verify_result *v)
 {
-    key(w, k);
+    jw_key(w, k);
     if (!v) {
         tp_sb_put(w->o, "null");
         return;
     }
-    j_open(w, '{');
-    k_str(w, "status", rn_path_status(v->status));
-    key(w, "path");
-    j_open(w, '[');
-    for (size_t i = 0; i < v->path_len; i++) {
-        const struct tp_path_elem *pe = &v->path[i];
-        item(w);
-        j_open(w, '{');
-        k_str(w, "from", path_src(pe->src));
-        if (pe->sent_index >= 0)
-            k_i64(w, "sent_index", pe->sent_index);
-        else
-            k_null(w, "sent_index");
-        if (pe->cert && pe->cert->subject)
-            k_str(w, "subject", pe->cert->subject);
-        else
-            k_null(w, "subject");
-        j_close(w, '}');
-    }
-    j_close(w, ']');
-    if (v->missing_issuer[0])
-        k_str(w, "missing_issuer", v->missing_issuer);
-    else
-        k_null(w, "missing_issuer");
-    k_str(w, "store", v->store_desc[0] ? v->store_desc : NULL);
-    k_bool(w, "order_ok", v->order_ok);
-    k_bool(w, "root_sent", v->root_sent);
-    k_u64(w, "extra_certificates", v->n_extra);
-    k_str(w, "name", v->name[0] ? v->name : NULL);
-    k_str(w, "name_status", rn_name_status(v->name_status));
-    k_bool(w, "aia_tried", v->aia_tried);
+    jw_open(w, '{');
+    jw_str(w, "status", rn_path_status(v->status));
+    j_path(w, v);
+    jw_chars(w, "missing_issuer", v->missing_issuer, sizeof v->missing_issuer);
+    jw_chars(w, "store", v->store_desc, sizeof v->store_desc);
+    jw_bool(w, "order_ok", v->order_ok);
+    jw_bool(w, "root_sent", v->root_sent);
+    jw_u64(w, "extra_certificates", v->n_extra);
+    jw_chars(w, "name", v->name, sizeof v->name);
+    jw_str(w, "name_status", rn_name_status(v->name_status));
+    jw_bool(w, "aia_tried", v->aia_tried);
     if (v->aia_tried) {
-        k_bool(w, "aia_ok", v->aia_ok);
-        k_str(w, "aia_url", v->aia_url);
+        jw_bool(w, "aia_ok", v->aia_ok);
+        jw_str(w, "aia_url", v->aia_url);
         if (v->aia_error[0])
-            k_str(w, "aia_error", v->aia_error);
+            jw_str(w, "aia_error", v->aia_error);
     }
     /* the strict verdict and why (RFC 5280 §6.1, x509/verify.c) */
-    k_bool(w, "valid", v->valid);
-    k_str(w, "reject", v->reject_id[0] ? v->reject_id : NULL);
-    key(w, "problems");
-    j_open(w, '[');
-    for (size_t i = 0; i < v->n_problems; i++) {
-        item(w);
-        j_open(w, '{');
-        k_str(w, "id", v->problems[i].id);
-        k_i64(w, "index", v->problems[i].index);
-        k_i64(w, "by_index", v->problems[i].by_index);
-        k_str(w, "text", v->problems[i].text);
-        j_close(w, '}');
-    }
-    j_close(w, ']');
-    key(w, "paths_tried");
-    j_open(w, '[');
-    for (size_t i = 0; i < v->n_tried; i++) {
-        item(w);
-        tp_sb_put_json_str(w->o, v->tried[i].text);
-    }
-    j_close(w, ']');
-    k_u64(w, "paths_judged", v->n_paths);
-    k_u64(w, "signature_checks", v->sig_checks);
-    k_bool(w, "search_limited", v->search_limited);
-    j_close(w, '}');
+    jw_bool(w, "valid", v->valid);
+    jw_chars(w, "reject", v->reject_id, sizeof v->reject_id);
+    rj_path_checks(w, v);
+    jw_close(w, '}');
 }
 
-static void j_findings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
+/* The one writer of the finding object: sessions, check and explain. */
+void rj_finding(struct jw *w, const struct rj_finding *f)
 {
-    key(w, "findings");
-    j_open(w, '[');
+    jw_open(w, '{');
+    jw_str(w, "id", f->id);
+    jw_str(w, "severity", f->severity);
+    jw_str(w, "summary", f->summary);
+    jw_str(w, "explanation", f->explanation);
+    jw_str(w, "fix", f->fix);
+    jw_str(w, "reference", f->reference);
+    if (f->has_stack_fix) /* --stack: present (null when the table has none) only when asked */
+        jw_str(w, "stack_fix", f->stack_fix);
+    jw_close(w, '}');
+}
+
+void rj_findings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    jw_key(w, "findings");
+    jw_open(w, '[');
     for (size_t i = 0; i < s->n_findings; i++) {
         const struct tp_finding *f = &s->findings[i];
-        item(w);
-        j_open(w, '{');
-        k_str(w, "id", f->id);
-        k_str(w, "severity", rn_severity(f->severity));
-        k_str(w, "summary", f->summary);
-        k_str(w, "explanation", f->explanation);
-        k_str(w, "fix", f->fix);
-        k_str(w, "reference", f->reference);
-        if (o && o->stack) {
-            /* --stack: present (null when the table has none) only when asked. */
-            k_str(w, "stack_fix", tp_explain_stack_fix(f->id, o->stack, rs_stack_side(s)));
-        }
-        j_close(w, '}');
+        struct rj_finding v = { f->id, rn_severity(f->severity), f->summary, f->explanation, f->fix, f->reference,
+                                o && o->stack, NULL };
+        if (v.has_stack_fix)
+            v.stack_fix = tp_explain_stack_fix(f->id, o->stack, rs_stack_side(s));
+        jw_item(w);
+        rj_finding(w, &v);
     }
-    j_close(w, ']');
+    jw_close(w, ']');
+}
+
+/* "source" to "client_auth_requested": who, what was agreed, the status line. */
+static void j_head(struct jw *w, const struct tp_session *s)
+{
+    char b[16];
+    jw_str(w, "source", rn_source(s->source));
+    jw_chars(w, "client", s->client, sizeof s->client);
+    jw_chars(w, "server", s->server, sizeof s->server);
+    if (s->server_name)
+        jw_bytes(w, "server_name", (const uint8_t *)s->server_name, s->server_name_len);
+    else
+        jw_null(w, "server_name");
+    if (s->server_name_unicode) /* connect --servername typed as an internationalised name */
+        jw_str(w, "server_name_unicode", s->server_name_unicode);
+    jw_str(w, "host", s->host);
+    jw_str(w, "version", s->version ? rn_version(s->version, b) : NULL);
+    jw_str(w, "cipher", s->has_cipher ? rn_suite(s->cipher, b) : NULL);
+    jw_chars(w, "alpn", s->alpn, sizeof s->alpn);
+    jw_bool(w, "handshake_complete", s->handshake_complete);
+    char st[512];
+    rs_status_line(s, st, sizeof st);
+    jw_str(w, "status_line", st); /* the text header's words (issue 16) */
+    jw_str(w, "offered_max_version", s->offered_max_version ? rn_version(s->offered_max_version, b) : NULL);
+    jw_bool(w, "resumed", s->resumed);
+    jw_bool(w, "hello_retry", s->hrr);
+    jw_bool(w, "client_auth_requested", s->client_auth_requested);
+}
+
+static void j_outcome(struct jw *w, const struct tp_session *s)
+{
+    jw_key(w, "outcome");
+    jw_open(w, '{');
+    jw_str(w, "status", rn_conn_status(s->outcome.status));
+    jw_chars(w, "detail", s->outcome.detail, sizeof s->outcome.detail);
+    jw_i64(w, "lib_error", s->outcome.lib_error);
+    size_t bl = s->outcome.peer_banner_len;
+    if (bl)
+        jw_bytes(w, "peer_banner", (const uint8_t *)s->outcome.peer_banner,
+                 bl < sizeof s->outcome.peer_banner ? bl : sizeof s->outcome.peer_banner);
+    else
+        jw_null(w, "peer_banner");
+    jw_close(w, '}');
+}
+
+static void j_decode(struct jw *w, const struct tp_session *s)
+{
+    jw_key(w, "decode");
+    jw_open(w, '{');
+    for (int d = 0; d < 2; d++) {
+        const struct tp_decode_facts *df = &s->decode[d];
+        bool any = df->issue != TP_DEC_NONE;
+        jw_key(w, d == TP_C2S ? "c2s" : "s2c");
+        jw_open(w, '{');
+        jw_str(w, "issue", any ? tp_decode_issue_name(df->issue) : NULL);
+        if (any)
+            jw_u64(w, "offset", df->offset);
+        else
+            jw_null(w, "offset");
+        if (df->issue == TP_DEC_RECORD_TOO_LONG || df->issue == TP_DEC_HS_TOO_LARGE)
+            jw_u64(w, "claimed_len", df->claimed_len);
+        else
+            jw_null(w, "claimed_len");
+        jw_str(w, "hs_type", df->issue == TP_DEC_HS_TOO_LARGE || df->issue == TP_DEC_BAD_MESSAGE
+                                 ? tp_name_hs_type(df->hs_type) : NULL);
+        jw_u64(w, "bytes", df->bytes);
+        jw_u64(w, "records", df->records);
+        jw_close(w, '}');
+    }
+    jw_close(w, '}');
+}
+
+static void j_timings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    jw_key(w, "timings");
+    jw_open(w, '{');
+    if (s->start_us > 0 && !o->no_times)
+        jw_time(w, "start", (time_t)(s->start_us / 1000000));
+    else
+        jw_null(w, "start");
+    jw_ms(w, "dns_ms", s->t_dns_us);
+    jw_ms(w, "connect_ms", s->t_connect_us);
+    jw_ms(w, "rtt_ms", s->rtt_us);
+    jw_ms(w, "handshake_ms", s->n_msgs ? s->msgs[s->n_msgs - 1].t_us : -1);
+    jw_close(w, '}');
+}
+
+/* "keys_missing" to "capture": what was decrypted, carried and lost. */
+static void j_traffic(struct jw *w, const struct tp_session *s)
+{
+    jw_bool(w, "keys_missing", s->keys_missing);
+    jw_bool(w, "decrypt_failed", s->decrypt_failed);
+    jw_key(w, "appdata");
+    jw_open(w, '{');
+    for (int d = 0; d < 2; d++) {
+        jw_key(w, d == 0 ? "c2s" : "s2c");
+        jw_open(w, '{');
+        jw_u64(w, "records", s->appdata_records[d]);
+        jw_u64(w, "bytes", s->appdata_bytes[d]);
+        jw_close(w, '}');
+    }
+    jw_close(w, '}');
+    jw_u64(w, "alerts_total", s->alerts_total);
+    jw_u64(w, "messages_dropped", s->n_msgs_dropped);
+    if (s->source != TP_SRC_PCAP)
+        return;
+    jw_key(w, "capture");
+    jw_open(w, '{');
+    jw_u64(w, "retransmissions_c2s", s->retransmissions[0]);
+    jw_u64(w, "retransmissions_s2c", s->retransmissions[1]);
+    jw_u64(w, "lost_bytes_c2s", s->gap_bytes[0]);
+    jw_u64(w, "lost_bytes_s2c", s->gap_bytes[1]);
+    jw_close(w, '}');
+}
+
+static void j_messages(struct jw *w, const struct tp_session *s, struct tp_render_memo *memo)
+{
+    jw_key(w, "messages");
+    jw_open(w, '[');
+    struct rmsg *r = malloc(sizeof *r);
+    for (size_t i = 0; r && i < s->n_msgs; i++) {
+        rm_parse(s, &s->msgs[i], r);
+        j_message(w, s, r, i, memo);
+    }
+    free(r);
+    if (!r)
+        w->o->oom = true;
+    jw_close(w, ']');
 }
 
 void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o)
 {
-    struct jw w = { .o = out };
-    w.first[0] = true;
-    char b[16];
-    (void)o;
-    j_open(&w, '{');
-    k_str(&w, "source", rn_source(s->source));
-    k_str(&w, "client", s->client[0] ? s->client : NULL);
-    k_str(&w, "server", s->server[0] ? s->server : NULL);
-    if (s->server_name)
-        k_bytes(&w, "server_name", (const uint8_t *)s->server_name, s->server_name_len);
-    else
-        k_null(&w, "server_name");
-    if (s->server_name_unicode) /* connect --servername typed as an internationalised name */
-        k_str(&w, "server_name_unicode", s->server_name_unicode);
-    k_str(&w, "host", s->host);
-    k_str(&w, "version", s->version ? rn_version(s->version, b) : NULL);
-    k_str(&w, "cipher", s->has_cipher ? rn_suite(s->cipher, b) : NULL);
-    if (s->alpn[0])
-        k_bytes(&w, "alpn", (const uint8_t *)s->alpn, strnlen(s->alpn, sizeof s->alpn));
-    else
-        k_null(&w, "alpn");
-    k_bool(&w, "handshake_complete", s->handshake_complete);
-    {
-        char st[512];
-        rs_status_line(s, st, sizeof st);
-        k_str(&w, "status_line", st); /* the text header's words (issue 16) */
-    }
-    k_str(&w, "offered_max_version", s->offered_max_version ? rn_version(s->offered_max_version, b) : NULL);
-    k_bool(&w, "resumed", s->resumed);
-    k_bool(&w, "hello_retry", s->hrr);
-    k_bool(&w, "client_auth_requested", s->client_auth_requested);
-
-    key(&w, "outcome");
-    j_open(&w, '{');
-    k_str(&w, "status", rn_conn_status(s->outcome.status));
-    k_str(&w, "detail", s->outcome.detail[0] ? s->outcome.detail : NULL);
-    k_i64(&w, "lib_error", s->outcome.lib_error);
-    if (s->outcome.peer_banner_len)
-        k_bytes(&w, "peer_banner", (const uint8_t *)s->outcome.peer_banner,
-                s->outcome.peer_banner_len < sizeof s->outcome.peer_banner ? s->outcome.peer_banner_len
-                                                                            : sizeof s->outcome.peer_banner);
-    else
-        k_null(&w, "peer_banner");
-    j_close(&w, '}');
-
-    key(&w, "decode");
-    j_open(&w, '{');
-    for (int d = 0; d < 2; d++) {
-        const struct tp_decode_facts *df = &s->decode[d];
-        key(&w, d == TP_C2S ? "c2s" : "s2c");
-        j_open(&w, '{');
-        k_str(&w, "issue", df->issue != TP_DEC_NONE ? tp_decode_issue_name(df->issue) : NULL);
-        if (df->issue != TP_DEC_NONE)
-            k_u64(&w, "offset", df->offset);
-        else
-            k_null(&w, "offset");
-        if (df->issue == TP_DEC_RECORD_TOO_LONG || df->issue == TP_DEC_HS_TOO_LARGE)
-            k_u64(&w, "claimed_len", df->claimed_len);
-        else
-            k_null(&w, "claimed_len");
-        if (df->issue == TP_DEC_HS_TOO_LARGE || df->issue == TP_DEC_BAD_MESSAGE)
-            k_str(&w, "hs_type", tp_name_hs_type(df->hs_type));
-        else
-            k_null(&w, "hs_type");
-        k_u64(&w, "bytes", df->bytes);
-        k_u64(&w, "records", df->records);
-        j_close(&w, '}');
-    }
-    j_close(&w, '}');
-
-    key(&w, "timings");
-    j_open(&w, '{');
-    if (s->start_us > 0 && !o->no_times) {
-        time_t t = (time_t)(s->start_us / 1000000);
-        k_time(&w, "start", t);
-    } else {
-        k_null(&w, "start");
-    }
-    k_ms(&w, "dns_ms", s->t_dns_us);
-    k_ms(&w, "connect_ms", s->t_connect_us);
-    k_ms(&w, "rtt_ms", s->rtt_us);
-    k_ms(&w, "handshake_ms", s->n_msgs ? s->msgs[s->n_msgs - 1].t_us : -1);
-    j_close(&w, '}');
-
-    k_bool(&w, "keys_missing", s->keys_missing);
-    k_bool(&w, "decrypt_failed", s->decrypt_failed);
-    key(&w, "appdata");
-    j_open(&w, '{');
-    for (int d = 0; d < 2; d++) {
-        key(&w, d == 0 ? "c2s" : "s2c");
-        j_open(&w, '{');
-        k_u64(&w, "records", s->appdata_records[d]);
-        k_u64(&w, "bytes", s->appdata_bytes[d]);
-        j_close(&w, '}');
-    }
-    j_close(&w, '}');
-    k_u64(&w, "alerts_total", s->alerts_total);
-    k_u64(&w, "messages_dropped", s->n_msgs_dropped);
-    if (s->source == TP_SRC_PCAP) {
-        key(&w, "capture");
-        j_open(&w, '{');
-        k_u64(&w, "retransmissions_c2s", s->retransmissions[0]);
-        k_u64(&w, "retransmissions_s2c", s->retransmissions[1]);
-        k_u64(&w, "lost_bytes_c2s", s->gap_bytes[0]);
-        k_u64(&w, "lost_bytes_s2c", s->gap_bytes[1]);
-        j_close(&w, '}');
-    }
-
-    key(&w, "messages");
-    j_open(&w, '[');
-    struct rmsg *r = malloc(sizeof *r);
-    for (size_t i = 0; r && i < s->n_msgs; i++) {
-        rm_parse(s, &s->msgs[i], r);
-        j_message(&w, s, r, i);
-    }
-    free(r);
-    if (!r)
-        out->oom = true;
-    j_close(&w, ']');
-
-    j_chain(&w, "certificates", &s->server_chain);
-    k_u64(&w, "certificates_total", s->server_chain.n_total);
-    j_chain(&w, "client_certificates", &s->client_chain);
+    struct jw w;
+    jw_init(&w, out);
+    jw_open(&w, '{');
+    j_head(&w, s);
+    j_outcome(&w, s);
+    j_decode(&w, s);
+    j_timings(&w, s, o);
+    j_traffic(&w, s);
+    j_messages(&w, s, o->memo);
+    j_chain(&w, "certificates", &s->server_chain, o->memo);
+    jw_u64(&w, "certificates_total", s->server_chain.n_total);
+    j_chain(&w, "client_certificates", &s->client_chain, o->memo);
     j_verify(&w, "server_verification", s->server_verify);
     j_verify(&w, "client_verification", s->client_verify);
-    j_findings(&w, s, o);
-    j_close(&w, '}');
+    rj_findings(&w, s, o);
+    jw_close(&w, '}');
     tp_sb_putc(out, '\n');
 }

@@ -128,15 +128,12 @@ static const char *named_or_code(const char *name, uint16_t v, char *buf)
     return buf;
 }
 
-const char *rn_suite(uint16_t v, char buf[16])
-{
-    return named_or_code(tp_name_cipher_suite(v), v, buf);
-}
-
-const char *rn_group(uint16_t v, char buf[16])
-{
-    return named_or_code(tp_name_group(v), v, buf);
-}
+/* The registry's name, else "0x1a2b" / "GREASE 0x0a0a". */
+#define RN_NAMED(fn, namer)                                                                                            \
+    const char *fn(uint16_t v, char buf[16]) { return named_or_code(namer(v), v, buf); }
+RN_NAMED(rn_suite, tp_name_cipher_suite)
+RN_NAMED(rn_group, tp_name_group)
+RN_NAMED(rn_version, tp_name_version)
 
 const char *rn_sigalg(uint16_t v, char buf[16])
 {
@@ -149,11 +146,6 @@ const char *rn_ext(uint16_t v, char buf[24])
     return named_or_code(tp_name_extension(v), v, buf);
 }
 
-const char *rn_version(uint16_t v, char buf[16])
-{
-    return named_or_code(tp_name_version(v), v, buf);
-}
-
 const char *rn_alert(uint8_t v, char buf[16])
 {
     const char *n = tp_name_alert(v);
@@ -163,83 +155,35 @@ const char *rn_alert(uint8_t v, char buf[16])
     return buf;
 }
 
-const char *rn_kx(enum tp_kx kx)
+/* Enum names: tables in the enums' order (the asserts catch a new value). */
+static const char *const kx_names[] = { "unknown", "RSA", "DHE", "ECDHE", "PSK", "DHE_PSK", "ECDHE_PSK", "RSA_PSK",
+                                        "key_share" };
+_Static_assert(sizeof kx_names / sizeof kx_names[0] == TP_KX_TLS13 + 1, "kx_names");
+static const char *const source_names[] = { "connect", "listen", "pcap" };
+_Static_assert(sizeof source_names / sizeof source_names[0] == TP_SRC_PCAP + 1, "source_names");
+static const char *const severity_names[] = { "info", "warning", "error" };
+_Static_assert(sizeof severity_names / sizeof severity_names[0] == TP_SEV_ERROR + 1, "severity_names");
+static const char *const conn_status_names[] = { "unknown", "ok", "name-resolution", "connection-refused", "timeout",
+                                                 "connection-reset", "closed", "not-tls", "tls-failed",
+                                                 "local-error" };
+_Static_assert(sizeof conn_status_names / sizeof conn_status_names[0] == TP_CONN_LOCAL_ERROR + 1, "conn_status");
+static const char *const path_status_names[] = { "not-checked", "ok", "empty", "unknown-authority", "self-signed",
+                                                 "missing-intermediate", "bad-signature" };
+_Static_assert(sizeof path_status_names / sizeof path_status_names[0] == TP_PATH_BAD_SIGNATURE + 1, "path_status");
+static const char *const name_status_names[] = { "not-checked", "ok", "cn-only", "mismatch" };
+_Static_assert(sizeof name_status_names / sizeof name_status_names[0] == TP_NAME_MISMATCH + 1, "name_status");
+
+const char *rn_enum(const char *const *names, size_t n, unsigned v, const char *dflt)
 {
-    switch (kx) {
-    case TP_KX_RSA: return "RSA";
-    case TP_KX_DHE: return "DHE";
-    case TP_KX_ECDHE: return "ECDHE";
-    case TP_KX_PSK: return "PSK";
-    case TP_KX_DHE_PSK: return "DHE_PSK";
-    case TP_KX_ECDHE_PSK: return "ECDHE_PSK";
-    case TP_KX_RSA_PSK: return "RSA_PSK";
-    case TP_KX_TLS13: return "key_share";
-    case TP_KX_UNKNOWN: break;
-    }
-    return "unknown";
+    return v < n ? names[v] : dflt;
 }
 
-const char *rn_source(enum tp_source s)
-{
-    switch (s) {
-    case TP_SRC_CONNECT: return "connect";
-    case TP_SRC_LISTEN: return "listen";
-    case TP_SRC_PCAP: return "pcap";
-    }
-    return "unknown";
-}
-
-const char *rn_severity(enum tp_severity s)
-{
-    switch (s) {
-    case TP_SEV_INFO: return "info";
-    case TP_SEV_WARNING: return "warning";
-    case TP_SEV_ERROR: return "error";
-    }
-    return "info";
-}
-
-const char *rn_conn_status(enum tp_conn_status s)
-{
-    switch (s) {
-    case TP_CONN_UNKNOWN: return "unknown";
-    case TP_CONN_OK: return "ok";
-    case TP_CONN_RESOLVE_FAILED: return "name-resolution";
-    case TP_CONN_REFUSED: return "connection-refused";
-    case TP_CONN_TIMEOUT: return "timeout";
-    case TP_CONN_RESET: return "connection-reset";
-    case TP_CONN_CLOSED: return "closed";
-    case TP_CONN_NOT_TLS: return "not-tls";
-    case TP_CONN_TLS_FAILED: return "tls-failed";
-    case TP_CONN_LOCAL_ERROR: return "local-error";
-    }
-    return "unknown";
-}
-
-const char *rn_path_status(enum tp_path_status s)
-{
-    switch (s) {
-    case TP_PATH_NOT_CHECKED: return "not-checked";
-    case TP_PATH_OK: return "ok";
-    case TP_PATH_EMPTY: return "empty";
-    case TP_PATH_UNKNOWN_AUTHORITY: return "unknown-authority";
-    case TP_PATH_SELF_SIGNED: return "self-signed";
-    case TP_PATH_MISSING_INTERMEDIATE: return "missing-intermediate";
-    case TP_PATH_BAD_SIGNATURE: return "bad-signature";
-    }
-    return "not-checked";
-}
-
-const char *rn_name_status(enum tp_name_status s)
-{
-    switch (s) {
-    case TP_NAME_NOT_CHECKED: return "not-checked";
-    case TP_NAME_OK: return "ok";
-    case TP_NAME_OK_CN_ONLY: return "cn-only";
-    case TP_NAME_MISMATCH: return "mismatch";
-    }
-    return "not-checked";
-}
+const char *rn_kx(enum tp_kx kx) { return RN_ENUM(kx_names, kx, "unknown"); }
+const char *rn_source(enum tp_source s) { return RN_ENUM(source_names, s, "unknown"); }
+const char *rn_severity(enum tp_severity s) { return RN_ENUM(severity_names, s, "info"); }
+const char *rn_conn_status(enum tp_conn_status s) { return RN_ENUM(conn_status_names, s, "unknown"); }
+const char *rn_path_status(enum tp_path_status s) { return RN_ENUM(path_status_names, s, "not-checked"); }
+const char *rn_name_status(enum tp_name_status s) { return RN_ENUM(name_status_names, s, "not-checked"); }
 
 const char *rn_dir(enum tp_dir d)
 {

@@ -29,3 +29,8 @@ void tp_render_session(struct tp_sb *out, const struct tp_session *s, const stru
         break;
     }
 }
+
+const char *tp_render_severity(enum tp_severity s)
+{
+    return rn_severity(s);
+}

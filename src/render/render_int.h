@@ -1,5 +1,7 @@
 /* Private to the render module: one message re-parsed from its raw bytes with the
- * wire parsers (parse, then render), and the pieces text/JSON/Mermaid share. */
+ * wire parsers (parse, then render), the pieces text/JSON/Mermaid share, and the
+ * memo's layout (struct tp_render_memo: the caller owns it, render only reads and
+ * fills it). The JSON writer is jw.h. Nothing here keeps state of its own. */
 #ifndef TP_RENDER_INT_H
 #define TP_RENDER_INT_H
 #include <stdbool.h>
@@ -63,38 +65,66 @@ bool rs_is_tcp_probe(const struct tp_session *s);
  * not see (dates, name, strength, usage): ", "-joined ids, "" when none. */
 void rs_cert_errors(const struct tp_session *s, char *out, size_t n);
 
-/* Names with a numeric fallback: the table name or "0x1a2b" (buf must hold 16). */
-/* JSON: ',' unless *first (then clears it), then "k": — in one copy. Inline so
- * that strlen of the literal keys folds away. */
-static inline void rj_key(struct tp_sb *out, bool *first, const char *k)
-{
-    size_t n = strlen(k);
-    char buf[64];
-    size_t o = 0;
-    if (!*first)
-        buf[o++] = ',';
-    *first = false;
-    if (n + 4 > sizeof buf) {
-        tp_sb_putn(out, buf, o);
-        tp_sb_putc(out, '"');
-        tp_sb_putn(out, k, n);
-        tp_sb_putn(out, "\":", 2);
-        return;
-    }
-    buf[o++] = '"';
-    memcpy(buf + o, k, n);
-    o += n;
-    buf[o++] = '"';
-    buf[o++] = ':';
-    tp_sb_putn(out, buf, o);
-}
+/* ---- the caller's memo (struct tp_render_memo, render.h) ---- */
 
+/* Rendered certificates (cert.c), keyed by the certificate's SHA-256. */
+#define RC_MEMO 4
+#define RC_MEMO_MAX 3072
+struct rc_memo {
+    uint32_t used;
+    uint16_t len;
+    uint8_t sha256[32];
+    char json[RC_MEMO_MAX];
+};
+
+/* Rendered ClientHellos (json.c), in three parts around the SNI and the session
+ * id's length, keyed by every other field shown. */
+#define RJ_CH_MEMO 4
+#define RJ_CH_KEY_MAX 768
+#define RJ_CH_JSON_MAX 6144
+struct rj_ch_memo {
+    uint32_t used;
+    uint16_t klen, a, b, c;     /* key length; the three parts' lengths */
+    uint8_t key[RJ_CH_KEY_MAX];
+    char json[RJ_CH_JSON_MAX];
+};
+
+struct tp_render_memo {
+    struct rc_memo cert[RC_MEMO];
+    uint32_t cert_tick;
+    struct rj_ch_memo ch[RJ_CH_MEMO];
+    uint32_t ch_tick;
+};
+
+/* ---- JSON pieces shared by the session, check and explain objects ---- */
+struct jw;
+/* The finding object of docs/json.md; stack_fix only when has_stack_fix. */
+struct rj_finding {
+    const char *id, *severity, *summary, *explanation, *fix, *reference;
+    bool has_stack_fix;
+    const char *stack_fix;
+};
+void rj_finding(struct jw *w, const struct rj_finding *f);
+/* "findings":[...] of a session (with stack_fix under --stack). */
+void rj_findings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o);
+/* What the path search found: "problems":[...], "paths_tried":[...],
+ * "paths_judged", "signature_checks", "search_limited". */
+void rj_path_checks(struct jw *w, const struct tp_verify_result *v);
+/* A certificate object (cert.c), through the memo when there is one. */
+void rc_cert_json(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m);
+/* "DNS:", "IP:", "email:", "URI:" before a subjectAltName value. */
+const char *rc_san_prefix(enum tp_san_type t);
+
+/* Names with a numeric fallback: the table name or "0x1a2b" (buf must hold 16). */
 const char *rn_suite(uint16_t v, char buf[16]);
 const char *rn_group(uint16_t v, char buf[16]);
 const char *rn_sigalg(uint16_t v, char buf[16]);
 const char *rn_ext(uint16_t v, char buf[24]);
 const char *rn_version(uint16_t v, char buf[16]);
 const char *rn_alert(uint8_t v, char buf[16]);
+/* names[v], or dflt when v is past the table. */
+const char *rn_enum(const char *const *names, size_t n, unsigned v, const char *dflt);
+#define RN_ENUM(t, v, dflt) rn_enum(t, sizeof(t) / sizeof((t)[0]), (unsigned)(v), dflt)
 const char *rn_kx(enum tp_kx kx);
 const char *rn_source(enum tp_source s);
 const char *rn_severity(enum tp_severity s);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "jw.h"
 #include "render_int.h"
 #include "tlsprobe/names.h"
 
@@ -665,28 +666,12 @@ void tp_render_findings(struct tp_sb *out, const struct tp_session *s, const str
         o = &def;
     if (o->format == TP_FMT_JSON) {
         /* {"findings":[...]} on one line: the same objects as in a session. */
-        tp_sb_put(out, "{\"findings\":[");
-        for (size_t i = 0; i < s->n_findings; i++) {
-            const struct tp_finding *f = &s->findings[i];
-            tp_sb_put(out, i ? ",{\"id\":" : "{\"id\":");
-            tp_sb_put_json_str(out, f->id);
-            tp_sb_put(out, ",\"severity\":");
-            tp_sb_put_json_str(out, rn_severity(f->severity));
-            tp_sb_put(out, ",\"summary\":");
-            tp_sb_put_json_str(out, f->summary);
-            tp_sb_put(out, ",\"explanation\":");
-            tp_sb_put_json_str(out, f->explanation);
-            tp_sb_put(out, ",\"fix\":");
-            tp_sb_put_json_str(out, f->fix);
-            tp_sb_put(out, ",\"reference\":");
-            tp_sb_put_json_str(out, f->reference);
-            if (o->stack) {
-                tp_sb_put(out, ",\"stack_fix\":");
-                tp_sb_put_json_str(out, tp_explain_stack_fix(f->id, o->stack, rs_stack_side(s)));
-            }
-            tp_sb_putc(out, '}');
-        }
-        tp_sb_put(out, "]}\n");
+        struct jw w;
+        jw_init(&w, out);
+        jw_open(&w, '{');
+        rj_findings(&w, s, o);
+        jw_close(&w, '}');
+        tp_sb_putc(out, '\n');
         return;
     }
     struct tp_render_opts t = *o;

@@ -53,6 +53,20 @@ static void check_golden(const char *scenario, const struct variant *v)
         }
         fail_msg("%s differs from the golden at line %zu:\n%s", rel, line, b);
     }
+    /* Through a memo (as pcap and listen render): the same bytes (issue 21). */
+    struct tp_render_memo *memo = tp_render_memo_new();
+    assert_non_null(memo);
+    for (int pass = 0; pass < 2; pass++) {
+        struct tp_render_opts mo = o;
+        mo.memo = memo;
+        struct tp_sb again;
+        tp_sb_init(&again);
+        tp_render_session(&again, s, &mo);
+        assert_int_equal(again.len, n);
+        assert_memory_equal(tp_sb_str(&again), want, n);
+        tp_sb_free(&again);
+    }
+    tp_render_memo_free(memo);
     free(want);
     tp_sb_free(&sb);
     rf_free(s);

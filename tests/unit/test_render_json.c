@@ -188,9 +188,22 @@ static const char *after_key(const char *json, const char *key)
     return p ? p + strlen(pat) : NULL;
 }
 
+/* The memo the tests render through when they mean to (one per thread, like
+ * pcap's finisher and listen's reports). */
+static struct tp_render_memo *g_memo;
+
+static char *render_memo(const struct tp_session *s, enum tp_format f, struct tp_render_memo *memo)
+{
+    struct tp_render_opts o = { .format = f, .no_times = true, .memo = memo };
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    tp_render_session(&sb, s, &o);
+    return tp_sb_take(&sb);
+}
+
 static char *render(const struct tp_session *s, enum tp_format f)
 {
-    struct tp_render_opts o = { .format = f, .no_times = true };
+    struct tp_render_opts o = { .format = f, .no_times = true, .memo = g_memo };
     struct tp_sb sb;
     tp_sb_init(&sb);
     tp_render_session(&sb, s, &o);
@@ -342,7 +355,7 @@ static void test_render_json__cut_messages__valid_at_every_length(void **st)
 }
 
 /* Every key the renderer can emit is documented in docs/json.md as `key`. */
-/* Rendered certificates are remembered per thread by fingerprint (render/cert.c):
+/* Rendered certificates are remembered in the caller's memo by fingerprint (render/cert.c):
  * more certificates than the memo holds, in turns, each always rendered as the
  * first (fresh) time; a copy without a fingerprint (never remembered) differs
  * only in that field; days_left is not remembered. */
@@ -350,7 +363,7 @@ static char *cert_json_of(const struct tp_cert_info *ci)
 {
     struct tp_sb sb;
     tp_sb_init(&sb);
-    tp_render_cert_json(&sb, ci);
+    tp_render_cert_json_memo(&sb, ci, g_memo);
     return tp_sb_take(&sb);
 }
 
@@ -401,17 +414,17 @@ static void test_render_cert_json__remembered__same_as_fresh_for_each(void **st)
     free(null_json);
 }
 
-/* A ClientHello's JSON is remembered per thread (json.c, ch_key): flip every bit
- * of every byte of each scenario's real hello in turn and render it here (where
- * the original and earlier variants are remembered) and in a new thread (where
- * nothing is): always the same text. A field that changes the output but is
+/* A ClientHello's JSON is remembered in the caller's memo (json.c, ch_key): flip
+ * every bit of every byte of each scenario's real hello in turn and render it
+ * through the memo (where the original and earlier variants are remembered) and
+ * in a new thread without one (where nothing is): always the same text. A field that changes the output but is
  * missing from the memo's key shows up as a difference. */
 struct fresh { const struct tp_session *s; char *out; };
 
 static void *fresh_main(void *p)
 {
     struct fresh *f = p;
-    f->out = render(f->s, TP_FMT_JSON);
+    f->out = render_memo(f->s, TP_FMT_JSON, NULL);
     return NULL;
 }
 
@@ -459,6 +472,62 @@ static void test_render_json__client_hello_remembered__every_bit_flip_same_as_fr
         free(base);
         rf_free(s);
     }
+}
+
+/* The memo only saves work: every scenario in every format, and every
+ * certificate fixture, rendered without a memo, through a fresh memo, and again
+ * through the now warm one (and through one warmed by all other scenarios) is
+ * byte-identical (issue 21 item 5). */
+static void test_render__with_and_without_memo__byte_identical(void **st)
+{
+    (void)st;
+    static const enum tp_format fmts[] = { TP_FMT_JSON, TP_FMT_TEXT, TP_FMT_MERMAID };
+    struct tp_render_memo *shared = tp_render_memo_new();
+    assert_non_null(shared);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < sizeof rf_scenarios / sizeof rf_scenarios[0]; k++) {
+            struct tp_session *s = rf_scenario(rf_scenarios[k]);
+            assert_non_null(s);
+            for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+                struct tp_render_memo *own = tp_render_memo_new();
+                char *pure = render_memo(s, fmts[f], NULL);
+                char *cold = render_memo(s, fmts[f], own);
+                char *warm = render_memo(s, fmts[f], own);
+                char *other = render_memo(s, fmts[f], shared);
+                assert_string_equal(cold, pure);
+                assert_string_equal(warm, pure);
+                assert_string_equal(other, pure);
+                free(pure);
+                free(cold);
+                free(warm);
+                free(other);
+                tp_render_memo_free(own);
+            }
+            rf_free(s);
+        }
+    static const char *const certs[] = { "pki/good-fullchain.pem", "pki/nasty-fullchain.pem", "pki/ca-bundle.pem",
+                                         "pki/sct-fullchain.pem", "files/fullchain.pem" };
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) {
+            size_t len;
+            uint8_t *pem = tu_fixture(certs[i], &len);
+            assert_non_null(pem);
+            struct tp_file *file = NULL;
+            assert_int_equal(tp_file_parse(certs[i], pem, len, &file), TP_OK);
+            for (size_t j = 0; j < file->n_objs; j++) {
+                struct tp_sb a, b;
+                tp_sb_init(&a);
+                tp_sb_init(&b);
+                tp_render_cert_json(&a, file->objs[j].cert);
+                tp_render_cert_json_memo(&b, file->objs[j].cert, shared);
+                assert_string_equal(tp_sb_str(&b), tp_sb_str(&a));
+                tp_sb_free(&a);
+                tp_sb_free(&b);
+            }
+            tp_file_free(file);
+            free(pem);
+        }
+    tp_render_memo_free(shared);
 }
 
 static void test_render_json__every_key__documented(void **st)
@@ -509,6 +578,10 @@ int main(void)
         cmocka_unit_test(test_render_cert_json__remembered__same_as_fresh_for_each),
         cmocka_unit_test(test_render_json__client_hello_remembered__every_bit_flip_same_as_fresh),
         cmocka_unit_test(test_render_json__every_key__documented),
+        cmocka_unit_test(test_render__with_and_without_memo__byte_identical),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    g_memo = tp_render_memo_new();
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    tp_render_memo_free(g_memo);
+    return rc;
 }
