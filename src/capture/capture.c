@@ -18,6 +18,7 @@
 #include "tlsprobe/reader.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/x509.h"
+#include "capture/capture_int.h"
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/sha256.h>
@@ -72,28 +73,6 @@ struct flow {
     struct tp_capture *cap;
 };
 
-/* Finished sessions waiting for the finisher thread (bounds the memory they hold). */
-#define FIN_QUEUE 128
-#define FIN_BATCH 32
-struct finish_job {
-    struct tp_session *s;
-    unsigned long index;
-    uint8_t why;                      /* enum end_reason */
-    bool midstream;
-};
-struct finisher {
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t to_worker, to_main;
-    struct finish_job q[FIN_QUEUE];
-    size_t head, n;
-    /* Judged sessions go back to the reader thread to be freed: their memory came
-     * from its malloc arena, where it is reused at once without a contended lock. */
-    struct tp_session *done[FIN_QUEUE];
-    size_t n_done;
-    bool started, failed, stop, idle, busy, main_waiting;
-};
-
 struct tp_capture {
     struct tp_capture_opts o;
     struct tp_capture_stats st;
@@ -115,8 +94,6 @@ struct tp_capture {
     uint64_t vc_clock;
     struct tp_worker *worker;         /* the reading thread's working memory */
 };
-
-static void finisher_stop(struct tp_capture *c);
 
 const char *tp_capture_store_error(const struct tp_capture *c)
 {
@@ -329,7 +306,7 @@ void tp_capture_free(struct tp_capture *c)
 {
     if (!c)
         return;
-    finisher_stop(c);
+    finisher_stop(&c->fin);
     if (c->flows)
         for (uint32_t i = 0; i < c->n_pool; i++) {
             tp_tcp_dir_free(&c->flows[i].tcp[0]);
@@ -451,156 +428,9 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
         s->server_verify = NULL; /* owned by the cache */
 }
 
-/* ---- the finisher thread (opts.threaded) ----
- * Sessions are judged and rendered in the order their flows ended, through a
- * bounded FIFO: the reader thread only decodes. */
-static void *finisher_main(void *arg)
+static void judge_job(void *ctx, const struct finish_job *j)
 {
-    struct tp_capture *c = arg;
-    struct finisher *fin = &c->fin;
-    struct tp_worker *w = tp_worker_new(); /* this thread's (NULL: none, same results) */
-    pthread_mutex_lock(&fin->mu);
-    for (;;) {
-        while (!fin->n && !fin->stop) {
-            if (fin->main_waiting)
-                pthread_cond_signal(&fin->to_main); /* drained */
-            fin->idle = true;
-            pthread_cond_wait(&fin->to_worker, &fin->mu);
-            fin->idle = false;
-        }
-        if (!fin->n)
-            break; /* stop, nothing left */
-        struct finish_job j = fin->q[fin->head];
-        fin->head = (fin->head + 1) % FIN_QUEUE;
-        fin->n--;
-        fin->busy = true;
-        /* The reader waits for half the queue to be free, not one slot (no
-         * ping-pong of wake-ups while the finisher is the slower side). */
-        if (fin->main_waiting && fin->n <= FIN_QUEUE / 2)
-            pthread_cond_signal(&fin->to_main);
-        pthread_mutex_unlock(&fin->mu);
-        tp_session_set_worker(j.s, w);
-        session_judge(c, j.s, j.index, (enum end_reason)j.why, j.midstream);
-        tp_session_free_findings(j.s); /* allocated on this thread: freed here */
-        pthread_mutex_lock(&fin->mu);
-        fin->done[fin->n_done++] = j.s; /* n + busy + n_done <= FIN_QUEUE: room */
-        fin->busy = false;
-    }
-    pthread_mutex_unlock(&fin->mu);
-    tp_worker_free(w);
-#ifdef FP_ECC
-    wc_ecc_fp_free(); /* this build's per-thread ECC cache (chain verification) */
-#endif
-    return NULL;
-}
-
-static bool finisher_start(struct tp_capture *c)
-{
-    struct finisher *fin = &c->fin;
-    if (fin->started)
-        return true;
-    if (fin->failed)
-        return false;
-    pthread_mutex_init(&fin->mu, NULL);
-    pthread_cond_init(&fin->to_worker, NULL);
-    pthread_cond_init(&fin->to_main, NULL);
-    if (pthread_create(&fin->th, NULL, finisher_main, c) != 0) {
-        pthread_cond_destroy(&fin->to_main);
-        pthread_cond_destroy(&fin->to_worker);
-        pthread_mutex_destroy(&fin->mu);
-        fin->failed = true; /* judge on this thread instead */
-        return false;
-    }
-    fin->started = true;
-    return true;
-}
-
-/* The reader waits (fin->mu held) until the finisher signals room or drained. */
-static void wait_for_finisher(struct finisher *fin)
-{
-    fin->main_waiting = true;
-    pthread_cond_wait(&fin->to_main, &fin->mu);
-    fin->main_waiting = false;
-}
-
-/* Free what the finisher gave back (called with fin->mu held; frees after unlocking). */
-static size_t take_done(struct finisher *fin, struct tp_session **out)
-{
-    size_t n = fin->n_done;
-    memcpy(out, fin->done, n * sizeof *out);
-    fin->n_done = 0;
-    return n;
-}
-
-static void free_done(struct tp_session **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        tp_session_free(v[i]);
-}
-
-static void finisher_push(struct tp_capture *c, const struct finish_job *j)
-{
-    struct finisher *fin = &c->fin;
-    struct tp_session *done[FIN_QUEUE];
-    pthread_mutex_lock(&fin->mu);
-    while (fin->n + fin->busy + fin->n_done >= FIN_QUEUE) { /* the one being judged counts */
-        if (fin->n_done) {
-            size_t n = take_done(fin, done);
-            pthread_mutex_unlock(&fin->mu);
-            free_done(done, n);
-            pthread_mutex_lock(&fin->mu);
-            continue;
-        }
-        wait_for_finisher(fin);
-    }
-    size_t nd = fin->n_done >= FIN_BATCH ? take_done(fin, done) : 0;
-    fin->q[(fin->head + fin->n) % FIN_QUEUE] = *j;
-    fin->n++;
-    /* Wake an idle finisher once a batch is waiting, not for every session: a
-     * wake-up is a futex system call on both sides. */
-    if (fin->idle && fin->n >= FIN_BATCH)
-        pthread_cond_signal(&fin->to_worker);
-    pthread_mutex_unlock(&fin->mu);
-    free_done(done, nd);
-}
-
-/* Wait until every queued session has been handed to on_session. */
-static void finisher_drain(struct tp_capture *c)
-{
-    struct finisher *fin = &c->fin;
-    if (!fin->started)
-        return;
-    pthread_mutex_lock(&fin->mu);
-    if (fin->n && fin->idle)
-        pthread_cond_signal(&fin->to_worker); /* a batch not yet full */
-    while (fin->n || fin->busy) {
-        wait_for_finisher(fin);
-    }
-    struct tp_session *done[FIN_QUEUE];
-    size_t nd = take_done(fin, done);
-    pthread_mutex_unlock(&fin->mu);
-    free_done(done, nd);
-}
-
-static void finisher_stop(struct tp_capture *c)
-{
-    struct finisher *fin = &c->fin;
-    if (!fin->started)
-        return;
-    pthread_mutex_lock(&fin->mu);
-    /* not drained (no flush before free): drop what is queued, do not emit it */
-    for (; fin->n; fin->n--, fin->head = (fin->head + 1) % FIN_QUEUE)
-        tp_session_free(fin->q[fin->head].s);
-    fin->stop = true;
-    pthread_cond_signal(&fin->to_worker);
-    pthread_mutex_unlock(&fin->mu);
-    pthread_join(fin->th, NULL);
-    free_done(fin->done, fin->n_done);
-    fin->n_done = 0;
-    pthread_cond_destroy(&fin->to_main);
-    pthread_cond_destroy(&fin->to_worker);
-    pthread_mutex_destroy(&fin->mu);
-    fin->started = false;
+    session_judge(ctx, j->s, j->index, (enum end_reason)j->why, j->midstream);
 }
 
 static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
@@ -622,8 +452,8 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
          * another thread contends for this thread's malloc arena). */
         tp_session_end_decoding(s);
         struct finish_job j = { s, f->index, (uint8_t)why, f->midstream };
-        if (c->o.threaded && finisher_start(c)) {
-            finisher_push(c, &j);
+        if (c->o.threaded && finisher_start(&c->fin, judge_job, c)) {
+            finisher_push(&c->fin, &j);
         } else {
             session_judge(c, s, j.index, why, j.midstream);
             tp_session_free(s);
@@ -1078,5 +908,5 @@ void tp_capture_flush(struct tp_capture *c, int64_t t_us)
             flow_finish(c, f, END_EOF, t_us);
         flow_release(c, idx);
     }
-    finisher_drain(c);
+    finisher_drain(&c->fin);
 }

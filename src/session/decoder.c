@@ -236,6 +236,38 @@ static struct tp_dec_scratch *scratch_of(struct tp_session *s)
 
 /* ---- messages ---- */
 
+/* The parsed form of a handshake body the summary is taken from, in the scratch
+ * (valid until the next message); NULL when it does not parse (noted as an
+ * issue) or there is no memory. */
+static const void *parse_msg(struct tp_session *s, enum tp_dir dir, uint8_t hs_type, struct tp_bytes body)
+{
+    struct tp_dec_scratch *sc = scratch_of(s);
+    enum tp_err e = TP_ERR_MALFORMED;
+    if (!sc)
+        return NULL;
+    switch (hs_type) {
+    case TP_HS_CLIENT_HELLO:
+        e = tp_client_hello_parse(body, &sc->msg.ch);
+        break;
+    case TP_HS_SERVER_HELLO:
+        e = tp_server_hello_parse(body, &sc->msg.sh);
+        break;
+    case TP_HS_CERTIFICATE:
+        e = tp_certificate_parse(body, s->dec->tls13, &sc->msg.cert);
+        break;
+    case TP_HS_ENCRYPTED_EXTENSIONS:
+        e = tp_encrypted_extensions_parse(body, &sc->msg.ee);
+        break;
+    default:
+        break;
+    }
+    if (e != TP_OK) {
+        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, hs_type);
+        return NULL;
+    }
+    return &sc->msg;
+}
+
 static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 {
     uint8_t *c = malloc(n ? n : 1);
@@ -258,14 +290,9 @@ static void on_client_hello(struct tp_session *s, struct tp_bytes body)
     struct tp_decoder *dec = s->dec;
     if (dec->ch_seen)
         return; /* the second ClientHello after an HRR carries the same random */
-    struct tp_dec_scratch *sc = scratch_of(s);
-    if (!sc)
+    const struct tp_client_hello *ch = parse_msg(s, TP_C2S, TP_HS_CLIENT_HELLO, body);
+    if (!ch)
         return;
-    struct tp_client_hello *ch = &sc->msg.ch;
-    if (tp_client_hello_parse(body, ch) != TP_OK) {
-        issue(s, TP_C2S, TP_DEC_BAD_MESSAGE, 0, TP_HS_CLIENT_HELLO);
-        return;
-    }
     dec->ch_seen = true;
     if (ch->random.len == 32) {
         memcpy(s->client_random, ch->random.p, 32);
@@ -302,14 +329,9 @@ static void start_protection13(struct tp_decoder *dec)
 static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_bytes body)
 {
     struct tp_decoder *dec = s->dec;
-    struct tp_dec_scratch *sc = scratch_of(s);
-    if (!sc)
+    const struct tp_server_hello *sh = parse_msg(s, TP_S2C, TP_HS_SERVER_HELLO, body);
+    if (!sh)
         return;
-    struct tp_server_hello *sh = &sc->msg.sh;
-    if (tp_server_hello_parse(body, sh) != TP_OK) {
-        issue(s, TP_S2C, TP_DEC_BAD_MESSAGE, 0, TP_HS_SERVER_HELLO);
-        return;
-    }
     if (sh->is_hrr) {
         if (m)
             m->is_hrr = true;
@@ -348,14 +370,9 @@ static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_byte
     struct tp_chain *c = dir == TP_S2C ? &s->server_chain : &s->client_chain;
     if (c->present)
         return; /* post-handshake authentication: keep the first chain */
-    struct tp_dec_scratch *sc = scratch_of(s);
-    if (!sc)
+    const struct tp_certificate *cert = parse_msg(s, dir, TP_HS_CERTIFICATE, body);
+    if (!cert)
         return;
-    struct tp_certificate *cert = &sc->msg.cert;
-    if (tp_certificate_parse(body, s->dec->tls13, cert) != TP_OK) {
-        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, TP_HS_CERTIFICATE);
-        return;
-    }
     c->present = true;
     c->n_total = cert->n_total;
     for (size_t i = 0; i < cert->n && c->n < TP_MAX_CHAIN_CERTS; i++) {
@@ -366,17 +383,6 @@ static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_byte
         c->der[c->n].len = cert->certs[i].der.len;
         c->n++;
     }
-}
-
-static void on_encrypted_extensions(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
-{
-    struct tp_dec_scratch *sc = scratch_of(s);
-    if (!sc)
-        return;
-    if (tp_encrypted_extensions_parse(body, &sc->msg.ee) == TP_OK)
-        set_alpn(s, &sc->msg.ee.ext.alpn);
-    else
-        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, TP_HS_ENCRYPTED_EXTENSIONS);
 }
 
 static void update_complete(struct tp_session *s)
@@ -413,9 +419,12 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
         if (dir == TP_S2C)
             on_server_hello(s, m, h.body);
         break;
-    case TP_HS_ENCRYPTED_EXTENSIONS:
-        on_encrypted_extensions(s, dir, h.body);
+    case TP_HS_ENCRYPTED_EXTENSIONS: {
+        const struct tp_encrypted_extensions *ee = parse_msg(s, dir, h.type, h.body);
+        if (ee)
+            set_alpn(s, &ee->ext.alpn);
         break;
+    }
     case TP_HS_CERTIFICATE:
         on_certificate(s, dir, h.body);
         break;
