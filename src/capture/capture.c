@@ -289,13 +289,24 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
     return c;
 }
 
-static void flow_release(struct tp_capture *c, uint32_t idx)
+/* The reassembly buffers of both directions (their counters stay). */
+static void flow_free_buffers(struct flow *f)
 {
-    struct flow *f = &c->flows[idx];
     tp_tcp_dir_free(&f->tcp[0]);
     tp_tcp_dir_free(&f->tcp[1]);
+}
+
+/* Everything a flow holds: buffers and its session. */
+static void flow_drop(struct flow *f)
+{
+    flow_free_buffers(f);
     tp_session_free(f->s);
     f->s = NULL;
+}
+
+static void flow_release(struct tp_capture *c, uint32_t idx)
+{
+    flow_drop(&c->flows[idx]);
     slot_remove(c, idx);
     lru_unlink(c, idx);
     c->free_list[c->n_free++] = idx;
@@ -308,11 +319,8 @@ void tp_capture_free(struct tp_capture *c)
         return;
     finisher_stop(&c->fin);
     if (c->flows)
-        for (uint32_t i = 0; i < c->n_pool; i++) {
-            tp_tcp_dir_free(&c->flows[i].tcp[0]);
-            tp_tcp_dir_free(&c->flows[i].tcp[1]);
-            tp_session_free(c->flows[i].s);
-        }
+        for (uint32_t i = 0; i < c->n_pool; i++)
+            flow_drop(&c->flows[i]);
     for (size_t i = 0; i < VERIFY_CACHE; i++)
         tp_verify_result_free(c->vc[i].res);
     tp_store_free(c->store);
@@ -462,8 +470,7 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
     c->st.retransmissions += f->tcp[0].retrans + f->tcp[1].retrans;
     c->st.conflicts += f->tcp[0].conflicts + f->tcp[1].conflicts;
     c->st.gap_bytes += f->tcp[0].gap_bytes + f->tcp[1].gap_bytes;
-    tp_tcp_dir_free(&f->tcp[0]);
-    tp_tcp_dir_free(&f->tcp[1]);
+    flow_free_buffers(f);
     f->tcp[0].retrans = f->tcp[1].retrans = 0;
     f->tcp[0].conflicts = f->tcp[1].conflicts = 0;
     f->tcp[0].gap_bytes = f->tcp[1].gap_bytes = 0;
@@ -556,8 +563,7 @@ static void set_not_tls(struct tp_capture *c, struct flow *f)
     if (f->state == F_NEW) {
         f->state = F_NOT_TLS;
         c->st.non_tls_flows++;
-        tp_tcp_dir_free(&f->tcp[0]);
-        tp_tcp_dir_free(&f->tcp[1]);
+        flow_free_buffers(f);
     }
 }
 
@@ -781,6 +787,18 @@ static void flow_end(struct tp_capture *c, struct flow *f, enum end_reason why, 
     flow_finish(c, f, why, t_us);
 }
 
+/* A packet that is not decoded further, counted by kind. */
+static void count_not_decoded(struct tp_capture_stats *st, enum tp_pkt_kind k)
+{
+    uint64_t *const by_kind[] = {
+        [TP_PKT_OTHER] = &st->other_packets,  [TP_PKT_FRAGMENT] = &st->fragments,
+        [TP_PKT_TOO_SHORT] = &st->too_short,  [TP_PKT_BAD] = &st->bad_headers,
+        [TP_PKT_LINK_UNSUPPORTED] = &st->unsupported_link,
+    };
+    if ((size_t)k < sizeof by_kind / sizeof by_kind[0] && by_kind[k])
+        (*by_kind[k])++;
+}
+
 void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen)
 {
     c->st.packets++;
@@ -790,32 +808,16 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
         c->st.truncated_packets++;
     c->now_us = t_us;
     struct tp_pkt p;
-    switch (tp_pkt_parse(dlt, data, caplen, &p)) {
-    case TP_PKT_TCP:
-        /* An IP length beyond a packet that was captured whole is a lie, not a
-         * snap length: the header is bogus. */
-        if (caplen >= wirelen && p.payload.len < p.payload_len) {
-            c->st.bad_headers++;
-            return;
-        }
-        c->st.tcp_packets++;
-        break;
-    case TP_PKT_OTHER:
-        c->st.other_packets++;
-        return;
-    case TP_PKT_FRAGMENT:
-        c->st.fragments++;
-        return;
-    case TP_PKT_TOO_SHORT:
-        c->st.too_short++;
-        return;
-    case TP_PKT_BAD:
-        c->st.bad_headers++;
-        return;
-    case TP_PKT_LINK_UNSUPPORTED:
-        c->st.unsupported_link++;
+    enum tp_pkt_kind kind = tp_pkt_parse(dlt, data, caplen, &p);
+    /* An IP length beyond a packet that was captured whole is a lie, not a snap
+     * length: the header is bogus. */
+    if (kind == TP_PKT_TCP && caplen >= wirelen && p.payload.len < p.payload_len)
+        kind = TP_PKT_BAD;
+    if (kind != TP_PKT_TCP) {
+        count_not_decoded(&c->st, kind);
         return;
     }
+    c->st.tcp_packets++;
     if (c->done)
         return;
     uint32_t h = tuple_hash(p.ipver, p.src, p.sport, p.dst, p.dport);

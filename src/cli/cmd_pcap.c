@@ -29,6 +29,11 @@ enum {
     OPT_AT,
 };
 
+/* The output options both commands end with. */
+#define OUTPUT_ROWS                                                                                                    \
+    { OPT_NO_SUMMARY, "no-summary", 0, NULL, "no closing summary" }, TP_ROW_FORMAT_ALL, TP_ROW_EXPLAIN,               \
+        TP_ROW_NO_COLOR, TP_ROW_HELP, TP_ROW_VERSION
+
 static const struct tp_cli_opt pcap_opts[] = {
     { OPT_KEYLOG, "keylog", 0, "FILE", "NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE)" },
     { OPT_FILTER, "filter", 0, "BPF", "only packets matching this filter ('tcp port 443')" },
@@ -42,12 +47,7 @@ static const struct tp_cli_opt pcap_opts[] = {
       "judge chains and dates as of TIME instead of the capture\n(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)" },
     { OPT_MAX_FLOWS, "max-flows", 0, "N",
       "TCP flows tracked at once (default 65536); the least\nrecently active flow is evicted beyond it and counted" },
-    { OPT_NO_SUMMARY, "no-summary", 0, NULL, "no closing summary" },
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_EXPLAIN,
-    TP_ROW_NO_COLOR,
-    TP_ROW_HELP,
-    TP_ROW_VERSION,
+    OUTPUT_ROWS,
 };
 
 static const struct tp_cli_opt sniff_opts[] = {
@@ -61,12 +61,7 @@ static const struct tp_cli_opt sniff_opts[] = {
     { OPT_CAPATH, "capath", 0, "DIR", "the same, a directory of certificates" },
     { OPT_AT, "at", 0, "TIME", "judge chains and dates as of TIME (as for pcap)" },
     { OPT_MAX_FLOWS, "max-flows", 0, "N", "TCP flows tracked at once (default 65536)" },
-    { OPT_NO_SUMMARY, "no-summary", 0, NULL, "no closing summary" },
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_EXPLAIN,
-    TP_ROW_NO_COLOR,
-    TP_ROW_HELP,
-    TP_ROW_VERSION,
+    OUTPUT_ROWS,
 };
 
 const struct tp_cli_cmd tp_cli_pcap = {
@@ -238,6 +233,44 @@ struct common_args {
     char sni_canon[TP_MAX_NAME_LEN + 1];
 };
 
+/* The numeric options, with the range their usage error names. */
+static const struct {
+    int id;
+    const char *name, *range;
+    unsigned long min, max;
+} num_opts[] = {
+    { OPT_SESSION, "session", "from 1", 1, ULONG_MAX },
+    { OPT_MAX_FLOWS, "max-flows", "from 16 to 16777216", 16, 1ul << 24 },
+    { OPT_COUNT, "count", "from 1", 1, ULONG_MAX },
+};
+
+/* One numeric option into its field of a: -1, or the exit status of a usage error. */
+static int num_arg(const struct tp_cli_cmd *cmd, int id, const char *v, struct common_args *a)
+{
+    unsigned long *field = id == OPT_SESSION ? &a->session : id == OPT_COUNT ? &a->count : &a->max_flows;
+    for (size_t i = 0; i < sizeof num_opts / sizeof num_opts[0]; i++)
+        if (num_opts[i].id == id && !parse_ulong(v, num_opts[i].min, num_opts[i].max, field))
+            return tp_cli_usage_fail(cmd, "--%s takes a number %s, not '%s'", num_opts[i].name, num_opts[i].range,
+                                     v);
+    return -1;
+}
+
+/* pcap reads files (at least one); sniff reads an interface and no file. */
+static int check_operands(const struct tp_cli_cmd *cmd, const struct common_args *a, const struct tp_cli_args *args)
+{
+    if (cmd == &tp_cli_pcap) {
+        if (args->n_operand == 0)
+            return tp_cli_usage_fail(cmd, "needs at least one capture file ('-' for standard input)");
+        return -1;
+    }
+    if (args->n_operand > 0)
+        return tp_cli_usage_fail(cmd, "takes no file arguments ('%s'); use 'tlsprobe pcap FILE' for files",
+                                 args->operand[0]);
+    if (!a->iface)
+        return tp_cli_fail("sniff needs an interface: -i IFACE (e.g. -i lo, -i eth0, -i any)");
+    return -1;
+}
+
 /* Returns -1 to continue, or an exit status. */
 static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struct common_args *a,
                       struct tp_cli_args *args)
@@ -256,20 +289,16 @@ static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struc
             break;
         case OPT_FILTER: a->filter = v; break;
         case OPT_SESSION:
-            if (!parse_ulong(v, 1, ULONG_MAX, &a->session))
-                return tp_cli_usage_fail(cmd, "--session takes a number from 1, not '%s'", v);
+        case OPT_MAX_FLOWS:
+        case OPT_COUNT: {
+            int st = num_arg(cmd, args->opt[i].id, v, a);
+            if (st >= 0)
+                return st;
             break;
+        }
         case OPT_SERVER: a->server = v; break;
         case OPT_SNI: a->sni = v; break;
-        case OPT_MAX_FLOWS:
-            if (!parse_ulong(v, 16, 1ul << 24, &a->max_flows))
-                return tp_cli_usage_fail(cmd, "--max-flows takes a number from 16 to 16777216, not '%s'", v);
-            break;
         case OPT_NO_SUMMARY: a->no_summary = true; break;
-        case OPT_COUNT:
-            if (!parse_ulong(v, 1, ULONG_MAX, &a->count))
-                return tp_cli_usage_fail(cmd, "--count takes a number from 1, not '%s'", v);
-            break;
         case OPT_CAFILE: a->cafile = v; break;
         case OPT_CAPATH: a->capath = v; break;
         case OPT_IFACE: a->iface = v; break;
@@ -298,7 +327,7 @@ static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struc
         if (env && *env)
             a->keylog = env;
     }
-    return -1;
+    return check_operands(cmd, a, args);
 }
 
 static void setup(struct run_state *st, const struct common_args *a)
@@ -354,15 +383,9 @@ static int finish(struct run_state *st, const struct common_args *a, struct tp_c
     return status;
 }
 
-static int run_pcap(int argc, char **argv)
+static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
 {
-    struct common_args a;
-    struct tp_cli_args args;
-    int r = parse_args(&tp_cli_pcap, argc, argv, &a, &args);
-    if (r >= 0)
-        return r;
-    if (args.n_operand == 0)
-        return tp_cli_usage_fail(&tp_cli_pcap, "needs at least one capture file ('-' for standard input)");
+    struct tp_cli_args args = *fa;
     char **files = args.operand;
     int nfiles = args.n_operand;
     int n_stdin = 0;
@@ -441,19 +464,8 @@ static bool sniff_more(void *ctx)
     return !(st->count && st->seen >= st->count);
 }
 
-static int run_sniff(int argc, char **argv)
+static int sniff_live(struct common_args a)
 {
-    struct common_args a;
-    struct tp_cli_args args;
-    int r = parse_args(&tp_cli_sniff, argc, argv, &a, &args);
-    if (r >= 0)
-        return r;
-    if (args.n_operand > 0)
-        return tp_cli_usage_fail(&tp_cli_sniff, "takes no file arguments ('%s'); use 'tlsprobe pcap FILE' for files",
-                                 args.operand[0]);
-    if (!a.iface)
-        return tp_cli_fail("sniff needs an interface: -i IFACE (e.g. -i lo, -i eth0, -i any)");
-
     char err[1024] = "";
     struct tp_live *p = NULL;
     enum tp_err e = tp_live_open(a.iface, a.filter, &p, err, sizeof err);
@@ -500,4 +512,25 @@ static int run_sniff(int argc, char **argv)
     tp_capture_free(cap);
     tp_keylog_free(kl);
     return status;
+}
+
+/* Both commands: the options, then files or an interface. */
+static int run(const struct tp_cli_cmd *cmd, int argc, char **argv)
+{
+    struct common_args a;
+    struct tp_cli_args args;
+    int r = parse_args(cmd, argc, argv, &a, &args);
+    if (r >= 0)
+        return r;
+    return cmd == &tp_cli_pcap ? pcap_files(a, &args) : sniff_live(a);
+}
+
+static int run_pcap(int argc, char **argv)
+{
+    return run(&tp_cli_pcap, argc, argv);
+}
+
+static int run_sniff(int argc, char **argv)
+{
+    return run(&tp_cli_sniff, argc, argv);
 }

@@ -44,9 +44,8 @@ void tp_render_capture_summary_json(struct tp_sb *out, const struct tp_capture_s
     tp_capture_summary_totals(sum, &t);
     tp_sb_printf(out, "{\"summary\":{\"sessions\":%" PRIu64, t.sessions);
     const struct member head[] = {
-        { "handshakes_completed", t.completed },   { "resumed", t.resumed },
-        { "hello_retry_requests", t.hrr },         { "keys_missing", t.keys_missing },
-        { "decrypt_failed", t.decrypt_failed },
+        { "handshakes_completed", t.completed }, { "resumed", t.resumed }, { "hello_retry_requests", t.hrr },
+        { "keys_missing", t.keys_missing }, { "decrypt_failed", t.decrypt_failed },
     };
     json_members(out, head, sizeof head / sizeof head[0]);
     json_table(out, "versions", sum, TP_SUM_VERSIONS);
@@ -56,23 +55,14 @@ void tp_render_capture_summary_json(struct tp_sb *out, const struct tp_capture_s
     tp_sb_printf(out, ",\"findings_by_severity\":{\"error\":%" PRIu64 ",\"warning\":%" PRIu64 ",\"info\":%" PRIu64 "}",
                  t.by_severity[2], t.by_severity[1], t.by_severity[0]);
     const struct member tail[] = {
-        { "packets", st->packets },
-        { "bytes", st->bytes },
-        { "tcp_packets", st->tcp_packets },
-        { "other_packets", st->other_packets },
-        { "fragments", st->fragments },
+        { "packets", st->packets }, { "bytes", st->bytes }, { "tcp_packets", st->tcp_packets },
+        { "other_packets", st->other_packets }, { "fragments", st->fragments },
         { "truncated_packets", st->truncated_packets },
         { "undecodable_packets", st->too_short + st->bad_headers + st->unsupported_link },
-        { "flows", st->flows },
-        { "tls_flows", st->tls_flows },
-        { "non_tls_flows", st->non_tls_flows },
-        { "flows_evicted", st->flows_evicted },
-        { "max_concurrent_flows", st->flows_active_max },
-        { "gaps", st->gaps },
-        { "gap_bytes", st->gap_bytes },
-        { "retransmissions", st->retransmissions },
-        { "conflicting_retransmissions", st->conflicts },
-        { "resynchronised", st->resyncs },
+        { "flows", st->flows }, { "tls_flows", st->tls_flows }, { "non_tls_flows", st->non_tls_flows },
+        { "flows_evicted", st->flows_evicted }, { "max_concurrent_flows", st->flows_active_max },
+        { "gaps", st->gaps }, { "gap_bytes", st->gap_bytes }, { "retransmissions", st->retransmissions },
+        { "conflicting_retransmissions", st->conflicts }, { "resynchronised", st->resyncs },
         { "records_counted_not_decoded", st->skipped_records },
     };
     json_members(out, tail, sizeof tail / sizeof tail[0]);
