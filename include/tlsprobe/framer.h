@@ -35,6 +35,8 @@ enum tp_start {
 #define TP_START_SSLV2_LEN 0x08u   /* SSLv2: high bit and a length of 9..TP_MAX_RECORD_LEN (2 bytes) */
 #define TP_START_SSLV2_HELLO 0x10u /* SSLv2: a whole ClientHello header (5 bytes: msg_type 1, version 0x0002 or 3.x) */
 #define TP_START_SSLV2_ANY 0x20u   /* SSLv2: the high bit of the first byte alone */
+#define TP_START_ASSUMED 0x40u     /* tp_framer_init: no start check, the stream is known to be
+                                    * TLS (the first 5 bytes are a header, whatever they hold) */
 enum tp_start tp_frame_start(const uint8_t *p, size_t n, unsigned flags);
 
 /* One record header as read. */
@@ -62,7 +64,8 @@ enum tp_frame_ev {
     TP_FRAME_NEED = 0,  /* the reader is used up: feed more */
     TP_FRAME_HEADER,    /* a complete header in f->rec; its body comes next */
     TP_FRAME_BODY,      /* *out: body bytes of f->rec (tp_framer_body_done says the last) */
-    TP_FRAME_NOT_TLS,   /* the start does not look like TLS (f->rec.raw holds the f->have bytes read) */
+    TP_FRAME_NOT_TLS,   /* the start does not look like TLS (f->rec.raw holds the f->have bytes
+                         * read); the framer stays there (call tp_framer_resync to go on) */
     TP_FRAME_LOST,      /* resynchronising: *out was skipped, no boundary found in it */
     TP_FRAME_SYNCED,    /* resynchronising: *out was skipped, a header starts next */
 };

@@ -92,7 +92,7 @@ size_t tp_frame_resync_scan(const uint8_t *p, size_t len)
 void tp_framer_init(struct tp_framer *f, unsigned start_flags)
 {
     memset(f, 0, sizeof *f);
-    f->mode = TP_FM_START;
+    f->mode = (start_flags & TP_START_ASSUMED) ? TP_FM_HEADER : TP_FM_START;
     f->start_flags = (uint8_t)start_flags;
 }
 
@@ -110,6 +110,8 @@ static enum tp_frame_ev header_done(struct tp_framer *f)
 /* The first header, a byte at a time, judged by tp_frame_start as it grows. */
 static enum tp_frame_ev start_byte(struct tp_framer *f, struct tp_reader *r)
 {
+    if (f->have >= sizeof f->rec.raw) /* judged not TLS already */
+        return TP_FRAME_NOT_TLS;
     (void)tp_read_u8(r, &f->rec.raw[f->have++]);
     switch (tp_frame_start(f->rec.raw, f->have, f->start_flags)) {
     case TP_START_NOT_TLS:

@@ -150,6 +150,27 @@ static void test_framer__gap__resync_or_keep_boundary(void **state)
     assert_int_equal(tp_frame_resync_scan(junk_then_two, 3), 3);
 }
 
+static void test_framer__assumed_and_after_not_tls(void **state)
+{
+    (void)state;
+    /* ASSUMED: any 5 bytes are a header (a probe's follower of a stream already judged) */
+    const uint8_t odd[] = { 0x80, 3, 3, 0, 1, 0xee };
+    struct tp_framer f;
+    struct trace t = { 0 };
+    tp_framer_init(&f, TP_START_ASSUMED);
+    run(&f, odd, sizeof odd, &t, false);
+    assert_string_equal(t.ev, "HB");
+    /* after NOT_TLS the framer reads nothing more and says so again */
+    const uint8_t http[] = "HTTP/1.1 200 OK";
+    tp_framer_init(&f, 0);
+    struct tp_reader r;
+    struct tp_bytes b;
+    tp_reader_init(&r, http, sizeof http - 1);
+    assert_int_equal(tp_framer_next(&f, &r, &b), TP_FRAME_NOT_TLS);
+    assert_int_equal(tp_framer_next(&f, &r, &b), TP_FRAME_NOT_TLS);
+    assert_int_equal(tp_reader_left(&r), sizeof http - 1 - 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_framer__sslv2_header__two_bytes),
         cmocka_unit_test(test_framer__not_tls__bytes_held),
         cmocka_unit_test(test_framer__gap__resync_or_keep_boundary),
+        cmocka_unit_test(test_framer__assumed_and_after_not_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
