@@ -95,7 +95,7 @@ struct fp_key {
 
 static void key_raw(struct fp_key *k, const void *p, size_t n)
 {
-    if (k->n + n > FP_KEY_MAX) {
+    if (k->over || k->n + n > FP_KEY_MAX) {
         k->over = true;
         return;
     }
@@ -219,7 +219,7 @@ bool tp_ja3_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, char *
 {
     struct fp_key k;
     k.n = 0;
-    k.over = false;
+    k.over = jm == NULL; /* no memo: no key to build */
     uint16_t lv = ch->legacy_version;
     key_raw(&k, &lv, 2);
     key_list(&k, ch->suites, ch->n_suites);
@@ -276,7 +276,7 @@ bool tp_ja3s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, char 
 {
     struct fp_key k;
     k.n = 0;
-    k.over = false;
+    k.over = jm == NULL; /* no memo: no key to build */
     uint16_t hdr[2] = { sh->legacy_version, sh->suite };
     key_raw(&k, hdr, sizeof hdr);
     key_ext_types(&k, &sh->ext.all);
@@ -381,7 +381,7 @@ void tp_ja4_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, bool q
 {
     struct fp_key k;
     k.n = 0;
-    k.over = false;
+    k.over = jm == NULL; /* no memo: no key to build */
     uint32_t hdr[4] = { quic, ch->legacy_version, ch->ext.has_sni, (uint32_t)ch->n_suites_total };
     key_raw(&k, hdr, sizeof hdr);
     key_list(&k, ch->suites, ch->n_suites);
