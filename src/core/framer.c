@@ -54,13 +54,12 @@ bool tp_frame_plausible(const struct tp_frame *h)
            h->version <= 0x0304 && h->len <= TP_MAX_RECORD_LEN;
 }
 
+/* The fields of the 5 header bytes held in raw (core: the reader's own side). */
 static void hdr_fields(struct tp_frame *h)
 {
-    struct tp_reader r;
-    tp_reader_init(&r, h->raw, 5);
-    (void)tp_read_u8(&r, &h->type);
-    (void)tp_read_u16(&r, &h->version);
-    (void)tp_read_u16(&r, &h->len);
+    h->type = h->raw[0];
+    h->version = (uint16_t)(h->raw[1] << 8 | h->raw[2]);
+    h->len = (uint16_t)(h->raw[3] << 8 | h->raw[4]);
     h->raw_len = 5;
     h->sslv2 = false;
 }
@@ -163,7 +162,7 @@ static enum tp_frame_ev resync_bytes(struct tp_framer *f, struct tp_reader *r, s
     return TP_FRAME_SYNCED;
 }
 
-enum tp_frame_ev tp_framer_next(struct tp_framer *f, struct tp_reader *r, struct tp_bytes *out)
+enum tp_frame_ev tp_framer_next_(struct tp_framer *f, struct tp_reader *r, struct tp_bytes *out)
 {
     for (;;) {
         size_t left = tp_reader_left(r);
