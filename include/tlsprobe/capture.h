@@ -1,5 +1,10 @@
 /* Captures: read pcap/pcapng files and live interfaces (libpcap), reassemble TCP,
- * find TLS by content, feed sessions; and write pcap files of live sessions. */
+ * find TLS by content (record framing is core/framer), feed sessions, judge them
+ * (on a second thread with opts.threaded); the closing summary's counts; and
+ * write pcap files of live sessions.
+ * Owns: libpcap (loaded on first use), flows, TCP reassembly, the finisher
+ * thread. Must not: render or print (the summary is a struct render prints),
+ * or parse TLS beyond record headers (the session does). */
 #ifndef TLSPROBE_CAPTURE_H
 #define TLSPROBE_CAPTURE_H
 #include <stdbool.h>
@@ -180,6 +185,24 @@ enum tp_err tp_capture_read_file(struct tp_capture *c, const char *path, const c
 enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter,
                                 bool *truncated, char *err, size_t errlen) TP_MUST_USE;
 
+/* ---- live capture (sniff): an interface through libpcap ----
+ * Snap length 256 KiB, not promiscuous, packets delivered at once. */
+struct tp_live;
+/* Open iface with an optional BPF filter (NULL: none). TP_ERR_USAGE: the filter
+ * did not compile (err holds the whole message); TP_ERR_IO: the interface cannot
+ * be captured on (err says why: not permitted, no such interface, libpcap
+ * missing...); TP_ERR_NOMEM. */
+enum tp_err tp_live_open(const char *iface, const char *filter, struct tp_live **out, char *err,
+                         size_t errlen) TP_MUST_USE;
+/* Feed packets to c as they arrive until tp_live_stop, or until more(ctx) (NULL:
+ * always) is false: asked before every read, which waits at most 200 ms.
+ * TP_ERR_IO with the reason in err when reading fails. */
+enum tp_err tp_live_run(struct tp_live *l, struct tp_capture *c, bool (*more)(void *ctx), void *ctx, char *err,
+                        size_t errlen) TP_MUST_USE;
+/* Make tp_live_run return soon. Async-signal-safe: for a SIGINT handler. */
+void tp_live_stop(struct tp_live *l);
+void tp_live_close(struct tp_live *l);
+
 /* pcapng Decryption Secrets Blocks (type 0x0000000A) with TLS key log secrets
  * (0x544c534b "TLSK"): libpcap does not expose them, so the file is walked here.
  * Appends each block's key log text to *text (malloc'd, grown; NUL-terminated)
@@ -196,8 +219,28 @@ struct tp_capture_summary *tp_capture_summary_new(void);
 void tp_capture_summary_free(struct tp_capture_summary *sum);
 /* Count one emitted session (after diagnosis). */
 void tp_capture_summary_add(struct tp_capture_summary *sum, const struct tp_session *s);
-/* Text block for stderr, or the final JSON line {"summary": {...}} (docs/json.md). */
+/* The text block for stderr. */
 void tp_capture_summary_render(struct tp_sb *out, const struct tp_capture_summary *sum,
-                               const struct tp_capture_stats *st, double decode_s, bool json);
+                               const struct tp_capture_stats *st, double decode_s);
+/* What a renderer reads: the totals, and each table sorted most frequent first
+ * (a malloc'd array the caller frees, NULL when empty; its keys belong to sum;
+ * *other counts keys beyond the table's limit). */
+struct tp_capture_totals {
+    uint64_t sessions, completed, resumed, hrr, keys_missing, decrypt_failed;
+    uint64_t by_severity[3];         /* findings, index enum tp_severity */
+};
+void tp_capture_summary_totals(const struct tp_capture_summary *sum, struct tp_capture_totals *out);
+enum tp_sum_table { TP_SUM_VERSIONS, TP_SUM_SUITES, TP_SUM_SNI, TP_SUM_FINDINGS };
+struct tp_sum_entry {
+    const char *key;                 /* SNI keys are bytes from the wire: escape them */
+    size_t key_len;
+    uint64_t n;
+};
+struct tp_sum_entry *tp_capture_summary_table(const struct tp_capture_summary *sum, enum tp_sum_table t, size_t *n,
+                                              uint64_t *other);
+/* The final JSON line {"summary": {...}} (docs/json.md). Written by render
+ * (src/render/summary_json.c, linked into tp_render). */
+void tp_render_capture_summary_json(struct tp_sb *out, const struct tp_capture_summary *sum,
+                                    const struct tp_capture_stats *st, double decode_s);
 
 #endif

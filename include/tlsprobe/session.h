@@ -7,6 +7,10 @@
  * facts only it knows (outcome, verification results) and call tp_session_finish.
  * The decoder handles split/coalesced records, handshake reassembly, TLS 1.3 and
  * TLS 1.2 record decryption, and fills the summary fields.
+ *
+ * Owns: the transcript, the decoder (record framing itself is core/framer), key
+ * logs, record decryption. Must not: print, verify chains (x509 does, for the
+ * sources), or keep state outside a session or the caller's struct tp_worker.
  */
 #ifndef TLSPROBE_SESSION_H
 #define TLSPROBE_SESSION_H
@@ -147,6 +151,19 @@ void tp_keylog_free(struct tp_keylog *kl);
 
 struct tp_decoder; /* private stream state (per-direction buffers, reassembly, ciphers) */
 
+/* ---- the worker: one thread's working memory, passed explicitly ----
+ * A thread that decodes sessions (the capture reader) or judges and renders them
+ * (the capture finisher, a listen worker) owns one and lends it to the session it
+ * is handling (tp_session_set_worker): the decoder's plaintext buffer and parsed-
+ * message scratch, and the JA3/JA4 memo. Never used by two threads at once.
+ * Everything gives the same answer without one: a session fed without a worker
+ * allocates its own scratch on first need; the fingerprints are then computed. */
+struct tp_worker;
+struct tp_worker *tp_worker_new(void);
+void tp_worker_free(struct tp_worker *w);
+/* The worker's JA3/JA4 memo (tp_ja3_memo...); NULL for a NULL worker. */
+struct tp_ja_memo *tp_worker_ja_memo(struct tp_worker *w);
+
 /* What the stream decoder could not decode, per direction (appended by the
  * session module; diagnose and render may report it). Only the first issue of
  * a direction is kept. */
@@ -224,6 +241,8 @@ struct tp_session {
     size_t n_findings, cap_findings;
 
     struct tp_decoder *dec;  /* private; NULL after tp_session_finish */
+    struct tp_worker *worker; /* borrowed: the working memory of the thread handling
+                               * the session now (tp_session_set_worker), or NULL */
 
     /* decoder facts (appended by the session module) */
     struct tp_decode_facts decode[2];   /* per direction */
@@ -238,6 +257,9 @@ void tp_session_free(struct tp_session *s);
 /* Secrets for this session (used once the ClientHello's random is known). The
  * keylog is borrowed and must outlive the session's feeding. */
 void tp_session_set_keylog(struct tp_session *s, const struct tp_keylog *kl);
+/* Lend the session the working memory of the thread handling it from now on
+ * (NULL: none). A session handed to another thread gets that thread's worker. */
+void tp_session_set_worker(struct tp_session *s, struct tp_worker *w);
 /* The records of dir were written by this process's own TLS library and recorded
  * in-process (connect: TP_C2S, listen: TP_S2C). Their AES-GCM records are then
  * opened with GCM's counter stream alone: recomputing their tags would only

@@ -355,5 +355,14 @@ bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_he
 void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40]);
 /* JA3S of a ServerHello: "SSLVersion,Cipher,Extensions" and MD5. */
 bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_hex[33]);
+/* The same with a memo of recent results (the caller's, e.g. its struct tp_worker's;
+ * not shared between threads): byte-identical answers, computed once per distinct
+ * input. The functions above are these with no memo (pure). */
+struct tp_ja_memo;
+struct tp_ja_memo *tp_ja_memo_new(void);
+void tp_ja_memo_free(struct tp_ja_memo *jm);
+bool tp_ja3_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, char *str, size_t cap, char md5_hex[33]);
+void tp_ja4_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, bool quic, char out[40]);
+bool tp_ja3s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, char *str, size_t cap, char md5_hex[33]);
 
 #endif

@@ -13,10 +13,12 @@
 #include <string.h>
 #include "tlsprobe/capture.h"
 #include "tlsprobe/diagnose.h"
+#include "tlsprobe/framer.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/reader.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/x509.h"
+#include "capture/capture_int.h"
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/sha256.h>
@@ -34,17 +36,17 @@ struct vcache {
 #define RESYNC_SCAN_MAX (64 * 1024)
 
 enum flow_state { F_NEW = 0, F_TLS, F_NOT_TLS, F_CLOSED };
-enum walk_mode { W_START = 0, W_SYNCED, W_RESYNC, W_RAW };
 enum end_reason { END_FIN, END_RST, END_EVICTED, END_EOF };
 
+/* A stream starts like TLS when its first 5 bytes are a plausible record header
+ * or the start of an SSLv2-compatible ClientHello. */
+#define CAPTURE_START TP_START_SSLV2_HELLO
+
 struct walker {
-    uint8_t hdr[5];
-    uint8_t hdr_have;
-    uint8_t mode;        /* enum walk_mode */
-    bool feed_body;      /* the current record's body goes to the session */
+    struct tp_framer fr; /* record boundaries (core/framer) */
+    bool raw;            /* SSLv2 hello stream: the session gets everything */
     bool ccs;            /* a ChangeCipherSpec was seen */
     bool skipping;       /* application data is being counted, not fed */
-    uint32_t body_left;
     uint32_t n23;        /* application_data records seen */
     uint32_t scanned;    /* bytes scanned while resynchronising */
     uint64_t resync_skipped;
@@ -71,28 +73,6 @@ struct flow {
     struct tp_capture *cap;
 };
 
-/* Finished sessions waiting for the finisher thread (bounds the memory they hold). */
-#define FIN_QUEUE 128
-#define FIN_BATCH 32
-struct finish_job {
-    struct tp_session *s;
-    unsigned long index;
-    uint8_t why;                      /* enum end_reason */
-    bool midstream;
-};
-struct finisher {
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t to_worker, to_main;
-    struct finish_job q[FIN_QUEUE];
-    size_t head, n;
-    /* Judged sessions go back to the reader thread to be freed: their memory came
-     * from its malloc arena, where it is reused at once without a contended lock. */
-    struct tp_session *done[FIN_QUEUE];
-    size_t n_done;
-    bool started, failed, stop, idle, busy, main_waiting;
-};
-
 struct tp_capture {
     struct tp_capture_opts o;
     struct tp_capture_stats st;
@@ -112,9 +92,8 @@ struct tp_capture {
     char store_err[256];
     struct vcache vc[VERIFY_CACHE];
     uint64_t vc_clock;
+    struct tp_worker *worker;         /* the reading thread's working memory */
 };
-
-static void finisher_stop(struct tp_capture *c);
 
 const char *tp_capture_store_error(const struct tp_capture *c)
 {
@@ -302,20 +281,32 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
     c->cap_pool = c->o.max_flows < 1024 ? (uint32_t)c->o.max_flows : 1024;
     c->flows = calloc(c->cap_pool, sizeof *c->flows);
     c->free_list = malloc(c->o.max_flows * sizeof *c->free_list);
-    if (!c->slots || !c->flows || !c->free_list) {
+    c->worker = tp_worker_new();
+    if (!c->slots || !c->flows || !c->free_list || !c->worker) {
         tp_capture_free(c);
         return NULL;
     }
     return c;
 }
 
-static void flow_release(struct tp_capture *c, uint32_t idx)
+/* The reassembly buffers of both directions (their counters stay). */
+static void flow_free_buffers(struct flow *f)
 {
-    struct flow *f = &c->flows[idx];
     tp_tcp_dir_free(&f->tcp[0]);
     tp_tcp_dir_free(&f->tcp[1]);
+}
+
+/* Everything a flow holds: buffers and its session. */
+static void flow_drop(struct flow *f)
+{
+    flow_free_buffers(f);
     tp_session_free(f->s);
     f->s = NULL;
+}
+
+static void flow_release(struct tp_capture *c, uint32_t idx)
+{
+    flow_drop(&c->flows[idx]);
     slot_remove(c, idx);
     lru_unlink(c, idx);
     c->free_list[c->n_free++] = idx;
@@ -326,16 +317,14 @@ void tp_capture_free(struct tp_capture *c)
 {
     if (!c)
         return;
-    finisher_stop(c);
+    finisher_stop(&c->fin);
     if (c->flows)
-        for (uint32_t i = 0; i < c->n_pool; i++) {
-            tp_tcp_dir_free(&c->flows[i].tcp[0]);
-            tp_tcp_dir_free(&c->flows[i].tcp[1]);
-            tp_session_free(c->flows[i].s);
-        }
+        for (uint32_t i = 0; i < c->n_pool; i++)
+            flow_drop(&c->flows[i]);
     for (size_t i = 0; i < VERIFY_CACHE; i++)
         tp_verify_result_free(c->vc[i].res);
     tp_store_free(c->store);
+    tp_worker_free(c->worker);
     free(c->flows);
     free(c->slots);
     free(c->free_list);
@@ -447,153 +436,9 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
         s->server_verify = NULL; /* owned by the cache */
 }
 
-/* ---- the finisher thread (opts.threaded) ----
- * Sessions are judged and rendered in the order their flows ended, through a
- * bounded FIFO: the reader thread only decodes. */
-static void *finisher_main(void *arg)
+static void judge_job(void *ctx, const struct finish_job *j)
 {
-    struct tp_capture *c = arg;
-    struct finisher *fin = &c->fin;
-    pthread_mutex_lock(&fin->mu);
-    for (;;) {
-        while (!fin->n && !fin->stop) {
-            if (fin->main_waiting)
-                pthread_cond_signal(&fin->to_main); /* drained */
-            fin->idle = true;
-            pthread_cond_wait(&fin->to_worker, &fin->mu);
-            fin->idle = false;
-        }
-        if (!fin->n)
-            break; /* stop, nothing left */
-        struct finish_job j = fin->q[fin->head];
-        fin->head = (fin->head + 1) % FIN_QUEUE;
-        fin->n--;
-        fin->busy = true;
-        /* The reader waits for half the queue to be free, not one slot (no
-         * ping-pong of wake-ups while the finisher is the slower side). */
-        if (fin->main_waiting && fin->n <= FIN_QUEUE / 2)
-            pthread_cond_signal(&fin->to_main);
-        pthread_mutex_unlock(&fin->mu);
-        session_judge(c, j.s, j.index, (enum end_reason)j.why, j.midstream);
-        tp_session_free_findings(j.s); /* allocated on this thread: freed here */
-        pthread_mutex_lock(&fin->mu);
-        fin->done[fin->n_done++] = j.s; /* n + busy + n_done <= FIN_QUEUE: room */
-        fin->busy = false;
-    }
-    pthread_mutex_unlock(&fin->mu);
-#ifdef FP_ECC
-    wc_ecc_fp_free(); /* this build's per-thread ECC cache (chain verification) */
-#endif
-    return NULL;
-}
-
-static bool finisher_start(struct tp_capture *c)
-{
-    struct finisher *fin = &c->fin;
-    if (fin->started)
-        return true;
-    if (fin->failed)
-        return false;
-    pthread_mutex_init(&fin->mu, NULL);
-    pthread_cond_init(&fin->to_worker, NULL);
-    pthread_cond_init(&fin->to_main, NULL);
-    if (pthread_create(&fin->th, NULL, finisher_main, c) != 0) {
-        pthread_cond_destroy(&fin->to_main);
-        pthread_cond_destroy(&fin->to_worker);
-        pthread_mutex_destroy(&fin->mu);
-        fin->failed = true; /* judge on this thread instead */
-        return false;
-    }
-    fin->started = true;
-    return true;
-}
-
-/* The reader waits (fin->mu held) until the finisher signals room or drained. */
-static void wait_for_finisher(struct finisher *fin)
-{
-    fin->main_waiting = true;
-    pthread_cond_wait(&fin->to_main, &fin->mu);
-    fin->main_waiting = false;
-}
-
-/* Free what the finisher gave back (called with fin->mu held; frees after unlocking). */
-static size_t take_done(struct finisher *fin, struct tp_session **out)
-{
-    size_t n = fin->n_done;
-    memcpy(out, fin->done, n * sizeof *out);
-    fin->n_done = 0;
-    return n;
-}
-
-static void free_done(struct tp_session **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        tp_session_free(v[i]);
-}
-
-static void finisher_push(struct tp_capture *c, const struct finish_job *j)
-{
-    struct finisher *fin = &c->fin;
-    struct tp_session *done[FIN_QUEUE];
-    pthread_mutex_lock(&fin->mu);
-    while (fin->n + fin->busy + fin->n_done >= FIN_QUEUE) { /* the one being judged counts */
-        if (fin->n_done) {
-            size_t n = take_done(fin, done);
-            pthread_mutex_unlock(&fin->mu);
-            free_done(done, n);
-            pthread_mutex_lock(&fin->mu);
-            continue;
-        }
-        wait_for_finisher(fin);
-    }
-    size_t nd = fin->n_done >= FIN_BATCH ? take_done(fin, done) : 0;
-    fin->q[(fin->head + fin->n) % FIN_QUEUE] = *j;
-    fin->n++;
-    /* Wake an idle finisher once a batch is waiting, not for every session: a
-     * wake-up is a futex system call on both sides. */
-    if (fin->idle && fin->n >= FIN_BATCH)
-        pthread_cond_signal(&fin->to_worker);
-    pthread_mutex_unlock(&fin->mu);
-    free_done(done, nd);
-}
-
-/* Wait until every queued session has been handed to on_session. */
-static void finisher_drain(struct tp_capture *c)
-{
-    struct finisher *fin = &c->fin;
-    if (!fin->started)
-        return;
-    pthread_mutex_lock(&fin->mu);
-    if (fin->n && fin->idle)
-        pthread_cond_signal(&fin->to_worker); /* a batch not yet full */
-    while (fin->n || fin->busy) {
-        wait_for_finisher(fin);
-    }
-    struct tp_session *done[FIN_QUEUE];
-    size_t nd = take_done(fin, done);
-    pthread_mutex_unlock(&fin->mu);
-    free_done(done, nd);
-}
-
-static void finisher_stop(struct tp_capture *c)
-{
-    struct finisher *fin = &c->fin;
-    if (!fin->started)
-        return;
-    pthread_mutex_lock(&fin->mu);
-    /* not drained (no flush before free): drop what is queued, do not emit it */
-    for (; fin->n; fin->n--, fin->head = (fin->head + 1) % FIN_QUEUE)
-        tp_session_free(fin->q[fin->head].s);
-    fin->stop = true;
-    pthread_cond_signal(&fin->to_worker);
-    pthread_mutex_unlock(&fin->mu);
-    pthread_join(fin->th, NULL);
-    free_done(fin->done, fin->n_done);
-    fin->n_done = 0;
-    pthread_cond_destroy(&fin->to_main);
-    pthread_cond_destroy(&fin->to_worker);
-    pthread_mutex_destroy(&fin->mu);
-    fin->started = false;
+    session_judge(ctx, j->s, j->index, (enum end_reason)j->why, j->midstream);
 }
 
 static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
@@ -615,8 +460,8 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
          * another thread contends for this thread's malloc arena). */
         tp_session_end_decoding(s);
         struct finish_job j = { s, f->index, (uint8_t)why, f->midstream };
-        if (c->o.threaded && finisher_start(c)) {
-            finisher_push(c, &j);
+        if (c->o.threaded && finisher_start(&c->fin, judge_job, c)) {
+            finisher_push(&c->fin, &j);
         } else {
             session_judge(c, s, j.index, why, j.midstream);
             tp_session_free(s);
@@ -625,8 +470,7 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
     c->st.retransmissions += f->tcp[0].retrans + f->tcp[1].retrans;
     c->st.conflicts += f->tcp[0].conflicts + f->tcp[1].conflicts;
     c->st.gap_bytes += f->tcp[0].gap_bytes + f->tcp[1].gap_bytes;
-    tp_tcp_dir_free(&f->tcp[0]);
-    tp_tcp_dir_free(&f->tcp[1]);
+    flow_free_buffers(f);
     f->tcp[0].retrans = f->tcp[1].retrans = 0;
     f->tcp[0].conflicts = f->tcp[1].conflicts = 0;
     f->tcp[0].gap_bytes = f->tcp[1].gap_bytes = 0;
@@ -700,6 +544,7 @@ static void session_create(struct tp_capture *c, struct flow *f, int side, uint8
         return;
     if (c->o.keylog)
         tp_session_set_keylog(f->s, c->o.keylog);
+    tp_session_set_worker(f->s, c->worker);
     f->state = F_TLS;
     f->index = ++c->next_index;
     c->st.tls_flows++;
@@ -718,39 +563,73 @@ static void set_not_tls(struct tp_capture *c, struct flow *f)
     if (f->state == F_NEW) {
         f->state = F_NOT_TLS;
         c->st.non_tls_flows++;
-        tp_tcp_dir_free(&f->tcp[0]);
-        tp_tcp_dir_free(&f->tcp[1]);
+        flow_free_buffers(f);
     }
 }
 
-/* Find a resynchronisation point: a plausible record header followed by another
- * plausible header (or the end of what we have). Returns the offset or -1. */
-static long find_sync(const uint8_t *p, size_t len)
+/* A record header of one side: the session is created by the first one, the
+ * record fed or only counted. */
+static void on_record(struct tp_capture *c, struct flow *f, int side, const struct tp_reader *r, int64_t t_us)
 {
-    struct tp_reader r;
-    tp_reader_init(&r, p, len);
-    for (size_t i = 0; i + 5 <= len; i++) {
-        struct tp_reader at = r;
-        struct tp_bytes v;
-        if (!tp_read_skip(&at, i) || !tp_read_rest(&at, &v))
-            return -1;
-        if (!tp_record_header_plausible(v.p, v.len))
-            continue;
-        struct tp_reader h;
-        uint8_t type;
-        uint16_t ver, rl;
-        tp_reader_from(&h, v);
-        tp_read_u8(&h, &type);
-        tp_read_u16(&h, &ver);
-        tp_read_u16(&h, &rl);
-        if (!tp_read_skip(&h, rl) || tp_reader_left(&h) < 5) /* runs past what we have: accept */
-            return (long)i;
-        struct tp_bytes nxt;
-        tp_read_rest(&h, &nxt);
-        if (tp_record_header_plausible(nxt.p, nxt.len))
-            return (long)i;
+    struct walker *w = &f->w[side];
+    const struct tp_frame *h = &w->fr.rec;
+    if (!f->s && f->state != F_TLS) {
+        struct tp_reader peek = *r;
+        uint8_t hs = 0xff;
+        int hs_type = tp_read_u8(&peek, &hs) ? hs : -1;
+        session_create(c, f, side, h->type, hs_type);
     }
-    return -1;
+    if (w->gap_due && f->s) {
+        tp_session_gap(f->s, side_dir(f, side), w->pending_gap, t_us);
+        w->gap_due = false;
+        w->pending_gap = 0;
+    }
+    if (h->type == TP_CT_APPLICATION_DATA && f->client >= 0 && side == 1 - f->client && f->w[f->client].n23)
+        f->s2c_after_client_enc++;
+    bool skip = h->type == TP_CT_APPLICATION_DATA && may_skip(c, f, side);
+    if (h->type == TP_CT_CHANGE_CIPHER_SPEC)
+        w->ccs = true;
+    if (h->type == TP_CT_APPLICATION_DATA)
+        w->n23++;
+    if (!skip) {
+        feed(f, side, h->raw, 5, t_us); /* the body follows as TP_FRAME_BODY */
+        return;
+    }
+    if (!w->skipping) {
+        w->skipping = true;
+        tp_tcp_dir_history(&f->tcp[side], false); /* nothing more to compare */
+    }
+    c->st.skipped_records++;
+    if (f->s) {
+        f->s->appdata_records[side_dir(f, side)]++;
+        f->s->appdata_bytes[side_dir(f, side)] += h->len;
+    }
+    tp_framer_skip(&w->fr);
+}
+
+/* A first header that is not a TLS record (ev NOT_TLS, or an SSLv2 hello):
+ * before the flow is known to be TLS, it decides (an SSLv2 hello stream goes to
+ * the session whole; anything else is not TLS); after, the boundary was lost.
+ * false: stop walking these bytes. */
+static bool odd_start(struct tp_capture *c, struct flow *f, int side, struct tp_reader *r, int64_t t_us)
+{
+    struct walker *w = &f->w[side];
+    if (f->state != F_NEW) {
+        tp_framer_resync(&w->fr); /* lost the record boundary (a stream we misplaced): scan */
+        w->resync_skipped += 5;
+        return true;
+    }
+    if (!w->fr.rec.sslv2) {
+        set_not_tls(c, f);
+        return false;
+    }
+    session_create(c, f, side, TP_CT_HANDSHAKE, TP_HS_CLIENT_HELLO);
+    w->raw = true;
+    struct tp_bytes rest;
+    (void)tp_read_rest(r, &rest);
+    feed(f, side, w->fr.rec.raw, w->fr.rec.raw_len, t_us);
+    feed(f, side, rest.p, rest.len, t_us);
+    return false;
 }
 
 /* In-order bytes of one side: walk record headers, feed or count records. */
@@ -759,106 +638,46 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
     struct walker *w = &f->w[side];
     struct tp_reader r;
     tp_reader_init(&r, p, len);
-    while (tp_reader_left(&r) && f->state != F_NOT_TLS && f->state != F_CLOSED) {
-        struct tp_bytes chunk;
-        if (w->mode == W_RAW) { /* SSLv2 hello stream: the session gets everything */
-            tp_read_rest(&r, &chunk);
-            feed(f, side, chunk.p, chunk.len, t_us);
+    if (w->raw) {
+        feed(f, side, p, len, t_us);
+        return;
+    }
+    while (f->state != F_NOT_TLS && f->state != F_CLOSED) {
+        struct tp_bytes b;
+        switch (tp_framer_next(&w->fr, &r, &b)) {
+        case TP_FRAME_NEED:
             return;
-        }
-        if (w->mode == W_RESYNC) {
-            struct tp_bytes rest;
-            tp_read_rest(&r, &rest);
-            long at = find_sync(rest.p, rest.len);
-            if (at < 0) {
-                w->scanned += (uint32_t)rest.len;
-                w->resync_skipped += rest.len;
-                if (f->state == F_NEW && w->scanned > RESYNC_SCAN_MAX)
-                    set_not_tls(c, f);
-                return;
-            }
-            tp_reader_init(&r, rest.p, rest.len);
-            tp_read_skip(&r, (size_t)at);
-            w->resync_skipped += (size_t)at;
-            w->pending_gap += (size_t)at;
+        case TP_FRAME_BODY:
+            feed(f, side, b.p, b.len, t_us);
+            break;
+        case TP_FRAME_LOST:
+            w->scanned += (uint32_t)b.len;
+            w->resync_skipped += b.len;
+            if (f->state == F_NEW && w->scanned > RESYNC_SCAN_MAX)
+                set_not_tls(c, f);
+            return;
+        case TP_FRAME_SYNCED:
+            w->resync_skipped += b.len;
+            w->pending_gap += b.len;
             w->gap_due = true; /* the decoder must know this stream has no beginning */
-            w->mode = W_SYNCED;
-            w->hdr_have = 0;
-            w->body_left = 0;
             c->st.resyncs++;
-            continue;
-        }
-        if (w->body_left) {
-            size_t n = tp_reader_left(&r);
-            if (n > w->body_left)
-                n = w->body_left;
-            tp_read_bytes(&r, n, &chunk);
-            if (w->feed_body)
-                feed(f, side, chunk.p, chunk.len, t_us);
-            w->body_left -= (uint32_t)n;
-            continue;
-        }
-        size_t take = 5u - w->hdr_have;
-        if (take > tp_reader_left(&r))
-            take = tp_reader_left(&r);
-        tp_read_copy(&r, w->hdr + w->hdr_have, take);
-        w->hdr_have = (uint8_t)(w->hdr_have + take);
-        if (w->hdr_have < 5)
-            return;
-        w->hdr_have = 0;
-        if (w->mode == W_START && f->state == F_NEW && !tp_record_header_plausible(w->hdr, 5)) {
-            if (tp_sslv2_hello_detect(w->hdr, 5)) {
-                session_create(c, f, side, TP_CT_HANDSHAKE, TP_HS_CLIENT_HELLO);
-                w->mode = W_RAW;
-                feed(f, side, w->hdr, 5, t_us);
-                continue;
+            break;
+        case TP_FRAME_NOT_TLS:
+            if (!odd_start(c, f, side, &r, t_us))
+                return;
+            break;
+        case TP_FRAME_HEADER:
+            if (w->fr.rec.sslv2) {
+                if (!odd_start(c, f, side, &r, t_us))
+                    return;
+            } else if (!tp_frame_plausible(&w->fr.rec)) {
+                tp_framer_resync(&w->fr); /* lost the record boundary (garbage): scan */
+                w->resync_skipped += 5;
+            } else {
+                on_record(c, f, side, &r, t_us);
             }
-            set_not_tls(c, f);
-            return;
+            break;
         }
-        if (!tp_record_header_plausible(w->hdr, 5)) {
-            /* Lost the record boundary (garbage, or a stream we misplaced): scan. */
-            w->mode = W_RESYNC;
-            w->resync_skipped += 5;
-            continue;
-        }
-        w->mode = W_SYNCED;
-        uint8_t type = w->hdr[0];
-        uint32_t rlen = (uint32_t)w->hdr[3] << 8 | w->hdr[4];
-        if (!f->s && f->state != F_TLS) {
-            struct tp_reader peek = r;
-            uint8_t hs = 0xff;
-            int hs_type = tp_read_u8(&peek, &hs) ? hs : -1;
-            session_create(c, f, side, type, hs_type);
-        }
-        if (w->gap_due && f->s) {
-            tp_session_gap(f->s, side_dir(f, side), w->pending_gap, t_us);
-            w->gap_due = false;
-            w->pending_gap = 0;
-        }
-        if (type == TP_CT_APPLICATION_DATA && f->client >= 0 && side == 1 - f->client && f->w[f->client].n23)
-            f->s2c_after_client_enc++;
-        bool skip = type == TP_CT_APPLICATION_DATA && may_skip(c, f, side);
-        if (type == TP_CT_CHANGE_CIPHER_SPEC)
-            w->ccs = true;
-        if (type == TP_CT_APPLICATION_DATA)
-            w->n23++;
-        if (skip) {
-            if (!w->skipping) {
-                w->skipping = true;
-                tp_tcp_dir_history(&f->tcp[side], false); /* nothing more to compare */
-            }
-            c->st.skipped_records++;
-            if (f->s) {
-                f->s->appdata_records[side_dir(f, side)]++;
-                f->s->appdata_bytes[side_dir(f, side)] += rlen;
-            }
-            w->feed_body = false;
-        } else {
-            feed(f, side, w->hdr, 5, t_us);
-            w->feed_body = true;
-        }
-        w->body_left = rlen;
     }
 }
 
@@ -885,18 +704,10 @@ static void sink_gap(void *ctx, uint64_t lost, int64_t t_us)
     k->c->st.gaps++;
     if (f->s)
         tp_session_gap(f->s, side_dir(f, k->side), lost, t_us);
-    if (w->mode == W_RAW)
-        return;
-    if (w->body_left > lost && w->hdr_have == 0) {
-        /* The hole is inside the current record: keep the boundary, stop feeding
-         * this record so the session's next bytes are a clean header. */
-        w->body_left -= (uint32_t)lost;
-        w->feed_body = false;
-        return;
-    }
-    w->mode = W_RESYNC;
-    w->hdr_have = 0;
-    w->body_left = 0;
+    /* A hole inside the current record keeps the boundary (its rest is not fed,
+     * so the session's next bytes are a clean header); else resynchronise. */
+    if (!w->raw)
+        (void)tp_framer_gap(&w->fr, lost);
 }
 
 static uint32_t flow_alloc(struct tp_capture *c)
@@ -953,6 +764,8 @@ static struct flow *flow_new(struct tp_capture *c, const struct tp_pkt *p, uint3
     f->cap = c;
     tp_tcp_dir_init(&f->tcp[0]);
     tp_tcp_dir_init(&f->tcp[1]);
+    tp_framer_init(&f->w[0].fr, CAPTURE_START);
+    tp_framer_init(&f->w[1].fr, CAPTURE_START);
     uint32_t s = h & c->slot_mask;
     while (c->slots[s])
         s = (s + 1) & c->slot_mask;
@@ -974,6 +787,18 @@ static void flow_end(struct tp_capture *c, struct flow *f, enum end_reason why, 
     flow_finish(c, f, why, t_us);
 }
 
+/* A packet that is not decoded further, counted by kind. */
+static void count_not_decoded(struct tp_capture_stats *st, enum tp_pkt_kind k)
+{
+    uint64_t *const by_kind[] = {
+        [TP_PKT_OTHER] = &st->other_packets,  [TP_PKT_FRAGMENT] = &st->fragments,
+        [TP_PKT_TOO_SHORT] = &st->too_short,  [TP_PKT_BAD] = &st->bad_headers,
+        [TP_PKT_LINK_UNSUPPORTED] = &st->unsupported_link,
+    };
+    if ((size_t)k < sizeof by_kind / sizeof by_kind[0] && by_kind[k])
+        (*by_kind[k])++;
+}
+
 void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen)
 {
     c->st.packets++;
@@ -983,32 +808,16 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
         c->st.truncated_packets++;
     c->now_us = t_us;
     struct tp_pkt p;
-    switch (tp_pkt_parse(dlt, data, caplen, &p)) {
-    case TP_PKT_TCP:
-        /* An IP length beyond a packet that was captured whole is a lie, not a
-         * snap length: the header is bogus. */
-        if (caplen >= wirelen && p.payload.len < p.payload_len) {
-            c->st.bad_headers++;
-            return;
-        }
-        c->st.tcp_packets++;
-        break;
-    case TP_PKT_OTHER:
-        c->st.other_packets++;
-        return;
-    case TP_PKT_FRAGMENT:
-        c->st.fragments++;
-        return;
-    case TP_PKT_TOO_SHORT:
-        c->st.too_short++;
-        return;
-    case TP_PKT_BAD:
-        c->st.bad_headers++;
-        return;
-    case TP_PKT_LINK_UNSUPPORTED:
-        c->st.unsupported_link++;
+    enum tp_pkt_kind kind = tp_pkt_parse(dlt, data, caplen, &p);
+    /* An IP length beyond a packet that was captured whole is a lie, not a snap
+     * length: the header is bogus. */
+    if (kind == TP_PKT_TCP && caplen >= wirelen && p.payload.len < p.payload_len)
+        kind = TP_PKT_BAD;
+    if (kind != TP_PKT_TCP) {
+        count_not_decoded(&c->st, kind);
         return;
     }
+    c->st.tcp_packets++;
     if (c->done)
         return;
     uint32_t h = tuple_hash(p.ipver, p.src, p.sport, p.dst, p.dport);
@@ -1064,8 +873,8 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
     if (p.payload_len && (f->state == F_NEW || f->state == F_TLS)) {
         struct sink_ctx k = { c, f, side };
         struct tp_tcp_sink sink = { sink_data, sink_gap, &k };
-        if (!f->tcp[side].synced && f->w[side].mode == W_START) {
-            f->w[side].mode = W_RESYNC; /* we did not see this stream start */
+        if (!f->tcp[side].synced && !tp_framer_started(&f->w[side].fr)) {
+            tp_framer_resync(&f->w[side].fr); /* we did not see this stream start */
             f->midstream = true;
         }
         tp_tcp_dir_segment(&f->tcp[side], seq, p.payload.p, p.payload.len, p.payload_len, t_us, &sink);
@@ -1101,5 +910,5 @@ void tp_capture_flush(struct tp_capture *c, int64_t t_us)
             flow_finish(c, f, END_EOF, t_us);
         flow_release(c, idx);
     }
-    finisher_drain(c);
+    finisher_drain(&c->fin);
 }

@@ -67,22 +67,26 @@ static enum tp_pkt_kind parse_tcp(struct tp_reader *r, uint32_t ip_payload_len, 
     return TP_PKT_TCP;
 }
 
+/* Source and destination address (n bytes each); false when the reader failed. */
+static bool read_addrs(struct tp_reader *r, struct tp_pkt *out, size_t n)
+{
+    tp_read_copy(r, out->src, n);
+    tp_read_copy(r, out->dst, n);
+    return tp_reader_ok(r);
+}
+
 static enum tp_pkt_kind parse_ipv4(struct tp_reader *r, struct tp_pkt *out)
 {
-    uint8_t vihl, tos, ttl, proto;
-    uint16_t total, id, frag, csum;
-    tp_read_u8(r, &vihl);
-    tp_read_u8(r, &tos);
-    tp_read_u16(r, &total);
-    tp_read_u16(r, &id);
-    tp_read_u16(r, &frag);
-    tp_read_u8(r, &ttl);
-    tp_read_u8(r, &proto);
-    tp_read_u16(r, &csum);
-    tp_read_copy(r, out->src, 4);
-    tp_read_copy(r, out->dst, 4);
-    if (!tp_reader_ok(r))
+    /* RFC 791 §3.1 as three 32-bit words: version/IHL, TOS, total length; id,
+     * flags/fragment offset; TTL, protocol, checksum. Then the addresses. */
+    uint32_t w0, w1, w2;
+    tp_read_u32(r, &w0);
+    tp_read_u32(r, &w1);
+    tp_read_u32(r, &w2);
+    if (!read_addrs(r, out, 4))
         return fail_kind(r);
+    uint8_t vihl = (uint8_t)(w0 >> 24), proto = (uint8_t)(w2 >> 16);
+    uint16_t total = (uint16_t)w0, frag = (uint16_t)w1;
     uint32_t ihl = (uint32_t)(vihl & 15u) * 4u;
     if ((vihl >> 4) != 4 || ihl < 20 || total < ihl)
         return TP_PKT_BAD;
@@ -104,14 +108,12 @@ static enum tp_pkt_kind parse_ipv6(struct tp_reader *r, struct tp_pkt *out)
 {
     uint32_t vtf;
     uint16_t plen;
-    uint8_t next, hop;
+    uint8_t next;
     tp_read_u32(r, &vtf);
     tp_read_u16(r, &plen);
     tp_read_u8(r, &next);
-    tp_read_u8(r, &hop);
-    tp_read_copy(r, out->src, 16);
-    tp_read_copy(r, out->dst, 16);
-    if (!tp_reader_ok(r))
+    tp_read_skip(r, 1); /* hop limit */
+    if (!read_addrs(r, out, 16))
         return fail_kind(r);
     if ((vtf >> 28) != 6)
         return TP_PKT_BAD;
@@ -186,28 +188,27 @@ static enum tp_pkt_kind parse_ip_by_version(struct tp_reader *r, struct tp_pkt *
     return TP_PKT_OTHER;
 }
 
+/* A link header whose EtherType follows `skip` bytes. */
+static enum tp_pkt_kind ethertype_at(struct tp_reader *r, size_t skip, struct tp_pkt *out)
+{
+    uint16_t et;
+    tp_read_skip(r, skip);
+    tp_read_u16(r, &et);
+    if (!tp_reader_ok(r))
+        return fail_kind(r);
+    return parse_ethertype(r, et, out);
+}
+
 enum tp_pkt_kind tp_pkt_parse(int dlt, const uint8_t *data, size_t caplen, struct tp_pkt *out)
 {
     memset(out, 0, sizeof *out);
     struct tp_reader r;
     tp_reader_init(&r, data, caplen);
     switch (dlt) {
-    case DLT_EN10MB_: {
-        uint16_t et;
-        tp_read_skip(&r, 12);
-        tp_read_u16(&r, &et);
-        if (!tp_reader_ok(&r))
-            return fail_kind(&r);
-        return parse_ethertype(&r, et, out);
-    }
-    case DLT_LINUX_SLL_: { /* 16 bytes: type, ARPHRD, addr len, addr[8], protocol */
-        uint16_t et;
-        tp_read_skip(&r, 14);
-        tp_read_u16(&r, &et);
-        if (!tp_reader_ok(&r))
-            return fail_kind(&r);
-        return parse_ethertype(&r, et, out);
-    }
+    case DLT_EN10MB_: /* destination, source, EtherType */
+        return ethertype_at(&r, 12, out);
+    case DLT_LINUX_SLL_: /* 16 bytes: type, ARPHRD, addr len, addr[8], protocol */
+        return ethertype_at(&r, 14, out);
     case DLT_LINUX_SLL2_: { /* 20 bytes: protocol, reserved, ifindex, ARPHRD, type, addr len, addr[8] */
         uint16_t et;
         tp_read_u16(&r, &et);

@@ -1,7 +1,8 @@
-/* Reading capture files through libpcap (pcap with µs or ns timestamps, pcapng with
- * several interfaces and sections), and the pcapng Decryption Secrets Blocks that
- * libpcap skips, read from the file directly. */
+/* Packets in through libpcap: capture files (pcap with µs or ns timestamps, pcapng
+ * with several interfaces and sections), live interfaces (sniff), and the pcapng
+ * Decryption Secrets Blocks that libpcap skips, read from the file directly. */
 #include <errno.h>
+#include <signal.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,25 +35,115 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
     tp_capture_packet(k->c, k->dlt, tp_capture_time_us(h->ts.tv_sec, h->ts.tv_usec), data, h->caplen, h->len);
 }
 
+/* A BPF filter on p (NULL or empty: none). TP_ERR_USAGE with the message in err. */
+static enum tp_err set_filter(pcap_t *p, const char *filter, char *err, size_t errlen)
+{
+    if (!filter || !*filter)
+        return TP_OK;
+    struct bpf_program prog;
+    if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        snprintf(err, errlen, "--filter '%s': %s", filter, pcap_geterr(p));
+        return TP_ERR_USAGE;
+    }
+    int rc = pcap_setfilter(p, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0) {
+        snprintf(err, errlen, "--filter '%s': %s", filter, pcap_geterr(p));
+        return TP_ERR_USAGE;
+    }
+    return TP_OK;
+}
+
+/* ---- live capture ---- */
+struct tp_live {
+    pcap_t *p;
+    volatile sig_atomic_t stop;
+};
+
+static const char *activate_error(pcap_t *p, int rc)
+{
+    if (rc == PCAP_ERROR_PERM_DENIED)
+        return "not permitted: capturing needs root or the CAP_NET_RAW capability "
+               "(run it as root, or 'sudo setcap cap_net_raw,cap_net_admin=eip' on the tlsprobe binary)";
+    if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+        return "no such interface (see 'ip link')";
+    const char *why = pcap_geterr(p);
+    return why && *why ? why : pcap_statustostr(rc);
+}
+
+enum tp_err tp_live_open(const char *iface, const char *filter, struct tp_live **out, char *err, size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
+    pcap_t *p = pcap_create(iface, perr);
+    if (!p) {
+        snprintf(err, errlen, "%s", perr);
+        return TP_ERR_IO;
+    }
+    pcap_set_snaplen(p, 262144);
+    pcap_set_promisc(p, 0);
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_timeout(p, 200);
+    int rc = pcap_activate(p);
+    enum tp_err e = TP_OK;
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", activate_error(p, rc));
+        e = TP_ERR_IO;
+    } else {
+        e = set_filter(p, filter, err, errlen);
+    }
+    struct tp_live *l = e == TP_OK ? calloc(1, sizeof *l) : NULL;
+    if (!l) {
+        if (e == TP_OK) {
+            snprintf(err, errlen, "out of memory");
+            e = TP_ERR_NOMEM;
+        }
+        pcap_close(p);
+        return e;
+    }
+    l->p = p;
+    *out = l;
+    return TP_OK;
+}
+
+enum tp_err tp_live_run(struct tp_live *l, struct tp_capture *c, bool (*more)(void *ctx), void *ctx, char *err,
+                        size_t errlen)
+{
+    struct loop_ctx k = { c, pcap_datalink(l->p) };
+    while (!l->stop && (!more || more(ctx))) {
+        int n = pcap_dispatch(l->p, -1, on_packet, (u_char *)&k);
+        if (n == PCAP_ERROR_BREAK)
+            break;
+        if (n < 0) {
+            snprintf(err, errlen, "%s", pcap_geterr(l->p));
+            return TP_ERR_IO;
+        }
+    }
+    return TP_OK;
+}
+
+void tp_live_stop(struct tp_live *l)
+{
+    l->stop = 1;
+    pcap_breakloop(l->p);
+}
+
+void tp_live_close(struct tp_live *l)
+{
+    if (!l)
+        return;
+    pcap_close(l->p);
+    free(l);
+}
+
 static enum tp_err run(struct tp_capture *c, pcap_t *p, const char *name, const char *filter, bool *truncated,
                        char *err, size_t errlen)
 {
     if (truncated)
         *truncated = false;
-    if (filter && *filter) {
-        struct bpf_program prog;
-        if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            snprintf(err, errlen, "--filter '%s': %s", filter, pcap_geterr(p));
-            pcap_close(p);
-            return TP_ERR_USAGE;
-        }
-        int rc = pcap_setfilter(p, &prog);
-        pcap_freecode(&prog);
-        if (rc < 0) {
-            snprintf(err, errlen, "--filter '%s': %s", filter, pcap_geterr(p));
-            pcap_close(p);
-            return TP_ERR_USAGE;
-        }
+    if (set_filter(p, filter, err, errlen) != TP_OK) {
+        pcap_close(p);
+        return TP_ERR_USAGE;
     }
     struct loop_ctx k = { c, pcap_datalink(p) };
     enum tp_err ret = TP_OK;

@@ -1,5 +1,7 @@
 /* The closing summary of pcap/sniff: sessions, versions, suites, SNI names,
- * findings by id, packets/bytes read, flows evicted, decode time. */
+ * findings by id, packets/bytes read, flows evicted, decode time. The counts and
+ * their text block live here; the JSON line is written by render
+ * (src/render/summary_json.c) from tp_capture_summary_totals / _table. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +94,7 @@ static void counter_free(struct counter *c)
 
 static int kv_cmp(const void *a, const void *b)
 {
-    const struct kv *x = a, *y = b;
+    const struct tp_sum_entry *x = a, *y = b;
     if (x->n != y->n)
         return x->n < y->n ? 1 : -1;
     size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
@@ -100,17 +102,51 @@ static int kv_cmp(const void *a, const void *b)
     return r ? r : (x->key_len < y->key_len ? -1 : x->key_len > y->key_len);
 }
 
-/* Sorted copy (most frequent first) for rendering. */
-static struct kv *counter_sorted(const struct counter *c)
+/* Sorted view (most frequent first) for rendering; the keys stay the counter's. */
+static struct tp_sum_entry *counter_sorted(const struct counter *c)
 {
     if (!c->n)
         return NULL;
-    struct kv *s = malloc(c->n * sizeof *s);
+    struct tp_sum_entry *s = malloc(c->n * sizeof *s);
     if (!s)
         return NULL;
-    memcpy(s, c->items, c->n * sizeof *s);
+    for (size_t i = 0; i < c->n; i++)
+        s[i] = (struct tp_sum_entry){ c->items[i].key, c->items[i].key_len, c->items[i].n };
     qsort(s, c->n, sizeof *s, kv_cmp);
     return s;
+}
+
+static const struct counter *table_of(const struct tp_capture_summary *sum, enum tp_sum_table t)
+{
+    switch (t) {
+    case TP_SUM_VERSIONS: return &sum->versions;
+    case TP_SUM_SUITES: return &sum->suites;
+    case TP_SUM_SNI: return &sum->sni;
+    default: return &sum->findings;
+    }
+}
+
+struct tp_sum_entry *tp_capture_summary_table(const struct tp_capture_summary *sum, enum tp_sum_table t, size_t *n,
+                                              uint64_t *other)
+{
+    const struct counter *c = table_of(sum, t);
+    struct tp_sum_entry *v = counter_sorted(c);
+    *n = v ? c->n : 0;
+    *other = c->other;
+    return v;
+}
+
+void tp_capture_summary_totals(const struct tp_capture_summary *sum, struct tp_capture_totals *out)
+{
+    *out = (struct tp_capture_totals){
+        .sessions = sum->sessions,
+        .completed = sum->completed,
+        .resumed = sum->resumed,
+        .hrr = sum->hrr,
+        .keys_missing = sum->keys_missing,
+        .decrypt_failed = sum->decrypt_failed,
+    };
+    memcpy(out->by_severity, sum->findings_by_sev, sizeof out->by_severity);
 }
 
 struct tp_capture_summary *tp_capture_summary_new(void)
@@ -167,7 +203,7 @@ void tp_capture_summary_add(struct tp_capture_summary *sum, const struct tp_sess
  * (SNI) are escaped. */
 static void text_list(struct tp_sb *out, const struct counter *c, size_t top)
 {
-    struct kv *s = counter_sorted(c);
+    struct tp_sum_entry *s = counter_sorted(c);
     if (!c->n && !c->other) {
         tp_sb_put(out, "none");
         return;
@@ -186,22 +222,6 @@ static void text_list(struct tp_sb *out, const struct counter *c, size_t top)
     free(s);
 }
 
-static void json_obj(struct tp_sb *out, const struct counter *c)
-{
-    struct kv *s = counter_sorted(c);
-    tp_sb_putc(out, '{');
-    for (size_t i = 0; s && i < c->n; i++) {
-        if (i)
-            tp_sb_putc(out, ',');
-        tp_sb_put_json(out, (const uint8_t *)s[i].key, s[i].key_len);
-        tp_sb_printf(out, ":%" PRIu64, s[i].n);
-    }
-    if (c->other)
-        tp_sb_printf(out, "%s\"(other)\":%" PRIu64, c->n ? "," : "", c->other);
-    tp_sb_putc(out, '}');
-    free(s);
-}
-
 static void human_bytes(char *buf, size_t cap, uint64_t n)
 {
     if (n >= 10ull * 1000 * 1000)
@@ -213,37 +233,9 @@ static void human_bytes(char *buf, size_t cap, uint64_t n)
 }
 
 void tp_capture_summary_render(struct tp_sb *out, const struct tp_capture_summary *sum,
-                               const struct tp_capture_stats *st, double decode_s, bool json)
+                               const struct tp_capture_stats *st, double decode_s)
 {
     uint64_t undecodable = st->too_short + st->bad_headers + st->unsupported_link;
-    if (json) {
-        tp_sb_printf(out,
-                     "{\"summary\":{\"sessions\":%" PRIu64 ",\"handshakes_completed\":%" PRIu64
-                     ",\"resumed\":%" PRIu64 ",\"hello_retry_requests\":%" PRIu64 ",\"keys_missing\":%" PRIu64
-                     ",\"decrypt_failed\":%" PRIu64 ",\"versions\":",
-                     sum->sessions, sum->completed, sum->resumed, sum->hrr, sum->keys_missing, sum->decrypt_failed);
-        json_obj(out, &sum->versions);
-        tp_sb_put(out, ",\"cipher_suites\":");
-        json_obj(out, &sum->suites);
-        tp_sb_put(out, ",\"server_names\":");
-        json_obj(out, &sum->sni);
-        tp_sb_put(out, ",\"findings\":");
-        json_obj(out, &sum->findings);
-        tp_sb_printf(out,
-                     ",\"findings_by_severity\":{\"error\":%" PRIu64 ",\"warning\":%" PRIu64 ",\"info\":%" PRIu64 "}"
-                     ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"tcp_packets\":%" PRIu64
-                     ",\"other_packets\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"truncated_packets\":%" PRIu64
-                     ",\"undecodable_packets\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"tls_flows\":%" PRIu64
-                     ",\"non_tls_flows\":%" PRIu64 ",\"flows_evicted\":%" PRIu64 ",\"max_concurrent_flows\":%" PRIu64
-                     ",\"gaps\":%" PRIu64 ",\"gap_bytes\":%" PRIu64 ",\"retransmissions\":%" PRIu64
-                     ",\"conflicting_retransmissions\":%" PRIu64 ",\"resynchronised\":%" PRIu64
-                     ",\"records_counted_not_decoded\":%" PRIu64 ",\"decode_seconds\":%.3f}}\n",
-                     sum->findings_by_sev[2], sum->findings_by_sev[1], sum->findings_by_sev[0], st->packets, st->bytes,
-                     st->tcp_packets, st->other_packets, st->fragments, st->truncated_packets, undecodable, st->flows,
-                     st->tls_flows, st->non_tls_flows, st->flows_evicted, st->flows_active_max, st->gaps, st->gap_bytes,
-                     st->retransmissions, st->conflicts, st->resyncs, st->skipped_records, decode_s);
-        return;
-    }
     char b1[32];
     human_bytes(b1, sizeof b1, st->bytes);
     tp_sb_printf(out, "summary: %" PRIu64 " TLS session%s, %" PRIu64 " handshake%s completed", sum->sessions,
@@ -271,34 +263,23 @@ void tp_capture_summary_render(struct tp_sb *out, const struct tp_capture_summar
     if (st->gaps || st->retransmissions || st->conflicts || st->fragments || st->truncated_packets || undecodable ||
         st->resyncs) {
         tp_sb_put(out, "\n  capture       ");
+        char lost[64];
+        human_bytes(b1, sizeof b1, st->gap_bytes);
+        snprintf(lost, sizeof lost, " (capture lost %s)", b1);
+        const struct { uint64_t n; const char *what, *tail; } notes[] = {
+            { st->gaps, "gap", lost },
+            { st->retransmissions, "retransmission", "" },
+            { st->conflicts, "conflicting retransmission", " (first copy kept)" },
+            { st->resyncs, "stream", " picked up mid-flow" },
+            { st->fragments, "IP fragment", " (not reassembled)" },
+            { st->truncated_packets, "packet", " cut short by the snap length" },
+        };
         const char *sep = "";
-        if (st->gaps) {
-            human_bytes(b1, sizeof b1, st->gap_bytes);
-            tp_sb_printf(out, "%s%" PRIu64 " gap%s (capture lost %s)", sep, st->gaps, st->gaps == 1 ? "" : "s", b1);
-            sep = ", ";
-        }
-        if (st->retransmissions) {
-            tp_sb_printf(out, "%s%" PRIu64 " retransmission%s", sep, st->retransmissions,
-                         st->retransmissions == 1 ? "" : "s");
-            sep = ", ";
-        }
-        if (st->conflicts) {
-            tp_sb_printf(out, "%s%" PRIu64 " conflicting retransmission%s (first copy kept)", sep, st->conflicts,
-                         st->conflicts == 1 ? "" : "s");
-            sep = ", ";
-        }
-        if (st->resyncs) {
-            tp_sb_printf(out, "%s%" PRIu64 " stream%s picked up mid-flow", sep, st->resyncs, st->resyncs == 1 ? "" : "s");
-            sep = ", ";
-        }
-        if (st->fragments) {
-            tp_sb_printf(out, "%s%" PRIu64 " IP fragment%s (not reassembled)", sep, st->fragments,
-                         st->fragments == 1 ? "" : "s");
-            sep = ", ";
-        }
-        if (st->truncated_packets) {
-            tp_sb_printf(out, "%s%" PRIu64 " packet%s cut short by the snap length", sep, st->truncated_packets,
-                         st->truncated_packets == 1 ? "" : "s");
+        for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++) {
+            if (!notes[i].n)
+                continue;
+            tp_sb_printf(out, "%s%" PRIu64 " %s%s%s", sep, notes[i].n, notes[i].what, notes[i].n == 1 ? "" : "s",
+                         notes[i].tail);
             sep = ", ";
         }
         if (undecodable)

@@ -2,7 +2,6 @@
  * live interfaces through the capture decoder (tlsprobe/capture.h). */
 #include <errno.h>
 #include <limits.h>
-#include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,6 @@
 #include "cli.h"
 #include "tlsprobe/capture.h"
 #include "tlsprobe/diagnose.h"
-#include "capture/pcap_lazy.h"
 
 static int run_pcap(int argc, char **argv);
 static int run_sniff(int argc, char **argv);
@@ -31,6 +29,11 @@ enum {
     OPT_AT,
 };
 
+/* The output options both commands end with. */
+#define OUTPUT_ROWS                                                                                                    \
+    { OPT_NO_SUMMARY, "no-summary", 0, NULL, "no closing summary" }, TP_ROW_FORMAT_ALL, TP_ROW_EXPLAIN,               \
+        TP_ROW_NO_COLOR, TP_ROW_HELP, TP_ROW_VERSION
+
 static const struct tp_cli_opt pcap_opts[] = {
     { OPT_KEYLOG, "keylog", 0, "FILE", "NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE)" },
     { OPT_FILTER, "filter", 0, "BPF", "only packets matching this filter ('tcp port 443')" },
@@ -44,12 +47,7 @@ static const struct tp_cli_opt pcap_opts[] = {
       "judge chains and dates as of TIME instead of the capture\n(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)" },
     { OPT_MAX_FLOWS, "max-flows", 0, "N",
       "TCP flows tracked at once (default 65536); the least\nrecently active flow is evicted beyond it and counted" },
-    { OPT_NO_SUMMARY, "no-summary", 0, NULL, "no closing summary" },
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_EXPLAIN,
-    TP_ROW_NO_COLOR,
-    TP_ROW_HELP,
-    TP_ROW_VERSION,
+    OUTPUT_ROWS,
 };
 
 static const struct tp_cli_opt sniff_opts[] = {
@@ -63,12 +61,7 @@ static const struct tp_cli_opt sniff_opts[] = {
     { OPT_CAPATH, "capath", 0, "DIR", "the same, a directory of certificates" },
     { OPT_AT, "at", 0, "TIME", "judge chains and dates as of TIME (as for pcap)" },
     { OPT_MAX_FLOWS, "max-flows", 0, "N", "TCP flows tracked at once (default 65536)" },
-    { OPT_NO_SUMMARY, "no-summary", 0, NULL, "no closing summary" },
-    TP_ROW_FORMAT_ALL,
-    TP_ROW_EXPLAIN,
-    TP_ROW_NO_COLOR,
-    TP_ROW_HELP,
-    TP_ROW_VERSION,
+    OUTPUT_ROWS,
 };
 
 const struct tp_cli_cmd tp_cli_pcap = {
@@ -240,6 +233,44 @@ struct common_args {
     char sni_canon[TP_MAX_NAME_LEN + 1];
 };
 
+/* The numeric options, with the range their usage error names. */
+static const struct {
+    int id;
+    const char *name, *range;
+    unsigned long min, max;
+} num_opts[] = {
+    { OPT_SESSION, "session", "from 1", 1, ULONG_MAX },
+    { OPT_MAX_FLOWS, "max-flows", "from 16 to 16777216", 16, 1ul << 24 },
+    { OPT_COUNT, "count", "from 1", 1, ULONG_MAX },
+};
+
+/* One numeric option into its field of a: -1, or the exit status of a usage error. */
+static int num_arg(const struct tp_cli_cmd *cmd, int id, const char *v, struct common_args *a)
+{
+    unsigned long *field = id == OPT_SESSION ? &a->session : id == OPT_COUNT ? &a->count : &a->max_flows;
+    for (size_t i = 0; i < sizeof num_opts / sizeof num_opts[0]; i++)
+        if (num_opts[i].id == id && !parse_ulong(v, num_opts[i].min, num_opts[i].max, field))
+            return tp_cli_usage_fail(cmd, "--%s takes a number %s, not '%s'", num_opts[i].name, num_opts[i].range,
+                                     v);
+    return -1;
+}
+
+/* pcap reads files (at least one); sniff reads an interface and no file. */
+static int check_operands(const struct tp_cli_cmd *cmd, const struct common_args *a, const struct tp_cli_args *args)
+{
+    if (cmd == &tp_cli_pcap) {
+        if (args->n_operand == 0)
+            return tp_cli_usage_fail(cmd, "needs at least one capture file ('-' for standard input)");
+        return -1;
+    }
+    if (args->n_operand > 0)
+        return tp_cli_usage_fail(cmd, "takes no file arguments ('%s'); use 'tlsprobe pcap FILE' for files",
+                                 args->operand[0]);
+    if (!a->iface)
+        return tp_cli_fail("sniff needs an interface: -i IFACE (e.g. -i lo, -i eth0, -i any)");
+    return -1;
+}
+
 /* Returns -1 to continue, or an exit status. */
 static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struct common_args *a,
                       struct tp_cli_args *args)
@@ -258,20 +289,16 @@ static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struc
             break;
         case OPT_FILTER: a->filter = v; break;
         case OPT_SESSION:
-            if (!parse_ulong(v, 1, ULONG_MAX, &a->session))
-                return tp_cli_usage_fail(cmd, "--session takes a number from 1, not '%s'", v);
+        case OPT_MAX_FLOWS:
+        case OPT_COUNT: {
+            int st = num_arg(cmd, args->opt[i].id, v, a);
+            if (st >= 0)
+                return st;
             break;
+        }
         case OPT_SERVER: a->server = v; break;
         case OPT_SNI: a->sni = v; break;
-        case OPT_MAX_FLOWS:
-            if (!parse_ulong(v, 16, 1ul << 24, &a->max_flows))
-                return tp_cli_usage_fail(cmd, "--max-flows takes a number from 16 to 16777216, not '%s'", v);
-            break;
         case OPT_NO_SUMMARY: a->no_summary = true; break;
-        case OPT_COUNT:
-            if (!parse_ulong(v, 1, ULONG_MAX, &a->count))
-                return tp_cli_usage_fail(cmd, "--count takes a number from 1, not '%s'", v);
-            break;
         case OPT_CAFILE: a->cafile = v; break;
         case OPT_CAPATH: a->capath = v; break;
         case OPT_IFACE: a->iface = v; break;
@@ -300,7 +327,7 @@ static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struc
         if (env && *env)
             a->keylog = env;
     }
-    return -1;
+    return check_operands(cmd, a, args);
 }
 
 static void setup(struct run_state *st, const struct common_args *a)
@@ -312,6 +339,26 @@ static void setup(struct run_state *st, const struct common_args *a)
     st->sum = tp_capture_summary_new();
 }
 
+/* The capture decoder for these options; its sessions are rendered into st. */
+static struct tp_capture *capture_for(const struct common_args *a, const struct tp_keylog *kl, struct run_state *st,
+                                      bool threaded)
+{
+    struct tp_capture_opts o = {
+        .keylog = kl,
+        .max_flows = a->max_flows,
+        .at = (int64_t)a->at,
+        .only_server = a->server,
+        .only_sni = a->sni,
+        .only_session = a->session,
+        .on_session = on_session,
+        .ctx = st,
+        .cafile = a->cafile,
+        .capath = a->capath,
+        .threaded = threaded,
+    };
+    return tp_capture_new(&o);
+}
+
 static int finish(struct run_state *st, const struct common_args *a, struct tp_capture *cap, double t0, int status)
 {
     out_flush(st);
@@ -321,7 +368,10 @@ static int finish(struct run_state *st, const struct common_args *a, struct tp_c
         struct tp_sb sb;
         tp_sb_init(&sb);
         bool json = a->com.format == TP_FMT_JSON;
-        tp_capture_summary_render(&sb, st->sum, tp_capture_get_stats(cap), now_s() - t0, json);
+        if (json)
+            tp_render_capture_summary_json(&sb, st->sum, tp_capture_get_stats(cap), now_s() - t0);
+        else
+            tp_capture_summary_render(&sb, st->sum, tp_capture_get_stats(cap), now_s() - t0);
         tp_sb_write(&sb, json ? stdout : stderr);
         tp_sb_free(&sb);
         fflush(stdout);
@@ -333,15 +383,9 @@ static int finish(struct run_state *st, const struct common_args *a, struct tp_c
     return status;
 }
 
-static int run_pcap(int argc, char **argv)
+static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
 {
-    struct common_args a;
-    struct tp_cli_args args;
-    int r = parse_args(&tp_cli_pcap, argc, argv, &a, &args);
-    if (r >= 0)
-        return r;
-    if (args.n_operand == 0)
-        return tp_cli_usage_fail(&tp_cli_pcap, "needs at least one capture file ('-' for standard input)");
+    struct tp_cli_args args = *fa;
     char **files = args.operand;
     int nfiles = args.n_operand;
     int n_stdin = 0;
@@ -358,19 +402,8 @@ static int run_pcap(int argc, char **argv)
     struct run_state st;
     setup(&st, &a);
     st.live = n_stdin > 0; /* a pipe (tcpdump -w - | ...): each session as soon as it ends */
-    struct tp_capture_opts o = { 0 };
-    o.keylog = kl;
-    o.max_flows = a.max_flows;
-    o.at = (int64_t)a.at;
-    o.only_server = a.server;
-    o.only_sni = a.sni;
-    o.only_session = a.session;
-    o.on_session = on_session;
-    o.ctx = &st;
-    o.cafile = a.cafile;
-    o.capath = a.capath;
-    o.threaded = true; /* st is touched by on_session only until tp_capture_flush returns */
-    struct tp_capture *cap = tp_capture_new(&o);
+    /* threaded: st is touched by on_session only until tp_capture_flush returns */
+    struct tp_capture *cap = capture_for(&a, kl, &st, true);
     if (!cap) {
         tp_keylog_free(kl);
         finish(&st, &a, NULL, 0, 0);
@@ -415,94 +448,44 @@ static int run_pcap(int argc, char **argv)
 }
 
 /* ---- sniff ---- */
-static pcap_t *volatile g_live;
-static volatile sig_atomic_t g_stop;
+static struct tp_live *volatile g_live;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    g_stop = 1;
     if (g_live)
-        pcap_breakloop(g_live);
+        tp_live_stop(g_live);
 }
 
-struct live_ctx {
-    struct tp_capture *cap;
-    int dlt;
-};
-static void on_live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+/* sniff --count: go on until that many sessions were reported */
+static bool sniff_more(void *ctx)
 {
-    struct live_ctx *k = (struct live_ctx *)user;
-    tp_capture_packet(k->cap, k->dlt, tp_capture_time_us(h->ts.tv_sec, h->ts.tv_usec), data, h->caplen, h->len);
+    const struct run_state *st = ctx;
+    return !(st->count && st->seen >= st->count);
 }
 
-static int run_sniff(int argc, char **argv)
+static int sniff_live(struct common_args a)
 {
-    struct common_args a;
-    struct tp_cli_args args;
-    int r = parse_args(&tp_cli_sniff, argc, argv, &a, &args);
-    if (r >= 0)
-        return r;
-    if (args.n_operand > 0)
-        return tp_cli_usage_fail(&tp_cli_sniff, "takes no file arguments ('%s'); use 'tlsprobe pcap FILE' for files",
-                                 args.operand[0]);
-    if (!a.iface)
-        return tp_cli_fail("sniff needs an interface: -i IFACE (e.g. -i lo, -i eth0, -i any)");
-
-    char perr[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_create(a.iface, perr);
-    if (!p)
-        return tp_cli_fail("sniff -i %s: %s", a.iface, perr);
-    pcap_set_snaplen(p, 262144);
-    pcap_set_promisc(p, 0);
-    pcap_set_immediate_mode(p, 1);
-    pcap_set_timeout(p, 200);
-    int rc = pcap_activate(p);
-    if (rc < 0) {
-        const char *why = pcap_geterr(p);
-        int ret;
-        if (rc == PCAP_ERROR_PERM_DENIED)
-            ret = tp_cli_fail("sniff -i %s: not permitted: capturing needs root or the CAP_NET_RAW capability "
-                              "(run it as root, or 'sudo setcap cap_net_raw,cap_net_admin=eip' on the tlsprobe binary)",
-                              a.iface);
-        else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
-            ret = tp_cli_fail("sniff -i %s: no such interface (see 'ip link')", a.iface);
-        else
-            ret = tp_cli_fail("sniff -i %s: %s", a.iface, why && *why ? why : pcap_statustostr(rc));
-        pcap_close(p);
-        return ret;
-    }
-    if (a.filter) {
-        struct bpf_program prog;
-        if (pcap_compile(p, &prog, a.filter, 1, PCAP_NETMASK_UNKNOWN) < 0 || pcap_setfilter(p, &prog) < 0) {
-            int ret = tp_cli_fail("--filter '%s': %s", a.filter, pcap_geterr(p));
-            pcap_close(p);
-            return ret;
-        }
-        pcap_freecode(&prog);
-    }
+    char err[1024] = "";
+    struct tp_live *p = NULL;
+    enum tp_err e = tp_live_open(a.iface, a.filter, &p, err, sizeof err);
+    if (e == TP_ERR_USAGE)
+        return tp_cli_fail("%s", err);
+    if (e != TP_OK)
+        return tp_cli_fail("sniff -i %s: %s", a.iface, err);
     struct tp_keylog *kl = NULL;
     size_t n_dsb = 0;
     if (build_keylog(a.keylog, NULL, 0, &kl, &n_dsb) != 0) {
-        pcap_close(p);
+        tp_live_close(p);
         return TP_EXIT_USAGE;
     }
     struct run_state st;
     setup(&st, &a);
     st.live = true;
-    struct tp_capture_opts o = { 0 };
-    o.keylog = kl;
-    o.max_flows = a.max_flows;
-    o.at = (int64_t)a.at;
-    o.only_server = a.server;
-    o.only_sni = a.sni;
-    o.on_session = on_session;
-    o.ctx = &st;
-    o.cafile = a.cafile;
-    o.capath = a.capath;
-    struct tp_capture *cap = tp_capture_new(&o);
+    st.count = a.count;
+    struct tp_capture *cap = capture_for(&a, kl, &st, false);
     if (!cap) {
-        pcap_close(p);
+        tp_live_close(p);
         tp_keylog_free(kl);
         finish(&st, &a, NULL, 0, 0);
         return tp_cli_fail("out of memory");
@@ -515,25 +498,39 @@ static int run_sniff(int argc, char **argv)
     g_live = p;
     fprintf(stderr, "sniffing on %s%s%s (Ctrl-C to stop)\n", a.iface, a.filter ? ", filter " : "",
             a.filter ? a.filter : "");
-    struct live_ctx k = { cap, pcap_datalink(p) };
     double t0 = now_s();
     int status = TP_EXIT_OK;
-    while (!g_stop && !(a.count && st.seen >= a.count)) {
-        int n = pcap_dispatch(p, -1, on_live_packet, (u_char *)&k);
-        if (n == PCAP_ERROR_BREAK)
-            break;
-        if (n < 0) {
-            tp_cli_fail("sniff -i %s: %s", a.iface, pcap_geterr(p));
-            status = TP_EXIT_USAGE;
-            break;
-        }
+    if (tp_live_run(p, cap, sniff_more, &st, err, sizeof err) != TP_OK) {
+        tp_cli_fail("sniff -i %s: %s", a.iface, err);
+        status = TP_EXIT_USAGE;
     }
     g_live = NULL;
-    if (!(a.count && st.seen >= a.count))
+    if (sniff_more(&st))
         tp_capture_flush(cap, 0);
-    pcap_close(p);
+    tp_live_close(p);
     status = finish(&st, &a, cap, t0, status);
     tp_capture_free(cap);
     tp_keylog_free(kl);
     return status;
+}
+
+/* Both commands: the options, then files or an interface. */
+static int run(const struct tp_cli_cmd *cmd, int argc, char **argv)
+{
+    struct common_args a;
+    struct tp_cli_args args;
+    int r = parse_args(cmd, argc, argv, &a, &args);
+    if (r >= 0)
+        return r;
+    return cmd == &tp_cli_pcap ? pcap_files(a, &args) : sniff_live(a);
+}
+
+static int run_pcap(int argc, char **argv)
+{
+    return run(&tp_cli_pcap, argc, argv);
+}
+
+static int run_sniff(int argc, char **argv)
+{
+    return run(&tp_cli_sniff, argc, argv);
 }

@@ -41,6 +41,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tlsprobe/framer.h"
 #include "tlsprobe/names.h"
 #include "tlsprobe/reader.h"
 #include "tlsprobe/session.h"
@@ -49,37 +50,17 @@
 
 /* EncryptedRecord messages kept per direction (handshake phase only). */
 #define ENC_MSGS_PER_DIR 16
-/* The plaintext of the record being decrypted. Its content is consumed (copied
- * into the reassembly buffer, a message, or counted) before the next record is
- * decrypted, so one buffer per thread serves every session: a capture holding
- * thousands of keyed flows pays nothing per flow for it. */
-static _Thread_local uint8_t plain_buf[TP_MAX_RECORD_LEN];
-/* Parsed forms of the messages the summary is taken from: large (the extension
- * lists are fixed arrays), used one at a time and never kept, so one of each per
- * thread instead of a malloc per message. */
-static _Thread_local union {
-    struct tp_client_hello ch;
-    struct tp_server_hello sh;
-    struct tp_certificate cert;
-    struct tp_encrypted_extensions ee;
-} scratch;
 /* The length of a TLS 1.3 record holding one encrypted alert without padding. */
 #define TLS13_ALERT_RECORD_LEN (2 + 1 + 16)
 
 struct dirst {
-    /* framing */
-    uint8_t hdr[5];
-    uint8_t hdr_len;        /* header bytes held */
-    uint8_t hdr_need;       /* 5, or 2 for an SSLv2 hello */
-    bool in_body;           /* header complete in hdr[], body collected into buf */
+    /* framing (core/framer: headers, SSLv2, resync, the first-bytes check) */
+    struct tp_framer fr;
+    bool in_body;           /* a body split across feeds is being collected into buf */
     uint8_t *buf;
-    size_t buf_len, buf_cap, rec_len;
-    size_t skip_left;       /* body bytes still to discard */
-    bool started;           /* the first record header was accepted */
+    size_t buf_len, buf_cap;
     bool dead;              /* decoding of this direction stopped */
-    bool resync;            /* after a gap: look for a plausible record header */
     bool banner;            /* still collecting a non-TLS peer's banner */
-    bool sslv2;             /* the current record is an SSLv2 hello */
     int64_t t;              /* time of the current feed */
     int64_t rec_t;          /* time the current record's first header byte came */
     /* handshake */
@@ -101,6 +82,7 @@ struct dirst {
 
 struct tp_decoder {
     const struct tp_keylog *kl;
+    struct tp_dec_scratch *scratch; /* of a session fed without a worker */
     struct dirst d[2];
     bool own[2];            /* tp_session_own_direction */
     uint8_t server_random[32];
@@ -157,7 +139,11 @@ struct tp_decoder *tp_decoder_new(void)
     if (!dec)
         return NULL;
     for (int i = 0; i < 2; i++) {
-        dec->d[i].hdr_need = 5;
+        /* The first record must be a handshake or an alert, or (client to server) an
+         * SSLv2-compatible hello; a length over the limit is a TLS peer misbehaving
+         * (record-too-long), not another protocol. */
+        unsigned start = TP_START_EARLY | TP_START_HS_ALERT | TP_START_ANY_LEN;
+        tp_framer_init(&dec->d[i].fr, i == TP_C2S ? start | TP_START_SSLV2_LEN : start);
         tp_hs_reasm_init(&dec->d[i].reasm);
     }
     return dec;
@@ -179,6 +165,7 @@ void tp_decoder_free(struct tp_decoder *dec)
         dir_drop_keys(d);
         tp_hs_reasm_free(&d->reasm);
     }
+    free(dec->scratch);
     free(dec);
 }
 
@@ -222,7 +209,8 @@ static void banner_append(struct tp_session *s, struct dirst *d, const uint8_t *
     }
 }
 
-static void not_tls(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t n)
+/* held: the first bytes already read (the header so far); p: what followed. */
+static void not_tls(struct tp_session *s, enum tp_dir dir, struct tp_bytes held, const uint8_t *p, size_t n)
 {
     struct dirst *d = &s->dec->d[dir];
     d->dead = true;
@@ -231,15 +219,54 @@ static void not_tls(struct tp_session *s, enum tp_dir dir, const uint8_t *p, siz
         s->outcome.status = TP_CONN_NOT_TLS;
     if (s->outcome.peer_banner_len == 0) {
         d->banner = true;
-        uint8_t held[5];
-        size_t nh = d->hdr_len;
-        memcpy(held, d->hdr, nh);
-        banner_append(s, d, held, nh);
+        banner_append(s, d, held.p, held.len);
         banner_append(s, d, p, n);
     }
 }
 
+/* The worker's scratch, else this session's own (allocated on first need). */
+static struct tp_dec_scratch *scratch_of(struct tp_session *s)
+{
+    if (s->worker)
+        return tp_worker_dec_scratch(s->worker);
+    if (!s->dec->scratch)
+        s->dec->scratch = malloc(sizeof *s->dec->scratch);
+    return s->dec->scratch;
+}
+
 /* ---- messages ---- */
+
+/* The parsed form of a handshake body the summary is taken from, in the scratch
+ * (valid until the next message); NULL when it does not parse (noted as an
+ * issue) or there is no memory. */
+static const void *parse_msg(struct tp_session *s, enum tp_dir dir, uint8_t hs_type, struct tp_bytes body)
+{
+    struct tp_dec_scratch *sc = scratch_of(s);
+    enum tp_err e = TP_ERR_MALFORMED;
+    if (!sc)
+        return NULL;
+    switch (hs_type) {
+    case TP_HS_CLIENT_HELLO:
+        e = tp_client_hello_parse(body, &sc->msg.ch);
+        break;
+    case TP_HS_SERVER_HELLO:
+        e = tp_server_hello_parse(body, &sc->msg.sh);
+        break;
+    case TP_HS_CERTIFICATE:
+        e = tp_certificate_parse(body, s->dec->tls13, &sc->msg.cert);
+        break;
+    case TP_HS_ENCRYPTED_EXTENSIONS:
+        e = tp_encrypted_extensions_parse(body, &sc->msg.ee);
+        break;
+    default:
+        break;
+    }
+    if (e != TP_OK) {
+        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, hs_type);
+        return NULL;
+    }
+    return &sc->msg;
+}
 
 static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 {
@@ -263,11 +290,9 @@ static void on_client_hello(struct tp_session *s, struct tp_bytes body)
     struct tp_decoder *dec = s->dec;
     if (dec->ch_seen)
         return; /* the second ClientHello after an HRR carries the same random */
-    struct tp_client_hello *ch = &scratch.ch;
-    if (tp_client_hello_parse(body, ch) != TP_OK) {
-        issue(s, TP_C2S, TP_DEC_BAD_MESSAGE, 0, TP_HS_CLIENT_HELLO);
+    const struct tp_client_hello *ch = parse_msg(s, TP_C2S, TP_HS_CLIENT_HELLO, body);
+    if (!ch)
         return;
-    }
     dec->ch_seen = true;
     if (ch->random.len == 32) {
         memcpy(s->client_random, ch->random.p, 32);
@@ -304,11 +329,9 @@ static void start_protection13(struct tp_decoder *dec)
 static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_bytes body)
 {
     struct tp_decoder *dec = s->dec;
-    struct tp_server_hello *sh = &scratch.sh;
-    if (tp_server_hello_parse(body, sh) != TP_OK) {
-        issue(s, TP_S2C, TP_DEC_BAD_MESSAGE, 0, TP_HS_SERVER_HELLO);
+    const struct tp_server_hello *sh = parse_msg(s, TP_S2C, TP_HS_SERVER_HELLO, body);
+    if (!sh)
         return;
-    }
     if (sh->is_hrr) {
         if (m)
             m->is_hrr = true;
@@ -347,11 +370,9 @@ static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_byte
     struct tp_chain *c = dir == TP_S2C ? &s->server_chain : &s->client_chain;
     if (c->present)
         return; /* post-handshake authentication: keep the first chain */
-    struct tp_certificate *cert = &scratch.cert;
-    if (tp_certificate_parse(body, s->dec->tls13, cert) != TP_OK) {
-        issue(s, dir, TP_DEC_BAD_MESSAGE, 0, TP_HS_CERTIFICATE);
+    const struct tp_certificate *cert = parse_msg(s, dir, TP_HS_CERTIFICATE, body);
+    if (!cert)
         return;
-    }
     c->present = true;
     c->n_total = cert->n_total;
     for (size_t i = 0; i < cert->n && c->n < TP_MAX_CHAIN_CERTS; i++) {
@@ -399,11 +420,9 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
             on_server_hello(s, m, h.body);
         break;
     case TP_HS_ENCRYPTED_EXTENSIONS: {
-        struct tp_encrypted_extensions *ee = &scratch.ee;
-        if (tp_encrypted_extensions_parse(h.body, ee) == TP_OK)
+        const struct tp_encrypted_extensions *ee = parse_msg(s, dir, h.type, h.body);
+        if (ee)
             set_alpn(s, &ee->ext.alpn);
-        else
-            issue(s, dir, TP_DEC_BAD_MESSAGE, 0, h.type);
         break;
     }
     case TP_HS_CERTIFICATE:
@@ -732,19 +751,16 @@ static void after_record(struct tp_session *s, struct dirst *d)
 static void sslv2_record(struct tp_session *s, const uint8_t hdr[2], const uint8_t *body, size_t len)
 {
     struct dirst *d = &s->dec->d[TP_C2S];
-    d->sslv2 = false;
-    d->hdr_need = 5;
-    uint8_t *rec = malloc(len + 2);
-    struct tp_client_hello *ch = &scratch.ch;
+    struct tp_dec_scratch *sc = scratch_of(s);
+    uint8_t *rec = sc ? malloc(len + 2) : NULL;
     if (!rec)
         return;
+    struct tp_client_hello *ch = &sc->msg.ch;
     memcpy(rec, hdr, 2);
     memcpy(rec + 2, body, len);
     if (tp_sslv2_hello_parse(tp_bytes_make(rec, len + 2), ch) != TP_OK) {
         free(rec);
-        d->hdr_len = 2;
-        memcpy(d->hdr, hdr, 2);
-        not_tls(s, TP_C2S, body, len);
+        not_tls(s, TP_C2S, tp_bytes_make(hdr, 2), body, len);
         return;
     }
     s->dec->ch_seen = true;
@@ -771,7 +787,7 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
 {
     struct tp_decoder *dec = s->dec;
     struct dirst *d = &dec->d[dir];
-    if (d->sslv2) {
+    if (d->fr.rec.sslv2) {
         sslv2_record(s, hdr, body, len);
         return;
     }
@@ -791,8 +807,9 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
     }
     size_t n = 0;
     uint8_t inner = type;
-    enum tp_err e = len <= TP_MAX_RECORD_LEN ? tp_rc_decrypt(d->rc, hdr, body, len, plain_buf, &n, &inner)
-                                             : TP_ERR_DECRYPT;
+    struct tp_dec_scratch *sc = scratch_of(s);
+    enum tp_err e = sc && len <= TP_MAX_RECORD_LEN ? tp_rc_decrypt(d->rc, hdr, body, len, sc->plain, &n, &inner)
+                                                   : TP_ERR_DECRYPT;
     if (e != TP_OK) {
         if (dec->tls13 && dir == TP_C2S && s->early_data_offered && !d->any_decrypted && e == TP_ERR_DECRYPT) {
             /* 0-RTT data (and EndOfEarlyData) under the early secret: not ours to read */
@@ -814,7 +831,7 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
         return;
     }
     d->any_decrypted = true;
-    plaintext(s, dir, inner, plain_buf, n, true);
+    plaintext(s, dir, inner, sc->plain, n, true);
     after_record(s, d);
 }
 
@@ -837,172 +854,105 @@ static bool buf_reserve(struct dirst *d, size_t n)
     return true;
 }
 
-/* First bytes of a direction, one at a time: is this TLS? Returns false when
- * it is not (the direction is then dead). */
-static bool first_bytes_ok(struct tp_session *s, enum tp_dir dir)
+/* A record header: records counted, an impossible one ends the direction, the
+ * body skipped unless need_body wants it. false: the direction died. */
+static bool on_header(struct tp_session *s, enum tp_dir dir, struct tp_reader *r)
 {
     struct dirst *d = &s->dec->d[dir];
-    const uint8_t *h = d->hdr;
-    switch (d->hdr_len) {
-    case 1:
-        if (dir == TP_C2S && (h[0] & 0x80)) {
-            d->sslv2 = true; /* RFC 5246 §E.2: 2-byte header, high bit set */
-            d->hdr_need = 2;
-            return true;
+    const struct tp_frame *h = &d->fr.rec;
+    if (!h->sslv2) {
+        if (h->type < TP_CT_CHANGE_CIPHER_SPEC || h->type > TP_CT_HEARTBEAT || (h->version >> 8) != 3) {
+            issue(s, dir, TP_DEC_BAD_RECORD, 0, 0);
+            d->dead = true;
+            return false;
         }
-        return h[0] == TP_CT_HANDSHAKE || h[0] == TP_CT_ALERT;
-    case 2:
-        if (d->sslv2) {
-            size_t len = (size_t)((h[0] & 0x7f) << 8 | h[1]);
-            return len >= 9 && len <= TP_MAX_RECORD_LEN;
+        if (h->len > TP_MAX_RECORD_LEN) {
+            issue(s, dir, TP_DEC_RECORD_TOO_LONG, h->len, 0);
+            d->dead = true;
+            return false;
         }
-        return h[1] == 3;
-    case 3:
-        return h[2] <= 4;
-    default:
-        /* type, version: this is TLS. A length beyond the limit is a TLS peer
-         * misbehaving (record-too-long), not another protocol. */
-        return true;
     }
+    s->decode[dir].records++;
+    if (!h->sslv2 && !need_body(s, dir, h->type)) {
+        record_meta(s, dir, h->type, h->len);
+        tp_framer_skip(&d->fr);
+    } else if (h->len == 0) {
+        struct tp_bytes none;
+        (void)tp_read_bytes(r, 0, &none);
+        record_full(s, dir, h->raw, none.p, 0);
+    }
+    return true;
 }
 
-/* Resynchronise after a gap: the offset of the first plausible record header
- * in p (one whose successor, when it is in p too, is plausible as well), or
- * len when there is none. */
-static size_t resync_scan(const uint8_t *p, size_t len)
+/* Body bytes of a record we read: in place when the whole body came in one feed,
+ * else collected into the direction's buffer. */
+static enum tp_err on_body(struct tp_session *s, enum tp_dir dir, struct tp_bytes b)
 {
-    for (size_t i = 0; i + 5 <= len; i++) {
-        if (!tp_record_header_plausible(p + i, len - i))
-            continue;
-        size_t next = i + 5 + (size_t)(p[i + 3] << 8 | p[i + 4]);
-        if (next + 5 <= len && !tp_record_header_plausible(p + next, len - next))
-            continue;
-        return i;
+    struct dirst *d = &s->dec->d[dir];
+    const struct tp_frame *h = &d->fr.rec;
+    if (!d->in_body && tp_framer_body_done(&d->fr)) {
+        record_full(s, dir, h->raw, b.p, b.len);
+        return TP_OK;
     }
-    return len;
-}
-
-enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us)
-{
-    struct tp_decoder *dec = s->dec;
-    struct dirst *d = &dec->d[dir];
-    d->t = t_us;
-    while (len) {
-        if (d->dead) {
-            s->decode[dir].bytes += len;
-            if (d->banner)
-                banner_append(s, d, p, len);
-            break;
-        }
-        if (d->skip_left) {
-            size_t n = d->skip_left < len ? d->skip_left : len;
-            d->skip_left -= n;
-            p += n;
-            len -= n;
-            s->decode[dir].bytes += n;
-            continue;
-        }
-        if (d->resync) {
-            size_t i = resync_scan(p, len);
-            s->decode[dir].bytes += i;
-            p += i;
-            len -= i;
-            if (len)
-                d->resync = false;
-            continue;
-        }
-        if (d->in_body) {
-            size_t n = d->rec_len - d->buf_len;
-            if (n > len)
-                n = len;
-            memcpy(d->buf + d->buf_len, p, n);
-            d->buf_len += n;
-            p += n;
-            len -= n;
-            s->decode[dir].bytes += n;
-            if (d->buf_len == d->rec_len) {
-                d->in_body = false;
-                d->hdr_len = 0;
-                record_full(s, dir, d->hdr, d->buf, d->rec_len);
-            }
-            continue;
-        }
-        /* a record header */
-        const uint8_t *h;
-        if (d->hdr_len == 0)
-            d->rec_t = d->t;
-        if (d->hdr_len == 0 && len >= 5 && d->started) {
-            h = p;
-            p += 5;
-            len -= 5;
-            s->decode[dir].bytes += 5;
-        } else {
-            d->hdr[d->hdr_len++] = *p++;
-            len--;
-            s->decode[dir].bytes++;
-            if (!d->started && !first_bytes_ok(s, dir)) {
-                not_tls(s, dir, p, len);
-                break;
-            }
-            if (d->hdr_len < d->hdr_need)
-                continue;
-            h = d->hdr;
-        }
-        d->started = true;
-        size_t rlen;
-        uint8_t type;
-        if (d->sslv2) {
-            rlen = (size_t)((h[0] & 0x7f) << 8 | h[1]);
-            type = 0;
-        } else {
-            struct tp_reader r;
-            uint16_t version, l16;
-            tp_reader_init(&r, h, 5);
-            (void)tp_read_u8(&r, &type);
-            (void)tp_read_u16(&r, &version);
-            (void)tp_read_u16(&r, &l16);
-            rlen = l16;
-            if (type < TP_CT_CHANGE_CIPHER_SPEC || type > TP_CT_HEARTBEAT || (version >> 8) != 3) {
-                issue(s, dir, TP_DEC_BAD_RECORD, 0, 0);
-                d->dead = true;
-                break;
-            }
-            if (rlen > TP_MAX_RECORD_LEN) {
-                issue(s, dir, TP_DEC_RECORD_TOO_LONG, (uint32_t)rlen, 0);
-                d->dead = true;
-                break;
-            }
-        }
-        s->decode[dir].records++;
-        if (!d->sslv2 && !need_body(s, dir, type)) {
-            d->hdr_len = 0;
-            record_meta(s, dir, type, rlen);
-            d->skip_left = rlen;
-            continue;
-        }
-        if (len >= rlen) { /* the whole body is here: read it in place */
-            uint8_t hcopy[5];
-            memcpy(hcopy, h, d->sslv2 ? 2 : 5);
-            d->hdr_len = 0;
-            const uint8_t *body = p;
-            p += rlen;
-            len -= rlen;
-            s->decode[dir].bytes += rlen;
-            record_full(s, dir, hcopy, body, rlen);
-            continue;
-        }
-        if (h != d->hdr)
-            memcpy(d->hdr, h, 5);
-        d->hdr_len = d->sslv2 ? 2 : 5;
-        if (!buf_reserve(d, rlen)) {
+    if (!d->in_body) {
+        if (!buf_reserve(d, h->len)) {
             d->dead = true;
             return TP_ERR_NOMEM;
         }
         d->in_body = true;
         d->buf_len = 0;
-        d->rec_len = rlen;
+    }
+    memcpy(d->buf + d->buf_len, b.p, b.len);
+    d->buf_len += b.len;
+    if (tp_framer_body_done(&d->fr)) {
+        d->in_body = false;
+        record_full(s, dir, h->raw, d->buf, d->buf_len);
     }
     return TP_OK;
+}
+
+enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us)
+{
+    struct dirst *d = &s->dec->d[dir];
+    struct tp_reader r;
+    tp_reader_init(&r, p, len);
+    d->t = t_us;
+    for (;;) {
+        size_t left = tp_reader_left(&r);
+        if (d->dead) {
+            struct tp_bytes rest;
+            (void)tp_read_rest(&r, &rest);
+            s->decode[dir].bytes += rest.len;
+            if (d->banner)
+                banner_append(s, d, rest.p, rest.len);
+            return TP_OK;
+        }
+        if (tp_framer_at_boundary(&d->fr))
+            d->rec_t = d->t;
+        struct tp_bytes b;
+        enum tp_frame_ev ev = tp_framer_next(&d->fr, &r, &b);
+        s->decode[dir].bytes += left - tp_reader_left(&r);
+        switch (ev) {
+        case TP_FRAME_NEED:
+            return TP_OK;
+        case TP_FRAME_NOT_TLS: {
+            struct tp_bytes rest;
+            (void)tp_read_rest(&r, &rest);
+            not_tls(s, dir, tp_bytes_make(d->fr.rec.raw, d->fr.have), rest.p, rest.len);
+            return TP_OK;
+        }
+        case TP_FRAME_HEADER:
+            if (!on_header(s, dir, &r))
+                return TP_OK;
+            break;
+        case TP_FRAME_BODY:
+            if (on_body(s, dir, b) != TP_OK)
+                return TP_ERR_NOMEM;
+            break;
+        default: /* TP_FRAME_LOST / TP_FRAME_SYNCED: resynchronising after a gap */
+            break;
+        }
+    }
 }
 
 void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_t t_us)
@@ -1013,14 +963,9 @@ void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_
     if (d->dead)
         return;
     issue(s, dir, TP_DEC_GAP, 0, 0);
-    d->hdr_len = 0;
+    tp_framer_resync(&d->fr);
     d->in_body = false;
     d->buf_len = 0;
-    d->skip_left = 0;
-    d->resync = true;
-    d->started = true;
-    d->sslv2 = false;
-    d->hdr_need = 5;
     tp_hs_reasm_reset(&d->reasm);
     /* the sequence numbers of what was lost are unknown: no more decryption */
     if (d->prot && d->rc) {
@@ -1036,7 +981,7 @@ void tp_decoder_flush(struct tp_session *s)
         struct dirst *d = &dec->d[i];
         if (d->dead)
             continue;
-        if (d->hdr_len || d->in_body || d->skip_left || (!d->reasm_dead && tp_hs_reasm_pending(&d->reasm)))
+        if (tp_framer_mid_record(&d->fr) || d->in_body || (!d->reasm_dead && tp_hs_reasm_pending(&d->reasm)))
             issue(s, (enum tp_dir)i, TP_DEC_TRUNCATED, 0, 0);
     }
     if (!s->handshake_complete) {

@@ -54,6 +54,22 @@ void tp_rc_free(struct tp_rc *rc);
 struct tp_cert_info *tp_cert_cache_get(const uint8_t *der, size_t len);
 void tp_cert_cache_put(struct tp_cert_info *ci, const uint8_t *der, size_t len);
 
+/* ---- working memory (worker.c) ---- */
+/* What the decoder needs while it reads one record, never kept past it: the
+ * plaintext of the record being decrypted (consumed before the next one is) and
+ * the parsed form of the message the summary is taken from (large: the extension
+ * lists are fixed arrays). One per worker serves every session it decodes. */
+struct tp_dec_scratch {
+    uint8_t plain[TP_MAX_RECORD_LEN];
+    union {
+        struct tp_client_hello ch;
+        struct tp_server_hello sh;
+        struct tp_certificate cert;
+        struct tp_encrypted_extensions ee;
+    } msg;
+};
+struct tp_dec_scratch *tp_worker_dec_scratch(struct tp_worker *w);
+
 /* ---- decoder (decoder.c) ---- */
 struct tp_decoder *tp_decoder_new(void);
 void tp_decoder_free(struct tp_decoder *d);

@@ -51,8 +51,10 @@ static void hex_lower(const uint8_t *d, size_t n, char *out)
 }
 
 /* A capture (or a load generator against listen) repeats the same few client and
- * server stacks thousands of times: a small per-thread memo maps the exact inputs
- * of a fingerprint to its result and skips building the string and hashing it.
+ * server stacks thousands of times: a small memo (struct tp_ja_memo, the caller's:
+ * one per thread, in its struct tp_worker) maps the exact inputs of a fingerprint
+ * to its result and skips building the string and hashing it. Without one each
+ * fingerprint is computed; the answer is the same either way.
  * The key is every input the algorithm reads, with each GREASE list value written
  * as 0x0a0a (all algorithms here drop GREASE values, so which one a client picked
  * cannot change the result); a hit needs the whole key to match. */
@@ -70,8 +72,20 @@ struct fp_memo {
     char str[FP_STR_MAX];       /* JA3 / JA3S string, or the JA4 */
     char md5[33];
 };
-static _Thread_local struct fp_memo fp_memo[FP_SETS][FP_WAYS];
-static _Thread_local uint32_t fp_tick;
+struct tp_ja_memo {
+    struct fp_memo set[FP_SETS][FP_WAYS];
+    uint32_t tick;
+};
+
+struct tp_ja_memo *tp_ja_memo_new(void)
+{
+    return calloc(1, sizeof(struct tp_ja_memo));
+}
+
+void tp_ja_memo_free(struct tp_ja_memo *jm)
+{
+    free(jm);
+}
 
 struct fp_key {
     uint8_t b[FP_KEY_MAX];
@@ -81,7 +95,7 @@ struct fp_key {
 
 static void key_raw(struct fp_key *k, const void *p, size_t n)
 {
-    if (k->n + n > FP_KEY_MAX) {
+    if (k->over || k->n + n > FP_KEY_MAX) {
         k->over = true;
         return;
     }
@@ -121,10 +135,10 @@ static void key_ext_types(struct fp_key *k, const struct tp_ext_list *l)
 
 /* The entry holding this key (*hit), else the least recently used of its set;
  * NULL when the key was too long to remember. */
-static struct fp_memo *fp_slot(int kind, const struct fp_key *k, bool *hit)
+static struct fp_memo *fp_slot(struct tp_ja_memo *jm, int kind, const struct fp_key *k, bool *hit)
 {
     *hit = false;
-    if (k->over)
+    if (!jm || k->over)
         return NULL;
     uint64_t h = UINT64_C(1469598103934665603) ^ (uint64_t)(unsigned)kind;
     size_t i = 0;
@@ -135,11 +149,11 @@ static struct fp_memo *fp_slot(int kind, const struct fp_key *k, bool *hit)
     }
     for (; i < k->n; i++)
         h = (h ^ k->b[i]) * 1099511628211ULL;
-    struct fp_memo *set = fp_memo[(h ^ h >> 29) % FP_SETS], *victim = &set[0];
+    struct fp_memo *set = jm->set[(h ^ h >> 29) % FP_SETS], *victim = &set[0];
     for (int w = 0; w < FP_WAYS; w++) {
         struct fp_memo *m = &set[w];
         if (m->kind == kind && m->klen == k->n && !memcmp(m->key, k->b, k->n)) {
-            m->used = ++fp_tick;
+            m->used = ++jm->tick;
             *hit = true;
             return m;
         }
@@ -149,7 +163,7 @@ static struct fp_memo *fp_slot(int kind, const struct fp_key *k, bool *hit)
     return victim;
 }
 
-static void fp_store(struct fp_memo *m, int kind, const struct fp_key *k, const char *str, size_t slen,
+static void fp_store(struct tp_ja_memo *jm, struct fp_memo *m, int kind, const struct fp_key *k, const char *str, size_t slen,
                      const char *md5, bool ok)
 {
     if (!m || slen >= FP_STR_MAX)
@@ -162,7 +176,7 @@ static void fp_store(struct fp_memo *m, int kind, const struct fp_key *k, const 
     m->str[slen] = '\0';
     memcpy(m->md5, md5 ? md5 : "", md5 ? 33 : 1);
     m->ok = ok;
-    m->used = ++fp_tick;
+    m->used = ++jm->tick;
 }
 
 static void md5_hex(const char *s, size_t n, char md5[33])
@@ -200,11 +214,12 @@ static bool finish(struct out *full, char *str, size_t cap, char md5[33])
     return !full->cut && n == full->len;
 }
 
-bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_hex_out[33])
+bool tp_ja3_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, char *str, size_t cap,
+                 char md5_hex_out[33])
 {
     struct fp_key k;
     k.n = 0;
-    k.over = false;
+    k.over = jm == NULL; /* no memo: no key to build */
     uint16_t lv = ch->legacy_version;
     key_raw(&k, &lv, 2);
     key_list(&k, ch->suites, ch->n_suites);
@@ -213,7 +228,7 @@ bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_he
     key_u32(&k, (uint32_t)ch->ext.ec_point_formats.len);
     key_raw(&k, ch->ext.ec_point_formats.p, ch->ext.ec_point_formats.len);
     bool hit;
-    struct fp_memo *m = fp_slot(FP_JA3, &k, &hit);
+    struct fp_memo *m = fp_slot(jm, FP_JA3, &k, &hit);
     if (hit)
         return from_memo(m, str, cap, md5_hex_out);
 
@@ -252,20 +267,21 @@ bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_he
         out_u(&o, ch->ext.ec_point_formats.p[i], i > 0, '-');
 
     bool ok = finish(&o, str, cap, md5_hex_out);
-    fp_store(m, FP_JA3, &k, o.p, o.cut ? FP_STR_MAX : o.len, md5_hex_out, !o.cut);
+    fp_store(jm, m, FP_JA3, &k, o.p, o.cut ? FP_STR_MAX : o.len, md5_hex_out, !o.cut);
     return ok;
 }
 
-bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_hex_out[33])
+bool tp_ja3s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, char *str, size_t cap,
+                  char md5_hex_out[33])
 {
     struct fp_key k;
     k.n = 0;
-    k.over = false;
+    k.over = jm == NULL; /* no memo: no key to build */
     uint16_t hdr[2] = { sh->legacy_version, sh->suite };
     key_raw(&k, hdr, sizeof hdr);
     key_ext_types(&k, &sh->ext.all);
     bool hit;
-    struct fp_memo *m = fp_slot(FP_JA3S, &k, &hit);
+    struct fp_memo *m = fp_slot(jm, FP_JA3S, &k, &hit);
     if (hit)
         return from_memo(m, str, cap, md5_hex_out);
 
@@ -284,7 +300,7 @@ bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_h
         first = false;
     }
     bool ok = finish(&o, str, cap, md5_hex_out);
-    fp_store(m, FP_JA3S, &k, o.p, o.cut ? FP_STR_MAX : o.len, md5_hex_out, !o.cut);
+    fp_store(jm, m, FP_JA3S, &k, o.p, o.cut ? FP_STR_MAX : o.len, md5_hex_out, !o.cut);
     return ok;
 }
 
@@ -361,11 +377,11 @@ static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb,
     out[12] = '\0';
 }
 
-void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
+void tp_ja4_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, bool quic, char out[40])
 {
     struct fp_key k;
     k.n = 0;
-    k.over = false;
+    k.over = jm == NULL; /* no memo: no key to build */
     uint32_t hdr[4] = { quic, ch->legacy_version, ch->ext.has_sni, (uint32_t)ch->n_suites_total };
     key_raw(&k, hdr, sizeof hdr);
     key_list(&k, ch->suites, ch->n_suites);
@@ -382,7 +398,7 @@ void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
     }
     key_raw(&k, alpn_key, sizeof alpn_key);
     bool hit;
-    struct fp_memo *m = fp_slot(FP_JA4, &k, &hit);
+    struct fp_memo *m = fp_slot(jm, FP_JA4, &k, &hit);
     if (hit) {
         memcpy(out, m->str, (size_t)m->slen + 1);
         return;
@@ -436,5 +452,20 @@ void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
     int n = snprintf(out, 40, "%c%s%c%02u%02u%s_%s_%s", quic ? 'q' : 't', ja4_version(ver),
                      ch->ext.has_sni ? 'd' : 'i', (unsigned)(ns_count > 99 ? 99 : ns_count),
                      (unsigned)(ne_count > 99 ? 99 : ne_count), alpn, hb, hc);
-    fp_store(m, FP_JA4, &k, out, n > 0 && n < 40 ? (size_t)n : FP_STR_MAX, NULL, true);
+    fp_store(jm, m, FP_JA4, &k, out, n > 0 && n < 40 ? (size_t)n : FP_STR_MAX, NULL, true);
+}
+
+bool tp_ja3(const struct tp_client_hello *ch, char *str, size_t cap, char md5_hex_out[33])
+{
+    return tp_ja3_memo(NULL, ch, str, cap, md5_hex_out);
+}
+
+bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_hex_out[33])
+{
+    return tp_ja3s_memo(NULL, sh, str, cap, md5_hex_out);
+}
+
+void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
+{
+    tp_ja4_memo(NULL, ch, quic, out);
 }

@@ -79,56 +79,55 @@ bool der_optional(struct tp_reader *r, uint8_t tag, struct der_tlv *out)
 
 /* ---- OIDs ---- */
 
-static bool oid_encode(const char *dotted, uint8_t *out, size_t cap, size_t *n)
+/* Digits of one arc of a dotted OID at *s; false when there are none. */
+static bool dotted_arc(const char **s, unsigned long *out)
 {
-    unsigned long arcs[32];
-    size_t na = 0;
-    const char *p = dotted;
-    while (*p && na < 32) {
-        char *end;
-        arcs[na++] = strtoul(p, &end, 10);
-        if (*end == '.')
-            end++;
-        else if (*end)
-            return false;
-        p = end;
-    }
-    if (na < 2)
+    unsigned long v = 0;
+    const char *p = *s;
+    if (*p < '0' || *p > '9')
         return false;
-    size_t k = 0;
-    for (size_t i = 1; i < na; i++) {
-        unsigned long v = i == 1 ? arcs[0] * 40 + arcs[1] : arcs[i];
-        uint8_t tmp[10];
-        size_t t = 0;
-        do {
-            tmp[t++] = v & 0x7f;
-            v >>= 7;
-        } while (v);
-        if (k + t > cap)
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (~0UL >> 4))
             return false;
-        while (t--)
-            out[k++] = (uint8_t)(tmp[t] | (t ? 0x80 : 0));
+        v = v * 10 + (unsigned long)(*p - '0');
     }
-    *n = k;
+    *s = p;
+    *out = v;
     return true;
 }
 
-/* Callers pass string literals: cache each one's encoding by address (per thread,
- * since the store may load in a thread while another parses). */
-#define OID_CACHE 128
-static _Thread_local struct { const char *dotted; uint8_t enc[32]; uint8_t n; } oid_cache[OID_CACHE];
-
+/* Is oid (DER content octets) the OID dotted spells? Compared arc by arc against
+ * its minimal encoding, with nothing remembered between calls (pure, any thread). */
 bool oid_is(struct tp_bytes oid, const char *dotted)
 {
-    size_t slot = ((uintptr_t)dotted >> 3) % OID_CACHE;
-    if (oid_cache[slot].dotted != dotted) {
-        size_t n;
-        if (!oid_encode(dotted, oid_cache[slot].enc, sizeof oid_cache[slot].enc, &n))
+    const char *s = dotted;
+    size_t i = 0;
+    bool first = true;
+    while (*s) {
+        unsigned long want = 0, second = 0, v = 0;
+        if (!dotted_arc(&s, &want))
             return false;
-        oid_cache[slot].n = (uint8_t)n;
-        oid_cache[slot].dotted = dotted;
+        if (first) { /* X.690 §8.19.4: the first two arcs share one subidentifier */
+            if (*s++ != '.' || !dotted_arc(&s, &second))
+                return false;
+            want = want * 40 + second;
+            first = false;
+        }
+        if (*s == '.' && s[1])
+            s++;
+        else if (*s)
+            return false;
+        if (i >= oid.len || oid.p[i] == 0x80) /* minimal encoding only */
+            return false;
+        do {
+            if (i >= oid.len || v > (~0UL >> 7))
+                return false;
+            v = v << 7 | (oid.p[i] & 0x7fu);
+        } while (oid.p[i++] & 0x80);
+        if (v != want)
+            return false;
     }
-    return oid_cache[slot].n == oid.len && memcmp(oid_cache[slot].enc, oid.p, oid.len) == 0;
+    return !first && i == oid.len;
 }
 
 void oid_text(struct tp_sb *sb, struct tp_bytes oid)

@@ -12,10 +12,6 @@
 #include <sys/stat.h>
 #include "x509_int.h"
 
-/* Store loading reads hundreds of anchors: it skips the self-signature check
- * (see cert_parse_ex). Set only around file_read_anchors. */
-static _Thread_local bool g_skip_self_check;
-
 static const char OID_RSA[] = "1.2.840.113549.1.1.1";
 static const char OID_EC[] = "1.2.840.10045.2.1";
 static const char OID_RSA_PSS[] = "1.2.840.113549.1.1.10";
@@ -504,9 +500,11 @@ static bool label_is(const char *label, const char *s)
 }
 
 /* Classify one DER object. label: the PEM label or NULL for a bare DER file.
- * Appends the object (and, for PKCS#7, the certificates inside) to f. */
+ * Appends the object (and, for PKCS#7, the certificates inside) to f.
+ * self_check: check a certificate's self-signature (cert_parse_ex); store loading
+ * reads hundreds of anchors and skips it (file_read_anchors). */
 static enum tp_err classify(struct tp_file *f, const uint8_t *der, size_t len, const char *label, bool pem,
-                            bool proc_encrypted)
+                            bool proc_encrypted, bool self_check)
 {
     struct tp_file_obj *o = add_obj(f);
     if (!o)
@@ -541,7 +539,7 @@ static enum tp_err classify(struct tp_file *f, const uint8_t *der, size_t len, c
             if (der_next(&r, &t))
                 clen = t.whole.len;
         }
-        e2 = cert_parse_ex(o->der, clen, !g_skip_self_check, &o->cert);
+        e2 = cert_parse_ex(o->der, clen, self_check, &o->cert);
         if (e2 == TP_OK) {
             o->kind = TP_OBJ_CERTIFICATE;
             o->key_type = o->cert->key_type;
@@ -595,7 +593,7 @@ static enum tp_err classify(struct tp_file *f, const uint8_t *der, size_t len, c
             while (tp_reader_left(&r) > 0 && der_next(&r, &c)) {
                 if (c.tag != DER_SEQUENCE)
                     continue;
-                enum tp_err ce = classify(f, c.whole.p, c.whole.len, "CERTIFICATE", pem, false);
+                enum tp_err ce = classify(f, c.whole.p, c.whole.len, "CERTIFICATE", pem, false, self_check);
                 if (ce == TP_ERR_NOMEM || ce == TP_ERR_LIMIT)
                     return ce;
                 if (ce != TP_OK)
@@ -681,7 +679,7 @@ static void set_error(struct tp_file *f, const char *fmt, ...)
     va_end(ap);
 }
 
-static enum tp_err parse_pem(struct tp_file *f, const uint8_t *data, size_t len)
+static enum tp_err parse_pem(struct tp_file *f, const uint8_t *data, size_t len, bool self_check)
 {
     const uint8_t *p = data, *end = data + len;
     while (p < end) {
@@ -746,7 +744,7 @@ static enum tp_err parse_pem(struct tp_file *f, const uint8_t *data, size_t len)
             o->problem = "the base64 body is not valid";
             ce = TP_OK;
         } else {
-            ce = classify(f, der, dlen, label, true, encrypted);
+            ce = classify(f, der, dlen, label, true, encrypted, self_check);
             if (ce == TP_ERR_LIMIT)
                 set_error(f, "more than %d objects in one file (TP_MAX_FILE_OBJECTS)", TP_MAX_FILE_OBJECTS);
             if (ce != TP_OK && ce != TP_ERR_NOMEM && ce != TP_ERR_LIMIT) {
@@ -780,7 +778,8 @@ void tp_file_free(struct tp_file *f)
     free(f);
 }
 
-enum tp_err tp_file_parse(const char *name, const uint8_t *data, size_t len, struct tp_file **out)
+static enum tp_err file_parse(const char *name, const uint8_t *data, size_t len, bool self_check,
+                              struct tp_file **out)
 {
     struct tp_file *f = calloc(1, sizeof *f);
     *out = f;
@@ -798,9 +797,9 @@ enum tp_err tp_file_parse(const char *name, const uint8_t *data, size_t len, str
     }
     if (find(data, len, "-----BEGIN ")) {
         f->pem = true;
-        return parse_pem(f, data, len);
+        return parse_pem(f, data, len, self_check);
     }
-    enum tp_err e = classify(f, data, len, NULL, false, false);
+    enum tp_err e = classify(f, data, len, NULL, false, false, self_check);
     if (e == TP_ERR_NOMEM)
         return e;
     if (e == TP_ERR_LIMIT) {
@@ -821,6 +820,11 @@ enum tp_err tp_file_parse(const char *name, const uint8_t *data, size_t len, str
         return e != TP_OK ? e : TP_ERR_MALFORMED;
     }
     return TP_OK;
+}
+
+enum tp_err tp_file_parse(const char *name, const uint8_t *data, size_t len, struct tp_file **out)
+{
+    return file_parse(name, data, len, true, out);
 }
 
 enum tp_err tp_file_slurp(FILE *fp, uint8_t **out, size_t *out_len)
@@ -861,7 +865,7 @@ enum tp_err tp_file_slurp(FILE *fp, uint8_t **out, size_t *out_len)
     return e;
 }
 
-enum tp_err tp_file_read(const char *path, struct tp_file **out)
+static enum tp_err file_read(const char *path, bool self_check, struct tp_file **out)
 {
     *out = NULL;
     FILE *fp = fopen(path, "rb");
@@ -910,7 +914,7 @@ enum tp_err tp_file_read(const char *path, struct tp_file **out)
         }
         e = TP_ERR_LIMIT;
     } else {
-        e = tp_file_parse(path, buf, n, &f);
+        e = file_parse(path, buf, n, self_check, &f);
     }
     free(buf);
     *out = f;
@@ -919,8 +923,10 @@ enum tp_err tp_file_read(const char *path, struct tp_file **out)
 
 enum tp_err file_read_anchors(const char *path, struct tp_file **out)
 {
-    g_skip_self_check = true;
-    enum tp_err e = tp_file_read(path, out);
-    g_skip_self_check = false;
-    return e;
+    return file_read(path, false, out);
+}
+
+enum tp_err tp_file_read(const char *path, struct tp_file **out)
+{
+    return file_read(path, true, out);
 }
