@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "tlsprobe/capture.h"
+#include "tlsprobe/pcapw.h"
 #include "testutil.h"
 
 /* A minimal TLS 1.2 ClientHello record (one suite, no extensions) and a
