@@ -1,4 +1,4 @@
-/* Facts and wording helpers shared by the rules. */
+/* Transcript lookups and wording helpers shared by the rules. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,40 +25,60 @@ int diag_prev_from(const struct tp_session *s, size_t i, int dir)
     return -1;
 }
 
-int diag_peer_dir(const struct diag_ctx *c)
+/* Was dir our own side (connect: the client, listen: the server)? */
+static bool is_us(const struct diag_ctx *c, int dir)
 {
-    switch (c->role) {
-    case DIAG_CLIENT: return TP_S2C;
-    case DIAG_SERVER: return TP_C2S;
-    default: return -1;
-    }
+    return (c->f->role == DIAG_CLIENT && dir == TP_C2S) || (c->f->role == DIAG_SERVER && dir == TP_S2C);
+}
+
+static const char *const who_names[2][4] = {
+    { "the client", "the server", "we (tlsprobe, the client)", "we (tlsprobe, the server)" },
+    { "The client", "The server", "We (tlsprobe, the client)", "We (tlsprobe, the server)" },
+};
+
+static const char *who(const struct diag_ctx *c, int dir, int cap)
+{
+    return who_names[cap][(is_us(c, dir) ? 2 : 0) + (dir == TP_C2S ? 0 : 1)];
 }
 
 const char *diag_who(const struct diag_ctx *c, int dir)
 {
-    if (c->role == DIAG_CLIENT && dir == TP_C2S)
-        return "we (tlsprobe, the client)";
-    if (c->role == DIAG_SERVER && dir == TP_S2C)
-        return "we (tlsprobe, the server)";
-    return dir == TP_C2S ? "the client" : "the server";
+    return who(c, dir, 0);
 }
 
 const char *diag_Who(const struct diag_ctx *c, int dir)
 {
-    if (c->role == DIAG_CLIENT && dir == TP_C2S)
-        return "We (tlsprobe, the client)";
-    if (c->role == DIAG_SERVER && dir == TP_S2C)
-        return "We (tlsprobe, the server)";
-    return dir == TP_C2S ? "The client" : "The server";
+    return who(c, dir, 1);
 }
 
-const char *diag_whose_chain(const struct diag_ctx *c, bool client_chain)
+const char *diag_role_noun(const struct diag_ctx *c, int dir)
 {
-    if (c->role == DIAG_CHECK)
-        return "the chain file's";
-    if (client_chain)
-        return c->role == DIAG_CLIENT ? "our client" : "the client's";
-    return c->role == DIAG_SERVER ? "our server" : "the server's";
+    if (is_us(c, dir))
+        return "we";
+    return dir == TP_C2S ? "the client" : "the server";
+}
+
+const char *diag_chain_owner(const struct diag_ctx *c, const struct diag_chain *ch)
+{
+    if (c->f->role == DIAG_CHECK)
+        return "The certificate";
+    if (ch->is_client)
+        return c->f->role == DIAG_CLIENT ? "Our client certificate" : "The client's certificate";
+    return c->f->role == DIAG_SERVER ? "Our certificate" : "The server's certificate";
+}
+
+void diag_put_version(struct tp_sb *sb, uint16_t v)
+{
+    const char *n = tp_name_version(v);
+    if (n)
+        tp_sb_put(sb, n);
+    else
+        tp_sb_printf(sb, "version 0x%04x", (unsigned)v);
+}
+
+void diag_put_field(struct tp_sb *sb, const char *field, size_t size)
+{
+    tp_sb_put_escaped(sb, (const uint8_t *)field, strnlen(field, size));
 }
 
 void diag_put_msg(struct tp_sb *sb, const struct tp_msg *m)
@@ -124,8 +144,8 @@ void diag_put_sans(struct tp_sb *sb, const struct tp_cert_info *ci)
         const struct tp_san *san = &ci->san[i];
         if (san->type != TP_SAN_DNS && san->type != TP_SAN_IP)
             continue;
-        if (shown == 8) {
-            tp_sb_printf(sb, " and %zu more", ci->n_san_total - 8);
+        if (shown == DIAG_SHOW_SANS) {
+            tp_sb_printf(sb, " and %zu more", ci->n_san_total - DIAG_SHOW_SANS);
             break;
         }
         if (shown++)
@@ -159,7 +179,7 @@ void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch)
     if (!n)
         return;
     tp_sb_put(sb, ": ");
-    for (size_t i = 0; i < n && i < 6; i++) {
+    for (size_t i = 0; i < n && i < DIAG_SHOW_SENT; i++) {
         const struct tp_cert_info *ci = ch->sent->info[i];
         if (i)
             tp_sb_put(sb, "; ");
@@ -173,23 +193,6 @@ void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch)
             tp_sb_putc(sb, '\'');
         }
     }
-    if (n > 6)
-        tp_sb_printf(sb, "; and %zu more", n - 6);
-}
-
-void diag_emit(struct diag_ctx *c, const char *id, enum tp_severity sev, struct tp_sb *summary,
-               struct tp_sb *explanation, struct tp_sb *fix)
-{
-    const struct tp_rule *r = tp_rule_find(id);
-    struct tp_finding *f = tp_session_add_finding(c->s, id, sev);
-    if (!f) {
-        tp_sb_reset(summary);
-        tp_sb_reset(explanation);
-        tp_sb_reset(fix);
-        return;
-    }
-    f->summary = tp_sb_take(summary);
-    f->explanation = tp_sb_take(explanation);
-    f->fix = tp_sb_take(fix);
-    f->reference = r ? r->reference : "";
+    if (n > DIAG_SHOW_SENT)
+        tp_sb_printf(sb, "; and %zu more", n - DIAG_SHOW_SENT);
 }
