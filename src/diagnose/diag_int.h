@@ -84,9 +84,13 @@ enum diag_rule_index {
 #undef RULE
 _Static_assert(DIAG_N_RULES <= 64, "a suppressed-by list is a 64-bit mask");
 
-/* The findings being written: the check function appends to these. */
+/* The finding being written. The check function writes what is specific to
+ * this session; diag_report adds the rule's generic texts from rules.def: the
+ * explanation is expl + the generic explanation + note (own_expl: expl alone),
+ * the fix is fix, or the generic fix when the rule wrote none. */
 struct diag_texts {
-    struct tp_sb sum, expl, fix;
+    struct tp_sb sum, expl, note, fix;
+    bool own_expl;
 };
 
 /* What a check function gets: the facts, the texts to fill, and (private to
@@ -117,10 +121,8 @@ void diag_claim_alert(struct diag_ctx *c, size_t k);
 bool diag_alert_open(const struct diag_ctx *c, size_t k);
 /* Did one of the running rule's suppressors report an error? */
 bool diag_suppressor_erred(const struct diag_ctx *c);
-/* The running rule's id and its generic explanation / fix, appended. */
+/* The running rule's id. */
 const char *diag_rule_id(const struct diag_ctx *c);
-void diag_put_generic_expl(struct diag_ctx *c);
-void diag_put_generic_fix(struct diag_ctx *c);
 
 /* ---- facts about the transcript ---- */
 /* Index of the first handshake message of `type` sent by dir (-1: none). */
@@ -158,6 +160,19 @@ void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch);
 const struct tp_cert_info *diag_path_cert(const struct tp_verify_result *v, int i);
 /* The leaf summary: from the verify path or the sent chain. */
 const struct tp_cert_info *diag_leaf(const struct diag_chain *ch);
+
+/* Append a sentence, printf-like, with the conversions the rules need:
+ *   %s a C string as is (our own words)   %e a C string, escaped (wire or file text)
+ *   %F a fixed-size text field (const char *, size_t), escaped
+ *   %C a certificate (const struct tp_cert_info *, diag_put_cert)
+ *   %N the names a certificate covers (const struct tp_cert_info *, diag_put_sans)
+ *   %T the trust store of a verify result (const struct tp_verify_result *)
+ *   %D a date (time_t)   %A an alert (int)   %V a version (int)
+ *   %M a message (const struct tp_msg *)   %c a char
+ *   %d %ld %u %zu %llu numbers   %% a '%'
+ * Untrusted text goes through %e, %F or %C only. */
+void diag_say(struct tp_sb *sb, const char *fmt, ...);
+#define DIAG_F(arr) (arr), sizeof(arr)
 
 /* How to make each client trust a CA: shared by unknown-authority and self-signed. */
 #define TRUST_HOWTO                                                                         \

@@ -93,29 +93,42 @@ const char *diag_rule_id(const struct diag_ctx *c)
     return rule_table[c->cur].id;
 }
 
-void diag_put_generic_expl(struct diag_ctx *c)
+static void texts_init(struct diag_texts *t)
 {
-    tp_sb_put(&c->t.expl, rule_table[c->cur].explanation);
+    tp_sb_init(&t->sum);
+    tp_sb_init(&t->expl);
+    tp_sb_init(&t->note);
+    tp_sb_init(&t->fix);
+    t->own_expl = false;
 }
 
-void diag_put_generic_fix(struct diag_ctx *c)
+static void texts_free(struct diag_texts *t)
 {
-    tp_sb_put(&c->t.fix, rule_table[c->cur].fix);
+    tp_sb_free(&t->sum);
+    tp_sb_free(&t->expl);
+    tp_sb_free(&t->note);
+    tp_sb_free(&t->fix);
 }
 
 void diag_report(struct diag_ctx *c, enum tp_severity sev)
 {
     const struct tp_rule *r = &rule_table[c->cur];
+    struct diag_texts *t = &c->t;
+    if (!t->own_expl) {
+        tp_sb_put(&t->expl, r->explanation);
+        tp_sb_put(&t->expl, tp_sb_str(&t->note));
+    }
+    if (!t->fix.len)
+        tp_sb_put(&t->fix, r->fix);
     struct tp_finding *f = tp_session_add_finding(c->out, r->id, sev);
     if (f) {
-        f->summary = tp_sb_take(&c->t.sum);
-        f->explanation = tp_sb_take(&c->t.expl);
-        f->fix = tp_sb_take(&c->t.fix);
+        f->summary = tp_sb_take(&t->sum);
+        f->explanation = tp_sb_take(&t->expl);
+        f->fix = tp_sb_take(&t->fix);
         f->reference = r->reference;
     }
-    tp_sb_free(&c->t.sum);
-    tp_sb_free(&c->t.expl);
-    tp_sb_free(&c->t.fix);
+    texts_free(t);
+    texts_init(t);
     if (sev == TP_SEV_ERROR)
         c->erred |= UINT64_C(1) << c->cur;
 }
@@ -140,18 +153,14 @@ bool diag_suppressor_erred(const struct diag_ctx *c)
 
 static void run_one(struct diag_ctx *c, const struct diag_row *row)
 {
-    tp_sb_init(&c->t.sum);
-    tp_sb_init(&c->t.expl);
-    tp_sb_init(&c->t.fix);
+    texts_init(&c->t);
     if (row->kind == DIAG_CHAIN) {
         for (size_t k = 0; k < c->f->n_chains; k++)
             row->run_chain(c, &c->f->chains[k]);
     } else {
         row->run(c);
     }
-    tp_sb_free(&c->t.sum);
-    tp_sb_free(&c->t.expl);
-    tp_sb_free(&c->t.fix);
+    texts_free(&c->t);
 }
 
 void diag_run_rules(struct diag_facts *f, struct tp_session *out)

@@ -56,18 +56,12 @@ static void put_after(struct tp_sb *sb, const struct diag_ctx *c, const struct d
  * means ...": a certificate alert read from the side that received it. */
 static void put_cert_alert(struct diag_ctx *c, const struct diag_alert *a, const char *from)
 {
-    struct diag_texts *t = &c->t;
     uint8_t d = a->m->alert_desc;
-    tp_sb_put(&t->sum, ": it sent ");
-    diag_put_alert(&t->sum, d);
-    tp_sb_putc(&t->sum, ' ');
-    put_after(&t->sum, c, a);
-    tp_sb_putc(&t->sum, '.');
-    tp_sb_put(&t->expl, from);
-    tp_sb_put(&t->expl, tp_name_alert(d) ? tp_name_alert(d) : "this alert");
-    tp_sb_put(&t->expl, " means ");
-    tp_sb_put(&t->expl, cert_alert_reading(d));
-    tp_sb_put(&t->expl, ". ");
+    diag_say(&c->t.sum, ": it sent %A ", d);
+    put_after(&c->t.sum, c, a);
+    tp_sb_putc(&c->t.sum, '.');
+    diag_say(&c->t.expl, "%s%s means %s. ", from, tp_name_alert(d) ? tp_name_alert(d) : "this alert",
+             cert_alert_reading(d));
 }
 
 /* The first alert from dir (-1: either) that the running rule may read and
@@ -141,8 +135,7 @@ void r_protocol_version(struct diag_ctx *c)
         return;
     const struct diag_alert *a = &c->f->alerts[k];
     struct diag_texts *t = &c->t;
-    tp_sb_put(&t->sum, diag_Who(c, a->dir));
-    tp_sb_put(&t->sum, " sent protocol_version (70) ");
+    diag_say(&t->sum, "%s sent %A ", diag_Who(c, a->dir), TP_ALERT_PROTOCOL_VERSION);
     put_after(&t->sum, c, a);
     if (a->dir == TP_S2C) {
         tp_sb_put(&t->sum, ": the server accepts none of the versions offered (");
@@ -153,17 +146,12 @@ void r_protocol_version(struct diag_ctx *c)
                             "and the client offers at most TLS 1.2. ");
     } else {
         tp_sb_put(&t->sum, ": the client refused the version the server chose");
-        if (s->version) {
-            tp_sb_put(&t->sum, " (");
-            diag_put_version(&t->sum, s->version);
-            tp_sb_putc(&t->sum, ')');
-        }
+        if (s->version)
+            diag_say(&t->sum, " (%V)", s->version);
         tp_sb_putc(&t->sum, '.');
         tp_sb_put(&t->expl, "The client does not accept the version the server picked (or, before any "
                             "ServerHello, the client's minimum is above what it found). ");
     }
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
     diag_claim_alert(c, (size_t)k);
     diag_report(c, TP_SEV_ERROR);
 }
@@ -210,16 +198,13 @@ void r_no_shared_cipher(struct diag_ctx *c)
         return;
     const struct diag_alert *a = &c->f->alerts[k];
     struct diag_texts *t = &c->t;
-    tp_sb_put(&t->sum, diag_Who(c, TP_S2C));
-    tp_sb_put(&t->sum, " sent ");
-    diag_put_alert(&t->sum, a->m->alert_desc);
-    tp_sb_put(&t->sum, " right after the ClientHello, before any ServerHello: no cipher suite (or group) in common.");
+    diag_say(&t->sum, "%s sent %A right after the ClientHello, before any ServerHello: no cipher suite (or group) in "
+                      "common.",
+             diag_Who(c, TP_S2C), a->m->alert_desc);
     const struct tp_client_hello *ch = diag_client_hello(c->f);
     if (ch)
         put_offer(c, ch);
-    diag_put_generic_expl(c);
-    tp_sb_put(&t->expl, " Some servers also answer this way to a missing or unknown SNI name.");
-    diag_put_generic_fix(c);
+    tp_sb_put(&t->note, " Some servers also answer this way to a missing or unknown SNI name.");
     diag_claim_alert(c, (size_t)k);
     diag_report(c, TP_SEV_ERROR);
 }
@@ -319,9 +304,7 @@ void r_client_cert_required(struct diag_ctx *c)
         if (sent_empty)
             tp_sb_put(&t->sum, " (an empty Certificate)");
         if (a) {
-            tp_sb_put(&t->sum, " and the server answered with ");
-            diag_put_alert(&t->sum, a->m->alert_desc);
-            tp_sb_putc(&t->sum, ' ');
+            diag_say(&t->sum, " and the server answered with %A ", a->m->alert_desc);
             put_after(&t->sum, c, a);
         } else {
             tp_sb_put(&t->sum, " and the server closed the connection");
@@ -336,8 +319,6 @@ void r_client_cert_required(struct diag_ctx *c)
                                 "handshake_failure (40) after the client's empty Certificate. ");
     }
     put_ca_names_compare(c, &t->sum, &t->expl);
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
     if (hit >= 0)
         diag_claim_alert(c, (size_t)hit);
     diag_report(c, TP_SEV_ERROR);
@@ -366,45 +347,46 @@ static const char *verify_reason(const struct tp_verify_result *v)
     return "";
 }
 
+/* The first certificate alert from dir the running rule may read (-1: none);
+ * when there is one, the summary starts: intro and the certificate judged (the
+ * first of chain). */
+static int cert_alert_start(struct diag_ctx *c, int dir, const struct tp_chain *chain, const char *intro)
+{
+    int k = next_alert(c, 0, dir, is_cert_alert);
+    if (k < 0)
+        return -1;
+    tp_sb_put(&c->t.sum, intro);
+    if (chain->n && chain->info[0])
+        diag_say(&c->t.sum, " %C", chain->info[0]);
+    return k;
+}
+
 /* A server only judges the client's certificate: a certificate alert from the
  * server is about the client's certificate (RFC 8446 §4.4.2.4). */
 void r_client_cert_rejected(struct diag_ctx *c)
 {
     const struct tp_session *s = c->f->s;
-    int k = next_alert(c, 0, TP_S2C, is_cert_alert);
+    bool we = c->f->role == DIAG_SERVER;
+    int k = cert_alert_start(c, TP_S2C, &s->client_chain,
+                             we                          ? "We (tlsprobe, the server) rejected the client's certificate"
+                             : c->f->role == DIAG_CLIENT ? "The server rejected our client certificate"
+                                                         : "The server rejected the client's certificate");
     if (k < 0)
         return;
     const struct diag_alert *a = &c->f->alerts[k];
     struct diag_texts *t = &c->t;
     const struct tp_cert_info *leaf = s->client_chain.n ? s->client_chain.info[0] : NULL;
-    bool we = c->f->role == DIAG_SERVER;
-    tp_sb_put(&t->sum, we ? "We (tlsprobe, the server) rejected the client's certificate" : "The server rejected ");
-    if (!we)
-        tp_sb_put(&t->sum, c->f->role == DIAG_CLIENT ? "our client certificate" : "the client's certificate");
-    if (leaf) {
-        tp_sb_putc(&t->sum, ' ');
-        diag_put_cert(&t->sum, leaf);
-    }
     if (we) {
-        tp_sb_put(&t->sum, " with ");
-        diag_put_alert(&t->sum, a->m->alert_desc);
         const char *why = verify_reason(s->client_verify);
-        if (*why) {
-            tp_sb_put(&t->sum, ": ");
-            tp_sb_put(&t->sum, why);
-        }
-        tp_sb_putc(&t->sum, '.');
+        diag_say(&t->sum, " with %A%s%s.", a->m->alert_desc, *why ? ": " : "", why);
     } else {
         put_cert_alert(c, a, "From the server, ");
-        if (leaf && leaf->issuer && a->m->alert_desc == TP_ALERT_UNKNOWN_CA) {
-            tp_sb_put(&t->expl, "The client certificate is issued by '");
-            tp_sb_put_escaped(&t->expl, (const uint8_t *)leaf->issuer, strlen(leaf->issuer));
-            tp_sb_put(&t->expl, "'; that CA (or its root) must be in the server's client-CA list. ");
-        }
+        if (leaf && leaf->issuer && a->m->alert_desc == TP_ALERT_UNKNOWN_CA)
+            diag_say(&t->expl, "The client certificate is issued by '%e'; that CA (or its root) must be in the "
+                               "server's client-CA list. ",
+                     leaf->issuer);
     }
     put_ca_names_compare(c, &t->sum, &t->expl);
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
     diag_claim_alert(c, (size_t)k);
     diag_report(c, TP_SEV_ERROR);
 }
@@ -414,30 +396,21 @@ void r_server_cert_rejected(struct diag_ctx *c)
     const struct tp_session *s = c->f->s;
     if (c->f->role == DIAG_CLIENT || c->f->role == DIAG_CHECK)
         return; /* our own verdict: the chain rules say why */
-    int k = next_alert(c, 0, TP_C2S, is_cert_alert);
+    int k = cert_alert_start(c, TP_C2S, &s->server_chain,
+                             c->f->role == DIAG_SERVER ? "The client rejected our certificate"
+                                                       : "The client rejected the server's certificate");
     if (k < 0)
         return;
     const struct diag_alert *a = &c->f->alerts[k];
     struct diag_texts *t = &c->t;
-    const struct tp_cert_info *leaf = s->server_chain.n ? s->server_chain.info[0] : NULL;
-    tp_sb_put(&t->sum, "The client rejected ");
-    tp_sb_put(&t->sum, c->f->role == DIAG_SERVER ? "our certificate" : "the server's certificate");
-    if (leaf) {
-        tp_sb_putc(&t->sum, ' ');
-        diag_put_cert(&t->sum, leaf);
-    }
     put_cert_alert(c, a, "From the client, ");
     const char *why = verify_reason(s->server_verify);
     if (*why) {
-        tp_sb_put(&t->expl, "tlsprobe's own check of that chain agrees: ");
-        tp_sb_put(&t->expl, why);
-        tp_sb_put(&t->expl, " (see the other findings). ");
+        diag_say(&t->expl, "tlsprobe's own check of that chain agrees: %s (see the other findings). ", why);
     } else if (a->m->alert_desc == TP_ALERT_UNKNOWN_CA || a->m->alert_desc == TP_ALERT_CERTIFICATE_UNKNOWN) {
         tp_sb_put(&t->expl, "If the chain is complete, the client's trust store lacks the root: a private CA "
                             "must be added to the client. ");
     }
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
     diag_claim_alert(c, (size_t)k);
     diag_report(c, TP_SEV_ERROR);
 }
@@ -458,20 +431,11 @@ void r_remote_alert(struct diag_ctx *c)
         uint8_t d = a->m->alert_desc;
         struct diag_texts *t = &c->t;
         const char *meaning = tp_alert_meaning(d);
-        tp_sb_put(&t->sum, diag_Who(c, a->dir));
-        tp_sb_put(&t->sum, a->fatal ? " sent fatal alert " : " sent warning alert ");
-        diag_put_alert(&t->sum, d);
-        tp_sb_putc(&t->sum, ' ');
+        diag_say(&t->sum, "%s sent %s alert %A ", diag_Who(c, a->dir), a->fatal ? "fatal" : "warning", d);
         put_after(&t->sum, c, a);
         tp_sb_putc(&t->sum, '.');
-        if (meaning) {
-            tp_sb_put(&t->expl, tp_name_alert(d) ? tp_name_alert(d) : "This alert");
-            tp_sb_put(&t->expl, ": ");
-            tp_sb_put(&t->expl, meaning);
-            tp_sb_put(&t->expl, " ");
-        }
-        diag_put_generic_expl(c);
-        diag_put_generic_fix(c);
+        if (meaning)
+            diag_say(&t->expl, "%s: %s ", tp_name_alert(d) ? tp_name_alert(d) : "This alert", meaning);
         diag_claim_alert(c, k);
         diag_report(c, a->fatal ? TP_SEV_ERROR : TP_SEV_WARNING);
         emitted++;

@@ -7,13 +7,6 @@
 #include "diagnose/diag_int.h"
 #include "tlsprobe/names.h"
 
-static void put_vname(struct tp_sb *sb, const struct tp_verify_result *v)
-{
-    tp_sb_putc(sb, '\'');
-    DIAG_PUT_FIELD(sb, v->name);
-    tp_sb_putc(sb, '\'');
-}
-
 /* Is the name checked an IP address (v4 or v6 literal)? */
 static bool name_is_ip(const char *name)
 {
@@ -37,102 +30,67 @@ void r_hostname_mismatch(struct diag_ctx *c, const struct diag_chain *ch)
     if (ch->is_client || v->name_status != TP_NAME_MISMATCH)
         return;
     const struct tp_cert_info *leaf = diag_leaf(ch);
-    enum tp_severity sev = c->f->role == DIAG_SERVER ? TP_SEV_WARNING : TP_SEV_ERROR;
     struct diag_texts *t = &c->t;
-    tp_sb_put(&t->sum, diag_chain_owner(c, ch));
-    tp_sb_putc(&t->sum, ' ');
-    diag_put_cert(&t->sum, leaf);
-    tp_sb_put(&t->sum, " is valid for ");
-    diag_put_sans(&t->sum, leaf);
-    tp_sb_put(&t->sum, ", not for ");
-    put_vname(&t->sum, v);
-    tp_sb_putc(&t->sum, '.');
-    if (c->f->role == DIAG_SERVER) {
-        tp_sb_put(&t->expl, "The client asked for ");
-        put_vname(&t->expl, v);
-        tp_sb_put(&t->expl, " in its SNI and our certificate does not cover it: a verifying client will reject "
-                           "it (clients that do not check names, or that connect by another name, still work). ");
-    } else {
-        tp_sb_put(&t->expl, "The client checks the name it connected to (");
-        put_vname(&t->expl, v);
-        tp_sb_put(&t->expl, ") against the certificate's subjectAltName entries and finds none that matches. "
-                           "Go: 'x509: certificate is valid for ..., not ...'; curl (60) 'no alternative "
-                           "certificate subject name matches'; Java 'No subject alternative DNS name matching'. ");
-    }
-    diag_put_generic_expl(c);
-    tp_sb_put(&t->fix, "Reissue the certificate with a subjectAltName for ");
-    put_vname(&t->fix, v);
-    if (name_is_ip(v->name)) {
-        /* An IP address is matched only against IP SANs (RFC 6125 §6.2.1;
-         * Go and browsers never try DNS names or the CN). */
-        tp_sb_put(&t->fix, " (openssl req ... -addext 'subjectAltName=IP:");
-        DIAG_PUT_FIELD(&t->fix, v->name);
-        tp_sb_put(&t->fix, "'; an IP address needs an IP SAN: Go and browsers never match it against DNS names), "
-                          "or use a name it covers (");
-    } else {
+    diag_say(&t->sum, "%s %C is valid for %N, not for '%F'.", diag_chain_owner(c, ch), leaf, leaf, DIAG_F(v->name));
+    if (c->f->role == DIAG_SERVER)
+        diag_say(&t->expl, "The client asked for '%F' in its SNI and our certificate does not cover it: a verifying "
+                           "client will reject it (clients that do not check names, or that connect by another "
+                           "name, still work). ",
+                 DIAG_F(v->name));
+    else
+        diag_say(&t->expl, "The client checks the name it connected to ('%F') against the certificate's "
+                           "subjectAltName entries and finds none that matches. Go: 'x509: certificate is valid "
+                           "for ..., not ...'; curl (60) 'no alternative certificate subject name matches'; Java "
+                           "'No subject alternative DNS name matching'. ",
+                 DIAG_F(v->name));
+    diag_say(&t->fix, "Reissue the certificate with a subjectAltName for '%F'", DIAG_F(v->name));
+    /* An IP address is matched only against IP SANs (RFC 6125 §6.2.1; Go and
+     * browsers never try DNS names or the CN). */
+    if (name_is_ip(v->name))
+        diag_say(&t->fix, " (openssl req ... -addext 'subjectAltName=IP:%F'; an IP address needs an IP SAN: Go and "
+                          "browsers never match it against DNS names), or use a name it covers (",
+                 DIAG_F(v->name));
+    else
         tp_sb_put(&t->fix, " (openssl req ... -addext 'subjectAltName=DNS:NAME'), or use a name it covers (");
-    }
-    diag_put_sans(&t->fix, leaf);
-    tp_sb_put(&t->fix, "). With several sites on one address, check the server selects the certificate by SNI.");
-    diag_report(c, sev);
+    diag_say(&t->fix, "%N). With several sites on one address, check the server selects the certificate by SNI.",
+             leaf);
+    diag_report(c, c->f->role == DIAG_SERVER ? TP_SEV_WARNING : TP_SEV_ERROR);
 }
 
+/* Only when a name is being checked: without one (check with no --host) there
+ * is no name for the CN to stand in for. */
 void r_cn_only(struct diag_ctx *c, const struct diag_chain *ch)
 {
     const struct tp_verify_result *v = ch->v;
-    if (ch->is_client)
+    if (ch->is_client || v->name_status != TP_NAME_OK_CN_ONLY)
         return;
     const struct tp_cert_info *leaf = diag_leaf(ch);
-    /* Only when a name is being checked: without one (check with no --host)
-     * there is no name for the CN to stand in for. */
-    if (v->name_status != TP_NAME_OK_CN_ONLY)
-        return;
-    struct diag_texts *t = &c->t;
-    tp_sb_put(&t->sum, diag_chain_owner(c, ch));
-    tp_sb_putc(&t->sum, ' ');
-    diag_put_cert(&t->sum, leaf);
-    tp_sb_put(&t->sum, " has no subjectAltName");
-    if (v->name_status == TP_NAME_OK_CN_ONLY) {
-        tp_sb_put(&t->sum, ": only its Common Name matches ");
-        put_vname(&t->sum, v);
-    }
-    tp_sb_putc(&t->sum, '.');
-    diag_put_generic_expl(c);
-    tp_sb_put(&t->fix, "Reissue the certificate with a subjectAltName for each name (openssl req ... -addext "
-                      "'subjectAltName=DNS:");
-    const char *cn = leaf && leaf->subject_cn ? leaf->subject_cn : "NAME";
-    tp_sb_put_escaped(&t->fix, (const uint8_t *)cn, strlen(cn));
-    tp_sb_put(&t->fix, "').");
+    diag_say(&c->t.sum, "%s %C has no subjectAltName: only its Common Name matches '%F'.", diag_chain_owner(c, ch),
+             leaf, DIAG_F(v->name));
+    diag_say(&c->t.fix, "Reissue the certificate with a subjectAltName for each name (openssl req ... -addext "
+                        "'subjectAltName=DNS:%e').",
+             leaf && leaf->subject_cn ? leaf->subject_cn : "NAME");
     diag_report(c, TP_SEV_ERROR);
 }
 
-/* "the leaf 'x'" / "the intermediate 'y'" / "the root 'z'" for path index i. */
-static void put_path_role(struct tp_sb *sb, const struct tp_verify_result *v, int i)
-{
-    const struct tp_cert_info *ci = diag_path_cert(v, i);
-    if (i == 0)
-        tp_sb_put(sb, "the leaf ");
-    else if ((size_t)i + 1 == v->path_len && ci && ci->self_signed)
-        tp_sb_put(sb, "the root ");
-    else
-        tp_sb_put(sb, "the intermediate ");
-    diag_put_cert(sb, ci);
-}
-
-static void put_when(struct tp_sb *sb, const struct diag_ctx *c)
-{
-    tp_sb_put(sb, c->f->role == DIAG_OBSERVER ? "the capture (" : "now (");
-    diag_put_date(sb, c->f->now);
-    tp_sb_putc(sb, ')');
-}
-
-/* "<Owner> chain: the leaf 'x'" for path index idx, the start of every finding
- * about one certificate on the path. */
+/* "The server's certificate chain: the leaf 'x'" (or "the intermediate 'y'",
+ * "the root 'z'"): the start of every finding about one certificate on the path. */
 static void put_on_path(struct diag_ctx *c, const struct diag_chain *ch, int idx)
 {
-    tp_sb_put(&c->t.sum, diag_chain_owner(c, ch));
-    tp_sb_put(&c->t.sum, " chain: ");
-    put_path_role(&c->t.sum, ch->v, idx);
+    const struct tp_verify_result *v = ch->v;
+    const struct tp_cert_info *ci = diag_path_cert(v, idx);
+    const char *role = "intermediate";
+    if (idx == 0)
+        role = "leaf";
+    else if ((size_t)idx + 1 == v->path_len && ci && ci->self_signed)
+        role = "root";
+    diag_say(&c->t.sum, "%s chain: the %s %C", diag_chain_owner(c, ch), role, ci);
+}
+
+/* "the capture" (pcap) or "now": when dates were judged. */
+static const char *when(const struct diag_ctx *c)
+{
+    return c->f->role == DIAG_OBSERVER ? "the capture" : "now";
 }
 
 void r_expired(struct diag_ctx *c, const struct diag_chain *ch)
@@ -142,32 +100,23 @@ void r_expired(struct diag_ctx *c, const struct diag_chain *ch)
     if (!ci)
         return;
     struct diag_texts *t = &c->t;
-    long days = tp_cert_days_left(ci, c->f->now);
+    long days = -tp_cert_days_left(ci, c->f->now);
     put_on_path(c, ch, idx);
-    tp_sb_put(&t->sum, " expired on ");
-    diag_put_date(&t->sum, ci->not_after);
-    tp_sb_printf(&t->sum, ", %ld day%s before ", -days, -days == 1 ? "" : "s");
-    put_when(&t->sum, c);
-    tp_sb_put(&t->sum, ".");
-    diag_put_generic_expl(c);
+    diag_say(&t->sum, " expired on %D, %ld day%s before %s (%D).", ci->not_after, days, days == 1 ? "" : "s",
+             when(c), c->f->now);
     if (idx > 0)
-        tp_sb_put(&t->expl, " Here it is not the leaf but a CA certificate on the path: the server still "
+        tp_sb_put(&t->note, " Here it is not the leaf but a CA certificate on the path: the server still "
                             "serves an old intermediate, or the client's bundle has an expired root. ");
-    tp_sb_put(&t->expl, " Go: 'x509: certificate has expired or is not yet valid'; curl/OpenSSL/Python: "
+    tp_sb_put(&t->note, " Go: 'x509: certificate has expired or is not yet valid'; curl/OpenSSL/Python: "
                         "'certificate has expired'; browsers: NET::ERR_CERT_DATE_INVALID.");
-    if (idx == 0) {
-        tp_sb_put(&t->fix, "Renew ");
-        diag_put_cert(&t->fix, ci);
-        tp_sb_put(&t->fix, " (it expired on ");
-        diag_put_date(&t->fix, ci->not_after);
-        tp_sb_put(&t->fix, ") and reload the server; automate renewal (ACME/certbot) and monitor with "
-                           "'tlsprobe check'.");
-    } else {
-        tp_sb_put(&t->fix, "Replace ");
-        diag_put_cert(&t->fix, ci);
-        tp_sb_put(&t->fix, " in the served chain with the CA's current intermediate (download the current "
-                           "chain from your CA), or reissue the leaf under a valid CA.");
-    }
+    if (idx == 0)
+        diag_say(&t->fix, "Renew %C (it expired on %D) and reload the server; automate renewal (ACME/certbot) and "
+                          "monitor with 'tlsprobe check'.",
+                 ci, ci->not_after);
+    else
+        diag_say(&t->fix, "Replace %C in the served chain with the CA's current intermediate (download the current "
+                          "chain from your CA), or reissue the leaf under a valid CA.",
+                 ci);
     diag_report(c, TP_SEV_ERROR);
 }
 
@@ -178,13 +127,7 @@ void r_not_yet_valid(struct diag_ctx *c, const struct diag_chain *ch)
     if (!ci)
         return;
     put_on_path(c, ch, idx);
-    tp_sb_put(&c->t.sum, " is valid only from ");
-    diag_put_date(&c->t.sum, ci->not_before);
-    tp_sb_put(&c->t.sum, ", after ");
-    put_when(&c->t.sum, c);
-    tp_sb_putc(&c->t.sum, '.');
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
+    diag_say(&c->t.sum, " is valid only from %D, after %s (%D).", ci->not_before, when(c), c->f->now);
     diag_report(c, TP_SEV_ERROR);
 }
 
@@ -194,18 +137,12 @@ void r_expiring_soon(struct diag_ctx *c, const struct diag_chain *ch)
     const struct tp_cert_info *ci = diag_path_cert(ch->v, idx);
     if (!ci)
         return;
-    struct diag_texts *t = &c->t;
     long days = tp_cert_days_left(ci, c->f->now);
     put_on_path(c, ch, idx);
-    tp_sb_put(&t->sum, " expires on ");
-    diag_put_date(&t->sum, ci->not_after);
-    tp_sb_printf(&t->sum, ", in %ld day%s.", days, days == 1 ? "" : "s");
-    diag_put_generic_expl(c);
-    tp_sb_put(&t->fix, "Renew ");
-    diag_put_cert(&t->fix, ci);
-    tp_sb_put(&t->fix, " before ");
-    diag_put_date(&t->fix, ci->not_after);
-    tp_sb_put(&t->fix, " and reload the server; automate renewal (ACME/certbot renews 30 days ahead).");
+    diag_say(&c->t.sum, " expires on %D, in %ld day%s.", ci->not_after, days, days == 1 ? "" : "s");
+    diag_say(&c->t.fix, "Renew %C before %D and reload the server; automate renewal (ACME/certbot renews 30 days "
+                        "ahead).",
+             ci, ci->not_after);
     diag_report(c, TP_SEV_WARNING);
 }
 
@@ -215,12 +152,8 @@ static void put_weak(struct diag_ctx *c, const struct diag_chain *ch, int idx, c
                      size_t size, const char *tail, const char *note)
 {
     put_on_path(c, ch, idx);
-    tp_sb_put(&c->t.sum, what);
-    diag_put_field(&c->t.sum, field, size);
-    tp_sb_put(&c->t.sum, tail);
-    diag_put_generic_expl(c);
-    tp_sb_put(&c->t.expl, note);
-    diag_put_generic_fix(c);
+    diag_say(&c->t.sum, "%s%F%s", what, field, size, tail);
+    tp_sb_put(&c->t.note, note);
     diag_report(c, TP_SEV_ERROR);
 }
 
@@ -250,14 +183,9 @@ void r_wrong_key_usage(struct diag_ctx *c, const struct diag_chain *ch)
         return;
     const char *want = ch->is_client ? "clientAuth" : "serverAuth";
     struct diag_texts *t = &c->t;
-    tp_sb_put(&t->sum, diag_chain_owner(c, ch));
-    tp_sb_putc(&t->sum, ' ');
-    diag_put_cert(&t->sum, leaf);
-    if (!v->leaf_eku_ok)
-        tp_sb_printf(&t->sum, " has an extendedKeyUsage without %s", want);
-    else
-        tp_sb_put(&t->sum, " has a keyUsage without digitalSignature or keyEncipherment");
-    tp_sb_put(&t->sum, ": it is not allowed for this use.");
+    diag_say(&t->sum, "%s %C has %s%s: it is not allowed for this use.", diag_chain_owner(c, ch), leaf,
+             v->leaf_eku_ok ? "a keyUsage without digitalSignature or keyEncipherment" : "an extendedKeyUsage without ",
+             v->leaf_eku_ok ? "" : want);
     if (!v->leaf_eku_ok && leaf->has_ext_key_usage) {
         tp_sb_put(&t->expl, "Its extendedKeyUsage allows:");
         static const struct { unsigned bit; const char *name; } ekus[] = {
@@ -275,7 +203,6 @@ void r_wrong_key_usage(struct diag_ctx *c, const struct diag_chain *ch)
             tp_sb_put(&t->expl, " (nothing we know)");
         tp_sb_put(&t->expl, ". ");
     }
-    diag_put_generic_expl(c);
     tp_sb_printf(&t->fix, "Reissue with extendedKeyUsage %s and keyUsage digitalSignature (openssl req ... -addext "
                          "'extendedKeyUsage=%s' -addext 'keyUsage=digitalSignature,keyEncipherment').",
                  want, want);
@@ -293,20 +220,15 @@ static void key_mismatch_on_wire(struct diag_ctx *c)
         const struct tp_chain *ch = d == TP_S2C ? &s->server_chain : &s->client_chain;
         bool tls12_ske = s->version == TP_TLS1_2 && d == TP_S2C;
         struct diag_texts *t = &c->t;
-        tp_sb_put(&t->sum, diag_Who(c, d));
-        tp_sb_printf(&t->sum, "'s %s signature does not verify with the public key of the certificate it sent",
-                     tls12_ske ? "ServerKeyExchange" : "CertificateVerify");
-        if (ch->n && ch->info[0]) {
-            tp_sb_put(&t->sum, " (");
-            diag_put_cert(&t->sum, ch->info[0]);
-            tp_sb_putc(&t->sum, ')');
-        }
+        diag_say(&t->sum, "%s's %s signature does not verify with the public key of the certificate it sent",
+                 diag_Who(c, d), tls12_ske ? "ServerKeyExchange" : "CertificateVerify");
+        if (ch->n && ch->info[0])
+            diag_say(&t->sum, " (%C)", ch->info[0]);
         tp_sb_put(&t->sum, ": its private key does not belong to its certificate.");
         tp_sb_put(&t->expl, "tlsprobe rebuilt what was signed from the handshake messages and checked the "
                            "signature with the certificate's key: it does not verify. The side holds a key from "
                            "another issuance (a renewed certificate with the old key, files from two servers, a "
                            "hand-built tls.Certificate in Go); its peer answers with decrypt_error or hangs up. ");
-        diag_put_generic_expl(c);
         tp_sb_put(&t->fix, "Load the key that belongs to the certificate: 'tlsprobe check --chain cert.pem --key "
                           "key.pem' compares them (or openssl x509 -pubkey vs openssl pkey -pubout). Go: build the "
                           "tls.Certificate with tls.LoadX509KeyPair / X509KeyPair, which refuse a key that does not "
@@ -333,18 +255,11 @@ void r_key_mismatch(struct diag_ctx *c)
     if (!leaf && s->server_chain.n)
         leaf = s->server_chain.info[0];
     struct diag_texts *t = &c->t;
-    tp_sb_put(&t->sum, "The key in ");
-    tp_sb_put_escaped(&t->sum, (const uint8_t *)cf->key_path, strlen(cf->key_path));
-    tp_sb_put(&t->sum, " does not belong to the leaf ");
-    diag_put_cert(&t->sum, leaf);
-    tp_sb_putc(&t->sum, '.');
-    if (cf->key_matches_index >= 0 && (size_t)cf->key_matches_index < s->server_chain.n) {
-        tp_sb_printf(&t->expl, "It is the key of certificate #%d ", cf->key_matches_index);
-        diag_put_cert(&t->expl, s->server_chain.info[cf->key_matches_index]);
-        tp_sb_put(&t->expl, " in the chain file, not of the leaf: the key and certificate files are mixed up. ");
-    }
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
+    diag_say(&t->sum, "The key in %e does not belong to the leaf %C.", cf->key_path, leaf);
+    if (cf->key_matches_index >= 0 && (size_t)cf->key_matches_index < s->server_chain.n)
+        diag_say(&t->expl, "It is the key of certificate #%d %C in the chain file, not of the leaf: the key and "
+                           "certificate files are mixed up. ",
+                 cf->key_matches_index, s->server_chain.info[cf->key_matches_index]);
     diag_report(c, TP_SEV_ERROR);
 }
 

@@ -13,14 +13,10 @@
  * asked for when the address is unknown; nothing when neither is known. */
 static void put_server_addr(struct tp_sb *sb, const struct tp_session *s, const char *prefix)
 {
-    size_t n = strnlen(s->server, sizeof s->server);
-    if (n) {
-        tp_sb_put(sb, prefix);
-        tp_sb_put_escaped(sb, (const uint8_t *)s->server, n);
-    } else if (s->host && s->host[0]) {
-        tp_sb_put(sb, prefix);
-        tp_sb_put_escaped(sb, (const uint8_t *)s->host, strlen(s->host));
-    }
+    if (s->server[0])
+        diag_say(sb, "%s%F", prefix, DIAG_F(s->server));
+    else if (s->host && s->host[0])
+        diag_say(sb, "%s%e", prefix, s->host);
 }
 
 void r_name_resolution(struct diag_ctx *c)
@@ -29,22 +25,14 @@ void r_name_resolution(struct diag_ctx *c)
     if (s->outcome.status != TP_CONN_RESOLVE_FAILED)
         return;
     struct diag_texts *t = &c->t;
-    const char *h = s->host && s->host[0] ? s->host : s->server;
-    size_t hl = s->host && s->host[0] ? strlen(h) : strnlen(s->server, sizeof s->server);
-    if (hl) {
-        tp_sb_put(&t->sum, "Could not resolve '");
-        tp_sb_put_escaped(&t->sum, (const uint8_t *)h, hl);
-        tp_sb_put(&t->sum, "' to an address.");
-    } else {
+    if (s->host && s->host[0])
+        diag_say(&t->sum, "Could not resolve '%e' to an address.", s->host);
+    else if (s->server[0])
+        diag_say(&t->sum, "Could not resolve '%F' to an address.", DIAG_F(s->server));
+    else
         tp_sb_put(&t->sum, "Could not resolve the host name to an address.");
-    }
-    diag_put_generic_expl(c);
-    if (s->outcome.detail[0]) {
-        tp_sb_put(&t->expl, " The resolver said: ");
-        DIAG_PUT_FIELD(&t->expl, s->outcome.detail);
-        tp_sb_putc(&t->expl, '.');
-    }
-    diag_put_generic_fix(c);
+    if (s->outcome.detail[0])
+        diag_say(&t->note, " The resolver said: %F.", DIAG_F(s->outcome.detail));
     diag_report(c, TP_SEV_ERROR);
 }
 
@@ -53,12 +41,9 @@ void r_connection_refused(struct diag_ctx *c)
     const struct tp_session *s = c->f->s;
     if (s->outcome.status != TP_CONN_REFUSED)
         return;
-    struct diag_texts *t = &c->t;
-    tp_sb_put(&t->sum, "Connection refused");
-    put_server_addr(&t->sum, s, " by ");
-    tp_sb_put(&t->sum, ": nothing is listening there (or a firewall rejects it).");
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
+    tp_sb_put(&c->t.sum, "Connection refused");
+    put_server_addr(&c->t.sum, s, " by ");
+    tp_sb_put(&c->t.sum, ": nothing is listening there (or a firewall rejects it).");
     diag_report(c, TP_SEV_ERROR);
 }
 
@@ -86,16 +71,11 @@ void r_timeout(struct diag_ctx *c)
                            "from a load balancer, or it is not a TLS service at all. ");
     } else if (s->n_msgs > 0) {
         const struct tp_msg *last = &s->msgs[s->n_msgs - 1];
-        tp_sb_put(&t->sum, "The handshake stalled after ");
-        tp_sb_put(&t->sum, diag_role_noun(c, (int)last->dir));
-        tp_sb_put(&t->sum, last->kind == TP_MSG_ENCRYPTED ? " sent an " : " sent ");
-        diag_put_msg(&t->sum, last);
-        tp_sb_put(&t->sum, "; no answer before the deadline.");
+        diag_say(&t->sum, "The handshake stalled after %s sent %s%M; no answer before the deadline.",
+                 diag_role_noun(c, (int)last->dir), last->kind == TP_MSG_ENCRYPTED ? "an " : "", last);
     } else {
         tp_sb_put(&t->sum, "Nothing was exchanged before the deadline.");
     }
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
     diag_report(c, TP_SEV_ERROR);
 }
 
@@ -128,28 +108,21 @@ void r_not_tls(struct diag_ctx *c)
         fix = "This service starts in plain text: use its STARTTLS (openssl s_client -starttls smtp|imap|pop3|ftp) "
               "or its implicit-TLS port (465 SMTPS, 993 IMAPS, 995 POP3S, 990 FTPS).";
     }
-    tp_sb_put(&t->sum, diag_Who(c, peer));
-    tp_sb_put(&t->sum, " does not speak TLS");
-    if (what) {
-        tp_sb_put(&t->sum, ": it answered with ");
-        tp_sb_put(&t->sum, what);
-    }
+    diag_say(&t->sum, "%s does not speak TLS%s%s", diag_Who(c, peer), what ? ": it answered with " : "",
+             what ? what : "");
     if (o->peer_banner_len) {
-        tp_sb_put(&t->sum, " (\"");
+        /* The first line only, at most DIAG_SHOW_BANNER bytes of it. */
         size_t n = o->peer_banner_len < sizeof o->peer_banner ? o->peer_banner_len : sizeof o->peer_banner;
-        /* Show the first line only. */
         size_t k = 0;
-        while (k < n && o->peer_banner[k] != '\r' && o->peer_banner[k] != '\n')
+        while (k < n && k < DIAG_SHOW_BANNER && o->peer_banner[k] != '\r' && o->peer_banner[k] != '\n')
             k++;
-        tp_sb_put_escaped(&t->sum, (const uint8_t *)o->peer_banner, k > DIAG_SHOW_BANNER ? DIAG_SHOW_BANNER : k);
+        tp_sb_put(&t->sum, " (\"");
+        tp_sb_put_escaped(&t->sum, (const uint8_t *)o->peer_banner, k);
         tp_sb_put(&t->sum, "\")");
     }
     tp_sb_putc(&t->sum, '.');
-    diag_put_generic_expl(c);
     if (fix)
         tp_sb_put(&t->fix, fix);
-    else
-        diag_put_generic_fix(c);
     diag_report(c, TP_SEV_ERROR);
 }
 
@@ -163,24 +136,15 @@ void r_deprecated_version(struct diag_ctx *c)
                    c->f->role != DIAG_CLIENT;
     if (!negotiated && !offered)
         return;
-    struct diag_texts *t = &c->t;
-    if (negotiated) {
-        tp_sb_put(&t->sum, "The connection uses ");
-        diag_put_version(&t->sum, s->version);
-        tp_sb_put(&t->sum, ", which is deprecated");
-        if (s->offered_max_version >= TP_TLS1_2) {
-            tp_sb_put(&t->sum, " (the client offered up to ");
-            diag_put_version(&t->sum, s->offered_max_version);
-            tp_sb_put(&t->sum, ": the server supports nothing newer)");
-        }
-        tp_sb_putc(&t->sum, '.');
-    } else {
-        tp_sb_put(&t->sum, "The client offers at most ");
-        diag_put_version(&t->sum, s->offered_max_version);
-        tp_sb_put(&t->sum, ", which is deprecated.");
-    }
-    diag_put_generic_expl(c);
-    diag_put_generic_fix(c);
+    struct tp_sb *sum = &c->t.sum;
+    if (!negotiated)
+        diag_say(sum, "The client offers at most %V, which is deprecated.", s->offered_max_version);
+    else if (s->offered_max_version >= TP_TLS1_2)
+        diag_say(sum, "The connection uses %V, which is deprecated (the client offered up to %V: the server supports "
+                      "nothing newer).",
+                 s->version, s->offered_max_version);
+    else
+        diag_say(sum, "The connection uses %V, which is deprecated.", s->version);
     diag_report(c, TP_SEV_WARNING);
 }
 
@@ -203,14 +167,11 @@ void r_connection_reset(struct diag_ctx *c)
     int peer = c->f->role == DIAG_SERVER ? TP_C2S : TP_S2C;
     int me = peer == TP_C2S ? TP_S2C : TP_C2S;
     struct diag_texts *t = &c->t;
-    tp_sb_put(&t->sum, diag_Who(c, peer));
-    tp_sb_put(&t->sum, s->outcome.status == TP_CONN_RESET ? " reset the connection" : " closed the connection");
+    diag_say(&t->sum, "%s %s the connection", diag_Who(c, peer), s->outcome.status == TP_CONN_RESET ? "reset" : "closed");
     int last = diag_prev_from(s, s->n_msgs, me);
-    if (last >= 0) {
-        tp_sb_put(&t->sum, " right after ");
-        tp_sb_put(&t->sum, (c->f->role == DIAG_CLIENT || c->f->role == DIAG_SERVER) ? "our " : (me == TP_C2S ? "the client's " : "the server's "));
-        diag_put_msg(&t->sum, &s->msgs[last]);
-    }
+    if (last >= 0)
+        diag_say(&t->sum, " right after %s %M", c->f->peer >= 0 ? "our" : me == TP_C2S ? "the client's" : "the server's",
+                 &s->msgs[last]);
     tp_sb_put(&t->sum, ", without an alert, before the handshake finished.");
     if (last >= 0 && s->msgs[last].kind == TP_MSG_HANDSHAKE && s->msgs[last].hs_type == TP_HS_CLIENT_HELLO &&
         peer == TP_S2C)
@@ -221,13 +182,8 @@ void r_connection_reset(struct diag_ctx *c)
         tp_sb_put(&t->expl, "A client that hangs up after the server's certificate without an alert usually "
                            "rejected the certificate silently (some stacks do not send alerts; a user closing a "
                            "browser warning does the same). ");
-    diag_put_generic_expl(c);
-    if (s->outcome.detail[0]) {
-        tp_sb_put(&t->expl, " (");
-        DIAG_PUT_FIELD(&t->expl, s->outcome.detail);
-        tp_sb_putc(&t->expl, ')');
-    }
-    diag_put_generic_fix(c);
+    if (s->outcome.detail[0])
+        diag_say(&t->note, " (%F)", DIAG_F(s->outcome.detail));
     diag_report(c, TP_SEV_ERROR);
 }
 
@@ -304,20 +260,13 @@ void r_handshake_failed(struct diag_ctx *c)
                            "such libraries fail the same way, and no common TLS stack splits records like this: "
                            "it is reported as an error. ");
     } else {
-        tp_sb_put(&t->sum, "The TLS handshake failed without an alert");
-        if (s->outcome.detail[0]) {
-            tp_sb_put(&t->sum, ": ");
-            DIAG_PUT_FIELD(&t->sum, s->outcome.detail);
-        }
-        tp_sb_putc(&t->sum, '.');
+        if (s->outcome.detail[0])
+            diag_say(&t->sum, "The TLS handshake failed without an alert: %F.", DIAG_F(s->outcome.detail));
+        else
+            tp_sb_put(&t->sum, "The TLS handshake failed without an alert.");
     }
-    diag_put_generic_expl(c);
-    if (s->outcome.detail[0]) {
-        tp_sb_put(&t->expl, " (Our TLS library said: ");
-        DIAG_PUT_FIELD(&t->expl, s->outcome.detail);
-        tp_sb_put(&t->expl, ".)");
-    }
-    diag_put_generic_fix(c);
+    if (s->outcome.detail[0])
+        diag_say(&t->note, " (Our TLS library said: %F.)", DIAG_F(s->outcome.detail));
     diag_report(c, TP_SEV_ERROR);
 }
 

@@ -1,4 +1,5 @@
 /* Transcript lookups and wording helpers shared by the rules. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +196,82 @@ void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch)
     }
     if (n > DIAG_SHOW_SENT)
         tp_sb_printf(sb, "; and %zu more", n - DIAG_SHOW_SENT);
+}
+
+/* The trust store a verify result used. */
+static void put_store(struct tp_sb *sb, const struct tp_verify_result *v)
+{
+    if (v->store_desc[0])
+        DIAG_PUT_FIELD(sb, v->store_desc);
+    else
+        tp_sb_printf(sb, "the trust store (%zu roots)", v->store_roots);
+}
+
+/* One conversion of diag_say; returns false for one it does not know. */
+static bool say_one(struct tp_sb *sb, const char **pf, va_list *ap)
+{
+    const char *f = *pf;
+    int longs = 0;
+    bool size = false;
+    for (; *f == 'l'; f++)
+        longs++;
+    if (*f == 'z') {
+        size = true;
+        f++;
+    }
+    *pf = f + 1;
+    switch (*f) {
+    case 's': tp_sb_put(sb, va_arg(*ap, const char *)); return true;
+    case 'e': {
+        const char *e = va_arg(*ap, const char *);
+        tp_sb_put_escaped(sb, (const uint8_t *)e, strlen(e));
+        return true;
+    }
+    case 'F': {
+        const char *field = va_arg(*ap, const char *);
+        diag_put_field(sb, field, va_arg(*ap, size_t));
+        return true;
+    }
+    case 'C': diag_put_cert(sb, va_arg(*ap, const struct tp_cert_info *)); return true;
+    case 'N': diag_put_sans(sb, va_arg(*ap, const struct tp_cert_info *)); return true;
+    case 'T': put_store(sb, va_arg(*ap, const struct tp_verify_result *)); return true;
+    case 'D': diag_put_date(sb, va_arg(*ap, time_t)); return true;
+    case 'A': diag_put_alert(sb, (uint8_t)va_arg(*ap, int)); return true;
+    case 'V': diag_put_version(sb, (uint16_t)va_arg(*ap, int)); return true;
+    case 'M': diag_put_msg(sb, va_arg(*ap, const struct tp_msg *)); return true;
+    case 'c': tp_sb_putc(sb, (char)va_arg(*ap, int)); return true;
+    case '%': tp_sb_putc(sb, '%'); return true;
+    case 'd':
+        if (longs)
+            tp_sb_printf(sb, "%ld", va_arg(*ap, long));
+        else
+            tp_sb_printf(sb, "%d", va_arg(*ap, int));
+        return true;
+    case 'u':
+        if (size)
+            tp_sb_printf(sb, "%zu", va_arg(*ap, size_t));
+        else if (longs == 2)
+            tp_sb_printf(sb, "%llu", va_arg(*ap, unsigned long long));
+        else
+            tp_sb_printf(sb, "%u", va_arg(*ap, unsigned));
+        return true;
+    default: return false;
+    }
+}
+
+void diag_say(struct tp_sb *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    while (*fmt) {
+        const char *pc = strchr(fmt, '%');
+        size_t n = pc ? (size_t)(pc - fmt) : strlen(fmt);
+        tp_sb_putn(sb, fmt, n);
+        if (!pc)
+            break;
+        fmt = pc + 1;
+        if (!say_one(sb, &fmt, &ap))
+            break; /* a bug in our own format: stop rather than misread the arguments */
+    }
+    va_end(ap);
 }
