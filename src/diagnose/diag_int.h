@@ -53,8 +53,9 @@ struct diag_facts {
     int client_cert;           /* index of the client's Certificate (-1: none) */
     int cert_request;          /* index of the CertificateRequest (-1: none) */
     size_t n_s2c;              /* messages the server sent */
-    struct diag_alert *alerts; /* in transcript order */
+    struct diag_alert *alerts; /* in transcript order (alerts_here, or the heap when many) */
     size_t n_alerts;
+    struct diag_alert alerts_here[8];
     struct diag_chain chains[2]; /* the judged chains: server first */
     size_t n_chains;
     enum tp_sig_check sig[2];  /* the peer's handshake signature per direction (ours: NOT_CHECKED) */
@@ -64,7 +65,7 @@ struct diag_facts {
     struct tp_certificate_request cr;
 };
 
-/* Compute the facts (alerts: storage of n_msgs entries, freed by diag_facts_free). */
+/* Compute the facts (false: out of memory); diag_facts_free frees what they hold. */
 bool diag_facts_init(struct diag_facts *f, const struct tp_session *s, enum diag_role role,
                      const struct tp_check_facts *check);
 void diag_facts_free(struct diag_facts *f);

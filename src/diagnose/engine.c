@@ -93,15 +93,6 @@ const char *diag_rule_id(const struct diag_ctx *c)
     return rule_table[c->cur].id;
 }
 
-static void texts_init(struct diag_texts *t)
-{
-    tp_sb_init(&t->sum);
-    tp_sb_init(&t->expl);
-    tp_sb_init(&t->note);
-    tp_sb_init(&t->fix);
-    t->own_expl = false;
-}
-
 static void texts_free(struct diag_texts *t)
 {
     tp_sb_free(&t->sum);
@@ -110,13 +101,23 @@ static void texts_free(struct diag_texts *t)
     tp_sb_free(&t->fix);
 }
 
+/* Empty the texts for the next finding (a rule that wrote and did not report
+ * leaves nothing behind). */
+static void texts_clear(struct diag_texts *t)
+{
+    if (t->sum.len || t->expl.len || t->note.len || t->fix.len)
+        texts_free(t);
+    t->own_expl = false;
+}
+
 void diag_report(struct diag_ctx *c, enum tp_severity sev)
 {
     const struct tp_rule *r = &rule_table[c->cur];
     struct diag_texts *t = &c->t;
     if (!t->own_expl) {
         tp_sb_put(&t->expl, r->explanation);
-        tp_sb_put(&t->expl, tp_sb_str(&t->note));
+        if (t->note.len)
+            tp_sb_putn(&t->expl, t->note.buf, t->note.len);
     }
     if (!t->fix.len)
         tp_sb_put(&t->fix, r->fix);
@@ -128,7 +129,7 @@ void diag_report(struct diag_ctx *c, enum tp_severity sev)
         f->reference = r->reference;
     }
     texts_free(t);
-    texts_init(t);
+    t->own_expl = false;
     if (sev == TP_SEV_ERROR)
         c->erred |= UINT64_C(1) << c->cur;
 }
@@ -153,14 +154,15 @@ bool diag_suppressor_erred(const struct diag_ctx *c)
 
 static void run_one(struct diag_ctx *c, const struct diag_row *row)
 {
-    texts_init(&c->t);
     if (row->kind == DIAG_CHAIN) {
-        for (size_t k = 0; k < c->f->n_chains; k++)
+        for (size_t k = 0; k < c->f->n_chains; k++) {
             row->run_chain(c, &c->f->chains[k]);
+            texts_clear(&c->t);
+        }
     } else {
         row->run(c);
+        texts_clear(&c->t);
     }
-    texts_free(&c->t);
 }
 
 void diag_run_rules(struct diag_facts *f, struct tp_session *out)
@@ -176,16 +178,17 @@ void diag_run_rules(struct diag_facts *f, struct tp_session *out)
         if (!c.alert_by)
             return;
     } else {
-        memset(by_alert, 0, sizeof by_alert);
+        memset(by_alert, 0, f->n_alerts * sizeof by_alert[0]);
     }
     /* Table order is a dependency order (checked above), and the order
      * findings are listed in. */
     for (c.cur = 0; c.cur < DIAG_N_RULES; c.cur++) {
         const struct diag_row *row = &rows[c.cur];
-        if (row->kind != DIAG_ALERTS && (c.erred & suppressors(c.cur)))
+        if (c.erred && row->kind != DIAG_ALERTS && (c.erred & suppressors(c.cur)))
             continue;
         run_one(&c, row);
     }
+    texts_free(&c.t);
     if (c.alert_by != by_alert)
         free(c.alert_by);
 }

@@ -28,24 +28,42 @@ static bool is_benign(const struct tp_msg *m)
             (m->alert_desc == TP_ALERT_USER_CANCELED || m->alert_desc == TP_ALERT_NO_RENEGOTIATION));
 }
 
-static void collect_alerts(struct diag_facts *f)
+/* One pass over the transcript: the messages the rules look for, and the
+ * alerts with the message each followed (alerts != NULL: fill them). */
+static size_t scan_msgs(struct diag_facts *f, struct diag_alert *alerts)
 {
     const struct tp_session *s = f->s;
-    f->n_alerts = 0;
+    int last[2] = { -1, -1 }; /* the last message from each direction so far */
+    size_t n = 0;
+    f->server_hello = f->client_cert = f->cert_request = -1;
+    f->n_s2c = 0;
     for (size_t i = 0; i < s->n_msgs; i++) {
         const struct tp_msg *m = &s->msgs[i];
-        f->n_s2c += m->dir == TP_S2C;
-        if (m->kind != TP_MSG_ALERT)
-            continue;
-        struct diag_alert *a = &f->alerts[f->n_alerts++];
-        a->m = m;
-        a->msg = i;
-        a->dir = (int)m->dir;
-        a->prev_other = diag_prev_from(s, i, m->dir == TP_C2S ? TP_S2C : TP_C2S);
-        a->from_peer = f->peer < 0 || a->dir == f->peer;
-        a->benign = is_benign(m);
-        a->fatal = m->alert_level != TP_ALERT_LEVEL_WARNING;
+        int d = m->dir == TP_C2S ? TP_C2S : TP_S2C;
+        f->n_s2c += d == TP_S2C;
+        if (m->kind == TP_MSG_HANDSHAKE) {
+            int *first = m->hs_type == TP_HS_SERVER_HELLO && d == TP_S2C          ? &f->server_hello
+                         : m->hs_type == TP_HS_CERTIFICATE && d == TP_C2S          ? &f->client_cert
+                         : m->hs_type == TP_HS_CERTIFICATE_REQUEST && d == TP_S2C ? &f->cert_request
+                                                                                   : NULL;
+            if (first && *first < 0)
+                *first = (int)i;
+        } else if (m->kind == TP_MSG_ALERT) {
+            if (alerts) {
+                struct diag_alert *a = &alerts[n];
+                a->m = m;
+                a->msg = i;
+                a->dir = d;
+                a->prev_other = last[d == TP_C2S ? TP_S2C : TP_C2S];
+                a->from_peer = f->peer < 0 || d == f->peer;
+                a->benign = is_benign(m);
+                a->fatal = m->alert_level != TP_ALERT_LEVEL_WARNING;
+            }
+            n++;
+        }
+        last[d] = (int)i;
     }
+    return n;
 }
 
 /* The peer's handshake signatures; our own side's is never judged. */
@@ -72,16 +90,17 @@ bool diag_facts_init(struct diag_facts *f, const struct tp_session *s, enum diag
     if (s->judge_time)
         f->now = (time_t)s->judge_time; /* --at */
     f->peer = role == DIAG_CLIENT ? TP_S2C : role == DIAG_SERVER ? TP_C2S : -1;
-    f->server_hello = diag_find_hs(s, TP_S2C, TP_HS_SERVER_HELLO);
-    f->client_cert = diag_find_hs(s, TP_C2S, TP_HS_CERTIFICATE);
-    f->cert_request = diag_find_hs(s, TP_S2C, TP_HS_CERTIFICATE_REQUEST);
-    f->n_s2c = 0;
     f->ch_state = f->cr_state = 0;
-    /* One entry per message at most; calloc(0) may return NULL, so ask for 1. */
-    f->alerts = calloc(s->n_msgs + 1, sizeof *f->alerts);
-    if (!f->alerts)
-        return false;
-    collect_alerts(f);
+    /* The alerts: in the facts themselves when few (the usual case), else on the heap. */
+    f->n_alerts = scan_msgs(f, NULL);
+    f->alerts = f->alerts_here;
+    if (f->n_alerts > sizeof f->alerts_here / sizeof f->alerts_here[0]) {
+        f->alerts = malloc(f->n_alerts * sizeof *f->alerts);
+        if (!f->alerts)
+            return false;
+    }
+    if (f->n_alerts)
+        scan_msgs(f, f->alerts);
     collect_chains(f);
     check_signatures(f);
     return true;
@@ -89,7 +108,8 @@ bool diag_facts_init(struct diag_facts *f, const struct tp_session *s, enum diag
 
 void diag_facts_free(struct diag_facts *f)
 {
-    free(f->alerts);
+    if (f->alerts != f->alerts_here)
+        free(f->alerts);
     f->alerts = NULL;
 }
 

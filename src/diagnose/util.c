@@ -264,10 +264,9 @@ void diag_say(struct tp_sb *sb, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     while (*fmt) {
-        const char *pc = strchr(fmt, '%');
-        size_t n = pc ? (size_t)(pc - fmt) : strlen(fmt);
-        tp_sb_putn(sb, fmt, n);
-        if (!pc)
+        const char *pc = strchrnul(fmt, '%');
+        tp_sb_putn(sb, fmt, (size_t)(pc - fmt));
+        if (!*pc)
             break;
         fmt = pc + 1;
         if (!say_one(sb, &fmt, &ap))
