@@ -569,19 +569,24 @@ static const char *alert_rule(uint8_t code, enum tp_explain_side from, enum tp_e
 {
     *cert_of = TP_EXPLAIN_SIDE_UNKNOWN;
     switch (code) {
-    case 40:
-    case 71:
+    case TP_ALERT_HANDSHAKE_FAILURE:
+    case TP_ALERT_INSUFFICIENT_SECURITY:
         return "no-shared-cipher";
-    case 70:
-    case 86:
+    case TP_ALERT_PROTOCOL_VERSION:
+    case TP_ALERT_INAPPROPRIATE_FALLBACK:
         return "protocol-version-mismatch";
-    case 116:
+    case TP_ALERT_CERTIFICATE_REQUIRED:
         *cert_of = TP_EXPLAIN_SIDE_CLIENT;
         return "client-cert-required";
-    case 42: case 43: case 44: case 45: case 46: case 48:
+    case TP_ALERT_BAD_CERTIFICATE:
+    case TP_ALERT_UNSUPPORTED_CERTIFICATE:
+    case TP_ALERT_CERTIFICATE_REVOKED:
+    case TP_ALERT_CERTIFICATE_EXPIRED:
+    case TP_ALERT_CERTIFICATE_UNKNOWN:
+    case TP_ALERT_UNKNOWN_CA:
         *cert_of = other_side(from);
         return from == TP_EXPLAIN_SIDE_CLIENT ? "server-cert-rejected" : "client-cert-rejected";
-    case 51:
+    case TP_ALERT_DECRYPT_ERROR:
         /* decrypt_error: a handshake signature (CertificateVerify, ServerKeyExchange)
          * did not verify with the sender's certificate: the receiver's key and
          * certificate do not match (RFC 8446 §4.4.3), far more often than a
