@@ -1,5 +1,5 @@
-/* Private to src/diagnose: the explain pattern table (explain_table.c, data)
- * shared with its matcher (explain.c). */
+/* Private to src/diagnose: the explain pattern table (explain.c, data)
+ * shared with its matcher (explain_match.c). */
 #ifndef TP_EXPLAIN_INT_H
 #define TP_EXPLAIN_INT_H
 #include <stddef.h>
