@@ -1,6 +1,13 @@
 /* Diagnosis: facts from a transcript -> a table of rules -> findings with stable
  * ids (STYLE.md "Diagnosis as data"). Rules key on facts, never on one library's
- * error number. */
+ * error number.
+ *
+ * Owns: the rule table (src/diagnose/rules.def: id, severity, texts, reference,
+ * check function, the rules it is suppressed by; docs/rules.md), the findings
+ * of a session (tp_diagnose replaces them), the explain message table and the
+ * per-stack fixes. Must not touch: the transcript, chains and verify results
+ * of the session (read only), the network, the trust store (verification is
+ * x509's, done before tp_diagnose). */
 #ifndef TLSPROBE_DIAGNOSE_H
 #define TLSPROBE_DIAGNOSE_H
 #include <stdbool.h>
@@ -18,7 +25,7 @@ struct tp_rule {
     const char *reference;    /* RFC section or spec */
 };
 
-/* The table, in priority order. */
+/* The table, in the order findings are listed. */
 const struct tp_rule *tp_rules(size_t *n);
 const struct tp_rule *tp_rule_find(const char *id);
 

@@ -115,14 +115,20 @@ static size_t dn_contents_text(struct tp_bytes contents, char *out, size_t n)
     return len;
 }
 
-size_t tp_dn_text(struct tp_bytes dn, char *out, size_t n)
+/* The text of a Name's contents, or `unreadable` when ok is false. */
+static size_t name_text(bool ok, struct tp_bytes contents, const char *unreadable, char *out, size_t n)
 {
-    struct tp_bytes v;
-    if (!name_value(dn, &v)) {
-        snprintf(out, n, "(unreadable name)");
+    if (!ok) {
+        snprintf(out, n, "%s", unreadable);
         return strlen(out);
     }
-    return dn_contents_text(v, out, n);
+    return dn_contents_text(contents, out, n);
+}
+
+size_t tp_dn_text(struct tp_bytes dn, char *out, size_t n)
+{
+    struct tp_bytes v = tp_bytes_make(NULL, 0);
+    return name_text(name_value(dn, &v), v, "(unreadable name)", out, n);
 }
 
 /* The issuer Name of a certificate (DER), the contents of its SEQUENCE:
@@ -169,10 +175,6 @@ bool tp_ca_names_match_chain(const struct tp_bytes_list *names, const struct tp_
 
 size_t tp_cert_issuer_text(struct tp_bytes cert, char *out, size_t n)
 {
-    struct tp_bytes iss;
-    if (!cert_issuer(cert, &iss)) {
-        snprintf(out, n, "(unreadable certificate)");
-        return strlen(out);
-    }
-    return dn_contents_text(iss, out, n);
+    struct tp_bytes iss = tp_bytes_make(NULL, 0);
+    return name_text(cert_issuer(cert, &iss), iss, "(unreadable certificate)", out, n);
 }

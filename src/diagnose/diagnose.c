@@ -1,8 +1,7 @@
-/* The judge's entry points: gather the context (who we were, when dates are
- * judged), clear old findings, run the rule table. */
+/* The judge's entry points: compute the facts once (who we were, when dates
+ * are judged, the alerts, the chains), clear old findings, run the rule table. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "diagnose/diag_int.h"
 
 static void clear_findings(struct tp_session *s)
@@ -17,23 +16,14 @@ static void clear_findings(struct tp_session *s)
 
 static void run(struct tp_session *s, enum diag_role role, const struct tp_check_facts *cf)
 {
-    struct diag_ctx c;
-    memset(&c, 0, sizeof c);
-    c.s = s;
-    c.role = role;
-    c.check = cf;
-    c.now = time(NULL);
-    if (role == DIAG_OBSERVER && s->capture_time > 0)
-        c.now = (time_t)s->capture_time;
-    if (s->judge_time)
-        c.now = (time_t)s->judge_time; /* --at */
-    /* One flag per message; calloc(0) may return NULL, so ask for at least 1. */
-    c.alert_explained = calloc(s->n_msgs + 1, sizeof *c.alert_explained);
-    if (!c.alert_explained)
-        return;
-    clear_findings(s);
-    diag_run_rules(&c);
-    free(c.alert_explained);
+    /* On the stack, like the parsed hellos the rules used to keep there; the
+     * parsed messages inside are filled on demand, nothing else needs zeroing. */
+    struct diag_facts f;
+    if (diag_facts_init(&f, s, role, cf)) {
+        clear_findings(s);
+        diag_run_rules(&f, s);
+    }
+    diag_facts_free(&f);
 }
 
 void tp_diagnose(struct tp_session *s)

@@ -1,4 +1,5 @@
-/* Facts and wording helpers shared by the rules. */
+/* Transcript lookups and wording helpers shared by the rules. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,40 +26,60 @@ int diag_prev_from(const struct tp_session *s, size_t i, int dir)
     return -1;
 }
 
-int diag_peer_dir(const struct diag_ctx *c)
+/* Was dir our own side (connect: the client, listen: the server)? */
+static bool is_us(const struct diag_ctx *c, int dir)
 {
-    switch (c->role) {
-    case DIAG_CLIENT: return TP_S2C;
-    case DIAG_SERVER: return TP_C2S;
-    default: return -1;
-    }
+    return (c->f->role == DIAG_CLIENT && dir == TP_C2S) || (c->f->role == DIAG_SERVER && dir == TP_S2C);
+}
+
+static const char *const who_names[2][4] = {
+    { "the client", "the server", "we (tlsprobe, the client)", "we (tlsprobe, the server)" },
+    { "The client", "The server", "We (tlsprobe, the client)", "We (tlsprobe, the server)" },
+};
+
+static const char *who(const struct diag_ctx *c, int dir, int cap)
+{
+    return who_names[cap][(is_us(c, dir) ? 2 : 0) + (dir == TP_C2S ? 0 : 1)];
 }
 
 const char *diag_who(const struct diag_ctx *c, int dir)
 {
-    if (c->role == DIAG_CLIENT && dir == TP_C2S)
-        return "we (tlsprobe, the client)";
-    if (c->role == DIAG_SERVER && dir == TP_S2C)
-        return "we (tlsprobe, the server)";
-    return dir == TP_C2S ? "the client" : "the server";
+    return who(c, dir, 0);
 }
 
 const char *diag_Who(const struct diag_ctx *c, int dir)
 {
-    if (c->role == DIAG_CLIENT && dir == TP_C2S)
-        return "We (tlsprobe, the client)";
-    if (c->role == DIAG_SERVER && dir == TP_S2C)
-        return "We (tlsprobe, the server)";
-    return dir == TP_C2S ? "The client" : "The server";
+    return who(c, dir, 1);
 }
 
-const char *diag_whose_chain(const struct diag_ctx *c, bool client_chain)
+const char *diag_role_noun(const struct diag_ctx *c, int dir)
 {
-    if (c->role == DIAG_CHECK)
-        return "the chain file's";
-    if (client_chain)
-        return c->role == DIAG_CLIENT ? "our client" : "the client's";
-    return c->role == DIAG_SERVER ? "our server" : "the server's";
+    if (is_us(c, dir))
+        return "we";
+    return dir == TP_C2S ? "the client" : "the server";
+}
+
+const char *diag_chain_owner(const struct diag_ctx *c, const struct diag_chain *ch)
+{
+    if (c->f->role == DIAG_CHECK)
+        return "The certificate";
+    if (ch->is_client)
+        return c->f->role == DIAG_CLIENT ? "Our client certificate" : "The client's certificate";
+    return c->f->role == DIAG_SERVER ? "Our certificate" : "The server's certificate";
+}
+
+void diag_put_version(struct tp_sb *sb, uint16_t v)
+{
+    const char *n = tp_name_version(v);
+    if (n)
+        tp_sb_put(sb, n);
+    else
+        tp_sb_printf(sb, "version 0x%04x", (unsigned)v);
+}
+
+void diag_put_field(struct tp_sb *sb, const char *field, size_t size)
+{
+    tp_sb_put_escaped(sb, (const uint8_t *)field, strnlen(field, size));
 }
 
 void diag_put_msg(struct tp_sb *sb, const struct tp_msg *m)
@@ -124,8 +145,8 @@ void diag_put_sans(struct tp_sb *sb, const struct tp_cert_info *ci)
         const struct tp_san *san = &ci->san[i];
         if (san->type != TP_SAN_DNS && san->type != TP_SAN_IP)
             continue;
-        if (shown == 8) {
-            tp_sb_printf(sb, " and %zu more", ci->n_san_total - 8);
+        if (shown == DIAG_SHOW_SANS) {
+            tp_sb_printf(sb, " and %zu more", ci->n_san_total - DIAG_SHOW_SANS);
             break;
         }
         if (shown++)
@@ -159,7 +180,7 @@ void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch)
     if (!n)
         return;
     tp_sb_put(sb, ": ");
-    for (size_t i = 0; i < n && i < 6; i++) {
+    for (size_t i = 0; i < n && i < DIAG_SHOW_SENT; i++) {
         const struct tp_cert_info *ci = ch->sent->info[i];
         if (i)
             tp_sb_put(sb, "; ");
@@ -173,23 +194,83 @@ void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch)
             tp_sb_putc(sb, '\'');
         }
     }
-    if (n > 6)
-        tp_sb_printf(sb, "; and %zu more", n - 6);
+    if (n > DIAG_SHOW_SENT)
+        tp_sb_printf(sb, "; and %zu more", n - DIAG_SHOW_SENT);
 }
 
-void diag_emit(struct diag_ctx *c, const char *id, enum tp_severity sev, struct tp_sb *summary,
-               struct tp_sb *explanation, struct tp_sb *fix)
+/* The trust store a verify result used. */
+static void put_store(struct tp_sb *sb, const struct tp_verify_result *v)
 {
-    const struct tp_rule *r = tp_rule_find(id);
-    struct tp_finding *f = tp_session_add_finding(c->s, id, sev);
-    if (!f) {
-        tp_sb_reset(summary);
-        tp_sb_reset(explanation);
-        tp_sb_reset(fix);
-        return;
+    if (v->store_desc[0])
+        DIAG_PUT_FIELD(sb, v->store_desc);
+    else
+        tp_sb_printf(sb, "the trust store (%zu roots)", v->store_roots);
+}
+
+/* One conversion of diag_say; returns false for one it does not know. */
+static bool say_one(struct tp_sb *sb, const char **pf, va_list *ap)
+{
+    const char *f = *pf;
+    int longs = 0;
+    bool size = false;
+    for (; *f == 'l'; f++)
+        longs++;
+    if (*f == 'z') {
+        size = true;
+        f++;
     }
-    f->summary = tp_sb_take(summary);
-    f->explanation = tp_sb_take(explanation);
-    f->fix = tp_sb_take(fix);
-    f->reference = r ? r->reference : "";
+    *pf = f + 1;
+    switch (*f) {
+    case 's': tp_sb_put(sb, va_arg(*ap, const char *)); return true;
+    case 'e': {
+        const char *e = va_arg(*ap, const char *);
+        tp_sb_put_escaped(sb, (const uint8_t *)e, strlen(e));
+        return true;
+    }
+    case 'F': {
+        const char *field = va_arg(*ap, const char *);
+        diag_put_field(sb, field, va_arg(*ap, size_t));
+        return true;
+    }
+    case 'C': diag_put_cert(sb, va_arg(*ap, const struct tp_cert_info *)); return true;
+    case 'N': diag_put_sans(sb, va_arg(*ap, const struct tp_cert_info *)); return true;
+    case 'T': put_store(sb, va_arg(*ap, const struct tp_verify_result *)); return true;
+    case 'D': diag_put_date(sb, va_arg(*ap, time_t)); return true;
+    case 'A': diag_put_alert(sb, (uint8_t)va_arg(*ap, int)); return true;
+    case 'V': diag_put_version(sb, (uint16_t)va_arg(*ap, int)); return true;
+    case 'M': diag_put_msg(sb, va_arg(*ap, const struct tp_msg *)); return true;
+    case 'c': tp_sb_putc(sb, (char)va_arg(*ap, int)); return true;
+    case '%': tp_sb_putc(sb, '%'); return true;
+    case 'd':
+        if (longs)
+            tp_sb_printf(sb, "%ld", va_arg(*ap, long));
+        else
+            tp_sb_printf(sb, "%d", va_arg(*ap, int));
+        return true;
+    case 'u':
+        if (size)
+            tp_sb_printf(sb, "%zu", va_arg(*ap, size_t));
+        else if (longs == 2)
+            tp_sb_printf(sb, "%llu", va_arg(*ap, unsigned long long));
+        else
+            tp_sb_printf(sb, "%u", va_arg(*ap, unsigned));
+        return true;
+    default: return false;
+    }
+}
+
+void diag_say(struct tp_sb *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    while (*fmt) {
+        const char *pc = strchrnul(fmt, '%');
+        tp_sb_putn(sb, fmt, (size_t)(pc - fmt));
+        if (!*pc)
+            break;
+        fmt = pc + 1;
+        if (!say_one(sb, &fmt, &ap))
+            break; /* a bug in our own format: stop rather than misread the arguments */
+    }
+    va_end(ap);
 }

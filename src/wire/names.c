@@ -176,91 +176,14 @@ const char *tp_name_extension(uint16_t id)
     return tok_or_grease(extensions, COUNT(extensions), id);
 }
 
-/* ---- alerts ---- */
+/* ---- alerts: the table is TP_ALERTS in tlsprobe/names.h ---- */
 struct alert_tok {
     uint8_t v;
     const char *name;
     const char *meaning;
 };
-/* RFC 8446 §6.2 and RFC 5246 §7.2.2 (plus the alerts added since). Names as in
- * the RFCs, without the "_RESERVED" suffix RFC 8446 gives the retired ones, which
- * old peers still send. */
-#define TP_ALERTS(X) \
-    X(0, "close_notify", \
-      "the peer is closing the connection normally; no more data will be sent") \
-    X(10, "unexpected_message", \
-      "the peer received a message it did not expect at this point of the handshake") \
-    X(20, "bad_record_mac", \
-      "a record failed its integrity check: wrong keys, corruption, or an attack") \
-    X(21, "decryption_failed", \
-      "a record could not be decrypted (obsolete TLS 1.0 alert, now bad_record_mac)") \
-    X(22, "record_overflow", \
-      "a record was longer than the protocol allows (often plain text sent to a TLS port)") \
-    X(30, "decompression_failure", \
-      "the peer could not decompress a record (TLS compression is obsolete)") \
-    X(40, "handshake_failure", \
-      "the peers could not agree on security parameters, e.g. no shared cipher suite or a required client certificate is missing") \
-    X(41, "no_certificate", \
-      "the peer has no suitable certificate (obsolete SSL 3.0 alert)") \
-    X(42, "bad_certificate", \
-      "the certificate was corrupt or its signature did not verify (or the name did not match)") \
-    X(43, "unsupported_certificate", \
-      "the certificate is of a type the peer does not support (key type or usage)") \
-    X(44, "certificate_revoked", \
-      "the certificate was revoked by its issuer") \
-    X(45, "certificate_expired", \
-      "the certificate has expired or is not yet valid") \
-    X(46, "certificate_unknown", \
-      "the certificate was rejected for an unspecified reason") \
-    X(47, "illegal_parameter", \
-      "a handshake field was out of range or inconsistent with other fields") \
-    X(48, "unknown_ca", \
-      "the peer does not trust the CA that issued the certificate it received (unknown root or missing intermediate)") \
-    X(49, "access_denied", \
-      "the certificate was valid but access control refused the connection") \
-    X(50, "decode_error", \
-      "a message could not be decoded: a field was out of range or a length was wrong") \
-    X(51, "decrypt_error", \
-      "a cryptographic check failed: a signature, key exchange or Finished did not verify") \
-    X(52, "too_many_cids_requested", \
-      "the peer asked for more connection IDs than allowed (DTLS)") \
-    X(60, "export_restriction", \
-      "an export-grade parameter was refused (obsolete)") \
-    X(70, "protocol_version", \
-      "the peer does not support any TLS version the other side offered") \
-    X(71, "insufficient_security", \
-      "the peer requires stronger ciphers or parameters than were offered") \
-    X(80, "internal_error", \
-      "the peer failed for a reason unrelated to the protocol (its own bug or resource problem)") \
-    X(86, "inappropriate_fallback", \
-      "the client retried with a lower version although the server supports a higher one (downgrade protection)") \
-    X(90, "user_canceled", \
-      "the peer's user or application cancelled the handshake") \
-    X(100, "no_renegotiation", \
-      "the peer refused a renegotiation request") \
-    X(109, "missing_extension", \
-      "a required extension was missing from the handshake") \
-    X(110, "unsupported_extension", \
-      "the peer received an extension it did not offer or that is not allowed in that message") \
-    X(111, "certificate_unobtainable", \
-      "the server could not fetch a certificate from a client-supplied URL (obsolete)") \
-    X(112, "unrecognized_name", \
-      "the server has no certificate or configuration for the requested host name (SNI)") \
-    X(113, "bad_certificate_status_response", \
-      "the OCSP response stapled by the server was invalid or unacceptable") \
-    X(114, "bad_certificate_hash_value", \
-      "a certificate did not match its client-supplied hash (obsolete)") \
-    X(115, "unknown_psk_identity", \
-      "the server does not know the pre-shared key identity the client offered") \
-    X(116, "certificate_required", \
-      "the server requires a client certificate and none was sent") \
-    X(120, "no_application_protocol", \
-      "the peers share no application protocol (ALPN), e.g. h2 vs http/1.1") \
-    X(121, "ech_required", \
-      "the server requires Encrypted Client Hello and the client did not use it")
-
-#define ALERT_TOK(v, name, meaning) { v, name, meaning },
-#define ALERT_CODE(v, name, meaning) v,
+#define ALERT_TOK(v, sym, name, meaning) { v, name, meaning },
+#define ALERT_CODE(v, sym, name, meaning) v,
 static const struct alert_tok alerts[] = { TP_ALERTS(ALERT_TOK) };
 /* The codes alone, for tp_alert_table (const: callable from any thread). */
 static const uint8_t alert_codes[] = { TP_ALERTS(ALERT_CODE) };
