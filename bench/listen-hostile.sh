@@ -17,7 +17,8 @@
 #    clients <= 2x the idle server's p99.
 # Exit status: that of hostile_check.py (0 all checks pass). Env: TLSPROBE (default
 # build/tlsprobe), THINK (good clients' pause between connections, default 1 s),
-# NICE (default 10), SAMPLE_S (default 10).
+# NICE (default 10), SAMPLE_S (default 10), CHECK_ARGS (more hostile_check.py
+# options, e.g. --no-p99-gate), IDLE_S (idle baseline seconds, default 10).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -62,7 +63,7 @@ sample() { # T FDS RSS_KB
 
 # idle server: one client, back to back
 nice -n "$NICE" python3 "$here/tools/hostile_load.py" --port "$PORT" --ca "$PKI/root.pem" --clients 1 \
-    --good-only --duration 10 --think 0.02 --ramp 0 --log "$OUT/idle.log" >"$OUT/idle.summary"
+    --good-only --duration "${IDLE_S:-10}" --think 0.02 --ramp 0 --log "$OUT/idle.log" >"$OUT/idle.summary"
 IDLE_P99=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["good_hs_ms"]["p99"])' "$OUT/idle.summary")
 echo "# idle server: $(cat "$OUT/idle.summary")"
 
@@ -78,9 +79,9 @@ kill "$SPID" 2>/dev/null
 kill -INT "$LPID"
 wait "$LPID"
 echo "# listen exit $?; $(tail -n +2 "$OUT/listen.err" | head -1)"
-cat "$OUT/idle.log" "$OUT/load.log" >"$OUT/all.log"
+sed 's/"kind": "good"/"kind": "idlegood"/' "$OUT/idle.log" | cat - "$OUT/load.log" >"$OUT/all.log"
 python3 "$here/tools/hostile_check.py" "$OUT/all.log" "$OUT/listen.jsonl" --samples "$OUT/samples.txt" \
-    --idle-p99 "$IDLE_P99" --json "$OUT/check.json"
+    --idle-p99 "$IDLE_P99" --json "$OUT/check.json" ${CHECK_ARGS:-}
 rc=$?
 echo "# samples (s fds rss_kb):"
 tr '\n' ';' <"$OUT/samples.txt"

@@ -203,6 +203,13 @@ async def flood(a, st, slot, t0):
     cmd = (b"R\n" if tls12 else b"K\n") * 200
     port = None
     try:
+        # our local port, as soon as s_client has its socket (before the handshake,
+        # which may wait long in listen's accept queue under load)
+        for _ in range(100):
+            port = await find_port_of(p.pid)
+            if port:
+                break
+            await asyncio.sleep(0.05)
         # wait for the handshake (s_client prints the session, then "---")
         out = b""
         while b"Verify return code" not in out and b"Verification" not in out:
@@ -210,7 +217,6 @@ async def flood(a, st, slot, t0):
             if not d:
                 break
             out += d
-        port = await find_port_of(p.pid)
         p.stdin.write(cmd)
         await p.stdin.drain()
         await asyncio.wait_for(p.stdout.read(), 40)
