@@ -4,8 +4,8 @@ stored (issue 23 point 4). Standard library only.
 
   hostile_pcap.py halfopen N [--every K]
         N half-open flows: a SYN and a partial ClientHello each (the record header
-        claims 512 bytes, 60 are sent), never finished, never closed. With
-        --every K only every Kth flow gets the ClientHello fragment.
+        claims 512 bytes, or --claim N, 60 are sent), never finished, never
+        closed. With --every K only every Kth flow gets the ClientHello fragment.
   hostile_pcap.py split1 FIXTURE.pcap
         the capture's TCP payloads re-sent as 1-byte segments (sequence numbers
         kept right; SYN/FIN/pure ACKs as they were)
@@ -93,10 +93,11 @@ def parse(frame):
     return ip[12:16], ip[16:20], sport, dport, seq, ack, flags, tcp[(off >> 4) * 4:]
 
 
-def halfopen(n, every):
+def halfopen(n, every, claim=512):
     w = W()
     srv = ip4(0xC0A80001)
-    hello = struct.pack(">BHH", 22, 0x0301, 512) + b"\x01\x00\x01\xfc\x03\x03" + bytes(range(54))
+    hello = struct.pack(">BHH", 22, 0x0301, claim) + b"\x01" + (claim - 4).to_bytes(3, "big") + \
+        b"\x03\x03" + bytes(range(54))
     for i in range(n):
         cli = ip4(0x0A000000 + 1 + i // 50000)
         sport = 1024 + i % 50000
@@ -177,14 +178,14 @@ def size(s):
 def main():
     a = sys.argv[1:]
     opt = {}
-    for k in ("--every", "--per-session"):
+    for k in ("--every", "--per-session", "--claim"):
         if k in a:
             i = a.index(k)
             opt[k] = int(a[i + 1])
             del a[i:i + 2]
     try:
         if a[0] == "halfopen":
-            halfopen(int(a[1]), opt.get("--every", 1))
+            halfopen(int(a[1]), opt.get("--every", 1), opt.get("--claim", 512))
         elif a[0] == "split1":
             split1(a[1])
         elif a[0] == "stream":
