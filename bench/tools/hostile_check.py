@@ -4,9 +4,10 @@
 usage: hostile_check.py LOAD_LOG LISTEN_JSONL [--samples FILE] [--idle-p99 MS]
                         [--json OUT]
 
-Reports are matched to attempts by the client's local port, in time order per port
-(a port is never used by two live connections to the same server at once, and a
-report is written when its connection ends). Checks:
+Reports are matched to attempts by the client's local port, in time order per port,
+a report to the attempt whose [t0 - 1 s, t1 + 1 s] holds the report's start (a port
+is never used by two live connections to the same server at once; one freed by a
+RST is reused at once by another slot). Checks:
   * every attempt with a known port has exactly one report, and no report is left
     without an attempt (exactly once);
   * each kind has its expected finding (EXPECT below);
@@ -16,10 +17,12 @@ report is written when its connection ends). Checks:
 Prints one JSON object; exit 0 when every check passes, 1 otherwise.
 """
 import argparse
+import calendar
 import collections
 import json
 import statistics
 import sys
+import time
 
 # kind -> predicate on a report: the finding each misbehaviour must get
 EXPECT = {
@@ -74,6 +77,10 @@ def main():
         if "summary" in j:
             continue
         n_reports += 1
+        try:
+            j["_start"] = calendar.timegm(time.strptime(j["timings"]["start"], "%Y-%m-%dT%H:%M:%SZ"))
+        except (KeyError, TypeError, ValueError):
+            j["_start"] = None
         reps[int(j["client"].rsplit(":", 1)[1])].append(j)
 
     atts = collections.defaultdict(list)
@@ -95,18 +102,33 @@ def main():
     for port in set(atts) | set(reps):
         al = sorted(atts.get(port, []), key=lambda x: x["t0"])
         rl = reps.get(port, [])
-        if len(rl) > len(al):
-            extra += len(rl) - len(al)
-            dup += 1
+        # a report belongs to the last attempt on this port that began (t0, less
+        # 1 s: the report's start is the accept time in whole seconds) before the
+        # report's start: accept may come long after the client is gone (a RST
+        # client queued in the backlog of a busy server), and a port freed by a
+        # RST is reused at once by another slot, so order alone would mispair
+        owner = {}
+        for r in rl:
+            st = r.get("_start")
+            cand = [i for i, x in enumerate(al) if st is None or int(x["t0"]) - 1 <= st]
+            if not cand:
+                extra += 1
+                continue
+            i = cand[-1] if st is not None else len(owner)
+            if i in owner or i >= len(al):
+                extra += 1
+                dup += 1
+                continue
+            owner[i] = r
         for i, x in enumerate(al):
             k = x["kind"]
             if k == "good" and not x["ok"]:
                 good_failed.append(x)
-            if i >= len(rl):
+            j = owner.get(i)
+            if j is None:
                 missing[k] += 1
                 per_kind[k]["no report"] += 1
                 continue
-            j = rl[i]
             if j.get("timings", {}).get("handshake_ms") is not None and j["handshake_complete"]:
                 srv_hs[k].append(j["timings"]["handshake_ms"])
             label = j["outcome"]["status"] + ":" + ",".join(sorted(set(ids(j)))) if ids(j) else j["outcome"]["status"]
