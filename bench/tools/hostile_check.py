@@ -107,19 +107,21 @@ def main():
         # report's start: accept may come long after the client is gone (a RST
         # client queued in the backlog of a busy server), and a port freed by a
         # RST is reused at once by another slot, so order alone would mispair
+        # Two attempts on one port within the same second (a short garbage or RST
+        # attempt, then another slot's) are told apart by the report itself: among
+        # the attempts begun in the 2 s before the accept, the first whose kind's
+        # finding the report has, else the latest.
         owner = {}
         for r in rl:
             st = r.get("_start")
-            cand = [i for i, x in enumerate(al) if st is None or int(x["t0"]) - 1 <= st]
+            cand = [i for i, x in enumerate(al)
+                    if i not in owner and (st is None or int(x["t0"]) - 1 <= st)]
             if not cand:
                 extra += 1
                 continue
-            i = cand[-1] if st is not None else len(owner)
-            if i in owner or i >= len(al):
-                extra += 1
-                dup += 1
-                continue
-            owner[i] = r
+            win = [i for i in cand if st is None or int(al[i]["t0"]) >= st - 2] or cand[-1:]
+            fit = [i for i in win if EXPECT[al[i]["kind"]](r)]
+            owner[fit[0] if fit else win[-1]] = r
         for i, x in enumerate(al):
             k = x["kind"]
             if k == "good" and not x["ok"]:
