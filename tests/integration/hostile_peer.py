@@ -21,6 +21,16 @@ modes:
   drip        a plausible ServerHello, one byte per second
   reset       half a ServerHello, then a TCP reset
   neverclose  ServerHello, then endless HelloRequest messages, never closing
+  fragments   ServerHello, then a Certificate message (header claiming --count
+              bytes, default 12,000) sent as 1-byte handshake records, and after
+              it (if the client is still there) endless 1-byte records of more
+              such messages: handshake fragments without end
+  emptyfrags  ServerHello, then zero-length handshake records without end
+  hrr         answer every ClientHello with a TLS 1.3 HelloRetryRequest (and a
+              ChangeCipherSpec after the first): the client's second ClientHello
+              gets a second HelloRetryRequest, and so on
+  trickle     one byte per second from the moment of accept (before any
+              ClientHello): --timeout must be honoured while bytes keep coming
 """
 import argparse
 import os
@@ -192,6 +202,136 @@ def mode_neverclose(c, a):
             return
 
 
+def mode_fragments(c, a):
+    ch = read_client_hello(c)
+    c.sendall(record(22, server_hello(ch)))
+    c.settimeout(1)
+    claim = a.count if a.count > 1 else 12000
+    while left() > 0:
+        # the header in one record (wolfSSL cannot join a split header), the body
+        # one byte per record
+        msg = hs(11, b"\x00" * claim)
+        try:
+            c.sendall(record(22, msg[:4]))
+            body = msg[4:]
+            for i in range(0, len(body), 4096):
+                c.sendall(b"".join(record(22, body[k:k + 1]) for k in range(i, min(len(body), i + 4096))))
+                if left() <= 0:
+                    return
+        except OSError:
+            return
+
+
+def mode_emptyfrags(c, a):
+    ch = read_client_hello(c)
+    c.sendall(record(22, server_hello(ch)))
+    burst = record(22, b"") * 4096
+    c.settimeout(1)
+    while left() > 0:
+        try:
+            c.sendall(burst)
+        except OSError:
+            return
+
+
+HRR_RANDOM = bytes.fromhex("CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C")
+
+
+def parse_ch(ch):
+    """(session_id, [tls1.3 suites], [supported groups], [key_share groups]) of a ClientHello body."""
+    p = 4 + 2 + 32
+    sid = ch[p + 1:p + 1 + ch[p]]
+    p += 1 + ch[p]
+    n = struct.unpack(">H", ch[p:p + 2])[0]
+    suites = [struct.unpack(">H", ch[p + 2 + i:p + 4 + i])[0] for i in range(0, n, 2)]
+    p += 2 + n
+    p += 1 + ch[p]
+    groups, shares = [], []
+    if p + 2 <= len(ch):
+        end = p + 2 + struct.unpack(">H", ch[p:p + 2])[0]
+        p += 2
+        while p + 4 <= end:
+            t, ln = struct.unpack(">HH", ch[p:p + 4])
+            d = ch[p + 4:p + 4 + ln]
+            if t == 10:
+                groups = [struct.unpack(">H", d[2 + i:4 + i])[0] for i in range(0, len(d) - 2, 2)]
+            elif t == 51:
+                q = 2
+                while q + 4 <= len(d):
+                    g, kl = struct.unpack(">HH", d[q:q + 4])
+                    shares.append(g)
+                    q += 4 + kl
+            p += 4 + ln
+    return sid, [x for x in suites if 0x1301 <= x <= 0x1305], groups, shares
+
+
+def read_handshake_record(c):
+    """Skip ChangeCipherSpec records; return the next handshake record's body or b''."""
+    while True:
+        c.settimeout(max(0.1, min(5, left())))
+        try:
+            hdr = b""
+            while len(hdr) < 5:
+                d = c.recv(5 - len(hdr))
+                if not d:
+                    return b""
+                hdr += d
+            n = struct.unpack(">H", hdr[3:5])[0]
+            body = b""
+            while len(body) < n:
+                d = c.recv(n - len(body))
+                if not d:
+                    return b""
+                body += d
+        except OSError:
+            return b""
+        if hdr[0] == 22:
+            return body
+        if hdr[0] != 20:
+            return b""
+
+
+def mode_hrr(c, a):
+    first = True
+    while left() > 0:
+        ch = read_handshake_record(c)
+        if not ch or ch[0] != 1:
+            return
+        sid, suites, groups, shares = parse_ch(ch)
+        pick = [g for g in groups if g not in shares] or groups or [0x0017]
+        ext = struct.pack(">HHH", 43, 2, 0x0304) + struct.pack(">HHH", 51, 2, pick[0])
+        body = struct.pack(">H", 0x0303) + HRR_RANDOM + bytes([len(sid)]) + sid
+        body += struct.pack(">HB", (suites or [0x1301])[0], 0) + struct.pack(">H", len(ext)) + ext
+        out = record(22, hs(2, body))
+        if first:
+            out += record(20, b"\x01")
+            first = False
+        try:
+            c.sendall(out)
+        except OSError:
+            return
+    mode_silent(c, a)
+
+
+def mode_trickle(c, a):
+    data = record(22, server_hello(b""))
+    c.settimeout(0.01)
+    for b in data * 10:
+        if left() <= 0:
+            return
+        try:
+            c.sendall(bytes([b]))
+        except OSError:
+            return
+        try:
+            c.recv(65536)
+        except (socket.timeout, BlockingIOError):
+            pass
+        except OSError:
+            return
+        time.sleep(1)
+
+
 def relay(src, dst, split):
     """Copy src -> dst; with split, re-send plaintext handshake records 1 byte per record."""
     buf = b""
@@ -238,6 +378,8 @@ MODES = {
     "silent": mode_silent, "garbage": mode_garbage, "bigrecord": mode_bigrecord,
     "certs": mode_certs, "alertstorm": mode_alertstorm, "drip": mode_drip,
     "reset": mode_reset, "neverclose": mode_neverclose, "split": mode_split,
+    "fragments": mode_fragments, "emptyfrags": mode_emptyfrags, "hrr": mode_hrr,
+    "trickle": mode_trickle,
 }
 
 

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# tlsprobe listen under hostile load (issue 23 point 3).
+#
+#   bash bench/listen-hostile.sh [CLIENTS] [DURATION_S] [LISTEN_TIMEOUT_S] [OUTDIR]
+#   (defaults 1000, 600, 10, a temp dir that is kept and printed)
+#
+# 1. starts `tlsprobe listen 127.0.0.1:0 --format json --timeout T` (reports to a file);
+# 2. measures an idle server: one well-behaved client, back to back, 10 s;
+# 3. runs bench/tools/hostile_load.py: CLIENTS concurrent slots for DURATION seconds,
+#    half of them well behaved, half misbehaving (slowloris, garbage, RST mid-flight,
+#    100 KB ClientHello, KeyUpdate/renegotiation floods with openssl s_client, idle);
+#    meanwhile /proc/PID/fd count and VmRSS of listen are sampled every 10 s
+#    (SAMPLE_S to change);
+# 4. stops listen (SIGINT) and joins everything with bench/tools/hostile_check.py:
+#    every attempt reported exactly once (by client port), the right finding per
+#    kind, RSS flat within 10 % after warm-up, no fd growth, p99 handshake of good
+#    clients <= 2x the idle server's p99.
+# Exit status: that of hostile_check.py (0 all checks pass). Env: TLSPROBE (default
+# build/tlsprobe), THINK (good clients' pause between connections, default 1 s),
+# NICE (default 10), SAMPLE_S (default 10), CHECK_ARGS (more hostile_check.py
+# options, e.g. --no-p99-gate), IDLE_S (idle baseline seconds, default 10).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+TLSPROBE=${TLSPROBE:-$root/build/tlsprobe}
+N=${1:-1000}
+DUR=${2:-600}
+TMO=${3:-10}
+OUT=${4:-$(mktemp -d "${TMPDIR:-/tmp}/listen-hostile.XXXXXX")}
+THINK=${THINK:-1}
+NICE=${NICE:-10}
+SAMPLE_S=${SAMPLE_S:-10}
+PKI=$root/fixtures/pki
+mkdir -p "$OUT"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+echo "# listen-hostile: clients=$N duration=${DUR}s timeout=${TMO}s think=${THINK}s out=$OUT"
+echo "# $(date -u +%FT%TZ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null) cores $(nproc)"
+
+nice -n "$NICE" "$TLSPROBE" listen 127.0.0.1:0 --cert "$PKI/good-fullchain.pem" --key "$PKI/good.key" \
+    --format json --timeout "$TMO" >"$OUT/listen.jsonl" 2>"$OUT/listen.err" &
+LPID=$!
+cleanup() { kill "$LPID" 2>/dev/null; [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; }
+trap cleanup EXIT
+PORT=
+for _ in $(seq 500); do
+    PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$OUT/listen.err")
+    [ -n "$PORT" ] && break
+    sleep 0.02
+done
+[ -n "$PORT" ] || { echo "listen did not start"; cat "$OUT/listen.err"; exit 2; }
+
+sample() { # T FDS RSS_KB
+    local t0=$1
+    while kill -0 "$LPID" 2>/dev/null; do
+        local fds rss
+        fds=$(ls "/proc/$LPID/fd" 2>/dev/null | wc -l)
+        rss=$(awk '/^VmRSS/ {print $2}' "/proc/$LPID/status" 2>/dev/null)
+        [ -n "$rss" ] && echo "$(($(date +%s) - t0)) $fds $rss"
+        sleep "$SAMPLE_S"
+    done
+}
+
+# idle server: one client, back to back
+nice -n "$NICE" python3 "$here/tools/hostile_load.py" --port "$PORT" --ca "$PKI/root.pem" --clients 1 \
+    --good-only --duration "${IDLE_S:-10}" --think 0.02 --ramp 0 --log "$OUT/idle.log" >"$OUT/idle.summary"
+IDLE_P99=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["good_hs_ms"]["p99"])' "$OUT/idle.summary")
+echo "# idle server: $(cat "$OUT/idle.summary")"
+
+sample "$(date +%s)" >"$OUT/samples.txt" &
+SPID=$!
+t0=$(date +%s)
+nice -n "$NICE" python3 "$here/tools/hostile_load.py" --port "$PORT" --ca "$PKI/root.pem" --clients "$N" \
+    --duration "$DUR" --think "$THINK" --log "$OUT/load.log" >"$OUT/load.summary" 2>"$OUT/load.err"
+t1=$(date +%s)
+echo "# load ($((t1 - t0)) s): $(cat "$OUT/load.summary")"
+sleep $((TMO + 2))      # the last slow clients' reports
+kill "$SPID" 2>/dev/null
+kill -INT "$LPID"
+wait "$LPID"
+echo "# listen exit $?; $(tail -n +2 "$OUT/listen.err" | head -1)"
+sed 's/"kind": "good"/"kind": "idlegood"/' "$OUT/idle.log" | cat - "$OUT/load.log" >"$OUT/all.log"
+python3 "$here/tools/hostile_check.py" "$OUT/all.log" "$OUT/listen.jsonl" --samples "$OUT/samples.txt" \
+    --idle-p99 "$IDLE_P99" --json "$OUT/check.json" ${CHECK_ARGS:-}
+rc=$?
+echo "# samples (s fds rss_kb):"
+tr '\n' ';' <"$OUT/samples.txt"
+echo
+echo "# result in $OUT/check.json, pass=$([ $rc = 0 ] && echo yes || echo no)"
+exit $rc
