@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/capture.h"
+#include "tlsprobe/judge.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/framer.h"
 #include "tlsprobe/limits.h"
@@ -374,15 +375,14 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
                           bool midstream)
 {
     tp_session_finish(s); /* the chain summaries (the decoder has ended) */
+    /* What only a capture knows about a connection that ended unfinished; the
+     * judge works out the rest of the outcome from the transcript. */
     const struct tp_msg *alert = tp_session_first_alert(s, -1);
-    if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && alert && alert->alert_level == 2) {
-        s->outcome.status = TP_CONN_TLS_FAILED;
-        snprintf(s->outcome.detail, sizeof s->outcome.detail, "fatal alert from the %s",
-                 alert->dir == TP_C2S ? "client" : "server");
-    } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && midstream) {
+    bool fatal = alert && alert->alert_level == 2;
+    if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && !fatal && midstream) {
         snprintf(s->outcome.detail, sizeof s->outcome.detail,
                  "the capture started after this connection had begun: its handshake was not seen");
-    } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete) {
+    } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && !fatal) {
         switch (why) {
         case END_RST:
             s->outcome.status = TP_CONN_RESET;
@@ -401,23 +401,12 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
             snprintf(s->outcome.detail, sizeof s->outcome.detail, "the capture ends before the handshake completed");
             break;
         }
-    } else if (s->outcome.status == TP_CONN_UNKNOWN && s->handshake_complete) {
-        if (!alert || alert->alert_level != 2) {
-            s->outcome.status = TP_CONN_OK;
-        } else {
-            /* TLS 1.3: the client's Finished is sent before the server judges its
-             * certificate, so a rejected client certificate is a fatal alert
-             * after both Finished messages: the connection failed all the same. */
-            s->outcome.status = TP_CONN_TLS_FAILED;
-            snprintf(s->outcome.detail, sizeof s->outcome.detail, "fatal alert from the %s after the Finished messages",
-                     alert->dir == TP_C2S ? "client" : "server");
-        }
     }
     struct tp_verify_result *vr = s->server_verify ? NULL : verify_cached(c, s);
     if (vr)
-        s->server_verify = vr;
-    s->judge_time = c->o.at;
-    tp_diagnose(s);
+        s->server_verify = vr; /* the cache is the capture's; the judge gets no store */
+    const struct tp_judge_opts jo = { .at = c->o.at, .name_alert_from = -1 };
+    tp_judge_session(s, &jo);
     bool sel = true;
     if (c->o.only_session && index != c->o.only_session)
         sel = false;

@@ -334,6 +334,7 @@ static void setup(struct run_state *st, const struct common_args *a)
 {
     memset(st, 0, sizeof *st);
     st->ro = tp_cli_render_opts(&a->com);
+    st->ro.memo = tp_render_memo_new(); /* on_session runs on one thread at a time; NULL renders afresh */
     tp_sb_init(&st->out);
     st->out.max = TP_MAX_OUTPUT + 512 * 1024; /* one full session on top of what is pending */
     st->sum = tp_capture_summary_new();
@@ -377,6 +378,7 @@ static int finish(struct run_state *st, const struct common_args *a, struct tp_c
         fflush(stdout);
     }
     tp_sb_free(&st->out);
+    tp_render_memo_free(st->ro.memo);
     tp_capture_summary_free(st->sum);
     if (status == TP_EXIT_OK && st->worst > 0)
         status = st->worst;

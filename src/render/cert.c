@@ -351,10 +351,17 @@ void tp_render_cert_json_memo(struct tp_sb *out, const struct tp_cert_info *ci, 
 
 struct tp_render_memo *tp_render_memo_new(void)
 {
-    return calloc(1, sizeof(struct tp_render_memo));
+    struct tp_render_memo *m = calloc(1, sizeof *m);
+    if (m && !(m->ja = tp_ja_memo_new())) {
+        free(m);
+        return NULL;
+    }
+    return m;
 }
 
 void tp_render_memo_free(struct tp_render_memo *m)
 {
+    if (m)
+        tp_ja_memo_free(m->ja);
     free(m);
 }

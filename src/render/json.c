@@ -212,11 +212,11 @@ static void j_client_hello(struct jw *w, const struct tp_client_hello *ch, struc
     jw_u64(w, "session_id_length", ch->session_id.len);
     size_t p4 = w->o->len;
     char ja3s[2048], md5[33];
-    bool ok = tp_ja3(ch, ja3s, sizeof ja3s, md5);
+    bool ok = tp_ja3_memo(rj_ja(memo), ch, ja3s, sizeof ja3s, md5);
     jw_str(w, "ja3", ok ? ja3s : NULL);
     jw_str(w, "ja3_hash", md5);
     char ja4[40];
-    tp_ja4(ch, false, ja4);
+    tp_ja4_memo(rj_ja(memo), ch, false, ja4);
     jw_str(w, "ja4", ja4);
     size_t p5 = w->o->len;
     size_t a = p1 - p0, bl = p3 - p2, c = p5 - p4;
@@ -233,7 +233,7 @@ static void j_client_hello(struct jw *w, const struct tp_client_hello *ch, struc
     }
 }
 
-static void j_server_hello(struct jw *w, const struct tp_server_hello *sh)
+static void j_server_hello(struct jw *w, const struct tp_server_hello *sh, struct tp_ja_memo *jm)
 {
     char b[16];
     if (sh->is_hrr) {
@@ -262,7 +262,7 @@ static void j_server_hello(struct jw *w, const struct tp_server_hello *sh)
     jw_bool(w, "psk", sh->ext.has_psk);
     jw_bool(w, "downgrade_sentinel", sh->downgrade_tls12 || sh->downgrade_tls11);
     char ja3s[1024], md5[33];
-    bool ok = tp_ja3s(sh, ja3s, sizeof ja3s, md5);
+    bool ok = tp_ja3s_memo(jm, sh, ja3s, sizeof ja3s, md5);
     jw_str(w, "ja3s", ok ? ja3s : NULL);
     jw_str(w, "ja3s_hash", md5);
 }
@@ -279,7 +279,7 @@ static void j_details(struct jw *w, const struct rmsg *r, struct tp_render_memo 
     char b[16];
     switch (r->kind) {
     case RM_CH: j_client_hello(w, &r->u.ch, memo); break;
-    case RM_SH: j_server_hello(w, &r->u.sh); break;
+    case RM_SH: j_server_hello(w, &r->u.sh, rj_ja(memo)); break;
     case RM_EE:
         if (r->u.ee.ext.alpn.n)
             jw_bytes(w, "alpn", r->u.ee.ext.alpn.v[0].p, r->u.ee.ext.alpn.v[0].len);

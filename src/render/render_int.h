@@ -94,7 +94,13 @@ struct tp_render_memo {
     uint32_t cert_tick;
     struct rj_ch_memo ch[RJ_CH_MEMO];
     uint32_t ch_tick;
+    struct tp_ja_memo *ja; /* JA3/JA3S/JA4 of recent hellos (wire.h) */
 };
+/* The JA memo of a render memo, or NULL (no memo: JA computed afresh). */
+static inline struct tp_ja_memo *rj_ja(struct tp_render_memo *m)
+{
+    return m ? m->ja : NULL;
+}
 
 /* ---- JSON pieces shared by the session, check and explain objects ---- */
 struct jw;

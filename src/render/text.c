@@ -166,7 +166,7 @@ static void list_u16(struct tp_sb *o, size_t width, const char *label, const uin
     tp_sb_free(&sb);
 }
 
-static void ch_details(struct tp_sb *o, size_t width, const struct tp_client_hello *ch)
+static void ch_details(struct tp_sb *o, size_t width, const struct tp_client_hello *ch, struct tp_ja_memo *jm)
 {
     char b[24];
     const struct tp_exts *e = &ch->ext;
@@ -206,10 +206,10 @@ static void ch_details(struct tp_sb *o, size_t width, const struct tp_client_hel
         grease |= tp_is_grease(ch->suites[i]);
     detail_line(o, width, "GREASE", grease ? "yes" : "no");
     char ja3[2048], md5[33];
-    if (tp_ja3(ch, ja3, sizeof ja3, md5))
+    if (tp_ja3_memo(jm, ch, ja3, sizeof ja3, md5))
         detail_line(o, width, "JA3", md5);
     char ja4[40];
-    tp_ja4(ch, false, ja4);
+    tp_ja4_memo(jm, ch, false, ja4);
     detail_line(o, width, "JA4", ja4);
     tp_sb_free(&sb);
 }
@@ -335,7 +335,7 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
                 tp_sb_printf(o, "%s%s%s%s\n", xind, tp_c_dim(ro), mean, tp_c_reset(ro));
         }
         if (r->kind == RM_CH && (s->source == TP_SRC_LISTEN || ro->verbose))
-            ch_details(o, text_width(ro), &r->u.ch);
+            ch_details(o, text_width(ro), &r->u.ch, rj_ja(ro->memo));
         if (ro->explain) {
             rx_message(o, s, r, xind, text_width(ro));
         }
