@@ -4,6 +4,7 @@
  * listening socket, silence after the client's fatal alert); then the judge
  * (tlsprobe/judge.h) verifies both chains and diagnoses, and the report goes out
  * under the output lock. */
+#include "tlsprobe/framer.h"
 #include "probe/listen_int.h"
 
 #include <arpa/inet.h>
@@ -100,14 +101,15 @@ static enum first_kind first_read(struct lworker *w, int fd, int64_t deadline, i
             if (*len == 0)
                 *t_first = tp_wolf_wall_us();
             *len += (size_t)n;
-            const uint8_t *b = w->ahead;
-            if (b[0] & 0x80)
-                return FIRST_TLS; /* SSLv2-compatible hello: wolfSSL decides */
-            if (b[0] < TP_CT_CHANGE_CIPHER_SPEC || b[0] > TP_CT_HEARTBEAT)
+            switch (tp_frame_start(w->ahead, *len, TP_START_EARLY | TP_START_SSLV2_ANY)) {
+            case TP_START_TLS:
+            case TP_START_SSLV2: /* an SSLv2-compatible hello: wolfSSL decides */
+                return FIRST_TLS;
+            case TP_START_NOT_TLS:
                 return FIRST_NOT_TLS;
-            if (*len >= 5)
-                return tp_record_header_plausible(b, *len) ? FIRST_TLS : FIRST_NOT_TLS;
-            continue; /* a partial header: wait for the rest */
+            default:
+                continue; /* a partial header: wait for the rest */
+            }
         }
         if (n == 0) {
             if (*len == 0)

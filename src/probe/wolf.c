@@ -3,6 +3,7 @@
  * close) and the outcome. Contexts and error names are wolf_ctx.c. See wolf.h
  * for the contract and ../shared/wolfssl-notes.md for the measured facts behind
  * each choice. */
+#include "tlsprobe/framer.h"
 #include "probe/wolf.h"
 
 #include <wolfssl/wolfcrypt/cryptocb.h>
@@ -102,23 +103,23 @@ static enum tp_dir dir_out(const struct tp_wolf_conn *c) { return c->is_server ?
  * decoder frames the same bytes properly later. */
 static void follow_peer(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n && !c->peer_fatal;) {
-        if (c->rbody_left == 0) {
-            c->rhdr[c->rhdr_len++] = p[i++];
-            if (c->rhdr_len < sizeof c->rhdr)
-                continue;
-            c->rhdr_len = 0;
-            c->rbody_left = ((size_t)c->rhdr[3] << 8) | c->rhdr[4];
-            c->rbody_alert = c->rhdr[0] == 21; /* alert (RFC 8446 §5.1) */
+    struct tp_reader r;
+    tp_reader_init(&r, p, n);
+    while (!c->peer_fatal) {
+        struct tp_bytes b;
+        enum tp_frame_ev ev = tp_framer_next(&c->rfr, &r, &b);
+        if (ev == TP_FRAME_NEED)
+            return;
+        if (ev == TP_FRAME_HEADER) {
+            c->rbody_alert = c->rfr.rec.type == TP_CT_ALERT; /* RFC 8446 §5.1 */
             c->rbody_first = true;
             continue;
         }
-        if (c->rbody_alert && c->rbody_first && p[i] == 2) /* level fatal */
+        if (ev != TP_FRAME_BODY)
+            return; /* not framed as TLS: nothing to follow */
+        if (c->rbody_alert && c->rbody_first && b.len && b.p[0] == 2) /* level fatal */
             c->peer_fatal = true;
         c->rbody_first = false;
-        size_t take = n - i < c->rbody_left ? n - i : c->rbody_left;
-        c->rbody_left -= take;
-        i += take;
     }
 }
 
@@ -408,6 +409,7 @@ enum tp_err tp_wolf_conn_adopt(struct tp_wolf_conn *c, WOLFSSL *ssl, int fd, boo
     c->is_server = is_server;
     c->deadline_mono_us = deadline_mono_us;
     c->alert_sent = c->alert_recv = -1;
+    tp_framer_init(&c->rfr, TP_START_ASSUMED); /* the peer's records, followed for its fatal alert */
     c->keylog = tp_keylog_new();
     c->ssl = ssl;
     if (!c->keylog || !c->ssl) {
@@ -473,16 +475,9 @@ static void note_alerts(struct tp_wolf_conn *c)
 
 static bool banner_is_tls(const struct tp_wolf_conn *c)
 {
-    if (c->banner_len == 0)
-        return true;
-    if (tp_sslv2_hello_detect(c->banner, c->banner_len))
-        return true;
-    /* the record header check needs 5 bytes; fewer that start like one count as TLS */
-    if (c->banner_len < 5) {
-        uint8_t t = c->banner[0];
-        return t >= 20 && t <= 24 && (c->banner_len < 2 || c->banner[1] == 3);
-    }
-    return tp_record_header_plausible(c->banner, c->banner_len);
+    /* nothing yet, a record header (or its first bytes), or an SSLv2-compatible hello */
+    return c->banner_len == 0 ||
+           tp_frame_start(c->banner, c->banner_len, TP_START_EARLY | TP_START_SSLV2_HELLO) != TP_START_NOT_TLS;
 }
 
 /* Read (and record) what the peer sends, bypassing wolfSSL, until its FIN or

@@ -67,6 +67,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "tlsprobe/framer.h"
 #include "tlsprobe/pcapw.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
@@ -148,8 +149,7 @@ struct tp_wolf_conn {
     struct tp_wolf_io io;
     size_t a_off, a_len;         /* unread part of io.ahead */
     int a_after;                 /* after the preloaded bytes: 0, EOF (-1), failed (-2), errno */
-    uint8_t rhdr[5];             /* the peer's record being followed */
-    size_t rhdr_len, rbody_left;
+    struct tp_framer rfr;        /* the peer's records being followed */
     bool rbody_alert, rbody_first;
 };
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/array.h"
+#include "tlsprobe/framer.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/reader.h"
 #include "wire/wire_int.h"
@@ -41,35 +42,15 @@ enum tp_err tp_record_parse(const uint8_t *p, size_t len, struct tp_record *rec,
     return TP_OK;
 }
 
+/* The TLS-start logic is core/framer's alone; these two keep wire's names. */
 bool tp_record_header_plausible(const uint8_t *p, size_t len)
 {
-    struct tp_reader r;
-    uint8_t type;
-    uint16_t version, length;
-
-    tp_reader_init(&r, p, len);
-    if (!tp_read_u8(&r, &type) || !tp_read_u16(&r, &version) || !tp_read_u16(&r, &length))
-        return false;
-    return content_type_ok(type) && version >= TP_SSL3_0 && version <= TP_TLS1_3 &&
-           length <= TP_MAX_RECORD_LEN;
+    return tp_frame_plausible_at(p, len);
 }
 
 bool tp_sslv2_hello_detect(const uint8_t *p, size_t len)
 {
-    struct tp_reader r;
-    uint16_t hdr, version;
-    uint8_t msg_type;
-
-    tp_reader_init(&r, p, len);
-    if (!tp_read_u16(&r, &hdr) || !tp_read_u8(&r, &msg_type) || !tp_read_u16(&r, &version))
-        return false;
-    /* 2-byte header form only (high bit set); RFC 5246 §E.2: msg_type 1, then a
-     * version 0x0002 (SSL 2) or 0x03xx. Body is at least 9 bytes of fixed fields. */
-    if (!(hdr & 0x8000) || msg_type != 1)
-        return false;
-    if ((hdr & 0x7fff) < 9)
-        return false;
-    return version == 0x0002 || (version >> 8) == 3;
+    return tp_frame_start(p, len, TP_START_SSLV2_HELLO) == TP_START_SSLV2;
 }
 
 /* ---- handshake framing ---- */
