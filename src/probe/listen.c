@@ -412,6 +412,7 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
         pthread_join(srv->threads[i], NULL);
         pthread_cond_destroy(&srv->workers[i].cv);
         free(srv->workers[i].ahead);
+        tp_worker_free(srv->workers[i].tw);
     }
     srv_teardown(srv);
     free(srv);

@@ -58,6 +58,7 @@ struct lworker {
     struct lsrv *srv;
     size_t idx;
     uint8_t *ahead;                  /* LISTEN_AHEAD_LEN: the recorder's read-ahead, reused */
+    struct tp_worker *tw;            /* the decoder's working memory, lent to each session */
     WOLFSSL *next_ssl;               /* made ahead for the next connection (listen_idle_work) */
     pthread_cond_t cv;               /* parked: woken with the duty, or to stop */
     bool parked;                     /* on srv->idle (under srv->mu) */

@@ -101,8 +101,14 @@ bool listen_start_worker(struct lsrv *srv, bool duty)
     w->parked = false;
     w->next_ssl = NULL;
     w->ahead = malloc(LISTEN_AHEAD_LEN);
-    if (!w->ahead)
+    w->tw = tp_worker_new();
+    if (!w->ahead || !w->tw) {
+        free(w->ahead);
+        tp_worker_free(w->tw);
+        w->ahead = NULL;
+        w->tw = NULL;
         return false;
+    }
     atomic_init(&w->duty, duty);
     atomic_init(&w->busy_since, tp_wolf_mono_us());
     pthread_cond_init(&w->cv, NULL);
@@ -125,7 +131,9 @@ bool listen_start_worker(struct lsrv *srv, bool duty)
     if (!ok) {
         pthread_cond_destroy(&w->cv);
         free(w->ahead);
+        tp_worker_free(w->tw);
         w->ahead = NULL;
+        w->tw = NULL;
         return false;
     }
     srv->n_threads++;
