@@ -210,7 +210,7 @@ struct tp_verify_opts {
     bool aia;                   /* fetch a missing issuer from the AIA caIssuers URL */
     int aia_timeout_ms;
     time_t now;                 /* 0: time(NULL); captures pass the capture time */
-    int expiring_days;          /* warn threshold, default 30 */
+    int expiring_days;          /* warn threshold, 0: TP_POLICY_EXPIRY_WARN_DAYS (policy.h) */
     size_t n_sent_total;        /* certificates in the message when the caller kept fewer (0: n) */
     bool has_max_depth;         /* check --max-depth N: at most N intermediates on the path */
     int max_depth;

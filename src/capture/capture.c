@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tlsprobe/policy.h"
 #include "tlsprobe/capture.h"
 #include "tlsprobe/judge.h"
 #include "tlsprobe/diagnose.h"
@@ -158,7 +159,7 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
         .purpose = TP_PURPOSE_SERVER,
         .aia = false, /* a capture decoder never goes to the network */
         .now = (time_t)when,
-        .expiring_days = 30,
+        .expiring_days = TP_POLICY_EXPIRY_WARN_DAYS,
     };
     vo.n_sent_total = s->server_chain.n_total;
     struct tp_verify_result *vr = NULL;

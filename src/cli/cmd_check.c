@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "tlsprobe/policy.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/x509.h"
@@ -256,7 +257,7 @@ static int verify(struct check_run *r)
     vo.max_depth = a->max_depth;
     vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
     vo.now = a->at ? a->at : time(NULL);
-    vo.expiring_days = 30;
+    vo.expiring_days = TP_POLICY_EXPIRY_WARN_DAYS;
     struct tp_verify_result *vr = NULL;
     enum tp_err e = tp_chain_verify(r->ders, r->n_total, &vo, &vr);
     free(r->ders);

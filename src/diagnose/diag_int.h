@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-#include "diagnose/policy.h"
+#include "tlsprobe/policy.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/strbuf.h"
 

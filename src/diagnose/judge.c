@@ -1,5 +1,6 @@
 /* The judge: verify + outcome + diagnose of a decoded session, one sequence for
  * connect, listen and (later) a capture. See tlsprobe/judge.h. */
+#include "tlsprobe/policy.h"
 #include "tlsprobe/judge.h"
 
 #include <stdio.h>
@@ -21,7 +22,7 @@ struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_
         .aia = v->aia,
         .aia_timeout_ms = v->aia_timeout_ms,
         .now = (time_t)at, /* 0: now */
-        .expiring_days = 30,
+        .expiring_days = TP_POLICY_EXPIRY_WARN_DAYS,
         .n_sent_total = n_sent_total,
     };
     struct tp_verify_result *res = NULL;

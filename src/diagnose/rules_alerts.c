@@ -176,14 +176,14 @@ static void put_offer(struct diag_ctx *c, const struct tp_client_hello *ch)
     struct tp_sb *e = &c->t.expl;
     tp_sb_printf(e, "%s offered %zu cipher suite%s (", c->f->role == DIAG_CLIENT ? "We" : "The client",
                  ch->n_suites_total, ch->n_suites_total == 1 ? "" : "s");
-    size_t shown = put_u16_names(e, ch->suites, ch->n_suites, DIAG_SHOW_SUITES, tp_name_cipher_suite, 0x00ff);
+    size_t shown = put_u16_names(e, ch->suites, ch->n_suites, TP_POLICY_SHOW_SUITES, tp_name_cipher_suite, 0x00ff);
     if (ch->n_suites_total > shown)
         tp_sb_put(e, ", ...");
     tp_sb_put(e, ") for ");
     put_offered_versions(e, c->f->s, ch);
     if (ch->ext.groups.n) {
         tp_sb_put(e, ", groups ");
-        put_u16_names(e, ch->ext.groups.v, ch->ext.groups.n, DIAG_SHOW_GROUPS, tp_name_group, 0);
+        put_u16_names(e, ch->ext.groups.v, ch->ext.groups.n, TP_POLICY_SHOW_GROUPS, tp_name_group, 0);
     }
     tp_sb_put(e, "; the server accepted none of it. ");
 }
@@ -231,12 +231,12 @@ static void put_ca_names_compare(struct diag_ctx *c, struct tp_sb *sum, struct t
     char dn[512];
     tp_sb_printf(expl, "The CertificateRequest lists %zu CA%s %s accept%s: ", cr->ca_names.n_total,
                  cr->ca_names.n_total == 1 ? "" : "s", srv, c->f->role == DIAG_SERVER ? "" : "s");
-    for (size_t i = 0; i < cr->ca_names.n && i < DIAG_SHOW_CA_NAMES; i++) {
+    for (size_t i = 0; i < cr->ca_names.n && i < TP_POLICY_SHOW_CA_NAMES; i++) {
         tp_dn_text(cr->ca_names.v[i], dn, sizeof dn);
         tp_sb_printf(expl, "%s'%s'", i ? ", " : "", dn);
     }
-    if (cr->ca_names.n_total > DIAG_SHOW_CA_NAMES)
-        tp_sb_printf(expl, " and %zu more", cr->ca_names.n_total - DIAG_SHOW_CA_NAMES);
+    if (cr->ca_names.n_total > TP_POLICY_SHOW_CA_NAMES)
+        tp_sb_printf(expl, " and %zu more", cr->ca_names.n_total - TP_POLICY_SHOW_CA_NAMES);
     tp_sb_put(expl, ". ");
     if (s->client_chain.n == 0) {
         tp_sb_put(sum, " The client offered no certificate although the server named the CAs it accepts: it has "
@@ -415,14 +415,14 @@ void r_server_cert_rejected(struct diag_ctx *c)
     diag_report(c, TP_SEV_ERROR);
 }
 
-/* The alerts no other rule explained, up to DIAG_MAX_ALERT_FINDINGS. Our own
+/* The alerts no other rule explained, up to TP_POLICY_MAX_ALERT_FINDINGS. Our own
  * alerts only when nothing else explains the failure: no suppressor reported
  * an error, and no fatal alert was reported here before. */
 void r_remote_alert(struct diag_ctx *c)
 {
     size_t emitted = 0;
     bool had_error = diag_suppressor_erred(c);
-    for (size_t k = 0; k < c->f->n_alerts && emitted < DIAG_MAX_ALERT_FINDINGS; k++) {
+    for (size_t k = 0; k < c->f->n_alerts && emitted < TP_POLICY_MAX_ALERT_FINDINGS; k++) {
         const struct diag_alert *a = &c->f->alerts[k];
         if (!diag_alert_open(c, k) || a->benign)
             continue;

@@ -162,7 +162,7 @@ void r_weak_key(struct diag_ctx *c, const struct diag_chain *ch)
     const struct tp_cert_info *ci = diag_path_cert(ch->v, ch->v->weak_key_index);
     if (ci)
         put_weak(c, ch, ch->v->weak_key_index, " has a weak ", ci->key_desc, sizeof ci->key_desc,
-                 " key (minimum: RSA " DIAG_STR(DIAG_MIN_RSA_BITS) ", EC " DIAG_STR(DIAG_MIN_EC_BITS) ").",
+                 " key (minimum: RSA " TP_POLICY_STR(TP_POLICY_MIN_RSA_BITS) ", EC " TP_POLICY_STR(TP_POLICY_MIN_EC_BITS) ").",
                  " OpenSSL says 'ee key too small' / 'ca key too small'.");
 }
 

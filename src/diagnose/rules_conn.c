@@ -111,10 +111,10 @@ void r_not_tls(struct diag_ctx *c)
     diag_say(&t->sum, "%s does not speak TLS%s%s", diag_Who(c, peer), what ? ": it answered with " : "",
              what ? what : "");
     if (o->peer_banner_len) {
-        /* The first line only, at most DIAG_SHOW_BANNER bytes of it. */
+        /* The first line only, at most TP_POLICY_SHOW_BANNER bytes of it. */
         size_t n = o->peer_banner_len < sizeof o->peer_banner ? o->peer_banner_len : sizeof o->peer_banner;
         size_t k = 0;
-        while (k < n && k < DIAG_SHOW_BANNER && o->peer_banner[k] != '\r' && o->peer_banner[k] != '\n')
+        while (k < n && k < TP_POLICY_SHOW_BANNER && o->peer_banner[k] != '\r' && o->peer_banner[k] != '\n')
             k++;
         tp_sb_put(&t->sum, " (\"");
         tp_sb_put_escaped(&t->sum, (const uint8_t *)o->peer_banner, k);
@@ -249,7 +249,7 @@ void r_handshake_failed(struct diag_ctx *c)
         tp_sb_put(&t->expl, "A server may send HelloRequest only to ask for a new handshake, never during one "
                            "(RFC 5246 §7.4.1.1); our TLS library ended the handshake on them. ");
     } else if (s->decode[peer].records > 0 &&
-               s->decode[peer].bytes < s->decode[peer].records * DIAG_TINY_RECORD_BYTES) {
+               s->decode[peer].bytes < s->decode[peer].records * TP_POLICY_TINY_RECORD_BYTES) {
         tp_sb_printf(&t->sum, "%s split its handshake into %llu tiny records; our TLS library (wolfSSL) could not "
                              "parse them.",
                      diag_Who(c, peer), (unsigned long long)s->decode[peer].records);

@@ -145,8 +145,8 @@ void diag_put_sans(struct tp_sb *sb, const struct tp_cert_info *ci)
         const struct tp_san *san = &ci->san[i];
         if (san->type != TP_SAN_DNS && san->type != TP_SAN_IP)
             continue;
-        if (shown == DIAG_SHOW_SANS) {
-            tp_sb_printf(sb, " and %zu more", ci->n_san_total - DIAG_SHOW_SANS);
+        if (shown == TP_POLICY_SHOW_SANS) {
+            tp_sb_printf(sb, " and %zu more", ci->n_san_total - TP_POLICY_SHOW_SANS);
             break;
         }
         if (shown++)
@@ -180,7 +180,7 @@ void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch)
     if (!n)
         return;
     tp_sb_put(sb, ": ");
-    for (size_t i = 0; i < n && i < DIAG_SHOW_SENT; i++) {
+    for (size_t i = 0; i < n && i < TP_POLICY_SHOW_SENT; i++) {
         const struct tp_cert_info *ci = ch->sent->info[i];
         if (i)
             tp_sb_put(sb, "; ");
@@ -194,8 +194,8 @@ void diag_put_sent(struct tp_sb *sb, const struct diag_chain *ch)
             tp_sb_putc(sb, '\'');
         }
     }
-    if (n > DIAG_SHOW_SENT)
-        tp_sb_printf(sb, "; and %zu more", n - DIAG_SHOW_SENT);
+    if (n > TP_POLICY_SHOW_SENT)
+        tp_sb_printf(sb, "; and %zu more", n - TP_POLICY_SHOW_SENT);
 }
 
 /* The trust store a verify result used. */

@@ -117,7 +117,10 @@ static void follow_peer(struct tp_wolf_conn *c, const uint8_t *p, size_t n)
         }
         if (ev != TP_FRAME_BODY)
             return; /* not framed as TLS: nothing to follow */
-        if (c->rbody_alert && c->rbody_first && b.len && b.p[0] == 2) /* level fatal */
+        struct tp_reader body;
+        uint8_t level;
+        tp_reader_from(&body, b);
+        if (c->rbody_alert && c->rbody_first && tp_read_u8(&body, &level) && level == 2) /* fatal */
             c->peer_fatal = true;
         c->rbody_first = false;
     }

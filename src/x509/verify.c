@@ -34,6 +34,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#include "tlsprobe/policy.h"
 #include "x509_int.h"
 #include "store_int.h"
 
@@ -250,11 +251,11 @@ static void cert_problems(const struct tp_cert_info *ci, size_t k, const char *r
 static bool key_weak(const struct tp_cert_info *c)
 {
     if (c->key_type == TP_KEY_RSA)
-        return c->key_bits < 2048 || c->key_bits % 8 != 0;
+        return c->key_bits < TP_POLICY_MIN_RSA_BITS || c->key_bits % 8 != 0;
     if (c->key_type == TP_KEY_DSA)
         return true;
     if (c->key_type == TP_KEY_EC)
-        return c->key_bits < 256 || strstr(c->key_desc, "unknown curve") != NULL;
+        return c->key_bits < TP_POLICY_MIN_EC_BITS || strstr(c->key_desc, "unknown curve") != NULL;
     return false;
 }
 
@@ -430,7 +431,8 @@ static size_t judge_path(struct builder *b, const size_t *path, size_t depth, bo
         if (ci->sig_weak && !is_anchor)
             sig = "a certificate on it has a weak (MD5/SHA-1) signature";
         if (key_weak(ci))
-            key = "a certificate on it has a key no client accepts (RSA or DSA under 2048 bits, EC under 256)";
+            key = "a certificate on it has a key no client accepts (RSA or DSA under " TP_POLICY_STR(
+                TP_POLICY_MIN_RSA_BITS) " bits, EC under " TP_POLICY_STR(TP_POLICY_MIN_EC_BITS) ")";
         if (k == 0) {
             leaf_checks(&j);
             continue;
@@ -665,7 +667,7 @@ static const char *status_id(enum tp_path_status st)
 static void path_facts(struct tp_verify_result *res, size_t ns, size_t n, bool anchored, const struct tp_verify_opts *opts,
                        time_t now)
 {
-    int expiring_days = opts && opts->expiring_days > 0 ? opts->expiring_days : 30;
+    int expiring_days = opts && opts->expiring_days > 0 ? opts->expiring_days : TP_POLICY_EXPIRY_WARN_DAYS;
     for (size_t k = 0; k < res->path_len; k++) {
         int si = res->path[k].sent_index;
         if (si < 0)
