@@ -6,19 +6,40 @@
 #     "<!-- deps:begin -->" and "<!-- deps:end -->" markers.
 # Usage: scripts/checkdeps.sh BUILD_DIR      check; exit 1 with one line per mismatch
 #        scripts/checkdeps.sh BUILD_DIR --print   print the graph (1) as the doc shows it
+#        scripts/checkdeps.sh BUILD_DIR --self-test   a dropped DEPS entry, an extra one
+#                                       and an edited doc graph must each fail the check
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: checkdeps.sh BUILD_DIR [--print]}
 mode=${2:-check}
 cd "$root"
+CML=${CHECKDEPS_CMAKELISTS:-CMakeLists.txt}
+DOC=${CHECKDEPS_DOC:-docs/architecture.md}
 
-mods=$(sed -n 's/^tp_module(\([a-z0-9_]*\).*/\1/p' CMakeLists.txt)
+if [ "$mode" = --self-test ]; then
+  t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+  bad=0
+  expect_fail() { # NAME: the check must fail with the files in $t
+    if CHECKDEPS_CMAKELISTS=$t/c CHECKDEPS_DOC=$t/d bash "$0" "$build" >/dev/null 2>&1; then
+      echo "checkdeps self-test: $1 was not caught"; bad=1
+    fi
+  }
+  cp "$CML" "$t/c"; cp "$DOC" "$t/d"
+  CHECKDEPS_CMAKELISTS=$t/c CHECKDEPS_DOC=$t/d bash "$0" "$build" >/dev/null || { echo "checkdeps self-test: the tree itself fails"; exit 1; }
+  sed -i 's/^tp_module(session  *DEPS tp_core tp_wire/tp_module(session  DEPS tp_core/' "$t/c"; expect_fail "a dropped DEPS entry"
+  cp "$CML" "$t/c"; sed -i 's/^tp_module(wire  *DEPS tp_core/tp_module(wire     DEPS tp_core tp_x509/' "$t/c"; expect_fail "an extra DEPS entry"
+  cp "$CML" "$t/c"; sed -i 's/^wire      -> core$/wire      -> core x509/' "$t/d"; expect_fail "an edited doc graph"
+  [ $bad = 0 ] && echo "checkdeps self-test: 3 broken copies caught"
+  exit $bad
+fi
+
+mods=$(sed -n 's/^tp_module(\([a-z0-9_]*\).*/\1/p' "$CML")
 declare -A owner declared used
 for m in $mods; do
   lib="$build/libtp_$m.a"
   [ -f "$lib" ] || { echo "checkdeps: $lib missing (build first)" >&2; exit 2; }
   while read -r sym; do owner[$sym]=$m; done < <(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF==3 && $2 ~ /[TDRBC]/ {print $3}')
-  declared[$m]=$(sed -n "s/^tp_module($m *DEPS\(.*\))/\1/p" CMakeLists.txt | tr ' ' '\n' | sed -n 's/^tp_//p' | sort -u | tr '\n' ' ')
+  declared[$m]=$(sed -n "s/^tp_module($m *DEPS\(.*\))/\1/p" "$CML" | tr ' ' '\n' | sed -n 's/^tp_//p' | sort -u | tr '\n' ' ')
 done
 # The CLI is the executable: its objects are under CMakeFiles/tlsprobe.dir.
 cli_objs=$(find "$build/CMakeFiles/tlsprobe.dir" -name '*.o' 2>/dev/null | sort)
@@ -49,7 +70,7 @@ for m in $mods; do
     fail=1
   fi
 done
-doc=$(sed -n '/<!-- deps:begin -->/,/<!-- deps:end -->/p' docs/architecture.md | sed '1,2d;$d' | sed '$d')
+doc=$(sed -n '/<!-- deps:begin -->/,/<!-- deps:end -->/p' "$DOC" | sed '1,2d;$d' | sed '$d')
 if [ "$doc" != "$(graph)" ]; then
   echo "checkdeps: docs/architecture.md's module graph differs from the symbols used; expected:"
   graph | sed 's/^/  /'
