@@ -1,5 +1,8 @@
 /* Growable arrays: one rule for how every array in tlsprobe grows.
- * Owns nothing; the caller keeps the array, its count and its capacity. */
+ * Owns nothing; the caller keeps the array, its count and its capacity.
+ *
+ * Must not: allocate past the caller's maximum, or free what it did not grow.
+ */
 #ifndef TLSPROBE_ARRAY_H
 #define TLSPROBE_ARRAY_H
 

@@ -1,5 +1,8 @@
 /* A borrowed view of bytes: (pointer, length). Never owns; never NUL-terminated
- * by contract (wire names may contain NUL: print them with tp_sb_put_escaped). */
+ * by contract (wire names may contain NUL: print them with tp_sb_put_escaped).
+ *
+ * Owns: nothing (module core). Must not: allocate or copy; parse with tlsprobe/reader.h.
+ */
 #ifndef TLSPROBE_BYTES_H
 #define TLSPROBE_BYTES_H
 #include <stddef.h>

@@ -1,4 +1,8 @@
-/* Error codes: one list, name and text from one X-macro (STYLE.md "Errors"). */
+/* Error codes: one list, name and text from one X-macro (STYLE.md "Errors").
+ *
+ * Owns: every error code of every module, its name and its text (module core).
+ * Must not: print, or carry context: a caller adds its own line (err, errlen).
+ */
 #ifndef TLSPROBE_ERROR_H
 #define TLSPROBE_ERROR_H
 

@@ -1,5 +1,8 @@
 /* Every limit in one place, each with why. docs/limits.md mirrors this file
- * (a test checks that every TP_MAX_* here is documented there). */
+ * (a test checks that every TP_MAX_* here is documented there).
+ *
+ * Owns: every limit (module core).
+ */
 #ifndef TLSPROBE_LIMITS_H
 #define TLSPROBE_LIMITS_H
 

@@ -1,6 +1,10 @@
 /* Name tables from the IANA registries (TLS parameters, TLS ExtensionType values,
  * alerts) and RFC 8446/5246. Lookups return NULL for unknown values, so callers
- * can print the number ("0x1a2b") themselves. GREASE (RFC 8701) is recognised. */
+ * can print the number ("0x1a2b") themselves. GREASE (RFC 8701) is recognised.
+ *
+ * Owns: the IANA name tables and the alert list (module wire). Must not: parse
+ * wire bytes or allocate.
+ */
 #ifndef TLSPROBE_NAMES_H
 #define TLSPROBE_NAMES_H
 #include <stdbool.h>

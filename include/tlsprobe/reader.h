@@ -7,6 +7,9 @@
  * A length-prefixed vector yields a sub-reader bounded by its length; an error in a
  * sub-reader is NOT propagated automatically: call tp_reader_join(parent, &sub) or
  * check sub with tp_reader_ok.
+ *
+ * Owns: all access to wire bytes (module core). Must not: allocate, print, or
+ * know any TLS structure (framing is tlsprobe/framer.h, messages tlsprobe/wire.h).
  */
 #ifndef TLSPROBE_READER_H
 #define TLSPROBE_READER_H

@@ -3,7 +3,12 @@
  * CLI computes, render writes) and the one JSON writer (src/render/jw.h).
  * Never parse wire bytes themselves except through tlsprobe/wire.h; never read
  * files, sockets or the clock except for "days left"; no hidden state: a memo
- * is the caller's (struct tp_render_memo). */
+ * is the caller's (struct tp_render_memo).
+ *
+ * Must not: parse wire bytes except through tlsprobe/wire.h, read files or sockets,
+ * or judge: findings and verdicts are the judge's (tlsprobe/judge.h), render only
+ * words them.
+ */
 #ifndef TLSPROBE_RENDER_H
 #define TLSPROBE_RENDER_H
 #include <stdbool.h>

@@ -1,7 +1,11 @@
 /* A growable string buffer with a hard cap, and escaping for untrusted text.
  * Everything that came from the wire or a file is printed through
  * tp_sb_put_escaped / tp_sb_put_json: no terminal escape injection, embedded NUL
- * shown as \x00, never truncated silently (a capped buffer ends in "…[truncated]"). */
+ * shown as \x00, never truncated silently (a capped buffer ends in "…[truncated]").
+ *
+ * Owns: escaping of untrusted text for terminals and JSON (module core). Must not:
+ * know what it writes (no JSON keys here: render writes those).
+ */
 #ifndef TLSPROBE_STRBUF_H
 #define TLSPROBE_STRBUF_H
 #include <stdarg.h>

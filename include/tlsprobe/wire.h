@@ -9,6 +9,9 @@
  * Return values: TP_OK; TP_ERR_TRUNCATED (input ends early); TP_ERR_MALFORMED
  * (lengths inconsistent, trailing bytes, illegal values); TP_ERR_LIMIT (a length
  * beyond limits.h).
+ *
+ * Must not: allocate (but the capped reassembly buffer), print, read files or
+ * sockets, or judge what it parsed (diagnose does).
  */
 #ifndef TLSPROBE_WIRE_H
 #define TLSPROBE_WIRE_H

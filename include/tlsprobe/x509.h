@@ -5,6 +5,10 @@
  * ../shared/wolfssl-notes.md, "Certificates from DER"). Text fields are owned,
  * NUL-terminated copies of what the certificate says (UTF-8 or raw bytes: escape
  * with tp_sb_put_escaped before printing, names may hold anything).
+ *
+ * Owns: certificate summaries, files, the trust store, path building and
+ * validation, name matching, AIA fetch, PEM encoding (module x509). Must not: know
+ * about sessions or TLS messages, print, or word findings (diagnose does).
  */
 #ifndef TLSPROBE_X509_H
 #define TLSPROBE_X509_H

@@ -58,6 +58,10 @@
  * Owns: wolfSSL contexts and connections, the recording, the captured secrets.
  * Must not touch: sessions beyond feeding them (tp_wolf_conn_flush), verification
  * and diagnosis (tlsprobe/judge.h), output.
+ *
+ * Owns: every wolfSSL object and call of the probes, the one byte recorder, the
+ * secrets a connection yields. Must not: decode TLS (the session does) or judge
+ * (tlsprobe/judge.h does).
  */
 #ifndef TLSPROBE_PROBE_WOLF_H
 #define TLSPROBE_PROBE_WOLF_H
