@@ -380,6 +380,7 @@ void tp_lab_free(struct tp_lab *lab)
     for (int i = 0; i < LAB__COUNT; i++)
         if (lab->certs[i].key_init)
             wc_ecc_free(&lab->certs[i].key);
+    explicit_bzero(lab, sizeof *lab); /* the private keys' DER */
     free(lab);
 }
 
@@ -413,6 +414,8 @@ int lab_write_pem(const char *path, const struct lab_cert *const *certs, size_t 
         char *pem = key ? lab_pem(certs[i]->key_der, certs[i]->key_der_len, ECC_PRIVATEKEY_TYPE, &len)
                         : lab_pem(certs[i]->der, certs[i]->der_len, CERT_TYPE, &len);
         ok = pem && fwrite(pem, 1, (size_t)len, f) == (size_t)len;
+        if (pem && key)
+            explicit_bzero(pem, (size_t)len);
         free(pem);
     }
     if (fclose(f) != 0)

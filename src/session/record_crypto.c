@@ -58,7 +58,7 @@ void tp_rc_free(struct tp_rc *rc)
         wc_AesFree(&rc->aes);
     if (rc->ctr_ready)
         wc_AesFree(&rc->ctr);
-    memset(rc, 0, sizeof *rc); /* keys do not outlive the session */
+    explicit_bzero(rc, sizeof *rc); /* keys do not outlive the session (a memset before free may be dropped) */
     free(rc);
 }
 
