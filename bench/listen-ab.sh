@@ -12,7 +12,8 @@
 # (`openssl s_time -new -tls1_3`), wolf12 (TLS 1.2, P-256).
 # Per round and server: handshakes/s, server CPU µs per handshake (utime+stime of
 # the server process from /proc/PID/stat, split user/sys).
-# Env: TLSPROBE (default build/tlsprobe). Binds 127.0.0.1 on free ports; every
+# Env: TLSPROBE (default build/tlsprobe); OLD_TLSPROBE: compare listen with that
+# (older) binary instead (servers listen_old and listen, ratios to listen_old). Binds 127.0.0.1 on free ports; every
 # server is bounded (timeout) and killed before the next starts.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -46,6 +47,8 @@ server_cmd() { # NAME PORT
                    -key "$PKI/good.key" -www -quiet ;;
     wolf_srv) echo "$TMP/wolf_srv" 127.0.0.1 "$2" "$PKI/good-fullchain.pem" "$PKI/good.key" ;;
     listen)   echo "$TLSPROBE" listen "127.0.0.1:$2" --cert "$PKI/good-fullchain.pem" --key "$PKI/good.key" \
+                   --format json ;;
+    listen_old) echo "$OLD_TLSPROBE" listen "127.0.0.1:$2" --cert "$PKI/good-fullchain.pem" --key "$PKI/good.key" \
                    --format json ;;
     esac
 }
@@ -84,9 +87,11 @@ one() { # NAME -> "hs/s us/hs user sys"
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(openssl version | cut -d' ' -f1-2), generator $GEN, $ROUNDS rounds x ${SECS}s"
+SERVERS="s_server listen wolf_srv"; BASE=s_server; OTHERS="listen wolf_srv"
+[ -n "${OLD_TLSPROBE:-}" ] && { SERVERS="listen_old listen"; BASE=listen_old; OTHERS=listen; }
 printf "%-6s %-9s %8s %8s %6s %6s\n" round server "hs/s" "us/hs" user sys
 for r in $(seq 1 "$ROUNDS"); do
-    for srv in s_server listen wolf_srv; do
+    for srv in $SERVERS; do
         res=$(one "$srv")
         echo "$r $srv $res" >>"$TMP/all"
         # shellcheck disable=SC2086
@@ -95,18 +100,18 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 echo "median (best) per server:"
 median() { sort -n | awk '{v[NR] = $1} END {printf "%s %s %s\n", v[int((NR + 1) / 2)], v[1], v[NR]}'; }
-for srv in s_server listen wolf_srv; do
+for srv in $SERVERS; do
     read -r cm cb _ < <(awk -v s="$srv" '$2 == s {print $4}' "$TMP/all" | median)
     read -r rm _ rb < <(awk -v s="$srv" '$2 == s {print $3}' "$TMP/all" | median)
     printf "  %-9s %6s us/hs (best %4s)   %6s hs/s (best %4s)\n" "$srv" "$cm" "$cb" "$rm" "$rb"
 done
 # The same round's servers ran back to back under the same neighbours' load: the
 # median of the per-round ratios is steadier than the ratio of the medians.
-echo "median of the per-round ratios to s_server:"
-for srv in listen wolf_srv; do
-    awk -v s="$srv" '{ cpu[$1 " " $2] = $4; rate[$1 " " $2] = $3 }
-        END { for (k in cpu) { split(k, f, " "); if (f[2] != s || cpu[f[1] " s_server"] == 0) continue
-                  print cpu[k] / cpu[f[1] " s_server"], rate[k] / rate[f[1] " s_server"] } }' "$TMP/all" >"$TMP/ratios"
+echo "median of the per-round ratios to $BASE:"
+for srv in $OTHERS; do
+    awk -v s="$srv" -v base="$BASE" '{ cpu[$1 " " $2] = $4; rate[$1 " " $2] = $3 }
+        END { for (k in cpu) { split(k, f, " "); if (f[2] != s || cpu[f[1] " " base] == 0) continue
+                  print cpu[k] / cpu[f[1] " " base], rate[k] / rate[f[1] " " base] } }' "$TMP/all" >"$TMP/ratios"
     c=$(sort -n -k1,1 "$TMP/ratios" | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }')
     r=$(sort -n -k2,2 "$TMP/ratios" | awk '{ v[NR] = $2 } END { printf "%.3f", v[int((NR + 1) / 2)] }')
     printf "  %-9s CPU per handshake %s   rate %s   (%s rounds)\n" "$srv" "$c" "$r" "$(wc -l <"$TMP/ratios")"
