@@ -153,6 +153,18 @@ int64_t tp_capture_time_us(int64_t sec, int64_t usec);
  * TP_OK and sets *truncated (with the reason in err). */
 enum tp_err tp_capture_read_file(struct tp_capture *c, const char *path, const char *filter, bool *truncated,
                                  char *err, size_t errlen) TP_MUST_USE;
+/* The same in two steps, so that every input can be opened (and its filter
+ * compiled) before the decoding process gives up the right to open files
+ * (tlsprobe/sandbox.h): tp_capture_src_open fails as tp_capture_read_file does
+ * on open; tp_capture_read_src reads the source and closes it. */
+struct tp_capture_src;
+enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_capture_src **out, char *err,
+                                size_t errlen) TP_MUST_USE;
+enum tp_err tp_capture_read_src(struct tp_capture *c, struct tp_capture_src *src, bool *truncated, char *err,
+                                size_t errlen) TP_MUST_USE;
+void tp_capture_src_close(struct tp_capture_src *src); /* one not read (NULL is fine) */
+/* Load the trust store now rather than at the first chain (before a sandbox). */
+void tp_capture_preload(struct tp_capture *c);
 /* The same from memory (fuzzing, tests). */
 enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter,
                                 bool *truncated, char *err, size_t errlen) TP_MUST_USE;

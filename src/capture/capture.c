@@ -102,6 +102,19 @@ const char *tp_capture_store_error(const struct tp_capture *c)
     return c->store_err;
 }
 
+void tp_capture_preload(struct tp_capture *c)
+{
+    if (c->store_tried || c->o.no_verify)
+        return;
+    c->store_tried = true;
+    if (tp_store_load(c->o.cafile, c->o.capath, &c->store, c->store_err, sizeof c->store_err) != TP_OK) {
+        tp_store_free(c->store);
+        c->store = NULL;
+        if (!c->store_err[0])
+            snprintf(c->store_err, sizeof c->store_err, "cannot load the trust store");
+    }
+}
+
 /* The server chain as seen, judged at the capture time against the SNI. The
  * result is shared through the cache: the caller detaches it from the session
  * before the session is freed. */
@@ -109,15 +122,7 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
 {
     if (c->o.no_verify || !s->server_chain.n)
         return NULL;
-    if (!c->store_tried) {
-        c->store_tried = true;
-        if (tp_store_load(c->o.cafile, c->o.capath, &c->store, c->store_err, sizeof c->store_err) != TP_OK) {
-            tp_store_free(c->store);
-            c->store = NULL;
-            if (!c->store_err[0])
-                snprintf(c->store_err, sizeof c->store_err, "cannot load the trust store");
-        }
-    }
+    tp_capture_preload(c);
     if (!c->store)
         return NULL;
     char name[TP_MAX_NAME_LEN + 1] = "";

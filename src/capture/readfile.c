@@ -136,15 +136,12 @@ void tp_live_close(struct tp_live *l)
     free(l);
 }
 
-static enum tp_err run(struct tp_capture *c, pcap_t *p, const char *name, const char *filter, bool *truncated,
-                       char *err, size_t errlen)
+/* Every packet of an opened (and filtered) file into c; closes p. */
+static enum tp_err read_all(struct tp_capture *c, pcap_t *p, const char *name, bool *truncated, char *err,
+                            size_t errlen)
 {
     if (truncated)
         *truncated = false;
-    if (set_filter(p, filter, err, errlen) != TP_OK) {
-        pcap_close(p);
-        return TP_ERR_USAGE;
-    }
     struct loop_ctx k = { c, pcap_datalink(p) };
     enum tp_err ret = TP_OK;
     for (;;) {
@@ -174,34 +171,89 @@ static enum tp_err run(struct tp_capture *c, pcap_t *p, const char *name, const 
     return ret;
 }
 
-enum tp_err tp_capture_read_file(struct tp_capture *c, const char *path, const char *filter, bool *truncated,
-                                 char *err, size_t errlen)
+static enum tp_err run(struct tp_capture *c, pcap_t *p, const char *name, const char *filter, bool *truncated,
+                       char *err, size_t errlen)
+{
+    if (set_filter(p, filter, err, errlen) != TP_OK) {
+        pcap_close(p);
+        return TP_ERR_USAGE;
+    }
+    return read_all(c, p, name, truncated, err, errlen);
+}
+
+struct tp_capture_src {
+    pcap_t *p;
+    char *vbuf; /* the FILE's buffer: freed after pcap_close has closed it */
+    char name[256];
+};
+
+enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_capture_src **out, char *err,
+                                size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
     /* "-": standard input, read as it comes (tcpdump -w - | tlsprobe pcap -). */
     bool is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "(standard input)" : path;
+    struct tp_capture_src *src = calloc(1, sizeof *src);
+    if (!src) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return TP_ERR_NOMEM;
+    }
+    snprintf(src->name, sizeof src->name, "%s", name);
     FILE *fp = is_stdin ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb");
-    if (is_stdin)
-        path = "(standard input)";
     if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s", name, strerror(errno));
+        free(src);
         return TP_ERR_IO;
     }
     /* 1 MiB reads instead of stdio's 4 KiB: a syscall per 4 KiB was a visible
-     * share of a 1 GB capture's time. Freed after run() has closed fp. */
-    char *vbuf = malloc(1 << 20);
-    if (vbuf)
-        setvbuf(fp, vbuf, _IOFBF, 1 << 20);
-    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
-    if (!p) {
+     * share of a 1 GB capture's time. */
+    src->vbuf = malloc(1 << 20);
+    if (src->vbuf)
+        setvbuf(fp, src->vbuf, _IOFBF, 1 << 20);
+    src->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    if (!src->p) {
         fclose(fp);
-        free(vbuf);
-        snprintf(err, errlen, "%s: not a readable pcap or pcapng file (%s)", path, perr);
+        snprintf(err, errlen, "%s: not a readable pcap or pcapng file (%s)", name, perr);
+        tp_capture_src_close(src);
         return TP_ERR_IO;
     }
-    enum tp_err e = run(c, p, path, filter, truncated, err, errlen);
-    free(vbuf);
+    if (set_filter(src->p, filter, err, errlen) != TP_OK) {
+        tp_capture_src_close(src);
+        return TP_ERR_USAGE;
+    }
+    *out = src;
+    return TP_OK;
+}
+
+void tp_capture_src_close(struct tp_capture_src *src)
+{
+    if (!src)
+        return;
+    if (src->p)
+        pcap_close(src->p);
+    free(src->vbuf);
+    free(src);
+}
+
+enum tp_err tp_capture_read_src(struct tp_capture *c, struct tp_capture_src *src, bool *truncated, char *err,
+                                size_t errlen)
+{
+    enum tp_err e = read_all(c, src->p, src->name, truncated, err, errlen);
+    src->p = NULL; /* closed by read_all */
+    tp_capture_src_close(src);
     return e;
+}
+
+enum tp_err tp_capture_read_file(struct tp_capture *c, const char *path, const char *filter, bool *truncated,
+                                 char *err, size_t errlen)
+{
+    struct tp_capture_src *src;
+    if (truncated)
+        *truncated = false;
+    enum tp_err e = tp_capture_src_open(path, filter, &src, err, errlen);
+    return e != TP_OK ? e : tp_capture_read_src(c, src, truncated, err, errlen);
 }
 
 enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter,

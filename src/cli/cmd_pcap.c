@@ -9,6 +9,7 @@
 #include <time.h>
 #include "cli.h"
 #include "tlsprobe/capture.h"
+#include "tlsprobe/sandbox.h"
 #include "tlsprobe/diagnose.h"
 
 static int run_pcap(int argc, char **argv);
@@ -27,6 +28,7 @@ enum {
     OPT_CAFILE,
     OPT_CAPATH,
     OPT_AT,
+    OPT_USER,
 };
 
 /* The output options both commands end with. */
@@ -61,6 +63,8 @@ static const struct tp_cli_opt sniff_opts[] = {
     { OPT_CAPATH, "capath", 0, "DIR", "the same, a directory of certificates" },
     { OPT_AT, "at", 0, "TIME", "judge chains and dates as of TIME (as for pcap)" },
     { OPT_MAX_FLOWS, "max-flows", 0, "N", "TCP flows tracked at once (default 65536)" },
+    { OPT_USER, "relinquish-privileges", 'Z', "USER",
+      "started as root: become USER (default nobody) once the\ninterface is open, before the first packet is read" },
     OUTPUT_ROWS,
 };
 
@@ -96,7 +100,10 @@ const struct tp_cli_cmd tp_cli_sniff = {
             "each connection as it ends. Stops on SIGINT/SIGTERM or after --count sessions,\n"
             "then prints the summary.\n"
             "\n",
-    .foot = "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
+    .foot = "Like tcpdump, sniff started as root gives root up once the interface is open\n"
+            "(-Z). Decoding, in pcap and sniff, then runs under a seccomp filter: the process\n"
+            "can read and write what it has open, and open nothing new.\n"
+            "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
             "2 usage error, interface missing or not permitted\n",
     .opts = sniff_opts,
     .n_opts = TP_CLI_N(sniff_opts),
@@ -225,7 +232,7 @@ static double now_s(void)
 
 struct common_args {
     struct tp_cli_common com;
-    const char *keylog, *filter, *server, *sni, *iface, *cafile, *capath;
+    const char *keylog, *filter, *server, *sni, *iface, *cafile, *capath, *user;
     unsigned long session, max_flows, count;
     bool keylog_given, no_summary;
     time_t at;                      /* --at; 0: the capture time */
@@ -302,6 +309,7 @@ static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struc
         case OPT_CAFILE: a->cafile = v; break;
         case OPT_CAPATH: a->capath = v; break;
         case OPT_IFACE: a->iface = v; break;
+        case OPT_USER: a->user = v; break;
         case OPT_AT:
             if (tp_cli_opt_at(cmd->name, v, &a->at))
                 return TP_EXIT_USAGE;
@@ -385,6 +393,23 @@ static int finish(struct run_state *st, const struct common_args *a, struct tp_c
     return status;
 }
 
+/* Everything is open and loaded (inputs, key log, trust store, time zone):
+ * from here on the process only decodes and writes (tlsprobe/sandbox.h).
+ * Under valgrind (its own system calls would be filtered too) or where the
+ * kernel has no seccomp filters, decoding goes on unconfined. */
+static void confine(struct tp_capture *cap, enum tp_sandbox_need need)
+{
+    char err[256];
+    tp_capture_preload(cap);
+    tzset();
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, "vgpreload"))
+        return;
+    enum tp_err e = tp_sandbox_enter(need, err, sizeof err);
+    if (e != TP_OK && e != TP_ERR_UNSUPPORTED)
+        fprintf(stderr, "tlsprobe: warning: decoding unconfined: %s\n", err);
+}
+
 static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
 {
     struct tp_cli_args args = *fa;
@@ -411,12 +436,35 @@ static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
         finish(&st, &a, NULL, 0, 0);
         return tp_cli_fail("out of memory");
     }
+    /* Every input opened (and its filter compiled) up front, its error kept for
+     * its turn, so that decoding can run confined. */
+    struct tp_capture_src **src = calloc((size_t)nfiles, sizeof *src);
+    char (*open_err)[1024] = calloc((size_t)nfiles, sizeof *open_err);
+    enum tp_err *open_e = calloc((size_t)nfiles, sizeof *open_e);
+    if (!src || !open_err || !open_e) {
+        free(src);
+        free(open_err);
+        free(open_e);
+        tp_capture_free(cap);
+        tp_keylog_free(kl);
+        finish(&st, &a, NULL, 0, 0);
+        return tp_cli_fail("out of memory");
+    }
+    for (int i = 0; i < nfiles; i++)
+        open_e[i] = tp_capture_src_open(files[i], a.filter, &src[i], open_err[i], sizeof open_err[i]);
+    confine(cap, TP_SANDBOX_FILE);
     double t0 = now_s();
     int status = TP_EXIT_OK;
     for (int i = 0; i < nfiles && !tp_capture_done(cap); i++) {
         char err[1024] = "";
         bool truncated = false;
-        enum tp_err e = tp_capture_read_file(cap, files[i], a.filter, &truncated, err, sizeof err);
+        enum tp_err e = open_e[i];
+        if (e == TP_OK) {
+            e = tp_capture_read_src(cap, src[i], &truncated, err, sizeof err);
+            src[i] = NULL;
+        } else {
+            snprintf(err, sizeof err, "%s", open_err[i]);
+        }
         tp_capture_flush(cap, 0); /* sessions of this file end with it */
         out_flush(&st);
         if (e == TP_ERR_USAGE) {
@@ -444,6 +492,11 @@ static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
     if (status == TP_EXIT_USAGE && tp_capture_get_stats(cap)->packets == 0)
         a.no_summary = true; /* nothing was read: the error line says it all */
     status = finish(&st, &a, cap, t0, status);
+    for (int i = 0; i < nfiles; i++)
+        tp_capture_src_close(src[i]); /* those not read (an earlier usage error, --session done) */
+    free(src);
+    free(open_err);
+    free(open_e);
     tp_capture_free(cap);
     tp_keylog_free(kl);
     return status;
@@ -492,6 +545,18 @@ static int sniff_live(struct common_args a)
         finish(&st, &a, NULL, 0, 0);
         return tp_cli_fail("out of memory");
     }
+    /* as tcpdump -Z: root is given up once the interface is open */
+    tp_capture_preload(cap);
+    bool dropped = false;
+    if (tp_drop_privileges(a.user, &dropped, err, sizeof err) != TP_OK) {
+        tp_live_close(p);
+        tp_capture_free(cap);
+        tp_keylog_free(kl);
+        a.no_summary = true;
+        finish(&st, &a, NULL, 0, 0);
+        return tp_cli_fail("sniff: %s", err);
+    }
+    confine(cap, TP_SANDBOX_LIVE);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -73,6 +73,15 @@ if [ $can_capture = 1 ]; then
     >"$W/sniff.json" 2>"$W/sniff.err" &
   SPID=$!; PIDS+=($SPID)
   wait_for "sniffing on lo" "$W/sniff.err" || bad "sniff did not start: $(cat "$W/sniff.err")"
+  # Least privilege (issue 23): started as root, it reads packets as nobody, confined.
+  TPPID=$(pgrep -P "$SPID" | head -1)
+  st=$(cat "/proc/$TPPID/status" 2>/dev/null)
+  if echo "$st" | grep -qP '^Uid:\t65534\t65534\t65534\t65534' && echo "$st" | grep -qP '^Gid:\t65534' &&
+     echo "$st" | grep -qP '^Groups:\t(65534 ?)?$'; then ok "sniff: root given up (uid/gid 65534, no other groups)"
+  else bad "sniff: still privileged: $(echo "$st" | grep -E '^(Uid|Gid|Groups)')"; fi
+  if grep -q '^Seccomp:' <<<"$st"; then
+    echo "$st" | grep -qP '^Seccomp:\t2' && ok "sniff: decoding under a seccomp filter" || bad "sniff: no seccomp filter: $(echo "$st" | grep Seccomp)"
+  fi
   sleep 0.3
   server "$P" 1
   client "$P" "$W/sniff.keylog" -tls1_2
@@ -93,6 +102,32 @@ EOF
   [ $rc = 0 ] && grep -q "^summary: 0 TLS sessions" "$W/int.err" && ok "sniff: SIGINT -> summary, exit 0" \
     || bad "sniff SIGINT: exit $rc $(cat "$W/int.err")"
 fi
+
+# -Z: an unknown user is a clear line and exit 2, before any packet.
+if [ $can_capture = 1 ]; then
+  "$T" sniff -i lo -Z no-such-user-tp >/dev/null 2>"$W/z.err"; rc=$?
+  [ $rc = 2 ] && grep -q "no user 'no-such-user-tp'" "$W/z.err" && [ "$(grep -vc '^sniffing' "$W/z.err")" = 1 ] \
+    && ok "sniff -Z unknown user: $(grep -v '^sniffing' "$W/z.err")" || bad "sniff -Z unknown user: exit $rc $(cat "$W/z.err")"
+fi
+
+# pcap decodes confined too: seen in /proc while it waits for the rest of its input.
+mkfifo "$W/fifo"
+"$T" pcap - --format json <"$W/fifo" >"$W/fifo.json" 2>"$W/fifo.err" &
+FPID=$!; PIDS+=($FPID)
+exec 8>"$W/fifo"
+head -c 24 "$TP_FIXTURES/captures/tls13-good.pcap" >&8
+sleep 0.5
+if grep -q '^Seccomp:' "/proc/$FPID/status" 2>/dev/null; then
+  grep -qP '^Seccomp:\t2' "/proc/$FPID/status" && ok "pcap: decoding under a seccomp filter" \
+    || bad "pcap: no seccomp filter: $(grep Seccomp "/proc/$FPID/status")"
+fi
+tail -c +25 "$TP_FIXTURES/captures/tls13-good.pcap" >&8
+exec 8>&-
+wait $FPID; rc=$?
+"$T" pcap "$TP_FIXTURES/captures/tls13-good.pcap" --format json >"$W/direct.json" 2>/dev/null
+diff <(grep -v '"summary"' "$W/fifo.json") <(grep -v '"summary"' "$W/direct.json") >/dev/null \
+  && ok "pcap confined: the same session as unconfined reading of the file (exit $rc)" \
+  || bad "pcap confined differs: $(head -c 300 "$W/fifo.err")"
 
 # 3. Not permitted: a clear line and exit 2 (run without capabilities as nobody).
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
