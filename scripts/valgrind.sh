@@ -50,6 +50,7 @@ for t in "${TESTS[@]}"; do
   t=${t%.sh}
   logs=$OUT/$t
   mkdir -p "$logs"
+  chmod 1777 "$logs" # some tests run tlsprobe as another user (test_pcap_live: sniff unprivileged)
   start=$(date +%s)
   TLSPROBE=$WRAP TP_VG_LOGS=$logs TP_FIXTURES=$ROOT/fixtures TP_SRC=$ROOT TP_BUILD_DIR=$ROOT/$BUILD \
     timeout 1800 bash "tests/integration/$t.sh" >"$OUT/$t.out" 2>&1
