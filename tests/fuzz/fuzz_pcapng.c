@@ -8,7 +8,11 @@
  * flow table and the session decoder (tp_capture_read_mem).
  *
  * Input: byte 0: bit 0 big-endian file, bit 1 drop the first SHB, bits 2-3
- * the flow-table size; then records [kind:1][len:2 BE][body]. kind % 10:
+ * the flow-table size, bit 4 verify server chains (anchor fixtures/pki/root.pem),
+ * bit 5 threaded judging and the file readers (a memfd path), bit 6 --sni
+ * localhost and a BPF filter, bit 7 --server 127.0.0.1:443 and --session 1.
+ * Secrets found in Decryption Secrets Blocks are parsed into a key log and given
+ * to the decoder, as `tlsprobe pcap` does. Then records [kind:1][len:2 BE][body]. kind % 10:
  *   0 IDB   body: linktype:2, then options (raw)        (kind >> 4: snaplen 0 or 262144)
  *   1 EPB   body: packet bytes (interface = kind >> 4 & 3, captured = length,
  *           original = length + (kind >> 6), timestamps increasing)
@@ -20,11 +24,49 @@
  *   7 any block type: type:4 from the body, then the rest
  *   8 raw bytes appended as they are (broken framing, on purpose)
  *   9 EPB with options: body = caplen:2, packet, options */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "tlsprobe/capture.h"
+#include "tlsprobe/session.h"
+
+/* fixtures/pki/root.pem: the anchor when a run verifies chains (bit 4) */
+static const char root_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBqTCCAVCgAwIBAgIUeWZJOFp8aUKCEzoNS1WtcXdV5YAwCgYIKoZIzj0EAwIw\n"
+    "MzERMA8GA1UECgwIdGxzcHJvYmUxHjAcBgNVBAMMFXRsc3Byb2JlIFRlc3QgUm9v\n"
+    "dCBDQTAeFw0yNjExMjIyMTQ4MjJaFw00NjExMTcyMTQ4MjJaMDMxETAPBgNVBAoM\n"
+    "CHRsc3Byb2JlMR4wHAYDVQQDDBV0bHNwcm9iZSBUZXN0IFJvb3QgQ0EwWTATBgcq\n"
+    "hkjOPQIBBggqhkjOPQMBBwNCAAQLog4Df7yonBHwcrgBDN6wdDQ/5a0ONAOYiK+Y\n"
+    "nQmzkV6n6p/wGX35MspSfre4KwxWDbnpEdSVFvwEtrkoeOM+o0IwQDAPBgNVHRMB\n"
+    "Af8EBTADAQH/MA4GA1UdDwEB/wQEAwIBBjAdBgNVHQ4EFgQUs0fTuSgvg8gRUbjG\n"
+    "BgZLjijSeDAwCgYIKoZIzj0EAwIDRwAwRAIgILbNsX7wpck6igZ8N3cNPnyiDzuA\n"
+    "hT13HcaSKqlUE4UCIB5p5yWFo/1omEzICJCHu/VBxtEkV1usPgyjB+95TmpH\n"
+    "-----END CERTIFICATE-----\n";
+
+/* A memfd holding bytes, named by a /proc path (tp_capture_read_file and the
+ * store read files); slot 0: the capture, 1: the anchor. */
+static const char *memfd_path(int slot, const void *p, size_t n)
+{
+    static int fd[2] = { -1, -1 };
+    static char path[2][64];
+    if (fd[slot] < 0) {
+        fd[slot] = memfd_create("fuzz-pcapng", 0);
+        if (fd[slot] < 0)
+            return NULL;
+        snprintf(path[slot], sizeof path[slot], "/proc/self/fd/%d", fd[slot]);
+    }
+    if (ftruncate(fd[slot], 0) != 0 || pwrite(fd[slot], p, n, 0) != (ssize_t)n)
+        return NULL;
+    return path[slot];
+}
 
 #define OUT_MAX (1u << 18)
 
@@ -216,14 +258,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    uint8_t sel = data[0];
     char *text = NULL;
     size_t tl = 0, nb = 0;
     (void)tp_pcapng_secrets(o.p, o.n, &text, &tl, &nb);
+    struct tp_keylog *kl = NULL;
+    if (text && tl && tp_keylog_parse((const uint8_t *)text, tl, &kl) != TP_OK)
+        kl = NULL;
     free(text);
+    const char *file = (sel & 0x20) ? memfd_path(0, o.p, o.n) : NULL;
+    if (file) {
+        char err[256];
+        text = NULL;
+        (void)tp_pcapng_secrets_file(file, &text, &tl, &nb, err, sizeof err);
+        free(text);
+    }
 
     struct tp_capture_opts co = { 0 };
-    co.max_flows = 4u << ((data[0] >> 2) & 3);
-    co.no_verify = true;
+    co.max_flows = 4u << ((sel >> 2) & 3);
+    co.keylog = kl;
+    co.no_verify = !(sel & 0x10);
+    co.cafile = (sel & 0x10) ? memfd_path(1, root_pem, sizeof root_pem - 1) : NULL;
+    if (!co.no_verify && !co.cafile)
+        co.no_verify = true; /* never the system store: slow, and not the fuzzer's business */
+    co.threaded = (sel & 0x20) != 0;
+    co.only_sni = (sel & 0x40) ? "localhost" : NULL;
+    co.only_server = (sel & 0x80) ? "127.0.0.1:443" : NULL;
+    co.only_session = (sel & 0x80) ? 1 : 0;
     unsigned long msgs = 0;
     co.on_session = on_session;
     co.ctx = &msgs;
@@ -231,10 +292,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (c) {
         char err[256];
         bool trunc;
-        (void)tp_capture_read_mem(c, o.p, o.n, NULL, &trunc, err, sizeof err);
+        const char *filter = (sel & 0x40) ? "tcp or vlan" : NULL;
+        if (file)
+            (void)tp_capture_read_file(c, file, filter, &trunc, err, sizeof err);
+        else
+            (void)tp_capture_read_mem(c, o.p, o.n, filter, &trunc, err, sizeof err);
         tp_capture_flush(c, 0);
+        (void)tp_capture_get_stats(c);
+        (void)tp_capture_store_error(c);
+        (void)tp_capture_done(c);
         tp_capture_free(c);
     }
+    tp_keylog_free(kl);
     free(o.p);
     return 0;
 }
