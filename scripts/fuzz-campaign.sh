@@ -4,6 +4,7 @@
 #   scripts/fuzz-campaign.sh run [-s SECONDS] [-u HH:MM|EPOCH] [-t "fuzz_a fuzz_b"] [--fork] [--no-build]
 #   scripts/fuzz-campaign.sh summary
 #   scripts/fuzz-campaign.sh adopt build-fuzz/crashes/<target>-crash-<sha1>
+#   scripts/fuzz-campaign.sh seeds TARGET [MAX_KB]
 #
 # run: builds the libFuzzer targets (build-fuzz/, as scripts/fuzz.sh does) and runs
 #   each for SECONDS (default 900) under nice -n 19, round-robin over the targets;
@@ -25,6 +26,11 @@
 #   bug is fixed, `adopt` copies the input to fixtures/fuzz/<target>/regress-<sha1>,
 #   where ctest replays it (fixtures/fuzz/regressions/README.md).
 # summary: fuzz hours, executions, slices and crashes per target from the ledger.
+# seeds: merges build-fuzz/corpus/TARGET into a copy of fixtures/fuzz/TARGET with
+#   libFuzzer's -merge=1 -use_counters=0 (edges, not hit counts: a small set), so
+#   only corpus inputs that reach edges the seeds do not are kept, and copies them
+#   to fixtures/fuzz/TARGET/min-<sha1>, smallest first, up to MAX_KB (default 256):
+#   committed seeds that carry the campaign's coverage, small enough for ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LEDGER=docs/fuzz-ledger.tsv
@@ -51,6 +57,26 @@ adopt() {
   sha=$(sha1sum "$f" | cut -c1-40)
   cp "$f" "fixtures/fuzz/$target/regress-$sha"
   echo "fixtures/fuzz/$target/regress-$sha (ctest -R fuzz-replay/$target)"
+}
+
+seeds() {
+  local t=$1 maxkb=${2:-256} tmp added=0 n=0 f sha sz
+  [ -x "build-fuzz/$t" ] && [ -d "build-fuzz/corpus/$t" ] || { echo "seeds: no build-fuzz/$t or corpus"; exit 2; }
+  tmp=$(mktemp -d)
+  cp "fixtures/fuzz/$t"/* "$tmp"/ # in the output already: only inputs with new edges are added
+  nice -n 19 "build-fuzz/$t" -merge=1 -use_counters=0 -rss_limit_mb=2048 -max_len=65536 -timeout=30 -close_fd_mask=3 \
+    "$tmp" "build-fuzz/corpus/$t" >"build-fuzz/logs/$t-merge.log" 2>&1 || true
+  declare -A have=()
+  for f in "fixtures/fuzz/$t"/*; do have[$(basename "$f")]=1; have[$(sha1sum <"$f" | cut -c1-40)]=1; done
+  while read -r sz f; do
+    sha=$(basename "$f")
+    [ -n "${have[$sha]:-}" ] && continue
+    [ $((added + sz)) -le $((maxkb * 1024)) ] || break
+    cp "$f" "fixtures/fuzz/$t/min-$sha"
+    added=$((added + sz)) n=$((n + 1))
+  done < <(find "$tmp" -type f -printf '%s %p\n' | sort -n)
+  echo "$t: $n new seeds ($added bytes) in fixtures/fuzz/$t/min-*"
+  rm -rf "$tmp"
 }
 
 run_slice() { # target seconds
@@ -89,9 +115,10 @@ cmd=${1:-}
 shift || true
 case "$cmd" in
 summary) summary; exit 0 ;;
+seeds) [ $# -ge 1 ] || { echo "usage: $0 seeds TARGET [MAX_KB]"; exit 2; }; seeds "$@"; exit 0 ;;
 adopt) [ $# = 1 ] || { echo "usage: $0 adopt CRASH-FILE"; exit 2; }; adopt "$1"; exit 0 ;;
 run) ;;
-*) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
 esac
 
 SECS=900 UNTIL="" TARGETS="" FORK=0 BUILD=1
