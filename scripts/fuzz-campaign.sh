@@ -12,8 +12,9 @@
 #   the last slice cut to fit; without -u it does one round. Each target keeps its
 #   corpus in build-fuzz/corpus/<target> (started from fixtures/fuzz/<target>/) and
 #   appends one line per slice to docs/fuzz-ledger.tsv:
-#     date  commit  target  seconds  execs  corpus  cov  crashes  artifacts
-#   (seconds: wall time of the slice; execs: libFuzzer's
+#     date  commit  target  seconds  execs  corpus  cov  crashes  artifacts  cpu_seconds
+#   (seconds: wall time of the slice; cpu_seconds: the CPU time the fuzzer got at
+#   nice 19, user + system, less than the wall time on a busy machine; execs: libFuzzer's
 #   stat::number_of_executed_units, else its last "#N" line; corpus: files in the
 #   corpus directory after the slice; cov: libFuzzer's final "cov:" figure).
 #   Touch build-fuzz/campaign.stop to end after the current slice; kill the
@@ -34,19 +35,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LEDGER=docs/fuzz-ledger.tsv
-HEADER=$'date\tcommit\ttarget\tseconds\texecs\tcorpus\tcov\tcrashes\tartifacts'
+HEADER=$'date\tcommit\ttarget\tseconds\texecs\tcorpus\tcov\tcrashes\tartifacts\tcpu_seconds'
 
 summary() {
   [ -f "$LEDGER" ] || { echo "no ledger ($LEDGER)"; return 0; }
-  printf '%-18s %7s %14s %6s %7s %7s %6s\n' target hours executions slices crashes corpus cov
+  printf '%-18s %7s %9s %14s %6s %7s %7s %6s\n' target hours cpu_hours executions slices crashes corpus cov
   awk -F'\t' 'NR > 1 && $3 != "" {
       s[$3] += $4; e[$3] += $5; n[$3]++; c[$3] += $8; corp[$3] = $6; cov[$3] = $7
+      if ($10 != "") { cpu[$3] += $10 } else { nocpu[$3] = 1 }
     }
     END {
       for (t in s)
-        printf "%-18s %7.2f %14d %6d %7d %7s %6s\n", t, s[t] / 3600, e[t], n[t], c[t], corp[t], cov[t]
+        printf "%-18s %7.2f %8.2f%s %14d %6d %7d %7s %6s\n", t, s[t] / 3600, cpu[t] / 3600, nocpu[t] ? "+" : " ",
+          e[t], n[t], c[t], corp[t], cov[t]
     }' "$LEDGER" | sort
-  awk -F'\t' 'NR > 1 { ts += $4; te += $5 } END { printf "%-18s %7.2f %14d\n", "total", ts / 3600, te }' "$LEDGER"
+  awk -F'\t' 'NR > 1 { ts += $4; te += $5; tc += $10 } END { printf "%-18s %7.2f %8.2f  %14d\n", "total", ts / 3600, tc / 3600, te }' "$LEDGER"
+  echo "(hours: wall time of the slices; cpu_hours: CPU time they got at nice 19, '+': some slices predate the cpu column)"
 }
 
 adopt() {
@@ -91,10 +95,11 @@ run_slice() { # target seconds
   start=$(date +%s)
   # halt_on_error: a UBSan report is a crash with its input kept, not a log line
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-    nice -n 19 "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 -timeout=30 \
+    /usr/bin/time -f '%U %S' -o "$log.time" nice -n 19 "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 -timeout=30 \
       -print_final_stats=1 -close_fd_mask=3 "${extra[@]}" \
       -artifact_prefix=build-fuzz/crashes/"$t"- "$corpus" >"$log" 2>&1 || true
   end=$(date +%s)
+  cpu=$(awk 'END { if (NF == 2) printf "%d", $1 + $2 }' "$log.time" 2>/dev/null || true)
   execs=$(grep -a 'stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}')
   [ -n "$execs" ] || execs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   [ -n "$execs" ] || execs=0
@@ -105,10 +110,10 @@ run_slice() { # target seconds
   crashes=0
   [ -n "$arts" ] && crashes=$(echo "$arts" | tr ',' '\n' | wc -l)
   [ -f "$LEDGER" ] || echo "$HEADER" >"$LEDGER"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD)" \
-    "$t" "$((end - start))" "$execs" "$ncorp" "${cov:-}" "$crashes" "${arts:--}" >>"$LEDGER"
-  printf '%-20s %5ss %12s execs  corpus %-6s cov %-6s crashes %s %s\n' "$t" "$((end - start))" "$execs" "$ncorp" \
-    "${cov:-?}" "$crashes" "${arts:+($arts; log $log)}"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD)" \
+    "$t" "$((end - start))" "$execs" "$ncorp" "${cov:-}" "$crashes" "${arts:--}" "${cpu:-}" >>"$LEDGER"
+  printf '%-20s %5ss (cpu %5ss) %12s execs  corpus %-6s cov %-6s crashes %s %s\n' "$t" "$((end - start))" \
+    "${cpu:-?}" "$execs" "$ncorp" "${cov:-?}" "$crashes" "${arts:+($arts; log $log)}"
 }
 
 cmd=${1:-}
