@@ -42,6 +42,31 @@ declare -A MAP=(
   [fuzz_render]="render/json.c render/mermaid.c render/text.c"
 )
 
+# Files two targets share: also reported for both together (one profile, both binaries).
+UNION_TARGETS="fuzz_capture fuzz_pcapng"
+UNION_FILES="capture/capture.c capture/pkt.c capture/readfile.c capture/tcp.c"
+
+report() { # label profdata "bin [-object bin...]" files...
+  local label=$1 prof=$2 bins=$3 corpus=$4 n=$5
+  shift 5
+  local srcs=()
+  for f in "$@"; do srcs+=("$PWD/src/$f"); done
+  # shellcheck disable=SC2086
+  "$LLVMCOV" export -summary-only -instr-profile="$prof" $bins "${srcs[@]}" |
+    python3 -c '
+import json, sys, os
+t, corpus, n, tsv = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+root = os.getcwd() + "/src/"
+for f in json.load(sys.stdin)["data"][0]["files"]:
+    name = f["filename"].replace(root, "")
+    l = f["summary"]["lines"]
+    print("%-18s %-22s %7d %7d %6.1f%%  %s (%s)" % (t, name, l["count"], l["covered"], l["percent"], corpus, n))
+    if tsv:
+        with open(tsv, "a") as o:
+            o.write("%s\t%s\t%d\t%d\t%.1f\t%s\t%s\n" % (t, name, l["count"], l["covered"], l["percent"], n, corpus))
+' "$label" "$corpus" "$n" "$TSV"
+}
+
 CC=clang nice -n 19 cmake -S . -B build-cov -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_C_FLAGS="-fprofile-instr-generate -fcoverage-mapping" \
   -DCMAKE_EXE_LINKER_FLAGS="-fprofile-instr-generate" >/dev/null
@@ -61,22 +86,27 @@ for t in $targets; do
   "$PROFDATA" merge -sparse build-cov/prof/"$t".profraw -o build-cov/prof/"$t".profdata
   files=${MAP[$t]:-}
   [ -n "$files" ] || { echo "$t: no parser files listed in MAP"; continue; }
-  srcs=()
-  for f in $files; do srcs+=("$PWD/src/$f"); done
-  "$LLVMCOV" export -summary-only -instr-profile=build-cov/prof/"$t".profdata "$bin" "${srcs[@]}" |
-    python3 -c '
-import json, sys, os
-t, corpus, n, tsv = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-root = os.getcwd() + "/src/"
-for f in json.load(sys.stdin)["data"][0]["files"]:
-    name = f["filename"].replace(root, "")
-    l = f["summary"]["lines"]
-    print("%-18s %-22s %7d %7d %6.1f%%  %s (%s)" % (t, name, l["count"], l["covered"], l["percent"], corpus, n))
-    if tsv:
-        with open(tsv, "a") as o:
-            o.write("%s\t%s\t%d\t%d\t%.1f\t%s\t%s\n" % (t, name, l["count"], l["covered"], l["percent"], n, corpus))
-' "$t" "$corpus" "$n" "$TSV"
+  # shellcheck disable=SC2086
+  report "$t" build-cov/prof/"$t".profdata "$bin" "$corpus" "$n" $files
   if [ -n "$HTML" ]; then
-    "$LLVMCOV" show -format=html -output-dir="$HTML/$t" -instr-profile=build-cov/prof/"$t".profdata "$bin" "${srcs[@]}" >/dev/null
+    # shellcheck disable=SC2046
+    "$LLVMCOV" show -format=html -output-dir="$HTML/$t" -instr-profile=build-cov/prof/"$t".profdata "$bin" \
+      $(for f in $files; do echo "$PWD/src/$f"; done) >/dev/null
   fi
 done
+have=1
+for t in $UNION_TARGETS; do
+  [ -f build-cov/prof/"$t".profdata ] || have=0
+  [[ " $targets " == *" $t "* ]] || have=0
+done
+if [ "$have" = 1 ]; then
+  profs=() objs="" label=""
+  for t in $UNION_TARGETS; do
+    profs+=(build-cov/prof/"$t".profdata)
+    objs="$objs${objs:+ -object }build-cov/tests/replay_$t"
+    label="$label${label:++}${t#fuzz_}"
+  done
+  "$PROFDATA" merge -sparse "${profs[@]}" -o build-cov/prof/union.profdata
+  # shellcheck disable=SC2086
+  report "$label" build-cov/prof/union.profdata "$objs" "both corpora" "-" $UNION_FILES
+fi
