@@ -100,10 +100,11 @@ run_slice() { # target seconds
       -artifact_prefix=build-fuzz/crashes/"$t"- "$corpus" >"$log" 2>&1 || true
   end=$(date +%s)
   cpu=$(awk 'END { if (NF == 2) printf "%d", $1 + $2 }' "$log.time" 2>/dev/null || true)
-  execs=$(grep -a 'stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}')
-  [ -n "$execs" ] || execs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+  # (grep finds nothing in some logs: -fork prints no final stats; no exit under pipefail)
+  execs=$(grep -a 'stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}' || true)
+  [ -n "$execs" ] || execs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
   [ -n "$execs" ] || execs=0
-  cov=$(grep -aoE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
+  cov=$(grep -aoE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}' || true)
   ncorp=$(find "$corpus" -maxdepth 1 -type f | wc -l)
   after=$(ls build-fuzz/crashes/ | grep -E "^$t-(crash|leak|timeout|oom|slow-unit)-" | sort || true)
   arts=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep -v '^$' | paste -sd, - || true)
