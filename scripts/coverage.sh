@@ -70,7 +70,7 @@ for f in json.load(sys.stdin)["data"][0]["files"]:
 CC=clang nice -n 19 cmake -S . -B build-cov -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_C_FLAGS="-fprofile-instr-generate -fcoverage-mapping" \
   -DCMAKE_EXE_LINKER_FLAGS="-fprofile-instr-generate" >/dev/null
-targets=${ONLY:-$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done)}
+targets=$(echo ${ONLY:-$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done)})
 nice -n 19 cmake --build build-cov -j"$(nproc)" --target $(for t in $targets; do printf 'replay_%s ' "$t"; done) >/dev/null
 mkdir -p build-cov/prof
 [ -n "$TSV" ] && printf 'target\tfile\tlines\tcovered\tpercent\tinputs\tcorpus\n' >"$TSV"
