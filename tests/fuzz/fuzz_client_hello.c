@@ -1,5 +1,5 @@
 /* libFuzzer: bytes as a ClientHello body (and as a ServerHello body, an SSLv2
- * hello, and an extensions block in every context), then the fingerprints JA3,
+ * hello, an EncryptedExtensions body, and an extensions block in every context), then the fingerprints JA3,
  * JA4 and JA3S over whatever parsed. */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 static struct tp_client_hello ch;
 static struct tp_server_hello sh;
 static struct tp_exts ex;
+static struct tp_encrypted_extensions ee;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the bytes as an extensions block in every context */
     for (int ctx = TP_EXTCTX_CLIENT_HELLO; ctx <= TP_EXTCTX_NEW_SESSION_TICKET; ctx++)
         (void)tp_exts_parse(b, (enum tp_ext_ctx)ctx, &ex);
+    (void)tp_encrypted_extensions_parse(b, &ee);
     if (tp_sslv2_hello_parse(b, &ch) == TP_OK) {
         (void)tp_ja3(&ch, s, sizeof s, md5);
         tp_ja4(&ch, false, ja4);

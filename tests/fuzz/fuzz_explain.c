@@ -2,14 +2,18 @@
  * (b) tp_diagnose on sessions the decoder builds from arbitrary two-direction
  * byte streams (every source role, every outcome), so rule functions meet
  * whatever transcripts hostile bytes can produce.
- * Input: byte 0 selects the mode (even: text; odd: session), the rest is data. */
+ * Input: byte 0 selects the mode (even: text, bits 1-2 the side given; odd:
+ * session), the rest is data. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/limits.h"
 
-static void fuzz_text(const uint8_t *p, size_t n)
+/* Text: the side the caller gives (bits 1-2 of byte 0: none, client, server,
+ * unknown), then everything a match feeds: the sentence in words, the stack's
+ * fix and --stack key, and the pattern table. */
+static void fuzz_text(const uint8_t *p, size_t n, unsigned sel)
 {
     if (n > TP_MAX_EXPLAIN_TEXT)
         n = TP_MAX_EXPLAIN_TEXT;
@@ -19,11 +23,31 @@ static void fuzz_text(const uint8_t *p, size_t n)
     memcpy(t, p, n);
     t[n] = '\0';
     struct tp_explain_match m;
-    if (tp_explain_match(t, &m)) {
+    unsigned side = (sel >> 1) & 3;
+    bool hit = side == 0 ? tp_explain_match(t, &m)
+                         : tp_explain_match_side(t, (enum tp_explain_side)(side == 3 ? 0 : side), &m);
+    if (hit) {
         if (!m.rule_id || !tp_rule_find(m.rule_id) || !m.stack || !m.note)
             abort();
+        char words[512];
+        if (strlen(tp_explain_in_words(&m, words, sizeof words)) >= sizeof words)
+            abort();
+        (void)tp_explain_in_words(&m, words, 8);
+        const char *key = tp_explain_stack_key(m.stack);
+        if (key && !tp_explain_stack_valid(key))
+            abort();
+        for (int sd = 0; sd < 3; sd++)
+            (void)tp_explain_stack_fix(m.rule_id, key ? key : m.stack, (enum tp_explain_side)sd);
+        (void)tp_explain_side_name(m.side);
+        (void)tp_explain_side_name(m.peer);
     }
     if (strlen(m.host) > TP_MAX_NAME_LEN)
+        abort();
+    /* the text as a --stack name */
+    if (n < 16 && tp_explain_stack_valid(t))
+        (void)tp_explain_stack_fix("no-shared-cipher", t, TP_EXPLAIN_SIDE_CLIENT);
+    size_t np = 0;
+    if (!tp_explain_patterns(&np) || np == 0)
         abort();
     free(t);
 }
@@ -76,6 +100,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 1)
         fuzz_session(data + 1, size - 1);
     else
-        fuzz_text(data + 1, size - 1);
+        fuzz_text(data + 1, size - 1, data[0]);
     return 0;
 }

@@ -1,6 +1,14 @@
-/* libFuzzer: inspect's file reader (PEM blocks, DER sniffing of every kind). */
+/* libFuzzer: inspect's file reader (PEM blocks, DER sniffing of every kind),
+ * from memory and, every other input, as a file (tp_file_read through a memfd:
+ * the size cap and the slurp loop). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "tlsprobe/strbuf.h"
 #include "tlsprobe/render.h"
 #include "tlsprobe/x509.h"
@@ -28,5 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tp_sb_free(&sb);
     }
     tp_file_free(f);
+    static int fd = -1;
+    static char path[64];
+    if (size && (data[0] & 1)) {
+        if (fd < 0 && (fd = memfd_create("fuzz-file", 0)) >= 0)
+            snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        if (fd >= 0 && ftruncate(fd, 0) == 0 && pwrite(fd, data, size, 0) == (ssize_t)size) {
+            f = NULL;
+            (void)tp_file_read(path, &f);
+            tp_file_free(f);
+        }
+    }
     return 0;
 }

@@ -118,6 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)tp_ccs_parse(rec.body);
         }
     }
+    (void)tp_hs_reasm_pending(&ra);
+    tp_hs_reasm_reset(&ra);
     tp_hs_reasm_free(&ra);
     return 0;
 }
