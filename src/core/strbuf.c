@@ -115,7 +115,8 @@ static inline void putc1(struct tp_sb *sb, char c)
 
 void tp_sb_putn(struct tp_sb *sb, const char *s, size_t n)
 {
-    putn(sb, s, n);
+    if (n) /* an empty view may have no pointer at all (memcpy(x, NULL, 0) is undefined) */
+        putn(sb, s, n);
 }
 
 void tp_sb_put(struct tp_sb *sb, const char *s)

@@ -184,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         switch (kind % 10) {
         case 0:
             blk = open_block(&o, 1);
-            put16(&o, len >= 2 ? (uint16_t)(b[0] << 8 | b[1]) : 1);
+            put16(&o, (uint16_t)(len >= 2 ? (b[0] << 8 | b[1]) : 1));
             put16(&o, 0);
             put32(&o, (kind >> 4) & 1 ? 262144 : 0);
             if (len > 2)
