@@ -13,6 +13,7 @@
 #include <string.h>
 #include "tlsprobe/policy.h"
 #include "tlsprobe/capture.h"
+#include "tlsprobe/names.h"
 #include "tlsprobe/judge.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/framer.h"
@@ -384,7 +385,7 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
     /* What only a capture knows about a connection that ended unfinished; the
      * judge works out the rest of the outcome from the transcript. */
     const struct tp_msg *alert = tp_session_first_alert(s, -1);
-    bool fatal = alert && alert->alert_level == 2;
+    bool fatal = alert && alert->alert_level == TP_ALERT_LEVEL_FATAL;
     if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && !fatal && midstream) {
         snprintf(s->outcome.detail, sizeof s->outcome.detail,
                  "the capture started after this connection had begun: its handshake was not seen");

@@ -150,7 +150,7 @@ static void on_session(struct tp_session *s, void *ctx)
      * probe, neither completed nor failed. */
     bool fatal = false;
     for (size_t i = 0; i < s->n_msgs && !fatal; i++)
-        fatal = s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_level == 2;
+        fatal = s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_level == TP_ALERT_LEVEL_FATAL;
     if (s->n_msgs == 0 && s->decode[TP_C2S].bytes == 0 &&
         (s->outcome.status == TP_CONN_CLOSED || s->outcome.status == TP_CONN_RESET))
         st->probes++;

@@ -48,7 +48,7 @@ static void outcome_from_transcript(struct tp_session *s)
     if (s->outcome.status != TP_CONN_UNKNOWN)
         return;
     const struct tp_msg *alert = tp_session_first_alert(s, -1);
-    bool fatal = alert && alert->alert_level == 2;
+    bool fatal = alert && alert->alert_level == TP_ALERT_LEVEL_FATAL;
     if (!s->handshake_complete) {
         if (fatal) {
             s->outcome.status = TP_CONN_TLS_FAILED;
@@ -72,7 +72,7 @@ void tp_judge_session(struct tp_session *s, const struct tp_judge_opts *o)
     /* A library's error for a peer's alert is often unrelated (-306 parse error
      * in TLS 1.3): name the alert from the transcript. */
     const struct tp_msg *a = o->name_alert_from >= 0 ? tp_session_first_alert(s, o->name_alert_from) : NULL;
-    if (a && a->alert_level == 2 && s->outcome.status == TP_CONN_TLS_FAILED) {
+    if (a && a->alert_level == TP_ALERT_LEVEL_FATAL && s->outcome.status == TP_CONN_TLS_FAILED) {
         const char *an = tp_name_alert(a->alert_desc);
         snprintf(s->outcome.detail, sizeof s->outcome.detail, "the %s sent fatal alert %s (%u)", side_name(a->dir),
                  an ? an : "unknown", (unsigned)a->alert_desc);

@@ -5,6 +5,7 @@
  * (tlsprobe/judge.h) verifies both chains and diagnoses, and the report goes out
  * under the output lock. */
 #include "tlsprobe/framer.h"
+#include "tlsprobe/names.h"
 #include "probe/listen_int.h"
 
 #include <arpa/inet.h>
@@ -493,7 +494,7 @@ static void serve_tls(struct lserve *x, size_t len, int after)
          * no ChangeCipherSpec yet), recorded like the rest. */
         static const uint8_t hf[7] = { 21, 3, 3, 0, 2, 2, 40 };
         if (tp_wolf_send_raw(c, hf, sizeof hf))
-            c->alert_sent = 40;
+            c->alert_sent = TP_ALERT_HANDSHAKE_FAILURE;
     }
     if (rc == 0)
         post_handshake(x->w, c, x->deadline);

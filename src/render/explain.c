@@ -192,11 +192,11 @@ static void x_alert(struct para *p, const struct tp_session *s, const struct tp_
     const char *who = m->dir == TP_C2S ? "client" : "server";
     const char *mean = tp_alert_meaning(m->alert_desc);
     (void)s;
-    if (m->alert_desc == 0) {
+    if (m->alert_desc == TP_ALERT_CLOSE_NOTIFY) {
         p_printf(p, "close_notify: an orderly goodbye. The %s will send nothing more on this connection.", who);
         return;
     }
-    if (m->alert_level == 2)
+    if (m->alert_level == TP_ALERT_LEVEL_FATAL)
         p_printf(p, "The %s gives up: a fatal alert ends the connection at once. %s means: ", who,
                  rn_alert(m->alert_desc, b));
     else

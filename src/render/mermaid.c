@@ -66,7 +66,7 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
             tp_sb_printf(out, "    Note over C,S: the %s encrypts from here on%s\n", m->dir == TP_C2S ? "client" : "server",
                          rs_tls13(s) ? " (TLS 1.3 handshake keys)" : " (after its ChangeCipherSpec)");
         const char *from = m->dir == TP_C2S ? "C" : "S", *to = m->dir == TP_C2S ? "S" : "C";
-        bool fatal = m->kind == TP_MSG_ALERT && m->alert_level == 2;
+        bool fatal = m->kind == TP_MSG_ALERT && m->alert_level == TP_ALERT_LEVEL_FATAL;
         bool dotted = m->decrypted || m->kind == TP_MSG_ENCRYPTED;
         const char *arrow = fatal ? "-x" : dotted ? "-->>" : "->>";
         tp_sb_printf(out, "    %s%s%s: ", from, arrow, to);
@@ -81,7 +81,7 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
             tp_sb_put(out, ")");
         }
         tp_sb_putc(out, '\n');
-        if (m->kind == TP_MSG_ALERT && m->alert_level == 2) {
+        if (m->kind == TP_MSG_ALERT && m->alert_level == TP_ALERT_LEVEL_FATAL) {
             const char *mean = tp_alert_meaning(m->alert_desc);
             tp_sb_printf(out, "    Note %s of %s: ", m->dir == TP_C2S ? "left" : "right", from);
             m_label(out, rn_alert(m->alert_desc, b));

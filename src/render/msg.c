@@ -69,7 +69,7 @@ void rs_status_line(const struct tp_session *s, char *out, size_t n)
     bool err = has_error_finding(s, &first_err);
     const struct tp_msg *fatal = NULL;
     for (size_t i = 0; i < s->n_msgs && !fatal; i++)
-        if (s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_level == 2)
+        if (s->msgs[i].kind == TP_MSG_ALERT && s->msgs[i].alert_level == TP_ALERT_LEVEL_FATAL)
             fatal = &s->msgs[i];
     if (rs_is_tcp_probe(s)) {
         snprintf(out, n, "no TLS: the client connected and closed without sending a byte (a TCP probe or health "
@@ -434,7 +434,7 @@ void rf_facts(struct tp_sb *out, const struct tp_session *s, const struct rmsg *
     const struct tp_msg *m = r->m;
     char b[16];
     if (m->kind == TP_MSG_ALERT) {
-        fact(&f, "%s %s", m->alert_level == 1 ? "warning" : m->alert_level == 2 ? "fatal" : "level?",
+        fact(&f, "%s %s", m->alert_level == TP_ALERT_LEVEL_WARNING ? "warning" : m->alert_level == TP_ALERT_LEVEL_FATAL ? "fatal" : "level?",
              rn_alert(m->alert_desc, b));
         return;
     }

@@ -310,7 +310,7 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
         bool alert = m->kind == TP_MSG_ALERT;
         tp_sb_put(o, m->dir == TP_C2S ? "C → S  " : "C ← S  ");
         if (alert)
-            tp_sb_put(o, m->alert_level == 2 ? tp_c_red(ro) : tp_c_yellow(ro));
+            tp_sb_put(o, m->alert_level == TP_ALERT_LEVEL_FATAL ? tp_c_red(ro) : tp_c_yellow(ro));
         tp_sb_put(o, r->type);
         if (alert)
             tp_sb_put(o, tp_c_reset(ro));
@@ -331,7 +331,7 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
         tp_sb_putc(o, '\n');
         if (alert) {
             const char *mean = tp_alert_meaning(m->alert_desc);
-            if (mean && !ro->explain && m->alert_desc != 0 /* close_notify needs no gloss */)
+            if (mean && !ro->explain && m->alert_desc != TP_ALERT_CLOSE_NOTIFY)
                 tp_sb_printf(o, "%s%s%s%s\n", xind, tp_c_dim(ro), mean, tp_c_reset(ro));
         }
         if (r->kind == RM_CH && (s->source == TP_SRC_LISTEN || ro->verbose))
