@@ -53,7 +53,13 @@ void r_timeout(struct diag_ctx *c)
     if (s->outcome.status != TP_CONN_TIMEOUT)
         return;
     struct diag_texts *t = &c->t;
-    if (c->f->role == DIAG_SERVER && s->n_msgs == 0) {
+    uint64_t got_c2s = s->decode[TP_C2S].bytes, got_s2c = s->decode[TP_S2C].bytes;
+    if (c->f->role == DIAG_SERVER && s->n_msgs == 0 && got_c2s > 0) {
+        diag_say(&t->sum, "The client sent %llu byte%s but no complete ClientHello before the deadline.",
+                 (unsigned long long)got_c2s, got_c2s == 1 ? "" : "s");
+        tp_sb_put(&t->expl, "A client that sends the start of a handshake and then stalls is either on a very slow "
+                           "or lossy link, or holding the connection open on purpose (a slow-send attack). ");
+    } else if (c->f->role == DIAG_SERVER && s->n_msgs == 0) {
         tp_sb_put(&t->sum, "The client connected but sent no ClientHello before the deadline.");
         tp_sb_put(&t->expl, "A client that connects and stays silent is not speaking TLS first: a plain-text "
                            "protocol client waiting for a server greeting (SMTP, IMAP, FTP), a health check that "
@@ -64,6 +70,12 @@ void r_timeout(struct diag_ctx *c)
         tp_sb_put(&t->sum, " did not complete before the deadline.");
         tp_sb_put(&t->expl, "No SYN/ACK came back: packets are silently dropped (a firewall or security group), "
                            "the address is wrong, or the host is down. ");
+    } else if (c->f->n_s2c == 0 && c->f->role != DIAG_SERVER && got_s2c > 0) {
+        diag_say(&t->sum, "The server answered the ClientHello with %llu byte%s but no complete TLS message "
+                          "before the deadline.", (unsigned long long)got_s2c, got_s2c == 1 ? "" : "s");
+        tp_sb_put(&t->expl, "The server started to answer and then stalled: an overloaded or very slow server, a "
+                           "path that drops large packets (an MTU problem: the certificate flight is the first "
+                           "full-size packet), or a server that sends its answer on purpose slowly. ");
     } else if (c->f->n_s2c == 0 && c->f->role != DIAG_SERVER) {
         tp_sb_put(&t->sum, "The server accepted the TCP connection but never answered the ClientHello.");
         tp_sb_put(&t->expl, "A server that accepts TCP and then stays silent usually waits for something else first: "

@@ -1084,6 +1084,25 @@ static void test_timeout__no_answer_to_client_hello__fires(void **state)
     fx_free(f);
 }
 
+/* A server that sent 3 bytes and stalled (hostile_peer.py drip) did answer. */
+static void test_timeout__partial_answer__counts_the_bytes(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->server_verify = NULL;
+    f->s->server_chain.n = 0;
+    f->s->handshake_complete = false;
+    f->s->t_connect_us = 1000;
+    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    f->s->decode[TP_S2C].bytes = 3;
+    f->s->outcome.status = TP_CONN_TIMEOUT;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "timeout");
+    assert_contains(x->summary, "answered the ClientHello with 3 bytes but no complete TLS message");
+    assert_null(strstr(x->summary, "never answered"));
+    fx_free(f);
+}
+
 static struct fx *fx_tls_failed(void)
 {
     struct fx *f = fx_new(TP_SRC_CONNECT);
@@ -1402,6 +1421,20 @@ static void test_timeout__listen_silent_client__says_client(void **state)
     fx_free(f);
 }
 
+/* A slowloris client (5 bytes of a ClientHello, then nothing) did send something. */
+static void test_timeout__listen_partial_client_hello__counts_the_bytes(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_LISTEN);
+    f->s->handshake_complete = false;
+    f->s->decode[TP_C2S].bytes = 5;
+    f->s->outcome.status = TP_CONN_TIMEOUT;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "timeout");
+    assert_contains(x->summary, "The client sent 5 bytes but no complete ClientHello");
+    fx_free(f);
+}
+
 static void test_client_cert_required__tls13_silent_close_after_empty_cert__fires_optional_auth_silent(void **state)
 {
     (void)state;
@@ -1478,6 +1511,7 @@ int main(void)
         cmocka_unit_test(test_connection_refused__refused__fires_only),
         cmocka_unit_test(test_connection_refused__server_address_empty__no_dangling_by),
         cmocka_unit_test(test_timeout__no_answer_to_client_hello__fires),
+        cmocka_unit_test(test_timeout__partial_answer__counts_the_bytes),
         cmocka_unit_test(test_name_resolution__resolve_failed__fires),
         cmocka_unit_test(test_handshake_failed__hs_too_large_certificate__names_size_and_limit),
         cmocka_unit_test(test_handshake_failed__record_too_long__names_tls_limit),
@@ -1497,6 +1531,7 @@ int main(void)
         cmocka_unit_test(test_unknown_authority__bad_signature__fires_not_self_signed),
         cmocka_unit_test(test_unknown_authority__pcap__says_this_machines_store),
         cmocka_unit_test(test_timeout__listen_silent_client__says_client),
+        cmocka_unit_test(test_timeout__listen_partial_client_hello__counts_the_bytes),
         cmocka_unit_test(test_client_cert_required__tls13_silent_close_after_empty_cert__fires_optional_auth_silent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
