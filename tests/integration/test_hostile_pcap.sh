@@ -14,6 +14,9 @@ TIME=/usr/bin/time
 if [ ! -x "$TIME" ]; then
     echo "# /usr/bin/time missing: RSS not measured"
     TIME=
+elif [ -n "${ASAN_OPTIONS:-}" ] || nm "$TLSPROBE" 2>/dev/null | grep -q __asan_init; then
+    echo "# AddressSanitizer build: its quarantine and shadow memory make RSS meaningless here; not measured"
+    TIME=
 fi
 
 # run_pcap NAME GEN_ARGS -- TLSPROBE_ARGS : sets RSS (KiB), SEC, $TP_TMP/NAME.json
