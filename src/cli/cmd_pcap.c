@@ -450,14 +450,22 @@ static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
         finish(&st, &a, NULL, 0, 0);
         return tp_cli_fail("out of memory");
     }
-    for (int i = 0; i < nfiles; i++)
+    /* Up to PREOPEN_MAX inputs are opened at once and decoded confined; more
+     * (a directory's worth of files) are opened one at a time, unconfined, so
+     * that the descriptor limit never turns into errors. */
+    enum { PREOPEN_MAX = 64 };
+    bool pre = nfiles <= PREOPEN_MAX;
+    for (int i = 0; pre && i < nfiles; i++)
         open_e[i] = tp_capture_src_open(files[i], a.filter, &src[i], open_err[i], sizeof open_err[i]);
-    confine(cap, TP_SANDBOX_FILE);
+    if (pre)
+        confine(cap, TP_SANDBOX_FILE);
     double t0 = now_s();
     int status = TP_EXIT_OK;
     for (int i = 0; i < nfiles && !tp_capture_done(cap); i++) {
         char err[1024] = "";
         bool truncated = false;
+        if (!pre)
+            open_e[i] = tp_capture_src_open(files[i], a.filter, &src[i], open_err[i], sizeof open_err[i]);
         enum tp_err e = open_e[i];
         if (e == TP_OK) {
             e = tp_capture_read_src(cap, src[i], &truncated, err, sizeof err);
