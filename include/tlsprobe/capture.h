@@ -74,11 +74,21 @@ struct tp_tcp_dir {
 };
 /* History kept per direction for conflict checks (bytes, while enabled). */
 #define TP_TCP_HISTORY 2048
+/* History buffers of ended directions, kept for the next flows instead of a
+ * free + malloc per direction (a capture opens tens of thousands). The caller's
+ * (struct tp_capture keeps one for its reading thread); NULL: no reuse. */
+#define TP_TCP_POOL 16
+struct tp_tcp_pool {
+    uint8_t *buf[TP_TCP_POOL];
+    size_t n;
+};
+void tp_tcp_pool_free(struct tp_tcp_pool *p);     /* the kept buffers */
 void tp_tcp_dir_init(struct tp_tcp_dir *d);
-void tp_tcp_dir_free(struct tp_tcp_dir *d);       /* frees queue and history; keeps counters */
+/* Frees queue and history (the history into pool); keeps counters. */
+void tp_tcp_dir_free(struct tp_tcp_dir *d, struct tp_tcp_pool *pool);
 /* Keep a short history of delivered bytes so conflicting retransmissions of
  * already delivered data are noticed (off by default; turned off to save memory). */
-void tp_tcp_dir_history(struct tp_tcp_dir *d, bool on);
+void tp_tcp_dir_history(struct tp_tcp_dir *d, bool on, struct tp_tcp_pool *pool);
 /* SYN with its sequence number: the stream starts at isn + 1. */
 void tp_tcp_dir_syn(struct tp_tcp_dir *d, uint32_t isn);
 /* A segment: seq, the captured bytes, and the length the packet claimed (bytes

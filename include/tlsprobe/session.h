@@ -164,6 +164,16 @@ void tp_worker_free(struct tp_worker *w);
 /* The worker's JA3/JA4 memo (tp_ja3_memo...); NULL for a NULL worker. */
 struct tp_ja_memo *tp_worker_ja_memo(struct tp_worker *w);
 
+/* ---- certificate summaries shared between sessions ----
+ * Summarising a certificate checks a signature (~0.3 ms) and a capture or a
+ * listen server sees the same few chains again and again: such a source makes
+ * one cache (thread-safe, TP_MAX_CERT_CACHE summaries, reference-counted) and
+ * lends it to each session (tp_session_set_cert_cache) before tp_session_finish;
+ * it must outlive them. A session without one summarises privately. */
+struct tp_cert_cache;
+struct tp_cert_cache *tp_cert_cache_new(void);
+void tp_cert_cache_free(struct tp_cert_cache *cc);
+
 /* What the stream decoder could not decode, per direction (appended by the
  * session module; diagnose and render may report it). Only the first issue of
  * a direction is kept. */
@@ -243,6 +253,7 @@ struct tp_session {
     struct tp_decoder *dec;  /* private; NULL after tp_session_finish */
     struct tp_worker *worker; /* borrowed: the working memory of the thread handling
                                * the session now (tp_session_set_worker), or NULL */
+    struct tp_cert_cache *cert_cache; /* borrowed (tp_session_set_cert_cache), or NULL */
 
     /* decoder facts (appended by the session module) */
     struct tp_decode_facts decode[2];   /* per direction */
@@ -260,6 +271,9 @@ void tp_session_set_keylog(struct tp_session *s, const struct tp_keylog *kl);
 /* Lend the session the working memory of the thread handling it from now on
  * (NULL: none). A session handed to another thread gets that thread's worker. */
 void tp_session_set_worker(struct tp_session *s, struct tp_worker *w);
+/* Lend the session the source's certificate cache (NULL: none); before
+ * tp_session_finish, and the cache must outlive the session. */
+void tp_session_set_cert_cache(struct tp_session *s, struct tp_cert_cache *cc);
 /* The records of dir were written by this process's own TLS library and recorded
  * in-process (connect: TP_C2S, listen: TP_S2C). Their AES-GCM records are then
  * opened with GCM's counter stream alone: recomputing their tags would only

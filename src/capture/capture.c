@@ -78,6 +78,8 @@ struct flow {
 
 struct tp_capture {
     struct tp_capture_opts o;
+    struct tp_tcp_pool tcp_pool;      /* the reading thread's TCP history buffers */
+    struct tp_cert_cache *certs;      /* certificate summaries, lent to every session */
     struct tp_capture_stats st;
     struct flow *flows;               /* pool; grows to max_flows */
     uint32_t n_pool, cap_pool;
@@ -290,7 +292,8 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
     c->flows = calloc(c->cap_pool, sizeof *c->flows);
     c->free_list = malloc(c->o.max_flows * sizeof *c->free_list);
     c->worker = tp_worker_new();
-    if (!c->slots || !c->flows || !c->free_list || !c->worker) {
+    c->certs = tp_cert_cache_new();
+    if (!c->slots || !c->flows || !c->free_list || !c->worker || !c->certs) {
         tp_capture_free(c);
         return NULL;
     }
@@ -298,23 +301,23 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
 }
 
 /* The reassembly buffers of both directions (their counters stay). */
-static void flow_free_buffers(struct flow *f)
+static void flow_free_buffers(struct tp_capture *c, struct flow *f)
 {
-    tp_tcp_dir_free(&f->tcp[0]);
-    tp_tcp_dir_free(&f->tcp[1]);
+    tp_tcp_dir_free(&f->tcp[0], &c->tcp_pool);
+    tp_tcp_dir_free(&f->tcp[1], &c->tcp_pool);
 }
 
 /* Everything a flow holds: buffers and its session. */
-static void flow_drop(struct flow *f)
+static void flow_drop(struct tp_capture *c, struct flow *f)
 {
-    flow_free_buffers(f);
+    flow_free_buffers(c, f);
     tp_session_free(f->s);
     f->s = NULL;
 }
 
 static void flow_release(struct tp_capture *c, uint32_t idx)
 {
-    flow_drop(&c->flows[idx]);
+    flow_drop(c, &c->flows[idx]);
     slot_remove(c, idx);
     lru_unlink(c, idx);
     c->free_list[c->n_free++] = idx;
@@ -328,11 +331,13 @@ void tp_capture_free(struct tp_capture *c)
     finisher_stop(&c->fin);
     if (c->flows)
         for (uint32_t i = 0; i < c->n_pool; i++)
-            flow_drop(&c->flows[i]);
+            flow_drop(c, &c->flows[i]);
     for (size_t i = 0; i < VERIFY_CACHE; i++)
         tp_verify_result_free(c->vc[i].res);
     tp_store_free(c->store);
     tp_worker_free(c->worker);
+    tp_tcp_pool_free(&c->tcp_pool);
+    tp_cert_cache_free(c->certs); /* after every session (flow_drop above, the finisher's) */
     free(c->flows);
     free(c->slots);
     free(c->free_list);
@@ -466,7 +471,7 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
     c->st.retransmissions += f->tcp[0].retrans + f->tcp[1].retrans;
     c->st.conflicts += f->tcp[0].conflicts + f->tcp[1].conflicts;
     c->st.gap_bytes += f->tcp[0].gap_bytes + f->tcp[1].gap_bytes;
-    flow_free_buffers(f);
+    flow_free_buffers(c, f);
     f->tcp[0].retrans = f->tcp[1].retrans = 0;
     f->tcp[0].conflicts = f->tcp[1].conflicts = 0;
     f->tcp[0].gap_bytes = f->tcp[1].gap_bytes = 0;
@@ -541,11 +546,12 @@ static void session_create(struct tp_capture *c, struct flow *f, int side, uint8
     if (c->o.keylog)
         tp_session_set_keylog(f->s, c->o.keylog);
     tp_session_set_worker(f->s, c->worker);
+    tp_session_set_cert_cache(f->s, c->certs);
     f->state = F_TLS;
     f->index = ++c->next_index;
     c->st.tls_flows++;
-    tp_tcp_dir_history(&f->tcp[0], true);
-    tp_tcp_dir_history(&f->tcp[1], true);
+    tp_tcp_dir_history(&f->tcp[0], true, &c->tcp_pool);
+    tp_tcp_dir_history(&f->tcp[1], true, &c->tcp_pool);
 }
 
 static void feed(struct flow *f, int side, const uint8_t *p, size_t n, int64_t t_us)
@@ -559,7 +565,7 @@ static void set_not_tls(struct tp_capture *c, struct flow *f)
     if (f->state == F_NEW) {
         f->state = F_NOT_TLS;
         c->st.non_tls_flows++;
-        flow_free_buffers(f);
+        flow_free_buffers(c, f);
     }
 }
 
@@ -593,7 +599,7 @@ static void on_record(struct tp_capture *c, struct flow *f, int side, const stru
     }
     if (!w->skipping) {
         w->skipping = true;
-        tp_tcp_dir_history(&f->tcp[side], false); /* nothing more to compare */
+        tp_tcp_dir_history(&f->tcp[side], false, &c->tcp_pool); /* nothing more to compare */
     }
     c->st.skipped_records++;
     if (f->s) {

@@ -35,6 +35,7 @@ static void *finisher_main(void *arg)
         tp_session_set_worker(j.s, w);
         fin->judge(fin->ctx, &j);
         tp_session_free_findings(j.s); /* allocated on this thread: freed here */
+        tp_session_set_worker(j.s, NULL); /* handed back: this worker stays here */
         pthread_mutex_lock(&fin->mu);
         fin->done[fin->n_done++] = j.s; /* n + busy + n_done <= FIN_QUEUE: room */
         fin->busy = false;

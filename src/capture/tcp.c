@@ -28,38 +28,28 @@ void tp_tcp_dir_init(struct tp_tcp_dir *d)
     memset(d, 0, sizeof *d);
 }
 
-/* History buffers of ended flows, kept for the next flows instead of a free +
- * malloc per direction (a capture opens tens of thousands). Locked: captures may
- * be read in threads. Still reachable at exit. */
-#define HIST_CACHE 16
-static pthread_mutex_t hist_mu = PTHREAD_MUTEX_INITIALIZER;
-static uint8_t *hist_cache[HIST_CACHE];
-static size_t n_hist_cache;
-
-static uint8_t *hist_take(void)
+static uint8_t *hist_take(struct tp_tcp_pool *pool)
 {
-    uint8_t *b = NULL;
-    pthread_mutex_lock(&hist_mu);
-    if (n_hist_cache)
-        b = hist_cache[--n_hist_cache];
-    pthread_mutex_unlock(&hist_mu);
-    return b ? b : malloc(TP_TCP_HISTORY);
+    if (pool && pool->n)
+        return pool->buf[--pool->n];
+    return malloc(TP_TCP_HISTORY);
 }
 
-static void hist_release(uint8_t *b)
+static void hist_release(struct tp_tcp_pool *pool, uint8_t *b)
 {
-    if (!b)
-        return;
-    pthread_mutex_lock(&hist_mu);
-    if (n_hist_cache < HIST_CACHE) {
-        hist_cache[n_hist_cache++] = b;
-        b = NULL;
-    }
-    pthread_mutex_unlock(&hist_mu);
-    free(b);
+    if (b && pool && pool->n < TP_TCP_POOL)
+        pool->buf[pool->n++] = b;
+    else
+        free(b);
 }
 
-void tp_tcp_dir_free(struct tp_tcp_dir *d)
+void tp_tcp_pool_free(struct tp_tcp_pool *p)
+{
+    while (p && p->n)
+        free(p->buf[--p->n]);
+}
+
+void tp_tcp_dir_free(struct tp_tcp_dir *d, struct tp_tcp_pool *pool)
 {
     if (!d)
         return;
@@ -69,18 +59,18 @@ void tp_tcp_dir_free(struct tp_tcp_dir *d)
     d->ooo = NULL;
     d->n_ooo = 0;
     d->ooo_bytes = 0;
-    hist_release(d->hist);
+    hist_release(pool, d->hist);
     d->hist = NULL;
     d->hist_valid = 0;
 }
 
-void tp_tcp_dir_history(struct tp_tcp_dir *d, bool on)
+void tp_tcp_dir_history(struct tp_tcp_dir *d, bool on, struct tp_tcp_pool *pool)
 {
     if (on && !d->hist) {
-        d->hist = hist_take(); /* NULL: simply no conflict checks */
+        d->hist = hist_take(pool); /* NULL: simply no conflict checks */
         d->hist_valid = 0;
     } else if (!on) {
-        hist_release(d->hist);
+        hist_release(pool, d->hist);
         d->hist = NULL;
         d->hist_valid = 0;
     }

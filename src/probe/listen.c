@@ -192,6 +192,10 @@ static void load_our_chain(struct lsrv *srv, const struct tp_listen_opts *o)
 
 static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, char *err, size_t errlen)
 {
+    if (!(srv->certs = tp_cert_cache_new())) {
+        snprintf(err, errlen, "out of memory");
+        return TP_ERR_NOMEM;
+    }
     if (!o->cert || !o->key) {
         snprintf(err, errlen, "--cert and --key are required");
         return TP_ERR_USAGE;
@@ -307,6 +311,7 @@ static void srv_teardown(struct lsrv *srv)
     tp_store_free(srv->self_store);
     tp_cert_free(srv->our_leaf);
     tp_store_free(srv->sys_store);
+    tp_cert_cache_free(srv->certs); /* after every session: the workers are joined */
     if (srv->pcap && !tp_pcapw_close(srv->pcap))
         fprintf(stderr, "tlsprobe: listen: --write-pcap: writing the file failed (disk full?): the pcap is incomplete\n");
     if (srv->keylog)

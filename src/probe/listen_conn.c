@@ -524,6 +524,7 @@ void listen_serve(struct lsrv *srv, const struct ljob *job, struct lworker *w)
     if (!x.s)
         return;
     tp_session_set_worker(x.s, w->tw); /* this thread's decoder memory; the session is freed here */
+    tp_session_set_cert_cache(x.s, srv->certs);
     endpoint_text(x.s->client, sizeof x.s->client, x.cip, x.cport);
     endpoint_text(x.s->server, sizeof x.s->server, x.sip, x.sport);
 

@@ -77,6 +77,7 @@ struct lsrv {
     struct tp_cert_info *our_leaf;   /* summary of the leaf we send */
     bool base_clean;                 /* our chain, judged once, has nothing to report */
     struct tp_store *sys_store;      /* the system store, loaded on first need */
+    struct tp_cert_cache *certs;     /* certificate summaries, lent to every session */
     bool sys_store_tried;
     bool client_auth, client_required;
     char *alpn;                      /* --alpn copy, NULL without */

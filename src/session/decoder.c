@@ -93,42 +93,18 @@ struct tp_decoder {
     bool c_flight, s_after_c, s_after_c_real, c_after_s;
 };
 
-/* Record buffers (the two sizes buf_reserve makes) of directions that went back
- * to walking headers only: kept for the next flow instead of a free + malloc per
- * flow (a capture opens tens of thousands). Shared by all threads (the live
- * probes run sessions in threads), under a lock taken once per buffer, never per
- * record. Still reachable at exit. */
+/* Record buffers come in two sizes; a direction that goes back to walking
+ * headers only gives its buffer to the worker of the thread handling the
+ * session (struct tp_worker), which hands it to the next flow. */
 #define SMALL_BUF ((size_t)4096)
 #define BIG_BUF ((size_t)TP_MAX_RECORD_LEN + 5)
-#define BUF_CACHE 16
-static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static uint8_t *buf_cache[2][BUF_CACHE];
-static size_t n_buf_cache[2];
 
-static uint8_t *buf_take(size_t cap)
-{
-    int k = cap == BIG_BUF;
-    uint8_t *b = NULL;
-    pthread_mutex_lock(&cache_mu);
-    if (n_buf_cache[k])
-        b = buf_cache[k][--n_buf_cache[k]];
-    pthread_mutex_unlock(&cache_mu);
-    return b;
-}
-
-static void buf_release(struct dirst *d)
+static void buf_release(struct tp_worker *w, struct dirst *d)
 {
     uint8_t *b = d->buf;
     d->buf = NULL;
-    if (b && (d->buf_cap == BIG_BUF || d->buf_cap == SMALL_BUF)) {
-        int k = d->buf_cap == BIG_BUF;
-        pthread_mutex_lock(&cache_mu);
-        if (n_buf_cache[k] < BUF_CACHE) {
-            buf_cache[k][n_buf_cache[k]++] = b;
-            b = NULL;
-        }
-        pthread_mutex_unlock(&cache_mu);
-    }
+    if (b && (d->buf_cap == BIG_BUF || d->buf_cap == SMALL_BUF) && tp_worker_buf_keep(w, d->buf_cap == BIG_BUF, b))
+        b = NULL;
     free(b);
     d->buf_cap = d->buf_len = 0;
 }
@@ -155,13 +131,13 @@ static void dir_drop_keys(struct dirst *d)
     d->rc = NULL;
 }
 
-void tp_decoder_free(struct tp_decoder *dec)
+void tp_decoder_free(struct tp_decoder *dec, struct tp_worker *w)
 {
     if (!dec)
         return;
     for (int i = 0; i < 2; i++) {
         struct dirst *d = &dec->d[i];
-        buf_release(d);
+        buf_release(w, d);
         dir_drop_keys(d);
         tp_hs_reasm_free(&d->reasm);
     }
@@ -700,10 +676,10 @@ static void protected_meta(struct tp_session *s, enum tp_dir dir, uint8_t type, 
 
 /* A direction that only walks record headers from now on keeps no buffers: a
  * capture may hold tens of thousands of such flows. */
-static void dir_trim(struct dirst *d)
+static void dir_trim(struct tp_worker *w, struct dirst *d)
 {
     if (d->buf && !d->in_body)
-        buf_release(d);
+        buf_release(w, d);
     if (d->reasm.buf && !tp_hs_reasm_pending(&d->reasm)) {
         tp_hs_reasm_free(&d->reasm);
         tp_hs_reasm_init(&d->reasm);
@@ -715,7 +691,7 @@ static void record_meta(struct tp_session *s, enum tp_dir dir, uint8_t type, siz
 {
     struct dirst *d = &s->dec->d[dir];
     if (d->prot && !d->rc)
-        dir_trim(d);
+        dir_trim(s->worker, d);
     if (type == TP_CT_HEARTBEAT)
         return;
     if (!d->prot) {
@@ -837,12 +813,12 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
 
 /* ---- framing ---- */
 
-static bool buf_reserve(struct dirst *d, size_t n)
+static bool buf_reserve(struct tp_worker *w, struct dirst *d, size_t n)
 {
     if (d->buf_cap >= n)
         return true;
     size_t cap = n < SMALL_BUF ? SMALL_BUF : BIG_BUF;
-    if (!d->buf && (d->buf = buf_take(cap)) != NULL) {
+    if (!d->buf && (d->buf = tp_worker_buf_take(w, cap == BIG_BUF)) != NULL) {
         d->buf_cap = cap;
         return true;
     }
@@ -895,7 +871,7 @@ static enum tp_err on_body(struct tp_session *s, enum tp_dir dir, struct tp_byte
         return TP_OK;
     }
     if (!d->in_body) {
-        if (!buf_reserve(d, h->len)) {
+        if (!buf_reserve(s->worker, d, h->len)) {
             d->dead = true;
             return TP_ERR_NOMEM;
         }

@@ -51,8 +51,8 @@ void tp_rc_free(struct tp_rc *rc);
 /* ---- certificate summaries shared between sessions (cert_cache.c) ---- */
 /* A summary of der (shared and read-only, or private): NULL when it is not a
  * certificate. Give it back with tp_cert_cache_put and the same DER. */
-struct tp_cert_info *tp_cert_cache_get(const uint8_t *der, size_t len);
-void tp_cert_cache_put(struct tp_cert_info *ci, const uint8_t *der, size_t len);
+struct tp_cert_info *tp_cert_cache_get(struct tp_cert_cache *cc, const uint8_t *der, size_t len);
+void tp_cert_cache_put(struct tp_cert_cache *cc, struct tp_cert_info *ci, const uint8_t *der, size_t len);
 
 /* ---- working memory (worker.c) ---- */
 /* What the decoder needs while it reads one record, never kept past it: the
@@ -69,10 +69,16 @@ struct tp_dec_scratch {
     } msg;
 };
 struct tp_dec_scratch *tp_worker_dec_scratch(struct tp_worker *w);
+/* A kept record buffer of kind k (0 small, 1 big), or NULL (none, or no worker). */
+uint8_t *tp_worker_buf_take(struct tp_worker *w, int k);
+/* Keep b for the next flow of this thread: false (the caller frees b) when there
+ * is no worker or its list is full. */
+bool tp_worker_buf_keep(struct tp_worker *w, int k, uint8_t *b);
 
 /* ---- decoder (decoder.c) ---- */
 struct tp_decoder *tp_decoder_new(void);
-void tp_decoder_free(struct tp_decoder *d);
+/* w: the freeing thread's worker (its buffers go back there), or NULL. */
+void tp_decoder_free(struct tp_decoder *d, struct tp_worker *w);
 enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us);
 void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_t t_us);
 void tp_decoder_set_keylog(struct tp_decoder *d, const struct tp_keylog *kl);

@@ -24,10 +24,10 @@ struct tp_session *tp_session_new(enum tp_source src, int64_t start_us)
     return s;
 }
 
-static void chain_free(struct tp_chain *c)
+static void chain_free(struct tp_cert_cache *cc, struct tp_chain *c)
 {
     for (size_t i = 0; i < c->n; i++) {
-        tp_cert_cache_put(c->info[i], c->der[i].p, c->der[i].len);
+        tp_cert_cache_put(cc, c->info[i], c->der[i].p, c->der[i].len);
         free((void *)(uintptr_t)c->der[i].p); /* the chain owns its copy */
     }
     memset(c, 0, sizeof *c);
@@ -74,7 +74,7 @@ void tp_session_free(struct tp_session *s)
 {
     if (!s)
         return;
-    tp_decoder_free(s->dec);
+    tp_decoder_free(s->dec, s->worker);
     for (size_t i = 0; i < s->n_msgs; i++)
         if (!s->msgs[i].raw_in_arena)
             free(s->msgs[i].raw);
@@ -83,8 +83,8 @@ void tp_session_free(struct tp_session *s)
         free(a);
     }
     free(s->msgs);
-    chain_free(&s->server_chain);
-    chain_free(&s->client_chain);
+    chain_free(s->cert_cache, &s->server_chain);
+    chain_free(s->cert_cache, &s->client_chain);
     tp_session_free_findings(s);
     free(s->server_name);
     free(s->host);
@@ -136,12 +136,12 @@ void tp_session_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost_bytes, 
         tp_decoder_gap(s, dir, lost_bytes, t_us);
 }
 
-static void chain_summarize(struct tp_chain *c)
+static void chain_summarize(struct tp_cert_cache *cc, struct tp_chain *c)
 {
     for (size_t i = 0; i < c->n; i++) {
         if (c->info[i] || !c->der[i].p)
             continue;
-        c->info[i] = tp_cert_cache_get(c->der[i].p, c->der[i].len);
+        c->info[i] = tp_cert_cache_get(cc, c->der[i].p, c->der[i].len);
     }
 }
 
@@ -150,7 +150,7 @@ void tp_session_end_decoding(struct tp_session *s)
     if (!s || !s->dec)
         return;
     tp_decoder_flush(s);
-    tp_decoder_free(s->dec);
+    tp_decoder_free(s->dec, s->worker);
     s->dec = NULL;
 }
 
@@ -173,8 +173,8 @@ void tp_session_finish(struct tp_session *s)
             s->msgs[j] = tmp;
         }
     }
-    chain_summarize(&s->server_chain); /* skips what is summarised already */
-    chain_summarize(&s->client_chain);
+    chain_summarize(s->cert_cache, &s->server_chain); /* skips what is summarised already */
+    chain_summarize(s->cert_cache, &s->client_chain);
 }
 
 struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp_msg_kind kind, int64_t t_us)
@@ -247,4 +247,10 @@ const char *tp_decode_issue_name(enum tp_decode_issue i)
     case TP_DEC_CIPHER_UNSUPPORTED: return "cipher-unsupported";
     }
     return "unknown";
+}
+
+void tp_session_set_cert_cache(struct tp_session *s, struct tp_cert_cache *cc)
+{
+    if (s)
+        s->cert_cache = cc;
 }

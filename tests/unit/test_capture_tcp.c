@@ -43,7 +43,7 @@ static void fx_init(struct fx *x, bool hist)
 {
     memset(x, 0, sizeof *x);
     tp_tcp_dir_init(&x->d);
-    tp_tcp_dir_history(&x->d, hist);
+    tp_tcp_dir_history(&x->d, hist, NULL);
     x->sink = (struct tp_tcp_sink){ on_data, on_gap, &x->o };
 }
 static void seg(struct fx *x, uint32_t seq, const char *s)
@@ -62,7 +62,7 @@ static void test_tcp__in_order__bytes_passed_through(void **st)
     assert_string_equal(x.o.buf, "hello world");
     assert_int_equal(x.d.bytes, 11);
     assert_int_equal(x.d.retrans, 0);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__reordered__delivered_in_sequence(void **st)
@@ -79,7 +79,7 @@ static void test_tcp__reordered__delivered_in_sequence(void **st)
     assert_string_equal(x.o.buf, "AAAABBBBCCCC");
     assert_int_equal(x.d.n_ooo, 0);
     assert_int_equal(x.d.ooo_segments, 2);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__duplicate__first_copy_kept_counted(void **st)
@@ -94,7 +94,7 @@ static void test_tcp__duplicate__first_copy_kept_counted(void **st)
     assert_string_equal(x.o.buf, "abcdefgh");
     assert_int_equal(x.d.retrans, 1);
     assert_int_equal(x.d.conflicts, 0);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__conflicting_retransmission__first_copy_wins_conflict_counted(void **st)
@@ -109,7 +109,7 @@ static void test_tcp__conflicting_retransmission__first_copy_wins_conflict_count
     assert_string_equal(x.o.buf, "abcdefgh");
     assert_int_equal(x.d.retrans, 1);
     assert_int_equal(x.d.conflicts, 1);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__partial_overlap__new_bytes_appended(void **st)
@@ -123,7 +123,7 @@ static void test_tcp__partial_overlap__new_bytes_appended(void **st)
     assert_string_equal(x.o.buf, "abcdEF");
     assert_int_equal(x.d.retrans, 1);
     assert_int_equal(x.d.conflicts, 0);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__overlap_in_queue__first_copy_wins(void **st)
@@ -137,7 +137,7 @@ static void test_tcp__overlap_in_queue__first_copy_wins(void **st)
     seg(&x, 1, "abcd");
     assert_string_equal(x.o.buf, "abcdefgh");
     assert_int_equal(x.d.conflicts, 1);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__wraparound__sequence_crosses_2_32(void **st)
@@ -154,7 +154,7 @@ static void test_tcp__wraparound__sequence_crosses_2_32(void **st)
     assert_int_equal(x.d.next, 4u);
     assert_int_equal(x.d.retrans, 1);
     assert_int_equal(x.d.conflicts, 0);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__hole_at_flush__gap_reported_then_rest(void **st)
@@ -168,7 +168,7 @@ static void test_tcp__hole_at_flush__gap_reported_then_rest(void **st)
     tp_tcp_dir_flush(&x.d, 0, &x.sink);
     assert_string_equal(x.o.buf, "abc<gap 6>jkl");
     assert_int_equal(x.d.gap_bytes, 6);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__queue_full__oldest_hole_becomes_gap(void **st)
@@ -186,7 +186,7 @@ static void test_tcp__queue_full__oldest_hole_becomes_gap(void **st)
     assert_memory_equal(x.o.buf, "a<gap 1>zzz", 11);
     tp_tcp_dir_flush(&x.d, 0, &x.sink);
     assert_int_equal(x.d.bytes, 1 + TP_MAX_OOO_SEGMENTS + 1);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__midstream__first_segment_defines_start(void **st)
@@ -199,7 +199,7 @@ static void test_tcp__midstream__first_segment_defines_start(void **st)
     seg(&x, 5006, "-end");
     assert_string_equal(x.o.buf, "middle-end");
     assert_int_equal(x.d.retrans, 1);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__caplen_short__tail_reported_as_gap(void **st)
@@ -212,7 +212,7 @@ static void test_tcp__caplen_short__tail_reported_as_gap(void **st)
     tp_tcp_dir_segment(&x.d, 1, (const uint8_t *)"abcd", 4, 10, 0, &x.sink);
     seg(&x, 11, "KLM");
     assert_string_equal(x.o.buf, "abcd<gap 6>KLM");
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 static void test_tcp__keepalive__ignored(void **st)
@@ -227,7 +227,7 @@ static void test_tcp__keepalive__ignored(void **st)
     assert_string_equal(x.o.buf, "abcd");
     assert_int_equal(x.d.retrans, 0);
     assert_int_equal(x.d.conflicts, 0);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 /* Found by fuzz_capture (UBSan): a segment exactly 2^31 behind next made the skip
@@ -243,7 +243,7 @@ static void test_tcp__segment_2_31_behind__old_no_overflow(void **st)
     seg(&x, 0x80000002u, "cd");
     assert_string_equal(x.o.buf, "abcd");
     assert_int_equal(x.d.retrans, 1);
-    tp_tcp_dir_free(&x.d);
+    tp_tcp_dir_free(&x.d, NULL);
 }
 
 /* Every permutation of 5 segments yields the same bytes. */
@@ -268,7 +268,7 @@ static void test_tcp__all_orders_of_five__same_bytes(void **st)
         for (int k = 0; k < 5; k++)
             seg(&x, off[idx[k]], parts[idx[k]]);
         assert_string_equal(x.o.buf, "AaBbbCDdddEe");
-        tp_tcp_dir_free(&x.d);
+        tp_tcp_dir_free(&x.d, NULL);
         count++;
         while (i < 5 && cnt[i] >= i) {
             cnt[i] = 0;
@@ -284,6 +284,36 @@ static void test_tcp__all_orders_of_five__same_bytes(void **st)
         i = 1;
     }
     assert_int_equal(count, 120);
+}
+
+/* The caller's pool: a direction's history goes back to it and the next
+ * direction gets the same buffer; beyond TP_TCP_POOL buffers are freed. */
+static void test_tcp__pool__reuses_history_buffers(void **state)
+{
+    (void)state;
+    struct tp_tcp_pool pool = { .n = 0 };
+    struct tp_tcp_dir a, b;
+    tp_tcp_dir_init(&a);
+    tp_tcp_dir_history(&a, true, &pool);
+    assert_non_null(a.hist);
+    uint8_t *first = a.hist;
+    tp_tcp_dir_free(&a, &pool);
+    assert_int_equal(pool.n, 1);
+    tp_tcp_dir_init(&b);
+    tp_tcp_dir_history(&b, true, &pool);
+    assert_ptr_equal(b.hist, first);
+    assert_int_equal(pool.n, 0);
+    tp_tcp_dir_free(&b, &pool);
+    struct tp_tcp_dir many[TP_TCP_POOL + 2];
+    for (size_t i = 0; i < TP_TCP_POOL + 2; i++) {
+        tp_tcp_dir_init(&many[i]);
+        tp_tcp_dir_history(&many[i], true, &pool);
+    }
+    for (size_t i = 0; i < TP_TCP_POOL + 2; i++)
+        tp_tcp_dir_free(&many[i], &pool);
+    assert_int_equal(pool.n, TP_TCP_POOL);
+    tp_tcp_pool_free(&pool);
+    assert_int_equal(pool.n, 0);
 }
 
 int main(void)
@@ -303,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_tcp__keepalive__ignored),
         cmocka_unit_test(test_tcp__all_orders_of_five__same_bytes),
         cmocka_unit_test(test_tcp__segment_2_31_behind__old_no_overflow),
+        cmocka_unit_test(test_tcp__pool__reuses_history_buffers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

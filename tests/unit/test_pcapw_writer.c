@@ -120,7 +120,7 @@ static void back_free(struct back *b)
     for (int f = 0; f < MAXF; f++)
         for (int d = 0; d < 2; d++) {
             free(b->buf[f][d]);
-            tp_tcp_dir_free(&b->d[f][d]);
+            tp_tcp_dir_free(&b->d[f][d], NULL);
         }
 }
 
