@@ -1,9 +1,5 @@
-/* libFuzzer: the session stream decoder. The input is a sequence of chunks,
- * each a control byte then data:
- *   bit 0     direction (0 client->server, 1 server->client)
- *   bit 1     a gap of that direction instead of data (tp_session_gap)
- *   bits 2-7  data length: (c >> 2) + 1 bytes (1..63), or when they are all set,
- *             a 16-bit big-endian length follows; cut at the end of the input
+/* libFuzzer: the session stream decoder. The input is a sequence of chunks
+ * (session_chunks.h: a control byte for direction, gap or length, then data).
  * A fixed key log holds the RFC 8448 §3 secrets and the master secret of
  * fixtures/session/tls12_ecdhe_ecdsa_aes128gcm, so inputs grown from those
  * seeds reach the TLS 1.3 and TLS 1.2 decryption paths. The key log also holds
@@ -16,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/session.h"
+#include "session_chunks.h"
 
 #define TLS12_LINE "CLIENT_RANDOM 932718e73411e549e5f276cd557465b0c3bfdb8cd514bc118f4c5e858e700814 7fcefeab4a8196a8371f703ef120f29f64f96104732f626e1f4ebc19ae1c0383204a9983742126474f2ea14c17f666de\n"
 
@@ -56,33 +53,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tp_session_own_direction(s, size % 3 == 1 ? TP_C2S : TP_S2C);
     size_t off = 0;
     int64_t t = 0;
-    while (off < size) {
-        uint8_t c = data[off++];
-        enum tp_dir dir = (c & 1) ? TP_S2C : TP_C2S;
-        if (c & 2) {
-            tp_session_gap(s, dir, c >> 2, t);
+    struct tp_chunk k;
+    while (tp_chunk_next(data, size, &off, &k)) {
+        if (k.gap) {
+            tp_session_gap(s, k.dir, k.len, t);
             continue;
         }
-        size_t n = (size_t)(c >> 2) + 1;
-        if ((c >> 2) == 63) {
-            if (size - off < 2)
-                break;
-            n = (size_t)data[off] << 8 | data[off + 1];
-            off += 2;
-        }
-        if (n > size - off)
-            n = size - off;
         /* an exact-size copy so ASan sees any read past the chunk */
-        uint8_t *chunk = malloc(n ? n : 1);
+        uint8_t *chunk = malloc(k.len ? k.len : 1);
         if (!chunk)
             break;
-        memcpy(chunk, data + off, n);
-        if (tp_session_feed(s, dir, chunk, n, t += 10) != TP_OK) {
-            free(chunk);
-            break;
-        }
+        memcpy(chunk, k.p, k.len);
+        enum tp_err e = tp_session_feed(s, k.dir, chunk, k.len, t += 10);
         free(chunk);
-        off += n;
+        if (e != TP_OK)
+            break;
     }
     tp_session_finish(s);
     /* the transcript is consistent */

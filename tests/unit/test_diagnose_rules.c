@@ -1067,17 +1067,25 @@ static void test_connection_refused__server_address_empty__no_dangling_by(void *
     fx_free(f);
 }
 
-static void test_timeout__no_answer_to_client_hello__fires(void **state)
+/* connect: TCP up, our ClientHello sent, then the deadline; s2c_bytes came back. */
+static struct fx *fx_client_hello_timeout(uint64_t s2c_bytes)
 {
-    (void)state;
     struct fx *f = fx_new(TP_SRC_CONNECT);
     f->s->server_verify = NULL;
     f->s->server_chain.n = 0;
     f->s->handshake_complete = false;
     f->s->t_connect_us = 1000;
     msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
+    f->s->decode[TP_S2C].bytes = s2c_bytes;
     f->s->outcome.status = TP_CONN_TIMEOUT;
     tp_diagnose(f->s);
+    return f;
+}
+
+static void test_timeout__no_answer_to_client_hello__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_client_hello_timeout(0);
     const struct tp_finding *x = assert_fires(f->s, "timeout");
     assert_contains(x->summary, "never answered the ClientHello");
     assert_int_equal(f->s->n_findings, 1);
@@ -1088,15 +1096,7 @@ static void test_timeout__no_answer_to_client_hello__fires(void **state)
 static void test_timeout__partial_answer__counts_the_bytes(void **state)
 {
     (void)state;
-    struct fx *f = fx_new(TP_SRC_CONNECT);
-    f->s->server_verify = NULL;
-    f->s->server_chain.n = 0;
-    f->s->handshake_complete = false;
-    f->s->t_connect_us = 1000;
-    msg(f, TP_C2S, TP_HS_CLIENT_HELLO);
-    f->s->decode[TP_S2C].bytes = 3;
-    f->s->outcome.status = TP_CONN_TIMEOUT;
-    tp_diagnose(f->s);
+    struct fx *f = fx_client_hello_timeout(3);
     const struct tp_finding *x = assert_fires(f->s, "timeout");
     assert_contains(x->summary, "answered the ClientHello with 3 bytes but no complete TLS message");
     assert_null(strstr(x->summary, "never answered"));

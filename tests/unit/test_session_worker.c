@@ -19,6 +19,7 @@
 #include "tlsprobe/strbuf.h"
 #include "tlsprobe/wire.h"
 #include "testutil.h"
+#include "../fuzz/session_chunks.h"
 
 /* Decode input (fuzz_session's chunk format) into a finished session. */
 static struct tp_session *decode(const uint8_t *data, size_t size, const struct tp_keylog *kl, struct tp_worker *w)
@@ -30,24 +31,12 @@ static struct tp_session *decode(const uint8_t *data, size_t size, const struct 
         tp_session_set_keylog(s, kl);
     size_t off = 0;
     int64_t t = 0;
-    while (off < size) {
-        uint8_t c = data[off++];
-        enum tp_dir dir = (c & 1) ? TP_S2C : TP_C2S;
-        if (c & 2) {
-            tp_session_gap(s, dir, c >> 2, t);
-            continue;
-        }
-        size_t n = (size_t)(c >> 2) + 1;
-        if ((c >> 2) == 63) {
-            if (size - off < 2)
-                break;
-            n = (size_t)data[off] << 8 | data[off + 1];
-            off += 2;
-        }
-        if (n > size - off)
-            n = size - off;
-        assert_int_equal(tp_session_feed(s, dir, data + off, n, t += 10), TP_OK);
-        off += n;
+    struct tp_chunk k;
+    while (tp_chunk_next(data, size, &off, &k)) {
+        if (k.gap)
+            tp_session_gap(s, k.dir, k.len, t);
+        else
+            assert_int_equal(tp_session_feed(s, k.dir, k.p, k.len, t += 10), TP_OK);
     }
     tp_session_finish(s);
     return s;
