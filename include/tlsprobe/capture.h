@@ -232,9 +232,11 @@ struct tp_sum_entry {
 };
 struct tp_sum_entry *tp_capture_summary_table(const struct tp_capture_summary *sum, enum tp_sum_table t, size_t *n,
                                               uint64_t *other);
-/* The final JSON line {"summary": {...}} (docs/json.md). Written by render
+/* The closing JSON line {"schema_version":2,"type":"summary",...} (docs/capture.md)
+ * of a multi-session command: source "pcap", "sniff", "listen", "demo"; st and
+ * decode_s only for a capture (st NULL: "capture" is null). Written by render
  * (src/render/summary_json.c, linked into tp_render). */
-void tp_render_capture_summary_json(struct tp_sb *out, const struct tp_capture_summary *sum,
+void tp_render_capture_summary_json(struct tp_sb *out, const char *source, const struct tp_capture_summary *sum,
                                     const struct tp_capture_stats *st, double decode_s);
 
 #endif

@@ -17,6 +17,10 @@
 #include "tlsprobe/strbuf.h"
 #include "tlsprobe/x509.h"
 
+/* The version of the JSON contract (docs/schema/, CHANGELOG.md): every object
+ * printed at top level carries it as "schema_version". */
+#define TP_JSON_SCHEMA_VERSION 2
+
 enum tp_format { TP_FMT_TEXT, TP_FMT_JSON, TP_FMT_MERMAID };
 
 /* A memo of rendered JSON pieces for a caller that renders many sessions from
@@ -37,6 +41,8 @@ struct tp_render_opts {
                                  (tp_explain_stack_fix names); NULL: none */
     unsigned width;           /* text: columns to wrap at (the CLI's terminal width); 0 = 80 */
     struct tp_render_memo *memo; /* borrowed; NULL: render everything afresh */
+    const char *source;       /* JSON "source" when not the session's own ("demo", "sniff"); NULL: the session's */
+    const char *scenario;     /* JSON "scenario": the demo scenario's name; NULL: none */
 };
 
 /* One session. JSON: exactly one line ending in '\n' (docs/json.md). */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "tlsprobe/capture.h"
 #include "tlsprobe/lab.h"
 #include "tlsprobe/diagnose.h"
 
@@ -157,8 +158,12 @@ static void outro(struct tp_sb *sb, const struct tp_lab_scenario *sc, const stru
 /* One scenario: run, print, check it showed what it was built to show.
  * Returns the exit status so far, or -1 after a failure already reported. */
 static int one_scenario(struct tp_lab *lab, const struct tp_lab_scenario *sc, bool rule, bool fenced,
-                        const struct demo_args *a, const struct tp_render_opts *ro)
+                        const struct demo_args *a, const struct tp_render_opts *ro_all,
+                        struct tp_capture_summary *sum)
 {
+    struct tp_render_opts scen = *ro_all; /* JSON: source "demo" and the scenario's name */
+    scen.scenario = sc->name;
+    const struct tp_render_opts *ro = &scen;
     bool text = ro->format == TP_FMT_TEXT;
     struct tp_sb sb;
     tp_sb_init(&sb);
@@ -175,6 +180,8 @@ static int one_scenario(struct tp_lab *lab, const struct tp_lab_scenario *sc, bo
         return -1;
     }
     tp_cli_render_session(&sb, s, ro, fenced);
+    if (sum)
+        tp_capture_summary_add(sum, s);
     bool ok = as_designed(sc, s);
     if (text && ok)
         outro(&sb, sc, ro);
@@ -228,15 +235,27 @@ static int run(int argc, char **argv)
     }
     struct tp_render_opts ro = tp_cli_render_opts(&args.com);
     ro.explain = !a.brief;
+    ro.source = "demo";
+    /* demo all --format json ends with the summary object, as pcap and listen do */
+    struct tp_capture_summary *sum = !one && ro.format == TP_FMT_JSON ? tp_capture_summary_new() : NULL;
     int status = TP_EXIT_OK;
     for (size_t i = 0; i < n_all; i++) {
-        int rc = one_scenario(lab, &all[i], i > 0, !one, &a, &ro);
+        int rc = one_scenario(lab, &all[i], i > 0, !one, &a, &ro, sum);
         if (rc < 0) {
+            tp_capture_summary_free(sum);
             tp_lab_free(lab);
             return TP_EXIT_USAGE;
         }
         if (rc > status)
             status = rc;
+    }
+    if (sum) {
+        struct tp_sb sb;
+        tp_sb_init(&sb);
+        tp_render_capture_summary_json(&sb, "demo", sum, NULL, 0);
+        tp_cli_print(&sb);
+        tp_sb_free(&sb);
+        tp_capture_summary_free(sum);
     }
     if (a.keep && ro.format == TP_FMT_TEXT)
         printf("\nThe lab PKI is in %s (start with %s/README.md).\n", a.keep, a.keep);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "tlsprobe/capture.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/names.h"
 #include "tlsprobe/probe.h"
@@ -70,8 +71,8 @@ const struct tp_cli_cmd tp_cli_listen = {
     .foot = "After a completed handshake listen waits (--linger) for the client's first request\n"
             "or its close, answers an HTTP request (unless --no-http), then sends close_notify.\n"
             "One block (text) or one JSON line per client, never interleaved. Stops after\n"
-            "--count clients or on SIGINT/SIGTERM, then prints a summary (on stderr with\n"
-            "--format json).\n"
+            "--count clients or on SIGINT/SIGTERM, then prints a summary (with --format json:\n"
+            "as text on stderr and as the last JSON line, the summary object).\n"
             "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
             "2 usage error or unreadable input\n",
     TP_CLI_OPTS(opts),
@@ -96,6 +97,7 @@ struct listen_state {
     struct tally findings[MAX_TALLY];
     size_t n_findings;
     const char *bind_text;
+    struct tp_capture_summary *sum; /* --format json: the closing summary line's counts */
     /* Not a terminal: reports gather here and go out in big writes (one write
      * of a 7 KB report costs about 4 µs, a 64 KiB one 0.18 µs per KB), at most
      * LISTEN_OUT_BATCH bytes or about 50 ms late (on_tick), whole sessions only. */
@@ -144,6 +146,8 @@ static void on_session(struct tp_session *s, void *ctx)
         }
     }
 
+    if (st->sum)
+        tp_capture_summary_add(st->sum, s);
     st->clients++;
     /* A handshake ended by a fatal alert did not complete, even after both
      * Finished (TLS 1.3 certificate_required); a TCP connect-and-close is a
@@ -333,6 +337,8 @@ static int run(int argc, char **argv)
     tp_sb_init(&st.sb);
     tp_sb_init(&st.out);
     st.batch = !isatty(STDOUT_FILENO);
+    if (st.ro.format == TP_FMT_JSON)
+        st.sum = tp_capture_summary_new();
     char bind_text[300];
     snprintf(bind_text, sizeof bind_text, !addr[0] ? "*" : strchr(addr, ':') ? "[%s]" : "%s", addr);
     st.bind_text = bind_text;
@@ -351,10 +357,17 @@ static int run(int argc, char **argv)
     tp_sb_free(&st.out);
     tp_render_memo_free(st.ro.memo);
     if (e != TP_OK) {
+        tp_capture_summary_free(st.sum);
         tp_sb_free(&st.sb);
         return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));
     }
     print_summary(&st, st.ro.format == TP_FMT_TEXT ? stdout : stderr);
+    if (st.sum) { /* the documented summary object, last line on stdout */
+        tp_sb_reset(&st.sb);
+        tp_render_capture_summary_json(&st.sb, "listen", st.sum, NULL, 0);
+        tp_cli_print(&st.sb);
+        tp_capture_summary_free(st.sum);
+    }
     tp_sb_free(&st.sb);
     return st.exit_status;
 }

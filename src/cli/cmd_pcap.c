@@ -82,7 +82,7 @@ const struct tp_cli_cmd tp_cli_pcap = {
             "\n",
     .foot = "Sessions are printed as their connections end (FIN/RST, eviction, end of file).\n"
             "The summary goes to stderr with text output, and is the last JSON line\n"
-            "{\"summary\": {...}} with --format json (docs/capture.md).\n"
+            "(the summary object) with --format json (docs/capture.md).\n"
             "A file truncated at the end is decoded as far as it goes, with a warning.\n"
             "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"
             "2 usage error or unreadable/corrupt file\n",
@@ -343,6 +343,7 @@ static void setup(struct run_state *st, const struct common_args *a)
     memset(st, 0, sizeof *st);
     st->ro = tp_cli_render_opts(&a->com);
     st->ro.memo = tp_render_memo_new(); /* on_session runs on one thread at a time; NULL renders afresh */
+    st->ro.source = a->iface ? "sniff" : NULL; /* JSON "source": the command */
     tp_sb_init(&st->out);
     st->out.max = TP_MAX_OUTPUT + 512 * 1024; /* one full session on top of what is pending */
     st->sum = tp_capture_summary_new();
@@ -378,7 +379,7 @@ static int finish(struct run_state *st, const struct common_args *a, struct tp_c
         tp_sb_init(&sb);
         bool json = a->com.format == TP_FMT_JSON;
         if (json)
-            tp_render_capture_summary_json(&sb, st->sum, tp_capture_get_stats(cap), now_s() - t0);
+            tp_render_capture_summary_json(&sb, a->iface ? "sniff" : "pcap", st->sum, tp_capture_get_stats(cap), now_s() - t0);
         else
             tp_capture_summary_render(&sb, st->sum, tp_capture_get_stats(cap), now_s() - t0);
         tp_sb_write(&sb, json ? stdout : stderr);

@@ -229,6 +229,33 @@ static void jsan(struct jw *w, const struct tp_san *san)
     tp_sb_free(&v);
 }
 
+static const char *const san_type_names[] = { "dns", "ip", "email", "uri", "other" };
+
+/* subjectAltName entries typed: [{"type":"dns","value":...}]. */
+void rc_san_typed(struct jw *w, const struct tp_san *san, size_t n)
+{
+    jw_key(w, "subject_alt_names");
+    jw_open(w, '[');
+    for (size_t i = 0; i < n; i++) {
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "type", RN_ENUM(san_type_names, san[i].type, "other"));
+        jw_bytes(w, "value", (const uint8_t *)san[i].value, san[i].value_len);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
+/* subjectAltName entries as prefixed strings: ["DNS:...", "IP:..."]. */
+void rc_san_strings(struct jw *w, const struct tp_san *san, size_t n)
+{
+    jw_key(w, "san");
+    jw_open(w, '[');
+    for (size_t i = 0; i < n; i++)
+        jsan(w, &san[i]);
+    jw_close(w, ']');
+}
+
 /* Where to find more, and what the certificate says of itself. */
 static const struct jw_field cert_links[] = {
     JW_FIELD("ca_issuers", JW_STR, struct tp_cert_info, aia_ca_issuers),
@@ -248,11 +275,8 @@ static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     jw_open(&w, '{');
     jw_str(&w, "subject", ci->subject);
     jw_str(&w, "issuer", ci->issuer);
-    jw_key(&w, "san");
-    jw_open(&w, '[');
-    for (size_t i = 0; i < ci->n_san; i++)
-        jsan(&w, &ci->san[i]);
-    jw_close(&w, ']');
+    rc_san_strings(&w, ci->san, ci->n_san);
+    rc_san_typed(&w, ci->san, ci->n_san);
     jtime(&w, "not_before", ci->not_before);
     jtime(&w, "not_after", ci->not_after);
     jw_str(&w, "key", ci->key_desc);
@@ -277,12 +301,43 @@ static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     else
         jw_null(&w, "malformed_extension_offset");
     jw_chars(&w, "unhandled_critical_extension", ci->unhandled_critical, sizeof ci->unhandled_critical);
+    jw_bool(&w, "unparsed", false);
+    jw_u64(&w, "der_length", ci->der_len);
+}
+
+/* Keys of the parsed form that are null in the unparsed one, in cert_json's order. */
+static const char *const unparsed_nulls[] = {
+    "subject_cn", "serial", "key_bits", "path_len", "key_usage", "extended_key_usage", "subject_key_id",
+    "authority_key_id", "ca_issuers", "ocsp", "crl_distribution_point", "sct", "self_signed",
+    "malformed_extension", "malformed_extension_offset", "unhandled_critical_extension",
+};
+
+void rc_cert_unparsed_json(struct jw *w, const uint8_t *sha256, size_t der_len)
+{
+    jw_item(w);
+    jw_open(w, '{');
+    jw_null(w, "subject");
+    jw_null(w, "issuer");
+    jw_raw(w, "san", "[]");
+    jw_raw(w, "subject_alt_names", "[]");
+    jw_null(w, "not_before");
+    jw_null(w, "not_after");
+    jw_null(w, "key");
+    jw_null(w, "signature_algorithm");
+    jw_bool(w, "is_ca", false);
+    jw_hex(w, "sha256", sha256, sha256 ? 32 : 0);
+    for (size_t i = 0; i < N_NAMES(unparsed_nulls); i++)
+        jw_null(w, unparsed_nulls[i]);
+    jw_bool(w, "unparsed", true);
+    jw_u64(w, "der_length", der_len);
+    jw_null(w, "expires_in_days");
+    jw_close(w, '}');
 }
 
 /* The part that depends on today, never remembered. */
 static void cert_json_tail(struct tp_sb *out, const struct tp_cert_info *ci)
 {
-    tp_sb_putn(out, ",\"days_left\":", 13);
+    tp_sb_putn(out, ",\"expires_in_days\":", 19);
     jw_put_i64(out, tp_cert_days_left(ci, time(NULL)));
     tp_sb_putc(out, '}');
 }

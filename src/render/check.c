@@ -165,42 +165,6 @@ static void check_text(struct tp_sb *out, const struct tp_session *s, const stru
     tp_render_findings(out, s, o);
 }
 
-static void json_verification(struct jw *w, const struct tp_render_check *c, const struct tp_verify_result *v)
-{
-    if (!v) {
-        jw_null(w, "verification");
-        return;
-    }
-    jw_key(w, "verification");
-    jw_open(w, '{');
-    jw_str(w, "status", rn_path_status(v->status));
-    jw_bytes(w, "store", (const uint8_t *)v->store_desc, strnlen(v->store_desc, sizeof v->store_desc));
-    jw_str(w, "name", rn_name_status(v->name_status));
-    jw_bool(w, "valid", v->valid);
-    if (v->valid)
-        jw_null(w, "reject");
-    else
-        jw_bytes(w, "reject", (const uint8_t *)v->reject_id, strnlen(v->reject_id, sizeof v->reject_id));
-    jw_str(w, "purpose", c->client_purpose ? "client" : "server");
-    if (c->at)
-        jw_time(w, "at", c->at);
-    else
-        jw_null(w, "at");
-    rj_path_checks(w, v);
-    jw_key(w, "path");
-    jw_open(w, '[');
-    for (size_t i = 0; i < v->path_len; i++) {
-        jw_item(w);
-        jw_open(w, '{');
-        jw_str(w, "subject", v->path[i].cert ? v->path[i].cert->subject : NULL);
-        jw_str(w, "from", RN_ENUM(src_name, v->path[i].src, "store"));
-        jw_i64(w, "index", v->path[i].sent_index);
-        jw_close(w, '}');
-    }
-    jw_close(w, ']');
-    jw_close(w, '}');
-}
-
 static void json_key(struct jw *w, const struct tp_render_check *c)
 {
     jw_str(w, "key_file", c->key_file);
@@ -220,10 +184,12 @@ static void check_json(struct tp_sb *out, const struct tp_session *s, const stru
     struct jw w;
     jw_init(&w, out);
     jw_open(&w, '{');
-    jw_str(&w, "source", "check");
+    rj_line_head(&w, "check", "check");
+    jw_str(&w, "stack", o->stack);
     jw_str(&w, "chain_file", c->chain_file);
-    jw_str(&w, "host", c->host);
-    jw_str(&w, "host_unicode", c->host_unicode);
+    /* the name as typed (Unicode), and its A-label as checked */
+    jw_str(&w, "host", c->host_unicode ? c->host_unicode : c->host);
+    jw_str(&w, "server_name", c->host);
     json_key(&w, c);
     jw_key(&w, "certificates");
     jw_open(&w, '[');
@@ -232,10 +198,11 @@ static void check_json(struct tp_sb *out, const struct tp_session *s, const stru
         rc_cert_json(out, s->server_chain.info[i], o->memo);
     }
     jw_close(&w, ']');
-    json_verification(&w, c, s->server_verify);
+    /* the same verification object as a session's, under the key of its purpose */
+    rj_verify(&w, "server_verification", c->client_purpose ? NULL : s->server_verify, false, c->at);
+    rj_verify(&w, "client_verification", c->client_purpose ? s->server_verify : NULL, true, c->at);
     /* The findings objects exactly as render writes them for sessions. */
     rj_findings(&w, s, o);
-    jw_i64(&w, "exit_status", tp_exit_status(s));
     jw_close(&w, '}');
     tp_sb_putc(out, '\n');
 }

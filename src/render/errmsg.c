@@ -205,22 +205,20 @@ static void json_alert(struct jw *w, bool matched, const struct tp_explain_match
         jw_null(w, "alert");
         return;
     }
+    char b[16];
     jw_key(w, "alert");
     jw_open(w, '{');
-    jw_u64(w, "code", m->alert);
-    jw_str(w, "name", tp_name_alert(m->alert));
-    jw_str(w, "sent_by", tp_explain_side_name(m->alert_from));
+    /* a log line does not say the alert's level: null */
+    rj_alert(w, rn_alert(m->alert, b), m->alert, NULL, tp_explain_side_name(m->alert_from));
     jw_close(w, '}');
 }
 
-/* "in_words" to "ip_san": who rejected whom, the fix for the stack. */
-static void json_advice(struct jw *w, bool matched, const struct tp_explain_match *m, const char *stack_key)
+/* "in_words" and "ip_san": who rejected whom, the IP address SAN wanted. */
+static void json_advice(struct jw *w, bool matched, const struct tp_explain_match *m)
 {
     char words[512];
     tp_explain_in_words(m, words, sizeof words);
     jw_str(w, "in_words", matched && words[0] ? words : NULL);
-    jw_str(w, "fix_stack", stack_key);
-    jw_str(w, "stack_fix", matched ? tp_explain_stack_fix(m->rule_id, stack_key, m->side) : NULL);
     if (matched && ip_san_case(m)) {
         char ip[TP_MAX_NAME_LEN + 8];
         snprintf(ip, sizeof ip, "IP:%s", host_is_ip(m->host) ? m->host : "ADDR");
@@ -235,9 +233,10 @@ static void render_json(struct tp_sb *out, bool matched, const struct tp_explain
     struct jw w;
     jw_init(&w, out);
     jw_open(&w, '{');
-    jw_str(&w, "source", "explain");
+    rj_line_head(&w, "explain", "explain");
+    jw_str(&w, "stack", stack_key);
     jw_bool(&w, "matched", matched);
-    jw_str(&w, "stack", matched ? m->stack : NULL);
+    jw_str(&w, "message_stack", matched ? m->stack : NULL);
     jw_str(&w, "pattern", matched ? m->pattern_name : NULL);
     jw_str(&w, "note", matched ? m->note : NULL);
     jw_chars(&w, "host", m->host, sizeof m->host);
@@ -250,16 +249,17 @@ static void render_json(struct tp_sb *out, bool matched, const struct tp_explain
     jw_str(&w, "peer", matched ? tp_explain_side_name(m->peer) : NULL);
     jw_str(&w, "certificate_of", matched ? tp_explain_side_name(m->cert_of) : NULL);
     json_alert(&w, matched, m);
-    json_advice(&w, matched, m, stack_key);
+    json_advice(&w, matched, m);
     const struct tp_rule *r = matched ? tp_rule_find(m->rule_id) : NULL;
-    if (r) {
+    jw_key(&w, "findings");
+    jw_open(&w, '[');
+    if (r) { /* the same finding object as everywhere, --stack's fix inside */
         struct rj_finding f = { r->id, rn_severity(r->severity), r->summary, r->explanation, r->fix, r->reference,
-                                false, NULL };
-        jw_key(&w, "finding");
+                                tp_explain_stack_fix(m->rule_id, stack_key, m->side) };
+        jw_item(&w);
         rj_finding(&w, &f);
-    } else {
-        jw_null(&w, "finding");
     }
+    jw_close(&w, ']');
     jw_key(&w, "next");
     put_next(out, m, true);
     jw_close(&w, '}');

@@ -272,32 +272,18 @@ static void json_match(struct tp_sb *out, const struct tp_file *f, const struct 
     jw_close(&w, '}');
 }
 
-static void json_san(struct jw *w, const struct tp_san *san)
-{
-    struct tp_sb v;
-    tp_sb_init(&v);
-    tp_sb_put(&v, rc_san_prefix(san->type));
-    tp_sb_putn(&v, san->value, san->value_len);
-    jw_item(w);
-    tp_sb_put_json(w->o, (const uint8_t *)v.buf, v.len);
-    tp_sb_free(&v);
-}
-
 /* A key, a public key or a CSR: what it is and which certificates it belongs to. */
 static void json_key(struct jw *w, const struct rf_set *set, const struct tp_file_obj *o)
 {
     jw_str(w, "key", o->key_desc);
     jw_i64(w, "key_bits", o->key_bits);
-    jw_str(w, "format", key_format(o));
+    jw_str(w, "encoding", key_format(o));
     if (o->kind == TP_OBJ_PRIVATE_KEY)
         jw_bool(w, "encrypted", o->key_encrypted);
     if (o->kind == TP_OBJ_CSR) {
         jw_str(w, "subject", o->csr_subject);
-        jw_key(w, "san");
-        jw_open(w, '[');
-        for (size_t k = 0; k < o->csr_n_san; k++)
-            json_san(w, &o->csr_san[k]);
-        jw_close(w, ']');
+        rc_san_strings(w, o->csr_san, o->csr_n_san);
+        rc_san_typed(w, o->csr_san, o->csr_n_san);
     }
     jw_hex(w, "public_key_sha256", o->pub_sha256, o->has_pub_sha256 ? 32 : 0);
     jw_key(w, "matches");
@@ -313,6 +299,7 @@ static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_fil
     jw_open(w, '{');
     jw_str(w, "kind", kind_name(o->kind));
     jw_str(w, "pem_label", o->pem ? o->pem_label : NULL);
+    jw_str(w, "problem", o->problem); /* why it cannot be used; null when fine */
     switch (o->kind) {
     case TP_OBJ_CERTIFICATE: {
         jw_key(w, "certificate");
@@ -331,12 +318,12 @@ static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_fil
         break;
     case TP_OBJ_CRL:
         jw_str(w, "issuer", o->crl_issuer);
-        jw_i64(w, "this_update", (long long)o->crl_this_update);
+        jw_time(w, "this_update", o->crl_this_update);
         if (o->crl_next_update)
-            jw_i64(w, "next_update", (long long)o->crl_next_update);
+            jw_time(w, "next_update", o->crl_next_update);
         else
             jw_null(w, "next_update");
-        jw_u64(w, "revoked", o->crl_n_revoked);
+        jw_u64(w, "revoked_count", o->crl_n_revoked);
         break;
     case TP_OBJ_PKCS12:
         jw_bool(w, "needs_password", true);
@@ -344,8 +331,6 @@ static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_fil
     default:
         break;
     }
-    if (o->problem)
-        jw_str(w, "problem", o->problem);
     jw_close(w, '}');
 }
 
@@ -354,9 +339,13 @@ static void json_file(struct tp_sb *out, const struct rf_set *set, const struct 
     struct jw w;
     jw_init(&w, out);
     jw_open(&w, '{');
+    rj_line_head(&w, "inspect", "inspect");
     jw_str(&w, "file", f->path);
-    if (err != TP_OK) {
+    if (err != TP_OK) { /* every key of a readable file, null */
         jw_str(&w, "kind", "unreadable");
+        jw_null(&w, "format");
+        jw_null(&w, "size");
+        jw_raw(&w, "objects", "[]");
         jw_str(&w, "error", f->error[0] ? f->error : tp_err_text(err));
     } else {
         jw_str(&w, "kind", file_kind(f));
@@ -367,6 +356,7 @@ static void json_file(struct tp_sb *out, const struct rf_set *set, const struct 
         for (size_t j = 0; j < f->n_objs; j++)
             json_obj(&w, set, f, j);
         jw_close(&w, ']');
+        jw_null(&w, "error");
     }
     jw_close(&w, '}');
     tp_sb_putc(out, '\n');

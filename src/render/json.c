@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/hash.h>
 #include "jw.h"
@@ -189,7 +191,7 @@ static void j_client_hello(struct jw *w, const struct tp_client_hello *ch, struc
     jw_str(w, "max_version", rn_version(tp_client_hello_max_version(ch), b));
     k_u16_names(w, "versions", e->versions.v, e->versions.n, rn_version);
     k_u16_names(w, "cipher_suites", ch->suites, ch->n_suites, rn_suite);
-    jw_u64(w, "cipher_suites_total", ch->n_suites_total);
+    jw_u64(w, "cipher_suite_count", ch->n_suites_total);
     size_t p1 = w->o->len;
     ch_sni(w, ch);
     size_t p2 = w->o->len;
@@ -202,7 +204,7 @@ static void j_client_hello(struct jw *w, const struct tp_client_hello *ch, struc
     jw_close(w, ']');
     k_u16_names(w, "signature_algorithms", e->sig_algs.v, e->sig_algs.n, rn_sigalg);
     k_ext_names(w, "extensions", &e->all);
-    jw_u64(w, "extensions_total", e->all.n_total);
+    jw_u64(w, "extension_count", e->all.n_total);
     bool grease = any_grease_u16(ch->suites, ch->n_suites) || any_grease_u16(e->groups.v, e->groups.n) ||
                   any_grease_u16(e->versions.v, e->versions.n);
     for (size_t i = 0; i < e->all.n; i++)
@@ -288,11 +290,11 @@ static void j_details(struct jw *w, const struct rmsg *r, struct tp_render_memo 
         k_ext_names(w, "extensions", &r->u.ee.ext.all);
         break;
     case RM_CERT:
-        jw_u64(w, "cert_count", r->u.cert.n_total);
+        jw_u64(w, "certificate_count", r->u.cert.n_total);
         break;
     case RM_CR:
         k_u16_names(w, "signature_algorithms", r->u.cr.sig_algs.v, r->u.cr.sig_algs.n, rn_sigalg);
-        jw_u64(w, "ca_names_count", r->u.cr.ca_names.n_total);
+        jw_u64(w, "ca_name_count", r->u.cr.ca_names.n_total);
         jw_key(w, "ca_names");
         jw_open(w, '[');
         for (size_t i = 0; i < r->u.cr.ca_names.n; i++) {
@@ -305,25 +307,26 @@ static void j_details(struct jw *w, const struct rmsg *r, struct tp_render_memo 
         break;
     case RM_SKE:
         jw_str(w, "kx", rn_kx(r->u.ske.kx));
-        if (r->u.ske.kx == TP_KX_ECDHE || r->u.ske.kx == TP_KX_ECDHE_PSK)
-            jw_str(w, "group", rn_group(r->u.ske.group, b));
+        /* every key always present: null when the key exchange has none */
+        jw_str(w, "group", r->u.ske.kx == TP_KX_ECDHE || r->u.ske.kx == TP_KX_ECDHE_PSK
+                               ? rn_group(r->u.ske.group, b) : NULL);
         if (r->u.ske.kx == TP_KX_DHE || r->u.ske.kx == TP_KX_DHE_PSK)
             jw_u64(w, "dh_bits", r->u.ske.dh_p_bits);
-        if (r->u.ske.has_sig_scheme)
-            jw_str(w, "signature_scheme", rn_sigalg(r->u.ske.sig_scheme, b));
+        else
+            jw_null(w, "dh_bits");
+        jw_str(w, "signature_scheme", r->u.ske.has_sig_scheme ? rn_sigalg(r->u.ske.sig_scheme, b) : NULL);
         break;
     case RM_CKE:
         jw_str(w, "kx", rn_kx(r->u.cke.kx));
         break;
     case RM_CV:
-        if (r->u.cv.has_scheme)
-            jw_str(w, "signature_scheme", rn_sigalg(r->u.cv.scheme, b));
+        jw_str(w, "signature_scheme", r->u.cv.has_scheme ? rn_sigalg(r->u.cv.scheme, b) : NULL);
         break;
     case RM_FIN:
         jw_u64(w, "verify_data_length", r->u.fin.verify_data.len);
         break;
     case RM_NST:
-        j_counts(w, "lifetime_s", r->u.nst.lifetime, "ticket_length", r->u.nst.ticket.len);
+        j_counts(w, "lifetime_seconds", r->u.nst.lifetime, "ticket_length", r->u.nst.ticket.len);
         break;
     case RM_KU:
         jw_bool(w, "update_requested", r->u.ku.request_update != 0);
@@ -348,12 +351,13 @@ static void j_message(struct jw *w, const struct tp_session *s, const struct rms
     jw_ms(w, "t_ms", m->t_us < 0 ? 0 : m->t_us);
     jw_u64(w, "length", m->length);
     jw_bool(w, "decrypted", m->decrypted);
+    /* every message: null unless its bytes did not decode */
+    bool parsed = m->kind != TP_MSG_ALERT && m->kind != TP_MSG_ENCRYPTED && m->kind != TP_MSG_CCS;
+    jw_str(w, "parse_error", parsed && r->perr != TP_OK ? tp_err_text(r->perr) : NULL);
     if (m->kind == TP_MSG_ALERT) {
         const char *lv = tp_name_alert_level(m->alert_level);
-        jw_str(w, "level", lv ? lv : "unknown");
-        jw_str(w, "description", rn_alert(m->alert_desc, b));
-        jw_u64(w, "code", m->alert_desc);
-        jw_str(w, "from", m->dir == TP_C2S ? "client" : "server");
+        rj_alert(w, rn_alert(m->alert_desc, b), m->alert_desc, lv ? lv : "unknown",
+                 m->dir == TP_C2S ? "client" : "server");
         jw_str(w, "meaning", tp_alert_meaning(m->alert_desc));
         /* Which step the alert answered: the last message from the other side. */
         char tb[32];
@@ -367,8 +371,6 @@ static void j_message(struct jw *w, const struct tp_session *s, const struct rms
     } else if (m->kind == TP_MSG_ENCRYPTED) {
         jw_u64(w, "content_type", m->record_type);
     } else if (m->kind != TP_MSG_CCS) {
-        if (r->perr != TP_OK)
-            jw_str(w, "parse_error", tp_err_text(r->perr));
         j_details(w, r, memo);
     }
     jw_close(w, '}');
@@ -383,22 +385,8 @@ static void j_cert(struct jw *w, const struct tp_chain *c, size_t i, struct tp_r
     }
     /* Could not be summarised: say so, with what we still know. */
     uint8_t h[WC_SHA256_DIGEST_SIZE];
-    jw_open(w, '{');
-    jw_null(w, "subject");
-    jw_null(w, "issuer");
-    jw_raw(w, "san", "[]");
-    jw_null(w, "not_before");
-    jw_null(w, "not_after");
-    jw_null(w, "key");
-    jw_null(w, "signature_algorithm");
-    jw_bool(w, "is_ca", false);
-    if (c->der[i].p && wc_Sha256Hash(c->der[i].p, (word32)c->der[i].len, h) == 0)
-        jw_hex(w, "sha256", h, sizeof h);
-    else
-        jw_null(w, "sha256");
-    jw_bool(w, "unparsed", true);
-    jw_u64(w, "der_length", c->der[i].len);
-    jw_close(w, '}');
+    bool hashed = c->der[i].p && wc_Sha256Hash(c->der[i].p, (word32)c->der[i].len, h) == 0;
+    rc_cert_unparsed_json(w, hashed ? h : NULL, c->der[i].len);
 }
 
 static void j_chain(struct jw *w, const char *k, const struct tp_chain *c, struct tp_render_memo *memo)
@@ -413,6 +401,8 @@ static void j_chain(struct jw *w, const char *k, const struct tp_chain *c, struc
 /* Where a path element came from, in enum tp_path_src order. */
 static const char *const path_src[] = { "sent", "intermediates", "aia", "store" };
 _Static_assert(sizeof path_src / sizeof path_src[0] == TP_FROM_STORE + 1, "path_src");
+/* Who checked what: "purpose" of each verification key. */
+static const char *const purpose_names[] = { "server", "client" };
 
 static const struct jw_field problem_fields[] = {
     JW_FIELD("id", JW_TEXT, struct tp_path_problem, id),
@@ -450,18 +440,20 @@ static void j_path(struct jw *w, const struct tp_verify_result *v)
         const struct tp_path_elem *pe = &v->path[i];
         jw_item(w);
         jw_open(w, '{');
-        jw_str(w, "from", RN_ENUM(path_src, pe->src, "sent"));
-        if (pe->sent_index >= 0)
+        jw_str(w, "subject", pe->cert ? pe->cert->subject : NULL);
+        jw_str(w, "origin", RN_ENUM(path_src, pe->src, "sent"));
+        if (pe->src == TP_FROM_SENT && pe->sent_index >= 0)
             jw_i64(w, "sent_index", pe->sent_index);
         else
             jw_null(w, "sent_index");
-        jw_str(w, "subject", pe->cert ? pe->cert->subject : NULL);
         jw_close(w, '}');
     }
     jw_close(w, ']');
 }
 
-static void j_verify(struct jw *w, const char *k, const struct tp_verify_result *v)
+/* The one verification object: sessions' server_verification /
+ * client_verification and check's (which also says when it judged: at). */
+void rj_verify(struct jw *w, const char *k, const struct tp_verify_result *v, bool client, time_t at)
 {
     jw_key(w, k);
     if (!v) {
@@ -475,21 +467,79 @@ static void j_verify(struct jw *w, const char *k, const struct tp_verify_result 
     jw_chars(w, "store", v->store_desc, sizeof v->store_desc);
     jw_bool(w, "order_ok", v->order_ok);
     jw_bool(w, "root_sent", v->root_sent);
-    jw_u64(w, "extra_certificates", v->n_extra);
+    jw_u64(w, "extra_certificate_count", v->n_extra);
     jw_chars(w, "name", v->name, sizeof v->name);
     jw_str(w, "name_status", rn_name_status(v->name_status));
+    jw_str(w, "purpose", purpose_names[client]);
+    if (at > 0)
+        jw_time(w, "at", at);
+    else
+        jw_null(w, "at");
     jw_bool(w, "aia_tried", v->aia_tried);
     if (v->aia_tried) {
         jw_bool(w, "aia_ok", v->aia_ok);
         jw_str(w, "aia_url", v->aia_url);
-        if (v->aia_error[0])
-            jw_str(w, "aia_error", v->aia_error);
+    } else {
+        jw_null(w, "aia_ok");
+        jw_null(w, "aia_url");
     }
+    jw_str(w, "aia_error", v->aia_tried && v->aia_error[0] ? v->aia_error : NULL);
     /* the strict verdict and why (RFC 5280 §6.1, x509/verify.c) */
     jw_bool(w, "valid", v->valid);
     jw_chars(w, "reject", v->reject_id, sizeof v->reject_id);
     rj_path_checks(w, v);
     jw_close(w, '}');
+}
+
+void rj_line_head(struct jw *w, const char *type, const char *source)
+{
+    jw_u64(w, "schema_version", TP_JSON_SCHEMA_VERSION);
+    jw_str(w, "type", type);
+    jw_str(w, "source", source);
+}
+
+/* "ADDR:PORT", "[v6]:PORT", or connect's unresolved "HOST:PORT" (no IP). */
+void rj_address(struct jw *w, const char *k, const char *addr, size_t cap)
+{
+    char key[48], ip[64] = "";
+    size_t n = strnlen(addr, cap);
+    long port = -1;
+    jw_chars(w, k, addr, cap);
+    const char *colon = n ? memrchr(addr, ':', n) : NULL;
+    if (colon && colon[1]) {
+        char *end;
+        port = strtol(colon + 1, &end, 10);
+        if (*end && end < addr + n)
+            port = -1;
+        const char *a = addr;
+        size_t al = (size_t)(colon - addr);
+        if (al >= 2 && a[0] == '[' && a[al - 1] == ']') {
+            a++;
+            al -= 2;
+        }
+        unsigned char bin[16];
+        if (al < sizeof ip) {
+            memcpy(ip, a, al);
+            ip[al] = 0;
+            if (inet_pton(AF_INET, ip, bin) != 1 && inet_pton(AF_INET6, ip, bin) != 1)
+                ip[0] = 0;
+        }
+    }
+    snprintf(key, sizeof key, "%s_ip", k);
+    jw_str(w, key, ip[0] ? ip : NULL);
+    snprintf(key, sizeof key, "%s_port", k);
+    if (port >= 0 && port <= 65535)
+        jw_i64(w, key, port);
+    else
+        jw_null(w, key);
+}
+
+void rj_alert(struct jw *w, const char *name, unsigned code, const char *level, const char *sent_by)
+{
+    jw_str(w, "name", name);
+    jw_u64(w, "code", code);
+    jw_str(w, "level", level);
+    jw_str(w, "sent_by", sent_by);
 }
 
 /* The one writer of the finding object: sessions, check and explain. */
@@ -502,8 +552,7 @@ void rj_finding(struct jw *w, const struct rj_finding *f)
     jw_str(w, "explanation", f->explanation);
     jw_str(w, "fix", f->fix);
     jw_str(w, "reference", f->reference);
-    if (f->has_stack_fix) /* --stack: present (null when the table has none) only when asked */
-        jw_str(w, "stack_fix", f->stack_fix);
+    jw_str(w, "stack_fix", f->stack_fix); /* --stack's fix; null without --stack or when the table has none */
     jw_close(w, '}');
 }
 
@@ -514,8 +563,8 @@ void rj_findings(struct jw *w, const struct tp_session *s, const struct tp_rende
     for (size_t i = 0; i < s->n_findings; i++) {
         const struct tp_finding *f = &s->findings[i];
         struct rj_finding v = { f->id, rn_severity(f->severity), f->summary, f->explanation, f->fix, f->reference,
-                                o && o->stack, NULL };
-        if (v.has_stack_fix)
+                                NULL };
+        if (o && o->stack)
             v.stack_fix = tp_explain_stack_fix(f->id, o->stack, rs_stack_side(s));
         jw_item(w);
         rj_finding(w, &v);
@@ -523,20 +572,22 @@ void rj_findings(struct jw *w, const struct tp_session *s, const struct tp_rende
     jw_close(w, ']');
 }
 
-/* "source" to "client_auth_requested": who, what was agreed, the status line. */
-static void j_head(struct jw *w, const struct tp_session *s)
+/* "schema_version" to "client_auth_requested": what the line is, who, what
+ * was agreed, the status line. */
+static void j_head(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
 {
     char b[16];
-    jw_str(w, "source", rn_source(s->source));
-    jw_chars(w, "client", s->client, sizeof s->client);
-    jw_chars(w, "server", s->server, sizeof s->server);
+    rj_line_head(w, "session", o->source ? o->source : rn_source(s->source));
+    jw_str(w, "scenario", o->scenario);
+    jw_str(w, "stack", o->stack);
+    rj_address(w, "client", s->client, sizeof s->client);
+    rj_address(w, "server", s->server, sizeof s->server);
     if (s->server_name)
         jw_bytes(w, "server_name", (const uint8_t *)s->server_name, s->server_name_len);
     else
         jw_null(w, "server_name");
-    if (s->server_name_unicode) /* connect --servername typed as an internationalised name */
-        jw_str(w, "server_name_unicode", s->server_name_unicode);
-    jw_str(w, "host", s->host);
+    /* the name as typed (Unicode): an internationalised --servername, else the target */
+    jw_str(w, "host", s->server_name_unicode ? s->server_name_unicode : s->host);
     jw_str(w, "version", s->version ? rn_version(s->version, b) : NULL);
     jw_str(w, "cipher", s->has_cipher ? rn_suite(s->cipher, b) : NULL);
     jw_chars(w, "alpn", s->alpn, sizeof s->alpn);
@@ -593,6 +644,24 @@ static void j_decode(struct jw *w, const struct tp_session *s)
     jw_close(w, '}');
 }
 
+/* When the handshake completed: the later of the two Finished messages (the
+ * peer's for the side that finished last); -1 when it did not complete or a
+ * Finished was not seen (encrypted without keys). */
+static int64_t handshake_done_us(const struct tp_session *s)
+{
+    if (!s->handshake_complete)
+        return -1;
+    int64_t fin[2] = { -1, -1 };
+    for (size_t i = 0; i < s->n_msgs; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        if (m->kind == TP_MSG_HANDSHAKE && m->hs_type == TP_HS_FINISHED && fin[m->dir & 1] < 0)
+            fin[m->dir & 1] = m->t_us < 0 ? 0 : m->t_us;
+    }
+    if (fin[0] < 0 || fin[1] < 0)
+        return -1;
+    return fin[0] > fin[1] ? fin[0] : fin[1];
+}
+
 static void j_timings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
 {
     jw_key(w, "timings");
@@ -604,7 +673,8 @@ static void j_timings(struct jw *w, const struct tp_session *s, const struct tp_
     jw_ms(w, "dns_ms", s->t_dns_us);
     jw_ms(w, "connect_ms", s->t_connect_us);
     jw_ms(w, "rtt_ms", s->rtt_us);
-    jw_ms(w, "handshake_ms", s->n_msgs ? s->msgs[s->n_msgs - 1].t_us : -1);
+    jw_ms(w, "handshake_ms", handshake_done_us(s));
+    jw_ms(w, "last_message_ms", s->n_msgs ? s->msgs[s->n_msgs - 1].t_us : -1);
     jw_close(w, '}');
 }
 
@@ -623,10 +693,12 @@ static void j_traffic(struct jw *w, const struct tp_session *s)
         jw_close(w, '}');
     }
     jw_close(w, '}');
-    jw_u64(w, "alerts_total", s->alerts_total);
-    jw_u64(w, "messages_dropped", s->n_msgs_dropped);
-    if (s->source != TP_SRC_PCAP)
+    jw_u64(w, "alert_count", s->alerts_total);
+    jw_u64(w, "dropped_message_count", s->n_msgs_dropped);
+    if (s->source != TP_SRC_PCAP) {
+        jw_null(w, "capture");
         return;
+    }
     jw_key(w, "capture");
     jw_open(w, '{');
     jw_u64(w, "retransmissions_c2s", s->retransmissions[0]);
@@ -656,17 +728,17 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     struct jw w;
     jw_init(&w, out);
     jw_open(&w, '{');
-    j_head(&w, s);
+    j_head(&w, s, o);
     j_outcome(&w, s);
     j_decode(&w, s);
     j_timings(&w, s, o);
     j_traffic(&w, s);
     j_messages(&w, s, o->memo);
     j_chain(&w, "certificates", &s->server_chain, o->memo);
-    jw_u64(&w, "certificates_total", s->server_chain.n_total);
+    jw_u64(&w, "certificate_count", s->server_chain.n_total);
     j_chain(&w, "client_certificates", &s->client_chain, o->memo);
-    j_verify(&w, "server_verification", s->server_verify);
-    j_verify(&w, "client_verification", s->client_verify);
+    rj_verify(&w, "server_verification", s->server_verify, false, (time_t)s->judge_time);
+    rj_verify(&w, "client_verification", s->client_verify, true, (time_t)s->judge_time);
     rj_findings(&w, s, o);
     jw_close(&w, '}');
     tp_sb_putc(out, '\n');

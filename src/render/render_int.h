@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h> /* session.h uses FILE */
+#include <time.h>
 #include "tlsprobe/render.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/strbuf.h"
@@ -104,12 +105,23 @@ static inline struct tp_ja_memo *rj_ja(struct tp_render_memo *m)
 
 /* ---- JSON pieces shared by the session, check and explain objects ---- */
 struct jw;
-/* The finding object of docs/json.md; stack_fix only when has_stack_fix. */
+/* The finding object of docs/json.md; stack_fix NULL without --stack. */
 struct rj_finding {
     const char *id, *severity, *summary, *explanation, *fix, *reference;
-    bool has_stack_fix;
     const char *stack_fix;
 };
+/* "schema_version", "type", "source": the first keys of every top-level line. */
+void rj_line_head(struct jw *w, const char *type, const char *source);
+/* "k":"ADDR:PORT" (null when empty), then k_ip and k_port, split (null when unknown). */
+void rj_address(struct jw *w, const char *k, const char *addr, size_t cap);
+/* The one alert object: {"name","code","level","sent_by"} keys into the open object. */
+void rj_alert(struct jw *w, const char *name, unsigned code, const char *level, const char *sent_by);
+/* The verification object (sessions' server_/client_verification, check's);
+ * null when v is NULL. at: when dates were judged (0: now, printed null). */
+void rj_verify(struct jw *w, const char *k, const struct tp_verify_result *v, bool client, time_t at);
+/* The certificate object of bytes that are not a certificate tlsprobe can read
+ * (every key of the parsed form, null), as an array item. sha256 may be NULL. */
+void rc_cert_unparsed_json(struct jw *w, const uint8_t *sha256, size_t der_len);
 void rj_finding(struct jw *w, const struct rj_finding *f);
 /* "findings":[...] of a session (with stack_fix under --stack). */
 void rj_findings(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o);
@@ -118,6 +130,9 @@ void rj_findings(struct jw *w, const struct tp_session *s, const struct tp_rende
 void rj_path_checks(struct jw *w, const struct tp_verify_result *v);
 /* A certificate object (cert.c), through the memo when there is one. */
 void rc_cert_json(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m);
+/* "san":["DNS:..."] and "subject_alt_names":[{"type":"dns","value":...}]. */
+void rc_san_strings(struct jw *w, const struct tp_san *san, size_t n);
+void rc_san_typed(struct jw *w, const struct tp_san *san, size_t n);
 /* "DNS:", "IP:", "email:", "URI:" before a subjectAltName value. */
 const char *rc_san_prefix(enum tp_san_type t);
 

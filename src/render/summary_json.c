@@ -1,28 +1,32 @@
-/* The capture summary as the final JSON line {"summary": {...}} (docs/json.md):
- * tlsprobe pcap / sniff --format json. The counts are the capture module's
- * (tp_capture_summary_totals / _table, include/tlsprobe/capture.h); this file
- * only writes them. Owned by the capture module's owner, linked into tp_render. */
+/* The summary of a multi-session command as the final JSON line
+ * {"schema_version":2,"type":"summary","source":...} (docs/capture.md, schema
+ * docs/schema/summary.schema.json): tlsprobe pcap / sniff / listen / demo all
+ * --format json. The counts are the capture module's (tp_capture_summary_totals
+ * / _table, include/tlsprobe/capture.h); this file only writes them. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include "jw.h"
+#include "render_int.h"
 #include "tlsprobe/capture.h"
-#include "tlsprobe/strbuf.h"
 
 /* One table as an object {"key": n, ...}, most frequent first. */
-static void json_table(struct tp_sb *out, const char *name, const struct tp_capture_summary *sum, enum tp_sum_table t)
+static void json_table(struct jw *w, const char *name, const struct tp_capture_summary *sum, enum tp_sum_table t)
 {
     size_t n = 0;
     uint64_t other = 0;
     struct tp_sum_entry *v = tp_capture_summary_table(sum, t, &n, &other);
-    tp_sb_printf(out, ",\"%s\":{", name);
+    jw_key(w, name);
+    jw_open(w, '{');
     for (size_t i = 0; i < n; i++) {
-        if (i)
-            tp_sb_putc(out, ',');
-        tp_sb_put_json(out, (const uint8_t *)v[i].key, v[i].key_len);
-        tp_sb_printf(out, ":%" PRIu64, v[i].n);
+        jw_item(w);
+        tp_sb_put_json(w->o, (const uint8_t *)v[i].key, v[i].key_len);
+        tp_sb_putc(w->o, ':');
+        jw_put_u64(w->o, v[i].n);
     }
     if (other)
-        tp_sb_printf(out, "%s\"(other)\":%" PRIu64, n ? "," : "", other);
-    tp_sb_putc(out, '}');
+        jw_u64(w, "(other)", other);
+    jw_close(w, '}');
     free(v);
 }
 
@@ -31,30 +35,22 @@ struct member {
     const char *key;
     uint64_t n;
 };
-static void json_members(struct tp_sb *out, const struct member *m, size_t n)
+static void json_members(struct jw *w, const struct member *m, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        tp_sb_printf(out, ",\"%s\":%" PRIu64, m[i].key, m[i].n);
+        jw_u64(w, m[i].key, m[i].n);
 }
 
-void tp_render_capture_summary_json(struct tp_sb *out, const struct tp_capture_summary *sum,
-                                    const struct tp_capture_stats *st, double decode_s)
+/* What only a capture knows: packets, flows, the decoding time. */
+static void json_capture(struct jw *w, const struct tp_capture_stats *st, double decode_s)
 {
-    struct tp_capture_totals t;
-    tp_capture_summary_totals(sum, &t);
-    tp_sb_printf(out, "{\"summary\":{\"sessions\":%" PRIu64, t.sessions);
-    const struct member head[] = {
-        { "handshakes_completed", t.completed }, { "resumed", t.resumed }, { "hello_retry_requests", t.hrr },
-        { "keys_missing", t.keys_missing }, { "decrypt_failed", t.decrypt_failed },
-    };
-    json_members(out, head, sizeof head / sizeof head[0]);
-    json_table(out, "versions", sum, TP_SUM_VERSIONS);
-    json_table(out, "cipher_suites", sum, TP_SUM_SUITES);
-    json_table(out, "server_names", sum, TP_SUM_SNI);
-    json_table(out, "findings", sum, TP_SUM_FINDINGS);
-    tp_sb_printf(out, ",\"findings_by_severity\":{\"error\":%" PRIu64 ",\"warning\":%" PRIu64 ",\"info\":%" PRIu64 "}",
-                 t.by_severity[2], t.by_severity[1], t.by_severity[0]);
-    const struct member tail[] = {
+    if (!st) {
+        jw_null(w, "capture");
+        return;
+    }
+    jw_key(w, "capture");
+    jw_open(w, '{');
+    const struct member m[] = {
         { "packets", st->packets }, { "bytes", st->bytes }, { "tcp_packets", st->tcp_packets },
         { "other_packets", st->other_packets }, { "fragments", st->fragments },
         { "truncated_packets", st->truncated_packets },
@@ -65,6 +61,40 @@ void tp_render_capture_summary_json(struct tp_sb *out, const struct tp_capture_s
         { "conflicting_retransmissions", st->conflicts }, { "resynchronised", st->resyncs },
         { "records_counted_not_decoded", st->skipped_records },
     };
-    json_members(out, tail, sizeof tail / sizeof tail[0]);
-    tp_sb_printf(out, ",\"decode_seconds\":%.3f}}\n", decode_s);
+    json_members(w, m, sizeof m / sizeof m[0]);
+    char sec[32];
+    snprintf(sec, sizeof sec, "%.3f", decode_s < 0 ? 0.0 : decode_s);
+    jw_raw(w, "decode_seconds", sec);
+    jw_close(w, '}');
+}
+
+void tp_render_capture_summary_json(struct tp_sb *out, const char *source, const struct tp_capture_summary *sum,
+                                    const struct tp_capture_stats *st, double decode_s)
+{
+    struct tp_capture_totals t;
+    tp_capture_summary_totals(sum, &t);
+    struct jw w;
+    jw_init(&w, out);
+    jw_open(&w, '{');
+    jw_u64(&w, "schema_version", TP_JSON_SCHEMA_VERSION);
+    jw_str(&w, "type", "summary");
+    jw_str(&w, "source", source);
+    const struct member head[] = {
+        { "sessions", t.sessions }, { "handshakes_completed", t.completed }, { "resumed", t.resumed },
+        { "hello_retry_requests", t.hrr }, { "keys_missing", t.keys_missing }, { "decrypt_failed", t.decrypt_failed },
+    };
+    json_members(&w, head, sizeof head / sizeof head[0]);
+    json_table(&w, "versions", sum, TP_SUM_VERSIONS);
+    json_table(&w, "cipher_suites", sum, TP_SUM_SUITES);
+    json_table(&w, "server_names", sum, TP_SUM_SNI);
+    json_table(&w, "finding_counts", sum, TP_SUM_FINDINGS);
+    jw_key(&w, "findings_by_severity");
+    jw_open(&w, '{');
+    jw_u64(&w, "error", t.by_severity[2]);
+    jw_u64(&w, "warning", t.by_severity[1]);
+    jw_u64(&w, "info", t.by_severity[0]);
+    jw_close(&w, '}');
+    json_capture(&w, st, decode_s);
+    jw_close(&w, '}');
+    tp_sb_putc(out, '\n');
 }
