@@ -314,7 +314,6 @@ static const char *const unparsed_nulls[] = {
 
 void rc_cert_unparsed_json(struct jw *w, const uint8_t *sha256, size_t der_len)
 {
-    jw_item(w);
     jw_open(w, '{');
     jw_null(w, "subject");
     jw_null(w, "issuer");

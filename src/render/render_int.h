@@ -120,7 +120,7 @@ void rj_alert(struct jw *w, const char *name, unsigned code, const char *level, 
  * null when v is NULL. at: when dates were judged (0: now, printed null). */
 void rj_verify(struct jw *w, const char *k, const struct tp_verify_result *v, bool client, time_t at);
 /* The certificate object of bytes that are not a certificate tlsprobe can read
- * (every key of the parsed form, null), as an array item. sha256 may be NULL. */
+ * (every key of the parsed form, null), after its jw_item. sha256 may be NULL. */
 void rc_cert_unparsed_json(struct jw *w, const uint8_t *sha256, size_t der_len);
 void rj_finding(struct jw *w, const struct rj_finding *f);
 /* "findings":[...] of a session (with stack_fix under --stack). */

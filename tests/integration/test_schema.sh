@@ -4,7 +4,8 @@
 # (s_client clients, good and failing), pcap over every capture in fixtures/captures
 # (with and without its key log), inspect and check over the fixtures, explain over
 # every message of fixtures/explain/messages.tsv and a few more, demo (every
-# scenario and `all`). One validator run at the end (tests/schema/validate.py) names
+# scenario and `all`). Multi-session commands (pcap, sniff, listen, demo all) end
+# with their summary object, validated as such. One validator run at the end (tests/schema/validate.py) names
 # each bad line with its file, line number, schema path and error. Then two
 # self-checks: a renamed key in the output, and a renamed property in a copy of the
 # schemas, must both fail. Without python3-jsonschema (scripts/deps.sh installs it)
@@ -42,28 +43,30 @@ emit() {
         return
     fi
     SPECS+=("$schema:$out")
+    [ "$schema" = session ] || SPECS+=("tlsprobe:$out") # the dispatch on "type" too
     local k=$schema
     [ "$schema" = session ] && k=${name%%-*}
     CASES[$k]=$((${CASES[$k]:-0} + 1))
 }
-# emit_pcap CASE CMD... : sessions, then the summary as the last line
-emit_pcap() {
-    local name=$1
-    shift
+# emit_multi KIND CASE CMD... : sessions, then the summary object as the last line
+emit_multi() {
+    local kind=$1 name=$2
+    shift 2
     NCASE=$((NCASE + 1))
-    local out="$J/$NCASE.pcap.$name.jsonl"
+    local out="$J/$NCASE.$kind.$name.jsonl"
     timeout 30 "$@" >"$out" 2>"$out.err"
     local rc=$?
     if [ "$rc" -ge 124 ] || [ ! -s "$out" ]; then
-        tp_check "pcap/$name: ran and printed JSON (exit $rc)" 1
+        tp_check "$kind/$name: ran and printed JSON (exit $rc)" 1
         head -c 600 "$out.err" >&2
         return
     fi
     head -n -1 "$out" >"$out.sessions"
     tail -n 1 "$out" >"$out.summary"
-    SPECS+=("session:$out.sessions" "pcap-summary:$out.summary")
-    CASES[pcap]=$((${CASES[pcap]:-0} + 1))
+    SPECS+=("session:$out.sessions" "summary:$out.summary" "tlsprobe:$out")
+    CASES[$kind]=$((${CASES[$kind]:-0} + 1))
 }
+emit_pcap() { emit_multi pcap "$@"; }
 
 T=$TLSPROBE
 ROOT=(--cafile "$PKI/root.pem")
@@ -141,7 +144,7 @@ emit session "pcap-no-summary" "$T" pcap --format json --no-summary "$TP_FIXTURE
 for s in $("$T" demo --list | awk '{print $1}'); do
     emit session "demo-$s" "$T" demo "$s" --format json
 done
-emit session "demo-all" "$T" demo all --format json
+emit_multi demo "all" "$T" demo all --format json
 
 # ---- connect: openssl s_server on 127.0.0.1 ----
 C=(connect --format json --timeout 5)
@@ -237,7 +240,7 @@ if SRV good; then
         head -n -1 "$SOUT" >"$SOUT.sessions"
         tail -n 1 "$SOUT" >"$SOUT.summary"
         # the summary is always there; the session only if the capture saw it in time
-        SPECS+=("pcap-summary:$SOUT.summary")
+        SPECS+=("summary:$SOUT.summary")
         [ -s "$SOUT.sessions" ] && SPECS+=("session:$SOUT.sessions") ||
             echo "# sniff saw no session in time: only its summary validated"
         CASES[sniff]=1
@@ -270,7 +273,9 @@ sclient() { timeout 10 openssl s_client -connect "127.0.0.1:$LPORT" "$@" </dev/n
 listen_done() { # NAME : wait for --count clients, then validate what listen printed
     wait "$LPID"
     if [ -s "$LOUT" ]; then
-        SPECS+=("session:$LOUT")
+        head -n -1 "$LOUT" >"$LOUT.sessions"
+        tail -n 1 "$LOUT" >"$LOUT.summary"
+        SPECS+=("session:$LOUT.sessions" "summary:$LOUT.summary")
         CASES[listen]=$((${CASES[listen]:-0} + 1))
     else
         tp_check "listen/$1: printed JSON" 1
@@ -314,8 +319,13 @@ if [ -n "$ONE" ]; then
     "${VALIDATE[@]}" "session:$TP_TMP/renamed.jsonl" >"$TP_TMP/renamed.out" 2>&1
     tp_check "a key renamed in the output fails validation" \
         "$([ $? = 1 ] && grep -q "handshake_completed" "$TP_TMP/renamed.out"; echo $?)"
+    # a schema-version-1 name (CHANGELOG.md) is not accepted either
+    sed 's/"alert_count":/"alerts_total":/' "$ONE" >"$TP_TMP/renamed-v1.jsonl"
+    "${VALIDATE[@]}" "tlsprobe:$TP_TMP/renamed-v1.jsonl" >"$TP_TMP/renamed-v1.out" 2>&1
+    tp_check "a version-1 key name fails validation" \
+        "$([ $? = 1 ] && grep -q "alerts_total" "$TP_TMP/renamed-v1.out"; echo $?)"
     cp -r "$TP_SRC/docs/schema" "$TP_TMP/schema-renamed"
-    sed -i 's/"cert_count"/"certificate_count"/g' "$TP_TMP/schema-renamed/message.schema.json"
+    sed -i 's/"certificate_count"/"cert_count"/g' "$TP_TMP/schema-renamed/message.schema.json"
     "$PY" "$TP_SRC/tests/schema/validate.py" --schema-dir "$TP_TMP/schema-renamed" "session:$ONE" >"$TP_TMP/renamed2.out" 2>&1
     tp_check "a property renamed in the schema fails validation" \
         "$([ $? = 1 ] && grep -q "cert_count" "$TP_TMP/renamed2.out"; echo $?)"
