@@ -229,6 +229,9 @@ static void test_render_json__every_scenario__one_valid_line_with_contract_keys(
         "messages", "dir", "type", "t_ms", "length", "certificates", "subject", "issuer", "san",
         "not_before", "not_after", "key", "signature_algorithm", "is_ca", "sha256",
         "client_certificates", "findings",
+        /* schema version 2 (CHANGELOG.md) */
+        "schema_version", "scenario", "stack", "client_ip", "client_port", "server_ip", "server_port",
+        "last_message_ms", "alert_count", "dropped_message_count", "capture", "parse_error",
     };
     for (size_t k = 0; k < sizeof rf_scenarios / sizeof rf_scenarios[0]; k++) {
         struct tp_session *s = rf_scenario(rf_scenarios[k]);
@@ -280,8 +283,12 @@ static void test_render_json__tls13_good__versions_types_and_chain(void **st)
             fail_msg("message %zu: %s not found in order", i, want);
         p = q + strlen(want);
     }
-    assert_non_null(strstr(out, "\"level\":\"warning\",\"description\":\"close_notify\""));
+    assert_non_null(strstr(out, "\"name\":\"close_notify\",\"code\":0,\"level\":\"warning\""));
     assert_non_null(strstr(out, "\"dir\":\"c2s\",\"type\":\"ClientHello\",\"t_ms\":0.000"));
+    /* the handshake completed at the later Finished; the last message came after */
+    assert_true(strncmp(after_key(out, "handshake_ms"), "null", 4) != 0);
+    assert_true(strncmp(after_key(out, "last_message_ms"), "null", 4) != 0);
+    assert_true(atof(after_key(out, "handshake_ms")) < atof(after_key(out, "last_message_ms")));
     assert_non_null(strstr(out, "\"sni\":\"localhost\""));
     assert_non_null(strstr(out, "\"ja4\":\"t13d"));
     /* The server's chain as sent: leaf then the issuing CA. */
@@ -292,13 +299,13 @@ static void test_render_json__tls13_good__versions_types_and_chain(void **st)
     rf_free(s);
 }
 
-static void test_render_json__fatal_alert__level_description_from_after(void **st)
+static void test_render_json__fatal_alert__name_code_level_sent_by(void **st)
 {
     (void)st;
     struct tp_session *s = rf_scenario("tls13-unknown-ca");
     char *out = render(s, TP_FMT_JSON);
     assert_non_null(strstr(out, "\"type\":\"Alert\""));
-    assert_non_null(strstr(out, "\"level\":\"fatal\",\"description\":\"unknown_ca\",\"code\":48,\"from\":\"client\""));
+    assert_non_null(strstr(out, "\"name\":\"unknown_ca\",\"code\":48,\"level\":\"fatal\",\"sent_by\":\"client\""));
     assert_non_null(strstr(out, "\"after\":\"Certificate\""));
     assert_non_null(strstr(out, "\"findings\":[{\"id\":\"unknown-authority\",\"severity\":\"error\""));
     assert_true(!strncmp(after_key(out, "handshake_complete"), "false", 5));
@@ -358,7 +365,7 @@ static void test_render_json__cut_messages__valid_at_every_length(void **st)
 /* Rendered certificates are remembered in the caller's memo by fingerprint (render/cert.c):
  * more certificates than the memo holds, in turns, each always rendered as the
  * first (fresh) time; a copy without a fingerprint (never remembered) differs
- * only in that field; days_left is not remembered. */
+ * only in that field; expires_in_days is not remembered. */
 static char *cert_json_of(const struct tp_cert_info *ci)
 {
     struct tp_sb sb;
@@ -384,7 +391,7 @@ static void test_render_cert_json__remembered__same_as_fresh_for_each(void **st)
         assert_true(files[i]->n_objs >= 1 && files[i]->objs[0].cert);
         free(pem);
         first[i] = cert_json_of(files[i]->objs[0].cert);
-        assert_non_null(strstr(first[i], "\"days_left\":"));
+        assert_non_null(strstr(first[i], "\"expires_in_days\":"));
     }
     for (int round = 0; round < 3; round++)
         for (size_t k = 0; k < N; k++) {
@@ -403,8 +410,8 @@ static void test_render_cert_json__remembered__same_as_fresh_for_each(void **st)
             free(fresh);
             free(again);
         }
-    /* a certificate's days_left follows the clock: an expired one stays negative */
-    assert_non_null(strstr(first[4], "\"days_left\":-"));
+    /* a certificate's expires_in_days follows the clock: an expired one stays negative */
+    assert_non_null(strstr(first[4], "\"expires_in_days\":-"));
     for (size_t i = 0; i < N; i++) {
         free(first[i]);
         tp_file_free(files[i]);
@@ -572,7 +579,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_json__every_scenario__one_valid_line_with_contract_keys),
         cmocka_unit_test(test_render_json__tls13_good__versions_types_and_chain),
-        cmocka_unit_test(test_render_json__fatal_alert__level_description_from_after),
+        cmocka_unit_test(test_render_json__fatal_alert__name_code_level_sent_by),
         cmocka_unit_test(test_render_json__hostile_strings__escaped),
         cmocka_unit_test(test_render_json__cut_messages__valid_at_every_length),
         cmocka_unit_test(test_render_cert_json__remembered__same_as_fresh_for_each),
