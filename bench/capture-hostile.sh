@@ -45,9 +45,9 @@ one() {
     rss=$(tail -1 "$T/rss")
     sec=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
     sum=$(python3 -c 'import json,sys
-s = json.load(open(sys.argv[1]))["summary"]
-print("sessions %d, complete %d, evicted %d, max flows %d, packets %d, bytes %d, errors %d" % (s["sessions"], s["handshakes_completed"], s["flows_evicted"], s["max_concurrent_flows"], s["packets"], s["bytes"], s["findings_by_severity"]["error"]))' "$T/sum")
-    bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["bytes"])' "$T/sum")
+s = json.load(open(sys.argv[1])); c = s["capture"]
+print("sessions %d, complete %d, evicted %d, max flows %d, packets %d, bytes %d, errors %d" % (s["sessions"], s["handshakes_completed"], c["flows_evicted"], c["max_concurrent_flows"], c["packets"], c["bytes"], s["findings_by_severity"]["error"]))' "$T/sum")
+    bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["bytes"])' "$T/sum")
     echo "| $name | ${*:-(none)} | $sec | $rss | $(awk -v b="$bytes" -v s="$sec" 'BEGIN { printf "%.0f", b / 1e6 / s }') | $sum |"
     LAST_RSS=$rss
 }

@@ -74,7 +74,7 @@ def main():
         except ValueError:
             bad_lines += 1
             continue
-        if "summary" in j:
+        if j.get("type") != "session":  # listen's closing summary object
             continue
         n_reports += 1
         try:

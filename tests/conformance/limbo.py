@@ -7,7 +7,7 @@ Each testcase becomes what a TLS client sees: the peer certificate followed by t
 untrusted intermediates is the chain the server sends (--chain), the trusted
 certificates are the anchors (--cafile), the expected peer name is --host, the
 validation time is --at, and CLIENT testcases use --purpose client. The verdict is
-`verification.valid` of `tlsprobe check --format json`.
+`server_verification.valid` (`client_verification` with `--purpose client`) of `tlsprobe check --format json`.
 
 Standard library only. See tests/conformance/README.md.
 """
@@ -129,7 +129,8 @@ def _check_tlsprobe(tc):
         last = err.decode(errors="replace").strip().splitlines()
         return None, "exit %d: %s" % (rc, last[-1][:160] if last else ""), secs
     try:
-        v = json.loads(out)["verification"]
+        j = json.loads(out)
+        v = j["server_verification"] or j["client_verification"]
         valid = v["valid"]
         if not isinstance(valid, bool):
             raise ValueError("valid is not a boolean")

@@ -5,7 +5,7 @@ For each case made by gen_chains.make_case(seed, i) (i = 0..count-1) the chain i
 written to a temporary directory and judged twice:
 
   tlsprobe check --chain chain.pem --cafile root.pem [--host NAME] --at @T --format json
-      verdict: verification.valid, reason: verification.reject
+      verdict: server_verification.valid, reason: server_verification.reject
   openssl verify -x509_strict -auth_level 2 -purpose sslserver -CAfile root.pem
       [-untrusted sent.pem] [-verify_hostname NAME | -verify_ip IP] -attime T leaf.pem
       verdict: "leaf.pem: OK" and exit 0, reasons: every "error N at D depth lookup"
@@ -90,7 +90,7 @@ def looks_like_dns(s):
 # is explained by an OSSL_ERROR rule (code listed, predicate true of the
 # certificate at that depth). One where tlsprobe rejects and OpenSSL accepts is
 # explained when a CASE rule for "tlsprobe" holds, or when EVERY finding id on
-# tlsprobe's verdict (verification.reject and each problem) is explained by a
+# tlsprobe's verdict (server_verification.reject and each problem) is explained by a
 # TP_REJECT rule.
 
 def strict_fact(code, label, f):
@@ -283,7 +283,8 @@ def run_tlsprobe(cmd, timeout):
     if p.returncode not in (0, 1):
         return {"error": "tlsprobe exit %d: %s" % (p.returncode, p.stderr.decode(errors="replace")[:500])}
     try:
-        v = json.loads(p.stdout.decode().splitlines()[0])["verification"] or {}
+        j = json.loads(p.stdout.decode().splitlines()[0])
+        v = j["server_verification"] or j["client_verification"] or {}
     except (ValueError, IndexError, KeyError) as e:
         return {"error": "tlsprobe JSON unreadable: %s" % e}
     if b"runtime error" in p.stderr or b"Sanitizer" in p.stderr:

@@ -9,7 +9,7 @@ J="--format json"
 ids_are() { tp_json "$1" "$TP_OUT" "$2"; }
 
 tp_expect_exit "good fullchain + key + host" 0 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --key "$PKI/good.key" --host localhost $CA $J
-ids_are "good: no findings, source check, key matches" 'j["source"] == "check" and ids(j) == [] and j["key_matches"] is True and j["verification"]["status"] == "ok" and len(j["certificates"]) == 2'
+ids_are "good: no findings, source check, key matches" 'j["source"] == "check" and ids(j) == [] and j["key_matches"] is True and j["server_verification"]["status"] == "ok" and len(j["certificates"]) == 2'
 tp_expect_exit "good fullchain, text" 0 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host localhost $CA
 grep -q "No problems found" "$TP_OUT"; tp_check "good: text says no problems" $?
 ! grep -q $'\x1b' "$TP_OUT"; tp_check "good: no colour when not a terminal" $?
@@ -84,24 +84,24 @@ ids_are "expiring soon: expiring-soon warning with a renew date" 'ids(j) == ["ex
 
 # --at: validate as of another time (the fixture chain runs 2026-11-22 .. 2046-11-17).
 tp_expect_exit "--at after the leaf's notAfter" 1 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host localhost $CA $J --at 2046-11-18T00:00:00+01:00
-ids_are "--at: expired, verdict not valid (expired), at echoed in UTC" 'ids(j) == ["expired"] and j["verification"]["valid"] is False and j["verification"]["reject"] == "expired" and j["verification"]["at"] == "2046-11-17T23:00:00Z"'
+ids_are "--at: expired, verdict not valid (expired), at echoed in UTC" 'ids(j) == ["expired"] and j["server_verification"]["valid"] is False and j["server_verification"]["reject"] == "expired" and j["server_verification"]["at"] == "2046-11-17T23:00:00Z"'
 tp_expect_exit "--at before the notyet leaf's notBefore" 1 "$TLSPROBE" check --chain "$PKI/notyet-fullchain.pem" --host localhost $CA $J --at @2208902400
-ids_are "--at @N (2039-12-31T00:00:00Z): not-yet-valid" 'ids(j) == ["not-yet-valid"] and j["verification"]["reject"] == "not-yet-valid"'
+ids_are "--at @N (2039-12-31T00:00:00Z): not-yet-valid" 'ids(j) == ["not-yet-valid"] and j["server_verification"]["reject"] == "not-yet-valid"'
 tp_expect_exit "--at inside the notyet leaf's validity" 0 "$TLSPROBE" check --chain "$PKI/notyet-fullchain.pem" --host localhost $CA --at 2041-01-01T00:00:00Z
 grep -q "^verdict valid at 2041-01-01T00:00:00Z" "$TP_OUT"; tp_check "--at: text verdict valid" $?
 grep -q "2045-01-01 (1461 days left)" "$TP_OUT"; tp_check "--at: days left counted from --at" $?
 tp_expect_exit "good chain, verdict line" 0 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host localhost $CA
 grep -q "^verdict valid$" "$TP_OUT"; tp_check "good: text 'verdict valid'" $?
 tp_expect_exit "--host IP in the SAN" 0 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host 127.0.0.1 $CA $J
-ids_are "--host IP: valid, reject null, purpose server, at null" 'j["verification"]["valid"] is True and j["verification"]["reject"] is None and j["verification"]["purpose"] == "server" and j["verification"]["at"] is None'
+ids_are "--host IP: valid, reject null, purpose server, at null" 'j["server_verification"]["valid"] is True and j["server_verification"]["reject"] is None and j["server_verification"]["purpose"] == "server" and j["server_verification"]["at"] is None'
 tp_expect_exit "--host IPv6 in the SAN" 0 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host ::1 $CA $J
 tp_expect_exit "--host IP not in the SAN" 1 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --host 10.9.9.9 $CA $J
-ids_are "--host IP not in the SAN: not valid (hostname-mismatch)" 'ids(j) == ["hostname-mismatch"] and j["verification"]["valid"] is False and j["verification"]["reject"] == "hostname-mismatch"'
+ids_are "--host IP not in the SAN: not valid (hostname-mismatch)" 'ids(j) == ["hostname-mismatch"] and j["server_verification"]["valid"] is False and j["server_verification"]["reject"] == "hostname-mismatch"'
 # --purpose: a clientAuth-only certificate is fine as a client certificate.
 tp_expect_exit "client cert as server" 1 "$TLSPROBE" check --chain "$PKI/client-fullchain.pem" $CA $J
-ids_are "client cert as server: wrong-key-usage, not valid" '"wrong-key-usage" in ids(j) and j["verification"]["valid"] is False'
+ids_are "client cert as server: wrong-key-usage, not valid" '"wrong-key-usage" in ids(j) and j["server_verification"]["valid"] is False'
 tp_expect_exit "client cert as client (no SAN, no name checked: fine)" 0 "$TLSPROBE" check --chain "$PKI/client-fullchain.pem" $CA $J --purpose client
-ids_are "--purpose client: no wrong-key-usage, valid" '"wrong-key-usage" not in ids(j) and j["verification"]["valid"] is True and j["verification"]["reject"] is None and j["verification"]["purpose"] == "client"'
+ids_are "--purpose client: no wrong-key-usage, valid" '"wrong-key-usage" not in ids(j) and j["client_verification"]["valid"] is True and j["client_verification"]["reject"] is None and j["client_verification"]["purpose"] == "client"'
 tp_expect_exit "bad --at" 2 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --at 2023-02-29T00:00:00Z
 [ "$(wc -l <"$TP_ERR")" = 1 ] && grep -q "check: --at: cannot read '2023-02-29T00:00:00Z'" "$TP_ERR"; tp_check "bad --at: one line naming the value" $?
 tp_expect_exit "bad --purpose" 2 "$TLSPROBE" check --chain "$PKI/good-fullchain.pem" --purpose email

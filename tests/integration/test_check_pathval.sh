@@ -59,7 +59,7 @@ cat_pem() { local out=$1 n; shift; for n in "$@"; do cat "$D/$n.pem"; done >"$D/
 
 # pv NAME CHAIN_NAMES CAFILE_NAMES PYEXPR [check options]: run check (exit must be 0 or 1;
 # status in $TP_RC, JSON in $TP_OUT, its wall time in $TP_MS), then PYEXPR on j (the
-# JSON), v = j["verification"], p = the path's subjects, pids = problem ids,
+# JSON), v = its verification (server_ or client_verification), p = the path's subjects, pids = problem ids,
 # texts = problem texts. On failure, prints the verdict.
 PV_N=0
 pv() {
@@ -87,7 +87,7 @@ try:
     j = json.loads(open(sys.argv[1]).readline())
 except Exception as e:
     print("  not JSON:", e, file=sys.stderr); sys.exit(1)
-v = j["verification"] or {}
+v = j["server_verification"] or j["client_verification"] or {}
 p = [e.get("subject") or "" for e in v.get("path", [])]
 pids = [x["id"] for x in v.get("problems", [])]
 texts = [x["text"] for x in v.get("problems", [])]
@@ -102,7 +102,7 @@ EOF
 }
 # pv_stats LABEL: the last check's wall time and search counters, for people (never asserted).
 pv_stats() {
-    echo "# $1: check took $TP_MS ms; $(python3 -c 'import json,sys;v=json.loads(open(sys.argv[1]).readline())["verification"];print("signature_checks %s, paths_judged %s, search_limited %s, reject %s" % (v["signature_checks"], v["paths_judged"], v["search_limited"], v["reject"]))' "$TP_OUT" 2>/dev/null)"
+    echo "# $1: check took $TP_MS ms; $(python3 -c 'import json,sys;j=json.loads(open(sys.argv[1]).readline());v=j["server_verification"] or j["client_verification"];print("signature_checks %s, paths_judged %s, search_limited %s, reject %s" % (v["signature_checks"], v["paths_judged"], v["search_limited"], v["reject"]))' "$TP_OUT" 2>/dev/null)"
 }
 VALID='v["valid"] is True and v["reject"] is None'
 rej() { printf 'v["valid"] is False and v["reject"] == "%s"' "$1"; }
@@ -111,7 +111,7 @@ rej() { printf 'v["valid"] is False and v["reject"] == "%s"' "$1"; }
 mk R "/O=TP PV/CN=TP PV Root" self "$ROOT_EXT" || exit 1
 mk I "/O=TP PV/CN=TP PV Issuing CA" R "$CA_EXT"
 mk L /CN=api.corp.example I "$(leaf_ext DNS:api.corp.example)"
-pv "base: leaf, intermediate, root trusted" "L I" R "$VALID"' and len(p) == 3 and v["path"][2]["from"] == "store"' --host api.corp.example
+pv "base: leaf, intermediate, root trusted" "L I" R "$VALID"' and len(p) == 3 and v["path"][2]["origin"] == "store"' --host api.corp.example
 
 # ---- name constraints ----
 NC=$'nameConstraints=critical,permitted;DNS:.corp.example,permitted;DNS:corp.example\n'
@@ -200,8 +200,8 @@ mk R1 "/O=TP PV/CN=TP PV New Root" self "$ROOT_EXT"
 mk X "/O=TP PV/CN=TP PV New Root" R0 "$CA_EXT" "" "" R1 # R1's name and key, signed by R0
 mk XI "/O=TP PV/CN=TP PV Cross Issuing CA" R1 "$CA_EXT"
 mk XL /CN=api.corp.example XI "$(leaf_ext DNS:api.corp.example)"
-pv "cross-signed: both roots trusted, the old one expired" "XL XI X" "R0 R1" "$VALID"' and len(p) == 3 and v["path"][2]["from"] == "store" and "New Root" in p[2] and not any("Old Root" in s for s in p)'
-pv "cross-signed: only the new root trusted" "XL XI X" R1 "$VALID"' and len(p) == 3 and v["path"][2]["from"] == "store"'
+pv "cross-signed: both roots trusted, the old one expired" "XL XI X" "R0 R1" "$VALID"' and len(p) == 3 and v["path"][2]["origin"] == "store" and "New Root" in p[2] and not any("Old Root" in s for s in p)'
+pv "cross-signed: only the new root trusted" "XL XI X" R1 "$VALID"' and len(p) == 3 and v["path"][2]["origin"] == "store"'
 pv "cross-signed: only the expired old root trusted" "XL XI X" R0 "$(rej expired)"' and len(p) == 4 and "Old Root" in p[3]'
 
 # A key rollover certificate (RFC 4210 §4.4: new key, same name, signed by the old
@@ -219,8 +219,8 @@ mk Dexp "/O=TP PV/CN=TP PV Twin CA" R "$CA_EXT" "${PAST[@]}" Dk
 mk Dnotca "/O=TP PV/CN=TP PV Twin CA" R $'basicConstraints=critical,CA:FALSE\n'"$IDS" "" "" Dk
 mk Dgood "/O=TP PV/CN=TP PV Twin CA" R "$CA_EXT" "" "" Dk
 mk DL /CN=api.corp.example Dgood "$(leaf_ext DNS:api.corp.example)"
-pv "twin issuers: expired one first, good one second" "DL Dexp Dgood" R "$VALID"' and v["path"][1]["index"] == 2 and any("validity period" in t for t in v["paths_tried"])'
-pv "twin issuers: CA:FALSE one first, good one second" "DL Dnotca Dgood" R "$VALID"' and v["path"][1]["index"] == 2 and any("not a CA" in t for t in v["paths_tried"])'
+pv "twin issuers: expired one first, good one second" "DL Dexp Dgood" R "$VALID"' and v["path"][1]["sent_index"] == 2 and any("validity period" in t for t in v["paths_tried"])'
+pv "twin issuers: CA:FALSE one first, good one second" "DL Dnotca Dgood" R "$VALID"' and v["path"][1]["sent_index"] == 2 and any("not a CA" in t for t in v["paths_tried"])'
 pv "twin issuers: only the expired one" "DL Dexp" R "$(rej expired)"
 pv "twin issuers: only the CA:FALSE one" "DL Dnotca" R "$(rej ca-not-authorized)"
 
@@ -240,7 +240,7 @@ for i in $(seq -w 1 40); do
 done
 pv "42 certificates: leaf, intermediate, 40 unrelated" "L I ${U[*]}" R "$VALID"' and len(p) == 3'
 [ "$TP_RC" != 2 ]; tp_check "42 certificates (intermediate second): exit not 2 ($TP_RC)" $?
-pv "42 certificates: leaf, 40 unrelated, intermediate last (index 41)" "L ${U[*]} I" R "$VALID"' and len(p) == 3 and v["path"][1]["index"] == 41'
+pv "42 certificates: leaf, 40 unrelated, intermediate last (index 41)" "L ${U[*]} I" R "$VALID"' and len(p) == 3 and v["path"][1]["sent_index"] == 41'
 [ "$TP_RC" != 2 ]; tp_check "42 certificates (intermediate last): exit not 2 ($TP_RC)" $?
 
 # ---- denial of service shapes (time printed, not asserted) ----

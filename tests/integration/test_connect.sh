@@ -22,7 +22,7 @@ tp_json "tls1.3: encrypted flight decrypted" "$TP_OUT" \
 tp_json "tls1.3: NewSessionTicket after the handshake" "$TP_OUT" '"NewSessionTicket" in hs(j,"s2c")'
 tp_json "tls1.3: no error finding" "$TP_OUT" 'not [f for f in j["findings"] if f["severity"] == "error"]'
 tp_json "tls1.3: chain as sent (leaf + intermediate), path ok" "$TP_OUT" \
-  '[p["from"] for p in j["server_verification"]["path"]] == ["sent","sent","store"] and j["server_verification"]["status"] == "ok"'
+  '[p["origin"] for p in j["server_verification"]["path"]] == ["sent","sent","store"] and j["server_verification"]["status"] == "ok"'
 tp_json "tls1.3: timings dns/connect" "$TP_OUT" 'j["timings"]["connect_ms"] is not None'
 # --at: the same chain judged after its notAfter (2046-11-17) has expired.
 tp_expect_exit "good chain, --at after notAfter" 1 C "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}" --at 2047-01-01T00:00:00Z
@@ -59,7 +59,7 @@ bash "$PKI/make-pki.sh" aia-leaf "$TP_TMP/aia" "http://127.0.0.1:$HP/int.der" >/
 tp_s_server -cert "$TP_TMP/aia/aia-leaf.pem" -key "$TP_TMP/aia/aia-leaf.key"
 tp_expect_exit "missing intermediate, AIA served" 1 C "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}"
 tp_json "missing-intermediate" "$TP_OUT" '"missing-intermediate" in ids(j)'
-tp_json "missing-intermediate: AIA fetched" "$TP_OUT" 'j["server_verification"]["aia_ok"] is True and "aia" in [p["from"] for p in j["server_verification"]["path"]]'
+tp_json "missing-intermediate: AIA fetched" "$TP_OUT" 'j["server_verification"]["aia_ok"] is True and "aia" in [p["origin"] for p in j["server_verification"]["path"]]'
 tp_expect_exit "missing intermediate, --no-aia" 1 C "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}" --no-aia
 tp_json "no-aia: unknown-authority" "$TP_OUT" '"unknown-authority" in ids(j)'
 tp_kill "$TP_SRV_PID"

@@ -85,14 +85,14 @@ for v in 1_2 1_3; do
   exec 7>&-
   tp_kill "$SRV"
   tp_json "TLS $V: both close_notify in the transcript, no other alert" "$TP_TMP/conn$v.json" \
-    '[(m["dir"], m.get("description")) for m in j["messages"] if m["type"] == "Alert"] == [("c2s","close_notify"),("s2c","close_notify")]'
+    '[(m["dir"], m.get("name")) for m in j["messages"] if m["type"] == "Alert"] == [("c2s","close_notify"),("s2c","close_notify")]'
   tp_json "TLS $V: no finding" "$TP_TMP/conn$v.json" 'ids(j) == []'
   CP=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["client"].rsplit(":",1)[1])' "$TP_TMP/conn$v.json")
   # What the server saw, judged by tlsprobe itself from the real capture.
   tp_expect_exit "TLS $V: pcap of the run" 0 "$TLSPROBE" pcap "$TP_TMP/wire$v.pcap" --keylog "$TP_TMP/keys$v.log" \
       "${ROOT[@]}" --format json --no-summary
   tp_json "TLS $V: on the wire, alerts are close_notify only, none from a failure" "$TP_OUT" \
-    'sorted((m["dir"], m.get("description")) for m in j["messages"] if m["type"] == "Alert") == [("c2s","close_notify"),("s2c","close_notify")] and ids(j) == []'
+    'sorted((m["dir"], m.get("name")) for m in j["messages"] if m["type"] == "Alert") == [("c2s","close_notify"),("s2c","close_notify")] and ids(j) == []'
   python3 "$TP_TMP/cmp.py" "$TP_TMP/wire$v.pcap" "$TP_TMP/written$v.pcap" "$CP"
   tp_check "TLS $V: --write-pcap has the wire's bytes and SYN/FIN/RST sequence" $?
 done

@@ -7,7 +7,7 @@ J="--format json"
 
 ex() { # NAME WANT_ID WANT_NEXT MESSAGE
     tp_expect_exit "$1" 0 "$TLSPROBE" explain $J "$4"
-    tp_json "$1: $2" "$TP_OUT" "j[\"matched\"] and j[\"finding\"][\"id\"] == \"$2\" and j[\"next\"] == \"$3\""
+    tp_json "$1: $2" "$TP_OUT" "j[\"matched\"] and j[\"findings\"][0][\"id\"] == \"$2\" and j[\"next\"] == \"$3\""
 }
 ex "Go unknown authority" unknown-authority "tlsprobe connect api.internal.example:8443" \
     'Get "https://api.internal.example:8443/v1": x509: certificate signed by unknown authority'
@@ -34,19 +34,19 @@ awk 'length > 100 && !/docs\/errors.md/ { exit 1 }' "$TP_OUT"; tp_check "text: l
 
 # Unquoted words are joined.
 tp_expect_exit "unquoted words" 0 "$TLSPROBE" explain $J x509: certificate signed by unknown authority
-tp_json "unquoted words: matched" "$TP_OUT" 'j["finding"]["id"] == "unknown-authority"'
+tp_json "unquoted words: matched" "$TP_OUT" 'j["findings"][0]["id"] == "unknown-authority"'
 
 # Unknown text: honest, exit 0, suggests connect.
 tp_expect_exit "unknown message" 0 "$TLSPROBE" explain 'the printer is on fire'
 grep -q "does not recognise" "$TP_OUT" && grep -q "tlsprobe connect" "$TP_OUT"; tp_check "unknown: says so, suggests connect" $?
 tp_expect_exit "unknown message json" 0 "$TLSPROBE" explain $J 'the printer is on fire'
-tp_json "unknown json: matched false, finding null" "$TP_OUT" 'j["matched"] is False and j["finding"] is None and j["next"].startswith("tlsprobe connect")'
+tp_json "unknown json: matched false, finding null" "$TP_OUT" 'j["matched"] is False and j["findings"] == [] and j["next"].startswith("tlsprobe connect")'
 
 # Standard input (a pasted stack trace).
 printf 'Traceback (most recent call last):\n  File "x.py", line 3\nrequests.exceptions.SSLError: HTTPSConnectionPool(host=%s, port=443): Max retries exceeded\n (Caused by SSLError(SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)")))\n' "'dev.example.test'" \
     | "$TLSPROBE" explain $J - >"$TP_TMP/stdin.json"
 tp_check "stdin: exit 0" $?
-tp_json "stdin: self-signed, host from the message" "$TP_TMP/stdin.json" 'j["finding"]["id"] == "self-signed" and j["host"] == "dev.example.test" and j["stack"] == "Python"'
+tp_json "stdin: self-signed, host from the message" "$TP_TMP/stdin.json" 'j["findings"][0]["id"] == "self-signed" and j["host"] == "dev.example.test" and j["message_stack"] == "Python"'
 head -c 200000 /dev/urandom | "$TLSPROBE" explain - >/dev/null 2>&1
 tp_check "stdin: 200 KB of random bytes, exit 0" $?
 

@@ -33,8 +33,8 @@ for j in sessions:
     fatal = [m for m in j["messages"] if m.get("type") == "Alert" and m.get("level") == "fatal"]
     if fatal:
         a = fatal[0]
-        if "handshake failed" not in sl or a.get("description", "?") not in sl:
-            bad.append("first fatal alert %s not the cause in %r" % (a.get("description"), sl))
+        if "handshake failed" not in sl or a.get("name", "?") not in sl:
+            bad.append("first fatal alert %s not the cause in %r" % (a.get("name"), sl))
         ours = "s2c" if j["source"] == "listen" else "c2s"
         who = "we" if a["dir"] == ours else ("the client" if a["dir"] == "c2s" else "the server")
         if (who + " sent") not in sl:
@@ -116,7 +116,7 @@ if command -v go >/dev/null; then
         tp_kill "$GPID"
         consistent "connect --tls1.2 to a TLS 1.3-only Go server" "$TP_TMP/g13.txt" "$TP_TMP/g13.json"
         tp_json "TLS 1.3-only Go server: its alert first, one finding" "$TP_TMP/g13.json" \
-            '[(m["dir"], m["description"]) for m in j["messages"] if m["type"] == "Alert"][0] == ("s2c", "protocol_version") and [f["id"] for f in j["findings"]] == ["protocol-version-mismatch"] and "the server sent fatal protocol_version" in j["status_line"]'
+            '[(m["dir"], m["name"]) for m in j["messages"] if m["type"] == "Alert"][0] == ("s2c", "protocol_version") and [f["id"] for f in j["findings"]] == ["protocol-version-mismatch"] and "the server sent fatal protocol_version" in j["status_line"]'
     else
         tp_check "build the Go peer" 1
     fi

@@ -55,7 +55,7 @@ run_pcap halfopen200k halfopen 200000 -- --max-flows 8192
 r200=$RSS
 tp_check "halfopen: exit 0 (no finding of severity error)" "$(is '[ "${PIPE_RC[1]}" = 0 ]')"
 tp_json "halfopen: 200,000 sessions, 191,808 evicted, table never above 8,192" <(summary halfopen200k) \
-    'j["summary"]["sessions"] == 200000 and j["summary"]["flows_evicted"] == 191808 and j["summary"]["max_concurrent_flows"] == 8192 and j["summary"]["packets"] == 400000'
+    'j["sessions"] == 200000 and j["capture"]["flows_evicted"] == 191808 and j["capture"]["max_concurrent_flows"] == 8192 and j["capture"]["packets"] == 400000'
 tp_json "halfopen: every session reported as evicted or unfinished, none complete" "$TP_TMP/halfopen200k.json" \
     'j["handshake_complete"] is False and j["decode"]["c2s"]["issue"] == "truncated" and "evicted" in j["outcome"]["detail"]'
 if [ -n "$TIME" ]; then
@@ -72,7 +72,7 @@ tp_check "split1: exit 0" "$(is '[ "${PIPE_RC[1]}" = 0 ]')"
 tp_check "split1: the same session report as the original capture" "$(is 'python3 - "$TP_TMP/orig.json" "$TP_TMP/split1.json" <<EOF
 import json, sys
 a, b = (json.loads(open(f).readline()) for f in sys.argv[1:3])
-keys = ["version", "cipher", "server_name", "handshake_complete", "outcome", "messages", "certificates_total", "findings", "appdata", "decode"]
+keys = ["version", "cipher", "server_name", "handshake_complete", "outcome", "messages", "certificate_count", "findings", "appdata", "decode"]
 for j in (a, b):
     for m in j["messages"]:
         m.pop("t_ms", None)
@@ -81,7 +81,7 @@ print("  differs:", bad) if bad else None
 sys.exit(1 if bad else 0)
 EOF')"
 tp_json "split1: 6,821 one-byte packets, no gap" <(summary split1) \
-    'j["summary"]["tcp_packets"] == 6821 and j["summary"]["gaps"] == 0 and j["summary"]["handshakes_completed"] == 1'
+    'j["capture"]["tcp_packets"] == 6821 and j["capture"]["gaps"] == 0 and j["handshakes_completed"] == 1'
 
 # (c) a stream of 10 MB sessions (a real TLS 1.2 handshake, then 16 KiB
 # application_data records): 20 MB and 200 MB in the same memory
@@ -91,7 +91,7 @@ run_pcap stream200m stream 200M "$CAP/tls12-good.pcap" -- --keylog "$CAP/tls12-g
 s200=$RSS
 tp_check "stream: exit 0" "$(is '[ "${PIPE_RC[1]}" = 0 ]')"
 tp_json "stream: 20 sessions, all complete, 200 MB read" <(summary stream200m) \
-    'j["summary"]["sessions"] == 20 and j["summary"]["handshakes_completed"] == 20 and j["summary"]["bytes"] > 200_000_000 and j["summary"]["findings_by_severity"]["error"] == 0'
+    'j["sessions"] == 20 and j["handshakes_completed"] == 20 and j["capture"]["bytes"] > 200_000_000 and j["findings_by_severity"]["error"] == 0'
 if [ -n "$TIME" ]; then
     # 10 % or 1 MiB, whichever is larger: at ~9 MiB, 10 % is allocator noise
     tp_check "stream: RSS 200 MB ${s200} KiB within max(10 %, 1 MiB) of 20 MB ${s20} KiB" \

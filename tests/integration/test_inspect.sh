@@ -108,21 +108,24 @@ assert kinds == ["certificate", "private-key", "private-key", "pkcs12", "csr", "
 c = objs[0]["objects"][0]["certificate"]
 for k in ["subject", "issuer", "san", "not_before", "not_after", "key", "signature_algorithm", "is_ca", "sha256",
           "serial", "key_usage", "extended_key_usage", "subject_key_id", "authority_key_id", "ca_issuers", "ocsp",
-          "crl_distribution_point", "sct", "self_signed", "days_left", "path_len"]:
+          "crl_distribution_point", "sct", "self_signed", "expires_in_days", "path_len", "subject_alt_names", "der_length"]:
     assert k in c, k
 assert c["subject"] == "CN=localhost,O=tlsprobe"
 assert c["san"] == ["DNS:localhost", "DNS:server.test", "DNS:*.wild.test", "IP:127.0.0.1", "IP:::1"], c["san"]
 assert c["key"] == "EC P-256" and c["is_ca"] is False and len(c["sha256"]) == 64
 assert c["extended_key_usage"] == ["serverAuth"]
-assert c["not_after"].endswith("Z") and c["days_left"] > 7000
+assert c["not_after"].endswith("Z") and c["expires_in_days"] > 7000
+assert {"type": "ip", "value": "::1"} in c["subject_alt_names"] and c["subject_alt_names"][0] == {"type": "dns", "value": "localhost"}
 k = objs[1]["objects"][0]
 assert k["matches"] == [{"file": objs[0]["file"], "certificate": 1}, {"file": objs[6]["file"], "certificate": 1},
                         {"file": objs[7]["file"], "certificate": 1}], k["matches"]
-assert k["encrypted"] is False and k["format"] == "SEC1"
+assert k["encrypted"] is False and k["encoding"] == "SEC1"
 assert objs[2]["objects"][0]["encrypted"] is True and objs[2]["objects"][0]["matches"] == []
 assert objs[3]["objects"][0]["needs_password"] is True
 assert objs[4]["objects"][0]["san"] == ["DNS:csr.test", "DNS:www.csr.test", "IP:192.0.2.1"]
-assert objs[5]["objects"][0]["revoked"] == 1
+assert objs[5]["objects"][0]["revoked_count"] == 1
+assert objs[5]["objects"][0]["this_update"].endswith("Z")
+assert all(o["schema_version"] == 2 and o["type"] == "inspect" and o["source"] == "inspect" for o in objs)
 ch = objs[7]["objects"]
 assert [o["issued_by_next"] for o in ch] == [True, None]
 assert [o["kind"] for o in objs[6]["objects"]] == ["pkcs7", "certificate", "certificate"]

@@ -30,7 +30,7 @@ for v in tls1.3 tls1.2; do
         '[f["id"] for f in j["findings"] if f["severity"] == "error"] == ["key-mismatch"] and j["findings"][0]["summary"].startswith("The client")'
     tp_expect_exit "explain the Go client error ($v)" 0 "$TLSPROBE" explain --format json -- "$(cat "$TP_TMP/badclient.$v.err")"
     tp_json "explain: decrypt_error seen by the client: its own key ($v)" "$TP_OUT" \
-        'j["finding"]["id"] == "key-mismatch" and j["side"] == "client" and j["certificate_of"] == "client"'
+        'j["findings"][0]["id"] == "key-mismatch" and j["side"] == "client" and j["certificate_of"] == "client"'
 done
 
 tp_finish
@@ -88,7 +88,7 @@ for v in tls1.3 tls1.2; do
         '[f["id"] for f in j["findings"] if f["severity"] == "error"] == ["key-mismatch"] and j["findings"][0]["summary"].startswith("The client")'
     tp_expect_exit "explain the Go client error ($v)" 0 "$TLSPROBE" explain --format json -- "$(cat "$TP_TMP/badclient.$v.err")"
     tp_json "explain: decrypt_error seen by the client: its own key ($v)" "$TP_OUT" \
-        'j["finding"]["id"] == "key-mismatch" and j["side"] == "client" and j["certificate_of"] == "client"'
+        'j["findings"][0]["id"] == "key-mismatch" and j["side"] == "client" and j["certificate_of"] == "client"'
 done
 
 tp_finish

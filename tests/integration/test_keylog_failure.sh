@@ -49,7 +49,7 @@ done
 timeout 10 openssl s_client -connect "127.0.0.1:$LPORT" -tls1_3 -verify_return_error -CAfile "$PKI/other-root.pem" \
   < /dev/null > /dev/null 2>&1
 wait "$LPID"
-tp_json "listen: the client's unknown_ca seen" "$LOUT" '"unknown_ca" in [m.get("description") for m in j["messages"] if m["type"] == "Alert" and m["dir"] == "c2s"]'
+tp_json "listen: the client's unknown_ca seen" "$LOUT" '"unknown_ca" in [m.get("name") for m in j["messages"] if m["type"] == "Alert" and m["dir"] == "c2s"]'
 for l in CLIENT_HANDSHAKE_TRAFFIC_SECRET SERVER_HANDSHAKE_TRAFFIC_SECRET; do
   grep -q "^$l " "$KL"; tp_check "listen TLS 1.3 failure: $l written" $?
 done

@@ -26,8 +26,8 @@ check() {
   python3 - "$W/$name.json" "$@" <<'EOF' || fails=$((fails + 1))
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-summ = lines[-1].get("summary") if lines else None
-s = [l for l in lines if "summary" not in l]
+summ = lines[-1] if lines and lines[-1].get("type") == "summary" else None
+s = [l for l in lines if l.get("type") == "session"]
 def types(o): return [m["type"] for m in o["messages"]]
 bad = 0
 for e in sys.argv[2:]:
@@ -52,17 +52,17 @@ REF_TYPES=$(python3 -c 'import json,sys; print(",".join(m["type"] for m in json.
 $TOOL truncate "$G" "$W/trunc.pcap" 700
 run trunc 0 "$W/trunc.pcap" "${K[@]}" "${J[@]}"
 grep -q "trunc.pcap: the file is truncated" "$W/trunc.err" && ok "trunc: warning names the file" || bad "trunc: $(cat "$W/trunc.err")"
-check trunc 'len(s) == 1' '"ClientHello" in types(s[0])' 'summ["packets"] >= 10'
+check trunc 'len(s) == 1' '"ClientHello" in types(s[0])' 'summ["capture"]["packets"] >= 10'
 
 # 2. Every packet cut to 64 bytes (snaplen 64; caplen < len): headers decode, the
 #    payload is reported lost.
 $TOOL snap "$G" "$W/snap64.pcap" 64
 run snap64 0 "$W/snap64.pcap" "${J[@]}"
-check snap64 'summ["truncated_packets"] == 19' 'summ["gap_bytes"] > 1000' 'summ["packets"] == 19' 'summ["flows"] == 1'
+check snap64 'summ["capture"]["truncated_packets"] == 19' 'summ["capture"]["gap_bytes"] > 1000' 'summ["capture"]["packets"] == 19' 'summ["capture"]["flows"] == 1'
 $TOOL snap "$G" "$W/snap400.pcap" 400
 run snap400 0 "$W/snap400.pcap" "${J[@]}"
 check snap400 'len(s) == 1' '"ClientHello" in types(s[0])' '"ServerHello" in types(s[0])' \
-  's[0]["capture"]["lost_bytes_s2c"] > 0' 'summ["gaps"] > 0'
+  's[0]["capture"]["lost_bytes_s2c"] > 0' 'summ["capture"]["gaps"] > 0'
 
 # 3. Wrong magic: exit 2, one line naming the file.
 printf 'this is not a capture file at all, sorry\n' >"$W/magic.pcap"
@@ -80,24 +80,24 @@ check unk 'len(s) == 1' "\",\".join(types(s[0])) == \"$REF_TYPES\""
 # 5. Bogus IP/TCP lengths between the real packets: counted, the session still decodes.
 $TOOL bogus "$G" "$W/bogus.pcap"
 run bogus 0 "$W/bogus.pcap" "${K[@]}" "${J[@]}"
-check bogus 'len(s) == 1' "\",\".join(types(s[0])) == \"$REF_TYPES\"" 'summ["undecodable_packets"] >= 19 * 3'
+check bogus 'len(s) == 1' "\",\".join(types(s[0])) == \"$REF_TYPES\"" 'summ["capture"]["undecodable_packets"] >= 19 * 3'
 
 # 6. Every data packet retransmitted with different bytes: the first copy wins.
 $TOOL conflict "$G" "$W/conflict.pcap"
 run conflict 0 "$W/conflict.pcap" "${K[@]}" "${J[@]}"
-check conflict "\",\".join(types(s[0])) == \"$REF_TYPES\"" 'summ["conflicting_retransmissions"] >= 5' \
+check conflict "\",\".join(types(s[0])) == \"$REF_TYPES\"" 'summ["capture"]["conflicting_retransmissions"] >= 5' \
   's[0]["capture"]["retransmissions_c2s"] >= 2' 's[0]["decrypt_failed"] is False'
 
 # 7. Sequence numbers crossing 2^32 in both directions: identical decode.
 $TOOL wrap "$G" "$W/wrap.pcap"
 run wrap 0 "$W/wrap.pcap" "${K[@]}" "${J[@]}"
-check wrap "\",\".join(types(s[0])) == \"$REF_TYPES\"" 'summ["gaps"] == 0' 'summ["retransmissions"] == 0'
+check wrap "\",\".join(types(s[0])) == \"$REF_TYPES\"" 'summ["capture"]["gaps"] == 0' 'summ["capture"]["retransmissions"] == 0'
 
 # 8. A flow that starts mid-stream (no SYNs, no ClientHello, first server segment cut
 #    10 bytes into a record): resynchronised on the next plausible record header.
 $TOOL midstream "$G" "$W/mid.pcap" 10
 run mid 0 "$W/mid.pcap" "${J[@]}"
-check mid 'len(s) == 1' 'summ["resynchronised"] >= 1' '"ClientHello" not in types(s[0])' \
+check mid 'len(s) == 1' 'summ["capture"]["resynchronised"] >= 1' '"ClientHello" not in types(s[0])' \
   's[0]["capture"]["lost_bytes_s2c"] >= 10' 's[0]["server"].endswith(":" + s[0]["server"].rsplit(":",1)[1])'
 
 # 9. Reordered segments, nanosecond timestamps, VLAN/QinQ, Linux cooked v2, IPv6.
@@ -120,8 +120,8 @@ $TOOL flows "$W/flows.pcap" 1000000 100
 /usr/bin/time -f '%M' -o "$W/flows.rss" timeout 200 "$T" pcap "$W/flows.pcap" --format json >"$W/flows.json" 2>"$W/flows.err"
 rc=$?
 [ $rc = 0 ] && ok "flows: exit 0" || bad "flows: exit $rc: $(tail -3 "$W/flows.err")"
-check flows 'summ["flows"] == 1000000' 'summ["flows_evicted"] == 1000000 - 65536' 'len(s) == 10000' \
-  'summ["sessions"] == 10000' 'summ["max_concurrent_flows"] == 65536' \
+check flows 'summ["capture"]["flows"] == 1000000' 'summ["capture"]["flows_evicted"] == 1000000 - 65536' 'len(s) == 10000' \
+  'summ["sessions"] == 10000' 'summ["capture"]["max_concurrent_flows"] == 65536' \
   'sum(1 for o in s if "evicted" in (o["outcome"]["detail"] or "")) > 9000'
 RSS=$(tail -1 "$W/flows.rss")
 nm -D "$T" >"$W/nm.txt" 2>/dev/null; nm "$T" >>"$W/nm.txt" 2>/dev/null

@@ -27,8 +27,8 @@ check() {
   python3 - "$W/$name.json" "$@" <<'EOF' || fails=$((fails + 1))
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-summ = lines[-1].get("summary") if lines else None
-s = [l for l in lines if "summary" not in l]
+summ = lines[-1] if lines and lines[-1].get("type") == "summary" else None
+s = [l for l in lines if l.get("type") == "session"]
 def types(o): return [m["type"] for m in o["messages"]]
 def msg(o, t, d=None): return [m for m in o["messages"] if m["type"] == t and (d is None or m["dir"] == d)]
 bad = 0
@@ -109,12 +109,12 @@ check mtls 's[0]["client_auth_requested"] is True' '"CertificateRequest" in type
 
 # The client rejects an unknown CA: a fatal unknown_ca alert from the client, exit 1.
 run uca12 1 "$C/tls12-unknown-ca.pcap" "${J[@]}"
-check uca12 'msg(s[0], "Alert", "c2s")[0]["description"] == "unknown_ca"' \
-  'msg(s[0], "Alert", "c2s")[0]["from"] == "client"' 'msg(s[0], "Alert", "c2s")[0]["level"] == "fatal"' \
+check uca12 'msg(s[0], "Alert", "c2s")[0]["name"] == "unknown_ca"' \
+  'msg(s[0], "Alert", "c2s")[0]["sent_by"] == "client"' 'msg(s[0], "Alert", "c2s")[0]["level"] == "fatal"' \
   's[0]["handshake_complete"] is False' '"server-cert-rejected" in [f["id"] for f in s[0]["findings"]]' \
-  'summ["findings"].get("server-cert-rejected") == 1'
+  'summ["finding_counts"].get("server-cert-rejected") == 1'
 run uca13 1 "$C/tls13-unknown-ca.pcap" --keylog "$C/tls13-unknown-ca.keylog" "${J[@]}"
-check uca13 'msg(s[0], "Alert", "c2s")[0]["description"] == "unknown_ca"' 's[0]["handshake_complete"] is False'
+check uca13 'msg(s[0], "Alert", "c2s")[0]["name"] == "unknown_ca"' 's[0]["handshake_complete"] is False'
 
 # curl session (SSLKEYLOGFILE from curl itself).
 run curl 0 "$C/curl-tls13.pcap" --keylog "$C/curl-tls13.keylog" "${J[@]}"
@@ -123,7 +123,7 @@ check curl 's[0]["version"] == "TLS 1.3"' '"Certificate" in types(s[0])' 's[0]["
 # Several files at once; summary counts everything.
 run multi 1 "$C/tls13-good.pcap" "$C/tls12-good.pcap" "$C/tls12-unknown-ca.pcap" "${J[@]}"
 check multi 'len(s) == 3' 'summ["sessions"] == 3' 'summ["versions"] == {"TLS 1.2": 2, "TLS 1.3": 1}' \
-  'summ["flows"] == 3' 'summ["findings_by_severity"]["error"] >= 1'
+  'summ["capture"]["flows"] == 3' 'summ["findings_by_severity"]["error"] >= 1'
 
 # Selection.
 run sel-session 0 "$C/tls13-resume.pcap" --session 2 "${J[@]}"
@@ -136,7 +136,7 @@ SRV=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline()
 run sel-server 0 "$C/tls13-good.pcap" --server "$SRV" "${J[@]}"
 check sel-server 'len(s) == 1'
 run sel-filter 0 "$C/tls13-good.pcap" --filter "tcp port 1" "${J[@]}"
-check sel-filter 'len(s) == 0' 'summ["packets"] == 0'
+check sel-filter 'len(s) == 0' 'summ["capture"]["packets"] == 0'
 
 # Text output: sessions on stdout, summary on stderr.
 "$T" pcap "$C/tls12-unknown-ca.pcap" --cafile "$CA" --no-color >"$W/text.out" 2>"$W/text.err"

@@ -53,7 +53,7 @@ if [ $can_capture = 1 ]; then
   python3 - "$W/live.json" <<'EOF' && ok "live pcap: 2 sessions, 1.3 decrypted, 1.2 chain, verified" || bad "live pcap json"
 import json, sys
 L = [json.loads(l) for l in open(sys.argv[1])]
-s = [l for l in L if "summary" not in l]
+s = [l for l in L if l["type"] == "session"]
 assert len(s) == 2, len(s)
 v = sorted(o["version"] for o in s)
 assert v == ["TLS 1.2", "TLS 1.3"], v
@@ -63,7 +63,7 @@ for o in s:
     assert o["server_verification"]["status"] == "ok", o["server_verification"]
     assert o["handshake_complete"], o
     assert o["findings"] == [], o["findings"]
-assert L[-1]["summary"]["sessions"] == 2
+assert L[-1]["sessions"] == 2
 EOF
 else
   skip "tcpdump capture (needs root and tcpdump)"
@@ -94,8 +94,8 @@ if [ $can_capture = 1 ]; then
   python3 - "$W/sniff.json" <<'EOF' && ok "sniff: one TLS 1.2 session and a summary" || bad "sniff json: $(cat "$W/sniff.json")"
 import json, sys
 L = [json.loads(l) for l in open(sys.argv[1])]
-assert len(L) == 2 and L[0]["version"] == "TLS 1.2" and L[0]["source"] == "pcap", L
-assert L[1]["summary"]["sessions"] == 1
+assert len(L) == 2 and L[0]["version"] == "TLS 1.2" and L[0]["source"] == "sniff", L
+assert L[1]["type"] == "summary" and L[1]["source"] == "sniff" and L[1]["sessions"] == 1
 EOF
   # SIGINT stops a sniff that saw nothing; exit 0 and a summary.
   "$T" sniff -i lo --filter "tcp port 1" >"$W/int.out" 2>"$W/int.err" &
@@ -130,7 +130,7 @@ tail -c +25 "$TP_FIXTURES/captures/tls13-good.pcap" >&8
 exec 8>&-
 wait $FPID; rc=$?
 "$T" pcap "$TP_FIXTURES/captures/tls13-good.pcap" --format json >"$W/direct.json" 2>/dev/null
-diff <(grep -v '"summary"' "$W/fifo.json") <(grep -v '"summary"' "$W/direct.json") >/dev/null \
+diff <(grep -v '"type":"summary"' "$W/fifo.json") <(grep -v '"type":"summary"' "$W/direct.json") >/dev/null \
   && ok "pcap confined: the same session as unconfined reading of the file (exit $rc)" \
   || bad "pcap confined differs: $(head -c 300 "$W/fifo.err")"
 
@@ -163,7 +163,7 @@ if [ -s "$W/probe.pcap" ]; then
 import json, sys
 a = json.loads(open(sys.argv[1]).readline())
 b = [json.loads(l) for l in open(sys.argv[2])]
-b = [o for o in b if "summary" not in o]
+b = [o for o in b if o["type"] != "summary"]
 assert len(b) == 1, len(b)
 b = b[0]
 ta = [(m["dir"], m["type"]) for m in a["messages"]]
