@@ -60,7 +60,7 @@ for k in range(0, len(args), 3):
     d = json.load(open(path))
     ids = [f["id"] for f in d["findings"]]
     errors = [f["id"] for f in d["findings"] if f["severity"] == "error"]
-    assert d["source"] == "connect", d["source"]
+    assert d["source"] == "demo" and d["scenario"] == name, (d["source"], d["scenario"])
     assert d["server_name"] == "localhost", d["server_name"]
     assert d["server"].startswith("127.0.0.1:"), d["server"]
     if not want:

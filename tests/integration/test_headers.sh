@@ -13,7 +13,7 @@ cat >"$TP_TMP/consistent.py" <<'PYEOF'
 import json, sys
 text_path, json_path, label = sys.argv[1], sys.argv[2], sys.argv[3]
 text = open(text_path, encoding="utf-8", errors="replace").read()
-sessions = [json.loads(l) for l in open(json_path) if l.startswith("{")]
+sessions = [o for o in (json.loads(l) for l in open(json_path) if l.startswith("{")) if o.get("type") == "session"]
 bad = []
 if "(Success)" in text:
     bad.append("'(Success)' in the text")
