@@ -67,6 +67,8 @@ import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 good, silent = int(sys.argv[2]), int(sys.argv[3])
 js = [json.loads(l) for l in lines]          # raises if two sessions interleaved
+assert js and js[-1]["type"] == "summary" and js[-1]["source"] == "listen" and js[-1]["sessions"] == good + silent, js[-1:]
+js = js[:-1]                                  # the summary object closes the output
 complete = [j for j in js if j["handshake_complete"]]
 timeouts = [j for j in js if "timeout" in [f["id"] for f in j["findings"]]]
 first_timeout = min([i for i, j in enumerate(js) if j in timeouts] or [len(js)])
