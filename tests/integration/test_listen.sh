@@ -96,7 +96,7 @@ for v in 1.3 1.2; do
     tp_check "other root $v: exit 1 (got $LRC)" "$(is '[ $LRC = 1 ]')"
     tp_json "other root $v: server-cert-rejected" "$LOUT" "'server-cert-rejected' in ids(j)"
     tp_json "other root $v: the client's unknown_ca alert from the raw bytes" "$LOUT" \
-        "any(m['type'] == 'Alert' and m['dir'] == 'c2s' and m.get('description') == 'unknown_ca' for m in j['messages'])"
+        "any(m['type'] == 'Alert' and m['dir'] == 'c2s' and m.get('name') == 'unknown_ca' for m in j['messages'])"
 done
 
 # ---- we sent only our leaf: the client rejects it, and listen says an intermediate is
