@@ -133,9 +133,13 @@ TLSPROBE_API int tlsprobe_check_chain(const char *chain_path, const char *host, 
 TLSPROBE_API int tlsprobe_explain(const char *message, const tlsprobe_options *o, tlsprobe_result **res);
 /* Read a pcap or pcapng file (tlsprobe pcap PATH) and call on_session once per
  * TLS session, in the order of their first packet, from the calling thread. The
- * result is borrowed: valid during the call only, not to be freed. Returns
+ * result is borrowed: valid during the call only, not to be freed (its strings
+ * neither: copy what you keep). Sessions are judged as `tlsprobe pcap` judges
+ * them (chains as of the capture's time; cafile, capath, keylog and time
+ * options apply; a pcapng file's Decryption Secrets Blocks are used when no
+ * keylog is given). Returns
  * TLSPROBE_OK also for a file truncated at the end (read as far as it goes). */
-typedef void (*tlsprobe_session_cb)(const tlsprobe_result *res, void *ctx);
+typedef void (*tlsprobe_session_cb)(tlsprobe_result *res, void *ctx);
 TLSPROBE_API int tlsprobe_pcap_file(const char *path, const tlsprobe_options *o, tlsprobe_session_cb on_session,
                                     void *ctx);
 
