@@ -6,9 +6,7 @@
  * tlsprobe_check_chain (src/lib/check.c); this file parses the options and prints. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "cli.h"
 #include "tlsprobe/lib.h"
 #include "tlsprobe/limits.h"
@@ -75,13 +73,22 @@ const struct tp_cli_cmd tp_cli_check = {
 };
 
 
-static bool save_chain(const char *path, const char *pem)
+/* --save-chain: the chain to serve, from the result. -1 to go on, else the exit status. */
+static int save_chain(const char *path, tlsprobe_result *res)
 {
+    size_t written = 0;
+    const char *pem = tlsprobe_result_chain_pem(res, &written);
+    if (!pem)
+        return tp_cli_fail("check: cannot write --save-chain %s: out of memory", path);
     FILE *f = fopen(path, "w");
     bool ok = f && fputs(pem, f) >= 0;
     if (f && fclose(f) != 0)
         ok = false;
-    return ok;
+    if (!ok)
+        return tp_cli_fail("check: cannot write --save-chain %s: %s", path, strerror(errno));
+    fprintf(stderr, "tlsprobe: wrote %zu certificate%s (leaf first, no root) to %s\n", written,
+            written == 1 ? "" : "s", path);
+    return -1;
 }
 
 static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
@@ -120,11 +127,11 @@ static int settle(const struct tp_cli_cmd *cmd, const struct tp_cli_args *args, 
 }
 
 /* The library's options from the command line's. */
-static tlsprobe_options *lib_options(const struct check_args *a, const struct tp_cli_common *com)
+static int lib_options(const struct check_args *a, const struct tp_cli_common *com, tlsprobe_options **out)
 {
-    tlsprobe_options *o = tlsprobe_options_new();
+    tlsprobe_options *o = *out = tlsprobe_options_new();
     if (!o)
-        return NULL;
+        return TLSPROBE_ERR_NOMEM;
     struct tp_render_opts ro = tp_cli_render_opts(com);
     tp_lib_options_set_render(o, &ro);
     tp_lib_options_set_reader(o, tp_cli_file_read);
@@ -139,33 +146,27 @@ static tlsprobe_options *lib_options(const struct check_args *a, const struct tp
                                                                                  : TLSPROBE_PURPOSE_SERVER);
     e = e ? e : tlsprobe_options_set_stack(o, com->stack);
     e = e ? e : tp_lib_options_set_host_unicode(o, a->host_unicode);
-    if (e) {
-        tlsprobe_options_free(o);
-        return NULL;
-    }
-    return o;
+    return e;
 }
 
 /* Judge with the library (tlsprobe_check_chain), save the chain, print the report. */
 static int judge_and_print(const struct check_args *a, const struct tp_cli_common *com)
 {
-    tlsprobe_options *o = lib_options(a, com);
-    if (!o)
-        return tp_cli_fail("check: out of memory");
+    tlsprobe_options *o = NULL;
     tlsprobe_result *res = NULL;
-    int e = tlsprobe_check_chain(a->chain, a->host, o, &res);
+    int e = lib_options(a, com, &o);
+    if (e != TLSPROBE_OK) {
+        tlsprobe_options_free(o);
+        return tp_cli_fail("check: %s", e == TLSPROBE_ERR_ARG ? "an empty file name or an --at before 1970"
+                                                              : tlsprobe_strerror(e));
+    }
+    e = tlsprobe_check_chain(a->chain, a->host, o, &res);
     tlsprobe_options_free(o);
     int rc = -1;
     if (e != TLSPROBE_OK)
         rc = tp_cli_fail("check: %s", tlsprobe_result_error(res) ? tlsprobe_result_error(res) : tlsprobe_strerror(e));
-    size_t written = 0;
-    const char *pem = rc < 0 && a->save_chain ? tlsprobe_result_chain_pem(res, &written) : NULL;
-    if (rc < 0 && a->save_chain && (!pem || !save_chain(a->save_chain, pem)))
-        rc = tp_cli_fail("check: cannot write --save-chain %s: %s", a->save_chain, pem ? strerror(errno)
-                                                                                      : "out of memory");
-    if (rc < 0 && a->save_chain)
-        fprintf(stderr, "tlsprobe: wrote %zu certificate%s (leaf first, no root) to %s\n", written,
-                written == 1 ? "" : "s", a->save_chain);
+    else if (a->save_chain)
+        rc = save_chain(a->save_chain, res);
     const char *report = rc < 0 ? tp_lib_result_report(res) : NULL;
     if (rc < 0 && !report)
         rc = tp_cli_fail("check: out of memory");
