@@ -205,6 +205,12 @@ static void test_connect__refused__finding_not_error(void **state)
     tlsprobe_result_free(r);
     assert_int_equal(tlsprobe_connect("", 443, NULL, &r), TLSPROBE_ERR_ARG);
     tlsprobe_result_free(r);
+    o = tlsprobe_options_new();
+    assert_int_equal(tlsprobe_options_set_cafile(o, PKI "no-such-root.pem"), TLSPROBE_OK);
+    assert_int_equal(tlsprobe_connect("127.0.0.1", 1, o, &r), TLSPROBE_ERR_IO);
+    assert_non_null(strstr(tlsprobe_result_error(r), "no-such-root.pem"));
+    tlsprobe_result_free(r);
+    tlsprobe_options_free(o);
 }
 
 /* Two threads judge the same files with one shared options handle: each gets
