@@ -267,6 +267,7 @@ int tlsprobe_check_chain(const char *chain_path, const char *host, const tlsprob
         return TLSPROBE_ERR_NOMEM;
     bool ok = judge(&c, chain_path, host);
     run_free(&c);
+    tp_lib_call_done();
     if (!ok)
         return tp_lib_fail(res, c.r, c.code, "%s", c.err);
     *res = c.r;

@@ -21,6 +21,7 @@ int tlsprobe_connect(const char *host, uint16_t port, const tlsprobe_options *op
         return TLSPROBE_ERR_NOMEM;
     char err[512] = "";
     enum tp_err e = tp_probe_connect(&co, &r->s, err, sizeof err);
+    tp_lib_call_done();
     /* TP_ERR_USAGE here is bad local input: a trust store or intermediates file. */
     if (e != TP_OK)
         return tp_lib_fail(res, r, e == TP_ERR_USAGE ? TLSPROBE_ERR_IO : tp_lib_code(e), "%s",

@@ -54,6 +54,8 @@ int tp_lib_code(enum tp_err e);
 const struct tlsprobe_options *tp_lib_opts(const struct tlsprobe_options *o);
 /* Read a file as the options say (the CLI's reader or tp_file_read). */
 enum tp_err tp_lib_read(const struct tlsprobe_options *o, const char *path, struct tp_file **out);
+/* The end of an entry point: what wolfSSL keeps per thread is freed. */
+void tp_lib_call_done(void);
 /* strdup that keeps NULL; false when out of memory. */
 bool tp_lib_dup(char **dst, const char *src);
 

@@ -1,6 +1,8 @@
 /* libtlsprobe: the version, error codes and the options builder. */
 #include <stdlib.h>
 #include <string.h>
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include "lib_int.h"
 
 static const struct tlsprobe_options defaults = {
@@ -24,6 +26,15 @@ const char *tlsprobe_strerror(int code)
     case TLSPROBE_ERR_INTERNAL: return "internal error";
     default: return "unknown error code";
     }
+}
+
+void tp_lib_call_done(void)
+{
+#ifdef FP_ECC
+    /* Debian's wolfSSL keeps a fixed-point ECC cache per thread (src/x509/cert.c):
+     * freed here, so that a caller's thread keeps nothing of a call when it ends. */
+    wc_ecc_fp_free();
+#endif
 }
 
 int tp_lib_code(enum tp_err e)

@@ -72,6 +72,7 @@ int tlsprobe_pcap_file(const char *path, const tlsprobe_options *opts, tlsprobe_
         tp_capture_flush(c, 0);
         tp_capture_free(c);
     }
+    tp_lib_call_done();
     tp_keylog_free(kl);
     tlsprobe_result_free(p.r);
     return code;
