@@ -2,15 +2,15 @@
  *                [--intermediates FILE|DIR] [--save-chain FILE] [--at TIME]
  *                [--purpose server|client]
  * Judge a server's chain + key before deploying it: the same verifier and the
- * same rule table as a live connection, on files. */
+ * same rule table as a live connection, on files. The judging is the library's
+ * tlsprobe_check_chain (src/lib/check.c); this file parses the options and prints. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "cli.h"
-#include "tlsprobe/policy.h"
-#include "tlsprobe/diagnose.h"
+#include "tlsprobe/lib.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/x509.h"
 
@@ -75,94 +75,13 @@ const struct tp_cli_cmd tp_cli_check = {
 };
 
 
-static bool save_chain(const char *path, const struct tp_verify_result *v, size_t *n_written)
+static bool save_chain(const char *path, const char *pem)
 {
-    struct tp_sb sb;
-    tp_sb_init(&sb);
-    *n_written = tp_render_chain_pem(&sb, v);
     FILE *f = fopen(path, "w");
-    bool ok = f && tp_sb_write(&sb, f);
+    bool ok = f && fputs(pem, f) >= 0;
     if (f && fclose(f) != 0)
         ok = false;
-    tp_sb_free(&sb);
     return ok;
-}
-
-static int load_key(const char *path, uint8_t pub[32], char *err, size_t errlen)
-{
-    struct tp_file *kf = NULL;
-    enum tp_err e = tp_cli_file_read(path, &kf);
-    if (e != TP_OK) {
-        snprintf(err, errlen, "cannot read --key %s: %s", path, kf && kf->error[0] ? kf->error : tp_err_text(e));
-        tp_file_free(kf);
-        return -1;
-    }
-    int rc = -1;
-    for (size_t i = 0; i < kf->n_objs; i++) {
-        const struct tp_file_obj *o = &kf->objs[i];
-        if (o->kind != TP_OBJ_PRIVATE_KEY)
-            continue;
-        if (o->key_encrypted || !o->has_pub_sha256) {
-            snprintf(err, errlen, "--key %s: the key is encrypted (decrypt it first: openssl pkey -in %s -out plain.key)",
-                     path, path);
-            break;
-        }
-        memcpy(pub, o->pub_sha256, 32);
-        rc = 0;
-        break;
-    }
-    if (rc && !err[0])
-        snprintf(err, errlen, "--key %s holds no private key", path);
-    tp_file_free(kf);
-    return rc;
-}
-
-/* before, the subject escaped, after */
-static void put_subject(struct tp_sb *t, const char *before, const struct tp_cert_info *ci, const char *after)
-{
-    tp_sb_put(t, before);
-    tp_sb_put_escaped(t, (const uint8_t *)ci->subject, strlen(ci->subject));
-    tp_sb_put(t, after);
-}
-
-/* Servers load a chain file's first certificate as theirs and pair the key with
- * it (nginx, Apache, HAProxy, OpenSSL's SSL_CTX_use_certificate_chain_file;
- * RFC 8446 §4.4.2: the sender's certificate comes first). A file whose leaf is
- * not first fails to load there with a key mismatch, whatever order TLS 1.3
- * clients would accept: an error, with the fix. */
-static void key_not_first(struct tp_session *s, const struct check_args *a, int leaf_at)
-{
-    struct tp_finding *f = tp_session_add_finding(s, "key-mismatch", TP_SEV_ERROR);
-    if (!f)
-        return;
-    const struct tp_cert_info *first = s->server_chain.n ? s->server_chain.info[0] : NULL;
-    const struct tp_cert_info *leaf = (size_t)leaf_at < s->server_chain.n ? s->server_chain.info[leaf_at] : NULL;
-    struct tp_sb t;
-    tp_sb_init(&t);
-    tp_sb_put(&t, "The key in ");
-    tp_sb_put_escaped(&t, (const uint8_t *)a->key, strlen(a->key));
-    tp_sb_put(&t, " belongs to the leaf");
-    if (leaf)
-        put_subject(&t, " '", leaf, "'");
-    tp_sb_printf(&t, ", but the leaf is certificate #%d in ", leaf_at);
-    tp_sb_put_escaped(&t, (const uint8_t *)a->chain, strlen(a->chain));
-    tp_sb_put(&t, " and the first is ");
-    if (first)
-        put_subject(&t, "'", first, "'.");
-    else
-        tp_sb_put(&t, "another certificate.");
-    f->summary = tp_sb_take(&t);
-    tp_sb_init(&t);
-    tp_sb_put(&t, "Servers take the first certificate of the file as their own and pair the key with it: "
-                  "nginx, Apache, HAProxy and OpenSSL refuse to start ('key values mismatch'), and TLS "
-                  "requires the server's own certificate first (RFC 8446 §4.4.2, RFC 5246 §7.4.2).");
-    f->explanation = tp_sb_take(&t);
-    tp_sb_init(&t);
-    tp_sb_put(&t, "Put the leaf first, then each intermediate in order: 'tlsprobe check --chain ");
-    tp_sb_put_escaped(&t, (const uint8_t *)a->chain, strlen(a->chain));
-    tp_sb_put(&t, " --save-chain fullchain.pem' writes the file in that order (without the root).");
-    f->fix = tp_sb_take(&t);
-    f->reference = "RFC 8446 §4.4.2; RFC 5246 §7.4.2";
 }
 
 static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
@@ -177,115 +96,6 @@ static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
         return tp_cli_usage_fail(cmd, "--max-depth takes a number of intermediates from 0 to 255, not '%s'", v);
     a->max_depth = (int)d;
     return -1;
-}
-
-/* What a run holds; check_free releases whatever is set. */
-struct check_run {
-    struct check_args a;
-    struct tp_file *file;    /* the --chain file: ders point into it */
-    struct tp_session *s;
-    struct tp_bytes *ders;   /* every certificate for the verifier (TP_MAX_VERIFY_CERTS) */
-    size_t n_ders, n_total;
-    struct tp_check_facts facts;
-    uint8_t kpub[32];        /* --key's public key SHA-256 */
-};
-
-static void check_free(struct check_run *r)
-{
-    free(r->ders);
-    tp_file_free(r->file);
-    tp_session_free(r->s);
-}
-
-/* The chain file into s->server_chain (parsed, for display) and ders (every
- * certificate, for the verifier: up to TP_MAX_VERIFY_CERTS, more are counted).
- * Returns -1 to go on, else the exit status. */
-static int read_chain(struct check_run *r)
-{
-    const char *path = r->a.chain;
-    enum tp_err e = tp_cli_file_read(path, &r->file);
-    if (e != TP_OK)
-        return tp_cli_fail("check: cannot read --chain %s: %s", path,
-                           r->file && r->file->error[0] ? r->file->error : tp_err_text(e));
-    r->s = tp_session_new(TP_SRC_CONNECT, 0);
-    r->ders = calloc(TP_MAX_VERIFY_CERTS, sizeof *r->ders);
-    if (!r->s || !r->ders)
-        return tp_cli_fail("check: out of memory");
-    struct tp_chain *c = &r->s->server_chain;
-    for (size_t i = 0; i < r->file->n_objs; i++) {
-        const struct tp_file_obj *o = &r->file->objs[i];
-        if (o->kind != TP_OBJ_CERTIFICATE || !o->der)
-            continue;
-        r->n_total++;
-        if (r->n_ders < TP_MAX_VERIFY_CERTS)
-            r->ders[r->n_ders++] = tp_bytes_make(o->der, o->der_len);
-        if (c->n == TP_MAX_CHAIN_CERTS)
-            continue;
-        uint8_t *copy = malloc(o->der_len);
-        struct tp_cert_info *ci = NULL;
-        if (!copy || tp_cert_parse(o->der, o->der_len, &ci) != TP_OK) {
-            free(copy);
-            continue;
-        }
-        memcpy(copy, o->der, o->der_len);
-        c->der[c->n] = tp_bytes_make(copy, o->der_len);
-        c->info[c->n++] = ci;
-    }
-    c->n_total = r->n_total;
-    c->present = true;
-    return c->n ? -1 : tp_cli_fail("check: --chain %s holds no certificate", path);
-}
-
-/* Build and judge the path: the trust store, --intermediates, the verifier. */
-static int verify(struct check_run *r)
-{
-    const struct check_args *a = &r->a;
-    char err[512] = "";
-    struct tp_store *store = NULL;
-    if (tp_store_load(a->cafile, NULL, &store, err, sizeof err) != TP_OK)
-        return tp_cli_fail("check: %s", err[0] ? err : "cannot load the trust store");
-    if (a->intermediates && tp_store_add_intermediates(store, a->intermediates, err, sizeof err) != TP_OK) {
-        tp_store_free(store);
-        return tp_cli_fail("check: --intermediates: %s", err[0] ? err : "cannot read");
-    }
-    struct tp_verify_opts vo = { 0 };
-    vo.store = store;
-    vo.host = a->host;
-    vo.purpose = a->purpose;
-    vo.aia = a->aia;
-    vo.has_max_depth = a->max_depth >= 0;
-    vo.max_depth = a->max_depth;
-    vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
-    vo.now = a->at ? a->at : time(NULL);
-    vo.expiring_days = TP_POLICY_EXPIRY_WARN_DAYS;
-    struct tp_verify_result *vr = NULL;
-    enum tp_err e = tp_chain_verify(r->ders, r->n_total, &vo, &vr);
-    free(r->ders);
-    r->ders = NULL;
-    tp_file_free(r->file);
-    r->file = NULL;
-    tp_store_free(store);
-    if (e != TP_OK || !vr)
-        return tp_cli_fail("check: cannot verify the chain: %s", tp_err_text(e));
-    r->s->server_verify = vr;
-    return -1;
-}
-
-/* The leaf is what the verifier found to be the leaf (a misordered file may
- * hold it second); pair the key by SPKI SHA-256. */
-static void pair_key(struct check_run *r)
-{
-    const struct tp_verify_result *vr = r->s->server_verify;
-    int leaf = vr->path_len && vr->path[0].sent_index >= 0 ? vr->path[0].sent_index : 0;
-    uint8_t cpub[32];
-    for (size_t i = 0; i < r->s->server_chain.n; i++) {
-        if (!tp_cert_pub_sha256(r->s->server_chain.info[i], cpub) || memcmp(cpub, r->kpub, 32))
-            continue;
-        if ((int)i == leaf)
-            r->facts.key_matches = true;
-        else if (r->facts.key_matches_index < 0)
-            r->facts.key_matches_index = (int)i;
-    }
 }
 
 /* Operands and --host; -1 to go on, else the exit status. */
@@ -309,67 +119,76 @@ static int settle(const struct tp_cli_cmd *cmd, const struct tp_cli_args *args, 
     return -1;
 }
 
-/* Read, verify, pair the key, judge: -1 to go on, else the exit status. */
-static int judge(struct check_run *r)
+/* The library's options from the command line's. */
+static tlsprobe_options *lib_options(const struct check_args *a, const struct tp_cli_common *com)
 {
-    const struct check_args *a = &r->a;
-    int rc = read_chain(r);
-    if (rc >= 0)
-        return rc;
-    r->facts = (struct tp_check_facts){ a->chain, a->key, false, -1 };
-    char err[512] = "";
-    if (a->key && load_key(a->key, r->kpub, err, sizeof err))
-        return tp_cli_fail("check: %s", err);
-    if ((rc = verify(r)) >= 0)
-        return rc;
-    if (a->key)
-        pair_key(r);
-    if (a->host)
-        r->s->host = strdup(a->host);
-    r->s->judge_time = (int64_t)a->at; /* findings' dates as of --at */
-    tp_diagnose_check(r->s, &r->facts);
-    const struct tp_verify_result *vr = r->s->server_verify;
-    if (r->facts.key_matches && vr->path_len && vr->path[0].sent_index > 0)
-        key_not_first(r->s, a, vr->path[0].sent_index);
-    if (a->save_chain) {
-        size_t written = 0;
-        if (!save_chain(a->save_chain, vr, &written))
-            return tp_cli_fail("check: cannot write --save-chain %s: %s", a->save_chain, strerror(errno));
+    tlsprobe_options *o = tlsprobe_options_new();
+    if (!o)
+        return NULL;
+    struct tp_render_opts ro = tp_cli_render_opts(com);
+    tp_lib_options_set_render(o, &ro);
+    tp_lib_options_set_reader(o, tp_cli_file_read);
+    int e = TLSPROBE_OK;
+    e = e ? e : tlsprobe_options_set_key(o, a->key);
+    e = e ? e : tlsprobe_options_set_cafile(o, a->cafile);
+    e = e ? e : tlsprobe_options_set_intermediates(o, a->intermediates);
+    e = e ? e : tlsprobe_options_set_aia(o, a->aia);
+    e = e ? e : tlsprobe_options_set_max_depth(o, a->max_depth);
+    e = e ? e : a->at ? tlsprobe_options_set_time(o, (int64_t)a->at) : TLSPROBE_OK;
+    e = e ? e : tlsprobe_options_set_purpose(o, a->purpose == TP_PURPOSE_CLIENT ? TLSPROBE_PURPOSE_CLIENT
+                                                                                 : TLSPROBE_PURPOSE_SERVER);
+    e = e ? e : tlsprobe_options_set_stack(o, com->stack);
+    e = e ? e : tp_lib_options_set_host_unicode(o, a->host_unicode);
+    if (e) {
+        tlsprobe_options_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Judge with the library (tlsprobe_check_chain), save the chain, print the report. */
+static int judge_and_print(const struct check_args *a, const struct tp_cli_common *com)
+{
+    tlsprobe_options *o = lib_options(a, com);
+    if (!o)
+        return tp_cli_fail("check: out of memory");
+    tlsprobe_result *res = NULL;
+    int e = tlsprobe_check_chain(a->chain, a->host, o, &res);
+    tlsprobe_options_free(o);
+    int rc = -1;
+    if (e != TLSPROBE_OK)
+        rc = tp_cli_fail("check: %s", tlsprobe_result_error(res) ? tlsprobe_result_error(res) : tlsprobe_strerror(e));
+    size_t written = 0;
+    const char *pem = rc < 0 && a->save_chain ? tlsprobe_result_chain_pem(res, &written) : NULL;
+    if (rc < 0 && a->save_chain && (!pem || !save_chain(a->save_chain, pem)))
+        rc = tp_cli_fail("check: cannot write --save-chain %s: %s", a->save_chain, pem ? strerror(errno)
+                                                                                      : "out of memory");
+    if (rc < 0 && a->save_chain)
         fprintf(stderr, "tlsprobe: wrote %zu certificate%s (leaf first, no root) to %s\n", written,
                 written == 1 ? "" : "s", a->save_chain);
+    const char *report = rc < 0 ? tp_lib_result_report(res) : NULL;
+    if (rc < 0 && !report)
+        rc = tp_cli_fail("check: out of memory");
+    if (rc < 0) {
+        struct tp_sb out;
+        tp_sb_init(&out);
+        tp_sb_put(&out, report);
+        tp_cli_print(&out);
+        tp_sb_free(&out);
+        rc = tlsprobe_result_verdict(res) == TLSPROBE_VERDICT_FAIL ? TP_EXIT_FINDING : TP_EXIT_OK;
     }
-    return -1;
+    tlsprobe_result_free(res);
+    return rc;
 }
 
 static int run(int argc, char **argv)
 {
     const struct tp_cli_cmd *cmd = &tp_cli_check;
-    struct check_run r = { .a = { .max_depth = -1 } };
+    struct check_args a = { .max_depth = -1 };
     struct tp_cli_args args;
     char host[TP_MAX_NAME_LEN + 1], host_unicode[TP_MAX_NAME_LEN + 1];
-    int rc = tp_cli_options(cmd, argc, argv, &args, take, &r.a);
+    int rc = tp_cli_options(cmd, argc, argv, &args, take, &a);
     if (rc < 0)
-        rc = settle(cmd, &args, &r.a, host, host_unicode);
-    if (rc < 0)
-        rc = judge(&r);
-    if (rc >= 0) {
-        check_free(&r);
-        return rc;
-    }
-    const struct tp_verify_result *vr = r.s->server_verify;
-    struct tp_render_check rc_view = {
-        .chain_file = r.a.chain, .host = r.a.host, .host_unicode = r.a.host_unicode, .key_file = r.facts.key_path,
-        .key_matches = r.facts.key_matches,
-        .key_leaf_at = r.facts.key_matches && vr->path_len ? vr->path[0].sent_index : -1,
-        .client_purpose = r.a.purpose == TP_PURPOSE_CLIENT, .at = r.a.at,
-    };
-    struct tp_render_opts ro = tp_cli_render_opts(&args.com);
-    struct tp_sb out;
-    tp_sb_init(&out);
-    tp_render_check(&out, r.s, &rc_view, &ro);
-    tp_cli_print(&out);
-    tp_sb_free(&out);
-    rc = tp_exit_status(r.s);
-    check_free(&r);
-    return rc;
+        rc = settle(cmd, &args, &a, host, host_unicode);
+    return rc >= 0 ? rc : judge_and_print(&a, &args.com);
 }

@@ -1,13 +1,14 @@
 /* tlsprobe explain "ERROR MESSAGE": map an error text from a TLS stack to the
  * finding it stands for (the same rule table as connect/listen/pcap/check), and
- * say which command confirms it. */
+ * say which command confirms it. The matching is the library's tlsprobe_explain
+ * (src/lib/explain.c); this file reads the message and prints the report. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "tlsprobe/diagnose.h"
+#include "tlsprobe/lib.h"
 #include "tlsprobe/limits.h"
-#include "tlsprobe/names.h"
 
 static int run(int argc, char **argv);
 
@@ -119,15 +120,29 @@ static int run(int argc, char **argv)
         free(text);
         return tp_cli_fail("explain: the message is empty");
     }
-    struct tp_explain_match m;
-    bool matched = tp_explain_match_side(text, side_opt, &m);
+    /* The library's explain (src/lib/explain.c), rendered as this command's options say. */
+    tlsprobe_options *o = tlsprobe_options_new();
     struct tp_render_opts ro = tp_cli_render_opts(&common);
+    tlsprobe_result *res = NULL;
+    int e = TLSPROBE_ERR_NOMEM;
+    if (o) {
+        tp_lib_options_set_render(o, &ro);
+        e = tlsprobe_options_set_side(o, (int)side_opt);
+        e = e ? e : tlsprobe_options_set_stack(o, stack_opt);
+        e = e ? e : tlsprobe_explain(text, o, &res);
+    }
+    tlsprobe_options_free(o);
+    free(text);
+    const char *report = e == TLSPROBE_OK ? tp_lib_result_report(res) : NULL;
+    if (!report) {
+        tlsprobe_result_free(res);
+        return tp_cli_fail("explain: %s", tlsprobe_strerror(e ? e : TLSPROBE_ERR_NOMEM));
+    }
     struct tp_sb out;
     tp_sb_init(&out);
-    const char *stack_key = stack_opt ? stack_opt : matched ? tp_explain_stack_key(m.stack) : NULL;
-    tp_render_explain(&out, text, matched, &m, stack_key, &ro);
+    tp_sb_put(&out, report);
     tp_cli_print(&out);
     tp_sb_free(&out);
-    free(text);
+    tlsprobe_result_free(res);
     return TP_EXIT_OK;
 }
