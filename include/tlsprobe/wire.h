@@ -368,4 +368,15 @@ bool tp_ja3_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, char *
 void tp_ja4_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, bool quic, char out[40]);
 bool tp_ja3s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, char *str, size_t cap, char md5_hex[33]);
 
+/* JA4S (FoxIO's JA4+, FoxIO License 1.1, patent pending: docs/fingerprints.md) of a
+ * ServerHello, e.g. "t130200_1301_234ea6891581": t/q, version, extension count, the
+ * selected ALPN's first and last characters, the suite, and the SHA-256 (12 hex) of
+ * the extension types in wire order. raw (optional, rawcap bytes; TP_JA4S_RAW_MAX
+ * is always enough) gets the `ja4s_r` form with the list itself. Returns false and
+ * leaves out "" when the build has no JA4+ (cmake -DTP_JA4PLUS=OFF). */
+#define TP_JA4S_RAW_MAX (16 + TP_MAX_EXTENSIONS * 5)
+bool tp_ja4s(const struct tp_server_hello *sh, bool quic, char out[40], char *raw, size_t rawcap);
+bool tp_ja4s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, bool quic, char out[40], char *raw,
+                  size_t rawcap);
+
 #endif

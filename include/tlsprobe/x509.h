@@ -123,6 +123,12 @@ void tp_cert_free(struct tp_cert_info *ci);
 /* Does `issuer` issue `child`: names match, AKI/SKI agree when both present, and
  * child's signature verifies with issuer's key. */
 bool tp_cert_issued_by(const struct tp_cert_info *child, const struct tp_cert_info *issuer);
+/* JA4X (FoxIO's JA4+, FoxIO License 1.1, patent pending: docs/fingerprints.md) of a
+ * certificate's DER: how it was made, "a_b_c" with the SHA-256 (12 hex each) of the
+ * issuer's attribute type OIDs, the subject's, and the extensions' OIDs, each in
+ * DER order. false and out "" when the DER is not a certificate or the build has
+ * no JA4+ (cmake -DTP_JA4PLUS=OFF). */
+bool tp_cert_ja4x(const uint8_t *der, size_t len, char out[40]);
 /* Days from `now` until not_after (negative when expired). */
 long tp_cert_days_left(const struct tp_cert_info *ci, time_t now);
 

@@ -183,6 +183,12 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
     label(out, indent, "SHA-256");
     tp_sb_put_hex(out, ci->sha256, sizeof ci->sha256, ':');
     tp_sb_putc(out, '\n');
+    char ja4x[40];
+    if (tp_cert_ja4x(ci->der, ci->der_len, ja4x)) {
+        label(out, indent, "JA4X");
+        tp_sb_put(out, ja4x);
+        tp_sb_putc(out, '\n');
+    }
 }
 
 static void jtime(struct jw *w, const char *k, time_t t)
@@ -283,6 +289,8 @@ static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     jw_str(&w, "signature_algorithm", ci->sig_alg);
     jw_bool(&w, "is_ca", ci->is_ca);
     jw_hex(&w, "sha256", ci->sha256, sizeof ci->sha256);
+    char ja4x[40]; /* JA4+ (docs/fingerprints.md): null in a build without it */
+    jw_str(&w, "ja4x", tp_cert_ja4x(ci->der, ci->der_len, ja4x) ? ja4x : NULL);
     /* beyond the session contract: documented in docs/json.md, "inspect" */
     jw_str(&w, "subject_cn", ci->subject_cn);
     jw_str(&w, "serial", ci->serial_hex);
@@ -325,6 +333,7 @@ void rc_cert_unparsed_json(struct jw *w, const uint8_t *sha256, size_t der_len)
     jw_null(w, "signature_algorithm");
     jw_bool(w, "is_ca", false);
     jw_hex(w, "sha256", sha256, sha256 ? 32 : 0);
+    jw_null(w, "ja4x");
     for (size_t i = 0; i < N_NAMES(unparsed_nulls); i++)
         jw_null(w, unparsed_nulls[i]);
     jw_bool(w, "unparsed", true);

@@ -734,6 +734,7 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     j_timings(&w, s, o);
     j_traffic(&w, s);
     j_messages(&w, s, o->memo);
+    rj_ja4s(&w, s, o->memo); /* JA4+ (docs/fingerprints.md) */
     j_chain(&w, "certificates", &s->server_chain, o->memo);
     jw_u64(&w, "certificate_count", s->server_chain.n_total);
     j_chain(&w, "client_certificates", &s->client_chain, o->memo);

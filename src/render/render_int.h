@@ -128,6 +128,9 @@ void rj_findings(struct jw *w, const struct tp_session *s, const struct tp_rende
 /* What the path search found: "problems":[...], "paths_tried":[...],
  * "paths_judged", "signature_checks", "search_limited". */
 void rj_path_checks(struct jw *w, const struct tp_verify_result *v);
+/* JA4+ (ja4plus.c): the session's "ja4s" and "ja4s_r" (its first ServerHello;
+ * null when none or when built without JA4+). */
+void rj_ja4s(struct jw *w, const struct tp_session *s, struct tp_render_memo *memo);
 /* A certificate object (cert.c), through the memo when there is one. */
 void rc_cert_json(struct tp_sb *out, const struct tp_cert_info *ci, struct tp_render_memo *m);
 /* "san":["DNS:..."] and "subject_alt_names":[{"type":"dns","value":...}]. */

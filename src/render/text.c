@@ -214,6 +214,17 @@ static void ch_details(struct tp_sb *o, size_t width, const struct tp_client_hel
     tp_sb_free(&sb);
 }
 
+/* A ServerHello's fingerprints, under it like the ClientHello's (JA4S: JA4+,
+ * absent from a build without it). */
+static void sh_details(struct tp_sb *o, size_t width, const struct tp_server_hello *sh, struct tp_ja_memo *jm)
+{
+    char ja3s[1024], md5[33], ja4s[40];
+    if (tp_ja3s_memo(jm, sh, ja3s, sizeof ja3s, md5))
+        detail_line(o, width, "JA3S", md5);
+    if (tp_ja4s_memo(jm, sh, false, ja4s, NULL, 0))
+        detail_line(o, width, "JA4S", ja4s);
+}
+
 size_t tp_render_cols(const char *p, size_t n)
 {
     size_t c = 0;
@@ -336,6 +347,8 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
         }
         if (r->kind == RM_CH && (s->source == TP_SRC_LISTEN || ro->verbose))
             ch_details(o, text_width(ro), &r->u.ch, rj_ja(ro->memo));
+        if (r->kind == RM_SH && (s->source == TP_SRC_LISTEN || ro->verbose))
+            sh_details(o, text_width(ro), &r->u.sh, rj_ja(ro->memo));
         if (ro->explain) {
             rx_message(o, s, r, xind, text_width(ro));
         }
@@ -411,6 +424,9 @@ static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_r
         tp_sb_printf(o, "     key     %s · signed %s%s%s\n", ci->key_desc[0] ? ci->key_desc : "?",
                      ci->sig_alg[0] ? ci->sig_alg : "?", ci->is_ca ? " · CA" : "",
                      ci->self_signed ? " · self-signed" : "");
+        char ja4x[40];
+        if ((s->source == TP_SRC_LISTEN || ro->verbose) && tp_cert_ja4x(ci->der, ci->der_len, ja4x))
+            tp_sb_printf(o, "     JA4X    %s\n", ja4x);
     }
     if (c->n_total > c->n)
         tp_sb_printf(o, "  and %zu more not kept\n", c->n_total - c->n);

@@ -1,5 +1,7 @@
-/* JA3 / JA3S (Salesforce, BSD-3) and JA4 (FoxIO, the BSD-licensed `JA4` part
- * only): client and server hello fingerprints. Hashes via wolfCrypt. */
+/* JA3 / JA3S (Salesforce, BSD-3) and JA4 (FoxIO, the BSD-licensed `JA4` part):
+ * client and server hello fingerprints; JA4S (FoxIO's JA4+, FoxIO License 1.1,
+ * patent pending), written here from its published description, only when built
+ * with TP_JA4PLUS (docs/fingerprints.md). Hashes via wolfCrypt. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,15 +64,15 @@ static void hex_lower(const uint8_t *d, size_t n, char *out)
 #define FP_WAYS 2
 #define FP_KEY_MAX 640
 #define FP_STR_MAX 1024
-enum { FP_JA3 = 1, FP_JA3S = 2, FP_JA4 = 3 };
+enum { FP_JA3 = 1, FP_JA3S = 2, FP_JA4 = 3, FP_JA4S = 4 };
 struct fp_memo {
     uint32_t used;
     uint16_t klen, slen;
     uint8_t kind;
     bool ok;                    /* the string was complete (tp_ja3's answer) */
     uint8_t key[FP_KEY_MAX];
-    char str[FP_STR_MAX];       /* JA3 / JA3S string, or the JA4 */
-    char md5[33];
+    char str[FP_STR_MAX];       /* JA3 / JA3S string, the JA4, or the JA4S raw form */
+    char md5[33];               /* JA3 / JA3S MD5, or the JA4S */
 };
 struct tp_ja_memo {
     struct fp_memo set[FP_SETS][FP_WAYS];
@@ -339,6 +341,29 @@ static bool is_alnum(uint8_t c)
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+/* The first ALPN value's first and last characters (JA4.md, "ALPN Extension
+ * Value"): "00" when there is none or it is empty, one character counts as both,
+ * and when either end is not an ASCII letter or digit the first and last digits
+ * of the value's hex. JA4S uses the same rule for the ALPN the server selected. */
+static void ja4_alpn(const struct tp_bytes_list *l, char alpn[3])
+{
+    alpn[0] = alpn[1] = '0';
+    alpn[2] = '\0';
+    if (l->n == 0 || l->v[0].len == 0)
+        return;
+    struct tp_bytes a = l->v[0];
+    uint8_t f = a.p[0], e = a.p[a.len - 1];
+    if (is_alnum(f) && is_alnum(e)) {
+        alpn[0] = (char)f;
+        alpn[1] = (char)e;
+    } else {
+        /* first and last characters of the hex of the whole value */
+        static const char hx[] = "0123456789abcdef";
+        alpn[0] = hx[f >> 4];
+        alpn[1] = hx[e & 15];
+    }
+}
+
 /* sha256 of a list of 4-hex-digit values joined by ',' (and optionally '_' and a
  * second list), truncated to 12 hex characters; "000000000000" when empty. */
 static void ja4_hash(const uint16_t *a, size_t na, const uint16_t *b, size_t nb, char out[13])
@@ -432,20 +457,8 @@ void tp_ja4_memo(struct tp_ja_memo *jm, const struct tp_client_hello *ch, bool q
      * ClientHello's legacy version. */
     uint16_t ver = tp_client_hello_max_version(ch);
 
-    char alpn[3] = "00";
-    if (ch->ext.alpn.n > 0 && ch->ext.alpn.v[0].len > 0) {
-        struct tp_bytes a = ch->ext.alpn.v[0];
-        uint8_t f = a.p[0], l = a.p[a.len - 1];
-        if (is_alnum(f) && is_alnum(l)) {
-            alpn[0] = (char)f;
-            alpn[1] = (char)l;
-        } else {
-            /* first and last characters of the hex of the whole value */
-            static const char hx[] = "0123456789abcdef";
-            alpn[0] = hx[f >> 4];
-            alpn[1] = hx[l & 15];
-        }
-    }
+    char alpn[3];
+    ja4_alpn(&ch->ext.alpn, alpn);
     char hb[13], hc[13];
     ja4_hash(suites, ns, NULL, 0, hb);
     ja4_hash(exts, ne, sigs, ng, hc);
@@ -468,4 +481,85 @@ bool tp_ja3s(const struct tp_server_hello *sh, char *str, size_t cap, char md5_h
 void tp_ja4(const struct tp_client_hello *ch, bool quic, char out[40])
 {
     tp_ja4_memo(NULL, ch, quic, out);
+}
+
+/* ---- JA4S (FoxIO JA4+, technical_details/JA4S.png; FoxIO License 1.1) ---- */
+#if TP_JA4PLUS
+bool tp_ja4s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, bool quic, char out[40], char *raw,
+                  size_t rawcap)
+{
+    struct fp_key k;
+    k.n = 0;
+    k.over = jm == NULL; /* no memo: no key to build */
+    uint32_t hdr[4] = { quic, sh->version, sh->suite, (uint32_t)sh->ext.all.n_total };
+    key_raw(&k, hdr, sizeof hdr);
+    /* every extension type as sent: JA4S keeps GREASE (a server sends none) */
+    key_u32(&k, (uint32_t)sh->ext.all.n);
+    for (size_t i = 0; i < sh->ext.all.n; i++)
+        key_raw(&k, &sh->ext.all.items[i].type, 2);
+    char alpn[3];
+    ja4_alpn(&sh->ext.alpn, alpn);
+    key_raw(&k, alpn, 2);
+    bool hit;
+    struct fp_memo *m = fp_slot(jm, FP_JA4S, &k, &hit);
+    if (hit) {
+        memcpy(out, m->md5, 33);
+        return raw && rawcap ? from_memo(m, raw, rawcap, out) : m->ok;
+    }
+    memset(out, 0, 40); /* the memo keeps all 33 bytes of its slot */
+
+    /* The version is the negotiated one (supported_versions, else the legacy
+     * field); the count is of every extension (at most 99); the hash is of the
+     * types in the order the server sent them, as 4-digit hex joined by ','. */
+    uint16_t exts[TP_MAX_EXTENSIONS];
+    size_t ne = sh->ext.all.n, count = sh->ext.all.n_total;
+    for (size_t i = 0; i < ne; i++)
+        exts[i] = sh->ext.all.items[i].type;
+    char hash[13];
+    ja4_hash(exts, ne, NULL, 0, hash);
+    static const char hx[] = "0123456789abcdef";
+    char prefix[16];
+    int n = snprintf(prefix, sizeof prefix, "%c%s%02u%s_%c%c%c%c", quic ? 'q' : 't', ja4_version(sh->version),
+                     (unsigned)(count > 99 ? 99 : count), alpn, hx[sh->suite >> 12], hx[(sh->suite >> 8) & 15],
+                     hx[(sh->suite >> 4) & 15], hx[sh->suite & 15]);
+    if (n <= 0 || (size_t)n >= sizeof prefix)
+        n = 0; /* cannot happen: 12 characters */
+    memcpy(out, prefix, (size_t)n);
+    out[n] = '_';
+    memcpy(out + n + 1, hash, 13);
+
+    char buf[TP_JA4S_RAW_MAX];
+    struct out o = { buf, 0, sizeof buf, false };
+    buf[0] = '\0';
+    out_put(&o, prefix, (size_t)n);
+    out_put(&o, "_", 1);
+    for (size_t i = 0; i < ne; i++) {
+        char h4[6] = { ',', hx[exts[i] >> 12], hx[(exts[i] >> 8) & 15], hx[(exts[i] >> 4) & 15], hx[exts[i] & 15], 0 };
+        out_put(&o, i ? h4 : h4 + 1, i ? 5 : 4);
+    }
+    bool ok = !o.cut;
+    if (raw && rawcap) {
+        size_t c = o.len < rawcap - 1 ? o.len : rawcap - 1;
+        memcpy(raw, buf, c);
+        raw[c] = '\0';
+        ok = ok && c == o.len;
+    }
+    fp_store(jm, m, FP_JA4S, &k, o.p, o.cut ? FP_STR_MAX : o.len, out, !o.cut);
+    return ok;
+}
+#else
+bool tp_ja4s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, bool quic, char out[40], char *raw,
+                  size_t rawcap)
+{
+    (void)jm, (void)sh, (void)quic;
+    out[0] = '\0';
+    if (raw && rawcap)
+        raw[0] = '\0';
+    return false;
+}
+#endif
+
+bool tp_ja4s(const struct tp_server_hello *sh, bool quic, char out[40], char *raw, size_t rawcap)
+{
+    return tp_ja4s_memo(NULL, sh, quic, out, raw, rawcap);
 }

@@ -25,14 +25,8 @@ void tp_x509_keep_ecc_cache(bool keep)
 #include <string.h>
 #include "x509_int.h"
 
-struct cert_parts {
-    struct der_tlv tbs, sig_alg, sig_alg_oid, sig, version, serial, tbs_sig_alg, issuer, subject, not_before,
-        not_after, spki, exts;
-    bool has_version, has_exts;
-};
-
 /* Locate the parts of a Certificate. Leaves r failed (truncated/malformed) on error. */
-static bool cert_locate(const uint8_t *der, size_t len, struct cert_parts *cp, enum tp_err *err)
+bool cert_locate(const uint8_t *der, size_t len, struct cert_parts *cp, enum tp_err *err)
 {
     struct tp_reader r, c, tbs, alg, val;
     struct der_tlv tmp;

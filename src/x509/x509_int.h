@@ -74,6 +74,15 @@ bool sha256(const uint8_t *p, size_t n, uint8_t out[32]);
 enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body, size_t *body_len,
                      char *err, size_t errlen);
 
+/* The parts of a Certificate (RFC 5280 §4.1), located by cert_locate: views into
+ * the DER. false (and *err) when it is not one. */
+struct cert_parts {
+    struct der_tlv tbs, sig_alg, sig_alg_oid, sig, version, serial, tbs_sig_alg, issuer, subject, not_before,
+        not_after, spki, exts;
+    bool has_version, has_exts;
+};
+bool cert_locate(const uint8_t *der, size_t len, struct cert_parts *cp, enum tp_err *err);
+
 /* tp_cert_parse, optionally without verifying a self-issued certificate's own
  * signature (store loading: anchors are trusted as configured). */
 enum tp_err cert_parse_ex(const uint8_t *der, size_t len, bool check_self, struct tp_cert_info **out);

@@ -16,6 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's ent
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tp_cert_info *ci = NULL;
+    char ja4x[40]; /* from the DER alone, whether or not it summarises */
+    (void)tp_cert_ja4x(data, size, ja4x);
     if (tp_cert_parse(data, size, &ci) == TP_OK) {
         struct tp_sb sb;
         struct tp_render_opts o = { 0 };

@@ -27,8 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < ch.ext.all.n; i++)
             (void)tp_name_extension(ch.ext.all.items[i].type);
     }
-    if (tp_server_hello_parse(b, &sh) == TP_OK)
+    if (tp_server_hello_parse(b, &sh) == TP_OK) {
         (void)tp_ja3s(&sh, s, sizeof s, md5);
+        (void)tp_ja4s(&sh, false, ja4, s, sizeof s);
+        (void)tp_ja4s(&sh, true, ja4, small, sizeof small);
+    }
     /* the bytes as an extensions block in every context */
     for (int ctx = TP_EXTCTX_CLIENT_HELLO; ctx <= TP_EXTCTX_NEW_SESSION_TICKET; ctx++)
         (void)tp_exts_parse(b, (enum tp_ext_ctx)ctx, &ex);
