@@ -174,7 +174,13 @@ static int one_scenario(struct tp_lab *lab, const struct tp_lab_scenario *sc, bo
         tp_cli_fail("%s", err);
         return -1;
     }
-    tp_cli_render_session(&sb, s, ro, fenced);
+    char caption[256];
+    struct tp_render_opts sro = *ro;
+    if (ro->format == TP_FMT_HTML) { /* the scenario above its section */
+        snprintf(caption, sizeof caption, "demo %s \xe2\x80\x94 %s", sc->name, sc->title);
+        sro.caption = caption;
+    }
+    tp_cli_render_session(&sb, s, &sro, fenced);
     bool ok = as_designed(sc, s);
     if (text && ok)
         outro(&sb, sc, ro);
@@ -229,16 +235,24 @@ static int run(int argc, char **argv)
     struct tp_render_opts ro = tp_cli_render_opts(&args.com);
     ro.explain = !a.brief;
     int status = TP_EXIT_OK;
-    for (size_t i = 0; i < n_all; i++) {
+    struct tp_sb doc;
+    tp_sb_init(&doc);
+    char title[128];
+    snprintf(title, sizeof title, "demo %s", name);
+    tp_render_doc_begin(&doc, title, &ro);
+    tp_cli_print(&doc);
+    for (size_t i = 0; i < n_all && status != TP_EXIT_USAGE; i++) {
         int rc = one_scenario(lab, &all[i], i > 0, !one, &a, &ro);
-        if (rc < 0) {
-            tp_lab_free(lab);
-            return TP_EXIT_USAGE;
-        }
+        if (rc < 0)
+            rc = TP_EXIT_USAGE;
         if (rc > status)
             status = rc;
     }
-    if (a.keep && ro.format == TP_FMT_TEXT)
+    tp_sb_reset(&doc);
+    tp_render_doc_end(&doc, &ro);
+    tp_cli_print(&doc);
+    tp_sb_free(&doc);
+    if (a.keep && ro.format == TP_FMT_TEXT && status != TP_EXIT_USAGE)
         printf("\nThe lab PKI is in %s (start with %s/README.md).\n", a.keep, a.keep);
     tp_lab_free(lab);
     return status;
