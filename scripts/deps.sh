@@ -4,7 +4,9 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev libidn2-dev
       openssl tcpdump tshark curl clang libclang-rt-14-dev valgrind python3 iproute2
-      python3-cryptography python3-jsonschema) # python3-cryptography: tests/differential only; python3-jsonschema: tests/schema
+      python3-cryptography python3-jsonschema chromium)
+# python3-cryptography: tests/differential only; python3-jsonschema: tests/schema;
+# chromium: tests/integration/test_html.sh loads the HTML report in it (headless)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
