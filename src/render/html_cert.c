@@ -127,7 +127,7 @@ static void path_tree(struct tp_sb *o, const struct tp_verify_result *v, time_t 
             tp_sb_put(o, "<p class=\"by\">\xe2\x86\xb3 issued by</p><ul>");
     }
     for (size_t i = n; i-- > 0;)
-        tp_sb_put(o, i + 1 < n ? "</li></ul>" : "</li>");
+        tp_sb_put(o, i + 1 < n ? "</ul></li>" : "</li>");
     tp_sb_put(o, "</ul>\n");
 }
 
