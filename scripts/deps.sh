@@ -6,7 +6,8 @@ PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev 
       openssl tcpdump tshark curl clang libclang-rt-14-dev valgrind python3 iproute2
       python3-cryptography python3-jsonschema # python3-cryptography: tests/differential only; python3-jsonschema: tests/schema
       bash-completion zsh                     # tests/integration/test_completions.sh
-      debhelper dpkg-dev fakeroot lintian)    # tests/integration/test_deb.sh (debian/)
+      debhelper dpkg-dev fakeroot lintian     # tests/integration/test_deb.sh (debian/)
+      chromium)                               # tests/integration/test_html.sh loads the HTML report headless
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,7 +21,12 @@
  * printed at top level carries it as "schema_version". */
 #define TP_JSON_SCHEMA_VERSION 2
 
-enum tp_format { TP_FMT_TEXT, TP_FMT_JSON, TP_FMT_MERMAID };
+enum tp_format {
+    TP_FMT_TEXT,
+    TP_FMT_JSON,
+    TP_FMT_MERMAID,
+    TP_FMT_HTML, /* one self-contained page (docs/html.md): tp_render_doc_begin, sessions, tp_render_doc_end */
+};
 
 /* A memo of rendered JSON pieces for a caller that renders many sessions from
  * the same peers (pcap, listen): certificates by SHA-256, ClientHellos by every
@@ -43,10 +48,18 @@ struct tp_render_opts {
     struct tp_render_memo *memo; /* borrowed; NULL: render everything afresh */
     const char *source;       /* JSON "source" when not the session's own ("demo", "sniff"); NULL: the session's */
     const char *scenario;     /* JSON "scenario": the demo scenario's name; NULL: none */
+    const char *caption;      /* html: a line above the session (demo: the scenario); NULL: none */
 };
 
-/* One session. JSON: exactly one line ending in '\n' (docs/json.md). */
+/* One session. JSON: exactly one line ending in '\n' (docs/json.md). HTML: one
+ * <section> of the page (docs/html.md), between tp_render_doc_begin and _end. */
 void tp_render_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+/* The page around the sessions of one run, for formats that have one (HTML: the
+ * head with its inline style, then after the last session the script that builds
+ * the index and the closing tags); nothing for the others. title says what ran
+ * ("connect example.com"): escaped here. Sessions stream between the two. */
+void tp_render_doc_begin(struct tp_sb *out, const char *title, const struct tp_render_opts *o);
+void tp_render_doc_end(struct tp_sb *out, const struct tp_render_opts *o);
 /* A certificate summary (inspect, chains): text block or JSON object. */
 void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const struct tp_render_opts *o, const char *indent);
 void tp_render_cert_json(struct tp_sb *out, const struct tp_cert_info *ci);

@@ -67,7 +67,7 @@ struct tp_cli_opt {
 
 /* The common rows. A command lists the ones that do something for it, so that
  * an option that would be ignored is refused instead. */
-#define TP_ROW_FORMAT_ALL { TP_OPT_FORMAT, "format", 0, "text|json|mermaid", "output format (default text)" }
+#define TP_ROW_FORMAT_ALL { TP_OPT_FORMAT, "format", 0, "text|json|mermaid|html", "output format (default text)" }
 #define TP_ROW_FORMAT_TJ { TP_OPT_FORMAT, "format", 0, "text|json", "output format (default text)" }
 #define TP_ROW_EXPLAIN { TP_OPT_EXPLAIN, "explain", 0, NULL, "annotate each step in plain language" }
 #define TP_ROW_NO_COLOR { TP_OPT_NO_COLOR, "no-color", 0, NULL, "no colour (also when NO_COLOR is set)" }
@@ -165,6 +165,9 @@ int tp_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the Mermaid CLI take one by one; a single diagram (connect, one demo) is bare,
  * for a .mmd file. Other formats are unchanged. */
 void tp_cli_render_session(struct tp_sb *sb, const struct tp_session *s, const struct tp_render_opts *ro, bool fenced);
+/* "CMD OPERAND..." (cut to cap) for the title of a page (--format html, which
+ * tp_render_doc_begin/_end write around the sessions; other formats have none). */
+void tp_cli_doc_title(char *buf, size_t cap, const char *cmd, char *const *operand, int n_operand);
 /* Write a buffer to stdout (and free nothing). */
 void tp_cli_print(struct tp_sb *sb);
 /* --at TIME: RFC 3339 ("2025-01-31T12:00:00Z", "...+01:00", fractions of a second

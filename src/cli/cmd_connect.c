@@ -135,7 +135,11 @@ static int run(int argc, char **argv)
     struct tp_render_opts ro = tp_cli_render_opts(&args.com);
     struct tp_sb sb;
     tp_sb_init(&sb);
+    char title[512];
+    tp_cli_doc_title(title, sizeof title, cmd->name, args.operand, 1);
+    tp_render_doc_begin(&sb, title, &ro);
     tp_render_session(&sb, s, &ro);
+    tp_render_doc_end(&sb, &ro);
     tp_cli_print(&sb);
     tp_sb_free(&sb);
     int status = tp_exit_status(s);

@@ -179,7 +179,13 @@ static int one_scenario(struct tp_lab *lab, const struct tp_lab_scenario *sc, bo
         tp_cli_fail("%s", err);
         return -1;
     }
-    tp_cli_render_session(&sb, s, ro, fenced);
+    char caption[256];
+    struct tp_render_opts sro = *ro;
+    if (ro->format == TP_FMT_HTML) { /* the scenario above its section */
+        snprintf(caption, sizeof caption, "demo %s \xe2\x80\x94 %s", sc->name, sc->title);
+        sro.caption = caption;
+    }
+    tp_cli_render_session(&sb, s, &sro, fenced);
     if (sum)
         tp_capture_summary_add(sum, s);
     bool ok = as_designed(sc, s);
@@ -239,25 +245,32 @@ static int run(int argc, char **argv)
     /* demo all --format json ends with the summary object, as pcap and listen do */
     struct tp_capture_summary *sum = !one && ro.format == TP_FMT_JSON ? tp_capture_summary_new() : NULL;
     int status = TP_EXIT_OK;
-    for (size_t i = 0; i < n_all; i++) {
+    struct tp_sb doc;
+    tp_sb_init(&doc);
+    char title[128];
+    snprintf(title, sizeof title, "demo %s", name);
+    tp_render_doc_begin(&doc, title, &ro);
+    tp_cli_print(&doc);
+    for (size_t i = 0; i < n_all && status != TP_EXIT_USAGE; i++) {
         int rc = one_scenario(lab, &all[i], i > 0, !one, &a, &ro, sum);
-        if (rc < 0) {
-            tp_capture_summary_free(sum);
-            tp_lab_free(lab);
-            return TP_EXIT_USAGE;
-        }
+        if (rc < 0)
+            rc = TP_EXIT_USAGE;
         if (rc > status)
             status = rc;
     }
-    if (sum) {
+    tp_sb_reset(&doc);
+    tp_render_doc_end(&doc, &ro);
+    tp_cli_print(&doc);
+    tp_sb_free(&doc);
+    if (sum && status != TP_EXIT_USAGE) {
         struct tp_sb sb;
         tp_sb_init(&sb);
         tp_render_capture_summary_json(&sb, "demo", sum, NULL, 0);
         tp_cli_print(&sb);
         tp_sb_free(&sb);
-        tp_capture_summary_free(sum);
     }
-    if (a.keep && ro.format == TP_FMT_TEXT)
+    tp_capture_summary_free(sum);
+    if (a.keep && ro.format == TP_FMT_TEXT && status != TP_EXIT_USAGE)
         printf("\nThe lab PKI is in %s (start with %s/README.md).\n", a.keep, a.keep);
     tp_lab_free(lab);
     return status;

@@ -98,6 +98,8 @@ struct listen_state {
     size_t n_findings;
     const char *bind_text;
     struct tp_capture_summary *sum; /* --format json: the closing summary line's counts */
+    const char *title;    /* --format html: the page's title; its head is written once listening */
+    bool doc_open;
     /* Not a terminal: reports gather here and go out in big writes (one write
      * of a 7 KB report costs about 4 µs, a 64 KiB one 0.18 µs per KB), at most
      * LISTEN_OUT_BATCH bytes or about 50 ms late (on_tick), whole sessions only. */
@@ -126,6 +128,14 @@ static void on_ready(uint16_t port, void *ctx)
     struct listen_state *st = ctx;
     fprintf(stderr, "listening on %s:%u\n", st->bind_text, (unsigned)port);
     fflush(stderr);
+    if (st->ro.format == TP_FMT_HTML && !st->doc_open) { /* stdout is a page from now on */
+        struct tp_sb head;
+        tp_sb_init(&head);
+        tp_render_doc_begin(&head, st->title, &st->ro);
+        tp_cli_print(&head);
+        tp_sb_free(&head);
+        st->doc_open = true;
+    }
 }
 
 /* Called by the probe from one thread at a time. */
@@ -342,6 +352,9 @@ static int run(int argc, char **argv)
     char bind_text[300];
     snprintf(bind_text, sizeof bind_text, !addr[0] ? "*" : strchr(addr, ':') ? "[%s]" : "%s", addr);
     st.bind_text = bind_text;
+    char title[512];
+    tp_cli_doc_title(title, sizeof title, cmd->name, args.operand, 1);
+    st.title = title;
     a.o.on_ready = on_ready;
     a.o.on_session = on_session;
     a.o.on_tick = on_tick;
@@ -353,6 +366,8 @@ static int run(int argc, char **argv)
      * from the same CAs: wolfSSL's ECC tables pay off here, keep them. */
     tp_x509_keep_ecc_cache(true);
     enum tp_err e = tp_probe_listen(&a.o, &g_stop, err, sizeof err);
+    if (st.doc_open)
+        tp_render_doc_end(&st.out, &st.ro);
     on_tick(&st);
     tp_sb_free(&st.out);
     tp_render_memo_free(st.ro.memo);

@@ -117,7 +117,18 @@ struct run_state {
     int worst;                      /* exit status from sessions */
     bool live;                      /* sniff, pcap -: write each session at once */
     unsigned long count, seen;      /* sniff --count */
+    char title[512];                /* --format html: the page's title */
+    bool doc_open;                  /* --format html: its head is written */
 };
+
+/* --format html: the page's head before the first session (nothing at all when
+ * the inputs fail before one), its end after the last. */
+static void doc_open(struct run_state *st)
+{
+    if (!st->doc_open)
+        tp_render_doc_begin(&st->out, st->title, &st->ro);
+    st->doc_open = true;
+}
 
 static void out_flush(struct run_state *st)
 {
@@ -133,6 +144,7 @@ static void on_session(struct tp_session *s, unsigned long index, void *ctx)
     struct run_state *st = ctx;
     (void)index;
     tp_capture_summary_add(st->sum, s);
+    doc_open(st);
     int ex = tp_exit_status(s);
     if (ex > st->worst)
         st->worst = ex;
@@ -371,6 +383,10 @@ static struct tp_capture *capture_for(const struct common_args *a, const struct 
 
 static int finish(struct run_state *st, const struct common_args *a, struct tp_capture *cap, double t0, int status)
 {
+    if (st->doc_open || (cap && status != TP_EXIT_USAGE)) {
+        doc_open(st);
+        tp_render_doc_end(&st->out, &st->ro);
+    }
     out_flush(st);
     if (cap && tp_capture_store_error(cap)[0])
         fprintf(stderr, "tlsprobe: warning: server chains were not verified: %s\n", tp_capture_store_error(cap));
@@ -429,6 +445,7 @@ static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
 
     struct run_state st;
     setup(&st, &a);
+    tp_cli_doc_title(st.title, sizeof st.title, tp_cli_pcap.name, files, nfiles);
     st.live = n_stdin > 0; /* a pipe (tcpdump -w - | ...): each session as soon as it ends */
     /* threaded: st is touched by on_session only until tp_capture_flush returns */
     struct tp_capture *cap = capture_for(&a, kl, &st, true);
@@ -545,6 +562,7 @@ static int sniff_live(struct common_args a)
     }
     struct run_state st;
     setup(&st, &a);
+    snprintf(st.title, sizeof st.title, "sniff -i %s", a.iface);
     st.live = true;
     st.count = a.count;
     struct tp_capture *cap = capture_for(&a, kl, &st, false);

@@ -116,6 +116,13 @@ void tp_cli_render_session(struct tp_sb *sb, const struct tp_session *s, const s
         tp_sb_put(sb, "```\n\n");
 }
 
+void tp_cli_doc_title(char *buf, size_t cap, const char *cmd, char *const *operand, int n_operand)
+{
+    size_t n = (size_t)snprintf(buf, cap, "%s", cmd);
+    for (int i = 0; i < n_operand && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, " %s", operand[i]);
+}
+
 bool tp_cli_seconds(const char *v, bool zero_ok, double max, double *out)
 {
     char *end = NULL;

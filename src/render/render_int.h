@@ -60,6 +60,9 @@ enum tp_explain_side rs_stack_side(const struct tp_session *s);
  * no header contradicts a finding (issue 16). Text header and JSON
  * "status_line" print the same words. Writes at most n bytes. */
 void rs_status_line(const struct tp_session *s, char *out, size_t n);
+/* The time dates are judged and shown at (one clock per judgement): --at, else a
+ * capture's time, else now. */
+time_t rs_judge_now(const struct tp_session *s);
 /* A TCP connection to listen that closed without a byte: a probe or health check. */
 bool rs_is_tcp_probe(const struct tp_session *s);
 /* Error findings about the server's certificate that path building alone does
@@ -177,5 +180,8 @@ void rx_wrap(struct tp_sb *out, const char *text, const char *indent, size_t wid
 void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+void tp_render_html_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+void tp_render_html_begin(struct tp_sb *out, const char *title, const struct tp_render_opts *o);
+void tp_render_html_end(struct tp_sb *out, const struct tp_render_opts *o);
 
 #endif

@@ -356,15 +356,6 @@ static void messages(struct tp_sb *o, const struct tp_session *s, const struct t
     free(r);
 }
 
-static time_t ref_now(const struct tp_session *s)
-{
-    if (s->judge_time)
-        return (time_t)s->judge_time; /* --at */
-    if (s->source == TP_SRC_PCAP && s->capture_time > 0)
-        return (time_t)s->capture_time;
-    return time(NULL);
-}
-
 static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
                   const struct tp_chain *c, bool client_chain)
 {
@@ -379,7 +370,7 @@ static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_r
                      tp_c_reset(ro), c->n_total);
     if (!c->n)
         tp_sb_put(o, "  none: the Certificate message was empty\n");
-    time_t now = ref_now(s);
+    time_t now = rs_judge_now(s);
     for (size_t i = 0; i < c->n; i++) {
         const struct tp_cert_info *ci = c->info[i];
         if (!ci) {

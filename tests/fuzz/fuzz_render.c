@@ -83,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         { .format = TP_FMT_TEXT, .explain = true, .verbose = true, .color = true },
         { .format = TP_FMT_JSON },
         { .format = TP_FMT_MERMAID },
+        { .format = TP_FMT_HTML },
     };
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         struct tp_sb sb;
@@ -110,6 +111,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     abort();
                 j = k; /* past the entity's ';' */
             }
+        } else if (opts[i].format == TP_FMT_HTML) {
+            /* The hostile SNI is text: no tag but ours, no control byte. */
+            if (strstr(out, "<script") || strstr(out, "<img") || strchr(out, 0x1b))
+                abort();
         } else if (!opts[i].color && strchr(out, 0x1b)) {
             abort();
         }
