@@ -17,7 +17,8 @@
 #include "tlsprobe/strbuf.h"
 #include "tlsprobe/x509.h"
 
-enum tp_format { TP_FMT_TEXT, TP_FMT_JSON, TP_FMT_MERMAID };
+enum tp_format { TP_FMT_TEXT, TP_FMT_JSON, TP_FMT_MERMAID,
+                 TP_FMT_ECS /* sessions only: one Elastic Common Schema document per line (docs/ecs.md) */ };
 
 /* A memo of rendered JSON pieces for a caller that renders many sessions from
  * the same peers (pcap, listen): certificates by SHA-256, ClientHellos by every
@@ -39,7 +40,8 @@ struct tp_render_opts {
     struct tp_render_memo *memo; /* borrowed; NULL: render everything afresh */
 };
 
-/* One session. JSON: exactly one line ending in '\n' (docs/json.md). */
+/* One session. JSON: exactly one line ending in '\n' (docs/json.md); ECS: the
+ * same, an Elastic Common Schema document (docs/ecs.md). */
 void tp_render_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 /* A certificate summary (inspect, chains): text block or JSON object. */
 void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const struct tp_render_opts *o, const char *indent);

@@ -117,7 +117,8 @@ static int set_common(const struct tp_cli_opt *o, const char *val, struct tp_cli
 {
     switch (o->id) {
     case TP_OPT_FORMAT:
-        c->format = !strcmp(val, "json") ? TP_FMT_JSON : !strcmp(val, "mermaid") ? TP_FMT_MERMAID : TP_FMT_TEXT;
+        c->format = !strcmp(val, "json") ? TP_FMT_JSON : !strcmp(val, "mermaid") ? TP_FMT_MERMAID
+                    : !strcmp(val, "ecs") ? TP_FMT_ECS : TP_FMT_TEXT;
         return 1;
     case TP_OPT_EXPLAIN: c->explain = true; return 1;
     case TP_OPT_NO_COLOR: c->no_color = true; return 1;

@@ -159,5 +159,6 @@ void rx_wrap(struct tp_sb *out, const char *text, const char *indent, size_t wid
 void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
+void tp_render_ecs_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 
 #endif
