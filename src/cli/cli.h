@@ -68,7 +68,7 @@ struct tp_cli_opt {
 /* The common rows. A command lists the ones that do something for it, so that
  * an option that would be ignored is refused instead. */
 #define TP_ROW_FORMAT_ALL { TP_OPT_FORMAT, "format", 0, "text|json|mermaid|ecs", \
-                           "output format (default text; ecs: Elastic Common Schema, docs/ecs.md)" }
+                           "output format (default text;\necs: Elastic Common Schema documents, docs/ecs.md)" }
 #define TP_ROW_FORMAT_TJ { TP_OPT_FORMAT, "format", 0, "text|json", "output format (default text)" }
 #define TP_ROW_EXPLAIN { TP_OPT_EXPLAIN, "explain", 0, NULL, "annotate each step in plain language" }
 #define TP_ROW_NO_COLOR { TP_OPT_NO_COLOR, "no-color", 0, NULL, "no colour (also when NO_COLOR is set)" }
