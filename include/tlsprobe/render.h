@@ -26,6 +26,7 @@ enum tp_format {
     TP_FMT_JSON,
     TP_FMT_MERMAID,
     TP_FMT_HTML, /* one self-contained page (docs/html.md): tp_render_doc_begin, sessions, tp_render_doc_end */
+    TP_FMT_ECS,  /* sessions only: one Elastic Common Schema document per line (docs/ecs.md) */
 };
 
 /* A memo of rendered JSON pieces for a caller that renders many sessions from
@@ -51,8 +52,9 @@ struct tp_render_opts {
     const char *caption;      /* html: a line above the session (demo: the scenario); NULL: none */
 };
 
-/* One session. JSON: exactly one line ending in '\n' (docs/json.md). HTML: one
- * <section> of the page (docs/html.md), between tp_render_doc_begin and _end. */
+/* One session. JSON: exactly one line ending in '\n' (docs/json.md); ECS: the
+ * same, an Elastic Common Schema document (docs/ecs.md). HTML: one <section> of
+ * the page (docs/html.md), between tp_render_doc_begin and _end. */
 void tp_render_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 /* The page around the sessions of one run, for formats that have one (HTML: the
  * head with its inline style, then after the last session the script that builds

@@ -318,4 +318,29 @@ const struct tp_msg *tp_session_first_alert(const struct tp_session *s, int dir 
 enum tp_sig_check { TP_SIG_NOT_CHECKED = 0, TP_SIG_OK, TP_SIG_BAD };
 enum tp_sig_check tp_session_check_signature(const struct tp_session *s, enum tp_dir dir);
 
+/* ---- flow identity (community_id.c) ---- */
+/* An endpoint as the sources write s->client / s->server: "ADDR:PORT" for IPv4,
+ * "[ADDR]:PORT" for IPv6. family 0 when the text is not an IP literal with a port
+ * (connect before the name resolved: "example.com:443"; "" when unknown). */
+struct tp_endpoint {
+    int family;              /* 4, 6, or 0: unknown */
+    uint8_t addr[16];        /* network order; 4 bytes used for IPv4 */
+    uint16_t port;
+    char ip[46];             /* the address without brackets or port, "" when unknown */
+};
+bool tp_endpoint_parse(const char *text, struct tp_endpoint *ep);
+/* Community ID v1 (https://github.com/corelight/community-id-spec): "1:" and the
+ * base64 of SHA-1(seed . saddr . daddr . proto . 0 . sport . dport), all in
+ * network order, the endpoints ordered so the smaller address (then port) comes
+ * first, so both directions of a flow give the same id. alen: 4 or 16. Writes
+ * "" and returns false on a bad alen or a wolfCrypt failure. */
+#define TP_COMMUNITY_ID_LEN 32 /* "1:" + 28 base64 characters + NUL, rounded up */
+#define TP_PROTO_TCP 6
+#define TP_PROTO_UDP 17
+bool tp_community_id(uint16_t seed, uint8_t proto, const uint8_t *saddr, const uint8_t *daddr, size_t alen,
+                     uint16_t sport, uint16_t dport, char out[TP_COMMUNITY_ID_LEN]);
+/* The Community ID of a session's TCP connection (client to server): false (and
+ * "") when either address is unknown or they are of different families. */
+bool tp_session_community_id(const struct tp_session *s, uint16_t seed, char out[TP_COMMUNITY_ID_LEN]);
+
 #endif

@@ -67,7 +67,8 @@ struct tp_cli_opt {
 
 /* The common rows. A command lists the ones that do something for it, so that
  * an option that would be ignored is refused instead. */
-#define TP_ROW_FORMAT_ALL { TP_OPT_FORMAT, "format", 0, "text|json|mermaid|html", "output format (default text)" }
+#define TP_ROW_FORMAT_ALL { TP_OPT_FORMAT, "format", 0, "text|json|mermaid|html|ecs", \
+                           "output format (default text; html: one self-contained\npage, docs/html.md; ecs: Elastic Common Schema\ndocuments, docs/ecs.md)" }
 #define TP_ROW_FORMAT_TJ { TP_OPT_FORMAT, "format", 0, "text|json", "output format (default text)" }
 #define TP_ROW_EXPLAIN { TP_OPT_EXPLAIN, "explain", 0, NULL, "annotate each step in plain language" }
 #define TP_ROW_NO_COLOR { TP_OPT_NO_COLOR, "no-color", 0, NULL, "no colour (also when NO_COLOR is set)" }
@@ -78,14 +79,14 @@ struct tp_cli_opt {
 #define TP_ROW_STACK(help) { TP_OPT_STACK, "stack", 0, "NAME", help }
 
 /* The common rows a command takes after its own, in this order: --format
- * (text|json|mermaid, or text|json), --explain, then always --no-color, --help
+ * (text|json|mermaid|html|ecs, or text|json), --explain, then always --no-color, --help
  * and --version. TP_TAIL_NONE: its table lists every row itself. */
 enum tp_cli_tail {
     TP_TAIL_NONE = 0,
     TP_TAIL_END,              /* --no-color --help --version */
     TP_TAIL_TJ,               /* --format text|json, then END */
-    TP_TAIL_ALL,              /* --format text|json|mermaid, then END */
-    TP_TAIL_ALL_EXPLAIN,      /* --format text|json|mermaid --explain, then END */
+    TP_TAIL_ALL,              /* --format text|json|mermaid|html|ecs, then END */
+    TP_TAIL_ALL_EXPLAIN,      /* --format text|json|mermaid|html|ecs --explain, then END */
 };
 
 /* A command: its name, the text of --help around the generated option list,

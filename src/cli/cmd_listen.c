@@ -70,9 +70,10 @@ const struct tp_cli_cmd tp_cli_listen = {
             "\n",
     .foot = "After a completed handshake listen waits (--linger) for the client's first request\n"
             "or its close, answers an HTTP request (unless --no-http), then sends close_notify.\n"
-            "One block (text) or one JSON line per client, never interleaved. Stops after\n"
-            "--count clients or on SIGINT/SIGTERM, then prints a summary (with --format json:\n"
-            "as text on stderr and as the last JSON line, the summary object).\n"
+            "One block (text) or one JSON line (json, ecs) per client, never interleaved.\n"
+            "Stops after --count clients or on SIGINT/SIGTERM, then prints a summary (with\n"
+            "--format json: as text on stderr and as the last JSON line, the summary object;\n"
+            "with ecs: on stderr).\n"
             "exit status: 0 nothing wrong, 1 a client session had a finding of severity error,\n"
             "2 usage error or unreadable input\n",
     TP_CLI_OPTS(opts),

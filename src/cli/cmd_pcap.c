@@ -81,7 +81,7 @@ const struct tp_cli_cmd tp_cli_pcap = {
             "FILE '-' is standard input.\n"
             "\n",
     .foot = "Sessions are printed as their connections end (FIN/RST, eviction, end of file).\n"
-            "The summary goes to stderr with text output, and is the last JSON line\n"
+            "The summary goes to stderr with text and ecs output, and is the last JSON line\n"
             "(the summary object) with --format json (docs/capture.md).\n"
             "A file truncated at the end is decoded as far as it goes, with a warning.\n"
             "exit status: 0 nothing wrong, 1 a session had a finding of severity error,\n"

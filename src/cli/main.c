@@ -20,8 +20,9 @@ static void main_help(FILE *f)
         fprintf(f, "  %-9s %s\n", tp_cli_cmds[i]->name, tp_cli_cmds[i]->summary);
     fputs("\n"
           "common options (each command lists the ones it takes in its --help):\n"
-          "  --format text|json|mermaid|html\n"
-          "                              output format (default text)\n"
+          "  --format text|json|mermaid|html|ecs\n"
+          "                              output format (default text; html: one page;\n"
+          "                              ecs: Elastic Common Schema documents)\n"
           "  --explain                   annotate each step in plain language\n"
           "  --no-color                  no colour (also when NO_COLOR is set)\n"
           "  --help                      show help for a command\n"

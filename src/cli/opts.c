@@ -120,6 +120,7 @@ static int set_common(const struct tp_cli_opt *o, const char *val, struct tp_cli
         c->format = !strcmp(val, "json")      ? TP_FMT_JSON
                     : !strcmp(val, "mermaid") ? TP_FMT_MERMAID
                     : !strcmp(val, "html")    ? TP_FMT_HTML
+                    : !strcmp(val, "ecs")     ? TP_FMT_ECS
                                               : TP_FMT_TEXT;
         return 1;
     case TP_OPT_EXPLAIN: c->explain = true; return 1;

@@ -729,6 +729,8 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     jw_init(&w, out);
     jw_open(&w, '{');
     j_head(&w, s, o);
+    char cid[TP_COMMUNITY_ID_LEN]; /* the flow's Community ID v1, seed 0 (issue 18 item 7) */
+    jw_str(&w, "community_id", tp_session_community_id(s, 0, cid) ? cid : NULL);
     j_outcome(&w, s);
     j_decode(&w, s);
     j_timings(&w, s, o);

@@ -27,6 +27,9 @@ void tp_render_session(struct tp_sb *out, const struct tp_session *s, const stru
     case TP_FMT_HTML:
         tp_render_html_session(out, s, o);
         break;
+    case TP_FMT_ECS:
+        tp_render_ecs_session(out, s, o);
+        break;
     case TP_FMT_TEXT:
     default:
         tp_render_text_session(out, s, o);

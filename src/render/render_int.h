@@ -183,5 +183,6 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
 void tp_render_html_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 void tp_render_html_begin(struct tp_sb *out, const char *title, const struct tp_render_opts *o);
 void tp_render_html_end(struct tp_sb *out, const struct tp_render_opts *o);
+void tp_render_ecs_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 
 #endif

@@ -84,13 +84,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         { .format = TP_FMT_JSON },
         { .format = TP_FMT_MERMAID },
         { .format = TP_FMT_HTML },
+        { .format = TP_FMT_ECS },
     };
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         struct tp_sb sb;
         tp_sb_init(&sb);
         tp_render_session(&sb, s, &opts[i]);
         const char *out = tp_sb_str(&sb);
-        if (opts[i].format == TP_FMT_JSON) {
+        if (opts[i].format == TP_FMT_JSON || opts[i].format == TP_FMT_ECS) { /* one line */
             if (!sb.len || out[sb.len - 1] != '\n')
                 abort();
             for (size_t j = 0; j + 1 < sb.len; j++)
