@@ -91,18 +91,20 @@ static enum tp_err open_key(struct tp_file *f, size_t i, const struct tp_secret 
                   : -1;
         label = "PRIVATE KEY";
     }
-    if (r <= 0) {
-        if (clear) {
-            explicit_bzero(clear, o->der_len);
-            free(clear);
-        }
+    /* A wrong password may still give bytes with valid padding: only a key
+     * that parses counts as opened. */
+    enum tp_err e = TP_ERR_DECRYPT;
+    if (r > 0)
+        e = key_opened(o, clear, (size_t)r, label);
+    else if (clear) {
+        explicit_bzero(clear, o->der_len);
+        free(clear);
+    }
+    if (e == TP_ERR_NOMEM)
+        say(err, errlen, &first, e, "%s: %s", f->path, tp_err_text(e));
+    else if (e != TP_OK)
         say(err, errlen, &first, TP_ERR_DECRYPT, "wrong password for %s (its %s cannot be decrypted)", f->path,
             o->dek_info[0] ? "legacy encrypted PEM key" : "encrypted PKCS#8 key");
-        return first;
-    }
-    enum tp_err e = key_opened(o, clear, (size_t)r, label);
-    if (e != TP_OK)
-        say(err, errlen, &first, e, "%s: the decrypted key is not a private key (%s)", f->path, tp_err_text(e));
     return first;
 }
 
