@@ -105,7 +105,10 @@ void tp_p12_free(struct tp_p12 *p);
  * objects (pem_label "PKCS12 certificate" / "PKCS12 key"), so keys pair with
  * certificates as in any file. Decrypts encrypted PEM private keys too (their
  * key_desc and public key become known). Returns TP_OK, or the first problem
- * with one line in err (e.g. "wrong password for F (MAC verification failed)"). */
+ * with one line in err (e.g. "wrong password for F (MAC verification failed)",
+ * a damaged archive, an algorithm this wolfSSL cannot decrypt). An archive
+ * that needs a password when pass is NULL is not an error here: its walk says
+ * TP_P12_NEEDS_PASSWORD (inspect shows what is outside the encryption). */
 enum tp_err tp_file_open_secrets(struct tp_file *f, const struct tp_secret *pass, char *err, size_t errlen) TP_MUST_USE;
 
 /* ---- identities for connect/listen (identity.c) ---- */

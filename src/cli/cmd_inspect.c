@@ -32,8 +32,7 @@ const struct tp_cli_cmd tp_cli_inspect = {
     .foot = "With --format json: one JSON object per file per line.\n"
             "exit status: 0 every file was read, 2 a file is unreadable, empty, not one of\n"
             "these kinds, holds a block that cannot be decoded, or a PKCS#12 file or key that\n"
-            "its password (wrong or not given) or this wolfSSL build cannot open (the others\n"
-            "are still shown)\n",
+            "the --pass given or this wolfSSL build cannot open (the others are still shown)\n",
     TP_CLI_OPTS(opts),
     .run = run,
     .tail = TP_TAIL_TJ,

@@ -62,8 +62,8 @@ static const char *file_kind(const struct tp_file *f)
     bool mixed = false;
     for (size_t i = 0; i < f->n_objs; i++) {
         enum tp_obj_kind ok = f->objs[i].kind;
-        if (ok == TP_OBJ_PKCS7)
-            return "pkcs7";
+        if (ok == TP_OBJ_PKCS7 || ok == TP_OBJ_PKCS12) /* a bundle, with what is inside it */
+            return kind_name(ok);
         if (ok == TP_OBJ_CERTIFICATE)
             certs++;
         if (i && ok != k)
@@ -313,7 +313,7 @@ static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_fil
     jw_item(w);
     jw_open(w, '{');
     jw_str(w, "kind", kind_name(o->kind));
-    jw_str(w, "pem_label", o->pem ? o->pem_label : NULL);
+    jw_str(w, "pem_label", o->pem || !strncmp(o->pem_label, "PKCS12 ", 7) ? o->pem_label : NULL);
     switch (o->kind) {
     case TP_OBJ_CERTIFICATE: {
         jw_key(w, "certificate");

@@ -44,6 +44,15 @@ static enum tp_err read_open(const char *what, const char *path, const struct tp
     return TP_OK;
 }
 
+/* An archive that did not open without a password is an error here. */
+static enum tp_err p12_opened(const struct tp_file *f, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < f->n_objs; i++)
+        if (f->objs[i].kind == TP_OBJ_PKCS12 && f->objs[i].p12 && f->objs[i].p12->status == TP_P12_NEEDS_PASSWORD)
+            return fail(err, errlen, TP_ERR_USAGE, "%s: %s", f->path, f->objs[i].p12->why);
+    return TP_OK;
+}
+
 static const struct tp_file_obj *first_key(const struct tp_file *f)
 {
     for (size_t i = 0; f && i < f->n_objs; i++)
@@ -111,6 +120,8 @@ static enum tp_err load(const char *cert_path, const char *key_path, const char 
 {
     enum tp_err e = read_open("certificate", cert_path, pass, &files[0], err, errlen);
     if (e != TP_OK)
+        return e;
+    if ((e = p12_opened(files[0], err, errlen)) != TP_OK)
         return e;
     bool p12 = has_p12(files[0]);
     if (p12 && key_path)

@@ -487,7 +487,7 @@ static bool find_password(struct tp_p12 *p, const struct mac_data *m, struct tp_
         (use->len == 0 && mac_verifies(m, as, "", 0, false)))
         return true;
     set_status(p, pass ? TP_P12_WRONG_PASSWORD : TP_P12_NEEDS_PASSWORD,
-               pass ? "MAC verification failed" : "it is protected by a password: give it with --pass");
+               pass ? "MAC verification failed" : "it is protected by a password: give it with --pass SPEC");
     return false;
 }
 
@@ -500,7 +500,7 @@ static void cannot_decrypt(struct tp_p12 *p, const struct tp_p12_pbe *pbe, const
     if (alg)
         snprintf(why, sizeof why, "this wolfSSL build cannot decrypt %s", pbe->name);
     else if (!pw->text)
-        snprintf(why, sizeof why, "it is encrypted (%s): give its password with --pass", pbe->name);
+        snprintf(why, sizeof why, "it is encrypted (%s): give its password with --pass SPEC", pbe->name);
     else
         snprintf(why, sizeof why, "decryption failed (%s)", pbe->name);
     set_status(p, alg ? TP_P12_UNSUPPORTED : pw->text ? TP_P12_WRONG_PASSWORD : TP_P12_NEEDS_PASSWORD, why);
@@ -597,7 +597,7 @@ enum tp_err tp_p12_walk(const uint8_t *der, size_t len, const struct tp_secret *
         bool pw_ok = find_password(p, &m, oct.val, pass, &use);
         e = open_safes(p, src, pw_ok, &use);
         if (e == TP_OK && !pw_ok && !p->has_mac)
-            set_status(p, TP_P12_NEEDS_PASSWORD, "it is encrypted: give its password with --pass");
+            set_status(p, TP_P12_NEEDS_PASSWORD, "it is encrypted: give its password with --pass SPEC");
     }
     free(src);
     if (e != TP_OK) {

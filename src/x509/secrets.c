@@ -156,8 +156,7 @@ static enum tp_err open_p12(struct tp_file *f, size_t i, const struct tp_secret 
     case TP_P12_WRONG_PASSWORD:
         say(err, errlen, &first, TP_ERR_DECRYPT, "wrong password for %s (%s)", f->path, p->why);
         break;
-    case TP_P12_NEEDS_PASSWORD:
-        say(err, errlen, &first, TP_ERR_DECRYPT, "%s: %s", f->path, p->why);
+    case TP_P12_NEEDS_PASSWORD: /* no --pass: what is outside the encryption is shown */
         break;
     case TP_P12_UNSUPPORTED:
         say(err, errlen, &first, TP_ERR_UNSUPPORTED, "%s: %s", f->path, p->why);
