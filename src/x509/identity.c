@@ -36,7 +36,8 @@ static enum tp_err read_open(const char *what, const char *path, const struct tp
     if (!*out)
         return fail(err, errlen, e, "cannot read %s '%s': %s", what, path, tp_err_text(e));
     if (e != TP_OK)
-        return fail(err, errlen, e, "'%s' holds no usable %s (%s)", path, what, (*out)->error);
+        return fail(err, errlen, e, "'%s' holds no usable %s (%s)", path, strcmp(what, "key") ? what : "private key",
+                    (*out)->error);
     char line[512];
     e = tp_file_open_secrets(*out, pass, line, sizeof line);
     if (e != TP_OK)
@@ -128,7 +129,7 @@ static enum tp_err load(const char *cert_path, const char *key_path, const char 
         return fail(err, errlen, TP_ERR_USAGE, "'%s' is a PKCS#12 archive with its own key: drop --key", cert_path);
     if (!p12 && !key_path && !first_key(files[0]))
         return fail(err, errlen, TP_ERR_USAGE, "--cert needs --key too");
-    if (key_path && (e = read_open("private key", key_path, pass, &files[1], err, errlen)) != TP_OK)
+    if (key_path && (e = read_open("key", key_path, pass, &files[1], err, errlen)) != TP_OK)
         return e;
     if (chain_path && (e = read_open("chain", chain_path, pass, &files[2], err, errlen)) != TP_OK)
         return e;

@@ -372,21 +372,21 @@ static enum tp_err bag_value(struct tp_p12_bag *bag, struct tp_bytes value, cons
 /* SafeContents: SEQUENCE OF SafeBag { bagId, [0] bagValue, bagAttributes OPTIONAL }. */
 static enum tp_err walk_bags(struct tp_p12 *p, size_t safe, struct tp_bytes contents, const struct tp_secret *pw)
 {
-    struct tp_reader r, list, b, ex;
+    struct tp_reader r, list, br, ex;
     struct der_tlv oid, val, attrs;
     tp_reader_from(&r, contents);
     der_expect(&r, DER_SEQUENCE, NULL, &list);
     tp_reader_expect_end(&r);
     tp_reader_join(&r, &list);
     while (tp_reader_ok(&r) && tp_reader_left(&list) > 0) {
-        der_expect(&list, DER_SEQUENCE, NULL, &b);
-        der_expect(&b, DER_OID, &oid, NULL);
-        der_expect(&b, DER_CTXC(0), NULL, &ex);
+        der_expect(&list, DER_SEQUENCE, NULL, &br);
+        der_expect(&br, DER_OID, &oid, NULL);
+        der_expect(&br, DER_CTXC(0), NULL, &ex);
         der_next(&ex, &val);
         tp_reader_expect_end(&ex);
-        bool has_attrs = der_optional(&b, DER_SET, &attrs);
-        tp_reader_join(&b, &ex);
-        tp_reader_join(&list, &b);
+        bool has_attrs = der_optional(&br, DER_SET, &attrs);
+        tp_reader_join(&br, &ex);
+        tp_reader_join(&list, &br);
         if (!tp_reader_join(&r, &list))
             break;
         if (p->n_bags >= TP_MAX_P12_BAGS)
