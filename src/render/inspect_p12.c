@@ -65,7 +65,7 @@ static void text_row(struct tp_sb *out, const char *ind, const char *name)
 
 static void text_bag(struct tp_sb *out, const struct tp_p12_bag *b, size_t k, const char *ind)
 {
-    char name[16];
+    char name[32];
     snprintf(name, sizeof name, "bag %zu", k + 1);
     text_row(out, ind, name);
     tp_sb_printf(out, "%s in safe %zu", bag_name(b->type), b->safe + 1);
@@ -106,7 +106,7 @@ void ri_p12_text(struct tp_sb *out, const struct tp_file_obj *o, const char *ind
         tp_sb_put(out, "none (nothing checks the file's integrity or the password)\n");
     for (size_t i = 0; i < p->n_safes; i++) {
         const struct tp_p12_safe *s = &p->safes[i];
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "safe %zu", i + 1);
         text_row(out, ind, name);
         if (s->encrypted) {
