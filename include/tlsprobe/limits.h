@@ -112,4 +112,17 @@
  * out of TP_MAX_INPUT_FILE. */
 #define TP_MAX_FILE_OBJECTS      8192
 
+/* --pass: a password read from pass:, env:, file:, fd: or stdin (x509/pass.c), as
+ * OpenSSL's PEM_BUFSIZE; a longer one is refused rather than cut. */
+#define TP_MAX_PASS_LEN          1024
+/* PKCS#12 (x509/p12.c): safes in the AuthenticatedSafe and bags in all of them.
+ * openssl pkcs12 -export writes 2 safes and one bag per certificate and key; a
+ * Windows export of a long chain ~10 bags. */
+#define TP_MAX_P12_SAFES         16
+#define TP_MAX_P12_BAGS          64
+/* PKCS#12 and PBES2 iteration counts we run (MAC and each encryption): OpenSSL's
+ * default is 2048, OWASP asks 600,000 for PBKDF2-SHA256. A hostile file with 2^31
+ * would keep a key-derivation busy for an hour; beyond this it is refused. */
+#define TP_MAX_P12_ITERATIONS    1000000
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "tlsprobe/error.h"
+#include "tlsprobe/pkcs12.h"
 #include "tlsprobe/session.h"
 
 struct tp_connect_opts {
@@ -25,7 +26,9 @@ struct tp_connect_opts {
     const char *cafile, *capath; /* NULL: system store (SSL_CERT_FILE / SSL_CERT_DIR honoured) */
     const char *intermediates;   /* file or dir: path candidates, never anchors */
     bool no_aia;
-    const char *cert, *key;      /* client certificate (file may hold the chain) and key */
+    const char *cert, *key;      /* client certificate (file may hold the chain; PEM, DER or
+                                    PKCS#12) and key (NULL with a PKCS#12 cert) */
+    const struct tp_secret *pass; /* --pass: opens a PKCS#12 cert or an encrypted key (NULL: none) */
     uint16_t only_version;       /* 0: TLS 1.2 and 1.3; TP_TLS1_2 or TP_TLS1_3 */
     const char *alpn;            /* comma-separated, NULL none */
     int timeout_ms;              /* one deadline for DNS, connect, handshake, post-read */
@@ -43,7 +46,8 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
 struct tp_listen_opts {
     const char *bind_addr;       /* NULL: 0.0.0.0 and :: */
     uint16_t port;               /* 0: ephemeral (reported through on_ready) */
-    const char *cert, *key, *chain;
+    const char *cert, *key, *chain; /* cert: PEM, DER or PKCS#12 (then key NULL) */
+    const struct tp_secret *pass;   /* --pass for them (NULL: none) */
     const char *client_ca;
     bool request_client_cert, require_client_cert;
     const char *alpn;

@@ -144,6 +144,7 @@ enum tp_name_status {
 enum tp_name_status tp_cert_match_name(const struct tp_cert_info *ci, const char *name);
 
 /* ---- files (inspect) ---- */
+struct tp_p12;
 enum tp_obj_kind {
     TP_OBJ_UNKNOWN = 0,
     TP_OBJ_CERTIFICATE,
@@ -165,6 +166,11 @@ struct tp_file_obj {
     int key_bits;
     char key_desc[32];
     bool key_encrypted;         /* "ENCRYPTED PRIVATE KEY" / Proc-Type: 4,ENCRYPTED */
+    bool key_decrypted;         /* opened with --pass (tp_file_open_secrets, tlsprobe/pkcs12.h) */
+    uint8_t *key_der;           /* then the key in clear DER (owned, wiped on free) */
+    size_t key_der_len;
+    char dek_info[96];          /* legacy encrypted PEM: its DEK-Info header ("AES-256-CBC,<iv>") */
+    struct tp_p12 *p12;         /* kind == PKCS12 after tp_file_open_secrets (owned) */
     uint8_t pub_sha256[32];     /* SHA-256 of the public key (SPKI) to pair keys with certs */
     bool has_pub_sha256;
     char *csr_subject;          /* CSR */

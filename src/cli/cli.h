@@ -37,6 +37,7 @@ enum {
     TP_OPT_VERSION,
     TP_OPT_AT,
     TP_OPT_STACK,
+    TP_OPT_PASS,
 };
 
 /* One row of a command's option table. The table is the only description of a
@@ -77,6 +78,8 @@ struct tp_cli_opt {
 /* Shared options whose help differs by command (tp_cli_options takes them). */
 #define TP_ROW_AT(help) { TP_OPT_AT, "at", 0, "TIME", help }
 #define TP_ROW_STACK(help) { TP_OPT_STACK, "stack", 0, "NAME", help }
+/* --pass SPEC (read with tp_cli_pass after tp_cli_options; take() ignores it). */
+#define TP_ROW_PASS(help) { TP_OPT_PASS, "pass", 0, "SPEC", help }
 
 /* The common rows a command takes after its own, in this order: --format
  * (text|json|mermaid|html|ecs, or text|json), --explain, then always --no-color, --help
@@ -213,6 +216,14 @@ int tp_cli_name_normalize(const char *in, char *out, size_t cap, char *unicode, 
  * "::1:4410" is refused with the bracketed form to write. 0, or -1 with err. */
 int tp_cli_endpoint_canon(const char *arg, char *out, size_t cap, char *err, size_t errlen);
 
+/* --pass SPEC as given last (NULL: none). */
+const char *tp_cli_pass_spec(const struct tp_cli_args *a);
+/* Read the --pass secret (tlsprobe/pkcs12.h: pass:, env:, file:, fd:, stdin)
+ * into *out (text NULL when not given). Returns -1 to go on, else the exit
+ * status after one line (which never shows the secret). Wipe it with
+ * tp_secret_wipe when done. */
+struct tp_secret;
+int tp_cli_pass(const struct tp_cli_args *a, struct tp_secret *out);
 /* The commands (cmd_<name>.c). */
 extern const struct tp_cli_cmd tp_cli_demo, tp_cli_connect, tp_cli_listen, tp_cli_pcap, tp_cli_sniff,
     tp_cli_inspect, tp_cli_check, tp_cli_explain;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "tlsprobe/diagnose.h"
+#include "tlsprobe/pkcs12.h"
 #include "tlsprobe/probe.h"
 #include "tlsprobe/render.h"
 
@@ -21,8 +22,12 @@ static const struct tp_cli_opt opts[] = {
     { STR(capath), "capath", 0, "DIR", "directory of trust anchors (default: SSL_CERT_DIR)" },
     { STR(intermediates), "intermediates", 0, "FILE|DIR", "candidate intermediates (never trusted as roots)" },
     { FLAG(no_aia), "no-aia", 0, NULL, "do not fetch a missing issuer from its AIA URL" },
-    { STR(cert), "cert", 0, "FILE", "client certificate (the file may hold the chain)" },
-    { STR(key), "key", 0, "FILE", "private key for --cert" },
+    { STR(cert), "cert", 0, "FILE",
+      "client certificate (PEM or DER, the file may hold the chain;\n"
+      "or a PKCS#12 .p12/.pfx file with its key and chain)" },
+    { STR(key), "key", 0, "FILE", "private key for --cert (may be encrypted: see --pass)" },
+    TP_ROW_PASS("password of a PKCS#12 --cert or an encrypted --key:\n"
+                "pass:TEXT, env:VAR, file:PATH, fd:N or stdin"),
     { OPT_TLS12, "tls1.2", 0, NULL, "offer only TLS 1.2 (default: 1.2 and 1.3)" },
     { OPT_TLS13, "tls1.3", 0, NULL, "offer only TLS 1.3" },
     { STR(alpn), "alpn", 0, "LIST", "offer ALPN protocols, comma-separated (h2,http/1.1)" },
@@ -56,6 +61,8 @@ static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
 {
     struct tp_connect_opts *o = ctx;
     double sec;
+    if (id == TP_OPT_PASS) /* read after parsing: tp_cli_pass */
+        return -1;
     if (id == OPT_TIMEOUT) {
         if (!tp_cli_seconds(v, false, 3600, &sec))
             return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
@@ -107,8 +114,10 @@ static int run(int argc, char **argv)
         return tp_cli_usage_fail(cmd, "one TARGET only, got also '%s'", args.operand[1]);
     if (o.servername && o.no_sni)
         return tp_cli_fail("--servername and --no-sni exclude each other");
-    if ((o.cert == NULL) != (o.key == NULL))
-        return tp_cli_fail("%s needs %s too", o.cert ? "--cert" : "--key", o.cert ? "--key" : "--cert");
+    if (o.key && !o.cert)
+        return tp_cli_fail("--key needs --cert too");
+    if (tp_cli_pass_spec(&args) && !o.cert)
+        return tp_cli_fail("--pass opens --cert or --key: give one");
     struct tp_cli_target target;
     char why[512];
     if (tp_cli_target_parse(args.operand[0], &target, why, sizeof why) != 0)
@@ -124,9 +133,14 @@ static int run(int argc, char **argv)
     }
     o.keylog = tp_cli_keylog(o.keylog);
 
+    struct tp_secret pass;
+    if ((fin = tp_cli_pass(&args, &pass)) >= 0)
+        return fin;
+    o.pass = pass.text ? &pass : NULL;
     struct tp_session *s = NULL;
     char err[512] = "";
     enum tp_err e = tp_probe_connect(&o, &s, err, sizeof err);
+    tp_secret_wipe(&pass);
     if (e != TP_OK) {
         tp_session_free(s);
         return tp_cli_fail("%s", err[0] ? err : tp_err_text(e));

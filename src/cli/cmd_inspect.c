@@ -6,9 +6,15 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "tlsprobe/pkcs12.h"
 #include "tlsprobe/x509.h"
 
 static int run(int argc, char **argv);
+
+static const struct tp_cli_opt opts[] = {
+    TP_ROW_PASS("password of PKCS#12 files and encrypted private keys:\n"
+                "pass:TEXT, env:VAR, file:PATH, fd:N or stdin"),
+};
 
 const struct tp_cli_cmd tp_cli_inspect = {
     .name = "inspect",
@@ -18,14 +24,16 @@ const struct tp_cli_cmd tp_cli_inspect = {
             "Say what each file is and what is in it: PEM or DER; certificates and chains\n"
             "(in order, with \"issued by the next one\"), private and public keys (type, size,\n"
             "and which certificate of this call each key belongs to; key material is never\n"
-            "printed), CSRs, CRLs, PKCS#7 bundles and PKCS#12 archives (recognised without\n"
-            "their password). FILE '-' is standard input.\n"
+            "printed), CSRs, CRLs, PKCS#7 bundles and PKCS#12 archives: their MAC and the\n"
+            "encryption of each safe and key (legacy RC2/3DES/SHA-1 flagged), friendly names\n"
+            "and local key ids, and with --pass the certificates and the key inside; --pass\n"
+            "also opens encrypted PEM keys. FILE '-' is standard input.\n"
             "\n",
     .foot = "With --format json: one JSON object per file per line.\n"
             "exit status: 0 every file was read, 2 a file is unreadable, empty, not one of\n"
-            "these kinds, or holds a block that cannot be decoded (the others are still shown)\n",
-    .opts = NULL, /* only the common ones (tail) */
-    .n_opts = 0,
+            "these kinds, holds a block that cannot be decoded, or a PKCS#12 file or key that\n"
+            "the --pass given or this wolfSSL build cannot open (the others are still shown)\n",
+    TP_CLI_OPTS(opts),
     .run = run,
     .tail = TP_TAIL_TJ,
 };
@@ -38,14 +46,21 @@ static int run(int argc, char **argv)
         return fin;
     if (args.n_operand == 0)
         return tp_cli_usage_fail(&tp_cli_inspect, "give one or more files (or '-' for standard input)");
-    struct tp_render_opts ro = tp_cli_render_opts(&args.com);
     size_t n = (size_t)args.n_operand;
     char **names = args.operand;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], "-") && tp_pass_uses_stdin(tp_cli_pass_spec(&args)))
+            return tp_cli_usage_fail(&tp_cli_inspect, "--pass stdin and FILE '-' both want standard input");
+    struct tp_secret pass;
+    if ((fin = tp_cli_pass(&args, &pass)) >= 0)
+        return fin;
+    struct tp_render_opts ro = tp_cli_render_opts(&args.com);
     struct tp_file **files = calloc(n, sizeof *files);
     enum tp_err *errs = calloc(n, sizeof *errs);
     if (!files || !errs) {
         free(files);
         free(errs);
+        tp_secret_wipe(&pass);
         return tp_cli_fail("out of memory");
     }
     /* Parse everything first: keys are paired with the certificates of every file. */
@@ -57,11 +72,15 @@ static int run(int argc, char **argv)
                                  files[i] && files[i]->error[0] ? files[i]->error : tp_err_text(errs[i]));
             continue;
         }
+        char line[512];
+        if (tp_file_open_secrets(files[i], pass.text ? &pass : NULL, line, sizeof line) != TP_OK)
+            status = tp_cli_fail("%s", line);
         for (size_t j = 0; j < files[i]->n_objs; j++)
             if (files[i]->objs[j].problem)
                 status = tp_cli_fail("%s: object %zu (%s): %s", names[i], j + 1, files[i]->objs[j].pem_label,
                                      files[i]->objs[j].problem);
     }
+    tp_secret_wipe(&pass);
     struct tp_sb out;
     tp_sb_init(&out);
     bool first = true;

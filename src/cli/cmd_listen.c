@@ -10,6 +10,7 @@
 #include "tlsprobe/capture.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/names.h"
+#include "tlsprobe/pkcs12.h"
 #include "tlsprobe/probe.h"
 #include "tlsprobe/x509.h"
 
@@ -26,8 +27,12 @@ struct listen_args {
 #define STR(m) TP_CLI_STR_IN(struct listen_args, o.m)
 #define FLAG(m) TP_CLI_FLAG_IN(struct listen_args, m)
 static const struct tp_cli_opt opts[] = {
-    { STR(cert), "cert", 0, "FILE", "our certificate (PEM or DER; the file may hold the chain)" },
-    { STR(key), "key", 0, "FILE", "its private key" },
+    { STR(cert), "cert", 0, "FILE",
+      "our certificate (PEM or DER; the file may hold the chain;\n"
+      "or a PKCS#12 .p12/.pfx file with its key and chain)" },
+    { STR(key), "key", 0, "FILE", "its private key (may be encrypted: see --pass)" },
+    TP_ROW_PASS("password of a PKCS#12 --cert or an encrypted --key:\n"
+                "pass:TEXT, env:VAR, file:PATH, fd:N or stdin"),
     { STR(chain), "chain", 0, "FILE", "intermediates to send after the certificate" },
     { STR(client_ca), "client-ca", 0, "FILE",
       "CA(s) to verify client certificates against (implies\n"
@@ -58,7 +63,7 @@ static const struct tp_cli_opt opts[] = {
 const struct tp_cli_cmd tp_cli_listen = {
     .name = "listen",
     .summary = "be a TLS server and show what each client sends",
-    .head = "usage: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE [OPTIONS]\n"
+    .head = "usage: tlsprobe listen [ADDR:]PORT --cert FILE [--key FILE] [OPTIONS]\n"
             "\n"
             "Be a TLS server and show, for each client, what it offered (ClientHello in\n"
             "detail, JA3/JA4), what we chose, its certificate, how the handshake ended and why.\n"
@@ -296,13 +301,13 @@ static int settle(const struct tp_cli_cmd *cmd, const struct tp_cli_args *args, 
 {
     struct tp_listen_opts *o = &a->o;
     if (args->n_operand == 0)
-        return tp_cli_usage_fail(cmd, "needs a port: tlsprobe listen [ADDR:]PORT --cert FILE --key FILE");
+        return tp_cli_usage_fail(cmd, "needs a port: tlsprobe listen [ADDR:]PORT --cert FILE [--key FILE]");
     if (args->n_operand > 1)
         return tp_cli_usage_fail(cmd, "takes one [ADDR:]PORT, got '%s' too", args->operand[1]);
     if (!parse_endpoint(args->operand[0], addr, addrlen, &o->port))
         return tp_cli_fail("'%s' is not [ADDR:]PORT (e.g. 8443, 127.0.0.1:8443, [::1]:8443)", args->operand[0]);
-    if (!o->cert || !o->key)
-        return tp_cli_fail("listen needs --cert FILE and --key FILE");
+    if (!o->cert)
+        return tp_cli_fail("listen needs --cert FILE (and --key FILE unless it is a PKCS#12 file)");
     if (a->v12 && a->v13)
         return tp_cli_fail("--tls1.2 and --tls1.3 exclude each other (give neither for both)");
     if (o->request_client_cert && o->require_client_cert)
@@ -362,6 +367,10 @@ static int run(int argc, char **argv)
     a.o.ctx = &st;
     on_signals();
 
+    struct tp_secret pass;
+    if ((rc = tp_cli_pass(&args, &pass)) >= 0)
+        return rc;
+    a.o.pass = pass.text ? &pass : NULL;
     char err[512] = "";
     /* Workers sign every handshake with the same key and may check client chains
      * from the same CAs: wolfSSL's ECC tables pay off here, keep them. */
@@ -369,6 +378,7 @@ static int run(int argc, char **argv)
     enum tp_err e = tp_probe_listen(&a.o, &g_stop, err, sizeof err);
     if (st.doc_open)
         tp_render_doc_end(&st.out, &st.ro);
+    tp_secret_wipe(&pass);
     on_tick(&st);
     tp_sb_free(&st.out);
     tp_render_memo_free(st.ro.memo);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "tlsprobe/limits.h"
+#include "tlsprobe/pkcs12.h"
 #include "tlsprobe/x509.h"
 
 struct tp_render_opts tp_cli_render_opts(const struct tp_cli_common *c)
@@ -38,6 +39,26 @@ unsigned tp_cli_term_width(void)
     if (!w)
         w = 80;
     return w < 60 ? 60 : w;
+}
+
+const char *tp_cli_pass_spec(const struct tp_cli_args *a)
+{
+    const char *spec = NULL;
+    for (size_t i = 0; i < a->n_opt; i++)
+        if (a->opt[i].id == TP_OPT_PASS)
+            spec = a->opt[i].value;
+    return spec;
+}
+
+int tp_cli_pass(const struct tp_cli_args *a, struct tp_secret *out)
+{
+    const char *spec = tp_cli_pass_spec(a);
+    out->text = NULL;
+    out->len = 0;
+    char err[512] = "";
+    if (spec && tp_pass_read(spec, out, err, sizeof err) != TP_OK)
+        return tp_cli_fail("%s", err[0] ? err : "--pass: cannot be read");
+    return -1;
 }
 
 int tp_cli_fail(const char *fmt, ...)

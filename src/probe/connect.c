@@ -325,7 +325,8 @@ static enum tp_err open_local(struct run *r, char *err, size_t errlen)
             return TP_ERR_IO;
         }
     }
-    struct tp_wolf_ctx_opts co = { .server = false, .only_version = o->only_version, .cert = o->cert, .key = o->key };
+    struct tp_wolf_ctx_opts co = { .server = false, .only_version = o->only_version, .cert = o->cert, .key = o->key,
+                                   .pass = o->pass };
     if (!(r->ctx = tp_wolf_ctx_new(&co, err, errlen)))
         return TP_ERR_USAGE;
     if (o->keylog && !(r->keylog_f = tp_fopen_private(o->keylog, "a"))) {

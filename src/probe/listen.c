@@ -135,9 +135,10 @@ static int open_listener(const struct tp_listen_opts *o, char *err, size_t errle
     return fd;
 }
 
-/* Our chain as configured (every certificate of --cert, then of --chain: what
- * wolfSSL sends). Its top certificate becomes the only anchor of srv->self_store
- * (see our_chain_opts in listen_conn.c); the x509 module loads stores from files, so it goes
+/* Our chain as configured (the leaf of --cert, its other certificates, then
+ * those of --chain: what wolfSSL sends; tp_identity_load, as the context). Its
+ * top certificate becomes the only anchor of srv->self_store (see
+ * our_chain_opts in listen_conn.c); the x509 module loads stores from files, so it goes
  * through a private temporary file. Then the chain is judged once: when that
  * verdict is clean and a client's SNI is covered by our leaf, sessions skip the
  * per-session verification (two certificate parses and signature checks, about
@@ -146,15 +147,15 @@ static void load_our_chain(struct lsrv *srv, const struct tp_listen_opts *o)
 {
     struct tp_bytes der[TP_MAX_CHAIN_CERTS];
     size_t n = 0;
-    struct tp_file *files[2] = { NULL, NULL };
-    const char *paths[2] = { o->cert, o->chain };
-    for (size_t k = 0; k < 2; k++) {
-        if (!paths[k] || tp_file_read(paths[k], &files[k]) != TP_OK)
-            continue;
-        for (size_t i = 0; i < files[k]->n_objs && n < TP_MAX_CHAIN_CERTS; i++)
-            if (files[k]->objs[i].kind == TP_OBJ_CERTIFICATE && files[k]->objs[i].der)
-                der[n++] = tp_bytes_make(files[k]->objs[i].der, files[k]->objs[i].der_len);
-    }
+    struct tp_file *file = NULL;
+    struct tp_identity id;
+    char e0[512];
+    if (tp_identity_load(o->cert, o->key, o->chain, o->pass, &id, e0, sizeof e0) == TP_OK &&
+        tp_file_parse("our chain", id.chain_pem, id.chain_pem_len, &file) == TP_OK)
+        for (size_t i = 0; i < file->n_objs && n < TP_MAX_CHAIN_CERTS; i++)
+            if (file->objs[i].kind == TP_OBJ_CERTIFICATE && file->objs[i].der)
+                der[n++] = tp_bytes_make(file->objs[i].der, file->objs[i].der_len);
+    tp_identity_free(&id);
     if (n > 0) {
         const char *tmpdir = getenv("TMPDIR");
         char path[512];
@@ -186,8 +187,7 @@ static void load_our_chain(struct lsrv *srv, const struct tp_listen_opts *o)
         }
         tp_verify_result_free(v);
     }
-    tp_file_free(files[0]);
-    tp_file_free(files[1]);
+    tp_file_free(file);
 }
 
 static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, char *err, size_t errlen)
@@ -196,8 +196,8 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
         snprintf(err, errlen, "out of memory");
         return TP_ERR_NOMEM;
     }
-    if (!o->cert || !o->key) {
-        snprintf(err, errlen, "--cert and --key are required");
+    if (!o->cert) {
+        snprintf(err, errlen, "--cert is required");
         return TP_ERR_USAGE;
     }
     if (o->only_version && o->only_version != TP_TLS1_2 && o->only_version != TP_TLS1_3) {
@@ -235,6 +235,7 @@ static enum tp_err srv_setup(struct lsrv *srv, const struct tp_listen_opts *o, c
     co.cert = o->cert;
     co.key = o->key;
     co.chain = o->chain;
+    co.pass = o->pass;
     co.request_client_cert = srv->client_auth;
     srv->ctx = tp_wolf_ctx_new(&co, err, errlen);
     if (!srv->ctx)

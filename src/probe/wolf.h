@@ -74,6 +74,7 @@
 #include "tlsprobe/framer.h"
 #include "tlsprobe/pcapw.h"
 #include "tlsprobe/limits.h"
+#include "tlsprobe/pkcs12.h"
 #include "tlsprobe/session.h"
 
 /* Our own codes, outside wolfSSL's range, returned by tp_wolf_handshake/read. */
@@ -95,6 +96,7 @@ struct tp_wolf_ctx_opts {
     uint16_t only_version;       /* 0: TLS 1.2 and 1.3; TP_TLS1_2 / TP_TLS1_3 */
     const char *cert, *key;      /* PEM or DER; cert file may hold the chain */
     const char *chain;           /* extra chain file (server), may be NULL */
+    const struct tp_secret *pass; /* --pass: opens a PKCS#12 --cert or an encrypted key (NULL: none) */
     bool request_client_cert;    /* server: send CertificateRequest */
 };
 /* Clear SSL_MODE_AUTO_RETRY (which turns a silent peer into an 11 s blocking

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tlsprobe/x509.h"
+#include "tlsprobe/pkcs12.h"
 
 #define TP_WOLF_CIPHERS                                                                       \
     "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256:"            \
@@ -122,137 +122,34 @@ static int verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 }
 
 /* ---- context ---- */
-static bool file_readable(const char *what, const char *path, char *err, size_t errlen)
-{
-    struct stat st;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s '%s': %s", what, path, strerror(errno));
-        return false;
-    }
-    bool ok = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    fclose(f);
-    if (!ok)
-        snprintf(err, errlen, "%s '%s' is not a regular file", what, path);
-    return ok;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (cap - n < 65536) {
-            if (cap >= TP_MAX_INPUT_FILE) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-/* wolfSSL_CTX_check_private_key accepts any EC P-256 key for an EC P-256
- * certificate in this build: compare the public keys ourselves (SHA-256 of the
- * SPKI, from the x509 module). True when they match or cannot be compared. */
-static bool key_matches_cert(const char *cert_path, const char *key_path)
-{
-    struct tp_file *cf = NULL, *kf = NULL;
-    bool match = true;
-    if (tp_file_read(cert_path, &cf) == TP_OK && tp_file_read(key_path, &kf) == TP_OK) {
-        const struct tp_file_obj *leaf = NULL, *key = NULL;
-        for (size_t i = 0; i < cf->n_objs && !leaf; i++)
-            if (cf->objs[i].kind == TP_OBJ_CERTIFICATE && cf->objs[i].cert)
-                leaf = &cf->objs[i];
-        for (size_t i = 0; i < kf->n_objs && !key; i++)
-            if (kf->objs[i].kind == TP_OBJ_PRIVATE_KEY && kf->objs[i].has_pub_sha256)
-                key = &kf->objs[i];
-        uint8_t cert_pub[32];
-        if (leaf && key && tp_cert_pub_sha256(leaf->cert, cert_pub))
-            match = memcmp(cert_pub, key->pub_sha256, 32) == 0;
-    }
-    tp_file_free(cf);
-    tp_file_free(kf);
-    return match;
-}
-
+/* Our certificate chain and key (tlsprobe/pkcs12.h: PEM, DER or PKCS#12, the key
+ * clear or encrypted, opened with --pass; the key compared with the leaf by
+ * public key, since wolfSSL_CTX_check_private_key accepts any EC P-256 key for an
+ * EC P-256 certificate in this build). */
 static bool load_cert_key(WOLFSSL_CTX *ctx, const struct tp_wolf_ctx_opts *o, char *err, size_t errlen)
 {
     if (!o->cert && !o->key)
         return true;
-    if (!o->cert || !o->key) {
-        snprintf(err, errlen, "%s needs %s too", o->cert ? "--cert" : "--key", o->cert ? "--key" : "--cert");
+    if (!o->cert) {
+        snprintf(err, errlen, "--key needs --cert too");
         return false;
     }
-    if (!file_readable("certificate", o->cert, err, errlen) || !file_readable("key", o->key, err, errlen))
+    struct tp_identity id;
+    if (tp_identity_load(o->cert, o->key, o->chain, o->pass, &id, err, errlen) != TP_OK)
         return false;
-    if (o->chain && !file_readable("chain", o->chain, err, errlen))
-        return false;
-    size_t n1 = 0, n2 = 0;
-    uint8_t *b1 = slurp(o->cert, &n1);
-    uint8_t *b2 = o->chain ? slurp(o->chain, &n2) : NULL;
-    if (!b1 || (o->chain && !b2)) {
-        free(b1);
-        free(b2);
-        snprintf(err, errlen, "cannot read certificate '%s'", o->chain && b1 ? o->chain : o->cert);
-        return false;
-    }
-    int r;
-    if (n1 && memmem(b1, n1, "-----BEGIN", 10)) {
-        uint8_t *all = malloc(n1 + n2 + 2);
-        if (!all) {
-            free(b1);
-            free(b2);
-            snprintf(err, errlen, "out of memory");
-            return false;
-        }
-        memcpy(all, b1, n1);
-        all[n1] = '\n';
-        if (n2)
-            memcpy(all + n1 + 1, b2, n2);
-        r = wolfSSL_CTX_use_certificate_chain_buffer(ctx, all, (long)(n1 + 1 + n2));
-        free(all);
-    } else {
-        r = wolfSSL_CTX_use_certificate_buffer(ctx, b1, (long)n1, WOLFSSL_FILETYPE_ASN1);
-        if (r == WOLFSSL_SUCCESS && b2)
-            r = wolfSSL_CTX_use_certificate_chain_buffer(ctx, b2, (long)n2) == WOLFSSL_SUCCESS
-                    ? WOLFSSL_SUCCESS
-                    : WOLFSSL_FAILURE;
-    }
-    free(b1);
-    free(b2);
-    if (r != WOLFSSL_SUCCESS) {
-        snprintf(err, errlen, "'%s' holds no usable certificate (PEM or DER expected)", o->cert);
-        return false;
-    }
-    if (wolfSSL_CTX_use_PrivateKey_file(ctx, o->key, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS &&
-        wolfSSL_CTX_use_PrivateKey_file(ctx, o->key, WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
-        snprintf(err, errlen, "'%s' holds no usable private key (unencrypted PEM or DER expected)", o->key);
-        return false;
-    }
-    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS || !key_matches_cert(o->cert, o->key)) {
-        snprintf(err, errlen, "the key in '%s' does not match the certificate in '%s'", o->key, o->cert);
-        return false;
-    }
-    return true;
+    bool ok = false;
+    if (wolfSSL_CTX_use_certificate_chain_buffer(ctx, id.chain_pem, (long)id.chain_pem_len) != WOLFSSL_SUCCESS)
+        snprintf(err, errlen, "'%s' holds no certificate wolfSSL can use", o->cert);
+    else if (wolfSSL_CTX_use_PrivateKey_buffer(ctx, id.key_der, (long)id.key_der_len, WOLFSSL_FILETYPE_ASN1) !=
+             WOLFSSL_SUCCESS)
+        snprintf(err, errlen, "'%s' holds no private key wolfSSL can use", o->key ? o->key : o->cert);
+    else if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS)
+        snprintf(err, errlen, "the key in '%s' does not match the certificate in '%s'", o->key ? o->key : o->cert,
+                 o->cert);
+    else
+        ok = true;
+    tp_identity_free(&id);
+    return ok;
 }
 
 WOLFSSL_CTX *tp_wolf_ctx_new(const struct tp_wolf_ctx_opts *o, char *err, size_t errlen)

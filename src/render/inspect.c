@@ -48,6 +48,7 @@ static const char *key_format(const struct tp_file_obj *o)
     if (!strcmp(o->pem_label, "RSA PRIVATE KEY")) return o->key_encrypted ? "PKCS#1, legacy PEM encryption" : "PKCS#1";
     if (!strcmp(o->pem_label, "ENCRYPTED PRIVATE KEY")) return "encrypted PKCS#8";
     if (!strcmp(o->pem_label, "PRIVATE KEY")) return "PKCS#8";
+    if (!strcmp(o->pem_label, "PKCS12 key")) return o->key_encrypted ? "encrypted PKCS#8 in PKCS#12" : "PKCS#8 in PKCS#12";
     if (!strcmp(o->pem_label, "PUBLIC KEY")) return "SubjectPublicKeyInfo";
     if (!strcmp(o->pem_label, "RSA PUBLIC KEY")) return "PKCS#1";
     return o->pem ? o->pem_label : "DER";
@@ -61,8 +62,8 @@ static const char *file_kind(const struct tp_file *f)
     bool mixed = false;
     for (size_t i = 0; i < f->n_objs; i++) {
         enum tp_obj_kind ok = f->objs[i].kind;
-        if (ok == TP_OBJ_PKCS7)
-            return "pkcs7";
+        if (ok == TP_OBJ_PKCS7 || ok == TP_OBJ_PKCS12) /* a bundle, with what is inside it */
+            return kind_name(ok);
         if (ok == TP_OBJ_CERTIFICATE)
             certs++;
         if (i && ok != k)
@@ -169,7 +170,9 @@ static void text_obj(struct tp_sb *out, const struct rf_set *set, const struct t
         tp_sb_printf(out, "%s\n", key_format(o));
         if (o->kind == TP_OBJ_PRIVATE_KEY) {
             text_row(out, ind, "encrypted");
-            tp_sb_put(out, o->key_encrypted ? "yes (needs its passphrase)\n" : "no\n");
+            tp_sb_put(out, o->key_decrypted && o->key_encrypted ? "yes (opened with --pass)\n"
+                           : o->key_encrypted                 ? "yes (needs its passphrase: --pass)\n"
+                                                              : "no\n");
         }
         text_matches(out, set, o, ind);
         break;
@@ -212,11 +215,7 @@ static void text_obj(struct tp_sb *out, const struct rf_set *set, const struct t
         break;
     }
     case TP_OBJ_PKCS12:
-        tp_sb_printf(out, "%scertificates and private keys in one password-protected file; it needs a\n"
-                          "%spassword to open, tlsprobe only recognises it. To see inside:\n"
-                          "%s  openssl pkcs12 -in ", ind, ind, ind);
-        tp_sb_put_escaped(out, (const uint8_t *)f->path, strlen(f->path));
-        tp_sb_put(out, " -info -nokeys\n");
+        ri_p12_text(out, o, ind, ro);
         break;
     case TP_OBJ_PKCS7: {
         size_t k = 0;
@@ -253,6 +252,8 @@ static void text_file(struct tp_sb *out, const struct rf_set *set, const struct 
         tp_sb_printf(out, "  [%zu] %s%s%s", j + 1, tp_c_bold(ro), kind_text(o), tp_c_reset(ro));
         if (o->pem && o->pem_label[0])
             tp_sb_printf(out, " (%s)", o->pem_label);
+        else if (!strncmp(o->pem_label, "PKCS12 ", 7))
+            tp_sb_put(out, " (from the PKCS#12 archive)");
         tp_sb_putc(out, '\n');
         text_obj(out, set, f, j, ncert, ro);
     }
@@ -298,7 +299,7 @@ static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_fil
     jw_item(w);
     jw_open(w, '{');
     jw_str(w, "kind", kind_name(o->kind));
-    jw_str(w, "pem_label", o->pem ? o->pem_label : NULL);
+    jw_str(w, "pem_label", o->pem || !strncmp(o->pem_label, "PKCS12 ", 7) ? o->pem_label : NULL);
     jw_str(w, "problem", o->problem); /* why it cannot be used; null when fine */
     switch (o->kind) {
     case TP_OBJ_CERTIFICATE: {
@@ -326,7 +327,7 @@ static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_fil
         jw_u64(w, "revoked_count", o->crl_n_revoked);
         break;
     case TP_OBJ_PKCS12:
-        jw_bool(w, "needs_password", true);
+        ri_p12_json(w, o);
         break;
     default:
         break;

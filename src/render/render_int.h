@@ -185,4 +185,10 @@ void tp_render_html_begin(struct tp_sb *out, const char *title, const struct tp_
 void tp_render_html_end(struct tp_sb *out, const struct tp_render_opts *o);
 void tp_render_ecs_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o);
 
+/* inspect's PKCS#12 object (inspect_p12.c): text rows, and the JSON members
+ * "needs_password" and "pkcs12" inside the object's braces. */
+struct tp_file_obj;
+void ri_p12_text(struct tp_sb *out, const struct tp_file_obj *o, const char *ind, const struct tp_render_opts *ro);
+void ri_p12_json(struct jw *w, const struct tp_file_obj *o);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "tlsprobe/pkcs12.h"
 #include "x509_int.h"
 
 static const char OID_RSA[] = "1.2.840.113549.1.1.1";
@@ -487,11 +488,18 @@ static struct tp_file_obj *add_obj(struct tp_file *f)
 
 static void obj_free(struct tp_file_obj *o)
 {
+    if (o->der && o->kind == TP_OBJ_PRIVATE_KEY)
+        explicit_bzero(o->der, o->der_len);
     free(o->der);
     tp_cert_free(o->cert);
     free(o->csr_subject);
     san_free(o->csr_san, o->csr_n_san);
     free(o->crl_issuer);
+    if (o->key_der) {
+        explicit_bzero(o->key_der, o->key_der_len);
+        free(o->key_der);
+    }
+    tp_p12_free(o->p12);
 }
 
 static bool label_is(const char *label, const char *s)
@@ -745,6 +753,16 @@ static enum tp_err parse_pem(struct tp_file *f, const uint8_t *data, size_t len,
             ce = TP_OK;
         } else {
             ce = classify(f, der, dlen, label, true, encrypted, self_check);
+            const uint8_t *dek = encrypted ? find(hdr, (size_t)(b64 - hdr), "DEK-Info:") : NULL;
+            if (ce == TP_OK && dek) { /* kept to open the key with --pass (secrets.c) */
+                struct tp_file_obj *o = &f->objs[f->n_objs - 1];
+                size_t k = 0;
+                for (dek += 9; dek < b64 && (*dek == ' ' || *dek == '\t'); dek++)
+                    ;
+                while (dek < b64 && *dek >= 0x21 && *dek <= 0x7e && k + 1 < sizeof o->dek_info)
+                    o->dek_info[k++] = (char)*dek++;
+                o->dek_info[k] = '\0';
+            }
             if (ce == TP_ERR_LIMIT)
                 set_error(f, "more than %d objects in one file (TP_MAX_FILE_OBJECTS)", TP_MAX_FILE_OBJECTS);
             if (ce != TP_OK && ce != TP_ERR_NOMEM && ce != TP_ERR_LIMIT) {
@@ -765,6 +783,21 @@ static enum tp_err parse_pem(struct tp_file *f, const uint8_t *data, size_t len,
         return TP_ERR_MALFORMED;
     }
     return TP_OK;
+}
+
+enum tp_err file_append_der(struct tp_file *f, const uint8_t *der, size_t len, const char *label, const char *shown)
+{
+    size_t before = f->n_objs;
+    enum tp_err e = classify(f, der, len, label, false, false, true);
+    if (f->n_objs > before) {
+        snprintf(f->objs[before].pem_label, sizeof f->objs[before].pem_label, "%s", shown);
+        if (e != TP_OK && e != TP_ERR_NOMEM && e != TP_ERR_LIMIT) {
+            f->objs[before].kind = TP_OBJ_UNKNOWN;
+            f->objs[before].problem = "the DER inside is not what its bag says";
+            e = TP_OK;
+        }
+    }
+    return e;
 }
 
 void tp_file_free(struct tp_file *f)

@@ -86,6 +86,9 @@ bool cert_locate(const uint8_t *der, size_t len, struct cert_parts *cp, enum tp_
 /* tp_cert_parse, optionally without verifying a self-issued certificate's own
  * signature (store loading: anchors are trusted as configured). */
 enum tp_err cert_parse_ex(const uint8_t *der, size_t len, bool check_self, struct tp_cert_info **out);
+/* Classify der as a PEM block with `label` would be and append it to f, shown
+ * with the label `shown` (objects tp_file_open_secrets found inside others). */
+enum tp_err file_append_der(struct tp_file *f, const uint8_t *der, size_t len, const char *label, const char *shown);
 /* tp_file_read for trust anchors (no self-signature checks). */
 enum tp_err file_read_anchors(const char *path, struct tp_file **out);
 /* Internal: the signature check used by tp_cert_issued_by. */

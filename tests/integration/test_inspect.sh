@@ -34,7 +34,7 @@ grep -q "SHA-256         $fp" "$T/out" || fail "fingerprint differs from openssl
 grep -q 'matches         certificate 1 in .*cert.crt (CN=localhost,O=tlsprobe)' "$T/out" || fail "key pairing"
 grep -q 'matches         no certificate given in this call' "$T/out" || fail "unpaired key"
 grep -q 'encrypted       yes' "$T/out" || fail "encrypted key"
-grep -q 'PKCS#12 archive' "$T/out" && grep -q 'needs a' "$T/out" || fail "PKCS#12 said"
+grep -q 'PKCS#12 archive' "$T/out" && grep -q 'give it with --pass SPEC' "$T/out" || fail "PKCS#12 said"
 grep -q 'revoked         1 certificate' "$T/out" || fail "CRL revoked count"
 grep -q 'names           DNS:csr.test, DNS:www.csr.test, IP:192.0.2.1' "$T/out" || fail "CSR SANs"
 grep -q '^    issued by the next one: no' "$T/out" || fail "misordered bundle: issued by the next one: no"

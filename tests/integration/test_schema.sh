@@ -85,6 +85,12 @@ printf -- '-----BEGIN CERTIFICATE-----\nnot*base64!\n-----END CERTIFICATE-----\n
 emit inspect "bad-blocks" "$T" inspect --format json "$TP_TMP/bad-blocks.pem"
 emit inspect "missing-file" "$T" inspect --format json "$TP_TMP/no-such-file.pem"
 emit inspect "stdin" sh -c "\"$T\" inspect --format json - < \"$PKI/good-fullchain.pem\""
+# PKCS#12 opened with --pass (and its seeds: 3DES/SHA-1, RC2 this wolfSSL cannot open, no MAC)
+emit inspect "p12-opened" "$T" inspect --format json "$TP_FIXTURES/files/bundle.p12" "$TP_FIXTURES/files/encrypted.key" \
+    --pass pass:secret
+for f in "$TP_FIXTURES"/fuzz/fuzz_pkcs12/*.p12; do
+    emit inspect "p12-$(basename "$f")" "$T" inspect --format json "$f" --pass pass:x
+done
 
 # ---- check: good, broken and odd chains ----
 CK=(check --format json "${ROOT[@]}")
