@@ -37,6 +37,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -355,10 +356,20 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
         char ip[INET6_ADDRSTRLEN];
         listen_addr_text(&la, ip, sizeof ip, &port);
     }
+    /* The gate holds up to LISTEN_GATE_MAX connections: as many descriptors as
+     * the hard limit allows (without the gate, a slow client would not get
+     * this far; it fails soft: accept then sees EMFILE and waits). */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    (void)listen_gate_start(srv); /* without it: a worker per client, as before */
     pthread_mutex_lock(&srv->mu);
     bool started = listen_start_worker(srv, true);
     pthread_mutex_unlock(&srv->mu);
     if (!started) {
+        listen_gate_stop(srv);
         snprintf(err, errlen, "cannot start a worker thread");
         srv_teardown(srv);
         free(srv);
@@ -413,6 +424,7 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
     }
     size_t n = srv->n_threads;
     pthread_mutex_unlock(&srv->mu);
+    listen_gate_stop(srv); /* closes what it held and what was queued */
     for (size_t i = 0; i < n; i++) {
         pthread_join(srv->threads[i], NULL);
         pthread_cond_destroy(&srv->workers[i].cv);
