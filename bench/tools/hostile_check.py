@@ -156,7 +156,9 @@ def main():
            "wrong_examples": {k: v[:3] for k, v in wrong.items()},
            "good_failed": len(good_failed), "good_failed_examples": good_failed[:3],
            "good_request_after_linger": len(late_get)}
-    ok = not missing and extra == 0 and not wrong and not good_failed and bad_lines == 0
+    # an s_client attempt whose client port could not be read (no_port) still got
+    # its report: as many unpaired reports as such attempts are theirs
+    ok = not missing and extra <= sum(no_port.values()) and not wrong and not good_failed and bad_lines == 0
 
     def pct(v, p):
         v = sorted(v)

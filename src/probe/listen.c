@@ -17,16 +17,21 @@
  * fetch, waiting for the output lock) are covered by the calling thread, which
  * takes the duty away from a holder busy for LISTEN_DUTY_STALL_MS while a
  * client is waiting. A worker serves one connection at a time from accept to
- * report, with a per-connection deadline counted from accept, so a silent
- * client costs one worker for --timeout and nothing else. On --count or the
+ * report, with a per-connection deadline counted from accept; a client whose
+ * first record is not there within LISTEN_SPIN_MS of accept goes to the gate
+ * (listen_gate.c: one epoll thread), and a worker without the duty takes it
+ * back from the ready queue once the record came (or the client closed, reset,
+ * or ran out of time), so a silent or slowloris client costs a descriptor, not
+ * a worker. On --count or the
  * stop signal the calling thread shuts the listening socket down (which ends
  * every accept()) and aborts the connections in flight. Reports
  * (o->on_session) and key log lines are serialised under one mutex, so output
  * of concurrent sessions never interleaves.
  *
  * Files: this one sets up, watches and stops; listen_pool.c runs the workers and
- * the duty; listen_conn.c serves one connection (listen_int.h holds the shared
- * state). Every byte goes through wolf.c's one recorder.
+ * the duty; listen_gate.c holds the slow clients; listen_conn.c serves one
+ * connection (listen_int.h holds the shared state). Every byte goes through
+ * wolf.c's one recorder.
  */
 #include "probe/listen_int.h"
 
