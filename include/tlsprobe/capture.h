@@ -54,6 +54,7 @@ struct tp_tcp_sink {
     void (*data)(void *ctx, const uint8_t *p, size_t len, int64_t t_us);
     void (*gap)(void *ctx, uint64_t lost, int64_t t_us);
     void *ctx;
+    struct tp_tcp_pool *pool; /* where a history buffer comes from (NULL: malloc) */
 };
 struct tp_tcp_seg;
 struct tp_tcp_dir {
@@ -63,6 +64,7 @@ struct tp_tcp_dir {
     struct tp_tcp_seg *ooo;  /* lazily allocated queue (TP_MAX_OOO_SEGMENTS) */
     uint32_t n_ooo;
     uint32_t ooo_bytes;
+    bool hist_on;            /* history wanted: hist is taken at the first byte delivered */
     uint8_t *hist;           /* last TP_TCP_HISTORY delivered bytes (conflict checks), or NULL */
     uint32_t hist_valid;     /* how many bytes of hist are meaningful */
     /* counters */
@@ -89,6 +91,8 @@ void tp_tcp_dir_free(struct tp_tcp_dir *d, struct tp_tcp_pool *pool);
 /* Keep a short history of delivered bytes so conflicting retransmissions of
  * already delivered data are noticed (off by default; turned off to save memory). */
 void tp_tcp_dir_history(struct tp_tcp_dir *d, bool on, struct tp_tcp_pool *pool);
+/* Bytes the direction holds: its history and out-of-order queue. */
+size_t tp_tcp_dir_footprint(const struct tp_tcp_dir *d);
 /* SYN with its sequence number: the stream starts at isn + 1. */
 void tp_tcp_dir_syn(struct tp_tcp_dir *d, uint32_t isn);
 /* A segment: seq, the captured bytes, and the length the packet claimed (bytes
@@ -110,6 +114,7 @@ void tp_tcp_dir_flush(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_si
 struct tp_capture_opts {
     const struct tp_keylog *keylog;  /* borrowed, may be NULL */
     size_t max_flows;                /* 0: TP_MAX_FLOWS */
+    size_t max_flow_memory;          /* bytes the tracked flows may hold; 0: TP_MAX_FLOW_MEMORY */
     const char *only_server;         /* --server "ADDR:PORT" ("[v6]:port"), NULL all */
     const char *only_sni;            /* --sni NAME, NULL all */
     unsigned long only_session;      /* --session N (1-based, order of first packet), 0 all */
@@ -134,6 +139,7 @@ struct tp_capture_stats {
     uint64_t tcp_packets, other_packets, fragments, too_short, bad_headers, unsupported_link;
     uint64_t truncated_packets;      /* caplen < len */
     uint64_t flows, tls_flows, non_tls_flows, flows_evicted, flows_active_max;
+    uint64_t flows_evicted_memory;   /* of flows_evicted: for the memory budget (max_flow_memory) */
     uint64_t sessions;               /* handed to on_session (after selection) */
     uint64_t gap_bytes, gaps, retransmissions, conflicts;
     uint64_t resyncs;                /* TLS found mid-stream */

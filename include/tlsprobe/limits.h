@@ -58,6 +58,10 @@
 #define TP_MAX_OOO_SEGMENTS      64
 /* Flows tracked at once; the least recently active is evicted beyond this. */
 #define TP_MAX_FLOWS             65536
+/* Bytes the tracked flows of a capture may hold at once (sessions, decoder and
+ * TCP buffers; the flow structs are bounded by TP_MAX_FLOWS): over it the least
+ * recently active flow is evicted (pcap --max-flow-memory). */
+#define TP_MAX_FLOW_MEMORY       ((size_t)64 << 20)
 /* Output buffers (one rendered session) hard cap. */
 #define TP_MAX_OUTPUT            (4 * 1024 * 1024)
 /* Files read by inspect/check (a PEM bundle of a big CA store is ~250 KiB). */

@@ -39,7 +39,7 @@ struct vcache {
 #define RESYNC_SCAN_MAX (64 * 1024)
 
 enum flow_state { F_NEW = 0, F_TLS, F_NOT_TLS, F_CLOSED };
-enum end_reason { END_FIN, END_RST, END_EVICTED, END_EOF };
+enum end_reason { END_FIN, END_RST, END_EVICTED, END_EOF, END_BUDGET };
 
 /* A stream starts like TLS when its first 5 bytes are a plausible record header
  * or the start of an SSLv2-compatible ClientHello. */
@@ -74,6 +74,7 @@ struct flow {
     struct tp_session *s;
     unsigned long index;
     struct tp_capture *cap;
+    size_t mem;                       /* bytes charged to the flows' memory budget */
 };
 
 struct tp_capture {
@@ -88,6 +89,7 @@ struct tp_capture {
     uint32_t slot_mask;
     uint32_t lru_head, lru_tail;      /* indices + 1 */
     uint32_t n_active;
+    size_t mem;                       /* what the tracked flows hold (flow_charge), <= o.max_flow_memory */
     unsigned long next_index;
     atomic_bool done;                 /* --session N emitted (set by the finisher) */
     struct finisher fin;
@@ -283,6 +285,8 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
         c->o.max_flows = TP_MAX_FLOWS;
     if (c->o.max_flows > (1u << 28))
         c->o.max_flows = 1u << 28;
+    if (!c->o.max_flow_memory)
+        c->o.max_flow_memory = TP_MAX_FLOW_MEMORY;
     uint32_t ns = 16;
     while (ns < 2 * c->o.max_flows)
         ns <<= 1;
@@ -315,9 +319,19 @@ static void flow_drop(struct tp_capture *c, struct flow *f)
     f->s = NULL;
 }
 
+/* Charge what the flow holds now (its session, decoder and TCP buffers) to the
+ * budget; the flow struct itself is bounded by the table (max_flows). */
+static void flow_charge(struct tp_capture *c, struct flow *f)
+{
+    size_t now = tp_session_footprint(f->s) + tp_tcp_dir_footprint(&f->tcp[0]) + tp_tcp_dir_footprint(&f->tcp[1]);
+    c->mem = c->mem - f->mem + now;
+    f->mem = now;
+}
+
 static void flow_release(struct tp_capture *c, uint32_t idx)
 {
     flow_drop(c, &c->flows[idx]);
+    flow_charge(c, &c->flows[idx]);
     slot_remove(c, idx);
     lru_unlink(c, idx);
     c->free_list[c->n_free++] = idx;
@@ -412,6 +426,12 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
         case END_EOF:
             snprintf(s->outcome.detail, sizeof s->outcome.detail, "the capture ends before the handshake completed");
             break;
+        case END_BUDGET:
+            snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                     "flow evicted before the handshake completed: the tracked flows held more than the "
+                     "%zu MiB memory budget (--max-flow-memory)",
+                     c->o.max_flow_memory >> 20);
+            break;
         }
     }
     struct tp_verify_result *vr = s->server_verify ? NULL : verify_cached(c, s);
@@ -476,6 +496,7 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
     f->tcp[0].conflicts = f->tcp[1].conflicts = 0;
     f->tcp[0].gap_bytes = f->tcp[1].gap_bytes = 0;
     f->state = F_CLOSED;
+    flow_charge(c, f); /* it holds nothing now */
     (void)t_us;
 }
 
@@ -730,26 +751,41 @@ static uint32_t flow_alloc(struct tp_capture *c)
     return c->n_pool++;
 }
 
-static void evict_tail(struct tp_capture *c)
+static void flow_end(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
+{
+    struct sink_ctx k0 = { c, f, 0 }, k1 = { c, f, 1 };
+    struct tp_tcp_sink s0 = { sink_data, sink_gap, &k0, &c->tcp_pool }, s1 = { sink_data, sink_gap, &k1, &c->tcp_pool };
+    tp_tcp_dir_flush(&f->tcp[0], t_us, &s0);
+    tp_tcp_dir_flush(&f->tcp[1], t_us, &s1);
+    flow_finish(c, f, why, t_us);
+}
+
+static void evict_tail(struct tp_capture *c, enum end_reason why)
 {
     uint32_t idx = c->lru_tail - 1;
     struct flow *f = &c->flows[idx];
-    if (f->state != F_CLOSED && f->state != F_NOT_TLS)
+    if (f->state != F_CLOSED && f->state != F_NOT_TLS) {
         c->st.flows_evicted++;
-    if (f->state != F_CLOSED) {
-        struct sink_ctx k0 = { c, f, 0 }, k1 = { c, f, 1 };
-        struct tp_tcp_sink s0 = { sink_data, sink_gap, &k0 }, s1 = { sink_data, sink_gap, &k1 };
-        tp_tcp_dir_flush(&f->tcp[0], c->now_us, &s0);
-        tp_tcp_dir_flush(&f->tcp[1], c->now_us, &s1);
-        flow_finish(c, f, END_EVICTED, c->now_us);
+        c->st.flows_evicted_memory += why == END_BUDGET;
     }
+    if (f->state != F_CLOSED)
+        flow_end(c, f, why, c->now_us);
     flow_release(c, idx);
+}
+
+/* Over the flows' memory budget: the least recently active flows go, never the
+ * one a packet is being handled for (keep). */
+static void enforce_budget(struct tp_capture *c, struct flow *keep)
+{
+    flow_charge(c, keep);
+    while (c->mem > c->o.max_flow_memory && c->lru_tail && &c->flows[c->lru_tail - 1] != keep)
+        evict_tail(c, END_BUDGET);
 }
 
 static struct flow *flow_new(struct tp_capture *c, const struct tp_pkt *p, uint32_t h, int64_t t_us)
 {
     while (c->n_active >= c->o.max_flows && c->lru_tail)
-        evict_tail(c);
+        evict_tail(c, END_EVICTED);
     uint32_t idx = flow_alloc(c);
     if (idx == UINT32_MAX)
         return NULL;
@@ -778,15 +814,6 @@ static struct flow *flow_new(struct tp_capture *c, const struct tp_pkt *p, uint3
     if (c->n_active > c->st.flows_active_max)
         c->st.flows_active_max = c->n_active;
     return f;
-}
-
-static void flow_end(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
-{
-    struct sink_ctx k0 = { c, f, 0 }, k1 = { c, f, 1 };
-    struct tp_tcp_sink s0 = { sink_data, sink_gap, &k0 }, s1 = { sink_data, sink_gap, &k1 };
-    tp_tcp_dir_flush(&f->tcp[0], t_us, &s0);
-    tp_tcp_dir_flush(&f->tcp[1], t_us, &s1);
-    flow_finish(c, f, why, t_us);
 }
 
 /* A packet that is not decoded further, counted by kind. */
@@ -874,7 +901,7 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
     }
     if (p.payload_len && (f->state == F_NEW || f->state == F_TLS)) {
         struct sink_ctx k = { c, f, side };
-        struct tp_tcp_sink sink = { sink_data, sink_gap, &k };
+        struct tp_tcp_sink sink = { sink_data, sink_gap, &k, &c->tcp_pool };
         if (!f->tcp[side].synced && !tp_framer_started(&f->w[side].fr)) {
             tp_framer_resync(&f->w[side].fr); /* we did not see this stream start */
             f->midstream = true;
@@ -882,6 +909,7 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
         tp_tcp_dir_segment(&f->tcp[side], seq, p.payload.p, p.payload.len, p.payload_len, t_us, &sink);
         if (f->state == F_CLOSED)
             return;
+        enforce_budget(c, f);
     }
     /* An ended connection is released at once: its stragglers (the last ACK, a
      * late FIN) carry no payload and are ignored above, and a new SYN on the same

@@ -258,8 +258,13 @@ void tp_capture_summary_render(struct tp_sb *out, const struct tp_capture_summar
     tp_sb_printf(out, "\n  read          %" PRIu64 " packets, %s, %" PRIu64 " TCP flows (%" PRIu64 " TLS, %" PRIu64
                       " not TLS), at most %" PRIu64 " at once",
                  st->packets, b1, st->flows, st->tls_flows, st->non_tls_flows, st->flows_active_max);
-    tp_sb_printf(out, "\n  flows evicted %" PRIu64 "%s", st->flows_evicted,
-                 st->flows_evicted ? " (flow table full: their sessions were reported as they stood)" : "");
+    tp_sb_printf(out, "\n  flows evicted %" PRIu64, st->flows_evicted);
+    if (st->flows_evicted_memory)
+        tp_sb_printf(out, " (%" PRIu64 " for the flows' memory budget, %" PRIu64
+                          " with the flow table full: their sessions were reported as they stood)",
+                     st->flows_evicted_memory, st->flows_evicted - st->flows_evicted_memory);
+    else if (st->flows_evicted)
+        tp_sb_put(out, " (flow table full: their sessions were reported as they stood)");
     if (st->gaps || st->retransmissions || st->conflicts || st->fragments || st->truncated_packets || undecodable ||
         st->resyncs) {
         tp_sb_put(out, "\n  capture       ");

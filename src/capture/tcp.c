@@ -62,18 +62,22 @@ void tp_tcp_dir_free(struct tp_tcp_dir *d, struct tp_tcp_pool *pool)
     hist_release(pool, d->hist);
     d->hist = NULL;
     d->hist_valid = 0;
+    d->hist_on = false;
 }
 
 void tp_tcp_dir_history(struct tp_tcp_dir *d, bool on, struct tp_tcp_pool *pool)
 {
-    if (on && !d->hist) {
-        d->hist = hist_take(pool); /* NULL: simply no conflict checks */
-        d->hist_valid = 0;
-    } else if (!on) {
+    d->hist_on = on; /* the buffer comes with the first byte delivered (deliver) */
+    if (!on) {
         hist_release(pool, d->hist);
         d->hist = NULL;
         d->hist_valid = 0;
     }
+}
+
+size_t tp_tcp_dir_footprint(const struct tp_tcp_dir *d)
+{
+    return (d->hist ? TP_TCP_HISTORY : 0) + (d->ooo ? TP_MAX_OOO_SEGMENTS * sizeof *d->ooo : 0) + d->ooo_bytes;
 }
 
 void tp_tcp_dir_syn(struct tp_tcp_dir *d, uint32_t isn)
@@ -89,6 +93,10 @@ static void deliver(struct tp_tcp_dir *d, const uint8_t *p, uint32_t len, int64_
 {
     if (!len)
         return;
+    if (d->hist_on && !d->hist) {
+        d->hist = hist_take(sink ? sink->pool : NULL); /* NULL: simply no conflict checks */
+        d->hist_valid = 0;
+    }
     if (d->hist) {
         uint32_t keep = len > TP_TCP_HISTORY ? TP_TCP_HISTORY : len;
         uint32_t at = (d->next + (len - keep)) % TP_TCP_HISTORY;

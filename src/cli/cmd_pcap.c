@@ -22,6 +22,7 @@ enum {
     OPT_SERVER,
     OPT_SNI,
     OPT_MAX_FLOWS,
+    OPT_MAX_FLOW_MEMORY,
     OPT_NO_SUMMARY,
     OPT_COUNT,
     OPT_IFACE,
@@ -49,6 +50,8 @@ static const struct tp_cli_opt pcap_opts[] = {
       "judge chains and dates as of TIME instead of the capture\n(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)" },
     { OPT_MAX_FLOWS, "max-flows", 0, "N",
       "TCP flows tracked at once (default 65536); the least\nrecently active flow is evicted beyond it and counted" },
+    { OPT_MAX_FLOW_MEMORY, "max-flow-memory", 0, "MIB",
+      "MiB the tracked flows may hold (sessions, buffers;\ndefault 64); over it the least recently active goes" },
     OUTPUT_ROWS,
 };
 
@@ -63,6 +66,7 @@ static const struct tp_cli_opt sniff_opts[] = {
     { OPT_CAPATH, "capath", 0, "DIR", "the same, a directory of certificates" },
     { OPT_AT, "at", 0, "TIME", "judge chains and dates as of TIME (as for pcap)" },
     { OPT_MAX_FLOWS, "max-flows", 0, "N", "TCP flows tracked at once (default 65536)" },
+    { OPT_MAX_FLOW_MEMORY, "max-flow-memory", 0, "MIB", "MiB the tracked flows may hold (default 64)" },
     { OPT_USER, "relinquish-privileges", 'Z', "USER",
       "started as root: become USER (default nobody) once the\ninterface is open, before the first packet is read" },
     OUTPUT_ROWS,
@@ -245,7 +249,7 @@ static double now_s(void)
 struct common_args {
     struct tp_cli_common com;
     const char *keylog, *filter, *server, *sni, *iface, *cafile, *capath, *user;
-    unsigned long session, max_flows, count;
+    unsigned long session, max_flows, max_flow_mib, count;
     bool keylog_given, no_summary;
     time_t at;                      /* --at; 0: the capture time */
     char server_canon[80];
@@ -260,13 +264,17 @@ static const struct {
 } num_opts[] = {
     { OPT_SESSION, "session", "from 1", 1, ULONG_MAX },
     { OPT_MAX_FLOWS, "max-flows", "from 16 to 16777216", 16, 1ul << 24 },
+    { OPT_MAX_FLOW_MEMORY, "max-flow-memory", "of MiB from 1 to 1048576", 1, 1ul << 20 },
     { OPT_COUNT, "count", "from 1", 1, ULONG_MAX },
 };
 
 /* One numeric option into its field of a: -1, or the exit status of a usage error. */
 static int num_arg(const struct tp_cli_cmd *cmd, int id, const char *v, struct common_args *a)
 {
-    unsigned long *field = id == OPT_SESSION ? &a->session : id == OPT_COUNT ? &a->count : &a->max_flows;
+    unsigned long *field = id == OPT_SESSION           ? &a->session
+                           : id == OPT_COUNT           ? &a->count
+                           : id == OPT_MAX_FLOW_MEMORY ? &a->max_flow_mib
+                                                       : &a->max_flows;
     for (size_t i = 0; i < sizeof num_opts / sizeof num_opts[0]; i++)
         if (num_opts[i].id == id && !parse_ulong(v, num_opts[i].min, num_opts[i].max, field))
             return tp_cli_usage_fail(cmd, "--%s takes a number %s, not '%s'", num_opts[i].name, num_opts[i].range,
@@ -309,6 +317,7 @@ static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struc
         case OPT_FILTER: a->filter = v; break;
         case OPT_SESSION:
         case OPT_MAX_FLOWS:
+        case OPT_MAX_FLOW_MEMORY:
         case OPT_COUNT: {
             int st = num_arg(cmd, args->opt[i].id, v, a);
             if (st >= 0)
@@ -368,6 +377,7 @@ static struct tp_capture *capture_for(const struct common_args *a, const struct 
     struct tp_capture_opts o = {
         .keylog = kl,
         .max_flows = a->max_flows,
+        .max_flow_memory = (size_t)a->max_flow_mib << 20,
         .at = (int64_t)a->at,
         .only_server = a->server,
         .only_sni = a->sni,

@@ -218,6 +218,10 @@ static size_t count_hs_from(const struct tp_session *s, int dir, int type)
     return n;
 }
 
+/* wolfSSL's codes for the two size errors (wolfssl/error-ssl.h); diagnose does not
+ * include wolfSSL, the probe puts the code in outcome.lib_error. */
+enum { WOLF_LENGTH_ERROR = -341, WOLF_HANDSHAKE_SIZE_ERROR = -404 };
+
 void r_handshake_failed(struct diag_ctx *c)
 {
     const struct tp_session *s = c->f->s;
@@ -260,6 +264,22 @@ void r_handshake_failed(struct diag_ctx *c)
                      n == 1 ? "" : "s");
         tp_sb_put(&t->expl, "A server may send HelloRequest only to ask for a new handshake, never during one "
                            "(RFC 5246 §7.4.1.1); our TLS library ended the handshake on them. ");
+    } else if (s->outcome.lib_error == WOLF_HANDSHAKE_SIZE_ERROR) {
+        tp_sb_printf(&t->sum, "%s sent a handshake message larger than our TLS library (wolfSSL) accepts.",
+                     diag_Who(c, peer));
+        tp_sb_put(&t->expl, "The message's 4-byte header claims more bytes than wolfSSL is built to take for "
+                           "one handshake message (a ClientHello of more than ~18 KB, a certificate message "
+                           "of more than ~32 KB per certificate); it stopped there without reading the rest. "
+                           "Real peers never come near this size: the peer is broken or hostile, or its "
+                           "certificates are unusually large. ");
+    } else if (s->outcome.lib_error == WOLF_LENGTH_ERROR && s->decode[peer].records > 0) {
+        tp_sb_printf(&t->sum, "%s sent a TLS record whose length our TLS library (wolfSSL) rejected (%llu records, "
+                             "%llu bytes).",
+                     diag_Who(c, peer), (unsigned long long)s->decode[peer].records,
+                     (unsigned long long)s->decode[peer].bytes);
+        tp_sb_put(&t->expl, "A record's length made no sense where it came: an empty handshake record (RFC 8446 "
+                           "§5.1 forbids zero-length handshake fragments), or a length over the limit for its "
+                           "type. A correct TLS peer never sends one. ");
     } else if (s->decode[peer].records > 0 &&
                s->decode[peer].bytes < s->decode[peer].records * TP_POLICY_TINY_RECORD_BYTES) {
         tp_sb_printf(&t->sum, "%s split its handshake into %llu tiny records; our TLS library (wolfSSL) could not "

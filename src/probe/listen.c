@@ -17,16 +17,21 @@
  * fetch, waiting for the output lock) are covered by the calling thread, which
  * takes the duty away from a holder busy for LISTEN_DUTY_STALL_MS while a
  * client is waiting. A worker serves one connection at a time from accept to
- * report, with a per-connection deadline counted from accept, so a silent
- * client costs one worker for --timeout and nothing else. On --count or the
+ * report, with a per-connection deadline counted from accept; a client whose
+ * first record is not there within LISTEN_SPIN_MS of accept goes to the gate
+ * (listen_gate.c: one epoll thread), and a worker without the duty takes it
+ * back from the ready queue once the record came (or the client closed, reset,
+ * or ran out of time), so a silent or slowloris client costs a descriptor, not
+ * a worker. On --count or the
  * stop signal the calling thread shuts the listening socket down (which ends
  * every accept()) and aborts the connections in flight. Reports
  * (o->on_session) and key log lines are serialised under one mutex, so output
  * of concurrent sessions never interleaves.
  *
  * Files: this one sets up, watches and stops; listen_pool.c runs the workers and
- * the duty; listen_conn.c serves one connection (listen_int.h holds the shared
- * state). Every byte goes through wolf.c's one recorder.
+ * the duty; listen_gate.c holds the slow clients; listen_conn.c serves one
+ * connection (listen_int.h holds the shared state). Every byte goes through
+ * wolf.c's one recorder.
  */
 #include "probe/listen_int.h"
 
@@ -37,6 +42,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -356,10 +362,20 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
         char ip[INET6_ADDRSTRLEN];
         listen_addr_text(&la, ip, sizeof ip, &port);
     }
+    /* The gate holds up to LISTEN_GATE_MAX connections: as many descriptors as
+     * the hard limit allows (without the gate, a slow client would not get
+     * this far; it fails soft: accept then sees EMFILE and waits). */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    (void)listen_gate_start(srv); /* without it: a worker per client, as before */
     pthread_mutex_lock(&srv->mu);
     bool started = listen_start_worker(srv, true);
     pthread_mutex_unlock(&srv->mu);
     if (!started) {
+        listen_gate_stop(srv);
         snprintf(err, errlen, "cannot start a worker thread");
         srv_teardown(srv);
         free(srv);
@@ -414,6 +430,7 @@ enum tp_err tp_probe_listen(const struct tp_listen_opts *o, volatile int *stop, 
     }
     size_t n = srv->n_threads;
     pthread_mutex_unlock(&srv->mu);
+    listen_gate_stop(srv); /* closes what it held and what was queued */
     for (size_t i = 0; i < n; i++) {
         pthread_join(srv->threads[i], NULL);
         pthread_cond_destroy(&srv->workers[i].cv);

@@ -531,7 +531,8 @@ void listen_serve(struct lsrv *srv, const struct ljob *job, struct lworker *w)
     size_t len = 0;
     int after = 0;
     int64_t t_first = 0;
-    enum first_kind fk = first_read(w, job->fd, x.deadline, &t_first, &len, &after);
+    /* the gate's peek got the reset (no byte came): recv would not see it again */
+    enum first_kind fk = job->first_err ? FIRST_RESET : first_read(w, job->fd, x.deadline, &t_first, &len, &after);
     if (fk != FIRST_TLS && srv->pcap)
         x.flow = tp_pcapw_flow_begin(srv->pcap, x.cip, x.cport, x.sip, x.sport, job->t_wall_us);
     if (fk == FIRST_TLS)

@@ -3,6 +3,8 @@
  *   listen.c        set-up, the calling thread's watch loop, stop and teardown
  *   listen_pool.c   the worker pool, the accept duty, waiting while watching the
  *                   listening socket (the recorder's recv/wait policy)
+ *   listen_gate.c   the gate: connections whose first record has not come yet
+ *                   wait in one epoll thread, not in a worker
  *   listen_conn.c   one connection from accept to report: first bytes, not-TLS
  *                   peers, the handshake on wolf.c's recorder, the HTTP answer,
  *                   client-certificate verdict, judging and reporting
@@ -47,8 +49,13 @@
 /* The read-ahead buffer of a worker: one record and its header. */
 #define LISTEN_AHEAD_LEN (TP_MAX_RECORD_LEN + 5)
 
+/* Connections the gate holds at once (waiting for their first record, or
+ * queued for a worker); beyond it a worker waits for the client itself. */
+#define LISTEN_GATE_MAX 4096
+
 struct ljob {
     int fd;
+    int first_err;                   /* the gate's peek got this error (no byte came), else 0 */
     int64_t t_wall_us, t_mono_us;
     struct sockaddr_storage peer, local;
 };
@@ -108,6 +115,16 @@ struct lsrv {
     bool duty_free;                  /* nobody could take the duty: the next free worker does */
     bool stopping;
 
+    /* The gate (listen_gate.c): its thread, epoll set and held connections
+     * (under gate_mu); the ready queue (under mu) of connections for workers. */
+    struct gate *gate;
+    int gate_ep;
+    pthread_mutex_t gate_mu;
+    pthread_t gate_thread;
+    bool gate_running, gate_stop;
+    struct ljob *ready;              /* ring of LISTEN_GATE_MAX */
+    size_t ready_head, n_ready;
+
     pthread_mutex_t out_mu;          /* on_session, key log file, reported */
     int reported;
     pthread_mutex_t verify_mu;       /* tp_chain_verify on the shared stores */
@@ -125,6 +142,19 @@ void listen_duty_give(struct lsrv *srv);
 ssize_t listen_recv(void *w, int fd, void *buf, size_t len, int64_t until_mono_us);
 int listen_wait(void *w, int fd, short ev, int64_t until_mono_us);
 void listen_idle_work(void *w);
+
+/* listen_gate.c */
+/* Whether the client's first record is in the socket's receive queue (peeked,
+ * not read; buf is scratch of cap bytes): 0 ready (or not TLS, EOF, an error
+ * kept in job->first_err), 1 nothing yet, else the bytes needed in all. */
+int listen_first_ready(struct ljob *job, uint8_t *buf, size_t cap);
+/* Hand a connection to the gate until its first record (need: as above) or its
+ * deadline; false: the gate is full or not running (the caller serves it). */
+bool listen_gate_add(struct lsrv *srv, const struct ljob *job, int need);
+/* A connection the gate made ready, for a worker without the duty (srv->mu held). */
+bool listen_ready_pop(struct lsrv *srv, struct ljob *out);
+bool listen_gate_start(struct lsrv *srv);
+void listen_gate_stop(struct lsrv *srv);
 
 /* listen_conn.c */
 /* Serve one accepted connection, accept to report. */

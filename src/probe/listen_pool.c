@@ -174,14 +174,57 @@ static void duty_handoff(struct lworker *w)
     pthread_mutex_unlock(&srv->mu);
 }
 
+/* Serve one connection and close it (srv->mu not held). */
+static void serve_job(struct lsrv *srv, struct lworker *w, const struct ljob *job)
+{
+    pthread_mutex_lock(&srv->mu);
+    srv->active_fd[w->idx] = job->fd;
+    pthread_mutex_unlock(&srv->mu);
+    listen_serve(srv, job, w);
+    pthread_mutex_lock(&srv->mu);
+    srv->active_fd[w->idx] = -1;
+    pthread_mutex_unlock(&srv->mu);
+    close(job->fd);
+}
+
+/* A connection just accepted: its first record may be there already, or come
+ * within LISTEN_SPIN_MS (watching the listening socket meanwhile); else it
+ * goes to the gate and this worker is free. true: the gate has it. */
+static bool gate_if_slow(struct lsrv *srv, struct lworker *w, struct ljob *job)
+{
+    int need = listen_first_ready(job, w->ahead, LISTEN_AHEAD_LEN);
+    int64_t until = tp_wolf_mono_us() + (int64_t)LISTEN_SPIN_MS * 1000;
+    while (need && tp_wolf_mono_us() < until) {
+        int lowat = need;
+        (void)setsockopt(job->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
+        if (listen_wait(w, job->fd, POLLIN, until) <= 0)
+            break;
+        need = listen_first_ready(job, w->ahead, LISTEN_AHEAD_LEN);
+    }
+    if (need && listen_gate_add(srv, job, need))
+        return true;
+    int one = 1;
+    if (need > 1)
+        (void)setsockopt(job->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+    return false;
+}
+
 static void *worker_main(void *arg)
 {
     struct lworker *w = arg;
     struct lsrv *srv = w->srv;
     pthread_mutex_lock(&srv->mu);
     for (;;) {
-        /* Without the duty: take it if nobody could, else park until given it. */
+        /* Without the duty: a connection the gate made ready, or the duty if
+         * nobody could take it, else park until given either. */
         while (!atomic_load(&w->duty) && !srv->stopping) {
+            struct ljob ready;
+            if (listen_ready_pop(srv, &ready)) {
+                pthread_mutex_unlock(&srv->mu);
+                serve_job(srv, w, &ready);
+                pthread_mutex_lock(&srv->mu);
+                continue;
+            }
             if (srv->duty_free) {
                 srv->duty_free = false;
                 atomic_store(&w->duty, true);
@@ -198,7 +241,7 @@ static void *worker_main(void *arg)
             break;
         pthread_mutex_unlock(&srv->mu);
 
-        struct ljob job;
+        struct ljob job = { .first_err = 0 };
         socklen_t pl = sizeof job.peer;
         /* Stopping shuts the listening socket down, which ends accept() (EINVAL)
          * and the poll() below. accept() gives up after LISTEN_SPIN_MS (the
@@ -242,7 +285,6 @@ static void *worker_main(void *arg)
             close(job.fd);
             break;
         }
-        srv->active_fd[w->idx] = job.fd;
         pthread_mutex_unlock(&srv->mu);
         /* Another client already waiting too: clients are coming concurrently,
          * serve them in parallel (pass the duty on now rather than at our
@@ -250,13 +292,8 @@ static void *worker_main(void *arg)
         struct pollfd lp = { srv->lfd, POLLIN, 0 };
         if (poll(&lp, 1, 0) > 0)
             duty_handoff(w);
-
-        listen_serve(srv, &job, w);
-
-        pthread_mutex_lock(&srv->mu);
-        srv->active_fd[w->idx] = -1;
-        pthread_mutex_unlock(&srv->mu);
-        close(job.fd);
+        if (!gate_if_slow(srv, w, &job))
+            serve_job(srv, w, &job);
         pthread_mutex_lock(&srv->mu);
     }
     pthread_mutex_unlock(&srv->mu);

@@ -98,6 +98,10 @@ struct tp_decoder {
  * session (struct tp_worker), which hands it to the next flow. */
 #define SMALL_BUF ((size_t)4096)
 #define BIG_BUF ((size_t)TP_MAX_RECORD_LEN + 5)
+/* A record whose first piece is this small gets a buffer of this size first, not
+ * from the pool: a flow that never sends the rest (a half-open handshake in a
+ * hostile capture) then holds 256 bytes, not 4 KiB. */
+#define TINY_BUF ((size_t)256)
 
 static void buf_release(struct tp_worker *w, struct dirst *d)
 {
@@ -813,12 +817,13 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
 
 /* ---- framing ---- */
 
-static bool buf_reserve(struct tp_worker *w, struct dirst *d, size_t n)
+/* Room for need bytes of a record of full bytes, keeping what is buffered. */
+static bool buf_reserve(struct tp_worker *w, struct dirst *d, size_t need, size_t full)
 {
-    if (d->buf_cap >= n)
+    if (d->buf_cap >= need)
         return true;
-    size_t cap = n < SMALL_BUF ? SMALL_BUF : BIG_BUF;
-    if (!d->buf && (d->buf = tp_worker_buf_take(w, cap == BIG_BUF)) != NULL) {
+    size_t cap = need <= TINY_BUF ? TINY_BUF : full < SMALL_BUF ? SMALL_BUF : BIG_BUF;
+    if (cap != TINY_BUF && !d->buf && (d->buf = tp_worker_buf_take(w, cap == BIG_BUF)) != NULL) {
         d->buf_cap = cap;
         return true;
     }
@@ -828,6 +833,16 @@ static bool buf_reserve(struct tp_worker *w, struct dirst *d, size_t n)
     d->buf = b;
     d->buf_cap = cap;
     return true;
+}
+
+size_t tp_decoder_footprint(const struct tp_decoder *dec)
+{
+    if (!dec)
+        return 0;
+    size_t n = sizeof *dec;
+    for (int i = 0; i < 2; i++)
+        n += dec->d[i].buf_cap + dec->d[i].reasm.cap;
+    return n;
 }
 
 /* A record header: records counted, an impossible one ends the direction, the
@@ -871,12 +886,12 @@ static enum tp_err on_body(struct tp_session *s, enum tp_dir dir, struct tp_byte
         return TP_OK;
     }
     if (!d->in_body) {
-        if (!buf_reserve(s->worker, d, h->len)) {
-            d->dead = true;
-            return TP_ERR_NOMEM;
-        }
         d->in_body = true;
         d->buf_len = 0;
+    }
+    if (!buf_reserve(s->worker, d, d->buf_len + b.len, h->len)) {
+        d->dead = true;
+        return TP_ERR_NOMEM;
     }
     memcpy(d->buf + d->buf_len, b.p, b.len);
     d->buf_len += b.len;

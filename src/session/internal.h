@@ -79,6 +79,8 @@ bool tp_worker_buf_keep(struct tp_worker *w, int k, uint8_t *b);
 struct tp_decoder *tp_decoder_new(void);
 /* w: the freeing thread's worker (its buffers go back there), or NULL. */
 void tp_decoder_free(struct tp_decoder *d, struct tp_worker *w);
+/* Bytes the decoder holds: its state and buffers. */
+size_t tp_decoder_footprint(const struct tp_decoder *d);
 enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us);
 void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_t t_us);
 void tp_decoder_set_keylog(struct tp_decoder *d, const struct tp_keylog *kl);

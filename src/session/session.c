@@ -127,6 +127,16 @@ enum tp_err tp_session_feed(struct tp_session *s, enum tp_dir dir, const uint8_t
     return tp_decoder_feed(s, dir, p, len, t_us);
 }
 
+size_t tp_session_footprint(const struct tp_session *s)
+{
+    if (!s)
+        return 0;
+    size_t n = sizeof *s + tp_decoder_footprint(s->dec) + s->cap_msgs * sizeof *s->msgs;
+    for (const struct tp_msg_arena *a = s->msg_arena; a; a = a->next)
+        n += sizeof *a + a->cap;
+    return n;
+}
+
 void tp_session_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost_bytes, int64_t t_us)
 {
     if (!s || (dir != TP_C2S && dir != TP_S2C))

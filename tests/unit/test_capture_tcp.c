@@ -44,7 +44,7 @@ static void fx_init(struct fx *x, bool hist)
     memset(x, 0, sizeof *x);
     tp_tcp_dir_init(&x->d);
     tp_tcp_dir_history(&x->d, hist, NULL);
-    x->sink = (struct tp_tcp_sink){ on_data, on_gap, &x->o };
+    x->sink = (struct tp_tcp_sink){ on_data, on_gap, &x->o, NULL };
 }
 static void seg(struct fx *x, uint32_t seq, const char *s)
 {
@@ -286,6 +286,18 @@ static void test_tcp__all_orders_of_five__same_bytes(void **st)
     assert_int_equal(count, 120);
 }
 
+/* History on, then one byte delivered: the buffer comes with the first byte,
+ * from the sink's pool. */
+static void history_with_byte(struct tp_tcp_dir *d, struct tp_tcp_pool *pool)
+{
+    tp_tcp_dir_history(d, true, pool);
+    assert_null(d->hist); /* nothing delivered yet: nothing held */
+    const struct tp_tcp_sink k = { NULL, NULL, NULL, pool };
+    const uint8_t x = 1;
+    tp_tcp_dir_syn(d, 0);
+    tp_tcp_dir_segment(d, 1, &x, 1, 1, 0, &k);
+}
+
 /* The caller's pool: a direction's history goes back to it and the next
  * direction gets the same buffer; beyond TP_TCP_POOL buffers are freed. */
 static void test_tcp__pool__reuses_history_buffers(void **state)
@@ -294,20 +306,20 @@ static void test_tcp__pool__reuses_history_buffers(void **state)
     struct tp_tcp_pool pool = { .n = 0 };
     struct tp_tcp_dir a, b;
     tp_tcp_dir_init(&a);
-    tp_tcp_dir_history(&a, true, &pool);
+    history_with_byte(&a, &pool);
     assert_non_null(a.hist);
     uint8_t *first = a.hist;
     tp_tcp_dir_free(&a, &pool);
     assert_int_equal(pool.n, 1);
     tp_tcp_dir_init(&b);
-    tp_tcp_dir_history(&b, true, &pool);
+    history_with_byte(&b, &pool);
     assert_ptr_equal(b.hist, first);
     assert_int_equal(pool.n, 0);
     tp_tcp_dir_free(&b, &pool);
     struct tp_tcp_dir many[TP_TCP_POOL + 2];
     for (size_t i = 0; i < TP_TCP_POOL + 2; i++) {
         tp_tcp_dir_init(&many[i]);
-        tp_tcp_dir_history(&many[i], true, &pool);
+        history_with_byte(&many[i], &pool);
     }
     for (size_t i = 0; i < TP_TCP_POOL + 2; i++)
         tp_tcp_dir_free(&many[i], &pool);

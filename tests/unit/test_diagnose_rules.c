@@ -1165,12 +1165,37 @@ static void test_handshake_failed__one_byte_records__says_library_limitation(voi
 {
     (void)state;
     struct fx *f = fx_tls_failed();
+    f->s->outcome.lib_error = -1; /* not a size or length error */
     f->s->decode[TP_S2C].records = 900;
     f->s->decode[TP_S2C].bytes = 900 * 6;
     tp_diagnose(f->s);
     const struct tp_finding *x = assert_fires(f->s, "handshake-failed");
     assert_contains(x->summary, "900 tiny records");
     assert_contains(x->explanation, "limitation of the probe's TLS library");
+    fx_free(f);
+}
+
+/* wolfSSL's own size and length errors are named before the tiny-records guess
+ * (1-byte records claiming a 250,000-byte message; empty handshake records). */
+static void test_handshake_failed__size_or_length_error__names_it_not_tiny(void **state)
+{
+    (void)state;
+    struct fx *f = fx_tls_failed(); /* lib_error -404, HANDSHAKE_SIZE_ERROR */
+    f->s->decode[TP_S2C].records = 47788;
+    f->s->decode[TP_S2C].bytes = 47788 * 6;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "handshake-failed");
+    assert_contains(x->summary, "larger than our TLS library (wolfSSL) accepts");
+    assert_null(strstr(x->summary, "tiny"));
+    fx_free(f);
+    f = fx_tls_failed();
+    f->s->outcome.lib_error = -341; /* LENGTH_ERROR */
+    f->s->decode[TP_S2C].records = 58000;
+    f->s->decode[TP_S2C].bytes = 58000 * 5;
+    tp_diagnose(f->s);
+    x = assert_fires(f->s, "handshake-failed");
+    assert_contains(x->summary, "whose length our TLS library (wolfSSL) rejected");
+    assert_null(strstr(x->summary, "tiny"));
     fx_free(f);
 }
 
@@ -1198,6 +1223,7 @@ static void test_handshake_failed__no_facts_no_detail__generic_summary(void **st
 {
     (void)state;
     struct fx *f = fx_tls_failed();
+    f->s->outcome.lib_error = -1;
     f->s->outcome.detail[0] = '\0';
     tp_diagnose(f->s);
     const struct tp_finding *x = assert_fires(f->s, "handshake-failed");
@@ -1517,6 +1543,7 @@ int main(void)
         cmocka_unit_test(test_handshake_failed__record_too_long__names_tls_limit),
         cmocka_unit_test(test_handshake_failed__hello_request_storm__counts_them),
         cmocka_unit_test(test_handshake_failed__one_byte_records__says_library_limitation),
+        cmocka_unit_test(test_handshake_failed__size_or_length_error__names_it_not_tiny),
         cmocka_unit_test(test_handshake_failed__explained_by_alert_or_other_status__silent),
         cmocka_unit_test(test_handshake_failed__no_facts_no_detail__generic_summary),
         cmocka_unit_test(test_connection_reset__closed_after_client_hello__fires),

@@ -106,7 +106,7 @@ static void read_back(const char *path, struct back *b)
         }
         int dir = from_client ? 0 : 1;
         struct sinkctx sc = { b, f, dir };
-        struct tp_tcp_sink sink = { on_data, NULL, &sc };
+        struct tp_tcp_sink sink = { on_data, NULL, &sc, NULL };
         if (k.flags & TP_TCP_SYN)
             tp_tcp_dir_syn(&b->d[f][dir], k.seq);
         else
