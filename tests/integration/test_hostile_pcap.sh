@@ -69,7 +69,7 @@ fi
 # the table (65,536) is full, each such session says why, and so does the summary.
 run_pcap budget30k halfopen 30000 -- --max-flow-memory 8
 tp_json "budget: flows evicted for the budget, the table far from full" <(summary budget30k) \
-    'j["summary"]["sessions"] == 30000 and j["summary"]["flows_evicted"] > 25000 and j["summary"]["max_concurrent_flows"] < 8192'
+    'j["sessions"] == 30000 and j["capture"]["flows_evicted"] > 25000 and j["capture"]["max_concurrent_flows"] < 8192'
 tp_check "budget: the evicted sessions name the memory budget in their outcome" \
     "$(is '[ "$(grep -c "more than the 8 MiB memory budget (--max-flow-memory)" "$TP_TMP/budget30k.json")" -gt 25000 ]')"
 [ -n "$TIME" ] && tp_check "budget: RSS ${RSS} KiB <= 40 MiB under an 8 MiB budget" "$(is '[ "$RSS" -le 40960 ]')"
