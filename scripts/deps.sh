@@ -7,7 +7,8 @@ PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev 
       python3-cryptography python3-jsonschema # python3-cryptography: tests/differential only; python3-jsonschema: tests/schema
       bash-completion zsh                     # tests/integration/test_completions.sh
       debhelper dpkg-dev fakeroot lintian     # tests/integration/test_deb.sh (debian/)
-      chromium)                               # tests/integration/test_html.sh loads the HTML report headless
+      chromium                                # tests/integration/test_html.sh loads the HTML report headless
+      postgresql dovecot-imapd dovecot-pop3d slapd python3-aiosmtpd) # real STARTTLS servers: tests/integration/test_starttls.sh
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,5 +19,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   # tshark asks whether non-root users may capture: answer no, non-interactively.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
   apt-get update -qq
+  # The STARTTLS test servers (PostgreSQL, Dovecot, slapd) are started by the tests
+  # themselves, in temp dirs: keep their packages from starting system services.
+  rc_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && rc_policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$rc_policy" ] || rm -f /usr/sbin/policy-rc.d
 fi

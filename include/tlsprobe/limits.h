@@ -69,6 +69,11 @@
 /* AIA caIssuers fetch: size and time. */
 #define TP_MAX_AIA_BYTES         (64 * 1024)
 #define TP_AIA_TIMEOUT_MS        3000
+/* connect --starttls: the plain-text exchange before TLS (greeting, capability
+ * lists, the upgrade): bytes read in all, one line's length, lines kept. */
+#define TP_MAX_PLAIN_BYTES       (64 * 1024)
+#define TP_MAX_PLAIN_LINE        1024
+#define TP_MAX_PLAIN_LINES       64
 /* connect: after our close_notify, how long to wait for the peer's close_notify
  * and FIN (loopback answers in well under 1 ms; a far server in one RTT). */
 #define TP_CLOSE_WAIT_MS         200

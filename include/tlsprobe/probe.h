@@ -18,6 +18,19 @@
 #include "tlsprobe/pkcs12.h"
 #include "tlsprobe/session.h"
 
+/* connect --starttls: the protocols whose plain-text upgrade we speak. */
+enum tp_starttls_proto {
+    TP_ST_AUTO = -1,             /* by the port: 25/587 smtp, 143 imap, 110 pop3, 21 ftp, 389 ldap,
+                                    5432 postgres, 3306 mysql, 5222 xmpp, 119 nntp, 4190 sieve */
+    TP_ST_NONE = 0,
+    TP_ST_SMTP, TP_ST_IMAP, TP_ST_POP3, TP_ST_FTP, TP_ST_LDAP, TP_ST_POSTGRES, TP_ST_MYSQL,
+    TP_ST_XMPP, TP_ST_NNTP, TP_ST_SIEVE,
+};
+/* "smtp" -> TP_ST_SMTP ("auto", "none" too; "postgresql" is postgres); -2: unknown. */
+int tp_starttls_parse(const char *name);
+const char *tp_starttls_proto_name(int proto);   /* "smtp"; "auto" for TP_ST_AUTO */
+int tp_starttls_for_port(uint16_t port);         /* TP_ST_NONE when none is well known */
+
 struct tp_connect_opts {
     const char *host;            /* DNS name or IP literal (IPv6 without brackets) */
     uint16_t port;               /* default 443 */
@@ -35,6 +48,8 @@ struct tp_connect_opts {
     const char *write_pcap;      /* NULL none */
     const char *keylog;          /* NULL none (the CLI folds in SSLKEYLOGFILE) */
     int64_t at;                  /* --at: verify and judge dates at this time (s since epoch); 0: now */
+    int starttls;                /* enum tp_starttls_proto: TP_ST_NONE (0) none, TP_ST_AUTO by port */
+    bool starttls_given;         /* the CLI's: --starttls was given (a URL scheme does not override it) */
 };
 
 /* Probe one server. On TP_OK *out is a finished, diagnosed session (the

@@ -86,6 +86,7 @@ enum tp_conn_status {
     TP_CONN_NOT_TLS,         /* the peer spoke something else */
     TP_CONN_TLS_FAILED,      /* a TLS-level failure (alert sent or received, verify) */
     TP_CONN_LOCAL_ERROR,     /* our side failed (bad config, out of memory) */
+    TP_CONN_STARTTLS_FAILED, /* the plain-text upgrade to TLS (STARTTLS) did not happen */
 };
 
 struct tp_outcome {
@@ -95,6 +96,34 @@ struct tp_outcome {
     char peer_banner[64];    /* first bytes of a non-TLS peer, for not-tls ("HTTP/1.1 400") */
     size_t peer_banner_len;
 };
+
+/* STARTTLS: the plain-text exchange that upgrades a connection to TLS
+ * (connect --starttls). Lines as sent and received (binary protocols: a short
+ * description of each message), in order. */
+enum tp_starttls_status {
+    TP_STARTTLS_NONE = 0,        /* no STARTTLS on this session */
+    TP_STARTTLS_OK,              /* the server agreed: TLS follows */
+    TP_STARTTLS_UNAVAILABLE,     /* the server does not offer it (not advertised, ssl=off) */
+    TP_STARTTLS_REFUSED,         /* offered or asked for, and refused */
+    TP_STARTTLS_UNEXPECTED,      /* the server answered in another protocol, or sent
+                                    bytes after agreeing (before our ClientHello) */
+    TP_STARTTLS_TIMEOUT,         /* no (complete) answer before the deadline */
+    TP_STARTTLS_CLOSED,          /* the server closed (or reset) the connection */
+};
+struct tp_plain_line {
+    enum tp_dir dir;
+    int64_t t_us;                /* wall clock, µs since the epoch */
+    char *text;                  /* owned; any bytes (escape when printing) */
+    size_t len;
+};
+struct tp_starttls {
+    char protocol[12];           /* "smtp", "imap", ...; "" when none */
+    enum tp_starttls_status status;
+    char detail[160];            /* what went wrong, for humans ("" when ok) */
+    struct tp_plain_line *lines;
+    size_t n_lines, cap_lines, n_lines_dropped;
+};
+const char *tp_starttls_status_name(enum tp_starttls_status st); /* "unavailable" */
 
 /* Secrets, by the NSS key log labels. */
 enum tp_secret_label {
@@ -238,6 +267,7 @@ struct tp_session {
 
     /* facts from the source */
     struct tp_outcome outcome;
+    struct tp_starttls starttls;  /* the plain-text upgrade before TLS, if any */
     struct tp_verify_result *server_verify; /* owned; NULL when not run */
     struct tp_verify_result *client_verify; /* owned; NULL when not run */
     int64_t capture_time;    /* capture: time of the first packet (s since epoch) for date checks */
@@ -303,6 +333,10 @@ void tp_session_free_findings(struct tp_session *s);
 
 /* Append a message / finding (used by the decoder and by sources). */
 struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp_msg_kind kind, int64_t t_us);
+/* Append a line of a STARTTLS exchange (copied; at most TP_MAX_PLAIN_LINES are
+ * kept, the rest counted). TP_ERR_NOMEM only. */
+enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
+                                 int64_t t_us) TP_MUST_USE;
 struct tp_finding *tp_session_add_finding(struct tp_session *s, const char *id, enum tp_severity sev);
 /* Worst severity among findings (-1 when none). */
 int tp_session_worst(const struct tp_session *s);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "tlsprobe/probe.h"
 #include <time.h>
 #include "tlsprobe/limits.h"
 #include "tlsprobe/render.h"
@@ -197,11 +198,14 @@ struct tp_cli_target {
     uint16_t port;                     /* given, else the scheme's, else 443 */
     bool is_ip;
     bool from_url;
+    int starttls;                      /* enum tp_starttls_proto: a STARTTLS scheme's
+                                          (smtp://...), else TP_ST_AUTO */
 };
 /* HOST, HOST:PORT, [IPv6]:PORT, [IPv6], a bare IPv6 literal, or a URL whose
  * scheme is an implicit-TLS one (https://HOST[:PORT]/path: the scheme gives the
- * default port; user info, path, query and fragment are dropped). A scheme that
- * starts in plain text (http, smtp, ...) is refused with the one to use. Returns
+ * default port; user info, path, query and fragment are dropped) or one with a
+ * STARTTLS (smtp://, imap://, ...: port and protocol). A plain-text scheme
+ * without one (http, ws, irc, mqtt) is refused with the one to use. Returns
  * 0, or -1 with a one-line reason in err. */
 int tp_cli_target_parse(const char *arg, struct tp_cli_target *t, char *err, size_t errlen);
 /* A DNS name as sent in SNI and matched against certificates: one trailing dot

@@ -11,7 +11,7 @@
 
 static int run(int argc, char **argv);
 
-enum { OPT_TLS12 = 1000, OPT_TLS13, OPT_TIMEOUT };
+enum { OPT_TLS12 = 1000, OPT_TLS13, OPT_TIMEOUT, OPT_STARTTLS };
 
 #define STR(m) TP_CLI_STR_IN(struct tp_connect_opts, m)
 #define FLAG(m) TP_CLI_FLAG_IN(struct tp_connect_opts, m)
@@ -31,6 +31,11 @@ static const struct tp_cli_opt opts[] = {
     { OPT_TLS12, "tls1.2", 0, NULL, "offer only TLS 1.2 (default: 1.2 and 1.3)" },
     { OPT_TLS13, "tls1.3", 0, NULL, "offer only TLS 1.3" },
     { STR(alpn), "alpn", 0, "LIST", "offer ALPN protocols, comma-separated (h2,http/1.1)" },
+    { OPT_STARTTLS, "starttls", 0, "PROTO", "upgrade a plain-text session first: smtp, imap, pop3, ftp,\n"
+                                            "ldap, postgres, mysql, xmpp, nntp, sieve, or none\n"
+                                            "(default: by port, 25/587 smtp, 143 imap, 110 pop3, 21 ftp,\n"
+                                            "389 ldap, 5432 postgres, 3306 mysql, 5222 xmpp, 119 nntp,\n"
+                                            "4190 sieve; others none)" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "one deadline for DNS, connect, handshake (default 10)" },
     { STR(write_pcap), "write-pcap", 0, "FILE", "write the session as a pcap (open it in Wireshark)" },
     { STR(keylog), "keylog", 0, "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)" },
@@ -63,6 +68,15 @@ static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
     double sec;
     if (id == TP_OPT_PASS) /* read after parsing: tp_cli_pass */
         return -1;
+    if (id == OPT_STARTTLS) {
+        int p = tp_starttls_parse(v);
+        if (p < TP_ST_AUTO)
+            return tp_cli_usage_fail(cmd, "--starttls takes smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, nntp, "
+                                          "sieve, none or auto, not '%s'", v);
+        o->starttls = p;
+        o->starttls_given = true;
+        return -1;
+    }
     if (id == OPT_TIMEOUT) {
         if (!tp_cli_seconds(v, false, 3600, &sec))
             return tp_cli_usage_fail(cmd, "--timeout takes a number of seconds above 0 and at most 3600, not '%s'", v);
@@ -104,6 +118,7 @@ static int run(int argc, char **argv)
     const struct tp_cli_cmd *cmd = &tp_cli_connect;
     struct tp_connect_opts o = { 0 };
     o.timeout_ms = 10000;
+    o.starttls = TP_ST_AUTO;
     struct tp_cli_args args;
     int fin = tp_cli_options(cmd, argc, argv, &args, take, &o);
     if (fin >= 0)
@@ -124,6 +139,8 @@ static int run(int argc, char **argv)
         return tp_cli_usage_fail(cmd, "%s", why);
     o.host = target.host;
     o.port = target.port;
+    if (target.starttls != TP_ST_AUTO && !o.starttls_given)
+        o.starttls = target.starttls;
     o.at = (int64_t)args.com.at;
     char sni[TP_MAX_NAME_LEN + 1], sni_unicode[TP_MAX_NAME_LEN + 1] = "";
     if (o.servername) {

@@ -123,18 +123,29 @@ static const struct {
     { "https", 443 }, { "wss", 443 },   { "ldaps", 636 }, { "imaps", 993 },  { "pop3s", 995 },
     { "smtps", 465 }, { "ftps", 990 },  { "ircs", 6697 }, { "mqtts", 8883 }, { "tls", 443 },
 };
-/* Schemes that start in plain text; those with STARTTLS name their TLS sibling. */
+/* Plain-text schemes with a STARTTLS we speak: the scheme gives port and protocol. */
+static const struct {
+    const char *scheme;
+    uint16_t port;
+    int starttls;
+} starttls_schemes[] = {
+    { "smtp", 25, TP_ST_SMTP },         { "submission", 587, TP_ST_SMTP }, { "imap", 143, TP_ST_IMAP },
+    { "pop3", 110, TP_ST_POP3 },        { "ftp", 21, TP_ST_FTP },          { "ldap", 389, TP_ST_LDAP },
+    { "postgres", 5432, TP_ST_POSTGRES }, { "postgresql", 5432, TP_ST_POSTGRES }, { "mysql", 3306, TP_ST_MYSQL },
+    { "xmpp", 5222, TP_ST_XMPP },       { "nntp", 119, TP_ST_NNTP },       { "sieve", 4190, TP_ST_SIEVE },
+};
+/* Schemes that start in plain text without a STARTTLS: their TLS sibling. */
 static const struct {
     const char *scheme, *instead;
 } plain_schemes[] = {
-    { "http", "https" }, { "ws", "wss" },     { "ldap", "ldaps" }, { "imap", "imaps" },
-    { "pop3", "pop3s" }, { "smtp", "smtps" }, { "ftp", "ftps" },   { "irc", "ircs" }, { "mqtt", "mqtts" },
+    { "http", "https" }, { "ws", "wss" }, { "irc", "ircs" }, { "mqtt", "mqtts" },
 };
 
 int tp_cli_target_parse(const char *arg, struct tp_cli_target *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
     t->port = 443;
+    t->starttls = TP_ST_AUTO;
     const char *a = arg;
     size_t alen = strlen(arg);
     const char *sep = strstr(arg, "://");
@@ -146,17 +157,22 @@ int tp_cli_target_parse(const char *arg, struct tp_cli_target *t, char *err, siz
                 t->port = tls_schemes[i].port;
                 known = true;
             }
+        for (size_t i = 0; i < TP_CLI_N(starttls_schemes) && !known; i++)
+            if (strlen(starttls_schemes[i].scheme) == sl && !strncasecmp(arg, starttls_schemes[i].scheme, sl)) {
+                t->port = starttls_schemes[i].port;
+                t->starttls = starttls_schemes[i].starttls;
+                known = true;
+            }
         if (!known) {
             for (size_t i = 0; i < TP_CLI_N(plain_schemes); i++)
                 if (strlen(plain_schemes[i].scheme) == sl && !strncasecmp(arg, plain_schemes[i].scheme, sl)) {
-                    snprintf(err, errlen,
-                             "'%.*s://' starts in plain text (STARTTLS is not supported): use %s:// or "
-                             "HOST:PORT of its TLS port",
+                    snprintf(err, errlen, "'%.*s://' is plain text, not TLS: use %s:// or HOST:PORT of its TLS port",
                              (int)sl, arg, plain_schemes[i].instead);
                     return -1;
                 }
             snprintf(err, errlen, "unknown URL scheme '%.*s' (https, wss, ldaps, imaps, pop3s, smtps, ftps, ircs, "
-                                  "mqtts; or HOST:PORT)", (int)sl, arg);
+                                  "mqtts; STARTTLS: smtp, submission, imap, pop3, ftp, ldap, postgres, mysql, xmpp, "
+                                  "nntp, sieve; or HOST:PORT)", (int)sl, arg);
             return -1;
         }
         a = sep + 3;

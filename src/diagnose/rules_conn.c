@@ -54,7 +54,13 @@ void r_timeout(struct diag_ctx *c)
         return;
     struct diag_texts *t = &c->t;
     uint64_t got_c2s = s->decode[TP_C2S].bytes, got_s2c = s->decode[TP_S2C].bytes;
-    if (c->f->role == DIAG_SERVER && s->n_msgs == 0 && got_c2s > 0) {
+    if (s->starttls.protocol[0] && s->starttls.status != TP_STARTTLS_OK) {
+        diag_say(&t->sum, "The server did not finish the STARTTLS (%e) exchange before the deadline.",
+                 s->starttls.protocol);
+        tp_sb_put(&t->expl, "The plain-text part stalled: a server that speaks TLS directly on this port (implicit "
+                           "TLS) waits for our ClientHello instead of greeting us, or the service is very slow. ");
+        tp_sb_put(&t->fix, "For a port that speaks TLS directly, use --starttls none. ");
+    } else if (c->f->role == DIAG_SERVER && s->n_msgs == 0 && got_c2s > 0) {
         diag_say(&t->sum, "The client sent %llu byte%s but no complete ClientHello before the deadline.",
                  (unsigned long long)got_c2s, got_c2s == 1 ? "" : "s");
         tp_sb_put(&t->expl, "A client that sends the start of a handshake and then stalls is either on a very slow "
@@ -117,8 +123,8 @@ void r_not_tls(struct diag_ctx *c)
         fix = "This is an SSH port; use the port where TLS is served.";
     } else if (banner_starts(o, "220") || banner_starts(o, "* OK") || banner_starts(o, "+OK")) {
         what = "a plain-text mail or FTP greeting";
-        fix = "This service starts in plain text: use its STARTTLS (openssl s_client -starttls smtp|imap|pop3|ftp) "
-              "or its implicit-TLS port (465 SMTPS, 993 IMAPS, 995 POP3S, 990 FTPS).";
+        fix = "This service starts in plain text: use its STARTTLS (tlsprobe connect --starttls smtp|imap|pop3|ftp, "
+              "openssl s_client -starttls ...) or its implicit-TLS port (465 SMTPS, 993 IMAPS, 995 POP3S, 990 FTPS).";
     }
     diag_say(&t->sum, "%s does not speak TLS%s%s", diag_Who(c, peer), what ? ": it answered with " : "",
              what ? what : "");
@@ -302,3 +308,40 @@ void r_handshake_failed(struct diag_ctx *c)
     diag_report(c, TP_SEV_ERROR);
 }
 
+
+/* ---- STARTTLS (connect --starttls): the plain-text upgrade did not happen ---- */
+
+static const struct {
+    const char *proto, *fix;
+} starttls_fix[] = {
+    { "smtp", "Postfix: smtpd_tls_cert_file, smtpd_tls_key_file and smtpd_tls_security_level = may in main.cf; "
+              "Exim: tls_certificate, tls_privatekey and tls_advertise_hosts = *." },
+    { "imap", "Dovecot: ssl = yes, ssl_cert = </path/fullchain.pem, ssl_key = </path/key.pem (10-ssl.conf)." },
+    { "pop3", "Dovecot: ssl = yes, ssl_cert = </path/fullchain.pem, ssl_key = </path/key.pem (10-ssl.conf)." },
+    { "ftp", "vsftpd: ssl_enable=YES with rsa_cert_file and rsa_private_key_file; ProFTPD: TLSEngine on (mod_tls)." },
+    { "ldap", "OpenLDAP: olcTLSCertificateFile and olcTLSCertificateKeyFile in cn=config (ldapmodify)." },
+    { "postgres", "PostgreSQL: ssl = on, ssl_cert_file and ssl_key_file in postgresql.conf, then reload." },
+    { "mysql", "MySQL/MariaDB: ssl_cert and ssl_key under [mysqld], restart; SHOW VARIABLES LIKE 'have_ssl' says YES." },
+    { "xmpp", "Prosody: a certificate for the host (prosodyctl cert import); ejabberd: starttls: true on the c2s listener." },
+    { "nntp", "INN: tlscertfile and tlskeyfile in inn.conf." },
+    { "sieve", "Dovecot ManageSieve: ssl = yes with ssl_cert and ssl_key, as for IMAP." },
+};
+
+static void starttls_finding(struct diag_ctx *c, enum tp_starttls_status want, const char *what)
+{
+    const struct tp_session *s = c->f->s;
+    const struct tp_starttls *st = &s->starttls;
+    if (s->outcome.status != TP_CONN_STARTTLS_FAILED || st->status != want)
+        return;
+    struct diag_texts *t = &c->t;
+    diag_say(&t->sum, "STARTTLS (%e)%s: %e.", st->protocol, what, st->detail);
+    if (want == TP_STARTTLS_UNAVAILABLE)
+        for (size_t i = 0; i < sizeof starttls_fix / sizeof starttls_fix[0]; i++)
+            if (!strcmp(starttls_fix[i].proto, st->protocol))
+                tp_sb_put(&t->fix, starttls_fix[i].fix);
+    diag_report(c, TP_SEV_ERROR);
+}
+
+void r_starttls_unavailable(struct diag_ctx *c) { starttls_finding(c, TP_STARTTLS_UNAVAILABLE, " is not offered"); }
+void r_starttls_refused(struct diag_ctx *c) { starttls_finding(c, TP_STARTTLS_REFUSED, " was refused"); }
+void r_starttls_unexpected(struct diag_ctx *c) { starttls_finding(c, TP_STARTTLS_UNEXPECTED, " failed"); }

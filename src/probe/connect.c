@@ -5,6 +5,7 @@
  * the raw bytes and the secrets it captured are fed to the same session decoder
  * a capture uses; then we verify the chain as sent ourselves (tp_chain_verify),
  * whatever wolfSSL thought of it, and run the diagnosis. */
+#include "probe/starttls.h"
 #include "probe/wolf.h"
 
 #include <arpa/inet.h>
@@ -414,7 +415,6 @@ static const char *client_extensions(struct run *r)
 /* TLS on the open connection: handshake, post-handshake read, close_notify. */
 static void handshake(struct run *r)
 {
-    note_endpoints(r);
     enum tp_err ce = tp_wolf_conn_init(&r->c, r->ctx, r->fd, false, r->deadline);
     if (ce != TP_OK) {
         set_outcome(r->s, TP_CONN_LOCAL_ERROR, 0,
@@ -437,6 +437,48 @@ static void handshake(struct run *r)
     /* close_notify, and the peer's, so that no run of ours provokes an alert */
     if (rc == 0)
         tp_wolf_close(&r->c, TP_CLOSE_WAIT_MS);
+}
+
+/* connect --starttls (or the port's protocol with the default "auto"): the
+ * plain-text upgrade first. false: it did not happen (the outcome says why). */
+static bool upgrade(struct run *r)
+{
+    int proto = r->o->starttls == TP_ST_AUTO ? tp_starttls_for_port(r->port) : r->o->starttls;
+    if (proto <= TP_ST_NONE)
+        return true;
+    enum tp_starttls_status st = tp_starttls_run(r->fd, proto, r->sni ? r->sni : r->o->host, r->deadline, r->s,
+                                                 r->flow);
+    if (st == TP_STARTTLS_OK)
+        return true;
+    char d[240];
+    snprintf(d, sizeof d, "STARTTLS (%s): %s", tp_starttls_proto_name(proto), r->s->starttls.detail);
+    set_outcome(r->s, st == TP_STARTTLS_TIMEOUT ? TP_CONN_TIMEOUT
+                      : st == TP_STARTTLS_CLOSED ? TP_CONN_CLOSED : TP_CONN_STARTTLS_FAILED, 0, d);
+    return false;
+}
+
+/* After a STARTTLS go-ahead, plain text where the ServerHello should be: the
+ * server sent more than its go-ahead (pipelined answers: command injection,
+ * CVE-2011-0411) or did not switch. That is the upgrade's failure, not "not TLS". */
+static void after_upgrade(struct run *r)
+{
+    struct tp_session *s = r->s;
+    if (s->starttls.status != TP_STARTTLS_OK || s->outcome.status != TP_CONN_NOT_TLS)
+        return;
+    struct tp_sb sb;
+    tp_sb_init(&sb);
+    const uint8_t *b = r->c.banner; /* what wolfSSL read instead of a record */
+    size_t n = r->c.banner_len < sizeof r->c.banner ? r->c.banner_len : sizeof r->c.banner, k = 0;
+    while (k < n && k < 40 && b[k] != '\r' && b[k] != '\n')
+        k++;
+    tp_sb_put_escaped(&sb, b, k);
+    s->starttls.status = TP_STARTTLS_UNEXPECTED;
+    snprintf(s->starttls.detail, sizeof s->starttls.detail,
+             "after agreeing, the server sent plain text (\"%s\") instead of TLS", tp_sb_str(&sb));
+    tp_sb_free(&sb);
+    char d[240];
+    snprintf(d, sizeof d, "STARTTLS (%s): %s", s->starttls.protocol, s->starttls.detail);
+    set_outcome(s, TP_CONN_STARTTLS_FAILED, 0, d);
 }
 
 /* Close the socket and say how the connection ended, for --write-pcap: our FIN
@@ -556,7 +598,11 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         r.check_name = o->servername ? o->servername : o->host;
         dial(&r);
         if (r.fd >= 0)
+            note_endpoints(&r);
+        if (r.fd >= 0 && upgrade(&r)) {
             handshake(&r);
+            after_upgrade(&r);
+        }
         transcript(&r);
         judge(&r);
         *out = r.s;

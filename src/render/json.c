@@ -708,6 +708,39 @@ static void j_traffic(struct jw *w, const struct tp_session *s)
     jw_close(w, '}');
 }
 
+/* connect --starttls: null, or the plain-text exchange before TLS. */
+static void j_starttls(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    const struct tp_starttls *st = &s->starttls;
+    if (!st->protocol[0]) {
+        jw_null(w, "starttls");
+        return;
+    }
+    jw_key(w, "starttls");
+    jw_open(w, '{');
+    jw_str(w, "protocol", st->protocol);
+    jw_str(w, "status", tp_starttls_status_name(st->status));
+    jw_chars(w, "detail", st->detail, sizeof st->detail);
+    jw_u64(w, "lines_dropped", st->n_lines_dropped);
+    jw_key(w, "exchange");
+    jw_open(w, '[');
+    for (size_t i = 0; i < st->n_lines; i++) {
+        const struct tp_plain_line *l = &st->lines[i];
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "dir", rn_dir(l->dir));
+        int64_t t = l->t_us - s->start_us;
+        if (o->no_times)
+            jw_null(w, "t_ms");
+        else
+            jw_ms(w, "t_ms", t < 0 ? 0 : t);
+        jw_bytes(w, "text", (const uint8_t *)l->text, l->len);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
 static void j_messages(struct jw *w, const struct tp_session *s, struct tp_render_memo *memo)
 {
     jw_key(w, "messages");
@@ -735,6 +768,7 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     j_decode(&w, s);
     j_timings(&w, s, o);
     j_traffic(&w, s);
+    j_starttls(&w, s, o);
     j_messages(&w, s, o->memo);
     rj_ja4s(&w, s, o->memo); /* JA4+ (docs/fingerprints.md) */
     j_chain(&w, "certificates", &s->server_chain, o->memo);

@@ -27,6 +27,27 @@ static void m_label(struct tp_sb *o, const char *t)
     }
 }
 
+/* connect --starttls: the plain-text lines as arrows, then where TLS starts. */
+static void plain_exchange(struct tp_sb *out, const struct tp_session *s)
+{
+    const struct tp_starttls *st = &s->starttls;
+    if (!st->protocol[0])
+        return;
+    tp_sb_printf(out, "    Note over C,S: plain text, STARTTLS (%s)\n", st->protocol);
+    struct tp_sb t;
+    tp_sb_init(&t);
+    for (size_t i = 0; i < st->n_lines; i++) {
+        const struct tp_plain_line *l = &st->lines[i];
+        tp_sb_reset(&t);
+        tp_sb_put_escaped(&t, (const uint8_t *)l->text, l->len < 120 ? l->len : 120);
+        tp_sb_printf(out, "    %s: ", l->dir == TP_C2S ? "C->>S" : "S->>C");
+        m_label(out, tp_sb_str(&t));
+        tp_sb_putc(out, '\n');
+    }
+    tp_sb_free(&t);
+    tp_sb_printf(out, "    Note over C,S: STARTTLS %s\n", tp_starttls_status_name(st->status));
+}
+
 void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, const struct tp_render_opts *o)
 {
     char b[16];
@@ -51,6 +72,7 @@ void tp_render_mermaid_session(struct tp_sb *out, const struct tp_session *s, co
     }
     tp_sb_putc(out, '\n');
 
+    plain_exchange(out, s);
     int enc_c = rs_encryption_start(s, TP_C2S), enc_s = rs_encryption_start(s, TP_S2C);
     struct rmsg *r = malloc(sizeof *r);
     if (!r) {

@@ -283,8 +283,40 @@ static void put_facts(struct tp_sb *o, size_t line_start, const char *facts, siz
     }
 }
 
+/* connect --starttls: the plain-text exchange, in the messages' columns. */
+static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    const struct tp_starttls *st = &s->starttls;
+    if (!st->protocol[0])
+        return;
+    tp_sb_printf(o, "\n%s  ── plain text: STARTTLS (%s), %s ──%s\n", tp_c_dim(ro), st->protocol,
+                 tp_starttls_status_name(st->status), tp_c_reset(ro));
+    for (size_t i = 0; i < st->n_lines; i++) {
+        const struct tp_plain_line *l = &st->lines[i];
+        size_t line = o->len;
+        if (!ro->no_times) {
+            int64_t t = l->t_us - s->start_us;
+            tp_sb_printf(o, "%8.1f ms  ", (double)(t < 0 ? 0 : t) / 1000.0);
+            tp_sb_pad(o, line, 13);
+        } else {
+            tp_sb_put(o, "  ");
+        }
+        tp_sb_put(o, l->dir == TP_C2S ? "C → S  " : "C ← S  ");
+        size_t k = l->len < 200 ? l->len : 200;
+        tp_sb_put_escaped(o, (const uint8_t *)l->text, k);
+        tp_sb_put(o, k < l->len ? "…\n" : "\n");
+    }
+    if (st->n_lines_dropped)
+        tp_sb_printf(o, "  (%zu more lines not kept)\n", st->n_lines_dropped);
+    if (st->status == TP_STARTTLS_OK)
+        tp_sb_printf(o, "%s  ── TLS from here on ──%s\n", tp_c_dim(ro), tp_c_reset(ro));
+    else if (st->detail[0])
+        tp_sb_printf(o, "  STARTTLS failed: %s\n", st->detail);
+}
+
 static void messages(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
 {
+    plain_exchange(o, s, ro);
     if (!s->n_msgs) {
         tp_sb_put(o, "\n  (no TLS messages)\n");
         return;

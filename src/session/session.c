@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/array.h"
+#include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/x509.h"
 #include "session/internal.h"
@@ -86,12 +87,42 @@ void tp_session_free(struct tp_session *s)
     chain_free(s->cert_cache, &s->server_chain);
     chain_free(s->cert_cache, &s->client_chain);
     tp_session_free_findings(s);
+    for (size_t i = 0; i < s->starttls.n_lines; i++)
+        free(s->starttls.lines[i].text);
+    free(s->starttls.lines);
     free(s->server_name);
     free(s->host);
     free(s->server_name_unicode);
     tp_verify_result_free(s->server_verify);
     tp_verify_result_free(s->client_verify);
     free(s);
+}
+
+enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const char *text, size_t len, int64_t t_us)
+{
+    struct tp_starttls *st = &s->starttls;
+    if (st->n_lines >= TP_MAX_PLAIN_LINES) {
+        st->n_lines_dropped++;
+        return TP_OK;
+    }
+    if (len > TP_MAX_PLAIN_LINE)
+        len = TP_MAX_PLAIN_LINE;
+    if (!TP_ARRAY_RESERVE(st->lines, st->n_lines, st->cap_lines, 8, TP_MAX_PLAIN_LINES))
+        return TP_ERR_NOMEM;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return TP_ERR_NOMEM;
+    if (len)
+        memcpy(copy, text, len);
+    copy[len] = 0;
+    st->lines[st->n_lines++] = (struct tp_plain_line){ .dir = dir, .t_us = t_us, .text = copy, .len = len };
+    return TP_OK;
+}
+
+const char *tp_starttls_status_name(enum tp_starttls_status st)
+{
+    static const char *const names[] = { "none", "ok", "unavailable", "refused", "unexpected", "timeout", "closed" };
+    return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "none";
 }
 
 void tp_session_free_findings(struct tp_session *s)

@@ -1022,6 +1022,50 @@ static void test_not_tls__http_banner__fires_escaped(void **state)
     fx_free(f);
 }
 
+static void test_starttls__each_status__its_finding_with_the_servers_words(void **state)
+{
+    (void)state;
+    static const struct {
+        enum tp_starttls_status st;
+        const char *id;
+    } cases[] = { { TP_STARTTLS_UNAVAILABLE, "starttls-unavailable" },
+                  { TP_STARTTLS_REFUSED, "starttls-refused" },
+                  { TP_STARTTLS_UNEXPECTED, "starttls-unexpected" } };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fx *f = fx_new(TP_SRC_CONNECT);
+        f->s->server_verify = NULL;
+        f->s->server_chain.n = 0;
+        f->s->handshake_complete = false;
+        f->s->outcome.status = TP_CONN_STARTTLS_FAILED;
+        snprintf(f->s->starttls.protocol, sizeof f->s->starttls.protocol, "postgres");
+        f->s->starttls.status = cases[i].st;
+        snprintf(f->s->starttls.detail, sizeof f->s->starttls.detail, "the server said \x1b[31mno");
+        tp_diagnose(f->s);
+        const struct tp_finding *x = NULL;
+        if (i == 0)
+            x = assert_fires(f->s, "starttls-unavailable");
+        else if (i == 1)
+            x = assert_fires(f->s, "starttls-refused");
+        else
+            x = assert_fires(f->s, "starttls-unexpected");
+        assert_contains(x->summary, "STARTTLS (postgres)");
+        assert_null(strchr(x->summary, '\x1b'));
+        if (i == 0)
+            assert_contains(x->fix, "ssl = on");
+        assert_int_equal(f->s->n_findings, 1);
+        fx_free(f);
+    }
+    /* upgraded fine: none of them */
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    snprintf(f->s->starttls.protocol, sizeof f->s->starttls.protocol, "smtp");
+    f->s->starttls.status = TP_STARTTLS_OK;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "starttls-unavailable");
+    assert_silent(f->s, "starttls-refused");
+    assert_silent(f->s, "starttls-unexpected");
+    fx_free(f);
+}
+
 static void test_connection_refused__refused__fires_only(void **state)
 {
     (void)state;
@@ -1534,6 +1578,7 @@ int main(void)
         cmocka_unit_test(test_remote_alert__internal_error__fires_close_notify_silent),
         cmocka_unit_test(test_deprecated_version__tls10__warning_tls12_silent),
         cmocka_unit_test(test_not_tls__http_banner__fires_escaped),
+        cmocka_unit_test(test_starttls__each_status__its_finding_with_the_servers_words),
         cmocka_unit_test(test_connection_refused__refused__fires_only),
         cmocka_unit_test(test_connection_refused__server_address_empty__no_dangling_by),
         cmocka_unit_test(test_timeout__no_answer_to_client_hello__fires),

@@ -137,6 +137,7 @@ static void set_outcome(struct scen *x, const char *w)
         { "ok", TP_CONN_OK }, { "resolve-failed", TP_CONN_RESOLVE_FAILED }, { "refused", TP_CONN_REFUSED },
         { "timeout", TP_CONN_TIMEOUT }, { "reset", TP_CONN_RESET }, { "closed", TP_CONN_CLOSED },
         { "not-tls", TP_CONN_NOT_TLS }, { "tls-failed", TP_CONN_TLS_FAILED },
+        { "starttls-failed", TP_CONN_STARTTLS_FAILED },
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (!strcmp(w, tab[i].name)) {
@@ -306,6 +307,15 @@ static void set_key(struct scen *x, const char *key, char *val)
     else if (!strcmp(key, "banner")) {
         s->outcome.peer_banner_len = strlen(val) < sizeof s->outcome.peer_banner ? strlen(val) : 0;
         memcpy(s->outcome.peer_banner, val, s->outcome.peer_banner_len);
+    } else if (!strcmp(key, "starttls")) { /* PROTO STATUS */
+        char proto[16] = "", st[16] = "";
+        if (sscanf(val, "%15s %15s", proto, st) != 2)
+            fail_msg("line %d: starttls = PROTO STATUS", x->line);
+        snprintf(s->starttls.protocol, sizeof s->starttls.protocol, "%s", proto);
+        for (int k = TP_STARTTLS_NONE; k <= TP_STARTTLS_CLOSED; k++)
+            if (!strcmp(st, tp_starttls_status_name((enum tp_starttls_status)k)))
+                s->starttls.status = (enum tp_starttls_status)k;
+        snprintf(s->starttls.detail, sizeof s->starttls.detail, "scenario %s", st);
     } else if (!strcmp(key, "detail"))
         snprintf(s->outcome.detail, sizeof s->outcome.detail, "%s", val);
     else if (!strcmp(key, "expect"))

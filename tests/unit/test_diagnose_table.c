@@ -22,6 +22,7 @@ static const char *const contract_ids[] = {
     "timeout", "name-resolution", "remote-alert", "handshake-failed",
     "name-constraint-violation", "ca-not-authorized", "path-length-exceeded", "issuer-eku-mismatch",
     "unknown-critical-extension", "malformed-certificate", "path-building-limit", "chain-too-long",
+    "starttls-unavailable", "starttls-refused", "starttls-unexpected",
 };
 #define N_CONTRACT (sizeof contract_ids / sizeof contract_ids[0])
 
