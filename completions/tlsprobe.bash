@@ -13,23 +13,23 @@ _tlsprobe_options()
     case $1 in
         demo) echo "--list --keep --brief --timeout $tail_all" ;;
         connect)
-            echo "--servername --no-sni --cafile --capath --intermediates --no-aia --cert --key" \
-                "--tls1.2 --tls1.3 --alpn --timeout --write-pcap --keylog --at --stack --explain $tail_all"
+            echo "--servername --no-sni --cafile --capath --intermediates --no-aia --cert --key --pass" \
+                "--tls1.2 --tls1.3 --alpn --starttls --timeout --write-pcap --keylog --at --stack --explain $tail_all"
             ;;
         listen)
-            echo "--cert --key --chain --client-ca --request-client-cert --require-client-cert --alpn" \
+            echo "--cert --key --pass --chain --client-ca --request-client-cert --require-client-cert --alpn" \
                 "--tls1.2 --tls1.3 --count --linger --no-http --timeout --write-pcap --keylog --at --stack" \
                 "--explain $tail_all"
             ;;
         pcap)
             echo "--keylog --filter --session --server --sni --cafile --capath --at --max-flows" \
-                "--no-summary --explain $tail_all"
+                "--max-flow-memory --no-summary --explain $tail_all"
             ;;
         sniff)
             echo "-i --interface --filter --count --keylog --server --sni --cafile --capath --at" \
-                "--max-flows -Z --relinquish-privileges --no-summary --explain $tail_all"
+                "--max-flows --max-flow-memory -Z --relinquish-privileges --no-summary --explain $tail_all"
             ;;
-        inspect) echo "$tail_all" ;;
+        inspect) echo "--pass $tail_all" ;;
         check)
             echo "--chain --key --host --cafile --intermediates --aia --max-depth --at --purpose" \
                 "--save-chain --stack --explain $tail_all"
@@ -43,7 +43,7 @@ _tlsprobe_formats()
 {
     case $1 in
         inspect | check | explain) echo "text json" ;;
-        *) echo "text json mermaid" ;;
+        *) echo "text json mermaid html ecs" ;;
     esac
 }
 
@@ -107,6 +107,10 @@ _tlsprobe()
             COMPREPLY=($(compgen -W "client server" -- "$cur"))
             return
             ;;
+        --starttls)
+            COMPREPLY=($(compgen -W "smtp imap pop3 ftp ldap postgres mysql xmpp nntp sieve none" -- "$cur"))
+            return
+            ;;
         -i | --interface)
             local ifs
             ifs=$(command ls /sys/class/net 2>/dev/null)
@@ -122,7 +126,7 @@ _tlsprobe()
             return
             ;;
         --timeout | --alpn | --at | --count | --linger | --filter | --session | --server | \
-            --max-flows | --max-depth)
+            --max-flows | --max-flow-memory | --max-depth | --pass)
             return # a number, a time, a list or a filter: nothing to offer
             ;;
     esac
