@@ -25,6 +25,8 @@ cp "$PKI/good-fullchain.pem" www-fullchain.pem
 cp "$PKI/good.key" www.key
 openssl req -new -key www.key -subj /CN=www.example.com -out www.csr 2>/dev/null
 cp "$PKI/good.pem" server.crt
+openssl pkcs12 -export -in "$PKI/good-fullchain.pem" -inkey "$PKI/good.key" -name www -passout pass:secret \
+  -out client.p12 2>/dev/null
 C=$TP_FIXTURES/captures
 cp "$C/tls13-dsb.pcapng" trace.pcapng
 cp "$C/tls13-good.pcap" trace.pcap

@@ -37,6 +37,7 @@ for p in smtp imap pop3 ftp ldap postgres mysql xmpp nntp sieve; do
         "j['outcome']['status']=='ok' and j['starttls']['protocol']=='$p' and j['starttls']['status']=='ok' \
          and len(j['starttls']['exchange'])>=2 and j['handshake_complete'] and ids(j)==[]"
     tp_kill "$TP_BG_PID"
+    cat "$TP_OUT" >>"$TP_TMP/all.jsonl"
 done
 
 # the text view shows the exchange before the handshake
@@ -78,7 +79,14 @@ tp_json "inject: the injected line is named" "$TP_OUT" "'250 injected' in j['out
 check_fail smtp refuse starttls-failed refused starttls-refused
 tp_json "smtp refuse: the server's 454 is in the exchange" "$TP_OUT" \
     "any(l['text'].startswith('454 ') for l in j['starttls']['exchange'])"
+cat "$TP_OUT" >>"$TP_TMP/all.jsonl"
 check_fail smtp silent timeout timeout timeout
+cat "$TP_OUT" >>"$TP_TMP/all.jsonl"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+    python3 "$TP_SRC/tests/schema/validate.py" "tlsprobe:$TP_TMP/all.jsonl" >"$TP_TMP/validate.log" 2>&1
+    tp_check "every STARTTLS session line is valid against docs/schema (version 2)" $?
+    cat "$TP_TMP/validate.log" | tail -5
+fi
 tp_json "silent: the summary names STARTTLS and --starttls none" "$TP_OUT" \
     "'STARTTLS (smtp)' in j['findings'][0]['summary'] and '--starttls none' in j['findings'][0]['fix']"
 

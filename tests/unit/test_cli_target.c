@@ -78,11 +78,38 @@ static void test_target__idn__a_label_and_u_label(void **st)
     expect_target("xn--bcher-kva.example", "xn--bcher-kva.example", 443, false, "");
 }
 
+/* STARTTLS schemes: the scheme gives the port and the protocol. */
+static void test_target__starttls_scheme__port_and_protocol(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *arg;
+        uint16_t port;
+        int proto;
+    } c[] = { { "smtp://mx.example", 25, TP_ST_SMTP },        { "submission://mx.example", 587, TP_ST_SMTP },
+              { "imap://mail.example/INBOX", 143, TP_ST_IMAP }, { "postgres://db.example:6432/app", 6432, TP_ST_POSTGRES },
+              { "ldap://dir.example", 389, TP_ST_LDAP },       { "https://www.example", 443, TP_ST_AUTO } };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        struct tp_cli_target t;
+        char err[256];
+        assert_int_equal(tp_cli_target_parse(c[i].arg, &t, err, sizeof err), 0);
+        assert_int_equal(t.port, c[i].port);
+        assert_int_equal(t.starttls, c[i].proto);
+    }
+    assert_int_equal(tp_starttls_for_port(25), TP_ST_SMTP);
+    assert_int_equal(tp_starttls_for_port(5432), TP_ST_POSTGRES);
+    assert_int_equal(tp_starttls_for_port(443), TP_ST_NONE);
+    assert_int_equal(tp_starttls_parse("postgresql"), TP_ST_POSTGRES);
+    assert_int_equal(tp_starttls_parse("NONE"), TP_ST_NONE);
+    assert_int_equal(tp_starttls_parse("gopher"), -2);
+    assert_string_equal(tp_starttls_proto_name(TP_ST_XMPP), "xmpp");
+}
+
 static void test_target__bad__refused_with_reason(void **st)
 {
     (void)st;
     expect_refused("http://example.com/", "https://");
-    expect_refused("smtp://mx.example", "smtps://");
+    expect_refused("mqtt://broker.example", "mqtts://");
     expect_refused("gopher://x", "unknown URL scheme");
     expect_refused("example.com/path", "give its scheme");
     expect_refused("example.com:0", "port");
@@ -134,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_target__urls__scheme_gives_port),
         cmocka_unit_test(test_target__trailing_dot__stripped),
         cmocka_unit_test(test_target__idn__a_label_and_u_label),
+        cmocka_unit_test(test_target__starttls_scheme__port_and_protocol),
         cmocka_unit_test(test_target__bad__refused_with_reason),
         cmocka_unit_test(test_endpoint__forms__canonical_or_refused),
     };

@@ -150,7 +150,7 @@ static void test_explain__known_message__one_finding(void **state)
     assert_int_equal(tlsprobe_result_verdict(r), TLSPROBE_VERDICT_OK);
     const char *j = tlsprobe_result_json(r);
     assert_non_null(strstr(j, tlsprobe_result_finding_id(r, 0)));
-    assert_non_null(strstr(j, "\"stack\":\"Go\""));
+    assert_non_null(strstr(j, "\"message_stack\":\"Go\""));
     tlsprobe_result_free(r);
     assert_int_equal(tlsprobe_explain("the weather is nice", NULL, &r), TLSPROBE_OK);
     assert_int_equal(tlsprobe_result_findings(r), 0);
