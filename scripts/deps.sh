@@ -8,6 +8,7 @@ PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev 
       bash-completion zsh                     # tests/integration/test_completions.sh
       debhelper dpkg-dev fakeroot lintian     # tests/integration/test_deb.sh (debian/)
       chromium                                # tests/integration/test_html.sh loads the HTML report headless
+      golang-go                               # Go peers (standard library): test_key_mismatch, test_explain_side, test_headers
       postgresql dovecot-imapd dovecot-pop3d slapd python3-aiosmtpd) # real STARTTLS servers: tests/integration/test_starttls.sh
 missing=()
 for p in "${PKGS[@]}"; do

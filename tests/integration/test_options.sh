@@ -77,11 +77,11 @@ expect_usage "connect two targets" connect a.example b.example
 
 # Options anywhere, --opt=value, '--', spaces and '-' are operands.
 out=$("$TLSPROBE" explain 'x509: certificate signed by unknown authority' --format json)
-case "$out" in '{"source":"explain","matched":true'*) ;; *) fail "explain MSG --format json: $out" ;; esac
+case "$out" in '{"schema_version":2,"type":"explain","source":"explain",'*'"matched":true'*) ;; *) fail "explain MSG --format json: $out" ;; esac
 out=$("$TLSPROBE" explain --format=json 'x509: certificate signed by unknown authority')
-case "$out" in '{"source":"explain"'*) ;; *) fail "explain --format=json MSG: $out" ;; esac
+case "$out" in '{"schema_version":2,"type":"explain","source":"explain"'*) ;; *) fail "explain --format=json MSG: $out" ;; esac
 out=$("$TLSPROBE" explain '- Status: The certificate is NOT trusted. The certificate issuer is unknown.' --format json)
-case "$out" in '{"source":"explain"'*) ;; *) fail "a gnutls line is a message: $out" ;; esac
+case "$out" in '{"schema_version":2,"type":"explain","source":"explain"'*) ;; *) fail "a gnutls line is a message: $out" ;; esac
 out=$("$TLSPROBE" explain --format json -- --format text)
 case "$out" in *'"matched":false'*) ;; *) fail "-- ends the options: $out" ;; esac
 out=$(echo 'x509: certificate signed by unknown authority' | "$TLSPROBE" explain - --format json)

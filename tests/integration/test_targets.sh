@@ -50,7 +50,7 @@ tp_json "check: A-label checked, U-label beside it" "$TP_OUT" \
   'j["server_name"] == "xn--bcher-kva.example" and j["host"] == "bücher.example" and j["server_verification"]["name"] == "xn--bcher-kva.example" and "hostname-mismatch" not in ids(j)'
 
 # Refused with one line and exit 2, before any connection.
-for bad in 'http://localhost:1/' 'smtp://localhost' 'localhost/x' '[::1' 'localhost:0' 'localhost:99999' \
+for bad in 'http://localhost:1/' 'mqtt://localhost' 'localhost/x' '[::1' 'localhost:0' 'localhost:99999' \
            'https://' 'gopher://x'; do
   tp_expect_exit "refused: $bad" 2 "$TLSPROBE" connect "$bad"
   [ "$(wc -l < "$TP_ERR")" = 1 ]; tp_check "refused: $bad: one line" $?
