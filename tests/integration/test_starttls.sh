@@ -118,7 +118,7 @@ if command -v tshark >/dev/null; then
         --timeout 8 --write-pcap "$TP_TMP/st.pcap"
     tp_kill "$TP_BG_PID"
     dec=(-d "tcp.port==$PEER_PORT,smtp")
-    n_smtp=$(tshark -r "$TP_TMP/st.pcap" "${dec[@]}" -Y 'smtp.req.command == "STARTTLS"' 2>/dev/null | wc -l)
+    n_smtp=$(tshark -r "$TP_TMP/st.pcap" "${dec[@]}" -Y 'smtp.req && frame contains "STARTTLS"' 2>/dev/null | wc -l)
     n_ch=$(tshark -r "$TP_TMP/st.pcap" "${dec[@]}" -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l)
     [ "$n_smtp" = 1 ] && [ "$n_ch" = 1 ]
     tp_check "tshark: one SMTP STARTTLS ($n_smtp) and one ClientHello ($n_ch) in the pcap" $?
