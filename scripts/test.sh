@@ -22,7 +22,7 @@ echo "== ASan + UBSan build and test"
 cmake -S . -B build-asan -DTP_WERROR=ON -DTP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$J" >/dev/null
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-   ctest --output-on-failure -j"$J" -LE package) # the package test builds its own binary: run once, above
+   ctest --output-on-failure -j"$J" -LE "package|slow") # package: builds its own binary; slow: see tests/CMakeLists.txt
 
 if command -v clang >/dev/null && [ -d tests/fuzz ] && ls tests/fuzz/fuzz_*.c >/dev/null 2>&1; then
   echo "== fuzz targets (short runs)"

@@ -308,8 +308,8 @@ static void set_key(struct scen *x, const char *key, char *val)
         s->outcome.peer_banner_len = strlen(val) < sizeof s->outcome.peer_banner ? strlen(val) : 0;
         memcpy(s->outcome.peer_banner, val, s->outcome.peer_banner_len);
     } else if (!strcmp(key, "starttls")) { /* PROTO STATUS */
-        char proto[16] = "", st[16] = "";
-        if (sscanf(val, "%15s %15s", proto, st) != 2)
+        char proto[12] = "", st[16] = "";
+        if (sscanf(val, "%11s %15s", proto, st) != 2)
             fail_msg("line %d: starttls = PROTO STATUS", x->line);
         snprintf(s->starttls.protocol, sizeof s->starttls.protocol, "%s", proto);
         for (int k = TP_STARTTLS_NONE; k <= TP_STARTTLS_CLOSED; k++)
