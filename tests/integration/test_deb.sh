@@ -84,8 +84,8 @@ BIN="$ROOT/usr/bin/tlsprobe"
 if [ -x "$BIN" ]; then
   export LD_LIBRARY_PATH="$ROOT/usr/lib/$MA"
   # If it links libtlsprobe, that must be the one in $ROOT.
-  if readelf -d "$BIN" | grep -q 'NEEDED.*libtlsprobe'; then
-    ldd "$BIN" | grep -q "libtlsprobe\\.so\\.0 => $ROOT/usr/lib/$MA/" ||
+  if readelf -d "$BIN" | grep 'NEEDED.*libtlsprobe' > /dev/null; then
+    ldd "$BIN" | grep "libtlsprobe\\.so\\.0 => $ROOT/usr/lib/$MA/" > /dev/null ||
       fail "ldd: libtlsprobe is not resolved from the root: $(ldd "$BIN" | grep libtlsprobe)"
   fi
   got=$("$BIN" --version) || fail "tlsprobe --version exited $?"
@@ -127,7 +127,7 @@ if grep -qx libtlsprobe-dev <<< "$PKGS" && [ -f "$ROOT/usr/lib/$MA/pkgconfig/tls
     # Only the root's header and library: the example names nothing else.
     if cc -std=c11 -Wall -Wextra -Werror -pedantic "$T/src/examples/explain.c" $flags -o "$T/example_explain" 2> "$T/cc.err"; then
       export LD_LIBRARY_PATH="$ROOT/usr/lib/$MA"
-      ldd "$T/example_explain" | grep -q "libtlsprobe\\.so\\.0 => $ROOT/usr/lib/$MA/libtlsprobe\\.so\\.0" ||
+      ldd "$T/example_explain" | grep "libtlsprobe\\.so\\.0 => $ROOT/usr/lib/$MA/libtlsprobe\\.so\\.0" > /dev/null ||
         fail "ldd: the example does not take libtlsprobe from the root: $(ldd "$T/example_explain" | grep tlsprobe)"
       got=$("$T/example_explain" "x509: certificate signed by unknown authority" | head -1) || fail "the example exited $?"
       case $got in "finding: unknown-authority:"*) ;; *) fail "the example linked to the packaged library says '$got'" ;; esac

@@ -38,7 +38,7 @@ expect_usage() { # LABEL ARGS...
 n=0
 for c in $COMMANDS; do
   while read -r name value; do
-    if ! awk '{print $1}' "$T/$c.opts" | grep -qxF -- "$name"; then
+    if ! awk '{print $1}' "$T/$c.opts" | grep -xF -- "$name" > /dev/null; then
       if [ -n "${value:-}" ]; then
         expect_usage "$c refuses $name" "$c" "$name" x
         expect_usage "$c refuses $name=x" "$c" "$name=x"
@@ -86,6 +86,6 @@ out=$("$TLSPROBE" explain --format json -- --format text)
 case "$out" in *'"matched":false'*) ;; *) fail "-- ends the options: $out" ;; esac
 out=$(echo 'x509: certificate signed by unknown authority' | "$TLSPROBE" explain - --format json)
 case "$out" in *'"matched":true'*) ;; *) fail "explain - reads stdin: $out" ;; esac
-"$TLSPROBE" inspect --help | grep -q '^options:' || fail "inspect --help"
+"$TLSPROBE" inspect --help | grep '^options:' > /dev/null || fail "inspect --help"
 "$TLSPROBE" connect --help=x 2>/dev/null && fail "--help=x accepted"
 echo ok

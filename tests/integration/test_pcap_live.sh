@@ -33,7 +33,7 @@ can_capture=1
 command -v tcpdump >/dev/null || can_capture=0
 # The seccomp filter is off in an AddressSanitizer build (src/capture/sandbox.c).
 confined=1
-{ [ -n "${ASAN_OPTIONS:-}" ] || nm "$T" 2>/dev/null | grep -q __asan_init; } && confined=0
+{ [ -n "${ASAN_OPTIONS:-}" ] || nm "$T" 2>/dev/null | grep __asan_init > /dev/null; } && confined=0
 [ "$(id -u)" = 0 ] || can_capture=0
 
 # 1. tcpdump capture of a TLS 1.3 session and a TLS 1.2 session on a non-TLS port number.
