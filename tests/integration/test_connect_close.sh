@@ -25,7 +25,10 @@ def packets(path, client_port):
         f = (line.split('\t') + [''] * 6)[:6]
         d = 'c2s' if f[0] == client_port else 's2c'
         flag = lambda v: v in ('1', 'True')
-        if flag(f[1]): ctl.append((d, 'SYN'))
+        # a retransmitted SYN or FIN (loaded machine) is the same event again
+        def event(e):
+            if e not in ctl or e[1] == 'RST': ctl.append(e)
+        if flag(f[1]): event((d, 'SYN'))
         if f[4]:
             b = bytes.fromhex(f[4].replace(':', ''))
             # the stream, not the packets: a retransmitted segment (tcpdump sees
@@ -38,8 +41,8 @@ def packets(path, client_port):
                 continue
             if runs and runs[-1][0] == d: runs[-1][1].extend(b)
             else: runs.append((d, bytearray(b)))
-        if flag(f[2]): ctl.append((d, 'FIN'))
-        if flag(f[3]): ctl.append((d, 'RST'))
+        if flag(f[2]): event((d, 'FIN'))
+        if flag(f[3]): event((d, 'RST'))
     return [(d, bytes(b)) for d, b in runs], ctl
 wire, written, port = sys.argv[1], sys.argv[2], sys.argv[3]
 rw, cw = packets(wire, port)

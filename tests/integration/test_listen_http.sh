@@ -53,9 +53,11 @@ T0=$(linger_run --linger 0)
 T1=$(linger_run)
 T2=$(linger_run --linger=2.5)
 echo "# report after: --linger 0 ${T0}s, default ${T1}s, --linger 2.5 ${T2}s"
-lt "$T0 < 0.8"; tp_check "--linger 0: reported at once (${T0}s)" $?
-lt "$T1 >= 0.9 and $T1 < 2.4"; tp_check "default linger 1 s (${T1}s)" $?
-lt "$T2 >= 2.4"; tp_check "--linger 2.5 (${T2}s)" $?
+# Each time is the handshake (slow under ASan on a busy machine) plus the linger, so
+# the lingers are judged by the differences; the silent client hangs up after 4 s.
+lt "$T0 < 3.5"; tp_check "--linger 0: reported before the client hangs up (${T0}s)" $?
+lt "0.6 <= $T1 - $T0 < 1.7"; tp_check "default linger 1 s ($T1 s - $T0 s)" $?
+lt "2.0 <= $T2 - $T0 < 3.2"; tp_check "--linger 2.5 ($T2 s - $T0 s)" $?
 tp_expect_exit "--linger -1 refused" 2 "$TLSPROBE" listen 0 "${GOOD[@]}" --linger -1
 tp_expect_exit "--linger x refused" 2 "$TLSPROBE" listen 0 "${GOOD[@]}" --linger=x
 tp_finish
