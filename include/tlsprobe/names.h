@@ -13,6 +13,10 @@
 #include "tlsprobe/wire.h"
 
 bool tp_is_grease(uint16_t v);  /* 0x0a0a, 0x1a1a, ... 0xfafa */
+/* TLS 1.3 Internet-Drafts announced themselves as 0x7f00 + draft number
+ * (draft-ietf-tls-tls13-NN); 0 when v is not one. */
+int tp_tls13_draft(uint16_t v);
+bool tp_is_tls13_family(uint16_t v); /* TLS 1.3 or one of its drafts */
 
 const char *tp_name_cipher_suite(uint16_t id);     /* "TLS_AES_128_GCM_SHA256" */
 const char *tp_name_group(uint16_t id);            /* "x25519", "secp256r1" */

@@ -216,6 +216,7 @@ enum tp_decode_issue {
     TP_DEC_TRUNCATED,        /* the input ended inside a record or handshake message */
     TP_DEC_GAP,              /* bytes were lost (tp_session_gap): resynchronised on a record header */
     TP_DEC_CIPHER_UNSUPPORTED, /* secrets found, but we cannot decrypt this suite (keys_missing is set too) */
+    TP_DEC_DRAFT_PROTECTION, /* a TLS 1.3 draft before 25: its record protection differs (keys_missing too) */
 };
 struct tp_decode_facts {
     enum tp_decode_issue issue; /* first issue, TP_DEC_NONE when clean */

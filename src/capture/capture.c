@@ -534,7 +534,7 @@ static bool may_skip(struct tp_capture *c, struct flow *f, int side)
     int cl = f->client, sv = 1 - f->client;
     if (s->handshake_complete)
         return true;
-    if (s->version == TP_TLS1_3) {
+    if (tp_is_tls13_family(s->version)) {
         /* RFC 8446 §2: after the client's first protected record (its Finished, or
          * its certificate flight) everything the server sends is post-handshake; the
          * client's flight is at most Certificate, CertificateVerify, Finished. */

@@ -265,7 +265,8 @@ static void summary(struct tp_sb *o, const struct tp_session *s, const struct tp
     }
     for (int d = 0; d < 2; d++) {
         const struct tp_decode_facts *df = &s->decode[d];
-        if (df->issue == TP_DEC_NONE || df->issue == TP_DEC_NOT_TLS || df->issue == TP_DEC_CIPHER_UNSUPPORTED)
+        if (df->issue == TP_DEC_NONE || df->issue == TP_DEC_NOT_TLS || df->issue == TP_DEC_CIPHER_UNSUPPORTED ||
+            df->issue == TP_DEC_DRAFT_PROTECTION)
             continue;
         tp_sb_printf(o, "<p class=\"note\">%s stream: %s at byte %llu; %llu records, %llu bytes seen</p>\n",
                      d == TP_C2S ? "client" : "server", tp_decode_issue_name(df->issue),

@@ -7,7 +7,7 @@
 
 bool rs_tls13(const struct tp_session *s)
 {
-    return s->version == TP_TLS1_3;
+    return tp_is_tls13_family(s->version);
 }
 
 enum tp_explain_side rs_stack_side(const struct tp_session *s)

@@ -95,7 +95,8 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
     }
     for (int d = 0; d < 2; d++) {
         const struct tp_decode_facts *df = &s->decode[d];
-        if (df->issue == TP_DEC_NONE || df->issue == TP_DEC_NOT_TLS || df->issue == TP_DEC_CIPHER_UNSUPPORTED)
+        if (df->issue == TP_DEC_NONE || df->issue == TP_DEC_NOT_TLS || df->issue == TP_DEC_CIPHER_UNSUPPORTED ||
+            df->issue == TP_DEC_DRAFT_PROTECTION)
             continue; /* not-tls: the banner line; cipher-unsupported: the keys line */
         tp_sb_printf(o, "  %s%s stream: %s at byte %llu", tp_c_yellow(ro), (d == TP_C2S && s->source == TP_SRC_CONNECT) || (d == TP_S2C && s->source == TP_SRC_LISTEN) ? "our"
                      : d == TP_C2S                                                                         ? "client"
@@ -106,7 +107,11 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         tp_sb_printf(o, "; %llu records, %llu bytes seen%s\n", (unsigned long long)df->records,
                      (unsigned long long)df->bytes, tp_c_reset(ro));
     }
-    if (s->keys_missing)
+    if (s->keys_missing && (s->decode[0].issue == TP_DEC_DRAFT_PROTECTION || s->decode[1].issue == TP_DEC_DRAFT_PROTECTION))
+        tp_sb_printf(o, "  %sencrypted messages not decrypted: %s protects its records differently "
+                        "(drafts 25 to 28 and RFC 8446 are decrypted)%s\n",
+                     tp_c_yellow(ro), tp_name_version(s->version), tp_c_reset(ro));
+    else if (s->keys_missing)
         tp_sb_printf(o, "  %sencrypted messages not decrypted: no keys for this session (--keylog)%s\n",
                      tp_c_yellow(ro), tp_c_reset(ro));
     else if (s->decrypt_failed)

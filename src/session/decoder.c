@@ -331,7 +331,7 @@ static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_by
     if (sh->random.len == 32)
         memcpy(dec->server_random, sh->random.p, 32);
     dec->etm = sh->ext.encrypt_then_mac;
-    if (sh->version == TP_TLS1_3) {
+    if (tp_is_tls13_family(sh->version)) {
         dec->tls13 = true;
         /* RFC 8446 §4.2.11: the server selected a PSK */
         s->resumed = sh->ext.has_psk;
@@ -592,7 +592,11 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
     size_t n = 0;
     enum tp_err e = TP_ERR_NOKEY;
     if (dec->kl && s->has_client_random && s->has_cipher) {
-        if (dec->tls13) {
+        if (dec->tls13 && tp_tls13_draft(s->version) && tp_tls13_draft(s->version) < 25) {
+            /* before draft 25 the record's AAD was empty (and before 20 the labels
+             * were "TLS 1.3, "): these keys would not open the records */
+            issue(s, dir, TP_DEC_DRAFT_PROTECTION, 0, 0);
+        } else if (dec->tls13) {
             enum tp_secret_label l = dir == TP_C2S
                 ? (d->phase == 1 ? TP_SECRET_CLIENT_HANDSHAKE_TRAFFIC : TP_SECRET_CLIENT_TRAFFIC_0)
                 : (d->phase == 1 ? TP_SECRET_SERVER_HANDSHAKE_TRAFFIC : TP_SECRET_SERVER_TRAFFIC_0);

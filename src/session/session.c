@@ -286,6 +286,7 @@ const char *tp_decode_issue_name(enum tp_decode_issue i)
     case TP_DEC_TRUNCATED: return "truncated";
     case TP_DEC_GAP: return "gap";
     case TP_DEC_CIPHER_UNSUPPORTED: return "cipher-unsupported";
+    case TP_DEC_DRAFT_PROTECTION: return "draft-record-protection";
     }
     return "unknown";
 }

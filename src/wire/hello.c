@@ -127,6 +127,13 @@ enum tp_err tp_sslv2_hello_parse(struct tp_bytes record, struct tp_client_hello 
     return TP_OK;
 }
 
+/* A draft of TLS 1.3 is newer than TLS 1.2 and older than TLS 1.3 (0x7f17 > 0x0304). */
+static uint32_t version_rank(uint16_t v)
+{
+    int draft = tp_tls13_draft(v);
+    return draft ? (uint32_t)TP_TLS1_2 << 8 | 0x80u | (uint32_t)draft : (uint32_t)v << 8;
+}
+
 uint16_t tp_client_hello_max_version(const struct tp_client_hello *ch)
 {
     uint16_t best = 0;
@@ -137,7 +144,7 @@ uint16_t tp_client_hello_max_version(const struct tp_client_hello *ch)
         if (tp_is_grease(v))
             continue;
         any = true;
-        if (v > best)
+        if (version_rank(v) > version_rank(best))
             best = v;
     }
     return any ? best : ch->legacy_version;
@@ -151,9 +158,15 @@ enum tp_err tp_server_hello_parse(struct tp_bytes body, struct tp_server_hello *
     tp_reader_from(&r, body);
     tp_read_u16(&r, &sh->legacy_version);
     tp_read_bytes(&r, 32, &sh->random);
-    tp_read_vec8_bytes(&r, &sh->session_id);
+    /* draft-ietf-tls-tls13-18..21 §4.1.3: version, random, cipher_suite, extensions —
+     * no session id, no compression (draft 22 brought the TLS 1.2 layout back) */
+    int draft = tp_tls13_draft(sh->legacy_version);
+    bool draft_layout = draft && draft <= 21;
+    if (!draft_layout)
+        tp_read_vec8_bytes(&r, &sh->session_id);
     tp_read_u16(&r, &sh->suite);
-    tp_read_u8(&r, &sh->compression_method);
+    if (!draft_layout)
+        tp_read_u8(&r, &sh->compression_method);
     if (!tp_reader_ok(&r))
         return r.err;
     if (sh->session_id.len > 32)

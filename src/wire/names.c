@@ -42,6 +42,16 @@ static const char *tok_find(const struct tok *tab, size_t n, uint16_t v)
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+int tp_tls13_draft(uint16_t v)
+{
+    return (v >> 8) == 0x7f && (v & 0xff) ? v & 0xff : 0;
+}
+
+bool tp_is_tls13_family(uint16_t v)
+{
+    return v == TP_TLS1_3 || tp_tls13_draft(v);
+}
+
 bool tp_is_grease(uint16_t v)
 {
     /* RFC 8701 §2: 0x0A0A, 0x1A1A, ..., 0xFAFA */
@@ -266,9 +276,18 @@ const char *tp_name_version(uint16_t v)
     default:
         if (tp_is_grease(v))
             return "GREASE";
-        /* RFC 8446 drafts were announced as 0x7fXX */
-        if ((v >> 8) == 0x7f)
-            return "TLS 1.3 (draft)";
+        if (tp_tls13_draft(v)) {
+            /* "TLS 1.3 draft 23", as tshark names them; drafts past 28 were never published */
+            static const char *const drafts[] = {
+#define D(n) "TLS 1.3 draft " #n
+                D(1), D(2), D(3), D(4), D(5), D(6), D(7), D(8), D(9), D(10), D(11), D(12), D(13), D(14),
+                D(15), D(16), D(17), D(18), D(19), D(20), D(21), D(22), D(23), D(24), D(25), D(26),
+                D(27), D(28),
+#undef D
+            };
+            int n = tp_tls13_draft(v);
+            return n <= (int)(sizeof drafts / sizeof drafts[0]) ? drafts[n - 1] : "TLS 1.3 (draft)";
+        }
         return NULL;
     }
 }

@@ -262,6 +262,43 @@ static void test_server_hello__hrr_magic__hrr_with_selected_group(void **st)
     free(m.buf);
 }
 
+static void test_server_hello__tls13_draft18_layout__no_session_id(void **st)
+{
+    (void)st;
+    /* draft-ietf-tls-tls13-18 §4.1.3: version 7f12, random, cipher_suite, extensions
+     * (key_share x25519) — no session id, no compression method */
+    const char *sh18 =
+        "02 00 00 4e 7f 12 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b"
+        "1c 1d 1e 1f 13 01 00 28 00 33 00 24 00 1d 00 20 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11"
+        "12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f";
+    struct msg m = msg_hex(sh18, TP_HS_SERVER_HELLO, 82);
+    assert_int_equal(tp_server_hello_parse(m.h.body, &sh), TP_OK);
+    assert_int_equal(sh.version, 0x7f12);
+    assert_int_equal(sh.suite, 0x1301);
+    assert_int_equal(sh.session_id.len, 0);
+    assert_int_equal(sh.ext.n_key_shares, 1);
+    assert_int_equal(sh.ext.key_shares[0].group, 0x001d);
+    assert_string_equal(tp_name_version(sh.version), "TLS 1.3 draft 18");
+    assert_true(tp_is_tls13_family(sh.version));
+    free(m.buf);
+}
+
+static void test_server_hello__tls13_draft23__tls12_layout_and_supported_versions(void **st)
+{
+    (void)st;
+    /* draft 22 and later: the TLS 1.2 layout, the version in supported_versions */
+    const char *sh23 =
+        "02 00 00 2e 03 03 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b"
+        "1c 1d 1e 1f 00 13 01 00 00 06 00 2b 00 02 7f 17";
+    struct msg m = msg_hex(sh23, TP_HS_SERVER_HELLO, 50);
+    assert_int_equal(tp_server_hello_parse(m.h.body, &sh), TP_OK);
+    assert_int_equal(sh.legacy_version, 0x0303);
+    assert_int_equal(sh.version, 0x7f17);
+    assert_int_equal(tp_tls13_draft(sh.version), 23);
+    assert_string_equal(tp_name_version(sh.version), "TLS 1.3 draft 23");
+    free(m.buf);
+}
+
 static void test_server_hello__downgrade_sentinels__flagged(void **st)
 {
     (void)st;
@@ -582,6 +619,8 @@ int main(void)
         cmocka_unit_test(test_exts__more_than_cap__counted_and_dups_found),
         cmocka_unit_test(test_exts__context__same_code_different_meaning),
         cmocka_unit_test(test_sslv2_hello__v2_record__suites_and_challenge),
+        cmocka_unit_test(test_server_hello__tls13_draft18_layout__no_session_id),
+        cmocka_unit_test(test_server_hello__tls13_draft23__tls12_layout_and_supported_versions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

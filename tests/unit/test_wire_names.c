@@ -238,6 +238,15 @@ static void test_names__hs_types_versions_content__json_contract(void **st)
     assert_string_equal(tp_name_version(0x0300), "SSL 3.0");
     assert_string_equal(tp_name_version(0x0301), "TLS 1.0");
     assert_null(tp_name_version(0x0305));
+    /* TLS 1.3 drafts, named as tshark names them */
+    assert_string_equal(tp_name_version(0x7f12), "TLS 1.3 draft 18");
+    assert_string_equal(tp_name_version(0x7f1c), "TLS 1.3 draft 28");
+    assert_string_equal(tp_name_version(0x7f1d), "TLS 1.3 (draft)");
+    assert_null(tp_name_version(0x7f00));
+    assert_int_equal(tp_tls13_draft(0x7f17), 23);
+    assert_int_equal(tp_tls13_draft(0x0304), 0);
+    assert_true(tp_is_tls13_family(0x0304));
+    assert_false(tp_is_tls13_family(0x0303));
     assert_string_equal(tp_name_content_type(22), "handshake");
     assert_string_equal(tp_name_content_type(21), "alert");
     assert_null(tp_name_content_type(25));
