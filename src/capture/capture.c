@@ -14,6 +14,7 @@
 #include "tlsprobe/policy.h"
 #include "tlsprobe/capture.h"
 #include "tlsprobe/names.h"
+#include "tlsprobe/plainwatch.h"
 #include "tlsprobe/judge.h"
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/framer.h"
@@ -72,6 +73,7 @@ struct flow {
     struct tp_tcp_dir tcp[2];         /* by side */
     struct walker w[2];               /* by side */
     struct tp_session *s;
+    struct tp_plainwatch *pw;         /* a plain-text start being watched for STARTTLS, or NULL */
     unsigned long index;
     struct tp_capture *cap;
     size_t mem;                       /* bytes charged to the flows' memory budget */
@@ -317,13 +319,16 @@ static void flow_drop(struct tp_capture *c, struct flow *f)
     flow_free_buffers(c, f);
     tp_session_free(f->s);
     f->s = NULL;
+    free(f->pw);
+    f->pw = NULL;
 }
 
 /* Charge what the flow holds now (its session, decoder and TCP buffers) to the
  * budget; the flow struct itself is bounded by the table (max_flows). */
 static void flow_charge(struct tp_capture *c, struct flow *f)
 {
-    size_t now = tp_session_footprint(f->s) + tp_tcp_dir_footprint(&f->tcp[0]) + tp_tcp_dir_footprint(&f->tcp[1]);
+    size_t now = tp_session_footprint(f->s) + tp_tcp_dir_footprint(&f->tcp[0]) + tp_tcp_dir_footprint(&f->tcp[1]) +
+                 (f->pw ? sizeof *f->pw : 0);
     c->mem = c->mem - f->mem + now;
     f->mem = now;
 }
@@ -462,9 +467,26 @@ static void judge_job(void *ctx, const struct finish_job *j)
     session_judge(ctx, j->s, j->index, (enum end_reason)j->why, j->midstream);
 }
 
+/* The STARTTLS exchange that led to this session, as connect --starttls records it. */
+static void plain_to_session(struct flow *f, struct tp_session *s)
+{
+    const struct tp_plainwatch *pw = f->pw;
+    struct tp_starttls *st = &s->starttls;
+    snprintf(st->protocol, sizeof st->protocol, "%s", tp_plainwatch_protocol(pw));
+    st->status = TP_STARTTLS_OK;
+    for (unsigned i = 0; i < pw->n_lines; i++) {
+        const struct tp_pw_line *l = &pw->lines[i];
+        if (tp_session_add_plain(s, side_dir(f, l->side), l->text, l->len, l->t_us) != TP_OK)
+            break;
+    }
+    st->n_lines_dropped += pw->n_dropped;
+}
+
 static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
 {
     struct tp_session *s = f->s;
+    if (s && f->pw)
+        plain_to_session(f, s);
     if (s) {
         int cl = f->client < 0 ? 0 : f->client;
         tp_pkt_endpoint(f->ipver, f->addr[cl], f->port[cl], s->client, sizeof s->client);
@@ -630,6 +652,75 @@ static void on_record(struct tp_capture *c, struct flow *f, int side, const stru
     tp_framer_skip(&w->fr);
 }
 
+static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *p, size_t len, int64_t t_us);
+
+/* In-order bytes of a side still in plain text: the watch takes them until the
+ * side turns to TLS (the rest is walked as TLS) or the stream is not a STARTTLS
+ * dialogue (not TLS). */
+static void plain_walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *p, size_t len, int64_t t_us)
+{
+    size_t used = 0;
+    switch (tp_plainwatch_feed(f->pw, side, p, len, t_us, &used)) {
+    case TP_PW_MORE:
+        return;
+    case TP_PW_NOT:
+        set_not_tls(c, f);
+        return;
+    case TP_PW_TLS:
+        if (f->client < 0 && f->pw->client >= 0)
+            f->client = f->pw->client;
+        tp_framer_init(&f->w[side].fr, CAPTURE_START);
+        if (used < len) {
+            struct tp_reader r;
+            struct tp_bytes rest;
+            tp_reader_init(&r, p, len);
+            (void)tp_read_skip(&r, used);
+            (void)tp_read_rest(&r, &rest);
+            walk(c, f, side, rest.p, rest.len, t_us);
+        }
+        return;
+    }
+}
+
+/* The first bytes of a flow are not TLS: watch them for a STARTTLS dialogue. The
+ * framer holds the bytes it judged (and the other side's framer may hold a short
+ * first answer): they go to the watch first. */
+static void plain_begin(struct tp_capture *c, struct flow *f, int side, struct tp_reader *r, int64_t t_us)
+{
+    struct walker *w = &f->w[side];
+    if (f->pw && f->pw->done[side]) { /* it said TLS from here, and it is not */
+        set_not_tls(c, f);
+        return;
+    }
+    if (!f->pw) {
+        f->pw = malloc(sizeof *f->pw);
+        if (!f->pw) {
+            set_not_tls(c, f);
+            return;
+        }
+        tp_plainwatch_init(f->pw, f->client);
+        struct walker *o = &f->w[1 - side];
+        if (o->fr.mode == TP_FM_START && o->fr.have) {
+            uint8_t held[sizeof o->fr.rec.raw];
+            size_t nh = o->fr.have;
+            memcpy(held, o->fr.rec.raw, nh);
+            tp_framer_init(&o->fr, CAPTURE_START);
+            plain_walk(c, f, 1 - side, held, nh, t_us);
+            if (f->state == F_NOT_TLS)
+                return;
+        }
+    }
+    uint8_t held[sizeof w->fr.rec.raw];
+    size_t nh = w->fr.have;
+    memcpy(held, w->fr.rec.raw, nh);
+    tp_framer_init(&w->fr, CAPTURE_START);
+    struct tp_bytes rest;
+    (void)tp_read_rest(r, &rest);
+    walk(c, f, side, held, nh, t_us);
+    if (f->state != F_NOT_TLS && f->state != F_CLOSED)
+        walk(c, f, side, rest.p, rest.len, t_us);
+}
+
 /* A first header that is not a TLS record (ev NOT_TLS, or an SSLv2 hello):
  * before the flow is known to be TLS, it decides (an SSLv2 hello stream goes to
  * the session whole; anything else is not TLS); after, the boundary was lost.
@@ -643,7 +734,7 @@ static bool odd_start(struct tp_capture *c, struct flow *f, int side, struct tp_
         return true;
     }
     if (!w->fr.rec.sslv2) {
-        set_not_tls(c, f);
+        plain_begin(c, f, side, r, t_us);
         return false;
     }
     session_create(c, f, side, TP_CT_HANDSHAKE, TP_HS_CLIENT_HELLO);
@@ -663,6 +754,10 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
     tp_reader_init(&r, p, len);
     if (w->raw) {
         feed(f, side, p, len, t_us);
+        return;
+    }
+    if (f->pw && !f->pw->done[side] && f->state != F_NOT_TLS) {
+        plain_walk(c, f, side, p, len, t_us);
         return;
     }
     while (f->state != F_NOT_TLS && f->state != F_CLOSED) {
