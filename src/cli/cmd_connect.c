@@ -42,6 +42,7 @@ static const struct tp_cli_opt opts[] = {
     TP_ROW_AT("verify the chain and judge dates as of TIME, not now\n"
               "(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)"),
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
+    TP_ROWS_CONNECT_MANY,
 };
 
 const struct tp_cli_cmd tp_cli_connect = {
@@ -68,6 +69,8 @@ static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
     double sec;
     if (id == TP_OPT_PASS) /* read after parsing: tp_cli_pass */
         return -1;
+    if (id >= TP_OPT_TARGETS && id <= TP_OPT_JOBS) /* several targets: connect_many.c */
+        return tp_cli_connect_many_take(cmd, id, v);
     if (id == OPT_STARTTLS) {
         int p = tp_starttls_parse(v);
         if (p < TP_ST_AUTO)
@@ -123,6 +126,8 @@ static int run(int argc, char **argv)
     int fin = tp_cli_options(cmd, argc, argv, &args, take, &o);
     if (fin >= 0)
         return fin;
+    if (tp_cli_connect_many_wanted(&args))
+        return tp_cli_connect_many(cmd, &args, &o);
     if (args.n_operand == 0)
         return tp_cli_usage_fail(cmd, "missing TARGET (HOST, HOST:PORT, [IPv6]:PORT or https://HOST:PORT/)");
     if (args.n_operand > 1)
