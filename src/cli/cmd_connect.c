@@ -48,7 +48,7 @@ static const struct tp_cli_opt opts[] = {
 const struct tp_cli_cmd tp_cli_connect = {
     .name = "connect",
     .summary = "probe a server as a client and record every handshake message",
-    .head = "usage: tlsprobe connect TARGET [OPTIONS]\n"
+    .head = "usage: tlsprobe connect TARGET... [--targets FILE] [OPTIONS]\n"
             "\n"
             "Probe a TLS server as a client: record every handshake message in both\n"
             "directions (TLS 1.3 decrypted with our own secrets), verify the chain the\n"
@@ -56,8 +56,12 @@ const struct tp_cli_cmd tp_cli_connect = {
             "TARGET is HOST, HOST:PORT, [IPv6]:PORT or a URL (https://HOST:PORT/path; the\n"
             "scheme gives the default port). HOST is a DNS name (internationalised names are\n"
             "sent as their A-label, a trailing dot is dropped) or an IP literal; PORT 443.\n"
+            "Several targets (operands, --targets FILE, --all-addresses) are probed -j at a\n"
+            "time; the sessions come in input order (JSON Lines, then a summary line), in\n"
+            "text as one table: target, address, verdict, version, first finding, expiry.\n"
             "\n",
-    .foot = "exit status: 0 nothing wrong, 1 a finding of severity error, 2 usage error\n",
+    .foot = "exit status: 0 nothing wrong, 1 a finding of severity error, 2 usage error\n"
+            "(several targets: the worst of them; 2 also for a bad line of --targets FILE)\n",
     TP_CLI_OPTS(opts),
     .run = run,
     .tail = TP_TAIL_ALL_EXPLAIN,

@@ -212,6 +212,24 @@ sys.exit(0 if ok else 1)
 EOF
 tp_check "--all-addresses: one session per address of localhost ($(getent ahosts localhost | awk '{print $1}' | sort -u | tr '\n' ' ')), in order" $?
 
+# ---- no descriptor left open at exit (valgrind --track-fds), when valgrind is here ----
+if command -v valgrind >/dev/null; then
+    valgrind -q --track-fds=yes --log-file="$TP_TMP/vg.log" "$TLSPROBE" connect "${ROOT[@]}" -j 3 \
+      --targets "$TP_TMP/few.txt" "localhost:$G" "localhost:${WRONG[0]}" nonexistent.invalid >/dev/null 2>&1
+    python3 - "$TP_TMP/vg.log" <<'EOF2'
+import re, sys
+log = open(sys.argv[1]).read()
+blocks = re.split(r"==\d+== Open ", log)[1:]
+leaked = [b.splitlines()[0] for b in blocks if "<inherited from parent>" not in b]
+if leaked or "FILE DESCRIPTORS" not in log:
+    print("  leaked:", leaked, log[-2000:], file=sys.stderr)
+sys.exit(1 if leaked or "FILE DESCRIPTORS" not in log else 0)
+EOF2
+    tp_check "valgrind --track-fds: nothing of ours open at exit" $?
+else
+    echo "# valgrind absent: the descriptor check at exit is skipped (the bound while running is checked above)"
+fi
+
 # ---- bad values: exit 2, one line ----
 tp_expect_exit "-j 0" 2 "$TLSPROBE" connect -j 0 a b
 tp_expect_exit "--jobs abc" 2 "$TLSPROBE" connect --jobs abc a b
