@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli.h"
 #include "tlsprobe/capture.h"
@@ -61,6 +62,7 @@ struct many {
     int status;
     bool progress;               /* stderr is a terminal */
     bool progress_shown;
+    double progress_at;          /* when the progress line was last written (monotonic s) */
 };
 
 /* HOST[:PORT] [SERVERNAME] into t; false with a reason in why. */
@@ -161,8 +163,14 @@ static void on_progress(const struct tp_many_progress *p, void *ctx)
     struct many *m = ctx;
     if (!m->progress || (p->started < 2 && p->sessions < 2))
         return;
-    fprintf(stderr, "\r\033[Kconnect: %zu of %zu targets done, %lu session%s with errors", p->done, p->started,
-            m->counts.error, m->counts.error == 1 ? "" : "s");
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    if (t - m->progress_at < 0.1 && p->started != p->done)
+        return; /* ten lines a second at most */
+    m->progress_at = t;
+    fprintf(stderr, "\r\033[Kconnect: %zu target%s done, %zu running, %lu session%s with errors", p->done,
+            p->done == 1 ? "" : "s", p->started - p->done, m->counts.error, m->counts.error == 1 ? "" : "s");
     m->progress_shown = true;
 }
 
