@@ -248,6 +248,9 @@ int tp_cli_connect_many(const struct tp_cli_cmd *cmd, struct tp_cli_args *a, str
         return tp_cli_fail("--pass opens --cert or --key: give one");
     if (o->write_pcap)
         return tp_cli_usage_fail(cmd, "--write-pcap takes one target (and no --all-addresses)");
+    if (a->com.format == TP_FMT_TEXT && (a->com.explain || a->com.stack))
+        return tp_cli_usage_fail(cmd, "with several targets the text output is one table: --%s needs --format json "
+                                      "(or html), or one target", a->com.explain ? "explain" : "stack");
     const char *pass_spec = tp_cli_pass_spec(a);
     if (file && !strcmp(file, "-") && pass_spec && !strcmp(pass_spec, "stdin"))
         return tp_cli_usage_fail(cmd, "--targets - and --pass stdin both read standard input: give one a file");

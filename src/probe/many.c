@@ -104,7 +104,7 @@ static void probe_target(struct pool *p, struct slot *sl, struct tp_worker *w)
     co.port = sl->t.port;
     if (sl->t.servername[0])
         co.servername = sl->t.servername;
-    if (sl->t.starttls != TP_ST_AUTO)
+    if (sl->t.starttls != TP_ST_AUTO && !co.starttls_given) /* a URL's scheme, unless --starttls */
         co.starttls = sl->t.starttls;
     co.store = p->store;
     co.worker = w;
@@ -139,6 +139,7 @@ static void *worker_main(void *arg)
         sl->state = SLOT_RUNNING;
         pthread_mutex_unlock(&p->mu);
         probe_target(p, sl, w);
+        tp_wolf_thread_done(); /* empty the ECC cache: nothing to reuse from another peer, and it holds ~0.6 MB */
         pthread_mutex_lock(&p->mu);
         sl->state = SLOT_DONE;
         pthread_cond_signal(&p->done);

@@ -13,7 +13,7 @@
 N=${TP_TARGETS_N:-2000}
 SMALL=${TP_TARGETS_SMALL:-300}
 JOBS=${TP_TARGETS_JOBS:-8}
-export TP_SRV_TIMEOUT=${TP_TARGETS_SRV_TIMEOUT:-150}
+export TP_SRV_TIMEOUT=${TP_TARGETS_SRV_TIMEOUT:-280}
 ROOT=(--cafile "$PKI/root.pem")
 
 # ---- the farm: 5 good, 4 expired, 3 good ones probed under a wrong name ----
@@ -245,5 +245,7 @@ tp_check "--targets unreadable: one line naming the file" \
   "$([ "$(wc -l <"$TP_ERR")" = 1 ] && grep 'nonexistent.txt' "$TP_ERR" >/dev/null; echo $?)"
 tp_expect_exit "--write-pcap with two targets" 2 "$TLSPROBE" connect --write-pcap "$TP_TMP/x.pcap" a b
 tp_expect_exit "a bad operand among several" 2 "$TLSPROBE" connect "localhost:$G" "http://x"
+tp_expect_exit "--explain with the text table" 2 "$TLSPROBE" connect --explain a b
+
 
 tp_finish
