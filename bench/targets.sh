@@ -13,12 +13,16 @@ bin=${1:-build/tlsprobe}; n=${2:-1000}; jobs=${3:-64}
 PKI=fixtures/pki
 TMP=$(mktemp -d /tmp/bench-targets.XXXXXX)
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; exec 9>&-; rm -rf "$TMP"' EXIT
+# s_server's stdin held open (as in connect-bench.sh): at EOF on stdin it is slow to
+# answer a close_notify, and the probe waits for it (TP_CLOSE_WAIT_MS).
+mkfifo "$TMP/stdin"
+exec 9<>"$TMP/stdin"
 PORTS=()
 for _ in $(seq 16); do
     port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
     timeout 1800 openssl s_server -accept "127.0.0.1:$port" -quiet -cert $PKI/good.pem -key $PKI/good.key \
-        -cert_chain $PKI/int.pem </dev/null >/dev/null 2>&1 &
+        -cert_chain $PKI/int.pem <"$TMP/stdin" >/dev/null 2>&1 &
     PIDS+=($!)
     PORTS+=("$port")
 done
