@@ -14,7 +14,8 @@ _tlsprobe_options()
         demo) echo "--list --keep --brief --timeout $tail_all" ;;
         connect)
             echo "--servername --no-sni --cafile --capath --intermediates --no-aia --cert --key --pass" \
-                "--tls1.2 --tls1.3 --alpn --starttls --timeout --write-pcap --keylog --at --stack --explain $tail_all"
+                "--tls1.2 --tls1.3 --alpn --starttls --timeout --write-pcap --keylog --at --stack --targets" \
+                "--all-addresses -j --jobs --explain $tail_all"
             ;;
         listen)
             echo "--cert --key --pass --chain --client-ca --request-client-cert --require-client-cert --alpn" \
@@ -79,7 +80,7 @@ _tlsprobe()
 
     # The value of an option that takes one.
     case $prev in
-        --cafile | --cert | --key | --chain | --client-ca | --keylog | --write-pcap | --save-chain)
+        --cafile | --cert | --key | --chain | --client-ca | --keylog | --write-pcap | --save-chain | --targets)
             _filedir
             return
             ;;
@@ -126,7 +127,7 @@ _tlsprobe()
             return
             ;;
         --timeout | --alpn | --at | --count | --linger | --filter | --session | --server | \
-            --max-flows | --max-flow-memory | --max-depth | --pass)
+            --max-flows | --max-flow-memory | --max-depth | --pass | -j | --jobs)
             return # a number, a time, a list or a filter: nothing to offer
             ;;
     esac

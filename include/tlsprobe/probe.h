@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "tlsprobe/error.h"
+#include "tlsprobe/limits.h"
 #include "tlsprobe/pkcs12.h"
 #include "tlsprobe/session.h"
 
@@ -31,6 +32,8 @@ int tp_starttls_parse(const char *name);
 const char *tp_starttls_proto_name(int proto);   /* "smtp"; "auto" for TP_ST_AUTO */
 int tp_starttls_for_port(uint16_t port);         /* TP_ST_NONE when none is well known */
 
+struct tp_store;
+struct tp_worker;
 struct tp_connect_opts {
     const char *host;            /* DNS name or IP literal (IPv6 without brackets) */
     uint16_t port;               /* default 443 */
@@ -50,6 +53,12 @@ struct tp_connect_opts {
     int64_t at;                  /* --at: verify and judge dates at this time (s since epoch); 0: now */
     int starttls;                /* enum tp_starttls_proto: TP_ST_NONE (0) none, TP_ST_AUTO by port */
     bool starttls_given;         /* the CLI's: --starttls was given (a URL scheme does not override it) */
+    /* Set by tp_probe_many for each target (NULL for a single probe): */
+    const char *address;         /* an IP literal to connect to instead of resolving host (host
+                                    stays the SNI and the name to check); NULL: resolve host */
+    const struct tp_store *store; /* borrowed, already loaded (cafile, capath and intermediates are
+                                    then not read again); NULL: load them for this call */
+    struct tp_worker *worker;    /* borrowed: the calling thread's decoder memory; NULL: none */
 };
 
 /* Probe one server. On TP_OK *out is a finished, diagnosed session (the
@@ -57,6 +66,46 @@ struct tp_connect_opts {
  * with a one-line message in err for bad local input (unreadable --cafile, key
  * not matching --cert), before any connection. */
 enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session **out, char *err, size_t errlen) TP_MUST_USE;
+
+/* ---- many targets (many.c): connect HOST... / --targets FILE ----
+ * jobs threads probe the targets the caller hands out one by one; the sessions
+ * come back in input order (then address order), through a window of 2 x jobs
+ * targets: a target finished early waits for the ones before it, and when the
+ * window is full the workers wait. Memory is bounded by jobs, not by the number
+ * of targets. The trust store is loaded once and shared (read-only). */
+#define TP_MANY_MAX_JOBS 256
+#define TP_MANY_MAX_ADDRS 32     /* --all-addresses: addresses probed per name (the rest are not) */
+struct tp_many_target {
+    char host[TP_MAX_NAME_LEN + 1];       /* as tp_connect_opts.host */
+    char servername[TP_MAX_NAME_LEN + 1]; /* "": the run's --servername, else host */
+    uint16_t port;
+    int starttls;                         /* TP_ST_AUTO: the run's */
+    size_t index;                         /* set by tp_probe_many: 0, 1, 2 ... in input order */
+    size_t n_addrs;                       /* set by tp_probe_many: addresses found (--all-addresses) */
+};
+struct tp_many_progress {
+    size_t started, done;        /* targets handed to a worker, targets delivered */
+    size_t sessions;             /* sessions delivered */
+};
+struct tp_many_opts {
+    const struct tp_connect_opts *base; /* every target's options but host, port, servername,
+                                           address, store and worker (write_pcap must be NULL) */
+    int jobs;                    /* 1 .. TP_MANY_MAX_JOBS */
+    bool all_addresses;          /* every A/AAAA address of each name, each a session; IPv4
+                                    before IPv6, each in numeric order, duplicates dropped */
+    /* The next target, on the calling thread: 1 (in *t), 0 no more. */
+    int (*next)(void *ctx, struct tp_many_target *t);
+    /* Each finished session, in order, on the calling thread; the callee must not
+     * keep s (freed after the call). addr_i of t->n_addrs (0 of 1 without --all-addresses). */
+    void (*on_session)(struct tp_session *s, const struct tp_many_target *t, size_t addr_i, void *ctx);
+    /* About every 250 ms while waiting, on the calling thread (NULL: none). */
+    void (*on_progress)(const struct tp_many_progress *p, void *ctx);
+    void *ctx;
+};
+/* Probe every target. TP_OK when all were probed (each session says how it
+ * went); else a one-line message in err for bad local input (the trust store, a
+ * client certificate), after which no further target is started. */
+enum tp_err tp_probe_many(const struct tp_many_opts *o, char *err, size_t errlen) TP_MUST_USE;
 
 struct tp_listen_opts {
     const char *bind_addr;       /* NULL: 0.0.0.0 and :: */

@@ -13,6 +13,7 @@
 #define TLSPROBE_RENDER_H
 #include <stdbool.h>
 #include <time.h>
+#include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/strbuf.h"
 #include "tlsprobe/x509.h"
@@ -112,5 +113,35 @@ const char *tp_c_green(const struct tp_render_opts *o);
 const char *tp_c_dim(const struct tp_render_opts *o);
 const char *tp_c_bold(const struct tp_render_opts *o);
 const char *tp_c_reset(const struct tp_render_opts *o);
+
+/* ---- connect with several targets (src/render/many.c) ----
+ * Text: one row per session, kept by the caller (a fixed-size struct it may
+ * spool to a file, so memory does not grow with the targets), then the table
+ * at the end: header, rows aligned on the widest cell of each column, totals. */
+enum { TP_ROW_TARGET, TP_ROW_ADDRESS, TP_ROW_VERDICT, TP_ROW_VERSION, TP_ROW_FINDING, TP_ROW_EXPIRES, TP_ROW_COLS };
+struct tp_render_row {
+    char cell[TP_ROW_COLS][2 * TP_MAX_NAME_LEN + 16]; /* escaped already: printable text */
+    int worst;                   /* -1 no finding, else the worst enum tp_severity */
+};
+/* The cells of session s probed at port (its target "HOST:PORT", the address
+ * connected to, the verdict, the version, the first finding of the worst
+ * severity, the leaf's notAfter and days left at the session's judge time). */
+void tp_render_row_of(struct tp_render_row *r, const struct tp_session *s, uint16_t port);
+/* Widen w[] (columns, TP_ROW_COLS entries, 0 at first) to fit r. */
+void tp_render_row_widths(const struct tp_render_row *r, size_t *w);
+/* The header line, one row, and the totals line ("N targets, N sessions: N ok,
+ * N with warnings, N with errors; N bad lines"). */
+void tp_render_row_header(struct tp_sb *out, const size_t *w, const struct tp_render_opts *o);
+void tp_render_row_line(struct tp_sb *out, const struct tp_render_row *r, const size_t *w,
+                        const struct tp_render_opts *o);
+struct tp_render_many_counts {
+    unsigned long targets, sessions, ok, warning, error, bad_lines;
+};
+void tp_render_many_totals(struct tp_sb *out, const struct tp_render_many_counts *c, const struct tp_render_opts *o);
+/* --format json: the closing summary line, source "connect": the capture
+ * summary's counts (tlsprobe/capture.h) and "targets" with c. */
+struct tp_capture_summary;
+void tp_render_connect_summary_json(struct tp_sb *out, const struct tp_capture_summary *sum,
+                                    const struct tp_render_many_counts *c);
 
 #endif

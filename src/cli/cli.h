@@ -232,4 +232,24 @@ int tp_cli_pass(const struct tp_cli_args *a, struct tp_secret *out);
 extern const struct tp_cli_cmd tp_cli_demo, tp_cli_connect, tp_cli_listen, tp_cli_pcap, tp_cli_sniff,
     tp_cli_inspect, tp_cli_check, tp_cli_explain;
 
+/* ---- connect with several targets (connect_many.c) ----
+ * connect HOST... / --targets FILE / --all-addresses: the rows cmd_connect.c
+ * lists, their check (take), and the run, which reads the options from the
+ * parsed arguments (like --pass) and o (the single-target options). */
+enum { TP_OPT_TARGETS = 1100, TP_OPT_ALL_ADDRESSES, TP_OPT_JOBS };
+#define TP_CLI_JOBS_DEFAULT 8
+#define TP_ROWS_CONNECT_MANY                                                                                   \
+    { TP_OPT_TARGETS, "targets", 0, "FILE",                                                                    \
+      "also probe the targets of FILE, one a line: HOST[:PORT] [SERVERNAME]\n"                                 \
+      "('#' starts a comment; - reads standard input)" },                                                     \
+    { TP_OPT_ALL_ADDRESSES, "all-addresses", 0, NULL,                                                          \
+      "probe every A/AAAA address of each name, each a session\n"                                              \
+      "(the name stays the SNI and the name checked)" },                                                      \
+    { TP_OPT_JOBS, "jobs", 'j', "N", "probe up to N targets at once (default 8, at most 256)" }
+/* take() of those rows: -1 to go on, else the exit status after one line. */
+int tp_cli_connect_many_take(const struct tp_cli_cmd *cmd, int id, const char *value);
+/* Several targets, --targets or --all-addresses given: run them all (the exit status). */
+bool tp_cli_connect_many_wanted(const struct tp_cli_args *a);
+int tp_cli_connect_many(const struct tp_cli_cmd *cmd, struct tp_cli_args *a, struct tp_connect_opts *o);
+
 #endif

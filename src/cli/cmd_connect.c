@@ -42,12 +42,13 @@ static const struct tp_cli_opt opts[] = {
     TP_ROW_AT("verify the chain and judge dates as of TIME, not now\n"
               "(RFC 3339 like 2025-01-31T12:00:00Z, or @UNIXSECONDS)"),
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
+    TP_ROWS_CONNECT_MANY,
 };
 
 const struct tp_cli_cmd tp_cli_connect = {
     .name = "connect",
     .summary = "probe a server as a client and record every handshake message",
-    .head = "usage: tlsprobe connect TARGET [OPTIONS]\n"
+    .head = "usage: tlsprobe connect TARGET... [--targets FILE] [OPTIONS]\n"
             "\n"
             "Probe a TLS server as a client: record every handshake message in both\n"
             "directions (TLS 1.3 decrypted with our own secrets), verify the chain the\n"
@@ -55,8 +56,12 @@ const struct tp_cli_cmd tp_cli_connect = {
             "TARGET is HOST, HOST:PORT, [IPv6]:PORT or a URL (https://HOST:PORT/path; the\n"
             "scheme gives the default port). HOST is a DNS name (internationalised names are\n"
             "sent as their A-label, a trailing dot is dropped) or an IP literal; PORT 443.\n"
+            "Several targets (operands, --targets FILE, --all-addresses) are probed -j at a\n"
+            "time; the sessions come in input order (JSON Lines, then a summary line), in\n"
+            "text as one table: target, address, verdict, version, first finding, expiry.\n"
             "\n",
-    .foot = "exit status: 0 nothing wrong, 1 a finding of severity error, 2 usage error\n",
+    .foot = "exit status: 0 nothing wrong, 1 a finding of severity error, 2 usage error\n"
+            "(several targets: the worst of them; 2 also for a bad line of --targets FILE)\n",
     TP_CLI_OPTS(opts),
     .run = run,
     .tail = TP_TAIL_ALL_EXPLAIN,
@@ -68,6 +73,8 @@ static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
     double sec;
     if (id == TP_OPT_PASS) /* read after parsing: tp_cli_pass */
         return -1;
+    if (id >= TP_OPT_TARGETS && id <= TP_OPT_JOBS) /* several targets: connect_many.c */
+        return tp_cli_connect_many_take(cmd, id, v);
     if (id == OPT_STARTTLS) {
         int p = tp_starttls_parse(v);
         if (p < TP_ST_AUTO)
@@ -123,6 +130,8 @@ static int run(int argc, char **argv)
     int fin = tp_cli_options(cmd, argc, argv, &args, take, &o);
     if (fin >= 0)
         return fin;
+    if (tp_cli_connect_many_wanted(&args))
+        return tp_cli_connect_many(cmd, &args, &o);
     if (args.n_operand == 0)
         return tp_cli_usage_fail(cmd, "missing TARGET (HOST, HOST:PORT, [IPv6]:PORT or https://HOST:PORT/)");
     if (args.n_operand > 1)

@@ -314,9 +314,9 @@ static enum tp_err open_local(struct run *r, char *err, size_t errlen)
 {
     const struct tp_connect_opts *o = r->o;
     char e2[256] = "";
-    r->store_async = !o->cafile && !o->capath && !o->intermediates &&
+    r->store_async = !o->store && !o->cafile && !o->capath && !o->intermediates &&
                      pthread_create(&r->sj.th, NULL, store_thread, &r->sj) == 0;
-    if (!r->store_async) {
+    if (!r->store_async && !o->store) { /* o->store: the caller's, loaded once (tp_probe_many) */
         if (tp_store_load(o->cafile, o->capath, &r->store, e2, sizeof e2) != TP_OK) {
             snprintf(err, errlen, "%s", e2[0] ? e2 : "cannot load the trust store");
             return TP_ERR_IO;
@@ -348,7 +348,7 @@ static void dial(struct run *r)
     const struct tp_connect_opts *o = r->o;
     struct tp_session *s = r->s;
     struct addrinfo *res = NULL;
-    int grc = resolve(o->host, r->port, r->deadline, &res);
+    int grc = resolve(o->address ? o->address : o->host, r->port, r->deadline, &res);
     s->t_dns_us = tp_wolf_mono_us() - r->start_mono;
     /* Until a connection opens, the server is what we asked for ("HOST:PORT"),
      * then the address we tried last; getpeername replaces it once connected. */
@@ -540,7 +540,7 @@ static void judge(struct run *r)
     int64_t left_ms = (r->deadline - tp_wolf_mono_us()) / 1000;
     struct tp_judge_opts jo = {
         .server = {
-            .store = r->store,
+            .store = r->o->store ? r->o->store : r->store,
             .host = r->check_name,
             .aia = !r->o->no_aia && left_ms > 0,
             .aia_timeout_ms = left_ms < TP_AIA_TIMEOUT_MS ? (int)(left_ms > 0 ? left_ms : 1) : TP_AIA_TIMEOUT_MS,
@@ -591,6 +591,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
     }
     if (e == TP_OK) {
         r.s->host = dupstr(o->host);
+        tp_session_set_worker(r.s, o->worker); /* NULL: the session's own scratch */
         r.s->t_dns_us = r.s->t_connect_us = -1;
         /* SNI: --servername, else the host name; never an IP literal (RFC 6066 §3).
          * The name to check: --servername, else what the user typed (IP literal too). */
@@ -605,6 +606,7 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
         }
         transcript(&r);
         judge(&r);
+        tp_session_set_worker(r.s, NULL); /* the session leaves this thread */
         *out = r.s;
     }
     bool pcap_ok = run_free(&r);

@@ -1,7 +1,7 @@
 /* The summary of a multi-session command as the final JSON line
  * {"schema_version":2,"type":"summary","source":...} (docs/capture.md, schema
  * docs/schema/summary.schema.json): tlsprobe pcap / sniff / listen / demo all
- * --format json. The counts are the capture module's (tp_capture_summary_totals
+ * --format json, and connect with several targets ("targets", else null). The counts are the capture module's (tp_capture_summary_totals
  * / _table, include/tlsprobe/capture.h); this file only writes them. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -68,8 +68,25 @@ static void json_capture(struct jw *w, const struct tp_capture_stats *st, double
     jw_close(w, '}');
 }
 
-void tp_render_capture_summary_json(struct tp_sb *out, const char *source, const struct tp_capture_summary *sum,
-                                    const struct tp_capture_stats *st, double decode_s)
+/* connect with several targets: what it was given and how the sessions went. */
+static void json_targets(struct jw *w, const struct tp_render_many_counts *c)
+{
+    if (!c) {
+        jw_null(w, "targets");
+        return;
+    }
+    jw_key(w, "targets");
+    jw_open(w, '{');
+    const struct member m[] = {
+        { "targets", c->targets }, { "sessions", c->sessions }, { "ok", c->ok }, { "warning", c->warning },
+        { "error", c->error }, { "bad_lines", c->bad_lines },
+    };
+    json_members(w, m, sizeof m / sizeof m[0]);
+    jw_close(w, '}');
+}
+
+static void summary_json(struct tp_sb *out, const char *source, const struct tp_capture_summary *sum,
+                         const struct tp_capture_stats *st, double decode_s, const struct tp_render_many_counts *mc)
 {
     struct tp_capture_totals t;
     tp_capture_summary_totals(sum, &t);
@@ -95,6 +112,19 @@ void tp_render_capture_summary_json(struct tp_sb *out, const char *source, const
     jw_u64(&w, "info", t.by_severity[0]);
     jw_close(&w, '}');
     json_capture(&w, st, decode_s);
+    json_targets(&w, mc);
     jw_close(&w, '}');
     tp_sb_putc(out, '\n');
+}
+
+void tp_render_capture_summary_json(struct tp_sb *out, const char *source, const struct tp_capture_summary *sum,
+                                    const struct tp_capture_stats *st, double decode_s)
+{
+    summary_json(out, source, sum, st, decode_s, NULL);
+}
+
+void tp_render_connect_summary_json(struct tp_sb *out, const struct tp_capture_summary *sum,
+                                    const struct tp_render_many_counts *c)
+{
+    summary_json(out, "connect", sum, NULL, 0, c);
 }

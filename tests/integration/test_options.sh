@@ -73,7 +73,9 @@ expect_usage "listen --count -1" listen 0 --cert a --key b --count -1
 expect_usage "pcap --session 0" pcap x.pcap --session 0
 expect_usage "pcap --max-flows 1" pcap x.pcap --max-flows=1
 expect_usage "demo --timeout x" demo --timeout x
-expect_usage "connect two targets" connect a.example b.example
+# Two targets are a run of several (test_targets_many.sh); what only one target can take is refused.
+expect_usage "connect two targets with --write-pcap" connect a.example b.example --write-pcap x.pcap
+expect_usage "connect -j 0" connect a.example b.example -j 0
 
 # Options anywhere, --opt=value, '--', spaces and '-' are operands.
 out=$("$TLSPROBE" explain 'x509: certificate signed by unknown authority' --format json)

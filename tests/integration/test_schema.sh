@@ -197,6 +197,12 @@ if tp_s_server -cert "$PKI/good.pem" -key "$PKI/good.key"; then
     emit session connect-aia-failed "$T" "${C[@]}" "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}"
     tp_kill "$TP_SRV_PID"
 fi
+# connect with several targets: the sessions in input order, then the summary (source connect)
+if tp_s_server -cert "$PKI/good.pem" -key "$PKI/good.key" -cert_chain "$PKI/int.pem"; then
+    emit_multi connect-many targets "$T" "${C[@]}" "127.0.0.1:$TP_PORT" "localhost:$TP_PORT" "127.0.0.1:1" \
+        --servername localhost "${ROOT[@]}"
+    tp_kill "$TP_SRV_PID"
+fi
 # hostile peers (tests/integration/hostile_peer.py): bytes that are not a certificate
 # (unparsed), a 16 MB handshake header (decode issue), a reset, garbage
 hostile() { # NAME MODE [args...]
