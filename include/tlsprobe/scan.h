@@ -21,6 +21,7 @@
 #define TP_SCAN_MAX_ALPN 8
 #define TP_SCAN_MAX_CERTS 10     /* certificates kept per chain */
 #define TP_SCAN_MAX_JOBS 32
+#define TP_SCAN_N_CHAINS 3
 
 /* One answer to one question. */
 enum tp_scan_state {
@@ -97,10 +98,13 @@ struct tp_scan_result {
     uint16_t misc_version;               /* the version of the questions below (0: not asked) */
     enum tp_scan_state session_id;       /* a non-empty session id in the ServerHello */
     enum tp_scan_state session_ticket;   /* session_ticket acknowledged */
-    enum tp_scan_state tls13_psk;        /* NOT_TESTED: needs a full handshake for a ticket */
+    enum tp_scan_state tls13_psk;        /* a full TLS 1.3 handshake (wolfSSL, the connect probe):
+                                            YES the server sent a NewSessionTicket */
     enum tp_scan_state secure_renegotiation; /* renegotiation_info acknowledged */
     enum tp_scan_state compression;      /* deflate offered and chosen */
-    struct tp_scan_chain chains[2];      /* RSA, ECDSA */
+    struct tp_scan_chain chains[3];      /* RSA, ECDSA (TLS 1.2 and older: the Certificate message
+                                            read in the clear), and the chain of one full TLS 1.3
+                                            handshake (key_type "TLS 1.3": whatever the server chose) */
     unsigned probes;                     /* connections made */
     int64_t elapsed_us;
     bool timed_out;                      /* the overall deadline came before every question was asked */

@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 #include "tlsprobe/framer.h"
 #include "tlsprobe/names.h"
+#include "tlsprobe/probe.h"
 #include "tlsprobe/reader.h"
 #include "tlsprobe/scan.h"
 #include "tlsprobe/wire.h"
@@ -766,20 +767,28 @@ static void task_misc(struct scan *sc)
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
     struct answer a;
+    /* Without the ticket extension: a server that issues tickets may leave the
+     * session id empty when the client offers one (RFC 5077 §3.4). */
     spec_for(sc, versions[vi], r->versions[vi].suites, r->versions[vi].n_suites, &s, &ks);
-    s.session_ticket = true;
     s.compression = deflate_null;
     s.n_compression = sizeof deflate_null;
     ask(sc, &s, false, &a);
     r->misc_version = versions[vi];
     if (picked(&a, versions[vi])) {
         r->session_id = a.sid_len ? TP_SCAN_YES : TP_SCAN_NO;
-        r->session_ticket = a.ticket ? TP_SCAN_YES : TP_SCAN_NO;
         r->secure_renegotiation = a.reneg ? TP_SCAN_YES : TP_SCAN_NO;
         r->compression = a.compression == 1 ? TP_SCAN_YES : TP_SCAN_NO;
     } else {
-        r->session_id = r->session_ticket = r->secure_renegotiation = r->compression = TP_SCAN_ERROR;
+        r->session_id = r->secure_renegotiation = r->compression = TP_SCAN_ERROR;
     }
+    answer_free(&a);
+    spec_for(sc, versions[vi], r->versions[vi].suites, r->versions[vi].n_suites, &s, &ks);
+    s.session_ticket = true;
+    ask(sc, &s, false, &a);
+    if (picked(&a, versions[vi]))
+        r->session_ticket = a.ticket ? TP_SCAN_YES : TP_SCAN_NO;
+    else
+        r->session_ticket = TP_SCAN_ERROR;
     answer_free(&a);
 }
 
@@ -821,8 +830,63 @@ static void task_chain(struct scan *sc, int which)
     answer_free(&a);
 }
 
+/* One full TLS 1.3 handshake through the connect probe (wolfSSL): the
+ * certificate (encrypted in TLS 1.3) and whether tickets for PSK resumption come. */
+static void task_full13(struct scan *sc)
+{
+    struct tp_scan_result *r = sc->r;
+    struct tp_scan_chain *c = &r->chains[2];
+    int64_t left_ms = (sc->deadline_us - mono_us()) / 1000;
+    if (left_ms <= 0)
+        return;
+    struct tp_connect_opts co;
+    memset(&co, 0, sizeof co);
+    co.host = sc->o->host;
+    co.port = r->port;
+    co.servername = sc->sni;
+    co.no_sni = sc->sni == NULL;
+    co.no_aia = true;
+    co.only_version = TP_TLS1_3;
+    co.timeout_ms = (int)(left_ms < 2 * sc->probe_ms ? left_ms : 2 * sc->probe_ms);
+    co.starttls = TP_ST_NONE;
+    struct tp_session *s = NULL;
+    char err[256];
+    pthread_mutex_lock(&sc->mu);
+    sc->probes++;
+    pthread_mutex_unlock(&sc->mu);
+    if (tp_probe_connect(&co, &s, err, sizeof err) != TP_OK || !s) {
+        tp_session_free(s);
+        c->found = r->tls13_psk = TP_SCAN_ERROR;
+        return;
+    }
+    if (!s->handshake_complete) {
+        c->found = r->tls13_psk = TP_SCAN_ERROR;
+        tp_session_free(s);
+        return;
+    }
+    r->tls13_psk = TP_SCAN_NO;
+    for (size_t i = 0; i < s->n_msgs; i++)
+        if (s->msgs[i].dir == TP_S2C && s->msgs[i].kind == TP_MSG_HANDSHAKE &&
+            s->msgs[i].hs_type == TP_HS_NEW_SESSION_TICKET)
+            r->tls13_psk = TP_SCAN_YES;
+    c->found = s->server_chain.n ? TP_SCAN_YES : TP_SCAN_NO;
+    c->version = s->version;
+    c->suite = s->cipher;
+    c->n_total = s->server_chain.n_total;
+    for (size_t i = 0; i < s->server_chain.n && c->n < TP_SCAN_MAX_CERTS; i++) {
+        struct tp_bytes d = s->server_chain.der[i];
+        uint8_t *copy = malloc(d.len ? d.len : 1);
+        if (!copy)
+            break;
+        memcpy(copy, d.p, d.len);
+        c->der[c->n] = copy;
+        c->der_len[c->n++] = d.len;
+    }
+    tp_session_free(s);
+}
+
 /* ---- the task runner: one phase's tasks over -j threads ---- */
-enum task_kind { T_VERSION, T_CHUNK, T_ORDER, T_GROUP, T_DEFAULT, T_HYBRID, T_SIGALG, T_ALPN, T_MISC, T_CHAIN };
+enum task_kind { T_VERSION, T_CHUNK, T_ORDER, T_GROUP, T_DEFAULT, T_HYBRID, T_SIGALG, T_ALPN, T_MISC, T_CHAIN, T_FULL13 };
 struct task {
     enum task_kind kind;
     size_t i;
@@ -847,6 +911,7 @@ static void run_one(struct scan *sc, const struct task *t)
     case T_ALPN: task_alpn(sc, t->i); break;
     case T_MISC: task_misc(sc); break;
     case T_CHAIN: task_chain(sc, (int)t->i); break;
+    case T_FULL13: task_full13(sc); break;
     }
 }
 
@@ -969,6 +1034,9 @@ static void phases(struct scan *sc)
     r->chains[1].key_type = "ECDSA";
     t[n++] = (struct task){ .kind = T_CHAIN, .i = 0 };
     t[n++] = (struct task){ .kind = T_CHAIN, .i = 1 };
+    r->chains[2].key_type = "TLS 1.3";
+    if (r->versions[4].accepted == TP_SCAN_YES)
+        t[n++] = (struct task){ .kind = T_FULL13 };
     run_phase(sc, t, n);
 }
 
@@ -1049,7 +1117,7 @@ void tp_scan_free(struct tp_scan_result *r)
 {
     if (!r)
         return;
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < TP_SCAN_N_CHAINS; k++)
         for (size_t i = 0; i < r->chains[k].n; i++)
             free(r->chains[k].der[i]);
     free(r);

@@ -105,16 +105,14 @@ static void text_suites(struct tp_sb *o, const struct tp_scan_result *r, const s
         tp_sb_putc(o, '\n');
         for (size_t k = 0; k < v->n_suites; k++) {
             const struct tp_suite_info *si = tp_suite_info(v->suites[k]);
-            size_t line = o->len;
             tp_sb_put(o, "    ");
             put_code(o, v->suites[k]);
             tp_sb_printf(o, "  %s", si ? si->name : "?");
-            tp_sb_pad(o, line, 60);
             bool weak = si && (si->weak || (v->version <= TP_TLS1_0 && si->block_len));
-            if (weak)
-                tp_sb_printf(o, " %sweak%s", tp_c_red(ro), tp_c_reset(ro));
-            if (!forward_secret(si))
-                tp_sb_printf(o, " %sno forward secrecy%s", tp_c_yellow(ro), tp_c_reset(ro));
+            bool fs = forward_secret(si);
+            if (weak || !fs)
+                tp_sb_printf(o, "  (%s%s%s%s%s)", weak ? tp_c_red(ro) : "", weak ? "weak" : "",
+                             weak ? tp_c_reset(ro) : "", weak && !fs ? ", " : "", fs ? "" : "no forward secrecy");
             tp_sb_putc(o, '\n');
         }
     }
@@ -198,7 +196,8 @@ static void text_misc(struct tp_sb *o, const struct tp_scan_result *r, const str
     heading(o, ro, "Resumption");
     tp_sb_printf(o, "  %-22s %s\n", "session IDs", st(r->session_id));
     tp_sb_printf(o, "  %-22s %s\n", "session tickets", st(r->session_ticket));
-    tp_sb_printf(o, "  %-22s %s\n", "TLS 1.3 PSK", "not tested (needs a full handshake)");
+    tp_sb_printf(o, "  %-22s %s\n", "TLS 1.3 tickets (PSK)",
+                 r->tls13_psk == TP_SCAN_NOT_TESTED ? "not tested (no TLS 1.3)" : st(r->tls13_psk));
     heading(o, ro, "Renegotiation and compression");
     tp_sb_printf(o, "  %-22s %s%s%s\n", "secure renegotiation", colour_of(ro, r->secure_renegotiation, false),
                  st(r->secure_renegotiation), tp_c_reset(ro));
@@ -209,25 +208,43 @@ static void text_misc(struct tp_sb *o, const struct tp_scan_result *r, const str
 static void text_chains(struct tp_sb *o, const struct tp_scan_result *r, const struct tp_render_opts *ro)
 {
     heading(o, ro, "Certificates");
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < TP_SCAN_N_CHAINS; k++) {
         const struct tp_scan_chain *c = &r->chains[k];
-        tp_sb_printf(o, "  %-6s ", c->key_type ? c->key_type : "?");
+        tp_sb_printf(o, "  %-8s ", c->key_type ? c->key_type : "?");
         if (c->found != TP_SCAN_YES) {
             tp_sb_put(o, c->found == TP_SCAN_NO ? "none\n" :
-                         c->found == TP_SCAN_ERROR ? "no answer\n" : "not tested (TLS 1.3 only: the certificate is encrypted)\n");
+                         c->found == TP_SCAN_ERROR ? "no answer\n" :
+                         k == 2 ? "not tested (no TLS 1.3)\n" : "not tested (no TLS 1.2 or older)\n");
             continue;
         }
         const struct tp_suite_info *si = tp_suite_info(c->suite);
         tp_sb_printf(o, "%s, %s: %zu certificate%s\n", vname(c->version), si ? si->name : "?", c->n_total,
                      c->n_total == 1 ? "" : "s");
+        time_t now = time(NULL);
         for (size_t i = 0; i < c->n; i++) {
             struct tp_cert_info *ci = NULL;
             if (tp_cert_parse(c->der[i], c->der_len[i], &ci) != TP_OK || !ci) {
                 tp_sb_printf(o, "    #%zu (not a certificate tlsprobe can read)\n", i);
                 continue;
             }
-            tp_sb_printf(o, "    #%zu\n", i);
-            tp_render_cert_text(o, ci, ro, "      ");
+            size_t line = o->len;
+            tp_sb_printf(o, "    #%zu ", i);
+            const char *name = ci->subject_cn ? ci->subject_cn : ci->subject ? ci->subject : "";
+            tp_sb_put_escaped(o, (const uint8_t *)name, strlen(name));
+            tp_sb_pad(o, line, 36);
+            tp_sb_printf(o, " %s", ci->key_desc);
+            long days = tp_cert_days_left(ci, now);
+            if (days < 0)
+                tp_sb_printf(o, ", %sexpired%s", tp_c_red(ro), tp_c_reset(ro));
+            else
+                tp_sb_printf(o, ", expires in %ld day%s", days, days == 1 ? "" : "s");
+            if (ci->self_signed)
+                tp_sb_put(o, ", self-signed");
+            else if (ci->issuer) {
+                tp_sb_put(o, ", issued by ");
+                tp_sb_put_escaped(o, (const uint8_t *)ci->issuer, strlen(ci->issuer));
+            }
+            tp_sb_putc(o, '\n');
             tp_cert_free(ci);
         }
     }
@@ -256,7 +273,6 @@ static void scan_text(struct tp_sb *o, const struct tp_scan_result *r, const str
         text_chains(o, r, ro);
     }
     if (findings && findings->n_findings) {
-        tp_sb_putc(o, '\n');
         tp_render_findings(o, findings, ro);
     }
 }
@@ -373,11 +389,12 @@ static void scan_json(struct tp_sb *o, const struct tp_scan_result *r, const str
     j_state(&w, "compression", r->compression);
     jw_key(&w, "certificates");
     jw_open(&w, '[');
-    for (int k = 0; k < 2 && !r->unreachable; k++) {
+    for (int k = 0; k < TP_SCAN_N_CHAINS && !r->unreachable; k++) {
         const struct tp_scan_chain *c = &r->chains[k];
+        static const char *const types[] = { "RSA", "ECDSA", "TLS 1.3" };
         jw_item(&w);
         jw_open(&w, '{');
-        jw_str(&w, "key_type", k == 0 ? "RSA" : "ECDSA");
+        jw_str(&w, "key_type", types[k]);
         j_state(&w, "found", c->found);
         jw_str(&w, "version", c->found == TP_SCAN_YES ? vname(c->version) : NULL);
         if (c->found == TP_SCAN_YES) {
