@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tlsprobe/error.h"
+#include "tlsprobe/framer.h"
+#include "tlsprobe/wire.h"
 
 #define TP_SCAN_MAX_SUITES 160   /* accepted suites kept per version (the table has 352) */
 #define TP_SCAN_MAX_GROUPS 32
@@ -126,4 +128,46 @@ struct tp_scan_opts {
 enum tp_err tp_scan(const struct tp_scan_opts *o, struct tp_scan_result **out, char *err, size_t errlen) TP_MUST_USE;
 void tp_scan_free(struct tp_scan_result *r);
 
+/* ---- one answer: the server's first flight, read as it comes ----
+ * The scan's only parser of untrusted bytes, exposed for the unit tests and the
+ * fuzz target (fuzz_scan_answer): record framing by tlsprobe/framer.h, messages by
+ * tlsprobe/wire.h; what the questions need is copied out, the certificates into
+ * owned buffers. */
+enum tp_scan_answer_kind {
+    TP_SCAN_ANS_NONE = 0,        /* no usable answer (yet): why says what came */
+    TP_SCAN_ANS_ALERT,           /* an alert came first */
+    TP_SCAN_ANS_SERVER_HELLO,
+    TP_SCAN_ANS_HRR,             /* a HelloRetryRequest */
+};
+struct tp_scan_answer {
+    enum tp_scan_answer_kind kind;
+    uint8_t alert;                       /* its description */
+    uint16_t version, suite;             /* negotiated (supported_versions when present) */
+    uint8_t compression;
+    size_t sid_len;
+    bool reneg, ticket, has_alpn;        /* renegotiation_info, session_ticket acknowledged */
+    char alpn[64];                       /* the selected protocol (TLS 1.2 and older) */
+    uint16_t group;                      /* ServerHello key_share, or the HRR's selected_group */
+    bool have_ske, ske_has_scheme;       /* flight: the ServerKeyExchange */
+    uint16_t ske_group, ske_scheme;
+    uint8_t *der[TP_SCAN_MAX_CERTS];     /* flight: the Certificate message (owned) */
+    size_t der_len[TP_SCAN_MAX_CERTS], n_der, n_der_total;
+    char why[96];                        /* TP_SCAN_ANS_NONE: what happened */
+    bool connect_failed;
+};
+struct tp_scan_reader {                  /* private to scan.c */
+    struct tp_framer f;
+    struct tp_hs_reasm ra;
+    uint8_t type;
+    uint8_t alert[2];
+    size_t alert_n;
+    bool flight, done;
+};
+/* flight: read past the ServerHello up to ServerHelloDone (TLS 1.2 and older). */
+void tp_scan_reader_init(struct tp_scan_reader *rd, bool flight);
+/* Feed the next bytes (a zeroed *a before the first call). True when the answer
+ * is complete (or cannot become one): stop reading. */
+bool tp_scan_reader_feed(struct tp_scan_reader *rd, struct tp_scan_answer *a, const uint8_t *p, size_t n);
+void tp_scan_reader_free(struct tp_scan_reader *rd);
+void tp_scan_answer_free(struct tp_scan_answer *a);
 #endif

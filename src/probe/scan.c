@@ -74,25 +74,7 @@ static const uint8_t x25519_share[32] = { 9 };
 static const uint8_t hybrid_share[MLKEM768_EK + 32] = { [MLKEM768_EK] = 9 };
 
 /* ---- one question ---- */
-enum ans_kind { ANS_ERROR = 0, ANS_ALERT, ANS_SH, ANS_HRR };
-struct answer {
-    enum ans_kind kind;
-    uint8_t alert;
-    uint16_t version, suite;
-    uint8_t compression;
-    size_t sid_len;
-    bool reneg, ticket, has_alpn;
-    char alpn[64];
-    uint16_t group;               /* ServerHello key_share or HRR selected_group */
-    bool have_ske, ske_has_scheme;
-    uint16_t ske_group, ske_scheme;
-    uint8_t *der[TP_SCAN_MAX_CERTS];
-    size_t der_len[TP_SCAN_MAX_CERTS], n_der, n_der_total;
-    char why[96];
-    bool connect_failed;
-};
-
-static void answer_free(struct answer *a)
+void tp_scan_answer_free(struct tp_scan_answer *a)
 {
     for (size_t i = 0; i < a->n_der; i++)
         free(a->der[i]);
@@ -125,7 +107,7 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void say(struct answer *a, const char *what, int e)
+static void say(struct tp_scan_answer *a, const char *what, int e)
 {
     snprintf(a->why, sizeof a->why, "%s: %s", what, e ? strerror(e) : "failed");
 }
@@ -148,16 +130,7 @@ static bool wait_fd(int fd, short ev, int64_t until)
     }
 }
 
-struct reading {
-    struct tp_framer f;
-    struct tp_hs_reasm ra;
-    uint8_t type;                 /* current record's content type */
-    uint8_t alert[2];
-    size_t alert_n;
-    bool flight, done;
-};
-
-static void copy_certs(struct answer *a, struct tp_bytes body)
+static void copy_certs(struct tp_scan_answer *a, struct tp_bytes body)
 {
     struct tp_certificate c;
     if (tp_certificate_parse(body, false, &c) != TP_OK)
@@ -173,7 +146,7 @@ static void copy_certs(struct answer *a, struct tp_bytes body)
     }
 }
 
-static void on_server_hello(struct answer *a, struct reading *rd, struct tp_bytes body)
+static void on_server_hello(struct tp_scan_answer *a, struct tp_scan_reader *rd, struct tp_bytes body)
 {
     struct tp_server_hello *sh = malloc(sizeof *sh);
     if (!sh || tp_server_hello_parse(body, sh) != TP_OK) {
@@ -182,7 +155,7 @@ static void on_server_hello(struct answer *a, struct reading *rd, struct tp_byte
         rd->done = true;
         return;
     }
-    a->kind = sh->is_hrr ? ANS_HRR : ANS_SH;
+    a->kind = sh->is_hrr ? TP_SCAN_ANS_HRR : TP_SCAN_ANS_SERVER_HELLO;
     a->version = sh->version;
     a->suite = sh->suite;
     a->compression = sh->compression_method;
@@ -203,14 +176,14 @@ static void on_server_hello(struct answer *a, struct reading *rd, struct tp_byte
     free(sh);
 }
 
-static void on_message(struct answer *a, struct reading *rd, struct tp_bytes msg)
+static void on_message(struct tp_scan_answer *a, struct tp_scan_reader *rd, struct tp_bytes msg)
 {
     struct tp_hs_header h;
     if (tp_hs_header_parse(msg, &h) != TP_OK) {
         rd->done = true;
         return;
     }
-    if (a->kind == ANS_ERROR && h.type != TP_HS_SERVER_HELLO) {
+    if (a->kind == TP_SCAN_ANS_NONE && h.type != TP_HS_SERVER_HELLO) {
         snprintf(a->why, sizeof a->why, "first message was not a ServerHello");
         rd->done = true;
         return;
@@ -240,8 +213,7 @@ static void on_message(struct answer *a, struct reading *rd, struct tp_bytes msg
     }
 }
 
-/* Frame one chunk of the server's bytes. */
-static void feed(struct answer *a, struct reading *rd, const uint8_t *p, size_t n)
+bool tp_scan_reader_feed(struct tp_scan_reader *rd, struct tp_scan_answer *a, const uint8_t *p, size_t n)
 {
     struct tp_reader r;
     tp_reader_init(&r, p, n);
@@ -249,12 +221,12 @@ static void feed(struct answer *a, struct reading *rd, const uint8_t *p, size_t 
         struct tp_bytes piece;
         enum tp_frame_ev ev = tp_framer_next(&rd->f, &r, &piece);
         if (ev == TP_FRAME_NEED)
-            return;
+            return rd->done;
         if (ev == TP_FRAME_HEADER) {
             rd->type = rd->f.rec.type;
             rd->alert_n = 0;
             if (rd->type != TP_CT_HANDSHAKE && rd->type != TP_CT_ALERT) {
-                if (a->kind == ANS_ERROR)
+                if (a->kind == TP_SCAN_ANS_NONE)
                     snprintf(a->why, sizeof a->why, "unexpected record (type %u)", rd->type);
                 rd->done = true; /* CCS, application data: the first flight is over */
             }
@@ -263,7 +235,7 @@ static void feed(struct answer *a, struct reading *rd, const uint8_t *p, size_t 
         if (ev != TP_FRAME_BODY) {
             snprintf(a->why, sizeof a->why, "not TLS");
             rd->done = true;
-            return;
+            return rd->done;
         }
         if (rd->type == TP_CT_ALERT) {
             struct tp_reader b;
@@ -271,8 +243,8 @@ static void feed(struct answer *a, struct reading *rd, const uint8_t *p, size_t 
             while (rd->alert_n < 2 && tp_read_u8(&b, &rd->alert[rd->alert_n]))
                 rd->alert_n++;
             if (rd->alert_n == 2) {
-                if (a->kind == ANS_ERROR) {
-                    a->kind = ANS_ALERT;
+                if (a->kind == TP_SCAN_ANS_NONE) {
+                    a->kind = TP_SCAN_ANS_ALERT;
                     a->alert = rd->alert[1];
                 }
                 rd->done = true;
@@ -281,12 +253,26 @@ static void feed(struct answer *a, struct reading *rd, const uint8_t *p, size_t 
         }
         if (tp_hs_reasm_push(&rd->ra, piece) != TP_OK) {
             rd->done = true;
-            return;
+            return true;
         }
         struct tp_bytes msg;
         while (!rd->done && tp_hs_reasm_next(&rd->ra, &msg) == TP_OK)
             on_message(a, rd, msg);
     }
+    return true;
+}
+
+void tp_scan_reader_init(struct tp_scan_reader *rd, bool flight)
+{
+    memset(rd, 0, sizeof *rd);
+    tp_framer_init(&rd->f, TP_START_HS_ALERT);
+    tp_hs_reasm_init(&rd->ra);
+    rd->flight = flight;
+}
+
+void tp_scan_reader_free(struct tp_scan_reader *rd)
+{
+    tp_hs_reasm_free(&rd->ra);
 }
 
 static int64_t probe_deadline(struct scan *sc)
@@ -295,7 +281,7 @@ static int64_t probe_deadline(struct scan *sc)
     return until < sc->deadline_us ? until : sc->deadline_us;
 }
 
-static int dial(struct scan *sc, struct answer *a, int64_t until)
+static int dial(struct scan *sc, struct tp_scan_answer *a, int64_t until)
 {
     int fd = socket(sc->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -332,7 +318,7 @@ static int dial(struct scan *sc, struct answer *a, int64_t until)
 }
 
 /* Ask one ClientHello; read up to the ServerHello (flight: up to ServerHelloDone). */
-static void ask(struct scan *sc, struct tp_ch_spec *spec, bool flight, struct answer *a)
+static void ask(struct scan *sc, struct tp_ch_spec *spec, bool flight, struct tp_scan_answer *a)
 {
     memset(a, 0, sizeof *a);
     if (mono_us() >= sc->deadline_us) {
@@ -386,37 +372,34 @@ static void ask(struct scan *sc, struct tp_ch_spec *spec, bool flight, struct an
         break;
     }
     free(hello);
-    struct reading rd;
-    memset(&rd, 0, sizeof rd);
-    tp_framer_init(&rd.f, TP_START_HS_ALERT);
-    tp_hs_reasm_init(&rd.ra);
-    rd.flight = flight;
+    struct tp_scan_reader rd;
+    tp_scan_reader_init(&rd, flight);
     uint8_t buf[16384];
     while (sent == w.len && !rd.done) {
         ssize_t n = recv(fd, buf, sizeof buf, 0);
         if (n > 0) {
-            feed(a, &rd, buf, (size_t)n);
+            tp_scan_reader_feed(&rd, a, buf, (size_t)n);
             continue;
         }
         if (n == 0) {
-            if (a->kind == ANS_ERROR)
+            if (a->kind == TP_SCAN_ANS_NONE)
                 snprintf(a->why, sizeof a->why, "closed without an answer");
             break;
         }
         if ((errno == EAGAIN || errno == EINTR) && wait_fd(fd, POLLIN, until))
             continue;
         if (errno == EAGAIN) {
-            if (a->kind == ANS_ERROR)
+            if (a->kind == TP_SCAN_ANS_NONE)
                 snprintf(a->why, sizeof a->why, "no answer in time");
-        } else if (a->kind == ANS_ERROR) {
+        } else if (a->kind == TP_SCAN_ANS_NONE) {
             say(a, "recv", errno);
         }
         break;
     }
-    tp_hs_reasm_free(&rd.ra);
+    tp_scan_reader_free(&rd);
     close(fd);
     /* A closed connection without an alert is how many servers refuse. */
-    if (a->kind == ANS_ERROR) {
+    if (a->kind == TP_SCAN_ANS_NONE) {
         pthread_mutex_lock(&sc->mu);
         if (!sc->first_error[0])
             snprintf(sc->first_error, sizeof sc->first_error, "%s", a->why);
@@ -426,11 +409,11 @@ static void ask(struct scan *sc, struct tp_ch_spec *spec, bool flight, struct an
 
 /* Refused: an alert, or the connection closed / reset without one (not a timeout
  * or a failed connect: those are errors). */
-static bool refused(const struct answer *a)
+static bool refused(const struct tp_scan_answer *a)
 {
-    if (a->kind == ANS_ALERT)
+    if (a->kind == TP_SCAN_ANS_ALERT)
         return true;
-    return a->kind == ANS_ERROR && !a->connect_failed &&
+    return a->kind == TP_SCAN_ANS_NONE && !a->connect_failed &&
            (!strcmp(a->why, "closed without an answer") || strstr(a->why, "reset") != NULL);
 }
 
@@ -467,9 +450,9 @@ static void spec_for(struct scan *sc, uint16_t version, const uint16_t *suites, 
     }
 }
 
-static bool picked(const struct answer *a, uint16_t version)
+static bool picked(const struct tp_scan_answer *a, uint16_t version)
 {
-    return (a->kind == ANS_SH || a->kind == ANS_HRR) && a->version == version;
+    return (a->kind == TP_SCAN_ANS_SERVER_HELLO || a->kind == TP_SCAN_ANS_HRR) && a->version == version;
 }
 
 /* ---- phase 1: versions ---- */
@@ -480,17 +463,17 @@ static void task_version(struct scan *sc, int vi)
     struct tp_ch_key_share ks;
     bool t13 = v->version == TP_TLS1_3;
     spec_for(sc, v->version, t13 ? sc->tls13 : sc->legacy, t13 ? sc->n_tls13 : sc->n_legacy, &s, &ks);
-    struct answer a;
+    struct tp_scan_answer a;
     ask(sc, &s, false, &a);
     if (picked(&a, v->version))
         v->accepted = TP_SCAN_YES;
-    else if (a.kind == ANS_SH || a.kind == ANS_HRR || refused(&a))
+    else if (a.kind == TP_SCAN_ANS_SERVER_HELLO || a.kind == TP_SCAN_ANS_HRR || refused(&a))
         v->accepted = TP_SCAN_NO;
     else
         v->accepted = TP_SCAN_ERROR;
-    if (a.kind == ANS_ALERT)
+    if (a.kind == TP_SCAN_ANS_ALERT)
         v->alert = a.alert;
-    answer_free(&a);
+    tp_scan_answer_free(&a);
 }
 
 /* ---- phase 2: suites, a chunk at a time: offer, take out the chosen one, again ---- */
@@ -511,11 +494,11 @@ static void task_chunk(struct scan *sc, struct chunk_job *j)
         struct tp_ch_spec s;
         struct tp_ch_key_share ks;
         spec_for(sc, version, j->offer, j->n, &s, &ks);
-        struct answer a;
+        struct tp_scan_answer a;
         ask(sc, &s, false, &a);
-        answer_free(&a);
+        tp_scan_answer_free(&a);
         if (!picked(&a, version)) {
-            j->complete = refused(&a) || a.kind == ANS_SH;
+            j->complete = refused(&a) || a.kind == TP_SCAN_ANS_SERVER_HELLO;
             return;
         }
         size_t k = 0;
@@ -536,9 +519,9 @@ static uint16_t pick(struct scan *sc, uint16_t version, const uint16_t *offer, s
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
     spec_for(sc, version, offer, n, &s, &ks);
-    struct answer a;
+    struct tp_scan_answer a;
     ask(sc, &s, false, &a);
-    answer_free(&a);
+    tp_scan_answer_free(&a);
     *ok = picked(&a, version);
     return *ok ? a.suite : 0;
 }
@@ -619,7 +602,7 @@ static size_t suites_where(const struct tp_scan_version *v, int what, uint16_t *
 static void task_group(struct scan *sc, size_t gi)
 {
     struct tp_scan_group *g = &sc->r->groups[gi];
-    struct answer a;
+    struct tp_scan_answer a;
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
     if (sc->r->versions[4].accepted == TP_SCAN_YES) {
@@ -628,11 +611,11 @@ static void task_group(struct scan *sc, size_t gi)
         s.n_groups = 1;
         s.n_key_shares = 0; /* empty client_shares: a HelloRetryRequest names the group */
         ask(sc, &s, false, &a);
-        if (a.kind == ANS_HRR || a.kind == ANS_SH)
+        if (a.kind == TP_SCAN_ANS_HRR || a.kind == TP_SCAN_ANS_SERVER_HELLO)
             g->tls13 = a.group == g->id ? TP_SCAN_YES : TP_SCAN_NO;
         else
             g->tls13 = refused(&a) ? TP_SCAN_NO : TP_SCAN_ERROR;
-        answer_free(&a);
+        tp_scan_answer_free(&a);
     }
     int vi = legacy_vi(sc->r);
     uint16_t ecdhe[TP_SCAN_MAX_SUITES];
@@ -647,7 +630,7 @@ static void task_group(struct scan *sc, size_t gi)
         g->tls12 = a.have_ske && a.ske_group == g->id ? TP_SCAN_YES : TP_SCAN_NO;
     else
         g->tls12 = refused(&a) ? TP_SCAN_NO : TP_SCAN_ERROR;
-    answer_free(&a);
+    tp_scan_answer_free(&a);
 }
 
 static void task_tls13_default(struct scan *sc)
@@ -655,14 +638,14 @@ static void task_tls13_default(struct scan *sc)
     struct tp_scan_version *v = &sc->r->versions[4];
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
-    struct answer a;
+    struct tp_scan_answer a;
     spec_for(sc, TP_TLS1_3, v->suites, v->n_suites, &s, &ks);
     ask(sc, &s, false, &a);
-    if (a.kind == ANS_SH || a.kind == ANS_HRR) {
+    if (a.kind == TP_SCAN_ANS_SERVER_HELLO || a.kind == TP_SCAN_ANS_HRR) {
         sc->r->tls13_default_group = a.group;
-        sc->r->tls13_default_hrr = a.kind == ANS_HRR;
+        sc->r->tls13_default_hrr = a.kind == TP_SCAN_ANS_HRR;
     }
-    answer_free(&a);
+    tp_scan_answer_free(&a);
 }
 
 static void task_hybrid(struct scan *sc)
@@ -672,7 +655,7 @@ static void task_hybrid(struct scan *sc)
     static const uint16_t both[] = { HYBRID, X25519 };
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
-    struct answer a;
+    struct tp_scan_answer a;
     spec_for(sc, TP_TLS1_3, v->suites, v->n_suites, &s, &ks);
     s.groups = both;
     s.n_groups = 2;
@@ -680,25 +663,25 @@ static void task_hybrid(struct scan *sc)
     ks.key = hybrid_share;
     ks.key_len = sizeof hybrid_share;
     ask(sc, &s, false, &a);
-    if (a.kind == ANS_SH)
+    if (a.kind == TP_SCAN_ANS_SERVER_HELLO)
         h->offered_share = a.group == HYBRID ? TP_SCAN_YES : TP_SCAN_NO;
-    else if (a.kind == ANS_HRR) {
+    else if (a.kind == TP_SCAN_ANS_HRR) {
         h->offered_share = TP_SCAN_NO;
         h->hrr_instead = true;
         h->hrr_group = a.group;
     } else
         h->offered_share = refused(&a) ? TP_SCAN_NO : TP_SCAN_ERROR;
-    answer_free(&a);
+    tp_scan_answer_free(&a);
     /* x25519's share, the hybrid listed first: does the server ask for the hybrid? */
     spec_for(sc, TP_TLS1_3, v->suites, v->n_suites, &s, &ks);
     s.groups = both;
     s.n_groups = 2;
     ask(sc, &s, false, &a);
-    if (a.kind == ANS_HRR || a.kind == ANS_SH)
-        h->prefers = a.kind == ANS_HRR && a.group == HYBRID ? TP_SCAN_YES : TP_SCAN_NO;
+    if (a.kind == TP_SCAN_ANS_HRR || a.kind == TP_SCAN_ANS_SERVER_HELLO)
+        h->prefers = a.kind == TP_SCAN_ANS_HRR && a.group == HYBRID ? TP_SCAN_YES : TP_SCAN_NO;
     else
         h->prefers = refused(&a) ? TP_SCAN_NO : TP_SCAN_ERROR;
-    answer_free(&a);
+    tp_scan_answer_free(&a);
 }
 
 static void task_sigalg(struct scan *sc, size_t si)
@@ -706,19 +689,19 @@ static void task_sigalg(struct scan *sc, size_t si)
     struct tp_scan_sigalg *g = &sc->r->sigalgs[si];
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
-    struct answer a;
+    struct tp_scan_answer a;
     if (sc->r->versions[4].accepted == TP_SCAN_YES) {
         spec_for(sc, TP_TLS1_3, sc->r->versions[4].suites, sc->r->versions[4].n_suites, &s, &ks);
         s.sig_algs = &g->id;
         s.n_sig_algs = 1;
         ask(sc, &s, false, &a);
-        if (a.kind == ANS_SH)
+        if (a.kind == TP_SCAN_ANS_SERVER_HELLO)
             g->tls13 = TP_SCAN_YES;
-        else if (a.kind == ANS_HRR)
+        else if (a.kind == TP_SCAN_ANS_HRR)
             g->tls13 = TP_SCAN_NOT_TESTED; /* the server wanted another key share first */
         else
             g->tls13 = refused(&a) ? TP_SCAN_NO : TP_SCAN_ERROR;
-        answer_free(&a);
+        tp_scan_answer_free(&a);
     }
     if (sc->r->versions[3].accepted != TP_SCAN_YES)
         return;
@@ -734,7 +717,7 @@ static void task_sigalg(struct scan *sc, size_t si)
         g->tls12 = a.have_ske && a.ske_has_scheme && a.ske_scheme == g->id ? TP_SCAN_YES : TP_SCAN_NO;
     else
         g->tls12 = refused(&a) ? TP_SCAN_NO : TP_SCAN_ERROR;
-    answer_free(&a);
+    tp_scan_answer_free(&a);
 }
 
 static void task_alpn(struct scan *sc, size_t ai)
@@ -745,7 +728,7 @@ static void task_alpn(struct scan *sc, size_t ai)
         return; /* TLS 1.3 only: the choice is in the encrypted extensions */
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
-    struct answer a;
+    struct tp_scan_answer a;
     spec_for(sc, versions[vi], sc->r->versions[vi].suites, sc->r->versions[vi].n_suites, &s, &ks);
     s.alpn = &p->name;
     s.n_alpn = 1;
@@ -754,7 +737,7 @@ static void task_alpn(struct scan *sc, size_t ai)
         p->accepted = a.has_alpn && !strcmp(a.alpn, p->name) ? TP_SCAN_YES : TP_SCAN_NO;
     else
         p->accepted = refused(&a) ? TP_SCAN_NO : TP_SCAN_ERROR;
-    answer_free(&a);
+    tp_scan_answer_free(&a);
 }
 
 static void task_misc(struct scan *sc)
@@ -766,7 +749,7 @@ static void task_misc(struct scan *sc)
     static const uint8_t deflate_null[] = { 1, 0 };
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
-    struct answer a;
+    struct tp_scan_answer a;
     /* Without the ticket extension: a server that issues tickets may leave the
      * session id empty when the client offers one (RFC 5077 §3.4). */
     spec_for(sc, versions[vi], r->versions[vi].suites, r->versions[vi].n_suites, &s, &ks);
@@ -781,7 +764,7 @@ static void task_misc(struct scan *sc)
     } else {
         r->session_id = r->secure_renegotiation = r->compression = TP_SCAN_ERROR;
     }
-    answer_free(&a);
+    tp_scan_answer_free(&a);
     spec_for(sc, versions[vi], r->versions[vi].suites, r->versions[vi].n_suites, &s, &ks);
     s.session_ticket = true;
     ask(sc, &s, false, &a);
@@ -789,7 +772,7 @@ static void task_misc(struct scan *sc)
         r->session_ticket = a.ticket ? TP_SCAN_YES : TP_SCAN_NO;
     else
         r->session_ticket = TP_SCAN_ERROR;
-    answer_free(&a);
+    tp_scan_answer_free(&a);
 }
 
 static void task_chain(struct scan *sc, int which)
@@ -806,7 +789,7 @@ static void task_chain(struct scan *sc, int which)
     }
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
-    struct answer a;
+    struct tp_scan_answer a;
     spec_for(sc, versions[vi], suites, n, &s, &ks);
     if (versions[vi] == TP_TLS1_2) {
         s.sig_algs = which == 0 ? rsa_sigalgs : ecdsa_sigalgs;
@@ -827,7 +810,7 @@ static void task_chain(struct scan *sc, int which)
     } else {
         c->found = refused(&a) || picked(&a, versions[vi]) ? TP_SCAN_NO : TP_SCAN_ERROR;
     }
-    answer_free(&a);
+    tp_scan_answer_free(&a);
 }
 
 /* One full TLS 1.3 handshake through the connect probe (wolfSSL): the
