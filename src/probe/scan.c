@@ -24,6 +24,7 @@
 #include "tlsprobe/scan.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/writer.h"
+#include "tlsprobe/x509.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define CHUNK 64                 /* suites offered per question, as nmap's ssl-enum-ciphers */
@@ -98,6 +99,7 @@ struct scan {
     size_t n_legacy;
     uint16_t tls13[16];
     size_t n_tls13;
+    uint16_t ecdsa_curve;          /* the ECDSA leaf's curve as a group (0: none, unknown) */
 };
 
 static int64_t mono_us(void)
@@ -318,7 +320,7 @@ static int dial(struct scan *sc, struct tp_scan_answer *a, int64_t until)
 }
 
 /* Ask one ClientHello; read up to the ServerHello (flight: up to ServerHelloDone). */
-static void ask(struct scan *sc, struct tp_ch_spec *spec, bool flight, struct tp_scan_answer *a)
+static void ask_once(struct scan *sc, struct tp_ch_spec *spec, bool flight, struct tp_scan_answer *a)
 {
     memset(a, 0, sizeof *a);
     if (mono_us() >= sc->deadline_us) {
@@ -398,7 +400,12 @@ static void ask(struct scan *sc, struct tp_ch_spec *spec, bool flight, struct tp
     }
     tp_scan_reader_free(&rd);
     close(fd);
-    /* A closed connection without an alert is how many servers refuse. */
+}
+
+/* One question; the first failure's reason is kept for "unreachable". */
+static void ask(struct scan *sc, struct tp_ch_spec *spec, bool flight, struct tp_scan_answer *a)
+{
+    ask_once(sc, spec, flight, a);
     if (a->kind == TP_SCAN_ANS_NONE) {
         pthread_mutex_lock(&sc->mu);
         if (!sc->first_error[0])
@@ -593,6 +600,10 @@ static size_t suites_where(const struct tp_scan_version *v, int what, uint16_t *
             take = si->auth && !strcmp(si->auth, "RSA");
         else if (what == 3)
             take = si->auth && !strcmp(si->auth, "ECDSA");
+        else if (what == 4) /* ECDHE_RSA */
+            take = si->kx == TP_KX_ECDHE && si->auth && !strcmp(si->auth, "RSA");
+        else if (what == 5) /* ECDHE_ECDSA */
+            take = si->kx == TP_KX_ECDHE && si->auth && !strcmp(si->auth, "ECDSA");
         if (take)
             out[n++] = v->suites[i];
     }
@@ -618,18 +629,32 @@ static void task_group(struct scan *sc, size_t gi)
         tp_scan_answer_free(&a);
     }
     int vi = legacy_vi(sc->r);
-    uint16_t ecdhe[TP_SCAN_MAX_SUITES];
-    size_t n = vi >= 0 ? suites_where(&sc->r->versions[vi], 0, ecdhe) : 0;
-    if (n == 0 || g->id >= 0x0100)
-        return; /* no ECDHE suites; ffdhe and hybrids are not TLS 1.2 ECDHE curves */
-    spec_for(sc, versions[vi], ecdhe, n, &s, &ks);
-    s.groups = &g->id;
-    s.n_groups = 1;
+    if (vi < 0 || g->id >= 0x0100)
+        return; /* ffdhe and the hybrids are not TLS 1.2 ECDHE curves */
+    /* ECDHE_RSA suites when there are: with ECDHE_ECDSA a TLS 1.2 server also wants
+     * its certificate's curve in the list (RFC 8422 §5.1), so that one is added. */
+    uint16_t suites[TP_SCAN_MAX_SUITES], list[2] = { g->id, 0 };
+    size_t n = suites_where(&sc->r->versions[vi], 4, suites), n_list = 1;
+    if (n == 0) {
+        n = suites_where(&sc->r->versions[vi], 5, suites);
+        list[1] = sc->ecdsa_curve;
+        n_list = list[1] && list[1] != g->id ? 2 : 1;
+    }
+    if (n == 0)
+        return;
+    spec_for(sc, versions[vi], suites, n, &s, &ks);
+    s.groups = list;
+    s.n_groups = n_list;
     ask(sc, &s, true, &a);
-    if (picked(&a, versions[vi]))
-        g->tls12 = a.have_ske && a.ske_group == g->id ? TP_SCAN_YES : TP_SCAN_NO;
-    else
+    if (!picked(&a, versions[vi]))
         g->tls12 = refused(&a) ? TP_SCAN_NO : TP_SCAN_ERROR;
+    else if (a.have_ske && a.ske_group == g->id)
+        g->tls12 = TP_SCAN_YES;
+    else if (a.have_ske && n_list == 2 && a.ske_group == list[1])
+        /* It took the certificate's curve: G is not supported, or only less preferred. */
+        g->tls12 = sc->r->versions[vi].server_order == TP_SCAN_NO ? TP_SCAN_NO : TP_SCAN_ERROR;
+    else
+        g->tls12 = TP_SCAN_NO;
     tp_scan_answer_free(&a);
 }
 
@@ -652,13 +677,19 @@ static void task_hybrid(struct scan *sc)
 {
     struct tp_scan_hybrid *h = &sc->r->hybrid;
     struct tp_scan_version *v = &sc->r->versions[4];
-    static const uint16_t both[] = { HYBRID, X25519 };
+    /* The hybrid first, then every other group, as browsers list them. */
+    uint16_t both[COUNT(all_groups)];
+    size_t nb = 0;
+    both[nb++] = HYBRID;
+    for (size_t i = 0; i < COUNT(all_groups); i++)
+        if (all_groups[i] != HYBRID)
+            both[nb++] = all_groups[i];
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
     struct tp_scan_answer a;
     spec_for(sc, TP_TLS1_3, v->suites, v->n_suites, &s, &ks);
     s.groups = both;
-    s.n_groups = 2;
+    s.n_groups = nb;
     ks.group = HYBRID;
     ks.key = hybrid_share;
     ks.key_len = sizeof hybrid_share;
@@ -675,7 +706,7 @@ static void task_hybrid(struct scan *sc)
     /* x25519's share, the hybrid listed first: does the server ask for the hybrid? */
     spec_for(sc, TP_TLS1_3, v->suites, v->n_suites, &s, &ks);
     s.groups = both;
-    s.n_groups = 2;
+    s.n_groups = nb;
     ask(sc, &s, false, &a);
     if (a.kind == TP_SCAN_ANS_HRR || a.kind == TP_SCAN_ANS_SERVER_HELLO)
         h->prefers = a.kind == TP_SCAN_ANS_HRR && a.group == HYBRID ? TP_SCAN_YES : TP_SCAN_NO;
@@ -868,6 +899,23 @@ static void task_full13(struct scan *sc)
     tp_session_free(s);
 }
 
+/* The group of an ECDSA leaf's curve (0: none or not P-256/384/521). */
+static uint16_t leaf_curve(const struct tp_scan_chain *c)
+{
+    struct tp_cert_info *ci = NULL;
+    uint16_t g = 0;
+    if (c->found != TP_SCAN_YES || !c->n || tp_cert_parse(c->der[0], c->der_len[0], &ci) != TP_OK || !ci)
+        return 0;
+    if (!strcmp(ci->key_desc, "EC P-256"))
+        g = 0x0017;
+    else if (!strcmp(ci->key_desc, "EC P-384"))
+        g = 0x0018;
+    else if (!strcmp(ci->key_desc, "EC P-521"))
+        g = 0x0019;
+    tp_cert_free(ci);
+    return g;
+}
+
 /* ---- the task runner: one phase's tasks over -j threads ---- */
 enum task_kind { T_VERSION, T_CHUNK, T_ORDER, T_GROUP, T_DEFAULT, T_HYBRID, T_SIGALG, T_ALPN, T_MISC, T_CHAIN, T_FULL13 };
 struct task {
@@ -987,7 +1035,15 @@ static void phases(struct scan *sc)
     free(jobs);
     free(ct);
 
-    /* everything that needs the suites */
+    /* the chains per key type (the ECDSA leaf's curve is needed for TLS 1.2 curves) */
+    r->chains[0].key_type = "RSA";
+    r->chains[1].key_type = "ECDSA";
+    t[0] = (struct task){ .kind = T_CHAIN, .i = 0 };
+    t[1] = (struct task){ .kind = T_CHAIN, .i = 1 };
+    run_phase(sc, t, 2);
+    sc->ecdsa_curve = leaf_curve(&r->chains[1]);
+
+    /* everything else that needs the suites */
     n = 0;
     for (int i = 0; i < TP_SCAN_N_VERSIONS; i++)
         if (r->versions[i].n_suites >= 2)
@@ -1013,10 +1069,6 @@ static void phases(struct scan *sc)
         t[n++] = (struct task){ .kind = T_ALPN, .i = i };
     }
     t[n++] = (struct task){ .kind = T_MISC };
-    r->chains[0].key_type = "RSA";
-    r->chains[1].key_type = "ECDSA";
-    t[n++] = (struct task){ .kind = T_CHAIN, .i = 0 };
-    t[n++] = (struct task){ .kind = T_CHAIN, .i = 1 };
     r->chains[2].key_type = "TLS 1.3";
     if (r->versions[4].accepted == TP_SCAN_YES)
         t[n++] = (struct task){ .kind = T_FULL13 };
