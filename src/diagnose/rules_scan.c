@@ -147,7 +147,8 @@ void r_no_server_preference(struct diag_ctx *c)
     size_t n = 0;
     for (int i = 0; i < TP_SCAN_N_VERSIONS; i++) {
         const struct tp_scan_version *v = &r->versions[i];
-        if (v->server_order != TP_SCAN_NO)
+        /* TLS 1.3 suites are all AEAD with forward secrecy: the client's pick is fine */
+        if (v->server_order != TP_SCAN_NO || v->version >= TP_TLS1_3)
             continue;
         tp_sb_printf(&c->t.sum, "%s%s", n ? ", " : "The server takes the client's first suite it supports in ",
                      vname(v->version));
