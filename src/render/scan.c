@@ -312,7 +312,7 @@ static void scan_json(struct tp_sb *o, const struct tp_scan_result *r, const str
     jw_str(&w, "host", r->host);
     jw_str(&w, "address", r->address[0] ? r->address : NULL);
     jw_u64(&w, "port", r->port);
-    jw_u64(&w, "connections", r->probes);
+    jw_u64(&w, "connection_count", r->probes);
     jw_ms(&w, "elapsed_ms", r->elapsed_us);
     jw_bool(&w, "timed_out", r->timed_out);
     jw_bool(&w, "unreachable", r->unreachable);

@@ -171,7 +171,7 @@ portD=$TP_PORT
 check "D: an RSA and an ECDSA chain" "$TP_TMP/D.json" 'j["certificates"][0]["chain"][0]["key"].startswith("RSA") and j["certificates"][0]["chain"][0]["subject_cn"] == "rsa.test" and j["certificates"][1]["chain"][0]["key"].startswith("EC") and "ECDSA" in j["certificates"][1]["suite"]'
 check "D: TLS 1.2 and 1.3, RSA and ECDSA signature algorithms" "$TP_TMP/D.json" 's.accepted_versions(j) == ["TLS 1.2", "TLS 1.3"] and "rsa_pss_rsae_sha256" in s.sig_names(j, "tls13") and "ecdsa_secp256r1_sha256" in s.sig_names(j, "tls13")'
 check "D: static RSA suites: no-forward-secrecy" "$TP_TMP/D.json" '"no-forward-secrecy" in s.ids(j) and "TLS_RSA_WITH" in j["findings"][s.ids(j).index("no-forward-secrecy")]["summary"]'
-python3 -c "import json; j = json.loads(open('$TP_TMP/D.json').readline()); print('# full scan of a local s_server: %s ms, %d connections' % (j['elapsed_ms'], j['connections']))"
+python3 -c "import json; j = json.loads(open('$TP_TMP/D.json').readline()); print('# full scan of a local s_server: %s ms, %d connections' % (j['elapsed_ms'], j['connection_count']))"
 tp_kill "$TP_SRV_PID"
 
 # ---- E: gnutls-serv with a priority string ----
