@@ -25,6 +25,7 @@
 #include "tlsprobe/wire.h"
 #include "tlsprobe/writer.h"
 #include "tlsprobe/x509.h"
+#include "probe/wolf.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define CHUNK 64                 /* suites offered per question, as nmap's ssl-enum-ciphers */
@@ -959,13 +960,21 @@ static void *worker(void *arg)
     }
 }
 
+/* A worker thread: the full handshake (task_full13) may have run ECC on it. */
+static void *thread_main(void *arg)
+{
+    worker(arg);
+    tp_wolf_thread_done();
+    return NULL;
+}
+
 static void run_phase(struct scan *sc, struct task *t, size_t n)
 {
     struct phase ph = { sc, t, n, 0 };
     pthread_t th[TP_SCAN_MAX_JOBS];
     size_t nt = 0, want = (size_t)sc->jobs < n ? (size_t)sc->jobs : n;
     for (size_t i = 1; i < want; i++)
-        if (pthread_create(&th[nt], NULL, worker, &ph) == 0)
+        if (pthread_create(&th[nt], NULL, thread_main, &ph) == 0)
             nt++;
     worker(&ph); /* this thread works too */
     for (size_t i = 0; i < nt; i++)
@@ -993,7 +1002,9 @@ static void phases(struct scan *sc)
         any |= r->versions[i].accepted != TP_SCAN_ERROR;
     if (!any) {
         r->unreachable = true;
-        snprintf(r->error, sizeof r->error, "%s", sc->first_error[0] ? sc->first_error : "no answer");
+        snprintf(r->error, sizeof r->error, "%s",
+                 sc->timed_out ? "no answer before the deadline (--timeout)"
+                 : sc->first_error[0] ? sc->first_error : "no answer");
         return;
     }
 

@@ -22,6 +22,25 @@ closed=$(tp_free_port)
 tp_expect_exit "closed port" 1 "$TLSPROBE" scan 127.0.0.1:"$closed" $J
 tp_json "closed port: unreachable, refused" "$TP_OUT" 'j["type"] == "scan" and j["source"] == "scan" and j["unreachable"] is True and "refused" in j["error"]'
 
+# ---- a server that accepts and never answers: each question ends at --probe-timeout ----
+SP=$(tp_free_port)
+tp_bg timeout 30 python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+' "$SP"
+SPID=$TP_BG_PID
+if tp_wait_listen "$SP" 5; then
+    tp_expect_exit "silent server" 1 "$TLSPROBE" scan --probe-timeout 0.3 127.0.0.1:"$SP" $J
+    tp_json "silent server: unreachable, no answer in time" "$TP_OUT" 'j["unreachable"] is True and "in time" in j["error"] and j["protocols"] == []'
+    tp_expect_exit "silent server, --timeout below --probe-timeout" 1 "$TLSPROBE" scan --timeout 0.2 127.0.0.1:"$SP" $J
+    tp_json "silent server: the deadline is said" "$TP_OUT" 'j["unreachable"] is True and j["elapsed_ms"] < 3000'
+fi
+tp_kill "$SPID"
+
 # ---- helpers ----
 # accepted(j, "TLS 1.2") -> list of suite names in the order reported
 cat >"$TP_TMP/scanlib.py" <<'EOF'
