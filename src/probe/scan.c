@@ -73,6 +73,15 @@ static const char *const alpn_names[] = { "h2", "http/1.1", "http/1.0", "spdy/3.
  * enough for the secret to matter. An all-zero ML-KEM-768 encapsulation key passes
  * the FIPS 203 modulus check. Neither is a secret: no crypto is done here. */
 static const uint8_t x25519_share[32] = { 9 };
+/* secp256r1's generator in uncompressed form (SEC 1 §2.7.2): a valid public key for
+ * a server that supports only P-256 and would answer x25519 with a HelloRetryRequest. */
+static const uint8_t p256_share[65] = {
+    0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2,
+    0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96,
+    0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16,
+    0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5,
+};
+#define SECP256R1 0x0017
 static const uint8_t hybrid_share[MLKEM768_EK + 32] = { [MLKEM768_EK] = 9 };
 
 /* ---- one question ---- */
@@ -101,6 +110,8 @@ struct scan {
     uint16_t tls13[16];
     size_t n_tls13;
     uint16_t ecdsa_curve;          /* the ECDSA leaf's curve as a group (0: none, unknown) */
+    uint16_t share13;              /* the TLS 1.3 key share to send: x25519, or secp256r1 when
+                                      the server asks for it (set before phase 3) */
 };
 
 static int64_t mono_us(void)
@@ -426,10 +437,16 @@ static bool refused(const struct tp_scan_answer *a)
 }
 
 /* ---- hellos ---- */
+static void share_x25519(struct tp_ch_key_share *ks)
+{
+    ks->group = X25519;
+    ks->key = x25519_share;
+    ks->key_len = sizeof x25519_share;
+}
+
 static void spec_for(struct scan *sc, uint16_t version, const uint16_t *suites, size_t n, struct tp_ch_spec *s,
                      struct tp_ch_key_share *ks)
 {
-    (void)sc;
     memset(s, 0, sizeof *s);
     s->suites = suites;
     s->n_suites = n;
@@ -448,9 +465,12 @@ static void spec_for(struct scan *sc, uint16_t version, const uint16_t *suites, 
         s->n_versions = 1;
         s->psk_modes = true;
         s->send_key_share = true;
-        ks->group = X25519;
-        ks->key = x25519_share;
-        ks->key_len = sizeof x25519_share;
+        share_x25519(ks);
+        if (sc->share13 == SECP256R1) {
+            ks->group = SECP256R1;
+            ks->key = p256_share;
+            ks->key_len = sizeof p256_share;
+        }
         s->key_shares = ks;
         s->n_key_shares = 1;
     } else {
@@ -666,6 +686,7 @@ static void task_tls13_default(struct scan *sc)
     struct tp_ch_key_share ks;
     struct tp_scan_answer a;
     spec_for(sc, TP_TLS1_3, v->suites, v->n_suites, &s, &ks);
+    share_x25519(&ks);
     ask(sc, &s, false, &a);
     if (a.kind == TP_SCAN_ANS_SERVER_HELLO || a.kind == TP_SCAN_ANS_HRR) {
         sc->r->tls13_default_group = a.group;
@@ -706,6 +727,7 @@ static void task_hybrid(struct scan *sc)
     tp_scan_answer_free(&a);
     /* x25519's share, the hybrid listed first: does the server ask for the hybrid? */
     spec_for(sc, TP_TLS1_3, v->suites, v->n_suites, &s, &ks);
+    share_x25519(&ks);
     s.groups = both;
     s.n_groups = nb;
     ask(sc, &s, false, &a);
@@ -1051,8 +1073,13 @@ static void phases(struct scan *sc)
     r->chains[1].key_type = "ECDSA";
     t[0] = (struct task){ .kind = T_CHAIN, .i = 0 };
     t[1] = (struct task){ .kind = T_CHAIN, .i = 1 };
-    run_phase(sc, t, 2);
+    n = 2;
+    if (r->versions[4].accepted == TP_SCAN_YES && r->versions[4].n_suites)
+        t[n++] = (struct task){ .kind = T_DEFAULT };
+    run_phase(sc, t, n);
     sc->ecdsa_curve = leaf_curve(&r->chains[1]);
+    if (r->tls13_default_hrr && r->tls13_default_group == SECP256R1)
+        sc->share13 = SECP256R1; /* later TLS 1.3 questions get a ServerHello, not an HRR */
 
     /* everything else that needs the suites */
     n = 0;
@@ -1066,7 +1093,6 @@ static void phases(struct scan *sc)
     }
     r->hybrid.id = HYBRID;
     if (r->versions[4].accepted == TP_SCAN_YES && r->versions[4].n_suites) {
-        t[n++] = (struct task){ .kind = T_DEFAULT };
         t[n++] = (struct task){ .kind = T_HYBRID };
     }
     r->n_sigalgs = COUNT(all_sigalgs);

@@ -156,9 +156,9 @@ static void text_groups(struct tp_sb *o, const struct tp_scan_result *r, const s
             put_group(o, h->hrr_group);
         } else
             tp_sb_put(o, h->offered_share == TP_SCAN_NO ? "refused" : "no answer");
-        tp_sb_put(o, "; x25519 share sent, hybrid listed first: ");
+        tp_sb_put(o, "; with x25519's share and the hybrid listed first: ");
         tp_sb_put(o, h->prefers == TP_SCAN_YES ? "HelloRetryRequest for the hybrid\n" :
-                     h->prefers == TP_SCAN_NO ? "x25519 kept\n" : "no answer\n");
+                     h->prefers == TP_SCAN_NO ? "the hybrid not asked for\n" : "no answer\n");
     }
 }
 

@@ -164,6 +164,7 @@ check "B: the two TLS 1.3 suites, client's order" "$TP_TMP/B.json" 'sorted(s.sui
 check "B: secp256r1 is the one TLS 1.3 group" "$TP_TMP/B.json" 's.group_names(j, "tls13") == ["secp256r1"]'
 check "B: x25519's share gets a HelloRetryRequest for secp256r1" "$TP_TMP/B.json" 'j["tls13_default_group"] == "secp256r1" and j["tls13_default_hrr"] is True'
 check "B: the hybrid's share is not selected (HRR secp256r1)" "$TP_TMP/B.json" 'j["hybrid"]["name"] == "X25519MLKEM768" and j["hybrid"]["selected"] == "no" and j["hybrid"]["hrr_group"] == "secp256r1" and j["hybrid"]["preferred"] == "no"'
+check "B: with secp256r1 key shares, the TLS 1.3 signature algorithm of its P-256 key" "$TP_TMP/B.json" 's.sig_names(j, "tls13") == ["ecdsa_secp256r1_sha256"]'
 check "B: TLS 1.3 chain from a full handshake, tickets issued" "$TP_TMP/B.json" 'j["certificates"][2]["found"] == "yes" and j["certificates"][2]["version"] == "TLS 1.3" and j["tls13_psk"] == "yes"'
 check "B: ALPN and TLS 1.2 questions not tested" "$TP_TMP/B.json" 'j["tested_with"] is None and all(a["accepted"] == "not tested" for a in j["alpn"]) and j["certificates"][0]["found"] == "not tested"'
 check "B: no findings (the client's order is fine in TLS 1.3)" "$TP_TMP/B.json" 's.ids(j) == []'
