@@ -1068,6 +1068,14 @@ static void phases(struct scan *sc)
     free(jobs);
     free(ct);
 
+    /* whose order wins, and the suites in the server's order: its own phase, since
+     * every later question reads the suites and the order */
+    n = 0;
+    for (int i = 0; i < TP_SCAN_N_VERSIONS; i++)
+        if (r->versions[i].n_suites >= 2)
+            t[n++] = (struct task){ .kind = T_ORDER, .i = (size_t)i };
+    run_phase(sc, t, n);
+
     /* the chains per key type (the ECDSA leaf's curve is needed for TLS 1.2 curves) */
     r->chains[0].key_type = "RSA";
     r->chains[1].key_type = "ECDSA";
@@ -1083,9 +1091,6 @@ static void phases(struct scan *sc)
 
     /* everything else that needs the suites */
     n = 0;
-    for (int i = 0; i < TP_SCAN_N_VERSIONS; i++)
-        if (r->versions[i].n_suites >= 2)
-            t[n++] = (struct task){ .kind = T_ORDER, .i = (size_t)i };
     r->n_groups = COUNT(all_groups);
     for (size_t i = 0; i < r->n_groups; i++) {
         r->groups[i].id = all_groups[i];
