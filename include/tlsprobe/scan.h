@@ -104,6 +104,8 @@ struct tp_scan_result {
                                             YES the server sent a NewSessionTicket */
     enum tp_scan_state secure_renegotiation; /* renegotiation_info acknowledged */
     enum tp_scan_state compression;      /* deflate offered and chosen */
+    unsigned dhe_bits;                   /* DHE suites only offered (misc_version): the size of
+                                            the server's DH prime in bits (0: no DHE, unknown) */
     struct tp_scan_chain chains[3];      /* RSA, ECDSA (TLS 1.2 and older: the Certificate message
                                             read in the clear), and the chain of one full TLS 1.3
                                             handshake (key_type "TLS 1.3": whatever the server chose) */
@@ -150,6 +152,7 @@ struct tp_scan_answer {
     uint16_t group;                      /* ServerHello key_share, or the HRR's selected_group */
     bool have_ske, ske_has_scheme;       /* flight: the ServerKeyExchange */
     uint16_t ske_group, ske_scheme;
+    size_t ske_dh_bits;                  /* DHE: the prime's size in bits */
     uint8_t *der[TP_SCAN_MAX_CERTS];     /* flight: the Certificate message (owned) */
     size_t der_len[TP_SCAN_MAX_CERTS], n_der, n_der_total;
     char why[96];                        /* TP_SCAN_ANS_NONE: what happened */

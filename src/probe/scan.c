@@ -216,6 +216,7 @@ static void on_message(struct tp_scan_answer *a, struct tp_scan_reader *rd, stru
             a->ske_group = ske.group;
             a->ske_has_scheme = ske.has_sig_scheme;
             a->ske_scheme = ske.sig_scheme;
+            a->ske_dh_bits = ske.dh_p_bits;
         }
         break;
     }
@@ -623,6 +624,8 @@ static size_t suites_where(const struct tp_scan_version *v, int what, uint16_t *
             take = si->auth && !strcmp(si->auth, "ECDSA");
         else if (what == 4) /* ECDHE_RSA */
             take = si->kx == TP_KX_ECDHE && si->auth && !strcmp(si->auth, "RSA");
+        else if (what == 6) /* DHE, signed */
+            take = si->kx == TP_KX_DHE && si->auth && strcmp(si->auth, "anon") != 0;
         else if (what == 5) /* ECDHE_ECDSA */
             take = si->kx == TP_KX_ECDHE && si->auth && !strcmp(si->auth, "ECDSA");
         if (take)
@@ -829,6 +832,25 @@ static void task_misc(struct scan *sc)
     tp_scan_answer_free(&a);
 }
 
+/* The DH prime's size when only DHE suites are offered (nmap's "dh 2048"). */
+static void task_dhe(struct scan *sc)
+{
+    struct tp_scan_result *r = sc->r;
+    int vi = legacy_vi(r);
+    uint16_t suites[TP_SCAN_MAX_SUITES];
+    size_t n = vi >= 0 ? suites_where(&r->versions[vi], 6, suites) : 0;
+    if (n == 0)
+        return;
+    struct tp_ch_spec s;
+    struct tp_ch_key_share ks;
+    struct tp_scan_answer a;
+    spec_for(sc, versions[vi], suites, n, &s, &ks);
+    ask(sc, &s, true, &a);
+    if (picked(&a, versions[vi]) && a.have_ske)
+        r->dhe_bits = (unsigned)a.ske_dh_bits;
+    tp_scan_answer_free(&a);
+}
+
 static void task_chain(struct scan *sc, int which)
 {
     struct tp_scan_chain *c = &sc->r->chains[which];
@@ -940,7 +962,7 @@ static uint16_t leaf_curve(const struct tp_scan_chain *c)
 }
 
 /* ---- the task runner: one phase's tasks over -j threads ---- */
-enum task_kind { T_VERSION, T_CHUNK, T_ORDER, T_GROUP, T_DEFAULT, T_HYBRID, T_SIGALG, T_ALPN, T_MISC, T_CHAIN, T_FULL13 };
+enum task_kind { T_VERSION, T_CHUNK, T_ORDER, T_GROUP, T_DEFAULT, T_HYBRID, T_SIGALG, T_ALPN, T_MISC, T_CHAIN, T_FULL13, T_DHE };
 struct task {
     enum task_kind kind;
     size_t i;
@@ -966,6 +988,7 @@ static void run_one(struct scan *sc, const struct task *t)
     case T_MISC: task_misc(sc); break;
     case T_CHAIN: task_chain(sc, (int)t->i); break;
     case T_FULL13: task_full13(sc); break;
+    case T_DHE: task_dhe(sc); break;
     }
 }
 
@@ -1111,6 +1134,7 @@ static void phases(struct scan *sc)
         t[n++] = (struct task){ .kind = T_ALPN, .i = i };
     }
     t[n++] = (struct task){ .kind = T_MISC };
+    t[n++] = (struct task){ .kind = T_DHE };
     r->chains[2].key_type = "TLS 1.3";
     if (r->versions[4].accepted == TP_SCAN_YES)
         t[n++] = (struct task){ .kind = T_FULL13 };

@@ -144,6 +144,8 @@ static void text_groups(struct tp_sb *o, const struct tp_scan_result *r, const s
         put_group(o, r->tls13_default_group);
         tp_sb_putc(o, '\n');
     }
+    if (r->dhe_bits)
+        tp_sb_printf(o, "  DHE (%s): %u-bit prime\n", vname(r->misc_version), r->dhe_bits);
     const struct tp_scan_hybrid *h = &r->hybrid;
     if (h->offered_share != TP_SCAN_NOT_TESTED) {
         tp_sb_put(o, "  ");
@@ -387,6 +389,10 @@ static void scan_json(struct tp_sb *o, const struct tp_scan_result *r, const str
     j_state(&w, "tls13_psk", r->tls13_psk);
     j_state(&w, "secure_renegotiation", r->secure_renegotiation);
     j_state(&w, "compression", r->compression);
+    if (r->dhe_bits)
+        jw_u64(&w, "dhe_bits", r->dhe_bits);
+    else
+        jw_null(&w, "dhe_bits");
     jw_key(&w, "certificates");
     jw_open(&w, '[');
     for (int k = 0; k < TP_SCAN_N_CHAINS && !r->unreachable; k++) {

@@ -132,7 +132,7 @@ check "A: ALPN http/1.1 only" "$TP_TMP/A.json" '[a["protocol"] for a in j["alpn"
 check "A: no session tickets, secure renegotiation, no compression" "$TP_TMP/A.json" 'j["session_ticket"] == "no" and j["secure_renegotiation"] == "yes" and j["compression"] == "no" and j["tls13_psk"] == "not tested"'
 check "A: the ECDSA chain as sent (2 certificates), no RSA one" "$TP_TMP/A.json" 'j["certificates"][1]["found"] == "yes" and len(j["certificates"][1]["chain"]) == 2 and j["certificates"][1]["chain"][0]["subject_cn"] == "localhost" and j["certificates"][0]["found"] == "no"'
 check "A: ECDSA signature algorithms in TLS 1.2" "$TP_TMP/A.json" '"ecdsa_secp256r1_sha256" in s.sig_names(j, "tls12") and "rsa_pss_rsae_sha256" not in s.sig_names(j, "tls12")'
-check "A: findings no-tls13 only" "$TP_TMP/A.json" 's.ids(j) == ["no-tls13"]'
+check "A: findings no-tls13 only" "$TP_TMP/A.json" 's.ids(j) == ["no-tls13"] and j["dhe_bits"] is None'
 compare_nmap "A" "$portA" "$TP_TMP/A.json"
 tp_expect_exit "A: text" 0 "$TLSPROBE" scan 127.0.0.1:"$portA"
 grep -E "^  TLS 1\.2  2 suites, server's order$" "$TP_OUT" >/dev/null; tp_check "A: text names the order" $?
@@ -190,6 +190,7 @@ portD=$TP_PORT
 "$TLSPROBE" scan 127.0.0.1:"$portD" $J >"$TP_TMP/D.json"
 check "D: an RSA and an ECDSA chain" "$TP_TMP/D.json" 'j["certificates"][0]["chain"][0]["key"].startswith("RSA") and j["certificates"][0]["chain"][0]["subject_cn"] == "rsa.test" and j["certificates"][1]["chain"][0]["key"].startswith("EC") and "ECDSA" in j["certificates"][1]["suite"]'
 check "D: TLS 1.2 and 1.3, RSA and ECDSA signature algorithms" "$TP_TMP/D.json" 's.accepted_versions(j) == ["TLS 1.2", "TLS 1.3"] and "rsa_pss_rsae_sha256" in s.sig_names(j, "tls13") and "ecdsa_secp256r1_sha256" in s.sig_names(j, "tls13")'
+check "D: the DH prime of the DHE suites (nmap: dh 2048)" "$TP_TMP/D.json" 'j["dhe_bits"] == 2048'
 check "D: static RSA suites: no-forward-secrecy" "$TP_TMP/D.json" '"no-forward-secrecy" in s.ids(j) and "TLS_RSA_WITH" in j["findings"][s.ids(j).index("no-forward-secrecy")]["summary"]'
 python3 -c "import json; j = json.loads(open('$TP_TMP/D.json').readline()); print('# full scan of a local s_server: %s ms, %d connections' % (j['elapsed_ms'], j['connection_count']))"
 tp_kill "$TP_SRV_PID"
