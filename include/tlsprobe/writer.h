@@ -85,6 +85,8 @@ struct tp_ch_spec {
     bool renegotiation_info;     /* empty renegotiation_info (RFC 5746) */
     bool extended_master_secret;
     bool psk_modes;              /* psk_key_exchange_modes: psk_dhe_ke */
+    bool padding;                /* RFC 7685: a hello of 256..511 bytes is padded to 512 (some
+                                    servers hang on those sizes; browsers pad the same way) */
 };
 
 /* Write the whole record (5-byte header + handshake header + body). TP_ERR_LIMIT:

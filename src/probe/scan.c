@@ -451,6 +451,7 @@ static void spec_for(struct scan *sc, uint16_t version, const uint16_t *suites, 
     memset(s, 0, sizeof *s);
     s->suites = suites;
     s->n_suites = n;
+    s->padding = true;
     s->groups = all_groups;
     s->n_groups = COUNT(all_groups);
     s->ec_point_formats = version < TP_TLS1_3;

@@ -153,7 +153,8 @@ static bool spec_valid(const struct tp_ch_spec *s)
     return true;
 }
 
-static void write_extensions(const struct tp_ch_spec *s, struct tp_writer *w)
+/* msg_start: where the handshake message starts (its 4-byte header). */
+static void write_extensions(const struct tp_ch_spec *s, struct tp_writer *w, size_t msg_start)
 {
     tp_put_vec_begin(w, 2);
     if (s->sni) { /* RFC 6066 §3 */
@@ -227,6 +228,16 @@ static void write_extensions(const struct tp_ch_spec *s, struct tp_writer *w)
         tp_put_u16(w, 1);
         tp_put_u8(w, 0);
     }
+    size_t msg_len = w->len - msg_start;
+    if (s->padding && tp_writer_ok(w) && msg_len > 0xff && msg_len < 0x200) {
+        /* RFC 7685 §3, as BoringSSL does: to 512 bytes, at least one byte of padding */
+        size_t pad = 0x200 - msg_len;
+        pad = pad >= 4 + 1 ? pad - 4 : 1;
+        tp_put_u16(w, TP_EXT_PADDING);
+        tp_put_vec_begin(w, 2);
+        tp_put_zeros(w, pad);
+        tp_put_vec_end(w);
+    }
     tp_put_vec_end(w);
 }
 
@@ -260,7 +271,7 @@ enum tp_err tp_client_hello_write(const struct tp_ch_spec *s, struct tp_writer *
         tp_put_u8(w, 0);
     tp_put_vec_end(w);
     if (!s->no_extensions)
-        write_extensions(s, w);
+        write_extensions(s, w, start + 5);
     tp_put_vec_end(w);
     tp_put_vec_end(w);
     if (!tp_writer_ok(w))

@@ -288,6 +288,42 @@ static void test_client_hello__over_one_record__limit(void **state)
     assert_int_equal(tp_client_hello_write(&s, &w), TP_ERR_LIMIT);
 }
 
+static void test_client_hello__padding__256_to_511_become_512(void **state)
+{
+    (void)state;
+    static uint16_t many[300];
+    for (size_t i = 0; i < 300; i++)
+        many[i] = (uint16_t)(0x0100 + i);
+    uint8_t buf[2048];
+    for (size_t n = 1; n < 300; n++) {
+        struct tp_ch_spec s;
+        memset(&s, 0, sizeof s);
+        s.legacy_version = TP_TLS1_2;
+        s.suites = many;
+        s.n_suites = n;
+        s.renegotiation_info = true;
+        struct tp_writer w;
+        tp_writer_init(&w, buf, sizeof buf);
+        assert_int_equal(tp_client_hello_write(&s, &w), TP_OK);
+        size_t plain = w.len - 5;
+        s.padding = true;
+        tp_writer_init(&w, buf, sizeof buf);
+        assert_int_equal(tp_client_hello_write(&s, &w), TP_OK);
+        struct tp_client_hello *ch = malloc(sizeof *ch);
+        assert_non_null(ch);
+        parse_back(buf, w.len, TP_TLS1_0, ch);
+        if (plain > 0xff && plain < 0x200) {
+            assert_true(ch->ext.has_padding);
+            assert_true(w.len - 5 >= 0x200); /* 512, or one byte more when 509..511 */
+            assert_true(w.len - 5 <= 0x200 + 4);
+        } else {
+            assert_false(ch->ext.has_padding);
+            assert_int_equal(w.len - 5, plain);
+        }
+        free(ch);
+    }
+}
+
 int main(void)
 {
     hybrid[1184] = 9;
@@ -301,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_client_hello__short_buffer__limit_at_every_size),
         cmocka_unit_test(test_client_hello__bad_spec__usage),
         cmocka_unit_test(test_client_hello__over_one_record__limit),
+        cmocka_unit_test(test_client_hello__padding__256_to_511_become_512),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
