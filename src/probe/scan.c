@@ -778,12 +778,38 @@ static void task_sigalg(struct scan *sc, size_t si)
     tp_scan_answer_free(&a);
 }
 
+static struct tp_session *full13(struct scan *sc, const char *alpn);
+
+/* ALPN on a TLS 1.3-only server: the handshake's selected protocol, or its alert. */
+static void alpn13(struct scan *sc, struct tp_scan_alpn *p)
+{
+    struct tp_session *s = full13(sc, p->name);
+    if (!s) {
+        p->accepted = TP_SCAN_ERROR;
+        return;
+    }
+    bool no_app = false;
+    for (size_t i = 0; i < s->n_msgs; i++)
+        if (s->msgs[i].dir == TP_S2C && s->msgs[i].kind == TP_MSG_ALERT &&
+            s->msgs[i].alert_desc == TP_ALERT_NO_APPLICATION_PROTOCOL)
+            no_app = true;
+    if (s->handshake_complete)
+        p->accepted = !strcmp(s->alpn, p->name) ? TP_SCAN_YES : TP_SCAN_NO;
+    else
+        p->accepted = no_app ? TP_SCAN_NO : TP_SCAN_ERROR;
+    tp_session_free(s);
+}
+
 static void task_alpn(struct scan *sc, size_t ai)
 {
     struct tp_scan_alpn *p = &sc->r->alpn[ai];
     int vi = legacy_vi(sc->r);
-    if (vi < 0)
-        return; /* TLS 1.3 only: the choice is in the encrypted extensions */
+    if (vi < 0) {
+        /* TLS 1.3 only: the choice is in the encrypted extensions; one full handshake */
+        if (sc->r->versions[4].accepted == TP_SCAN_YES)
+            alpn13(sc, p);
+        return;
+    }
     struct tp_ch_spec s;
     struct tp_ch_key_share ks;
     struct tp_scan_answer a;
@@ -892,21 +918,22 @@ static void task_chain(struct scan *sc, int which)
 
 /* One full TLS 1.3 handshake through the connect probe (wolfSSL): the
  * certificate (encrypted in TLS 1.3) and whether tickets for PSK resumption come. */
-static void task_full13(struct scan *sc)
+/* One full TLS 1.3 handshake through the connect probe (wolfSSL), offering alpn
+ * (NULL: none). NULL when none could be made (the deadline, local trouble). */
+static struct tp_session *full13(struct scan *sc, const char *alpn)
 {
-    struct tp_scan_result *r = sc->r;
-    struct tp_scan_chain *c = &r->chains[2];
     int64_t left_ms = (sc->deadline_us - mono_us()) / 1000;
     if (left_ms <= 0)
-        return;
+        return NULL;
     struct tp_connect_opts co;
     memset(&co, 0, sizeof co);
     co.host = sc->o->host;
-    co.port = r->port;
+    co.port = sc->r->port;
     co.servername = sc->sni;
     co.no_sni = sc->sni == NULL;
     co.no_aia = true;
     co.only_version = TP_TLS1_3;
+    co.alpn = alpn;
     co.timeout_ms = (int)(left_ms < 2 * sc->probe_ms ? left_ms : 2 * sc->probe_ms);
     co.starttls = TP_ST_NONE;
     struct tp_session *s = NULL;
@@ -914,8 +941,19 @@ static void task_full13(struct scan *sc)
     pthread_mutex_lock(&sc->mu);
     sc->probes++;
     pthread_mutex_unlock(&sc->mu);
-    if (tp_probe_connect(&co, &s, err, sizeof err) != TP_OK || !s) {
+    if (tp_probe_connect(&co, &s, err, sizeof err) != TP_OK) {
         tp_session_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void task_full13(struct scan *sc)
+{
+    struct tp_scan_result *r = sc->r;
+    struct tp_scan_chain *c = &r->chains[2];
+    struct tp_session *s = full13(sc, NULL);
+    if (!s) {
         c->found = r->tls13_psk = TP_SCAN_ERROR;
         return;
     }

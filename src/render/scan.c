@@ -189,9 +189,12 @@ static void text_sigalgs(struct tp_sb *o, const struct tp_scan_result *r, const 
 
 static void text_misc(struct tp_sb *o, const struct tp_scan_result *r, const struct tp_render_opts *ro)
 {
-    heading(o, ro, "ALPN");
-    if (!r->misc_version)
-        tp_sb_put(o, "  not tested (no TLS 1.2 or older: the choice is encrypted in TLS 1.3)\n");
+    bool alpn_asked = false;
+    for (size_t i = 0; i < r->n_alpn; i++)
+        alpn_asked |= r->alpn[i].accepted != TP_SCAN_NOT_TESTED;
+    heading(o, ro, r->misc_version || !alpn_asked ? "ALPN" : "ALPN (TLS 1.3: one full handshake each)");
+    if (!alpn_asked)
+        tp_sb_put(o, "  not tested\n");
     else
         for (size_t i = 0; i < r->n_alpn; i++)
             tp_sb_printf(o, "  %-12s %s\n", r->alpn[i].name, st(r->alpn[i].accepted));

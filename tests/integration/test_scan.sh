@@ -155,7 +155,7 @@ tp_kill "$TP_SRV_PID"
 
 # ---- B: TLS 1.3 only, two suites in the client's order, one group ----
 tp_s_server -cert "$PKI/good.pem" -key "$PKI/good.key" -tls1_3 \
-    -ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256 -groups secp256r1 -www
+    -ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256 -groups secp256r1 -alpn h2 -www
 portB=$TP_PORT
 tp_expect_exit "B: scan" 0 "$TLSPROBE" scan 127.0.0.1:"$portB" $J
 cp "$TP_OUT" "$TP_TMP/B.json"
@@ -166,7 +166,8 @@ check "B: x25519's share gets a HelloRetryRequest for secp256r1" "$TP_TMP/B.json
 check "B: the hybrid's share is not selected (HRR secp256r1)" "$TP_TMP/B.json" 'j["hybrid"]["name"] == "X25519MLKEM768" and j["hybrid"]["selected"] == "no" and j["hybrid"]["hrr_group"] == "secp256r1" and j["hybrid"]["preferred"] == "no"'
 check "B: with secp256r1 key shares, the TLS 1.3 signature algorithm of its P-256 key" "$TP_TMP/B.json" 's.sig_names(j, "tls13") == ["ecdsa_secp256r1_sha256"]'
 check "B: TLS 1.3 chain from a full handshake, tickets issued" "$TP_TMP/B.json" 'j["certificates"][2]["found"] == "yes" and j["certificates"][2]["version"] == "TLS 1.3" and j["tls13_psk"] == "yes"'
-check "B: ALPN and TLS 1.2 questions not tested" "$TP_TMP/B.json" 'j["tested_with"] is None and all(a["accepted"] == "not tested" for a in j["alpn"]) and j["certificates"][0]["found"] == "not tested"'
+check "B: ALPN h2 only, from full TLS 1.3 handshakes" "$TP_TMP/B.json" '[a["protocol"] for a in j["alpn"] if a["accepted"] == "yes"] == ["h2"] and all(a["accepted"] in ("yes", "no") for a in j["alpn"])'
+check "B: the TLS 1.2 questions not tested" "$TP_TMP/B.json" 'j["tested_with"] is None and j["session_id"] == "not tested" and j["certificates"][0]["found"] == "not tested"'
 check "B: no findings (the client's order is fine in TLS 1.3)" "$TP_TMP/B.json" 's.ids(j) == []'
 compare_nmap "B" "$portB" "$TP_TMP/B.json"
 tp_kill "$TP_SRV_PID"
