@@ -4,7 +4,7 @@
 # bash-completion). The option lists are each command's `tlsprobe CMD --help`;
 # tests/integration/test_completions.sh fails when they drift apart.
 
-_tlsprobe_commands="demo connect listen pcap sniff inspect check explain help version"
+_tlsprobe_commands="demo connect listen pcap sniff inspect check explain scan help version"
 
 # The options of each command, as its --help lists them (common ones included).
 _tlsprobe_options()
@@ -36,6 +36,7 @@ _tlsprobe_options()
                 "--save-chain --stack --explain $tail_all"
             ;;
         explain) echo "--stack --side $tail_all" ;;
+        scan) echo "--servername -j --jobs --timeout --probe-timeout $tail_all" ;;
     esac
 }
 
@@ -43,7 +44,7 @@ _tlsprobe_options()
 _tlsprobe_formats()
 {
     case $1 in
-        inspect | check | explain) echo "text json" ;;
+        inspect | check | explain | scan) echo "text json" ;;
         *) echo "text json mermaid html ecs" ;;
     esac
 }
@@ -127,7 +128,7 @@ _tlsprobe()
             return
             ;;
         --timeout | --alpn | --at | --count | --linger | --filter | --session | --server | \
-            --max-flows | --max-flow-memory | --max-depth | --pass | -j | --jobs)
+            --max-flows | --max-flow-memory | --max-depth | --pass | -j | --jobs | --probe-timeout)
             return # a number, a time, a list or a filter: nothing to offer
             ;;
     esac
@@ -141,7 +142,7 @@ _tlsprobe()
     # Operands.
     case $cmd in
         demo) COMPREPLY=($(compgen -W "$(_tlsprobe_scenarios "$1")" -- "$cur")) ;;
-        connect) _known_hosts_real -- "$cur" ;;
+        connect | scan) _known_hosts_real -- "$cur" ;;
         pcap | inspect) _filedir ;;
         help) COMPREPLY=($(compgen -W "${_tlsprobe_commands% help version}" -- "$cur")) ;;
     esac

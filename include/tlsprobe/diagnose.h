@@ -118,4 +118,10 @@ size_t tp_cert_issuer_text(struct tp_bytes cert, char *out, size_t n);
  * *matched_index: that certificate's index, or -1. */
 bool tp_ca_names_match_chain(const struct tp_bytes_list *names, const struct tp_chain *chain, int *matched_index);
 
+/* scan: judge what a server accepts (tlsprobe/scan.h) with the scan rules
+ * (deprecated-version, weak-cipher, no-forward-secrecy, no-tls13,
+ * no-server-preference). Returns a container session holding only the findings
+ * (NULL: out of memory); free it with tp_session_free. */
+struct tp_scan_result;
+struct tp_session *tp_diagnose_scan(const struct tp_scan_result *r);
 #endif

@@ -144,4 +144,12 @@ struct tp_capture_summary;
 void tp_render_connect_summary_json(struct tp_sb *out, const struct tp_capture_summary *sum,
                                     const struct tp_render_many_counts *c);
 
+/* tlsprobe scan: the report of a scan (tlsprobe/scan.h) and the findings the
+ * judge gave it (a container session's, tp_diagnose_scan; NULL: none). Text in
+ * sections (protocols, suites per protocol, groups, signature algorithms, ALPN,
+ * resumption, renegotiation, certificates, findings), or one JSON line
+ * {"type":"scan","source":"scan",...} (docs/json.md). */
+struct tp_scan_result;
+void tp_render_scan(struct tp_sb *out, const struct tp_scan_result *r, const struct tp_session *findings,
+                    const struct tp_render_opts *o);
 #endif

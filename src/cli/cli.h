@@ -231,6 +231,7 @@ int tp_cli_pass(const struct tp_cli_args *a, struct tp_secret *out);
 /* The commands (cmd_<name>.c). */
 extern const struct tp_cli_cmd tp_cli_demo, tp_cli_connect, tp_cli_listen, tp_cli_pcap, tp_cli_sniff,
     tp_cli_inspect, tp_cli_check, tp_cli_explain;
+extern const struct tp_cli_cmd tp_cli_scan;
 
 /* ---- connect with several targets (connect_many.c) ----
  * connect HOST... / --targets FILE / --all-addresses: the rows cmd_connect.c

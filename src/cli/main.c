@@ -5,6 +5,7 @@
 const struct tp_cli_cmd *const tp_cli_cmds[] = {
     &tp_cli_demo, &tp_cli_connect, &tp_cli_listen, &tp_cli_pcap,
     &tp_cli_sniff, &tp_cli_inspect, &tp_cli_check, &tp_cli_explain,
+    &tp_cli_scan,
 };
 const size_t tp_cli_n_cmds = TP_CLI_N(tp_cli_cmds);
 

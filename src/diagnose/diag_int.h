@@ -20,6 +20,7 @@ enum diag_role {
     DIAG_SERVER,   /* listen: tlsprobe is the server */
     DIAG_OBSERVER, /* pcap: neither */
     DIAG_CHECK,    /* check: files on disk, no connection */
+    DIAG_SCAN,     /* scan: many hellos of our own, no session (f->scan) */
 };
 
 /* One chain to judge: the server's or the client's, with its verify result. */
@@ -63,6 +64,7 @@ struct diag_facts {
     int ch_state, cr_state;    /* 0 not tried, 1 parsed, -1 absent or unparsable */
     struct tp_client_hello ch;
     struct tp_certificate_request cr;
+    const struct tp_scan_result *scan; /* DIAG_SCAN only (NULL otherwise) */
 };
 
 /* Compute the facts (false: out of memory); diag_facts_free frees what they hold. */
@@ -193,6 +195,8 @@ void diag_say(struct tp_sb *sb, const char *fmt, ...);
     "--intermediates DIR --save-chain fullchain.pem' writes it"
 
 /* Run every rule of the table on the facts; findings go to out. */
+/* deprecated-version for a scan (rules_scan.c). */
+void diag_scan_deprecated(struct diag_ctx *c);
 void diag_run_rules(struct diag_facts *f, struct tp_session *out);
 /* The graph, for tests and docs: rule i's suppressors (a mask of table
  * indices, DIAG_BY_ANY_ERROR resolved) and its kind ("session", "chain", "alerts"). */

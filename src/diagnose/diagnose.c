@@ -54,3 +54,18 @@ int tp_exit_status(const struct tp_session *s)
             return 1;
     return 0;
 }
+
+struct tp_session *tp_diagnose_scan(const struct tp_scan_result *r)
+{
+    struct tp_session *s = tp_session_new(TP_SRC_CONNECT, 0);
+    if (!s || !r)
+        return s;
+    struct diag_facts f;
+    if (diag_facts_init(&f, s, DIAG_SCAN, NULL)) {
+        f.scan = r;
+        clear_findings(s);
+        diag_run_rules(&f, s);
+    }
+    diag_facts_free(&f);
+    return s;
+}

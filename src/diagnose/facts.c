@@ -84,6 +84,7 @@ bool diag_facts_init(struct diag_facts *f, const struct tp_session *s, enum diag
     f->s = s;
     f->role = role;
     f->check = check;
+    f->scan = NULL;
     f->now = time(NULL);
     if (role == DIAG_OBSERVER && s->capture_time > 0)
         f->now = (time_t)s->capture_time;

@@ -147,6 +147,10 @@ void r_not_tls(struct diag_ctx *c)
 void r_deprecated_version(struct diag_ctx *c)
 {
     const struct tp_session *s = c->f->s;
+    if (c->f->role == DIAG_SCAN) {
+        diag_scan_deprecated(c);
+        return;
+    }
     if (c->f->role == DIAG_CHECK)
         return;
     bool negotiated = s->version && s->version < TP_TLS1_2;

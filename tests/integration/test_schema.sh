@@ -166,10 +166,12 @@ if SRV good -tls1_3 -alpn h2; then
     emit session connect-idn "$T" "${C[@]}" "127.0.0.1:$TP_PORT" --servername bücher.example "${ROOT[@]}"
     emit session connect-at "$T" "${C[@]}" "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}" --at 2047-01-01T00:00:00Z
     emit session connect-version-mismatch "$T" "${C[@]}" "127.0.0.1:$TP_PORT" --servername localhost "${ROOT[@]}" --tls1.2
+    emit scan tls13 "$T" scan --format json "127.0.0.1:$TP_PORT"
     tp_kill "$TP_SRV_PID"
 fi
 if SRV good -tls1_2; then
     emit session connect-tls12 "$T" "${C[@]}" "localhost:$TP_PORT" "${ROOT[@]}"
+    emit scan tls12 "$T" scan --format json "localhost:$TP_PORT"
     tp_kill "$TP_SRV_PID"
 fi
 if SRV wronghost; then
@@ -221,6 +223,7 @@ hostile garbage garbage
 # refused (nothing listens), not TLS (a banner), name that does not resolve
 DEAD=$(tp_free_port)
 emit session connect-refused "$T" "${C[@]}" "127.0.0.1:$DEAD"
+emit scan refused "$T" scan --format json "127.0.0.1:$DEAD"
 BP=$(tp_free_port)
 tp_bg timeout 20 "$PY" -c '
 import socket, sys

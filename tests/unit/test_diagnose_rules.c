@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "tlsprobe/diagnose.h"
+#include "tlsprobe/scan.h"
 #include "tlsprobe/wire.h"
 #include "testutil.h"
 
@@ -1529,6 +1530,117 @@ static void test_client_cert_required__tls13_silent_close_after_empty_cert__fire
     fx_free(f);
 }
 
+/* ---- scan rules (tp_diagnose_scan): a hand-built scan result ---- */
+struct scan_fx {
+    struct tp_session *s;
+};
+
+static struct tp_scan_result *mk_scan(void)
+{
+    static const uint16_t vers[TP_SCAN_N_VERSIONS] = { TP_SSL3_0, TP_TLS1_0, TP_TLS1_1, TP_TLS1_2, TP_TLS1_3 };
+    struct tp_scan_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    snprintf(r->host, sizeof r->host, "server.test");
+    for (int i = 0; i < TP_SCAN_N_VERSIONS; i++) {
+        r->versions[i].version = vers[i];
+        r->versions[i].accepted = TP_SCAN_NO;
+    }
+    /* a good server: TLS 1.2 (ECDHE + AEAD) and TLS 1.3, its own order */
+    r->versions[3].accepted = TP_SCAN_YES;
+    r->versions[3].suites[0] = 0xc02f;
+    r->versions[3].suites[1] = 0xcca8;
+    r->versions[3].n_suites = 2;
+    r->versions[3].server_order = TP_SCAN_YES;
+    r->versions[4].accepted = TP_SCAN_YES;
+    r->versions[4].suites[0] = 0x1301;
+    r->versions[4].n_suites = 1;
+    return r;
+}
+
+static void scan_judge(struct scan_fx *f, const struct tp_scan_result *r)
+{
+    f->s = tp_diagnose_scan(r);
+    assert_non_null(f->s);
+}
+
+static void test_scan_rules__good_server__no_findings(void **state)
+{
+    (void)state;
+    struct tp_scan_result *r = mk_scan();
+    struct scan_fx fx, *f = &fx;
+    scan_judge(f, r);
+    assert_int_equal(f->s->n_findings, 0);
+    tp_session_free(f->s);
+    free(r);
+}
+
+static void test_scan_rules__old_versions_weak_static_rsa__fire(void **state)
+{
+    (void)state;
+    struct tp_scan_result *r = mk_scan();
+    r->versions[1].accepted = TP_SCAN_YES; /* TLS 1.0 with a CBC suite, static RSA, 3DES */
+    r->versions[1].suites[0] = 0x002f;
+    r->versions[1].suites[1] = 0x000a;
+    r->versions[1].n_suites = 2;
+    r->versions[4].accepted = TP_SCAN_NO;
+    r->versions[4].n_suites = 0;
+    r->versions[3].server_order = TP_SCAN_NO;
+    struct scan_fx fx, *f = &fx;
+    scan_judge(f, r);
+    const struct tp_finding *x = assert_fires(f->s, "deprecated-version");
+    assert_contains(x->summary, "TLS 1.0");
+    assert_contains(x->fix, "nginx");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    x = assert_fires(f->s, "weak-cipher");
+    assert_contains(x->summary, "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+    assert_contains(x->summary, "TLS_RSA_WITH_AES_128_CBC_SHA"); /* CBC in TLS 1.0 */
+    x = assert_fires(f->s, "no-forward-secrecy");
+    assert_contains(x->summary, "2 suites");
+    x = assert_fires(f->s, "no-tls13");
+    x = assert_fires(f->s, "no-server-preference");
+    assert_int_equal(x->severity, TP_SEV_INFO);
+    assert_contains(x->summary, "TLS 1.2");
+    tp_session_free(f->s);
+    /* SSL 3.0 is an error */
+    r->versions[0].accepted = TP_SCAN_YES;
+    scan_judge(f, r);
+    x = assert_fires(f->s, "deprecated-version");
+    assert_int_equal(x->severity, TP_SEV_ERROR);
+    assert_contains(x->summary, "SSL 3.0, TLS 1.0");
+    tp_session_free(f->s);
+    free(r);
+}
+
+static void test_scan_rules__unreachable_or_unknown__silent(void **state)
+{
+    (void)state;
+    struct tp_scan_result *r = mk_scan();
+    r->versions[4].accepted = TP_SCAN_ERROR; /* no answer is not "no TLS 1.3" */
+    struct scan_fx fx, *f = &fx;
+    scan_judge(f, r);
+    assert_silent(f->s, "no-tls13");
+    tp_session_free(f->s);
+    memset(r->versions, 0, sizeof r->versions);
+    r->unreachable = true;
+    scan_judge(f, r);
+    assert_int_equal(f->s->n_findings, 0);
+    tp_session_free(f->s);
+    free(r);
+}
+
+/* The scan rules never fire on a session. */
+static void test_scan_rules__on_a_session__silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    tp_diagnose(f->s);
+    assert_silent(f->s, "weak-cipher");
+    assert_silent(f->s, "no-forward-secrecy");
+    assert_silent(f->s, "no-tls13");
+    assert_silent(f->s, "no-server-preference");
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1605,6 +1717,10 @@ int main(void)
         cmocka_unit_test(test_timeout__listen_silent_client__says_client),
         cmocka_unit_test(test_timeout__listen_partial_client_hello__counts_the_bytes),
         cmocka_unit_test(test_client_cert_required__tls13_silent_close_after_empty_cert__fires_optional_auth_silent),
+        cmocka_unit_test(test_scan_rules__good_server__no_findings),
+        cmocka_unit_test(test_scan_rules__old_versions_weak_static_rsa__fire),
+        cmocka_unit_test(test_scan_rules__unreachable_or_unknown__silent),
+        cmocka_unit_test(test_scan_rules__on_a_session__silent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

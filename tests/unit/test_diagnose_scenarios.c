@@ -14,6 +14,7 @@
 #include <time.h>
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/names.h"
+#include "tlsprobe/scan.h"
 #include "tlsprobe/wire.h"
 #include "testutil.h"
 
@@ -30,6 +31,7 @@ struct scen {
     struct tp_check_facts cf;
     char expect[1024];
     int line;
+    struct tp_scan_result *scan; /* role scan: what the server accepts (tp_diagnose_scan) */
 };
 
 static struct tp_cert_info *mk_cert(const char *cn, const char *issuer_cn)
@@ -104,6 +106,7 @@ static void scen_free(struct scen *x)
     }
     free(x->v);
     free(x->cv);
+    free(x->scan);
     for (size_t i = 0; i < 5; i++)
         free_cert(x->cert[i]);
     memset(x, 0, sizeof *x);
@@ -115,6 +118,8 @@ static uint16_t version(const char *w)
 {
     if (!strcmp(w, "none"))
         return 0;
+    if (!strcmp(w, "3.0"))
+        return TP_SSL3_0;
     if (!strcmp(w, "1.0"))
         return TP_TLS1_0;
     if (!strcmp(w, "1.1"))
@@ -129,6 +134,62 @@ static void set_role(struct scen *x, const char *w)
     enum tp_source src = !strcmp(w, "listen") ? TP_SRC_LISTEN : !strcmp(w, "pcap") ? TP_SRC_PCAP : TP_SRC_CONNECT;
     x->check = !strcmp(w, "check");
     x->s->source = src;
+    if (!strcmp(w, "scan")) {
+        static const uint16_t vers[TP_SCAN_N_VERSIONS] = { TP_SSL3_0, TP_TLS1_0, TP_TLS1_1, TP_TLS1_2, TP_TLS1_3 };
+        x->scan = calloc(1, sizeof *x->scan);
+        assert_non_null(x->scan);
+        for (int i = 0; i < TP_SCAN_N_VERSIONS; i++) {
+            x->scan->versions[i].version = vers[i];
+            x->scan->versions[i].accepted = TP_SCAN_NO;
+        }
+    }
+}
+
+/* scan: the version's entry of the scan result. */
+static struct tp_scan_version *scan_version(struct scen *x, const char *w)
+{
+    uint16_t v = version(w);
+    if (!x->scan)
+        fail_msg("line %d: a scan key without 'role = scan'", x->line);
+    for (int i = 0; i < TP_SCAN_N_VERSIONS; i++)
+        if (x->scan->versions[i].version == v)
+            return &x->scan->versions[i];
+    fail_msg("line %d: no version '%s'", x->line, w);
+    return NULL;
+}
+
+static void scan_accepts(struct scen *x, const char *w)
+{
+    scan_version(x, w)->accepted = TP_SCAN_YES;
+}
+
+/* V:hex,hex (the suites accepted in V) */
+static void scan_suites(struct scen *x, const char *w)
+{
+    char v[8];
+    const char *colon = strchr(w, ':');
+    if (!colon || (size_t)(colon - w) >= sizeof v)
+        fail_msg("line %d: suites = V:hex,hex", x->line);
+    memcpy(v, w, (size_t)(colon - w));
+    v[colon - w] = 0;
+    struct tp_scan_version *sv = scan_version(x, v);
+    for (const char *p = colon + 1; *p && sv->n_suites < TP_SCAN_MAX_SUITES;) {
+        char *end;
+        sv->suites[sv->n_suites++] = (uint16_t)strtoul(p, &end, 16);
+        p = *end == ',' ? end + 1 : end;
+    }
+}
+
+/* V:server or V:client */
+static void scan_order(struct scen *x, const char *w)
+{
+    char v[8];
+    const char *colon = strchr(w, ':');
+    if (!colon || (size_t)(colon - w) >= sizeof v)
+        fail_msg("line %d: order = V:server|client", x->line);
+    memcpy(v, w, (size_t)(colon - w));
+    v[colon - w] = 0;
+    scan_version(x, v)->server_order = !strcmp(colon + 1, "server") ? TP_SCAN_YES : TP_SCAN_NO;
 }
 
 static void set_outcome(struct scen *x, const char *w)
@@ -320,6 +381,14 @@ static void set_key(struct scen *x, const char *key, char *val)
         snprintf(s->outcome.detail, sizeof s->outcome.detail, "%s", val);
     else if (!strcmp(key, "expect"))
         snprintf(x->expect, sizeof x->expect, "%s", val);
+    else if (!strcmp(key, "accepts"))
+        each_word(x, val, scan_accepts);
+    else if (!strcmp(key, "suites"))
+        each_word(x, val, scan_suites);
+    else if (!strcmp(key, "order"))
+        each_word(x, val, scan_order);
+    else if (!strcmp(key, "unreachable") && x->scan)
+        x->scan->unreachable = !strcmp(val, "yes");
     else
         fail_msg("line %d: unknown key '%s'", x->line, key);
 }
@@ -347,7 +416,11 @@ static char seen[4096]; /* every id an expect line names, " id " separated */
 
 static void run_scenario(struct scen *x)
 {
-    if (x->check)
+    if (x->scan) { /* the scan's findings come in a container session of their own */
+        tp_session_free(x->s);
+        x->s = tp_diagnose_scan(x->scan);
+        assert_non_null(x->s);
+    } else if (x->check)
         tp_diagnose_check(x->s, &x->cf);
     else
         tp_diagnose(x->s);
