@@ -59,19 +59,14 @@ void rt_trust_text(struct tp_sb *o, const struct tp_trust_verdict *t, const stru
     if (!t->match) {
         tp_sb_putc(o, '\'');
         tp_sb_put_escaped(o, (const uint8_t *)t->root, strnlen(t->root, sizeof t->root));
-        tp_sb_put(o, "' is in no public store's data (");
-        for (size_t i = 0; i < t->n_stores; i++) {
-            tp_sb_put(o, i ? ", " : "");
-            tp_sb_put_escaped(o, (const uint8_t *)t->stores[i].name, strnlen(t->stores[i].name, sizeof t->stores[i].name));
-        }
-        tp_sb_put(o, ")\n");
-        return;
+        tp_sb_put(o, "' is in no public store");
+    } else {
+        tp_sb_put_escaped(o, (const uint8_t *)t->root, strnlen(t->root, sizeof t->root));
+        if (t->match == TP_TRUST_MATCH_KEY)
+            tp_sb_put(o, " (same name and key)");
+        else if (t->match == TP_TRUST_MATCH_ISSUER)
+            tp_sb_put(o, " (the issuer named)");
     }
-    tp_sb_put_escaped(o, (const uint8_t *)t->root, strnlen(t->root, sizeof t->root));
-    if (t->match == TP_TRUST_MATCH_KEY)
-        tp_sb_put(o, " (same name and key)");
-    else if (t->match == TP_TRUST_MATCH_ISSUER)
-        tp_sb_put(o, " (the issuer named)");
     tp_sb_putc(o, ':');
     size_t col = ind_w + width_of(o->buf ? o->buf + line : "");
     struct tp_sb tok;
