@@ -91,12 +91,15 @@ void rt_trust_text(struct tp_sb *o, const struct tp_trust_verdict *t, const stru
     }
     tp_sb_free(&tok);
     tp_sb_putc(o, '\n');
-    if (t->alt_root[0]) {
-        tp_sb_put(o, ind);
-        tp_sb_putc(o, '\'');
-        tp_sb_put_escaped(o, (const uint8_t *)t->alt_root, strnlen(t->alt_root, sizeof t->alt_root));
-        tp_sb_printf(o, "' (path #%d) is itself a root in %zu of %zu stores: clients that have it end the path there\n",
+    if (t->alt_root[0]) { /* the name escaped first, then wrapped as our own words */
+        struct tp_sb alt;
+        tp_sb_init(&alt);
+        tp_sb_putc(&alt, '\'');
+        tp_sb_put_escaped(&alt, (const uint8_t *)t->alt_root, strnlen(t->alt_root, sizeof t->alt_root));
+        tp_sb_printf(&alt, "' (path #%d) is itself a root in %zu of %zu stores: clients that have it end the path there",
                      t->alt_index, t->alt_trusted, t->n_stores);
+        rx_wrap(o, tp_sb_str(&alt), ind, width);
+        tp_sb_free(&alt);
     }
 }
 

@@ -136,6 +136,9 @@ grep -F "stores Test Old Root: Mozilla ✗ (removed after 2021-09-25)" "$TP_OUT"
 tp_check "cross-sign: text shows the old root's removals" $?
 grep -F "'Test New Root' (path #2) is itself a root in 3 of 3 stores" "$TP_OUT" >/dev/null
 tp_check "cross-sign: text names the new root on the path" $?
+COLUMNS=60 "$TLSPROBE" check --chain served.pem --cafile old.pem --host localhost > narrow.txt
+awk '{ n = length($0); if (n > 60) { print "# too wide: " $0; bad = 1 } } END { exit bad }' narrow.txt
+tp_check "cross-sign: at 60 columns no line is wider" $?
 tp_expect_exit "check: cross-sign, JSON" 0 "$TLSPROBE" check --chain served.pem --cafile old.pem --host localhost $J
 tp_json "cross-sign: root-distrusted naming each store and the new root" "$TP_OUT" \
     '(f := [x for x in j["findings"] if x["id"] == "root-distrusted"]) and (t := j["server_verification"]["trust_stores"]) and ids(j) == ["root-distrusted"] and f[0]["severity"] == "warning" and "Mozilla removed it after 2021-09-25" in f[0]["summary"] and "Android had it only in 8 to 13" in f[0]["summary"] and "Java distrusts it" in f[0]["summary"] and "Test New Root" in f[0]["fix"] and t["alternative_root"] == {"root": "Test New Root", "path_index": 2, "trusted_stores": 3} and [s["status"] for s in t["stores"]] == ["removed", "removed", "distrusted"] and t["stores"][1]["since"] == "8" and t["stores"][1]["until"] == "13"'
