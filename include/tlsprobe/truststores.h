@@ -98,6 +98,12 @@ bool tp_trust_db_lookup(const struct tp_trust_db *db, const uint8_t sha256[32], 
  * false when db is NULL or the path is empty. */
 void tp_trust_judge(const struct tp_trust_db *db, const struct tp_verify_result *v, struct tp_trust_verdict *out);
 
+/* One certificate on its own (inspect): a CA certificate (or a self-signed one)
+ * looked up as the top of a path would be; out->judged false for a leaf, or
+ * without data. */
+struct tp_cert_info;
+void tp_trust_judge_cert(const struct tp_trust_db *db, const struct tp_cert_info *ci, struct tp_trust_verdict *out);
+
 /* "trusted", "absent", "removed", "distrusted" */
 const char *tp_trust_status_name(enum tp_trust_status s);
 /* "certificate", "key", "issuer", NULL for NONE */

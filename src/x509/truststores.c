@@ -446,6 +446,22 @@ static size_t n_trusted(const struct tp_trust_verdict *v)
     return n;
 }
 
+void tp_trust_judge_cert(const struct tp_trust_db *db, const struct tp_cert_info *ci, struct tp_trust_verdict *out)
+{
+    memset(out, 0, sizeof *out);
+    out->alt_index = -1;
+    if (!db || !ci || !(ci->is_ca || ci->self_signed))
+        return;
+    (void)tp_trust_db_lookup(db, ci->sha256, ci->subject_der.p, ci->subject_der.len, ci->spki_sha256,
+                             ci->self_issued ? NULL : ci->issuer_der.p, ci->issuer_der.len,
+                             ci->aki_len ? ci->aki : NULL, ci->aki_len, out);
+    out->judged = true;
+    if (!out->match) {
+        const char *n = ci->subject_cn ? ci->subject_cn : ci->subject;
+        snprintf(out->root, sizeof out->root, "%s", n ? n : "");
+    }
+}
+
 void tp_trust_judge(const struct tp_trust_db *db, const struct tp_verify_result *v, struct tp_trust_verdict *out)
 {
     memset(out, 0, sizeof *out);

@@ -26,6 +26,16 @@ tp_json "ISRG Root X1: matched by certificate, trusted by all five stores, no ro
     '(t := j["server_verification"]["trust_stores"]) and t["match"] == "certificate" and t["root"] == "ISRG Root X1" and [s["store"] for s in t["stores"]] == ["mozilla", "apple", "microsoft", "android", "java"] and all(s["status"] == "trusted" for s in t["stores"]) and not [i for i in ids(j) if i.startswith("root-")] and "trust_stores_observatory" in t["source"]'
 cp "$TP_OUT" "$TP_TMP/isrg.json"
 
+# ---- inspect: a CA certificate on its own ----
+tp_expect_exit "inspect ISRG Root X2" 0 "$TLSPROBE" inspect "$MOZ/ISRG_Root_X2.crt"
+grep -F "public stores   ISRG Root X2: Mozilla ✓ (since 2021-12-19)  Apple ≥ iOS 16 ✓" "$TP_OUT" >/dev/null &&
+    grep -F "Android ≥ 14 ✓  Java ✗" "$TP_OUT" >/dev/null
+tp_check "inspect ISRG Root X2: added in iOS 16 and Android 14, not in the (2022) Java snapshot" $?
+tp_expect_exit "inspect a leaf + intermediate and the root, JSON" 0 "$TLSPROBE" inspect "$PKI/good-fullchain.pem" $J
+tp_json "inspect: a leaf has no trust_stores, the test CA is in no public store" "$TP_OUT" \
+    '(o := j["objects"]) and o[0]["trust_stores"] is None and o[1]["trust_stores"]["match"] is None'
+cp "$TP_OUT" "$TP_TMP/inspect.json"
+
 # ---- Debian's whole bundle against the data's Mozilla column ----
 n=0 known=0
 for f in "$MOZ"/*.crt; do
@@ -181,7 +191,8 @@ fi
 # ---- the JSON above against the closed schemas ----
 PY=/usr/bin/python3
 if "$PY" -c 'import jsonschema' 2>/dev/null; then
-    specs=(check:"$TP_TMP/isrg.json" check:"$TP_TMP/selfmade.json" check:"$TP_TMP/cross.json")
+    specs=(check:"$TP_TMP/isrg.json" check:"$TP_TMP/selfmade.json" check:"$TP_TMP/cross.json"
+           inspect:"$TP_TMP/inspect.json")
     [ -s "$TP_TMP/connect.json" ] && specs+=(session:"$TP_TMP/connect.json")
     "$PY" "$TP_SRC/tests/schema/validate.py" --schema-dir "$TP_SRC/docs/schema" "${specs[@]}" > "$TP_TMP/validate.out" 2>&1
     rc=$?
