@@ -21,6 +21,7 @@ struct tp_judge_verify {
     bool aia;                      /* fetch a missing issuer (AIA caIssuers) */
     int aia_timeout_ms;
     const char *store_desc;        /* replaces the result's store description, NULL: keep */
+    const struct tp_trust_db *trust_db; /* appended: public trust-store data (truststores.h), NULL: none */
 };
 
 struct tp_judge_opts {

@@ -134,4 +134,9 @@
  * would keep a key-derivation busy for an hour; beyond this it is refused. */
 #define TP_MAX_P12_ITERATIONS    1000000
 
+/* The public trust-store data file (x509/truststores.c, docs/trust-stores.md):
+ * today ~180 KB and ~760 roots, one line each; room for the stores to grow ten-fold. */
+#define TP_MAX_TRUST_DATA_FILE   (4 * 1024 * 1024)
+#define TP_MAX_TRUST_ROOTS       16384
+
 #endif

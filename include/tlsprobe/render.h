@@ -51,6 +51,9 @@ struct tp_render_opts {
     const char *source;       /* JSON "source" when not the session's own ("demo", "sniff"); NULL: the session's */
     const char *scenario;     /* JSON "scenario": the demo scenario's name; NULL: none */
     const char *caption;      /* html: a line above the session (demo: the scenario); NULL: none */
+    /* appended: inspect: which public trust stores hold each CA certificate
+     * (truststores.h; borrowed); NULL: not shown */
+    const struct tp_trust_db *trust_db;
 };
 
 /* One session. JSON: exactly one line ending in '\n' (docs/json.md); ECS: the

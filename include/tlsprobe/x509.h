@@ -20,6 +20,7 @@
 #include "tlsprobe/bytes.h"
 #include "tlsprobe/error.h"
 #include "tlsprobe/limits.h"
+#include "tlsprobe/truststores.h"
 
 enum tp_san_type { TP_SAN_DNS, TP_SAN_IP, TP_SAN_EMAIL, TP_SAN_URI, TP_SAN_OTHER };
 struct tp_san {
@@ -230,6 +231,9 @@ struct tp_verify_opts {
     size_t n_sent_total;        /* certificates in the message when the caller kept fewer (0: n) */
     bool has_max_depth;         /* check --max-depth N: at most N intermediates on the path */
     int max_depth;
+    /* appended (truststores): the public trust-store data to judge the path's root
+     * against (tp_trust_judge into the result's trust); NULL: not judged */
+    const struct tp_trust_db *trust_db;
 };
 
 enum tp_path_status {
@@ -312,6 +316,9 @@ struct tp_verify_result {
     bool sent_truncated;        /* more were sent than were used as candidates (n_used) */
     size_t n_used;              /* sent certificates considered as issuers */
     time_t at;                  /* the validation time used */
+    /* appended (truststores): which public stores hold the path's root (judged
+     * false when tp_verify_opts.trust_db was NULL) */
+    struct tp_trust_verdict trust;
 };
 
 /* Build and verify a path from the chain as sent (DER, leaf first). Never fails

@@ -102,6 +102,7 @@ struct tp_capture {
     struct vcache vc[VERIFY_CACHE];
     uint64_t vc_clock;
     struct tp_worker *worker;         /* the reading thread's working memory */
+    struct tp_trust_db *trust_db;     /* public trust-store data (NULL: not installed) */
 };
 
 const char *tp_capture_store_error(const struct tp_capture *c)
@@ -120,6 +121,9 @@ void tp_capture_preload(struct tp_capture *c)
         if (!c->store_err[0])
             snprintf(c->store_err, sizeof c->store_err, "cannot load the trust store");
     }
+    char terr[256];
+    if (tp_trust_db_load_default(&c->trust_db, terr, sizeof terr) != TP_OK)
+        c->trust_db = NULL; /* the public stores are then not judged */
 }
 
 /* The server chain as seen, judged at the capture time against the SNI. The
@@ -172,6 +176,7 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
         .aia = false, /* a capture decoder never goes to the network */
         .now = (time_t)when,
         .expiring_days = TP_POLICY_EXPIRY_WARN_DAYS,
+        .trust_db = c->trust_db,
     };
     vo.n_sent_total = s->server_chain.n_total;
     struct tp_verify_result *vr = NULL;
@@ -354,6 +359,7 @@ void tp_capture_free(struct tp_capture *c)
     for (size_t i = 0; i < VERIFY_CACHE; i++)
         tp_verify_result_free(c->vc[i].res);
     tp_store_free(c->store);
+    tp_trust_db_free(c->trust_db);
     tp_worker_free(c->worker);
     tp_tcp_pool_free(&c->tcp_pool);
     tp_cert_cache_free(c->certs); /* after every session (flow_drop above, the finisher's) */

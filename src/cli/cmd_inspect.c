@@ -7,6 +7,7 @@
 #include <time.h>
 #include "cli.h"
 #include "tlsprobe/pkcs12.h"
+#include "tlsprobe/truststores.h"
 #include "tlsprobe/x509.h"
 
 static int run(int argc, char **argv);
@@ -55,12 +56,20 @@ static int run(int argc, char **argv)
     if ((fin = tp_cli_pass(&args, &pass)) >= 0)
         return fin;
     struct tp_render_opts ro = tp_cli_render_opts(&args.com);
+    /* which public trust stores hold each CA certificate (docs/trust-stores.md);
+     * not shown without the data file */
+    struct tp_trust_db *trust_db = NULL;
+    char terr[256];
+    if (tp_trust_db_load_default(&trust_db, terr, sizeof terr) != TP_OK)
+        trust_db = NULL;
+    ro.trust_db = trust_db;
     struct tp_file **files = calloc(n, sizeof *files);
     enum tp_err *errs = calloc(n, sizeof *errs);
     if (!files || !errs) {
         free(files);
         free(errs);
         tp_secret_wipe(&pass);
+        tp_trust_db_free(trust_db);
         return tp_cli_fail("out of memory");
     }
     /* Parse everything first: keys are paired with the certificates of every file. */
@@ -95,6 +104,7 @@ static int run(int argc, char **argv)
         tp_sb_reset(&out);
     }
     tp_sb_free(&out);
+    tp_trust_db_free(trust_db);
     for (size_t i = 0; i < n; i++)
         tp_file_free(files[i]);
     free(files);

@@ -24,6 +24,7 @@ struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_
         .now = (time_t)at, /* 0: now */
         .expiring_days = TP_POLICY_EXPIRY_WARN_DAYS,
         .n_sent_total = n_sent_total,
+        .trust_db = v->trust_db,
     };
     struct tp_verify_result *res = NULL;
     if (store_mu)

@@ -180,10 +180,18 @@ static bool verify(struct check_run *c, const char *host)
     vo.aia_timeout_ms = TP_AIA_TIMEOUT_MS;
     vo.now = o->at ? (time_t)o->at : time(NULL);
     vo.expiring_days = TP_POLICY_EXPIRY_WARN_DAYS;
+    /* which public stores hold the root (docs/trust-stores.md); without the data
+     * file the verdict is simply not judged */
+    struct tp_trust_db *trust_db = NULL;
+    char terr[256];
+    if (tp_trust_db_load_default(&trust_db, terr, sizeof terr) != TP_OK)
+        trust_db = NULL;
+    vo.trust_db = trust_db;
     struct tp_verify_result *vr = NULL;
     enum tp_err e = tp_chain_verify(c->ders, c->n_total, &vo, &vr);
     run_free(c);
     tp_store_free(store);
+    tp_trust_db_free(trust_db);
     if (e != TP_OK || !vr)
         return fail(c, tp_lib_code(e) ? tp_lib_code(e) : TLSPROBE_ERR_INTERNAL, "cannot verify the chain", NULL,
                     tp_err_text(e));

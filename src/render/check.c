@@ -138,6 +138,11 @@ static void text_path(struct tp_sb *out, const struct tp_render_check *c, const 
     if (c->host)
         text_host(out, c, v, o);
     text_verdict(out, c, v, o);
+    if (v->trust.judged) { /* which public stores hold the root */
+        bold(out, o, "stores");
+        tp_sb_put(out, " ");
+        rt_trust_text(out, &v->trust, o, "       ", o && o->width ? o->width : 80);
+    }
 }
 
 static void check_text(struct tp_sb *out, const struct tp_session *s, const struct tp_render_check *c,

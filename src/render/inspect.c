@@ -2,6 +2,8 @@
  * PKCS#12 files, as text or one JSON line per file (docs/json.md, "inspect").
  * Keys are paired with the certificates of every file of the call. Never
  * prints key material. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "jw.h"
@@ -138,6 +140,32 @@ static void text_row(struct tp_sb *out, const char *ind, const char *name)
     tp_sb_pad(out, start, strlen(ind) + 16);
 }
 
+/* A CA certificate: which public trust stores hold it (or the root it names). */
+static void trust_text(struct tp_sb *out, const struct tp_cert_info *ci, const struct tp_render_opts *ro,
+                       const char *ind)
+{
+    struct tp_trust_verdict *t = ro && ro->trust_db ? malloc(sizeof *t) : NULL;
+    if (!t)
+        return;
+    tp_trust_judge_cert(ro->trust_db, ci, t);
+    if (t->judged) {
+        char ind2[64];
+        snprintf(ind2, sizeof ind2, "%s                ", ind);
+        tp_sb_printf(out, "%spublic stores   ", ind);
+        rt_trust_text(out, t, ro, ind2, ro->width ? ro->width : 80);
+    }
+    free(t);
+}
+
+static void trust_json(struct jw *w, const struct tp_cert_info *ci, const struct tp_render_opts *ro)
+{
+    struct tp_trust_verdict *t = ro && ro->trust_db ? malloc(sizeof *t) : NULL;
+    if (t)
+        tp_trust_judge_cert(ro->trust_db, ci, t);
+    rj_trust(w, "trust_stores", t);
+    free(t);
+}
+
 static void text_obj(struct tp_sb *out, const struct rf_set *set, const struct tp_file *f, size_t j, size_t ncert,
                      const struct tp_render_opts *ro)
 {
@@ -146,6 +174,7 @@ static void text_obj(struct tp_sb *out, const struct rf_set *set, const struct t
     switch (o->kind) {
     case TP_OBJ_CERTIFICATE: {
         tp_render_cert_text(out, o->cert, ro, ind);
+        trust_text(out, o->cert, ro, ind);
         const struct tp_file_obj *nx = next_cert(f, j);
         if (nx) {
             bool yes = tp_cert_issued_by(o->cert, nx->cert);
@@ -293,7 +322,8 @@ static void json_key(struct jw *w, const struct rf_set *set, const struct tp_fil
     tp_sb_putc(w->o, ']');
 }
 
-static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_file *f, size_t j)
+static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_file *f, size_t j,
+                     const struct tp_render_opts *ro)
 {
     const struct tp_file_obj *o = &f->objs[j];
     jw_item(w);
@@ -310,6 +340,7 @@ static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_fil
             jw_bool(w, "issued_by_next", tp_cert_issued_by(o->cert, nx->cert));
         else
             jw_null(w, "issued_by_next");
+        trust_json(w, o->cert, ro);
         break;
     }
     case TP_OBJ_PRIVATE_KEY:
@@ -335,7 +366,8 @@ static void json_obj(struct jw *w, const struct rf_set *set, const struct tp_fil
     jw_close(w, '}');
 }
 
-static void json_file(struct tp_sb *out, const struct rf_set *set, const struct tp_file *f, enum tp_err err)
+static void json_file(struct tp_sb *out, const struct rf_set *set, const struct tp_file *f, enum tp_err err,
+                      const struct tp_render_opts *ro)
 {
     struct jw w;
     jw_init(&w, out);
@@ -355,7 +387,7 @@ static void json_file(struct tp_sb *out, const struct rf_set *set, const struct 
         jw_key(&w, "objects");
         jw_open(&w, '[');
         for (size_t j = 0; j < f->n_objs; j++)
-            json_obj(&w, set, f, j);
+            json_obj(&w, set, f, j, ro);
         jw_close(&w, ']');
         jw_null(&w, "error");
     }
@@ -368,7 +400,7 @@ void tp_render_file(struct tp_sb *out, struct tp_file *const *files, size_t n_fi
 {
     const struct rf_set set = { files, n_files };
     if (o->format == TP_FMT_JSON) {
-        json_file(out, &set, files[i], err);
+        json_file(out, &set, files[i], err, o);
         return;
     }
     size_t start = out->len;

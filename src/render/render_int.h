@@ -191,4 +191,11 @@ struct tp_file_obj;
 void ri_p12_text(struct tp_sb *out, const struct tp_file_obj *o, const char *ind, const struct tp_render_opts *ro);
 void ri_p12_json(struct jw *w, const struct tp_file_obj *o);
 
+/* Which public trust stores hold the path's root (trust.c): the text after a
+ * label (continuation lines start with ind, wrapped at width), and the JSON
+ * member k (null when not judged). */
+void rt_trust_text(struct tp_sb *o, const struct tp_trust_verdict *t, const struct tp_render_opts *ro,
+                   const char *ind, size_t width);
+void rj_trust(struct jw *w, const char *k, const struct tp_trust_verdict *t);
+
 #endif

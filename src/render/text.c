@@ -510,6 +510,10 @@ static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const
         put_esc(o, v->store_desc);
         tp_sb_putc(o, '\n');
     }
+    if (v->trust.judged) {
+        tp_sb_put(o, "  public stores   ");
+        rt_trust_text(o, &v->trust, ro, "                  ", text_width(ro));
+    }
     if (v->name_status != TP_NAME_NOT_CHECKED) {
         tp_sb_put(o, "  name            ");
         put_esc(o, v->name);

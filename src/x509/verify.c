@@ -908,6 +908,8 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
     if (err == TP_OK) {
         path_facts(res, ns, n, b.best_anchored, opts, now);
         verdict(res);
+        if (opts && opts->trust_db)
+            tp_trust_judge(opts->trust_db, res, &res->trust);
     }
 out:
     for (size_t i = 0; i < b.n; i++)

@@ -66,6 +66,7 @@ has tlsprobe /usr/share/zsh/vendor-completions/_tlsprobe "zsh completion"
 has tlsprobe /usr/share/doc/tlsprobe/copyright "copyright file"
 has tlsprobe '/usr/share/doc/tlsprobe/README\.md(\.gz)?' "README"
 has tlsprobe '/usr/share/doc/tlsprobe/errors\.md(\.gz)?' "docs/errors.md"
+has tlsprobe /usr/share/tlsprobe/trust-stores\.tsv "public trust-store data (docs/trust-stores.md)"
 if grep -qx libtlsprobe0 <<< "$PKGS"; then
   has libtlsprobe0 "/usr/lib/$MA/libtlsprobe\\.so\\.0" "SONAME link"
   has libtlsprobe0 "/usr/lib/$MA/libtlsprobe\\.so\\.0\\.[0-9.]+" "shared library"

@@ -11,6 +11,9 @@
 # schemas, must both fail. Without python3-jsonschema (scripts/deps.sh installs it)
 # the test fails: a silent skip would let a renamed key through.
 . "$(dirname "$0")/lib.sh"
+# The public trust-store data (docs/trust-stores.md), so that every verification
+# carries a trust_stores object, not null.
+export TLSPROBE_DATA_DIR="$TP_SRC/data"
 
 # The system interpreter (Debian's python3-jsonschema); a pyenv shim is slow.
 PY=python3

@@ -1638,6 +1638,81 @@ static void test_scan_rules__on_a_session__silent(void **state)
     assert_silent(f->s, "no-forward-secrecy");
     assert_silent(f->s, "no-tls13");
     assert_silent(f->s, "no-server-preference");
+/* Issue 20.5: public trust stores. A verdict as tp_trust_judge writes it. */
+static void trust_fill(struct tp_verify_result *v, const char *root, const enum tp_trust_status st[3],
+                       const char *const since[3], const char *const until[3])
+{
+    static const char *const names[3] = { "Mozilla", "Microsoft", "Android" };
+    struct tp_trust_verdict *t = &v->trust;
+    memset(t, 0, sizeof *t);
+    t->judged = true;
+    t->match = TP_TRUST_MATCH_CERT;
+    t->alt_index = -1;
+    snprintf(t->root, sizeof t->root, "%s", root);
+    t->n_stores = 3;
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(t->stores[i].name, sizeof t->stores[i].name, "%s", names[i]);
+        snprintf(t->stores[i].date, sizeof t->stores[i].date, "2026-07-19");
+        t->stores[i].status = st[i];
+        snprintf(t->stores[i].since, sizeof t->stores[i].since, "%s", since[i]);
+        snprintf(t->stores[i].until, sizeof t->stores[i].until, "%s", until[i]);
+    }
+}
+
+static void test_root_distrusted__removed_and_blocked__names_the_stores(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    const enum tp_trust_status st[3] = { TP_TRUST_REMOVED, TP_TRUST_DISTRUSTED, TP_TRUST_REMOVED };
+    trust_fill(f->v, "Old Root X3", st, (const char *const[]){ "2017-12-31", "", "8" },
+               (const char *const[]){ "2021-09-25", "", "13" });
+    snprintf(f->v->trust.alt_root, sizeof f->v->trust.alt_root, "New Root X1");
+    f->v->trust.alt_index = 1;
+    f->v->trust.alt_trusted = 3;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "root-distrusted");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "'Old Root X3'");
+    assert_contains(x->summary, "Mozilla removed it after 2021-09-25");
+    assert_contains(x->summary, "Microsoft distrusts it");
+    assert_contains(x->summary, "Android had it only in 8 to 13");
+    assert_contains(x->fix, "'New Root X1' (path #1)");
+    assert_silent(f->s, "root-not-universally-trusted");
+    fx_free(f);
+}
+
+static void test_root_not_universally_trusted__absent_and_recent__names_the_stores(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    const enum tp_trust_status st[3] = { TP_TRUST_TRUSTED, TP_TRUST_ABSENT, TP_TRUST_TRUSTED };
+    trust_fill(f->v, "Young Root", st, (const char *const[]){ "2024-01-01", "", "14" },
+               (const char *const[]){ "", "", "" });
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "root-not-universally-trusted");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "Microsoft does not have it");
+    assert_contains(x->summary, "Android has it only since 14");
+    assert_true(strstr(x->summary, "Mozilla") == NULL); /* a dated store updates its clients */
+    assert_silent(f->s, "root-distrusted");
+    fx_free(f);
+}
+
+static void test_root_trust__everywhere_or_not_judged__silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    const enum tp_trust_status st[3] = { TP_TRUST_TRUSTED, TP_TRUST_TRUSTED, TP_TRUST_TRUSTED };
+    trust_fill(f->v, "Good Root", st, (const char *const[]){ "", "2018-09-23", "" },
+               (const char *const[]){ "", "", "" });
+    tp_diagnose(f->s);
+    assert_silent(f->s, "root-distrusted");
+    assert_silent(f->s, "root-not-universally-trusted");
+    fx_free(f);
+    f = fx_new(TP_SRC_CONNECT); /* no data file: nothing judged, nothing said */
+    tp_diagnose(f->s);
+    assert_silent(f->s, "root-distrusted");
+    assert_silent(f->s, "root-not-universally-trusted");
     fx_free(f);
 }
 
@@ -1721,6 +1796,9 @@ int main(void)
         cmocka_unit_test(test_scan_rules__old_versions_weak_static_rsa__fire),
         cmocka_unit_test(test_scan_rules__unreachable_or_unknown__silent),
         cmocka_unit_test(test_scan_rules__on_a_session__silent),
+        cmocka_unit_test(test_root_distrusted__removed_and_blocked__names_the_stores),
+        cmocka_unit_test(test_root_not_universally_trusted__absent_and_recent__names_the_stores),
+        cmocka_unit_test(test_root_trust__everywhere_or_not_judged__silent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -323,6 +323,21 @@ static void set_fact(struct scen *x, const char *w)
     } else if (!strcmp(w, "limited")) {
         v->search_limited = true;
         v->n_paths = 100;
+    } else if (!strcmp(w, "root-removed") || !strcmp(w, "root-missing")) {
+        /* the public trust-store verdict (truststores.h): one store has the root, the
+         * other removed it (root-removed) or never had it (root-missing) */
+        struct tp_trust_verdict *t = &v->trust;
+        t->judged = true;
+        t->match = TP_TRUST_MATCH_CERT;
+        t->alt_index = -1;
+        t->n_stores = 2;
+        snprintf(t->root, sizeof t->root, "Example Root");
+        snprintf(t->stores[0].name, sizeof t->stores[0].name, "Mozilla");
+        t->stores[0].status = TP_TRUST_TRUSTED;
+        snprintf(t->stores[1].name, sizeof t->stores[1].name, "Android");
+        t->stores[1].status = w[5] == 'r' ? TP_TRUST_REMOVED : TP_TRUST_ABSENT;
+        snprintf(t->stores[1].since, sizeof t->stores[1].since, "8");
+        snprintf(t->stores[1].until, sizeof t->stores[1].until, "13");
     } else if (!strncmp(w, "problem=", 8)) {
         struct tp_path_problem *p = &v->problems[v->n_problems++];
         snprintf(p->id, sizeof p->id, "%s", w + 8);

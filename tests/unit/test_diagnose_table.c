@@ -24,6 +24,7 @@ static const char *const contract_ids[] = {
     "unknown-critical-extension", "malformed-certificate", "path-building-limit", "chain-too-long",
     "starttls-unavailable", "starttls-refused", "starttls-unexpected",
     "weak-cipher", "no-forward-secrecy", "no-tls13", "no-server-preference",
+    "root-distrusted", "root-not-universally-trusted",
 };
 #define N_CONTRACT (sizeof contract_ids / sizeof contract_ids[0])
 
