@@ -1638,6 +1638,9 @@ static void test_scan_rules__on_a_session__silent(void **state)
     assert_silent(f->s, "no-forward-secrecy");
     assert_silent(f->s, "no-tls13");
     assert_silent(f->s, "no-server-preference");
+    fx_free(f);
+}
+
 /* Issue 20.5: public trust stores. A verdict as tp_trust_judge writes it. */
 static void trust_fill(struct tp_verify_result *v, const char *root, const enum tp_trust_status st[3],
                        const char *const since[3], const char *const until[3])
