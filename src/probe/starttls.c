@@ -82,6 +82,8 @@ struct st {
     enum tp_starttls_status fail; /* how reading last failed */
     bool nomem;
     bool saw_starttls;           /* XMPP: "<starttls" was in what the server sent */
+    char xmpp_cond[40];          /* XMPP: the stream error's condition ("host-unknown") */
+    char xmpp_text[64];          /* XMPP: and its text, if any */
 };
 
 static void note(struct st *x, enum tp_dir dir, const char *text, size_t len)
@@ -392,6 +394,28 @@ static enum tp_starttls_status sieve(struct st *x)
     return starts(line, "OK") ? TP_STARTTLS_OK : fail_or(x, TP_STARTTLS_REFUSED, "the server refused STARTTLS");
 }
 
+/* XMPP stream errors (RFC 6120 §4.9.3): the condition is the first child
+ * element of <stream:error>, an optional <text> says more; both kept for the
+ * detail ("host-unknown"). Printable ASCII only, bounded. */
+static void xml_copy(char *out, size_t cap, const char *p, bool name)
+{
+    size_t k = 0;
+    for (; k < cap - 1 && p[k] && p[k] != '<' && (!name || isalnum((unsigned char)p[k]) || p[k] == '-'); k++)
+        out[k] = isprint((unsigned char)p[k]) ? p[k] : '?';
+    out[k] = 0;
+}
+
+static void xmpp_condition(struct st *x)
+{
+    const char *e = strstr((const char *)x->buf, "<stream:error");
+    if (!e || !(e = strchr(e, '>')) || e[-1] == '/' || !(e = strchr(e, '<')))
+        return;
+    xml_copy(x->xmpp_cond, sizeof x->xmpp_cond, e + 1, true);
+    const char *t = strstr(e, "<text"), *end = strstr(e, "</stream:error");
+    if (t && (!end || t < end) && (t = strchr(t, '>')) && t[-1] != '/')
+        xml_copy(x->xmpp_text, sizeof x->xmpp_text, t + 1, false);
+}
+
 /* XMPP: XML without line breaks; read until the closing tag we wait for shows. */
 static bool read_until(struct st *x, const char *const *marks, int *which)
 {
@@ -403,6 +427,7 @@ static bool read_until(struct st *x, const char *const *marks, int *which)
         for (int i = 0; marks[i]; i++)
             if (strstr((const char *)x->buf, marks[i])) {
                 note(x, TP_S2C, (const char *)x->buf + shown, x->len - shown);
+                xmpp_condition(x);
                 *which = i;
                 x->len = 0;
                 return true;
@@ -425,6 +450,25 @@ static bool read_until(struct st *x, const char *const *marks, int *which)
     }
 }
 
+/* The server ended the stream with an error: say which, and what host-unknown
+ * means for us (the 'to' domain is --servername, else the host we connect to). */
+static enum tp_starttls_status xmpp_stream_error(struct st *x)
+{
+    if (x->fail)
+        return x->fail;
+    char *d = x->s->starttls.detail;
+    size_t n = sizeof x->s->starttls.detail;
+    if (!strcmp(x->xmpp_cond, "host-unknown"))
+        snprintf(d, n, "host-unknown: the server does not serve '%.40s' (the stream's 'to' domain; "
+                 "set it with --servername)", x->host);
+    else if (x->xmpp_cond[0])
+        snprintf(d, n, "the server closed the XMPP stream with an error: %s%s%s%s", x->xmpp_cond,
+                 x->xmpp_text[0] ? " (" : "", x->xmpp_text, x->xmpp_text[0] ? ")" : "");
+    else
+        snprintf(d, n, "the server closed the XMPP stream with an error");
+    return TP_STARTTLS_REFUSED;
+}
+
 static enum tp_starttls_status xmpp(struct st *x)
 {
     char hdr[400];
@@ -439,7 +483,7 @@ static enum tp_starttls_status xmpp(struct st *x)
     if (!read_until(x, feat, &which))
         return fail_or(x, TP_STARTTLS_UNEXPECTED, "no XMPP stream features");
     if (which >= 2)
-        return fail_or(x, TP_STARTTLS_REFUSED, "the server closed the XMPP stream with an error");
+        return xmpp_stream_error(x);
     if (!x->saw_starttls)
         return fail_or(x, TP_STARTTLS_UNAVAILABLE, "starttls is not in the server's stream features");
     static const char req[] = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
@@ -448,6 +492,8 @@ static enum tp_starttls_status xmpp(struct st *x)
     static const char *const ans[] = { "<proceed", "<failure", "</stream:stream>", NULL };
     if (!read_until(x, ans, &which))
         return fail_or(x, TP_STARTTLS_UNEXPECTED, "no answer to starttls");
+    if (which == 2)
+        return xmpp_stream_error(x);
     return which == 0 ? TP_STARTTLS_OK : fail_or(x, TP_STARTTLS_REFUSED, "the server refused starttls");
 }
 

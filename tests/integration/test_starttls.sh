@@ -158,9 +158,12 @@ if [ -x "$PGBIN/postgres" ] && id postgres >/dev/null 2>&1; then
                 tp_check "postgres (real, ssl=$ssl) started" 1
                 cat "$SRV/pg/log.$ssl" >&2
             fi
-            pkill -INT -P "$pid" postgres 2>/dev/null
+            # fast shutdown by the postmaster's own PID (runuser would hold a SIGTERM
+            # for 2 s); the next start needs postmaster.pid gone
+            pm=$(head -1 "$SRV/pg/data/postmaster.pid" 2>/dev/null)
+            [ -n "$pm" ] && kill -INT "$pm" 2>/dev/null
             tp_kill "$pid"
-            sleep 0.5
+            for ((i = 0; i < 100; i++)); do [ -e "$SRV/pg/data/postmaster.pid" ] || break; sleep 0.05; done
         done
     else
         tp_check "postgres initdb" 1
@@ -172,14 +175,23 @@ else
 fi
 
 if command -v dovecot >/dev/null; then
+    # ManageSieve too when dovecot-managesieved is installed
+    sieve=
+    [ -x /usr/lib/dovecot/managesieve-login ] && sieve=1
+    [ -n "$sieve" ] || echo "skip - ManageSieve: dovecot-managesieved not installed"
     for ssl in yes no; do
         d=$SRV/dovecot-$ssl
         mkdir -p "$d/run" "$d/state" "$d/home"
         ip=$(fport)
         pp=$(fport)
         while [ "$pp" = "$ip" ]; do pp=$(fport); done
+        sp=0
+        if [ -n "$sieve" ]; then
+            sp=$(fport)
+            while [ "$sp" = "$ip" ] || [ "$sp" = "$pp" ]; do sp=$(fport); done
+        fi
         cat >"$d/dovecot.conf" <<EOF
-protocols = imap pop3
+protocols = imap pop3${sieve:+ sieve}
 listen = 127.0.0.1
 base_dir = $d/run
 state_dir = $d/state
@@ -224,15 +236,32 @@ service pop3-login {
   chroot =
 }
 EOF
+        [ -z "$sieve" ] || cat >>"$d/dovecot.conf" <<EOF
+service managesieve-login {
+  chroot =
+  inet_listener sieve {
+    address = 127.0.0.1
+    port = $sp
+  }
+}
+EOF
         tp_bg timeout 60 dovecot -F -c "$d/dovecot.conf"
         pid=$TP_BG_PID
-        if tp_wait_listen "$ip" 15 && tp_wait_listen "$pp" 5; then
+        if tp_wait_listen "$ip" 15 && tp_wait_listen "$pp" 5 && { [ -z "$sieve" ] || tp_wait_listen "$sp" 5; }; then
             if [ $ssl = yes ]; then
                 real "imap (real Dovecot, ssl=yes)" "$ip" imap ok "[]"
                 real "pop3 (real Dovecot, ssl=yes)" "$pp" pop3 ok "[]"
+                if [ -n "$sieve" ]; then
+                    real "sieve (real Dovecot ManageSieve, ssl=yes)" "$sp" sieve ok "[]"
+                    tp_json "sieve: Dovecot's capability list, STARTTLS, OK" "$TP_OUT" \
+                        "any(l['text']=='\"STARTTLS\"' for l in j['starttls']['exchange']) \
+                         and j['starttls']['exchange'][-2]['text']=='STARTTLS' and j['server_verification']['valid']"
+                fi
             else
                 real "imap (real Dovecot, ssl=no)" "$ip" imap unavailable "['starttls-unavailable']"
                 real "pop3 (real Dovecot, ssl=no)" "$pp" pop3 unavailable "['starttls-unavailable']"
+                [ -z "$sieve" ] ||
+                    real "sieve (real Dovecot ManageSieve, ssl=no)" "$sp" sieve unavailable "['starttls-unavailable']"
             fi
         else
             tp_check "dovecot (ssl=$ssl) started" 1
