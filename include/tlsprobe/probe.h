@@ -49,7 +49,6 @@ struct tp_connect_opts {
     const char *keylog;          /* NULL none (the CLI folds in SSLKEYLOGFILE) */
     int64_t at;                  /* --at: verify and judge dates at this time (s since epoch); 0: now */
     int starttls;                /* enum tp_starttls_proto: TP_ST_NONE (0) none, TP_ST_AUTO by port */
-    bool starttls_given;         /* the CLI's: --starttls was given (a URL scheme does not override it) */
 };
 
 /* Probe one server. On TP_OK *out is a finished, diagnosed session (the

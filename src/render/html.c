@@ -133,16 +133,6 @@ void rh_wire(struct tp_sb *o, const void *p, size_t n)
     tp_sb_free(&t);
 }
 
-void rh_date(struct tp_sb *o, time_t t)
-{
-    struct tm tm;
-    char buf[32];
-    if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%d", &tm))
-        tp_sb_put(o, buf);
-    else
-        tp_sb_put(o, "?");
-}
-
 void tp_render_html_begin(struct tp_sb *out, const char *title, const struct tp_render_opts *o)
 {
     (void)o;

@@ -10,6 +10,9 @@
 # The servers start in parallel, each bounded by `timeout` and stopped by PID.
 # Each case checks the exchange in text and JSON and the chain's verdict.
 . "$(dirname "$0")/lib.sh"
+# Debian's python3 first: a version manager's python3 shim can cost 0.3 s a call,
+# and this test calls python (peers, tp_json, tp_free_port) about a hundred times
+[ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH
 CA=(--cafile "$PKI/root.pem")
 PY3=/usr/bin/python3
 SRV=$TP_TMP/srv

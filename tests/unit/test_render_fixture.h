@@ -185,8 +185,8 @@ static void rf_free(struct tp_session *s)
 
 /* connect --starttls: a plain-text exchange before the transcript, one line per
  * string, alternating server, client, server... (t: 100 µs apart). */
-static void rf_starttls(struct tp_session *s, const char *proto, enum tp_starttls_status status, const char *detail,
-                        const char *const *lines, size_t n)
+static inline void rf_starttls(struct tp_session *s, const char *proto, enum tp_starttls_status status,
+                               const char *detail, const char *const *lines, size_t n)
 {
     snprintf(s->starttls.protocol, sizeof s->starttls.protocol, "%s", proto);
     s->starttls.status = status;
