@@ -597,7 +597,26 @@ static enum tp_starttls_status mysql(struct st *x)
     while (x->len < 4 + plen)
         if (!fill(x))
             return fail_or(x, TP_STARTTLS_UNEXPECTED, "a truncated MySQL greeting");
+    tp_reader_init(&r, x->buf + 4, plen); /* the whole packet is here now, and no more */
     tp_read_u8(&r, &ver);
+    if (ver == 0xff) { /* an ERR packet: the code, then the message (no SQL state yet) */
+        uint8_t e0 = 0, e1 = 0;
+        char msg[100];
+        size_t n = 0;
+        tp_read_u8(&r, &e0), tp_read_u8(&r, &e1);
+        while (tp_read_u8(&r, &b))
+            if (n < sizeof msg - 1)
+                msg[n++] = isprint(b) ? (char)b : '?';
+        msg[n] = 0;
+        unsigned code = (unsigned)e0 | (unsigned)e1 << 8;
+        char shown[160];
+        snprintf(shown, sizeof shown, "an error packet instead of a greeting: %u %s", code, msg);
+        note(x, TP_S2C, shown, strlen(shown));
+        consume(x, 4 + plen);
+        snprintf(x->s->starttls.detail, sizeof x->s->starttls.detail, "the server sent error %u instead of its "
+                 "greeting: %.100s", code, msg);
+        return x->fail ? x->fail : TP_STARTTLS_REFUSED;
+    }
     char server[64] = "";
     size_t k = 0;
     while (tp_read_u8(&r, &b) && b)
@@ -610,18 +629,25 @@ static enum tp_starttls_status mysql(struct st *x)
     bool ok = tp_reader_ok(&r) && ver == 10;
     bool ssl = ok && (c1 & 0x08);    /* CLIENT_SSL = 0x0800 */
     char shown[160];
-    snprintf(shown, sizeof shown, ver == 0xff ? "an error packet instead of a greeting"
-                                  : ok ? "Handshake v10, server %s, capabilities 0x%02x%02x%s"
-                                       : "not a MySQL Handshake v10", server, c1, c0, ssl ? " (CLIENT_SSL)" : "");
+    snprintf(shown, sizeof shown, ok ? "Handshake v10, server %s, capabilities 0x%02x%02x%s"
+                                     : "not a MySQL Handshake v10", server, c1, c0, ssl ? " (CLIENT_SSL)" : "");
     note(x, TP_S2C, shown, strlen(shown));
     consume(x, 4 + plen);
     if (!ok)
-        return fail_or(x, ver == 0xff ? TP_STARTTLS_REFUSED : TP_STARTTLS_UNEXPECTED, "not a MySQL greeting");
+        return fail_or(x, TP_STARTTLS_UNEXPECTED, "not a MySQL greeting");
     if (!ssl)
         return fail_or(x, TP_STARTTLS_UNAVAILABLE, "the server's capabilities lack CLIENT_SSL: TLS is not enabled");
-    /* SSLRequest: length 32, sequence 1; CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 |
-     * CLIENT_SSL | CLIENT_SECURE_CONNECTION, max packet 16 MiB, utf8mb4, 23 zeros */
-    uint8_t req[36] = { 32, 0, 0, (uint8_t)(seq + 1), 0x01, 0x8a, 0, 0, 0, 0, 0, 1, 45 };
+    /* Before 4.1 (no CLIENT_PROTOCOL_41) the SSLRequest had 2-byte flags and a
+     * 3-byte max packet size; such servers (2004 and older) are not supported. */
+    if (!(c1 & 0x02))
+        return fail_or(x, TP_STARTTLS_UNEXPECTED, "a MySQL server older than 4.1 (no CLIENT_PROTOCOL_41)");
+    /* SSLRequest, the first 32 bytes of a HandshakeResponse41, sequence = the
+     * greeting's + 1: of CLIENT_LONG_PASSWORD (MariaDB's CLIENT_MYSQL, which it
+     * clears), CLIENT_PROTOCOL_41 and CLIENT_SECURE_CONNECTION those the server
+     * has, and CLIENT_SSL; max packet 16 MiB, utf8mb4, 23 zeros (MariaDB's
+     * extended capabilities: none). */
+    uint8_t req[36] = { 32, 0, 0, (uint8_t)(seq + 1), (uint8_t)(c0 & 0x01), (uint8_t)((c1 & 0x82) | 0x08), 0, 0,
+                        0, 0, 0, 1, 45 };
     return send_all(x, req, sizeof req, "SSLRequest (CLIENT_SSL)") ? TP_STARTTLS_OK : x->fail;
 }
 

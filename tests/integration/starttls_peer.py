@@ -101,6 +101,10 @@ def postgres(c, f, mode):
 
 
 def mysql(c, f, mode):
+    if mode == "refuse":  # an ERR packet instead of the greeting, as for a host not allowed
+        body = b"\xff" + (1130).to_bytes(2, "little") + b"Host '127.0.0.1' is not allowed to connect to this server"
+        c.sendall(len(body).to_bytes(3, "little") + b"\0" + body)
+        return False
     caps = 0xFFFF if mode != "unavailable" else 0xFFFF & ~0x0800
     body = (bytes([10]) + b"10.11.0-scripted\0" + (7).to_bytes(4, "little") + b"abcdefgh" + b"\0" +
             (caps & 0xFFFF).to_bytes(2, "little") + bytes([45]) + (2).to_bytes(2, "little") +

@@ -95,9 +95,11 @@ check_fail() { # PROTO MODE OUTCOME STATUS FINDING
 for p in smtp pop3 ftp mysql xmpp sieve; do
     check_fail "$p" unavailable starttls-failed unavailable starttls-unavailable
 done
-for p in imap ldap nntp; do
+for p in imap ldap nntp mysql; do
     check_fail "$p" refuse starttls-failed refused starttls-refused
 done
+tp_json "mysql refuse: the server's error (1130) and its message" "$TP_OUT" \
+    "'error 1130' in j['starttls']['detail'] and 'not allowed' in j['starttls']['exchange'][0]['text']"
 for p in postgres mysql; do
     check_fail "$p" garbage starttls-failed unexpected starttls-unexpected
 done
