@@ -344,6 +344,12 @@ if [ -n "$dovecot" ]; then
             tp_json "sieve: Dovecot's capability list, STARTTLS, OK" "$TP_OUT" \
                 "any(l['text']=='\"STARTTLS\"' for l in j['starttls']['exchange']) \
                  and j['starttls']['exchange'][-2]['text']=='STARTTLS' and j['server_verification']['valid']"
+            "$TLSPROBE" connect "localhost:$sp" --starttls sieve "${CA[@]}" --timeout 8 >"$TP_TMP/sieve.txt" 2>&1
+            grep -F "plain text: STARTTLS (sieve), ok" "$TP_TMP/sieve.txt" >/dev/null &&
+                grep -F 'C ← S  "STARTTLS"' "$TP_TMP/sieve.txt" >/dev/null &&
+                grep -F "C → S  STARTTLS" "$TP_TMP/sieve.txt" >/dev/null &&
+                grep -F "Verification of the server's chain: ok" "$TP_TMP/sieve.txt" >/dev/null
+            tp_check "sieve: the text view shows Dovecot's exchange, then a verified chain" $?
         fi
     fi
     read -r ip pp sp <<<"$DOVE_no"
