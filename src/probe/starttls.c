@@ -424,14 +424,20 @@ static bool read_until(struct st *x, const char *const *marks, int *which)
         x->buf[x->len] = 0;
         if (strstr((const char *)x->buf, "<starttls"))
             x->saw_starttls = true;
-        for (int i = 0; marks[i]; i++)
-            if (strstr((const char *)x->buf, marks[i])) {
-                note(x, TP_S2C, (const char *)x->buf + shown, x->len - shown);
-                xmpp_condition(x);
-                *which = i;
-                x->len = 0;
-                return true;
-            }
+        for (int i = 0; marks[i]; i++) {
+            const char *m = strstr((const char *)x->buf, marks[i]);
+            const char *gt = m ? strchr(m, '>') : NULL; /* the element complete */
+            if (!gt)
+                continue;
+            size_t end = (size_t)(gt + 1 - (const char *)x->buf);
+            if (end > shown)
+                note(x, TP_S2C, (const char *)x->buf + shown, end - shown);
+            xmpp_condition(x);
+            *which = i;
+            /* what follows stays: bytes after <proceed/> are reported, not lost */
+            consume(x, end > shown ? end : shown);
+            return true;
+        }
         if (x->len - shown >= TP_MAX_PLAIN_LINE / 2) {
             note(x, TP_S2C, (const char *)x->buf + shown, x->len - shown);
             shown = x->len;

@@ -134,7 +134,9 @@ def xmpp(c, f, mode):
     if mode == "refuse":
         c.sendall(b"<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>")
         return False
-    c.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    # inject: the extra bytes in the same segment as <proceed/>, as a pipelining
+    # server would send them
+    c.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" + (b"250 injected" + CRLF if mode == "inject" else b""))
     return True
 
 
@@ -158,14 +160,14 @@ def serve(c, proto, mode, ctx):
             pass
         return
     f = c.makefile("rb")
-    go = PROTOS[proto](c, f, "ok" if mode == "inject" else mode)
+    go = PROTOS[proto](c, f, mode if mode == "inject" and proto == "xmpp" else "ok" if mode == "inject" else mode)
     if not go:
         try:
             c.recv(4096)
         except OSError:
             pass
         return
-    if mode == "inject":
+    if mode == "inject" and proto != "xmpp":
         c.sendall(b"250 injected" + CRLF)
     tls = ctx.wrap_socket(c, server_side=True)
     try:

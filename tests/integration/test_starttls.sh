@@ -105,6 +105,9 @@ for p in postgres mysql; do
 done
 check_fail imap inject starttls-failed unexpected starttls-unexpected
 tp_json "inject: the injected line is named" "$TP_OUT" "'250 injected' in j['outcome']['detail']"
+check_fail xmpp inject starttls-failed unexpected starttls-unexpected
+tp_json "xmpp inject: the bytes that came with <proceed/> are named" "$TP_OUT" \
+    "'sent 14 bytes after agreeing' in j['outcome']['detail'] and j['starttls']['exchange'][-1]['text']=='250 injected\\r\\n'"
 check_fail smtp refuse starttls-failed refused starttls-refused
 tp_json "smtp refuse: the server's 454 is in the exchange" "$TP_OUT" \
     "any(l['text'].startswith('454 ') for l in j['starttls']['exchange'])"
