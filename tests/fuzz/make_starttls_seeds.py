@@ -49,6 +49,8 @@ SEEDS = {
     "mysql-error": (6, bytes([60, 0, 0, 0, 0xff, 0x6a, 0x04]) + b"Host '127.0.0.1' is not allowed to connect to this server"),
     "xmpp-ok": (0x87, XS + b"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
                 b"</stream:features><proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"),
+    "xmpp-injected": (0x87, XS + b"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+                      b"</stream:features><proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>250 injected" + C),
     "xmpp-host-unknown": (7, XS + b"<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
                           b"<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>no such host</text>"
                           b"</stream:error></stream:stream>"),
