@@ -41,6 +41,7 @@ declare -A MAP=(
   [fuzz_cli]="cli/opts.c cli/target.c"
   [fuzz_render]="render/json.c render/mermaid.c render/text.c"
   [fuzz_truststores]="x509/truststores.c"
+  [fuzz_starttls]="probe/starttls.c"
 )
 
 # Files two targets share: also reported for both together (one profile, both binaries).

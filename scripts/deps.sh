@@ -10,7 +10,9 @@ PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev 
       chromium                                # tests/integration/test_html.sh loads the HTML report headless
       golang-go                               # Go peers (standard library): test_key_mismatch, test_explain_side, test_headers
       postgresql dovecot-imapd dovecot-pop3d slapd python3-aiosmtpd # real STARTTLS servers: tests/integration/test_starttls.sh
-      nmap gnutls-bin)                        # tests/integration/test_scan.sh: ssl-enum-ciphers to compare with, gnutls-serv
+      nmap gnutls-bin                         # tests/integration/test_scan.sh: ssl-enum-ciphers to compare with, gnutls-serv
+      dovecot-managesieved                    # ... and ManageSieve in the same Dovecot
+      mariadb-server prosody python3-pyftpdlib) # real STARTTLS servers: tests/integration/test_starttls_servers.sh
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,7 +23,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # tshark asks whether non-root users may capture: answer no, non-interactively.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
   apt-get update -qq
-  # The STARTTLS test servers (PostgreSQL, Dovecot, slapd) are started by the tests
+  # The STARTTLS test servers (PostgreSQL, Dovecot, slapd, MariaDB, Prosody) are started by the tests
   # themselves, in temp dirs: keep their packages from starting system services.
   rc_policy=
   if [ ! -e /usr/sbin/policy-rc.d ]; then

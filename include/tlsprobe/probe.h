@@ -52,7 +52,6 @@ struct tp_connect_opts {
     const char *keylog;          /* NULL none (the CLI folds in SSLKEYLOGFILE) */
     int64_t at;                  /* --at: verify and judge dates at this time (s since epoch); 0: now */
     int starttls;                /* enum tp_starttls_proto: TP_ST_NONE (0) none, TP_ST_AUTO by port */
-    bool starttls_given;         /* the CLI's: --starttls was given (a URL scheme does not override it) */
     /* Set by tp_probe_many for each target (NULL for a single probe): */
     const char *address;         /* an IP literal to connect to instead of resolving host (host
                                     stays the SNI and the name to check); NULL: resolve host */
@@ -93,6 +92,8 @@ struct tp_many_opts {
     int jobs;                    /* 1 .. TP_MANY_MAX_JOBS */
     bool all_addresses;          /* every A/AAAA address of each name, each a session; IPv4
                                     before IPv6, each in numeric order, duplicates dropped */
+    bool starttls_fixed;         /* base->starttls was asked for (--starttls): a target's URL
+                                    scheme does not change it */
     /* The next target, on the calling thread: 1 (in *t), 0 no more. */
     int (*next)(void *ctx, struct tp_many_target *t);
     /* Each finished session, in order, on the calling thread; the callee must not

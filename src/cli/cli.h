@@ -81,6 +81,9 @@ struct tp_cli_opt {
 #define TP_ROW_STACK(help) { TP_OPT_STACK, "stack", 0, "NAME", help }
 /* --pass SPEC (read with tp_cli_pass after tp_cli_options; take() ignores it). */
 #define TP_ROW_PASS(help) { TP_OPT_PASS, "pass", 0, "SPEC", help }
+/* --pass for a --cert/--key identity (connect, listen). */
+#define TP_ROW_PASS_IDENTITY TP_ROW_PASS("password of a PKCS#12 --cert or an encrypted --key:\n" \
+                                         "pass:TEXT, env:VAR, file:PATH, fd:N or stdin")
 
 /* The common rows a command takes after its own, in this order: --format
  * (text|json|mermaid|html|ecs, or text|json), --explain, then always --no-color, --help
@@ -251,6 +254,7 @@ enum { TP_OPT_TARGETS = 1100, TP_OPT_ALL_ADDRESSES, TP_OPT_JOBS };
 int tp_cli_connect_many_take(const struct tp_cli_cmd *cmd, int id, const char *value);
 /* Several targets, --targets or --all-addresses given: run them all (the exit status). */
 bool tp_cli_connect_many_wanted(const struct tp_cli_args *a);
-int tp_cli_connect_many(const struct tp_cli_cmd *cmd, struct tp_cli_args *a, struct tp_connect_opts *o);
+int tp_cli_connect_many(const struct tp_cli_cmd *cmd, struct tp_cli_args *a, struct tp_connect_opts *o,
+                        bool starttls_fixed);
 
 #endif

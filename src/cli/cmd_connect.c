@@ -26,8 +26,7 @@ static const struct tp_cli_opt opts[] = {
       "client certificate (PEM or DER, the file may hold the chain;\n"
       "or a PKCS#12 .p12/.pfx file with its key and chain)" },
     { STR(key), "key", 0, "FILE", "private key for --cert (may be encrypted: see --pass)" },
-    TP_ROW_PASS("password of a PKCS#12 --cert or an encrypted --key:\n"
-                "pass:TEXT, env:VAR, file:PATH, fd:N or stdin"),
+    TP_ROW_PASS_IDENTITY,
     { OPT_TLS12, "tls1.2", 0, NULL, "offer only TLS 1.2 (default: 1.2 and 1.3)" },
     { OPT_TLS13, "tls1.3", 0, NULL, "offer only TLS 1.3" },
     { STR(alpn), "alpn", 0, "LIST", "offer ALPN protocols, comma-separated (h2,http/1.1)" },
@@ -67,6 +66,10 @@ const struct tp_cli_cmd tp_cli_connect = {
     .tail = TP_TAIL_ALL_EXPLAIN,
 };
 
+/* o.starttls until --starttls is seen: then the URL scheme's protocol (which is
+ * TP_ST_AUTO when it names none) applies, and --starttls, even auto, wins over it. */
+#define STARTTLS_UNSET (TP_ST_AUTO - 1)
+
 static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
 {
     struct tp_connect_opts *o = ctx;
@@ -81,7 +84,6 @@ static int take(void *ctx, const struct tp_cli_cmd *cmd, int id, const char *v)
             return tp_cli_usage_fail(cmd, "--starttls takes smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp, nntp, "
                                           "sieve, none or auto, not '%s'", v);
         o->starttls = p;
-        o->starttls_given = true;
         return -1;
     }
     if (id == OPT_TIMEOUT) {
@@ -125,13 +127,17 @@ static int run(int argc, char **argv)
     const struct tp_cli_cmd *cmd = &tp_cli_connect;
     struct tp_connect_opts o = { 0 };
     o.timeout_ms = 10000;
-    o.starttls = TP_ST_AUTO;
+    o.starttls = STARTTLS_UNSET;
     struct tp_cli_args args;
     int fin = tp_cli_options(cmd, argc, argv, &args, take, &o);
     if (fin >= 0)
         return fin;
-    if (tp_cli_connect_many_wanted(&args))
-        return tp_cli_connect_many(cmd, &args, &o);
+    if (tp_cli_connect_many_wanted(&args)) {
+        bool starttls_fixed = o.starttls != STARTTLS_UNSET;
+        if (!starttls_fixed) /* each target's URL scheme, else by port */
+            o.starttls = TP_ST_AUTO;
+        return tp_cli_connect_many(cmd, &args, &o, starttls_fixed);
+    }
     if (args.n_operand == 0)
         return tp_cli_usage_fail(cmd, "missing TARGET (HOST, HOST:PORT, [IPv6]:PORT or https://HOST:PORT/)");
     if (args.n_operand > 1)
@@ -148,7 +154,7 @@ static int run(int argc, char **argv)
         return tp_cli_usage_fail(cmd, "%s", why);
     o.host = target.host;
     o.port = target.port;
-    if (target.starttls != TP_ST_AUTO && !o.starttls_given)
+    if (o.starttls == STARTTLS_UNSET) /* no --starttls: the URL scheme's, else by port */
         o.starttls = target.starttls;
     o.at = (int64_t)args.com.at;
     char sni[TP_MAX_NAME_LEN + 1], sni_unicode[TP_MAX_NAME_LEN + 1] = "";

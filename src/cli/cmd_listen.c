@@ -31,8 +31,7 @@ static const struct tp_cli_opt opts[] = {
       "our certificate (PEM or DER; the file may hold the chain;\n"
       "or a PKCS#12 .p12/.pfx file with its key and chain)" },
     { STR(key), "key", 0, "FILE", "its private key (may be encrypted: see --pass)" },
-    TP_ROW_PASS("password of a PKCS#12 --cert or an encrypted --key:\n"
-                "pass:TEXT, env:VAR, file:PATH, fd:N or stdin"),
+    TP_ROW_PASS_IDENTITY,
     { STR(chain), "chain", 0, "FILE", "intermediates to send after the certificate" },
     { STR(client_ca), "client-ca", 0, "FILE",
       "CA(s) to verify client certificates against (implies\n"

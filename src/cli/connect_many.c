@@ -230,7 +230,8 @@ static void print_table(struct many *m)
     tp_cli_print(&m->sb);
 }
 
-int tp_cli_connect_many(const struct tp_cli_cmd *cmd, struct tp_cli_args *a, struct tp_connect_opts *o)
+int tp_cli_connect_many(const struct tp_cli_cmd *cmd, struct tp_cli_args *a, struct tp_connect_opts *o,
+                        bool starttls_fixed)
 {
     const char *file = last_opt(a, TP_OPT_TARGETS);
     const char *jobs_s = last_opt(a, TP_OPT_JOBS);
@@ -309,6 +310,7 @@ int tp_cli_connect_many(const struct tp_cli_cmd *cmd, struct tp_cli_args *a, str
 
     struct tp_many_opts mo = {
         .base = o, .jobs = (int)jobs, .all_addresses = last_opt(a, TP_OPT_ALL_ADDRESSES) != NULL,
+        .starttls_fixed = starttls_fixed,
         .next = next_target, .on_session = on_session, .on_progress = on_progress, .ctx = &m,
     };
     char err[512] = "";

@@ -104,7 +104,7 @@ static void probe_target(struct pool *p, struct slot *sl, struct tp_worker *w)
     co.port = sl->t.port;
     if (sl->t.servername[0])
         co.servername = sl->t.servername;
-    if (sl->t.starttls != TP_ST_AUTO && !co.starttls_given) /* a URL's scheme, unless --starttls */
+    if (sl->t.starttls != TP_ST_AUTO && !o->starttls_fixed) /* a URL's scheme, unless --starttls */
         co.starttls = sl->t.starttls;
     co.store = p->store;
     co.worker = w;

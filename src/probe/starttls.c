@@ -82,6 +82,8 @@ struct st {
     enum tp_starttls_status fail; /* how reading last failed */
     bool nomem;
     bool saw_starttls;           /* XMPP: "<starttls" was in what the server sent */
+    char xmpp_cond[40];          /* XMPP: the stream error's condition ("host-unknown") */
+    char xmpp_text[64];          /* XMPP: and its text, if any */
 };
 
 static void note(struct st *x, enum tp_dir dir, const char *text, size_t len)
@@ -392,6 +394,28 @@ static enum tp_starttls_status sieve(struct st *x)
     return starts(line, "OK") ? TP_STARTTLS_OK : fail_or(x, TP_STARTTLS_REFUSED, "the server refused STARTTLS");
 }
 
+/* XMPP stream errors (RFC 6120 §4.9.3): the condition is the first child
+ * element of <stream:error>, an optional <text> says more; both kept for the
+ * detail ("host-unknown"). Printable ASCII only, bounded. */
+static void xml_copy(char *out, size_t cap, const char *p, bool name)
+{
+    size_t k = 0;
+    for (; k < cap - 1 && p[k] && p[k] != '<' && (!name || isalnum((unsigned char)p[k]) || p[k] == '-'); k++)
+        out[k] = isprint((unsigned char)p[k]) ? p[k] : '?';
+    out[k] = 0;
+}
+
+static void xmpp_condition(struct st *x)
+{
+    const char *e = strstr((const char *)x->buf, "<stream:error");
+    if (!e || !(e = strchr(e, '>')) || e[-1] == '/' || !(e = strchr(e, '<')))
+        return;
+    xml_copy(x->xmpp_cond, sizeof x->xmpp_cond, e + 1, true);
+    const char *t = strstr(e, "<text"), *end = strstr(e, "</stream:error");
+    if (t && (!end || t < end) && (t = strchr(t, '>')) && t[-1] != '/')
+        xml_copy(x->xmpp_text, sizeof x->xmpp_text, t + 1, false);
+}
+
 /* XMPP: XML without line breaks; read until the closing tag we wait for shows. */
 static bool read_until(struct st *x, const char *const *marks, int *which)
 {
@@ -400,13 +424,20 @@ static bool read_until(struct st *x, const char *const *marks, int *which)
         x->buf[x->len] = 0;
         if (strstr((const char *)x->buf, "<starttls"))
             x->saw_starttls = true;
-        for (int i = 0; marks[i]; i++)
-            if (strstr((const char *)x->buf, marks[i])) {
-                note(x, TP_S2C, (const char *)x->buf + shown, x->len - shown);
-                *which = i;
-                x->len = 0;
-                return true;
-            }
+        for (int i = 0; marks[i]; i++) {
+            const char *m = strstr((const char *)x->buf, marks[i]);
+            const char *gt = m ? strchr(m, '>') : NULL; /* the element complete */
+            if (!gt)
+                continue;
+            size_t end = (size_t)(gt + 1 - (const char *)x->buf);
+            if (end > shown)
+                note(x, TP_S2C, (const char *)x->buf + shown, end - shown);
+            xmpp_condition(x);
+            *which = i;
+            /* what follows stays: bytes after <proceed/> are reported, not lost */
+            consume(x, end > shown ? end : shown);
+            return true;
+        }
         if (x->len - shown >= TP_MAX_PLAIN_LINE / 2) {
             note(x, TP_S2C, (const char *)x->buf + shown, x->len - shown);
             shown = x->len;
@@ -425,6 +456,25 @@ static bool read_until(struct st *x, const char *const *marks, int *which)
     }
 }
 
+/* The server ended the stream with an error: say which, and what host-unknown
+ * means for us (the 'to' domain is --servername, else the host we connect to). */
+static enum tp_starttls_status xmpp_stream_error(struct st *x)
+{
+    if (x->fail)
+        return x->fail;
+    char *d = x->s->starttls.detail;
+    size_t n = sizeof x->s->starttls.detail;
+    if (!strcmp(x->xmpp_cond, "host-unknown"))
+        snprintf(d, n, "host-unknown: the server does not serve '%.40s' (the stream's 'to' domain; "
+                 "set it with --servername)", x->host);
+    else if (x->xmpp_cond[0])
+        snprintf(d, n, "the server closed the XMPP stream with an error: %s%s%s%s", x->xmpp_cond,
+                 x->xmpp_text[0] ? " (" : "", x->xmpp_text, x->xmpp_text[0] ? ")" : "");
+    else
+        snprintf(d, n, "the server closed the XMPP stream with an error");
+    return TP_STARTTLS_REFUSED;
+}
+
 static enum tp_starttls_status xmpp(struct st *x)
 {
     char hdr[400];
@@ -439,7 +489,7 @@ static enum tp_starttls_status xmpp(struct st *x)
     if (!read_until(x, feat, &which))
         return fail_or(x, TP_STARTTLS_UNEXPECTED, "no XMPP stream features");
     if (which >= 2)
-        return fail_or(x, TP_STARTTLS_REFUSED, "the server closed the XMPP stream with an error");
+        return xmpp_stream_error(x);
     if (!x->saw_starttls)
         return fail_or(x, TP_STARTTLS_UNAVAILABLE, "starttls is not in the server's stream features");
     static const char req[] = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
@@ -448,6 +498,8 @@ static enum tp_starttls_status xmpp(struct st *x)
     static const char *const ans[] = { "<proceed", "<failure", "</stream:stream>", NULL };
     if (!read_until(x, ans, &which))
         return fail_or(x, TP_STARTTLS_UNEXPECTED, "no answer to starttls");
+    if (which == 2)
+        return xmpp_stream_error(x);
     return which == 0 ? TP_STARTTLS_OK : fail_or(x, TP_STARTTLS_REFUSED, "the server refused starttls");
 }
 
@@ -551,7 +603,26 @@ static enum tp_starttls_status mysql(struct st *x)
     while (x->len < 4 + plen)
         if (!fill(x))
             return fail_or(x, TP_STARTTLS_UNEXPECTED, "a truncated MySQL greeting");
+    tp_reader_init(&r, x->buf + 4, plen); /* the whole packet is here now, and no more */
     tp_read_u8(&r, &ver);
+    if (ver == 0xff) { /* an ERR packet: the code, then the message (no SQL state yet) */
+        uint8_t e0 = 0, e1 = 0;
+        char msg[100];
+        size_t n = 0;
+        tp_read_u8(&r, &e0), tp_read_u8(&r, &e1);
+        while (tp_read_u8(&r, &b))
+            if (n < sizeof msg - 1)
+                msg[n++] = isprint(b) ? (char)b : '?';
+        msg[n] = 0;
+        unsigned code = (unsigned)e0 | (unsigned)e1 << 8;
+        char shown[160];
+        snprintf(shown, sizeof shown, "an error packet instead of a greeting: %u %s", code, msg);
+        note(x, TP_S2C, shown, strlen(shown));
+        consume(x, 4 + plen);
+        snprintf(x->s->starttls.detail, sizeof x->s->starttls.detail, "the server sent error %u instead of its "
+                 "greeting: %.100s", code, msg);
+        return x->fail ? x->fail : TP_STARTTLS_REFUSED;
+    }
     char server[64] = "";
     size_t k = 0;
     while (tp_read_u8(&r, &b) && b)
@@ -564,18 +635,25 @@ static enum tp_starttls_status mysql(struct st *x)
     bool ok = tp_reader_ok(&r) && ver == 10;
     bool ssl = ok && (c1 & 0x08);    /* CLIENT_SSL = 0x0800 */
     char shown[160];
-    snprintf(shown, sizeof shown, ver == 0xff ? "an error packet instead of a greeting"
-                                  : ok ? "Handshake v10, server %s, capabilities 0x%02x%02x%s"
-                                       : "not a MySQL Handshake v10", server, c1, c0, ssl ? " (CLIENT_SSL)" : "");
+    snprintf(shown, sizeof shown, ok ? "Handshake v10, server %s, capabilities 0x%02x%02x%s"
+                                     : "not a MySQL Handshake v10", server, c1, c0, ssl ? " (CLIENT_SSL)" : "");
     note(x, TP_S2C, shown, strlen(shown));
     consume(x, 4 + plen);
     if (!ok)
-        return fail_or(x, ver == 0xff ? TP_STARTTLS_REFUSED : TP_STARTTLS_UNEXPECTED, "not a MySQL greeting");
+        return fail_or(x, TP_STARTTLS_UNEXPECTED, "not a MySQL greeting");
     if (!ssl)
         return fail_or(x, TP_STARTTLS_UNAVAILABLE, "the server's capabilities lack CLIENT_SSL: TLS is not enabled");
-    /* SSLRequest: length 32, sequence 1; CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 |
-     * CLIENT_SSL | CLIENT_SECURE_CONNECTION, max packet 16 MiB, utf8mb4, 23 zeros */
-    uint8_t req[36] = { 32, 0, 0, (uint8_t)(seq + 1), 0x01, 0x8a, 0, 0, 0, 0, 0, 1, 45 };
+    /* Before 4.1 (no CLIENT_PROTOCOL_41) the SSLRequest had 2-byte flags and a
+     * 3-byte max packet size; such servers (2004 and older) are not supported. */
+    if (!(c1 & 0x02))
+        return fail_or(x, TP_STARTTLS_UNEXPECTED, "a MySQL server older than 4.1 (no CLIENT_PROTOCOL_41)");
+    /* SSLRequest, the first 32 bytes of a HandshakeResponse41, sequence = the
+     * greeting's + 1: of CLIENT_LONG_PASSWORD (MariaDB's CLIENT_MYSQL, which it
+     * clears), CLIENT_PROTOCOL_41 and CLIENT_SECURE_CONNECTION those the server
+     * has, and CLIENT_SSL; max packet 16 MiB, utf8mb4, 23 zeros (MariaDB's
+     * extended capabilities: none). */
+    uint8_t req[36] = { 32, 0, 0, (uint8_t)(seq + 1), (uint8_t)(c0 & 0x01), (uint8_t)((c1 & 0x82) | 0x08), 0, 0,
+                        0, 0, 0, 1, 45 };
     return send_all(x, req, sizeof req, "SSLRequest (CLIENT_SSL)") ? TP_STARTTLS_OK : x->fail;
 }
 

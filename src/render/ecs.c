@@ -85,7 +85,10 @@ static void e_network(struct jw *w, const struct tp_session *s, const struct tp_
     e_open(w, "network");
     jw_str(w, "transport", "tcp");
     jw_str(w, "iana_number", "6");
-    jw_str(w, "protocol", "tls");
+    /* ECS: the application-layer protocol. A STARTTLS session is that protocol
+     * upgraded to TLS (as Zeek's "service" and Suricata's app_proto name it);
+     * the tls.* fields say it is TLS either way. */
+    jw_str(w, "protocol", s->starttls.protocol[0] ? s->starttls.protocol : "tls");
     if (c->family)
         jw_str(w, "type", c->family == 6 ? "ipv6" : "ipv4");
     if (tp_session_community_id(s, 0, cid))
@@ -423,6 +426,31 @@ static void e_verification(struct jw *w, const char *k, const struct tp_verify_r
     e_close(w);
 }
 
+/* connect --starttls: the plain-text exchange, as JSON "starttls" has it. */
+static void e_starttls(struct jw *w, const struct tp_session *s)
+{
+    const struct tp_starttls *st = &s->starttls;
+    if (!st->protocol[0])
+        return;
+    e_open(w, "starttls");
+    jw_str(w, "protocol", st->protocol);
+    jw_str(w, "status", tp_starttls_status_name(st->status));
+    if (st->detail[0])
+        jw_chars(w, "detail", st->detail, sizeof st->detail);
+    jw_key(w, "exchange");
+    jw_open(w, '[');
+    for (size_t i = 0; i < st->n_lines; i++) {
+        const struct tp_plain_line *l = &st->lines[i];
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "dir", rn_dir(l->dir));
+        jw_bytes(w, "text", (const uint8_t *)l->text, l->len);
+        e_close(w);
+    }
+    jw_close(w, ']');
+    e_close(w);
+}
+
 static void e_tlsprobe(struct jw *w, const struct tp_session *s, const struct e_hellos *h, struct tp_ja_memo *jm)
 {
     char st[512];
@@ -446,6 +474,7 @@ static void e_tlsprobe(struct jw *w, const struct tp_session *s, const struct e_
     }
     e_verification(w, "server_verification", s->server_verify);
     e_verification(w, "client_verification", s->client_verify);
+    e_starttls(w, s);
     jw_key(w, "findings");
     jw_open(w, '[');
     for (size_t i = 0; i < s->n_findings; i++) {

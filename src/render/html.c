@@ -72,6 +72,8 @@ static const char css[] =
     "border-radius:6px;margin:.2rem 0}\n"
     "details.raw{margin-top:1rem}details.raw summary{cursor:pointer;color:var(--mute)}\n"
     "footer{color:var(--mute);font-size:.85rem;margin-top:2rem}\n"
+    "ol.plain{list-style:none;padding:0;margin:.2rem 0}ol.plain li{margin:.1rem 0;overflow-wrap:anywhere}"
+    "ol.plain .dir,ol.plain .t{color:var(--mute);white-space:nowrap}ol.plain code{white-space:pre-wrap}\n"
     "@media print{:root{--bg:#fff;--fg:#000;--mute:#444;--line:#bbb;--card:#f4f4f4;--ok:#1a7f37;--warn:#8a5a00;"
     "--err:#b00020;--info:#0550ae;--dec:#6a32c9;--enc:#555}"
     "body{max-width:none;padding:0}nav,details.raw{display:none}section.session{break-inside:auto}"
@@ -94,7 +96,7 @@ static const char index_js[] =
 /* SHA-256 of css and index_js, base64, for the Content-Security-Policy: change
  * either and these must change with it (tests/integration/test_html.sh checks
  * them; Chromium refuses a style or script whose hash is not listed). */
-#define RH_CSS_SHA256 "sha256-sSlFPselPQrzRQgUjrQ6kNtGFNt5pUk8qJchy7gHXjs="
+#define RH_CSS_SHA256 "sha256-bwC6ubXiOJAvHMCjjsHzKh91H2l2b8u2YWu0IJPYrnU="
 #define RH_JS_SHA256 "sha256-wbGzvf+Iv8AY5IVeQZKb+v4Ky8rVG2TgJdefNQf0HFY="
 
 void rh_escn(struct tp_sb *o, const char *p, size_t n, bool quotes)
@@ -129,16 +131,6 @@ void rh_wire(struct tp_sb *o, const void *p, size_t n)
     if (t.oom)
         o->oom = true;
     tp_sb_free(&t);
-}
-
-void rh_date(struct tp_sb *o, time_t t)
-{
-    struct tm tm;
-    char buf[32];
-    if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%d", &tm))
-        tp_sb_put(o, buf);
-    else
-        tp_sb_put(o, "?");
 }
 
 void tp_render_html_begin(struct tp_sb *out, const char *title, const struct tp_render_opts *o)
@@ -288,6 +280,42 @@ static void summary(struct tp_sb *o, const struct tp_session *s, const struct tp
     }
 }
 
+/* connect --starttls: the plain-text exchange before TLS, line by line as the
+ * text view shows it (the lines are the server's bytes: rh_wire). */
+static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    const struct tp_starttls *st = &s->starttls;
+    if (!st->protocol[0])
+        return;
+    const char *status = tp_starttls_status_name(st->status);
+    tp_sb_put(o, "<h3>Plain text before TLS: STARTTLS (");
+    rh_str(o, st->protocol);
+    tp_sb_printf(o, "), %s</h3>\n<ol class=\"plain\" data-starttls=\"", status);
+    rh_str(o, st->protocol);
+    tp_sb_printf(o, "\" data-status=\"%s\">\n", status);
+    for (size_t i = 0; i < st->n_lines; i++) {
+        const struct tp_plain_line *l = &st->lines[i];
+        tp_sb_printf(o, "<li class=\"%s\">", rn_dir(l->dir));
+        if (!ro->no_times) {
+            int64_t t = l->t_us - s->start_us;
+            tp_sb_printf(o, "<span class=\"t\">%.1f ms</span> ", (double)(t < 0 ? 0 : t) / 1000.0);
+        }
+        tp_sb_printf(o, "<span class=\"dir\">%s</span> <code>", l->dir == TP_C2S ? "C \xe2\x86\x92 S" : "C \xe2\x86\x90 S");
+        rh_wire(o, l->text, l->len);
+        tp_sb_put(o, "</code></li>\n");
+    }
+    tp_sb_put(o, "</ol>\n");
+    if (st->n_lines_dropped)
+        tp_sb_printf(o, "<p class=\"mute\">(%zu more lines not kept)</p>\n", st->n_lines_dropped);
+    if (st->status == TP_STARTTLS_OK) {
+        tp_sb_put(o, "<p class=\"mute\">TLS from here on.</p>\n");
+    } else if (st->detail[0]) {
+        tp_sb_put(o, "<p class=\"status bad\">STARTTLS failed: ");
+        rh_wire(o, st->detail, strnlen(st->detail, sizeof st->detail));
+        tp_sb_put(o, "</p>\n");
+    }
+}
+
 /* One finding: the same texts as the text and JSON output, and --stack's fix. */
 static void finding(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
                     const struct tp_finding *f)
@@ -366,6 +394,7 @@ void tp_render_html_session(struct tp_sb *out, const struct tp_session *s, const
     rs_status_line(s, status, sizeof status);
     section_open(out, s, o, status);
     summary(out, s, o, status);
+    plain_exchange(out, s, o);
     tp_sb_put(out, "<h3>Handshake</h3>\n");
     rh_ladder(out, s, o);
     tp_sb_put(out, "<h3>Certificates</h3>\n");

@@ -35,9 +35,9 @@ static void sans(struct tp_sb *o, const struct tp_cert_info *ci)
 static void validity(struct tp_sb *o, const struct tp_cert_info *ci, time_t now, const struct tp_render_opts *ro)
 {
     dd_open(o, "valid");
-    rh_date(o, ci->not_before);
+    rs_put_date(o, ci->not_before);
     tp_sb_put(o, " to ");
-    rh_date(o, ci->not_after);
+    rs_put_date(o, ci->not_after);
     if (!ro->no_times) {
         long days = tp_cert_days_left(ci, now);
         if (now < ci->not_before)

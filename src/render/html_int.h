@@ -33,8 +33,6 @@ static inline void rh_wire_str(struct tp_sb *o, const char *s)
     if (s)
         rh_wire(o, s, strlen(s));
 }
-/* A date as YYYY-MM-DD (UTC). */
-void rh_date(struct tp_sb *o, time_t t);
 
 /* The handshake as a ladder diagram: an inline <svg>, one <g class="msg"> per
  * message (html_svg.c). */

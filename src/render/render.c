@@ -58,6 +58,16 @@ time_t rs_judge_now(const struct tp_session *s)
     return time(NULL);
 }
 
+void rs_put_date(struct tp_sb *o, time_t t)
+{
+    struct tm tm;
+    char buf[32];
+    if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%d", &tm))
+        tp_sb_put(o, buf);
+    else
+        tp_sb_put(o, "?");
+}
+
 const char *tp_render_severity(enum tp_severity s)
 {
     return rn_severity(s);

@@ -63,6 +63,9 @@ void rs_status_line(const struct tp_session *s, char *out, size_t n);
 /* The time dates are judged and shown at (one clock per judgement): --at, else a
  * capture's time, else now. */
 time_t rs_judge_now(const struct tp_session *s);
+/* A date as YYYY-MM-DD (UTC), "?" when it cannot be shown: the text and HTML
+ * reports' certificate validity. */
+void rs_put_date(struct tp_sb *o, time_t t);
 /* A TCP connection to listen that closed without a byte: a probe or health check. */
 bool rs_is_tcp_probe(const struct tp_session *s);
 /* Error findings about the server's certificate that path building alone does

@@ -21,16 +21,6 @@ static void put_esc(struct tp_sb *o, const char *s)
         tp_sb_put_escaped(o, (const uint8_t *)s, strlen(s));
 }
 
-static void put_date(struct tp_sb *o, time_t t)
-{
-    struct tm tm;
-    char buf[32];
-    if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%d", &tm))
-        tp_sb_put(o, buf);
-    else
-        tp_sb_put(o, "?");
-}
-
 static const char *sev_colour(const struct tp_render_opts *o, enum tp_severity sev)
 {
     return sev == TP_SEV_ERROR ? tp_c_red(o) : sev == TP_SEV_WARNING ? tp_c_yellow(o) : tp_c_dim(o);
@@ -435,9 +425,9 @@ static void chain(struct tp_sb *o, const struct tp_session *s, const struct tp_r
             tp_sb_putc(o, '\n');
         }
         tp_sb_put(o, "     valid   ");
-        put_date(o, ci->not_before);
+        rs_put_date(o, ci->not_before);
         tp_sb_put(o, " to ");
-        put_date(o, ci->not_after);
+        rs_put_date(o, ci->not_after);
         if (!ro->no_times) {
             long days = tp_cert_days_left(ci, now);
             if (now < ci->not_before)

@@ -24,72 +24,60 @@ import sys
 CRLF = b"\r\n"
 
 
-def lines_until(f, pred):
-    while True:
-        line = f.readline()
-        if not line or pred(line):
-            return line
+# The line protocols as data: what the server says first ("greet"), then, when
+# it has a capability command ("caps" is not None), the list it answers with;
+# then its answer to STARTTLS (STLS, AUTH TLS): "refuse" or "go", or, for a
+# protocol without a capability list (FTP), "unavailable". In the lines, "{tls}"
+# is " STARTTLS" when the mode offers it and "" when not, a line starting with
+# "?" is sent only when STARTTLS is offered, and "{tag}" is the first word of
+# the client's last command (IMAP's tag).
+LINE_PROTOS = {
+    "smtp": dict(greet=["220 mail.test ESMTP scripted"],
+                 caps=["250-mail.test", "250-PIPELINING", "250-SIZE 10240000", "?250-STARTTLS", "250 8BITMIME"],
+                 refuse="454 4.7.0 TLS not available due to local problem", go="220 2.0.0 Ready to start TLS"),
+    "imap": dict(greet=["* OK [CAPABILITY IMAP4rev1] scripted ready"],
+                 caps=["* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR{tls}", "{tag} OK done"],
+                 refuse="{tag} NO [UNAVAILABLE] TLS not configured", go="{tag} OK Begin TLS negotiation now"),
+    "pop3": dict(greet=["+OK scripted ready"], caps=["+OK", "TOP", "UIDL", "?STLS", "."],
+                 refuse="-ERR TLS not available", go="+OK Begin TLS negotiation"),
+    "ftp": dict(greet=["220-scripted FTP", "220 ready"], caps=None, unavailable="502 Command not implemented",
+                refuse="534 Policy requires no TLS", go="234 Proceed with negotiation."),
+    "nntp": dict(greet=["200 scripted news server ready"],
+                 caps=["101 Capability list:", "VERSION 2", "READER", "?STARTTLS", "."],
+                 refuse="580 Can not initiate TLS negotiation", go="382 Continue with TLS negotiation"),
+    # ManageSieve: the greeting is the capability list
+    "sieve": dict(greet=['"IMPLEMENTATION" "scripted"', '"SIEVE" "fileinto"', '?"STARTTLS"', 'OK "ready"'],
+                  caps=None, refuse='NO "TLS not available"', go='OK "Begin TLS negotiation now"'),
+}
 
 
-def smtp(c, f, mode):
-    c.sendall(b"220 mail.test ESMTP scripted" + CRLF)
-    f.readline()  # EHLO
-    caps = [b"250-mail.test", b"250-PIPELINING", b"250-SIZE 10240000"]
-    if mode != "unavailable":
-        caps.append(b"250-STARTTLS")
-    caps.append(b"250 8BITMIME")
-    c.sendall(CRLF.join(caps) + CRLF)
-    if mode == "unavailable":
-        return False
-    f.readline()  # STARTTLS
-    if mode == "refuse":
-        c.sendall(b"454 4.7.0 TLS not available due to local problem" + CRLF)
-        return False
-    c.sendall(b"220 2.0.0 Ready to start TLS" + CRLF)
-    return True
+def line_dialogue(c, f, mode, d):
+    offered = mode != "unavailable"
+    tag = ""
 
+    def send(lines):
+        out = []
+        for line in lines:
+            if line.startswith("?"):
+                if not offered:
+                    continue
+                line = line[1:]
+            out.append(line.replace("{tls}", " STARTTLS" if offered else "").replace("{tag}", tag))
+        c.sendall("".join(x + "\r\n" for x in out).encode())
 
-def imap(c, f, mode):
-    c.sendall(b"* OK [CAPABILITY IMAP4rev1] scripted ready" + CRLF)
-    tag = f.readline().split(b" ")[0]
-    caps = b"* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR" + (b"" if mode == "unavailable" else b" STARTTLS")
-    c.sendall(caps + CRLF + tag + b" OK done" + CRLF)
-    if mode == "unavailable":
-        return False
-    tag = f.readline().split(b" ")[0]
-    if mode == "refuse":
-        c.sendall(tag + b" NO [UNAVAILABLE] TLS not configured" + CRLF)
-        return False
-    c.sendall(tag + b" OK Begin TLS negotiation now" + CRLF)
-    return True
+    def command():
+        return f.readline().decode(errors="replace").split(" ")[0].strip()
 
-
-def pop3(c, f, mode):
-    c.sendall(b"+OK scripted ready" + CRLF)
-    f.readline()  # CAPA
-    caps = [b"+OK", b"TOP", b"UIDL"] + ([] if mode == "unavailable" else [b"STLS"]) + [b"."]
-    c.sendall(CRLF.join(caps) + CRLF)
-    if mode == "unavailable":
+    send(d["greet"])
+    if d["caps"] is not None:
+        tag = command()  # EHLO, CAPA, a1 CAPABILITY, CAPABILITIES
+        send(d["caps"])
+    if not offered and "unavailable" not in d:
         return False
-    f.readline()  # STLS
-    if mode == "refuse":
-        c.sendall(b"-ERR TLS not available" + CRLF)
-        return False
-    c.sendall(b"+OK Begin TLS negotiation" + CRLF)
-    return True
-
-
-def ftp(c, f, mode):
-    c.sendall(b"220-scripted FTP" + CRLF + b"220 ready" + CRLF)
-    f.readline()  # AUTH TLS
-    if mode == "unavailable":
-        c.sendall(b"502 Command not implemented" + CRLF)
-        return False
-    if mode == "refuse":
-        c.sendall(b"534 Policy requires no TLS" + CRLF)
-        return False
-    c.sendall(b"234 Proceed with negotiation." + CRLF)
-    return True
+    tag = command()  # STARTTLS, STLS, AUTH TLS
+    answer = "unavailable" if not offered else "refuse" if mode == "refuse" else "go"
+    send([d[answer]])
+    return answer == "go"
 
 
 def ldap(c, f, mode):
@@ -113,6 +101,10 @@ def postgres(c, f, mode):
 
 
 def mysql(c, f, mode):
+    if mode == "refuse":  # an ERR packet instead of the greeting, as for a host not allowed
+        body = b"\xff" + (1130).to_bytes(2, "little") + b"Host '127.0.0.1' is not allowed to connect to this server"
+        c.sendall(len(body).to_bytes(3, "little") + b"\0" + body)
+        return False
     caps = 0xFFFF if mode != "unavailable" else 0xFFFF & ~0x0800
     body = (bytes([10]) + b"10.11.0-scripted\0" + (7).to_bytes(4, "little") + b"abcdefgh" + b"\0" +
             (caps & 0xFFFF).to_bytes(2, "little") + bytes([45]) + (2).to_bytes(2, "little") +
@@ -142,40 +134,14 @@ def xmpp(c, f, mode):
     if mode == "refuse":
         c.sendall(b"<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>")
         return False
-    c.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    # inject: the extra bytes in the same segment as <proceed/>, as a pipelining
+    # server would send them
+    c.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" + (b"250 injected" + CRLF if mode == "inject" else b""))
     return True
 
 
-def nntp(c, f, mode):
-    c.sendall(b"200 scripted news server ready" + CRLF)
-    f.readline()  # CAPABILITIES
-    caps = [b"101 Capability list:", b"VERSION 2", b"READER"] + ([] if mode == "unavailable" else [b"STARTTLS"]) + [b"."]
-    c.sendall(CRLF.join(caps) + CRLF)
-    if mode == "unavailable":
-        return False
-    f.readline()
-    if mode == "refuse":
-        c.sendall(b"580 Can not initiate TLS negotiation" + CRLF)
-        return False
-    c.sendall(b"382 Continue with TLS negotiation" + CRLF)
-    return True
-
-
-def sieve(c, f, mode):
-    caps = [b'"IMPLEMENTATION" "scripted"', b'"SIEVE" "fileinto"'] + ([] if mode == "unavailable" else [b'"STARTTLS"'])
-    c.sendall(CRLF.join(caps + [b'OK "ready"']) + CRLF)
-    if mode == "unavailable":
-        return False
-    f.readline()
-    if mode == "refuse":
-        c.sendall(b'NO "TLS not available"' + CRLF)
-        return False
-    c.sendall(b'OK "Begin TLS negotiation now"' + CRLF)
-    return True
-
-
-PROTOS = dict(smtp=smtp, imap=imap, pop3=pop3, ftp=ftp, ldap=ldap, postgres=postgres, mysql=mysql,
-              xmpp=xmpp, nntp=nntp, sieve=sieve)
+PROTOS = dict(ldap=ldap, postgres=postgres, mysql=mysql, xmpp=xmpp)
+PROTOS.update({name: (lambda c, f, mode, d=d: line_dialogue(c, f, mode, d)) for name, d in LINE_PROTOS.items()})
 
 
 def serve(c, proto, mode, ctx):
@@ -194,14 +160,14 @@ def serve(c, proto, mode, ctx):
             pass
         return
     f = c.makefile("rb")
-    go = PROTOS[proto](c, f, "ok" if mode == "inject" else mode)
+    go = PROTOS[proto](c, f, mode if mode == "inject" and proto == "xmpp" else "ok" if mode == "inject" else mode)
     if not go:
         try:
             c.recv(4096)
         except OSError:
             pass
         return
-    if mode == "inject":
+    if mode == "inject" and proto != "xmpp":
         c.sendall(b"250 injected" + CRLF)
     tls = ctx.wrap_socket(c, server_side=True)
     try:

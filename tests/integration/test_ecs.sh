@@ -109,6 +109,43 @@ DEAD=$(tp_free_port)
 run connect-refused "$T" "${C[@]}" "127.0.0.1:$DEAD"
 run connect-no-resolve "$T" connect --format ecs --timeout 3 "no-such-host.invalid:443"
 
+# ---- connect --starttls: the scripted peer (tests/integration/starttls_peer.py) ----
+# st_peer PROTO MODE: one connection; sets ST_PORT
+st_peer() {
+    rm -f "$TP_TMP/st.port"
+    tp_bg timeout 30 "$PY" "$TP_SRC/tests/integration/starttls_peer.py" "$1" "$2" "$PKI/good-fullchain.pem" \
+        "$PKI/good.key" "$TP_TMP/st.port" --lifetime 25
+    ST_PID=$TP_BG_PID
+    for ((i = 0; i < 200; i++)); do
+        [ -s "$TP_TMP/st.port" ] && break
+        sleep 0.05
+    done
+    ST_PORT=$(cat "$TP_TMP/st.port" 2>/dev/null)
+}
+st_peer smtp ok
+run connect-starttls-smtp "$T" "${C[@]}" "localhost:$ST_PORT" --starttls smtp "${ROOT[@]}"
+tp_kill "$ST_PID"
+st_peer xmpp unavailable
+run connect-starttls-xmpp-unavailable "$T" "${C[@]}" "localhost:$ST_PORT" --starttls xmpp "${ROOT[@]}"
+tp_kill "$ST_PID"
+"$PY" - "$E"/*.connect-starttls-smtp.jsonl "$E"/*.connect-starttls-xmpp-unavailable.jsonl <<'EOF'
+import json, sys
+ok, un = (json.loads(open(f).readline()) for f in sys.argv[1:3])
+st = ok["tlsprobe"]["starttls"]
+assert ok["network"]["protocol"] == "smtp" and ok["tls"]["established"] is True, ok["network"]
+assert st["protocol"] == "smtp" and st["status"] == "ok" and "detail" not in st, st
+assert [l["dir"] for l in st["exchange"]][:2] == ["s2c", "c2s"], st["exchange"]
+assert any(l["dir"] == "c2s" and l["text"] == "STARTTLS" for l in st["exchange"]), st["exchange"]
+assert ok["event"]["outcome"] == "success" and ok["tlsprobe"]["findings"] == []
+st = un["tlsprobe"]["starttls"]
+assert un["network"]["protocol"] == "xmpp" and un["tls"]["established"] is False, (un["network"], un["tls"])
+assert st["status"] == "unavailable" and "starttls" in st["detail"], st
+assert un["event"]["outcome"] == "failure" and un["tlsprobe"]["outcome"]["status"] == "starttls-failed"
+assert "STARTTLS (xmpp)" in un["event"]["reason"], un["event"]
+assert [f["id"] for f in un["tlsprobe"]["findings"]] == ["starttls-unavailable"]
+EOF
+tp_check "connect --starttls: network.protocol and tlsprobe.starttls (exchange, status, detail)" $?
+
 # ---- listen: s_client clients ----
 LOUT=$E/listen.jsonl
 tp_bg timeout 30 "$T" listen 127.0.0.1:0 --format ecs --timeout 5 --linger 0 --cert "$PKI/good-fullchain.pem" \

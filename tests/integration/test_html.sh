@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --format html in a real browser (issue 22 point 4). Reports from connect (a good
-# chain, a failing one, and a certificate whose names are HTML and script), pcap
+# chain, a failing one, a certificate whose names are HTML and script, and a
+# STARTTLS upgrade with its plain-text exchange), pcap
 # (three fixture captures, decrypted with their key logs), listen (two openssl
 # s_client, one sending a hostile SNI) and demo all are loaded in headless
 # Chromium (--dump-dom runs the page's script, which builds the index), and the
@@ -254,6 +255,28 @@ cp "$TP_OUT" "$TP_TMP/hostile.html"
 check "connect, certificate names with </script> and markup" "$TP_TMP/hostile.html" "$TP_TMP/hostile.json" live 1 \
     'DNS:<img src=x onerror=alert(1)>.test' 'x\\</b\\>&amp\\;' 'O=a&b\\<i\\>'"'"'\\"\\</script\\>' 
 tp_kill "$TP_SRV_PID"
+
+# ---- connect --starttls: the plain-text exchange before the ladder ----
+# (the scripted SMTP peer of test_starttls.sh, two connections: html, json)
+rm -f "$TP_TMP/st.port"
+tp_bg timeout 30 python3 "$TP_SRC/tests/integration/starttls_peer.py" smtp ok "$PKI/good-fullchain.pem" \
+    "$PKI/good.key" "$TP_TMP/st.port" --count 2 --lifetime 25
+ST_PID=$TP_BG_PID
+for _ in $(seq 200); do
+    [ -s "$TP_TMP/st.port" ] && break
+    sleep 0.05
+done
+C=(localhost:"$(cat "$TP_TMP/st.port" 2> /dev/null)" --starttls smtp --cafile "$PKI/root.pem" --timeout 8)
+tp_expect_exit "connect --starttls smtp --format html" 0 "$TLSPROBE" connect "${C[@]}" --format html
+cp "$TP_OUT" "$TP_TMP/starttls.html"
+"$TLSPROBE" connect "${C[@]}" --format json > "$TP_TMP/starttls.json"
+check "connect --starttls smtp" "$TP_TMP/starttls.html" "$TP_TMP/starttls.json" live 1 \
+    'Plain text before TLS: STARTTLS (smtp), ok' '250-STARTTLS' 'EHLO tlsprobe.invalid' 'TLS from here on.'
+grep -q '<ol class="plain" data-starttls="smtp" data-status="ok">' "$TP_TMP/starttls.html" &&
+    [ "$(grep -c '<li class="c2s">' "$TP_TMP/starttls.html")" = 2 ] &&
+    [ "$(grep -c '<li class="s2c">' "$TP_TMP/starttls.html")" = 7 ]
+tp_check "connect --starttls: the exchange, 2 lines sent and 7 received, before the ladder" $?
+tp_kill "$ST_PID"
 
 # ---- pcap: three captures, decrypted with their key logs ----
 CAP=$TP_FIXTURES/captures

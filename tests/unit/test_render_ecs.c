@@ -80,11 +80,40 @@ static void test_render_ecs__escaped_names__attributes_unescaped(void **st)
     rf_free(s);
 }
 
+/* connect --starttls: network.protocol is the protocol upgraded, the exchange is
+ * under tlsprobe.starttls (JSON's escaping); none of it without STARTTLS. */
+static void test_render_ecs__starttls__protocol_and_exchange(void **st)
+{
+    (void)st;
+    static const char *const lines[] = { "220 mail \"ready\"", "EHLO tlsprobe.invalid" };
+    struct tp_session *s = rf_scenario("tls13-good");
+    char *a = render(s, NULL);
+    assert_non_null(strstr(a, "\"protocol\":\"tls\""));
+    assert_null(strstr(a, "starttls"));
+    free(a);
+    rf_starttls(s, "smtp", TP_STARTTLS_OK, NULL, lines, 2);
+    a = render(s, NULL);
+    assert_non_null(strstr(a, "\"protocol\":\"smtp\""));
+    assert_null(strstr(a, "\"protocol\":\"tls\""));
+    assert_non_null(strstr(a, "\"starttls\":{\"protocol\":\"smtp\",\"status\":\"ok\",\"exchange\":["
+                              "{\"dir\":\"s2c\",\"text\":\"220 mail \\\"ready\\\"\"},"
+                              "{\"dir\":\"c2s\",\"text\":\"EHLO tlsprobe.invalid\"}]}"));
+    free(a);
+    s->starttls.status = TP_STARTTLS_UNAVAILABLE;
+    snprintf(s->starttls.detail, sizeof s->starttls.detail, "STARTTLS is not in the server's EHLO reply");
+    a = render(s, NULL);
+    assert_non_null(strstr(a, "\"status\":\"unavailable\",\"detail\":\"STARTTLS is not in the server's EHLO "
+                              "reply\",\"exchange\":["));
+    free(a);
+    rf_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_ecs__every_scenario__one_document_per_line),
         cmocka_unit_test(test_render_ecs__escaped_names__attributes_unescaped),
+        cmocka_unit_test(test_render_ecs__starttls__protocol_and_exchange),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,11 +173,28 @@ static void rf_free(struct tp_session *s)
         free(s->findings[i].fix);
     }
     free(s->findings);
+    for (size_t i = 0; i < s->starttls.n_lines; i++)
+        free(s->starttls.lines[i].text);
+    free(s->starttls.lines);
     free(s->server_verify); /* path certs are borrowed from the chain */
     free(s->client_verify);
     free(s->server_name);
     free(s->host);
     free(s);
+}
+
+/* connect --starttls: a plain-text exchange before the transcript, one line per
+ * string, alternating server, client, server... (t: 100 µs apart). */
+static inline void rf_starttls(struct tp_session *s, const char *proto, enum tp_starttls_status status,
+                               const char *detail, const char *const *lines, size_t n)
+{
+    snprintf(s->starttls.protocol, sizeof s->starttls.protocol, "%s", proto);
+    s->starttls.status = status;
+    snprintf(s->starttls.detail, sizeof s->starttls.detail, "%s", detail ? detail : "");
+    for (size_t i = 0; i < n; i++)
+        if (tp_session_add_plain(s, i % 2 ? TP_C2S : TP_S2C, lines[i], strlen(lines[i]),
+                                 s->start_us + (int64_t)i * 100) != TP_OK)
+            abort();
 }
 
 /* The named scenarios of the golden tests: transcript + the facts a source and

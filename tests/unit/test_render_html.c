@@ -202,6 +202,48 @@ static void test_render_html__empty_session__a_page(void **st)
     free(s);
 }
 
+/* connect --starttls: the exchange is a list before the ladder; the server's
+ * lines and the failure's detail are text, never markup. */
+static void test_render_html__starttls__exchange_as_text(void **st)
+{
+    (void)st;
+    char err[160];
+    static const char *const lines[] = { "220 <script>alert(1)</script> \x1b[0m ready", "EHLO tlsprobe.invalid",
+                                         "250-STARTTLS", "STARTTLS", "220 go ahead" };
+    struct tp_session *s = rf_scenario("tls13-good");
+    rf_starttls(s, "smtp", TP_STARTTLS_OK, NULL, lines, 5);
+    char *out = render_page(s, NULL, NULL);
+    if (check_tags(out, err, sizeof err))
+        fail_msg("%s", err);
+    assert_non_null(strstr(out, "<h3>Plain text before TLS: STARTTLS (smtp), ok</h3>\n"
+                                "<ol class=\"plain\" data-starttls=\"smtp\" data-status=\"ok\">\n"
+                                "<li class=\"s2c\"><span class=\"dir\">C \xe2\x86\x90 S</span> <code>220 "
+                                "&lt;script&gt;alert(1)&lt;/script&gt; \\x1b[0m ready</code></li>\n"
+                                "<li class=\"c2s\"><span class=\"dir\">C \xe2\x86\x92 S</span> "
+                                "<code>EHLO tlsprobe.invalid</code></li>"));
+    assert_non_null(strstr(out, "</ol>\n<p class=\"mute\">TLS from here on.</p>\n<h3>Handshake</h3>"));
+    assert_int_equal(count(out, "<script>"), 1);
+    assert_null(strstr(out, "\x1b"));
+    free(out);
+    rf_free(s);
+
+    /* refused: no TLS messages, the detail said once, escaped */
+    s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    s->outcome.status = TP_CONN_STARTTLS_FAILED;
+    rf_starttls(s, "xmpp", TP_STARTTLS_REFUSED, "host-unknown: the server does not serve '<b>'", lines, 1);
+    out = render_page(s, NULL, NULL);
+    if (check_tags(out, err, sizeof err))
+        fail_msg("%s", err);
+    assert_non_null(strstr(out, "data-status=\"refused\""));
+    assert_non_null(strstr(out, "<p class=\"status bad\">STARTTLS failed: host-unknown: the server does not serve "
+                                "&#39;&lt;b&gt;&#39;</p>"));
+    assert_null(strstr(out, "TLS from here on"));
+    assert_null(strstr(out, "<b>'"));
+    free(out);
+    rf_free(s);
+}
+
 static void test_render_doc__other_formats__nothing(void **st)
 {
     (void)st;
@@ -226,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_render_html__memo__same_bytes),
         cmocka_unit_test(test_render_html__empty_session__a_page),
         cmocka_unit_test(test_render_doc__other_formats__nothing),
+        cmocka_unit_test(test_render_html__starttls__exchange_as_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
