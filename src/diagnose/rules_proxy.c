@@ -17,7 +17,7 @@ static void proxy_finding(struct diag_ctx *c, enum tp_proxy_status want, const c
     if (s->outcome.status != TP_CONN_PROXY_FAILED || px->status != want)
         return;
     struct diag_texts *t = &c->t;
-    diag_say(&t->sum, "The proxy %F %s: %F; the TLS handshake never started.", DIAG_F(px->url), what,
+    diag_say(&t->sum, "The proxy %F%s: %F; the TLS handshake never started.", DIAG_F(px->url), what,
              DIAG_F(px->detail));
     if (want == TP_PROXY_AUTH_REQUIRED && px->credentials)
         tp_sb_put(&t->note, " Credentials were sent (Basic): the proxy rejected them, or wants another scheme.");
@@ -26,14 +26,12 @@ static void proxy_finding(struct diag_ctx *c, enum tp_proxy_status want, const c
     diag_report(c, TP_SEV_ERROR);
 }
 
-void r_proxy_unreachable(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_UNREACHABLE, "could not be reached"); }
-void r_proxy_auth_required(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_AUTH_REQUIRED, "asked for credentials"); }
-void r_proxy_refused(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_REFUSED, "refused the tunnel"); }
-void r_proxy_upstream_failed(struct diag_ctx *c)
-{
-    proxy_finding(c, TP_PROXY_UPSTREAM_FAILED, "could not reach the server");
-}
-void r_proxy_bad_reply(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_BAD_REPLY, "did not answer as an HTTP proxy"); }
+/* (the details of the other three say it in the proxy's words already) */
+void r_proxy_unreachable(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_UNREACHABLE, " could not be reached"); }
+void r_proxy_auth_required(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_AUTH_REQUIRED, ""); }
+void r_proxy_refused(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_REFUSED, ""); }
+void r_proxy_upstream_failed(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_UPSTREAM_FAILED, ""); }
+void r_proxy_bad_reply(struct diag_ctx *c) { proxy_finding(c, TP_PROXY_BAD_REPLY, " did not answer as an HTTP proxy"); }
 
 /* ---- TLS inspection ---- */
 

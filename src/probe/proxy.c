@@ -396,11 +396,11 @@ enum tp_proxy_status tp_proxy_connect(int fd, const struct tp_proxy_url *u, cons
             st = fail(px, TP_PROXY_BAD_REPLY, d);
         else
             px->status = TP_PROXY_OK;
-    } else if (px->code == 407) {
-        snprintf(d, sizeof d, "%s%s%s", px->credentials ? "the proxy rejected our credentials" :
-                 "the proxy wants credentials", auth_hdr[0] ? " (Proxy-Authenticate: " : "", auth_hdr[0] ? "" : "");
+    } else if (px->code == 407 || px->code == 401) { /* 401: tinyproxy's answer to wrong credentials */
+        snprintf(d, sizeof d, "%s (%s)%s%s", px->credentials ? "the proxy rejected our credentials" :
+                 "the proxy wants credentials", what, auth_hdr[0] ? ", Proxy-Authenticate: " : "", "");
         if (auth_hdr[0])
-            snprintf(d + strlen(d), sizeof d - strlen(d), "%.80s)", auth_hdr);
+            snprintf(d + strlen(d), sizeof d - strlen(d), "%.70s", auth_hdr);
         st = fail(px, TP_PROXY_AUTH_REQUIRED, d);
     } else if (px->code >= 400 && px->code < 500) {
         {
