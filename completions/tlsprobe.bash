@@ -14,7 +14,7 @@ _tlsprobe_options()
         demo) echo "--list --keep --brief --timeout $tail_all" ;;
         connect)
             echo "--servername --no-sni --cafile --capath --intermediates --no-aia --cert --key --pass" \
-                "--tls1.2 --tls1.3 --alpn --starttls --timeout --write-pcap --keylog --at --stack --explain $tail_all"
+                "--tls1.2 --tls1.3 --alpn --starttls --proxy --noproxy --timeout --write-pcap --keylog --at --stack --explain $tail_all"
             ;;
         listen)
             echo "--cert --key --pass --chain --client-ca --request-client-cert --require-client-cert --alpn" \
@@ -126,7 +126,7 @@ _tlsprobe()
             return
             ;;
         --timeout | --alpn | --at | --count | --linger | --filter | --session | --server | \
-            --max-flows | --max-flow-memory | --max-depth | --pass)
+            --max-flows | --max-flow-memory | --max-depth | --pass | --proxy | --noproxy)
             return # a number, a time, a list or a filter: nothing to offer
             ;;
     esac
