@@ -9,7 +9,8 @@ PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev 
       debhelper dpkg-dev fakeroot lintian     # tests/integration/test_deb.sh (debian/)
       chromium                                # tests/integration/test_html.sh loads the HTML report headless
       golang-go                               # Go peers (standard library): test_key_mismatch, test_explain_side, test_headers
-      postgresql dovecot-imapd dovecot-pop3d slapd python3-aiosmtpd) # real STARTTLS servers: tests/integration/test_starttls.sh
+      postgresql dovecot-imapd dovecot-pop3d slapd python3-aiosmtpd # real STARTTLS servers: tests/integration/test_starttls.sh
+      tinyproxy mitmproxy)                    # real HTTP proxies (CONNECT; TLS inspection): tests/integration/test_proxy.sh
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
