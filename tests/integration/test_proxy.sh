@@ -14,8 +14,8 @@
 command -v tinyproxy >/dev/null || { echo "SKIP: tinyproxy not installed (scripts/deps.sh)"; exit 77; }
 CA=(--cafile "$PKI/root.pem")
 
-# a TLS server to reach through the proxies
-tp_s_server -cert "$PKI/good.pem" -key "$PKI/good.key" -cert_chain "$PKI/int.pem"
+# a TLS server to reach through the proxies, for the whole test
+TP_SRV_TIMEOUT=120 tp_s_server -cert "$PKI/good.pem" -key "$PKI/good.key" -cert_chain "$PKI/int.pem"
 SPORT=$TP_PORT
 
 # tinyproxy CONF_EXTRA...: starts one on a free port; sets PX_PORT, PX_PID
