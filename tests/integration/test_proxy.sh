@@ -84,6 +84,11 @@ tp_json "env: 127.0.0.0/8 matches 127.0.0.1" "$TP_OUT" "j['proxy']['status']=='b
 tp_expect_exit "--noproxy overrides NO_PROXY" 0 env -u https_proxy -u no_proxy NO_PROXY='*' HTTPS_PROXY="$PX" \
     "$TLSPROBE" connect "localhost:$SPORT" --noproxy other.test "${CA[@]}" --timeout 8 --format json
 tp_json "--noproxy: the proxy is used" "$TP_OUT" "j['proxy']['status']=='ok'"
+tp_expect_exit "--write-pcap: the CONNECT exchange is in the pcap" 0 "$TLSPROBE" connect "localhost:$SPORT" \
+    --proxy "$PX" "${CA[@]}" --timeout 8 --write-pcap "$TP_TMP/px.pcap"
+grep -a "CONNECT localhost:$SPORT HTTP/1.1" "$TP_TMP/px.pcap" >/dev/null && grep -a "200 Connection established" \
+    "$TP_TMP/px.pcap" >/dev/null
+tp_check "--write-pcap: request and 200 in the flow before TLS" $?
 tp_expect_exit "--proxy '' turns the environment's proxy off" 0 env HTTPS_PROXY=http://127.0.0.1:1 \
     "$TLSPROBE" connect "localhost:$SPORT" --proxy '' "${CA[@]}" --timeout 8 --format json
 tp_json "--proxy '': no proxy" "$TP_OUT" "j['proxy'] is None and j['outcome']['status']=='ok'"
@@ -142,6 +147,22 @@ cat "$TP_OUT" >>"$TP_TMP/all.jsonl"
 tp_expect_exit "a TLS port as the proxy" 1 "$TLSPROBE" connect "localhost:$SPORT" --proxy "127.0.0.1:$SPORT" \
     "${CA[@]}" --timeout 3 --format json
 tp_json "not HTTP: proxy-bad-reply" "$TP_OUT" "j['proxy']['status']=='bad-reply' and ids(j)==['proxy-bad-reply']"
+# a proxy port that accepts and never answers: the connect deadline bounds it
+SILENT=$(tp_free_port)
+tp_bg timeout 30 python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(30)' "$SILENT"
+SILENT_PID=$TP_BG_PID
+tp_wait_listen "$SILENT" 5
+t0=$(date +%s%N)
+tp_expect_exit "a silent proxy" 1 "$TLSPROBE" connect "localhost:$SPORT" --proxy "http://127.0.0.1:$SILENT" \
+    --timeout 1.5 --format json
+t1=$(date +%s%N)
+tp_json "silent proxy: proxy-bad-reply, the deadline named" "$TP_OUT" \
+    "j['proxy']['status']=='bad-reply' and 'deadline' in j['proxy']['detail'] and ids(j)==['proxy-bad-reply']"
+[ $(((t1 - t0) / 1000000)) -lt 4000 ]
+tp_check "silent proxy: --timeout 1.5 bounds the CONNECT exchange ($(((t1 - t0) / 1000000)) ms)" $?
+tp_kill "$SILENT_PID"
 for bad in "socks5://127.0.0.1:1080" "https://proxy:443" "http://:8080" "http://host:0" "http://host:99999" \
     "http://u:%zz@host:1"; do
     tp_expect_exit "bad --proxy '$bad'" 2 "$TLSPROBE" connect "localhost:$SPORT" --proxy "$bad"
