@@ -64,7 +64,7 @@ struct tp_proxy_url {
     uint16_t port;
     bool has_user;                /* "user@" or "user:pass@" was given */
     char user[256], pass[256];    /* decoded; NUL inside is refused */
-    char shown[TP_MAX_NAME_LEN + 48]; /* "http://user:***@host:port": never the password */
+    char shown[TP_MAX_NAME_LEN + 160]; /* "http://user:***@host:port": never the password */
 };
 /* 0 ok; -1 with one line in err (no "--proxy: " prefix): another scheme
  * (https://, socks5://), no host, a bad port, bad percent-encoding. */

@@ -141,7 +141,7 @@ enum tp_proxy_status {
 };
 struct tp_proxy {
     enum tp_proxy_status status;
-    char url[TP_MAX_NAME_LEN + 48]; /* as shown: "http://user:***@host:port" (no password) */
+    char url[TP_MAX_NAME_LEN + 160]; /* as shown: "http://user:***@host:port" (no password) */
     char source[16];             /* "--proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" */
     char address[64];            /* the proxy's address we connected to, "" when not reached */
     bool credentials;            /* a Proxy-Authorization (Basic) header was sent */
