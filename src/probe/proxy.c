@@ -301,7 +301,7 @@ int tp_proxy_status_line(const char *line, char *reason, size_t cap)
 static enum tp_proxy_status fail(struct tp_proxy *px, enum tp_proxy_status st, const char *detail)
 {
     px->status = st;
-    snprintf(px->detail, sizeof px->detail, "%s", detail);
+    snprintf(px->detail, sizeof px->detail, "%.159s", detail);
     return st;
 }
 
@@ -388,7 +388,7 @@ enum tp_proxy_status tp_proxy_connect(int fd, const struct tp_proxy_url *u, cons
             snprintf(auth_hdr, sizeof auth_hdr, "%.100s", v);
         }
     }
-    char what[80], d[160];
+    char what[80], d[240];
     snprintf(what, sizeof what, "%d %.60s", px->code, px->reason);
     if (px->code >= 200 && px->code < 300) {
         snprintf(d, sizeof d, "the proxy sent bytes after its %s, before our ClientHello", what);
@@ -397,26 +397,19 @@ enum tp_proxy_status tp_proxy_connect(int fd, const struct tp_proxy_url *u, cons
         else
             px->status = TP_PROXY_OK;
     } else if (px->code == 407 || px->code == 401) { /* 401: tinyproxy's answer to wrong credentials */
-        snprintf(d, sizeof d, "%s (%s)%s%s", px->credentials ? "the proxy rejected our credentials" :
-                 "the proxy wants credentials", what, auth_hdr[0] ? ", Proxy-Authenticate: " : "", "");
-        if (auth_hdr[0])
-            snprintf(d + strlen(d), sizeof d - strlen(d), "%.70s", auth_hdr);
+        snprintf(d, sizeof d, "%s (%s)%s%.70s",
+                 px->credentials ? "the proxy rejected our credentials" : "the proxy wants credentials", what,
+                 auth_hdr[0] ? ", Proxy-Authenticate: " : "", auth_hdr);
         st = fail(px, TP_PROXY_AUTH_REQUIRED, d);
     } else if (px->code >= 400 && px->code < 500) {
-        {
         snprintf(d, sizeof d, "the proxy refused to open the tunnel: %s", what);
         st = fail(px, TP_PROXY_REFUSED, d);
-    }
     } else if (px->code >= 500) {
-        {
         snprintf(d, sizeof d, "the proxy could not reach the server: %s", what);
         st = fail(px, TP_PROXY_UPSTREAM_FAILED, d);
-    }
     } else {
-        {
         snprintf(d, sizeof d, "not an answer that opens a tunnel: %s", what);
         st = fail(px, TP_PROXY_BAD_REPLY, d);
-    }
     }
 out:
     if (tp_plain_failure(io) == TP_STARTTLS_CLOSED && st == TP_PROXY_OK)
