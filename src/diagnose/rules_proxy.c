@@ -17,8 +17,12 @@ static void proxy_finding(struct diag_ctx *c, enum tp_proxy_status want, const c
     if (s->outcome.status != TP_CONN_PROXY_FAILED || px->status != want)
         return;
     struct diag_texts *t = &c->t;
-    diag_say(&t->sum, "The proxy %F%s: %F; the TLS handshake never started.", DIAG_F(px->url), what,
-             DIAG_F(px->detail));
+    if (what[0])
+        diag_say(&t->sum, "The proxy %F%s: %F; the TLS handshake never started.", DIAG_F(px->url), what,
+                 DIAG_F(px->detail));
+    else
+        diag_say(&t->sum, "Through the proxy %F: %F; the TLS handshake never started.", DIAG_F(px->url),
+                 DIAG_F(px->detail));
     if (want == TP_PROXY_AUTH_REQUIRED && px->credentials)
         tp_sb_put(&t->note, " Credentials were sent (Basic): the proxy rejected them, or wants another scheme.");
     if (px->source[0] && strcmp(px->source, "--proxy"))

@@ -43,7 +43,9 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
     if (s->source == TP_SRC_CONNECT && s->host) {
         put_esc(o, s->host);
         if (s->server[0]) {
-            tp_sb_put(o, " (");
+            /* through a proxy, the TCP peer is the proxy */
+            bool via = s->proxy.status != TP_PROXY_NONE && s->proxy.status != TP_PROXY_BYPASSED;
+            tp_sb_put(o, via ? " (via proxy " : " (");
             put_esc(o, s->server);
             tp_sb_put(o, ")");
         }
