@@ -292,6 +292,9 @@ static void test_render_mermaid__proxy_exchange__arrows_before_tls_sanitised(voi
         !strstr(out, "Note over C,S: proxy ok, tunnel open"))
         fail_msg("proxy exchange missing, unescaped or after the ClientHello:\n%s", out);
     free(out);
+    for (size_t i = 0; i < s->proxy.n_lines; i++) /* rf_free knows the fixture's parts only */
+        free(s->proxy.lines[i].text);
+    free(s->proxy.lines);
     rf_free(s);
 }
 
