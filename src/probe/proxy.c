@@ -374,9 +374,12 @@ enum tp_proxy_status tp_proxy_connect(int fd, const struct tp_proxy_url *u, cons
     char auth_hdr[120] = "";
     for (;;) {
         if (!tp_plain_read_line(io, line, sizeof line)) {
-            st = fail(px, TP_PROXY_BAD_REPLY, tp_plain_failure(io) == TP_STARTTLS_TIMEOUT
-                                                        ? "the proxy's answer did not end before the deadline"
-                                                        : "the proxy's answer ended before its empty line");
+            enum tp_starttls_status f = tp_plain_failure(io);
+            st = fail(px, TP_PROXY_BAD_REPLY,
+                      f == TP_STARTTLS_TIMEOUT ? "the proxy's answer did not end before the deadline"
+                      : f == TP_STARTTLS_UNEXPECTED ? "the proxy's answer has a line over 1024 bytes or its head "
+                                                      "is over 64 KiB"
+                                                    : "the proxy's answer ended before its empty line");
             goto out;
         }
         if (!line[0])
