@@ -298,6 +298,13 @@ int tp_proxy_status_line(const char *line, char *reason, size_t cap)
     return code;
 }
 
+/* After snprintf into buf[cap] at *n: keep *n at most cap (then the request is
+ * known to be cut, and is not sent). */
+static void advance(size_t *n, int w, size_t cap)
+{
+    *n = w < 0 || (size_t)w >= cap - *n ? cap : *n + (size_t)w;
+}
+
 static enum tp_proxy_status fail(struct tp_proxy *px, enum tp_proxy_status st, const char *detail)
 {
     px->status = st;
@@ -326,7 +333,7 @@ enum tp_proxy_status tp_proxy_connect(int fd, const struct tp_proxy_url *u, cons
     shown[n_shown++] = l_connect;
     shown[n_shown++] = l_host;
     shown[n_shown++] = "User-Agent: tlsprobe";
-    n += (size_t)snprintf(req + n, sizeof req - n, "%s\r\n%s\r\nUser-Agent: tlsprobe\r\n", l_connect, l_host);
+    advance(&n, snprintf(req, sizeof req, "%s\r\n%s\r\nUser-Agent: tlsprobe\r\n", l_connect, l_host), sizeof req);
     if (u->has_user) {
         /* RFC 7617: Basic base64(user ":" password) */
         char cred[sizeof u->user + sizeof u->pass + 1];
@@ -334,24 +341,26 @@ enum tp_proxy_status tp_proxy_connect(int fd, const struct tp_proxy_url *u, cons
         word32 blen = sizeof b64;
         int cl = snprintf(cred, sizeof cred, "%s:%s", u->user, u->pass);
         int rc = Base64_Encode_NoNl((const byte *)cred, (word32)cl, b64, &blen);
-        memset(cred, 0, sizeof cred);
+        explicit_bzero(cred, sizeof cred);
         if (rc != 0 || blen >= sizeof b64) {
             tp_plain_close(io);
             return fail(px, TP_PROXY_BAD_REPLY, "cannot encode the proxy credentials");
         }
-        n += (size_t)snprintf(req + n, sizeof req - n, "Proxy-Authorization: Basic %.*s\r\n", (int)blen,
-                              (const char *)b64);
-        memset(b64, 0, sizeof b64);
+        if (n < sizeof req)
+            advance(&n, snprintf(req + n, sizeof req - n, "Proxy-Authorization: Basic %.*s\r\n", (int)blen,
+                                 (const char *)b64), sizeof req);
+        explicit_bzero(b64, sizeof b64);
         snprintf(l_auth, sizeof l_auth, "Proxy-Authorization: Basic (redacted: user '%.200s')", u->user);
         shown[n_shown++] = l_auth;
         px->credentials = true;
     }
-    n += (size_t)snprintf(req + n, sizeof req - n, "\r\n");
+    if (n < sizeof req)
+        advance(&n, snprintf(req + n, sizeof req - n, "\r\n"), sizeof req);
     for (size_t i = 0; i < n_shown; i++)
         tp_plain_note(io, TP_C2S, shown[i], strlen(shown[i]));
     tp_plain_note(io, TP_C2S, "", 0);
     bool sent = n < sizeof req && tp_plain_send(io, req, n);
-    memset(req, 0, sizeof req);
+    explicit_bzero(req, sizeof req);
     enum tp_proxy_status st = TP_PROXY_OK;
     if (!sent) {
         st = fail(px, TP_PROXY_BAD_REPLY, "the proxy closed the connection before our CONNECT request");
