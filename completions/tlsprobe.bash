@@ -14,7 +14,7 @@ _tlsprobe_options()
         demo) echo "--list --keep --brief --timeout $tail_all" ;;
         connect)
             echo "--servername --no-sni --cafile --capath --intermediates --no-aia --cert --key --pass" \
-                "--tls1.2 --tls1.3 --alpn --starttls --timeout --write-pcap --keylog --at --stack --targets" \
+                "--tls1.2 --tls1.3 --alpn --starttls --proxy --noproxy --timeout --write-pcap --keylog --at --stack --targets" \
                 "--all-addresses -j --jobs --explain $tail_all"
             ;;
         listen)
@@ -128,7 +128,7 @@ _tlsprobe()
             return
             ;;
         --timeout | --alpn | --at | --count | --linger | --filter | --session | --server | \
-            --max-flows | --max-flow-memory | --max-depth | --pass | -j | --jobs | --probe-timeout)
+            --max-flows | --max-flow-memory | --max-depth | --pass | -j | --jobs | --probe-timeout | --proxy | --noproxy)
             return # a number, a time, a list or a filter: nothing to offer
             ;;
     esac

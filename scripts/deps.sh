@@ -12,7 +12,8 @@ PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev 
       postgresql dovecot-imapd dovecot-pop3d slapd python3-aiosmtpd # real STARTTLS servers: tests/integration/test_starttls.sh
       nmap gnutls-bin                         # tests/integration/test_scan.sh: ssl-enum-ciphers to compare with, gnutls-serv
       dovecot-managesieved                    # ... and ManageSieve in the same Dovecot
-      mariadb-server prosody python3-pyftpdlib) # real STARTTLS servers: tests/integration/test_starttls_servers.sh
+      mariadb-server prosody python3-pyftpdlib # real STARTTLS servers: tests/integration/test_starttls_servers.sh
+      tinyproxy mitmproxy)                    # real HTTP proxies (CONNECT; TLS inspection): tests/integration/test_proxy.sh
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

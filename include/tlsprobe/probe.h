@@ -58,7 +58,39 @@ struct tp_connect_opts {
     const struct tp_store *store; /* borrowed, already loaded (cafile, capath and intermediates are
                                     then not read again); NULL: load them for this call */
     struct tp_worker *worker;    /* borrowed: the calling thread's decoder memory; NULL: none */
+    const char *proxy;           /* http://[user:pass@]host[:port] (NULL or "": no proxy); the CLI
+                                    folds in https_proxy/HTTPS_PROXY/all_proxy/ALL_PROXY (tp_proxy_env) */
+    const char *proxy_source;    /* where proxy came from, for messages: "--proxy", "HTTPS_PROXY"... */
+    const char *noproxy;         /* hosts reached directly, as curl's NO_PROXY (tp_noproxy_match); NULL none */
 };
+
+/* ---- connect --proxy (src/probe/proxy.c) ---- */
+/* An HTTP proxy URL, as curl reads it: "http://" may be left out; the port
+ * defaults to 1080; user and password are percent-decoded; a path is ignored. */
+struct tp_proxy_url {
+    char host[TP_MAX_NAME_LEN + 1]; /* DNS name or IP literal (IPv6 without brackets) */
+    uint16_t port;
+    bool has_user;                /* "user@" or "user:pass@" was given */
+    char user[256], pass[256];    /* decoded; NUL inside is refused */
+    char shown[TP_MAX_NAME_LEN + 160]; /* "http://user:***@host:port": never the password */
+};
+/* 0 ok; -1 with one line in err (no "--proxy: " prefix): another scheme
+ * (https://, socks5://), no host, a bad port, bad percent-encoding. */
+int tp_proxy_url_parse(const char *url, struct tp_proxy_url *out, char *err, size_t errlen);
+/* curl's NO_PROXY rule (lib/noproxy.c, CIDR since 7.86): a comma-separated list
+ * (blanks around entries allowed); "*" alone matches every host; an entry
+ * matches a host name equal to it or ending in "." + it, case-insensitively,
+ * leading and trailing dots ignored (".example.com" = "example.com"); IP
+ * addresses match IP literals only, exactly or by CIDR prefix ("10.0.0.0/8",
+ * "fd00::/8"); an entry with a port never matches. The matching entry is copied
+ * into matched (cap bytes, may be NULL). */
+bool tp_noproxy_match(const char *host, const char *list, char *matched, size_t cap);
+/* The proxy the environment names for an https:// target, in curl's order:
+ * https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY (empty values skipped); *name
+ * gets the variable's name. NULL when none. */
+const char *tp_proxy_env(const char **name);
+/* no_proxy, else NO_PROXY; NULL when neither is set. */
+const char *tp_noproxy_env(void);
 
 /* Probe one server. On TP_OK *out is a finished, diagnosed session (the
  * handshake may still have failed: the findings say why). TP_ERR_USAGE / TP_ERR_IO

@@ -87,6 +87,7 @@ enum tp_conn_status {
     TP_CONN_TLS_FAILED,      /* a TLS-level failure (alert sent or received, verify) */
     TP_CONN_LOCAL_ERROR,     /* our side failed (bad config, out of memory) */
     TP_CONN_STARTTLS_FAILED, /* the plain-text upgrade to TLS (STARTTLS) did not happen */
+    TP_CONN_PROXY_FAILED,    /* the HTTP proxy did not open the tunnel (connect --proxy) */
 };
 
 struct tp_outcome {
@@ -124,6 +125,33 @@ struct tp_starttls {
     size_t n_lines, cap_lines, n_lines_dropped;
 };
 const char *tp_starttls_status_name(enum tp_starttls_status st); /* "unavailable" */
+
+/* connect --proxy (or HTTPS_PROXY): the HTTP CONNECT exchange that opens a
+ * tunnel through a proxy, kept like the STARTTLS lines (the password never in
+ * them: the Proxy-Authorization line is shown redacted). */
+enum tp_proxy_status {
+    TP_PROXY_NONE = 0,           /* no proxy on this session */
+    TP_PROXY_OK,                 /* 2xx: the tunnel is open, TLS follows */
+    TP_PROXY_BYPASSED,           /* a proxy was set, and NO_PROXY/--noproxy matched the host */
+    TP_PROXY_UNREACHABLE,        /* the proxy's name did not resolve, or its port refused/timed out */
+    TP_PROXY_AUTH_REQUIRED,      /* 407: credentials missing or wrong */
+    TP_PROXY_REFUSED,            /* 403 or another 4xx: the proxy's policy refuses the target */
+    TP_PROXY_UPSTREAM_FAILED,    /* 502, 503, 504 (and other 5xx): the proxy could not reach the target */
+    TP_PROXY_BAD_REPLY,          /* not an HTTP reply, cut short, no answer before the deadline, closed */
+};
+struct tp_proxy {
+    enum tp_proxy_status status;
+    char url[TP_MAX_NAME_LEN + 160]; /* as shown: "http://user:***@host:port" (no password) */
+    char source[16];             /* "--proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" */
+    char address[64];            /* the proxy's address we connected to, "" when not reached */
+    bool credentials;            /* a Proxy-Authorization (Basic) header was sent */
+    int code;                    /* the proxy's HTTP status code; 0: none */
+    char reason[64];             /* its reason phrase (any bytes: escape), "" when none */
+    char detail[160];            /* what went wrong or which NO_PROXY entry matched, for humans */
+    struct tp_plain_line *lines; /* the CONNECT request and the reply's head, in order */
+    size_t n_lines, cap_lines, n_lines_dropped;
+};
+const char *tp_proxy_status_name(enum tp_proxy_status st); /* "auth-required" */
 
 /* Secrets, by the NSS key log labels. */
 enum tp_secret_label {
@@ -290,6 +318,7 @@ struct tp_session {
     struct tp_decode_facts decode[2];   /* per direction */
     bool early_data_offered;            /* ClientHello carried early_data (0-RTT) */
     struct tp_msg_arena *msg_arena;     /* private: storage of the decoder's msgs[].raw */
+    struct tp_proxy proxy;              /* connect through an HTTP proxy, if any */
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */
@@ -338,6 +367,9 @@ struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp
  * kept, the rest counted). TP_ERR_NOMEM only. */
 enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
                                  int64_t t_us) TP_MUST_USE;
+/* The same for a line of the proxy's CONNECT exchange (s->proxy). */
+enum tp_err tp_session_add_proxy_line(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
+                                      int64_t t_us) TP_MUST_USE;
 struct tp_finding *tp_session_add_finding(struct tp_session *s, const char *id, enum tp_severity sev);
 /* Worst severity among findings (-1 when none). */
 int tp_session_worst(const struct tp_session *s);

@@ -35,6 +35,9 @@ static const struct tp_cli_opt opts[] = {
                                             "(default: by port, 25/587 smtp, 143 imap, 110 pop3, 21 ftp,\n"
                                             "389 ldap, 5432 postgres, 3306 mysql, 5222 xmpp, 119 nntp,\n"
                                             "4190 sieve; others none)" },
+    { STR(proxy), "proxy", 0, "URL", "through an HTTP proxy: http://[USER:PASS@]HOST[:PORT]\n"
+                                     "(default: $https_proxy, $HTTPS_PROXY, $all_proxy; '' none)" },
+    { STR(noproxy), "noproxy", 0, "LIST", "hosts reached directly, as curl (default: $no_proxy, $NO_PROXY)" },
     { OPT_TIMEOUT, "timeout", 0, "SECONDS", "one deadline for DNS, connect, handshake (default 10)" },
     { STR(write_pcap), "write-pcap", 0, "FILE", "write the session as a pcap (open it in Wireshark)" },
     { STR(keylog), "keylog", 0, "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)" },
@@ -132,6 +135,10 @@ static int run(int argc, char **argv)
     int fin = tp_cli_options(cmd, argc, argv, &args, take, &o);
     if (fin >= 0)
         return fin;
+    if (!o.proxy) /* as curl: https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY; --proxy '' none */
+        o.proxy = tp_proxy_env(&o.proxy_source);
+    if (!o.noproxy)
+        o.noproxy = tp_noproxy_env();
     if (tp_cli_connect_many_wanted(&args)) {
         bool starttls_fixed = o.starttls != STARTTLS_UNSET;
         if (!starttls_fixed) /* each target's URL scheme, else by port */

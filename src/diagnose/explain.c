@@ -40,6 +40,30 @@ static const char N_RESET[] = "The peer reset the TCP connection.";
 static const char N_KEY[] = "The private key does not belong to the certificate.";
 
 const struct tp_explain_pattern diag_explain_patterns[] = {
+    /* ---- HTTP proxies (CONNECT), before the generic connection messages ---- */
+    PC("curl", "connect tunnel failed, response 407", "proxy-auth-required",
+       "The HTTP proxy answered CONNECT with 407: it wants credentials (or rejected the ones sent)."),
+    PC("curl", "connect tunnel failed, response 403", "proxy-refused",
+       "The HTTP proxy refused to open a tunnel to this host or port (403)."),
+    PC("curl", "connect tunnel failed, response 5", "proxy-upstream-failed",
+       "The HTTP proxy could not reach the server (a 5xx answer to CONNECT: 502, 503, 504)."),
+    PC("curl", "could not resolve proxy", "proxy-unreachable", "The proxy's host name did not resolve."),
+    PC("Python", "tunnel connection failed: 407", "proxy-auth-required",
+       "The HTTP proxy answered CONNECT with 407 Proxy Authentication Required."),
+    PC("Python", "tunnel connection failed: 403", "proxy-refused",
+       "The HTTP proxy refused to open a tunnel to this host or port (403)."),
+    PC("Python", "tunnel connection failed: 5", "proxy-upstream-failed",
+       "The HTTP proxy could not reach the server (a 5xx answer to CONNECT)."),
+    PC("Java", "unable to tunnel through proxy. proxy returns \"http/1.* 407", "proxy-auth-required",
+       "The HTTP proxy answered CONNECT with 407 Proxy Authentication Required."),
+    PC("Java", "unable to tunnel through proxy. proxy returns \"http/1.* 403", "proxy-refused",
+       "The HTTP proxy refused to open a tunnel to this host or port (403)."),
+    PC("Java", "unable to tunnel through proxy. proxy returns \"http/1.* 5", "proxy-upstream-failed",
+       "The HTTP proxy could not reach the server (a 5xx answer to CONNECT)."),
+    PC("Go", "proxyconnect tcp: proxy authentication required", "proxy-auth-required",
+       "Go's HTTP proxy (HTTPS_PROXY) answered CONNECT with 407 Proxy Authentication Required."),
+    PC("Go", "proxyconnect tcp: dial tcp", "proxy-unreachable",
+       "Go could not open a connection to the HTTP proxy named by HTTPS_PROXY (refused, timed out, or no such host)."),
     /* ---- Go (crypto/tls, crypto/x509, net/http) ---- */
     PC("Go", "http: server gave http response to https client", "not-tls",
        "A Go client spoke TLS (https://) to a port that answered in plain HTTP."),

@@ -315,6 +315,8 @@ const char *tp_explain_stack_fix(const char *rule_id, const char *stack, enum tp
 {
     if (!rule_id || !stack)
         return NULL;
+    if (!strcmp(rule_id, "tls-inspection")) /* the fix is the same: trust that CA in the stack's store */
+        rule_id = "unknown-authority";
     char want = side == TP_EXPLAIN_SIDE_SERVER ? 's' : side == TP_EXPLAIN_SIDE_CLIENT ? 'c' : 0;
     const char *any = NULL;
     for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++) {

@@ -5,6 +5,7 @@
  * the raw bytes and the secrets it captured are fed to the same session decoder
  * a capture uses; then we verify the chain as sent ourselves (tp_chain_verify),
  * whatever wolfSSL thought of it, and run the diagnosis. */
+#include "probe/proxy.h"
 #include "probe/starttls.h"
 #include "probe/wolf.h"
 
@@ -290,6 +291,10 @@ struct run {
     int fd;
     const char *sni;               /* NULL: none sent */
     const char *check_name;
+    bool via_proxy;                /* through the HTTP proxy in px (connect --proxy) */
+    struct tp_proxy_url px;
+    const char *dial_host;         /* whom TCP connects to: the host, or the proxy */
+    uint16_t dial_port;
 };
 
 static enum tp_err check_input(const struct tp_connect_opts *o, char *err, size_t errlen)
@@ -304,6 +309,12 @@ static enum tp_err check_input(const struct tp_connect_opts *o, char *err, size_
     }
     if (o->alpn && !alpn_valid(o->alpn, err, errlen))
         return TP_ERR_USAGE;
+    struct tp_proxy_url u;
+    char e2[200];
+    if (o->proxy && *o->proxy && tp_proxy_url_parse(o->proxy, &u, e2, sizeof e2) != 0) {
+        snprintf(err, errlen, "%s: %s", o->proxy_source ? o->proxy_source : "--proxy", e2);
+        return TP_ERR_USAGE;
+    }
     return TP_OK;
 }
 
@@ -345,22 +356,22 @@ static enum tp_err open_local(struct run *r, char *err, size_t errlen)
  * when connected; else the session's outcome says why not. */
 static void dial(struct run *r)
 {
-    const struct tp_connect_opts *o = r->o;
     struct tp_session *s = r->s;
     struct addrinfo *res = NULL;
-    int grc = resolve(o->address ? o->address : o->host, r->port, r->deadline, &res);
+    int grc = resolve(r->dial_host, r->dial_port, r->deadline, &res);
     s->t_dns_us = tp_wolf_mono_us() - r->start_mono;
     /* Until a connection opens, the server is what we asked for ("HOST:PORT"),
      * then the address we tried last; getpeername replaces it once connected. */
-    snprintf(s->server, sizeof s->server, strchr(o->host, ':') ? "[%.52s]:%u" : "%.52s:%u", o->host, (unsigned)r->port);
+    snprintf(s->server, sizeof s->server, strchr(r->dial_host, ':') ? "[%.52s]:%u" : "%.52s:%u", r->dial_host,
+             (unsigned)r->dial_port);
     char d[200];
     if (grc == -1000) {
-        snprintf(d, sizeof d, "name resolution of '%.120s' did not finish before the deadline", o->host);
+        snprintf(d, sizeof d, "name resolution of '%.120s' did not finish before the deadline", r->dial_host);
         set_outcome(s, TP_CONN_TIMEOUT, 0, d);
         return;
     }
     if (grc != 0) {
-        snprintf(d, sizeof d, "cannot resolve '%.120s': %s", o->host,
+        snprintf(d, sizeof d, "cannot resolve '%.120s': %s", r->dial_host,
                  grc == EAI_SYSTEM ? strerror(errno) : gai_strerror(grc));
         set_outcome(s, TP_CONN_RESOLVE_FAILED, 0, d);
         return;
@@ -375,7 +386,7 @@ static void dial(struct run *r)
     freeaddrinfo(res);
     s->t_connect_us = tp_wolf_mono_us() - r->start_mono;
     if (r->fd < 0) {
-        snprintf(d, sizeof d, "connect to %.120s port %u: %s", o->host, (unsigned)r->port,
+        snprintf(d, sizeof d, "connect to %.120s port %u: %s", r->dial_host, (unsigned)r->dial_port,
                  cerr == ETIMEDOUT ? "no answer before the deadline" : strerror(cerr));
         set_outcome(s, cerr == ETIMEDOUT ? TP_CONN_TIMEOUT : TP_CONN_REFUSED, 0, d);
     }
@@ -437,6 +448,30 @@ static void handshake(struct run *r)
     /* close_notify, and the peer's, so that no run of ours provokes an alert */
     if (rc == 0)
         tp_wolf_close(&r->c, TP_CLOSE_WAIT_MS);
+}
+
+/* connect --proxy: reach the proxy, then the CONNECT exchange. false: no
+ * tunnel; the outcome says why, and that TLS never started. */
+static bool tunnel(struct run *r)
+{
+    struct tp_session *s = r->s;
+    struct tp_proxy *px = &s->proxy;
+    char d[256];
+    if (r->fd < 0) { /* dial failed: its outcome names the proxy's address */
+        px->status = TP_PROXY_UNREACHABLE;
+        snprintf(px->detail, sizeof px->detail, "%.150s", s->outcome.detail);
+        snprintf(d, sizeof d, "cannot reach the proxy %.60s (%.120s): the TLS handshake never started", px->url,
+                 s->outcome.detail);
+        set_outcome(s, TP_CONN_PROXY_FAILED, 0, d);
+        return false;
+    }
+    snprintf(px->address, sizeof px->address, "%s", s->server);
+    enum tp_proxy_status st = tp_proxy_connect(r->fd, &r->px, r->o->host, r->port, r->deadline, s, r->flow);
+    if (st == TP_PROXY_OK)
+        return true;
+    snprintf(d, sizeof d, "proxy %.60s: %.140s: the TLS handshake never started", px->url, px->detail);
+    set_outcome(s, TP_CONN_PROXY_FAILED, 0, d);
+    return false;
 }
 
 /* connect --starttls (or the port's protocol with the default "auto"): the
@@ -605,10 +640,14 @@ enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session 
          * The name to check: --servername, else what the user typed (IP literal too). */
         r.sni = o->no_sni ? NULL : o->servername ? o->servername : is_ip_literal(o->host) ? NULL : o->host;
         r.check_name = o->servername ? o->servername : o->host;
+        r.via_proxy = tp_proxy_plan(o, r.s, &r.px);
+        r.dial_host = r.via_proxy ? r.px.host : o->address ? o->address : o->host;
+        r.dial_port = r.via_proxy ? r.px.port : r.port;
         dial(&r);
         if (r.fd >= 0)
             note_endpoints(&r);
-        if (r.fd >= 0 && upgrade(&r)) {
+        bool tunnel_ok = !r.via_proxy || tunnel(&r);
+        if (tunnel_ok && r.fd >= 0 && upgrade(&r)) {
             handshake(&r);
             after_upgrade(&r);
         }

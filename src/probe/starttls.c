@@ -84,18 +84,29 @@ struct st {
     bool saw_starttls;           /* XMPP: "<starttls" was in what the server sent */
     char xmpp_cond[40];          /* XMPP: the stream error's condition ("host-unknown") */
     char xmpp_text[64];          /* XMPP: and its text, if any */
+    bool proxy;                  /* the lines go to s->proxy (tp_plain_open), not s->starttls */
 };
 
 static void note(struct st *x, enum tp_dir dir, const char *text, size_t len)
 {
-    if (tp_session_add_plain(x->s, dir, text, len, tp_wolf_wall_us()) != TP_OK)
+    enum tp_err e = x->proxy ? tp_session_add_proxy_line(x->s, dir, text, len, tp_wolf_wall_us())
+                             : tp_session_add_plain(x->s, dir, text, len, tp_wolf_wall_us());
+    if (e != TP_OK)
         x->nomem = true;
 }
 
+static bool send_raw(struct st *x, const void *p, size_t n);
+
 static bool send_all(struct st *x, const void *p, size_t n, const char *shown)
 {
-    tp_pcapw_data(x->flow, TP_C2S, p, n, tp_wolf_wall_us());
     note(x, TP_C2S, shown ? shown : (const char *)p, shown ? strlen(shown) : n);
+    return send_raw(x, p, n);
+}
+
+/* The bytes to the socket and the pcap flow, not into the transcript. */
+static bool send_raw(struct st *x, const void *p, size_t n)
+{
+    tp_pcapw_data(x->flow, TP_C2S, p, n, tp_wolf_wall_us());
     const uint8_t *b = p;
     while (n > 0) {
         ssize_t w = send(x->fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -695,4 +706,45 @@ enum tp_starttls_status tp_starttls_run(int fd, int proto, const char *host, int
     s->starttls.status = x->nomem ? TP_STARTTLS_CLOSED : st;
     free(x);
     return s->starttls.status;
+}
+
+/* ---- the same I/O for another plain-text exchange (the proxy's CONNECT) ---- */
+
+struct tp_plain_io *tp_plain_open(int fd, int64_t deadline_mono_us, struct tp_session *s, struct tp_pcapw_flow *flow)
+{
+    struct st *x = calloc(1, sizeof *x);
+    if (x)
+        *x = (struct st){ .fd = fd, .deadline = deadline_mono_us, .s = s, .flow = flow, .host = "", .proxy = true };
+    return (struct tp_plain_io *)x;
+}
+
+void tp_plain_note(struct tp_plain_io *io, enum tp_dir dir, const char *text, size_t len)
+{
+    note((struct st *)io, dir, text, len);
+}
+
+bool tp_plain_send(struct tp_plain_io *io, const void *p, size_t n)
+{
+    return send_raw((struct st *)io, p, n);
+}
+
+bool tp_plain_read_line(struct tp_plain_io *io, char *out, size_t cap)
+{
+    return read_line((struct st *)io, out, cap);
+}
+
+enum tp_starttls_status tp_plain_failure(const struct tp_plain_io *io)
+{
+    const struct st *x = (const struct st *)io;
+    return x->nomem ? TP_STARTTLS_CLOSED : x->fail;
+}
+
+size_t tp_plain_pending(const struct tp_plain_io *io)
+{
+    return ((const struct st *)io)->len;
+}
+
+void tp_plain_close(struct tp_plain_io *io)
+{
+    free(io);
 }

@@ -709,6 +709,28 @@ static void j_traffic(struct jw *w, const struct tp_session *s)
     jw_close(w, '}');
 }
 
+/* The lines of a plain-text exchange (STARTTLS's, the proxy's CONNECT). */
+static void j_plain_lines(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o,
+                          const struct tp_plain_line *lines, size_t n_lines)
+{
+    jw_key(w, "exchange");
+    jw_open(w, '[');
+    for (size_t i = 0; i < n_lines; i++) {
+        const struct tp_plain_line *l = &lines[i];
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "dir", rn_dir(l->dir));
+        int64_t t = l->t_us - s->start_us;
+        if (o->no_times)
+            jw_null(w, "t_ms");
+        else
+            jw_ms(w, "t_ms", t < 0 ? 0 : t);
+        jw_bytes(w, "text", (const uint8_t *)l->text, l->len);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
 /* connect --starttls: null, or the plain-text exchange before TLS. */
 static void j_starttls(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
 {
@@ -723,22 +745,43 @@ static void j_starttls(struct jw *w, const struct tp_session *s, const struct tp
     jw_str(w, "status", tp_starttls_status_name(st->status));
     jw_chars(w, "detail", st->detail, sizeof st->detail);
     jw_u64(w, "lines_dropped", st->n_lines_dropped);
-    jw_key(w, "exchange");
-    jw_open(w, '[');
-    for (size_t i = 0; i < st->n_lines; i++) {
-        const struct tp_plain_line *l = &st->lines[i];
-        jw_item(w);
-        jw_open(w, '{');
-        jw_str(w, "dir", rn_dir(l->dir));
-        int64_t t = l->t_us - s->start_us;
-        if (o->no_times)
-            jw_null(w, "t_ms");
-        else
-            jw_ms(w, "t_ms", t < 0 ? 0 : t);
-        jw_bytes(w, "text", (const uint8_t *)l->text, l->len);
-        jw_close(w, '}');
+    j_plain_lines(w, s, o, st->lines, st->n_lines);
+    jw_close(w, '}');
+}
+
+/* connect --proxy: null, or the proxy and its CONNECT exchange (the password
+ * never in it). */
+static void j_proxy(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    const struct tp_proxy *px = &s->proxy;
+    if (px->status == TP_PROXY_NONE) {
+        jw_null(w, "proxy");
+        return;
     }
-    jw_close(w, ']');
+    jw_key(w, "proxy");
+    jw_open(w, '{');
+    jw_chars(w, "url", px->url, sizeof px->url);
+    jw_chars(w, "source", px->source, sizeof px->source);
+    jw_str(w, "status", tp_proxy_status_name(px->status));
+    if (px->address[0])
+        jw_chars(w, "address", px->address, sizeof px->address);
+    else
+        jw_null(w, "address");
+    jw_bool(w, "credentials_sent", px->credentials);
+    if (px->code)
+        jw_u64(w, "status_code", (unsigned long long)px->code);
+    else
+        jw_null(w, "status_code");
+    if (px->code)
+        jw_chars(w, "reason", px->reason, sizeof px->reason);
+    else
+        jw_null(w, "reason");
+    if (px->detail[0])
+        jw_chars(w, "detail", px->detail, sizeof px->detail);
+    else
+        jw_null(w, "detail");
+    jw_u64(w, "lines_dropped", px->n_lines_dropped);
+    j_plain_lines(w, s, o, px->lines, px->n_lines);
     jw_close(w, '}');
 }
 
@@ -769,6 +812,7 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     j_decode(&w, s);
     j_timings(&w, s, o);
     j_traffic(&w, s);
+    j_proxy(&w, s, o);
     j_starttls(&w, s, o);
     j_messages(&w, s, o->memo);
     rj_ja4s(&w, s, o->memo); /* JA4+ (docs/fingerprints.md) */

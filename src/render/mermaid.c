@@ -27,17 +27,15 @@ static void m_label(struct tp_sb *o, const char *t)
     }
 }
 
-/* connect --starttls: the plain-text lines as arrows, then where TLS starts. */
-static void plain_exchange(struct tp_sb *out, const struct tp_session *s)
+/* Plain-text lines as arrows. */
+static void plain_lines(struct tp_sb *out, const struct tp_plain_line *lines, size_t n_lines, bool skip_empty)
 {
-    const struct tp_starttls *st = &s->starttls;
-    if (!st->protocol[0])
-        return;
-    tp_sb_printf(out, "    Note over C,S: plain text, STARTTLS (%s)\n", st->protocol);
     struct tp_sb t;
     tp_sb_init(&t);
-    for (size_t i = 0; i < st->n_lines; i++) {
-        const struct tp_plain_line *l = &st->lines[i];
+    for (size_t i = 0; i < n_lines; i++) {
+        const struct tp_plain_line *l = &lines[i];
+        if (!l->len && skip_empty)
+            continue; /* the empty line ending an HTTP head: no arrow */
         tp_sb_reset(&t);
         tp_sb_put_escaped(&t, (const uint8_t *)l->text, l->len < 120 ? l->len : 120);
         tp_sb_printf(out, "    %s: ", l->dir == TP_C2S ? "C->>S" : "S->>C");
@@ -45,6 +43,31 @@ static void plain_exchange(struct tp_sb *out, const struct tp_session *s)
         tp_sb_putc(out, '\n');
     }
     tp_sb_free(&t);
+}
+
+/* connect --starttls: the plain-text lines as arrows, then where TLS starts;
+ * connect --proxy: the CONNECT exchange before them (the proxy stands in the
+ * server's place until the tunnel is open). */
+static void plain_exchange(struct tp_sb *out, const struct tp_session *s)
+{
+    const struct tp_proxy *px = &s->proxy;
+    if (px->status != TP_PROXY_NONE && px->status != TP_PROXY_BYPASSED) {
+        struct tp_sb t;
+        tp_sb_init(&t);
+        tp_sb_put(out, "    Note over C,S: HTTP proxy ");
+        tp_sb_put_escaped(&t, (const uint8_t *)px->url, strnlen(px->url, sizeof px->url));
+        m_label(out, tp_sb_str(&t));
+        tp_sb_free(&t);
+        tp_sb_put(out, ", CONNECT\n");
+        plain_lines(out, px->lines, px->n_lines, true);
+        tp_sb_printf(out, "    Note over C,S: proxy %s%s\n", tp_proxy_status_name(px->status),
+                     px->status == TP_PROXY_OK ? ", tunnel open" : ", the TLS handshake never started");
+    }
+    const struct tp_starttls *st = &s->starttls;
+    if (!st->protocol[0])
+        return;
+    tp_sb_printf(out, "    Note over C,S: plain text, STARTTLS (%s)\n", st->protocol);
+    plain_lines(out, st->lines, st->n_lines, false);
     tp_sb_printf(out, "    Note over C,S: STARTTLS %s\n", tp_starttls_status_name(st->status));
 }
 

@@ -85,7 +85,7 @@ void rs_status_line(const struct tp_session *s, char *out, size_t n)
                  an ? an : rn_alert(fatal->alert_desc, b), (unsigned)fatal->alert_desc);
         return;
     }
-    if (s->outcome.status == TP_CONN_STARTTLS_FAILED) {
+    if (s->outcome.status == TP_CONN_STARTTLS_FAILED || s->outcome.status == TP_CONN_PROXY_FAILED) {
         snprintf(out, n, "no TLS: %s", s->outcome.detail);
         return;
     }
@@ -169,8 +169,8 @@ static const char *const severity_names[] = { "info", "warning", "error" };
 _Static_assert(sizeof severity_names / sizeof severity_names[0] == TP_SEV_ERROR + 1, "severity_names");
 static const char *const conn_status_names[] = { "unknown", "ok", "name-resolution", "connection-refused", "timeout",
                                                  "connection-reset", "closed", "not-tls", "tls-failed",
-                                                 "local-error", "starttls-failed" };
-_Static_assert(sizeof conn_status_names / sizeof conn_status_names[0] == TP_CONN_STARTTLS_FAILED + 1, "conn_status");
+                                                 "local-error", "starttls-failed", "proxy-failed" };
+_Static_assert(sizeof conn_status_names / sizeof conn_status_names[0] == TP_CONN_PROXY_FAILED + 1, "conn_status");
 static const char *const path_status_names[] = { "not-checked", "ok", "empty", "unknown-authority", "self-signed",
                                                  "missing-intermediate", "bad-signature" };
 _Static_assert(sizeof path_status_names / sizeof path_status_names[0] == TP_PATH_BAD_SIGNATURE + 1, "path_status");

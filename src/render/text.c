@@ -33,7 +33,9 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
     if (s->source == TP_SRC_CONNECT && s->host) {
         put_esc(o, s->host);
         if (s->server[0]) {
-            tp_sb_put(o, " (");
+            /* through a proxy, the TCP peer is the proxy */
+            bool via = s->proxy.status != TP_PROXY_NONE && s->proxy.status != TP_PROXY_BYPASSED;
+            tp_sb_put(o, via ? " (via proxy " : " (");
             put_esc(o, s->server);
             tp_sb_put(o, ")");
         }
@@ -278,16 +280,12 @@ static void put_facts(struct tp_sb *o, size_t line_start, const char *facts, siz
     }
 }
 
-/* connect --starttls: the plain-text exchange, in the messages' columns. */
-static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+/* A plain-text exchange (the proxy's CONNECT, STARTTLS), in the messages' columns. */
+static void plain_lines(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
+                        const struct tp_plain_line *lines, size_t n_lines, size_t n_dropped)
 {
-    const struct tp_starttls *st = &s->starttls;
-    if (!st->protocol[0])
-        return;
-    tp_sb_printf(o, "\n%s  ── plain text: STARTTLS (%s), %s ──%s\n", tp_c_dim(ro), st->protocol,
-                 tp_starttls_status_name(st->status), tp_c_reset(ro));
-    for (size_t i = 0; i < st->n_lines; i++) {
-        const struct tp_plain_line *l = &st->lines[i];
+    for (size_t i = 0; i < n_lines; i++) {
+        const struct tp_plain_line *l = &lines[i];
         size_t line = o->len;
         if (!ro->no_times) {
             int64_t t = l->t_us - s->start_us;
@@ -301,8 +299,45 @@ static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const st
         tp_sb_put_escaped(o, (const uint8_t *)l->text, k);
         tp_sb_put(o, k < l->len ? "…\n" : "\n");
     }
-    if (st->n_lines_dropped)
-        tp_sb_printf(o, "  (%zu more lines not kept)\n", st->n_lines_dropped);
+    if (n_dropped)
+        tp_sb_printf(o, "  (%zu more lines not kept)\n", n_dropped);
+}
+
+/* connect --proxy: the CONNECT exchange; or why the proxy was not used. */
+static void proxy_exchange(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    const struct tp_proxy *px = &s->proxy;
+    if (px->status == TP_PROXY_NONE)
+        return;
+    struct tp_sb u;
+    tp_sb_init(&u);
+    tp_sb_put_escaped(&u, (const uint8_t *)px->url, strnlen(px->url, sizeof px->url));
+    tp_sb_printf(o, "\n%s  ── proxy %s (%s), %s ──%s\n", tp_c_dim(ro), tp_sb_str(&u), px->source,
+                 tp_proxy_status_name(px->status), tp_c_reset(ro));
+    tp_sb_free(&u);
+    plain_lines(o, s, ro, px->lines, px->n_lines, px->n_lines_dropped);
+    if (px->status == TP_PROXY_OK)
+        tp_sb_printf(o, "%s  ── tunnel open: TLS from here on ──%s\n", tp_c_dim(ro), tp_c_reset(ro));
+    else if (px->detail[0]) {
+        struct tp_sb d;
+        tp_sb_init(&d);
+        tp_sb_put_escaped(&d, (const uint8_t *)px->detail, strnlen(px->detail, sizeof px->detail));
+        tp_sb_printf(o, "  %s: %s\n", px->status == TP_PROXY_BYPASSED ? "proxy not used" : "proxy failed",
+                     tp_sb_str(&d));
+        tp_sb_free(&d);
+    }
+}
+
+/* connect --starttls: the plain-text exchange, in the messages' columns. */
+static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    proxy_exchange(o, s, ro);
+    const struct tp_starttls *st = &s->starttls;
+    if (!st->protocol[0])
+        return;
+    tp_sb_printf(o, "\n%s  ── plain text: STARTTLS (%s), %s ──%s\n", tp_c_dim(ro), st->protocol,
+                 tp_starttls_status_name(st->status), tp_c_reset(ro));
+    plain_lines(o, s, ro, st->lines, st->n_lines, st->n_lines_dropped);
     if (st->status == TP_STARTTLS_OK)
         tp_sb_printf(o, "%s  ── TLS from here on ──%s\n", tp_c_dim(ro), tp_c_reset(ro));
     else if (st->detail[0])

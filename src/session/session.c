@@ -90,6 +90,9 @@ void tp_session_free(struct tp_session *s)
     for (size_t i = 0; i < s->starttls.n_lines; i++)
         free(s->starttls.lines[i].text);
     free(s->starttls.lines);
+    for (size_t i = 0; i < s->proxy.n_lines; i++)
+        free(s->proxy.lines[i].text);
+    free(s->proxy.lines);
     free(s->server_name);
     free(s->host);
     free(s->server_name_unicode);
@@ -98,16 +101,17 @@ void tp_session_free(struct tp_session *s)
     free(s);
 }
 
-enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const char *text, size_t len, int64_t t_us)
+/* One line into a plain-text log (STARTTLS's, the proxy's). */
+static enum tp_err add_line(struct tp_plain_line **lines, size_t *n_lines, size_t *cap_lines, size_t *dropped,
+                            enum tp_dir dir, const char *text, size_t len, int64_t t_us)
 {
-    struct tp_starttls *st = &s->starttls;
-    if (st->n_lines >= TP_MAX_PLAIN_LINES) {
-        st->n_lines_dropped++;
+    if (*n_lines >= TP_MAX_PLAIN_LINES) {
+        (*dropped)++;
         return TP_OK;
     }
     if (len > TP_MAX_PLAIN_LINE)
         len = TP_MAX_PLAIN_LINE;
-    if (!TP_ARRAY_RESERVE(st->lines, st->n_lines, st->cap_lines, 8, TP_MAX_PLAIN_LINES))
+    if (!TP_ARRAY_RESERVE(*lines, *n_lines, *cap_lines, 8, TP_MAX_PLAIN_LINES))
         return TP_ERR_NOMEM;
     char *copy = malloc(len + 1);
     if (!copy)
@@ -115,8 +119,28 @@ enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const ch
     if (len)
         memcpy(copy, text, len);
     copy[len] = 0;
-    st->lines[st->n_lines++] = (struct tp_plain_line){ .dir = dir, .t_us = t_us, .text = copy, .len = len };
+    (*lines)[(*n_lines)++] = (struct tp_plain_line){ .dir = dir, .t_us = t_us, .text = copy, .len = len };
     return TP_OK;
+}
+
+enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const char *text, size_t len, int64_t t_us)
+{
+    struct tp_starttls *st = &s->starttls;
+    return add_line(&st->lines, &st->n_lines, &st->cap_lines, &st->n_lines_dropped, dir, text, len, t_us);
+}
+
+enum tp_err tp_session_add_proxy_line(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
+                                      int64_t t_us)
+{
+    struct tp_proxy *px = &s->proxy;
+    return add_line(&px->lines, &px->n_lines, &px->cap_lines, &px->n_lines_dropped, dir, text, len, t_us);
+}
+
+const char *tp_proxy_status_name(enum tp_proxy_status st)
+{
+    static const char *const names[] = { "none", "ok", "bypassed", "unreachable", "auth-required", "refused",
+                                         "upstream-failed", "bad-reply" };
+    return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "none";
 }
 
 const char *tp_starttls_status_name(enum tp_starttls_status st)

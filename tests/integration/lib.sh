@@ -145,3 +145,7 @@ tp_finish() {
     echo "# $TP_CHECKS checks, $TP_FAILS failed"
     [ "$TP_FAILS" = 0 ]
 }
+
+# connect honours https_proxy/HTTPS_PROXY/all_proxy/ALL_PROXY and NO_PROXY as curl
+# does: tests talk to local peers directly unless they set a proxy themselves.
+unset https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY

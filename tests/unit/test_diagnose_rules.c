@@ -1023,6 +1023,101 @@ static void test_not_tls__http_banner__fires_escaped(void **state)
     fx_free(f);
 }
 
+static void test_proxy__each_status__its_finding_names_the_proxy(void **state)
+{
+    (void)state;
+    static const struct {
+        enum tp_proxy_status st;
+        const char *id;
+    } cases[] = { { TP_PROXY_UNREACHABLE, "proxy-unreachable" },
+                  { TP_PROXY_AUTH_REQUIRED, "proxy-auth-required" },
+                  { TP_PROXY_REFUSED, "proxy-refused" },
+                  { TP_PROXY_UPSTREAM_FAILED, "proxy-upstream-failed" },
+                  { TP_PROXY_BAD_REPLY, "proxy-bad-reply" } };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fx *f = fx_new(TP_SRC_CONNECT);
+        f->s->server_verify = NULL;
+        f->s->server_chain.n = 0;
+        f->s->handshake_complete = false;
+        f->s->outcome.status = TP_CONN_PROXY_FAILED;
+        snprintf(f->s->proxy.url, sizeof f->s->proxy.url, "http://bob:***@proxy.test:3128");
+        snprintf(f->s->proxy.source, sizeof f->s->proxy.source, "HTTPS_PROXY");
+        f->s->proxy.status = cases[i].st;
+        f->s->proxy.credentials = true;
+        snprintf(f->s->proxy.detail, sizeof f->s->proxy.detail, "the proxy said \x1b[31mno");
+        tp_diagnose(f->s);
+        const struct tp_finding *x = NULL;
+        switch (i) {
+        case 0: x = assert_fires(f->s, "proxy-unreachable"); break;
+        case 1: x = assert_fires(f->s, "proxy-auth-required"); break;
+        case 2: x = assert_fires(f->s, "proxy-refused"); break;
+        case 3: x = assert_fires(f->s, "proxy-upstream-failed"); break;
+        default: x = assert_fires(f->s, "proxy-bad-reply"); break;
+        }
+        assert_contains(x->summary, "http://bob:***@proxy.test:3128");
+        assert_contains(x->summary, "never started");
+        assert_contains(x->explanation, "HTTPS_PROXY");
+        assert_null(strchr(x->summary, '\x1b'));
+        if (cases[i].st == TP_PROXY_AUTH_REQUIRED)
+            assert_contains(x->explanation, "rejected");
+        assert_int_equal(f->s->n_findings, 1);
+        fx_free(f);
+    }
+    /* the tunnel opened: none of them */
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->s->proxy.status = TP_PROXY_OK;
+    tp_diagnose(f->s);
+    assert_int_equal(f->s->n_findings, 0);
+    fx_free(f);
+}
+
+static void test_tls_inspection__inspector_ca__names_it_and_replaces_unknown_authority(void **state)
+{
+    (void)state;
+    /* a known product's CA, no proxy configured: an error, named */
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    f->v->root_sent = true;
+    snprintf(f->v->missing_issuer, sizeof f->v->missing_issuer, "CN=Zscaler Root CA,O=Zscaler Inc.");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "tls-inspection");
+    assert_int_equal(x->severity, TP_SEV_ERROR);
+    assert_contains(x->summary, "Zscaler Root CA");
+    assert_contains(x->explanation, "transparent");
+    assert_contains(x->fix, "NO_PROXY");
+    assert_silent(f->s, "unknown-authority");
+    fx_free(f);
+    /* an unknown CA name through a proxy: a warning, unknown-authority stays */
+    f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    snprintf(f->v->missing_issuer, sizeof f->v->missing_issuer, "CN=Corp Issuing CA");
+    f->s->proxy.status = TP_PROXY_OK;
+    snprintf(f->s->proxy.url, sizeof f->s->proxy.url, "http://proxy.test:3128");
+    tp_diagnose(f->s);
+    x = assert_fires(f->s, "tls-inspection");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "http://proxy.test:3128");
+    assert_fires(f->s, "unknown-authority");
+    fx_free(f);
+    /* "ESET" is a whole word only: "RESET Labs CA" is not ESET; no proxy: silent */
+    f = fx_new(TP_SRC_CONNECT);
+    f->v->status = TP_PATH_UNKNOWN_AUTHORITY;
+    snprintf(f->v->missing_issuer, sizeof f->v->missing_issuer, "CN=RESET Labs CA");
+    tp_diagnose(f->s);
+    assert_silent(f->s, "tls-inspection");
+    assert_fires(f->s, "unknown-authority");
+    fx_free(f);
+    /* a chain that verifies: nothing, whatever its issuer */
+    f = fx_new(TP_SRC_CONNECT);
+    snprintf(f->v->missing_issuer, sizeof f->v->missing_issuer, "CN=mitmproxy");
+    f->s->proxy.status = TP_PROXY_OK;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "tls-inspection");
+    fx_free(f);
+    /* the stack fix of unknown-authority serves it */
+    assert_non_null(tp_explain_stack_fix("tls-inspection", "java", TP_EXPLAIN_SIDE_CLIENT));
+}
+
 static void test_starttls__each_status__its_finding_with_the_servers_words(void **state)
 {
     (void)state;
@@ -1769,6 +1864,8 @@ int main(void)
         cmocka_unit_test(test_deprecated_version__tls10__warning_tls12_silent),
         cmocka_unit_test(test_not_tls__http_banner__fires_escaped),
         cmocka_unit_test(test_starttls__each_status__its_finding_with_the_servers_words),
+        cmocka_unit_test(test_proxy__each_status__its_finding_names_the_proxy),
+        cmocka_unit_test(test_tls_inspection__inspector_ca__names_it_and_replaces_unknown_authority),
         cmocka_unit_test(test_connection_refused__refused__fires_only),
         cmocka_unit_test(test_connection_refused__server_address_empty__no_dangling_by),
         cmocka_unit_test(test_timeout__no_answer_to_client_hello__fires),

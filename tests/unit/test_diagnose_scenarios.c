@@ -198,7 +198,7 @@ static void set_outcome(struct scen *x, const char *w)
         { "ok", TP_CONN_OK }, { "resolve-failed", TP_CONN_RESOLVE_FAILED }, { "refused", TP_CONN_REFUSED },
         { "timeout", TP_CONN_TIMEOUT }, { "reset", TP_CONN_RESET }, { "closed", TP_CONN_CLOSED },
         { "not-tls", TP_CONN_NOT_TLS }, { "tls-failed", TP_CONN_TLS_FAILED },
-        { "starttls-failed", TP_CONN_STARTTLS_FAILED },
+        { "starttls-failed", TP_CONN_STARTTLS_FAILED }, { "proxy-failed", TP_CONN_PROXY_FAILED },
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (!strcmp(w, tab[i].name)) {
@@ -392,6 +392,22 @@ static void set_key(struct scen *x, const char *key, char *val)
             if (!strcmp(st, tp_starttls_status_name((enum tp_starttls_status)k)))
                 s->starttls.status = (enum tp_starttls_status)k;
         snprintf(s->starttls.detail, sizeof s->starttls.detail, "scenario %s", st);
+    } else if (!strcmp(key, "proxy")) { /* STATUS [ISSUER...]: through a proxy; the chain's unknown issuer */
+        char st[20] = "";
+        int used = 0;
+        if (sscanf(val, "%19s%n", st, &used) != 1)
+            fail_msg("line %d: proxy = STATUS [ISSUER]", x->line);
+        snprintf(s->proxy.url, sizeof s->proxy.url, "http://proxy.test:3128");
+        snprintf(s->proxy.source, sizeof s->proxy.source, "HTTPS_PROXY");
+        for (int k = TP_PROXY_NONE; k <= TP_PROXY_BAD_REPLY; k++)
+            if (!strcmp(st, tp_proxy_status_name((enum tp_proxy_status)k)))
+                s->proxy.status = (enum tp_proxy_status)k;
+        snprintf(s->proxy.detail, sizeof s->proxy.detail, "scenario %s", st);
+        const char *issuer = val + used;
+        while (*issuer == ' ')
+            issuer++;
+        if (*issuer && x->v)
+            snprintf(x->v->missing_issuer, sizeof x->v->missing_issuer, "%s", issuer);
     } else if (!strcmp(key, "detail"))
         snprintf(s->outcome.detail, sizeof s->outcome.detail, "%s", val);
     else if (!strcmp(key, "expect"))

@@ -25,6 +25,8 @@ static const char *const contract_ids[] = {
     "starttls-unavailable", "starttls-refused", "starttls-unexpected",
     "weak-cipher", "no-forward-secrecy", "no-tls13", "no-server-preference",
     "root-distrusted", "root-not-universally-trusted",
+    "proxy-unreachable", "proxy-auth-required", "proxy-refused", "proxy-upstream-failed", "proxy-bad-reply",
+    "tls-inspection",
 };
 #define N_CONTRACT (sizeof contract_ids / sizeof contract_ids[0])
 

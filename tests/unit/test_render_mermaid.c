@@ -273,6 +273,31 @@ static void test_render_mermaid__hostile_strings__sanitised(void **st)
     rf_free(s);
 }
 
+static void test_render_mermaid__proxy_exchange__arrows_before_tls_sanitised(void **st)
+{
+    (void)st;
+    struct tp_session *s = rf_scenario("tls13-unknown-ca");
+    s->proxy.status = TP_PROXY_OK;
+    snprintf(s->proxy.url, sizeof s->proxy.url, "http://u;#:***@proxy.test:3128");
+    const char *lines[] = { "CONNECT a;b#c:443 HTTP/1.1", "", "HTTP/1.1 200 <ok>{%}" };
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(tp_session_add_proxy_line(s, i < 2 ? TP_C2S : TP_S2C, lines[i], strlen(lines[i]), 0), TP_OK);
+    char *out = render_mermaid(s);
+    const char *err = mermaid_check(out);
+    if (err)
+        fail_msg("%s\n%s", err, out);
+    const char *connect = strstr(out, "C->>S: CONNECT a#59;b#35;c:443 HTTP/1.1");
+    const char *hello = strstr(out, "ClientHello");
+    if (!connect || !hello || connect > hello || !strstr(out, "S->>C: HTTP/1.1 200 #60;ok#62;#123;#37;#125;") ||
+        !strstr(out, "Note over C,S: proxy ok, tunnel open"))
+        fail_msg("proxy exchange missing, unescaped or after the ClientHello:\n%s", out);
+    free(out);
+    for (size_t i = 0; i < s->proxy.n_lines; i++) /* rf_free knows the fixture's parts only */
+        free(s->proxy.lines[i].text);
+    free(s->proxy.lines);
+    rf_free(s);
+}
+
 static void test_render_mermaid__cut_messages__still_well_formed(void **st)
 {
     (void)st;
@@ -315,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_mermaid_check__broken_diagrams__rejected),
         cmocka_unit_test(test_render_mermaid__every_scenario__well_formed),
         cmocka_unit_test(test_render_mermaid__hostile_strings__sanitised),
+        cmocka_unit_test(test_render_mermaid__proxy_exchange__arrows_before_tls_sanitised),
         cmocka_unit_test(test_render_mermaid__cut_messages__still_well_formed),
         cmocka_unit_test(test_render_mermaid__empty_session__well_formed),
     };

@@ -1,0 +1,86 @@
+/* libFuzzer: connect --proxy's parsers (src/probe/proxy.c). The input's first
+ * line is a proxy URL (tp_proxy_url_parse) and a host name; the rest is a
+ * NO_PROXY list for that host (tp_noproxy_match), each of its lines a status
+ * line (tp_proxy_status_line), and the whole rest the proxy's answer to CONNECT,
+ * read by tp_proxy_connect from a socketpair (the real line reader, its caps
+ * and the transcript), which must never claim a tunnel the answer did not open. */
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "probe/proxy.h"
+#include "probe/wolf.h"
+#include "tlsprobe/probe.h"
+#include "tlsprobe/session.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 16384)
+        return 0;
+    const uint8_t *nl = memchr(data, '\n', size);
+    size_t first = nl ? (size_t)(nl - data) : size;
+    char *url = malloc(first + 1), *rest = malloc(size - first + 1);
+    if (!url || !rest) {
+        free(url);
+        free(rest);
+        return 0;
+    }
+    memcpy(url, data, first);
+    url[first] = 0;
+    size_t rl = nl ? size - first - 1 : 0;
+    if (rl)
+        memcpy(rest, nl + 1, rl);
+    rest[rl] = 0;
+
+    struct tp_proxy_url u;
+    char err[200];
+    if (tp_proxy_url_parse(url, &u, err, sizeof err) == 0) {
+        if (strchr(u.shown, '\n') || (u.pass[0] && !strstr(u.shown, ":***@")))
+            abort(); /* the shown URL is one line, its password replaced */
+    } else if (!err[0] || strchr(err, '\n')) {
+        abort();
+    }
+    char m[64];
+    (void)tp_noproxy_match(url, rest, m, sizeof m);
+    for (char *line = rest, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        char reason[64];
+        int code = tp_proxy_status_line(line, reason, sizeof reason);
+        if (code && (code < 100 || code > 999))
+            abort();
+    }
+
+    /* the answer, through the real reader */
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+        fcntl(sv[1], F_SETFL, O_NONBLOCK);
+        if (rl)
+            (void)!write(sv[1], nl + 1, rl);
+        shutdown(sv[1], SHUT_WR);
+        struct tp_session *s = tp_session_new(TP_SRC_CONNECT, 0);
+        struct tp_proxy_url pu;
+        if (s && tp_proxy_url_parse("http://user:pw@proxy.test:3128", &pu, err, sizeof err) == 0) {
+            enum tp_proxy_status st = tp_proxy_connect(sv[0], &pu, "server.test", 443,
+                                                       tp_wolf_mono_us() + 200 * 1000, s, NULL);
+            if (st == TP_PROXY_OK && (s->proxy.code < 200 || s->proxy.code > 299))
+                abort();
+            for (size_t i = 0; i < s->proxy.n_lines; i++)
+                if (strstr(s->proxy.lines[i].text, "dXNlcjpwdw")) /* base64("user:pw") */
+                    abort();
+        }
+        tp_session_free(s);
+        close(sv[0]);
+        close(sv[1]);
+    }
+    free(url);
+    free(rest);
+    return 0;
+}
