@@ -21,6 +21,11 @@ struct tp_judge_verify {
     bool aia;                      /* fetch a missing issuer (AIA caIssuers) */
     int aia_timeout_ms;
     const char *store_desc;        /* replaces the result's store description, NULL: keep */
+    /* Certificate Transparency (tlsprobe/sct.h): SCT lists delivered in TLS and in
+     * a stapled OCSP response (empty: none; tp_judge_session fills the TLS one from
+     * the transcript), and the log list (NULL: built in or $TLSPROBE_CT_LOGS). */
+    struct tp_bytes ct_tls_list, ct_ocsp_list;
+    const struct tp_ct_logs *ct_logs;
 };
 
 struct tp_judge_opts {

@@ -134,4 +134,12 @@
  * would keep a key-derivation busy for an hour; beyond this it is refused. */
 #define TP_MAX_P12_ITERATIONS    1000000
 
+/* Certificate Transparency (x509/sct.c): SCTs decoded per list (a certificate
+ * carries 2-5; Chrome's policy asks at most 3), SCTs judged per certificate over
+ * all three sources (embedded, TLS extension, OCSP), and logs in a log list file
+ * (Google's list holds ~100 logs, most retired). */
+#define TP_MAX_SCTS              16
+#define TP_MAX_CT_SCTS           24
+#define TP_MAX_CT_LOGS           512
+
 #endif

@@ -21,6 +21,9 @@
 #include "tlsprobe/error.h"
 #include "tlsprobe/limits.h"
 
+struct tp_ct_logs;
+struct tp_ct_result;
+
 enum tp_san_type { TP_SAN_DNS, TP_SAN_IP, TP_SAN_EMAIL, TP_SAN_URI, TP_SAN_OTHER };
 struct tp_san {
     enum tp_san_type type;
@@ -108,6 +111,8 @@ struct tp_cert_info {
     bool has_aki, aki_extra;    /* AKI present; it carries authorityCertIssuer/SerialNumber */
     char criticality_bad[64];   /* an extension marked against §4.2's rule (AKI, SKI, AIA must not be
                                  * critical; policyConstraints must be) */
+    struct tp_bytes sct_list;   /* the embedded SignedCertificateTimestampList (view into der;
+                                 * empty when none): tlsprobe/sct.h */
 };
 
 /* wolfSSL's per-thread ECC fixed-point cache (FP_ECC in Debian's build) builds a
@@ -230,6 +235,11 @@ struct tp_verify_opts {
     size_t n_sent_total;        /* certificates in the message when the caller kept fewer (0: n) */
     bool has_max_depth;         /* check --max-depth N: at most N intermediates on the path */
     int max_depth;
+    /* Certificate Transparency (tlsprobe/sct.h), for TP_PURPOSE_SERVER: the SCT
+     * lists the leaf came with in TLS and in a stapled OCSP response (empty when
+     * none), and the log list (NULL: tp_ct_logs_load(NULL)). */
+    struct tp_bytes ct_tls_list, ct_ocsp_list;
+    const struct tp_ct_logs *ct_logs;
 };
 
 enum tp_path_status {
@@ -312,6 +322,7 @@ struct tp_verify_result {
     bool sent_truncated;        /* more were sent than were used as candidates (n_used) */
     size_t n_used;              /* sent certificates considered as issuers */
     time_t at;                  /* the validation time used */
+    struct tp_ct_result *ct;    /* the leaf's SCTs judged (tlsprobe/sct.h); NULL: none came, or not a server chain */
 };
 
 /* Build and verify a path from the chain as sent (DER, leaf first). Never fails

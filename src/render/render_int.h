@@ -191,4 +191,10 @@ struct tp_file_obj;
 void ri_p12_text(struct tp_sb *out, const struct tp_file_obj *o, const char *ind, const struct tp_render_opts *ro);
 void ri_p12_json(struct jw *w, const struct tp_file_obj *o);
 
+/* Certificate Transparency (ct.c): the leaf's SCTs as judged (tlsprobe/sct.h),
+ * as text lines after `indent`, and as the verification object's "ct" (null when none). */
+struct tp_ct_result;
+void rs_ct_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_ct_result *ct, const char *indent);
+void rj_ct(struct jw *w, const struct tp_ct_result *ct);
+
 #endif
