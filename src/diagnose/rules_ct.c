@@ -32,8 +32,11 @@ void r_sct_bad_signature(struct diag_ctx *c, const struct diag_chain *ch)
         const struct tp_ct_sct *s = &ct->scts[i];
         if (s->status != TP_SCT_BAD_SIGNATURE)
             continue;
-        diag_say(&c->t.sum, "The SCT from %s (%s, sent in the %s) does not verify with the log's key.", s->log_name,
-                 s->log_operator, tp_sct_source_name(s->source));
+        diag_say(&c->t.sum, "The SCT from %s (%s) %s does not verify with the log's key.", s->log_name,
+                 s->log_operator,
+                 s->source == TP_SCT_EMBEDDED ? "embedded in the certificate"
+                 : s->source == TP_SCT_TLS    ? "sent in the TLS extension"
+                                              : "in the stapled OCSP response");
         break;
     }
     if (ct->n_bad > 1)

@@ -533,10 +533,13 @@ struct tp_ct_result *tp_ct_judge(const struct tp_ct_input *in)
         return NULL;
     struct tp_ct_logs *own = NULL;
     const struct tp_ct_logs *logs = in->logs;
-    char err[160];
+    char err[120] = "";
     if (!logs && tp_ct_logs_load(NULL, &own, err, sizeof err) == TP_OK)
         logs = own;
-    snprintf(res->logs_desc, sizeof res->logs_desc, "%s", logs ? logs->desc : "no log list");
+    if (logs)
+        snprintf(res->logs_desc, sizeof res->logs_desc, "%s", logs->desc);
+    else
+        snprintf(res->logs_desc, sizeof res->logs_desc, "no log list (%s)", err);
     time_t now = in->now ? in->now : time(NULL);
     for (int i = 0; i < 3; i++) {
         res->source_present[i] = have[i];

@@ -23,6 +23,7 @@ static const char *const contract_ids[] = {
     "name-constraint-violation", "ca-not-authorized", "path-length-exceeded", "issuer-eku-mismatch",
     "unknown-critical-extension", "malformed-certificate", "path-building-limit", "chain-too-long",
     "starttls-unavailable", "starttls-refused", "starttls-unexpected",
+    "sct-bad-signature", "ct-insufficient",
 };
 #define N_CONTRACT (sizeof contract_ids / sizeof contract_ids[0])
 

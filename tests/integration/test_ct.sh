@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Certificate Transparency (docs/ct.md): certificates with SCTs embedded by the
+# test's own CA and signed by test logs (make_ct_certs.py: openssl ecparam keys,
+# RFC 6962 precert entries signed with openssl dgst), judged by check and inspect
+# against a test log list (TLSPROBE_CT_LOGS), and by connect against an
+# openssl s_server serving them.
+. "$(dirname "$0")/lib.sh"
+command -v openssl >/dev/null || exit 77
+C=$TP_TMP/ct
+mkdir -p "$C"
+python3 "$(dirname "$0")/make_ct_certs.py" "$C" >"$TP_TMP/make.log" 2>&1
+tp_check "make test certificates with embedded SCTs" $?
+export TLSPROBE_CT_LOGS=$C/ct-logs.txt
+CK=(check --cafile "$C/root.pem" --host localhost)
+ids_are() { tp_json "$1" "$TP_OUT" "$2"; }
+
+tp_expect_exit "ct-ok: 2 SCTs from 2 operators" 0 "$TLSPROBE" "${CK[@]}" --chain "$C/ct-ok.pem" --format json
+ids_are "ct-ok: no findings, both verified, Chrome and Apple ok" \
+    'ids(j) == [] and (c := j["server_verification"]["ct"])["chrome_ok"] and c["apple_ok"] and [s["status"] for s in c["scts"]] == ["verified", "verified"] and [s["log_operator"] for s in c["scts"]] == ["OpA", "OpB"] and c["scts"][0]["source"] == "certificate" and c["scts"][0]["hash_algorithm"] == "sha256" and c["scts"][0]["signature_algorithm"] == "ecdsa" and c["lifetime_days"] == 90'
+tp_expect_exit "ct-ok text" 0 "$TLSPROBE" "${CK[@]}" --chain "$C/ct-ok.pem"
+grep -E '^CT +2 SCTs · 2 verified · Chrome ok · Apple ok' "$TP_OUT" >/dev/null; tp_check "ct-ok text: the CT line" $?
+grep -E 'Test Log B1 \(OpB\) · .* · certificate · verified' "$TP_OUT" >/dev/null; tp_check "ct-ok text: per-SCT line" $?
+
+tp_expect_exit "ct-one: 1 SCT" 0 "$TLSPROBE" "${CK[@]}" --chain "$C/ct-one.pem" --format json
+ids_are "ct-one: ct-insufficient says 1 of 2" \
+    'ids(j) == ["ct-insufficient"] and "1 log counted of 2 needed" in j["findings"][0]["summary"] and j["findings"][0]["severity"] == "warning"'
+
+tp_expect_exit "ct-sameop: 2 SCTs, one operator" 0 "$TLSPROBE" "${CK[@]}" --chain "$C/ct-sameop.pem" --format json
+ids_are "ct-sameop: ct-insufficient names the operator count" \
+    'ids(j) == ["ct-insufficient"] and "from 1 operator of 2 needed" in j["findings"][0]["summary"] and j["server_verification"]["ct"]["verified_count"] == 2'
+
+tp_expect_exit "ct-bad: one SCT signed over other data" 0 "$TLSPROBE" "${CK[@]}" --chain "$C/ct-bad.pem" --format json
+ids_are "ct-bad: sct-bad-signature then ct-insufficient" \
+    'ids(j) == ["sct-bad-signature", "ct-insufficient"] and "Test Log B1" in j["findings"][0]["summary"] and [s["status"] for s in j["server_verification"]["ct"]["scts"]] == ["verified", "bad-signature"]'
+
+tp_expect_exit "ct-long: 400 days, 2 SCTs" 0 "$TLSPROBE" "${CK[@]}" --chain "$C/ct-long.pem" --format json
+ids_are "ct-long: 3 needed over 180 days" \
+    'ids(j) == ["ct-insufficient"] and "2 logs counted of 3 needed (lifetime over 180 days)" in j["findings"][0]["summary"]'
+tp_expect_exit "ct-long-ok: 400 days, 3 SCTs" 0 "$TLSPROBE" "${CK[@]}" --chain "$C/ct-long-ok.pem" --format json
+ids_are "ct-long-ok: no findings" 'ids(j) == [] and j["server_verification"]["ct"]["chrome_embedded"]["counted"] == 3'
+
+# Without the test list the logs are unknown: nothing verifies, nothing counts.
+tp_expect_exit "ct-ok with the built-in list" 0 env -u TLSPROBE_CT_LOGS "$TLSPROBE" "${CK[@]}" --chain "$C/ct-ok.pem" --format json
+ids_are "built-in list: unknown logs, ct-insufficient" \
+    'ids(j) == ["ct-insufficient"] and [s["status"] for s in j["server_verification"]["ct"]["scts"]] == ["unknown-log", "unknown-log"] and j["server_verification"]["ct"]["logs"].startswith("built-in list")'
+
+# Without its issuer the precert entry cannot be rebuilt (no issuer key hash).
+tp_expect_exit "ct-ok without its root" 1 "$TLSPROBE" check --host localhost --chain "$C/ct-ok.pem" --cafile "$PKI/root.pem" --format json
+ids_are "no issuer: SCTs marked no-issuer" \
+    '[s["status"] for s in j["server_verification"]["ct"]["scts"]] == ["no-issuer", "no-issuer"]'
+
+# A log list that does not read: the SCTs are judged as from unknown logs, never a crash.
+printf 'not|a|log|list\n' >"$TP_TMP/bad-logs.txt"
+tp_expect_exit "bad log list file" 0 env TLSPROBE_CT_LOGS="$TP_TMP/bad-logs.txt" "$TLSPROBE" "${CK[@]}" --chain "$C/ct-ok.pem" --format json
+ids_are "bad log list: no list, SCTs unknown" \
+    'j["server_verification"]["ct"]["logs"].startswith("no log list (") and "line 1" in j["server_verification"]["ct"]["logs"] and ids(j) == ["ct-insufficient"]'
+
+# inspect shows the embedded list is present (decoding is in the verification).
+tp_expect_exit "inspect ct-ok" 0 "$TLSPROBE" inspect --format json "$C/ct-ok.pem"
+tp_json "inspect: sct true" "$TP_OUT" 'j["certificates"][0]["sct"] is True' 2>/dev/null ||
+    grep '"sct":true' "$TP_OUT" >/dev/null
+
+# connect: a real server sending the certificate.
+for c in ct-ok ct-one; do
+    if tp_s_server -cert "$C/$c.pem" -key "$C/leaf.key" -naccept 1; then
+        tp_expect_exit "connect $c" 0 timeout 20 "$TLSPROBE" connect "127.0.0.1:$TP_PORT" --servername localhost \
+            --cafile "$C/root.pem" --format json
+        if [ $c = ct-ok ]; then
+            ids_are "connect ct-ok: CT judged, no findings" \
+                'ids(j) == [] and j["server_verification"]["ct"]["chrome_ok"] and j["server_verification"]["ct"]["verified_count"] == 2'
+        else
+            ids_are "connect ct-one: ct-insufficient" 'ids(j) == ["ct-insufficient"]'
+        fi
+        tp_kill "$TP_SRV_PID"
+    else
+        tp_check "start s_server for $c" 1
+    fi
+done
+tp_finish
