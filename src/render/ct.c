@@ -2,6 +2,7 @@
  * them (tp_verify_result.ct, tlsprobe/sct.h), as text lines under a chain's
  * verification and as the verification object's "ct" (docs/json.md). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <wolfssl/options.h>
@@ -9,6 +10,7 @@
 #include "jw.h"
 #include "render_int.h"
 #include "tlsprobe/sct.h"
+#include "tlsprobe/x509.h"
 
 static void log_id_b64(const uint8_t id[32], char out[48])
 {
@@ -153,4 +155,121 @@ void rj_ct(struct jw *w, const struct tp_ct_result *ct)
     }
     jw_close(w, ']');
     jw_close(w, '}');
+}
+
+/* ---- a certificate's own SCT list (inspect, certificate objects): decoded,
+ * not verified (that needs the issuer: the verification's "ct"); logs named
+ * from the log list ---- */
+
+static const struct tp_ct_log *name_of(const struct tp_ct_logs *L, const struct tp_sct *s)
+{
+    return L && s->version == 0 ? tp_ct_logs_find(L, s->log_id.p) : NULL;
+}
+
+static bool cert_list(const struct tp_cert_info *ci, struct tp_sct_list **out)
+{
+    *out = NULL;
+    if (!ci || !ci->sct_list.len)
+        return false;
+    struct tp_sct_list *l = malloc(sizeof *l);
+    if (!l)
+        return false;
+    if (tp_sct_list_parse(ci->sct_list, l) != TP_OK) {
+        free(l);
+        return false;
+    }
+    *out = l;
+    return true;
+}
+
+void rc_cert_scts_text(struct tp_sb *out, const struct tp_cert_info *ci, const char *indent)
+{
+    struct tp_sct_list *l;
+    if (!ci->has_sct)
+        return;
+    if (!cert_list(ci, &l)) {
+        tp_sb_printf(out, "%s                the list does not decode\n", indent);
+        return;
+    }
+    struct tp_ct_logs *L = NULL;
+    char err[120];
+    if (tp_ct_logs_load(NULL, &L, err, sizeof err) != TP_OK)
+        L = NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct tp_sct *s = &l->sct[i];
+        tp_sb_printf(out, "%s                ", indent);
+        if (s->version != 0) {
+            tp_sb_printf(out, "SCT version %u (not v1)\n", s->version);
+            continue;
+        }
+        const struct tp_ct_log *lg = name_of(L, s);
+        if (lg) {
+            tp_sb_put_escaped(out, (const uint8_t *)lg->name, strlen(lg->name));
+            tp_sb_put(out, " (");
+            tp_sb_put_escaped(out, (const uint8_t *)lg->operator_name, strlen(lg->operator_name));
+            tp_sb_putc(out, ')');
+        } else {
+            char b[48];
+            log_id_b64(s->log_id.p, b);
+            tp_sb_printf(out, "log %s", b);
+        }
+        time_t t = (time_t)(s->timestamp / 1000);
+        struct tm tm;
+        char buf[32] = "?";
+        if (gmtime_r(&t, &tm))
+            (void)strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+        tp_sb_printf(out, " · %s\n", buf);
+    }
+    if (l->n_total > l->n)
+        tp_sb_printf(out, "%s                and %zu more\n", indent, l->n_total - l->n);
+    tp_ct_logs_free(L);
+    free(l);
+}
+
+void rc_cert_scts_json(struct jw *w, const struct tp_cert_info *ci)
+{
+    struct tp_sct_list *l;
+    if (!cert_list(ci, &l)) {
+        jw_null(w, "scts");
+        return;
+    }
+    struct tp_ct_logs *L = NULL;
+    char err[120];
+    if (tp_ct_logs_load(NULL, &L, err, sizeof err) != TP_OK)
+        L = NULL;
+    jw_key(w, "scts");
+    jw_open(w, '[');
+    for (size_t i = 0; i < l->n; i++) {
+        const struct tp_sct *s = &l->sct[i];
+        const struct tp_ct_log *lg = name_of(L, s);
+        bool v1 = s->version == 0;
+        jw_item(w);
+        jw_open(w, '{');
+        jw_u64(w, "version", s->version);
+        char b[48] = "";
+        if (v1)
+            log_id_b64(s->log_id.p, b);
+        jw_str(w, "log_id", v1 ? b : NULL);
+        jw_str(w, "log_name", lg ? lg->name : NULL);
+        jw_str(w, "log_operator", lg ? lg->operator_name : NULL);
+        if (v1) {
+            jw_time(w, "timestamp", (time_t)(s->timestamp / 1000));
+            jw_u64(w, "timestamp_ms", s->timestamp);
+            jw_str(w, "hash_algorithm", hash_name(s->hash_alg));
+            jw_str(w, "signature_algorithm", sig_name(s->sig_alg));
+            jw_hex(w, "extensions", s->extensions.p, s->extensions.len);
+            jw_hex(w, "signature", s->signature.p, s->signature.len);
+        } else {
+            jw_null(w, "timestamp");
+            jw_null(w, "timestamp_ms");
+            jw_null(w, "hash_algorithm");
+            jw_null(w, "signature_algorithm");
+            jw_null(w, "extensions");
+            jw_null(w, "signature");
+        }
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    tp_ct_logs_free(L);
+    free(l);
 }

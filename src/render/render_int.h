@@ -196,5 +196,10 @@ void ri_p12_json(struct jw *w, const struct tp_file_obj *o);
 struct tp_ct_result;
 void rs_ct_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_ct_result *ct, const char *indent);
 void rj_ct(struct jw *w, const struct tp_ct_result *ct);
+/* A certificate's embedded SCT list decoded (not verified), logs named from the
+ * log list: text lines under its "SCTs" label, and its "scts" key (null when none
+ * or it does not decode). */
+void rc_cert_scts_text(struct tp_sb *out, const struct tp_cert_info *ci, const char *indent);
+void rc_cert_scts_json(struct jw *w, const struct tp_cert_info *ci);
 
 #endif

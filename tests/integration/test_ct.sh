@@ -55,10 +55,14 @@ tp_expect_exit "bad log list file" 0 env TLSPROBE_CT_LOGS="$TP_TMP/bad-logs.txt"
 ids_are "bad log list: no list, SCTs unknown" \
     'j["server_verification"]["ct"]["logs"].startswith("no log list (") and "line 1" in j["server_verification"]["ct"]["logs"] and ids(j) == ["ct-insufficient"]'
 
-# inspect shows the embedded list is present (decoding is in the verification).
+# inspect decodes the embedded list (not verified: no issuer) and names the logs.
 tp_expect_exit "inspect ct-ok" 0 "$TLSPROBE" inspect --format json "$C/ct-ok.pem"
-tp_json "inspect: sct true" "$TP_OUT" 'j["certificates"][0]["sct"] is True' 2>/dev/null ||
-    grep '"sct":true' "$TP_OUT" >/dev/null
+tp_json "inspect: scts decoded, logs named" "$TP_OUT" \
+    'j["objects"][0]["certificate"]["sct"] is True and [s["log_name"] for s in j["objects"][0]["certificate"]["scts"]] == ["Test Log A1", "Test Log B1"] and j["objects"][0]["certificate"]["scts"][0]["signature_algorithm"] == "ecdsa"'
+tp_expect_exit "inspect ct-ok text" 0 "$TLSPROBE" inspect --no-color "$C/ct-ok.pem"
+grep -E 'Test Log A1 \(OpA\) · [0-9-]+ [0-9:]+' "$TP_OUT" >/dev/null; tp_check "inspect text: the SCT's log and time" $?
+tp_expect_exit "inspect the fixture's fake list" 0 "$TLSPROBE" inspect --format json "$PKI/sct.pem"
+tp_json "inspect fake list: scts null" "$TP_OUT" 'j["objects"][0]["certificate"]["sct"] is True and j["objects"][0]["certificate"]["scts"] is None'
 
 # connect: a real server sending the certificate.
 for c in ct-ok ct-one; do
