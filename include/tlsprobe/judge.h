@@ -52,4 +52,9 @@ struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_
  * are set to o->at and the rules run (tp_diagnose). */
 void tp_judge_session(struct tp_session *s, const struct tp_judge_opts *o);
 
+/* The SCT list the server sent in TLS (RFC 6962 §3.3): its signed_certificate_timestamp
+ * extension in the ServerHello (TLS 1.2), EncryptedExtensions, or the leaf's TLS 1.3
+ * CertificateEntry. A view into the transcript; empty when none. */
+struct tp_bytes tp_judge_tls_sct_list(const struct tp_session *s);
+
 #endif

@@ -19,6 +19,7 @@
 #include "tlsprobe/framer.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/reader.h"
+#include "tlsprobe/sct.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/x509.h"
 #include "capture/capture_int.h"
@@ -96,6 +97,9 @@ struct tp_capture {
     int64_t now_us;
     struct tp_store *store;
     bool store_tried;
+    /* the CT log list (tlsprobe/sct.h), read with the store: the sandbox allows no
+     * file opened later; NULL when it does not read (SCTs are then from unknown logs) */
+    struct tp_ct_logs *ct_logs;
     char store_err[256];
     struct vcache vc[VERIFY_CACHE];
     uint64_t vc_clock;
@@ -114,10 +118,14 @@ void tp_capture_preload(struct tp_capture *c)
     c->store_tried = true;
     if (tp_store_load(c->o.cafile, c->o.capath, &c->store, c->store_err, sizeof c->store_err) != TP_OK) {
         tp_store_free(c->store);
+    tp_ct_logs_free(c->ct_logs);
         c->store = NULL;
         if (!c->store_err[0])
             snprintf(c->store_err, sizeof c->store_err, "cannot load the trust store");
     }
+    char err[160];
+    if (tp_ct_logs_load(NULL, &c->ct_logs, err, sizeof err) != TP_OK)
+        c->ct_logs = NULL;
 }
 
 /* The server chain as seen, judged at the capture time against the SNI. The
@@ -140,6 +148,8 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
     }
     int64_t when = c->o.at ? c->o.at : s->capture_time; /* --at overrides the capture time */
     int64_t day = when / 86400;
+    /* SCTs the server sent in TLS are judged with the chain (tlsprobe/sct.h): part of the key */
+    struct tp_bytes tls_scts = tp_judge_tls_sct_list(s);
     uint8_t key[32];
     wc_Sha256 h;
     if (wc_InitSha256(&h) != 0)
@@ -151,6 +161,10 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
     }
     wc_Sha256Update(&h, (const byte *)name, (word32)strlen(name) + 1);
     wc_Sha256Update(&h, (const byte *)&day, sizeof day);
+    uint32_t tl = (uint32_t)tls_scts.len;
+    wc_Sha256Update(&h, (const byte *)&tl, sizeof tl);
+    if (tls_scts.len)
+        wc_Sha256Update(&h, tls_scts.p, (word32)tls_scts.len);
     wc_Sha256Final(&h, key);
     wc_Sha256Free(&h);
     size_t victim = 0;
@@ -172,6 +186,8 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
         .expiring_days = TP_POLICY_EXPIRY_WARN_DAYS,
     };
     vo.n_sent_total = s->server_chain.n_total;
+    vo.ct_tls_list = tls_scts;
+    vo.ct_logs = c->ct_logs;
     struct tp_verify_result *vr = NULL;
     if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &vr) != TP_OK) {
         tp_verify_result_free(vr);

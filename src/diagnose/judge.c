@@ -48,7 +48,7 @@ struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_
 /* The SCT list the server sent in TLS (RFC 6962 §3.3): the signed_certificate_timestamp
  * extension of its ServerHello (TLS 1.2), EncryptedExtensions, or the leaf's
  * CertificateEntry (TLS 1.3, RFC 8446 §4.4.2). A view into the transcript. */
-static struct tp_bytes tls_sct_list(const struct tp_session *s)
+struct tp_bytes tp_judge_tls_sct_list(const struct tp_session *s)
 {
     static const struct tp_bytes none = { NULL, 0 };
     for (size_t i = 0; i < s->n_msgs; i++) {
@@ -123,7 +123,7 @@ void tp_judge_session(struct tp_session *s, const struct tp_judge_opts *o)
     if (!s->server_verify) {
         struct tp_judge_verify sv = o->server;
         if (!sv.ct_tls_list.len)
-            sv.ct_tls_list = tls_sct_list(s);
+            sv.ct_tls_list = tp_judge_tls_sct_list(s);
         s->server_verify = tp_judge_verify_chain(s->server_chain.der, s->server_chain.n, s->server_chain.n_total,
                                                  TP_PURPOSE_SERVER, &sv, o->at, o->store_mu);
     }

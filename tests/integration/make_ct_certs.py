@@ -69,6 +69,7 @@ issuer_key_hash = hashlib.sha256(run("openssl", "pkey", "-pubin", "-outform", "D
 
 LOGS = [("OpA", "Test Log A1"), ("OpB", "Test Log B1"), ("OpA", "Test Log A2")]
 log_ids = []
+conf = []
 with open(p("ct-logs.txt"), "w") as f:
     f.write("# test logs made by make_ct_certs.py\n")
     for i, (op, name) in enumerate(LOGS):
@@ -78,6 +79,10 @@ with open(p("ct-logs.txt"), "w") as f:
         lid = hashlib.sha256(spki).digest()
         log_ids.append(lid)
         f.write(f"{base64.b64encode(lid).decode()}|{op}|usable|2020-01-01|-|{base64.b64encode(spki).decode()}|{name}\n")
+        conf.append(f"[log{i}]\ndescription = {name}\nkey = {base64.b64encode(spki).decode()}\n")
+# the same logs for openssl s_client -ct -ctlogfile
+with open(p("ct_log_list.cnf"), "w") as f:
+    f.write("enabled_logs = " + ",".join(f"log{i}" for i in range(len(LOGS))) + "\n" + "".join(conf))
 
 with open(p("ca.cnf"), "w") as f:
     f.write(f"""[ ca ]
@@ -162,3 +167,27 @@ for name, ((start, end), spec) in SCENARIOS.items():
     # the TBS of the final certificate minus the SCT extension must be the precert's
     final = tbs_of(p(name + ".pem"))
     assert len(final) > len(tbs), name
+
+# ---- SCTs delivered in TLS (RFC 6962 §3.3): an x509_entry over the whole
+# certificate (here one without embedded SCTs), served by openssl s_server
+# -serverinfo as the signed_certificate_timestamp extension (type 18, TLS 1.2).
+cert_der = run("openssl", "x509", "-in", p("ct-ok-pre.pem"), "-outform", "DER")
+
+
+def sct_x509(log, ts):
+    signed = (b"\x00\x00" + ts.to_bytes(8, "big") + b"\x00\x00" + len(cert_der).to_bytes(3, "big") + cert_der +
+              b"\x00\x00")
+    sig = run("openssl", "dgst", "-sha256", "-sign", p(f"log{log}.key"), inp=signed)
+    return (b"\x00" + log_ids[log] + ts.to_bytes(8, "big") + b"\x00\x00" + b"\x04\x03" +
+            len(sig).to_bytes(2, "big") + sig)
+
+
+scts = [sct_x509(0, TS), sct_x509(1, TS + 1)]
+body = b"".join(len(s).to_bytes(2, "big") + s for s in scts)
+lst = len(body).to_bytes(2, "big") + body
+ext = (18).to_bytes(2, "big") + len(lst).to_bytes(2, "big") + lst
+with open(p("tls-scts.pem"), "w") as f:
+    b64 = base64.b64encode(ext).decode()
+    f.write("-----BEGIN SERVERINFO FOR localhost-----\n")
+    f.write("\n".join(b64[i:i + 64] for i in range(0, len(b64), 64)) + "\n")
+    f.write("-----END SERVERINFO FOR localhost-----\n")

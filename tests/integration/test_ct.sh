@@ -64,6 +64,27 @@ grep -E 'Test Log A1 \(OpA\) · [0-9-]+ [0-9:]+' "$TP_OUT" >/dev/null; tp_check 
 tp_expect_exit "inspect the fixture's fake list" 0 "$TLSPROBE" inspect --format json "$PKI/sct.pem"
 tp_json "inspect fake list: scts null" "$TP_OUT" 'j["objects"][0]["certificate"]["sct"] is True and j["objects"][0]["certificate"]["scts"] is None'
 
+# scripts/update-ct-logs.sh converts a log list in Google's v3 JSON format (the
+# test logs here, Test Log B1 retired): the converted list is used as is.
+python3 - "$C/ct-logs.txt" >"$TP_TMP/v3.json" <<'PY'
+import json, sys
+ops = {}
+for line in open(sys.argv[1]):
+    if line.startswith("#"):
+        continue
+    lid, op, _, _, _, key, name = line.rstrip("\n").split("|")
+    state = {"retired": {"timestamp": "2026-01-01T00:00:00Z"}} if name == "Test Log B1" else {"usable": {"timestamp": "2025-01-01T00:00:00Z"}}
+    ops.setdefault(op, []).append({"description": name, "log_id": lid, "key": key, "url": "https://log.invalid/",
+                                   "mmd": 86400, "state": state})
+print(json.dumps({"version": "1", "operators": [{"name": o, "email": [], "logs": l, "tiled_logs": []} for o, l in ops.items()]}))
+PY
+bash "$TP_SRC/scripts/update-ct-logs.sh" "$TP_TMP/v3.json" "$TP_TMP/converted.txt" >/dev/null 2>&1
+tp_check "update-ct-logs.sh converts a v3 JSON list" $?
+grep -E '\|OpB\|retired\|-\|-\|.*\|Test Log B1$' "$TP_TMP/converted.txt" >/dev/null; tp_check "converted: B1 retired, no interval" $?
+tp_expect_exit "ct-ok with the converted list" 0 env TLSPROBE_CT_LOGS="$TP_TMP/converted.txt" "$TLSPROBE" "${CK[@]}" --chain "$C/ct-ok.pem" --format json
+ids_are "converted list: B1 verifies but is retired, so not counted" \
+    'ids(j) == ["ct-insufficient"] and [s["log_state"] for s in j["server_verification"]["ct"]["scts"]] == ["usable", "retired"] and j["server_verification"]["ct"]["verified_count"] == 2'
+
 # connect: a real server sending the certificate.
 for c in ct-ok ct-one; do
     if tp_s_server -cert "$C/$c.pem" -key "$C/leaf.key" -naccept 1; then
@@ -80,4 +101,32 @@ for c in ct-ok ct-one; do
         tp_check "start s_server for $c" 1
     fi
 done
+# SCTs delivered in TLS: wolfSSL 5.5.4 cannot ask for them (no
+# signed_certificate_timestamp in its ClientHello, no custom extensions), so a
+# server never sends them to connect. A capture of openssl s_client -ct against
+# s_server -serverinfo (TLS 1.2: the extension is in the clear ServerHello) is
+# how they reach tlsprobe; pcap judges them with the chain.
+if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
+    P=$(tp_free_port)
+    tp_bg timeout 30 tcpdump -i lo --immediate-mode -U -s 0 -w "$TP_TMP/tls-sct.pcap" "tcp port $P" 2>"$TP_TMP/tcpdump.log"
+    TD=$TP_BG_PID
+    for _ in $(seq 100); do grep "listening on" "$TP_TMP/tcpdump.log" >/dev/null 2>&1 && break; sleep 0.05; done
+    tp_bg timeout 20 openssl s_server -accept "127.0.0.1:$P" -quiet -naccept 1 -cert "$C/ct-ok-pre.pem" \
+        -key "$C/leaf.key" -serverinfo "$C/tls-scts.pem" </dev/null >"$TP_TMP/s_server.sct.log" 2>&1
+    SV=$TP_BG_PID
+    tp_wait_listen "$P" 5
+    { sleep 0.3; } | timeout 10 openssl s_client -connect "127.0.0.1:$P" -tls1_2 -ct -ctlogfile "$C/ct_log_list.cnf" -servername localhost \
+        -CAfile "$C/root.pem" >"$TP_TMP/s_client.sct.log" 2>&1
+    sleep 0.5
+    kill -INT "$TD" 2>/dev/null; wait "$TD" 2>/dev/null
+    tp_kill "$SV"
+    grep "SCTs present (2)" "$TP_TMP/s_client.sct.log" >/dev/null &&
+        [ "$(grep -c "SCT validation status: valid" "$TP_TMP/s_client.sct.log")" = 2 ]
+    tp_check "s_client received the TLS SCTs and OpenSSL validates both" $?
+    tp_expect_exit "pcap of the TLS-delivered SCTs" 0 "$TLSPROBE" pcap "$TP_TMP/tls-sct.pcap" --cafile "$C/root.pem" --format json
+    ids_are "pcap: 2 SCTs from the TLS extension, verified, Chrome ok" \
+        '(c := j["server_verification"]["ct"]) is not None and [s["source"] for s in c["scts"]] == ["tls", "tls"] and c["verified_count"] == 2 and c["chrome_delivered"]["ok"] and c["chrome_ok"] and ids(j) == []'
+else
+    echo "skip - TLS-delivered SCTs via a capture (needs root and tcpdump)"
+fi
 tp_finish
