@@ -118,7 +118,6 @@ void tp_capture_preload(struct tp_capture *c)
     c->store_tried = true;
     if (tp_store_load(c->o.cafile, c->o.capath, &c->store, c->store_err, sizeof c->store_err) != TP_OK) {
         tp_store_free(c->store);
-    tp_ct_logs_free(c->ct_logs);
         c->store = NULL;
         if (!c->store_err[0])
             snprintf(c->store_err, sizeof c->store_err, "cannot load the trust store");
@@ -365,6 +364,7 @@ void tp_capture_free(struct tp_capture *c)
     for (size_t i = 0; i < VERIFY_CACHE; i++)
         tp_verify_result_free(c->vc[i].res);
     tp_store_free(c->store);
+    tp_ct_logs_free(c->ct_logs);
     tp_worker_free(c->worker);
     tp_tcp_pool_free(&c->tcp_pool);
     tp_cert_cache_free(c->certs); /* after every session (flow_drop above, the finisher's) */
