@@ -93,7 +93,7 @@ struct tp_ct_sct {
     uint8_t ext[64];
     size_t ext_len;             /* may exceed sizeof ext: the rest is not kept */
     uint8_t sig[520];
-    size_t sig_len;             /* may exceed sizeof sig: then status UNSUPPORTED */
+    size_t sig_len;             /* may exceed sizeof sig: the check used all of it, only the first 520 bytes are kept */
     bool log_known;
     char log_name[96], log_operator[64];
     enum tp_ct_log_state log_state;
