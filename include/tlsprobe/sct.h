@@ -123,7 +123,10 @@ struct tp_ct_result {
 struct tp_ct_input {
     const struct tp_cert_info *leaf;
     const struct tp_cert_info *issuer; /* NULL: embedded SCTs cannot be checked */
-    struct tp_bytes tls_list, ocsp_list; /* raw lists, empty when absent */
+    struct tp_bytes tls_list, ocsp_list; /* the lists' bytes, empty when absent. OCSP: the
+                                         * single response's extension 1.3.6.1.4.1.11129.2.4.5
+                                         * value after tp_sct_ext_unwrap (an OCTET STRING
+                                         * around the list, as in X.509) */
     const struct tp_ct_logs *logs;     /* NULL: tp_ct_logs_load(NULL) */
     time_t now;                        /* 0: time(NULL) */
 };

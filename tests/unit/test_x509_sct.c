@@ -391,6 +391,52 @@ static void test_ct_logs__builtin_and_bad_lines(void **st)
     assert_int_equal(tp_ct_logs_load("/nonexistent/ct-logs.txt", &L, err, sizeof err), TP_ERR_IO);
 }
 
+static void test_sct_judge__one_tls_one_ocsp__delivered_counted_together(void **st)
+{
+    (void)st;
+    struct tp_ct_logs *L = list_of(false);
+    struct tp_cert_info *leaf = load("pki/good.pem");
+    uint8_t scts[1][700], tls[1024], ocsp[1024], ext[1100];
+    size_t lens[1];
+    lens[0] = make_sct(scts[0], &logs[0], leaf, TS, false);
+    size_t tl = make_list(tls, scts, lens, 1);
+    lens[0] = make_sct(scts[0], &logs[1], leaf, TS, false);
+    size_t ol = make_list(ocsp, scts, lens, 1);
+    /* the OCSP extension's value is an OCTET STRING around the list, as in X.509 */
+    assert_true(ol < 0x80); /* one length byte: DER's minimal form */
+    ext[0] = 0x04;
+    ext[1] = (uint8_t)ol;
+    memcpy(ext + 2, ocsp, ol);
+    struct tp_bytes unwrapped;
+    assert_true(tp_sct_ext_unwrap(tp_bytes_make(ext, ol + 2), &unwrapped));
+    assert_int_equal(unwrapped.len, ol);
+    static const uint8_t overlong[] = { 0x04, 0x81, 0x01, 0x00 }; /* not DER */
+    assert_false(tp_sct_ext_unwrap(tp_bytes_make(overlong, sizeof overlong), &unwrapped));
+    assert_false(tp_sct_ext_unwrap(tp_bytes_make(ocsp, ol), &unwrapped));
+    assert_true(tp_sct_ext_unwrap(tp_bytes_make(ext, ol + 2), &unwrapped));
+    struct tp_ct_input in = { .leaf = leaf, .tls_list = tp_bytes_make(tls, tl), .ocsp_list = unwrapped,
+                              .logs = L, .now = (time_t)(TS / 1000) + 60 };
+    struct tp_ct_result *r = tp_ct_judge(&in);
+    assert_int_equal(r->n, 2);
+    assert_int_equal(r->scts[0].source, TP_SCT_TLS);
+    assert_int_equal(r->scts[1].source, TP_SCT_OCSP);
+    assert_int_equal(r->n_verified, 2);
+    assert_true(r->chrome_delivered.ok);
+    assert_false(r->chrome_embedded.ok);
+    assert_true(r->chrome_ok && r->apple_ok);
+    free(r);
+    /* a list that does not decode is flagged per source, and nothing is judged from it */
+    in.ocsp_list = tp_bytes_make(ocsp, 3);
+    r = tp_ct_judge(&in);
+    assert_true(r->list_malformed[TP_SCT_OCSP]);
+    assert_false(r->list_malformed[TP_SCT_TLS]);
+    assert_int_equal(r->n, 1);
+    assert_false(r->chrome_ok);
+    free(r);
+    tp_cert_free(leaf);
+    tp_ct_logs_free(L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_sct_list_parse__cut_everywhere__error_never_crash),
         cmocka_unit_test(test_sct_precert_tbs__sct_fixture__extension_removed),
         cmocka_unit_test(test_ct_logs__builtin_and_bad_lines),
+        cmocka_unit_test(test_sct_judge__one_tls_one_ocsp__delivered_counted_together),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
