@@ -118,6 +118,8 @@ struct tp_ct_result {
     struct tp_ct_policy chrome_embedded, chrome_delivered, apple_embedded, apple_delivered;
     bool chrome_ok, apple_ok;
     char missing[256];          /* what is missing, one sentence ("" when both ok) */
+    bool undetermined;          /* not met, but would be if the SCTs from logs not in the list
+                                 * were good (each its own operator): the list is likely stale */
     char logs_desc[160];        /* which log list judged them */
 };
 struct tp_ct_input {

@@ -82,6 +82,9 @@ void rs_ct_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct t
         tp_sb_printf(o, "%s       and %zu more not judged\n", indent, ct->n_total - ct->n);
     if (!ok && ct->missing[0])
         tp_sb_printf(o, "%s       %smissing: %s%s\n", indent, tp_c_yellow(ro), ct->missing, tp_c_reset(ro));
+    if (ct->undetermined)
+        tp_sb_printf(o, "%s       %zu from logs not in the list: met if they are good (update the list)\n", indent,
+                     ct->n_unknown);
 }
 
 static void policy(struct jw *w, const char *k, const struct tp_ct_policy *p)
@@ -110,6 +113,7 @@ void rj_ct(struct jw *w, const struct tp_ct_result *ct)
     jw_bool(w, "chrome_ok", ct->chrome_ok);
     jw_bool(w, "apple_ok", ct->apple_ok);
     jw_str(w, "missing", ct->missing[0] ? ct->missing : NULL);
+    jw_bool(w, "undetermined", ct->undetermined);
     policy(w, "chrome_embedded", &ct->chrome_embedded);
     policy(w, "chrome_delivered", &ct->chrome_delivered);
     policy(w, "apple_embedded", &ct->apple_embedded);

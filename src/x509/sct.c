@@ -474,9 +474,11 @@ static void judge_one(struct tp_ct_result *res, const struct tp_ct_input *in, co
 
 /* Counted for a policy: verified, from a log in good standing, one per log;
  * at most per_op from one operator (0: no cap); ok when at least need are
- * counted and, when min_ops, from that many operators. */
+ * counted and, when min_ops, from that many operators. With unknown_ok, an SCT
+ * from a log not in the list counts too, as its own operator: could the policy
+ * be met if the list knew those logs? */
 static void count(const struct tp_ct_result *res, bool embedded, struct tp_ct_policy *p, int need, int per_op,
-                  int min_ops)
+                  int min_ops, bool unknown_ok)
 {
     const uint8_t *seen_log[TP_MAX_CT_SCTS];
     const char *op[TP_MAX_CT_SCTS];
@@ -486,7 +488,21 @@ static void count(const struct tp_ct_result *res, bool embedded, struct tp_ct_po
     p->need = need;
     for (size_t i = 0; i < res->n; i++) {
         const struct tp_ct_sct *s = &res->scts[i];
-        if ((s->source == TP_SCT_EMBEDDED) != embedded || s->status != TP_SCT_VERIFIED)
+        if ((s->source == TP_SCT_EMBEDDED) != embedded)
+            continue;
+        if (unknown_ok && s->status == TP_SCT_UNKNOWN_LOG) {
+            bool seen = false;
+            for (size_t k = 0; k < i; k++)
+                seen = seen || (res->scts[k].status == TP_SCT_UNKNOWN_LOG &&
+                                (res->scts[k].source == TP_SCT_EMBEDDED) == embedded &&
+                                !memcmp(res->scts[k].log_id, s->log_id, 32));
+            if (!seen) {
+                p->have++;
+                p->operators++;
+            }
+            continue;
+        }
+        if (s->status != TP_SCT_VERIFIED)
             continue;
         if (s->log_state == TP_CT_LOG_PENDING || s->log_state == TP_CT_LOG_REJECTED ||
             s->log_state == TP_CT_LOG_RETIRED)
@@ -509,7 +525,7 @@ static void count(const struct tp_ct_result *res, bool embedded, struct tp_ct_po
         op_n[k]++;
         p->have++;
     }
-    p->operators = (int)n_op;
+    p->operators += (int)n_op;
     p->ok = p->have >= p->need && p->operators >= min_ops;
 }
 
@@ -565,12 +581,20 @@ struct tp_ct_result *tp_ct_judge(const struct tp_ct_input *in)
     bool long_lived = secs > 180L * 86400;
     long apple_days = (secs + 1 + 86399) / 86400;
     bool apple_long = apple_days > 180;
-    count(res, true, &res->chrome_embedded, long_lived ? 3 : 2, 0, 2);
-    count(res, false, &res->chrome_delivered, 2, 0, 2);
-    count(res, true, &res->apple_embedded, apple_long ? 3 : 2, apple_long ? 2 : 1, 0);
-    count(res, false, &res->apple_delivered, 2, 0, 0);
+    count(res, true, &res->chrome_embedded, long_lived ? 3 : 2, 0, 2, false);
+    count(res, false, &res->chrome_delivered, 2, 0, 2, false);
+    count(res, true, &res->apple_embedded, apple_long ? 3 : 2, apple_long ? 2 : 1, 0, false);
+    count(res, false, &res->apple_delivered, 2, 0, 0, false);
     res->chrome_ok = res->chrome_embedded.ok || res->chrome_delivered.ok;
     res->apple_ok = res->apple_embedded.ok || res->apple_delivered.ok;
+    if ((!res->chrome_ok || !res->apple_ok) && res->n_unknown) {
+        struct tp_ct_policy ce, cd, ae, ad;
+        count(res, true, &ce, long_lived ? 3 : 2, 0, 2, true);
+        count(res, false, &cd, 2, 0, 2, true);
+        count(res, true, &ae, apple_long ? 3 : 2, apple_long ? 2 : 1, 0, true);
+        count(res, false, &ad, 2, 0, 0, true);
+        res->undetermined = (ce.ok || cd.ok) && (ae.ok || ad.ok);
+    }
     if (!res->chrome_ok || !res->apple_ok) {
         /* Say it for the route the server uses: embedded unless only delivered SCTs came. */
         bool use_delivered = !have[0] && (have[1] || have[2]);

@@ -1582,6 +1582,22 @@ static void test_ct_insufficient__enough_scts__silent(void **state)
     fx_free(f);
 }
 
+static void test_ct_insufficient__only_unknown_logs_short__silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->ct = mk_ct(2, 0, false);
+    f->v->ct->scts[0].status = f->v->ct->scts[1].status = TP_SCT_UNKNOWN_LOG;
+    f->v->ct->n_unknown = 2;
+    f->v->ct->n_verified = 0;
+    f->v->ct->undetermined = true;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "ct-insufficient");
+    assert_silent(f->s, "sct-bad-signature");
+    assert_int_equal(tp_exit_status(f->s), 0);
+    fx_free(f);
+}
+
 static void test_sct_bad_signature__one_bad__names_the_log(void **state)
 {
     (void)state;
@@ -1619,6 +1635,7 @@ int main(void)
         cmocka_unit_test(test_ct_insufficient__one_sct__warning_says_what_is_missing),
         cmocka_unit_test(test_ct_insufficient__enough_scts__silent),
         cmocka_unit_test(test_sct_bad_signature__one_bad__names_the_log),
+        cmocka_unit_test(test_ct_insufficient__only_unknown_logs_short__silent),
         cmocka_unit_test(test_chain_order__int_before_leaf__fires),
         cmocka_unit_test(test_extra_certificates__trailing_unrelated__fires_not_chain_order),
         cmocka_unit_test(test_chain_contains_root__trusted_root_sent__warning),

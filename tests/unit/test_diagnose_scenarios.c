@@ -254,8 +254,8 @@ static void set_fact(struct scen *x, const char *w)
     else if (!strcmp(w, "eku-bad"))
         v->leaf_eku_ok = false;
     else if (!strncmp(w, "scts=", 5) && !v->ct) {
-        /* scts=N[/B][!]: N SCTs judged, B of them bad signatures; '!' the
-         * policies are met (default: not) */
+        /* scts=N[/B][!|?]: N SCTs judged, B of them bad signatures; '!' the
+         * policies are met (default: not); '?' the others from unknown logs */
         v->ct = calloc(1, sizeof *v->ct);
         unsigned n = 0, b = 0;
         if (sscanf(w + 5, "%u/%u", &n, &b) < 1 || n > TP_MAX_CT_SCTS || b > n)
@@ -269,6 +269,13 @@ static void set_fact(struct scen *x, const char *w)
         v->ct->n_bad = b;
         v->ct->n_verified = n - b;
         v->ct->chrome_ok = v->ct->apple_ok = strchr(w, '!') != NULL;
+        if (strchr(w, '?')) { /* the SCTs not bad are from logs not in the list */
+            for (unsigned k = b; k < n; k++)
+                v->ct->scts[k].status = TP_SCT_UNKNOWN_LOG;
+            v->ct->n_unknown = n - b;
+            v->ct->n_verified = 0;
+            v->ct->undetermined = true;
+        }
         if (!v->ct->chrome_ok)
             snprintf(v->ct->missing, sizeof v->ct->missing, "Chrome and Apple: embedded SCTs from %u logs", n - b);
     }

@@ -262,12 +262,14 @@ static void test_sct_judge__unknown_and_retired_logs__not_counted(void **st)
     assert_int_equal(r->n_verified, 2);
     assert_int_equal(r->chrome_delivered.have, 1);
     assert_false(r->chrome_ok);
+    assert_false(r->undetermined);
     free(r);
     /* the built-in list knows none of the test logs */
     r = judge_tls(which, NULL, 2, NULL);
     assert_int_equal(r->scts[0].status, TP_SCT_UNKNOWN_LOG);
     assert_int_equal(r->n_unknown, 2);
     assert_false(r->chrome_ok);
+    assert_true(r->undetermined); /* two unknown logs would be enough */
     free(r);
     tp_ct_logs_free(L);
 }
