@@ -42,10 +42,12 @@ void rs_ct_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct t
     if (!ct)
         return;
     bool ok = ct->chrome_ok && ct->apple_ok;
+    /* undetermined: not met only for want of logs the list does not know */
+    const char *no = ct->undetermined ? "cannot tell" : "not enough";
     tp_sb_printf(o, "%sCT     %zu SCT%s · %zu verified · Chrome %s%s%s · Apple %s%s%s · %s\n", indent, ct->n_total,
                  ct->n_total == 1 ? "" : "s", ct->n_verified, ct->chrome_ok ? tp_c_green(ro) : tp_c_yellow(ro),
-                 ct->chrome_ok ? "ok" : "not enough", tp_c_reset(ro), ct->apple_ok ? tp_c_green(ro) : tp_c_yellow(ro),
-                 ct->apple_ok ? "ok" : "not enough", tp_c_reset(ro), ct->logs_desc);
+                 ct->chrome_ok ? "ok" : no, tp_c_reset(ro), ct->apple_ok ? tp_c_green(ro) : tp_c_yellow(ro),
+                 ct->apple_ok ? "ok" : no, tp_c_reset(ro), ct->logs_desc);
     for (int i = 0; i < 3; i++)
         if (ct->list_malformed[i])
             tp_sb_printf(o, "%s       %sthe SCT list in the %s does not decode%s\n", indent, tp_c_red(ro),
