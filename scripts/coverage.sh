@@ -38,6 +38,7 @@ declare -A MAP=(
   [fuzz_explain]="diagnose/explain.c"
   [fuzz_file]="x509/file.c"
   [fuzz_verify]="x509/verify.c x509/nc.c"
+  [fuzz_sct]="x509/sct.c"
   [fuzz_cli]="cli/opts.c cli/target.c"
   [fuzz_render]="render/json.c render/mermaid.c render/text.c"
   [fuzz_truststores]="x509/truststores.c"

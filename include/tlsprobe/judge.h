@@ -22,6 +22,11 @@ struct tp_judge_verify {
     int aia_timeout_ms;
     const char *store_desc;        /* replaces the result's store description, NULL: keep */
     const struct tp_trust_db *trust_db; /* appended: public trust-store data (truststores.h), NULL: none */
+    /* Certificate Transparency (tlsprobe/sct.h): SCT lists delivered in TLS and in
+     * a stapled OCSP response (empty: none; tp_judge_session fills the TLS one from
+     * the transcript), and the log list (NULL: built in or $TLSPROBE_CT_LOGS). */
+    struct tp_bytes ct_tls_list, ct_ocsp_list;
+    const struct tp_ct_logs *ct_logs;
 };
 
 struct tp_judge_opts {
@@ -47,5 +52,10 @@ struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_
  * chain is verified unless the session already has its result; then the dates
  * are set to o->at and the rules run (tp_diagnose). */
 void tp_judge_session(struct tp_session *s, const struct tp_judge_opts *o);
+
+/* The SCT list the server sent in TLS (RFC 6962 §3.3): its signed_certificate_timestamp
+ * extension in the ServerHello (TLS 1.2), EncryptedExtensions, or the leaf's TLS 1.3
+ * CertificateEntry. A view into the transcript; empty when none. */
+struct tp_bytes tp_judge_tls_sct_list(const struct tp_session *s);
 
 #endif

@@ -138,5 +138,12 @@
  * today ~180 KB and ~760 roots, one line each; room for the stores to grow ten-fold. */
 #define TP_MAX_TRUST_DATA_FILE   (4 * 1024 * 1024)
 #define TP_MAX_TRUST_ROOTS       16384
+/* Certificate Transparency (x509/sct.c): SCTs decoded per list (a certificate
+ * carries 2-5; Chrome's policy asks at most 3), SCTs judged per certificate over
+ * all three sources (embedded, TLS extension, OCSP), and logs in a log list file
+ * (Google's list holds ~100 logs, most retired). */
+#define TP_MAX_SCTS              16
+#define TP_MAX_CT_SCTS           24
+#define TP_MAX_CT_LOGS           512
 
 #endif

@@ -204,6 +204,8 @@ struct tp_exts {
     struct tp_bytes cookie;
     struct tp_u16_list compress_cert_algs;
     struct tp_bytes_list ca_names;        /* certificate_authorities: DER DNs */
+    struct tp_bytes sct_list;             /* SH / EE / certificate entry: the SignedCertificateTimestampList
+                                           * (RFC 6962 §3.3; decoded by tlsprobe/sct.h) */
 };
 
 /* Parse an extensions block (the bytes inside the 16-bit length). Duplicated

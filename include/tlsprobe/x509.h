@@ -22,6 +22,9 @@
 #include "tlsprobe/limits.h"
 #include "tlsprobe/truststores.h"
 
+struct tp_ct_logs;
+struct tp_ct_result;
+
 enum tp_san_type { TP_SAN_DNS, TP_SAN_IP, TP_SAN_EMAIL, TP_SAN_URI, TP_SAN_OTHER };
 struct tp_san {
     enum tp_san_type type;
@@ -109,6 +112,8 @@ struct tp_cert_info {
     bool has_aki, aki_extra;    /* AKI present; it carries authorityCertIssuer/SerialNumber */
     char criticality_bad[64];   /* an extension marked against §4.2's rule (AKI, SKI, AIA must not be
                                  * critical; policyConstraints must be) */
+    struct tp_bytes sct_list;   /* the embedded SignedCertificateTimestampList (view into der;
+                                 * empty when none): tlsprobe/sct.h */
 };
 
 /* wolfSSL's per-thread ECC fixed-point cache (FP_ECC in Debian's build) builds a
@@ -234,6 +239,11 @@ struct tp_verify_opts {
     /* appended (truststores): the public trust-store data to judge the path's root
      * against (tp_trust_judge into the result's trust); NULL: not judged */
     const struct tp_trust_db *trust_db;
+    /* Certificate Transparency (tlsprobe/sct.h), for TP_PURPOSE_SERVER: the SCT
+     * lists the leaf came with in TLS and in a stapled OCSP response (empty when
+     * none), and the log list (NULL: tp_ct_logs_load(NULL)). */
+    struct tp_bytes ct_tls_list, ct_ocsp_list;
+    const struct tp_ct_logs *ct_logs;
 };
 
 enum tp_path_status {
@@ -319,6 +329,7 @@ struct tp_verify_result {
     /* appended (truststores): which public stores hold the path's root (judged
      * false when tp_verify_opts.trust_db was NULL) */
     struct tp_trust_verdict trust;
+    struct tp_ct_result *ct;    /* the leaf's SCTs judged (tlsprobe/sct.h); NULL: none came, or not a server chain */
 };
 
 /* Build and verify a path from the chain as sent (DER, leaf first). Never fails

@@ -20,6 +20,7 @@
 #include "tlsprobe/framer.h"
 #include "tlsprobe/limits.h"
 #include "tlsprobe/reader.h"
+#include "tlsprobe/sct.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/x509.h"
 #include "capture/capture_int.h"
@@ -98,6 +99,9 @@ struct tp_capture {
     int64_t now_us;
     struct tp_store *store;
     bool store_tried;
+    /* the CT log list (tlsprobe/sct.h), read with the store: the sandbox allows no
+     * file opened later; NULL when it does not read (SCTs are then from unknown logs) */
+    struct tp_ct_logs *ct_logs;
     char store_err[256];
     struct vcache vc[VERIFY_CACHE];
     uint64_t vc_clock;
@@ -124,6 +128,9 @@ void tp_capture_preload(struct tp_capture *c)
     char terr[256];
     if (tp_trust_db_load_default(&c->trust_db, terr, sizeof terr) != TP_OK)
         c->trust_db = NULL; /* the public stores are then not judged */
+    char err[160];
+    if (tp_ct_logs_load(NULL, &c->ct_logs, err, sizeof err) != TP_OK)
+        c->ct_logs = NULL;
 }
 
 /* The server chain as seen, judged at the capture time against the SNI. The
@@ -146,6 +153,8 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
     }
     int64_t when = c->o.at ? c->o.at : s->capture_time; /* --at overrides the capture time */
     int64_t day = when / 86400;
+    /* SCTs the server sent in TLS are judged with the chain (tlsprobe/sct.h): part of the key */
+    struct tp_bytes tls_scts = tp_judge_tls_sct_list(s);
     uint8_t key[32];
     wc_Sha256 h;
     if (wc_InitSha256(&h) != 0)
@@ -157,6 +166,10 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
     }
     wc_Sha256Update(&h, (const byte *)name, (word32)strlen(name) + 1);
     wc_Sha256Update(&h, (const byte *)&day, sizeof day);
+    uint32_t tl = (uint32_t)tls_scts.len;
+    wc_Sha256Update(&h, (const byte *)&tl, sizeof tl);
+    if (tls_scts.len)
+        wc_Sha256Update(&h, tls_scts.p, (word32)tls_scts.len);
     wc_Sha256Final(&h, key);
     wc_Sha256Free(&h);
     size_t victim = 0;
@@ -179,6 +192,8 @@ static struct tp_verify_result *verify_cached(struct tp_capture *c, const struct
         .trust_db = c->trust_db,
     };
     vo.n_sent_total = s->server_chain.n_total;
+    vo.ct_tls_list = tls_scts;
+    vo.ct_logs = c->ct_logs;
     struct tp_verify_result *vr = NULL;
     if (tp_chain_verify(s->server_chain.der, s->server_chain.n, &vo, &vr) != TP_OK) {
         tp_verify_result_free(vr);
@@ -360,6 +375,7 @@ void tp_capture_free(struct tp_capture *c)
         tp_verify_result_free(c->vc[i].res);
     tp_store_free(c->store);
     tp_trust_db_free(c->trust_db);
+    tp_ct_logs_free(c->ct_logs);
     tp_worker_free(c->worker);
     tp_tcp_pool_free(&c->tcp_pool);
     tp_cert_cache_free(c->certs); /* after every session (flow_drop above, the finisher's) */

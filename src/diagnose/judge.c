@@ -4,10 +4,12 @@
 #include "tlsprobe/judge.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/names.h"
+#include "tlsprobe/wire.h"
 
 struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_t n, size_t n_sent_total,
                                                enum tp_purpose purpose, const struct tp_judge_verify *v,
@@ -25,6 +27,9 @@ struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_
         .expiring_days = TP_POLICY_EXPIRY_WARN_DAYS,
         .n_sent_total = n_sent_total,
         .trust_db = v->trust_db,
+        .ct_tls_list = v->ct_tls_list,
+        .ct_ocsp_list = v->ct_ocsp_list,
+        .ct_logs = v->ct_logs,
     };
     struct tp_verify_result *res = NULL;
     if (store_mu)
@@ -39,6 +44,44 @@ struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_
     if (v->store_desc)
         snprintf(res->store_desc, sizeof res->store_desc, "%s", v->store_desc);
     return res;
+}
+
+/* The SCT list the server sent in TLS (RFC 6962 §3.3): the signed_certificate_timestamp
+ * extension of its ServerHello (TLS 1.2), EncryptedExtensions, or the leaf's
+ * CertificateEntry (TLS 1.3, RFC 8446 §4.4.2). A view into the transcript. */
+struct tp_bytes tp_judge_tls_sct_list(const struct tp_session *s)
+{
+    static const struct tp_bytes none = { NULL, 0 };
+    for (size_t i = 0; i < s->n_msgs; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        struct tp_hs_header h;
+        if (m->dir != TP_S2C || m->kind != TP_MSG_HANDSHAKE || !m->raw ||
+            tp_hs_header_parse(tp_bytes_make(m->raw, m->raw_len), &h) != TP_OK)
+            continue;
+        if (h.type == TP_HS_SERVER_HELLO) {
+            struct tp_server_hello sh;
+            if (tp_server_hello_parse(h.body, &sh) == TP_OK && sh.ext.sct_list.len)
+                return sh.ext.sct_list;
+        } else if (h.type == TP_HS_ENCRYPTED_EXTENSIONS) {
+            struct tp_encrypted_extensions ee;
+            if (tp_encrypted_extensions_parse(h.body, &ee) == TP_OK && ee.ext.sct_list.len)
+                return ee.ext.sct_list;
+        } else if (h.type == TP_HS_CERTIFICATE && s->version == TP_TLS1_3) {
+            struct tp_certificate *c = malloc(sizeof *c);
+            struct tp_exts *x = malloc(sizeof *x);
+            struct tp_bytes out = none;
+            if (c && x && tp_certificate_parse(h.body, true, c) == TP_OK && c->n > 0 &&
+                c->certs[0].extensions.len &&
+                tp_exts_parse(c->certs[0].extensions, TP_EXTCTX_CERTIFICATE_ENTRY, x) == TP_OK)
+                out = x->sct_list;
+            free(c);
+            free(x);
+            if (out.len)
+                return out;
+            break; /* the first Certificate is the server's */
+        }
+    }
+    return none;
 }
 
 static const char *side_name(enum tp_dir d) { return d == TP_C2S ? "client" : "server"; }
@@ -78,9 +121,13 @@ void tp_judge_session(struct tp_session *s, const struct tp_judge_opts *o)
         snprintf(s->outcome.detail, sizeof s->outcome.detail, "the %s sent fatal alert %s (%u)", side_name(a->dir),
                  an ? an : "unknown", (unsigned)a->alert_desc);
     }
-    if (!s->server_verify)
+    if (!s->server_verify) {
+        struct tp_judge_verify sv = o->server;
+        if (!sv.ct_tls_list.len)
+            sv.ct_tls_list = tp_judge_tls_sct_list(s);
         s->server_verify = tp_judge_verify_chain(s->server_chain.der, s->server_chain.n, s->server_chain.n_total,
-                                                 TP_PURPOSE_SERVER, &o->server, o->at, o->store_mu);
+                                                 TP_PURPOSE_SERVER, &sv, o->at, o->store_mu);
+    }
     if (!s->client_verify)
         s->client_verify = tp_judge_verify_chain(s->client_chain.der, s->client_chain.n, 0, TP_PURPOSE_CLIENT,
                                                  &o->client, o->at, o->store_mu);

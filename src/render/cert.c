@@ -180,6 +180,7 @@ void tp_render_cert_text(struct tp_sb *out, const struct tp_cert_info *ci, const
     }
     label(out, indent, "SCTs");
     tp_sb_put(out, ci->has_sct ? "present (Certificate Transparency)\n" : "none\n");
+    rc_cert_scts_text(out, ci, indent);
     label(out, indent, "SHA-256");
     tp_sb_put_hex(out, ci->sha256, sizeof ci->sha256, ':');
     tp_sb_putc(out, '\n');
@@ -309,6 +310,7 @@ static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
     else
         jw_null(&w, "malformed_extension_offset");
     jw_chars(&w, "unhandled_critical_extension", ci->unhandled_critical, sizeof ci->unhandled_critical);
+    rc_cert_scts_json(&w, ci);
     jw_bool(&w, "unparsed", false);
     jw_u64(&w, "der_length", ci->der_len);
 }
@@ -317,7 +319,7 @@ static void cert_json(struct tp_sb *out, const struct tp_cert_info *ci)
 static const char *const unparsed_nulls[] = {
     "subject_cn", "serial", "key_bits", "path_len", "key_usage", "extended_key_usage", "subject_key_id",
     "authority_key_id", "ca_issuers", "ocsp", "crl_distribution_point", "sct", "self_signed",
-    "malformed_extension", "malformed_extension_offset", "unhandled_critical_extension",
+    "malformed_extension", "malformed_extension_offset", "unhandled_critical_extension", "scts",
 };
 
 void rc_cert_unparsed_json(struct jw *w, const uint8_t *sha256, size_t der_len)

@@ -157,6 +157,8 @@ static void check_text(struct tp_sb *out, const struct tp_session *s, const stru
         text_cert(out, s->server_chain.info[i], i, now, o);
     if (s->server_verify)
         text_path(out, c, s->server_verify, o);
+    if (s->server_verify)
+        rs_ct_text(out, o, s->server_verify->ct, "");
     if (c->key_file) {
         bold(out, o, "key");
         tp_sb_put(out, "    ");

@@ -489,6 +489,7 @@ void rj_verify(struct jw *w, const char *k, const struct tp_verify_result *v, bo
     jw_chars(w, "reject", v->reject_id, sizeof v->reject_id);
     rj_path_checks(w, v);
     rj_trust(w, "trust_stores", &v->trust); /* which public stores hold the root */
+    rj_ct(w, v->ct);
     jw_close(w, '}');
 }
 

@@ -200,5 +200,15 @@ void ri_p12_json(struct jw *w, const struct tp_file_obj *o);
 void rt_trust_text(struct tp_sb *o, const struct tp_trust_verdict *t, const struct tp_render_opts *ro,
                    const char *ind, size_t width);
 void rj_trust(struct jw *w, const char *k, const struct tp_trust_verdict *t);
+/* Certificate Transparency (ct.c): the leaf's SCTs as judged (tlsprobe/sct.h),
+ * as text lines after `indent`, and as the verification object's "ct" (null when none). */
+struct tp_ct_result;
+void rs_ct_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_ct_result *ct, const char *indent);
+void rj_ct(struct jw *w, const struct tp_ct_result *ct);
+/* A certificate's embedded SCT list decoded (not verified), logs named from the
+ * log list: text lines under its "SCTs" label, and its "scts" key (null when none
+ * or it does not decode). */
+void rc_cert_scts_text(struct tp_sb *out, const struct tp_cert_info *ci, const char *indent);
+void rc_cert_scts_json(struct jw *w, const struct tp_cert_info *ci);
 
 #endif

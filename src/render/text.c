@@ -520,6 +520,7 @@ static void verification(struct tp_sb *o, const struct tp_render_opts *ro, const
         }
         tp_sb_putc(o, '\n');
     }
+    rs_ct_text(o, ro, v->ct, "  ");
     for (size_t i = 0; i < v->n_tried; i++) { /* other paths judged (backtracking) */
         tp_sb_put(o, i ? "                  " : "  also tried     ");
         tp_sb_put(o, v->tried[i].text);

@@ -152,7 +152,7 @@ static bool ext_flag(struct tp_exts *e, uint16_t type, struct tp_reader *d, enum
     switch (type) {
     case TP_EXT_SCT: /* CH: empty; SH / certificate entry: SignedCertificateTimestampList */
         e->sct = true;
-        return ctx == TP_EXTCTX_CLIENT_HELLO ? empty_ext(d) : tp_read_rest(d, &(struct tp_bytes){ 0 });
+        return ctx == TP_EXTCTX_CLIENT_HELLO ? empty_ext(d) : tp_read_rest(d, &e->sct_list);
     case TP_EXT_PADDING:
         e->has_padding = true;
         e->padding_len = tp_reader_left(d);

@@ -23,6 +23,7 @@ void tp_x509_keep_ecc_cache(bool keep)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tlsprobe/sct.h"
 #include "x509_int.h"
 
 /* Locate the parts of a Certificate. Leaves r failed (truncated/malformed) on error. */
@@ -257,12 +258,14 @@ static bool ext_crl_distribution_points(struct tp_cert_info *ci, struct ext_in *
     return true;
 }
 
-/* RFC 6962 §3.3 SCT list: noted, not decoded here */
+/* RFC 6962 §3.3 SCT list: an OCTET STRING around the TLS encoding, decoded
+ * and judged by sct.c (tlsprobe/sct.h) */
 static bool ext_sct_list(struct tp_cert_info *ci, struct ext_in *x)
 {
-    (void)x;
     ci->has_sct = true;
-    return true;
+    struct tp_bytes v;
+    (void)tp_read_rest(&x->r, &v);
+    return tp_sct_ext_unwrap(v, &ci->sct_list);
 }
 
 static const struct {

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 #include "tlsprobe/policy.h"
+#include "tlsprobe/sct.h"
 #include "x509_int.h"
 #include "store_int.h"
 
@@ -44,6 +45,7 @@ void tp_verify_result_free(struct tp_verify_result *res)
         return;
     for (size_t i = 0; i < res->path_len; i++)
         tp_cert_free(res->path[i].cert);
+    free(res->ct);
     free(res);
 }
 
@@ -910,6 +912,19 @@ enum tp_err tp_chain_verify(const struct tp_bytes *chain, size_t n, const struct
         verdict(res);
         if (opts && opts->trust_db)
             tp_trust_judge(opts->trust_db, res, &res->trust);
+        if (!b.client && res->path_len > 0) {
+            /* Certificate Transparency (sct.c): the leaf's SCTs, checked with the
+             * issuer this path found (a precert entry hashes the issuer's key). */
+            struct tp_ct_input ci = {
+                .leaf = res->path[0].cert,
+                .issuer = res->path_len > 1 ? res->path[1].cert : NULL,
+                .tls_list = opts ? opts->ct_tls_list : tp_bytes_make(NULL, 0),
+                .ocsp_list = opts ? opts->ct_ocsp_list : tp_bytes_make(NULL, 0),
+                .logs = opts ? opts->ct_logs : NULL,
+                .now = now,
+            };
+            res->ct = tp_ct_judge(&ci);
+        }
     }
 out:
     for (size_t i = 0; i < b.n; i++)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/scan.h"
+#include "tlsprobe/sct.h"
 #include "tlsprobe/wire.h"
 #include "testutil.h"
 
@@ -118,6 +119,8 @@ static void fx_free(struct fx *f)
     memset(&f->s->server_chain, 0, sizeof f->s->server_chain);
     memset(&f->s->client_chain, 0, sizeof f->s->client_chain);
     tp_session_free(f->s);
+    if (f->v)
+        free(f->v->ct);
     free(f->v);
     free(f->cv);
     free_cert(f->leaf);
@@ -1814,6 +1817,87 @@ static void test_root_trust__everywhere_or_not_judged__silent(void **state)
     fx_free(f);
 }
 
+/* ---- Certificate Transparency ---- */
+
+/* The leaf's SCTs as the verifier judged them: n SCTs, bad of them not verifying. */
+static struct tp_ct_result *mk_ct(size_t n, size_t bad, bool ok)
+{
+    struct tp_ct_result *ct = calloc(1, sizeof *ct);
+    ct->n = ct->n_total = n;
+    for (size_t i = 0; i < n; i++) {
+        ct->scts[i].status = i < bad ? TP_SCT_BAD_SIGNATURE : TP_SCT_VERIFIED;
+        ct->scts[i].log_known = true;
+        snprintf(ct->scts[i].log_name, sizeof ct->scts[i].log_name, "Example 'Log%zu'", i);
+        snprintf(ct->scts[i].log_operator, sizeof ct->scts[i].log_operator, "Example Op");
+    }
+    ct->n_bad = bad;
+    ct->n_verified = n - bad;
+    ct->chrome_ok = ct->apple_ok = ok;
+    if (!ok)
+        snprintf(ct->missing, sizeof ct->missing,
+                 "Chrome and Apple: embedded SCTs from 1 log counted of 2 needed (lifetime up to 180 days), from 1 "
+                 "operator of 2 needed");
+    snprintf(ct->logs_desc, sizeof ct->logs_desc, "built-in list (26 logs)");
+    return ct;
+}
+
+static void test_ct_insufficient__one_sct__warning_says_what_is_missing(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->ct = mk_ct(1, 0, false);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "ct-insufficient");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "1 log counted of 2 needed");
+    assert_contains(x->summary, "1 operator of 2");
+    assert_silent(f->s, "sct-bad-signature");
+    assert_int_equal(tp_exit_status(f->s), 0);
+    fx_free(f);
+}
+
+static void test_ct_insufficient__enough_scts__silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->ct = mk_ct(2, 0, true);
+    tp_diagnose(f->s);
+    assert_silent(f->s, "ct-insufficient");
+    assert_silent(f->s, "sct-bad-signature");
+    fx_free(f);
+}
+
+static void test_ct_insufficient__only_unknown_logs_short__silent(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->ct = mk_ct(2, 0, false);
+    f->v->ct->scts[0].status = f->v->ct->scts[1].status = TP_SCT_UNKNOWN_LOG;
+    f->v->ct->n_unknown = 2;
+    f->v->ct->n_verified = 0;
+    f->v->ct->undetermined = true;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "ct-insufficient");
+    assert_silent(f->s, "sct-bad-signature");
+    assert_int_equal(tp_exit_status(f->s), 0);
+    fx_free(f);
+}
+
+static void test_sct_bad_signature__one_bad__names_the_log(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    f->v->ct = mk_ct(2, 1, false);
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "sct-bad-signature");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "Example 'Log0' (Example Op) embedded in the certificate");
+    const struct tp_finding *y = assert_fires(f->s, "ct-insufficient");
+    assert_contains(y->explanation, "1 SCT did not verify");
+    assert_true(x < y); /* the cause first */
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1833,6 +1917,10 @@ int main(void)
         cmocka_unit_test(test_expired__pcap__judged_at_capture_time),
         cmocka_unit_test(test_not_yet_valid__leaf__fires),
         cmocka_unit_test(test_expiring_soon__leaf_in_10_days__warning_exit_0),
+        cmocka_unit_test(test_ct_insufficient__one_sct__warning_says_what_is_missing),
+        cmocka_unit_test(test_ct_insufficient__enough_scts__silent),
+        cmocka_unit_test(test_sct_bad_signature__one_bad__names_the_log),
+        cmocka_unit_test(test_ct_insufficient__only_unknown_logs_short__silent),
         cmocka_unit_test(test_chain_order__int_before_leaf__fires),
         cmocka_unit_test(test_extra_certificates__trailing_unrelated__fires_not_chain_order),
         cmocka_unit_test(test_chain_contains_root__trusted_root_sent__warning),

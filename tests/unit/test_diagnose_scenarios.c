@@ -15,6 +15,7 @@
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/names.h"
 #include "tlsprobe/scan.h"
+#include "tlsprobe/sct.h"
 #include "tlsprobe/wire.h"
 #include "testutil.h"
 
@@ -104,6 +105,8 @@ static void scen_free(struct scen *x)
         memset(&x->s->client_chain, 0, sizeof x->s->client_chain);
         tp_session_free(x->s);
     }
+    if (x->v)
+        free(x->v->ct);
     free(x->v);
     free(x->cv);
     free(x->scan);
@@ -311,6 +314,32 @@ static void set_fact(struct scen *x, const char *w)
         v->name_status = TP_NAME_OK_CN_ONLY;
     else if (!strcmp(w, "eku-bad"))
         v->leaf_eku_ok = false;
+    else if (!strncmp(w, "scts=", 5) && !v->ct) {
+        /* scts=N[/B][!|?]: N SCTs judged, B of them bad signatures; '!' the
+         * policies are met (default: not); '?' the others from unknown logs */
+        v->ct = calloc(1, sizeof *v->ct);
+        unsigned n = 0, b = 0;
+        if (sscanf(w + 5, "%u/%u", &n, &b) < 1 || n > TP_MAX_CT_SCTS || b > n)
+            fail_msg("bad scts= in %s", w);
+        v->ct->n = v->ct->n_total = n;
+        for (unsigned k = 0; k < n; k++) {
+            v->ct->scts[k].status = k < b ? TP_SCT_BAD_SIGNATURE : TP_SCT_VERIFIED;
+            snprintf(v->ct->scts[k].log_name, sizeof v->ct->scts[k].log_name, "Log %u", k);
+            snprintf(v->ct->scts[k].log_operator, sizeof v->ct->scts[k].log_operator, "Op");
+        }
+        v->ct->n_bad = b;
+        v->ct->n_verified = n - b;
+        v->ct->chrome_ok = v->ct->apple_ok = strchr(w, '!') != NULL;
+        if (strchr(w, '?')) { /* the SCTs not bad are from logs not in the list */
+            for (unsigned k = b; k < n; k++)
+                v->ct->scts[k].status = TP_SCT_UNKNOWN_LOG;
+            v->ct->n_unknown = n - b;
+            v->ct->n_verified = 0;
+            v->ct->undetermined = true;
+        }
+        if (!v->ct->chrome_ok)
+            snprintf(v->ct->missing, sizeof v->ct->missing, "Chrome and Apple: embedded SCTs from %u logs", n - b);
+    }
     else if (!strcmp(w, "root-sent")) {
         v->root_sent = true;
         send_more(x, x->cert[2]);

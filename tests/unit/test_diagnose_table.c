@@ -27,6 +27,7 @@ static const char *const contract_ids[] = {
     "root-distrusted", "root-not-universally-trusted",
     "proxy-unreachable", "proxy-auth-required", "proxy-refused", "proxy-upstream-failed", "proxy-bad-reply",
     "tls-inspection",
+    "sct-bad-signature", "ct-insufficient",
 };
 #define N_CONTRACT (sizeof contract_ids / sizeof contract_ids[0])
 
