@@ -11,6 +11,8 @@
 #include "tlsprobe/capture.h"
 #include "tlsprobe/reader.h"
 #include "capture/pcap_lazy.h"
+#include "capture/instream.h"
+#include "capture/pcapng.h"
 
 /* Seconds + microseconds from a file (any 64-bit value in pcapng) as µs since the
  * epoch, saturating instead of overflowing. */
@@ -136,21 +138,71 @@ void tp_live_close(struct tp_live *l)
     free(l);
 }
 
-/* Every packet of an opened (and filtered) file into c; closes p. */
-static enum tp_err read_all(struct tp_capture *c, pcap_t *p, const char *name, bool *truncated, char *err,
-                            size_t errlen)
+/* libpcap's refusals that are its limits, not the file's: our reader takes over. */
+static bool libpcap_limit(const char *m)
+{
+    return strstr(m, "different from the type of the first interface") ||
+           strstr(m, "different from the snapshot length of the first interface") ||
+           strstr(m, "sections with different byte orders");
+}
+
+/* Packets libpcap handed over, so that our pcapng reader can take over after them. */
+struct count_ctx {
+    struct loop_ctx k;
+    uint64_t n;
+};
+
+static void on_packet_counted(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct count_ctx *k = (struct count_ctx *)user;
+    k->n++;
+    on_packet((u_char *)&k->k, h, data);
+}
+
+/* The result of our pcapng reader as read_all reports it. */
+static enum tp_err own_result(struct tp_capture *c, enum tp_err e, const char *name, const char *ferr,
+                              bool *truncated, char *err, size_t errlen)
+{
+    unsigned long long n = (unsigned long long)tp_capture_get_stats(c)->packets;
+    switch (e) {
+    case TP_OK:
+        return TP_OK;
+    case TP_ERR_TRUNCATED:
+        if (truncated)
+            *truncated = true;
+        snprintf(err, errlen, "%s: the file is truncated (a pcapng block is cut short); decoded up to packet %llu",
+                 name, n);
+        return TP_OK;
+    case TP_ERR_USAGE:
+        snprintf(err, errlen, "%s", ferr);
+        return TP_ERR_USAGE;
+    default:
+        snprintf(err, errlen, "%s: corrupt capture after packet %llu: %s", name, n,
+                 e == TP_ERR_MALFORMED ? "inconsistent pcapng block" : tp_err_text(e));
+        return TP_ERR_MALFORMED;
+    }
+}
+
+/* Every packet of an opened (and filtered) file into c; closes p. When libpcap
+ * refuses a pcapng file for its own limits and in (may be NULL) can be read
+ * again, our reader reads the rest. */
+static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, const uint8_t *mem, size_t mem_len,
+                            const char *filter, const char *name, bool *truncated, char *err, size_t errlen)
 {
     if (truncated)
         *truncated = false;
-    struct loop_ctx k = { c, pcap_datalink(p) };
+    struct count_ctx k = { { c, pcap_datalink(p) }, 0 };
     enum tp_err ret = TP_OK;
+    bool again = false;
     for (;;) {
-        int n = pcap_dispatch(p, 4096, on_packet, (u_char *)&k);
+        int n = pcap_dispatch(p, 4096, on_packet_counted, (u_char *)&k);
         if (n == 0 || n == PCAP_ERROR_BREAK)
             break;
         if (n < 0) {
             const char *m = pcap_geterr(p);
-            if (strstr(m, "truncated")) {
+            if (((in && in->pcapng && in->seekable) || mem) && libpcap_limit(m)) {
+                again = true;
+            } else if (strstr(m, "truncated")) {
                 /* Cut at the end (a capture copied while being written, a full
                  * disk): decode what is there and warn. */
                 if (truncated)
@@ -168,22 +220,48 @@ static enum tp_err read_all(struct tp_capture *c, pcap_t *p, const char *name, b
             break;
     }
     pcap_close(p);
+    if (mem && again) {
+        char ferr[PCAP_ERRBUF_SIZE + 64] = "";
+        enum tp_err e = tp_pcapng_read_packets(c, NULL, mem, mem_len, filter, k.n, ferr, sizeof ferr);
+        ret = own_result(c, e, name, ferr, truncated, err, errlen);
+    }
+    if (in) {
+        in->fp = NULL; /* closed with p */
+        if (again) {
+            char ferr[PCAP_ERRBUF_SIZE + 64] = "";
+            enum tp_err e = tp_in_reopen(in, err, errlen);
+            if (e != TP_OK)
+                return e;
+            e = tp_pcapng_read_packets(c, in->fp, NULL, 0, filter, k.n, ferr, sizeof ferr);
+            ret = own_result(c, e, name, ferr, truncated, err, errlen);
+        }
+        if (in->dz && tp_in_error(in)[0]) {
+            /* The decompressor's word beats libpcap's: it knows why the bytes ended. */
+            if (truncated)
+                *truncated = true;
+            snprintf(err, errlen, "%s: the %s; decoded up to packet %llu", name, tp_in_error(in),
+                     (unsigned long long)tp_capture_get_stats(c)->packets);
+            ret = TP_OK;
+        }
+    }
     return ret;
 }
 
-static enum tp_err run(struct tp_capture *c, pcap_t *p, const char *name, const char *filter, bool *truncated,
-                       char *err, size_t errlen)
+static enum tp_err run(struct tp_capture *c, pcap_t *p, const uint8_t *mem, size_t mem_len, const char *name,
+                       const char *filter, bool *truncated, char *err, size_t errlen)
 {
     if (set_filter(p, filter, err, errlen) != TP_OK) {
         pcap_close(p);
         return TP_ERR_USAGE;
     }
-    return read_all(c, p, name, truncated, err, errlen);
+    return read_all(c, p, NULL, mem, mem_len, filter, name, truncated, err, errlen);
 }
 
 struct tp_capture_src {
-    pcap_t *p;
-    char *vbuf; /* the FILE's buffer: freed after pcap_close has closed it */
+    pcap_t *p;          /* NULL with own: our pcapng reader reads in.fp */
+    bool own;
+    struct tp_in in;
+    char *filter;
     char name[256];
 };
 
@@ -200,22 +278,48 @@ enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_
         snprintf(err, errlen, "%s: out of memory", name);
         return TP_ERR_NOMEM;
     }
+    src->in.again_fd = -1;
     snprintf(src->name, sizeof src->name, "%s", name);
-    FILE *fp = is_stdin ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", name, strerror(errno));
+    if (filter && *filter && !(src->filter = strdup(filter))) {
         free(src);
-        return TP_ERR_IO;
+        snprintf(err, errlen, "%s: out of memory", name);
+        return TP_ERR_NOMEM;
     }
-    /* 1 MiB reads instead of stdio's 4 KiB: a syscall per 4 KiB was a visible
-     * share of a 1 GB capture's time. */
-    src->vbuf = malloc(1 << 20);
-    if (src->vbuf)
-        setvbuf(fp, src->vbuf, _IOFBF, 1 << 20);
-    src->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    /* By magic number: gzip, xz, zstd are decompressed as they are read. */
+    enum tp_err e = tp_in_open(path, name, &src->in, err, errlen);
+    if (e != TP_OK) {
+        tp_capture_src_close(src);
+        return e == TP_ERR_NOMEM ? e : TP_ERR_IO;
+    }
+    if (src->in.pcapng && !src->in.seekable) {
+        /* A pcapng stream cannot be read again should libpcap refuse it half way
+         * (interfaces of different link types): our reader reads it all. The
+         * filter is compiled now for Ethernet, to report a bad one before the
+         * first packet (it is compiled again per interface). */
+        src->own = true;
+        if (src->filter) {
+            pcap_t *dead = tp_lpcap_open_dead(1, 262144, perr);
+            if (!dead) {
+                snprintf(err, errlen, "%s: %s", name, perr);
+                tp_capture_src_close(src);
+                return TP_ERR_IO;
+            }
+            e = set_filter(dead, src->filter, err, errlen);
+            pcap_close(dead);
+            if (e != TP_OK) {
+                tp_capture_src_close(src);
+                return TP_ERR_USAGE;
+            }
+        }
+        *out = src;
+        return TP_OK;
+    }
+    src->p = pcap_fopen_offline_with_tstamp_precision(src->in.fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!src->p) {
-        fclose(fp);
-        snprintf(err, errlen, "%s: not a readable pcap or pcapng file (%s)", name, perr);
+        if (tp_in_error(&src->in)[0])
+            snprintf(err, errlen, "%s: the %s before the capture's first packet", name, tp_in_error(&src->in));
+        else
+            snprintf(err, errlen, "%s: not a readable pcap or pcapng file (%s)", name, perr);
         tp_capture_src_close(src);
         return TP_ERR_IO;
     }
@@ -231,17 +335,36 @@ void tp_capture_src_close(struct tp_capture_src *src)
 {
     if (!src)
         return;
-    if (src->p)
-        pcap_close(src->p);
-    free(src->vbuf);
+    if (src->p) {
+        pcap_close(src->p); /* closes in.fp */
+        src->in.fp = NULL;
+    }
+    tp_in_free(&src->in);
+    free(src->filter);
     free(src);
 }
 
 enum tp_err tp_capture_read_src(struct tp_capture *c, struct tp_capture_src *src, bool *truncated, char *err,
                                 size_t errlen)
 {
-    enum tp_err e = read_all(c, src->p, src->name, truncated, err, errlen);
-    src->p = NULL; /* closed by read_all */
+    enum tp_err e;
+    if (truncated)
+        *truncated = false;
+    if (src->own) {
+        char ferr[PCAP_ERRBUF_SIZE + 64] = "";
+        e = tp_pcapng_read_packets(c, src->in.fp, NULL, 0, src->filter, 0, ferr, sizeof ferr);
+        e = own_result(c, e, src->name, ferr, truncated, err, errlen);
+        if (tp_in_error(&src->in)[0]) {
+            if (truncated)
+                *truncated = true;
+            snprintf(err, errlen, "%s: the %s; decoded up to packet %llu", src->name, tp_in_error(&src->in),
+                     (unsigned long long)tp_capture_get_stats(c)->packets);
+            e = TP_OK;
+        }
+    } else {
+        e = read_all(c, src->p, &src->in, NULL, 0, src->filter, src->name, truncated, err, errlen);
+        src->p = NULL; /* closed by read_all */
+    }
     tp_capture_src_close(src);
     return e;
 }
@@ -275,7 +398,7 @@ enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_
         snprintf(err, errlen, "(memory): not a readable pcap or pcapng file (%s)", perr);
         return TP_ERR_IO;
     }
-    return run(c, p, "(memory)", filter, truncated, err, errlen);
+    return run(c, p, data, len, "(memory)", filter, truncated, err, errlen);
 }
 
 /* ---- pcapng Decryption Secrets Blocks ----
@@ -448,15 +571,15 @@ enum tp_err tp_pcapng_secrets(const uint8_t *data, size_t len, char **text, size
 enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_len, size_t *n_blocks, char *err,
                                    size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    struct tp_in in;
+    enum tp_err oe = tp_in_open(path, path, &in, err, errlen); /* compressed ones too */
+    if (oe != TP_OK)
         return TP_ERR_IO;
-    }
+    FILE *fp = in.fp;
     struct bsrc src = { .fp = fp, .cap = 1 << 20 };
     src.buf = malloc(src.cap);
     if (!src.buf) {
-        fclose(fp);
+        tp_in_free(&in);
         snprintf(err, errlen, "%s: out of memory", path);
         return TP_ERR_NOMEM;
     }
@@ -465,7 +588,9 @@ enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_l
     enum tp_err e = secrets_stream(&src, text, text_len, n_blocks);
     if (e == TP_OK && ferror(fp))
         e = TP_ERR_IO;
-    fclose(fp);
+    if (e == TP_ERR_TRUNCATED && tp_in_error(&in)[0])
+        e = TP_OK; /* the decompressor's complaint is reported when the packets are read */
+    tp_in_free(&in);
     free(src.buf);
     if (e != TP_OK)
         snprintf(err, errlen, "%s: pcapng block structure: %s", path, tp_err_text(e));

@@ -1,0 +1,16 @@
+/* Private to the capture module: our own pcapng packet reader (pcapng.c), used
+ * by readfile.c where libpcap refuses a file. */
+#ifndef TP_CAPTURE_PCAPNG_H
+#define TP_CAPTURE_PCAPNG_H
+#include <stdint.h>
+#include <stdio.h>
+#include "tlsprobe/capture.h"
+
+/* Every packet of a pcapng stream (fp, or data/len when fp is NULL) into c, the
+ * first skip packets left out (already delivered). filter: BPF text or NULL,
+ * compiled per interface (TP_ERR_USAGE with the message in ferr when it does
+ * not compile). TP_ERR_TRUNCATED: the stream ends inside a block;
+ * TP_ERR_MALFORMED: a block is inconsistent (what came before was delivered). */
+enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t *data, size_t len,
+                                   const char *filter, uint64_t skip, char *ferr, size_t ferrlen);
+#endif
