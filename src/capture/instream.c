@@ -392,6 +392,39 @@ static ssize_t read_full(int fd, uint8_t *m, size_t n)
     return (ssize_t)got;
 }
 
+/* The stdio stream over our read function: fd (owned) decoded with codec, the
+ * bytes pre (already read from fd) first. Only calls that a confined process may
+ * make (no dup, no fcntl): tp_in_reopen runs under the sandbox. */
+static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uint8_t *pre, size_t npre)
+{
+    struct tp_dz *d = calloc(1, sizeof *d);
+    uint8_t *ibuf = d ? malloc(c == C_NONE ? 16 : DZ_IN) : NULL;
+    if (!ibuf) {
+        free(d);
+        close(fd);
+        return TP_ERR_NOMEM;
+    }
+    d->fd = fd;
+    d->codec = c;
+    d->in = ibuf;
+    if (npre) {
+        memcpy(d->in, pre, npre);
+        d->in_len = npre;
+    }
+    in->dz = d;
+    if (!dz_init(d)) {
+        tp_in_free(in);
+        return TP_ERR_NOMEM;
+    }
+    cookie_io_functions_t io = { .read = dz_read, .close = dz_close };
+    in->fp = fopencookie(d, "rb", io);
+    if (!in->fp) {
+        tp_in_free(in);
+        return TP_ERR_IO;
+    }
+    return TP_OK;
+}
+
 static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err, size_t errlen)
 {
     uint8_t m[8];
@@ -446,36 +479,14 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
             setvbuf(in->fp, in->vbuf, _IOFBF, 1 << 20);
         return TP_OK;
     }
-    struct tp_dz *d = calloc(1, sizeof *d);
-    uint8_t *ibuf = d ? malloc(c == C_NONE ? sizeof m : DZ_IN) : NULL;
-    if (!ibuf) {
-        free(d);
-        close(fd);
-        snprintf(err, errlen, "%s: out of memory", name);
-        return TP_ERR_NOMEM;
-    }
-    d->fd = fd;
-    d->codec = c;
-    d->in = ibuf;
-    if (!seek) { /* the magic was read from the pipe: it is input */
-        memcpy(d->in, m, (size_t)got);
-        d->in_len = (size_t)got;
-    }
-    in->dz = d;
     if (seek)
         in->again_fd = dup(fd);
-    if (!dz_init(d)) {
-        snprintf(err, errlen, "%s: cannot start the %s decoder", name, codec_name[c]);
-        tp_in_free(in);
-        return TP_ERR_NOMEM;
+    enum tp_err e = make_cookie(in, fd, c, seek ? NULL : m, seek ? 0 : (size_t)got);
+    if (e != TP_OK) {
+        snprintf(err, errlen, "%s: %s", name, e == TP_ERR_NOMEM ? "out of memory" : "cannot start the decoder");
+        return e;
     }
-    cookie_io_functions_t io = { .read = dz_read, .close = dz_close };
-    in->fp = fopencookie(d, "rb", io);
-    if (!in->fp) {
-        snprintf(err, errlen, "%s: %s", name, strerror(errno));
-        tp_in_free(in);
-        return TP_ERR_IO;
-    }
+    struct tp_dz *d = in->dz;
     /* What the capture starts with, decoded (pcapng or not): peeked now, served again. */
     while (d->pb_len < 4) {
         ssize_t k = dz_read(d, (char *)d->pb + d->pb_len, 4 - d->pb_len);
@@ -507,10 +518,17 @@ enum tp_err tp_in_reopen(struct tp_in *in, char *err, size_t errlen)
         return TP_ERR_IO;
     }
     int fd = in->again_fd;
+    enum codec c = C_NONE;
+    for (int i = 1; i < 4; i++)
+        if (in->codec && codec_name[i] && !strcmp(in->codec, codec_name[i]))
+            c = (enum codec)i;
     in->again_fd = -1;
     in->fp = NULL;
     tp_in_free(in);
-    return open_fd(fd, "(input)", in, err, errlen);
+    enum tp_err e = make_cookie(in, fd, c, NULL, 0);
+    if (e != TP_OK)
+        snprintf(err, errlen, "%s", e == TP_ERR_NOMEM ? "out of memory" : "cannot read the input again");
+    return e;
 }
 
 const char *tp_in_error(const struct tp_in *in)

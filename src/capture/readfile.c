@@ -229,9 +229,12 @@ static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, c
         in->fp = NULL; /* closed with p */
         if (again) {
             char ferr[PCAP_ERRBUF_SIZE + 64] = "";
-            enum tp_err e = tp_in_reopen(in, err, errlen);
-            if (e != TP_OK)
+            char rerr[128] = "";
+            enum tp_err e = tp_in_reopen(in, rerr, sizeof rerr);
+            if (e != TP_OK) {
+                snprintf(err, errlen, "%s: %s", name, rerr);
                 return e;
+            }
             e = tp_pcapng_read_packets(c, in->fp, NULL, 0, filter, k.n, ferr, sizeof ferr);
             ret = own_result(c, e, name, ferr, truncated, err, errlen);
         }
@@ -588,7 +591,7 @@ enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_l
     enum tp_err e = secrets_stream(&src, text, text_len, n_blocks);
     if (e == TP_OK && ferror(fp))
         e = TP_ERR_IO;
-    if (e == TP_ERR_TRUNCATED && tp_in_error(&in)[0])
+    if (e != TP_OK && e != TP_ERR_NOMEM && tp_in_error(&in)[0])
         e = TP_OK; /* the decompressor's complaint is reported when the packets are read */
     tp_in_free(&in);
     free(src.buf);
