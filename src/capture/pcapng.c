@@ -44,7 +44,7 @@ struct png_if {
 
 struct png {
     FILE *fp;                /* NULL: memory */
-    const uint8_t *p;
+    const uint8_t *win;     /* the read buffer (or the memory): a window on the file, not a parsed view */
     size_t pos, len;
     uint8_t *buf;
     size_t cap;
@@ -66,16 +66,16 @@ static bool need(struct png *r, size_t n)
         uint8_t *nb = malloc(n + (1u << 16));
         if (!nb)
             return false;
-        memcpy(nb, r->p + r->pos, r->len - r->pos);
+        memcpy(nb, r->win + r->pos, r->len - r->pos);
         free(r->buf);
         r->buf = nb;
         r->cap = n + (1u << 16);
     } else {
-        memmove(r->buf, r->p + r->pos, r->len - r->pos);
+        memmove(r->buf, r->win + r->pos, r->len - r->pos);
     }
     r->len -= r->pos;
     r->pos = 0;
-    r->p = r->buf;
+    r->win = r->buf;
     while (r->len < n) {
         size_t got = fread(r->buf + r->len, 1, r->cap - r->len, r->fp);
         if (!got)
@@ -277,12 +277,12 @@ static enum tp_err walk(struct tp_capture *c, struct png *r, uint64_t skip)
             return TP_OK;
         if (!need(r, 8))
             return r->len - r->pos == 0 ? TP_OK : TP_ERR_TRUNCATED;
-        const uint8_t *h = r->p + r->pos;
+        const uint8_t *h = r->win + r->pos;
         uint32_t type = u32at(h, r->le);
         if (u32at(h, false) == PNG_SHB) {
             if (!need(r, 12))
                 return TP_ERR_TRUNCATED;
-            h = r->p + r->pos;
+            h = r->win + r->pos;
             if (u32at(h + 8, false) == PNG_BOM)
                 r->le = false;
             else if (u32at(h + 8, true) == PNG_BOM)
@@ -315,7 +315,7 @@ static enum tp_err walk(struct tp_capture *c, struct png *r, uint64_t skip)
         }
         if (!need(r, total))
             return TP_ERR_TRUNCATED;
-        h = r->p + r->pos;
+        h = r->win + r->pos;
         if (u32at(h + total - 4, r->le) != total)
             return TP_ERR_MALFORMED;
         enum tp_err e = type == PNG_SHB ? TP_OK : on_block(c, r, type, h + 8, total - 12, &skip);
@@ -337,9 +337,9 @@ enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t
         r.buf = malloc(r.cap);
         if (!r.buf)
             return TP_ERR_NOMEM;
-        r.p = r.buf;
+        r.win = r.buf;
     } else {
-        r.p = data;
+        r.win = data;
         r.len = len;
     }
     enum tp_err e = walk(c, &r, skip);

@@ -86,7 +86,8 @@ const struct tp_cli_cmd tp_cli_pcap = {
             "content), judge it like 'connect' does (dates as of the capture), and end with a\n"
             "summary. Keys from --keylog and from pcapng Decryption Secrets Blocks decrypt\n"
             "TLS 1.3 handshakes and TLS 1.2 records; application data is counted, never shown.\n"
-            "FILE '-' is standard input.\n"
+            "FILE '-' is standard input. gzip, xz and zstd compressed captures are read\n"
+            "as they are (by magic number), and pcapng with mixed link types.\n"
             "\n",
     .foot = "Sessions are printed as their connections end (FIN/RST, eviction, end of file).\n"
             "The summary goes to stderr with text and ecs output, and is the last JSON line\n"
