@@ -143,7 +143,10 @@ static bool libpcap_limit(const char *m)
 {
     return strstr(m, "different from the type of the first interface") ||
            strstr(m, "different from the snapshot length of the first interface") ||
-           strstr(m, "sections with different byte orders");
+           strstr(m, "sections with different byte orders") ||
+           /* a section of the other byte order: libpcap reads its SHB's length in
+            * the old order (our reader says where a file is really broken) */
+           strstr(m, "pcapng block size");
 }
 
 /* Packets libpcap handed over, so that our pcapng reader can take over after them. */
