@@ -6,7 +6,7 @@
  * body, total length (4), in the byte order its section's SHB sets (§4.1). Read
  * here: SHB (a new section: interfaces start again), IDB (§4.2: link type,
  * snap length, if_tsresol, if_tsoffset), EPB (§4.3), SPB (§4.4: interface 0,
- * no time stamp), the obsolete Packet Block (Appendix: interface id, drops,
+ * no time stamp: the previous packet's time), the obsolete Packet Block (Appendix: interface id, drops,
  * time stamp, lengths). NRB, ISB, DSB (already read by tp_pcapng_secrets),
  * custom and unknown blocks are skipped; options other than those two (opt_comment
  * included) are skipped. A packet's time is its interface's units (10^-N or
@@ -52,6 +52,8 @@ struct png {
     struct png_if *ifs;
     uint32_t n_if, cap_if;
     const char *filter;
+    int64_t last_us;         /* the last packet's time: an SPB's (it has none) */
+    uint64_t skip;           /* packets (that pass the filter) delivered already, by libpcap */
     char ferr[PCAP_ERRBUF_SIZE + 64];
 };
 
@@ -98,7 +100,11 @@ static uint32_t u32at(const uint8_t *b, bool le)
 
 static uint16_t u16at(const uint8_t *b, bool le)
 {
-    return le ? (uint16_t)(b[0] | b[1] << 8) : (uint16_t)(b[0] << 8 | b[1]);
+    struct tp_reader rd;
+    uint16_t v = 0;
+    tp_reader_init(&rd, b, 2);
+    tp_read_u16(&rd, &v);
+    return le ? (uint16_t)((v >> 8) | ((v & 0xffu) << 8)) : v;
 }
 
 static void free_ifs(struct png *r)
@@ -212,13 +218,17 @@ static void deliver(struct tp_capture *c, struct png *r, uint32_t ifi, uint64_t 
         if (!pcap_offline_filter(&f->prog, &h, data))
             return;
     }
-    int64_t t = has_ts ? ts_us(f, ts) : 0;
-    tp_capture_packet(c, f->dlt, t, data, caplen, wirelen);
+    if (has_ts)
+        r->last_us = ts_us(f, ts);
+    if (r->skip) { /* delivered already: libpcap read them (through the same filter) before it gave up */
+        r->skip--;
+        return;
+    }
+    tp_capture_packet(c, f->dlt, r->last_us, data, caplen, wirelen);
 }
 
 /* One block's body (b, n: after type and length, before the trailing length). */
-static enum tp_err on_block(struct tp_capture *c, struct png *r, uint32_t type, const uint8_t *b, size_t n,
-                            uint64_t *skip)
+static enum tp_err on_block(struct tp_capture *c, struct png *r, uint32_t type, const uint8_t *b, size_t n)
 {
     if (type == PNG_IDB)
         return add_if(r, b, n);
@@ -261,15 +271,11 @@ static enum tp_err on_block(struct tp_capture *c, struct png *r, uint32_t type, 
     }
     if (ifi >= r->n_if || caplen > n - off)
         return TP_ERR_MALFORMED;
-    if (*skip) { /* delivered already (libpcap read them before it gave up) */
-        (*skip)--;
-        return TP_OK;
-    }
     deliver(c, r, ifi, ts, has_ts, b + off, caplen, wirelen);
     return TP_OK;
 }
 
-static enum tp_err walk(struct tp_capture *c, struct png *r, uint64_t skip)
+static enum tp_err walk(struct tp_capture *c, struct png *r)
 {
     bool first = true;
     for (;;) {
@@ -318,7 +324,7 @@ static enum tp_err walk(struct tp_capture *c, struct png *r, uint64_t skip)
         h = r->win + r->pos;
         if (u32at(h + total - 4, r->le) != total)
             return TP_ERR_MALFORMED;
-        enum tp_err e = type == PNG_SHB ? TP_OK : on_block(c, r, type, h + 8, total - 12, &skip);
+        enum tp_err e = type == PNG_SHB ? TP_OK : on_block(c, r, type, h + 8, total - 12);
         if (e != TP_OK)
             return e;
         r->pos += total;
@@ -342,7 +348,8 @@ enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t
         r.win = data;
         r.len = len;
     }
-    enum tp_err e = walk(c, &r, skip);
+    r.skip = skip;
+    enum tp_err e = walk(c, &r);
     if (e == TP_OK && fp && ferror(fp))
         e = TP_ERR_IO;
     if (ferr && ferrlen)
