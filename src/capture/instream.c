@@ -422,6 +422,7 @@ static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uin
         tp_in_free(in);
         return TP_ERR_IO;
     }
+    setvbuf(in->fp, NULL, _IOFBF, 256u * 1024); /* stdio's own 8 KiB would mean a decoder call per 8 KiB */
     return TP_OK;
 }
 
