@@ -38,8 +38,9 @@ struct png_if {
     uint32_t snaplen;
     uint64_t units;          /* time stamp units per second */
     int64_t offset_s;        /* if_tsoffset */
-    bool filtered;           /* prog holds a compiled filter */
+    bool filtered;           /* prog holds a compiled filter (ours: owned; else use) */
     struct bpf_program prog;
+    const struct bpf_program *use;
 };
 
 struct png {
@@ -54,6 +55,8 @@ struct png {
     const char *filter;
     int64_t last_us;         /* the last packet's time: an SPB's (it has none) */
     uint64_t skip;           /* packets (that pass the filter) delivered already, by libpcap */
+    const struct tp_png_prog *pre;
+    size_t n_pre;
     char ferr[PCAP_ERRBUF_SIZE + 64];
 };
 
@@ -110,7 +113,7 @@ static uint16_t u16at(const uint8_t *b, bool le)
 static void free_ifs(struct png *r)
 {
     for (uint32_t i = 0; i < r->n_if; i++)
-        if (r->ifs[i].filtered)
+        if (r->ifs[i].filtered && r->ifs[i].use == &r->ifs[i].prog)
             pcap_freecode(&r->ifs[i].prog);
     r->n_if = 0;
 }
@@ -173,7 +176,12 @@ static enum tp_err add_if(struct png *r, const uint8_t *b, size_t n)
         }
         o += (size_t)(len + 3u) & ~(size_t)3;
     }
-    if (r->filter && *r->filter) {
+    for (size_t i = 0; r->filter && *r->filter && i < r->n_pre; i++)
+        if (r->pre[i].ok && r->pre[i].dlt == f->dlt) {
+            f->filtered = true; /* compiled before the sandbox: names (ports, protocols) were looked up then */
+            f->use = &r->pre[i].prog;
+        }
+    if (r->filter && *r->filter && !f->filtered) {
         char perr[PCAP_ERRBUF_SIZE] = "";
         pcap_t *dead = tp_lpcap_open_dead((int)lt == 101 ? 12 : f->dlt, (int)(f->snaplen ? f->snaplen : 262144), perr);
         if (!dead) {
@@ -187,6 +195,7 @@ static enum tp_err add_if(struct png *r, const uint8_t *b, size_t n)
         }
         pcap_close(dead);
         f->filtered = true;
+        f->use = &f->prog;
     }
     r->n_if++;
     return TP_OK;
@@ -215,7 +224,7 @@ static void deliver(struct tp_capture *c, struct png *r, uint32_t ifi, uint64_t 
         memset(&h, 0, sizeof h);
         h.caplen = caplen;
         h.len = wirelen;
-        if (!pcap_offline_filter(&f->prog, &h, data))
+        if (!pcap_offline_filter(f->use, &h, data))
             return;
     }
     if (has_ts)
@@ -331,11 +340,37 @@ static enum tp_err walk(struct tp_capture *c, struct png *r)
     }
 }
 
+void tp_pcapng_precompile(const char *filter, struct tp_png_prog pre[TP_PNG_PRE])
+{
+    static const int dlts[TP_PNG_PRE] = { 1, 12, 113, 276, 0, 108, 228, 229 };
+    memset(pre, 0, sizeof *pre * TP_PNG_PRE);
+    for (size_t i = 0; filter && *filter && i < TP_PNG_PRE; i++) {
+        char perr[PCAP_ERRBUF_SIZE] = "";
+        pre[i].dlt = dlts[i];
+        pcap_t *dead = tp_lpcap_open_dead(dlts[i], 262144, perr);
+        if (!dead)
+            continue;
+        pre[i].ok = pcap_compile(dead, &pre[i].prog, filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+        pcap_close(dead);
+    }
+}
+
+void tp_pcapng_precompiled_free(struct tp_png_prog pre[TP_PNG_PRE])
+{
+    for (size_t i = 0; i < TP_PNG_PRE; i++)
+        if (pre[i].ok)
+            pcap_freecode(&pre[i].prog);
+    memset(pre, 0, sizeof *pre * TP_PNG_PRE);
+}
+
 enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t *data, size_t len,
-                                   const char *filter, uint64_t skip, char *ferr, size_t ferrlen)
+                                   const char *filter, const struct tp_png_prog *pre, uint64_t skip, char *ferr,
+                                   size_t ferrlen)
 {
     struct png r;
     memset(&r, 0, sizeof r);
+    r.pre = pre;
+    r.n_pre = pre ? TP_PNG_PRE : 0;
     r.filter = filter;
     r.fp = fp;
     if (fp) {
@@ -362,5 +397,5 @@ enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t
 
 enum tp_err tp_pcapng_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter)
 {
-    return tp_pcapng_read_packets(c, NULL, data, len, filter, 0, NULL, 0);
+    return tp_pcapng_read_packets(c, NULL, data, len, filter, NULL, 0, NULL, 0);
 }

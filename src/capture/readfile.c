@@ -189,8 +189,9 @@ static enum tp_err own_result(struct tp_capture *c, enum tp_err e, const char *n
 /* Every packet of an opened (and filtered) file into c; closes p. When libpcap
  * refuses a pcapng file for its own limits and in (may be NULL) can be read
  * again, our reader reads the rest. */
-static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, const uint8_t *mem, size_t mem_len,
-                            const char *filter, const char *name, bool *truncated, char *err, size_t errlen)
+static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, const struct tp_png_prog *pre,
+                            const uint8_t *mem, size_t mem_len, const char *filter, const char *name, bool *truncated,
+                            char *err, size_t errlen)
 {
     if (truncated)
         *truncated = false;
@@ -225,7 +226,7 @@ static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, c
     pcap_close(p);
     if (mem && again) {
         char ferr[PCAP_ERRBUF_SIZE + 64] = "";
-        enum tp_err e = tp_pcapng_read_packets(c, NULL, mem, mem_len, filter, k.n, ferr, sizeof ferr);
+        enum tp_err e = tp_pcapng_read_packets(c, NULL, mem, mem_len, filter, NULL, k.n, ferr, sizeof ferr);
         ret = own_result(c, e, name, ferr, truncated, err, errlen);
     }
     if (in) {
@@ -238,7 +239,7 @@ static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, c
                 snprintf(err, errlen, "%s: %s", name, rerr);
                 return e;
             }
-            e = tp_pcapng_read_packets(c, in->fp, NULL, 0, filter, k.n, ferr, sizeof ferr);
+            e = tp_pcapng_read_packets(c, in->fp, NULL, 0, filter, pre, k.n, ferr, sizeof ferr);
             ret = own_result(c, e, name, ferr, truncated, err, errlen);
         }
         if (in->dz && tp_in_error(in)[0]) {
@@ -260,7 +261,7 @@ static enum tp_err run(struct tp_capture *c, pcap_t *p, const uint8_t *mem, size
         pcap_close(p);
         return TP_ERR_USAGE;
     }
-    return read_all(c, p, NULL, mem, mem_len, filter, name, truncated, err, errlen);
+    return read_all(c, p, NULL, NULL, mem, mem_len, filter, name, truncated, err, errlen);
 }
 
 struct tp_capture_src {
@@ -268,6 +269,7 @@ struct tp_capture_src {
     bool own;
     struct tp_in in;
     char *filter;
+    struct tp_png_prog pre[TP_PNG_PRE]; /* pcapng with a filter: for our reader */
     char name[256];
 };
 
@@ -297,6 +299,8 @@ enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_
         tp_capture_src_close(src);
         return e == TP_ERR_NOMEM ? e : TP_ERR_IO;
     }
+    if (src->in.pcapng && src->filter)
+        tp_pcapng_precompile(src->filter, src->pre); /* now, before decoding is confined */
     if (src->in.pcapng && !src->in.seekable) {
         /* A pcapng stream cannot be read again should libpcap refuse it half way
          * (interfaces of different link types): our reader reads it all. The
@@ -310,9 +314,14 @@ enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_
                 tp_capture_src_close(src);
                 return TP_ERR_IO;
             }
-            e = set_filter(dead, src->filter, err, errlen);
+            struct bpf_program prog;
+            bool bad = pcap_compile(dead, &prog, src->filter, 1, PCAP_NETMASK_UNKNOWN) < 0;
+            if (bad)
+                snprintf(err, errlen, "--filter '%s': %s", src->filter, pcap_geterr(dead));
+            else
+                pcap_freecode(&prog);
             pcap_close(dead);
-            if (e != TP_OK) {
+            if (bad) {
                 tp_capture_src_close(src);
                 return TP_ERR_USAGE;
             }
@@ -346,6 +355,7 @@ void tp_capture_src_close(struct tp_capture_src *src)
         src->in.fp = NULL;
     }
     tp_in_free(&src->in);
+    tp_pcapng_precompiled_free(src->pre);
     free(src->filter);
     free(src);
 }
@@ -358,7 +368,7 @@ enum tp_err tp_capture_read_src(struct tp_capture *c, struct tp_capture_src *src
         *truncated = false;
     if (src->own) {
         char ferr[PCAP_ERRBUF_SIZE + 64] = "";
-        e = tp_pcapng_read_packets(c, src->in.fp, NULL, 0, src->filter, 0, ferr, sizeof ferr);
+        e = tp_pcapng_read_packets(c, src->in.fp, NULL, 0, src->filter, src->pre, 0, ferr, sizeof ferr);
         e = own_result(c, e, src->name, ferr, truncated, err, errlen);
         if (tp_in_error(&src->in)[0]) {
             if (truncated)
@@ -368,7 +378,7 @@ enum tp_err tp_capture_read_src(struct tp_capture *c, struct tp_capture_src *src
             e = TP_OK;
         }
     } else {
-        e = read_all(c, src->p, &src->in, NULL, 0, src->filter, src->name, truncated, err, errlen);
+        e = read_all(c, src->p, &src->in, src->pre, NULL, 0, src->filter, src->name, truncated, err, errlen);
         src->p = NULL; /* closed by read_all */
     }
     tp_capture_src_close(src);

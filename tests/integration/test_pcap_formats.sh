@@ -72,6 +72,13 @@ TP_ANY_EXIT=1 tp_expect_exit "multi-link-type pcapng, --filter on the cooked int
     "$T" pcap "$W/merged.pcapng" --cafile "$PKI/root.pem" --format json --no-summary --filter "tcp port $P2"
 sessions "$TP_OUT" | cut -f2 | sort | tr '\n' ' ' | grep -x "four.test three.test " >/dev/null
 tp_check "--filter compiled per interface: only the cooked interface's sessions" $?
+cat "$W/merged.pcapng" | "$T" pcap - --cafile "$PKI/root.pem" --format json --no-summary --filter "tcp port $P2" >"$W/sf.json" 2>"$W/sf.err"
+sessions "$W/sf.json" | cut -f2 | sort | tr '\n' ' ' | grep -x "four.test three.test " >/dev/null && [ ! -s "$W/sf.err" ]
+tp_check "pcapng from standard input (our reader), --filter: only the cooked interface's sessions" $?
+# a port name is looked up before decoding is confined (the sandbox opens no /etc/services)
+cat "$W/merged.pcapng" | "$T" pcap - --format json --no-summary --filter "not tcp port https" >"$W/sn.json" 2>"$W/sn.err"
+[ "$(sessions "$W/sn.json" | wc -l)" = 4 ] && ! grep "filter" "$W/sn.err" >/dev/null
+tp_check "pcapng from standard input, --filter with a port name: 4 sessions ($(head -c 200 "$W/sn.err"))" $?
 cat "$W/merged.pcapng" | "$T" pcap - --cafile "$PKI/root.pem" --format json --no-summary >"$W/stdin.json" 2>"$W/stdin.err"; cat "$W/stdin.err" >&2
 sessions "$W/stdin.json" | diff "$W/ours.txt" - >&2
 tp_check "multi-link-type pcapng from standard input: the same sessions" $?
