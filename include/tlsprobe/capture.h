@@ -152,6 +152,7 @@ struct tp_capture_stats {
     uint64_t resyncs;                /* TLS found mid-stream */
     uint64_t skipped_records;        /* records counted without decoding (no keys, handshake over) */
     uint64_t chains_verified, verify_cache_hits;
+    uint32_t shard_k, shard_n;       /* --shard K/N (0: none); the counts above are of this shard's flows */
 };
 
 struct tp_capture;

@@ -307,6 +307,8 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
     c->free_list = malloc(c->o.max_flows * sizeof *c->free_list);
     c->worker = tp_worker_new();
     c->certs = tp_cert_cache_new();
+    c->st.shard_k = c->o.shard_n > 1 ? c->o.shard_k : 0;
+    c->st.shard_n = c->o.shard_n > 1 ? c->o.shard_n : 0;
     if (c->o.shard_n > 1)
         c->shard_cache = calloc(SHARD_CACHE, sizeof *c->shard_cache); /* NULL: no cache, still correct */
     if (!c->slots || !c->flows || !c->free_list || !c->worker || !c->certs) {
