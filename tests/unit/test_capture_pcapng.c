@@ -4,7 +4,8 @@
  * with another snap length, nanosecond time stamps and an if_tsoffset, in one
  * section or in two sections of different byte orders, with SPB, NRB and
  * unknown blocks; read through tp_capture_read_mem (libpcap first, then ours)
- * and tp_pcapng_read_mem; every cut length; per-interface filters. */
+ * and tp_pcapng_read_mem; every cut length; per-interface filters. And the
+ * --shard hash on the Community ID spec's vector. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -300,6 +301,20 @@ static void test_pcapng__bad_blocks__malformed(void **st)
     free(o.b);
 }
 
+/* --shard: the Community ID spec's TCP vector (1:LQU9qZlK+B5F3KDmev6m5PMibrg=,
+ * SHA-1 starting 2d 05 3d a9): shard = 1 + 0x2d053da9 mod N, either direction. */
+static void test_shard__community_id_vector(void **st)
+{
+    (void)st;
+    const uint8_t a[4] = { 128, 232, 110, 120 }, b[4] = { 66, 35, 250, 204 };
+    assert_int_equal(tp_capture_shard_of(a, 34855, b, 80, 4, 1), 1);
+    assert_int_equal(tp_capture_shard_of(a, 34855, b, 80, 4, 8), 2);
+    assert_int_equal(tp_capture_shard_of(b, 80, a, 34855, 4, 8), 2);
+    assert_int_equal(tp_capture_shard_of(a, 34855, b, 80, 4, 1000000), 318186);
+    assert_int_equal(tp_capture_shard_of(a, 34855, b, 80, 4, 0), 0);
+    assert_int_equal(tp_capture_shard_of(a, 34855, b, 80, 5, 8), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_pcapng__filter_per_interface),
         cmocka_unit_test(test_pcapng__cut_everywhere__clean),
         cmocka_unit_test(test_pcapng__bad_blocks__malformed),
+        cmocka_unit_test(test_shard__community_id_vector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
