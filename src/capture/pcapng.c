@@ -1,6 +1,8 @@
-/* Our own pcapng packet reader, for the files libpcap refuses: interfaces of
- * different link types or snap lengths in one file, sections of different byte
- * orders (libpcap keeps one link type, snap length and byte order per handle).
+/* The pcapng block reader: tlsprobe's own packet reader for the files libpcap
+ * refuses (interfaces of different link types or snap lengths in one file,
+ * sections of different byte orders: libpcap keeps one link type, snap length
+ * and byte order per handle), and the walk that collects the Decryption Secrets
+ * Blocks (§4.7, secrets type "TLSK") of every pcapng input before decoding.
  *
  * pcapng (draft-ietf-opsawg-pcapng): every block is type (4), total length (4),
  * body, total length (4), in the byte order its section's SHB sets (§4.1). Read
@@ -8,7 +10,7 @@
  * snap length, if_tsresol, if_tsoffset), EPB (§4.3), SPB (§4.4: interface 0,
  * no time stamp: the previous packet's time), the obsolete Packet Block (Appendix: interface id, drops,
  * time stamp, lengths). NRB, ISB, DSB (already read by tp_pcapng_secrets),
- * custom and unknown blocks are skipped; options other than those two (opt_comment
+ * custom and unknown blocks are skipped (DSBs by the packet reader); options other than those two (opt_comment
  * included) are skipped. A packet's time is its interface's units (10^-N or
  * 2^-N s; default µs) plus if_tsoffset seconds. With a filter, it is compiled
  * once per interface for its link type (libpcap's pcap_open_dead + pcap_offline_filter).
@@ -29,7 +31,11 @@
 #define PNG_PB 0x00000002u
 #define PNG_SPB 0x00000003u
 #define PNG_EPB 0x00000006u
+#define PNG_DSB 0x0000000Au
 #define PNG_BOM 0x1A2B3C4Du
+#define DSB_TLS_KEYLOG 0x544c534bu  /* "TLSK" */
+/* A DSB holds key log text; 16 MiB is far beyond any real one (a line per secret). */
+#define DSB_MAX (16u * 1024 * 1024)
 #define PNG_MAX_BLOCK (16u * 1024 * 1024 + 64) /* as libpcap: larger blocks are refused */
 #define PNG_MAX_IFACES 65536u
 
@@ -57,6 +63,10 @@ struct png {
     uint64_t skip;           /* packets (that pass the filter) delivered already, by libpcap */
     const struct tp_png_prog *pre;
     size_t n_pre;
+    /* the secrets walk (tp_pcapng_secrets): DSBs only, no packets */
+    bool secrets;
+    char **text;
+    size_t *text_len, *n_blocks;
     char ferr[PCAP_ERRBUF_SIZE + 64];
 };
 
@@ -284,11 +294,49 @@ static enum tp_err on_block(struct tp_capture *c, struct png *r, uint32_t type, 
     return TP_OK;
 }
 
+static bool append_text(char **text, size_t *text_len, const uint8_t *p, size_t n)
+{
+    char *nt = realloc(*text, *text_len + n + 2);
+    if (!nt)
+        return false;
+    memcpy(nt + *text_len, p, n);
+    *text_len += n;
+    if (n && nt[*text_len - 1] != '\n')
+        nt[(*text_len)++] = '\n';
+    nt[*text_len] = '\0';
+    *text = nt;
+    return true;
+}
+
+/* A DSB's body (§4.7): secrets type (4), secrets length (4), the secrets padded
+ * to 4 bytes, options. TLS key log text is appended to r->text. */
+static enum tp_err on_dsb(struct png *r, const uint8_t *b, size_t n)
+{
+    struct tp_reader rd;
+    uint8_t f4[4];
+    tp_reader_init(&rd, b, n);
+    tp_read_copy(&rd, f4, 4);
+    uint32_t stype = u32at(f4, r->le);
+    tp_read_copy(&rd, f4, 4);
+    uint32_t slen = u32at(f4, r->le);
+    struct tp_bytes data;
+    if (!tp_reader_ok(&rd) || !tp_read_bytes(&rd, slen, &data))
+        return TP_ERR_MALFORMED;
+    if (stype != DSB_TLS_KEYLOG)
+        return TP_OK;
+    if (!append_text(r->text, r->text_len, data.p, data.len))
+        return TP_ERR_NOMEM;
+    (*r->n_blocks)++;
+    return TP_OK;
+}
+
 static enum tp_err walk(struct tp_capture *c, struct png *r)
 {
     bool first = true;
+    if (r->secrets && (!need(r, 4) || u32at(r->win + r->pos, false) != PNG_SHB))
+        return TP_OK; /* classic pcap (or too short): no secrets blocks */
     for (;;) {
-        if (tp_capture_done(c))
+        if (c && tp_capture_done(c))
             return TP_OK;
         if (!need(r, 8))
             return r->len - r->pos == 0 ? TP_OK : TP_ERR_TRUNCATED;
@@ -313,7 +361,9 @@ static enum tp_err walk(struct tp_capture *c, struct png *r)
         uint32_t total = u32at(h + 4, r->le);
         if (total < 12 || total % 4 || (type == PNG_SHB && total < 28))
             return TP_ERR_MALFORMED;
-        bool wanted = type == PNG_IDB || type == PNG_EPB || type == PNG_SPB || type == PNG_PB || type == PNG_SHB;
+        bool wanted = r->secrets ? type == PNG_SHB || (type == PNG_DSB && total <= DSB_MAX + 32)
+                                 : type == PNG_IDB || type == PNG_EPB || type == PNG_SPB || type == PNG_PB ||
+                                       type == PNG_SHB;
         if (!wanted || total > PNG_MAX_BLOCK) {
             if (wanted)
                 return TP_ERR_MALFORMED;
@@ -331,9 +381,12 @@ static enum tp_err walk(struct tp_capture *c, struct png *r)
         if (!need(r, total))
             return TP_ERR_TRUNCATED;
         h = r->win + r->pos;
-        if (u32at(h + total - 4, r->le) != total)
+        /* (the secrets walk, older, never checked the trailing length: it still does not) */
+        if (!r->secrets && u32at(h + total - 4, r->le) != total)
             return TP_ERR_MALFORMED;
-        enum tp_err e = type == PNG_SHB ? TP_OK : on_block(c, r, type, h + 8, total - 12);
+        enum tp_err e = type == PNG_SHB ? TP_OK
+                        : r->secrets    ? on_dsb(r, h + 8, total - 12)
+                                        : on_block(c, r, type, h + 8, total - 12);
         if (e != TP_OK)
             return e;
         r->pos += total;
@@ -398,4 +451,44 @@ enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t
 enum tp_err tp_pcapng_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter)
 {
     return tp_pcapng_read_packets(c, NULL, data, len, filter, NULL, 0, NULL, 0);
+}
+
+/* ---- the secrets walk (tlsprobe/capture.h): the same block reader, DSBs only ---- */
+static enum tp_err secrets_walk(FILE *fp, const uint8_t *data, size_t len, char **text, size_t *text_len,
+                                size_t *n_blocks)
+{
+    struct png r;
+    memset(&r, 0, sizeof r);
+    r.secrets = true;
+    r.text = text;
+    r.text_len = text_len;
+    r.n_blocks = n_blocks;
+    r.fp = fp;
+    if (fp) {
+        r.cap = 1u << 20;
+        r.buf = malloc(r.cap);
+        if (!r.buf)
+            return TP_ERR_NOMEM;
+        r.win = r.buf;
+    } else {
+        r.win = data;
+        r.len = len;
+    }
+    enum tp_err e = walk(NULL, &r);
+    if (e == TP_OK && fp && ferror(fp))
+        e = TP_ERR_IO;
+    free(r.buf);
+    return e;
+}
+
+enum tp_err tp_pcapng_secrets(const uint8_t *data, size_t len, char **text, size_t *text_len, size_t *n_blocks)
+{
+    if (!len)
+        return TP_OK;
+    return secrets_walk(NULL, data, len, text, text_len, n_blocks);
+}
+
+enum tp_err tp_pcapng_secrets_fp(FILE *fp, char **text, size_t *text_len, size_t *n_blocks)
+{
+    return secrets_walk(fp, NULL, 0, text, text_len, n_blocks);
 }

@@ -27,4 +27,6 @@ void tp_pcapng_precompiled_free(struct tp_png_prog pre[TP_PNG_PRE]);
 enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t *data, size_t len,
                                    const char *filter, const struct tp_png_prog *pre, uint64_t skip, char *ferr,
                                    size_t ferrlen);
+/* The secrets walk over a stream (tp_pcapng_secrets_file). */
+enum tp_err tp_pcapng_secrets_fp(FILE *fp, char **text, size_t *text_len, size_t *n_blocks);
 #endif

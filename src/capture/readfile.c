@@ -1,6 +1,8 @@
 /* Packets in through libpcap: capture files (pcap with µs or ns timestamps, pcapng
- * with several interfaces and sections), live interfaces (sniff), and the pcapng
- * Decryption Secrets Blocks that libpcap skips, read from the file directly. */
+ * with several interfaces and sections; compressed ones through capture/instream),
+ * live interfaces (sniff); where libpcap refuses a pcapng file (mixed link types,
+ * snap lengths, byte orders), and for the pcapng Decryption Secrets Blocks that
+ * libpcap skips, the pcapng block reader of capture/pcapng.c. */
 #include <errno.h>
 #include <signal.h>
 #include <pcap/pcap.h>
@@ -9,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "tlsprobe/capture.h"
-#include "tlsprobe/reader.h"
 #include "capture/pcap_lazy.h"
 #include "capture/instream.h"
 #include "capture/pcapng.h"
@@ -418,172 +419,7 @@ enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_
 }
 
 /* ---- pcapng Decryption Secrets Blocks ----
- * pcapng spec (draft-ietf-opsawg-pcapng) §4.1 SHB, §4.7 DSB:
- *   block type (4), block total length (4), body, block total length (4);
- *   SHB body starts with the byte-order magic 0x1A2B3C4D, which sets the byte
- *   order of every block in the section; DSB body: secrets type (4), secrets
- *   length (4), secrets data padded to 4 bytes, options. */
-#define PCAPNG_SHB 0x0A0D0D0Au
-#define PCAPNG_DSB 0x0000000Au
-#define PCAPNG_BOM 0x1A2B3C4Du
-#define DSB_TLS_KEYLOG 0x544c534bu  /* "TLSK" */
-/* A DSB holds key log text; 16 MiB is far beyond any real one (a line per secret). */
-#define DSB_MAX (16u * 1024 * 1024)
-
-static uint32_t u32_order(const uint8_t b[4], bool le)
-{
-    struct tp_reader r;
-    uint32_t v = 0;
-    tp_reader_init(&r, b, 4);
-    tp_read_u32(&r, &v);
-    if (le)
-        v = (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
-    return v;
-}
-
-static bool append_text(char **text, size_t *text_len, const uint8_t *p, size_t n)
-{
-    char *nt = realloc(*text, *text_len + n + 2);
-    if (!nt)
-        return false;
-    memcpy(nt + *text_len, p, n);
-    *text_len += n;
-    if (n && nt[*text_len - 1] != '\n')
-        nt[(*text_len)++] = '\n';
-    nt[*text_len] = '\0';
-    *text = nt;
-    return true;
-}
-
-/* A forward-only byte source over a file (our own 1 MiB buffer: skipping a packet
- * block is pointer arithmetic, where fseek cost an lseek system call per block,
- * 1.7 million of them in a 1 GB capture) or over memory. */
-struct bsrc {
-    FILE *fp;            /* NULL: memory */
-    const uint8_t *p;    /* buffered bytes (the memory itself when fp is NULL) */
-    size_t pos, len;
-    uint8_t *buf;
-    size_t cap;
-};
-
-static bool bs_fill(struct bsrc *b)
-{
-    if (!b->fp || b->pos < b->len)
-        return b->pos < b->len;
-    b->len = fread(b->buf, 1, b->cap, b->fp);
-    b->pos = 0;
-    return b->len > 0;
-}
-
-/* Up to n bytes into out; returns how many. */
-static size_t bs_read(struct bsrc *b, void *out, size_t n)
-{
-    size_t got = 0;
-    while (got < n && bs_fill(b)) {
-        size_t k = b->len - b->pos < n - got ? b->len - b->pos : n - got;
-        memcpy((uint8_t *)out + got, b->p + b->pos, k);
-        b->pos += k;
-        got += k;
-    }
-    return got;
-}
-
-/* Skip n bytes; false when the source ends first. */
-static bool bs_skip(struct bsrc *b, uint64_t n)
-{
-    while (n) {
-        if (!bs_fill(b))
-            return false;
-        size_t k = b->len - b->pos < n ? b->len - b->pos : (size_t)n;
-        b->pos += k;
-        n -= k;
-    }
-    return true;
-}
-
-static enum tp_err secrets_stream(struct bsrc *src, char **text, size_t *text_len, size_t *n_blocks)
-{
-    uint8_t h[12];
-    size_t got = bs_read(src, h, 8);
-    if (got < 4 || u32_order(h, false) != PCAPNG_SHB)
-        return TP_OK; /* classic pcap (or too short): no secrets blocks */
-    bool le = false;
-    bool first = true;
-    for (;;) {
-        if (!first) {
-            got = bs_read(src, h, 8);
-            if (got == 0)
-                return TP_OK;
-        }
-        first = false;
-        if (got < 8)
-            return TP_ERR_TRUNCATED;
-        uint32_t type_be = u32_order(h, false);
-        if (type_be == PCAPNG_SHB) {
-            uint8_t bom[4];
-            if (bs_read(src, bom, 4) != 4)
-                return TP_ERR_TRUNCATED;
-            if (u32_order(bom, false) == PCAPNG_BOM)
-                le = false;
-            else if (u32_order(bom, true) == PCAPNG_BOM)
-                le = true;
-            else
-                return TP_ERR_MALFORMED;
-            uint32_t total = u32_order(h + 4, le);
-            if (total < 28 || total % 4)
-                return TP_ERR_MALFORMED;
-            if (!bs_skip(src, (uint64_t)total - 12))
-                return TP_ERR_TRUNCATED;
-            continue;
-        }
-        uint32_t type = u32_order(h, le), total = u32_order(h + 4, le);
-        if (total < 12 || total % 4)
-            return TP_ERR_MALFORMED;
-        if (type == PCAPNG_DSB && total <= DSB_MAX + 32) {
-            size_t body_len = total - 8;
-            uint8_t *body = malloc(body_len);
-            if (!body)
-                return TP_ERR_NOMEM;
-            if (bs_read(src, body, body_len) != body_len) {
-                free(body);
-                return TP_ERR_TRUNCATED;
-            }
-            struct tp_reader r;
-            uint8_t f4[4];
-            tp_reader_init(&r, body, body_len - 4); /* the trailing length is not body */
-            tp_read_copy(&r, f4, 4);
-            uint32_t stype = u32_order(f4, le);
-            tp_read_copy(&r, f4, 4);
-            uint32_t slen = u32_order(f4, le);
-            struct tp_bytes data;
-            bool ok = tp_reader_ok(&r) && tp_read_bytes(&r, slen, &data);
-            if (!ok) {
-                free(body);
-                return TP_ERR_MALFORMED;
-            }
-            if (stype == DSB_TLS_KEYLOG) {
-                if (!append_text(text, text_len, data.p, data.len)) {
-                    free(body);
-                    return TP_ERR_NOMEM;
-                }
-                (*n_blocks)++;
-            }
-            free(body);
-            continue;
-        }
-        if (!bs_skip(src, (uint64_t)total - 8))
-            return TP_ERR_TRUNCATED;
-    }
-}
-
-enum tp_err tp_pcapng_secrets(const uint8_t *data, size_t len, char **text, size_t *text_len, size_t *n_blocks)
-{
-    if (!len)
-        return TP_OK;
-    struct bsrc src = { .p = data, .len = len };
-    return secrets_stream(&src, text, text_len, n_blocks);
-}
-
+ * Walked by the pcapng block reader (pcapng.c) before decoding. */
 enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_len, size_t *n_blocks, char *err,
                                    size_t errlen)
 {
@@ -592,22 +428,11 @@ enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_l
     if (oe != TP_OK)
         return TP_ERR_IO;
     FILE *fp = in.fp;
-    struct bsrc src = { .fp = fp, .cap = 1 << 20 };
-    src.buf = malloc(src.cap);
-    if (!src.buf) {
-        tp_in_free(&in);
-        snprintf(err, errlen, "%s: out of memory", path);
-        return TP_ERR_NOMEM;
-    }
-    src.p = src.buf;
-    setvbuf(fp, NULL, _IONBF, 0); /* our buffer is the only one */
-    enum tp_err e = secrets_stream(&src, text, text_len, n_blocks);
-    if (e == TP_OK && ferror(fp))
-        e = TP_ERR_IO;
+    setvbuf(fp, NULL, _IONBF, 0); /* the reader's buffer is the only one */
+    enum tp_err e = tp_pcapng_secrets_fp(fp, text, text_len, n_blocks);
     if (e != TP_OK && e != TP_ERR_NOMEM && tp_in_error(&in)[0])
         e = TP_OK; /* the decompressor's complaint is reported when the packets are read */
     tp_in_free(&in);
-    free(src.buf);
     if (e != TP_OK)
         snprintf(err, errlen, "%s: pcapng block structure: %s", path, tp_err_text(e));
     return e;
