@@ -132,7 +132,14 @@ struct tp_capture_opts {
      * every session has been emitted. Not for callers that read their on_session
      * state while packets are still being fed. */
     bool threaded;
+    /* --shard K/N: only the TCP flows whose Community ID v1 (seed 0) SHA-1, its
+     * first 4 bytes read as a big-endian number, is K-1 modulo N (K from 1);
+     * shard_n 0 or 1: every flow. N runs with K = 1..N see each flow once. */
+    uint32_t shard_k, shard_n;
 };
+/* The shard (1..n) of a TCP flow, either direction given (0 when n is 0 or the
+ * address length is not 4 or 16). */
+uint32_t tp_capture_shard_of(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_t alen, uint32_t n);
 struct tp_capture_stats {
     uint64_t packets, bytes;         /* packets read, bytes captured (caplen) */
     uint64_t wire_bytes;             /* original lengths */
@@ -145,6 +152,7 @@ struct tp_capture_stats {
     uint64_t resyncs;                /* TLS found mid-stream */
     uint64_t skipped_records;        /* records counted without decoding (no keys, handshake over) */
     uint64_t chains_verified, verify_cache_hits;
+    uint32_t shard_k, shard_n;       /* --shard K/N (0: none); the counts above are of this shard's flows */
 };
 
 struct tp_capture;
@@ -184,6 +192,13 @@ void tp_capture_preload(struct tp_capture *c);
 /* The same from memory (fuzzing, tests). */
 enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter,
                                 bool *truncated, char *err, size_t errlen) TP_MUST_USE;
+
+/* pcapng read by tlsprobe itself (not libpcap), as it is for files libpcap
+ * refuses (interfaces of different link types or snap lengths, sections of
+ * different byte orders): every packet of data into c (fuzzing, tests).
+ * TP_ERR_TRUNCATED / TP_ERR_MALFORMED when the block structure breaks (the
+ * packets before it were delivered). */
+enum tp_err tp_pcapng_read_mem(struct tp_capture *c, const uint8_t *data, size_t len, const char *filter) TP_MUST_USE;
 
 /* ---- live capture (sniff): an interface through libpcap ----
  * Snap length 256 KiB, not promiscuous, packets delivered at once. */

@@ -409,6 +409,10 @@ bool tp_endpoint_parse(const char *text, struct tp_endpoint *ep);
 #define TP_PROTO_UDP 17
 bool tp_community_id(uint16_t seed, uint8_t proto, const uint8_t *saddr, const uint8_t *daddr, size_t alen,
                      uint16_t sport, uint16_t dport, char out[TP_COMMUNITY_ID_LEN]);
+/* The SHA-1 under it (what the id is the base64 of): --shard hashes with it. */
+#define TP_COMMUNITY_ID_SHA1 20
+bool tp_community_id_sha1(uint16_t seed, uint8_t proto, const uint8_t *saddr, const uint8_t *daddr, size_t alen,
+                          uint16_t sport, uint16_t dport, uint8_t h[TP_COMMUNITY_ID_SHA1]);
 /* The Community ID of a session's TCP connection (client to server): false (and
  * "") when either address is unknown or they are of different families. */
 bool tp_session_community_id(const struct tp_session *s, uint16_t seed, char out[TP_COMMUNITY_ID_LEN]);

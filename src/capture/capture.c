@@ -80,6 +80,15 @@ struct flow {
     size_t mem;                       /* bytes charged to the flows' memory budget */
 };
 
+/* --shard: a flow of another shard (see shard_keep) */
+#define SHARD_CACHE 4096
+struct shard_miss {
+    uint32_t h;
+    uint8_t ipver;
+    uint16_t pa, pb;
+    uint8_t a[16], b[16];
+};
+
 struct tp_capture {
     struct tp_capture_opts o;
     struct tp_tcp_pool tcp_pool;      /* the reading thread's TCP history buffers */
@@ -107,6 +116,7 @@ struct tp_capture {
     uint64_t vc_clock;
     struct tp_worker *worker;         /* the reading thread's working memory */
     struct tp_trust_db *trust_db;     /* public trust-store data (NULL: not installed) */
+    struct shard_miss *shard_cache;   /* --shard: flows of other shards seen lately */
 };
 
 const char *tp_capture_store_error(const struct tp_capture *c)
@@ -319,6 +329,10 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
     c->free_list = malloc(c->o.max_flows * sizeof *c->free_list);
     c->worker = tp_worker_new();
     c->certs = tp_cert_cache_new();
+    c->st.shard_k = c->o.shard_n > 1 ? c->o.shard_k : 0;
+    c->st.shard_n = c->o.shard_n > 1 ? c->o.shard_n : 0;
+    if (c->o.shard_n > 1)
+        c->shard_cache = calloc(SHARD_CACHE, sizeof *c->shard_cache); /* NULL: no cache, still correct */
     if (!c->slots || !c->flows || !c->free_list || !c->worker || !c->certs) {
         tp_capture_free(c);
         return NULL;
@@ -382,6 +396,7 @@ void tp_capture_free(struct tp_capture *c)
     free(c->flows);
     free(c->slots);
     free(c->free_list);
+    free(c->shard_cache);
     free(c);
 }
 
@@ -945,6 +960,55 @@ static void count_not_decoded(struct tp_capture_stats *st, enum tp_pkt_kind k)
         (*by_kind[k])++;
 }
 
+/* ---- --shard K/N ----
+ * The Community ID v1 hash (seed 0, TCP), so that a flow's shard can be computed
+ * from the community_id field of tlsprobe, Zeek or Suricata logs alike:
+ * shard = 1 + (first 4 bytes of the SHA-1, big-endian) mod N. A flow of another
+ * shard is not tracked at all; the last 4,096 such flows are remembered (by the
+ * table hash, then the exact addresses) so that their later packets cost no SHA-1. */
+
+uint32_t tp_capture_shard_of(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_t alen, uint32_t n)
+{
+    uint8_t h[TP_COMMUNITY_ID_SHA1];
+    if (!n || !tp_community_id_sha1(0, TP_PROTO_TCP, a, b, alen, pa, pb, h))
+        return 0;
+    uint32_t v = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    return 1 + v % n;
+}
+
+/* The packet's endpoints in a fixed order (smaller address, then port, first). */
+static void shard_key(const struct tp_pkt *p, uint32_t h, struct shard_miss *k)
+{
+    size_t alen = p->ipver == 6 ? 16 : 4;
+    int c = memcmp(p->src, p->dst, alen);
+    bool swap = c > 0 || (c == 0 && p->sport > p->dport);
+    memset(k, 0, sizeof *k);
+    k->h = h;
+    k->ipver = p->ipver;
+    memcpy(k->a, swap ? p->dst : p->src, alen);
+    memcpy(k->b, swap ? p->src : p->dst, alen);
+    k->pa = swap ? p->dport : p->sport;
+    k->pb = swap ? p->sport : p->dport;
+}
+
+/* Is this new flow in our shard? */
+static bool shard_keep(struct tp_capture *c, const struct tp_pkt *p, uint32_t h)
+{
+    if (c->o.shard_n <= 1)
+        return true;
+    struct shard_miss k;
+    shard_key(p, h, &k);
+    struct shard_miss *slot = c->shard_cache ? &c->shard_cache[h % SHARD_CACHE] : NULL;
+    if (slot && slot->ipver && !memcmp(slot, &k, sizeof k))
+        return false;
+    uint32_t s = tp_capture_shard_of(k.a, k.pa, k.b, k.pb, p->ipver == 6 ? 16 : 4, c->o.shard_n);
+    if (s == c->o.shard_k)
+        return true;
+    if (slot)
+        *slot = k;
+    return false;
+}
+
 void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen)
 {
     c->st.packets++;
@@ -989,6 +1053,8 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
             return; /* a bare ACK/FIN/RST of a flow we never saw: nothing to decode */
         if (p.flags & TP_TCP_RST)
             return;
+        if (!shard_keep(c, &p, h))
+            return; /* another shard's flow (--shard) */
         f = flow_new(c, &p, h, t_us);
         if (!f)
             return;

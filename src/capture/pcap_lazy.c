@@ -16,7 +16,7 @@
     X(pcap_fopen_offline_with_tstamp_precision)                                                                   \
     X(pcap_create) X(pcap_set_snaplen) X(pcap_set_promisc) X(pcap_set_immediate_mode) X(pcap_set_timeout)         \
     X(pcap_activate) X(pcap_statustostr) X(pcap_compile) X(pcap_setfilter) X(pcap_freecode) X(pcap_geterr)         \
-    X(pcap_datalink) X(pcap_dispatch) X(pcap_breakloop) X(pcap_close)
+    X(pcap_datalink) X(pcap_dispatch) X(pcap_breakloop) X(pcap_close) X(pcap_open_dead) X(pcap_offline_filter)
 
 static struct {
 #define X(n) __typeof__(&n) n;
@@ -86,3 +86,13 @@ int tp_lpcap_datalink(pcap_t *p) { return fn.pcap_datalink(p); }
 int tp_lpcap_dispatch(pcap_t *p, int cnt, pcap_handler cb, u_char *user) { return fn.pcap_dispatch(p, cnt, cb, user); }
 void tp_lpcap_breakloop(pcap_t *p) { fn.pcap_breakloop(p); }
 void tp_lpcap_close(pcap_t *p) { fn.pcap_close(p); }
+
+/* A handle to compile filters for one link type: may be the first call. */
+pcap_t *tp_lpcap_open_dead(int linktype, int snaplen, char *errbuf)
+{
+    return ensure(errbuf) ? fn.pcap_open_dead(linktype, snaplen) : NULL;
+}
+int tp_lpcap_offline_filter(const struct bpf_program *prog, const struct pcap_pkthdr *h, const u_char *pkt)
+{
+    return fn.pcap_offline_filter(prog, h, pkt);
+}

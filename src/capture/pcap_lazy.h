@@ -28,6 +28,9 @@ int tp_lpcap_datalink(pcap_t *p);
 int tp_lpcap_dispatch(pcap_t *p, int cnt, pcap_handler cb, u_char *user);
 void tp_lpcap_breakloop(pcap_t *p); /* async-signal-safe: the library is loaded once a handle exists */
 void tp_lpcap_close(pcap_t *p);
+/* The pcapng reader's per-interface filters (capture/pcapng.c). */
+pcap_t *tp_lpcap_open_dead(int linktype, int snaplen, char *errbuf);
+int tp_lpcap_offline_filter(const struct bpf_program *prog, const struct pcap_pkthdr *h, const u_char *pkt);
 
 /* pcap_lazy.c itself defines TP_LPCAP_DEFINE: it needs the prototypes above
  * (-Wmissing-prototypes) but calls the real pcap_* through dlsym. */
@@ -48,5 +51,6 @@ void tp_lpcap_close(pcap_t *p);
 #define pcap_dispatch tp_lpcap_dispatch
 #define pcap_breakloop tp_lpcap_breakloop
 #define pcap_close tp_lpcap_close
+#define pcap_offline_filter tp_lpcap_offline_filter
 #endif
 #endif

@@ -1,6 +1,8 @@
 /* Packets in through libpcap: capture files (pcap with µs or ns timestamps, pcapng
- * with several interfaces and sections), live interfaces (sniff), and the pcapng
- * Decryption Secrets Blocks that libpcap skips, read from the file directly. */
+ * with several interfaces and sections; compressed ones through capture/instream),
+ * live interfaces (sniff); where libpcap refuses a pcapng file (mixed link types,
+ * snap lengths, byte orders), and for the pcapng Decryption Secrets Blocks that
+ * libpcap skips, the pcapng block reader of capture/pcapng.c. */
 #include <errno.h>
 #include <signal.h>
 #include <pcap/pcap.h>
@@ -9,8 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "tlsprobe/capture.h"
-#include "tlsprobe/reader.h"
 #include "capture/pcap_lazy.h"
+#include "capture/instream.h"
+#include "capture/pcapng.h"
 
 /* Seconds + microseconds from a file (any 64-bit value in pcapng) as µs since the
  * epoch, saturating instead of overflowing. */
@@ -136,21 +139,75 @@ void tp_live_close(struct tp_live *l)
     free(l);
 }
 
-/* Every packet of an opened (and filtered) file into c; closes p. */
-static enum tp_err read_all(struct tp_capture *c, pcap_t *p, const char *name, bool *truncated, char *err,
-                            size_t errlen)
+/* libpcap's refusals that are its limits, not the file's: our reader takes over. */
+static bool libpcap_limit(const char *m)
+{
+    return strstr(m, "different from the type of the first interface") ||
+           strstr(m, "different from the snapshot length of the first interface") ||
+           strstr(m, "sections with different byte orders") ||
+           /* a section of the other byte order: libpcap reads its SHB's length in
+            * the old order (our reader says where a file is really broken) */
+           strstr(m, "pcapng block size");
+}
+
+/* Packets libpcap handed over, so that our pcapng reader can take over after them. */
+struct count_ctx {
+    struct loop_ctx k;
+    uint64_t n;
+};
+
+static void on_packet_counted(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct count_ctx *k = (struct count_ctx *)user;
+    k->n++;
+    on_packet((u_char *)&k->k, h, data);
+}
+
+/* The result of our pcapng reader as read_all reports it. */
+static enum tp_err own_result(struct tp_capture *c, enum tp_err e, const char *name, const char *ferr,
+                              bool *truncated, char *err, size_t errlen)
+{
+    unsigned long long n = (unsigned long long)tp_capture_get_stats(c)->packets;
+    switch (e) {
+    case TP_OK:
+        return TP_OK;
+    case TP_ERR_TRUNCATED:
+        if (truncated)
+            *truncated = true;
+        snprintf(err, errlen, "%s: the file is truncated (a pcapng block is cut short); decoded up to packet %llu",
+                 name, n);
+        return TP_OK;
+    case TP_ERR_USAGE:
+        snprintf(err, errlen, "%s", ferr);
+        return TP_ERR_USAGE;
+    default:
+        snprintf(err, errlen, "%s: corrupt capture after packet %llu: %s", name, n,
+                 e == TP_ERR_MALFORMED ? "inconsistent pcapng block" : tp_err_text(e));
+        return TP_ERR_MALFORMED;
+    }
+}
+
+/* Every packet of an opened (and filtered) file into c; closes p. When libpcap
+ * refuses a pcapng file for its own limits and in (may be NULL) can be read
+ * again, our reader reads the rest. */
+static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, const struct tp_png_prog *pre,
+                            const uint8_t *mem, size_t mem_len, const char *filter, const char *name, bool *truncated,
+                            char *err, size_t errlen)
 {
     if (truncated)
         *truncated = false;
-    struct loop_ctx k = { c, pcap_datalink(p) };
+    struct count_ctx k = { { c, pcap_datalink(p) }, 0 };
     enum tp_err ret = TP_OK;
+    bool again = false;
     for (;;) {
-        int n = pcap_dispatch(p, 4096, on_packet, (u_char *)&k);
+        int n = pcap_dispatch(p, 4096, on_packet_counted, (u_char *)&k);
         if (n == 0 || n == PCAP_ERROR_BREAK)
             break;
         if (n < 0) {
             const char *m = pcap_geterr(p);
-            if (strstr(m, "truncated")) {
+            if (((in && in->pcapng && in->seekable) || mem) && libpcap_limit(m)) {
+                again = true;
+            } else if (strstr(m, "truncated")) {
                 /* Cut at the end (a capture copied while being written, a full
                  * disk): decode what is there and warn. */
                 if (truncated)
@@ -168,22 +225,52 @@ static enum tp_err read_all(struct tp_capture *c, pcap_t *p, const char *name, b
             break;
     }
     pcap_close(p);
+    if (mem && again) {
+        char ferr[PCAP_ERRBUF_SIZE + 64] = "";
+        enum tp_err e = tp_pcapng_read_packets(c, NULL, mem, mem_len, filter, NULL, k.n, ferr, sizeof ferr);
+        ret = own_result(c, e, name, ferr, truncated, err, errlen);
+    }
+    if (in) {
+        in->fp = NULL; /* closed with p */
+        if (again) {
+            char ferr[PCAP_ERRBUF_SIZE + 64] = "";
+            char rerr[128] = "";
+            enum tp_err e = tp_in_reopen(in, rerr, sizeof rerr);
+            if (e != TP_OK) {
+                snprintf(err, errlen, "%s: %s", name, rerr);
+                return e;
+            }
+            e = tp_pcapng_read_packets(c, in->fp, NULL, 0, filter, pre, k.n, ferr, sizeof ferr);
+            ret = own_result(c, e, name, ferr, truncated, err, errlen);
+        }
+        if (in->dz && tp_in_error(in)[0]) {
+            /* The decompressor's word beats libpcap's: it knows why the bytes ended. */
+            if (truncated)
+                *truncated = true;
+            snprintf(err, errlen, "%s: the %s; decoded up to packet %llu", name, tp_in_error(in),
+                     (unsigned long long)tp_capture_get_stats(c)->packets);
+            ret = TP_OK;
+        }
+    }
     return ret;
 }
 
-static enum tp_err run(struct tp_capture *c, pcap_t *p, const char *name, const char *filter, bool *truncated,
-                       char *err, size_t errlen)
+static enum tp_err run(struct tp_capture *c, pcap_t *p, const uint8_t *mem, size_t mem_len, const char *name,
+                       const char *filter, bool *truncated, char *err, size_t errlen)
 {
     if (set_filter(p, filter, err, errlen) != TP_OK) {
         pcap_close(p);
         return TP_ERR_USAGE;
     }
-    return read_all(c, p, name, truncated, err, errlen);
+    return read_all(c, p, NULL, NULL, mem, mem_len, filter, name, truncated, err, errlen);
 }
 
 struct tp_capture_src {
-    pcap_t *p;
-    char *vbuf; /* the FILE's buffer: freed after pcap_close has closed it */
+    pcap_t *p;          /* NULL with own: our pcapng reader reads in.fp */
+    bool own;
+    struct tp_in in;
+    char *filter;
+    struct tp_png_prog pre[TP_PNG_PRE]; /* pcapng with a filter: for our reader */
     char name[256];
 };
 
@@ -200,22 +287,55 @@ enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_
         snprintf(err, errlen, "%s: out of memory", name);
         return TP_ERR_NOMEM;
     }
+    src->in.again_fd = -1;
     snprintf(src->name, sizeof src->name, "%s", name);
-    FILE *fp = is_stdin ? fdopen(dup(STDIN_FILENO), "rb") : fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", name, strerror(errno));
+    if (filter && *filter && !(src->filter = strdup(filter))) {
         free(src);
-        return TP_ERR_IO;
+        snprintf(err, errlen, "%s: out of memory", name);
+        return TP_ERR_NOMEM;
     }
-    /* 1 MiB reads instead of stdio's 4 KiB: a syscall per 4 KiB was a visible
-     * share of a 1 GB capture's time. */
-    src->vbuf = malloc(1 << 20);
-    if (src->vbuf)
-        setvbuf(fp, src->vbuf, _IOFBF, 1 << 20);
-    src->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    /* By magic number: gzip, xz, zstd are decompressed as they are read. */
+    enum tp_err e = tp_in_open(path, name, &src->in, err, errlen);
+    if (e != TP_OK) {
+        tp_capture_src_close(src);
+        return e == TP_ERR_NOMEM ? e : TP_ERR_IO;
+    }
+    if (src->in.pcapng && src->filter)
+        tp_pcapng_precompile(src->filter, src->pre); /* now, before decoding is confined */
+    if (src->in.pcapng && !src->in.seekable) {
+        /* A pcapng stream cannot be read again should libpcap refuse it half way
+         * (interfaces of different link types): our reader reads it all. The
+         * filter is compiled now for Ethernet, to report a bad one before the
+         * first packet (it is compiled again per interface). */
+        src->own = true;
+        if (src->filter) {
+            pcap_t *dead = tp_lpcap_open_dead(1, 262144, perr);
+            if (!dead) {
+                snprintf(err, errlen, "%s: %s", name, perr);
+                tp_capture_src_close(src);
+                return TP_ERR_IO;
+            }
+            struct bpf_program prog;
+            bool bad = pcap_compile(dead, &prog, src->filter, 1, PCAP_NETMASK_UNKNOWN) < 0;
+            if (bad)
+                snprintf(err, errlen, "--filter '%s': %s", src->filter, pcap_geterr(dead));
+            else
+                pcap_freecode(&prog);
+            pcap_close(dead);
+            if (bad) {
+                tp_capture_src_close(src);
+                return TP_ERR_USAGE;
+            }
+        }
+        *out = src;
+        return TP_OK;
+    }
+    src->p = pcap_fopen_offline_with_tstamp_precision(src->in.fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!src->p) {
-        fclose(fp);
-        snprintf(err, errlen, "%s: not a readable pcap or pcapng file (%s)", name, perr);
+        if (tp_in_error(&src->in)[0])
+            snprintf(err, errlen, "%s: the %s before the capture's first packet", name, tp_in_error(&src->in));
+        else
+            snprintf(err, errlen, "%s: not a readable pcap or pcapng file (%s)", name, perr);
         tp_capture_src_close(src);
         return TP_ERR_IO;
     }
@@ -231,17 +351,37 @@ void tp_capture_src_close(struct tp_capture_src *src)
 {
     if (!src)
         return;
-    if (src->p)
-        pcap_close(src->p);
-    free(src->vbuf);
+    if (src->p) {
+        pcap_close(src->p); /* closes in.fp */
+        src->in.fp = NULL;
+    }
+    tp_in_free(&src->in);
+    tp_pcapng_precompiled_free(src->pre);
+    free(src->filter);
     free(src);
 }
 
 enum tp_err tp_capture_read_src(struct tp_capture *c, struct tp_capture_src *src, bool *truncated, char *err,
                                 size_t errlen)
 {
-    enum tp_err e = read_all(c, src->p, src->name, truncated, err, errlen);
-    src->p = NULL; /* closed by read_all */
+    enum tp_err e;
+    if (truncated)
+        *truncated = false;
+    if (src->own) {
+        char ferr[PCAP_ERRBUF_SIZE + 64] = "";
+        e = tp_pcapng_read_packets(c, src->in.fp, NULL, 0, src->filter, src->pre, 0, ferr, sizeof ferr);
+        e = own_result(c, e, src->name, ferr, truncated, err, errlen);
+        if (tp_in_error(&src->in)[0]) {
+            if (truncated)
+                *truncated = true;
+            snprintf(err, errlen, "%s: the %s; decoded up to packet %llu", src->name, tp_in_error(&src->in),
+                     (unsigned long long)tp_capture_get_stats(c)->packets);
+            e = TP_OK;
+        }
+    } else {
+        e = read_all(c, src->p, &src->in, src->pre, NULL, 0, src->filter, src->name, truncated, err, errlen);
+        src->p = NULL; /* closed by read_all */
+    }
     tp_capture_src_close(src);
     return e;
 }
@@ -275,198 +415,24 @@ enum tp_err tp_capture_read_mem(struct tp_capture *c, const uint8_t *data, size_
         snprintf(err, errlen, "(memory): not a readable pcap or pcapng file (%s)", perr);
         return TP_ERR_IO;
     }
-    return run(c, p, "(memory)", filter, truncated, err, errlen);
+    return run(c, p, data, len, "(memory)", filter, truncated, err, errlen);
 }
 
 /* ---- pcapng Decryption Secrets Blocks ----
- * pcapng spec (draft-ietf-opsawg-pcapng) §4.1 SHB, §4.7 DSB:
- *   block type (4), block total length (4), body, block total length (4);
- *   SHB body starts with the byte-order magic 0x1A2B3C4D, which sets the byte
- *   order of every block in the section; DSB body: secrets type (4), secrets
- *   length (4), secrets data padded to 4 bytes, options. */
-#define PCAPNG_SHB 0x0A0D0D0Au
-#define PCAPNG_DSB 0x0000000Au
-#define PCAPNG_BOM 0x1A2B3C4Du
-#define DSB_TLS_KEYLOG 0x544c534bu  /* "TLSK" */
-/* A DSB holds key log text; 16 MiB is far beyond any real one (a line per secret). */
-#define DSB_MAX (16u * 1024 * 1024)
-
-static uint32_t u32_order(const uint8_t b[4], bool le)
-{
-    struct tp_reader r;
-    uint32_t v = 0;
-    tp_reader_init(&r, b, 4);
-    tp_read_u32(&r, &v);
-    if (le)
-        v = (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
-    return v;
-}
-
-static bool append_text(char **text, size_t *text_len, const uint8_t *p, size_t n)
-{
-    char *nt = realloc(*text, *text_len + n + 2);
-    if (!nt)
-        return false;
-    memcpy(nt + *text_len, p, n);
-    *text_len += n;
-    if (n && nt[*text_len - 1] != '\n')
-        nt[(*text_len)++] = '\n';
-    nt[*text_len] = '\0';
-    *text = nt;
-    return true;
-}
-
-/* A forward-only byte source over a file (our own 1 MiB buffer: skipping a packet
- * block is pointer arithmetic, where fseek cost an lseek system call per block,
- * 1.7 million of them in a 1 GB capture) or over memory. */
-struct bsrc {
-    FILE *fp;            /* NULL: memory */
-    const uint8_t *p;    /* buffered bytes (the memory itself when fp is NULL) */
-    size_t pos, len;
-    uint8_t *buf;
-    size_t cap;
-};
-
-static bool bs_fill(struct bsrc *b)
-{
-    if (!b->fp || b->pos < b->len)
-        return b->pos < b->len;
-    b->len = fread(b->buf, 1, b->cap, b->fp);
-    b->pos = 0;
-    return b->len > 0;
-}
-
-/* Up to n bytes into out; returns how many. */
-static size_t bs_read(struct bsrc *b, void *out, size_t n)
-{
-    size_t got = 0;
-    while (got < n && bs_fill(b)) {
-        size_t k = b->len - b->pos < n - got ? b->len - b->pos : n - got;
-        memcpy((uint8_t *)out + got, b->p + b->pos, k);
-        b->pos += k;
-        got += k;
-    }
-    return got;
-}
-
-/* Skip n bytes; false when the source ends first. */
-static bool bs_skip(struct bsrc *b, uint64_t n)
-{
-    while (n) {
-        if (!bs_fill(b))
-            return false;
-        size_t k = b->len - b->pos < n ? b->len - b->pos : (size_t)n;
-        b->pos += k;
-        n -= k;
-    }
-    return true;
-}
-
-static enum tp_err secrets_stream(struct bsrc *src, char **text, size_t *text_len, size_t *n_blocks)
-{
-    uint8_t h[12];
-    size_t got = bs_read(src, h, 8);
-    if (got < 4 || u32_order(h, false) != PCAPNG_SHB)
-        return TP_OK; /* classic pcap (or too short): no secrets blocks */
-    bool le = false;
-    bool first = true;
-    for (;;) {
-        if (!first) {
-            got = bs_read(src, h, 8);
-            if (got == 0)
-                return TP_OK;
-        }
-        first = false;
-        if (got < 8)
-            return TP_ERR_TRUNCATED;
-        uint32_t type_be = u32_order(h, false);
-        if (type_be == PCAPNG_SHB) {
-            uint8_t bom[4];
-            if (bs_read(src, bom, 4) != 4)
-                return TP_ERR_TRUNCATED;
-            if (u32_order(bom, false) == PCAPNG_BOM)
-                le = false;
-            else if (u32_order(bom, true) == PCAPNG_BOM)
-                le = true;
-            else
-                return TP_ERR_MALFORMED;
-            uint32_t total = u32_order(h + 4, le);
-            if (total < 28 || total % 4)
-                return TP_ERR_MALFORMED;
-            if (!bs_skip(src, (uint64_t)total - 12))
-                return TP_ERR_TRUNCATED;
-            continue;
-        }
-        uint32_t type = u32_order(h, le), total = u32_order(h + 4, le);
-        if (total < 12 || total % 4)
-            return TP_ERR_MALFORMED;
-        if (type == PCAPNG_DSB && total <= DSB_MAX + 32) {
-            size_t body_len = total - 8;
-            uint8_t *body = malloc(body_len);
-            if (!body)
-                return TP_ERR_NOMEM;
-            if (bs_read(src, body, body_len) != body_len) {
-                free(body);
-                return TP_ERR_TRUNCATED;
-            }
-            struct tp_reader r;
-            uint8_t f4[4];
-            tp_reader_init(&r, body, body_len - 4); /* the trailing length is not body */
-            tp_read_copy(&r, f4, 4);
-            uint32_t stype = u32_order(f4, le);
-            tp_read_copy(&r, f4, 4);
-            uint32_t slen = u32_order(f4, le);
-            struct tp_bytes data;
-            bool ok = tp_reader_ok(&r) && tp_read_bytes(&r, slen, &data);
-            if (!ok) {
-                free(body);
-                return TP_ERR_MALFORMED;
-            }
-            if (stype == DSB_TLS_KEYLOG) {
-                if (!append_text(text, text_len, data.p, data.len)) {
-                    free(body);
-                    return TP_ERR_NOMEM;
-                }
-                (*n_blocks)++;
-            }
-            free(body);
-            continue;
-        }
-        if (!bs_skip(src, (uint64_t)total - 8))
-            return TP_ERR_TRUNCATED;
-    }
-}
-
-enum tp_err tp_pcapng_secrets(const uint8_t *data, size_t len, char **text, size_t *text_len, size_t *n_blocks)
-{
-    if (!len)
-        return TP_OK;
-    struct bsrc src = { .p = data, .len = len };
-    return secrets_stream(&src, text, text_len, n_blocks);
-}
-
+ * Walked by the pcapng block reader (pcapng.c) before decoding. */
 enum tp_err tp_pcapng_secrets_file(const char *path, char **text, size_t *text_len, size_t *n_blocks, char *err,
                                    size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    struct tp_in in;
+    enum tp_err oe = tp_in_open(path, path, &in, err, errlen); /* compressed ones too */
+    if (oe != TP_OK)
         return TP_ERR_IO;
-    }
-    struct bsrc src = { .fp = fp, .cap = 1 << 20 };
-    src.buf = malloc(src.cap);
-    if (!src.buf) {
-        fclose(fp);
-        snprintf(err, errlen, "%s: out of memory", path);
-        return TP_ERR_NOMEM;
-    }
-    src.p = src.buf;
-    setvbuf(fp, NULL, _IONBF, 0); /* our buffer is the only one */
-    enum tp_err e = secrets_stream(&src, text, text_len, n_blocks);
-    if (e == TP_OK && ferror(fp))
-        e = TP_ERR_IO;
-    fclose(fp);
-    free(src.buf);
+    FILE *fp = in.fp;
+    setvbuf(fp, NULL, _IONBF, 0); /* the reader's buffer is the only one */
+    enum tp_err e = tp_pcapng_secrets_fp(fp, text, text_len, n_blocks);
+    if (e != TP_OK && e != TP_ERR_NOMEM && tp_in_error(&in)[0])
+        e = TP_OK; /* the decompressor's complaint is reported when the packets are read */
+    tp_in_free(&in);
     if (e != TP_OK)
         snprintf(err, errlen, "%s: pcapng block structure: %s", path, tp_err_text(e));
     return e;

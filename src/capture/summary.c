@@ -258,6 +258,10 @@ void tp_capture_summary_render(struct tp_sb *out, const struct tp_capture_summar
     tp_sb_printf(out, "\n  read          %" PRIu64 " packets, %s, %" PRIu64 " TCP flows (%" PRIu64 " TLS, %" PRIu64
                       " not TLS), at most %" PRIu64 " at once",
                  st->packets, b1, st->flows, st->tls_flows, st->non_tls_flows, st->flows_active_max);
+    if (st->shard_n)
+        tp_sb_printf(out, "\n  shard         %" PRIu32 " of %" PRIu32
+                          " (--shard): flows and sessions of this shard only, packets of all",
+                     st->shard_k, st->shard_n);
     tp_sb_printf(out, "\n  flows evicted %" PRIu64, st->flows_evicted);
     if (st->flows_evicted_memory)
         tp_sb_printf(out, " (%" PRIu64 " for the flows' memory budget, %" PRIu64

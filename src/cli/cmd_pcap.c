@@ -30,6 +30,7 @@ enum {
     OPT_CAPATH,
     OPT_AT,
     OPT_USER,
+    OPT_SHARD,
 };
 
 /* The output options both commands end with. */
@@ -52,6 +53,8 @@ static const struct tp_cli_opt pcap_opts[] = {
       "TCP flows tracked at once (default 65536); the least\nrecently active flow is evicted beyond it and counted" },
     { OPT_MAX_FLOW_MEMORY, "max-flow-memory", 0, "MIB",
       "MiB the tracked flows may hold (sessions, buffers;\ndefault 64); over it the least recently active goes" },
+    { OPT_SHARD, "shard", 0, "K/N",
+      "only the flows of shard K of N (K from 1; by Community ID\nhash): N runs, K = 1..N, together make one full run" },
     OUTPUT_ROWS,
 };
 
@@ -67,6 +70,7 @@ static const struct tp_cli_opt sniff_opts[] = {
     { OPT_AT, "at", 0, "TIME", "judge chains and dates as of TIME (as for pcap)" },
     { OPT_MAX_FLOWS, "max-flows", 0, "N", "TCP flows tracked at once (default 65536)" },
     { OPT_MAX_FLOW_MEMORY, "max-flow-memory", 0, "MIB", "MiB the tracked flows may hold (default 64)" },
+    { OPT_SHARD, "shard", 0, "K/N", "only the flows of shard K of N (as for pcap)" },
     { OPT_USER, "relinquish-privileges", 'Z', "USER",
       "started as root: become USER (default nobody) once the\ninterface is open, before the first packet is read" },
     OUTPUT_ROWS,
@@ -82,7 +86,8 @@ const struct tp_cli_cmd tp_cli_pcap = {
             "content), judge it like 'connect' does (dates as of the capture), and end with a\n"
             "summary. Keys from --keylog and from pcapng Decryption Secrets Blocks decrypt\n"
             "TLS 1.3 handshakes and TLS 1.2 records; application data is counted, never shown.\n"
-            "FILE '-' is standard input.\n"
+            "FILE '-' is standard input. gzip, xz and zstd compressed captures are read\n"
+            "as they are (by magic number), and pcapng with mixed link types.\n"
             "\n",
     .foot = "Sessions are printed as their connections end (FIN/RST, eviction, end of file).\n"
             "The summary goes to stderr with text and ecs output, and is the last JSON line\n"
@@ -250,6 +255,7 @@ struct common_args {
     struct tp_cli_common com;
     const char *keylog, *filter, *server, *sni, *iface, *cafile, *capath, *user;
     unsigned long session, max_flows, max_flow_mib, count;
+    unsigned long shard_k, shard_n; /* --shard K/N; 0: off */
     bool keylog_given, no_summary;
     time_t at;                      /* --at; 0: the capture time */
     char server_canon[80];
@@ -331,6 +337,19 @@ static int parse_args(const struct tp_cli_cmd *cmd, int argc, char **argv, struc
         case OPT_CAPATH: a->capath = v; break;
         case OPT_IFACE: a->iface = v; break;
         case OPT_USER: a->user = v; break;
+        case OPT_SHARD: {
+            /* K/N, 1 <= K <= N <= 1000000 */
+            const char *slash = strchr(v, '/');
+            char k[24];
+            size_t kl = slash ? (size_t)(slash - v) : 0;
+            if (!slash || kl == 0 || kl >= sizeof k)
+                return tp_cli_usage_fail(cmd, "--shard takes K/N (K from 1 to N, N up to 1000000), not '%s'", v);
+            memcpy(k, v, kl);
+            k[kl] = '\0';
+            if (!parse_ulong(slash + 1, 1, 1000000, &a->shard_n) || !parse_ulong(k, 1, a->shard_n, &a->shard_k))
+                return tp_cli_usage_fail(cmd, "--shard takes K/N (K from 1 to N, N up to 1000000), not '%s'", v);
+            break;
+        }
         case OPT_AT:
             if (tp_cli_opt_at(cmd->name, v, &a->at))
                 return TP_EXIT_USAGE;
@@ -387,6 +406,8 @@ static struct tp_capture *capture_for(const struct common_args *a, const struct 
         .cafile = a->cafile,
         .capath = a->capath,
         .threaded = threaded,
+        .shard_k = (uint32_t)a->shard_k,
+        .shard_n = (uint32_t)a->shard_n,
     };
     return tp_capture_new(&o);
 }

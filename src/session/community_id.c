@@ -48,10 +48,9 @@ bool tp_endpoint_parse(const char *text, struct tp_endpoint *ep)
     return true;
 }
 
-bool tp_community_id(uint16_t seed, uint8_t proto, const uint8_t *saddr, const uint8_t *daddr, size_t alen,
-                     uint16_t sport, uint16_t dport, char out[TP_COMMUNITY_ID_LEN])
+bool tp_community_id_sha1(uint16_t seed, uint8_t proto, const uint8_t *saddr, const uint8_t *daddr, size_t alen,
+                          uint16_t sport, uint16_t dport, uint8_t h[TP_COMMUNITY_ID_SHA1])
 {
-    out[0] = '\0';
     if (alen != 4 && alen != 16)
         return false;
     /* "the smaller IP:port tuple comes first; if the IP addresses are equal,
@@ -80,8 +79,15 @@ bool tp_community_id(uint16_t seed, uint8_t proto, const uint8_t *saddr, const u
     in[n++] = (uint8_t)sport;
     in[n++] = (uint8_t)(dport >> 8);
     in[n++] = (uint8_t)dport;
-    uint8_t h[WC_SHA_DIGEST_SIZE];
-    if (wc_ShaHash(in, (word32)n, h) != 0)
+    return wc_ShaHash(in, (word32)n, h) == 0;
+}
+
+bool tp_community_id(uint16_t seed, uint8_t proto, const uint8_t *saddr, const uint8_t *daddr, size_t alen,
+                     uint16_t sport, uint16_t dport, char out[TP_COMMUNITY_ID_LEN])
+{
+    out[0] = '\0';
+    uint8_t h[TP_COMMUNITY_ID_SHA1];
+    if (!tp_community_id_sha1(seed, proto, saddr, daddr, alen, sport, dport, h))
         return false;
     byte b64[TP_COMMUNITY_ID_LEN];
     word32 blen = sizeof b64;

@@ -11,6 +11,9 @@
  * the flow-table size, bit 4 verify server chains (anchor fixtures/pki/root.pem),
  * bit 5 threaded judging and the file readers (a memfd path), bit 6 --sni
  * localhost and a BPF filter, bit 7 --server 127.0.0.1:443 and --session 1.
+ * An odd input length: tlsprobe's own pcapng reader (tp_pcapng_read_mem, what
+ * reads files libpcap refuses: interfaces of mixed link types) instead of
+ * libpcap; input length & 2: --shard 1/2.
  * Secrets found in Decryption Secrets Blocks are parsed into a key log and given
  * to the decoder, as `tlsprobe pcap` does. Then records [kind:1][len:2 BE][body]. kind % 10:
  *   0 IDB   body: linktype:2, then options (raw)        (kind >> 4: snaplen 0 or 262144)
@@ -285,6 +288,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     co.only_sni = (sel & 0x40) ? "localhost" : NULL;
     co.only_server = (sel & 0x80) ? "127.0.0.1:443" : NULL;
     co.only_session = (sel & 0x80) ? 1 : 0;
+    co.shard_n = (size & 2) ? 2 : 0; /* --shard 1/2 */
+    co.shard_k = 1;
     unsigned long msgs = 0;
     co.on_session = on_session;
     co.ctx = &msgs;
@@ -295,6 +300,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *filter = (sel & 0x40) ? "tcp or vlan" : NULL;
         if (file)
             (void)tp_capture_read_file(c, file, filter, &trunc, err, sizeof err);
+        else if (size & 1) /* our own pcapng reader (capture/pcapng.c), as for mixed link types */
+            (void)tp_pcapng_read_mem(c, o.p, o.n, filter);
         else
             (void)tp_capture_read_mem(c, o.p, o.n, filter, &trunc, err, sizeof err);
         tp_capture_flush(c, 0);

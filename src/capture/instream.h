@@ -1,0 +1,44 @@
+/* Capture input as a FILE of its capture bytes: a file or standard input, gzip,
+ * xz or zstd compressed or not, recognised by magic number (never by name).
+ *
+ * An uncompressed regular file is a plain stdio FILE with a 1 MiB buffer, as it
+ * always was (the fast path). Anything else (a compressed file, a pipe) is a
+ * stdio stream over our read function (fopencookie): the decompressor runs in
+ * the reading thread, inside libpcap's fread, through fixed buffers (256 KiB in,
+ * what stdio asks out), so memory stays bounded whatever the stream expands to.
+ * zlib, liblzma and libzstd are loaded with dlopen on the first compressed
+ * input (as libpcap is: other commands never pay for them). */
+#ifndef TP_CAPTURE_INSTREAM_H
+#define TP_CAPTURE_INSTREAM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "tlsprobe/error.h"
+
+struct tp_dz;
+struct tp_in {
+    FILE *fp;            /* what libpcap (or the pcapng reader) reads */
+    const char *codec;   /* "gzip", "xz", "zstd", or NULL: not compressed */
+    bool pcapng;         /* the (decompressed) bytes start with a pcapng SHB */
+    bool seekable;       /* the underlying file can be read again from the start */
+    struct tp_dz *dz;    /* the read function's state (NULL: a plain FILE); freed by tp_in_free */
+    char *vbuf;          /* the plain FILE's buffer */
+    int again_fd;        /* a duplicate of the underlying descriptor (seekable only), or -1 */
+    int64_t start;       /* where the capture starts in it */
+};
+/* Open path ("-": standard input). TP_ERR_IO / TP_ERR_UNSUPPORTED with one line
+ * in err (naming name) when it cannot be opened or its compression cannot be
+ * read (a library missing, a format not supported). */
+enum tp_err tp_in_open(const char *path, const char *name, struct tp_in *in, char *err, size_t errlen);
+/* The same capture again from its start (seekable inputs; the old fp must have
+ * been closed). */
+enum tp_err tp_in_reopen(struct tp_in *in, char *err, size_t errlen);
+/* After reading: the decompressor's complaint, "" when none (a stream cut short:
+ * "the gzip stream is truncated"; corrupt data: "corrupt xz data (...)"). */
+const char *tp_in_error(const struct tp_in *in);
+/* Frees what fclose(in->fp) left (call after the FILE was closed, or with fp
+ * still open: it is closed then). */
+void tp_in_free(struct tp_in *in);
+
+#endif
