@@ -134,4 +134,10 @@
  * would keep a key-derivation busy for an hour; beyond this it is refused. */
 #define TP_MAX_P12_ITERATIONS    1000000
 
+/* OCSP responses (x509/ocsp.c): SingleResponses kept per response (a stapled one
+ * has 1, a CA's batch response a few dozen) and certificates of its certs field
+ * (a delegated responder and perhaps its issuer); more are counted, not kept. */
+#define TP_MAX_OCSP_SINGLES      64
+#define TP_MAX_OCSP_CERTS        8
+
 #endif

@@ -106,4 +106,10 @@ bool nc_well_formed(struct tp_cert_info *ci);
 int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, char *why, size_t whylen,
                unsigned *work);
 
+/* sig.c: a signature (alg OID content, BIT STRING content) over signed_bytes with
+ * the key of a SubjectPublicKeyInfo (whole TLV), by wolfCrypt. 1 verifies, 0 does
+ * not, -1 an algorithm not handled (RSA-PSS, DSA). */
+int sig_verify_raw(struct tp_bytes alg_oid, struct tp_bytes signed_bytes, struct tp_bytes sig_bits,
+                   struct tp_bytes spki_whole);
+
 #endif
