@@ -23,6 +23,7 @@
 #include "tlsprobe/limits.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/x509.h"
+#include "tlsprobe/ocsp.h"
 
 enum tp_dir { TP_C2S = 0, TP_S2C = 1 };
 enum tp_source { TP_SRC_CONNECT, TP_SRC_LISTEN, TP_SRC_PCAP };
@@ -289,6 +290,9 @@ struct tp_session {
     struct tp_decode_facts decode[2];   /* per direction */
     bool early_data_offered;            /* ClientHello carried early_data (0-RTT) */
     struct tp_msg_arena *msg_arena;     /* private: storage of the decoder's msgs[].raw */
+    /* appended (revocation): the stapled OCSP response, judged by
+     * tp_session_judge_staple (tlsprobe/judge.h runs it); owned, NULL before */
+    struct tp_staple *staple;
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */
@@ -379,5 +383,36 @@ bool tp_community_id(uint16_t seed, uint8_t proto, const uint8_t *saddr, const u
 /* The Community ID of a session's TCP connection (client to server): false (and
  * "") when either address is unknown or they are of different families. */
 bool tp_session_community_id(const struct tp_session *s, uint16_t seed, char out[TP_COMMUNITY_ID_LEN]);
+
+/* ---- OCSP stapling (staple.c) ---- */
+/* The server's stapled OCSP response (RFC 6066 §8, RFC 8446 §4.4.2.1) as the
+ * transcript holds it (a TLS 1.2 CertificateStatus, or the status_request
+ * extension of a TLS 1.3 leaf CertificateEntry), decoded and verified. */
+struct tp_staple {
+    bool requested;              /* our/the client's ClientHello carried status_request */
+    bool acked;                  /* TLS 1.2 ServerHello carried status_request */
+    bool present;                /* a staple came (or was carried: carried) */
+    bool carried;                /* connect: taken from a first handshake (TLS 1.2, where this wolfSSL
+                                  * refuses the handshake over a staple it cannot check) */
+    uint8_t *der;                /* owned copy of the OCSPResponse */
+    size_t der_len;
+    enum tp_err parse_err;       /* TP_OK when decoded */
+    struct tp_ocsp_response *resp; /* owned; NULL when not decoded */
+    int single;                  /* index of the SingleResponse about the leaf, -1 none */
+    bool issuer_known;           /* the leaf's issuer was found (chain or path) */
+    struct tp_ocsp_sig_result sig;
+    bool must_staple;            /* the leaf has the TLS Feature status_request (RFC 7633) */
+};
+/* The staple's bytes in the transcript; false when none came. */
+bool tp_session_find_staple(const struct tp_session *s, struct tp_bytes *out);
+/* A staple taken from another handshake of the same probe (copied); the judge
+ * uses it when the transcript has none. */
+enum tp_err tp_session_carry_staple(struct tp_session *s, const uint8_t *der, size_t len) TP_MUST_USE;
+/* Decode and verify the staple into s->staple (kept when already judged but
+ * for a carried one): the leaf is server_chain's first certificate, its issuer
+ * the next on the verified path (else the next sent certificate that issued
+ * it); dates for a delegated responder are judged at `at` (0: now). */
+void tp_session_judge_staple(struct tp_session *s, int64_t at);
+void tp_staple_free(struct tp_staple *st);
 
 #endif

@@ -204,6 +204,9 @@ struct tp_exts {
     struct tp_bytes cookie;
     struct tp_u16_list compress_cert_algs;
     struct tp_bytes_list ca_names;        /* certificate_authorities: DER DNs */
+    /* appended (revocation): TLS 1.3 CertificateEntry status_request with
+     * status_type ocsp(1): the OCSPResponse DER (RFC 8446 §4.4.2.1) */
+    struct tp_bytes ocsp_response;
 };
 
 /* Parse an extensions block (the bytes inside the 16-bit length). Duplicated

@@ -108,6 +108,9 @@ struct tp_cert_info {
     bool has_aki, aki_extra;    /* AKI present; it carries authorityCertIssuer/SerialNumber */
     char criticality_bad[64];   /* an extension marked against §4.2's rule (AKI, SKI, AIA must not be
                                  * critical; policyConstraints must be) */
+    /* appended (revocation): the TLS Feature extension (RFC 7633, 1.3.6.1.5.5.7.1.24) */
+    bool has_tls_feature;
+    bool must_staple;           /* it lists status_request (5): "OCSP Must-Staple" */
 };
 
 /* wolfSSL's per-thread ECC fixed-point cache (FP_ECC in Debian's build) builds a

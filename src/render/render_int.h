@@ -191,4 +191,18 @@ struct tp_file_obj;
 void ri_p12_text(struct tp_sb *out, const struct tp_file_obj *o, const char *ind, const struct tp_render_opts *ro);
 void ri_p12_json(struct jw *w, const struct tp_file_obj *o);
 
+/* ocsp.c: OCSP responses. rs_ocsp_verdict: "good", "revoked", "good, but
+ * stale", ... for the SingleResponse `single` judged at now (0: no date check).
+ * rs_ocsp_text: the response's lines (only `single` when >= 0); rs_staple_text:
+ * a session's "OCSP staple" block (nothing when none came); rj_ocsp: the
+ * session's `ocsp` object (null when the judge did not run). */
+struct tp_ocsp_response;
+struct tp_ocsp_sig_result;
+struct tp_staple;
+const char *rs_ocsp_verdict(const struct tp_ocsp_response *r, int single, time_t now);
+void rs_ocsp_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_ocsp_response *r, int single,
+                  const struct tp_ocsp_sig_result *sig, time_t now);
+void rs_staple_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro);
+void rj_ocsp(struct jw *w, const char *k, const struct tp_staple *st, time_t now);
+
 #endif

@@ -95,6 +95,7 @@ void tp_session_free(struct tp_session *s)
     free(s->server_name_unicode);
     tp_verify_result_free(s->server_verify);
     tp_verify_result_free(s->client_verify);
+    tp_staple_free(s->staple);
     free(s);
 }
 

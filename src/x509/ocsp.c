@@ -586,3 +586,25 @@ void tp_ocsp_verify(const struct tp_ocsp_response *r, const struct tp_cert_info 
                  ? "The responder (named by key hash) is neither the issuer nor a certificate in the response."
                  : "The responder named in the response is neither the issuer nor a certificate in the response.");
 }
+
+/* ---- the TLS Feature extension (RFC 7633) ---- */
+
+bool cert_tls_feature(struct tp_cert_info *ci, struct tp_bytes val)
+{
+    struct tp_reader r, seq;
+    tp_reader_from(&r, val);
+    der_expect(&r, DER_SEQUENCE, NULL, &seq);
+    tp_reader_expect_end(&r);
+    if (!tp_reader_ok(&r))
+        return false;
+    ci->has_tls_feature = true;
+    while (tp_reader_left(&seq) > 0) {
+        struct der_tlv f;
+        int v;
+        if (!der_expect(&seq, DER_INTEGER, &f, NULL) || !small_int(f.val, &v))
+            return false;
+        if (v == 5) /* status_request (RFC 6066 §8) */
+            ci->must_staple = true;
+    }
+    return tp_reader_ok(&seq);
+}

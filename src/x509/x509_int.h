@@ -112,4 +112,8 @@ int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, cha
 int sig_verify_raw(struct tp_bytes alg_oid, struct tp_bytes signed_bytes, struct tp_bytes sig_bits,
                    struct tp_bytes spki_whole);
 
+/* ocsp.c: the TLS Feature extension value (RFC 7633 §6: SEQUENCE OF INTEGER)
+ * into ci->has_tls_feature / must_staple; false when it does not decode. */
+bool cert_tls_feature(struct tp_cert_info *ci, struct tp_bytes val);
+
 #endif

@@ -1,0 +1,195 @@
+/* OCSP responses as text and JSON: the staple of a session (`ocsp` in the
+ * session JSON, docs/json.md) and one response on its own (check
+ * --ocsp-response). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "tlsprobe/ocsp.h"
+#include "tlsprobe/policy.h"
+#include "tlsprobe/render.h"
+#include "tlsprobe/session.h"
+#include "render_int.h"
+#include "jw.h"
+
+static void put_time(struct tp_sb *o, time_t t)
+{
+    struct tm tm;
+    char buf[40];
+    if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        tp_sb_put(o, buf);
+    else
+        tp_sb_put(o, "?");
+}
+
+static void put_esc(struct tp_sb *o, const char *s)
+{
+    tp_sb_put_escaped(o, (const uint8_t *)s, strlen(s));
+}
+
+const char *rs_ocsp_verdict(const struct tp_ocsp_response *r, int single, time_t now)
+{
+    if (!r)
+        return "not decoded";
+    if (r->response_status != TP_OCSP_SUCCESSFUL)
+        return tp_ocsp_resp_status_name(r->response_status);
+    if (single < 0 || (size_t)single >= r->n_singles)
+        return "no status for this certificate";
+    const struct tp_ocsp_single *s = &r->singles[single];
+    if (s->status != TP_OCSP_GOOD)
+        return tp_ocsp_cert_status_name(s->status);
+    if (now && s->this_update > now + TP_POLICY_OCSP_SKEW_S)
+        return "good, but not yet valid";
+    if (now && s->has_next_update && s->next_update < now)
+        return "good, but stale";
+    return "good";
+}
+
+void rs_ocsp_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_ocsp_response *r, int single,
+                  const struct tp_ocsp_sig_result *sig, time_t now)
+{
+    tp_sb_printf(o, "  response   %s", tp_ocsp_resp_status_name(r->response_status));
+    if (!r->has_basic) {
+        tp_sb_put(o, r->response_type[0] ? " (not a basic response)\n" : " (no response data)\n");
+        return;
+    }
+    tp_sb_printf(o, " · %zu certificate status%s\n", r->n_singles_total, r->n_singles_total == 1 ? "" : "es");
+    tp_sb_put(o, "  responder  ");
+    if (r->responder_by_key) {
+        tp_sb_put(o, "key hash ");
+        tp_sb_put_hex(o, r->responder_key_hash, 20, 0);
+    } else {
+        put_esc(o, r->responder_name ? r->responder_name : "?");
+    }
+    tp_sb_put(o, "\n  produced   ");
+    put_time(o, r->produced_at);
+    tp_sb_putc(o, '\n');
+    for (size_t i = 0; i < r->n_singles; i++) {
+        const struct tp_ocsp_single *s = &r->singles[i];
+        if (single >= 0 && (int)i != single)
+            continue;
+        bool bad = s->status != TP_OCSP_GOOD;
+        tp_sb_printf(o, "  status     %s%s%s (%s CertID)\n  serial     %s\n", bad ? tp_c_red(ro) : tp_c_green(ro),
+                     tp_ocsp_cert_status_name(s->status), tp_c_reset(ro), s->hash_alg, s->serial_hex);
+        if (s->status == TP_OCSP_REVOKED) {
+            tp_sb_put(o, "  revoked    ");
+            put_time(o, s->revocation_time);
+            const char *rn = tp_ocsp_reason_name(s->revocation_reason);
+            if (rn)
+                tp_sb_printf(o, " · %s", rn);
+            tp_sb_putc(o, '\n');
+        }
+        tp_sb_put(o, "  this upd.  ");
+        put_time(o, s->this_update);
+        if (now && s->this_update > now + TP_POLICY_OCSP_SKEW_S)
+            tp_sb_printf(o, "  %snot yet valid%s", tp_c_red(ro), tp_c_reset(ro));
+        tp_sb_put(o, "\n  next upd.  ");
+        if (s->has_next_update) {
+            put_time(o, s->next_update);
+            if (now && s->next_update < now)
+                tp_sb_printf(o, "  %sstale%s", tp_c_red(ro), tp_c_reset(ro));
+        } else {
+            tp_sb_put(o, "(none: newer information is always available)");
+        }
+        tp_sb_putc(o, '\n');
+    }
+    if (r->has_nonce) {
+        tp_sb_put(o, "  nonce      ");
+        tp_sb_put_hex(o, r->nonce.p, r->nonce.len > 32 ? 32 : r->nonce.len, 0);
+        tp_sb_putc(o, '\n');
+    }
+    tp_sb_printf(o, "  signature  %s", r->sig_alg[0] ? r->sig_alg : "?");
+    if (sig && sig->status != TP_OCSP_SIG_NOT_CHECKED) {
+        bool ok = sig->status == TP_OCSP_SIG_OK;
+        tp_sb_printf(o, " · %s%s%s", ok ? tp_c_green(ro) : tp_c_red(ro), ok ? "valid" : tp_ocsp_sig_name(sig->status),
+                     tp_c_reset(ro));
+        if (ok)
+            tp_sb_put(o, sig->delegated ? " (a delegated responder)" : " (the issuer)");
+    } else if (sig) {
+        tp_sb_put(o, " · not checked (issuer unknown)");
+    }
+    tp_sb_putc(o, '\n');
+    if (sig && sig->status != TP_OCSP_SIG_OK && sig->status != TP_OCSP_SIG_NOT_CHECKED && sig->why[0]) {
+        tp_sb_put(o, "             ");
+        put_esc(o, sig->why);
+        tp_sb_putc(o, '\n');
+    }
+    if (r->n_certs_total)
+        tp_sb_printf(o, "  certs      %zu in the response\n", r->n_certs_total);
+}
+
+void rs_staple_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    const struct tp_staple *st = s->staple;
+    if (!st || !st->present)
+        return;
+    time_t now = (time_t)(s->judge_time ? s->judge_time : s->capture_time);
+    if (!now && !ro->no_times)
+        now = time(NULL);
+    tp_sb_printf(o, "\n%sOCSP staple%s: ", tp_c_bold(ro), tp_c_reset(ro));
+    if (!st->resp) {
+        tp_sb_printf(o, "%snot decoded%s (%s)\n", tp_c_red(ro), tp_c_reset(ro), tp_err_text(st->parse_err));
+        return;
+    }
+    const char *v = rs_ocsp_verdict(st->resp, st->single, now);
+    bool good = !strcmp(v, "good") && st->sig.status == TP_OCSP_SIG_OK;
+    tp_sb_printf(o, "%s%s%s%s\n", good ? tp_c_green(ro) : tp_c_red(ro), v, tp_c_reset(ro),
+                 st->carried ? " (from a first handshake: see docs/revocation.md)" : "");
+    rs_ocsp_text(o, ro, st->resp, st->single, &st->sig, now);
+}
+
+void rj_ocsp(struct jw *w, const char *k, const struct tp_staple *st, time_t now)
+{
+    jw_key(w, k);
+    if (!st) {
+        tp_sb_put(w->o, "null");
+        return;
+    }
+    jw_open(w, '{');
+    jw_bool(w, "requested", st->requested);
+    jw_bool(w, "stapled", st->present);
+    jw_bool(w, "carried", st->carried);
+    jw_bool(w, "must_staple", st->must_staple);
+    const struct tp_ocsp_response *r = st->resp;
+    jw_str(w, "parse_error", st->present && !r ? tp_err_name(st->parse_err) : NULL);
+    jw_str(w, "verdict", st->present ? rs_ocsp_verdict(r, st->single, now) : NULL);
+    jw_str(w, "response_status", r ? tp_ocsp_resp_status_name(r->response_status) : NULL);
+    bool basic = r && r->has_basic;
+    jw_str(w, "responder_name", basic && !r->responder_by_key ? r->responder_name : NULL);
+    jw_hex(w, "responder_key_hash", r ? r->responder_key_hash : NULL, basic && r->responder_by_key ? 20 : 0);
+    if (basic)
+        jw_time(w, "produced_at", r->produced_at);
+    else
+        jw_null(w, "produced_at");
+    const struct tp_ocsp_single *s = basic && st->single >= 0 ? &r->singles[st->single] : NULL;
+    jw_str(w, "cert_status", s ? tp_ocsp_cert_status_name(s->status) : NULL);
+    jw_str(w, "serial", s ? s->serial_hex : NULL);
+    jw_str(w, "hash_algorithm", s ? s->hash_alg : NULL);
+    if (s)
+        jw_time(w, "this_update", s->this_update);
+    else
+        jw_null(w, "this_update");
+    if (s && s->has_next_update)
+        jw_time(w, "next_update", s->next_update);
+    else
+        jw_null(w, "next_update");
+    if (s && s->status == TP_OCSP_REVOKED)
+        jw_time(w, "revocation_time", s->revocation_time);
+    else
+        jw_null(w, "revocation_time");
+    jw_str(w, "revocation_reason", s ? tp_ocsp_reason_name(s->revocation_reason) : NULL);
+    if (basic)
+        jw_u64(w, "response_count", r->n_singles_total);
+    else
+        jw_null(w, "response_count");
+    jw_hex(w, "nonce", basic ? r->nonce.p : NULL, basic && r->has_nonce ? r->nonce.len : 0);
+    jw_str(w, "signature_algorithm", basic ? r->sig_alg : NULL);
+    jw_str(w, "signature", basic ? tp_ocsp_sig_name(st->sig.status) : NULL);
+    jw_str(w, "signature_detail",
+           basic && st->sig.status != TP_OCSP_SIG_OK && st->sig.why[0] ? st->sig.why : NULL);
+    jw_bool(w, "delegated_responder", basic && st->sig.delegated);
+    if (basic)
+        jw_u64(w, "certificate_count", r->n_certs_total);
+    else
+        jw_null(w, "certificate_count");
+    jw_close(w, '}');
+}
