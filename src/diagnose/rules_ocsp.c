@@ -104,6 +104,9 @@ void r_ocsp_unavailable(struct diag_ctx *c)
     if (st && st->resp && st->resp->response_status != TP_OCSP_SUCCESSFUL) {
         diag_say(&c->t.sum, "The stapled OCSP response says %s, not a certificate status.",
                  tp_ocsp_resp_status_name(st->resp->response_status));
+    } else if (leaf_status(st) && leaf_status(st)->status == TP_OCSP_UNKNOWN && st->sig.status == TP_OCSP_SIG_OK) {
+        diag_say(&c->t.sum, "The stapled OCSP response says the responder does not know this certificate "
+                            "(status unknown).");
     } else if (st && st->resp && st->resp->has_basic && st->issuer_known && st->single < 0 &&
                st->sig.status == TP_OCSP_SIG_OK) {
         diag_say(&c->t.sum, "The stapled OCSP response has no status for this certificate (%zu status%s for others).",

@@ -271,7 +271,7 @@ static void set_fact(struct scen *x, const char *w)
 }
 
 /* staple = none | good | revoked | stale | notyet | bad-sig | undecodable |
- * try-later | other-cert: a judged OCSP staple (session/staple.c) built by hand;
+ * try-later | other-cert | unknown: a judged OCSP staple (session/staple.c) built by hand;
  * the client asked for it in every case. */
 static void set_staple(struct scen *x, const char *val)
 {
@@ -321,6 +321,8 @@ static void set_staple(struct scen *x, const char *val)
     } else if (!strcmp(val, "notyet")) {
         sr->this_update = now + 2 * DAY;
         sr->next_update = now + 9 * DAY;
+    } else if (!strcmp(val, "unknown")) {
+        sr->status = TP_OCSP_UNKNOWN;
     } else if (!strcmp(val, "bad-sig")) {
         st->sig.status = TP_OCSP_SIG_BAD;
         snprintf(st->sig.why, sizeof st->sig.why, "The signature does not verify with the key of the issuer.");
