@@ -23,6 +23,9 @@ void tp_lib_options_set_reader(tlsprobe_options *o, tp_lib_reader read);
 /* check: the host name as typed, when it was an internationalised name (shown
  * beside the A-label). NULL: none. Returns TLSPROBE_OK or an error code. */
 int tp_lib_options_set_host_unicode(tlsprobe_options *o, const char *name);
+/* check --ocsp-response: an OCSP response file (DER or PEM) judged for the
+ * leaf (docs/revocation.md). NULL: none. Returns TLSPROBE_OK or an error code. */
+int tp_lib_options_set_ocsp_response(tlsprobe_options *o, const char *path);
 /* The report in the format of the render options (text or JSON). */
 const char *tp_lib_result_report(tlsprobe_result *r);
 

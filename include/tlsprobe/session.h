@@ -402,6 +402,7 @@ struct tp_staple {
     bool issuer_known;           /* the leaf's issuer was found (chain or path) */
     struct tp_ocsp_sig_result sig;
     bool must_staple;            /* the leaf has the TLS Feature status_request (RFC 7633) */
+    bool from_file;              /* check --ocsp-response: read from a file, not stapled */
 };
 /* The staple's bytes in the transcript; false when none came. */
 bool tp_session_find_staple(const struct tp_session *s, struct tp_bytes *out);

@@ -17,7 +17,7 @@ static int run(int argc, char **argv);
 enum { OPT_MAX_DEPTH = 1000, OPT_PURPOSE };
 
 struct check_args {
-    const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
+    const char *chain, *key, *host, *cafile, *intermediates, *save_chain, *ocsp_response;
     bool aia;
     const char *host_unicode; /* --host as typed when it was an internationalised name, else NULL */
     int max_depth; /* -1: no limit */
@@ -42,6 +42,8 @@ static const struct tp_cli_opt opts[] = {
       "the leaf must allow TLS server (default) or client\nauthentication (extendedKeyUsage serverAuth / clientAuth)" },
     { STR(save_chain), "save-chain", 0, "FILE",
       "write the chain the server should serve: leaf, then the\nintermediates in order, no root (PEM)" },
+    { STR(ocsp_response), "ocsp-response", 0, "FILE",
+      "an OCSP response (DER or PEM) to judge for the leaf:\nstatus, dates, signature (docs/revocation.md)" },
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
     TP_ROW_FORMAT_TJ,
     { TP_OPT_EXPLAIN, "explain", 0, NULL, "say why for each finding (text)" },
@@ -146,6 +148,7 @@ static int lib_options(const struct check_args *a, const struct tp_cli_common *c
                                                                                  : TLSPROBE_PURPOSE_SERVER);
     e = e ? e : tlsprobe_options_set_stack(o, com->stack);
     e = e ? e : tp_lib_options_set_host_unicode(o, a->host_unicode);
+    e = e ? e : tp_lib_options_set_ocsp_response(o, a->ocsp_response);
     return e;
 }
 

@@ -2,6 +2,7 @@
  * chain + key before deploying it: the same verifier and the same rule table as
  * a live connection, on files. The CLI's `check` is this function (src/cli/cmd_check.c
  * parses the options and prints the report). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,49 @@ static bool keep_view(struct tlsprobe_result *r, const struct tlsprobe_options *
     return true;
 }
 
+/* --ocsp-response: the file's OCSPResponse (DER, or the first PEM block of any
+ * label), judged for the leaf like a staple (session/staple.c). */
+static bool read_ocsp(struct check_run *c, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return fail(c, TLSPROBE_ERR_IO, "cannot read --ocsp-response", path, strerror(errno));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    enum tp_err e = tp_file_slurp(fp, &buf, &len);
+    fclose(fp);
+    if (e != TP_OK) {
+        free(buf);
+        return fail(c, tp_lib_code(e) ? tp_lib_code(e) : TLSPROBE_ERR_IO, "cannot read --ocsp-response", path,
+                    tp_err_text(e));
+    }
+    struct tp_file *f = NULL;
+    const uint8_t *der = buf;
+    size_t der_len = len;
+    if (len > 11 && !memcmp(buf, "-----BEGIN ", 11)) {
+        if (tp_file_parse(path, buf, len, &f) != TP_OK || !f->n_objs || !f->objs[0].der) {
+            tp_file_free(f);
+            free(buf);
+            return fail(c, TLSPROBE_ERR_INPUT, "--ocsp-response", path, "no PEM block with a body");
+        }
+        der = f->objs[0].der;
+        der_len = f->objs[0].der_len;
+    }
+    struct tp_session *s = c->r->s;
+    e = tp_session_carry_staple(s, der, der_len);
+    tp_file_free(f);
+    free(buf);
+    if (e != TP_OK)
+        return fail(c, TLSPROBE_ERR_NOMEM, "out of memory", NULL, NULL);
+    s->staple->carried = false;
+    s->staple->from_file = true;
+    tp_session_judge_staple(s, c->o->at);
+    if (s->staple->parse_err != TP_OK)
+        return fail(c, TLSPROBE_ERR_INPUT, "--ocsp-response", path,
+                    "not an OCSP response (RFC 6960 OCSPResponse, DER or PEM)");
+    return true;
+}
+
 static bool judge(struct check_run *c, const char *chain, const char *host)
 {
     const struct tlsprobe_options *o = c->o;
@@ -242,6 +286,8 @@ static bool judge(struct check_run *c, const char *chain, const char *host)
     if (host && !(s->host = strdup(host)))
         return fail(c, TLSPROBE_ERR_NOMEM, "out of memory", NULL, NULL);
     s->judge_time = o->at; /* findings' dates as of the given time */
+    if (o->ocsp_response && !read_ocsp(c, o->ocsp_response))
+        return false;
     tp_diagnose_check(s, &c->facts);
     const struct tp_verify_result *vr = s->server_verify;
     if (c->facts.key_matches && vr->path_len && vr->path[0].sent_index > 0)

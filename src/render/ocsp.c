@@ -125,7 +125,7 @@ void rs_staple_text(struct tp_sb *o, const struct tp_session *s, const struct tp
     time_t now = (time_t)(s->judge_time ? s->judge_time : s->capture_time);
     if (!now && !ro->no_times)
         now = time(NULL);
-    tp_sb_printf(o, "\n%sOCSP staple%s: ", tp_c_bold(ro), tp_c_reset(ro));
+    tp_sb_printf(o, "\n%s%s%s: ", tp_c_bold(ro), st->from_file ? "OCSP response" : "OCSP staple", tp_c_reset(ro));
     if (!st->resp) {
         tp_sb_printf(o, "%snot decoded%s (%s)\n", tp_c_red(ro), tp_c_reset(ro), tp_err_text(st->parse_err));
         return;

@@ -224,10 +224,46 @@ sys.exit(1 if bad or not a["stapled"] else 0)
 PY
 tp_check "pcap --keylog of the connect's own pcap: the same staple" $?
 
+# ---- check --ocsp-response: the same judgement on files (DER and PEM) ----
+cat "$T/rev.pem" "$PKI/int.pem" >"$T/rev-chain.pem"
+cat "$T/ok.pem" "$PKI/int.pem" >"$T/ok-chain.pem"
+tp_expect_exit "check --ocsp-response, revoked leaf" 1 \
+    "$TLSPROBE" check --chain "$T/rev-chain.pem" "${ROOT[@]}" --ocsp-response "$T/rev.resp" --format json
+cp "$TP_OUT" "$T/check-rev.json"
+tp_json "check: revoked, with the reason" "$T/check-rev.json" \
+    'ids(j) == ["revoked"] and j["ocsp"]["revocation_reason"] == "keyCompromise" and j["ocsp"]["signature"] == "valid"'
+{
+    echo "-----BEGIN OCSP RESPONSE-----"
+    base64 "$T/ok.resp"
+    echo "-----END OCSP RESPONSE-----"
+} >"$T/ok.resp.pem"
+tp_expect_exit "check --ocsp-response PEM, good" 0 \
+    "$TLSPROBE" check --chain "$T/ok-chain.pem" "${ROOT[@]}" --ocsp-response "$T/ok.resp.pem" --format json
+cp "$TP_OUT" "$T/check-ok.json"
+tp_json "check: good from PEM" "$T/check-ok.json" 'ids(j) == [] and j["ocsp"]["cert_status"] == "good"'
+compare check-ok "$T/ok.resp"
+tp_expect_exit "check --ocsp-response judged 10 days later: stale (a warning)" 0 \
+    "$TLSPROBE" check --chain "$T/ok-chain.pem" "${ROOT[@]}" --ocsp-response "$T/ok.resp" --format json \
+    --at "@$(($(date +%s) + 10 * 86400))"
+cp "$TP_OUT" "$T/check-stale.json"
+tp_json "check: ocsp-stale" "$T/check-stale.json" 'ids(j) == ["ocsp-stale"]'
+tp_expect_exit "check --ocsp-response with the wrong leaf: no status for it" 0 \
+    "$TLSPROBE" check --chain "$T/ok-chain.pem" "${ROOT[@]}" --ocsp-response "$T/rev.resp" --format json
+cp "$TP_OUT" "$T/check-other.json"
+tp_json "check: ocsp-unavailable (statuses of other certificates)" "$T/check-other.json" \
+    'ids(j) == ["ocsp-unavailable"] and j["ocsp"]["cert_status"] is None'
+tp_expect_exit "check --ocsp-response with a certificate file: exit 2" 2 \
+    "$TLSPROBE" check --chain "$T/ok-chain.pem" "${ROOT[@]}" --ocsp-response "$T/ok.pem"
+[ "$(wc -l <"$TP_ERR")" = 1 ] && grep 'not an OCSP response' "$TP_ERR" >/dev/null
+tp_check "check --ocsp-response with a certificate file: one line" $?
+
 # ---- every JSON line above validates against docs/schema (the closed 'ocsp' object) ----
 specs=()
 for f in good13 good12 rev13 rev12 unk13 stale future deleg noeku rogue ms-none ms-ok none live; do
     specs+=("session:$T/$f.json")
+done
+for f in check-rev check-ok check-stale check-other; do
+    specs+=("check:$T/$f.json")
 done
 /usr/bin/python3 "$TP_SRC/tests/schema/validate.py" --schema-dir "$TP_SRC/docs/schema" --nonempty "${specs[@]}"
 r=$?
