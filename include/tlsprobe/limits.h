@@ -140,4 +140,8 @@
 #define TP_MAX_OCSP_SINGLES      64
 #define TP_MAX_OCSP_CERTS        8
 
+/* CRL entries kept for display per CRL (x509/crl.c); a look-up reads them all
+ * from the DER, so a CA's 100,000-entry CRL is still searched in full. */
+#define TP_MAX_CRL_ENTRIES       1024
+
 #endif
