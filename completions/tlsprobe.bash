@@ -32,7 +32,7 @@ _tlsprobe_options()
         inspect) echo "--pass $tail_all" ;;
         check)
             echo "--chain --key --host --cafile --intermediates --aia --max-depth --at --purpose" \
-                "--save-chain --ocsp-response --stack --explain $tail_all"
+                "--save-chain --ocsp-response --crl --stack --explain $tail_all"
             ;;
         explain) echo "--stack --side $tail_all" ;;
     esac
@@ -79,7 +79,7 @@ _tlsprobe()
 
     # The value of an option that takes one.
     case $prev in
-        --cafile | --cert | --key | --chain | --client-ca | --keylog | --write-pcap | --save-chain | --ocsp-response)
+        --cafile | --cert | --key | --chain | --client-ca | --keylog | --write-pcap | --save-chain | --ocsp-response | --crl)
             _filedir
             return
             ;;

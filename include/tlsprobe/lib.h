@@ -26,6 +26,8 @@ int tp_lib_options_set_host_unicode(tlsprobe_options *o, const char *name);
 /* check --ocsp-response: an OCSP response file (DER or PEM) judged for the
  * leaf (docs/revocation.md). NULL: none. Returns TLSPROBE_OK or an error code. */
 int tp_lib_options_set_ocsp_response(tlsprobe_options *o, const char *path);
+/* check --crl: a CRL file (DER or PEM) judged for the leaf. NULL: none. */
+int tp_lib_options_set_crl(tlsprobe_options *o, const char *path);
 /* The report in the format of the render options (text or JSON). */
 const char *tp_lib_result_report(tlsprobe_result *r);
 

@@ -24,6 +24,7 @@
 #include "tlsprobe/wire.h"
 #include "tlsprobe/x509.h"
 #include "tlsprobe/ocsp.h"
+#include "tlsprobe/crl.h"
 
 enum tp_dir { TP_C2S = 0, TP_S2C = 1 };
 enum tp_source { TP_SRC_CONNECT, TP_SRC_LISTEN, TP_SRC_PCAP };
@@ -293,6 +294,8 @@ struct tp_session {
     /* appended (revocation): the stapled OCSP response, judged by
      * tp_session_judge_staple (tlsprobe/judge.h runs it); owned, NULL before */
     struct tp_staple *staple;
+    /* appended (revocation): a CRL judged for the leaf (check --crl); owned, NULL when none */
+    struct tp_crl_check *crl_check;
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */
@@ -415,5 +418,22 @@ enum tp_err tp_session_carry_staple(struct tp_session *s, const uint8_t *der, si
  * it); dates for a delegated responder are judged at `at` (0: now). */
 void tp_session_judge_staple(struct tp_session *s, int64_t at);
 void tp_staple_free(struct tp_staple *st);
+
+/* A CRL judged for the leaf (docs/revocation.md): does it speak for the leaf's
+ * issuer, is it signed by that issuer, is the leaf's serial on it. */
+struct tp_crl_check {
+    char source[512];            /* the file or URL it came from */
+    enum tp_err parse_err;       /* TP_OK when decoded */
+    struct tp_crl *crl;          /* owned; NULL when not decoded */
+    bool covers;                 /* its issuer Name is the leaf's issuer */
+    int sig;                     /* 1 verifies, 0 does not, -1 unsupported algorithm, -2 issuer unknown */
+    bool listed;                 /* the leaf's serial is on it */
+    struct tp_crl_entry entry;   /* then its entry */
+};
+/* Decode der as a CRL and judge it for s's leaf into s->crl_check (replacing
+ * one judged before). TP_ERR_NOMEM only; a CRL that does not decode is judged
+ * as such (parse_err). */
+enum tp_err tp_session_judge_crl(struct tp_session *s, const uint8_t *der, size_t len, const char *source) TP_MUST_USE;
+void tp_crl_check_free(struct tp_crl_check *cc);
 
 #endif

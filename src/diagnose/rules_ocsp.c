@@ -20,12 +20,30 @@ static const char *carried_note(const struct tp_staple *st)
                        : "";
 }
 
+/* A CRL signed by the leaf's issuer lists the leaf. */
+static void revoked_by_crl(struct diag_ctx *c)
+{
+    const struct tp_crl_check *cc = c->f->s->crl_check;
+    if (!cc || !cc->listed || cc->sig != 1)
+        return;
+    const struct tp_cert_info *leaf = c->f->s->server_chain.n ? c->f->s->server_chain.info[0] : NULL;
+    diag_say(&c->t.sum, "The certificate %C was revoked on %D", leaf, cc->entry.revocation_date);
+    const char *reason = tp_ocsp_reason_name(cc->entry.reason);
+    if (reason)
+        diag_say(&c->t.sum, " (reason: %s)", reason);
+    diag_say(&c->t.sum, ", says the CRL %e%s.", cc->source,
+             cc->crl->is_delta ? " (a delta CRL)" : "");
+    diag_report(c, TP_SEV_ERROR);
+}
+
 void r_revoked(struct diag_ctx *c)
 {
     const struct tp_staple *st = c->f->s->staple;
     const struct tp_ocsp_single *sr = leaf_status(st);
-    if (!sr || sr->status != TP_OCSP_REVOKED || st->sig.status != TP_OCSP_SIG_OK)
+    if (!sr || sr->status != TP_OCSP_REVOKED || st->sig.status != TP_OCSP_SIG_OK) {
+        revoked_by_crl(c);
         return;
+    }
     const struct tp_cert_info *leaf = c->f->s->server_chain.n ? c->f->s->server_chain.info[0] : NULL;
     diag_say(&c->t.sum, "The certificate %C was revoked on %D", leaf, sr->revocation_time);
     const char *reason = tp_ocsp_reason_name(sr->revocation_reason);

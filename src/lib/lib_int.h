@@ -19,6 +19,7 @@ struct tlsprobe_options {
     struct tp_render_opts ro;
     tp_lib_reader read;   /* NULL: tp_file_read */
     char *ocsp_response;  /* check --ocsp-response (appended, revocation) */
+    char *crl;            /* check --crl */
 };
 
 enum lib_kind { LIB_SESSION, LIB_CHECK, LIB_EXPLAIN, LIB_ERROR };

@@ -163,6 +163,7 @@ static void check_text(struct tp_sb *out, const struct tp_session *s, const stru
             tp_sb_put(out, c->key_matches ? ": belongs to the leaf\n" : ": does NOT belong to the leaf\n");
     }
     rs_staple_text(out, s, o);
+    rs_crl_text(out, s, o);
     tp_render_findings(out, s, o);
 }
 
@@ -203,6 +204,7 @@ static void check_json(struct tp_sb *out, const struct tp_session *s, const stru
     rj_verify(&w, "server_verification", c->client_purpose ? NULL : s->server_verify, false, c->at);
     rj_verify(&w, "client_verification", c->client_purpose ? s->server_verify : NULL, true, c->at);
     rj_ocsp(&w, "ocsp", s->staple && s->staple->from_file ? s->staple : NULL, c->at ? c->at : time(NULL));
+    rj_crl(&w, "crl", s->crl_check, c->at ? c->at : time(NULL));
     /* The findings objects exactly as render writes them for sessions. */
     rj_findings(&w, s, o);
     jw_close(&w, '}');

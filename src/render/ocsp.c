@@ -193,3 +193,103 @@ void rj_ocsp(struct jw *w, const char *k, const struct tp_staple *st, time_t now
         jw_null(w, "certificate_count");
     jw_close(w, '}');
 }
+
+/* ---- a CRL judged for the leaf ---- */
+
+static const char *crl_sig_name(int sig)
+{
+    return sig == 1 ? "valid" : sig == 0 ? "bad-signature" : sig == -1 ? "unsupported" : "not-checked";
+}
+
+void rs_crl_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    const struct tp_crl_check *cc = s->crl_check;
+    if (!cc)
+        return;
+    time_t now = (time_t)(s->judge_time ? s->judge_time : s->capture_time);
+    if (!now && !ro->no_times)
+        now = time(NULL);
+    tp_sb_printf(o, "\n%sCRL%s ", tp_c_bold(ro), tp_c_reset(ro));
+    put_esc(o, cc->source);
+    tp_sb_put(o, ": ");
+    const struct tp_crl *c = cc->crl;
+    if (!c) {
+        tp_sb_printf(o, "%snot decoded%s (%s)\n", tp_c_red(ro), tp_c_reset(ro), tp_err_text(cc->parse_err));
+        return;
+    }
+    if (!cc->covers)
+        tp_sb_printf(o, "%snot from the leaf's issuer%s\n", tp_c_yellow(ro), tp_c_reset(ro));
+    else if (cc->listed)
+        tp_sb_printf(o, "%sthe leaf is revoked%s\n", tp_c_red(ro), tp_c_reset(ro));
+    else
+        tp_sb_printf(o, "%sthe leaf is not listed%s\n", tp_c_green(ro), tp_c_reset(ro));
+    tp_sb_put(o, "  issuer     ");
+    put_esc(o, c->issuer);
+    tp_sb_printf(o, "\n  entries    %zu", c->n_entries_total);
+    if (c->has_crl_number)
+        tp_sb_printf(o, " · CRL number %s", c->crl_number_hex);
+    if (c->is_delta)
+        tp_sb_printf(o, " · a delta CRL (base %s)", c->delta_base_hex);
+    tp_sb_put(o, "\n  this upd.  ");
+    put_time(o, c->this_update);
+    tp_sb_put(o, "\n  next upd.  ");
+    if (c->has_next_update) {
+        put_time(o, c->next_update);
+        if (now && c->next_update < now)
+            tp_sb_printf(o, "  %sstale%s", tp_c_red(ro), tp_c_reset(ro));
+    } else {
+        tp_sb_put(o, "(none)");
+    }
+    tp_sb_putc(o, '\n');
+    if (cc->listed) {
+        tp_sb_printf(o, "  revoked    %s · ", cc->entry.serial_hex);
+        put_time(o, cc->entry.revocation_date);
+        const char *rn = tp_ocsp_reason_name(cc->entry.reason);
+        if (rn)
+            tp_sb_printf(o, " · %s", rn);
+        tp_sb_putc(o, '\n');
+    }
+    bool ok = cc->sig == 1;
+    tp_sb_printf(o, "  signature  %s · %s%s%s\n", c->sig_alg[0] ? c->sig_alg : "?", ok ? tp_c_green(ro) : tp_c_red(ro),
+                 crl_sig_name(cc->sig), tp_c_reset(ro));
+}
+
+void rj_crl(struct jw *w, const char *k, const struct tp_crl_check *cc, time_t now)
+{
+    jw_key(w, k);
+    if (!cc) {
+        tp_sb_put(w->o, "null");
+        return;
+    }
+    const struct tp_crl *c = cc->crl;
+    jw_open(w, '{');
+    jw_str(w, "source", cc->source);
+    jw_str(w, "parse_error", c ? NULL : tp_err_name(cc->parse_err));
+    jw_str(w, "issuer", c ? c->issuer : NULL);
+    if (c)
+        jw_time(w, "this_update", c->this_update);
+    else
+        jw_null(w, "this_update");
+    if (c && c->has_next_update)
+        jw_time(w, "next_update", c->next_update);
+    else
+        jw_null(w, "next_update");
+    jw_bool(w, "stale", c && c->has_next_update && now && c->next_update < now);
+    jw_str(w, "crl_number", c && c->has_crl_number ? c->crl_number_hex : NULL);
+    jw_bool(w, "delta", c && c->is_delta);
+    jw_str(w, "delta_base", c && c->is_delta ? c->delta_base_hex : NULL);
+    if (c)
+        jw_u64(w, "entry_count", c->n_entries_total);
+    else
+        jw_null(w, "entry_count");
+    jw_bool(w, "covers_leaf", cc->covers);
+    jw_str(w, "signature_algorithm", c ? c->sig_alg : NULL);
+    jw_str(w, "signature", c ? crl_sig_name(cc->sig) : NULL);
+    jw_bool(w, "revoked", cc->listed);
+    if (cc->listed)
+        jw_time(w, "revocation_time", cc->entry.revocation_date);
+    else
+        jw_null(w, "revocation_time");
+    jw_str(w, "revocation_reason", cc->listed ? tp_ocsp_reason_name(cc->entry.reason) : NULL);
+    jw_close(w, '}');
+}

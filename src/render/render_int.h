@@ -204,5 +204,9 @@ void rs_ocsp_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct
                   const struct tp_ocsp_sig_result *sig, time_t now);
 void rs_staple_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro);
 void rj_ocsp(struct jw *w, const char *k, const struct tp_staple *st, time_t now);
+/* A CRL judged for the leaf (check --crl): its block, its `crl` object (null: none). */
+struct tp_crl_check;
+void rs_crl_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro);
+void rj_crl(struct jw *w, const char *k, const struct tp_crl_check *cc, time_t now);
 
 #endif

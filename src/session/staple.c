@@ -1,6 +1,7 @@
 /* The stapled OCSP response of a session: found in the transcript (TLS 1.2
  * CertificateStatus, TLS 1.3 leaf CertificateEntry status_request), decoded
  * and verified with x509/ocsp.c against the leaf's issuer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/session.h"
@@ -140,4 +141,37 @@ void tp_session_judge_staple(struct tp_session *s, int64_t at)
     if (issuer)
         st->single = tp_ocsp_find(st->resp, leaf, issuer);
     tp_ocsp_verify(st->resp, issuer, (time_t)at, &st->sig);
+}
+
+/* ---- a CRL for the leaf ---- */
+
+void tp_crl_check_free(struct tp_crl_check *cc)
+{
+    if (!cc)
+        return;
+    tp_crl_free(cc->crl);
+    free(cc);
+}
+
+enum tp_err tp_session_judge_crl(struct tp_session *s, const uint8_t *der, size_t len, const char *source)
+{
+    struct tp_crl_check *cc = calloc(1, sizeof *cc);
+    if (!cc)
+        return TP_ERR_NOMEM;
+    tp_crl_check_free(s->crl_check);
+    s->crl_check = cc;
+    snprintf(cc->source, sizeof cc->source, "%s", source ? source : "");
+    cc->sig = -2;
+    cc->parse_err = tp_crl_parse(der, len, &cc->crl);
+    if (cc->parse_err == TP_ERR_NOMEM)
+        return TP_ERR_NOMEM;
+    const struct tp_cert_info *leaf = s->server_chain.n ? s->server_chain.info[0] : NULL;
+    if (cc->parse_err != TP_OK || !leaf)
+        return TP_OK;
+    cc->covers = tp_crl_covers(cc->crl, leaf);
+    const struct tp_cert_info *issuer = leaf_issuer(s, leaf);
+    if (issuer)
+        cc->sig = tp_crl_verify(cc->crl, issuer);
+    cc->listed = cc->covers && tp_crl_lookup(cc->crl, leaf, &cc->entry);
+    return TP_OK;
 }

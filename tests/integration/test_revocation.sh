@@ -257,12 +257,78 @@ tp_expect_exit "check --ocsp-response with a certificate file: exit 2" 2 \
 [ "$(wc -l <"$TP_ERR")" = 1 ] && grep 'not an OCSP response' "$TP_ERR" >/dev/null
 tp_check "check --ocsp-response with a certificate file: one line" $?
 
+# ---- check --crl: CRLs made by openssl ca -gencrl from the same index ----
+mkcrl() { # OUT CERT KEY [crl_ext line]
+    echo 07 >"$T/crlnumber"
+    cat >"$T/ca.cnf" <<CNF
+[ ca ]
+default_ca = CA_default
+[ CA_default ]
+database = $T/index.txt
+crlnumber = $T/crlnumber
+default_md = sha256
+default_crl_days = 7
+crl_extensions = crl_ext
+[ crl_ext ]
+authorityKeyIdentifier = keyid:always
+${4:-}
+CNF
+    openssl ca -gencrl -config "$T/ca.cnf" -cert "$2" -keyfile "$3" -out "$1" 2>/dev/null
+}
+mkcrl "$T/int.crl.pem" "$PKI/int.pem" "$PKI/int.key"
+mkcrl "$T/delta.crl.pem" "$PKI/int.pem" "$PKI/int.key" "2.5.29.27 = critical,DER:02:01:06"
+mkcrl "$T/rogue.crl.pem" "$PKI/rogue.pem" "$PKI/rogue.key"
+openssl crl -in "$T/int.crl.pem" -outform DER -out "$T/int.crl"
+tp_expect_exit "check --crl (DER), revoked leaf" 1 \
+    "$TLSPROBE" check --chain "$T/rev-chain.pem" "${ROOT[@]}" --crl "$T/int.crl" --format json
+cp "$TP_OUT" "$T/crl-rev.json"
+tp_json "check --crl: revoked from the CRL, keyCompromise, signature valid" "$T/crl-rev.json" \
+    '(ids(j) == ["revoked"] and j["crl"]["revoked"] and j["crl"]["signature"] == "valid"
+      and j["crl"]["revocation_reason"] == "keyCompromise" and j["crl"]["revocation_time"] == "2025-01-02T03:04:05Z"
+      and j["crl"]["crl_number"] == "07" and j["crl"]["entry_count"] == 1 and not j["crl"]["delta"])'
+python3 - "$T/crl-rev.json" "$T/int.crl.pem" <<'PY'
+import json, re, subprocess, sys, datetime
+j = json.loads(open(sys.argv[1]).readline())["crl"]
+txt = subprocess.run(["openssl", "crl", "-in", sys.argv[2], "-noout", "-text"], capture_output=True, text=True).stdout
+def t(label):
+    v = re.sub(r"\s+", " ", re.search(label + r": (.*)$", txt, re.M).group(1).strip())
+    return datetime.datetime.strptime(v, "%b %d %H:%M:%S %Y GMT").strftime("%Y-%m-%dT%H:%M:%SZ")
+ok = j["this_update"] == t("Last Update") and j["next_update"] == t("Next Update")
+sys.exit(0 if ok else 1)
+PY
+tp_check "check --crl: this/next update = openssl crl -text" $?
+tp_expect_exit "check --crl (PEM), a leaf not on it" 0 \
+    "$TLSPROBE" check --chain "$T/ok-chain.pem" "${ROOT[@]}" --crl "$T/int.crl.pem" --format json
+cp "$TP_OUT" "$T/crl-ok.json"
+tp_json "check --crl: not listed" "$T/crl-ok.json" '(ids(j) == [] and not j["crl"]["revoked"] and j["crl"]["covers_leaf"])'
+tp_expect_exit "check --crl, a delta CRL" 1 \
+    "$TLSPROBE" check --chain "$T/rev-chain.pem" "${ROOT[@]}" --crl "$T/delta.crl.pem" --format json
+cp "$TP_OUT" "$T/crl-delta.json"
+tp_json "check --crl: the delta CRL is noted" "$T/crl-delta.json" \
+    '(j["crl"]["delta"] and j["crl"]["delta_base"] == "06" and ids(j) == ["revoked"]
+      and "delta CRL" in j["findings"][0]["summary"])'
+tp_expect_exit "check --crl signed by another CA: never believed" 0 \
+    "$TLSPROBE" check --chain "$T/rev-chain.pem" "${ROOT[@]}" --crl "$T/rogue.crl.pem" --format json
+cp "$TP_OUT" "$T/crl-rogue.json"
+tp_json "check --crl from another CA: not from the leaf's issuer, no finding" "$T/crl-rogue.json" \
+    '(ids(j) == [] and not j["crl"]["covers_leaf"] and not j["crl"]["revoked"])'
+tp_expect_exit "check --crl judged 10 days later: stale shown" 0 \
+    "$TLSPROBE" check --chain "$T/ok-chain.pem" "${ROOT[@]}" --crl "$T/int.crl" --format json \
+    --at "@$(($(date +%s) + 10 * 86400))"
+cp "$TP_OUT" "$T/crl-stale.json"
+tp_json "check --crl: stale" "$T/crl-stale.json" 'j["crl"]["stale"]'
+tp_expect_exit "check --crl with an OCSP response file: exit 2" 2 \
+    "$TLSPROBE" check --chain "$T/ok-chain.pem" "${ROOT[@]}" --crl "$T/ok.resp"
+"$TLSPROBE" check --chain "$T/rev-chain.pem" "${ROOT[@]}" --crl "$T/int.crl" --no-color >"$T/crl.txt" 2>&1
+grep -E '^CRL .*: the leaf is revoked' "$T/crl.txt" >/dev/null && grep -E '^  signature +sha256WithRSAEncryption · valid' "$T/crl.txt" >/dev/null
+tp_check "check --crl text: the CRL block" $?
+
 # ---- every JSON line above validates against docs/schema (the closed 'ocsp' object) ----
 specs=()
 for f in good13 good12 rev13 rev12 unk13 stale future deleg noeku rogue ms-none ms-ok none live; do
     specs+=("session:$T/$f.json")
 done
-for f in check-rev check-ok check-stale check-other; do
+for f in check-rev check-ok check-stale check-other crl-rev crl-ok crl-delta crl-rogue crl-stale; do
     specs+=("check:$T/$f.json")
 done
 /usr/bin/python3 "$TP_SRC/tests/schema/validate.py" --schema-dir "$TP_SRC/docs/schema" --nonempty "${specs[@]}"
