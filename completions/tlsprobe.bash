@@ -13,7 +13,7 @@ _tlsprobe_options()
     case $1 in
         demo) echo "--list --keep --brief --timeout $tail_all" ;;
         connect)
-            echo "--servername --no-sni --cafile --capath --intermediates --no-aia --cert --key --pass" \
+            echo "--servername --no-sni --cafile --capath --intermediates --no-aia --check-revocation --cert --key --pass" \
                 "--tls1.2 --tls1.3 --alpn --starttls --timeout --write-pcap --keylog --at --stack --explain $tail_all"
             ;;
         listen)
@@ -32,7 +32,7 @@ _tlsprobe_options()
         inspect) echo "--pass $tail_all" ;;
         check)
             echo "--chain --key --host --cafile --intermediates --aia --max-depth --at --purpose" \
-                "--save-chain --ocsp-response --crl --stack --explain $tail_all"
+                "--save-chain --ocsp-response --crl --check-revocation --stack --explain $tail_all"
             ;;
         explain) echo "--stack --side $tail_all" ;;
     esac

@@ -28,6 +28,9 @@ int tp_lib_options_set_host_unicode(tlsprobe_options *o, const char *name);
 int tp_lib_options_set_ocsp_response(tlsprobe_options *o, const char *path);
 /* check --crl: a CRL file (DER or PEM) judged for the leaf. NULL: none. */
 int tp_lib_options_set_crl(tlsprobe_options *o, const char *path);
+/* check --check-revocation: ask the leaf's OCSP responder, then its CRL
+ * distribution point (over the network). */
+int tp_lib_options_set_check_revocation(tlsprobe_options *o, bool on);
 /* The report in the format of the render options (text or JSON). */
 const char *tp_lib_result_report(tlsprobe_result *r);
 

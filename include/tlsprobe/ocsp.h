@@ -114,4 +114,18 @@ void tp_ocsp_verify(const struct tp_ocsp_response *r, const struct tp_cert_info 
                     struct tp_ocsp_sig_result *out);
 const char *tp_ocsp_sig_name(enum tp_ocsp_sig s);
 
+/* ---- asking the responder (revfetch.c, --check-revocation) ---- */
+/* An OCSPRequest for cert with a SHA-1 CertID (RFC 6960 §4.1.1, what every
+ * responder answers); *out malloc'd. */
+enum tp_err tp_ocsp_request(const struct tp_cert_info *cert, const struct tp_cert_info *issuer, uint8_t **out,
+                            size_t *len) TP_MUST_USE;
+/* Send req to an http:// responder: POST, then GET (RFC 6960 appendix A.1),
+ * each within timeout_ms; *resp malloc'd, method "POST" or "GET"; err says why
+ * both failed. */
+enum tp_err tp_ocsp_fetch(const char *url, const uint8_t *req, size_t req_len, int timeout_ms, uint8_t **resp,
+                          size_t *resp_len, char *method, size_t methodlen, char *err, size_t errlen) TP_MUST_USE;
+/* A CRL from an http:// distribution point (*der malloc'd: DER or PEM). */
+enum tp_err tp_crl_fetch(const char *url, int timeout_ms, uint8_t **der, size_t *len, char *err,
+                         size_t errlen) TP_MUST_USE;
+
 #endif

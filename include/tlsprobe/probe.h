@@ -50,6 +50,7 @@ struct tp_connect_opts {
     int64_t at;                  /* --at: verify and judge dates at this time (s since epoch); 0: now */
     int starttls;                /* enum tp_starttls_proto: TP_ST_NONE (0) none, TP_ST_AUTO by port */
     bool starttls_given;         /* the CLI's: --starttls was given (a URL scheme does not override it) */
+    bool check_revocation;       /* --check-revocation: ask the leaf's OCSP responder, then its CRL (appended) */
 };
 
 /* Probe one server. On TP_OK *out is a finished, diagnosed session (the

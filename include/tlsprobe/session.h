@@ -406,6 +406,11 @@ struct tp_staple {
     struct tp_ocsp_sig_result sig;
     bool must_staple;            /* the leaf has the TLS Feature status_request (RFC 7633) */
     bool from_file;              /* check --ocsp-response: read from a file, not stapled */
+    /* --check-revocation (tp_session_check_revocation) */
+    bool fetched;                /* the response came from the responder in the leaf's AIA */
+    char fetch_url[256];         /* the responder asked ("" when none was) */
+    char fetch_method[8];        /* "POST" or "GET" */
+    char fetch_error[320];       /* why no usable answer came ("" when one did) */
 };
 /* The staple's bytes in the transcript; false when none came. */
 bool tp_session_find_staple(const struct tp_session *s, struct tp_bytes *out);
@@ -429,11 +434,18 @@ struct tp_crl_check {
     int sig;                     /* 1 verifies, 0 does not, -1 unsupported algorithm, -2 issuer unknown */
     bool listed;                 /* the leaf's serial is on it */
     struct tp_crl_entry entry;   /* then its entry */
+    char error[200];             /* --check-revocation: why the CRL could not be fetched ("" when it was) */
 };
 /* Decode der as a CRL and judge it for s's leaf into s->crl_check (replacing
  * one judged before). TP_ERR_NOMEM only; a CRL that does not decode is judged
  * as such (parse_err). */
 enum tp_err tp_session_judge_crl(struct tp_session *s, const uint8_t *der, size_t len, const char *source) TP_MUST_USE;
 void tp_crl_check_free(struct tp_crl_check *cc);
+/* --check-revocation: when no staple gave the leaf's status, ask the OCSP
+ * responder in the leaf's AIA (POST, then GET), then, without a usable answer,
+ * fetch the CRL from its distribution point; each within timeout_ms. The
+ * answers are judged into s->staple (fetched) and s->crl_check; what failed
+ * is in their fetch_error / error. Call after tp_session_judge_staple. */
+void tp_session_check_revocation(struct tp_session *s, int timeout_ms, int64_t at);
 
 #endif

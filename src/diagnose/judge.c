@@ -86,5 +86,8 @@ void tp_judge_session(struct tp_session *s, const struct tp_judge_opts *o)
     s->judge_time = o->at;
     /* the stapled OCSP response, judged at the session's time */
     tp_session_judge_staple(s, o->at ? o->at : s->capture_time);
+    if (o->check_revocation)
+        tp_session_check_revocation(s, o->revocation_timeout_ms > 0 ? o->revocation_timeout_ms : TP_AIA_TIMEOUT_MS,
+                                    o->at ? o->at : s->capture_time);
     tp_diagnose(s);
 }

@@ -13,11 +13,17 @@ static const struct tp_ocsp_single *leaf_status(const struct tp_staple *st)
     return &st->resp->singles[st->single];
 }
 
-static const char *carried_note(const struct tp_staple *st)
+/* Where the response came from, for the summary. */
+static const char *source_words(const struct tp_staple *st)
 {
-    return st->carried ? " (stapled in a first handshake; this wolfSSL ends a TLS 1.2 handshake over any staple it "
-                         "cannot check itself, so tlsprobe connected again without asking for one)"
-                       : "";
+    if (st->fetched)
+        return "the OCSP response of the certificate's responder";
+    if (st->from_file)
+        return "the OCSP response file";
+    return st->carried ? "the OCSP response the server stapled (in a first handshake: this wolfSSL ends a TLS 1.2 "
+                         "handshake over any staple it cannot check itself, so tlsprobe connected again without "
+                         "asking for one)"
+                       : "the OCSP response the server staples";
 }
 
 /* A CRL signed by the leaf's issuer lists the leaf. */
@@ -49,14 +55,14 @@ void r_revoked(struct diag_ctx *c)
     const char *reason = tp_ocsp_reason_name(sr->revocation_reason);
     if (reason)
         diag_say(&c->t.sum, " (reason: %s)", reason);
-    diag_say(&c->t.sum, ", says the OCSP response the server staples%s.", carried_note(st));
+    diag_say(&c->t.sum, ", says %s.", source_words(st));
     diag_report(c, TP_SEV_ERROR);
 }
 
 void r_ocsp_bad_signature(struct diag_ctx *c)
 {
     const struct tp_staple *st = c->f->s->staple;
-    if (!st || !st->present)
+    if (!st || (!st->present && !st->fetched))
         return;
     if (!st->resp) {
         diag_say(&c->t.sum, "The stapled OCSP response does not decode (%s).", tp_err_text(st->parse_err));
@@ -119,6 +125,29 @@ void r_must_staple_missing(struct diag_ctx *c)
 void r_ocsp_unavailable(struct diag_ctx *c)
 {
     const struct tp_staple *st = c->f->s->staple;
+    const struct tp_crl_check *cc = c->f->s->crl_check;
+    const struct tp_ocsp_single *sr = leaf_status(st);
+    bool ocsp_ok = sr && st->sig.status == TP_OCSP_SIG_OK && sr->status != TP_OCSP_UNKNOWN;
+    bool crl_ok = cc && cc->crl && cc->covers && cc->sig == 1;
+    if (st && st->fetch_error[0] && !ocsp_ok && !crl_ok) {
+        /* --check-revocation found no answer it can use: a warning */
+        diag_say(&c->t.sum, "No revocation status could be had for the certificate: ");
+        if (st->fetch_url[0])
+            diag_say(&c->t.sum, "the OCSP responder %e: %e", st->fetch_url, st->fetch_error);
+        else
+            diag_say(&c->t.sum, "%e", st->fetch_error);
+        if (cc && cc->error[0])
+            diag_say(&c->t.sum, "; the CRL %e: %e", cc->source, cc->error);
+        else if (cc && cc->crl && !cc->covers)
+            diag_say(&c->t.sum, "; the CRL %e is not from the certificate's issuer", cc->source);
+        else if (cc && cc->crl && cc->sig != 1)
+            diag_say(&c->t.sum, "; the CRL %e is not signed by the certificate's issuer", cc->source);
+        else if (!cc)
+            diag_say(&c->t.sum, "; the certificate names no http:// CRL distribution point");
+        diag_say(&c->t.sum, ".");
+        diag_report(c, TP_SEV_WARNING);
+        return;
+    }
     if (st && st->resp && st->resp->response_status != TP_OCSP_SUCCESSFUL) {
         diag_say(&c->t.sum, "The stapled OCSP response says %s, not a certificate status.",
                  tp_ocsp_resp_status_name(st->resp->response_status));

@@ -319,6 +319,11 @@ static bool judge(struct check_run *c, const char *chain, const char *host)
         return false;
     if (o->crl && !read_crl(c, o->crl))
         return false;
+    if (o->check_revocation) {
+        if (!s->staple)
+            tp_session_judge_staple(s, o->at);
+        tp_session_check_revocation(s, TP_AIA_TIMEOUT_MS, o->at);
+    }
     tp_diagnose_check(s, &c->facts);
     const struct tp_verify_result *vr = s->server_verify;
     if (c->facts.key_matches && vr->path_len && vr->path[0].sent_index > 0)

@@ -20,6 +20,7 @@ struct tlsprobe_options {
     tp_lib_reader read;   /* NULL: tp_file_read */
     char *ocsp_response;  /* check --ocsp-response (appended, revocation) */
     char *crl;            /* check --crl */
+    bool check_revocation; /* check --check-revocation */
 };
 
 enum lib_kind { LIB_SESSION, LIB_CHECK, LIB_EXPLAIN, LIB_ERROR };

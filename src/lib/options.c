@@ -209,3 +209,11 @@ int tp_lib_options_set_crl(tlsprobe_options *o, const char *path)
 {
     return set_str(o, o ? &o->crl : NULL, path);
 }
+
+int tp_lib_options_set_check_revocation(tlsprobe_options *o, bool on)
+{
+    if (!o)
+        return TLSPROBE_ERR_ARG;
+    o->check_revocation = on;
+    return TLSPROBE_OK;
+}

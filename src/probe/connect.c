@@ -561,6 +561,8 @@ static void judge(struct run *r)
         },
         .at = r->o->at,
         .name_alert_from = -1,
+        .check_revocation = r->o->check_revocation,
+        .revocation_timeout_ms = TP_AIA_TIMEOUT_MS, /* its own deadline: after the handshake */
     };
     tp_judge_session(s, &jo);
 }

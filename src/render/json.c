@@ -778,6 +778,8 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     rj_verify(&w, "client_verification", s->client_verify, true, (time_t)s->judge_time);
     rj_ocsp(&w, "ocsp", s->staple, (time_t)(s->judge_time ? s->judge_time : s->capture_time ? s->capture_time
                                                                                           : time(NULL)));
+    rj_crl(&w, "crl", s->crl_check, (time_t)(s->judge_time ? s->judge_time : s->capture_time ? s->capture_time
+                                                                                              : time(NULL)));
     rj_findings(&w, s, o);
     jw_close(&w, '}');
     tp_sb_putc(out, '\n');

@@ -120,12 +120,25 @@ void rs_ocsp_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct
 void rs_staple_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
 {
     const struct tp_staple *st = s->staple;
-    if (!st || !st->present)
+    if (st && st->fetch_error[0]) {
+        tp_sb_printf(o, "\n%sOCSP responder%s ", tp_c_bold(ro), tp_c_reset(ro));
+        put_esc(o, st->fetch_url[0] ? st->fetch_url : "(none)");
+        tp_sb_printf(o, ": %s", tp_c_yellow(ro));
+        put_esc(o, st->fetch_error);
+        tp_sb_printf(o, "%s\n", tp_c_reset(ro));
+    }
+    if (!st || (!st->present && !st->fetched))
         return;
     time_t now = (time_t)(s->judge_time ? s->judge_time : s->capture_time);
     if (!now && !ro->no_times)
         now = time(NULL);
-    tp_sb_printf(o, "\n%s%s%s: ", tp_c_bold(ro), st->from_file ? "OCSP response" : "OCSP staple", tp_c_reset(ro));
+    tp_sb_printf(o, "\n%s%s%s", tp_c_bold(ro),
+                 st->fetched ? "OCSP response from " : st->from_file ? "OCSP response" : "OCSP staple", tp_c_reset(ro));
+    if (st->fetched) {
+        put_esc(o, st->fetch_url);
+        tp_sb_printf(o, " (%s)", st->fetch_method);
+    }
+    tp_sb_put(o, ": ");
     if (!st->resp) {
         tp_sb_printf(o, "%snot decoded%s (%s)\n", tp_c_red(ro), tp_c_reset(ro), tp_err_text(st->parse_err));
         return;
@@ -149,9 +162,13 @@ void rj_ocsp(struct jw *w, const char *k, const struct tp_staple *st, time_t now
     jw_bool(w, "stapled", st->present);
     jw_bool(w, "carried", st->carried);
     jw_bool(w, "must_staple", st->must_staple);
+    jw_str(w, "fetched_from", st->fetch_url[0] ? st->fetch_url : NULL);
+    jw_str(w, "fetch_method", st->fetched ? st->fetch_method : NULL);
+    jw_str(w, "fetch_error", st->fetch_error[0] ? st->fetch_error : NULL);
     const struct tp_ocsp_response *r = st->resp;
-    jw_str(w, "parse_error", st->present && !r ? tp_err_name(st->parse_err) : NULL);
-    jw_str(w, "verdict", st->present ? rs_ocsp_verdict(r, st->single, now) : NULL);
+    bool have = st->present || st->fetched;
+    jw_str(w, "parse_error", have && !r ? tp_err_name(st->parse_err) : NULL);
+    jw_str(w, "verdict", have ? rs_ocsp_verdict(r, st->single, now) : NULL);
     jw_str(w, "response_status", r ? tp_ocsp_resp_status_name(r->response_status) : NULL);
     bool basic = r && r->has_basic;
     jw_str(w, "responder_name", basic && !r->responder_by_key ? r->responder_name : NULL);
@@ -214,7 +231,9 @@ void rs_crl_text(struct tp_sb *o, const struct tp_session *s, const struct tp_re
     tp_sb_put(o, ": ");
     const struct tp_crl *c = cc->crl;
     if (!c) {
-        tp_sb_printf(o, "%snot decoded%s (%s)\n", tp_c_red(ro), tp_c_reset(ro), tp_err_text(cc->parse_err));
+        tp_sb_printf(o, "%s", tp_c_red(ro));
+        put_esc(o, cc->error[0] ? cc->error : tp_err_text(cc->parse_err));
+        tp_sb_printf(o, "%s\n", tp_c_reset(ro));
         return;
     }
     if (!cc->covers)
@@ -264,6 +283,7 @@ void rj_crl(struct jw *w, const char *k, const struct tp_crl_check *cc, time_t n
     const struct tp_crl *c = cc->crl;
     jw_open(w, '{');
     jw_str(w, "source", cc->source);
+    jw_str(w, "error", cc->error[0] ? cc->error : NULL);
     jw_str(w, "parse_error", c ? NULL : tp_err_name(cc->parse_err));
     jw_str(w, "issuer", c ? c->issuer : NULL);
     if (c)

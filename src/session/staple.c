@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "tlsprobe/session.h"
 
 void tp_staple_free(struct tp_staple *st)
@@ -174,4 +175,120 @@ enum tp_err tp_session_judge_crl(struct tp_session *s, const uint8_t *der, size_
         cc->sig = tp_crl_verify(cc->crl, issuer);
     cc->listed = cc->covers && tp_crl_lookup(cc->crl, leaf, &cc->entry);
     return TP_OK;
+}
+
+/* ---- --check-revocation ---- */
+
+static bool usable(const struct tp_staple *st)
+{
+    return st && st->resp && st->single >= 0 && st->sig.status == TP_OCSP_SIG_OK &&
+           st->resp->singles[st->single].status != TP_OCSP_UNKNOWN;
+}
+
+/* Judge a fetched response as the session's (replacing what came before but a staple). */
+static void judge_fetched(struct tp_session *s, const uint8_t *der, size_t len, int64_t at)
+{
+    struct tp_staple *st = s->staple;
+    tp_ocsp_free(st->resp);
+    st->resp = NULL;
+    free(st->der);
+    st->der = malloc(len ? len : 1);
+    if (!st->der)
+        return;
+    memcpy(st->der, der, len);
+    st->der_len = len;
+    st->fetched = true;
+    st->single = -1;
+    memset(&st->sig, 0, sizeof st->sig);
+    st->parse_err = tp_ocsp_parse(st->der, st->der_len, &st->resp);
+    const struct tp_cert_info *leaf = s->server_chain.info[0];
+    const struct tp_cert_info *issuer = leaf_issuer(s, leaf);
+    st->issuer_known = issuer != NULL;
+    if (st->parse_err != TP_OK)
+        return;
+    if (issuer)
+        st->single = tp_ocsp_find(st->resp, leaf, issuer);
+    tp_ocsp_verify(st->resp, issuer, (time_t)at, &st->sig);
+}
+
+static void ask_responder(struct tp_session *s, const struct tp_cert_info *leaf, const struct tp_cert_info *issuer,
+                          int timeout_ms, int64_t at)
+{
+    struct tp_staple *st = s->staple;
+    snprintf(st->fetch_url, sizeof st->fetch_url, "%s", leaf->aia_ocsp);
+    uint8_t *req = NULL, *resp = NULL;
+    size_t req_len = 0, resp_len = 0;
+    char err[300] = "";
+    if (tp_ocsp_request(leaf, issuer, &req, &req_len) != TP_OK) {
+        snprintf(st->fetch_error, sizeof st->fetch_error, "cannot build the OCSP request");
+        return;
+    }
+    if (tp_ocsp_fetch(leaf->aia_ocsp, req, req_len, timeout_ms, &resp, &resp_len, st->fetch_method,
+                      sizeof st->fetch_method, err, sizeof err) != TP_OK) {
+        snprintf(st->fetch_error, sizeof st->fetch_error, "%s", err);
+    } else {
+        judge_fetched(s, resp, resp_len, at);
+        if (st->parse_err != TP_OK)
+            snprintf(st->fetch_error, sizeof st->fetch_error, "the answer is not an OCSP response (%s)",
+                     tp_err_text(st->parse_err));
+    }
+    free(req);
+    free(resp);
+}
+
+static void fetch_crl(struct tp_session *s, const struct tp_cert_info *leaf, int timeout_ms)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    char err[200] = "";
+    if (tp_crl_fetch(leaf->crl_dp, timeout_ms, &body, &len, err, sizeof err) != TP_OK) {
+        struct tp_crl_check *cc = calloc(1, sizeof *cc);
+        if (cc) {
+            tp_crl_check_free(s->crl_check);
+            s->crl_check = cc;
+            snprintf(cc->source, sizeof cc->source, "%s", leaf->crl_dp);
+            snprintf(cc->error, sizeof cc->error, "%s", err);
+            cc->parse_err = TP_ERR_IO;
+            cc->sig = -2;
+        }
+        free(body);
+        return;
+    }
+    const uint8_t *der = body;
+    size_t der_len = len;
+    struct tp_file *f = NULL;
+    if (len > 11 && !memcmp(body, "-----BEGIN ", 11) && tp_file_parse(leaf->crl_dp, body, len, &f) == TP_OK &&
+        f->n_objs && f->objs[0].der) {
+        der = f->objs[0].der;
+        der_len = f->objs[0].der_len;
+    }
+    if (tp_session_judge_crl(s, der, der_len, leaf->crl_dp) == TP_OK && s->crl_check->parse_err != TP_OK)
+        snprintf(s->crl_check->error, sizeof s->crl_check->error, "the answer is not a CRL (%s)",
+                 tp_err_text(s->crl_check->parse_err));
+    tp_file_free(f);
+    free(body);
+}
+
+void tp_session_check_revocation(struct tp_session *s, int timeout_ms, int64_t at)
+{
+    struct tp_staple *st = s->staple;
+    const struct tp_cert_info *leaf = s->server_chain.n ? s->server_chain.info[0] : NULL;
+    if (!st || !leaf || usable(st))
+        return;
+    const struct tp_cert_info *issuer = leaf_issuer(s, leaf);
+    if (!issuer) {
+        snprintf(st->fetch_error, sizeof st->fetch_error, "the leaf's issuer is not known: nothing to ask about");
+        return;
+    }
+    if (!st->present && leaf->aia_ocsp && !strncasecmp(leaf->aia_ocsp, "http://", 7))
+        ask_responder(s, leaf, issuer, timeout_ms, at);
+    else if (!st->present)
+        snprintf(st->fetch_error, sizeof st->fetch_error, "%s",
+                 leaf->aia_ocsp ? "the OCSP responder URL is not http://" : "the certificate names no OCSP responder");
+    if (usable(s->staple))
+        return;
+    if (st->fetched && !st->fetch_error[0])
+        snprintf(st->fetch_error, sizeof st->fetch_error, "the responder gave no usable status for the certificate");
+    if (leaf->crl_dp && !strncasecmp(leaf->crl_dp, "http://", 7))
+        fetch_crl(s, leaf, timeout_ms);
 }

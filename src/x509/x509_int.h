@@ -73,6 +73,10 @@ bool sha256(const uint8_t *p, size_t n, uint8_t out[32]);
  * one redirect. *body malloc'd. err set on failure. */
 enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body, size_t *body_len,
                      char *err, size_t errlen);
+/* The same as one POST of post (at most 4096 bytes, Content-Type ctype; an OCSP
+ * request, RFC 6960 appendix A.1); a redirect is not followed. */
+enum tp_err http_post(const char *url, int timeout_ms, size_t max, const uint8_t *post, size_t post_len,
+                      const char *ctype, uint8_t **body, size_t *body_len, char *err, size_t errlen);
 
 /* The parts of a Certificate (RFC 5280 §4.1), located by cert_locate: views into
  * the DER. false (and *err) when it is not one. */

@@ -323,12 +323,59 @@ tp_expect_exit "check --crl with an OCSP response file: exit 2" 2 \
 grep -E '^CRL .*: the leaf is revoked' "$T/crl.txt" >/dev/null && grep -E '^  signature +sha256WithRSAEncryption · valid' "$T/crl.txt" >/dev/null
 tp_check "check --crl text: the CRL block" $?
 
+# ---- --check-revocation: a real `openssl ocsp` responder, CRLs over HTTP ----
+mkdir -p "$T/www"
+cp "$T/int.crl" "$T/www/int.crl"
+tp_bg timeout 120 openssl ocsp -index "$T/index.txt" -port "$OCSP_PORT" -rsigner "$PKI/int.pem" \
+    -rkey "$PKI/int.key" -CA "$PKI/int.pem" -ndays 7 >"$T/responder.log" 2>&1
+RESP_PID=$TP_BG_PID
+tp_bg timeout 120 python3 -m http.server "$CRL_PORT" --bind 127.0.0.1 --directory "$T/www" >"$T/www.log" 2>&1
+WWW_PID=$TP_BG_PID
+tp_wait_listen "$OCSP_PORT" 10 && tp_wait_listen "$CRL_PORT" 10
+tp_check "the OCSP responder and the CRL server listen" $?
+staple rev - tls1_3 cr-rev --check-revocation
+tp_json "--check-revocation, revoked leaf: revoked, from the responder by POST" "$T/cr-rev.json" \
+    '(ids(j) == ["revoked"] and j["ocsp"]["fetch_method"] == "POST" and j["ocsp"]["stapled"] is False
+      and j["ocsp"]["fetched_from"] == "http://127.0.0.1:'"$OCSP_PORT"'/" and j["ocsp"]["cert_status"] == "revoked"
+      and "responder" in j["findings"][0]["summary"] and j["crl"] is None)'
+[ "$(rc cr-rev)" = 1 ]
+tp_check "--check-revocation, revoked leaf: exit 1" $?
+staple ok - tls1_2 cr-ok --check-revocation
+tp_json "--check-revocation, TLS 1.2, good leaf: good from the responder, no finding" "$T/cr-ok.json" \
+    '(ids(j) == [] and j["ocsp"]["cert_status"] == "good" and j["ocsp"]["signature"] == "valid" and j["crl"] is None)'
+staple unk - tls1_3 cr-unk --check-revocation
+tp_json "--check-revocation, unknown to the responder: the CRL is fetched, leaf not listed" "$T/cr-unk.json" \
+    '(ids(j) == ["ocsp-unavailable"] and j["ocsp"]["cert_status"] == "unknown" and j["crl"]["signature"] == "valid"
+      and not j["crl"]["revoked"] and j["crl"]["covers_leaf"])'
+tp_expect_exit "check --check-revocation, revoked leaf" 1 \
+    "$TLSPROBE" check --chain "$T/rev-chain.pem" "${ROOT[@]}" --check-revocation --format json
+cp "$TP_OUT" "$T/cr-check.json"
+tp_json "check --check-revocation: revoked from the responder" "$T/cr-check.json" \
+    '(ids(j) == ["revoked"] and j["ocsp"]["fetch_method"] == "POST")'
+tp_kill "$RESP_PID"
+staple rev - tls1_3 cr-down --check-revocation
+tp_json "responder down: the CRL says revoked" "$T/cr-down.json" \
+    '(ids(j) == ["revoked"] and j["ocsp"]["fetch_error"] is not None and j["crl"]["revoked"]
+      and "CRL" in j["findings"][0]["summary"])'
+tp_kill "$WWW_PID"
+staple ok - tls1_3 cr-none --check-revocation
+tp_json "responder and CRL server down: ocsp-unavailable as a warning naming both" "$T/cr-none.json" \
+    '(ids(j) == ["ocsp-unavailable"] and j["findings"][0]["severity"] == "warning"
+      and "127.0.0.1:'"$OCSP_PORT"'" in j["findings"][0]["summary"] and "int.crl" in j["findings"][0]["summary"]
+      and j["crl"]["error"] is not None)'
+[ "$(rc cr-none)" = 0 ]
+tp_check "responder and CRL server down: exit 0 (a warning)" $?
+"$TLSPROBE" check --chain "$T/ok-chain.pem" "${ROOT[@]}" --check-revocation --no-color >"$T/cr-text.txt" 2>&1
+grep -E '^OCSP responder http://127.0.0.1:[0-9]+/: ' "$T/cr-text.txt" >/dev/null
+tp_check "text: the responder line says what failed" $?
+
 # ---- every JSON line above validates against docs/schema (the closed 'ocsp' object) ----
 specs=()
-for f in good13 good12 rev13 rev12 unk13 stale future deleg noeku rogue ms-none ms-ok none live; do
+for f in good13 good12 rev13 rev12 unk13 stale future deleg noeku rogue ms-none ms-ok none live \
+    cr-rev cr-ok cr-unk cr-down cr-none; do
     specs+=("session:$T/$f.json")
 done
-for f in check-rev check-ok check-stale check-other crl-rev crl-ok crl-delta crl-rogue crl-stale; do
+for f in check-rev check-ok check-stale check-other crl-rev crl-ok crl-delta crl-rogue crl-stale cr-check; do
     specs+=("check:$T/$f.json")
 done
 /usr/bin/python3 "$TP_SRC/tests/schema/validate.py" --schema-dir "$TP_SRC/docs/schema" --nonempty "${specs[@]}"

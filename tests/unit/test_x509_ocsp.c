@@ -278,6 +278,33 @@ static void test_ocsp_parse__every_prefix__truncated(void **st)
     }
 }
 
+static void test_ocsp_request__good_leaf__openssl_reads_it(void **st)
+{
+    (void)st;
+    struct tp_cert_info *leaf = cert("good.pem"), *in = cert("int.pem");
+    uint8_t *req = NULL;
+    size_t n = 0;
+    assert_int_equal(tp_ocsp_request(leaf, in, &req, &n), TP_OK);
+    assert_true(n > 40);
+    char path[128], cmd[2048];
+    snprintf(path, sizeof path, "%s/req.der", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(req, 1, n, f), n);
+    fclose(f);
+    /* openssl decodes it and names the same serial and hashes as its own request */
+    snprintf(cmd, sizeof cmd,
+             "openssl ocsp -reqin %s -req_text 2>&1 | grep -i 'Serial Number: %s' >/dev/null && "
+             "openssl ocsp -issuer %s/pki/int.pem -cert %s/pki/good.pem -no_nonce -req_text -reqout /dev/null "
+             "2>/dev/null | grep -A3 'Hash Algorithm' > %s/want.txt && "
+             "openssl ocsp -reqin %s -req_text 2>/dev/null | grep -A3 'Hash Algorithm' | cmp -s - %s/want.txt",
+             path, "3E1C55CE8FEE13659D29083C54E450FEDBF78489", TP_FIXTURES, TP_FIXTURES, dir, path, dir);
+    assert_int_equal(system(cmd), 0);
+    free(req);
+    tp_cert_free(leaf);
+    tp_cert_free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_ocsp_verify__flipped_signature__bad),
         cmocka_unit_test(test_ocsp_parse__status_only__no_basic),
         cmocka_unit_test(test_ocsp_parse__every_prefix__truncated),
+        cmocka_unit_test(test_ocsp_request__good_leaf__openssl_reads_it),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
