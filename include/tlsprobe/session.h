@@ -415,7 +415,8 @@ struct tp_staple {
 /* The staple's bytes in the transcript; false when none came. */
 bool tp_session_find_staple(const struct tp_session *s, struct tp_bytes *out);
 /* A staple taken from another handshake of the same probe (copied); the judge
- * uses it when the transcript has none. */
+ * uses it when the transcript has none. len 0: that handshake asked for one and
+ * none came (the session then counts as having asked). */
 enum tp_err tp_session_carry_staple(struct tp_session *s, const uint8_t *der, size_t len) TP_MUST_USE;
 /* Decode and verify the staple into s->staple (kept when already judged but
  * for a carried one): the leaf is server_chain's first certificate, its issuer

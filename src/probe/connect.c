@@ -634,24 +634,31 @@ static enum tp_err connect_once(const struct tp_connect_opts *o, bool no_staple,
     return e;
 }
 
-/* TLS 1.2 and a staple this wolfSSL refused (it sent bad_certificate_status_response). */
+/* TLS 1.2 and a staple this wolfSSL refused: it sent bad_certificate_status_response,
+ * or the server agreed to staple and sent no CertificateStatus (wolfSSL then
+ * wants to ask the responder itself: OCSP_LOOKUP_FAIL, -367). */
 static bool staple_refused(const struct tp_session *s)
 {
     const struct tp_msg *a = tp_session_first_alert(s, TP_C2S);
-    return s->version == TP_TLS1_2 && a && a->alert_desc == 113 && !s->handshake_complete;
+    if (s->version != TP_TLS1_2 || s->handshake_complete)
+        return false;
+    return (a && a->alert_desc == 113) || (s->staple && s->staple->acked && !s->staple->present) ||
+           s->outcome.lib_error == -367;
 }
 
 enum tp_err tp_probe_connect(const struct tp_connect_opts *o, struct tp_session **out, char *err, size_t errlen)
 {
     enum tp_err e = connect_once(o, false, NULL, 0, out, err, errlen);
-    struct tp_bytes b;
-    if (e != TP_OK || !*out || !staple_refused(*out) || !tp_session_find_staple(*out, &b))
+    struct tp_bytes b = tp_bytes_make(NULL, 0);
+    if (e != TP_OK || !*out || !staple_refused(*out))
         return e;
+    if (!tp_session_find_staple(*out, &b))
+        b = tp_bytes_make((const uint8_t *)"", 0); /* agreed, none sent: carry "asked, none came" */
     /* In TLS 1.2 this wolfSSL checks a stapled response itself (against its own
      * empty store: even a good one fails) and ends the handshake. tlsprobe judges
      * the staple itself: keep it, connect once more without asking for one, and
      * judge that handshake with the staple carried over (docs/revocation.md). */
-    uint8_t *copy = malloc(b.len);
+    uint8_t *copy = malloc(b.len ? b.len : 1);
     if (!copy)
         return e;
     memcpy(copy, b.p, b.len);

@@ -92,7 +92,7 @@ enum tp_err tp_session_carry_staple(struct tp_session *s, const uint8_t *der, si
     memcpy(s->staple->der, der, len);
     s->staple->der_len = len;
     s->staple->carried = true;
-    s->staple->present = true;
+    s->staple->present = len > 0; /* 0: the first handshake asked and got none */
     return TP_OK;
 }
 
