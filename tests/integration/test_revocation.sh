@@ -353,6 +353,34 @@ cp "$TP_OUT" "$T/cr-check.json"
 tp_json "check --check-revocation: revoked from the responder" "$T/cr-check.json" \
     '(ids(j) == ["revoked"] and j["ocsp"]["fetch_method"] == "POST")'
 tp_kill "$RESP_PID"
+# A responder that answers GET only (RFC 6960 appendix A.1): POST gets 405; the GET
+# path is the URL-encoded base64 request, answered by `openssl ocsp -reqin`.
+cat >"$T/getonly.py" <<'PY'
+import base64, http.server, subprocess, sys, urllib.parse
+port, index, pki, tmp = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.send_response(405); self.end_headers()
+    def do_GET(self):
+        req = base64.b64decode(urllib.parse.unquote(self.path.lstrip("/")))
+        open(tmp + "/get.req", "wb").write(req)
+        subprocess.run(["openssl", "ocsp", "-index", index, "-CA", pki + "/int.pem", "-rsigner", pki + "/int.pem",
+                        "-rkey", pki + "/int.key", "-reqin", tmp + "/get.req", "-respout", tmp + "/get.resp",
+                        "-ndays", "7"], capture_output=True)
+        body = open(tmp + "/get.resp", "rb").read()
+        self.send_response(200); self.send_header("Content-Type", "application/ocsp-response")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+tp_bg timeout 60 python3 "$T/getonly.py" "$OCSP_PORT" "$T/index.txt" "$PKI" "$T"
+GET_PID=$TP_BG_PID
+tp_wait_listen "$OCSP_PORT" 10
+staple rev - tls1_3 cr-get --check-revocation
+tp_json "a responder that refuses POST: asked again by GET, revoked" "$T/cr-get.json" \
+    '(ids(j) == ["revoked"] and j["ocsp"]["fetch_method"] == "GET" and j["ocsp"]["cert_status"] == "revoked")'
+tp_kill "$GET_PID"
 staple rev - tls1_3 cr-down --check-revocation
 tp_json "responder down: the CRL says revoked" "$T/cr-down.json" \
     '(ids(j) == ["revoked"] and j["ocsp"]["fetch_error"] is not None and j["crl"]["revoked"]
@@ -372,7 +400,7 @@ tp_check "text: the responder line says what failed" $?
 # ---- every JSON line above validates against docs/schema (the closed 'ocsp' object) ----
 specs=()
 for f in good13 good12 rev13 rev12 unk13 stale future deleg noeku rogue ms-none ms-ok none live \
-    cr-rev cr-ok cr-unk cr-down cr-none; do
+    cr-rev cr-ok cr-unk cr-get cr-down cr-none; do
     specs+=("session:$T/$f.json")
 done
 for f in check-rev check-ok check-stale check-other crl-rev crl-ok crl-delta crl-rogue crl-stale cr-check; do
