@@ -13,7 +13,7 @@ _tlsprobe_options()
     case $1 in
         demo) echo "--list --keep --brief --timeout $tail_all" ;;
         connect)
-            echo "--servername --no-sni --cafile --capath --intermediates --no-aia --cert --key --pass" \
+            echo "--servername --no-sni --cafile --capath --intermediates --no-aia --check-revocation --cert --key --pass" \
                 "--tls1.2 --tls1.3 --alpn --starttls --proxy --noproxy --timeout --write-pcap --keylog --at --stack --targets" \
                 "--all-addresses -j --jobs --explain $tail_all"
             ;;
@@ -33,7 +33,7 @@ _tlsprobe_options()
         inspect) echo "--pass $tail_all" ;;
         check)
             echo "--chain --key --host --cafile --intermediates --aia --max-depth --at --purpose" \
-                "--save-chain --stack --explain $tail_all"
+                "--save-chain --ocsp-response --crl --check-revocation --stack --explain $tail_all"
             ;;
         explain) echo "--stack --side $tail_all" ;;
         scan) echo "--servername -j --jobs --timeout --probe-timeout $tail_all" ;;
@@ -81,7 +81,7 @@ _tlsprobe()
 
     # The value of an option that takes one.
     case $prev in
-        --cafile | --cert | --key | --chain | --client-ca | --keylog | --write-pcap | --save-chain | --targets)
+        --cafile | --cert | --key | --chain | --client-ca | --keylog | --write-pcap | --save-chain | --targets | --ocsp-response | --crl)
             _filedir
             return
             ;;

@@ -38,6 +38,10 @@ struct tp_judge_opts {
     /* A failed connection whose transcript holds a fatal alert sent in this
      * direction (TP_C2S / TP_S2C) names that alert in the outcome detail; -1: no. */
     int name_alert_from;
+    /* --check-revocation (appended): ask the OCSP responder / CRL distribution
+     * point of the server's leaf (tp_session_check_revocation), within this deadline */
+    bool check_revocation;
+    int revocation_timeout_ms;
 };
 
 /* Verify one chain (der[0..n), the leaf first; n_sent_total as in

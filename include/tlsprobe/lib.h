@@ -23,6 +23,14 @@ void tp_lib_options_set_reader(tlsprobe_options *o, tp_lib_reader read);
 /* check: the host name as typed, when it was an internationalised name (shown
  * beside the A-label). NULL: none. Returns TLSPROBE_OK or an error code. */
 int tp_lib_options_set_host_unicode(tlsprobe_options *o, const char *name);
+/* check --ocsp-response: an OCSP response file (DER or PEM) judged for the
+ * leaf (docs/revocation.md). NULL: none. Returns TLSPROBE_OK or an error code. */
+int tp_lib_options_set_ocsp_response(tlsprobe_options *o, const char *path);
+/* check --crl: a CRL file (DER or PEM) judged for the leaf. NULL: none. */
+int tp_lib_options_set_crl(tlsprobe_options *o, const char *path);
+/* check --check-revocation: ask the leaf's OCSP responder, then its CRL
+ * distribution point (over the network). */
+int tp_lib_options_set_check_revocation(tlsprobe_options *o, bool on);
 /* The report in the format of the render options (text or JSON). */
 const char *tp_lib_result_report(tlsprobe_result *r);
 

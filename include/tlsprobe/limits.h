@@ -145,5 +145,14 @@
 #define TP_MAX_SCTS              16
 #define TP_MAX_CT_SCTS           24
 #define TP_MAX_CT_LOGS           512
+/* OCSP responses (x509/ocsp.c): SingleResponses kept per response (a stapled one
+ * has 1, a CA's batch response a few dozen) and certificates of its certs field
+ * (a delegated responder and perhaps its issuer); more are counted, not kept. */
+#define TP_MAX_OCSP_SINGLES      64
+#define TP_MAX_OCSP_CERTS        8
+
+/* CRL entries kept for display per CRL (x509/crl.c); a look-up reads them all
+ * from the DER, so a CA's 100,000-entry CRL is still searched in full. */
+#define TP_MAX_CRL_ENTRIES       1024
 
 #endif

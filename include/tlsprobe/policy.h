@@ -31,4 +31,9 @@
 #define TP_POLICY_SHOW_SENT 6       /* certificates of a chain as sent */
 #define TP_POLICY_SHOW_BANNER 40    /* not-tls: bytes of the peer's first line */
 
+/* OCSP (revocation): a response's thisUpdate may be this far in the future
+ * before it is "not yet valid" (clock skew between responder and client; NSS
+ * and Firefox allow minutes, RFC 6960 §4.2.2.1 leaves it to local policy). */
+#define TP_POLICY_OCSP_SKEW_S 300
+
 #endif

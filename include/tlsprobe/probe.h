@@ -62,6 +62,7 @@ struct tp_connect_opts {
                                     folds in https_proxy/HTTPS_PROXY/all_proxy/ALL_PROXY (tp_proxy_env) */
     const char *proxy_source;    /* where proxy came from, for messages: "--proxy", "HTTPS_PROXY"... */
     const char *noproxy;         /* hosts reached directly, as curl's NO_PROXY (tp_noproxy_match); NULL none */
+    bool check_revocation;       /* --check-revocation: ask the leaf's OCSP responder, then its CRL (appended) */
 };
 
 /* ---- connect --proxy (src/probe/proxy.c) ---- */

@@ -23,6 +23,8 @@
 #include "tlsprobe/limits.h"
 #include "tlsprobe/wire.h"
 #include "tlsprobe/x509.h"
+#include "tlsprobe/ocsp.h"
+#include "tlsprobe/crl.h"
 
 enum tp_dir { TP_C2S = 0, TP_S2C = 1 };
 enum tp_source { TP_SRC_CONNECT, TP_SRC_LISTEN, TP_SRC_PCAP };
@@ -319,6 +321,11 @@ struct tp_session {
     bool early_data_offered;            /* ClientHello carried early_data (0-RTT) */
     struct tp_msg_arena *msg_arena;     /* private: storage of the decoder's msgs[].raw */
     struct tp_proxy proxy;              /* connect through an HTTP proxy, if any */
+    /* appended (revocation): the stapled OCSP response, judged by
+     * tp_session_judge_staple (tlsprobe/judge.h runs it); owned, NULL before */
+    struct tp_staple *staple;
+    /* appended (revocation): a CRL judged for the leaf (check --crl); owned, NULL when none */
+    struct tp_crl_check *crl_check;
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */
@@ -416,5 +423,67 @@ bool tp_community_id_sha1(uint16_t seed, uint8_t proto, const uint8_t *saddr, co
 /* The Community ID of a session's TCP connection (client to server): false (and
  * "") when either address is unknown or they are of different families. */
 bool tp_session_community_id(const struct tp_session *s, uint16_t seed, char out[TP_COMMUNITY_ID_LEN]);
+
+/* ---- OCSP stapling (staple.c) ---- */
+/* The server's stapled OCSP response (RFC 6066 §8, RFC 8446 §4.4.2.1) as the
+ * transcript holds it (a TLS 1.2 CertificateStatus, or the status_request
+ * extension of a TLS 1.3 leaf CertificateEntry), decoded and verified. */
+struct tp_staple {
+    bool requested;              /* our/the client's ClientHello carried status_request */
+    bool acked;                  /* TLS 1.2 ServerHello carried status_request */
+    bool present;                /* a staple came (or was carried: carried) */
+    bool carried;                /* connect: taken from a first handshake (TLS 1.2, where this wolfSSL
+                                  * refuses the handshake over a staple it cannot check) */
+    uint8_t *der;                /* owned copy of the OCSPResponse */
+    size_t der_len;
+    enum tp_err parse_err;       /* TP_OK when decoded */
+    struct tp_ocsp_response *resp; /* owned; NULL when not decoded */
+    int single;                  /* index of the SingleResponse about the leaf, -1 none */
+    bool issuer_known;           /* the leaf's issuer was found (chain or path) */
+    struct tp_ocsp_sig_result sig;
+    bool must_staple;            /* the leaf has the TLS Feature status_request (RFC 7633) */
+    bool from_file;              /* check --ocsp-response: read from a file, not stapled */
+    /* --check-revocation (tp_session_check_revocation) */
+    bool fetched;                /* the response came from the responder in the leaf's AIA */
+    char fetch_url[256];         /* the responder asked ("" when none was) */
+    char fetch_method[8];        /* "POST" or "GET" */
+    char fetch_error[320];       /* why no usable answer came ("" when one did) */
+};
+/* The staple's bytes in the transcript; false when none came. */
+bool tp_session_find_staple(const struct tp_session *s, struct tp_bytes *out);
+/* A staple taken from another handshake of the same probe (copied); the judge
+ * uses it when the transcript has none. len 0: that handshake asked for one and
+ * none came (the session then counts as having asked). */
+enum tp_err tp_session_carry_staple(struct tp_session *s, const uint8_t *der, size_t len) TP_MUST_USE;
+/* Decode and verify the staple into s->staple (kept when already judged but
+ * for a carried one): the leaf is server_chain's first certificate, its issuer
+ * the next on the verified path (else the next sent certificate that issued
+ * it); dates for a delegated responder are judged at `at` (0: now). */
+void tp_session_judge_staple(struct tp_session *s, int64_t at);
+void tp_staple_free(struct tp_staple *st);
+
+/* A CRL judged for the leaf (docs/revocation.md): does it speak for the leaf's
+ * issuer, is it signed by that issuer, is the leaf's serial on it. */
+struct tp_crl_check {
+    char source[512];            /* the file or URL it came from */
+    enum tp_err parse_err;       /* TP_OK when decoded */
+    struct tp_crl *crl;          /* owned; NULL when not decoded */
+    bool covers;                 /* its issuer Name is the leaf's issuer */
+    int sig;                     /* 1 verifies, 0 does not, -1 unsupported algorithm, -2 issuer unknown */
+    bool listed;                 /* the leaf's serial is on it */
+    struct tp_crl_entry entry;   /* then its entry */
+    char error[200];             /* --check-revocation: why the CRL could not be fetched ("" when it was) */
+};
+/* Decode der as a CRL and judge it for s's leaf into s->crl_check (replacing
+ * one judged before). TP_ERR_NOMEM only; a CRL that does not decode is judged
+ * as such (parse_err). */
+enum tp_err tp_session_judge_crl(struct tp_session *s, const uint8_t *der, size_t len, const char *source) TP_MUST_USE;
+void tp_crl_check_free(struct tp_crl_check *cc);
+/* --check-revocation: when no staple gave the leaf's status, ask the OCSP
+ * responder in the leaf's AIA (POST, then GET), then, without a usable answer,
+ * fetch the CRL from its distribution point; each within timeout_ms. The
+ * answers are judged into s->staple (fetched) and s->crl_check; what failed
+ * is in their fetch_error / error. Call after tp_session_judge_staple. */
+void tp_session_check_revocation(struct tp_session *s, int timeout_ms, int64_t at);
 
 #endif

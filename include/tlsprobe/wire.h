@@ -206,6 +206,9 @@ struct tp_exts {
     struct tp_bytes_list ca_names;        /* certificate_authorities: DER DNs */
     struct tp_bytes sct_list;             /* SH / EE / certificate entry: the SignedCertificateTimestampList
                                            * (RFC 6962 §3.3; decoded by tlsprobe/sct.h) */
+    /* appended (revocation): TLS 1.3 CertificateEntry status_request with
+     * status_type ocsp(1): the OCSPResponse DER (RFC 8446 §4.4.2.1) */
+    struct tp_bytes ocsp_response;
 };
 
 /* Parse an extensions block (the bytes inside the 16-bit length). Duplicated

@@ -114,6 +114,9 @@ struct tp_cert_info {
                                  * critical; policyConstraints must be) */
     struct tp_bytes sct_list;   /* the embedded SignedCertificateTimestampList (view into der;
                                  * empty when none): tlsprobe/sct.h */
+    /* appended (revocation): the TLS Feature extension (RFC 7633, 1.3.6.1.5.5.7.1.24) */
+    bool has_tls_feature;
+    bool must_staple;           /* it lists status_request (5): "OCSP Must-Staple" */
 };
 
 /* wolfSSL's per-thread ECC fixed-point cache (FP_ECC in Debian's build) builds a

@@ -17,8 +17,8 @@ static int run(int argc, char **argv);
 enum { OPT_MAX_DEPTH = 1000, OPT_PURPOSE };
 
 struct check_args {
-    const char *chain, *key, *host, *cafile, *intermediates, *save_chain;
-    bool aia;
+    const char *chain, *key, *host, *cafile, *intermediates, *save_chain, *ocsp_response, *crl;
+    bool aia, check_revocation;
     const char *host_unicode; /* --host as typed when it was an internationalised name, else NULL */
     int max_depth; /* -1: no limit */
     time_t at;                  /* --at, 0: now */
@@ -42,6 +42,11 @@ static const struct tp_cli_opt opts[] = {
       "the leaf must allow TLS server (default) or client\nauthentication (extendedKeyUsage serverAuth / clientAuth)" },
     { STR(save_chain), "save-chain", 0, "FILE",
       "write the chain the server should serve: leaf, then the\nintermediates in order, no root (PEM)" },
+    { STR(ocsp_response), "ocsp-response", 0, "FILE",
+      "an OCSP response (DER or PEM) to judge for the leaf:\nstatus, dates, signature (docs/revocation.md)" },
+    { FLAG(check_revocation), "check-revocation", 0, NULL,
+      "ask the leaf's OCSP responder (POST, then GET), then its\nCRL distribution point (http://, over the network)" },
+    { STR(crl), "crl", 0, "FILE", "a CRL (DER or PEM) of the leaf's issuer: is the leaf on it,\nis it signed by the issuer, is it current" },
     TP_ROW_STACK("also give each fix for go, openssl, curl, python, node,\njava, dotnet, gnutls or browser"),
     TP_ROW_FORMAT_TJ,
     { TP_OPT_EXPLAIN, "explain", 0, NULL, "say why for each finding (text)" },
@@ -146,6 +151,9 @@ static int lib_options(const struct check_args *a, const struct tp_cli_common *c
                                                                                  : TLSPROBE_PURPOSE_SERVER);
     e = e ? e : tlsprobe_options_set_stack(o, com->stack);
     e = e ? e : tp_lib_options_set_host_unicode(o, a->host_unicode);
+    e = e ? e : tp_lib_options_set_ocsp_response(o, a->ocsp_response);
+    e = e ? e : tp_lib_options_set_crl(o, a->crl);
+    e = e ? e : tp_lib_options_set_check_revocation(o, a->check_revocation);
     return e;
 }
 

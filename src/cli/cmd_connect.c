@@ -22,6 +22,8 @@ static const struct tp_cli_opt opts[] = {
     { STR(capath), "capath", 0, "DIR", "directory of trust anchors (default: SSL_CERT_DIR)" },
     { STR(intermediates), "intermediates", 0, "FILE|DIR", "candidate intermediates (never trusted as roots)" },
     { FLAG(no_aia), "no-aia", 0, NULL, "do not fetch a missing issuer from its AIA URL" },
+    { FLAG(check_revocation), "check-revocation", 0, NULL,
+      "without a usable staple, ask the leaf's OCSP responder\n(POST, then GET), then its CRL distribution point" },
     { STR(cert), "cert", 0, "FILE",
       "client certificate (PEM or DER, the file may hold the chain;\n"
       "or a PKCS#12 .p12/.pfx file with its key and chain)" },

@@ -132,5 +132,10 @@ void tp_judge_session(struct tp_session *s, const struct tp_judge_opts *o)
         s->client_verify = tp_judge_verify_chain(s->client_chain.der, s->client_chain.n, 0, TP_PURPOSE_CLIENT,
                                                  &o->client, o->at, o->store_mu);
     s->judge_time = o->at;
+    /* the stapled OCSP response, judged at the session's time */
+    tp_session_judge_staple(s, o->at ? o->at : s->capture_time);
+    if (o->check_revocation)
+        tp_session_check_revocation(s, o->revocation_timeout_ms > 0 ? o->revocation_timeout_ms : TP_AIA_TIMEOUT_MS,
+                                    o->at ? o->at : s->capture_time);
     tp_diagnose(s);
 }

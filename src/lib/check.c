@@ -2,6 +2,7 @@
  * chain + key before deploying it: the same verifier and the same rule table as
  * a live connection, on files. The CLI's `check` is this function (src/cli/cmd_check.c
  * parses the options and prints the report). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,78 @@ static bool keep_view(struct tlsprobe_result *r, const struct tlsprobe_options *
     return true;
 }
 
+/* A DER object from a file: the bytes, or the first PEM block's body (any
+ * label). *buf to free; false with c's error set. */
+static bool read_der(struct check_run *c, const char *what, const char *path, uint8_t **buf, uint8_t **der,
+                     size_t *der_len)
+{
+    *buf = *der = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return fail(c, TLSPROBE_ERR_IO, what, path, strerror(errno));
+    size_t len = 0;
+    enum tp_err e = tp_file_slurp(fp, buf, &len);
+    fclose(fp);
+    if (e != TP_OK)
+        return fail(c, tp_lib_code(e) ? tp_lib_code(e) : TLSPROBE_ERR_IO, what, path, tp_err_text(e));
+    if (len > 11 && !memcmp(*buf, "-----BEGIN ", 11)) {
+        struct tp_file *f = NULL;
+        if (tp_file_parse(path, *buf, len, &f) != TP_OK || !f->n_objs || !f->objs[0].der) {
+            tp_file_free(f);
+            return fail(c, TLSPROBE_ERR_INPUT, what, path, "no PEM block with a body");
+        }
+        *der = f->objs[0].der; /* keep the body: detach it from the file */
+        *der_len = f->objs[0].der_len;
+        f->objs[0].der = NULL;
+        tp_file_free(f);
+        free(*buf);
+        *buf = *der;
+        return true;
+    }
+    *der = *buf;
+    *der_len = len;
+    return true;
+}
+
+/* --ocsp-response: the file's OCSPResponse judged for the leaf like a staple
+ * (session/staple.c). */
+static bool read_ocsp(struct check_run *c, const char *path)
+{
+    uint8_t *buf, *der;
+    size_t der_len = 0;
+    if (!read_der(c, "--ocsp-response", path, &buf, &der, &der_len))
+        return false;
+    struct tp_session *s = c->r->s;
+    enum tp_err e = tp_session_carry_staple(s, der, der_len);
+    free(buf);
+    if (e != TP_OK)
+        return fail(c, TLSPROBE_ERR_NOMEM, "out of memory", NULL, NULL);
+    s->staple->carried = false;
+    s->staple->from_file = true;
+    tp_session_judge_staple(s, c->o->at);
+    if (s->staple->parse_err != TP_OK)
+        return fail(c, TLSPROBE_ERR_INPUT, "--ocsp-response", path,
+                    "not an OCSP response (RFC 6960 OCSPResponse, DER or PEM)");
+    return true;
+}
+
+/* --crl: the file's CRL judged for the leaf. */
+static bool read_crl(struct check_run *c, const char *path)
+{
+    uint8_t *buf, *der;
+    size_t der_len = 0;
+    if (!read_der(c, "--crl", path, &buf, &der, &der_len))
+        return false;
+    struct tp_session *s = c->r->s;
+    enum tp_err e = tp_session_judge_crl(s, der, der_len, path);
+    free(buf);
+    if (e != TP_OK)
+        return fail(c, TLSPROBE_ERR_NOMEM, "out of memory", NULL, NULL);
+    if (s->crl_check->parse_err != TP_OK)
+        return fail(c, TLSPROBE_ERR_INPUT, "--crl", path, "not a CRL (RFC 5280 CertificateList, DER or PEM)");
+    return true;
+}
+
 static bool judge(struct check_run *c, const char *chain, const char *host)
 {
     const struct tlsprobe_options *o = c->o;
@@ -250,6 +323,15 @@ static bool judge(struct check_run *c, const char *chain, const char *host)
     if (host && !(s->host = strdup(host)))
         return fail(c, TLSPROBE_ERR_NOMEM, "out of memory", NULL, NULL);
     s->judge_time = o->at; /* findings' dates as of the given time */
+    if (o->ocsp_response && !read_ocsp(c, o->ocsp_response))
+        return false;
+    if (o->crl && !read_crl(c, o->crl))
+        return false;
+    if (o->check_revocation) {
+        if (!s->staple)
+            tp_session_judge_staple(s, o->at);
+        tp_session_check_revocation(s, TP_AIA_TIMEOUT_MS, o->at);
+    }
     tp_diagnose_check(s, &c->facts);
     const struct tp_verify_result *vr = s->server_verify;
     if (c->facts.key_matches && vr->path_len && vr->path[0].sent_index > 0)

@@ -18,6 +18,9 @@ struct tlsprobe_options {
     bool has_render;      /* ro set by the CLI */
     struct tp_render_opts ro;
     tp_lib_reader read;   /* NULL: tp_file_read */
+    char *ocsp_response;  /* check --ocsp-response (appended, revocation) */
+    char *crl;            /* check --crl */
+    bool check_revocation; /* check --check-revocation */
 };
 
 enum lib_kind { LIB_SESSION, LIB_CHECK, LIB_EXPLAIN, LIB_ERROR };

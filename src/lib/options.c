@@ -83,7 +83,7 @@ void tlsprobe_options_free(tlsprobe_options *o)
     if (!o)
         return;
     char **strs[] = { &o->cafile, &o->capath, &o->intermediates, &o->servername,
-                      &o->key, &o->keylog, &o->stack, &o->host_unicode };
+                      &o->key, &o->keylog, &o->stack, &o->host_unicode, &o->ocsp_response, &o->crl };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     free(o);
@@ -198,4 +198,22 @@ void tp_lib_options_set_render(tlsprobe_options *o, const struct tp_render_opts 
 void tp_lib_options_set_reader(tlsprobe_options *o, tp_lib_reader read)
 {
     o->read = read;
+}
+
+int tp_lib_options_set_ocsp_response(tlsprobe_options *o, const char *path)
+{
+    return set_str(o, o ? &o->ocsp_response : NULL, path);
+}
+
+int tp_lib_options_set_crl(tlsprobe_options *o, const char *path)
+{
+    return set_str(o, o ? &o->crl : NULL, path);
+}
+
+int tp_lib_options_set_check_revocation(tlsprobe_options *o, bool on)
+{
+    if (!o)
+        return TLSPROBE_ERR_ARG;
+    o->check_revocation = on;
+    return TLSPROBE_OK;
 }

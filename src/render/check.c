@@ -169,6 +169,8 @@ static void check_text(struct tp_sb *out, const struct tp_session *s, const stru
         else
             tp_sb_put(out, c->key_matches ? ": belongs to the leaf\n" : ": does NOT belong to the leaf\n");
     }
+    rs_staple_text(out, s, o);
+    rs_crl_text(out, s, o);
     tp_render_findings(out, s, o);
 }
 
@@ -208,6 +210,10 @@ static void check_json(struct tp_sb *out, const struct tp_session *s, const stru
     /* the same verification object as a session's, under the key of its purpose */
     rj_verify(&w, "server_verification", c->client_purpose ? NULL : s->server_verify, false, c->at);
     rj_verify(&w, "client_verification", c->client_purpose ? s->server_verify : NULL, true, c->at);
+    const struct tp_staple *st = s->staple;
+    rj_ocsp(&w, "ocsp", st && (st->from_file || st->fetched || st->fetch_error[0]) ? st : NULL,
+            c->at ? c->at : time(NULL));
+    rj_crl(&w, "crl", s->crl_check, c->at ? c->at : time(NULL));
     /* The findings objects exactly as render writes them for sessions. */
     rj_findings(&w, s, o);
     jw_close(&w, '}');

@@ -822,6 +822,10 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     j_chain(&w, "client_certificates", &s->client_chain, o->memo);
     rj_verify(&w, "server_verification", s->server_verify, false, (time_t)s->judge_time);
     rj_verify(&w, "client_verification", s->client_verify, true, (time_t)s->judge_time);
+    rj_ocsp(&w, "ocsp", s->staple, (time_t)(s->judge_time ? s->judge_time : s->capture_time ? s->capture_time
+                                                                                          : time(NULL)));
+    rj_crl(&w, "crl", s->crl_check, (time_t)(s->judge_time ? s->judge_time : s->capture_time ? s->capture_time
+                                                                                              : time(NULL)));
     rj_findings(&w, s, o);
     jw_close(&w, '}');
     tp_sb_putc(out, '\n');

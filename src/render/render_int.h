@@ -210,5 +210,22 @@ void rj_ct(struct jw *w, const struct tp_ct_result *ct);
  * or it does not decode). */
 void rc_cert_scts_text(struct tp_sb *out, const struct tp_cert_info *ci, const char *indent);
 void rc_cert_scts_json(struct jw *w, const struct tp_cert_info *ci);
+/* ocsp.c: OCSP responses. rs_ocsp_verdict: "good", "revoked", "good, but
+ * stale", ... for the SingleResponse `single` judged at now (0: no date check).
+ * rs_ocsp_text: the response's lines (only `single` when >= 0); rs_staple_text:
+ * a session's "OCSP staple" block (nothing when none came); rj_ocsp: the
+ * session's `ocsp` object (null when the judge did not run). */
+struct tp_ocsp_response;
+struct tp_ocsp_sig_result;
+struct tp_staple;
+const char *rs_ocsp_verdict(const struct tp_ocsp_response *r, int single, time_t now);
+void rs_ocsp_text(struct tp_sb *o, const struct tp_render_opts *ro, const struct tp_ocsp_response *r, int single,
+                  const struct tp_ocsp_sig_result *sig, time_t now);
+void rs_staple_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro);
+void rj_ocsp(struct jw *w, const char *k, const struct tp_staple *st, time_t now);
+/* A CRL judged for the leaf (check --crl): its block, its `crl` object (null: none). */
+struct tp_crl_check;
+void rs_crl_text(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro);
+void rj_crl(struct jw *w, const char *k, const struct tp_crl_check *cc, time_t now);
 
 #endif

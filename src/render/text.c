@@ -729,6 +729,8 @@ void tp_render_text_session(struct tp_sb *out, const struct tp_session *s, const
     rs_cert_errors(s, cert_errors, sizeof cert_errors);
     verification(out, o, s->server_verify, s->source == TP_SRC_LISTEN ? "our" : "the server's", cert_errors);
     verification(out, o, s->client_verify, s->source == TP_SRC_CONNECT ? "our" : "the client's", NULL);
+    rs_staple_text(out, s, o);
+    rs_crl_text(out, s, o);
     findings(out, s, o);
     tp_render_fold(out, start, (unsigned)text_width(o));
 }

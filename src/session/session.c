@@ -98,6 +98,8 @@ void tp_session_free(struct tp_session *s)
     free(s->server_name_unicode);
     tp_verify_result_free(s->server_verify);
     tp_verify_result_free(s->client_verify);
+    tp_staple_free(s->staple);
+    tp_crl_check_free(s->crl_check);
     free(s);
 }
 

@@ -97,6 +97,8 @@ static bool ext_status_request(struct tp_exts *e, uint16_t type, struct tp_reade
         struct tp_bytes resp;
         tp_read_u8(d, &st);
         tp_read_vec24_bytes(d, &resp);
+        if (tp_reader_ok(d) && st == 1)
+            e->ocsp_response = resp;
         return tp_reader_ok(d);
     }
     if (ctx == TP_EXTCTX_CERTIFICATE_REQUEST)

@@ -392,6 +392,10 @@ static void parse_exts(struct tp_cert_info *ci, const struct cert_parts *cp)
             oid_into(ci->bad_ext, sizeof ci->bad_ext, oid.val);
             ci->bad_ext_offset = off;
         }
+        if (ok && oid_is(oid.val, "1.3.6.1.5.5.7.1.24") && !cert_tls_feature(ci, val.val) && !ci->bad_ext[0]) {
+            oid_into(ci->bad_ext, sizeof ci->bad_ext, oid.val); /* TLS Feature (ocsp.c) */
+            ci->bad_ext_offset = off;
+        }
         if (critical && !ext_handled(oid.val) && !ci->unhandled_critical[0])
             oid_into(ci->unhandled_critical, sizeof ci->unhandled_critical, oid.val);
         /* §4.2.1.1, §4.2.1.2, §4.2.2.1: MUST be non-critical; §4.2.1.11: MUST be

@@ -1,4 +1,5 @@
-/* Minimal HTTP/1.0 GET for AIA caIssuers (RFC 5280 §4.2.2.1): http:// only,
+/* Minimal HTTP/1.0 GET for AIA caIssuers (RFC 5280 §4.2.2.1) and CRLs, and POST
+ * for OCSP requests (RFC 6960 appendix A.1): http:// only,
  * non-blocking socket, one deadline, body capped, at most one redirect. */
 #include <errno.h>
 #include <fcntl.h>
@@ -168,8 +169,9 @@ static bool split_url(const char *url, char *host, size_t hl, char *port, size_t
     return true;
 }
 
-static enum tp_err get_once(const char *url, long long deadline, size_t max, uint8_t **resp, size_t *resp_len,
-                            char *err, size_t errlen)
+/* One request: GET, or POST of post (post_len bytes, ctype) when post is set. */
+static enum tp_err get_once(const char *url, long long deadline, size_t max, const uint8_t *post, size_t post_len,
+                            const char *ctype, uint8_t **resp, size_t *resp_len, char *err, size_t errlen)
 {
     char host[256], port[16], path[1024];
     *resp = NULL;
@@ -219,9 +221,22 @@ static enum tp_err get_once(const char *url, long long deadline, size_t max, uin
             return TP_ERR_IO;
         }
     }
-    char req[1400];
-    int rl = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: tlsprobe\r\nAccept: */*\r\n"
-                      "Connection: close\r\n\r\n", path, host);
+    char req[1400 + 4096];
+    int rl = post ? snprintf(req, sizeof req,
+                             "POST %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: tlsprobe\r\nAccept: */*\r\n"
+                             "Content-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                             path, host, ctype, post_len)
+                  : snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: tlsprobe\r\nAccept: */*\r\n"
+                             "Connection: close\r\n\r\n", path, host);
+    if (rl < 0 || (size_t)rl + post_len > sizeof req) {
+        snprintf(err, errlen, "request too large");
+        close(fd);
+        return TP_ERR_LIMIT;
+    }
+    if (post) {
+        memcpy(req + rl, post, post_len);
+        rl += (int)post_len;
+    }
     size_t sent = 0;
     while (sent < (size_t)rl) {
         ssize_t k = send(fd, req + sent, (size_t)rl - sent, MSG_NOSIGNAL);
@@ -278,8 +293,8 @@ static enum tp_err get_once(const char *url, long long deadline, size_t max, uin
     return TP_OK;
 }
 
-enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body, size_t *body_len, char *err,
-                     size_t errlen)
+static enum tp_err fetch(const char *url, int timeout_ms, size_t max, const uint8_t *post, size_t post_len,
+                         const char *ctype, uint8_t **body, size_t *body_len, char *err, size_t errlen)
 {
     long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : TP_AIA_TIMEOUT_MS);
     char cur[1024];
@@ -289,7 +304,7 @@ enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body
     for (int hop = 0; hop < 2; hop++) {
         uint8_t *resp;
         size_t n;
-        enum tp_err e = get_once(cur, deadline, max, &resp, &n, err, errlen);
+        enum tp_err e = get_once(cur, deadline, max, post, post_len, ctype, &resp, &n, err, errlen);
         if (e != TP_OK)
             return e;
         const uint8_t *he = NULL;
@@ -305,7 +320,7 @@ enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body
             return TP_ERR_MALFORMED;
         }
         size_t hlen = (size_t)(he - resp);
-        if (status >= 300 && status < 400 && hop == 0) {
+        if (status >= 300 && status < 400 && hop == 0 && !post) {
             /* find Location: within the headers */
             char *hdrs = dup_bytes(resp, hlen);
             free(resp);
@@ -350,4 +365,21 @@ enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body
     }
     snprintf(err, errlen, "more than one redirect");
     return TP_ERR_UNSUPPORTED;
+}
+
+enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body, size_t *body_len, char *err,
+                     size_t errlen)
+{
+    return fetch(url, timeout_ms, max, NULL, 0, NULL, body, body_len, err, errlen);
+}
+
+enum tp_err http_post(const char *url, int timeout_ms, size_t max, const uint8_t *post, size_t post_len,
+                      const char *ctype, uint8_t **body, size_t *body_len, char *err, size_t errlen)
+{
+    if (post_len > 4096) {
+        snprintf(err, errlen, "request body over 4096 bytes");
+        return TP_ERR_LIMIT;
+    }
+    return fetch(url, timeout_ms, max, post ? post : (const uint8_t *)"", post_len, ctype, body, body_len, err,
+                 errlen);
 }

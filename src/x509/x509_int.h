@@ -73,6 +73,10 @@ bool sha256(const uint8_t *p, size_t n, uint8_t out[32]);
  * one redirect. *body malloc'd. err set on failure. */
 enum tp_err http_get(const char *url, int timeout_ms, size_t max, uint8_t **body, size_t *body_len,
                      char *err, size_t errlen);
+/* The same as one POST of post (at most 4096 bytes, Content-Type ctype; an OCSP
+ * request, RFC 6960 appendix A.1); a redirect is not followed. */
+enum tp_err http_post(const char *url, int timeout_ms, size_t max, const uint8_t *post, size_t post_len,
+                      const char *ctype, uint8_t **body, size_t *body_len, char *err, size_t errlen);
 
 /* The parts of a Certificate (RFC 5280 §4.1), located by cert_locate: views into
  * the DER. false (and *err) when it is not one. */
@@ -105,5 +109,15 @@ bool cert_name_links(const struct tp_cert_info *child, const struct tp_cert_info
 bool nc_well_formed(struct tp_cert_info *ci);
 int nc_permits(const struct tp_cert_info *ca, const struct tp_cert_info *ci, char *why, size_t whylen,
                unsigned *work);
+
+/* sig.c: a signature (alg OID content, BIT STRING content) over signed_bytes with
+ * the key of a SubjectPublicKeyInfo (whole TLV), by wolfCrypt. 1 verifies, 0 does
+ * not, -1 an algorithm not handled (RSA-PSS, DSA). */
+int sig_verify_raw(struct tp_bytes alg_oid, struct tp_bytes signed_bytes, struct tp_bytes sig_bits,
+                   struct tp_bytes spki_whole);
+
+/* ocsp.c: the TLS Feature extension value (RFC 7633 §6: SEQUENCE OF INTEGER)
+ * into ci->has_tls_feature / must_staple; false when it does not decode. */
+bool cert_tls_feature(struct tp_cert_info *ci, struct tp_bytes val);
 
 #endif

@@ -1898,6 +1898,160 @@ static void test_sct_bad_signature__one_bad__names_the_log(void **state)
     fx_free(f);
 }
 
+/* ---- revocation: the stapled OCSP response ---- */
+
+/* A judged staple about the fixture's leaf, as session/staple.c leaves it. */
+static struct tp_ocsp_single *staple(struct fx *f, enum tp_ocsp_cert_status status)
+{
+    struct tp_staple *st = calloc(1, sizeof *st);
+    struct tp_ocsp_response *r = calloc(1, sizeof *r);
+    assert_non_null(st);
+    assert_non_null(r);
+    r->singles = calloc(1, sizeof *r->singles);
+    assert_non_null(r->singles);
+    st->requested = st->present = st->issuer_known = true;
+    st->resp = r;
+    st->single = 0;
+    st->sig.status = TP_OCSP_SIG_OK;
+    r->has_basic = true;
+    r->n_singles = r->n_singles_total = 1;
+    r->produced_at = time(NULL) - 3600;
+    struct tp_ocsp_single *sr = &r->singles[0];
+    sr->status = status;
+    sr->revocation_reason = -1;
+    sr->this_update = time(NULL) - 3600;
+    sr->has_next_update = true;
+    sr->next_update = time(NULL) + 6 * 86400;
+    f->s->staple = st;
+    return sr;
+}
+
+static void test_revoked__signed_revoked_staple__fires_with_date_and_reason(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    struct tp_ocsp_single *sr = staple(f, TP_OCSP_REVOKED);
+    sr->revocation_time = 1735787045; /* 2025-01-02 */
+    sr->revocation_reason = 1;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "revoked");
+    assert_int_equal(x->severity, TP_SEV_ERROR);
+    assert_contains(x->summary, "2025-01-02");
+    assert_contains(x->summary, "keyCompromise");
+    assert_contains(x->fix, "new certificate");
+    assert_int_equal(tp_exit_status(f->s), 1);
+    fx_free(f);
+    /* a revoked status in a response whose signature fails is not believed */
+    f = fx_new(TP_SRC_CONNECT);
+    staple(f, TP_OCSP_REVOKED);
+    f->s->staple->sig.status = TP_OCSP_SIG_BAD;
+    snprintf(f->s->staple->sig.why, sizeof f->s->staple->sig.why, "The signature does not verify.");
+    tp_diagnose(f->s);
+    assert_silent(f->s, "revoked");
+    assert_fires(f->s, "ocsp-bad-signature");
+    fx_free(f);
+}
+
+static void test_ocsp_bad_signature__bad_or_undecodable__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    staple(f, TP_OCSP_GOOD);
+    f->s->staple->sig.status = TP_OCSP_SIG_BAD_DELEGATE;
+    snprintf(f->s->staple->sig.why, sizeof f->s->staple->sig.why,
+             "The responder certificate 'x' lacks the id-kp-OCSPSigning extended key usage.");
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "ocsp-bad-signature");
+    assert_int_equal(x->severity, TP_SEV_WARNING);
+    assert_contains(x->summary, "OCSPSigning");
+    fx_free(f);
+    f = fx_new(TP_SRC_CONNECT);
+    staple(f, TP_OCSP_GOOD);
+    tp_ocsp_free(f->s->staple->resp);
+    f->s->staple->resp = NULL;
+    f->s->staple->parse_err = TP_ERR_MALFORMED;
+    f->s->staple->must_staple = true;
+    tp_diagnose(f->s);
+    x = assert_fires(f->s, "ocsp-bad-signature");
+    assert_int_equal(x->severity, TP_SEV_ERROR); /* Must-Staple: clients refuse */
+    assert_contains(x->summary, "does not decode");
+    fx_free(f);
+}
+
+static void test_ocsp_stale__next_update_past__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    struct tp_ocsp_single *sr = staple(f, TP_OCSP_GOOD);
+    sr->this_update = time(NULL) - 10 * 86400;
+    sr->next_update = time(NULL) - 3 * 86400;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "ocsp-stale");
+    assert_contains(x->summary, "3 days ago");
+    assert_silent(f->s, "ocsp-not-yet-valid");
+    fx_free(f);
+    /* judged at --at: the same response is fresh a week earlier */
+    f = fx_new(TP_SRC_CONNECT);
+    sr = staple(f, TP_OCSP_GOOD);
+    sr->this_update = time(NULL) - 10 * 86400;
+    sr->next_update = time(NULL) - 3 * 86400;
+    f->s->judge_time = time(NULL) - 7 * 86400;
+    tp_diagnose(f->s);
+    assert_silent(f->s, "ocsp-stale");
+    fx_free(f);
+}
+
+static void test_ocsp_not_yet_valid__this_update_future__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    struct tp_ocsp_single *sr = staple(f, TP_OCSP_GOOD);
+    sr->this_update = time(NULL) + 86400;
+    tp_diagnose(f->s);
+    assert_fires(f->s, "ocsp-not-yet-valid");
+    fx_free(f);
+    f = fx_new(TP_SRC_CONNECT);
+    sr = staple(f, TP_OCSP_GOOD);
+    sr->this_update = time(NULL) + 60; /* within the allowed skew */
+    tp_diagnose(f->s);
+    assert_silent(f->s, "ocsp-not-yet-valid");
+    fx_free(f);
+}
+
+static void test_must_staple_missing__asked_none_came__fires(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    staple(f, TP_OCSP_GOOD);
+    tp_ocsp_free(f->s->staple->resp);
+    f->s->staple->resp = NULL;
+    f->s->staple->present = false;
+    f->s->staple->must_staple = true;
+    f->leaf->must_staple = true;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "must-staple-missing");
+    assert_int_equal(x->severity, TP_SEV_ERROR);
+    assert_contains(x->fix, "SSLUseStapling");
+    assert_silent(f->s, "ocsp-unavailable");
+    fx_free(f);
+}
+
+static void test_ocsp_unavailable__try_later__fires_as_info(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(TP_SRC_CONNECT);
+    staple(f, TP_OCSP_GOOD);
+    f->s->staple->resp->response_status = TP_OCSP_TRY_LATER;
+    f->s->staple->resp->has_basic = false;
+    f->s->staple->single = -1;
+    tp_diagnose(f->s);
+    const struct tp_finding *x = assert_fires(f->s, "ocsp-unavailable");
+    assert_int_equal(x->severity, TP_SEV_INFO);
+    assert_contains(x->summary, "tryLater");
+    assert_int_equal(tp_exit_status(f->s), 0);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1987,6 +2141,12 @@ int main(void)
         cmocka_unit_test(test_root_distrusted__removed_and_blocked__names_the_stores),
         cmocka_unit_test(test_root_not_universally_trusted__absent_and_recent__names_the_stores),
         cmocka_unit_test(test_root_trust__everywhere_or_not_judged__silent),
+        cmocka_unit_test(test_revoked__signed_revoked_staple__fires_with_date_and_reason),
+        cmocka_unit_test(test_ocsp_bad_signature__bad_or_undecodable__fires),
+        cmocka_unit_test(test_ocsp_stale__next_update_past__fires),
+        cmocka_unit_test(test_ocsp_not_yet_valid__this_update_future__fires),
+        cmocka_unit_test(test_must_staple_missing__asked_none_came__fires),
+        cmocka_unit_test(test_ocsp_unavailable__try_later__fires_as_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

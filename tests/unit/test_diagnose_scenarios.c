@@ -375,6 +375,67 @@ static void set_fact(struct scen *x, const char *w)
         fail_msg("line %d: unknown fact '%s'", x->line, w);
 }
 
+/* staple = none | good | revoked | stale | notyet | bad-sig | undecodable |
+ * try-later | other-cert | unknown: a judged OCSP staple (session/staple.c) built by hand;
+ * the client asked for it in every case. */
+static void set_staple(struct scen *x, const char *val)
+{
+    time_t now = time(NULL);
+    struct tp_staple *st = calloc(1, sizeof *st);
+    assert_non_null(st);
+    st->requested = true;
+    st->single = -1;
+    st->issuer_known = true;
+    x->s->staple = st;
+    if (!strcmp(val, "none"))
+        return;
+    st->present = true;
+    if (!strcmp(val, "undecodable")) {
+        st->parse_err = TP_ERR_MALFORMED;
+        return;
+    }
+    struct tp_ocsp_response *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->singles = calloc(1, sizeof *r->singles);
+    assert_non_null(r->singles);
+    st->resp = r;
+    if (!strcmp(val, "try-later")) {
+        r->response_status = TP_OCSP_TRY_LATER;
+        return;
+    }
+    r->has_basic = true;
+    r->produced_at = now - DAY;
+    r->n_singles = r->n_singles_total = 1;
+    st->sig.status = TP_OCSP_SIG_OK;
+    struct tp_ocsp_single *sr = &r->singles[0];
+    sr->status = TP_OCSP_GOOD;
+    sr->revocation_reason = -1;
+    sr->this_update = now - DAY;
+    sr->has_next_update = true;
+    sr->next_update = now + 6 * DAY;
+    if (!strcmp(val, "other-cert"))
+        return;
+    st->single = 0;
+    if (!strcmp(val, "revoked")) {
+        sr->status = TP_OCSP_REVOKED;
+        sr->revocation_time = now - 30 * DAY;
+        sr->revocation_reason = 1;
+    } else if (!strcmp(val, "stale")) {
+        sr->this_update = now - 9 * DAY;
+        sr->next_update = now - 2 * DAY;
+    } else if (!strcmp(val, "notyet")) {
+        sr->this_update = now + 2 * DAY;
+        sr->next_update = now + 9 * DAY;
+    } else if (!strcmp(val, "unknown")) {
+        sr->status = TP_OCSP_UNKNOWN;
+    } else if (!strcmp(val, "bad-sig")) {
+        st->sig.status = TP_OCSP_SIG_BAD;
+        snprintf(st->sig.why, sizeof st->sig.why, "The signature does not verify with the key of the issuer.");
+    } else if (strcmp(val, "good")) {
+        fail_msg("line %d: unknown staple '%s'", x->line, val);
+    }
+}
+
 /* Call fn on each space-separated word of val. */
 static void each_word(struct scen *x, char *val, void (*fn)(struct scen *, const char *))
 {
@@ -449,6 +510,13 @@ static void set_key(struct scen *x, const char *key, char *val)
         each_word(x, val, scan_order);
     else if (!strcmp(key, "unreachable") && x->scan)
         x->scan->unreachable = !strcmp(val, "yes");
+    else if (!strcmp(key, "staple"))
+        set_staple(x, val);
+    else if (!strcmp(key, "must-staple")) {
+        if (!x->s->staple)
+            fail_msg("line %d: must-staple after staple", x->line);
+        x->s->staple->must_staple = x->cert[0]->must_staple = !strcmp(val, "yes");
+    }
     else
         fail_msg("line %d: unknown key '%s'", x->line, key);
 }
