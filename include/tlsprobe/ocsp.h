@@ -45,6 +45,9 @@ struct tp_ocsp_single {
     time_t this_update;
     bool has_next_update;
     time_t next_update;
+    struct tp_bytes sct_ext;        /* singleExtensions' SignedCertificateTimestampList
+                                     * (1.3.6.1.4.1.11129.2.4.5, RFC 6962 §3.3): the extnValue
+                                     * contents, for tp_sct_ext_unwrap; empty when absent */
 };
 
 struct tp_ocsp_response {

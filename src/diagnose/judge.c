@@ -9,6 +9,8 @@
 
 #include "tlsprobe/diagnose.h"
 #include "tlsprobe/names.h"
+#include "tlsprobe/ocsp.h"
+#include "tlsprobe/sct.h"
 #include "tlsprobe/wire.h"
 
 struct tp_verify_result *tp_judge_verify_chain(const struct tp_bytes *der, size_t n, size_t n_sent_total,
@@ -125,8 +127,16 @@ void tp_judge_session(struct tp_session *s, const struct tp_judge_opts *o)
         struct tp_judge_verify sv = o->server;
         if (!sv.ct_tls_list.len)
             sv.ct_tls_list = tp_judge_tls_sct_list(s);
+        /* SCTs can also come inside the stapled OCSP response (RFC 6962 §3.3) */
+        struct tp_ocsp_response *staple = NULL;
+        struct tp_bytes sb;
+        if (!sv.ct_ocsp_list.len && tp_session_find_staple(s, &sb) && tp_ocsp_parse(sb.p, sb.len, &staple) == TP_OK)
+            for (size_t i = 0; i < staple->n_singles && !sv.ct_ocsp_list.len; i++)
+                if (staple->singles[i].sct_ext.len)
+                    (void)tp_sct_ext_unwrap(staple->singles[i].sct_ext, &sv.ct_ocsp_list);
         s->server_verify = tp_judge_verify_chain(s->server_chain.der, s->server_chain.n, s->server_chain.n_total,
                                                  TP_PURPOSE_SERVER, &sv, o->at, o->store_mu);
+        tp_ocsp_free(staple);
     }
     if (!s->client_verify)
         s->client_verify = tp_judge_verify_chain(s->client_chain.der, s->client_chain.n, 0, TP_PURPOSE_CLIENT,

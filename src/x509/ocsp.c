@@ -10,6 +10,7 @@
 
 #define OID_OCSP_BASIC "1.3.6.1.5.5.7.48.1.1"
 #define OID_OCSP_NONCE "1.3.6.1.5.5.7.48.1.2"
+#define OID_OCSP_SCT_LIST "1.3.6.1.4.1.11129.2.4.5" /* RFC 6962 §3.3 */
 #define DER_ENUMERATED 0x0a
 
 static const struct {
@@ -191,7 +192,23 @@ static bool parse_single(struct tp_reader *r, struct tp_ocsp_single *s)
         s->has_next_update = true;
     }
     struct der_tlv ext;
-    der_optional(&sr, DER_CTXC(1), &ext); /* singleExtensions: not interpreted */
+    if (der_optional(&sr, DER_CTXC(1), &ext)) { /* singleExtensions: only the SCT list is read */
+        struct tp_reader outer, exts, one;
+        tp_reader_from(&outer, ext.val);
+        der_expect(&outer, DER_SEQUENCE, NULL, &exts);
+        while (tp_reader_ok(&exts) && tp_reader_left(&exts) > 0) {
+            struct der_tlv eoid, crit, val;
+            der_expect(&exts, DER_SEQUENCE, NULL, &one);
+            tp_reader_join(&exts, &one);
+            der_expect(&one, DER_OID, &eoid, NULL);
+            der_optional(&one, DER_BOOLEAN, &crit);
+            der_expect(&one, DER_OCTET_STRING, &val, NULL);
+            if (!tp_reader_ok(&one))
+                break;
+            if (oid_is(eoid.val, OID_OCSP_SCT_LIST))
+                s->sct_ext = val.val;
+        }
+    }
     tp_reader_expect_end(&sr);
     return tp_reader_join(r, &sr);
 }

@@ -44,6 +44,9 @@ timeout 120 openssl s_server -accept "127.0.0.1:$PORT" -quiet -cert lab/server.p
 TP_PIDS+=("$!")
 tp_wait_listen "$PORT" 5 || { echo "FAIL: s_server"; exit 1; }
 
+# The fleet of the `connect --targets` examples: the lab server, twice.
+printf '# host[:port] [servername]\n127.0.0.1:%s\n127.0.0.1:%s\n' "$PORT" "$PORT" > fleet.txt
+
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 "$PY" "$TP_SRC/tests/integration/docs_examples.py" "$TP_SRC" "$BOX" "$TLSPROBE" "$PORT" \
   ${TP_UPDATE_DOCS:+--update}

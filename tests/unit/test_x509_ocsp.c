@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "tlsprobe/ocsp.h"
+#include "tlsprobe/sct.h"
 #include "tlsprobe/x509.h"
 #include "testutil.h"
 
@@ -260,6 +261,36 @@ static void test_ocsp_parse__status_only__no_basic(void **st)
     assert_int_equal(tp_ocsp_parse(NULL, 0, &r), TP_ERR_TRUNCATED);
 }
 
+/* A SingleResponse with singleExtensions holding the SCT list (RFC 6962 §3.3,
+ * 1.3.6.1.4.1.11129.2.4.5): kept as a view for Certificate Transparency. The
+ * response is built by hand (openssl ocsp cannot add single extensions); its
+ * signature is not checked here. */
+static void test_ocsp_parse__single_sct_extension__kept(void **st)
+{
+    (void)st;
+    static const char hex[] =
+        "3081d90a0100a081d33081d006092b06010505073001010481c23081bf30819aa2160414333333333333333333333333"
+        "3333333333333333180f32303236303130313030303030305a306f306d303b300906052b0e03021a0500041411111111"
+        "1111111111111111111111111111111104142222222222222222222222222222222222222222020201028000180f3230"
+        "3236303130313030303030305aa11b30193017060a2b06010401d679020405040904070005000300aabb300d06092a86"
+        "4886f70d01010b050003110044444444444444444444444444444444";
+    size_t n;
+    uint8_t *der = tu_hex(hex, &n);
+    struct tp_ocsp_response *r = NULL;
+    assert_int_equal(tp_ocsp_parse(der, n, &r), TP_OK);
+    assert_true(r->has_basic);
+    assert_int_equal(r->n_singles, 1);
+    const struct tp_ocsp_single *s = &r->singles[0];
+    assert_int_equal(s->status, TP_OCSP_GOOD);
+    assert_int_equal(s->sct_ext.len, 9);
+    struct tp_bytes list;
+    assert_true(tp_sct_ext_unwrap(s->sct_ext, &list));
+    assert_int_equal(list.len, 7);
+    assert_memory_equal(list.p, "\x00\x05\x00\x03\x00\xaa\xbb", 7);
+    tp_ocsp_free(r);
+    free(der);
+}
+
 static void test_ocsp_parse__every_prefix__truncated(void **st)
 {
     (void)st;
@@ -314,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_ocsp_verify__flipped_signature__bad),
         cmocka_unit_test(test_ocsp_parse__status_only__no_basic),
         cmocka_unit_test(test_ocsp_parse__every_prefix__truncated),
+        cmocka_unit_test(test_ocsp_parse__single_sct_extension__kept),
         cmocka_unit_test(test_ocsp_request__good_leaf__openssl_reads_it),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
