@@ -339,8 +339,8 @@ struct tp_key_update {
 enum tp_err tp_key_update_parse(struct tp_bytes body, struct tp_key_update *ku) TP_MUST_USE;
 
 struct tp_certificate_status {
-    uint8_t status_type;             /* 1 = ocsp */
-    struct tp_bytes response;
+    uint8_t status_type;             /* 1 = ocsp, 2 = ocsp_multi (RFC 6961) */
+    struct tp_bytes response;        /* ocsp_multi: the first of the list, the leaf's (may be empty) */
 };
 enum tp_err tp_certificate_status_parse(struct tp_bytes body, struct tp_certificate_status *cs) TP_MUST_USE;
 

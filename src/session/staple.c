@@ -35,7 +35,7 @@ bool tp_session_find_staple(const struct tp_session *s, struct tp_bytes *out)
             continue;
         if (m->hs_type == TP_HS_CERTIFICATE_STATUS) {
             struct tp_certificate_status cs;
-            if (tp_certificate_status_parse(body, &cs) == TP_OK && cs.status_type == 1 && cs.response.len) {
+            if (tp_certificate_status_parse(body, &cs) == TP_OK && (cs.status_type == 1 || cs.status_type == 2) && cs.response.len) {
                 *out = cs.response;
                 return true;
             }

@@ -349,8 +349,26 @@ enum tp_err tp_certificate_status_parse(struct tp_bytes body, struct tp_certific
 
     memset(cs, 0, sizeof *cs);
     tp_reader_from(&r, body);
-    /* RFC 6066 §8: status_type ocsp(1), OCSPResponse<1..2^24-1> */
+    /* RFC 6066 §8: status_type ocsp(1), OCSPResponse<1..2^24-1>; RFC 6961 §2.2:
+     * ocsp_multi(2), OCSPResponseList<1..2^24-1> of OCSPResponse<0..2^24-1>, the
+     * leaf's first */
     tp_read_u8(&r, &cs->status_type);
+    if (cs->status_type == 2) {
+        struct tp_reader list;
+        if (tp_read_vec24(&r, &list)) {
+            tp_read_vec24_bytes(&list, &cs->response);
+            while (tp_reader_ok(&list) && tp_reader_left(&list)) {
+                struct tp_bytes more;
+                tp_read_vec24_bytes(&list, &more);
+            }
+            if (!tp_reader_ok(&list)) /* an entry overruns its list */
+                return TP_ERR_MALFORMED;
+            tp_reader_join(&r, &list);
+        }
+        if (!tp_reader_ok(&r))
+            return r.err;
+        return tp_reader_done(&r) ? TP_OK : TP_ERR_MALFORMED;
+    }
     tp_read_vec24_bytes(&r, &cs->response);
     if (!tp_reader_ok(&r))
         return r.err;

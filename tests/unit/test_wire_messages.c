@@ -507,7 +507,16 @@ static void test_certificate_status__ocsp__response_view(void **st)
         free(p);
     }
     free(k);
-    b = hexb("02 00 00 01 30", &k);
+    /* RFC 6961 ocsp_multi: a list whose first entry is the leaf's response */
+    b = hexb("02 00 00 0a 00 00 03 30 01 00 00 00 01 31", &k);
+    assert_int_equal(tp_certificate_status_parse(b, &cs), TP_OK);
+    assert_int_equal(cs.status_type, 2);
+    assert_int_equal(cs.response.len, 3);
+    free(k);
+    b = hexb("02 00 00 01 30", &k); /* an entry longer than the list */
+    assert_int_equal(tp_certificate_status_parse(b, &cs), TP_ERR_MALFORMED);
+    free(k);
+    b = hexb("03 00 00 01 30", &k); /* no such status_type */
     assert_int_equal(tp_certificate_status_parse(b, &cs), TP_ERR_MALFORMED);
     free(k);
 }
