@@ -27,11 +27,11 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # --- what --help says -------------------------------------------------------------
-COMMANDS=$(tlsprobe --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{exit}')
+COMMANDS=$(tlsprobe --help | awk 'done{next} /^commands:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{done=1}')
 [ -n "$COMMANDS" ] || { echo "FAIL: no commands in tlsprobe --help"; exit 1; }
 # The option column of the "options:" block: "-i, --interface IFACE" gives -i, --interface.
 help_opts() {
-  tlsprobe "$1" --help | awk '/^options:/{f=1;next} f&&/^$/{exit} f&&/^  -/{sub(/^  /,""); split($0,a,/   */); print a[1]}' |
+  tlsprobe "$1" --help | awk 'done{next} /^options:/{f=1;next} f&&/^$/{done=1;next} f&&/^  -/{sub(/^  /,""); split($0,a,/   */); print a[1]}' |
     grep -oE '(^|[ ,])--?[a-zA-Z0-9][a-zA-Z0-9.-]*' | tr -d ' ,' | sort -u
 }
 help_formats() {

@@ -9,12 +9,12 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-COMMANDS=$("$TLSPROBE" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{exit}')
+COMMANDS=$("$TLSPROBE" --help | awk 'done{next} /^commands:/{f=1;next} f&&/^  [a-z]/{print $1} f&&/^$/{done=1}')
 [ -n "$COMMANDS" ] || fail "no commands in tlsprobe --help"
 
 # "NAME VALUE?" per option of a command, from the options block of its --help.
 opts_of() {
-  "$TLSPROBE" "$1" --help | awk '/^options:/{f=1;next} f&&/^$/{exit} f&&/^  -/{print}' |
+  "$TLSPROBE" "$1" --help | awk 'done{next} /^options:/{f=1;next} f&&/^$/{done=1;next} f&&/^  -/{print}' |
     sed -E 's/^  (-[a-zA-Z], )?//; s/ {2,}.*//'
 }
 : > "$T/all"
