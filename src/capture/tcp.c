@@ -85,6 +85,7 @@ void tp_tcp_dir_syn(struct tp_tcp_dir *d, uint32_t isn)
     if (d->synced && d->bytes + d->gap_bytes > 0)
         return; /* a late SYN retransmission after data: the stream is already placed */
     d->synced = true;
+    d->holding = false; /* queued data drains from isn + 1 with the next segment */
     d->next = isn + 1u; /* the SYN occupies one sequence number */
 }
 
@@ -222,7 +223,8 @@ static void enqueue(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint32
     d->ooo[at] = (struct tp_tcp_seg){ seq, len, claimed, copy };
     d->n_ooo++;
     d->ooo_bytes += len;
-    d->ooo_segments++;
+    if (!d->holding)
+        d->ooo_segments++;
 }
 
 void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, size_t len_in, uint32_t claimed,
@@ -231,12 +233,19 @@ void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, si
     uint32_t len = len_in > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len_in;
     if (claimed < len)
         claimed = len;
-    if (!d->synced) { /* mid-stream start: the first data seen defines the stream */
-        d->synced = true;
-        d->next = seq;
-    }
     if (!claimed)
         return;
+    if (!d->synced) { /* mid-stream start: hold, the lowest sequence number seen starts the stream */
+        if (!d->holding || sdiff(seq, d->next) < 0)
+            d->next = seq;
+        d->holding = true;
+        if (d->n_ooo + 1 >= TP_TCP_HOLD_SEGMENTS || d->ooo_bytes + len > TP_MAX_FLOW_BUFFER) {
+            tp_tcp_dir_release(d, t_us, sink);
+        } else {
+            enqueue(d, seq, p, len, claimed);
+            return;
+        }
+    }
     /* Keep-alive probe: one (garbage) byte just before next (RFC 9293 §3.8.4). */
     if (claimed == 1 && sdiff(seq, d->next) == -1)
         return;
@@ -252,8 +261,18 @@ void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, si
     drain(d, t_us, sink);
 }
 
+void tp_tcp_dir_release(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *sink)
+{
+    if (!d->holding)
+        return;
+    d->holding = false;
+    d->synced = true;
+    drain(d, t_us, sink);
+}
+
 void tp_tcp_dir_flush(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *sink)
 {
+    tp_tcp_dir_release(d, t_us, sink);
     while (d->n_ooo)
         skip_hole(d, t_us, sink);
 }
