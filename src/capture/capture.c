@@ -58,6 +58,7 @@ struct walker {
     uint64_t pending_gap;     /* skipped while resynchronising, not yet told to the session */
     bool gap_due;
     bool mid_start;      /* its start was not captured: the first resync is not a gap */
+    bool defer;          /* the first handshake header came alone: on_record with its first body byte */
 };
 
 struct flow {
@@ -809,6 +810,12 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
         case TP_FRAME_NEED:
             return;
         case TP_FRAME_BODY:
+            if (w->defer) { /* the session is made now that its first message's type shows */
+                struct tp_reader rb;
+                tp_reader_init(&rb, b.p, b.len);
+                w->defer = false;
+                on_record(c, f, side, &rb, t_us);
+            }
             feed(f, side, b.p, b.len, t_us);
             break;
         case TP_FRAME_LOST:
@@ -834,6 +841,9 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
             } else if (!tp_frame_plausible(&w->fr.rec)) {
                 tp_framer_resync(&w->fr); /* lost the record boundary (garbage): scan */
                 w->resync_skipped += 5;
+            } else if (!f->s && f->state != F_TLS && f->client < 0 && !tp_reader_left(&r) &&
+                       w->fr.rec.type == TP_CT_HANDSHAKE && w->fr.rec.len) {
+                w->defer = true; /* which side is the client shows in the next byte */
             } else {
                 on_record(c, f, side, &r, t_us);
             }
