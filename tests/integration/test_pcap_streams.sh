@@ -8,8 +8,9 @@
 #          and segments)
 #   messy  tiny, with reordered, retransmitted and overlapping segments
 #   late   nosyn, the handshake packets dropped
-# plus a TLS 1.3 server limited to 512-byte records with a long chain: more than
-# 16 protected handshake records in one direction.
+# The same for a TLS 1.2 server limited to 512-byte records with a long chain (its
+# Certificate split over records and segments), and a TLS 1.3 one: more than 16
+# protected handshake records in one direction.
 . "$(dirname "$0")/lib.sh"
 command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
 command -v tshark >/dev/null || { echo "SKIP: no tshark"; exit 77; }
@@ -44,9 +45,12 @@ capture t13 -cert_chain "$PKI/int.pem" -- -tls1_3
 capture t12 -cert_chain "$PKI/int.pem" -- -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
 for i in $(seq 10); do cat "$PKI/int.pem"; done > "$TP_TMP/longchain.pem"
 capture frag -cert_chain "$TP_TMP/longchain.pem" -max_send_frag 512 -- -tls1_3
+# TLS 1.2 with 512-byte records: the plaintext Certificate split over records, and
+# (tiny, messy) over segments
+capture t12f -cert_chain "$TP_TMP/longchain.pem" -max_send_frag 512 -- -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
 
 # Field-by-field comparison with tshark: sessions, plaintext handshake message
-# types per direction, SNI, cipher suite.
+# types per direction, SNI, cipher suite, certificates (plaintext ones).
 cat > "$TP_TMP/cmp.py" <<'EOF'
 import json, subprocess, sys
 cap, port, ours = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -59,12 +63,14 @@ suites = {0x1301: 'TLS_AES_128_GCM_SHA256', 0x1302: 'TLS_AES_256_GCM_SHA384',
 out = subprocess.run(['tshark', '-r', cap, '-d', 'tcp.port==%s,tls' % port,
                       '-o', 'tcp.reassemble_out_of_order:TRUE', '-Y', 'tls.handshake', '-T', 'fields',
                       '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'tls.handshake.type',
-                      '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.ciphersuite'],
+                      '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.ciphersuite',
+                      '-e', 'tls.handshake.certificate_length'],
                      capture_output=True, text=True, check=True).stdout
 ts = {}
 for line in out.splitlines():
-    st, sport, types, sni, cs = (line.split('\t') + [''] * 5)[:5]
-    t = ts.setdefault(st, {'c2s': [], 's2c': [], 'sni': None, 'suite': None})
+    st, sport, types, sni, cs, certs = (line.split('\t') + [''] * 6)[:6]
+    t = ts.setdefault(st, {'c2s': [], 's2c': [], 'sni': None, 'suite': None, 'certs': 0})
+    t['certs'] += len([x for x in certs.split(',') if x])
     d = 's2c' if sport == port else 'c2s'
     for x in types.split(','):
         if x and int(x) in names:
@@ -80,14 +86,14 @@ for line in open(ours):
         continue
     m = [x for x in j['messages'] if x['type'] in names.values()]
     tp.append({'c2s': [x['type'] for x in m if x['dir'] == 'c2s'], 's2c': [x['type'] for x in m if x['dir'] == 's2c'],
-               'sni': j['server_name'], 'suite': j['cipher']})
+               'sni': j['server_name'], 'suite': j['cipher'], 'certs': j['certificate_count']})
 want = list(ts.values())
 print('  tshark  ', want)
 print('  tlsprobe', tp)
 sys.exit(0 if tp == want else 1)
 EOF
 
-for base in t13 t12; do
+for base in t13 t12 t12f; do
   P=$(cat "$TP_TMP/$base.port")
   for mode in orig nosyn tiny messy; do
     F=$TP_TMP/$base-$mode.pcap
@@ -99,7 +105,7 @@ for base in t13 t12; do
     REF=$F
     [ $mode = messy ] && REF=$TP_TMP/$base-tiny.pcap
     python3 "$TP_TMP/cmp.py" "$REF" "$P" "$TP_TMP/$base-$mode.json"
-    tp_check "$base $mode: sessions, handshake types, SNI, suite equal tshark's" $?
+    tp_check "$base $mode: sessions, handshake types, SNI, suite, certificates equal tshark's" $?
     J=$TP_TMP/$base-$mode.json
     if [ $mode = orig ]; then
       tp_json "$base $mode: a whole connection, not mid-connection" "$J" \
