@@ -16,6 +16,8 @@ struct tp_tcp_seg {
     uint32_t len;      /* captured bytes held in data */
     uint32_t claimed;  /* length the packet claimed (>= len) */
     uint8_t *data;
+    int64_t t_us;      /* held (no SYN yet): when it arrived, the time it is delivered with */
+    bool held;
 };
 
 static inline int32_t sdiff(uint32_t a, uint32_t b)
@@ -173,7 +175,7 @@ static void drain(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *
         memmove(&d->ooo[0], &d->ooo[1], (d->n_ooo - 1) * sizeof d->ooo[0]);
         d->n_ooo--;
         d->ooo_bytes -= s.len;
-        take_in_order(d, s.seq, s.data, s.len, s.claimed, t_us, sink);
+        take_in_order(d, s.seq, s.data, s.len, s.claimed, s.held ? s.t_us : t_us, sink);
         free(s.data);
     }
 }
@@ -189,7 +191,8 @@ static void skip_hole(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_si
     drain(d, t_us, sink);
 }
 
-static void enqueue(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint32_t len, uint32_t claimed)
+static void enqueue(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint32_t len, uint32_t claimed,
+                    int64_t t_us)
 {
     /* A copy entirely inside one already queued: a duplicate; the first copy wins. */
     for (uint32_t i = 0; i < d->n_ooo; i++) {
@@ -220,7 +223,7 @@ static void enqueue(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint32
     while (at > 0 && sdiff(d->ooo[at - 1].seq, seq) > 0)
         at--;
     memmove(&d->ooo[at + 1], &d->ooo[at], (d->n_ooo - at) * sizeof d->ooo[0]);
-    d->ooo[at] = (struct tp_tcp_seg){ seq, len, claimed, copy };
+    d->ooo[at] = (struct tp_tcp_seg){ seq, len, claimed, copy, t_us, d->holding };
     d->n_ooo++;
     d->ooo_bytes += len;
     if (!d->holding)
@@ -242,7 +245,7 @@ void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, si
         if (d->n_ooo + 1 >= TP_TCP_HOLD_SEGMENTS || d->ooo_bytes + len > TP_MAX_FLOW_BUFFER) {
             tp_tcp_dir_release(d, t_us, sink);
         } else {
-            enqueue(d, seq, p, len, claimed);
+            enqueue(d, seq, p, len, claimed, t_us);
             return;
         }
     }
@@ -253,7 +256,7 @@ void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, si
         while (d->n_ooo && (d->n_ooo >= TP_MAX_OOO_SEGMENTS || d->ooo_bytes + len > TP_MAX_FLOW_BUFFER))
             skip_hole(d, t_us, sink);
         if (sdiff(seq, d->next) > 0) {
-            enqueue(d, seq, p, len, claimed);
+            enqueue(d, seq, p, len, claimed, t_us);
             return;
         }
     }
