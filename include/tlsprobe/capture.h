@@ -73,6 +73,7 @@ struct tp_tcp_dir {
     uint32_t retrans;        /* segments carrying only already-seen bytes (or partly) */
     uint32_t conflicts;      /* overlaps whose bytes differ from the first copy */
     uint32_t ooo_segments;   /* segments that arrived ahead of a hole */
+    bool holding;            /* no SYN: the first segments are queued, the start is the lowest seq */
 };
 /* History kept per direction for conflict checks (bytes, while enabled). */
 #define TP_TCP_HISTORY 2048
@@ -102,6 +103,12 @@ void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, si
 /* End of the stream (FIN, RST, end of file): what is queued behind a hole is
  * delivered after a gap. */
 void tp_tcp_dir_flush(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *sink);
+/* A stream without a SYN holds its first TP_TCP_HOLD_SEGMENTS segments so its
+ * start is the lowest sequence number seen (a retransmission or a reordered
+ * segment may arrive before the first bytes); the hold ends when it is full, at
+ * flush, or here (the peer answered: what came before the answer is complete). */
+#define TP_TCP_HOLD_SEGMENTS 4
+void tp_tcp_dir_release(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *sink);
 
 /* ---- the capture decoder: packets -> flows -> sessions ----
  * Flows are tracked in a table of at most max_flows (TP_MAX_FLOWS by default);

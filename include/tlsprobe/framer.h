@@ -66,7 +66,8 @@ enum tp_frame_ev {
     TP_FRAME_BODY,      /* *out: body bytes of f->rec (tp_framer_body_done says the last) */
     TP_FRAME_NOT_TLS,   /* the start does not look like TLS (f->rec.raw holds the f->have bytes
                          * read); the framer stays there (call tp_framer_resync to go on) */
-    TP_FRAME_LOST,      /* resynchronising: *out was skipped, no boundary found in it */
+    TP_FRAME_LOST,      /* resynchronising: *out was skipped, no boundary found in it (the
+                         * reader may have bytes left: call again) */
     TP_FRAME_SYNCED,    /* resynchronising: *out was skipped, a header starts next */
 };
 enum tp_framer_mode { TP_FM_START = 0, TP_FM_HEADER, TP_FM_BODY, TP_FM_SKIP, TP_FM_RESYNC };
@@ -134,7 +135,7 @@ static inline bool tp_framer_at_boundary(const struct tp_framer *f)
 /* Inside a record (part of a header held, or body still to come). */
 static inline bool tp_framer_mid_record(const struct tp_framer *f)
 {
-    return f->have != 0 || ((f->mode == TP_FM_BODY || f->mode == TP_FM_SKIP) && f->body_left);
+    return (f->have != 0 && f->mode != TP_FM_RESYNC) || ((f->mode == TP_FM_BODY || f->mode == TP_FM_SKIP) && f->body_left);
 }
 /* The first header has been accepted (or the stream was resynchronised). */
 static inline bool tp_framer_started(const struct tp_framer *f) { return f->mode != TP_FM_START; }

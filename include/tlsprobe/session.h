@@ -326,6 +326,9 @@ struct tp_session {
     struct tp_staple *staple;
     /* appended (revocation): a CRL judged for the leaf (check --crl); owned, NULL when none */
     struct tp_crl_check *crl_check;
+    /* appended (streams): capture: the start of this direction was not captured
+     * (no SYN; tp_session_midstream), per direction */
+    bool started_mid_connection[2];
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */
@@ -357,6 +360,9 @@ enum tp_err tp_session_feed(struct tp_session *s, enum tp_dir dir, const uint8_t
 size_t tp_session_footprint(const struct tp_session *s);
 /* A gap in one direction (capture lost bytes): the decoder resynchronises. */
 void tp_session_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost_bytes, int64_t t_us);
+/* The capture joined this direction mid-connection (no SYN): skipped_bytes came
+ * before the first record header found; the decoder resynchronises. Not a gap. */
+void tp_session_midstream(struct tp_session *s, enum tp_dir dir, uint64_t skipped_bytes, int64_t t_us);
 /* End of input: flush, summarise chains (tp_cert_parse of each DER), free the
  * decoder. Idempotent. */
 void tp_session_finish(struct tp_session *s);

@@ -57,6 +57,8 @@ struct walker {
     uint64_t resync_skipped;
     uint64_t pending_gap;     /* skipped while resynchronising, not yet told to the session */
     bool gap_due;
+    bool mid_start;      /* its start was not captured: the first resync is not a gap */
+    bool defer;          /* the first handshake header came alone: on_record with its first body byte */
 };
 
 struct flow {
@@ -447,7 +449,8 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
      * judge works out the rest of the outcome from the transcript. */
     const struct tp_msg *alert = tp_session_first_alert(s, -1);
     bool fatal = alert && alert->alert_level == TP_ALERT_LEVEL_FATAL;
-    if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && !fatal && midstream) {
+    if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && !fatal && midstream &&
+        !s->has_client_random && !s->has_cipher) {
         snprintf(s->outcome.detail, sizeof s->outcome.detail,
                  "the capture started after this connection had begun: its handshake was not seen");
     } else if (s->outcome.status == TP_CONN_UNKNOWN && !s->handshake_complete && !fatal) {
@@ -662,10 +665,14 @@ static void on_record(struct tp_capture *c, struct flow *f, int side, const stru
         session_create(c, f, side, h->type, hs_type);
     }
     if (w->gap_due && f->s) {
-        tp_session_gap(f->s, side_dir(f, side), w->pending_gap, t_us);
+        if (w->mid_start)
+            tp_session_midstream(f->s, side_dir(f, side), w->pending_gap, t_us);
+        else
+            tp_session_gap(f->s, side_dir(f, side), w->pending_gap, t_us);
         w->gap_due = false;
         w->pending_gap = 0;
     }
+    w->mid_start = false;
     if (h->type == TP_CT_APPLICATION_DATA && f->client >= 0 && side == 1 - f->client && f->w[f->client].n23)
         f->s2c_after_client_enc++;
     bool skip = h->type == TP_CT_APPLICATION_DATA && may_skip(c, f, side);
@@ -803,6 +810,12 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
         case TP_FRAME_NEED:
             return;
         case TP_FRAME_BODY:
+            if (w->defer) { /* the session is made now that its first message's type shows */
+                struct tp_reader rb;
+                tp_reader_init(&rb, b.p, b.len);
+                w->defer = false;
+                on_record(c, f, side, &rb, t_us);
+            }
             feed(f, side, b.p, b.len, t_us);
             break;
         case TP_FRAME_LOST:
@@ -810,7 +823,7 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
             w->resync_skipped += b.len;
             if (f->state == F_NEW && w->scanned > RESYNC_SCAN_MAX)
                 set_not_tls(c, f);
-            return;
+            break; /* the reader may hold more (held bytes judged): go on */
         case TP_FRAME_SYNCED:
             w->resync_skipped += b.len;
             w->pending_gap += b.len;
@@ -828,6 +841,9 @@ static void walk(struct tp_capture *c, struct flow *f, int side, const uint8_t *
             } else if (!tp_frame_plausible(&w->fr.rec)) {
                 tp_framer_resync(&w->fr); /* lost the record boundary (garbage): scan */
                 w->resync_skipped += 5;
+            } else if (!f->s && f->state != F_TLS && f->client < 0 && !tp_reader_left(&r) &&
+                       w->fr.rec.type == TP_CT_HANDSHAKE && w->fr.rec.len) {
+                w->defer = true; /* which side is the client shows in the next byte */
             } else {
                 on_record(c, f, side, &r, t_us);
             }
@@ -1085,14 +1101,24 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
     if (p.payload_len && (f->state == F_NEW || f->state == F_TLS)) {
         struct sink_ctx k = { c, f, side };
         struct tp_tcp_sink sink = { sink_data, sink_gap, &k, &c->tcp_pool };
-        if (!f->tcp[side].synced && !tp_framer_started(&f->w[side].fr)) {
-            tp_framer_resync(&f->w[side].fr); /* we did not see this stream start */
-            f->midstream = true;
+        if (f->tcp[1 - side].holding) { /* the peer answers: what it held is complete */
+            struct sink_ctx ko = { c, f, 1 - side };
+            struct tp_tcp_sink so = { sink_data, sink_gap, &ko, &c->tcp_pool };
+            tp_tcp_dir_release(&f->tcp[1 - side], t_us, &so);
+            if (f->state == F_CLOSED)
+                return;
         }
-        tp_tcp_dir_segment(&f->tcp[side], seq, p.payload.p, p.payload.len, p.payload_len, t_us, &sink);
-        if (f->state == F_CLOSED)
-            return;
-        enforce_budget(c, f);
+        if (f->state == F_NEW || f->state == F_TLS) {
+            if (!f->tcp[side].synced && !tp_framer_started(&f->w[side].fr)) {
+                tp_framer_resync(&f->w[side].fr); /* we did not see this stream start */
+                f->midstream = true;
+                f->w[side].mid_start = true;
+            }
+            tp_tcp_dir_segment(&f->tcp[side], seq, p.payload.p, p.payload.len, p.payload_len, t_us, &sink);
+            if (f->state == F_CLOSED)
+                return;
+            enforce_budget(c, f);
+        }
     }
     /* An ended connection is released at once: its stragglers (the last ACK, a
      * late FIN) carry no payload and are ignored above, and a new SYN on the same

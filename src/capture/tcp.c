@@ -16,6 +16,8 @@ struct tp_tcp_seg {
     uint32_t len;      /* captured bytes held in data */
     uint32_t claimed;  /* length the packet claimed (>= len) */
     uint8_t *data;
+    int64_t t_us;      /* held (no SYN yet): when it arrived, the time it is delivered with */
+    bool held;
 };
 
 static inline int32_t sdiff(uint32_t a, uint32_t b)
@@ -85,6 +87,7 @@ void tp_tcp_dir_syn(struct tp_tcp_dir *d, uint32_t isn)
     if (d->synced && d->bytes + d->gap_bytes > 0)
         return; /* a late SYN retransmission after data: the stream is already placed */
     d->synced = true;
+    d->holding = false; /* queued data drains from isn + 1 with the next segment */
     d->next = isn + 1u; /* the SYN occupies one sequence number */
 }
 
@@ -172,7 +175,7 @@ static void drain(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *
         memmove(&d->ooo[0], &d->ooo[1], (d->n_ooo - 1) * sizeof d->ooo[0]);
         d->n_ooo--;
         d->ooo_bytes -= s.len;
-        take_in_order(d, s.seq, s.data, s.len, s.claimed, t_us, sink);
+        take_in_order(d, s.seq, s.data, s.len, s.claimed, s.held ? s.t_us : t_us, sink);
         free(s.data);
     }
 }
@@ -188,7 +191,8 @@ static void skip_hole(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_si
     drain(d, t_us, sink);
 }
 
-static void enqueue(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint32_t len, uint32_t claimed)
+static void enqueue(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint32_t len, uint32_t claimed,
+                    int64_t t_us)
 {
     /* A copy entirely inside one already queued: a duplicate; the first copy wins. */
     for (uint32_t i = 0; i < d->n_ooo; i++) {
@@ -219,10 +223,11 @@ static void enqueue(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, uint32
     while (at > 0 && sdiff(d->ooo[at - 1].seq, seq) > 0)
         at--;
     memmove(&d->ooo[at + 1], &d->ooo[at], (d->n_ooo - at) * sizeof d->ooo[0]);
-    d->ooo[at] = (struct tp_tcp_seg){ seq, len, claimed, copy };
+    d->ooo[at] = (struct tp_tcp_seg){ seq, len, claimed, copy, t_us, d->holding };
     d->n_ooo++;
     d->ooo_bytes += len;
-    d->ooo_segments++;
+    if (!d->holding)
+        d->ooo_segments++;
 }
 
 void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, size_t len_in, uint32_t claimed,
@@ -231,12 +236,19 @@ void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, si
     uint32_t len = len_in > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len_in;
     if (claimed < len)
         claimed = len;
-    if (!d->synced) { /* mid-stream start: the first data seen defines the stream */
-        d->synced = true;
-        d->next = seq;
-    }
     if (!claimed)
         return;
+    if (!d->synced) { /* mid-stream start: hold, the lowest sequence number seen starts the stream */
+        if (!d->holding || sdiff(seq, d->next) < 0)
+            d->next = seq;
+        d->holding = true;
+        if (d->n_ooo + 1 >= TP_TCP_HOLD_SEGMENTS || d->ooo_bytes + len > TP_MAX_FLOW_BUFFER) {
+            tp_tcp_dir_release(d, t_us, sink);
+        } else {
+            enqueue(d, seq, p, len, claimed, t_us);
+            return;
+        }
+    }
     /* Keep-alive probe: one (garbage) byte just before next (RFC 9293 §3.8.4). */
     if (claimed == 1 && sdiff(seq, d->next) == -1)
         return;
@@ -244,7 +256,7 @@ void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, si
         while (d->n_ooo && (d->n_ooo >= TP_MAX_OOO_SEGMENTS || d->ooo_bytes + len > TP_MAX_FLOW_BUFFER))
             skip_hole(d, t_us, sink);
         if (sdiff(seq, d->next) > 0) {
-            enqueue(d, seq, p, len, claimed);
+            enqueue(d, seq, p, len, claimed, t_us);
             return;
         }
     }
@@ -252,8 +264,18 @@ void tp_tcp_dir_segment(struct tp_tcp_dir *d, uint32_t seq, const uint8_t *p, si
     drain(d, t_us, sink);
 }
 
+void tp_tcp_dir_release(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *sink)
+{
+    if (!d->holding)
+        return;
+    d->holding = false;
+    d->synced = true;
+    drain(d, t_us, sink);
+}
+
 void tp_tcp_dir_flush(struct tp_tcp_dir *d, int64_t t_us, const struct tp_tcp_sink *sink)
 {
+    tp_tcp_dir_release(d, t_us, sink);
     while (d->n_ooo)
         skip_hole(d, t_us, sink);
 }

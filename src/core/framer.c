@@ -148,15 +148,76 @@ static enum tp_frame_ev header_bytes(struct tp_framer *f, struct tp_reader *r)
     return header_done(f);
 }
 
+/* Could p[0..n) (n < 5) begin a plausible record header? */
+static bool header_prefix(const uint8_t *p, size_t n)
+{
+    return n && p[0] >= CT_CCS && p[0] <= CT_HEARTBEAT && (n < 2 || p[1] == 3) && (n < 3 || p[2] <= 4);
+}
+
+/* A header that began in the bytes held from the previous feed (rec.raw[0..have)),
+ * completed by the first bytes of rest: the offset in raw where it starts, or
+ * have when none does; *undecided: rest is too short to judge the one at that offset. */
+static size_t held_candidate(const struct tp_framer *f, struct tp_bytes rest, bool *undecided)
+{
+    *undecided = false;
+    for (size_t h = 0; h < f->have; h++) {
+        size_t need = 5u - (f->have - h);
+        if (rest.len < need) {
+            *undecided = true;
+            return h;
+        }
+        uint8_t hd[5];
+        struct tp_reader rr;
+        memcpy(hd, f->rec.raw + h, f->have - h);
+        tp_reader_init(&rr, rest.p, rest.len);
+        (void)tp_read_copy(&rr, hd + (f->have - h), need);
+        if (!tp_frame_plausible_at(hd, 5))
+            continue;
+        size_t next = need + ((size_t)hd[3] << 8 | hd[4]);
+        if (next + 5 <= rest.len && !tp_frame_plausible_at(rest.p + next, rest.len - next))
+            continue;
+        return h;
+    }
+    return f->have;
+}
+
+/* Resynchronising: scan for a plausible header. A feed's last 1..4 bytes that may
+ * begin one are held (rec.raw, have) and judged with the next feed, so a header
+ * split across segments is found; *out is what was skipped. */
 static enum tp_frame_ev resync_bytes(struct tp_framer *f, struct tp_reader *r, struct tp_bytes *out)
 {
     struct tp_reader peek = *r;
     struct tp_bytes rest;
     (void)tp_read_rest(&peek, &rest);
+    if (f->have) {
+        bool undecided;
+        size_t h = held_candidate(f, rest, &undecided);
+        *out = tp_bytes_make(f->rec.raw, h); /* skipped (only its length is used) */
+        if (h == f->have) {
+            f->have = 0; /* none: scan rest as usual next */
+            return TP_FRAME_LOST;
+        }
+        memmove(f->rec.raw, f->rec.raw + h, f->have - h);
+        f->have = (uint8_t)(f->have - h);
+        if (undecided) { /* a tiny feed: hold it too (have + rest.len < 5) */
+            (void)tp_read_copy(r, f->rec.raw + f->have, rest.len);
+            f->have = (uint8_t)(f->have + rest.len);
+            return TP_FRAME_LOST;
+        }
+        f->mode = TP_FM_HEADER;
+        return TP_FRAME_SYNCED;
+    }
     size_t i = tp_frame_resync_scan(rest.p, rest.len);
-    (void)tp_read_bytes(r, i, out);
-    if (i == rest.len)
+    if (i == rest.len) {
+        size_t keep = rest.len < 4 ? rest.len : 4;
+        while (keep && !header_prefix(rest.p + rest.len - keep, keep))
+            keep--;
+        (void)tp_read_bytes(r, rest.len - keep, out);
+        (void)tp_read_copy(r, f->rec.raw, keep);
+        f->have = (uint8_t)keep;
         return TP_FRAME_LOST;
+    }
+    (void)tp_read_bytes(r, i, out);
     f->mode = TP_FM_HEADER;
     f->have = 0;
     return TP_FRAME_SYNCED;

@@ -707,6 +707,7 @@ static void j_traffic(struct jw *w, const struct tp_session *s)
     jw_u64(w, "retransmissions_s2c", s->retransmissions[1]);
     jw_u64(w, "lost_bytes_c2s", s->gap_bytes[0]);
     jw_u64(w, "lost_bytes_s2c", s->gap_bytes[1]);
+    jw_bool(w, "started_mid_connection", s->started_mid_connection[0] || s->started_mid_connection[1]);
     jw_close(w, '}');
 }
 

@@ -48,8 +48,6 @@
 #include "tlsprobe/wire.h"
 #include "session/internal.h"
 
-/* EncryptedRecord messages kept per direction (handshake phase only). */
-#define ENC_MSGS_PER_DIR 16
 /* The length of a TLS 1.3 record holding one encrypted alert without padding. */
 #define TLS13_ALERT_RECORD_LEN (2 + 1 + 16)
 
@@ -670,14 +668,14 @@ static void protected_meta(struct tp_session *s, enum tp_dir dir, uint8_t type, 
         if (type == TP_CT_ALERT)
             s->alerts_total++;
     }
-    if (hs_phase && d->n_enc_msgs < ENC_MSGS_PER_DIR) {
+    if (hs_phase) { /* no cap per direction: the session's message cap bounds memory */
         struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_ENCRYPTED, d->t);
         if (m) {
             m->record_type = type;
             m->length = (uint32_t)len;
             d->n_enc_msgs++;
-            return;
-        }
+        } /* else counted in n_msgs_dropped: still a handshake record, not application data */
+        return;
     }
     count_appdata(s, dir, len);
 }
@@ -967,6 +965,15 @@ void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_
         dir_drop_keys(d);
         d->decrypt_dead = true;
     }
+}
+
+void tp_decoder_midstream(struct tp_session *s, enum tp_dir dir, int64_t t_us)
+{
+    struct dirst *d = &s->dec->d[dir];
+    d->t = t_us;
+    if (d->dead || s->decode[dir].bytes)
+        return; /* only before its first byte: later, a hole is a gap */
+    tp_framer_resync(&d->fr);
 }
 
 void tp_decoder_flush(struct tp_session *s)

@@ -83,6 +83,8 @@ void tp_decoder_free(struct tp_decoder *d, struct tp_worker *w);
 size_t tp_decoder_footprint(const struct tp_decoder *d);
 enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us);
 void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_t t_us);
+/* The stream is joined mid-connection: resynchronise on a record header (no issue). */
+void tp_decoder_midstream(struct tp_session *s, enum tp_dir dir, int64_t t_us);
 void tp_decoder_set_keylog(struct tp_decoder *d, const struct tp_keylog *kl);
 void tp_decoder_own_direction(struct tp_decoder *d, enum tp_dir dir);
 /* End of input: note what was left incomplete, final inferences. */

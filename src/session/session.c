@@ -203,6 +203,16 @@ void tp_session_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost_bytes, 
         tp_decoder_gap(s, dir, lost_bytes, t_us);
 }
 
+void tp_session_midstream(struct tp_session *s, enum tp_dir dir, uint64_t skipped_bytes, int64_t t_us)
+{
+    if (!s || (dir != TP_C2S && dir != TP_S2C))
+        return;
+    s->started_mid_connection[dir] = true;
+    s->gap_bytes[dir] += skipped_bytes;
+    if (s->dec)
+        tp_decoder_midstream(s, dir, t_us);
+}
+
 static void chain_summarize(struct tp_cert_cache *cc, struct tp_chain *c)
 {
     for (size_t i = 0; i < c->n; i++) {

@@ -189,16 +189,67 @@ static void test_tcp__queue_full__oldest_hole_becomes_gap(void **st)
     tp_tcp_dir_free(&x.d, NULL);
 }
 
-static void test_tcp__midstream__first_segment_defines_start(void **st)
+static void test_tcp__midstream__lowest_seq_held_defines_start(void **st)
 {
     (void)st;
     struct fx x;
     fx_init(&x, false);
     seg(&x, 5000, "middle");
-    seg(&x, 4990, "0123456789"); /* before where we started: old data */
+    seg(&x, 4990, "0123456789"); /* reordered: the stream's start came second */
+    assert_int_equal(x.o.len, 0); /* held: no SYN, the start is not known yet */
     seg(&x, 5006, "-end");
-    assert_string_equal(x.o.buf, "middle-end");
-    assert_int_equal(x.d.retrans, 1);
+    tp_tcp_dir_flush(&x.d, 0, &x.sink);
+    assert_string_equal(x.o.buf, "0123456789middle-end");
+    assert_int_equal(x.o.gaps, 0);
+    assert_int_equal(x.d.ooo_segments, 0);
+    tp_tcp_dir_free(&x.d, NULL);
+}
+
+static void test_tcp__midstream__retransmission_and_overlap_trimmed(void **st)
+{
+    (void)st;
+    struct fx x;
+    fx_init(&x, false);
+    seg(&x, 100, "abc");
+    seg(&x, 100, "abc");    /* retransmitted */
+    seg(&x, 97, "xyzab");   /* overlaps the start, from lower */
+    tp_tcp_dir_release(&x.d, 0, &x.sink); /* the peer answered */
+    assert_string_equal(x.o.buf, "xyzabc");
+    seg(&x, 102, "cdef");   /* overlaps the delivered tail */
+    seg(&x, 95, "12xyz");   /* older than the start: old data */
+    tp_tcp_dir_flush(&x.d, 0, &x.sink);
+    assert_string_equal(x.o.buf, "xyzabcdef");
+    assert_int_equal(x.o.gaps, 0);
+    assert_true(x.d.retrans >= 3);
+    tp_tcp_dir_free(&x.d, NULL);
+}
+
+static void test_tcp__midstream__hold_full_delivers(void **st)
+{
+    (void)st;
+    struct fx x;
+    fx_init(&x, false);
+    seg(&x, 13, "d");
+    seg(&x, 11, "b");
+    seg(&x, 10, "a");
+    assert_int_equal(x.o.len, 0);
+    seg(&x, 12, "c"); /* TP_TCP_HOLD_SEGMENTS reached: the start is 10 */
+    assert_string_equal(x.o.buf, "abcd");
+    seg(&x, 14, "e");
+    assert_string_equal(x.o.buf, "abcde");
+    tp_tcp_dir_free(&x.d, NULL);
+}
+
+static void test_tcp__midstream__syn_after_held_data(void **st)
+{
+    (void)st;
+    struct fx x;
+    fx_init(&x, false);
+    seg(&x, 101, "bc");
+    tp_tcp_dir_syn(&x.d, 99); /* a late SYN: the stream starts at 100 */
+    seg(&x, 100, "a");
+    tp_tcp_dir_flush(&x.d, 0, &x.sink);
+    assert_string_equal(x.o.buf, "abc");
     tp_tcp_dir_free(&x.d, NULL);
 }
 
@@ -340,7 +391,10 @@ int main(void)
         cmocka_unit_test(test_tcp__wraparound__sequence_crosses_2_32),
         cmocka_unit_test(test_tcp__hole_at_flush__gap_reported_then_rest),
         cmocka_unit_test(test_tcp__queue_full__oldest_hole_becomes_gap),
-        cmocka_unit_test(test_tcp__midstream__first_segment_defines_start),
+        cmocka_unit_test(test_tcp__midstream__lowest_seq_held_defines_start),
+        cmocka_unit_test(test_tcp__midstream__retransmission_and_overlap_trimmed),
+        cmocka_unit_test(test_tcp__midstream__hold_full_delivers),
+        cmocka_unit_test(test_tcp__midstream__syn_after_held_data),
         cmocka_unit_test(test_tcp__caplen_short__tail_reported_as_gap),
         cmocka_unit_test(test_tcp__keepalive__ignored),
         cmocka_unit_test(test_tcp__all_orders_of_five__same_bytes),

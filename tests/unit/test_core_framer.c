@@ -128,6 +128,49 @@ static void test_framer__not_tls__bytes_held(void **state)
     assert_int_equal(f.have, 1);
 }
 
+/* A stream joined mid-way (resync), fed in pieces of 1..4 bytes: a header split
+ * across pieces is still found, and the records come out as from one piece. */
+static void test_framer__resync_split_header__found(void **state)
+{
+    (void)state;
+    uint8_t in[3 + sizeof two];
+    memcpy(in, "\x01\x02\x03", 3); /* the tail of a record we did not see */
+    memcpy(in + 3, two, sizeof two);
+    for (size_t step = 1; step <= 4; step++) {
+        for (size_t first = 1; first <= 4; first++) {
+            struct tp_framer f;
+            struct trace t = { 0 };
+            tp_framer_init(&f, TP_START_HS_ALERT);
+            tp_framer_resync(&f);
+            size_t skipped = 0;
+            for (size_t at = 0; at < sizeof in;) {
+                size_t n = at == 0 ? first : step;
+                if (n > sizeof in - at)
+                    n = sizeof in - at;
+                struct tp_reader r;
+                tp_reader_init(&r, in + at, n);
+                for (;;) {
+                    struct tp_bytes b;
+                    enum tp_frame_ev ev = tp_framer_next(&f, &r, &b);
+                    if (ev == TP_FRAME_NEED)
+                        break;
+                    if (ev == TP_FRAME_LOST || ev == TP_FRAME_SYNCED)
+                        skipped += b.len;
+                    if (ev == TP_FRAME_BODY) {
+                        memcpy(t.body + t.n_body, b.p, b.len);
+                        t.n_body += b.len;
+                    }
+                }
+                at += n;
+            }
+            assert_int_equal(t.n_body, 7);
+            assert_memory_equal(t.body, "\x01\x00\x00\x00\xaa\xbb\xcc", 7);
+            assert_int_equal(skipped, 3);
+            assert_false(tp_framer_mid_record(&f));
+        }
+    }
+}
+
 static void test_framer__gap__resync_or_keep_boundary(void **state)
 {
     (void)state;
@@ -180,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_framer__sslv2_header__two_bytes),
         cmocka_unit_test(test_framer__not_tls__bytes_held),
         cmocka_unit_test(test_framer__gap__resync_or_keep_boundary),
+        cmocka_unit_test(test_framer__resync_split_header__found),
         cmocka_unit_test(test_framer__assumed_and_after_not_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -776,6 +776,68 @@ static void test_capture__tls13_mtls__client_chain_decrypted(void **st)
     flow_free(&f);
 }
 
+/* Issue 18: no cap per direction on the handshake's protected records. A server
+ * limited to small records sends its TLS 1.3 flight in dozens of them: all are
+ * EncryptedRecord messages (the 17th and later too), none application data. */
+static void test_rfc8448__no_keys__many_flight_records_all_encrypted_records(void **st)
+{
+    (void)st;
+    struct flow f, g;
+    uint8_t *extra[20];
+    load_rfc8448(&f);
+    g.n = 0;
+    bool added = false;
+    for (size_t i = 0; i < f.n; i++) {
+        g.r[g.n++] = f.r[i];
+        if (!added && f.r[i].dir == TP_S2C && f.r[i].len && f.r[i].p[0] == 0x17) {
+            for (int k = 0; k < 20; k++) { /* after the server's flight, before the client's */
+                struct rec *r = &g.r[g.n++];
+                r->dir = TP_S2C;
+                r->len = 5 + 40;
+                r->p = extra[k] = calloc(1, r->len);
+                assert_non_null(r->p);
+                memcpy(r->p, "\x17\x03\x03\x00\x28", 5);
+            }
+            added = true;
+        }
+    }
+    assert_true(added);
+    struct tp_session *s = run(&g, NULL, 0);
+    size_t enc_s2c = 0;
+    for (size_t i = 0; i < s->n_msgs && !(s->msgs[i].kind == TP_MSG_ENCRYPTED && s->msgs[i].dir == TP_C2S); i++)
+        enc_s2c += s->msgs[i].kind == TP_MSG_ENCRYPTED && s->msgs[i].dir == TP_S2C;
+    assert_int_equal(enc_s2c, 1 + 20);
+    assert_true(s->handshake_complete);
+    tp_session_free(s);
+    for (int k = 0; k < 20; k++)
+        free(extra[k]);
+    flow_free(&f);
+}
+
+/* A direction joined mid-connection: the decoder resynchronises on its first
+ * record header, says nothing of a gap, and the session says where it started. */
+static void test_midstream__not_a_gap(void **st)
+{
+    (void)st;
+    struct flow f;
+    load_capture("tls12_ecdhe_ecdsa_aes128gcm", &f);
+    struct tp_session *s = tp_session_new(TP_SRC_PCAP, T0);
+    tp_session_midstream(s, TP_C2S, 0, T0);
+    assert_int_equal(tp_session_feed(s, TP_C2S, f.r[0].p, f.r[0].len, T0), TP_OK);
+    tp_session_midstream(s, TP_S2C, 7, T0);
+    assert_int_equal(tp_session_feed(s, TP_S2C, f.r[1].p, f.r[1].len, T0), TP_OK);
+    tp_session_finish(s);
+    assert_int_equal(s->decode[TP_C2S].issue, TP_DEC_NONE);
+    assert_int_equal(s->decode[TP_S2C].issue, TP_DEC_NONE);
+    assert_true(s->started_mid_connection[TP_C2S]);
+    assert_true(s->started_mid_connection[TP_S2C]);
+    assert_int_equal(s->gap_bytes[TP_S2C], 7);
+    assert_non_null(find_hs(s, TP_C2S, TP_HS_CLIENT_HELLO));
+    assert_non_null(find_hs(s, TP_S2C, TP_HS_SERVER_HELLO_DONE));
+    tp_session_free(s);
+    flow_free(&f);
+}
+
 static void test_capture__tls12_mtls_alpn__client_chain_plaintext(void **st)
 {
     (void)st;
@@ -1076,6 +1138,8 @@ int main(void)
         cmocka_unit_test(test_capture__tls13_resumed__psk_selected),
         cmocka_unit_test(test_capture__tls13_mtls__client_chain_decrypted),
         cmocka_unit_test(test_capture__tls12_mtls_alpn__client_chain_plaintext),
+        cmocka_unit_test(test_rfc8448__no_keys__many_flight_records_all_encrypted_records),
+        cmocka_unit_test(test_midstream__not_a_gap),
         cmocka_unit_test(test_first_bytes__http_response__not_tls_with_banner),
         cmocka_unit_test(test_first_bytes__ssh_banner_in_pieces__not_tls_with_banner),
         cmocka_unit_test(test_first_bytes__plain_http_client__not_tls),
