@@ -24,11 +24,11 @@ _tlsprobe_options()
             ;;
         pcap)
             echo "--keylog --filter --session --server --sni --cafile --capath --at --max-flows" \
-                "--max-flow-memory --shard --no-summary --explain $tail_all"
+                "--max-flow-memory --shard --key --pass --no-summary --explain $tail_all"
             ;;
         sniff)
             echo "-i --interface --filter --count --keylog --server --sni --cafile --capath --at" \
-                "--max-flows --max-flow-memory --shard -Z --relinquish-privileges --no-summary --explain $tail_all"
+                "--max-flows --max-flow-memory --shard --key --pass -Z --relinquish-privileges --no-summary --explain $tail_all"
             ;;
         inspect) echo "--pass $tail_all" ;;
         check)

@@ -46,6 +46,7 @@
 #include "tlsprobe/reader.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/wire.h"
+#include "tlsprobe/x509.h"
 #include "session/internal.h"
 
 /* EncryptedRecord messages kept per direction (handshake phase only). */
@@ -91,7 +92,20 @@ struct tp_decoder {
     bool ch_seen, sh_seen, tls13, etm, cke_seen;
     /* TLS 1.3 flights without keys (see the file comment) */
     bool c_flight, s_after_c, s_after_c_real, c_after_s;
+    /* TLS 1.0-1.2 RSA key exchange with a server key (tp_keylog_add_rsa_key):
+     * the handshake messages up to ClientKeyExchange (the extended master
+     * secret's session hash), kept only while a key may need them */
+    uint8_t *hs_log;
+    size_t hs_log_len, hs_log_cap;
+    bool hs_log_dead, ems, has_master;
+    uint16_t ch_version;
+    uint8_t master[48];
+    enum tp_undecrypted rsa_why;
 };
+
+/* The session hash of RFC 7627 covers ClientHello..ClientKeyExchange: a
+ * certificate chain or two, far below this. */
+#define HS_LOG_MAX ((size_t)512 * 1024)
 
 /* Record buffers come in two sizes; a direction that goes back to walking
  * headers only gives its buffer to the worker of the thread handling the
@@ -145,6 +159,10 @@ void tp_decoder_free(struct tp_decoder *dec, struct tp_worker *w)
         dir_drop_keys(d);
         tp_hs_reasm_free(&d->reasm);
     }
+    if (dec->hs_log)
+        explicit_bzero(dec->hs_log, dec->hs_log_len);
+    free(dec->hs_log);
+    explicit_bzero(dec->master, sizeof dec->master);
     free(dec->scratch);
     free(dec);
 }
@@ -279,6 +297,7 @@ static void on_client_hello(struct tp_session *s, struct tp_bytes body)
         s->has_client_random = true;
     }
     s->offered_max_version = tp_client_hello_max_version(ch);
+    dec->ch_version = ch->legacy_version;
     if (ch->session_id.len <= sizeof dec->ch_sid) {
         memcpy(dec->ch_sid, ch->session_id.p, ch->session_id.len);
         dec->ch_sid_len = ch->session_id.len;
@@ -331,6 +350,7 @@ static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_by
     if (sh->random.len == 32)
         memcpy(dec->server_random, sh->random.p, 32);
     dec->etm = sh->ext.encrypt_then_mac;
+    dec->ems = sh->ext.extended_master_secret;
     if (tp_is_tls13_family(sh->version)) {
         dec->tls13 = true;
         /* RFC 8446 §4.2.11: the server selected a PSK */
@@ -365,6 +385,103 @@ static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_byte
     }
 }
 
+/* ---- RSA key exchange with the server's key ---- */
+
+static void hs_log_drop(struct tp_decoder *dec)
+{
+    if (dec->hs_log)
+        explicit_bzero(dec->hs_log, dec->hs_log_len);
+    free(dec->hs_log);
+    dec->hs_log = NULL;
+    dec->hs_log_len = dec->hs_log_cap = 0;
+    dec->hs_log_dead = true;
+}
+
+/* A plaintext handshake message before ClientKeyExchange, kept when a server key
+ * was given (the session hash of an extended master secret needs them all). */
+static void hs_log_add(struct tp_decoder *dec, struct tp_bytes msg)
+{
+    if (dec->hs_log_dead || dec->cke_seen || dec->tls13 || !dec->kl || !tp_keylog_rsa_count(dec->kl))
+        return;
+    if (dec->hs_log_len + msg.len > HS_LOG_MAX) {
+        hs_log_drop(dec);
+        return;
+    }
+    if (dec->hs_log_len + msg.len > dec->hs_log_cap) {
+        size_t cap = dec->hs_log_cap ? dec->hs_log_cap : 4096;
+        while (cap < dec->hs_log_len + msg.len)
+            cap *= 2;
+        uint8_t *b = realloc(dec->hs_log, cap);
+        if (!b) {
+            hs_log_drop(dec);
+            return;
+        }
+        dec->hs_log = b;
+        dec->hs_log_cap = cap;
+    }
+    memcpy(dec->hs_log + dec->hs_log_len, msg.p, msg.len);
+    dec->hs_log_len += msg.len;
+}
+
+/* SHA-256 of the server certificate's SubjectPublicKeyInfo. */
+static bool leaf_spki(const struct tp_session *s, uint8_t out[32])
+{
+    if (s->server_chain.n == 0)
+        return false;
+    struct tp_cert_info *ci = NULL;
+    if (tp_cert_parse(s->server_chain.der[0].p, s->server_chain.der[0].len, &ci) != TP_OK || !ci) {
+        tp_cert_free(ci);
+        return false;
+    }
+    bool ok = tp_cert_pub_sha256(ci, out);
+    tp_cert_free(ci);
+    return ok;
+}
+
+/* RFC 5246 §7.4.7.1: the ClientKeyExchange of RSA key exchange carries the
+ * premaster encrypted to the server certificate's key; with that key (given),
+ * the master secret as a key log's CLIENT_RANDOM line would give it. */
+static enum tp_undecrypted rsa_exchange(struct tp_session *s, struct tp_bytes body)
+{
+    struct tp_decoder *dec = s->dec;
+    const struct tp_suite_info *si = s->has_cipher ? tp_suite_info(s->cipher) : NULL;
+    if (!si || si->kx != TP_KX_RSA || s->version < TP_TLS1_0 || s->version > TP_TLS1_2 || !s->has_client_random)
+        return TP_UNDEC_NONE; /* not ours to say here */
+    uint8_t spki[32];
+    if (!leaf_spki(s, spki) || (dec->ems && dec->hs_log_dead))
+        return TP_UNDEC_RSA_NOT_SEEN;
+    /* TLS 1.0+: EncryptedPreMasterSecret is a vector with a 2-byte length */
+    struct tp_reader r;
+    struct tp_bytes epms;
+    uint16_t n;
+    tp_reader_init(&r, body.p, body.len);
+    if (!tp_read_u16(&r, &n) || !tp_read_bytes(&r, n, &epms) || tp_reader_left(&r) != 0)
+        return TP_UNDEC_RSA_BAD_PREMASTER;
+    uint8_t pms[48];
+    enum tp_err e = tp_keylog_rsa_premaster(dec->kl, spki, epms.p, epms.len, pms);
+    if (e == TP_ERR_NOKEY)
+        return TP_UNDEC_RSA_NO_MATCH;
+    if (e != TP_OK)
+        return TP_UNDEC_RSA_BAD_PREMASTER;
+    /* the premaster starts with the version the client offered (some old clients
+     * put the negotiated one): anything else is not this session's premaster */
+    uint16_t pv = (uint16_t)(pms[0] << 8 | pms[1]);
+    enum tp_undecrypted why = TP_UNDEC_RSA_BAD_PREMASTER;
+    if ((pv == dec->ch_version || pv == s->version) &&
+        tp_rc_master12(s->cipher, s->version, pms, sizeof pms, dec->ems ? dec->hs_log : NULL, dec->hs_log_len,
+                       s->client_random, dec->server_random, dec->master) == TP_OK) {
+        dec->has_master = true;
+        why = TP_UNDEC_NONE;
+    }
+    explicit_bzero(pms, sizeof pms);
+    return why;
+}
+
+bool tp_session_has_server_key_secret(const struct tp_session *s)
+{
+    return s && s->dec && s->dec->has_master;
+}
+
 static void update_complete(struct tp_session *s)
 {
     struct tp_decoder *dec = s->dec;
@@ -381,6 +498,8 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
         issue(s, dir, TP_DEC_BAD_MESSAGE, 0, msg.len ? msg.p[0] : 0);
         return;
     }
+    if (!decrypted)
+        hs_log_add(dec, msg);
     struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_HANDSHAKE, d->t);
     if (m) {
         m->hs_type = h.type;
@@ -413,7 +532,11 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
             s->client_auth_requested = true;
         break;
     case TP_HS_CLIENT_KEY_EXCHANGE:
+        if (dir == TP_C2S && !decrypted && !dec->cke_seen && !dec->tls13 && !dec->hs_log_dead && dec->kl &&
+            tp_keylog_rsa_count(dec->kl))
+            dec->rsa_why = rsa_exchange(s, h.body);
         dec->cke_seen = true;
+        hs_log_drop(dec);
         break;
     case TP_HS_FINISHED:
         d->finished = true;
@@ -580,6 +703,35 @@ static void plaintext(struct tp_session *s, enum tp_dir dir, uint8_t type, const
 
 /* ---- keys ---- */
 
+/* Why the lookup of this session's keys found nothing (docs/capture.md). */
+static enum tp_undecrypted why_no_keys(const struct tp_session *s, enum tp_err e)
+{
+    const struct tp_decoder *dec = s->dec;
+    if (e == TP_ERR_UNSUPPORTED)
+        return TP_UNDEC_CIPHER;
+    if (dec->tls13 && tp_tls13_draft(s->version) && tp_tls13_draft(s->version) < 25)
+        return TP_UNDEC_DRAFT;
+    if (!s->has_client_random)
+        return TP_UNDEC_NO_CLIENT_RANDOM;
+    bool any_log = dec->kl && tp_keylog_count(dec->kl) > 0;
+    size_t n_rsa = dec->kl ? tp_keylog_rsa_count(dec->kl) : 0;
+    if (!any_log && n_rsa == 0)
+        return TP_UNDEC_NO_KEYS;
+    const struct tp_suite_info *si = s->has_cipher ? tp_suite_info(s->cipher) : NULL;
+    enum tp_kx kx = dec->tls13 ? TP_KX_TLS13 : si ? si->kx : TP_KX_UNKNOWN;
+    if (n_rsa && kx == TP_KX_RSA) {
+        if (dec->rsa_why != TP_UNDEC_NONE)
+            return dec->rsa_why;
+        if (!dec->cke_seen)
+            return s->resumed ? TP_UNDEC_RESUMED : TP_UNDEC_RSA_NOT_SEEN;
+    }
+    if (kx == TP_KX_PSK || kx == TP_KX_DHE_PSK || kx == TP_KX_ECDHE_PSK || kx == TP_KX_RSA_PSK)
+        return TP_UNDEC_PSK;
+    if (!any_log && (kx == TP_KX_DHE || kx == TP_KX_ECDHE || kx == TP_KX_TLS13))
+        return TP_UNDEC_NEEDS_KEYLOG;
+    return TP_UNDEC_NO_KEYLOG_ENTRY;
+}
+
 static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
 {
     struct tp_decoder *dec = s->dec;
@@ -605,6 +757,10 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
                 e = tp_rc_new13(s->cipher, secret, n, dec->kl, &d->rc);
         } else {
             n = tp_keylog_get(dec->kl, TP_SECRET_CLIENT_RANDOM, s->client_random, secret, sizeof secret);
+            if (n != 48 && dec->has_master) { /* from the server's key (rsa_exchange) */
+                memcpy(secret, dec->master, 48);
+                n = 48;
+            }
             if (n == 48)
                 e = tp_rc_new12(s->cipher, s->version, dec->etm, secret, s->client_random, dec->server_random,
                                 dir == TP_C2S, &d->rc);
@@ -616,6 +772,8 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
     if (e != TP_OK) {
         if (e == TP_ERR_UNSUPPORTED)
             issue(s, dir, TP_DEC_CIPHER_UNSUPPORTED, 0, 0);
+        if (s->undecrypted == TP_UNDEC_NONE)
+            s->undecrypted = why_no_keys(s, e);
         dir_drop_keys(d);
         d->nokey_phase = d->phase;
         s->keys_missing = true;
@@ -803,6 +961,8 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
         dir_drop_keys(d);
         d->decrypt_dead = true;
         s->decrypt_failed = true;
+        if (s->undecrypted == TP_UNDEC_NONE)
+            s->undecrypted = TP_UNDEC_AUTH_FAILED;
         if (!dec->tls13) {
             protected_meta(s, dir, type, len);
             return;
@@ -966,6 +1126,8 @@ void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_
     if (d->prot && d->rc) {
         dir_drop_keys(d);
         d->decrypt_dead = true;
+        if (s->undecrypted == TP_UNDEC_NONE)
+            s->undecrypted = TP_UNDEC_GAP;
     }
 }
 
