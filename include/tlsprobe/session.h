@@ -213,6 +213,13 @@ void tp_keylog_free(struct tp_keylog *kl);
  * TP_KEYLOG_RSA_KEYS. Add keys before the log is shared with sessions. */
 enum tp_err tp_keylog_add_rsa_key(struct tp_keylog *kl, const uint8_t *der, size_t len) TP_MUST_USE;
 size_t tp_keylog_rsa_count(const struct tp_keylog *kl);
+/* A pre-shared key (1..TP_PSK_MAX bytes) for TLS 1.0-1.2 sessions with plain PSK
+ * key exchange (RFC 4279 §2) whose ClientKeyExchange names identity; an empty
+ * identity serves any identity no other entry names. TP_ERR_LIMIT beyond
+ * TP_KEYLOG_PSKS. */
+enum tp_err tp_keylog_add_psk(struct tp_keylog *kl, const uint8_t *identity, size_t identity_len, const uint8_t *psk,
+                              size_t psk_len) TP_MUST_USE;
+size_t tp_keylog_psk_count(const struct tp_keylog *kl);
 
 struct tp_decoder; /* private stream state (per-direction buffers, reassembly, ciphers) */
 
@@ -280,6 +287,7 @@ enum tp_undecrypted {
     TP_UNDEC_CIPHER,            /* keys found, but this suite cannot be decrypted */
     TP_UNDEC_AUTH_FAILED,       /* keys found, but a record did not authenticate with them */
     TP_UNDEC_GAP,               /* bytes were lost: the sequence numbers are unknown */
+    TP_UNDEC_PSK_NO_MATCH,      /* plain PSK: no --psk for the identity the client named */
 };
 const char *tp_undecrypted_name(enum tp_undecrypted u); /* "no-keylog-entry", NULL for NONE */
 const char *tp_undecrypted_text(enum tp_undecrypted u); /* a sentence, NULL for NONE */

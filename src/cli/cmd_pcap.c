@@ -34,6 +34,7 @@ enum {
     OPT_USER,
     OPT_SHARD,
     OPT_RSA_KEY,
+    OPT_PSK,
 };
 
 /* The output options both commands end with. */
@@ -61,6 +62,8 @@ static const struct tp_cli_opt pcap_opts[] = {
     { OPT_RSA_KEY, "key", 0, "FILE",
       "server RSA private key (PEM/DER, PKCS#1/#8, PKCS#12): decrypts\nTLS 1.0-1.2 RSA key exchange; repeatable" },
     TP_ROW_PASS("password of an encrypted --key or PKCS#12 archive:\npass:TEXT, env:VAR, file:PATH, fd:N or stdin"),
+    { OPT_PSK, "psk", 0, "IDENTITY:HEX",
+      "pre-shared key for TLS 1.0-1.2 plain PSK suites (empty\nIDENTITY: any identity); repeatable" },
     OUTPUT_ROWS,
 };
 
@@ -79,6 +82,7 @@ static const struct tp_cli_opt sniff_opts[] = {
     { OPT_SHARD, "shard", 0, "K/N", "only the flows of shard K of N (as for pcap)" },
     { OPT_RSA_KEY, "key", 0, "FILE", "server RSA private key (as for pcap); repeatable" },
     TP_ROW_PASS("password of an encrypted --key (as for pcap)"),
+    { OPT_PSK, "psk", 0, "IDENTITY:HEX", "pre-shared key for plain PSK suites (as for pcap)" },
     { OPT_USER, "relinquish-privileges", 'Z', "USER",
       "started as root: become USER (default nobody) once the\ninterface is open, before the first packet is read" },
     OUTPUT_ROWS,
@@ -298,12 +302,51 @@ static int add_key_file(const char *path, const struct tp_secret *pass, struct t
     return -1;
 }
 
-/* --key FILE (repeatable, opened with --pass): RSA keys for RSA key exchange. */
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* --psk IDENTITY:HEX (split at the last colon: identities may hold colons). */
+static int add_psk(const char *v, struct tp_keylog *kl)
+{
+    const char *colon = strrchr(v, ':');
+    size_t hex_len = colon ? strlen(colon + 1) : 0;
+    uint8_t key[TP_PSK_MAX];
+    if (!colon || hex_len == 0 || hex_len % 2 || hex_len / 2 > sizeof key || (size_t)(colon - v) > 128)
+        return tp_cli_fail("--psk takes IDENTITY:HEX (1 to %d bytes of hex, identity up to 128 bytes), not '%s'",
+                           TP_PSK_MAX, v);
+    for (size_t i = 0; i < hex_len / 2; i++) {
+        int hi = hexval(colon[1 + 2 * i]), lo = hexval(colon[2 + 2 * i]);
+        if (hi < 0 || lo < 0)
+            return tp_cli_fail("--psk takes IDENTITY:HEX (1 to %d bytes of hex, identity up to 128 bytes), not '%s'",
+                               TP_PSK_MAX, v);
+        key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    enum tp_err e = tp_keylog_add_psk(kl, (const uint8_t *)v, (size_t)(colon - v), key, hex_len / 2);
+    explicit_bzero(key, sizeof key);
+    if (e != TP_OK)
+        return tp_cli_fail("--psk: %s", e == TP_ERR_LIMIT ? "too many keys (16 at most)" : tp_err_text(e));
+    return -1;
+}
+
+/* --key FILE (repeatable, opened with --pass): RSA keys for RSA key exchange;
+ * --psk IDENTITY:HEX: pre-shared keys. */
 static int add_rsa_keys(const struct tp_cli_args *args, struct tp_keylog **kl)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < args->n_opt; i++)
+    size_t n = 0, n_psk = 0;
+    for (size_t i = 0; i < args->n_opt; i++) {
         n += args->opt[i].id == OPT_RSA_KEY;
+        n_psk += args->opt[i].id == OPT_PSK;
+    }
+    if (n_psk && !*kl && !(*kl = tp_keylog_new()))
+        return tp_cli_fail("out of memory");
+    for (size_t i = 0; i < args->n_opt; i++)
+        if (args->opt[i].id == OPT_PSK) {
+            int st = add_psk(args->opt[i].value, *kl);
+            if (st >= 0)
+                return st;
+        }
     if (n == 0)
         return tp_cli_pass_spec(args) ? tp_cli_fail("--pass opens --key: give one") : -1;
     struct tp_secret pass;

@@ -397,11 +397,17 @@ static void hs_log_drop(struct tp_decoder *dec)
     dec->hs_log_dead = true;
 }
 
+/* Keys given for the key exchange itself (--key, --psk), not per session. */
+static bool server_keys(const struct tp_keylog *kl)
+{
+    return kl && (tp_keylog_rsa_count(kl) || tp_keylog_psk_count(kl));
+}
+
 /* A plaintext handshake message before ClientKeyExchange, kept when a server key
  * was given (the session hash of an extended master secret needs them all). */
 static void hs_log_add(struct tp_decoder *dec, struct tp_bytes msg)
 {
-    if (dec->hs_log_dead || dec->cke_seen || dec->tls13 || !dec->kl || !tp_keylog_rsa_count(dec->kl))
+    if (dec->hs_log_dead || dec->cke_seen || dec->tls13 || !server_keys(dec->kl))
         return;
     if (dec->hs_log_len + msg.len > HS_LOG_MAX) {
         hs_log_drop(dec);
@@ -482,6 +488,53 @@ bool tp_session_has_server_key_secret(const struct tp_session *s)
     return s && s->dec && s->dec->has_master;
 }
 
+/* RFC 4279 §2: plain PSK. The ClientKeyExchange names the identity; the
+ * premaster is uint16(N) || N zeros || uint16(N) || psk. */
+static enum tp_undecrypted psk_exchange(struct tp_session *s, struct tp_bytes body)
+{
+    struct tp_decoder *dec = s->dec;
+    if (dec->ems && dec->hs_log_dead)
+        return TP_UNDEC_NO_KEYLOG_ENTRY;
+    struct tp_reader r;
+    struct tp_bytes id;
+    uint16_t n;
+    tp_reader_init(&r, body.p, body.len);
+    if (!tp_read_u16(&r, &n) || !tp_read_bytes(&r, n, &id) || tp_reader_left(&r) != 0)
+        return TP_UNDEC_PSK_NO_MATCH;
+    uint8_t psk[TP_PSK_MAX], pms[4 + 2 * TP_PSK_MAX];
+    size_t k = tp_keylog_psk_get(dec->kl, id.p, id.len, psk);
+    if (k == 0)
+        return TP_UNDEC_PSK_NO_MATCH;
+    memset(pms, 0, sizeof pms);
+    pms[0] = (uint8_t)(k >> 8);
+    pms[1] = (uint8_t)k;
+    pms[2 + k] = (uint8_t)(k >> 8);
+    pms[3 + k] = (uint8_t)k;
+    memcpy(pms + 4 + k, psk, k);
+    enum tp_undecrypted why = TP_UNDEC_PSK_NO_MATCH;
+    if (tp_rc_master12(s->cipher, s->version, pms, 4 + 2 * k, dec->ems ? dec->hs_log : NULL, dec->hs_log_len,
+                       s->client_random, dec->server_random, dec->master) == TP_OK) {
+        dec->has_master = true;
+        why = TP_UNDEC_NONE;
+    }
+    explicit_bzero(psk, sizeof psk);
+    explicit_bzero(pms, sizeof pms);
+    return why;
+}
+
+/* The ClientKeyExchange with keys for the exchange itself: RSA or plain PSK. */
+static enum tp_undecrypted kx_exchange(struct tp_session *s, struct tp_bytes body)
+{
+    const struct tp_suite_info *si = s->has_cipher ? tp_suite_info(s->cipher) : NULL;
+    if (!si || s->version < TP_TLS1_0 || s->version > TP_TLS1_2 || !s->has_client_random)
+        return TP_UNDEC_NONE;
+    if (si->kx == TP_KX_RSA && tp_keylog_rsa_count(s->dec->kl))
+        return rsa_exchange(s, body);
+    if (si->kx == TP_KX_PSK && tp_keylog_psk_count(s->dec->kl))
+        return psk_exchange(s, body);
+    return TP_UNDEC_NONE;
+}
+
 static void update_complete(struct tp_session *s)
 {
     struct tp_decoder *dec = s->dec;
@@ -532,9 +585,8 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
             s->client_auth_requested = true;
         break;
     case TP_HS_CLIENT_KEY_EXCHANGE:
-        if (dir == TP_C2S && !decrypted && !dec->cke_seen && !dec->tls13 && !dec->hs_log_dead && dec->kl &&
-            tp_keylog_rsa_count(dec->kl))
-            dec->rsa_why = rsa_exchange(s, h.body);
+        if (dir == TP_C2S && !decrypted && !dec->cke_seen && !dec->tls13 && server_keys(dec->kl))
+            dec->rsa_why = kx_exchange(s, h.body);
         dec->cke_seen = true;
         hs_log_drop(dec);
         break;
@@ -715,7 +767,7 @@ static enum tp_undecrypted why_no_keys(const struct tp_session *s, enum tp_err e
         return TP_UNDEC_NO_CLIENT_RANDOM;
     bool any_log = dec->kl && tp_keylog_count(dec->kl) > 0;
     size_t n_rsa = dec->kl ? tp_keylog_rsa_count(dec->kl) : 0;
-    if (!any_log && n_rsa == 0)
+    if (!any_log && n_rsa == 0 && !tp_keylog_psk_count(dec->kl))
         return TP_UNDEC_NO_KEYS;
     const struct tp_suite_info *si = s->has_cipher ? tp_suite_info(s->cipher) : NULL;
     enum tp_kx kx = dec->tls13 ? TP_KX_TLS13 : si ? si->kx : TP_KX_UNKNOWN;
@@ -725,9 +777,17 @@ static enum tp_undecrypted why_no_keys(const struct tp_session *s, enum tp_err e
         if (!dec->cke_seen)
             return s->resumed ? TP_UNDEC_RESUMED : TP_UNDEC_RSA_NOT_SEEN;
     }
-    if (kx == TP_KX_PSK || kx == TP_KX_DHE_PSK || kx == TP_KX_ECDHE_PSK || kx == TP_KX_RSA_PSK)
+    size_t n_psk = dec->kl ? tp_keylog_psk_count(dec->kl) : 0;
+    if (n_psk && kx == TP_KX_PSK) {
+        if (dec->rsa_why != TP_UNDEC_NONE)
+            return dec->rsa_why;
+        if (!dec->cke_seen && s->resumed)
+            return TP_UNDEC_RESUMED;
+    }
+    if (!any_log && (kx == TP_KX_PSK || kx == TP_KX_RSA_PSK))
         return TP_UNDEC_PSK;
-    if (!any_log && (kx == TP_KX_DHE || kx == TP_KX_ECDHE || kx == TP_KX_TLS13))
+    if (!any_log && (kx == TP_KX_DHE || kx == TP_KX_ECDHE || kx == TP_KX_TLS13 || kx == TP_KX_DHE_PSK ||
+                     kx == TP_KX_ECDHE_PSK))
         return TP_UNDEC_NEEDS_KEYLOG;
     return TP_UNDEC_NO_KEYLOG_ENTRY;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/wire.h"
 
@@ -18,6 +19,11 @@
  * bytes (wrong length, bad PKCS#1 padding). Thread-safe. */
 enum tp_err tp_keylog_rsa_premaster(const struct tp_keylog *kl, const uint8_t spki_sha256[32], const uint8_t *epms,
                                     size_t len, uint8_t pms[48]);
+
+/* The pre-shared key for this identity (else the one given for any identity):
+ * its length, 0 when none. */
+size_t tp_keylog_psk_get(const struct tp_keylog *kl, const uint8_t *identity, size_t identity_len,
+                         uint8_t out[TP_PSK_MAX]);
 
 /* Copy n bytes into the session's message arena (a few chunks per session
  * instead of a malloc per message); freed by tp_session_free. NULL when out of

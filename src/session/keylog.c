@@ -71,6 +71,8 @@ struct tp_keylog {
     size_t n_secrets;
     size_t n_bad;
     struct kl_rsa *rsa;     /* --key: RSA private keys, NULL when none */
+    struct kl_psk *psk;     /* --psk: TP_KEYLOG_PSKS of them, NULL when none */
+    size_t n_psk;
 };
 
 static const char *const label_names[TP_SECRET__COUNT] = {
@@ -96,6 +98,13 @@ struct tp_keylog *tp_keylog_new(void)
 }
 
 static void rsa_free(struct kl_rsa *r);
+/* A pre-shared key of TLS 1.2 PSK suites (tp_keylog_add_psk). */
+struct kl_psk {
+    uint8_t identity[128];
+    size_t identity_len;
+    uint8_t key[TP_PSK_MAX];
+    size_t key_len;
+};
 
 void tp_keylog_free(struct tp_keylog *kl)
 {
@@ -111,6 +120,9 @@ void tp_keylog_free(struct tp_keylog *kl)
     free(kl->own_buf);
     free(kl->ents);
     rsa_free(kl->rsa);
+    if (kl->psk)
+        explicit_bzero(kl->psk, TP_KEYLOG_PSKS * sizeof *kl->psk);
+    free(kl->psk);
     if (kl->nodes)
         explicit_bzero(kl->nodes, kl->cap_nodes * sizeof *kl->nodes);
     free(kl->nodes);
@@ -659,4 +671,48 @@ enum tp_err tp_keylog_rsa_premaster(const struct tp_keylog *kl, const uint8_t sp
         return e;
     }
     return TP_ERR_NOKEY;
+}
+
+/* ---- pre-shared keys (--psk) ---- */
+
+enum tp_err tp_keylog_add_psk(struct tp_keylog *kl, const uint8_t *identity, size_t identity_len, const uint8_t *psk,
+                              size_t psk_len)
+{
+    if (!kl || identity_len > sizeof kl->psk->identity || psk_len == 0 || psk_len > TP_PSK_MAX)
+        return TP_ERR_MALFORMED;
+    if (kl->n_psk >= TP_KEYLOG_PSKS)
+        return TP_ERR_LIMIT;
+    if (!kl->psk && !(kl->psk = calloc(TP_KEYLOG_PSKS, sizeof *kl->psk)))
+        return TP_ERR_NOMEM;
+    struct kl_psk *p = &kl->psk[kl->n_psk++];
+    if (identity_len)
+        memcpy(p->identity, identity, identity_len);
+    p->identity_len = identity_len;
+    memcpy(p->key, psk, psk_len);
+    p->key_len = psk_len;
+    return TP_OK;
+}
+
+size_t tp_keylog_psk_count(const struct tp_keylog *kl)
+{
+    return kl ? kl->n_psk : 0;
+}
+
+size_t tp_keylog_psk_get(const struct tp_keylog *kl, const uint8_t *identity, size_t identity_len,
+                         uint8_t out[TP_PSK_MAX])
+{
+    const struct kl_psk *any = NULL;
+    for (size_t i = 0; kl && i < kl->n_psk; i++) {
+        const struct kl_psk *p = &kl->psk[i];
+        if (p->identity_len == identity_len && (identity_len == 0 || !memcmp(p->identity, identity, identity_len))) {
+            memcpy(out, p->key, p->key_len);
+            return p->key_len;
+        }
+        if (p->identity_len == 0 && !any)
+            any = p; /* ':HEX': for any identity */
+    }
+    if (!any)
+        return 0;
+    memcpy(out, any->key, any->key_len);
+    return any->key_len;
 }

@@ -334,6 +334,7 @@ const char *tp_undecrypted_name(enum tp_undecrypted u)
     case TP_UNDEC_CIPHER: return "cipher-unsupported";
     case TP_UNDEC_AUTH_FAILED: return "auth-failed";
     case TP_UNDEC_GAP: return "gap";
+    case TP_UNDEC_PSK_NO_MATCH: return "psk-mismatch";
     }
     return "unknown";
 }
@@ -353,12 +354,13 @@ const char *tp_undecrypted_text(enum tp_undecrypted u)
         return "RSA key exchange: the ClientKeyExchange or the server certificate was not captured";
     case TP_UNDEC_RESUMED:
         return "resumed session: its master secret is the original session's (a key log is needed)";
-    case TP_UNDEC_PSK: return "PSK key exchange: not decryptable (a key log is needed)";
+    case TP_UNDEC_PSK: return "PSK key exchange: give the key with --psk IDENTITY:HEX, or a key log";
     case TP_UNDEC_NO_CLIENT_RANDOM: return "the ClientHello was not captured: no client random to look up";
     case TP_UNDEC_DRAFT: return "TLS 1.3 draft before 25: its record protection is not supported";
     case TP_UNDEC_CIPHER: return "keys found, but this cipher suite cannot be decrypted";
     case TP_UNDEC_AUTH_FAILED: return "keys found, but a record did not authenticate with them";
     case TP_UNDEC_GAP: return "bytes were lost in the capture: later records cannot be decrypted";
+    case TP_UNDEC_PSK_NO_MATCH: return "PSK key exchange: no --psk for the identity the client named";
     }
     return "unknown";
 }

@@ -31,10 +31,13 @@ Options = -ExtendedMasterSecret
 EOF
 
 # capture NAME CONF CIPHER VERSION: one s_server/s_client session captured to $TP_TMP/NAME.pcap
+# ($SRV_ID and $CLI_ID: the server's identity options and the client's extra options)
+SRV_ID=(-cert "$TP_TMP/rsa.pem" -key "$K")
+CLI_ID=()
 capture() {
     local name=$1 conf=$2 cipher=$3 ver=$4 P SRV TD
     P=$(tp_free_port)
-    OPENSSL_CONF=$conf timeout 20 openssl s_server -accept "127.0.0.1:$P" -cert "$TP_TMP/rsa.pem" -key "$K" \
+    OPENSSL_CONF=$conf timeout 20 openssl s_server -accept "127.0.0.1:$P" "${SRV_ID[@]}" \
         -cipher "$cipher" "$ver" -www -naccept 1 </dev/null >"$TP_TMP/$name.srv" 2>&1 &
     SRV=$!
     TP_PIDS+=("$SRV")
@@ -44,7 +47,7 @@ capture() {
     for _ in $(seq 100); do [ -s "$TP_TMP/$name.pcap" ] && break; sleep 0.05; done
     sleep 0.3 # tcpdump writes its header before the capture is armed
     printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -connect "127.0.0.1:$P" -cipher "$cipher" "$ver" \
-        -ign_eof -keylogfile "$TP_TMP/$name.keys" >"$TP_TMP/$name.cli" 2>&1
+        "${CLI_ID[@]}" -ign_eof -keylogfile "$TP_TMP/$name.keys" >"$TP_TMP/$name.cli" 2>&1
     for _ in $(seq 40); do kill -0 "$SRV" 2>/dev/null || break; sleep 0.05; done
     sleep 0.3
     tp_kill "$TD"
@@ -55,9 +58,11 @@ capture() {
 cat > "$TP_TMP/cmp.py" <<'EOF'
 import json, subprocess, sys
 pcap, key = sys.argv[1], sys.argv[2]
+# a key file is an RSA key (tshark's RSA keys table); else the hex of a PSK
+opt = 'uat:rsa_keys:"%s",""' % key if '/' in key else 'tls.psk:' + key
 names = {1: 'ClientHello', 2: 'ServerHello', 4: 'NewSessionTicket', 11: 'Certificate', 12: 'ServerKeyExchange',
          14: 'ServerHelloDone', 16: 'ClientKeyExchange', 20: 'Finished'}
-out = subprocess.run(['tshark', '-r', pcap, '-o', 'uat:rsa_keys:"%s",""' % key, '-T', 'fields',
+out = subprocess.run(['tshark', '-r', pcap, '-o', opt, '-T', 'fields',
                       '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tls.handshake.type'],
                      capture_output=True, text=True, check=True).stdout
 j = json.loads(sys.stdin.readline())
@@ -79,14 +84,14 @@ ok = ts == tp and 'Finished' in ts['c2s'] and 'Finished' in ts['s2c']
 sys.exit(0 if ok else 1)
 EOF
 
-decrypts() { # NAME PCAP KEYARGS...: decrypted like tshark, application data counted
+decrypts() { # NAME PCAP KEYARGS...: decrypted like tshark ($TSHARK_KEY, default the RSA key), data counted
     local name=$1 pcap=$2
     shift 2
     tp_expect_exit "$name: pcap --key" 0 env -u SSLKEYLOGFILE "$TLSPROBE" pcap "$pcap" "$@" --format json --no-summary \
         --cafile "$TP_TMP/rsa.pem"
     tp_json "$name: both Finished decrypted, no reason, data counted" "$TP_OUT" \
         '[m["dir"] for m in j["messages"] if m["type"] == "Finished" and m["decrypted"]] == ["c2s", "s2c"] and j["undecrypted_reason"] is None and not j["keys_missing"] and not j["decrypt_failed"] and j["appdata"]["c2s"]["records"] >= 1 and j["appdata"]["s2c"]["records"] >= 1'
-    python3 "$TP_TMP/cmp.py" "$pcap" "$K" < "$TP_OUT"
+    python3 "$TP_TMP/cmp.py" "$pcap" "${TSHARK_KEY:-$K}" < "$TP_OUT"
     tp_check "$name: decrypted handshake messages as tshark's" $?
 }
 
@@ -142,6 +147,26 @@ tp_json "RSA with another session's key log: no entry" "$TP_OUT" 'j["undecrypted
 tp_expect_exit "RSA with key log and key" 0 env -u SSLKEYLOGFILE "$TLSPROBE" pcap "$TP_TMP/cbc.pcap" \
     --keylog "$TP_TMP/cbc.keys" --key "$TP_TMP/other.key" --format json --no-summary --cafile "$TP_TMP/rsa.pem"
 tp_json "RSA with key log and a wrong key: the key log decrypts" "$TP_OUT" 'j["undecrypted_reason"] is None and not j["keys_missing"]'
+
+# --psk: plain PSK (RFC 4279), with an extended master secret
+HEX=00112233445566778899aabbccddeeff
+SRV_ID=(-psk "$HEX" -nocert)
+CLI_ID=(-psk "$HEX" -psk_identity client:one)
+capture psk /dev/null PSK-AES128-GCM-SHA256 -tls1_2
+grep 'Cipher is PSK-AES128-GCM-SHA256' "$TP_TMP/psk.cli" >/dev/null
+tp_check "psk: the PSK suite was negotiated" $?
+TSHARK_KEY=$HEX decrypts "TLS 1.2 PSK, identity with a colon" "$TP_TMP/psk.pcap" --psk "client:one:$HEX"
+TSHARK_KEY=$HEX decrypts "TLS 1.2 PSK, any identity" "$TP_TMP/psk.pcap" --psk "other:ffff" --psk ":$HEX"
+tp_expect_exit "PSK, another identity's key" 0 env -u SSLKEYLOGFILE "$TLSPROBE" pcap "$TP_TMP/psk.pcap" \
+    --psk "other:$HEX" --format json --no-summary
+tp_json "PSK, another identity's key: says so" "$TP_OUT" 'j["undecrypted_reason"] == "psk-mismatch" and j["keys_missing"]'
+tp_expect_exit "PSK, wrong key" 0 env -u SSLKEYLOGFILE "$TLSPROBE" pcap "$TP_TMP/psk.pcap" \
+    --psk "client:one:ffff" --format json --no-summary
+tp_json "PSK, wrong key: records do not authenticate" "$TP_OUT" 'j["undecrypted_reason"] == "auth-failed" and j["decrypt_failed"]'
+tp_expect_exit "--psk without hex" 2 "$TLSPROBE" pcap "$TP_TMP/psk.pcap" --psk "client"
+tp_expect_exit "--psk with bad hex" 2 "$TLSPROBE" pcap "$TP_TMP/psk.pcap" --psk "client:0g"
+[ "$(wc -l < "$TP_ERR")" = 1 ]
+tp_check "--psk with bad hex: one line" $?
 
 # bad --key values: exit 2, one line
 tp_expect_exit "--key of a missing file" 2 "$TLSPROBE" pcap "$TP_TMP/cbc.pcap" --key "$TP_TMP/nope.key"

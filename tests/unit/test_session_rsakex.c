@@ -116,12 +116,39 @@ static void test_premaster_round_trip(void **state)
     wc_FreeRng(&rng);
 }
 
+static void test_psk_lookup(void **state)
+{
+    (void)state;
+    struct tp_keylog *kl = tp_keylog_new();
+    assert_non_null(kl);
+    static const uint8_t k1[] = { 1, 2, 3 }, k2[] = { 9 };
+    uint8_t out[TP_PSK_MAX];
+    assert_int_equal(tp_keylog_psk_get(kl, (const uint8_t *)"a", 1, out), 0);
+    assert_int_equal(tp_keylog_add_psk(kl, (const uint8_t *)"id:1", 4, k1, sizeof k1), TP_OK);
+    assert_int_equal(tp_keylog_psk_get(kl, (const uint8_t *)"id:1", 4, out), 3);
+    assert_memory_equal(out, k1, 3);
+    assert_int_equal(tp_keylog_psk_get(kl, (const uint8_t *)"id:2", 4, out), 0);
+    /* an empty identity: any identity no other entry names */
+    assert_int_equal(tp_keylog_add_psk(kl, NULL, 0, k2, sizeof k2), TP_OK);
+    assert_int_equal(tp_keylog_psk_get(kl, (const uint8_t *)"id:2", 4, out), 1);
+    assert_int_equal(out[0], 9);
+    assert_int_equal(tp_keylog_psk_get(kl, (const uint8_t *)"id:1", 4, out), 3);
+    assert_int_equal(tp_keylog_psk_count(kl), 2);
+    uint8_t big[TP_PSK_MAX + 1] = { 0 };
+    assert_int_equal(tp_keylog_add_psk(kl, NULL, 0, big, sizeof big), TP_ERR_MALFORMED);
+    assert_int_equal(tp_keylog_add_psk(kl, NULL, 0, big, 0), TP_ERR_MALFORMED);
+    for (size_t i = 2; i < TP_KEYLOG_PSKS; i++)
+        assert_int_equal(tp_keylog_add_psk(kl, NULL, 0, k2, 1), TP_OK);
+    assert_int_equal(tp_keylog_add_psk(kl, NULL, 0, k2, 1), TP_ERR_LIMIT);
+    tp_keylog_free(kl);
+}
+
 static void test_reason_names(void **state)
 {
     (void)state;
     assert_null(tp_undecrypted_name(TP_UNDEC_NONE));
     assert_null(tp_undecrypted_text(TP_UNDEC_NONE));
-    for (int u = TP_UNDEC_NO_KEYS; u <= TP_UNDEC_GAP; u++) {
+    for (int u = TP_UNDEC_NO_KEYS; u <= TP_UNDEC_PSK_NO_MATCH; u++) {
         assert_non_null(tp_undecrypted_name((enum tp_undecrypted)u));
         assert_non_null(tp_undecrypted_text((enum tp_undecrypted)u));
         assert_string_not_equal(tp_undecrypted_name((enum tp_undecrypted)u), "unknown");
@@ -134,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_master12),
         cmocka_unit_test(test_premaster_round_trip),
+        cmocka_unit_test(test_psk_lookup),
         cmocka_unit_test(test_reason_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
