@@ -37,6 +37,11 @@
  *    client's flight answers with exactly such an alert and closes.
  * TLS 1.2 without keys: complete when both directions sent an encrypted
  * handshake record (their Finished) after their CCS.
+ *
+ * Keys beyond the key log's lines: with server RSA keys or pre-shared keys in the
+ * key log (pcap --key/--psk), the ClientKeyExchange gives the master secret
+ * (kx_exchange); the client's TLS 1.3 0-RTT records open with
+ * CLIENT_EARLY_TRAFFIC_SECRET (early_open).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -101,6 +106,11 @@ struct tp_decoder {
     uint16_t ch_version;
     uint8_t master[48];
     enum tp_undecrypted rsa_why;
+    /* TLS 1.3 0-RTT: the client's early records under client_early_traffic_secret */
+    struct tp_rc *early_rc;
+    bool early_dead;
+    uint16_t ch13_suites[8];    /* the TLS 1.3 suites the ClientHello offered */
+    size_t n_ch13_suites;
 };
 
 /* The session hash of RFC 7627 covers ClientHello..ClientKeyExchange: a
@@ -163,6 +173,7 @@ void tp_decoder_free(struct tp_decoder *dec, struct tp_worker *w)
         explicit_bzero(dec->hs_log, dec->hs_log_len);
     free(dec->hs_log);
     explicit_bzero(dec->master, sizeof dec->master);
+    tp_rc_free(dec->early_rc);
     free(dec->scratch);
     free(dec);
 }
@@ -298,6 +309,9 @@ static void on_client_hello(struct tp_session *s, struct tp_bytes body)
     }
     s->offered_max_version = tp_client_hello_max_version(ch);
     dec->ch_version = ch->legacy_version;
+    for (size_t i = 0; i < ch->n_suites && dec->n_ch13_suites < 8; i++)
+        if (ch->suites[i] >= 0x1301 && ch->suites[i] <= 0x1305)
+            dec->ch13_suites[dec->n_ch13_suites++] = ch->suites[i];
     if (ch->session_id.len <= sizeof dec->ch_sid) {
         memcpy(dec->ch_sid, ch->session_id.p, ch->session_id.len);
         dec->ch_sid_len = ch->session_id.len;
@@ -849,8 +863,9 @@ static bool need_body(struct tp_session *s, enum tp_dir dir, uint8_t type)
     struct dirst *d = &dec->d[dir];
     if (type == TP_CT_HEARTBEAT)
         return false;
-    if (!d->prot)
-        return type != TP_CT_APPLICATION_DATA;
+    if (!d->prot) /* 0-RTT records are read when the key log may open them */
+        return type != TP_CT_APPLICATION_DATA ||
+               (dir == TP_C2S && s->early_data_offered && dec->kl && !dec->early_dead && s->has_client_random);
     if (dec->tls13 && type != TP_CT_APPLICATION_DATA)
         return true; /* plaintext CCS / alert among protected records */
     if (!ensure_keys(s, dir))
@@ -984,6 +999,61 @@ static void sslv2_record(struct tp_session *s, const uint8_t hdr[2], const uint8
     free(rec);
 }
 
+/* RFC 8446 §2.3, §4.5: the client's 0-RTT application data and its
+ * EndOfEarlyData are protected with client_early_traffic_secret, under the
+ * suite of the PSK: the ServerHello's once seen, before it each TLS 1.3 suite
+ * the ClientHello offered, tried until one opens the record (AEAD: a wrong key
+ * does not authenticate). true: the plaintext is in sc->plain. */
+static bool early_open(struct tp_session *s, const uint8_t *hdr, const uint8_t *body, size_t len,
+                       struct tp_dec_scratch *sc, size_t *n, uint8_t *inner)
+{
+    struct tp_decoder *dec = s->dec;
+    if (dec->early_dead || !dec->kl || !s->early_data_offered || !s->has_client_random || !sc ||
+        len > TP_MAX_RECORD_LEN)
+        return false;
+    if (dec->early_rc)
+        return tp_rc_decrypt(dec->early_rc, hdr, body, len, sc->plain, n, inner) == TP_OK;
+    dec->early_dead = true; /* one try at finding the keys */
+    uint8_t secret[TP_KEYLOG_SECRET_MAX];
+    size_t sl = tp_keylog_get(dec->kl, TP_SECRET_CLIENT_EARLY_TRAFFIC, s->client_random, secret, sizeof secret);
+    uint16_t cand[9];
+    size_t nc = 0;
+    if (s->has_cipher && s->cipher >= 0x1301 && s->cipher <= 0x1305)
+        cand[nc++] = s->cipher;
+    else
+        for (size_t i = 0; i < dec->n_ch13_suites; i++)
+            cand[nc++] = dec->ch13_suites[i];
+    bool ok = false;
+    for (size_t i = 0; sl && i < nc && !ok; i++) {
+        struct tp_rc *rc = NULL;
+        if (tp_rc_new13(cand[i], secret, sl, NULL, &rc) != TP_OK)
+            continue; /* the secret's length is another hash's */
+        if (tp_rc_decrypt(rc, hdr, body, len, sc->plain, n, inner) == TP_OK) {
+            dec->early_rc = rc;
+            dec->early_dead = false;
+            ok = true;
+        } else {
+            tp_rc_free(rc);
+        }
+    }
+    explicit_bzero(secret, sizeof secret);
+    return ok;
+}
+
+/* A client record that may be 0-RTT: decrypted when the key log has its
+ * secret, else counted as application data. */
+static void early_record(struct tp_session *s, enum tp_dir dir, const uint8_t *hdr, const uint8_t *body, size_t len)
+{
+    struct tp_dec_scratch *sc = scratch_of(s);
+    size_t n = 0;
+    uint8_t inner = 0;
+    if (!early_open(s, hdr, body, len, sc, &n, &inner) || inner == TP_CT_APPLICATION_DATA) {
+        count_appdata(s, dir, len);
+        return;
+    }
+    plaintext(s, dir, inner, sc->plain, n, true); /* EndOfEarlyData */
+}
+
 /* A complete record: header + body. */
 static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hdr, const uint8_t *body, size_t len)
 {
@@ -994,6 +1064,10 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
         return;
     }
     uint8_t type = hdr[0];
+    if (!d->prot && dir == TP_C2S && type == TP_CT_APPLICATION_DATA && s->early_data_offered) {
+        early_record(s, dir, hdr, body, len); /* 0-RTT before the ServerHello */
+        return;
+    }
     if (!d->prot || (dec->tls13 && type != TP_CT_APPLICATION_DATA)) {
         plaintext(s, dir, type, body, len, false);
         return;
@@ -1014,8 +1088,8 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
                                                    : TP_ERR_DECRYPT;
     if (e != TP_OK) {
         if (dec->tls13 && dir == TP_C2S && s->early_data_offered && !d->any_decrypted && e == TP_ERR_DECRYPT) {
-            /* 0-RTT data (and EndOfEarlyData) under the early secret: not ours to read */
-            count_appdata(s, dir, len);
+            /* 0-RTT data (and EndOfEarlyData) under the early secret */
+            early_record(s, dir, hdr, body, len);
             return;
         }
         dir_drop_keys(d);

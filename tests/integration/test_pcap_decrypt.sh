@@ -59,9 +59,11 @@ cat > "$TP_TMP/cmp.py" <<'EOF'
 import json, subprocess, sys
 pcap, key = sys.argv[1], sys.argv[2]
 # a key file is an RSA key (tshark's RSA keys table); else the hex of a PSK
-opt = 'uat:rsa_keys:"%s",""' % key if '/' in key else 'tls.psk:' + key
-names = {1: 'ClientHello', 2: 'ServerHello', 4: 'NewSessionTicket', 11: 'Certificate', 12: 'ServerKeyExchange',
-         14: 'ServerHelloDone', 16: 'ClientKeyExchange', 20: 'Finished'}
+opt = ('tls.keylog_file:' + key if key.endswith('.keys') else 'uat:rsa_keys:"%s",""' % key if '/' in key
+       else 'tls.psk:' + key)
+names = {1: 'ClientHello', 2: 'ServerHello', 4: 'NewSessionTicket', 5: 'EndOfEarlyData', 8: 'EncryptedExtensions',
+         11: 'Certificate', 12: 'ServerKeyExchange', 14: 'ServerHelloDone', 15: 'CertificateVerify',
+         16: 'ClientKeyExchange', 20: 'Finished'}
 out = subprocess.run(['tshark', '-r', pcap, '-o', opt, '-T', 'fields',
                       '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tls.handshake.type'],
                      capture_output=True, text=True, check=True).stdout
@@ -167,6 +169,35 @@ tp_expect_exit "--psk without hex" 2 "$TLSPROBE" pcap "$TP_TMP/psk.pcap" --psk "
 tp_expect_exit "--psk with bad hex" 2 "$TLSPROBE" pcap "$TP_TMP/psk.pcap" --psk "client:0g"
 [ "$(wc -l < "$TP_ERR")" = 1 ]
 tp_check "--psk with bad hex: one line" $?
+
+# TLS 1.3 0-RTT: CLIENT_EARLY_TRAFFIC_SECRET opens the early data and
+# EndOfEarlyData (which decrypts only after the early data record did: same
+# key, next sequence number)
+printf 'GET / HTTP/1.0\r\n\r\n' > "$TP_TMP/early.txt"
+P=$(tp_free_port)
+sleep 10 | timeout 20 openssl s_server -accept "127.0.0.1:$P" -cert "$TP_TMP/rsa.pem" -key "$K" -tls1_3 -early_data \
+    -naccept 2 -quiet > "$TP_TMP/early.srv" 2>&1 &
+SRV=$!
+TP_PIDS+=("$SRV")
+if tp_wait_listen "$P" 5; then
+    sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$P" -tls1_3 -sess_out "$TP_TMP/sess.pem" >/dev/null 2>&1
+    tp_bg timeout 20 tcpdump -i lo -n -U --immediate-mode -w "$TP_TMP/early.pcap" "tcp port $P" 2>/dev/null
+    TD=$TP_BG_PID
+    for _ in $(seq 100); do [ -s "$TP_TMP/early.pcap" ] && break; sleep 0.05; done
+    sleep 0.3
+    sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$P" -tls1_3 -sess_in "$TP_TMP/sess.pem" \
+        -early_data "$TP_TMP/early.txt" -keylogfile "$TP_TMP/early.keys" > "$TP_TMP/early.cli" 2>&1
+    sleep 0.3
+    tp_kill "$TD"
+fi
+tp_kill "$SRV"
+grep 'Early data was accepted' "$TP_TMP/early.cli" >/dev/null
+tp_check "0-RTT: the server accepted early data" $?
+tp_expect_exit "0-RTT with its key log" 0 env -u SSLKEYLOGFILE "$TLSPROBE" pcap "$TP_TMP/early.pcap" \
+    --keylog "$TP_TMP/early.keys" --format json --no-summary --cafile "$TP_TMP/rsa.pem"
+tp_json "0-RTT: EndOfEarlyData decrypted, early data counted" "$TP_OUT" '[m["type"] for m in j["messages"] if m["dir"] == "c2s" and m["decrypted"]][:2] == ["EndOfEarlyData", "Finished"] and j["appdata"]["c2s"]["records"] >= 1 and j["undecrypted_reason"] is None'
+python3 "$TP_TMP/cmp.py" "$TP_TMP/early.pcap" "$TP_TMP/early.keys" < "$TP_OUT"
+tp_check "0-RTT: decrypted handshake messages as tshark's" $?
 
 # bad --key values: exit 2, one line
 tp_expect_exit "--key of a missing file" 2 "$TLSPROBE" pcap "$TP_TMP/cbc.pcap" --key "$TP_TMP/nope.key"
