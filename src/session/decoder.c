@@ -1140,7 +1140,7 @@ size_t tp_decoder_footprint(const struct tp_decoder *dec)
     size_t n = sizeof *dec;
     for (int i = 0; i < 2; i++)
         n += dec->d[i].buf_cap + dec->d[i].reasm.cap;
-    return n;
+    return n + dec->hs_log_cap; /* --key/--psk: the handshake until ClientKeyExchange */
 }
 
 /* A record header: records counted, an impossible one ends the direction, the
