@@ -421,6 +421,8 @@ static bool server_keys(const struct tp_keylog *kl)
  * was given (the session hash of an extended master secret needs them all). */
 static void hs_log_add(struct tp_decoder *dec, struct tp_bytes msg)
 {
+    if (dec->hs_log && (dec->tls13 || dec->cke_seen))
+        hs_log_drop(dec); /* TLS 1.3: no ClientKeyExchange will need it */
     if (dec->hs_log_dead || dec->cke_seen || dec->tls13 || !server_keys(dec->kl))
         return;
     if (dec->hs_log_len + msg.len > HS_LOG_MAX) {
