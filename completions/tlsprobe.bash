@@ -24,11 +24,11 @@ _tlsprobe_options()
             ;;
         pcap)
             echo "--keylog --filter --session --server --sni --cafile --capath --at --max-flows" \
-                "--max-flow-memory --shard --no-summary --explain $tail_all"
+                "--max-flow-memory --shard --key --pass --psk --no-summary --explain $tail_all"
             ;;
         sniff)
             echo "-i --interface --filter --count --keylog --server --sni --cafile --capath --at" \
-                "--max-flows --max-flow-memory --shard -Z --relinquish-privileges --no-summary --explain $tail_all"
+                "--max-flows --max-flow-memory --shard --key --pass --psk -Z --relinquish-privileges --no-summary --explain $tail_all"
             ;;
         inspect) echo "--pass $tail_all" ;;
         check)
@@ -128,7 +128,7 @@ _tlsprobe()
             return
             ;;
         --timeout | --alpn | --at | --count | --linger | --filter | --session | --server | \
-            --max-flows | --max-flow-memory | --max-depth | --pass | -j | --jobs | --probe-timeout | --proxy | --noproxy | --shard)
+            --max-flows | --max-flow-memory | --max-depth | --pass | -j | --jobs | --probe-timeout | --proxy | --noproxy | --shard | --psk)
             return # a number, a time, a list or a filter: nothing to offer
             ;;
     esac

@@ -111,6 +111,11 @@
 /* connect/listen: TLS 1.3 record keys kept per connection next to its secrets
  * (tp_keylog_add_traffic_key); more are derived as usual. */
 #define TP_KEYLOG_TRAFFIC_KEYS   8
+/* RSA private keys a key log holds (pcap/sniff --key). */
+#define TP_KEYLOG_RSA_KEYS       16
+/* Pre-shared keys a key log holds (pcap/sniff --psk), and their longest length. */
+#define TP_KEYLOG_PSKS           16
+#define TP_PSK_MAX               64
 /* listen: inner plaintexts of our own TLS 1.3 AES-GCM records, as wolfSSL sealed
  * them (tp_keylog_add_own_record), kept per connection: a handshake flight and a
  * ticket are ~8 records and ~2 KB; beyond these the records are decrypted as usual. */

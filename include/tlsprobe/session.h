@@ -207,6 +207,19 @@ size_t tp_keylog_bad_lines(const struct tp_keylog *kl);
 /* Append the lines of one session in NSS format to a FILE (for --keylog). */
 bool tp_keylog_write_session(const struct tp_keylog *kl, const uint8_t client_random[32], FILE *f);
 void tp_keylog_free(struct tp_keylog *kl);
+/* An RSA private key (DER, PKCS#1 or PKCS#8) that decrypts the premaster of TLS
+ * 1.0-1.2 sessions with RSA key exchange whose server certificate holds its
+ * public key. TP_ERR_UNSUPPORTED: not an RSA private key; TP_ERR_LIMIT: more than
+ * TP_KEYLOG_RSA_KEYS. Add keys before the log is shared with sessions. */
+enum tp_err tp_keylog_add_rsa_key(struct tp_keylog *kl, const uint8_t *der, size_t len) TP_MUST_USE;
+size_t tp_keylog_rsa_count(const struct tp_keylog *kl);
+/* A pre-shared key (1..TP_PSK_MAX bytes) for TLS 1.0-1.2 sessions with plain PSK
+ * key exchange (RFC 4279 §2) whose ClientKeyExchange names identity; an empty
+ * identity serves any identity no other entry names. TP_ERR_LIMIT beyond
+ * TP_KEYLOG_PSKS. */
+enum tp_err tp_keylog_add_psk(struct tp_keylog *kl, const uint8_t *identity, size_t identity_len, const uint8_t *psk,
+                              size_t psk_len) TP_MUST_USE;
+size_t tp_keylog_psk_count(const struct tp_keylog *kl);
 
 struct tp_decoder; /* private stream state (per-direction buffers, reassembly, ciphers) */
 
@@ -257,6 +270,27 @@ struct tp_decode_facts {
     uint64_t records;        /* records seen in this direction */
 };
 const char *tp_decode_issue_name(enum tp_decode_issue i); /* "hs-too-large" */
+
+/* Why a session's protected records were not decrypted (docs/capture.md). */
+enum tp_undecrypted {
+    TP_UNDEC_NONE = 0,          /* decrypted, or nothing protected */
+    TP_UNDEC_NO_KEYS,           /* no key log and no --key at all */
+    TP_UNDEC_NO_KEYLOG_ENTRY,   /* a key log, but no secret for this client random */
+    TP_UNDEC_NEEDS_KEYLOG,      /* (EC)DHE or TLS 1.3 with only --key: a key log is needed */
+    TP_UNDEC_RSA_NO_MATCH,      /* RSA key exchange: no --key matches the server certificate */
+    TP_UNDEC_RSA_BAD_PREMASTER, /* RSA key exchange: the key did not give a valid premaster */
+    TP_UNDEC_RSA_NOT_SEEN,      /* RSA key exchange: ClientKeyExchange or certificate not captured */
+    TP_UNDEC_RESUMED,           /* TLS 1.2 resumption: the master secret is the original session's */
+    TP_UNDEC_PSK,               /* PSK key exchange: not supported */
+    TP_UNDEC_NO_CLIENT_RANDOM,  /* no ClientHello captured: secrets cannot be looked up */
+    TP_UNDEC_DRAFT,             /* TLS 1.3 draft before 25 */
+    TP_UNDEC_CIPHER,            /* keys found, but this suite cannot be decrypted */
+    TP_UNDEC_AUTH_FAILED,       /* keys found, but a record did not authenticate with them */
+    TP_UNDEC_GAP,               /* bytes were lost: the sequence numbers are unknown */
+    TP_UNDEC_PSK_NO_MATCH,      /* plain PSK: no --psk for the identity the client named */
+};
+const char *tp_undecrypted_name(enum tp_undecrypted u); /* "no-keylog-entry", NULL for NONE */
+const char *tp_undecrypted_text(enum tp_undecrypted u); /* a sentence, NULL for NONE */
 
 struct tp_session {
     enum tp_source source;
@@ -329,6 +363,9 @@ struct tp_session {
     /* appended (streams): capture: the start of this direction was not captured
      * (no SYN; tp_session_midstream), per direction */
     bool started_mid_connection[2];
+    /* appended (decrypt): why protected records were not decrypted, TP_UNDEC_NONE
+     * when they were (or there were none) */
+    enum tp_undecrypted undecrypted;
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */
@@ -338,6 +375,9 @@ void tp_session_free(struct tp_session *s);
 /* Secrets for this session (used once the ClientHello's random is known). The
  * keylog is borrowed and must outlive the session's feeding. */
 void tp_session_set_keylog(struct tp_session *s, const struct tp_keylog *kl);
+/* The session's master secret came from a server key (tp_keylog_add_rsa_key):
+ * its records are readable although the key log has no line for it. */
+bool tp_session_has_server_key_secret(const struct tp_session *s);
 /* Lend the session the working memory of the thread handling it from now on
  * (NULL: none). A session handed to another thread gets that thread's worker. */
 void tp_session_set_worker(struct tp_session *s, struct tp_worker *w);

@@ -564,6 +564,8 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
 
 static bool flow_has_keys(struct tp_capture *c, struct flow *f)
 {
+    if (f->s && tp_session_has_server_key_secret(f->s))
+        return true; /* RSA key exchange opened with --key (after its ClientKeyExchange) */
     if (f->keys_checked)
         return f->has_keys;
     if (!c->o.keylog || !f->s || !f->s->has_client_random)

@@ -11,6 +11,8 @@
 #include "tlsprobe/capture.h"
 #include "tlsprobe/sandbox.h"
 #include "tlsprobe/diagnose.h"
+#include "tlsprobe/pkcs12.h"
+#include "tlsprobe/x509.h"
 
 static int run_pcap(int argc, char **argv);
 static int run_sniff(int argc, char **argv);
@@ -31,6 +33,8 @@ enum {
     OPT_AT,
     OPT_USER,
     OPT_SHARD,
+    OPT_RSA_KEY,
+    OPT_PSK,
 };
 
 /* The output options both commands end with. */
@@ -55,6 +59,11 @@ static const struct tp_cli_opt pcap_opts[] = {
       "MiB the tracked flows may hold (sessions, buffers;\ndefault 64); over it the least recently active goes" },
     { OPT_SHARD, "shard", 0, "K/N",
       "only the flows of shard K of N (K from 1; by Community ID\nhash): N runs, K = 1..N, together make one full run" },
+    { OPT_RSA_KEY, "key", 0, "FILE",
+      "server RSA private key (PEM/DER, PKCS#1/#8, PKCS#12): decrypts\nTLS 1.0-1.2 RSA key exchange; repeatable" },
+    TP_ROW_PASS("password of an encrypted --key or PKCS#12 archive:\npass:TEXT, env:VAR, file:PATH, fd:N or stdin"),
+    { OPT_PSK, "psk", 0, "IDENTITY:HEX",
+      "pre-shared key for TLS 1.0-1.2 plain PSK suites (empty\nIDENTITY: any identity); repeatable" },
     OUTPUT_ROWS,
 };
 
@@ -71,6 +80,9 @@ static const struct tp_cli_opt sniff_opts[] = {
     { OPT_MAX_FLOWS, "max-flows", 0, "N", "TCP flows tracked at once (default 65536)" },
     { OPT_MAX_FLOW_MEMORY, "max-flow-memory", 0, "MIB", "MiB the tracked flows may hold (default 64)" },
     { OPT_SHARD, "shard", 0, "K/N", "only the flows of shard K of N (as for pcap)" },
+    { OPT_RSA_KEY, "key", 0, "FILE", "server RSA private key (as for pcap); repeatable" },
+    TP_ROW_PASS("password of an encrypted --key (as for pcap)"),
+    { OPT_PSK, "psk", 0, "IDENTITY:HEX", "pre-shared key for plain PSK suites (as for pcap)" },
     { OPT_USER, "relinquish-privileges", 'Z', "USER",
       "started as root: become USER (default nobody) once the\ninterface is open, before the first packet is read" },
     OUTPUT_ROWS,
@@ -85,7 +97,8 @@ const struct tp_cli_cmd tp_cli_pcap = {
             "Decode every TLS connection in pcap/pcapng captures (any port: TLS is found by\n"
             "content), judge it like 'connect' does (dates as of the capture), and end with a\n"
             "summary. Keys from --keylog and from pcapng Decryption Secrets Blocks decrypt\n"
-            "TLS 1.3 handshakes and TLS 1.2 records; application data is counted, never shown.\n"
+            "TLS 1.3 handshakes and TLS 1.2 records; --key (the server's RSA key) decrypts\n"
+            "TLS 1.0-1.2 RSA key exchange. Application data is counted, never shown.\n"
             "FILE '-' is standard input. gzip, xz and zstd compressed captures are read\n"
             "as they are (by magic number), and pcapng with mixed link types.\n"
             "\n",
@@ -242,6 +255,113 @@ static int build_keylog(const char *path, char **files, int nfiles, struct tp_ke
         fprintf(stderr, "tlsprobe: warning: key log: %zu line%s not understood (ignored)\n",
                 tp_keylog_bad_lines(*out), tp_keylog_bad_lines(*out) == 1 ? "" : "s");
     return 0;
+}
+
+/* One --key file: its RSA private keys into the key log. -1, or an exit status. */
+static int add_key_file(const char *path, const struct tp_secret *pass, struct tp_keylog *kl)
+{
+    struct tp_file *f = NULL;
+    char err[512] = "";
+    enum tp_err e = tp_file_read(path, &f);
+    if (!f || e != TP_OK) {
+        int st = tp_cli_fail("--key %s: %s", path, f && f->error[0] ? f->error : tp_err_text(e));
+        tp_file_free(f);
+        return st;
+    }
+    e = tp_file_open_secrets(f, pass, err, sizeof err);
+    size_t added = 0;
+    bool encrypted = false;
+    for (size_t i = 0; e == TP_OK && i < f->n_objs; i++) {
+        const struct tp_file_obj *o = &f->objs[i];
+        if (o->kind == TP_OBJ_PKCS12 && o->p12 && o->p12->status != TP_P12_OPENED) {
+            snprintf(err, sizeof err, "%s", o->p12->why);
+            e = TP_ERR_USAGE;
+        }
+        if (o->kind != TP_OBJ_PRIVATE_KEY)
+            continue;
+        if (o->key_encrypted && !o->key_decrypted) {
+            encrypted = true;
+            continue;
+        }
+        enum tp_err ke = o->key_decrypted ? tp_keylog_add_rsa_key(kl, o->key_der, o->key_der_len)
+                                          : tp_keylog_add_rsa_key(kl, o->der, o->der_len);
+        if (ke == TP_OK)
+            added++;
+        else if (ke != TP_ERR_UNSUPPORTED) {
+            snprintf(err, sizeof err, "%s", ke == TP_ERR_LIMIT ? "too many keys (16 at most)" : tp_err_text(ke));
+            e = ke;
+        }
+    }
+    tp_file_free(f);
+    if (e != TP_OK)
+        return tp_cli_fail("--key %s: %s", path, err[0] ? err : tp_err_text(e));
+    if (added == 0)
+        return tp_cli_fail("--key %s: %s", path,
+                           encrypted ? "the key is encrypted: give its password with --pass SPEC"
+                                     : "holds no RSA private key");
+    return -1;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* --psk IDENTITY:HEX (split at the last colon: identities may hold colons). */
+static int add_psk(const char *v, struct tp_keylog *kl)
+{
+    const char *colon = strrchr(v, ':');
+    size_t hex_len = colon ? strlen(colon + 1) : 0;
+    uint8_t key[TP_PSK_MAX];
+    if (!colon || hex_len == 0 || hex_len % 2 || hex_len / 2 > sizeof key || (size_t)(colon - v) > 128)
+        return tp_cli_fail("--psk takes IDENTITY:HEX (1 to %d bytes of hex, identity up to 128 bytes), not '%s'",
+                           TP_PSK_MAX, v);
+    for (size_t i = 0; i < hex_len / 2; i++) {
+        int hi = hexval(colon[1 + 2 * i]), lo = hexval(colon[2 + 2 * i]);
+        if (hi < 0 || lo < 0)
+            return tp_cli_fail("--psk takes IDENTITY:HEX (1 to %d bytes of hex, identity up to 128 bytes), not '%s'",
+                               TP_PSK_MAX, v);
+        key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    enum tp_err e = tp_keylog_add_psk(kl, (const uint8_t *)v, (size_t)(colon - v), key, hex_len / 2);
+    explicit_bzero(key, sizeof key);
+    if (e != TP_OK)
+        return tp_cli_fail("--psk: %s", e == TP_ERR_LIMIT ? "too many keys (16 at most)" : tp_err_text(e));
+    return -1;
+}
+
+/* --key FILE (repeatable, opened with --pass): RSA keys for RSA key exchange;
+ * --psk IDENTITY:HEX: pre-shared keys. */
+static int add_rsa_keys(const struct tp_cli_args *args, struct tp_keylog **kl)
+{
+    size_t n = 0, n_psk = 0;
+    for (size_t i = 0; i < args->n_opt; i++) {
+        n += args->opt[i].id == OPT_RSA_KEY;
+        n_psk += args->opt[i].id == OPT_PSK;
+    }
+    if (n_psk && !*kl && !(*kl = tp_keylog_new()))
+        return tp_cli_fail("out of memory");
+    for (size_t i = 0; i < args->n_opt; i++)
+        if (args->opt[i].id == OPT_PSK) {
+            int st = add_psk(args->opt[i].value, *kl);
+            if (st >= 0)
+                return st;
+        }
+    if (n == 0)
+        return tp_cli_pass_spec(args) ? tp_cli_fail("--pass opens --key: give one") : -1;
+    struct tp_secret pass;
+    int st = tp_cli_pass(args, &pass);
+    if (st >= 0)
+        return st;
+    if (!*kl && !(*kl = tp_keylog_new())) {
+        tp_secret_wipe(&pass);
+        return tp_cli_fail("out of memory");
+    }
+    for (size_t i = 0; i < args->n_opt && st < 0; i++)
+        if (args->opt[i].id == OPT_RSA_KEY)
+            st = add_key_file(args->opt[i].value, &pass, *kl);
+    tp_secret_wipe(&pass);
+    return st;
 }
 
 static double now_s(void)
@@ -468,11 +588,18 @@ static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
         n_stdin += !strcmp(files[i], "-");
     if (n_stdin > 1)
         return tp_cli_usage_fail(&tp_cli_pcap, "standard input ('-') can be read once only");
+    if (n_stdin && tp_cli_pass_spec(fa) && tp_pass_uses_stdin(tp_cli_pass_spec(fa)))
+        return tp_cli_usage_fail(&tp_cli_pcap, "--pass stdin and FILE '-' both want standard input");
 
     struct tp_keylog *kl = NULL;
     size_t n_dsb = 0;
     if (build_keylog(a.keylog, files, nfiles, &kl, &n_dsb) != 0)
         return TP_EXIT_USAGE;
+    int kst = add_rsa_keys(fa, &kl);
+    if (kst >= 0) {
+        tp_keylog_free(kl);
+        return kst;
+    }
 
     struct run_state st;
     setup(&st, &a);
@@ -576,7 +703,7 @@ static bool sniff_more(void *ctx)
     return !(st->count && st->seen >= st->count);
 }
 
-static int sniff_live(struct common_args a)
+static int sniff_live(struct common_args a, const struct tp_cli_args *args)
 {
     char err[1024] = "";
     struct tp_live *p = NULL;
@@ -590,6 +717,12 @@ static int sniff_live(struct common_args a)
     if (build_keylog(a.keylog, NULL, 0, &kl, &n_dsb) != 0) {
         tp_live_close(p);
         return TP_EXIT_USAGE;
+    }
+    int kst = add_rsa_keys(args, &kl);
+    if (kst >= 0) {
+        tp_live_close(p);
+        tp_keylog_free(kl);
+        return kst;
     }
     struct run_state st;
     setup(&st, &a);
@@ -647,7 +780,7 @@ static int run(const struct tp_cli_cmd *cmd, int argc, char **argv)
     int r = parse_args(cmd, argc, argv, &a, &args);
     if (r >= 0)
         return r;
-    return cmd == &tp_cli_pcap ? pcap_files(a, &args) : sniff_live(a);
+    return cmd == &tp_cli_pcap ? pcap_files(a, &args) : sniff_live(a, &args);
 }
 
 static int run_pcap(int argc, char **argv)

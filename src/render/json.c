@@ -685,6 +685,11 @@ static void j_traffic(struct jw *w, const struct tp_session *s)
 {
     jw_bool(w, "keys_missing", s->keys_missing);
     jw_bool(w, "decrypt_failed", s->decrypt_failed);
+    const char *why = tp_undecrypted_name(s->undecrypted);
+    if (why)
+        jw_str(w, "undecrypted_reason", why);
+    else
+        jw_null(w, "undecrypted_reason");
     jw_key(w, "appdata");
     jw_open(w, '{');
     for (int d = 0; d < 2; d++) {

@@ -103,6 +103,9 @@ static void header(struct tp_sb *o, const struct tp_session *s, const struct tp_
         tp_sb_printf(o, "  %sencrypted messages not decrypted: %s protects its records differently "
                         "(drafts 25 to 28 and RFC 8446 are decrypted)%s\n",
                      tp_c_yellow(ro), tp_name_version(s->version), tp_c_reset(ro));
+    else if (s->keys_missing && tp_undecrypted_text(s->undecrypted))
+        tp_sb_printf(o, "  %sencrypted messages not decrypted: %s%s\n", tp_c_yellow(ro),
+                     tp_undecrypted_text(s->undecrypted), tp_c_reset(ro));
     else if (s->keys_missing)
         tp_sb_printf(o, "  %sencrypted messages not decrypted: no keys for this session (--keylog)%s\n",
                      tp_c_yellow(ro), tp_c_reset(ro));

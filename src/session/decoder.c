@@ -37,6 +37,11 @@
  *    client's flight answers with exactly such an alert and closes.
  * TLS 1.2 without keys: complete when both directions sent an encrypted
  * handshake record (their Finished) after their CCS.
+ *
+ * Keys beyond the key log's lines: with server RSA keys or pre-shared keys in the
+ * key log (pcap --key/--psk), the ClientKeyExchange gives the master secret
+ * (kx_exchange); the client's TLS 1.3 0-RTT records open with
+ * CLIENT_EARLY_TRAFFIC_SECRET (early_open).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -46,6 +51,7 @@
 #include "tlsprobe/reader.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/wire.h"
+#include "tlsprobe/x509.h"
 #include "session/internal.h"
 
 /* The length of a TLS 1.3 record holding one encrypted alert without padding. */
@@ -89,7 +95,25 @@ struct tp_decoder {
     bool ch_seen, sh_seen, tls13, etm, cke_seen;
     /* TLS 1.3 flights without keys (see the file comment) */
     bool c_flight, s_after_c, s_after_c_real, c_after_s;
+    /* TLS 1.0-1.2 RSA key exchange with a server key (tp_keylog_add_rsa_key):
+     * the handshake messages up to ClientKeyExchange (the extended master
+     * secret's session hash), kept only while a key may need them */
+    uint8_t *hs_log;
+    size_t hs_log_len, hs_log_cap;
+    bool hs_log_dead, ems, has_master;
+    uint16_t ch_version;
+    uint8_t master[48];
+    enum tp_undecrypted rsa_why;
+    /* TLS 1.3 0-RTT: the client's early records under client_early_traffic_secret */
+    struct tp_rc *early_rc;
+    bool early_dead;
+    uint16_t ch13_suites[8];    /* the TLS 1.3 suites the ClientHello offered */
+    size_t n_ch13_suites;
 };
+
+/* The session hash of RFC 7627 covers ClientHello..ClientKeyExchange: a
+ * certificate chain or two, far below this. */
+#define HS_LOG_MAX ((size_t)512 * 1024)
 
 /* Record buffers come in two sizes; a direction that goes back to walking
  * headers only gives its buffer to the worker of the thread handling the
@@ -143,6 +167,11 @@ void tp_decoder_free(struct tp_decoder *dec, struct tp_worker *w)
         dir_drop_keys(d);
         tp_hs_reasm_free(&d->reasm);
     }
+    if (dec->hs_log)
+        explicit_bzero(dec->hs_log, dec->hs_log_len);
+    free(dec->hs_log);
+    explicit_bzero(dec->master, sizeof dec->master);
+    tp_rc_free(dec->early_rc);
     free(dec->scratch);
     free(dec);
 }
@@ -277,6 +306,10 @@ static void on_client_hello(struct tp_session *s, struct tp_bytes body)
         s->has_client_random = true;
     }
     s->offered_max_version = tp_client_hello_max_version(ch);
+    dec->ch_version = ch->legacy_version;
+    for (size_t i = 0; i < ch->n_suites && dec->n_ch13_suites < 8; i++)
+        if (ch->suites[i] >= 0x1301 && ch->suites[i] <= 0x1305)
+            dec->ch13_suites[dec->n_ch13_suites++] = ch->suites[i];
     if (ch->session_id.len <= sizeof dec->ch_sid) {
         memcpy(dec->ch_sid, ch->session_id.p, ch->session_id.len);
         dec->ch_sid_len = ch->session_id.len;
@@ -329,6 +362,7 @@ static void on_server_hello(struct tp_session *s, struct tp_msg *m, struct tp_by
     if (sh->random.len == 32)
         memcpy(dec->server_random, sh->random.p, 32);
     dec->etm = sh->ext.encrypt_then_mac;
+    dec->ems = sh->ext.extended_master_secret;
     if (tp_is_tls13_family(sh->version)) {
         dec->tls13 = true;
         /* RFC 8446 §4.2.11: the server selected a PSK */
@@ -363,6 +397,158 @@ static void on_certificate(struct tp_session *s, enum tp_dir dir, struct tp_byte
     }
 }
 
+/* ---- RSA key exchange with the server's key ---- */
+
+static void hs_log_drop(struct tp_decoder *dec)
+{
+    if (dec->hs_log)
+        explicit_bzero(dec->hs_log, dec->hs_log_len);
+    free(dec->hs_log);
+    dec->hs_log = NULL;
+    dec->hs_log_len = dec->hs_log_cap = 0;
+    dec->hs_log_dead = true;
+}
+
+/* Keys given for the key exchange itself (--key, --psk), not per session. */
+static bool server_keys(const struct tp_keylog *kl)
+{
+    return kl && (tp_keylog_rsa_count(kl) || tp_keylog_psk_count(kl));
+}
+
+/* A plaintext handshake message before ClientKeyExchange, kept when a server key
+ * was given (the session hash of an extended master secret needs them all). */
+static void hs_log_add(struct tp_decoder *dec, struct tp_bytes msg)
+{
+    if (dec->hs_log && (dec->tls13 || dec->cke_seen))
+        hs_log_drop(dec); /* TLS 1.3: no ClientKeyExchange will need it */
+    if (dec->hs_log_dead || dec->cke_seen || dec->tls13 || !server_keys(dec->kl))
+        return;
+    if (dec->hs_log_len + msg.len > HS_LOG_MAX) {
+        hs_log_drop(dec);
+        return;
+    }
+    if (dec->hs_log_len + msg.len > dec->hs_log_cap) {
+        size_t cap = dec->hs_log_cap ? dec->hs_log_cap : 4096;
+        while (cap < dec->hs_log_len + msg.len)
+            cap *= 2;
+        uint8_t *b = realloc(dec->hs_log, cap);
+        if (!b) {
+            hs_log_drop(dec);
+            return;
+        }
+        dec->hs_log = b;
+        dec->hs_log_cap = cap;
+    }
+    memcpy(dec->hs_log + dec->hs_log_len, msg.p, msg.len);
+    dec->hs_log_len += msg.len;
+}
+
+/* SHA-256 of the server certificate's SubjectPublicKeyInfo. */
+static bool leaf_spki(const struct tp_session *s, uint8_t out[32])
+{
+    if (s->server_chain.n == 0)
+        return false;
+    struct tp_cert_info *ci = NULL;
+    if (tp_cert_parse(s->server_chain.der[0].p, s->server_chain.der[0].len, &ci) != TP_OK || !ci) {
+        tp_cert_free(ci);
+        return false;
+    }
+    bool ok = tp_cert_pub_sha256(ci, out);
+    tp_cert_free(ci);
+    return ok;
+}
+
+/* RFC 5246 §7.4.7.1: the ClientKeyExchange of RSA key exchange carries the
+ * premaster encrypted to the server certificate's key; with that key (given),
+ * the master secret as a key log's CLIENT_RANDOM line would give it. */
+static enum tp_undecrypted rsa_exchange(struct tp_session *s, struct tp_bytes body)
+{
+    struct tp_decoder *dec = s->dec;
+    const struct tp_suite_info *si = s->has_cipher ? tp_suite_info(s->cipher) : NULL;
+    if (!si || si->kx != TP_KX_RSA || s->version < TP_TLS1_0 || s->version > TP_TLS1_2 || !s->has_client_random)
+        return TP_UNDEC_NONE; /* not ours to say here */
+    uint8_t spki[32];
+    if (!leaf_spki(s, spki) || (dec->ems && dec->hs_log_dead))
+        return TP_UNDEC_RSA_NOT_SEEN;
+    /* TLS 1.0+: EncryptedPreMasterSecret is a vector with a 2-byte length */
+    struct tp_reader r;
+    struct tp_bytes epms;
+    uint16_t n;
+    tp_reader_init(&r, body.p, body.len);
+    if (!tp_read_u16(&r, &n) || !tp_read_bytes(&r, n, &epms) || tp_reader_left(&r) != 0)
+        return TP_UNDEC_RSA_BAD_PREMASTER;
+    uint8_t pms[48];
+    enum tp_err e = tp_keylog_rsa_premaster(dec->kl, spki, epms.p, epms.len, pms);
+    if (e == TP_ERR_NOKEY)
+        return TP_UNDEC_RSA_NO_MATCH;
+    if (e != TP_OK)
+        return TP_UNDEC_RSA_BAD_PREMASTER;
+    /* the premaster starts with the version the client offered (some old clients
+     * put the negotiated one): anything else is not this session's premaster */
+    uint16_t pv = (uint16_t)(pms[0] << 8 | pms[1]);
+    enum tp_undecrypted why = TP_UNDEC_RSA_BAD_PREMASTER;
+    if ((pv == dec->ch_version || pv == s->version) &&
+        tp_rc_master12(s->cipher, s->version, pms, sizeof pms, dec->ems ? dec->hs_log : NULL, dec->hs_log_len,
+                       s->client_random, dec->server_random, dec->master) == TP_OK) {
+        dec->has_master = true;
+        why = TP_UNDEC_NONE;
+    }
+    explicit_bzero(pms, sizeof pms);
+    return why;
+}
+
+bool tp_session_has_server_key_secret(const struct tp_session *s)
+{
+    return s && s->dec && s->dec->has_master;
+}
+
+/* RFC 4279 §2: plain PSK. The ClientKeyExchange names the identity; the
+ * premaster is uint16(N) || N zeros || uint16(N) || psk. */
+static enum tp_undecrypted psk_exchange(struct tp_session *s, struct tp_bytes body)
+{
+    struct tp_decoder *dec = s->dec;
+    if (dec->ems && dec->hs_log_dead)
+        return TP_UNDEC_NO_KEYLOG_ENTRY;
+    struct tp_reader r;
+    struct tp_bytes id;
+    uint16_t n;
+    tp_reader_init(&r, body.p, body.len);
+    if (!tp_read_u16(&r, &n) || !tp_read_bytes(&r, n, &id) || tp_reader_left(&r) != 0)
+        return TP_UNDEC_PSK_NO_MATCH;
+    uint8_t psk[TP_PSK_MAX], pms[4 + 2 * TP_PSK_MAX];
+    size_t k = tp_keylog_psk_get(dec->kl, id.p, id.len, psk);
+    if (k == 0)
+        return TP_UNDEC_PSK_NO_MATCH;
+    memset(pms, 0, sizeof pms);
+    pms[0] = (uint8_t)(k >> 8);
+    pms[1] = (uint8_t)k;
+    pms[2 + k] = (uint8_t)(k >> 8);
+    pms[3 + k] = (uint8_t)k;
+    memcpy(pms + 4 + k, psk, k);
+    enum tp_undecrypted why = TP_UNDEC_PSK_NO_MATCH;
+    if (tp_rc_master12(s->cipher, s->version, pms, 4 + 2 * k, dec->ems ? dec->hs_log : NULL, dec->hs_log_len,
+                       s->client_random, dec->server_random, dec->master) == TP_OK) {
+        dec->has_master = true;
+        why = TP_UNDEC_NONE;
+    }
+    explicit_bzero(psk, sizeof psk);
+    explicit_bzero(pms, sizeof pms);
+    return why;
+}
+
+/* The ClientKeyExchange with keys for the exchange itself: RSA or plain PSK. */
+static enum tp_undecrypted kx_exchange(struct tp_session *s, struct tp_bytes body)
+{
+    const struct tp_suite_info *si = s->has_cipher ? tp_suite_info(s->cipher) : NULL;
+    if (!si || s->version < TP_TLS1_0 || s->version > TP_TLS1_2 || !s->has_client_random)
+        return TP_UNDEC_NONE;
+    if (si->kx == TP_KX_RSA && tp_keylog_rsa_count(s->dec->kl))
+        return rsa_exchange(s, body);
+    if (si->kx == TP_KX_PSK && tp_keylog_psk_count(s->dec->kl))
+        return psk_exchange(s, body);
+    return TP_UNDEC_NONE;
+}
+
 static void update_complete(struct tp_session *s)
 {
     struct tp_decoder *dec = s->dec;
@@ -379,6 +565,8 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
         issue(s, dir, TP_DEC_BAD_MESSAGE, 0, msg.len ? msg.p[0] : 0);
         return;
     }
+    if (!decrypted)
+        hs_log_add(dec, msg);
     struct tp_msg *m = tp_session_add_msg(s, dir, TP_MSG_HANDSHAKE, d->t);
     if (m) {
         m->hs_type = h.type;
@@ -411,7 +599,10 @@ static void on_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes 
             s->client_auth_requested = true;
         break;
     case TP_HS_CLIENT_KEY_EXCHANGE:
+        if (dir == TP_C2S && !decrypted && !dec->cke_seen && !dec->tls13 && server_keys(dec->kl))
+            dec->rsa_why = kx_exchange(s, h.body);
         dec->cke_seen = true;
+        hs_log_drop(dec);
         break;
     case TP_HS_FINISHED:
         d->finished = true;
@@ -578,6 +769,43 @@ static void plaintext(struct tp_session *s, enum tp_dir dir, uint8_t type, const
 
 /* ---- keys ---- */
 
+/* Why the lookup of this session's keys found nothing (docs/capture.md). */
+static enum tp_undecrypted why_no_keys(const struct tp_session *s, enum tp_err e)
+{
+    const struct tp_decoder *dec = s->dec;
+    if (e == TP_ERR_UNSUPPORTED)
+        return TP_UNDEC_CIPHER;
+    if (dec->tls13 && tp_tls13_draft(s->version) && tp_tls13_draft(s->version) < 25)
+        return TP_UNDEC_DRAFT;
+    if (!s->has_client_random)
+        return TP_UNDEC_NO_CLIENT_RANDOM;
+    bool any_log = dec->kl && tp_keylog_count(dec->kl) > 0;
+    size_t n_rsa = dec->kl ? tp_keylog_rsa_count(dec->kl) : 0;
+    if (!any_log && n_rsa == 0 && !tp_keylog_psk_count(dec->kl))
+        return TP_UNDEC_NO_KEYS;
+    const struct tp_suite_info *si = s->has_cipher ? tp_suite_info(s->cipher) : NULL;
+    enum tp_kx kx = dec->tls13 ? TP_KX_TLS13 : si ? si->kx : TP_KX_UNKNOWN;
+    if (n_rsa && kx == TP_KX_RSA) {
+        if (dec->rsa_why != TP_UNDEC_NONE)
+            return dec->rsa_why;
+        if (!dec->cke_seen)
+            return s->resumed ? TP_UNDEC_RESUMED : TP_UNDEC_RSA_NOT_SEEN;
+    }
+    size_t n_psk = dec->kl ? tp_keylog_psk_count(dec->kl) : 0;
+    if (n_psk && kx == TP_KX_PSK) {
+        if (dec->rsa_why != TP_UNDEC_NONE)
+            return dec->rsa_why;
+        if (!dec->cke_seen && s->resumed)
+            return TP_UNDEC_RESUMED;
+    }
+    if (!any_log && (kx == TP_KX_PSK || kx == TP_KX_RSA_PSK))
+        return TP_UNDEC_PSK;
+    if (!any_log && (kx == TP_KX_DHE || kx == TP_KX_ECDHE || kx == TP_KX_TLS13 || kx == TP_KX_DHE_PSK ||
+                     kx == TP_KX_ECDHE_PSK))
+        return TP_UNDEC_NEEDS_KEYLOG;
+    return TP_UNDEC_NO_KEYLOG_ENTRY;
+}
+
 static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
 {
     struct tp_decoder *dec = s->dec;
@@ -603,6 +831,10 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
                 e = tp_rc_new13(s->cipher, secret, n, dec->kl, &d->rc);
         } else {
             n = tp_keylog_get(dec->kl, TP_SECRET_CLIENT_RANDOM, s->client_random, secret, sizeof secret);
+            if (n != 48 && dec->has_master) { /* from the server's key (rsa_exchange) */
+                memcpy(secret, dec->master, 48);
+                n = 48;
+            }
             if (n == 48)
                 e = tp_rc_new12(s->cipher, s->version, dec->etm, secret, s->client_random, dec->server_random,
                                 dir == TP_C2S, &d->rc);
@@ -614,6 +846,8 @@ static bool ensure_keys(struct tp_session *s, enum tp_dir dir)
     if (e != TP_OK) {
         if (e == TP_ERR_UNSUPPORTED)
             issue(s, dir, TP_DEC_CIPHER_UNSUPPORTED, 0, 0);
+        if (s->undecrypted == TP_UNDEC_NONE)
+            s->undecrypted = why_no_keys(s, e);
         dir_drop_keys(d);
         d->nokey_phase = d->phase;
         s->keys_missing = true;
@@ -629,8 +863,9 @@ static bool need_body(struct tp_session *s, enum tp_dir dir, uint8_t type)
     struct dirst *d = &dec->d[dir];
     if (type == TP_CT_HEARTBEAT)
         return false;
-    if (!d->prot)
-        return type != TP_CT_APPLICATION_DATA;
+    if (!d->prot) /* 0-RTT records are read when the key log may open them */
+        return type != TP_CT_APPLICATION_DATA ||
+               (dir == TP_C2S && s->early_data_offered && dec->kl && !dec->early_dead && s->has_client_random);
     if (dec->tls13 && type != TP_CT_APPLICATION_DATA)
         return true; /* plaintext CCS / alert among protected records */
     if (!ensure_keys(s, dir))
@@ -764,6 +999,61 @@ static void sslv2_record(struct tp_session *s, const uint8_t hdr[2], const uint8
     free(rec);
 }
 
+/* RFC 8446 §2.3, §4.5: the client's 0-RTT application data and its
+ * EndOfEarlyData are protected with client_early_traffic_secret, under the
+ * suite of the PSK: the ServerHello's once seen, before it each TLS 1.3 suite
+ * the ClientHello offered, tried until one opens the record (AEAD: a wrong key
+ * does not authenticate). true: the plaintext is in sc->plain. */
+static bool early_open(struct tp_session *s, const uint8_t *hdr, const uint8_t *body, size_t len,
+                       struct tp_dec_scratch *sc, size_t *n, uint8_t *inner)
+{
+    struct tp_decoder *dec = s->dec;
+    if (dec->early_dead || !dec->kl || !s->early_data_offered || !s->has_client_random || !sc ||
+        len > TP_MAX_RECORD_LEN)
+        return false;
+    if (dec->early_rc)
+        return tp_rc_decrypt(dec->early_rc, hdr, body, len, sc->plain, n, inner) == TP_OK;
+    dec->early_dead = true; /* one try at finding the keys */
+    uint8_t secret[TP_KEYLOG_SECRET_MAX];
+    size_t sl = tp_keylog_get(dec->kl, TP_SECRET_CLIENT_EARLY_TRAFFIC, s->client_random, secret, sizeof secret);
+    uint16_t cand[9];
+    size_t nc = 0;
+    if (s->has_cipher && s->cipher >= 0x1301 && s->cipher <= 0x1305)
+        cand[nc++] = s->cipher;
+    else
+        for (size_t i = 0; i < dec->n_ch13_suites; i++)
+            cand[nc++] = dec->ch13_suites[i];
+    bool ok = false;
+    for (size_t i = 0; sl && i < nc && !ok; i++) {
+        struct tp_rc *rc = NULL;
+        if (tp_rc_new13(cand[i], secret, sl, NULL, &rc) != TP_OK)
+            continue; /* the secret's length is another hash's */
+        if (tp_rc_decrypt(rc, hdr, body, len, sc->plain, n, inner) == TP_OK) {
+            dec->early_rc = rc;
+            dec->early_dead = false;
+            ok = true;
+        } else {
+            tp_rc_free(rc);
+        }
+    }
+    explicit_bzero(secret, sizeof secret);
+    return ok;
+}
+
+/* A client record that may be 0-RTT: decrypted when the key log has its
+ * secret, else counted as application data. */
+static void early_record(struct tp_session *s, enum tp_dir dir, const uint8_t *hdr, const uint8_t *body, size_t len)
+{
+    struct tp_dec_scratch *sc = scratch_of(s);
+    size_t n = 0;
+    uint8_t inner = 0;
+    if (!early_open(s, hdr, body, len, sc, &n, &inner) || inner == TP_CT_APPLICATION_DATA) {
+        count_appdata(s, dir, len);
+        return;
+    }
+    plaintext(s, dir, inner, sc->plain, n, true); /* EndOfEarlyData */
+}
+
 /* A complete record: header + body. */
 static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hdr, const uint8_t *body, size_t len)
 {
@@ -774,6 +1064,10 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
         return;
     }
     uint8_t type = hdr[0];
+    if (!d->prot && dir == TP_C2S && type == TP_CT_APPLICATION_DATA && s->early_data_offered) {
+        early_record(s, dir, hdr, body, len); /* 0-RTT before the ServerHello */
+        return;
+    }
     if (!d->prot || (dec->tls13 && type != TP_CT_APPLICATION_DATA)) {
         plaintext(s, dir, type, body, len, false);
         return;
@@ -794,13 +1088,15 @@ static void record_full(struct tp_session *s, enum tp_dir dir, const uint8_t *hd
                                                    : TP_ERR_DECRYPT;
     if (e != TP_OK) {
         if (dec->tls13 && dir == TP_C2S && s->early_data_offered && !d->any_decrypted && e == TP_ERR_DECRYPT) {
-            /* 0-RTT data (and EndOfEarlyData) under the early secret: not ours to read */
-            count_appdata(s, dir, len);
+            /* 0-RTT data (and EndOfEarlyData) under the early secret */
+            early_record(s, dir, hdr, body, len);
             return;
         }
         dir_drop_keys(d);
         d->decrypt_dead = true;
         s->decrypt_failed = true;
+        if (s->undecrypted == TP_UNDEC_NONE)
+            s->undecrypted = TP_UNDEC_AUTH_FAILED;
         if (!dec->tls13) {
             protected_meta(s, dir, type, len);
             return;
@@ -844,7 +1140,7 @@ size_t tp_decoder_footprint(const struct tp_decoder *dec)
     size_t n = sizeof *dec;
     for (int i = 0; i < 2; i++)
         n += dec->d[i].buf_cap + dec->d[i].reasm.cap;
-    return n;
+    return n + dec->hs_log_cap; /* --key/--psk: the handshake until ClientKeyExchange */
 }
 
 /* A record header: records counted, an impossible one ends the direction, the
@@ -964,6 +1260,8 @@ void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_
     if (d->prot && d->rc) {
         dir_drop_keys(d);
         d->decrypt_dead = true;
+        if (s->undecrypted == TP_UNDEC_NONE)
+            s->undecrypted = TP_UNDEC_GAP;
     }
 }
 

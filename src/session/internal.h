@@ -5,12 +5,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/wire.h"
 
 /* Longest secret a key log line may carry: the TLS 1.2 master secret and the
  * TLS 1.3 secrets of SHA-384 suites are 48 bytes. */
 #define TP_KEYLOG_SECRET_MAX 48
+
+/* The RSA key (tp_keylog_add_rsa_key) whose SubjectPublicKeyInfo hashes to
+ * spki_sha256 decrypts epms (the ClientKeyExchange's EncryptedPreMasterSecret)
+ * into pms. TP_ERR_NOKEY: no such key; TP_ERR_DECRYPT: it does not decrypt to 48
+ * bytes (wrong length, bad PKCS#1 padding). Thread-safe. */
+enum tp_err tp_keylog_rsa_premaster(const struct tp_keylog *kl, const uint8_t spki_sha256[32], const uint8_t *epms,
+                                    size_t len, uint8_t pms[48]);
+
+/* The pre-shared key for this identity (else the one given for any identity):
+ * its length, 0 when none. */
+size_t tp_keylog_psk_get(const struct tp_keylog *kl, const uint8_t *identity, size_t identity_len,
+                         uint8_t out[TP_PSK_MAX]);
 
 /* Copy n bytes into the session's message arena (a few chunks per session
  * instead of a malloc per message); freed by tp_session_free. NULL when out of
@@ -33,6 +46,12 @@ enum tp_err tp_rc_update13(struct tp_rc *rc);
 enum tp_err tp_rc_new12(uint16_t suite, uint16_t version, bool etm, const uint8_t master[48],
                         const uint8_t client_random[32], const uint8_t server_random[32], bool client_write,
                         struct tp_rc **out);
+/* TLS 1.0-1.2 master secret from a premaster (RFC 5246 §8.1). hs (hs_len bytes):
+ * the handshake messages up to and including ClientKeyExchange when extended
+ * master secret was negotiated (RFC 7627 §4), NULL otherwise. */
+enum tp_err tp_rc_master12(uint16_t suite, uint16_t version, const uint8_t *pms, size_t pms_len, const uint8_t *hs,
+                           size_t hs_len, const uint8_t client_random[32], const uint8_t server_random[32],
+                           uint8_t master[48]);
 /* Decrypt and authenticate one record. hdr: the 5-byte record header as sent;
  * body: the fragment. Writes plaintext into out (cap >= body_len) and the real
  * content type (TLS 1.3: from the inner plaintext). TP_ERR_DECRYPT when it does

@@ -9,7 +9,13 @@
  * construction, so its first 8 bytes are a good hash); secrets are nodes of a
  * shared pool (~56 bytes each). Bounded by TP_MAX_KEYLOG_ENTRIES secrets.
  */
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/rsa.h>
+#include <wolfssl/wolfcrypt/sha256.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/array.h"
@@ -64,6 +70,9 @@ struct tp_keylog {
     size_t n_slots;         /* power of two */
     size_t n_secrets;
     size_t n_bad;
+    struct kl_rsa *rsa;     /* --key: RSA private keys, NULL when none */
+    struct kl_psk *psk;     /* --psk: TP_KEYLOG_PSKS of them, NULL when none */
+    size_t n_psk;
 };
 
 static const char *const label_names[TP_SECRET__COUNT] = {
@@ -88,6 +97,15 @@ struct tp_keylog *tp_keylog_new(void)
     return calloc(1, sizeof(struct tp_keylog));
 }
 
+static void rsa_free(struct kl_rsa *r);
+/* A pre-shared key of TLS 1.2 PSK suites (tp_keylog_add_psk). */
+struct kl_psk {
+    uint8_t identity[128];
+    size_t identity_len;
+    uint8_t key[TP_PSK_MAX];
+    size_t key_len;
+};
+
 void tp_keylog_free(struct tp_keylog *kl)
 {
     if (!kl)
@@ -101,6 +119,10 @@ void tp_keylog_free(struct tp_keylog *kl)
         explicit_bzero(kl->own_buf, kl->own_used);
     free(kl->own_buf);
     free(kl->ents);
+    rsa_free(kl->rsa);
+    if (kl->psk)
+        explicit_bzero(kl->psk, TP_KEYLOG_PSKS * sizeof *kl->psk);
+    free(kl->psk);
     if (kl->nodes)
         explicit_bzero(kl->nodes, kl->cap_nodes * sizeof *kl->nodes);
     free(kl->nodes);
@@ -531,4 +553,166 @@ bool tp_keylog_write_session(const struct tp_keylog *kl, const uint8_t client_ra
         any = true;
     }
     return any;
+}
+
+/* ---- RSA private keys (--key): the premaster of TLS 1.0-1.2 RSA key exchange ----
+ *
+ * Sessions are decoded on several threads; wolfCrypt's RSA decryption blinds with
+ * the key's RNG and is not reentrant on one RsaKey: one mutex serialises the
+ * decryptions (one per RSA session, at its ClientKeyExchange). The RNG is made
+ * when the first key is added, before a capture confines itself. */
+struct kl_rsa_key {
+    RsaKey key;
+    uint8_t pub_sha256[32]; /* SHA-256 of its SubjectPublicKeyInfo */
+};
+struct kl_rsa {
+    pthread_mutex_t mu;
+    WC_RNG rng;
+    size_t n;
+    struct kl_rsa_key k[TP_KEYLOG_RSA_KEYS];
+};
+
+static void rsa_free(struct kl_rsa *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        wc_FreeRsaKey(&r->k[i].key);
+    wc_FreeRng(&r->rng);
+    pthread_mutex_destroy(&r->mu);
+    explicit_bzero(r, sizeof *r);
+    free(r);
+}
+
+size_t tp_keylog_rsa_count(const struct tp_keylog *kl)
+{
+    return kl && kl->rsa ? kl->rsa->n : 0;
+}
+
+enum tp_err tp_keylog_add_rsa_key(struct tp_keylog *kl, const uint8_t *der, size_t len)
+{
+    if (!kl || !der || len == 0 || len > 16384)
+        return TP_ERR_MALFORMED;
+    if (!kl->rsa) {
+        struct kl_rsa *r = calloc(1, sizeof *r);
+        if (!r)
+            return TP_ERR_NOMEM;
+        if (wc_InitRng(&r->rng) != 0) {
+            free(r);
+            return TP_ERR_CRYPTO;
+        }
+        if (pthread_mutex_init(&r->mu, NULL) != 0) {
+            wc_FreeRng(&r->rng);
+            free(r);
+            return TP_ERR_NOMEM;
+        }
+        kl->rsa = r;
+    }
+    struct kl_rsa *r = kl->rsa;
+    if (r->n >= TP_KEYLOG_RSA_KEYS)
+        return TP_ERR_LIMIT;
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return TP_ERR_NOMEM;
+    memcpy(copy, der, len);
+    /* PKCS#8 (RFC 5208) wraps the PKCS#1 RSAPrivateKey: start at the inner key */
+    word32 idx = 0;
+    if (wc_GetPkcs8TraditionalOffset(copy, &idx, (word32)len) < 0)
+        idx = 0;
+    struct kl_rsa_key *k = &r->k[r->n];
+    enum tp_err e = TP_OK;
+    if (wc_InitRsaKey(&k->key, NULL) != 0) {
+        explicit_bzero(copy, len);
+        free(copy);
+        return TP_ERR_CRYPTO;
+    }
+    uint8_t pub[4096];
+    int pub_len;
+    if (wc_RsaPrivateKeyDecode(copy, &idx, &k->key, (word32)len) != 0)
+        e = TP_ERR_UNSUPPORTED; /* not an RSA private key (EC, Ed25519, garbage) */
+    else if (wc_RsaSetRNG(&k->key, &r->rng) != 0)
+        e = TP_ERR_CRYPTO;
+    else if ((pub_len = wc_RsaKeyToPublicDer(&k->key, pub, (word32)sizeof pub)) <= 0 ||
+             wc_Sha256Hash(pub, (word32)pub_len, k->pub_sha256) != 0)
+        e = TP_ERR_CRYPTO;
+    explicit_bzero(copy, len);
+    free(copy);
+    if (e != TP_OK) {
+        wc_FreeRsaKey(&k->key);
+        return e;
+    }
+    r->n++;
+    return TP_OK;
+}
+
+enum tp_err tp_keylog_rsa_premaster(const struct tp_keylog *kl, const uint8_t spki_sha256[32], const uint8_t *epms,
+                                    size_t len, uint8_t pms[48])
+{
+    struct kl_rsa *r = kl ? kl->rsa : NULL;
+    if (!r)
+        return TP_ERR_NOKEY;
+    for (size_t i = 0; i < r->n; i++) {
+        if (memcmp(r->k[i].pub_sha256, spki_sha256, 32) != 0)
+            continue;
+        if (len != (size_t)wc_RsaEncryptSize(&r->k[i].key))
+            return TP_ERR_DECRYPT;
+        uint8_t out[512];
+        if (len > sizeof out)
+            return TP_ERR_DECRYPT;
+        if (pthread_mutex_lock(&r->mu) != 0)
+            return TP_ERR_CRYPTO;
+        /* RFC 5246 §7.4.7.1: PKCS#1 v1.5 encryption of the 48-byte premaster */
+        int n = wc_RsaPrivateDecrypt(epms, (word32)len, out, (word32)sizeof out, &r->k[i].key);
+        (void)pthread_mutex_unlock(&r->mu);
+        enum tp_err e = n == 48 ? TP_OK : TP_ERR_DECRYPT;
+        if (e == TP_OK)
+            memcpy(pms, out, 48);
+        explicit_bzero(out, sizeof out);
+        return e;
+    }
+    return TP_ERR_NOKEY;
+}
+
+/* ---- pre-shared keys (--psk) ---- */
+
+enum tp_err tp_keylog_add_psk(struct tp_keylog *kl, const uint8_t *identity, size_t identity_len, const uint8_t *psk,
+                              size_t psk_len)
+{
+    if (!kl || identity_len > sizeof kl->psk->identity || psk_len == 0 || psk_len > TP_PSK_MAX)
+        return TP_ERR_MALFORMED;
+    if (kl->n_psk >= TP_KEYLOG_PSKS)
+        return TP_ERR_LIMIT;
+    if (!kl->psk && !(kl->psk = calloc(TP_KEYLOG_PSKS, sizeof *kl->psk)))
+        return TP_ERR_NOMEM;
+    struct kl_psk *p = &kl->psk[kl->n_psk++];
+    if (identity_len)
+        memcpy(p->identity, identity, identity_len);
+    p->identity_len = identity_len;
+    memcpy(p->key, psk, psk_len);
+    p->key_len = psk_len;
+    return TP_OK;
+}
+
+size_t tp_keylog_psk_count(const struct tp_keylog *kl)
+{
+    return kl ? kl->n_psk : 0;
+}
+
+size_t tp_keylog_psk_get(const struct tp_keylog *kl, const uint8_t *identity, size_t identity_len,
+                         uint8_t out[TP_PSK_MAX])
+{
+    const struct kl_psk *any = NULL;
+    for (size_t i = 0; kl && i < kl->n_psk; i++) {
+        const struct kl_psk *p = &kl->psk[i];
+        if (p->identity_len == identity_len && (identity_len == 0 || !memcmp(p->identity, identity, identity_len))) {
+            memcpy(out, p->key, p->key_len);
+            return p->key_len;
+        }
+        if (p->identity_len == 0 && !any)
+            any = p; /* ':HEX': for any identity */
+    }
+    if (!any)
+        return 0;
+    memcpy(out, any->key, any->key_len);
+    return any->key_len;
 }

@@ -15,6 +15,10 @@
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/hmac.h>
 #include <wolfssl/wolfcrypt/kdf.h>
+#include <wolfssl/wolfcrypt/md5.h>
+#include <wolfssl/wolfcrypt/sha.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+#include <wolfssl/wolfcrypt/sha512.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/names.h"
@@ -252,6 +256,55 @@ enum tp_err tp_rc_new12(uint16_t suite, uint16_t version, bool etm, const uint8_
     }
     *out = rc;
     return TP_OK;
+}
+
+enum tp_err tp_rc_master12(uint16_t suite, uint16_t version, const uint8_t *pms, size_t pms_len, const uint8_t *hs,
+                           size_t hs_len, const uint8_t client_random[32], const uint8_t server_random[32],
+                           uint8_t master[48])
+{
+    const struct tp_suite_info *si = tp_suite_info(suite);
+    if (!si || si->tls13 || version < TP_TLS1_0 || version > TP_TLS1_2 || pms_len == 0 || pms_len > 512)
+        return TP_ERR_UNSUPPORTED;
+    bool sha384 = version == TP_TLS1_2 && si->prf == TP_HASH_SHA384;
+    uint8_t seed[64];
+    size_t seed_len;
+    const uint8_t *label;
+    size_t label_len;
+    int ret = 0;
+    if (hs) {
+        /* RFC 7627 §3: session_hash = Hash(handshake_messages); TLS 1.0/1.1: MD5 || SHA-1 */
+        static const uint8_t ems[] = "extended master secret";
+        label = ems;
+        label_len = sizeof ems - 1;
+        if (version < TP_TLS1_2) {
+            ret = wc_Md5Hash(hs, (word32)hs_len, seed);
+            if (ret == 0)
+                ret = wc_ShaHash(hs, (word32)hs_len, seed + 16);
+            seed_len = 36;
+        } else if (sha384) {
+            ret = wc_Sha384Hash(hs, (word32)hs_len, seed);
+            seed_len = 48;
+        } else {
+            ret = wc_Sha256Hash(hs, (word32)hs_len, seed);
+            seed_len = 32;
+        }
+    } else {
+        static const uint8_t ms[] = "master secret";
+        label = ms;
+        label_len = sizeof ms - 1;
+        memcpy(seed, client_random, 32);
+        memcpy(seed + 32, server_random, 32);
+        seed_len = 64;
+    }
+    if (ret == 0) {
+        if (version == TP_TLS1_2)
+            ret = wc_PRF_TLS(master, 48, pms, (word32)pms_len, label, (word32)label_len, seed, (word32)seed_len, 1,
+                             sha384 ? sha384_mac : sha256_mac, NULL, INVALID_DEVID);
+        else
+            ret = wc_PRF_TLSv1(master, 48, pms, (word32)pms_len, label, (word32)label_len, seed, (word32)seed_len,
+                               NULL, INVALID_DEVID);
+    }
+    return ret == 0 ? TP_OK : TP_ERR_CRYPTO;
 }
 
 static void put64(uint8_t *p, uint64_t v)

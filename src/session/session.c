@@ -327,6 +327,54 @@ const char *tp_decode_issue_name(enum tp_decode_issue i)
     return "unknown";
 }
 
+const char *tp_undecrypted_name(enum tp_undecrypted u)
+{
+    switch (u) {
+    case TP_UNDEC_NONE: return NULL;
+    case TP_UNDEC_NO_KEYS: return "no-keys";
+    case TP_UNDEC_NO_KEYLOG_ENTRY: return "no-keylog-entry";
+    case TP_UNDEC_NEEDS_KEYLOG: return "needs-keylog";
+    case TP_UNDEC_RSA_NO_MATCH: return "rsa-key-mismatch";
+    case TP_UNDEC_RSA_BAD_PREMASTER: return "rsa-bad-premaster";
+    case TP_UNDEC_RSA_NOT_SEEN: return "rsa-exchange-not-captured";
+    case TP_UNDEC_RESUMED: return "resumed";
+    case TP_UNDEC_PSK: return "psk";
+    case TP_UNDEC_NO_CLIENT_RANDOM: return "no-client-hello";
+    case TP_UNDEC_DRAFT: return "tls13-draft";
+    case TP_UNDEC_CIPHER: return "cipher-unsupported";
+    case TP_UNDEC_AUTH_FAILED: return "auth-failed";
+    case TP_UNDEC_GAP: return "gap";
+    case TP_UNDEC_PSK_NO_MATCH: return "psk-mismatch";
+    }
+    return "unknown";
+}
+
+const char *tp_undecrypted_text(enum tp_undecrypted u)
+{
+    switch (u) {
+    case TP_UNDEC_NONE: return NULL;
+    case TP_UNDEC_NO_KEYS: return "no key log (--keylog) and no server key (--key) given";
+    case TP_UNDEC_NO_KEYLOG_ENTRY: return "no key-log entry for this client random";
+    case TP_UNDEC_NEEDS_KEYLOG:
+        return "ECDHE/DHE key exchange (or TLS 1.3): a key log is needed (the server key cannot decrypt it)";
+    case TP_UNDEC_RSA_NO_MATCH: return "RSA key exchange: no --key matches the server certificate";
+    case TP_UNDEC_RSA_BAD_PREMASTER:
+        return "RSA key exchange: the --key did not decrypt a valid premaster secret";
+    case TP_UNDEC_RSA_NOT_SEEN:
+        return "RSA key exchange: the ClientKeyExchange or the server certificate was not captured";
+    case TP_UNDEC_RESUMED:
+        return "resumed session: its master secret is the original session's (a key log is needed)";
+    case TP_UNDEC_PSK: return "PSK key exchange: give the key with --psk IDENTITY:HEX, or a key log";
+    case TP_UNDEC_NO_CLIENT_RANDOM: return "the ClientHello was not captured: no client random to look up";
+    case TP_UNDEC_DRAFT: return "TLS 1.3 draft before 25: its record protection is not supported";
+    case TP_UNDEC_CIPHER: return "keys found, but this cipher suite cannot be decrypted";
+    case TP_UNDEC_AUTH_FAILED: return "keys found, but a record did not authenticate with them";
+    case TP_UNDEC_GAP: return "bytes were lost in the capture: later records cannot be decrypted";
+    case TP_UNDEC_PSK_NO_MATCH: return "PSK key exchange: no --psk for the identity the client named";
+    }
+    return "unknown";
+}
+
 void tp_session_set_cert_cache(struct tp_session *s, struct tp_cert_cache *cc)
 {
     if (s)

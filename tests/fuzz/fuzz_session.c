@@ -6,7 +6,9 @@
  * the record key and IV of the RFC 8448 server application secret (the live
  * probes' shortcut), and the input's length picks a direction taken as our own
  * (none, C2S, S2C: AES-GCM records opened without tags), so both paths are fuzzed
- * without changing the input format. */
+ * without changing the input format. A pre-shared key for any identity makes a
+ * plain PSK ClientKeyExchange derive a master secret (pcap --psk), and keeps the
+ * handshake messages for an extended master secret in every input. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const uint8_t iv[12] = { 0xcf, 0x78, 0x2b, 0x88, 0xdd, 0x83, 0x54, 0x9a, 0xad, 0xf1, 0xe9, 0x84 };
         if (tp_keylog_parse((const uint8_t *)keylog, sizeof keylog - 1, &kl) != TP_OK ||
             tp_keylog_add_traffic_key(kl, s_ap, sizeof s_ap, false, key, sizeof key) != TP_OK ||
-            tp_keylog_add_traffic_key(kl, s_ap, sizeof s_ap, true, iv, sizeof iv) != TP_OK)
+            tp_keylog_add_traffic_key(kl, s_ap, sizeof s_ap, true, iv, sizeof iv) != TP_OK ||
+            tp_keylog_add_psk(kl, NULL, 0, key, sizeof key) != TP_OK)
             abort();
     }
     struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
