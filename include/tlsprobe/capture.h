@@ -24,6 +24,7 @@ enum tp_pkt_kind {
     TP_PKT_TOO_SHORT,        /* captured bytes end inside a link/IP/TCP header */
     TP_PKT_BAD,              /* a header is inconsistent (IHL < 5, bogus lengths) */
     TP_PKT_LINK_UNSUPPORTED, /* a link type we do not decode */
+    TP_PKT_UDP,              /* a UDP datagram: addresses, ports, payload set */
 };
 struct tp_pkt {
     uint8_t ipver;                   /* 4 or 6 */

@@ -117,6 +117,7 @@ struct tp_capture {
     struct tp_worker *worker;         /* the reading thread's working memory */
     struct tp_trust_db *trust_db;     /* public trust-store data (NULL: not installed) */
     struct shard_miss *shard_cache;   /* --shard: flows of other shards seen lately */
+    struct tp_udp_flows *udp;         /* DTLS flows (udp.c), made on the first UDP datagram */
 };
 
 const char *tp_capture_store_error(const struct tp_capture *c)
@@ -388,6 +389,7 @@ void tp_capture_free(struct tp_capture *c)
     for (size_t i = 0; i < VERIFY_CACHE; i++)
         tp_verify_result_free(c->vc[i].res);
     tp_store_free(c->store);
+    tp_udp_flows_free(c->udp);
     tp_trust_db_free(c->trust_db);
     tp_ct_logs_free(c->ct_logs);
     tp_worker_free(c->worker);
@@ -1009,6 +1011,54 @@ static bool shard_keep(struct tp_capture *c, const struct tp_pkt *p, uint32_t h)
     return false;
 }
 
+/* ---- DTLS over UDP (udp.c keeps the flows; sessions are made and judged as
+ * for TCP) ---- */
+static struct tp_session *udp_open(void *ctx, int64_t first_us, unsigned long *index)
+{
+    struct tp_capture *c = ctx;
+    struct tp_session *s = tp_session_new(TP_SRC_PCAP, first_us);
+    if (!s)
+        return NULL;
+    if (c->o.keylog)
+        tp_session_set_keylog(s, c->o.keylog);
+    tp_session_set_worker(s, c->worker);
+    tp_session_set_cert_cache(s, c->certs);
+    *index = ++c->next_index;
+    c->st.flows++;
+    c->st.tls_flows++;
+    return s;
+}
+
+static void udp_done(void *ctx, struct tp_session *s, unsigned long index, bool evicted)
+{
+    struct tp_capture *c = ctx;
+    tp_session_end_decoding(s);
+    struct finish_job j = { s, index, (uint8_t)(evicted ? END_EVICTED : END_EOF), false };
+    if (c->o.threaded && finisher_start(&c->fin, judge_job, c)) {
+        finisher_push(&c->fin, &j);
+    } else {
+        session_judge(c, s, j.index, (enum end_reason)j.why, false);
+        tp_session_free(s);
+    }
+}
+
+static void udp_packet(struct tp_capture *c, const struct tp_pkt *p, int64_t t_us)
+{
+    const struct tp_udp_hooks h = { udp_open, udp_done, c };
+    bool ch = tp_dtls_is_client_hello(p->payload);
+    /* --shard: the same partition as TCP flows, by the endpoints, decided when a
+     * flow would start (a datagram of a flow not started is dropped below) */
+    if (ch && c->o.shard_n > 1 &&
+        tp_capture_shard_of(p->src, p->sport, p->dst, p->dport, p->ipver == 6 ? 16 : 4, c->o.shard_n) !=
+            c->o.shard_k) {
+        count_not_decoded(&c->st, TP_PKT_OTHER);
+        return;
+    }
+    if (c->done || (!c->udp && !ch) ||
+        (!c->udp && !(c->udp = tp_udp_flows_new())) || !tp_udp_packet(c->udp, p, t_us, &h))
+        count_not_decoded(&c->st, TP_PKT_OTHER);
+}
+
 void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen)
 {
     c->st.packets++;
@@ -1023,6 +1073,10 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
      * length: the header is bogus. */
     if (kind == TP_PKT_TCP && caplen >= wirelen && p.payload.len < p.payload_len)
         kind = TP_PKT_BAD;
+    if (kind == TP_PKT_UDP) {
+        udp_packet(c, &p, t_us);
+        return;
+    }
     if (kind != TP_PKT_TCP) {
         count_not_decoded(&c->st, kind);
         return;
@@ -1123,5 +1177,7 @@ void tp_capture_flush(struct tp_capture *c, int64_t t_us)
             flow_finish(c, f, END_EOF, t_us);
         flow_release(c, idx);
     }
+    const struct tp_udp_hooks h = { udp_open, udp_done, c };
+    tp_udp_flush(c->udp, &h);
     finisher_drain(&c->fin);
 }

@@ -91,6 +91,7 @@ struct tp_decoder {
     bool ch_seen, sh_seen, tls13, etm, cke_seen;
     /* TLS 1.3 flights without keys (see the file comment) */
     bool c_flight, s_after_c, s_after_c_real, c_after_s;
+    struct tp_dtls_reasm *dtls; /* DTLS framing (tp_decoder_datagram): by direction */
 };
 
 /* Record buffers come in two sizes; a direction that goes back to walking
@@ -112,6 +113,8 @@ static void buf_release(struct tp_worker *w, struct dirst *d)
     free(b);
     d->buf_cap = d->buf_len = 0;
 }
+
+static void tp_decoder_dtls_free(struct tp_decoder *dec);
 
 struct tp_decoder *tp_decoder_new(void)
 {
@@ -145,6 +148,7 @@ void tp_decoder_free(struct tp_decoder *dec, struct tp_worker *w)
         dir_drop_keys(d);
         tp_hs_reasm_free(&d->reasm);
     }
+    tp_decoder_dtls_free(dec);
     free(dec->scratch);
     free(dec);
 }
@@ -987,4 +991,96 @@ void tp_decoder_flush(struct tp_session *s)
             s->handshake_complete = (dec->d[0].finished || dec->d[0].enc_hs) &&
                                     (dec->d[1].finished || dec->d[1].enc_hs);
     }
+}
+
+/* ---- DTLS framing (RFC 6347): the same decoder, fed datagrams ----
+ * A datagram is one or more records with 13-byte headers (wire/dtls.c). Handshake
+ * fragments of epoch 0 are reassembled by message_seq (out of order, duplicates
+ * from retransmission ignored) and handed to on_handshake in the TLS form, so the
+ * session, its parsers and its findings are those of TLS. Alerts and CCS as in
+ * TLS; records of epoch > 0 are protected (no DTLS decryption yet: counted and
+ * kept as EncryptedRecord messages, as TLS 1.2 without keys). */
+
+static void tp_decoder_dtls_free(struct tp_decoder *dec)
+{
+    if (!dec->dtls)
+        return;
+    tp_dtls_reasm_free(&dec->dtls[0]);
+    tp_dtls_reasm_free(&dec->dtls[1]);
+    free(dec->dtls);
+    dec->dtls = NULL;
+}
+
+static void dtls_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
+{
+    struct dirst *d = &s->dec->d[dir];
+    struct tp_dtls_reasm *ra = &s->dec->dtls[dir];
+    struct tp_reader r;
+    tp_reader_from(&r, body);
+    while (!d->reasm_dead && tp_reader_left(&r)) {
+        struct tp_dtls_hs_frag f;
+        if (tp_dtls_hs_frag_next(&r, &f) != TP_OK) {
+            issue(s, dir, TP_DEC_BAD_MESSAGE, 0, f.type);
+            return;
+        }
+        enum tp_err e = tp_dtls_reasm_push(ra, &f);
+        if (e != TP_OK) {
+            issue(s, dir, e == TP_ERR_LIMIT ? TP_DEC_HS_TOO_LARGE : TP_DEC_BAD_MESSAGE, f.length, f.type);
+            d->reasm_dead = true;
+            tp_dtls_reasm_free(ra);
+            return;
+        }
+        struct tp_bytes msg;
+        while (!d->reasm_dead && tp_dtls_reasm_next(ra, &msg))
+            on_handshake(s, dir, msg, false);
+    }
+}
+
+enum tp_err tp_decoder_datagram(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    if (!dec->dtls && !(dec->dtls = calloc(2, sizeof *dec->dtls)))
+        return TP_ERR_NOMEM;
+    d->t = d->rec_t = t_us;
+    s->decode[dir].bytes += len;
+    if (d->dead)
+        return TP_OK;
+    struct tp_reader r;
+    tp_reader_init(&r, p, len);
+    while (tp_reader_left(&r)) {
+        struct tp_dtls_record rec;
+        enum tp_err e = tp_dtls_record_next(&r, &rec);
+        if (e != TP_OK) {
+            /* RFC 6347 §4.1.2.7: invalid records are discarded; a whole
+             * datagram of them is not this session's */
+            if (e == TP_ERR_MALFORMED)
+                issue(s, dir, TP_DEC_BAD_RECORD, 0, 0);
+            break;
+        }
+        s->decode[dir].records++;
+        if (rec.body.len > TP_MAX_RECORD_LEN) {
+            issue(s, dir, TP_DEC_RECORD_TOO_LONG, (uint32_t)rec.body.len, 0);
+            continue;
+        }
+        if (rec.unified) {
+            if (!s->version)
+                s->version = 0xfefc; /* DTLS 1.3 (RFC 9147), named, not opened */
+            s->keys_missing = true;
+            protected_meta(s, dir, TP_CT_APPLICATION_DATA, rec.body.len);
+            continue;
+        }
+        if (rec.epoch == 0) {
+            if (rec.type == TP_CT_HANDSHAKE)
+                dtls_handshake(s, dir, rec.body);
+            else
+                plaintext(s, dir, rec.type, rec.body.p, rec.body.len, false);
+            continue;
+        }
+        /* epoch 1 and later: protected */
+        d->prot = true;
+        s->keys_missing = true;
+        protected_meta(s, dir, rec.type, rec.body.len);
+    }
+    return TP_OK;
 }

@@ -85,6 +85,8 @@ enum tp_err tp_decoder_feed(struct tp_session *s, enum tp_dir dir, const uint8_t
 void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_t t_us);
 void tp_decoder_set_keylog(struct tp_decoder *d, const struct tp_keylog *kl);
 void tp_decoder_own_direction(struct tp_decoder *d, enum tp_dir dir);
+/* One UDP datagram of a DTLS session (RFC 6347 records; see decoder.c). */
+enum tp_err tp_decoder_datagram(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us);
 /* End of input: note what was left incomplete, final inferences. */
 void tp_decoder_flush(struct tp_session *s);
 

@@ -48,6 +48,12 @@ enum tp_err tp_client_hello_parse(struct tp_bytes body, struct tp_client_hello *
     tp_read_vec8_bytes(&r, &ch->session_id);
     if (tp_reader_ok(&r) && ch->session_id.len > 32)
         return TP_ERR_MALFORMED;
+    /* RFC 6347 §4.2.1: a DTLS ClientHello (legacy_version 0xfeXX, never a TLS
+     * value) has opaque cookie<0..2^8-1> here */
+    if ((ch->legacy_version >> 8) == 0xfe) {
+        ch->dtls = true;
+        tp_read_vec8_bytes(&r, &ch->cookie);
+    }
     /* CipherSuite cipher_suites<2..2^16-2> */
     if (!tp_read_vec16(&r, &suites))
         return r.err;
