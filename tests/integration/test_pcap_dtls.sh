@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# DTLS over UDP in captures (issue 18 point 4): tcpdump on lo of openssl
+# s_server -dtls1_2 / s_client -dtls1_2 sessions made now, decoded by 'pcap' and
+# compared with tshark's fields on the same file: the cookie exchange
+# (HelloVerifyRequest), a handshake fragmented by -mtu 500, a client that rejects
+# the chain (its alert), and a non-DTLS UDP flow that must be ignored.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+for tool in tcpdump tshark openssl; do
+    command -v "$tool" >/dev/null || { echo "skip: $tool not installed"; exit 77; }
+done
+[ "$(id -u)" = 0 ] || { echo "skip: capturing on lo needs root"; exit 77; }
+
+udp_port() {
+    python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'
+}
+wait_for() { local i; for ((i = 0; i < 200; i++)); do grep "$1" "$2" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
+
+# capture NAME SERVER_ARGS -- CLIENT_ARGS : one session on a fresh port into $TP_TMP/NAME.pcap
+capture() {
+    local name=$1 p sargs=() cargs=()
+    shift
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do sargs+=("$1"); shift; done
+    shift
+    cargs=("$@")
+    p=$(udp_port)
+    tp_bg timeout 20 tcpdump -i lo --immediate-mode -U -s 0 -w "$TP_TMP/$name.pcap" "udp port $p" 2>"$TP_TMP/$name.tcpdump.log"
+    local tpid=$TP_BG_PID
+    # tcpdump says "listening on" on stderr; give it a moment through a log
+    sleep 0.6
+    tp_bg timeout 15 openssl s_server -dtls1_2 -accept "127.0.0.1:$p" -cert "$PKI/good.pem" \
+        -cert_chain "$PKI/int.pem" -key "$PKI/good.key" -quiet "${sargs[@]}" </dev/null \
+        >"$TP_TMP/$name.srv.log" 2>&1
+    local spid=$TP_BG_PID
+    sleep 0.4
+    { echo hello; sleep 0.4; } | timeout 8 openssl s_client -dtls1_2 -connect "127.0.0.1:$p" \
+        -servername server.test "${cargs[@]}" >"$TP_TMP/$name.cli.log" 2>&1
+    sleep 0.3
+    tp_kill "$spid"
+    kill -INT "$tpid" 2>/dev/null
+    wait "$tpid" 2>/dev/null
+}
+
+# tshark's handshake types in order (fragments of one message counted once).
+tshark_types() {
+    tshark -r "$1" -Y dtls.handshake -T fields -e dtls.handshake.type 2>/dev/null | tr ',' '\n' | grep -v '^$'
+}
+
+# 1. the cookie exchange (s_server answers the first ClientHello with a
+#    HelloVerifyRequest), a verified chain, the whole handshake
+capture basic -- -CAfile "$PKI/root.pem" -keylogfile "$TP_TMP/basic.keylog"
+tp_expect_exit "pcap basic" 0 "$TLSPROBE" pcap "$TP_TMP/basic.pcap" --cafile "$PKI/root.pem" --format json
+cp "$TP_OUT" "$TP_TMP/basic.json"
+tshark_types "$TP_TMP/basic.pcap" | sort -u >"$TP_TMP/basic.tshark"
+suite=$(tshark -r "$TP_TMP/basic.pcap" -Y 'dtls.handshake.type == 2' -T fields -e dtls.handshake.ciphersuite 2>/dev/null | head -1)
+sni=$(tshark -r "$TP_TMP/basic.pcap" -Y 'dtls.handshake.type == 1' -T fields -e dtls.handshake.extensions_server_name 2>/dev/null | head -1)
+tp_json "basic: one DTLS 1.2 session, complete, verified, no findings" "$TP_TMP/basic.json" \
+    'j["version"] == "DTLS 1.2" and j["handshake_complete"] and j["server_verification"]["status"] == "ok" and ids(j) == []'
+tp_json "basic: HelloVerifyRequest between the two ClientHellos" "$TP_TMP/basic.json" \
+    'hs(j)[:5] == ["ClientHello", "HelloVerifyRequest", "ClientHello", "ServerHello", "Certificate"]'
+# tshark gives the suite as 0xc02c: its IANA name through openssl's table
+hexid=$(printf '0x%s,0x%s' "$(echo "${suite#0x}" | cut -c1-2 | tr a-f A-F)" "$(echo "${suite#0x}" | cut -c3-4 | tr a-f A-F)")
+suite_name=$(openssl ciphers -stdname -V ALL 2>/dev/null | awk -v id="$hexid" '$1 == id { print $3; exit }')
+tp_json "basic: SNI and cipher suite as tshark ($sni, $suite = $suite_name)" "$TP_TMP/basic.json" \
+    "'$sni' == 'server.test' and j['server_name'] == '$sni' and '$suite_name' != '' and j['cipher'] == '$suite_name'"
+# every handshake type tshark decodes in clear is in our transcript
+python3 - "$TP_TMP/basic.json" "$TP_TMP/basic.tshark" <<'EOF'
+import json, sys
+names = {1: "ClientHello", 2: "ServerHello", 3: "HelloVerifyRequest", 4: "NewSessionTicket", 11: "Certificate",
+         12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone", 16: "ClientKeyExchange"}
+j = json.loads(open(sys.argv[1]).readline())
+ours = set(m["type"] for m in j["messages"])
+want = set(names[int(t)] for t in open(sys.argv[2]).read().split() if int(t) in names)
+missing = want - ours
+print("  tshark types:", sorted(want), "missing:", sorted(missing))
+sys.exit(1 if missing or not want else 0)
+EOF
+tp_check "basic: the handshake messages tshark shows" $?
+tp_json "basic: CCS and encrypted Finished both ways" "$TP_TMP/basic.json" \
+    'sum(m["type"] == "ChangeCipherSpec" for m in j["messages"]) == 2 and {m["dir"] for m in j["messages"] if m["type"] == "EncryptedRecord"} == {"c2s", "s2c"}'
+
+# 2. -mtu 500 on both ends: the Certificate travels in fragments
+capture mtu -mtu 500 -- -mtu 500 -CAfile "$PKI/root.pem"
+nfrag=$(tshark -r "$TP_TMP/mtu.pcap" -Y 'dtls.handshake.type == 11' 2>/dev/null | wc -l)
+[ "$nfrag" -ge 3 ]
+tp_check "mtu 500: tshark sees the Certificate in $nfrag datagrams" $?
+tp_expect_exit "pcap mtu" 0 "$TLSPROBE" pcap "$TP_TMP/mtu.pcap" --cafile "$PKI/root.pem" --format json
+cp "$TP_OUT" "$TP_TMP/mtu.json"
+tp_json "mtu 500: one Certificate, reassembled, 2 certificates, verified" "$TP_TMP/mtu.json" \
+    'hs(j).count("Certificate") == 1 and j["certificate_count"] == 2 and j["server_verification"]["status"] == "ok" and j["handshake_complete"]'
+
+# 3. the client rejects the chain (another root): its fatal alert, from the client
+capture badca -- -CAfile "$PKI/other-root.pem" -verify_return_error
+# exit 1: a session failed
+tp_expect_exit "pcap badca" 1 "$TLSPROBE" pcap "$TP_TMP/badca.pcap" --cafile "$PKI/root.pem" --format json
+cp "$TP_OUT" "$TP_TMP/badca.json"
+talert=$(tshark -r "$TP_TMP/badca.pcap" -Y dtls.alert_message -T fields -e dtls.alert_message.desc 2>/dev/null | head -1)
+[ -n "$talert" ]
+tp_check "badca: tshark sees alert $talert" $?
+tp_json "badca: the client's fatal alert ($talert), handshake not complete" "$TP_TMP/badca.json" \
+    "not j['handshake_complete'] and j['outcome']['status'] == 'tls-failed' and ids(j) != [] and '$talert' != '' and any(m['type'] == 'Alert' and m['dir'] == 'c2s' and str(m['code']) == '$talert' for m in j['messages'])"
+"$TLSPROBE" pcap "$TP_TMP/badca.pcap" --cafile "$PKI/root.pem" >"$TP_TMP/badca.txt" 2>&1
+grep -i "alert" "$TP_TMP/badca.txt" >/dev/null
+tp_check "badca: text output names the alert" $?
+
+# 4. UDP that is not DTLS (a datagram of text on a port) is not a session
+p=$(udp_port)
+tp_bg timeout 10 tcpdump -i lo --immediate-mode -U -s 0 -w "$TP_TMP/plain.pcap" "udp port $p" 2>"$TP_TMP/plain.tcpdump.log"
+tpid=$TP_BG_PID
+sleep 0.6
+python3 -c "import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);[s.sendto(b'\x16\xfe\xfd hello not dtls', ('127.0.0.1',$p)) for _ in range(3)]"
+sleep 0.3
+kill -INT "$tpid" 2>/dev/null
+wait "$tpid" 2>/dev/null
+tp_expect_exit "pcap plain udp" 0 "$TLSPROBE" pcap "$TP_TMP/plain.pcap" --format json
+python3 -c "import json,sys; L=[json.loads(l) for l in open('$TP_OUT')]; sys.exit(0 if not [l for l in L if l.get('type')=='session'] else 1)"
+tp_check "plain udp: no session" $?
+
+tp_finish
