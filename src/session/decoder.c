@@ -1011,7 +1011,7 @@ static void tp_decoder_dtls_free(struct tp_decoder *dec)
     dec->dtls = NULL;
 }
 
-static void dtls_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
+static void dtls_handshake_as(struct tp_session *s, enum tp_dir dir, struct tp_bytes body, bool decrypted)
 {
     struct dirst *d = &s->dec->d[dir];
     struct tp_dtls_reasm *ra = &s->dec->dtls[dir];
@@ -1032,8 +1032,66 @@ static void dtls_handshake(struct tp_session *s, enum tp_dir dir, struct tp_byte
         }
         struct tp_bytes msg;
         while (!d->reasm_dead && tp_dtls_reasm_next(ra, &msg))
-            on_handshake(s, dir, msg, false);
+            on_handshake(s, dir, msg, decrypted);
     }
+}
+
+static void dtls_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
+{
+    dtls_handshake_as(s, dir, body, false);
+}
+
+static void dtls_handshake_dec(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
+{
+    dtls_handshake_as(s, dir, body, true);
+}
+
+/* Keys of epoch 1 from the key log's master secret (CLIENT_RANDOM). */
+static bool dtls_keys(struct tp_session *s, enum tp_dir dir)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    if (d->rc)
+        return true;
+    if (d->decrypt_dead || d->nokey_phase || !dec->kl || !s->has_client_random || !dec->sh_seen)
+        return false;
+    uint8_t secret[TP_KEYLOG_SECRET_MAX];
+    enum tp_err e = TP_ERR_NOKEY;
+    if (tp_keylog_get(dec->kl, TP_SECRET_CLIENT_RANDOM, s->client_random, secret, sizeof secret) == 48)
+        e = tp_rc_new_dtls(s->cipher, s->version, dec->etm, secret, s->client_random, dec->server_random,
+                           dir == TP_C2S, &d->rc);
+    memset(secret, 0, sizeof secret);
+    if (e != TP_OK) {
+        if (e == TP_ERR_UNSUPPORTED)
+            issue(s, dir, TP_DEC_CIPHER_UNSUPPORTED, 0, 0);
+        d->nokey_phase = 1;
+        return false;
+    }
+    return true;
+}
+
+/* A record of epoch 1 opened and read; false when it cannot be (no keys, or it
+ * does not authenticate: then this direction is only counted). */
+static bool dtls_open(struct tp_session *s, enum tp_dir dir, const struct tp_dtls_record *rec)
+{
+    struct dirst *d = &s->dec->d[dir];
+    struct tp_dec_scratch *sc = scratch_of(s);
+    if (!sc || !dtls_keys(s, dir))
+        return false;
+    size_t n = 0;
+    uint8_t inner = rec->type;
+    if (tp_rc_decrypt_dtls(d->rc, rec->hdr.p, rec->body.p, rec->body.len, sc->plain, &n, &inner) != TP_OK) {
+        dir_drop_keys(d);
+        d->decrypt_dead = true;
+        s->decrypt_failed = true;
+        return false;
+    }
+    d->any_decrypted = true;
+    if (inner == TP_CT_HANDSHAKE)
+        dtls_handshake_dec(s, dir, tp_bytes_make(sc->plain, n));
+    else
+        plaintext(s, dir, inner, sc->plain, n, true);
+    return true;
 }
 
 enum tp_err tp_decoder_datagram(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us)
@@ -1079,7 +1137,10 @@ enum tp_err tp_decoder_datagram(struct tp_session *s, enum tp_dir dir, const uin
         }
         /* epoch 1 and later: protected */
         d->prot = true;
-        s->keys_missing = true;
+        if (rec.epoch == 1 && dtls_open(s, dir, &rec))
+            continue;
+        if (!d->rc && !d->decrypt_dead)
+            s->keys_missing = true;
         protected_meta(s, dir, rec.type, rec.body.len);
     }
     return TP_OK;

@@ -47,6 +47,14 @@ void tp_rc_skip(struct tp_rc *rc, const uint8_t *body, size_t body_len);
  * that only our library's arithmetic produced. Other ciphers are unchanged. */
 void tp_rc_trust_own(struct tp_rc *rc);
 void tp_rc_free(struct tp_rc *rc);
+/* DTLS 1.0/1.2 (0xfeff, 0xfefd): keys as TLS 1.1/1.2 from the master secret. */
+enum tp_err tp_rc_new_dtls(uint16_t suite, uint16_t dtls_version, bool etm, const uint8_t master[48],
+                           const uint8_t client_random[32], const uint8_t server_random[32], bool client_write,
+                           struct tp_rc **out);
+/* One DTLS record (hdr: its 13-byte header, whose epoch and sequence number are
+ * the record's sequence number for the AAD and nonce), in any order. */
+enum tp_err tp_rc_decrypt_dtls(struct tp_rc *rc, const uint8_t hdr[13], const uint8_t *body, size_t body_len,
+                               uint8_t *out, size_t *out_len, uint8_t *out_type);
 
 /* ---- certificate summaries shared between sessions (cert_cache.c) ---- */
 /* A summary of der (shared and read-only, or private): NULL when it is not a

@@ -80,6 +80,24 @@ tp_check "basic: the handshake messages tshark shows" $?
 tp_json "basic: CCS and encrypted Finished both ways" "$TP_TMP/basic.json" \
     'sum(m["type"] == "ChangeCipherSpec" for m in j["messages"]) == 2 and {m["dir"] for m in j["messages"] if m["type"] == "EncryptedRecord"} == {"c2s", "s2c"}'
 
+# 1b. --keylog (s_client -keylogfile): epoch 1 decrypted (AES-256-GCM), as tshark does
+tp_expect_exit "pcap basic --keylog" 0 "$TLSPROBE" pcap "$TP_TMP/basic.pcap" --keylog "$TP_TMP/basic.keylog" \
+    --cafile "$PKI/root.pem" --format json
+cp "$TP_OUT" "$TP_TMP/basic-kl.json"
+tfin=$(tshark -r "$TP_TMP/basic.pcap" -o "tls.keylog_file:$TP_TMP/basic.keylog" -Y 'dtls.handshake.type == 20' \
+    -T fields -e frame.number 2>/dev/null | wc -l)
+tclose=$(tshark -r "$TP_TMP/basic.pcap" -o "tls.keylog_file:$TP_TMP/basic.keylog" -Y 'dtls.alert_message.desc == 0' \
+    -T fields -e frame.number 2>/dev/null | wc -l)
+tapp=$(tshark -r "$TP_TMP/basic.pcap" -Y 'dtls.record.content_type == 23' -T fields -e dtls.record.content_type \
+    2>/dev/null | tr ',' '\n' | grep -c '^23$')
+tp_json "keylog: $tfin Finished, $tclose close_notify, $tapp application data records, as tshark Finished and $tclose close_notify decrypted, as tshark" "$TP_TMP/basic-kl.json" \
+    "sum(m['type'] == 'Finished' and m['decrypted'] for m in j['messages']) == $tfin == 2 and sum(m['type'] == 'Alert' and m['decrypted'] and m['code'] == 0 for m in j['messages']) == $tclose and not j['keys_missing'] and not j['decrypt_failed'] and j['appdata']['c2s']['records'] + j['appdata']['s2c']['records'] == $tapp"
+# a key log of another session: the keys are missing, nothing fails
+printf 'CLIENT_RANDOM %064d %096d\n' 0 0 >"$TP_TMP/other.keylog"
+tp_expect_exit "pcap basic, unrelated key log" 0 "$TLSPROBE" pcap "$TP_TMP/basic.pcap" --keylog "$TP_TMP/other.keylog" \
+    --cafile "$PKI/root.pem" --format json
+tp_json "unrelated key log: keys missing, no decrypt failure" "$TP_OUT" 'j["keys_missing"] and not j["decrypt_failed"]'
+
 # 2. -mtu 500 on both ends: the Certificate travels in fragments
 capture mtu -mtu 500 -- -mtu 500 -CAfile "$PKI/root.pem"
 nfrag=$(tshark -r "$TP_TMP/mtu.pcap" -Y 'dtls.handshake.type == 11' 2>/dev/null | wc -l)
