@@ -326,6 +326,8 @@ struct tp_session {
     struct tp_staple *staple;
     /* appended (revocation): a CRL judged for the leaf (check --crl); owned, NULL when none */
     struct tp_crl_check *crl_check;
+    /* appended (dtls): fed datagrams (tp_session_feed_datagram): DTLS over UDP */
+    bool udp;
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */

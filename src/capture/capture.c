@@ -1046,11 +1046,13 @@ static void udp_packet(struct tp_capture *c, const struct tp_pkt *p, int64_t t_u
 {
     const struct tp_udp_hooks h = { udp_open, udp_done, c };
     bool ch = tp_dtls_is_client_hello(p->payload);
-    /* --shard: the same partition as TCP flows, by the endpoints, decided when a
-     * flow would start (a datagram of a flow not started is dropped below) */
+    /* --shard: by the flow's Community ID (UDP, seed 0) as for TCP flows, decided
+     * when a flow would start (a datagram of a flow not started is dropped below) */
+    uint8_t id[TP_COMMUNITY_ID_SHA1];
     if (ch && c->o.shard_n > 1 &&
-        tp_capture_shard_of(p->src, p->sport, p->dst, p->dport, p->ipver == 6 ? 16 : 4, c->o.shard_n) !=
-            c->o.shard_k) {
+        (!tp_community_id_sha1(0, TP_PROTO_UDP, p->src, p->dst, p->ipver == 6 ? 16 : 4, p->sport, p->dport, id) ||
+         1 + ((uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3]) % c->o.shard_n !=
+             c->o.shard_k)) {
         count_not_decoded(&c->st, TP_PKT_OTHER);
         return;
     }

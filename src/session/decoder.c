@@ -1100,6 +1100,7 @@ enum tp_err tp_decoder_datagram(struct tp_session *s, enum tp_dir dir, const uin
     struct dirst *d = &dec->d[dir];
     if (!dec->dtls && !(dec->dtls = calloc(2, sizeof *dec->dtls)))
         return TP_ERR_NOMEM;
+    s->udp = true;
     d->t = d->rec_t = t_us;
     s->decode[dir].bytes += len;
     if (d->dead)

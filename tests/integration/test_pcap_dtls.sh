@@ -64,6 +64,30 @@ hexid=$(printf '0x%s,0x%s' "$(echo "${suite#0x}" | cut -c1-2 | tr a-f A-F)" "$(e
 suite_name=$(openssl ciphers -stdname -V ALL 2>/dev/null | awk -v id="$hexid" '$1 == id { print $3; exit }')
 tp_json "basic: SNI and cipher suite as tshark ($sni, $suite = $suite_name)" "$TP_TMP/basic.json" \
     "'$sni' == 'server.test' and j['server_name'] == '$sni' and '$suite_name' != '' and j['cipher'] == '$suite_name'"
+# Community ID v1 of a UDP flow (protocol 17), computed here from the endpoints
+python3 - "$TP_TMP/basic.json" <<'EOF'
+import base64, hashlib, ipaddress, json, struct, sys
+j = json.loads(open(sys.argv[1]).readline())
+a = (ipaddress.ip_address(j["client_ip"]).packed, j["client_port"])
+b = (ipaddress.ip_address(j["server_ip"]).packed, j["server_port"])
+(sa, sp), (da, dp) = sorted([a, b])
+h = hashlib.sha1(struct.pack(">H", 0) + sa + da + struct.pack(">BBHH", 17, 0, sp, dp)).digest()
+want = "1:" + base64.b64encode(h).decode()
+print("  community_id", j["community_id"], "want", want)
+sys.exit(0 if j["community_id"] == want else 1)
+EOF
+tp_check "basic: Community ID of the UDP flow" $?
+# --shard K/3: the DTLS flow is in exactly the shard its Community ID says
+want_k=$(python3 -c "import base64,sys; h=base64.b64decode(sys.argv[1][2:]); print(1 + int.from_bytes(h[:4], 'big') % 3)" \
+    "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["community_id"])' "$TP_TMP/basic.json")")
+got=""
+for k in 1 2 3; do
+    n=$("$TLSPROBE" pcap "$TP_TMP/basic.pcap" --shard "$k/3" --cafile "$PKI/root.pem" --format json 2>/dev/null |
+        grep -c '"type":"session"')
+    [ "$n" = 1 ] && got="$got$k"
+done
+[ "$got" = "$want_k" ]
+tp_check "--shard K/3: the DTLS flow only in shard $want_k (got '$got')" $?
 # every handshake type tshark decodes in clear is in our transcript
 python3 - "$TP_TMP/basic.json" "$TP_TMP/basic.tshark" <<'EOF'
 import json, sys
