@@ -47,12 +47,29 @@ tshark_types() {
     tshark -r "$1" -Y dtls.handshake -T fields -e dtls.handshake.type 2>/dev/null | tr ',' '\n' | grep -v '^$'
 }
 
+# tshark_same NAME: every handshake type tshark decodes in clear in NAME.pcap is in
+# our transcript of NAME.json
+tshark_same() {
+    tshark_types "$TP_TMP/$1.pcap" | sort -u >"$TP_TMP/$1.tshark"
+    python3 - "$TP_TMP/$1.json" "$TP_TMP/$1.tshark" <<'EOF'
+import json, sys
+names = {1: "ClientHello", 2: "ServerHello", 3: "HelloVerifyRequest", 4: "NewSessionTicket", 11: "Certificate",
+         12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone", 16: "ClientKeyExchange"}
+j = json.loads(open(sys.argv[1]).readline())
+ours = set(m["type"] for m in j["messages"])
+want = set(names[int(t)] for t in open(sys.argv[2]).read().split() if int(t) in names)
+missing = want - ours
+print("  tshark types:", sorted(want), "missing:", sorted(missing))
+sys.exit(1 if missing or not want else 0)
+EOF
+    tp_check "$1: the handshake messages tshark shows" $?
+}
+
 # 1. the cookie exchange (s_server answers the first ClientHello with a
 #    HelloVerifyRequest), a verified chain, the whole handshake
 capture basic -- -CAfile "$PKI/root.pem" -keylogfile "$TP_TMP/basic.keylog"
 tp_expect_exit "pcap basic" 0 "$TLSPROBE" pcap "$TP_TMP/basic.pcap" --cafile "$PKI/root.pem" --format json
 cp "$TP_OUT" "$TP_TMP/basic.json"
-tshark_types "$TP_TMP/basic.pcap" | sort -u >"$TP_TMP/basic.tshark"
 suite=$(tshark -r "$TP_TMP/basic.pcap" -Y 'dtls.handshake.type == 2' -T fields -e dtls.handshake.ciphersuite 2>/dev/null | head -1)
 sni=$(tshark -r "$TP_TMP/basic.pcap" -Y 'dtls.handshake.type == 1' -T fields -e dtls.handshake.extensions_server_name 2>/dev/null | head -1)
 tp_json "basic: one DTLS 1.2 session, complete, verified, no findings" "$TP_TMP/basic.json" \
@@ -88,19 +105,7 @@ for k in 1 2 3; do
 done
 [ "$got" = "$want_k" ]
 tp_check "--shard K/3: the DTLS flow only in shard $want_k (got '$got')" $?
-# every handshake type tshark decodes in clear is in our transcript
-python3 - "$TP_TMP/basic.json" "$TP_TMP/basic.tshark" <<'EOF'
-import json, sys
-names = {1: "ClientHello", 2: "ServerHello", 3: "HelloVerifyRequest", 4: "NewSessionTicket", 11: "Certificate",
-         12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone", 16: "ClientKeyExchange"}
-j = json.loads(open(sys.argv[1]).readline())
-ours = set(m["type"] for m in j["messages"])
-want = set(names[int(t)] for t in open(sys.argv[2]).read().split() if int(t) in names)
-missing = want - ours
-print("  tshark types:", sorted(want), "missing:", sorted(missing))
-sys.exit(1 if missing or not want else 0)
-EOF
-tp_check "basic: the handshake messages tshark shows" $?
+tshark_same basic
 tp_json "basic: CCS and encrypted Finished both ways" "$TP_TMP/basic.json" \
     'sum(m["type"] == "ChangeCipherSpec" for m in j["messages"]) == 2 and {m["dir"] for m in j["messages"] if m["type"] == "EncryptedRecord"} == {"c2s", "s2c"}'
 
@@ -122,15 +127,19 @@ tp_expect_exit "pcap basic, unrelated key log" 0 "$TLSPROBE" pcap "$TP_TMP/basic
     --cafile "$PKI/root.pem" --format json
 tp_json "unrelated key log: keys missing, no decrypt failure" "$TP_OUT" 'j["keys_missing"] and not j["decrypt_failed"]'
 
-# 2. -mtu 500 on both ends: the Certificate travels in fragments
-capture mtu -mtu 500 -- -mtu 500 -CAfile "$PKI/root.pem"
+# 2. -mtu 500 on both ends: the Certificate travels in fragments; the server asks
+#    for a client certificate (CertificateRequest; the client sends none)
+capture mtu -mtu 500 -verify 1 -- -mtu 500 -CAfile "$PKI/root.pem"
 nfrag=$(tshark -r "$TP_TMP/mtu.pcap" -Y 'dtls.handshake.type == 11' 2>/dev/null | wc -l)
 [ "$nfrag" -ge 3 ]
 tp_check "mtu 500: tshark sees the Certificate in $nfrag datagrams" $?
 tp_expect_exit "pcap mtu" 0 "$TLSPROBE" pcap "$TP_TMP/mtu.pcap" --cafile "$PKI/root.pem" --format json
 cp "$TP_OUT" "$TP_TMP/mtu.json"
 tp_json "mtu 500: one Certificate, reassembled, 2 certificates, verified" "$TP_TMP/mtu.json" \
-    'hs(j).count("Certificate") == 1 and j["certificate_count"] == 2 and j["server_verification"]["status"] == "ok" and j["handshake_complete"]'
+    'hs(j, "s2c").count("Certificate") == 1 and j["certificate_count"] == 2 and j["server_verification"]["status"] == "ok" and j["handshake_complete"]'
+tp_json "mtu 500: CertificateRequest, client_auth_requested" "$TP_TMP/mtu.json" \
+    '"CertificateRequest" in hs(j, "s2c") and j["client_auth_requested"] and "Certificate" in hs(j, "c2s")'
+tshark_same mtu
 
 # 3. the client rejects the chain (another root): its fatal alert, from the client
 capture badca -- -CAfile "$PKI/other-root.pem" -verify_return_error
