@@ -154,6 +154,7 @@ struct tp_capture_stats {
     uint64_t skipped_records;        /* records counted without decoding (no keys, handshake over) */
     uint64_t chains_verified, verify_cache_hits;
     uint32_t shard_k, shard_n;       /* --shard K/N (0: none); the counts above are of this shard's flows */
+    uint64_t dtls_flows;             /* UDP flows decoded as DTLS (not in flows / tls_flows) */
 };
 
 struct tp_capture;

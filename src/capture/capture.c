@@ -1024,8 +1024,7 @@ static struct tp_session *udp_open(void *ctx, int64_t first_us, unsigned long *i
     tp_session_set_worker(s, c->worker);
     tp_session_set_cert_cache(s, c->certs);
     *index = ++c->next_index;
-    c->st.flows++;
-    c->st.tls_flows++;
+    c->st.dtls_flows++;
     return s;
 }
 
@@ -1045,6 +1044,7 @@ static void udp_done(void *ctx, struct tp_session *s, unsigned long index, bool 
 static void udp_packet(struct tp_capture *c, const struct tp_pkt *p, int64_t t_us)
 {
     const struct tp_udp_hooks h = { udp_open, udp_done, c };
+    count_not_decoded(&c->st, TP_PKT_OTHER); /* not TCP: counted as before, DTLS or not */
     bool ch = tp_dtls_is_client_hello(p->payload);
     /* --shard: by the flow's Community ID (UDP, seed 0) as for TCP flows, decided
      * when a flow would start (a datagram of a flow not started is dropped below) */
@@ -1052,13 +1052,11 @@ static void udp_packet(struct tp_capture *c, const struct tp_pkt *p, int64_t t_u
     if (ch && c->o.shard_n > 1 &&
         (!tp_community_id_sha1(0, TP_PROTO_UDP, p->src, p->dst, p->ipver == 6 ? 16 : 4, p->sport, p->dport, id) ||
          1 + ((uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3]) % c->o.shard_n !=
-             c->o.shard_k)) {
-        count_not_decoded(&c->st, TP_PKT_OTHER);
+             c->o.shard_k))
         return;
-    }
-    if (c->done || (!c->udp && !ch) ||
-        (!c->udp && !(c->udp = tp_udp_flows_new())) || !tp_udp_packet(c->udp, p, t_us, &h))
-        count_not_decoded(&c->st, TP_PKT_OTHER);
+    if (c->done || (!c->udp && !ch) || (!c->udp && !(c->udp = tp_udp_flows_new())))
+        return;
+    (void)tp_udp_packet(c->udp, p, t_us, &h);
 }
 
 void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen)

@@ -155,6 +155,17 @@ tp_json "badca: the client's fatal alert ($talert), handshake not complete" "$TP
 grep -i "alert" "$TP_TMP/badca.txt" >/dev/null
 tp_check "badca: text output names the alert" $?
 
+# 3b. every JSON line (sessions, the summary with dtls_flows) against docs/schema
+tail -1 "$TP_TMP/badca.json" >"$TP_TMP/summary.json"
+tp_json "summary: 1 DTLS flow, no TCP flow" "$TP_TMP/summary.json" \
+    'j["type"] == "summary" and j["capture"]["dtls_flows"] == 1 and j["capture"]["flows"] == 0 and j["versions"] == {"DTLS 1.2": 1}'
+if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+    /usr/bin/python3 "$TP_SRC/tests/schema/validate.py" --schema-dir "$TP_SRC/docs/schema" \
+        tlsprobe:"$TP_TMP/basic.json" tlsprobe:"$TP_TMP/basic-kl.json" tlsprobe:"$TP_TMP/mtu.json" \
+        tlsprobe:"$TP_TMP/badca.json"
+    tp_check "JSON output valid against docs/schema" $?
+fi
+
 # 4. UDP that is not DTLS (a datagram of text on a port) is not a session
 p=$(udp_port)
 tp_bg timeout 10 tcpdump -i lo --immediate-mode -U -s 0 -w "$TP_TMP/plain.pcap" "udp port $p" 2>"$TP_TMP/plain.tcpdump.log"
