@@ -48,8 +48,9 @@ void finisher_stop(struct finisher *fin);
  * UDP flows by their direction-independent 5-tuple; a flow is tracked from a
  * datagram that starts with a DTLS ClientHello (any port; its sender is the
  * client) and its datagrams go whole to the session (tp_session_feed_datagram).
- * A flow ends at the end of the capture, after TP_UDP_IDLE_US without a
- * datagram, or evicted when TP_UDP_MAX_FLOWS are open. */
+ * A flow ends after a fatal alert or an alert from each side, at the end of the
+ * capture, after TP_UDP_IDLE_US without a datagram, or evicted when
+ * TP_UDP_MAX_FLOWS are open. */
 #define TP_UDP_MAX_FLOWS 1024
 #define TP_UDP_IDLE_US (60 * 1000000LL)
 struct tp_pkt;

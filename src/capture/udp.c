@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/capture.h"
+#include "tlsprobe/names.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/wire.h"
 #include "capture/capture_int.h"
@@ -59,6 +60,23 @@ static int uflow_dir(const struct uflow *f, const struct tp_pkt *p)
         !memcmp(p->dst, f->addr[0], n))
         return 1;
     return -1;
+}
+
+/* Has the connection ended? A fatal alert, or an alert from each side (a
+ * close_notify, or an encrypted alert record): UDP has no FIN, and sniff should
+ * not wait for the idle timeout to report a session that said goodbye. */
+static bool dtls_closed(const struct tp_session *s)
+{
+    bool said[2] = { false, false };
+    for (size_t i = 0; i < s->n_msgs; i++) {
+        const struct tp_msg *m = &s->msgs[i];
+        if (m->kind == TP_MSG_ALERT && m->alert_level == TP_ALERT_LEVEL_FATAL)
+            return true;
+        if ((m->kind == TP_MSG_ALERT && m->alert_desc == 0) ||
+            (m->kind == TP_MSG_ENCRYPTED && m->record_type == TP_CT_ALERT))
+            said[m->dir == TP_S2C] = true;
+    }
+    return said[0] && said[1];
 }
 
 bool tp_udp_packet(struct tp_udp_flows *u, const struct tp_pkt *p, int64_t t_us, const struct tp_udp_hooks *h)
@@ -118,6 +136,8 @@ bool tp_udp_packet(struct tp_udp_flows *u, const struct tp_pkt *p, int64_t t_us,
     if (f->s && p->payload.len &&
         tp_session_feed_datagram(f->s, dir == 0 ? TP_C2S : TP_S2C, p->payload.p, p->payload.len, t_us) != TP_OK)
         f->s->outcome.status = TP_CONN_LOCAL_ERROR; /* out of memory: keep what we have */
+    if (f->s && dtls_closed(f->s))
+        uflow_end(u, f, h, false);
     return true;
 }
 

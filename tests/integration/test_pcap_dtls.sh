@@ -179,4 +179,24 @@ tp_expect_exit "pcap plain udp" 0 "$TLSPROBE" pcap "$TP_TMP/plain.pcap" --format
 python3 -c "import json,sys; L=[json.loads(l) for l in open('$TP_OUT')]; sys.exit(0 if not [l for l in L if l.get('type')=='session'] else 1)"
 tp_check "plain udp: no session" $?
 
+# 5. sniff -i lo --count 1: a DTLS session is reported when both sides said
+#    goodbye (close_notify), without waiting for the capture to end
+p=$(udp_port)
+tp_bg timeout 30 "$TLSPROBE" sniff -i lo --filter "udp port $p" --count 1 --cafile "$PKI/root.pem" --format json \
+    >"$TP_TMP/sniff.json" 2>"$TP_TMP/sniff.err"
+sniff_pid=$TP_BG_PID
+wait_for "sniffing on lo" "$TP_TMP/sniff.err"
+tp_bg timeout 15 openssl s_server -dtls1_2 -accept "127.0.0.1:$p" -cert "$PKI/good.pem" -cert_chain "$PKI/int.pem" \
+    -key "$PKI/good.key" -quiet </dev/null >"$TP_TMP/sniff.srv.log" 2>&1
+spid=$TP_BG_PID
+sleep 0.4
+{ echo hello; sleep 0.4; } | timeout 8 openssl s_client -dtls1_2 -connect "127.0.0.1:$p" -servername server.test \
+    -CAfile "$PKI/root.pem" >"$TP_TMP/sniff.cli.log" 2>&1
+tp_kill "$spid"
+for ((i = 0; i < 100; i++)); do kill -0 "$sniff_pid" 2>/dev/null || break; sleep 0.05; done
+wait "$sniff_pid"
+tp_check "sniff: exit 0 after --count 1, before its timeout ($(head -c 300 "$TP_TMP/sniff.err" | tr '\n' ' '))" $?
+tp_json "sniff: one DTLS 1.2 session, complete" "$TP_TMP/sniff.json" \
+    'j["source"] == "sniff" and j["version"] == "DTLS 1.2" and j["handshake_complete"] and ids(j) == []'
+
 tp_finish
