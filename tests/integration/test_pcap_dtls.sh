@@ -29,12 +29,12 @@ capture() {
     local tpid=$TP_BG_PID
     # tcpdump says "listening on" on stderr; give it a moment through a log
     sleep 0.6
-    tp_bg timeout 15 openssl s_server -dtls1_2 -accept "127.0.0.1:$p" -cert "$PKI/good.pem" \
+    tp_bg timeout 15 openssl s_server "${DTLS_VER:--dtls1_2}" -accept "127.0.0.1:$p" -cert "$PKI/good.pem" \
         -cert_chain "$PKI/int.pem" -key "$PKI/good.key" -quiet "${sargs[@]}" </dev/null \
         >"$TP_TMP/$name.srv.log" 2>&1
     local spid=$TP_BG_PID
     sleep 0.4
-    { echo hello; sleep 0.4; } | timeout 8 openssl s_client -dtls1_2 -connect "127.0.0.1:$p" \
+    { echo hello; sleep 0.4; } | timeout 8 openssl s_client "${DTLS_VER:--dtls1_2}" -connect "127.0.0.1:$p" \
         -servername server.test "${cargs[@]}" >"$TP_TMP/$name.cli.log" 2>&1
     sleep 0.3
     tp_kill "$spid"
@@ -164,6 +164,20 @@ if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
         tlsprobe:"$TP_TMP/basic.json" tlsprobe:"$TP_TMP/basic-kl.json" tlsprobe:"$TP_TMP/mtu.json" \
         tlsprobe:"$TP_TMP/badca.json"
     tp_check "JSON output valid against docs/schema" $?
+fi
+
+# 3c. DTLS 1.0 (OpenSSL allows it at security level 0): AES-CBC with explicit IVs
+#     decrypted (TLS 1.1 keys), its ServerKeyExchange read without a signature
+#     algorithm, deprecated-version as for TLS 1.1
+DTLS_VER=-dtls1 capture dtls10 -cipher 'DEFAULT@SECLEVEL=0' -- -cipher 'DEFAULT@SECLEVEL=0' \
+    -CAfile "$PKI/root.pem" -keylogfile "$TP_TMP/dtls10.keylog"
+if grep -i "handshake failure\|no protocols available\|unsupported" "$TP_TMP/dtls10.cli.log" >/dev/null; then
+    echo "skip - DTLS 1.0: this OpenSSL refuses it"
+else
+    "$TLSPROBE" pcap "$TP_TMP/dtls10.pcap" --keylog "$TP_TMP/dtls10.keylog" --cafile "$PKI/root.pem" --format json \
+        >"$TP_TMP/dtls10.json" 2>"$TP_TMP/dtls10.err"
+    tp_json "DTLS 1.0: decrypted, SKE parsed, deprecated-version" "$TP_TMP/dtls10.json" \
+        'j["version"] == "DTLS 1.0" and j["handshake_complete"] and ids(j) == ["deprecated-version"] and sum(m["type"] == "Finished" and m["decrypted"] for m in j["messages"]) == 2 and all(m["parse_error"] is None for m in j["messages"])'
 fi
 
 # 4. UDP that is not DTLS (a datagram of text on a port) is not a session

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tlsprobe/names.h"
 #include "tlsprobe/reader.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/wire.h"
@@ -275,6 +276,16 @@ static void test_session__flight_in_datagrams__transcript(void **st)
     tp_session_free(s);
 }
 
+static void test_version__dtls__compared_as_tls(void **st)
+{
+    (void)st;
+    assert_int_equal(tp_version_tls_equiv(0xfeff), TP_TLS1_1);
+    assert_int_equal(tp_version_tls_equiv(0xfefd), TP_TLS1_2);
+    assert_int_equal(tp_version_tls_equiv(0xfefc), TP_TLS1_3);
+    assert_int_equal(tp_version_tls_equiv(TP_TLS1_0), TP_TLS1_0);
+    assert_string_equal(tp_name_version(0xfefd), "DTLS 1.2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_reasm__limits__refused),
         cmocka_unit_test(test_client_hello__dtls__cookie_read),
         cmocka_unit_test(test_session__flight_in_datagrams__transcript),
+        cmocka_unit_test(test_version__dtls__compared_as_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
