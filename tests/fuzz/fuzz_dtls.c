@@ -4,7 +4,9 @@
  * capture's "is this a DTLS ClientHello" test. The input is a sequence of
  * datagrams: a control byte (bit 0: the direction), a 16-bit big-endian length,
  * then that many bytes (fewer at the end of the input). Seeds:
- * fixtures/fuzz/fuzz_dtls/, made by tests/fuzz/make_dtls_seeds.py. */
+ * fixtures/fuzz/fuzz_dtls/, made by tests/fuzz/make_dtls_seeds.py. A key log holds
+ * a master secret for the seeds' client random (bytes 0..31), so epoch-1 records
+ * reach the DTLS key derivation and record decryption. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,13 +14,21 @@
 #include "tlsprobe/session.h"
 #include "tlsprobe/wire.h"
 
+static const char keylog[] = "CLIENT_RANDOM 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f "
+                             "0101010101010101010101010101010101010101010101010101010101010101"
+                             "01010101010101010101010101010101\n";
+static struct tp_keylog *kl;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (!kl && tp_keylog_parse((const uint8_t *)keylog, sizeof keylog - 1, &kl) != TP_OK)
+        abort();
     struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
     if (!s)
         return 0;
+    tp_session_set_keylog(s, kl);
     size_t off = 0;
     int64_t t = 0;
     while (off + 3 <= size) {
