@@ -155,4 +155,11 @@
  * from the DER, so a CA's 100,000-entry CRL is still searched in full. */
 #define TP_MAX_CRL_ENTRIES       1024
 
+/* DTLS in captures (docs/capture.md#dtls-over-udp): handshake messages of one
+ * direction being reassembled at once (later ones wait), DTLS flows open at once
+ * (the oldest is evicted), and how long (capture time) a flow may be silent. */
+#define TP_DTLS_REASM_SLOTS      8
+#define TP_UDP_MAX_FLOWS         1024
+#define TP_UDP_IDLE_US           (60 * 1000000LL)
+
 #endif

@@ -396,8 +396,6 @@ bool tp_ja4s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, bool 
 struct tp_reader;
 #define TP_DTLS_HDR_LEN 13
 #define TP_DTLS_HS_HDR_LEN 12
-/* Messages of one direction being reassembled at once (later ones wait). */
-#define TP_DTLS_REASM_SLOTS 8
 struct tp_dtls_record {
     uint8_t type;
     uint16_t version;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 
 /* Finished sessions waiting for the finisher thread (bounds the memory they hold). */
@@ -51,8 +52,6 @@ void finisher_stop(struct finisher *fin);
  * A flow ends after a fatal alert or an alert from each side, at the end of the
  * capture, after TP_UDP_IDLE_US without a datagram, or evicted when
  * TP_UDP_MAX_FLOWS are open. */
-#define TP_UDP_MAX_FLOWS 1024
-#define TP_UDP_IDLE_US (60 * 1000000LL)
 struct tp_pkt;
 struct tp_udp_flows;
 struct tp_udp_hooks {
