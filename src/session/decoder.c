@@ -850,6 +850,8 @@ size_t tp_decoder_footprint(const struct tp_decoder *dec)
     size_t n = sizeof *dec;
     for (int i = 0; i < 2; i++)
         n += dec->d[i].buf_cap + dec->d[i].reasm.cap;
+    if (dec->dtls)
+        n += 2 * sizeof *dec->dtls + dec->dtls[0].held + dec->dtls[1].held;
     return n;
 }
 
