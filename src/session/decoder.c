@@ -114,7 +114,7 @@ static void buf_release(struct tp_worker *w, struct dirst *d)
     d->buf_cap = d->buf_len = 0;
 }
 
-static void tp_decoder_dtls_free(struct tp_decoder *dec);
+static void dtls_state_free(struct tp_decoder *dec);
 
 struct tp_decoder *tp_decoder_new(void)
 {
@@ -148,7 +148,7 @@ void tp_decoder_free(struct tp_decoder *dec, struct tp_worker *w)
         dir_drop_keys(d);
         tp_hs_reasm_free(&d->reasm);
     }
-    tp_decoder_dtls_free(dec);
+    dtls_state_free(dec);
     free(dec->scratch);
     free(dec);
 }
@@ -1000,10 +1000,12 @@ void tp_decoder_flush(struct tp_session *s)
  * fragments of epoch 0 are reassembled by message_seq (out of order, duplicates
  * from retransmission ignored) and handed to on_handshake in the TLS form, so the
  * session, its parsers and its findings are those of TLS. Alerts and CCS as in
- * TLS; records of epoch > 0 are protected (no DTLS decryption yet: counted and
- * kept as EncryptedRecord messages, as TLS 1.2 without keys). */
+ * TLS; records of epoch 1 are decrypted with the key log's master secret
+ * (record_crypto's DTLS variant: each record carries its own sequence number, so
+ * order does not matter), else counted and kept as EncryptedRecord messages, as
+ * TLS 1.2 without keys; later epochs (renegotiation) are only counted. */
 
-static void tp_decoder_dtls_free(struct tp_decoder *dec)
+static void dtls_state_free(struct tp_decoder *dec)
 {
     if (!dec->dtls)
         return;
