@@ -67,7 +67,8 @@ static enum tp_pkt_kind parse_tcp(struct tp_reader *r, uint32_t ip_payload_len, 
     return TP_PKT_TCP;
 }
 
-/* RFC 768: ports, length (header included), checksum. */
+/* RFC 768: ports, length (header included), checksum. A UDP header we cannot
+ * read is an "other" packet, as all UDP was before DTLS was decoded. */
 static enum tp_pkt_kind parse_udp(struct tp_reader *r, uint32_t ip_payload_len, struct tp_pkt *out)
 {
     uint16_t ulen, csum;
@@ -75,10 +76,8 @@ static enum tp_pkt_kind parse_udp(struct tp_reader *r, uint32_t ip_payload_len, 
     tp_read_u16(r, &out->dport);
     tp_read_u16(r, &ulen);
     tp_read_u16(r, &csum);
-    if (!tp_reader_ok(r))
-        return fail_kind(r);
-    if (ulen < 8 || ulen > ip_payload_len)
-        return TP_PKT_BAD;
+    if (!tp_reader_ok(r) || ulen < 8 || ulen > ip_payload_len)
+        return TP_PKT_OTHER;
     out->flags = 0;
     out->seq = out->ack = 0;
     out->payload_len = (uint32_t)ulen - 8u;
