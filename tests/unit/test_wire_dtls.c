@@ -216,7 +216,9 @@ static size_t mkch(uint8_t *out, const uint8_t *cookie, uint8_t cookie_len)
     memset(out + n, 7, 32), n += 32;
     out[n++] = 0; /* session id */
     out[n++] = cookie_len;
-    memcpy(out + n, cookie, cookie_len), n += cookie_len;
+    if (cookie_len)
+        memcpy(out + n, cookie, cookie_len);
+    n += cookie_len;
     out[n++] = 0, out[n++] = 2, out[n++] = 0xc0, out[n++] = 0x2b;
     out[n++] = 1, out[n++] = 0;
     return n;
@@ -286,6 +288,43 @@ static void test_version__dtls__compared_as_tls(void **st)
     assert_string_equal(tp_name_version(0xfefd), "DTLS 1.2");
 }
 
+/* DTLS 1.3 (RFC 9147): offered in supported_versions, named from the
+ * ServerHello, its unified-header records counted as protected. */
+static void test_session__dtls13__named_not_opened(void **st)
+{
+    (void)st;
+    uint8_t ch[160], sh[80], frag[256], dg[512];
+    const uint8_t sv_ch[] = { 0x00, 0x2b, 0x00, 0x05, 0x04, 0xfe, 0xfc, 0xfe, 0xfd };
+    size_t chn = mkch(ch, NULL, 0);
+    ch[chn++] = 0, ch[chn++] = sizeof sv_ch;
+    memcpy(ch + chn, sv_ch, sizeof sv_ch), chn += sizeof sv_ch;
+    size_t shn = 0;
+    sh[shn++] = 0xfe, sh[shn++] = 0xfd;
+    memset(sh + shn, 3, 32), shn += 32;
+    sh[shn++] = 0;
+    sh[shn++] = 0x13, sh[shn++] = 0x01, sh[shn++] = 0;
+    const uint8_t sv_sh[] = { 0x00, 0x06, 0x00, 0x2b, 0x00, 0x02, 0xfe, 0xfc };
+    memcpy(sh + shn, sv_sh, sizeof sv_sh), shn += sizeof sv_sh;
+    struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
+    size_t f = mkfrag(frag, TP_HS_CLIENT_HELLO, ch, (uint32_t)chn, 0, 0, (uint32_t)chn);
+    size_t n = mkrec(dg, TP_CT_HANDSHAKE, 0xfefd, 0, 0, frag, f);
+    assert_int_equal(tp_session_feed_datagram(s, TP_C2S, dg, n, 1), TP_OK);
+    f = mkfrag(frag, TP_HS_SERVER_HELLO, sh, (uint32_t)shn, 0, 0, (uint32_t)shn);
+    n = mkrec(dg, TP_CT_HANDSHAKE, 0xfefd, 0, 0, frag, f);
+    const uint8_t uni[] = { 0x2e, 0x00, 0x01, 0x00, 0x20 };
+    memcpy(dg + n, uni, sizeof uni);
+    memset(dg + n + sizeof uni, 0x55, 32);
+    n += sizeof uni + 32;
+    assert_int_equal(tp_session_feed_datagram(s, TP_S2C, dg, n, 2), TP_OK);
+    tp_session_finish(s);
+    assert_int_equal(s->offered_max_version, 0xfefc);
+    assert_int_equal(s->version, 0xfefc);
+    assert_string_equal(tp_name_version(s->version), "DTLS 1.3");
+    assert_int_equal(s->decode[TP_S2C].records, 2);
+    assert_int_equal(s->decode[TP_S2C].issue, TP_DEC_NONE);
+    tp_session_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_client_hello__dtls__cookie_read),
         cmocka_unit_test(test_session__flight_in_datagrams__transcript),
         cmocka_unit_test(test_version__dtls__compared_as_tls),
+        cmocka_unit_test(test_session__dtls13__named_not_opened),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
