@@ -439,7 +439,16 @@ struct tp_dtls_reasm_slot {
     uint8_t *buf;                    /* 4 + length */
     uint8_t *have;                   /* one bit per body byte */
 };
+/* Records remembered per direction to recognise a retransmitted one (tp_dtls_seen). */
+#define TP_DTLS_SEEN 64
+struct tp_dtls_seen_rec {
+    uint64_t epoch_seq;              /* epoch << 48 | seq */
+    uint32_t len, hash;
+    bool used;
+};
 struct tp_dtls_reasm {
+    struct tp_dtls_seen_rec seen[TP_DTLS_SEEN];
+    size_t seen_next;
     bool started;
     uint16_t next_seq;
     uint8_t done_type[64];           /* type delivered per message_seq < 64, 0 none */
@@ -447,6 +456,11 @@ struct tp_dtls_reasm {
     uint8_t *out;                    /* the message last delivered (freed on the next call) */
     size_t held;                     /* bytes held by the slots */
 };
+/* Was this very record (epoch, sequence number, length and bytes) among the last
+ * TP_DTLS_SEEN of this direction? A retransmission (RFC 6347 §4.1.2.6: the
+ * receiver discards it); else it is remembered. Only identical records count:
+ * a peer that reuses a sequence number after a HelloVerifyRequest is not lost. */
+bool tp_dtls_seen(struct tp_dtls_reasm *ra, const struct tp_dtls_record *rec);
 void tp_dtls_reasm_init(struct tp_dtls_reasm *ra);
 void tp_dtls_reasm_free(struct tp_dtls_reasm *ra);
 /* Add a fragment. TP_ERR_LIMIT: a message over TP_MAX_HANDSHAKE_MSG, or more

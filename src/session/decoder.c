@@ -1122,6 +1122,10 @@ enum tp_err tp_decoder_datagram(struct tp_session *s, enum tp_dir dir, const uin
             break;
         }
         s->decode[dir].records++;
+        if (!rec.unified && tp_dtls_seen(&dec->dtls[dir], &rec)) {
+            s->retransmissions[dir]++; /* RFC 6347 §4.1.2.6: a replayed record is discarded */
+            continue;
+        }
         if (rec.body.len > TP_MAX_RECORD_LEN) {
             issue(s, dir, TP_DEC_RECORD_TOO_LONG, (uint32_t)rec.body.len, 0);
             continue;

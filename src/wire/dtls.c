@@ -81,6 +81,30 @@ enum tp_err tp_dtls_hs_frag_next(struct tp_reader *r, struct tp_dtls_hs_frag *ou
     return TP_OK;
 }
 
+bool tp_dtls_seen(struct tp_dtls_reasm *ra, const struct tp_dtls_record *rec)
+{
+    /* FNV-1a over the body, read through the reader */
+    uint32_t h = 2166136261u;
+    struct tp_reader r;
+    uint8_t b;
+    tp_reader_from(&r, rec->body);
+    while (tp_read_u8(&r, &b))
+        h = (h ^ b) * 16777619u;
+    uint64_t es = (uint64_t)rec->epoch << 48 | (rec->seq & 0xffffffffffffull);
+    for (size_t i = 0; i < TP_DTLS_SEEN; i++) {
+        const struct tp_dtls_seen_rec *x = &ra->seen[i];
+        if (x->used && x->epoch_seq == es && x->len == rec->body.len && x->hash == h)
+            return true;
+    }
+    struct tp_dtls_seen_rec *x = &ra->seen[ra->seen_next];
+    ra->seen_next = (ra->seen_next + 1) % TP_DTLS_SEEN;
+    x->used = true;
+    x->epoch_seq = es;
+    x->len = (uint32_t)rec->body.len;
+    x->hash = h;
+    return false;
+}
+
 void tp_dtls_reasm_init(struct tp_dtls_reasm *ra)
 {
     memset(ra, 0, sizeof *ra);

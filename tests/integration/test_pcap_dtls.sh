@@ -127,6 +127,25 @@ tp_expect_exit "pcap basic, unrelated key log" 0 "$TLSPROBE" pcap "$TP_TMP/basic
     --cafile "$PKI/root.pem" --format json
 tp_json "unrelated key log: keys missing, no decrypt failure" "$TP_OUT" 'j["keys_missing"] and not j["decrypt_failed"]'
 
+# 1c. every datagram twice (mergecap of the capture with itself): retransmissions
+#     counted, the same transcript (no second CCS, Finished or alert)
+if command -v mergecap >/dev/null; then
+    mergecap -w "$TP_TMP/dup.pcap" "$TP_TMP/basic.pcap" "$TP_TMP/basic.pcap" 2>/dev/null
+    "$TLSPROBE" pcap "$TP_TMP/dup.pcap" --keylog "$TP_TMP/basic.keylog" --cafile "$PKI/root.pem" --format json \
+        >"$TP_TMP/dup.json" 2>/dev/null
+    python3 - "$TP_TMP/basic-kl.json" "$TP_TMP/dup.json" <<'EOF'
+import json, sys
+a = json.loads(open(sys.argv[1]).readline())
+b = json.loads(open(sys.argv[2]).readline())
+ta = [(m["dir"], m["type"]) for m in a["messages"]]
+tb = [(m["dir"], m["type"]) for m in b["messages"]]
+rt = b["capture"]["retransmissions_c2s"] + b["capture"]["retransmissions_s2c"]
+print("  retransmissions", rt, "same transcript", ta == tb)
+sys.exit(0 if ta == tb and rt > 0 and b["handshake_complete"] and b["alert_count"] == a["alert_count"] else 1)
+EOF
+    tp_check "duplicated datagrams: same transcript, retransmissions counted" $?
+fi
+
 # 2. -mtu 500 on both ends: the Certificate travels in fragments; the server asks
 #    for a client certificate (CertificateRequest; the client sends none)
 capture mtu -mtu 500 -verify 1 -- -mtu 500 -CAfile "$PKI/root.pem"

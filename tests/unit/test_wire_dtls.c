@@ -325,6 +325,32 @@ static void test_session__dtls13__named_not_opened(void **st)
     tp_session_free(s);
 }
 
+static void test_seen__identical_record_only__retransmission(void **st)
+{
+    (void)st;
+    uint8_t a[32], b[32];
+    const uint8_t x[3] = { 1, 2, 3 }, y[3] = { 1, 2, 4 };
+    size_t na = mkrec(a, TP_CT_ALERT, 0xfefd, 1, 5, x, 3), nb = mkrec(b, TP_CT_ALERT, 0xfefd, 1, 5, y, 3);
+    struct tp_dtls_reasm *ra = calloc(1, sizeof *ra);
+    struct tp_reader r;
+    struct tp_dtls_record ra_rec, rb_rec;
+    tp_reader_init(&r, a, na);
+    assert_int_equal(tp_dtls_record_next(&r, &ra_rec), TP_OK);
+    tp_reader_init(&r, b, nb);
+    assert_int_equal(tp_dtls_record_next(&r, &rb_rec), TP_OK);
+    assert_false(tp_dtls_seen(ra, &ra_rec));
+    assert_true(tp_dtls_seen(ra, &ra_rec));   /* the same record again */
+    assert_false(tp_dtls_seen(ra, &rb_rec));  /* same epoch and seq, other bytes: new */
+    /* remembered: the last TP_DTLS_SEEN only */
+    for (uint64_t i = 100; i < 100 + TP_DTLS_SEEN; i++) {
+        struct tp_dtls_record o = ra_rec;
+        o.seq = i;
+        assert_false(tp_dtls_seen(ra, &o));
+    }
+    assert_false(tp_dtls_seen(ra, &ra_rec));
+    free(ra);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_session__flight_in_datagrams__transcript),
         cmocka_unit_test(test_version__dtls__compared_as_tls),
         cmocka_unit_test(test_session__dtls13__named_not_opened),
+        cmocka_unit_test(test_seen__identical_record_only__retransmission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
