@@ -161,5 +161,8 @@
 #define TP_DTLS_REASM_SLOTS      8
 #define TP_UDP_MAX_FLOWS         1024
 #define TP_UDP_IDLE_US           (60 * 1000000LL)
+/* What the open DTLS flows' sessions may hold together (reassembly, transcripts);
+ * above it the least recently active flow is ended early (as an eviction). */
+#define TP_UDP_MAX_MEMORY        (32u << 20)
 
 #endif

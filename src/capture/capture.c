@@ -41,7 +41,7 @@ struct vcache {
 #define RESYNC_SCAN_MAX (64 * 1024)
 
 enum flow_state { F_NEW = 0, F_TLS, F_NOT_TLS, F_CLOSED };
-enum end_reason { END_FIN, END_RST, END_EVICTED, END_EOF, END_BUDGET };
+enum end_reason { END_FIN, END_RST, END_EVICTED, END_EOF, END_BUDGET, END_UDP_EVICTED, END_UDP_IDLE };
 
 /* A stream starts like TLS when its first 5 bytes are a plausible record header
  * or the start of an SSLv2-compatible ClientHello. */
@@ -475,6 +475,16 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
                      "flow evicted before the handshake completed: the tracked flows held more than the "
                      "%zu MiB memory budget (--max-flow-memory)",
                      c->o.max_flow_memory >> 20);
+            break;
+        case END_UDP_EVICTED:
+            snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                     "DTLS flow ended before the handshake completed: more than %d DTLS flows were open, or their "
+                     "sessions held more than %u MiB",
+                     TP_UDP_MAX_FLOWS, TP_UDP_MAX_MEMORY >> 20);
+            break;
+        case END_UDP_IDLE:
+            snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                     "no datagram for %lld s before the DTLS handshake completed", TP_UDP_IDLE_US / 1000000LL);
             break;
         }
     }
@@ -1028,11 +1038,12 @@ static struct tp_session *udp_open(void *ctx, int64_t first_us, unsigned long *i
     return s;
 }
 
-static void udp_done(void *ctx, struct tp_session *s, unsigned long index, bool evicted)
+static void udp_done(void *ctx, struct tp_session *s, unsigned long index, int why)
 {
     struct tp_capture *c = ctx;
     tp_session_end_decoding(s);
-    struct finish_job j = { s, index, (uint8_t)(evicted ? END_EVICTED : END_EOF), false };
+    enum end_reason r = why == TP_UDP_END_EVICTED ? END_UDP_EVICTED : why == TP_UDP_END_IDLE ? END_UDP_IDLE : END_EOF;
+    struct finish_job j = { s, index, (uint8_t)r, false };
     if (c->o.threaded && finisher_start(&c->fin, judge_job, c)) {
         finisher_push(&c->fin, &j);
     } else {

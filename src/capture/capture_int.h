@@ -52,13 +52,14 @@ void finisher_stop(struct finisher *fin);
  * A flow ends after a fatal alert or an alert from each side, at the end of the
  * capture, after TP_UDP_IDLE_US without a datagram, or evicted when
  * TP_UDP_MAX_FLOWS are open. */
+enum { TP_UDP_END_EOF, TP_UDP_END_EVICTED, TP_UDP_END_IDLE, TP_UDP_END_CLOSED };
 struct tp_pkt;
 struct tp_udp_flows;
 struct tp_udp_hooks {
     /* a new session (keys, worker, cert cache set), its index in *index; NULL: none */
     struct tp_session *(*open)(void *ctx, int64_t first_us, unsigned long *index);
-    /* the flow ended: judge and hand out s (evicted: the table was full) */
-    void (*done)(void *ctx, struct tp_session *s, unsigned long index, bool evicted);
+    /* the flow ended (why: TP_UDP_END_*): judge and hand out s */
+    void (*done)(void *ctx, struct tp_session *s, unsigned long index, int why);
     void *ctx;
 };
 struct tp_udp_flows *tp_udp_flows_new(void);

@@ -19,12 +19,14 @@ struct uflow {
     uint16_t port[2];
     int64_t first_us, last_us;
     unsigned long index;
+    size_t mem;                       /* tp_session_footprint when last fed */
     struct tp_session *s;
 };
 
 struct tp_udp_flows {
     struct uflow f[TP_UDP_MAX_FLOWS];
     size_t n;                         /* flows in use */
+    size_t mem;                       /* sum of their mem (<= TP_UDP_MAX_MEMORY) */
 };
 
 struct tp_udp_flows *tp_udp_flows_new(void)
@@ -32,19 +34,21 @@ struct tp_udp_flows *tp_udp_flows_new(void)
     return calloc(1, sizeof(struct tp_udp_flows));
 }
 
-static void uflow_end(struct tp_udp_flows *u, struct uflow *f, const struct tp_udp_hooks *h, bool evicted)
+static void uflow_end(struct tp_udp_flows *u, struct uflow *f, const struct tp_udp_hooks *h, int why)
 {
     struct tp_session *s = f->s;
     f->s = NULL;
     f->used = false;
     u->n--;
+    u->mem -= f->mem;
+    f->mem = 0;
     if (!s)
         return;
     tp_pkt_endpoint(f->ipver, f->addr[0], f->port[0], s->client, sizeof s->client);
     tp_pkt_endpoint(f->ipver, f->addr[1], f->port[1], s->server, sizeof s->server);
     s->rtt_us = -1;
     s->capture_time = f->first_us / 1000000;
-    h->done(h->ctx, s, f->index, evicted);
+    h->done(h->ctx, s, f->index, why);
 }
 
 /* The direction of p in f: 0 client to server, 1 the reverse, -1 not f's. */
@@ -97,7 +101,7 @@ bool tp_udp_packet(struct tp_udp_flows *u, const struct tp_pkt *p, int64_t t_us,
             continue;
         }
         if (c->last_us + TP_UDP_IDLE_US < t_us) {
-            uflow_end(u, c, h, false); /* idle: UDP never says goodbye */
+            uflow_end(u, c, h, TP_UDP_END_IDLE); /* idle: UDP never says goodbye */
             if (!free_slot)
                 free_slot = c;
             continue;
@@ -114,7 +118,7 @@ bool tp_udp_packet(struct tp_udp_flows *u, const struct tp_pkt *p, int64_t t_us,
         if (!tp_dtls_is_client_hello(p->payload))
             return false;
         if (!free_slot && oldest) {
-            uflow_end(u, oldest, h, true);
+            uflow_end(u, oldest, h, TP_UDP_END_EVICTED);
             free_slot = oldest;
         }
         if (!free_slot)
@@ -136,8 +140,23 @@ bool tp_udp_packet(struct tp_udp_flows *u, const struct tp_pkt *p, int64_t t_us,
     if (f->s && p->payload.len &&
         tp_session_feed_datagram(f->s, dir == 0 ? TP_C2S : TP_S2C, p->payload.p, p->payload.len, t_us) != TP_OK)
         f->s->outcome.status = TP_CONN_LOCAL_ERROR; /* out of memory: keep what we have */
-    if (f->s && dtls_closed(f->s))
-        uflow_end(u, f, h, false);
+    if (f->s && dtls_closed(f->s)) {
+        uflow_end(u, f, h, TP_UDP_END_CLOSED);
+        return true;
+    }
+    /* the memory budget: end the least recently active flows (this one last) */
+    size_t now = tp_session_footprint(f->s);
+    u->mem = u->mem - f->mem + now;
+    f->mem = now;
+    while (u->mem > TP_UDP_MAX_MEMORY) {
+        struct uflow *victim = f;
+        for (size_t i = 0; i < TP_UDP_MAX_FLOWS; i++)
+            if (u->f[i].used && &u->f[i] != f && (victim == f || u->f[i].last_us < victim->last_us))
+                victim = &u->f[i];
+        uflow_end(u, victim, h, TP_UDP_END_EVICTED);
+        if (victim == f)
+            break;
+    }
     return true;
 }
 
@@ -153,7 +172,7 @@ void tp_udp_flush(struct tp_udp_flows *u, const struct tp_udp_hooks *h)
                 first = &u->f[i];
         if (!first)
             break;
-        uflow_end(u, first, h, false);
+        uflow_end(u, first, h, TP_UDP_END_EOF);
     }
 }
 
