@@ -212,6 +212,31 @@ tp_expect_exit "pcap plain udp" 0 "$TLSPROBE" pcap "$TP_TMP/plain.pcap" --format
 python3 -c "import json,sys; L=[json.loads(l) for l in open('$TP_OUT')]; sys.exit(0 if not [l for l in L if l.get('type')=='session'] else 1)"
 tp_check "plain udp: no session" $?
 
+# 4b. hostile: 300 flows, each the first 1,000 bytes of a ClientHello that claims
+#     250,000: the DTLS flows' memory budget ends the least recent ones early
+python3 - "$TP_TMP/hostile.pcap" <<'EOF'
+import struct, sys
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))  # LINKTYPE_RAW
+for i in range(300):
+    frag = b"\x01" + (250000).to_bytes(3, "big") + b"\x00\x00" + bytes(3) + (1002).to_bytes(3, "big") + b"\xfe\xfd" + bytes(1000)
+    payload = struct.pack(">BHHHIH", 22, 0xfefd, 0, 0, 0, len(frag)) + frag
+    udp = struct.pack(">HHHH", 10000 + i, 4433, 8 + len(payload), 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, bytes([10, 0, i >> 8, i & 255]),
+                     bytes([10, 1, 0, 1])) + udp
+    out.write(struct.pack("<IIII", 1000, i, len(ip), len(ip)) + ip)
+EOF
+"$TLSPROBE" pcap "$TP_TMP/hostile.pcap" --format json >"$TP_TMP/hostile.json" 2>/dev/null
+python3 - "$TP_TMP/hostile.json" <<'EOF'
+import json, sys
+L = [json.loads(l) for l in open(sys.argv[1])]
+s = [l for l in L if l["type"] == "session"]
+early = sum("DTLS flow ended before" in (x["outcome"]["detail"] or "") for x in s)
+print("  sessions", len(s), "ended early", early)
+sys.exit(0 if len(s) == 300 and 100 < early < 300 and L[-1]["capture"]["dtls_flows"] == 300 else 1)
+EOF
+tp_check "hostile: 300 half-sent DTLS handshakes, memory budget ends flows early" $?
+
 # 5. sniff -i lo --count 1: a DTLS session is reported when both sides said
 #    goodbye (close_notify), without waiting for the capture to end
 p=$(udp_port)
