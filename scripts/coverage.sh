@@ -44,6 +44,7 @@ declare -A MAP=(
   [fuzz_render]="render/json.c render/mermaid.c render/text.c"
   [fuzz_truststores]="x509/truststores.c"
   [fuzz_starttls]="probe/starttls.c"
+  [fuzz_dtls]="wire/dtls.c session/decoder.c"
 )
 
 # Files two targets share: also reported for both together (one profile, both binaries).

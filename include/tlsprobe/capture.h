@@ -24,6 +24,7 @@ enum tp_pkt_kind {
     TP_PKT_TOO_SHORT,        /* captured bytes end inside a link/IP/TCP header */
     TP_PKT_BAD,              /* a header is inconsistent (IHL < 5, bogus lengths) */
     TP_PKT_LINK_UNSUPPORTED, /* a link type we do not decode */
+    TP_PKT_UDP,              /* a UDP datagram: addresses, ports, payload set */
 };
 struct tp_pkt {
     uint8_t ipver;                   /* 4 or 6 */
@@ -160,6 +161,7 @@ struct tp_capture_stats {
     uint64_t skipped_records;        /* records counted without decoding (no keys, handshake over) */
     uint64_t chains_verified, verify_cache_hits;
     uint32_t shard_k, shard_n;       /* --shard K/N (0: none); the counts above are of this shard's flows */
+    uint64_t dtls_flows;             /* UDP flows decoded as DTLS (not in flows / tls_flows) */
 };
 
 struct tp_capture;

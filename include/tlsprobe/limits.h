@@ -160,4 +160,14 @@
  * from the DER, so a CA's 100,000-entry CRL is still searched in full. */
 #define TP_MAX_CRL_ENTRIES       1024
 
+/* DTLS in captures (docs/capture.md#dtls-over-udp): handshake messages of one
+ * direction being reassembled at once (later ones wait), DTLS flows open at once
+ * (the oldest is evicted), and how long (capture time) a flow may be silent. */
+#define TP_DTLS_REASM_SLOTS      8
+#define TP_UDP_MAX_FLOWS         1024
+#define TP_UDP_IDLE_US           (60 * 1000000LL)
+/* What the open DTLS flows' sessions may hold together (reassembly, transcripts);
+ * above it the least recently active flow is ended early (as an eviction). */
+#define TP_UDP_MAX_MEMORY        (32u << 20)
+
 #endif

@@ -17,6 +17,10 @@ bool tp_is_grease(uint16_t v);  /* 0x0a0a, 0x1a1a, ... 0xfafa */
  * (draft-ietf-tls-tls13-NN); 0 when v is not one. */
 int tp_tls13_draft(uint16_t v);
 bool tp_is_tls13_family(uint16_t v); /* TLS 1.3 or one of its drafts */
+/* The TLS version a DTLS version is built on (RFC 6347 §1: DTLS 1.0 = TLS 1.1,
+ * DTLS 1.2 = TLS 1.2; RFC 9147: DTLS 1.3 = TLS 1.3); any other v unchanged. For
+ * comparisons ("older than TLS 1.2"), never for printing. */
+uint16_t tp_version_tls_equiv(uint16_t v);
 
 const char *tp_name_cipher_suite(uint16_t id);     /* "TLS_AES_128_GCM_SHA256" */
 const char *tp_name_group(uint16_t id);            /* "x25519", "secp256r1" */

@@ -366,6 +366,8 @@ struct tp_session {
     /* appended (decrypt): why protected records were not decrypted, TP_UNDEC_NONE
      * when they were (or there were none) */
     enum tp_undecrypted undecrypted;
+    /* appended (dtls): fed datagrams (tp_session_feed_datagram): DTLS over UDP */
+    bool udp;
 };
 
 /* New empty session. start_us: wall clock of the start (µs since the epoch). */
@@ -395,6 +397,10 @@ void tp_session_own_direction(struct tp_session *s, enum tp_dir dir);
  * since the epoch). Never fails on bad peer data: what cannot be decoded becomes
  * a fact in the session (outcome, not-tls, truncated). Returns TP_ERR_NOMEM only. */
 enum tp_err tp_session_feed(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us) TP_MUST_USE;
+/* DTLS (RFC 6347): one UDP datagram of direction dir, whole. The same decoder in
+ * its datagram framing; a session is fed either streams or datagrams. */
+enum tp_err tp_session_feed_datagram(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len,
+                                     int64_t t_us) TP_MUST_USE;
 /* Bytes the session holds now (itself, its decoder's state and buffers, its
  * messages): what a capture charges against its flows' memory budget. */
 size_t tp_session_footprint(const struct tp_session *s);

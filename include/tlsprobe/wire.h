@@ -226,6 +226,8 @@ struct tp_client_hello {
     bool has_extensions;
     struct tp_exts ext;
     bool sslv2;                      /* came as an SSLv2-compatible hello */
+    bool dtls;                       /* legacy_version 0xfeXX: a DTLS ClientHello, with a cookie */
+    struct tp_bytes cookie;          /* DTLS only (RFC 6347 §4.2.1), after session_id */
 };
 enum tp_err tp_client_hello_parse(struct tp_bytes body, struct tp_client_hello *ch) TP_MUST_USE;
 /* An SSLv2-compatible ClientHello record (whole record incl. 2-byte header). */
@@ -383,5 +385,89 @@ bool tp_ja3s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, char 
 bool tp_ja4s(const struct tp_server_hello *sh, bool quic, char out[40], char *raw, size_t rawcap);
 bool tp_ja4s_memo(struct tp_ja_memo *jm, const struct tp_server_hello *sh, bool quic, char out[40], char *raw,
                   size_t rawcap);
+
+
+/* ---- DTLS 1.0/1.2 (RFC 6347; wire/dtls.c) ----
+ * A datagram holds one or more records, each with a 13-byte header: type,
+ * version (0xfeff DTLS 1.0, 0xfefd 1.2, 0xfefc 1.3), epoch, 48-bit sequence
+ * number, length. Handshake messages carry a 12-byte header (type, length,
+ * message_seq, fragment_offset, fragment_length) and may be fragmented across
+ * records and datagrams, out of order and retransmitted. */
+struct tp_reader;
+#define TP_DTLS_HDR_LEN 13
+#define TP_DTLS_HS_HDR_LEN 12
+struct tp_dtls_record {
+    uint8_t type;
+    uint16_t version;
+    uint16_t epoch;
+    uint64_t seq;                    /* 48 bits */
+    struct tp_bytes hdr;             /* the 13 header bytes as sent */
+    struct tp_bytes body;
+    bool unified;                    /* a DTLS 1.3 unified header (RFC 9147 §4): body is the rest */
+};
+/* 0xfeff, 0xfefd, 0xfefc. */
+bool tp_dtls_version_ok(uint16_t v);
+/* The next record of a datagram. TP_ERR_TRUNCATED: the reader is at its end or
+ * a header/body is cut; TP_ERR_MALFORMED: not a DTLS record header. */
+enum tp_err tp_dtls_record_next(struct tp_reader *r, struct tp_dtls_record *out) TP_MUST_USE;
+/* Does this datagram start with a DTLS handshake record at epoch 0 carrying a
+ * ClientHello fragment (how a capture recognises DTLS on any port)? */
+bool tp_dtls_is_client_hello(struct tp_bytes datagram);
+
+struct tp_dtls_hs_frag {
+    uint8_t type;
+    uint32_t length;                 /* of the whole message */
+    uint16_t msg_seq;
+    uint32_t frag_off, frag_len;
+    struct tp_bytes frag;
+};
+/* The next handshake fragment of a handshake record's body. TP_ERR_MALFORMED
+ * when the fragment does not fit its message (offset + length > length). */
+enum tp_err tp_dtls_hs_frag_next(struct tp_reader *r, struct tp_dtls_hs_frag *out) TP_MUST_USE;
+
+/* Reassembly of one direction's handshake messages, delivered in message_seq
+ * order in the TLS form (4-byte header + body) so the TLS parsers read them.
+ * Fragments may come in any order; bytes already received and messages already
+ * delivered (retransmissions) are ignored. A message seen again under a
+ * message_seq already delivered but of another type restarts the numbering
+ * (a server that answered with HelloVerifyRequest and starts again at 0). */
+struct tp_dtls_reasm_slot {
+    bool used;
+    uint8_t type;
+    uint16_t seq;
+    uint32_t length, got;
+    uint8_t *buf;                    /* 4 + length */
+    uint8_t *have;                   /* one bit per body byte */
+};
+/* Records remembered per direction to recognise a retransmitted one (tp_dtls_seen). */
+#define TP_DTLS_SEEN 64
+struct tp_dtls_seen_rec {
+    uint64_t epoch_seq;              /* epoch << 48 | seq */
+    uint32_t len, hash;
+    bool used;
+};
+struct tp_dtls_reasm {
+    struct tp_dtls_seen_rec seen[TP_DTLS_SEEN];
+    size_t seen_next;
+    bool started;
+    uint16_t next_seq;
+    uint8_t done_type[64];           /* type delivered per message_seq < 64, 0 none */
+    struct tp_dtls_reasm_slot slot[TP_DTLS_REASM_SLOTS];
+    uint8_t *out;                    /* the message last delivered (freed on the next call) */
+    size_t held;                     /* bytes held by the slots */
+};
+/* Was this very record (epoch, sequence number, length and bytes) among the last
+ * TP_DTLS_SEEN of this direction? A retransmission (RFC 6347 §4.1.2.6: the
+ * receiver discards it); else it is remembered. Only identical records count:
+ * a peer that reuses a sequence number after a HelloVerifyRequest is not lost. */
+bool tp_dtls_seen(struct tp_dtls_reasm *ra, const struct tp_dtls_record *rec);
+void tp_dtls_reasm_init(struct tp_dtls_reasm *ra);
+void tp_dtls_reasm_free(struct tp_dtls_reasm *ra);
+/* Add a fragment. TP_ERR_LIMIT: a message over TP_MAX_HANDSHAKE_MSG, or more
+ * than TP_DTLS_REASM_SLOTS messages pending; TP_ERR_NOMEM. Duplicates: TP_OK. */
+enum tp_err tp_dtls_reasm_push(struct tp_dtls_reasm *ra, const struct tp_dtls_hs_frag *f) TP_MUST_USE;
+/* The next complete message in order (a view valid until the next call or
+ * push); false when none is complete. */
+bool tp_dtls_reasm_next(struct tp_dtls_reasm *ra, struct tp_bytes *msg);
 
 #endif

@@ -41,7 +41,7 @@ struct vcache {
 #define RESYNC_SCAN_MAX (64 * 1024)
 
 enum flow_state { F_NEW = 0, F_TLS, F_NOT_TLS, F_CLOSED };
-enum end_reason { END_FIN, END_RST, END_EVICTED, END_EOF, END_BUDGET };
+enum end_reason { END_FIN, END_RST, END_EVICTED, END_EOF, END_BUDGET, END_UDP_EVICTED, END_UDP_IDLE };
 
 /* A stream starts like TLS when its first 5 bytes are a plausible record header
  * or the start of an SSLv2-compatible ClientHello. */
@@ -119,6 +119,7 @@ struct tp_capture {
     struct tp_worker *worker;         /* the reading thread's working memory */
     struct tp_trust_db *trust_db;     /* public trust-store data (NULL: not installed) */
     struct shard_miss *shard_cache;   /* --shard: flows of other shards seen lately */
+    struct tp_udp_flows *udp;         /* DTLS flows (udp.c), made on the first UDP datagram */
 };
 
 const char *tp_capture_store_error(const struct tp_capture *c)
@@ -390,6 +391,7 @@ void tp_capture_free(struct tp_capture *c)
     for (size_t i = 0; i < VERIFY_CACHE; i++)
         tp_verify_result_free(c->vc[i].res);
     tp_store_free(c->store);
+    tp_udp_flows_free(c->udp);
     tp_trust_db_free(c->trust_db);
     tp_ct_logs_free(c->ct_logs);
     tp_worker_free(c->worker);
@@ -476,6 +478,16 @@ static void session_judge(struct tp_capture *c, struct tp_session *s, unsigned l
                      "flow evicted before the handshake completed: the tracked flows held more than the "
                      "%zu MiB memory budget (--max-flow-memory)",
                      c->o.max_flow_memory >> 20);
+            break;
+        case END_UDP_EVICTED:
+            snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                     "DTLS flow ended before the handshake completed: more than %d DTLS flows were open, or their "
+                     "sessions held more than %u MiB",
+                     TP_UDP_MAX_FLOWS, TP_UDP_MAX_MEMORY >> 20);
+            break;
+        case END_UDP_IDLE:
+            snprintf(s->outcome.detail, sizeof s->outcome.detail,
+                     "no datagram for %lld s before the DTLS handshake completed", TP_UDP_IDLE_US / 1000000LL);
             break;
         }
     }
@@ -1027,6 +1039,55 @@ static bool shard_keep(struct tp_capture *c, const struct tp_pkt *p, uint32_t h)
     return false;
 }
 
+/* ---- DTLS over UDP (udp.c keeps the flows; sessions are made and judged as
+ * for TCP) ---- */
+static struct tp_session *udp_open(void *ctx, int64_t first_us, unsigned long *index)
+{
+    struct tp_capture *c = ctx;
+    struct tp_session *s = tp_session_new(TP_SRC_PCAP, first_us);
+    if (!s)
+        return NULL;
+    if (c->o.keylog)
+        tp_session_set_keylog(s, c->o.keylog);
+    tp_session_set_worker(s, c->worker);
+    tp_session_set_cert_cache(s, c->certs);
+    *index = ++c->next_index;
+    c->st.dtls_flows++;
+    return s;
+}
+
+static void udp_done(void *ctx, struct tp_session *s, unsigned long index, int why)
+{
+    struct tp_capture *c = ctx;
+    tp_session_end_decoding(s);
+    enum end_reason r = why == TP_UDP_END_EVICTED ? END_UDP_EVICTED : why == TP_UDP_END_IDLE ? END_UDP_IDLE : END_EOF;
+    struct finish_job j = { s, index, (uint8_t)r, false };
+    if (c->o.threaded && finisher_start(&c->fin, judge_job, c)) {
+        finisher_push(&c->fin, &j);
+    } else {
+        session_judge(c, s, j.index, (enum end_reason)j.why, false);
+        tp_session_free(s);
+    }
+}
+
+static void udp_packet(struct tp_capture *c, const struct tp_pkt *p, int64_t t_us)
+{
+    const struct tp_udp_hooks h = { udp_open, udp_done, c };
+    count_not_decoded(&c->st, TP_PKT_OTHER); /* not TCP: counted as before, DTLS or not */
+    bool ch = tp_dtls_is_client_hello(p->payload);
+    /* --shard: by the flow's Community ID (UDP, seed 0) as for TCP flows, decided
+     * when a flow would start (a datagram of a flow not started is dropped below) */
+    uint8_t id[TP_COMMUNITY_ID_SHA1];
+    if (ch && c->o.shard_n > 1 &&
+        (!tp_community_id_sha1(0, TP_PROTO_UDP, p->src, p->dst, p->ipver == 6 ? 16 : 4, p->sport, p->dport, id) ||
+         1 + ((uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3]) % c->o.shard_n !=
+             c->o.shard_k))
+        return;
+    if (c->done || (!c->udp && !ch) || (!c->udp && !(c->udp = tp_udp_flows_new())))
+        return;
+    (void)tp_udp_packet(c->udp, p, t_us, &h);
+}
+
 void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen)
 {
     c->st.packets++;
@@ -1041,6 +1102,10 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
      * length: the header is bogus. */
     if (kind == TP_PKT_TCP && caplen >= wirelen && p.payload.len < p.payload_len)
         kind = TP_PKT_BAD;
+    if (kind == TP_PKT_UDP) {
+        udp_packet(c, &p, t_us);
+        return;
+    }
     if (kind != TP_PKT_TCP) {
         count_not_decoded(&c->st, kind);
         return;
@@ -1151,5 +1216,7 @@ void tp_capture_flush(struct tp_capture *c, int64_t t_us)
             flow_finish(c, f, END_EOF, t_us);
         flow_release(c, idx);
     }
+    const struct tp_udp_hooks h = { udp_open, udp_done, c };
+    tp_udp_flush(c->udp, &h);
     finisher_drain(&c->fin);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 
 /* Finished sessions waiting for the finisher thread (bounds the memory they hold). */
@@ -42,5 +43,30 @@ void finisher_push(struct finisher *fin, const struct finish_job *j);
 void finisher_drain(struct finisher *fin);
 /* Stop the thread; what is still queued is freed without being judged. */
 void finisher_stop(struct finisher *fin);
+
+
+/* ---- DTLS over UDP (udp.c) ----
+ * UDP flows by their direction-independent 5-tuple; a flow is tracked from a
+ * datagram that starts with a DTLS ClientHello (any port; its sender is the
+ * client) and its datagrams go whole to the session (tp_session_feed_datagram).
+ * A flow ends after a fatal alert or an alert from each side, at the end of the
+ * capture, after TP_UDP_IDLE_US without a datagram, or evicted when
+ * TP_UDP_MAX_FLOWS are open. */
+enum { TP_UDP_END_EOF, TP_UDP_END_EVICTED, TP_UDP_END_IDLE, TP_UDP_END_CLOSED };
+struct tp_pkt;
+struct tp_udp_flows;
+struct tp_udp_hooks {
+    /* a new session (keys, worker, cert cache set), its index in *index; NULL: none */
+    struct tp_session *(*open)(void *ctx, int64_t first_us, unsigned long *index);
+    /* the flow ended (why: TP_UDP_END_*): judge and hand out s */
+    void (*done)(void *ctx, struct tp_session *s, unsigned long index, int why);
+    void *ctx;
+};
+struct tp_udp_flows *tp_udp_flows_new(void);
+/* One UDP datagram; false when it belongs to no DTLS flow. */
+bool tp_udp_packet(struct tp_udp_flows *u, const struct tp_pkt *p, int64_t t_us, const struct tp_udp_hooks *h);
+/* End every flow (end of capture). */
+void tp_udp_flush(struct tp_udp_flows *u, const struct tp_udp_hooks *h);
+void tp_udp_flows_free(struct tp_udp_flows *u);
 
 #endif

@@ -67,6 +67,27 @@ static enum tp_pkt_kind parse_tcp(struct tp_reader *r, uint32_t ip_payload_len, 
     return TP_PKT_TCP;
 }
 
+/* RFC 768: ports, length (header included), checksum. A UDP header we cannot
+ * read is an "other" packet, as all UDP was before DTLS was decoded. */
+static enum tp_pkt_kind parse_udp(struct tp_reader *r, uint32_t ip_payload_len, struct tp_pkt *out)
+{
+    uint16_t ulen, csum;
+    tp_read_u16(r, &out->sport);
+    tp_read_u16(r, &out->dport);
+    tp_read_u16(r, &ulen);
+    tp_read_u16(r, &csum);
+    if (!tp_reader_ok(r) || ulen < 8 || ulen > ip_payload_len)
+        return TP_PKT_OTHER;
+    out->flags = 0;
+    out->seq = out->ack = 0;
+    out->payload_len = (uint32_t)ulen - 8u;
+    size_t left = tp_reader_left(r);
+    if (left > out->payload_len)
+        left = out->payload_len;
+    tp_read_bytes(r, left, &out->payload);
+    return TP_PKT_UDP;
+}
+
 /* Source and destination address (n bytes each); false when the reader failed. */
 static bool read_addrs(struct tp_reader *r, struct tp_pkt *out, size_t n)
 {
@@ -96,11 +117,13 @@ static enum tp_pkt_kind parse_ipv4(struct tp_reader *r, struct tp_pkt *out)
     /* RFC 791: MF flag (0x2000) or a fragment offset means a fragment. */
     if (frag & 0x3fff)
         return TP_PKT_FRAGMENT;
-    if (proto != 6)
+    if (proto != 6 && proto != 17)
         return TP_PKT_OTHER;
     /* TSO on the capturing host shows total = 0 for large segments: use what was
      * captured then. */
     uint32_t plen = total ? (uint32_t)total - ihl : (uint32_t)tp_reader_left(r);
+    if (proto == 17)
+        return parse_udp(r, plen, out);
     return parse_tcp(r, plen, out);
 }
 
@@ -150,6 +173,8 @@ static enum tp_pkt_kind parse_ipv6(struct tp_reader *r, struct tp_pkt *out)
             return TP_PKT_FRAGMENT;
         case 6:
             return parse_tcp(r, left, out);
+        case 17:
+            return parse_udp(r, left, out);
         default:
             return TP_PKT_OTHER;
         }

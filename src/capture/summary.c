@@ -258,6 +258,8 @@ void tp_capture_summary_render(struct tp_sb *out, const struct tp_capture_summar
     tp_sb_printf(out, "\n  read          %" PRIu64 " packets, %s, %" PRIu64 " TCP flows (%" PRIu64 " TLS, %" PRIu64
                       " not TLS), at most %" PRIu64 " at once",
                  st->packets, b1, st->flows, st->tls_flows, st->non_tls_flows, st->flows_active_max);
+    if (st->dtls_flows)
+        tp_sb_printf(out, ", %" PRIu64 " DTLS (UDP) flow%s", st->dtls_flows, st->dtls_flows == 1 ? "" : "s");
     if (st->shard_n)
         tp_sb_printf(out, "\n  shard         %" PRIu32 " of %" PRIu32
                           " (--shard): flows and sessions of this shard only, packets of all",

@@ -666,11 +666,11 @@ static int pcap_files(struct common_args a, const struct tp_cli_args *fa)
     if ((a.server || a.sni) && st.seen == 0 && status == TP_EXIT_OK)
         fprintf(stderr, "tlsprobe: warning: no TLS session %s %s (the capture has %llu TLS session%s)\n",
                 a.server ? "to --server" : "asked for --sni", a.server ? a.server : a.sni,
-                (unsigned long long)tp_capture_get_stats(cap)->tls_flows,
-                tp_capture_get_stats(cap)->tls_flows == 1 ? "" : "s");
+                (unsigned long long)(tp_capture_get_stats(cap)->tls_flows + tp_capture_get_stats(cap)->dtls_flows),
+                tp_capture_get_stats(cap)->tls_flows + tp_capture_get_stats(cap)->dtls_flows == 1 ? "" : "s");
     if (a.session && st.seen == 0 && status == TP_EXIT_OK)
         fprintf(stderr, "tlsprobe: warning: there is no TLS session %lu (the capture has %llu)\n", a.session,
-                (unsigned long long)tp_capture_get_stats(cap)->tls_flows);
+                (unsigned long long)(tp_capture_get_stats(cap)->tls_flows + tp_capture_get_stats(cap)->dtls_flows));
     if (n_dsb && a.com.format == TP_FMT_TEXT && !a.no_summary)
         fprintf(stderr, "key log: %zu pcapng Decryption Secrets Block%s used\n", n_dsb, n_dsb == 1 ? "" : "s");
     if (status == TP_EXIT_USAGE && tp_capture_get_stats(cap)->packets == 0)

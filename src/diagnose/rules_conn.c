@@ -153,15 +153,16 @@ void r_deprecated_version(struct diag_ctx *c)
     }
     if (c->f->role == DIAG_CHECK)
         return;
-    bool negotiated = s->version && s->version < TP_TLS1_2;
-    bool offered = !s->version && s->offered_max_version && s->offered_max_version < TP_TLS1_2 &&
-                   c->f->role != DIAG_CLIENT;
+    /* DTLS compared as the TLS version it is built on */
+    uint16_t v = tp_version_tls_equiv(s->version), om = tp_version_tls_equiv(s->offered_max_version);
+    bool negotiated = v && v < TP_TLS1_2;
+    bool offered = !v && om && om < TP_TLS1_2 && c->f->role != DIAG_CLIENT;
     if (!negotiated && !offered)
         return;
     struct tp_sb *sum = &c->t.sum;
     if (!negotiated)
         diag_say(sum, "The client offers at most %V, which is deprecated.", s->offered_max_version);
-    else if (s->offered_max_version >= TP_TLS1_2)
+    else if (om >= TP_TLS1_2)
         diag_say(sum, "The connection uses %V, which is deprecated (the client offered up to %V: the server supports "
                       "nothing newer).",
                  s->version, s->offered_max_version);

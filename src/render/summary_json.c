@@ -60,6 +60,7 @@ static void json_capture(struct jw *w, const struct tp_capture_stats *st, double
         { "gaps", st->gaps }, { "gap_bytes", st->gap_bytes }, { "retransmissions", st->retransmissions },
         { "conflicting_retransmissions", st->conflicts }, { "resynchronised", st->resyncs },
         { "records_counted_not_decoded", st->skipped_records },
+        { "dtls_flows", st->dtls_flows },
     };
     json_members(w, m, sizeof m / sizeof m[0]);
     char sec[32];

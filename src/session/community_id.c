@@ -106,5 +106,5 @@ bool tp_session_community_id(const struct tp_session *s, uint16_t seed, char out
     out[0] = '\0';
     if (!tp_endpoint_parse(s->client, &c) || !tp_endpoint_parse(s->server, &v) || c.family != v.family)
         return false;
-    return tp_community_id(seed, TP_PROTO_TCP, c.addr, v.addr, c.family == 6 ? 16 : 4, c.port, v.port, out);
+    return tp_community_id(seed, s->udp ? TP_PROTO_UDP : TP_PROTO_TCP, c.addr, v.addr, c.family == 6 ? 16 : 4, c.port, v.port, out);
 }

@@ -109,6 +109,7 @@ struct tp_decoder {
     bool early_dead;
     uint16_t ch13_suites[8];    /* the TLS 1.3 suites the ClientHello offered */
     size_t n_ch13_suites;
+    struct tp_dtls_reasm *dtls; /* DTLS framing (tp_decoder_datagram): by direction */
 };
 
 /* The session hash of RFC 7627 covers ClientHello..ClientKeyExchange: a
@@ -134,6 +135,8 @@ static void buf_release(struct tp_worker *w, struct dirst *d)
     free(b);
     d->buf_cap = d->buf_len = 0;
 }
+
+static void dtls_state_free(struct tp_decoder *dec);
 
 struct tp_decoder *tp_decoder_new(void)
 {
@@ -172,6 +175,7 @@ void tp_decoder_free(struct tp_decoder *dec, struct tp_worker *w)
     free(dec->hs_log);
     explicit_bzero(dec->master, sizeof dec->master);
     tp_rc_free(dec->early_rc);
+    dtls_state_free(dec);
     free(dec->scratch);
     free(dec);
 }
@@ -1140,7 +1144,10 @@ size_t tp_decoder_footprint(const struct tp_decoder *dec)
     size_t n = sizeof *dec;
     for (int i = 0; i < 2; i++)
         n += dec->d[i].buf_cap + dec->d[i].reasm.cap;
-    return n + dec->hs_log_cap; /* --key/--psk: the handshake until ClientKeyExchange */
+    n += dec->hs_log_cap; /* --key/--psk: the handshake until ClientKeyExchange */
+    if (dec->dtls)
+        n += 2 * sizeof *dec->dtls + dec->dtls[0].held + dec->dtls[1].held;
+    return n;
 }
 
 /* A record header: records counted, an impossible one ends the direction, the
@@ -1292,4 +1299,164 @@ void tp_decoder_flush(struct tp_session *s)
             s->handshake_complete = (dec->d[0].finished || dec->d[0].enc_hs) &&
                                     (dec->d[1].finished || dec->d[1].enc_hs);
     }
+}
+
+/* ---- DTLS framing (RFC 6347): the same decoder, fed datagrams ----
+ * A datagram is one or more records with 13-byte headers (wire/dtls.c). Handshake
+ * fragments of epoch 0 are reassembled by message_seq (out of order, duplicates
+ * from retransmission ignored) and handed to on_handshake in the TLS form, so the
+ * session, its parsers and its findings are those of TLS. Alerts and CCS as in
+ * TLS; records of epoch 1 are decrypted with the key log's master secret
+ * (record_crypto's DTLS variant: each record carries its own sequence number, so
+ * order does not matter), else counted and kept as EncryptedRecord messages, as
+ * TLS 1.2 without keys; later epochs (renegotiation) are only counted. */
+
+static void dtls_state_free(struct tp_decoder *dec)
+{
+    if (!dec->dtls)
+        return;
+    tp_dtls_reasm_free(&dec->dtls[0]);
+    tp_dtls_reasm_free(&dec->dtls[1]);
+    free(dec->dtls);
+    dec->dtls = NULL;
+}
+
+static void dtls_handshake_as(struct tp_session *s, enum tp_dir dir, struct tp_bytes body, bool decrypted)
+{
+    struct dirst *d = &s->dec->d[dir];
+    struct tp_dtls_reasm *ra = &s->dec->dtls[dir];
+    struct tp_reader r;
+    tp_reader_from(&r, body);
+    while (!d->reasm_dead && tp_reader_left(&r)) {
+        struct tp_dtls_hs_frag f;
+        if (tp_dtls_hs_frag_next(&r, &f) != TP_OK) {
+            issue(s, dir, TP_DEC_BAD_MESSAGE, 0, f.type);
+            return;
+        }
+        enum tp_err e = tp_dtls_reasm_push(ra, &f);
+        if (e != TP_OK) {
+            issue(s, dir, e == TP_ERR_LIMIT ? TP_DEC_HS_TOO_LARGE : TP_DEC_BAD_MESSAGE, f.length, f.type);
+            d->reasm_dead = true;
+            tp_dtls_reasm_free(ra);
+            return;
+        }
+        struct tp_bytes msg;
+        while (!d->reasm_dead && tp_dtls_reasm_next(ra, &msg))
+            on_handshake(s, dir, msg, decrypted);
+    }
+}
+
+static void dtls_handshake(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
+{
+    dtls_handshake_as(s, dir, body, false);
+}
+
+static void dtls_handshake_dec(struct tp_session *s, enum tp_dir dir, struct tp_bytes body)
+{
+    dtls_handshake_as(s, dir, body, true);
+}
+
+/* Keys of epoch 1 from the key log's master secret (CLIENT_RANDOM). */
+static bool dtls_keys(struct tp_session *s, enum tp_dir dir)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    if (d->rc)
+        return true;
+    if (d->decrypt_dead || d->nokey_phase || !dec->kl || !s->has_client_random || !dec->sh_seen)
+        return false;
+    uint8_t secret[TP_KEYLOG_SECRET_MAX];
+    enum tp_err e = TP_ERR_NOKEY;
+    if (tp_keylog_get(dec->kl, TP_SECRET_CLIENT_RANDOM, s->client_random, secret, sizeof secret) == 48)
+        e = tp_rc_new_dtls(s->cipher, s->version, dec->etm, secret, s->client_random, dec->server_random,
+                           dir == TP_C2S, &d->rc);
+    memset(secret, 0, sizeof secret);
+    if (e != TP_OK) {
+        if (e == TP_ERR_UNSUPPORTED)
+            issue(s, dir, TP_DEC_CIPHER_UNSUPPORTED, 0, 0);
+        d->nokey_phase = 1;
+        return false;
+    }
+    return true;
+}
+
+/* A record of epoch 1 opened and read; false when it cannot be (no keys, or it
+ * does not authenticate: then this direction is only counted). */
+static bool dtls_open(struct tp_session *s, enum tp_dir dir, const struct tp_dtls_record *rec)
+{
+    struct dirst *d = &s->dec->d[dir];
+    struct tp_dec_scratch *sc = scratch_of(s);
+    if (!sc || !dtls_keys(s, dir))
+        return false;
+    size_t n = 0;
+    uint8_t inner = rec->type;
+    if (tp_rc_decrypt_dtls(d->rc, rec->hdr.p, rec->body.p, rec->body.len, sc->plain, &n, &inner) != TP_OK) {
+        dir_drop_keys(d);
+        d->decrypt_dead = true;
+        s->decrypt_failed = true;
+        return false;
+    }
+    d->any_decrypted = true;
+    if (inner == TP_CT_HANDSHAKE)
+        dtls_handshake_dec(s, dir, tp_bytes_make(sc->plain, n));
+    else
+        plaintext(s, dir, inner, sc->plain, n, true);
+    return true;
+}
+
+enum tp_err tp_decoder_datagram(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us)
+{
+    struct tp_decoder *dec = s->dec;
+    struct dirst *d = &dec->d[dir];
+    if (!dec->dtls && !(dec->dtls = calloc(2, sizeof *dec->dtls)))
+        return TP_ERR_NOMEM;
+    s->udp = true;
+    d->t = d->rec_t = t_us;
+    s->decode[dir].bytes += len;
+    if (d->dead)
+        return TP_OK;
+    struct tp_reader r;
+    tp_reader_init(&r, p, len);
+    while (tp_reader_left(&r)) {
+        struct tp_dtls_record rec;
+        enum tp_err e = tp_dtls_record_next(&r, &rec);
+        if (e != TP_OK) {
+            /* RFC 6347 §4.1.2.7: invalid records are discarded; a whole
+             * datagram of them is not this session's */
+            if (e == TP_ERR_MALFORMED)
+                issue(s, dir, TP_DEC_BAD_RECORD, 0, 0);
+            break;
+        }
+        s->decode[dir].records++;
+        if (!rec.unified && tp_dtls_seen(&dec->dtls[dir], &rec)) {
+            s->retransmissions[dir]++; /* RFC 6347 §4.1.2.6: a replayed record is discarded */
+            continue;
+        }
+        if (rec.body.len > TP_MAX_RECORD_LEN) {
+            issue(s, dir, TP_DEC_RECORD_TOO_LONG, (uint32_t)rec.body.len, 0);
+            continue;
+        }
+        if (rec.unified) {
+            if (!s->version)
+                s->version = 0xfefc; /* DTLS 1.3 (RFC 9147), named, not opened */
+            s->keys_missing = true;
+            protected_meta(s, dir, TP_CT_APPLICATION_DATA, rec.body.len);
+            continue;
+        }
+        if (rec.epoch == 0) {
+            if (rec.type == TP_CT_HANDSHAKE)
+                dtls_handshake(s, dir, rec.body);
+            else
+                plaintext(s, dir, rec.type, rec.body.p, rec.body.len, false);
+            continue;
+        }
+        /* epoch 1 and later: protected */
+        d->prot = true;
+        if (rec.epoch == 1 && dtls_open(s, dir, &rec))
+            continue;
+        if (!d->rc && !d->decrypt_dead)
+            s->keys_missing = true;
+        protected_meta(s, dir, rec.type, rec.body.len);
+    }
+    return TP_OK;
 }

@@ -66,6 +66,14 @@ void tp_rc_skip(struct tp_rc *rc, const uint8_t *body, size_t body_len);
  * that only our library's arithmetic produced. Other ciphers are unchanged. */
 void tp_rc_trust_own(struct tp_rc *rc);
 void tp_rc_free(struct tp_rc *rc);
+/* DTLS 1.0/1.2 (0xfeff, 0xfefd): keys as TLS 1.1/1.2 from the master secret. */
+enum tp_err tp_rc_new_dtls(uint16_t suite, uint16_t dtls_version, bool etm, const uint8_t master[48],
+                           const uint8_t client_random[32], const uint8_t server_random[32], bool client_write,
+                           struct tp_rc **out);
+/* One DTLS record (hdr: its 13-byte header, whose epoch and sequence number are
+ * the record's sequence number for the AAD and nonce), in any order. */
+enum tp_err tp_rc_decrypt_dtls(struct tp_rc *rc, const uint8_t hdr[13], const uint8_t *body, size_t body_len,
+                               uint8_t *out, size_t *out_len, uint8_t *out_type);
 
 /* ---- certificate summaries shared between sessions (cert_cache.c) ---- */
 /* A summary of der (shared and read-only, or private): NULL when it is not a
@@ -106,6 +114,8 @@ void tp_decoder_gap(struct tp_session *s, enum tp_dir dir, uint64_t lost, int64_
 void tp_decoder_midstream(struct tp_session *s, enum tp_dir dir, int64_t t_us);
 void tp_decoder_set_keylog(struct tp_decoder *d, const struct tp_keylog *kl);
 void tp_decoder_own_direction(struct tp_decoder *d, enum tp_dir dir);
+/* One UDP datagram of a DTLS session (RFC 6347 records; see decoder.c). */
+enum tp_err tp_decoder_datagram(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len, int64_t t_us);
 /* End of input: note what was left incomplete, final inferences. */
 void tp_decoder_flush(struct tp_session *s);
 

@@ -562,3 +562,31 @@ void tp_rc_skip(struct tp_rc *rc, const uint8_t *body, size_t body_len)
     }
     rc->seq++;
 }
+
+/* ---- DTLS 1.0/1.2 (RFC 6347 §4.1.2.1, §4.1.2.6) ----
+ * The keys are TLS 1.1's (DTLS 1.0) or TLS 1.2's (DTLS 1.2); each record names
+ * its own 64-bit sequence number, epoch(2) || seq(6), which takes the place of
+ * TLS's implicit counter in the AEAD AAD and nonces (and the CBC MAC): AAD =
+ * epoch || seq || type || version || length. Records may come in any order. */
+enum tp_err tp_rc_new_dtls(uint16_t suite, uint16_t dtls_version, bool etm, const uint8_t master[48],
+                           const uint8_t client_random[32], const uint8_t server_random[32], bool client_write,
+                           struct tp_rc **out)
+{
+    uint16_t v = dtls_version == 0xfefd ? TP_TLS1_2 : dtls_version == 0xfeff ? TP_TLS1_1 : 0;
+    if (!v) {
+        *out = NULL;
+        return TP_ERR_UNSUPPORTED;
+    }
+    return tp_rc_new12(suite, v, etm, master, client_random, server_random, client_write, out);
+}
+
+enum tp_err tp_rc_decrypt_dtls(struct tp_rc *rc, const uint8_t hdr[13], const uint8_t *body, size_t body_len,
+                               uint8_t *out, size_t *out_len, uint8_t *out_type)
+{
+    uint64_t seq = 0;
+    for (int i = 3; i < 11; i++)
+        seq = seq << 8 | hdr[i];
+    const uint8_t h5[5] = { hdr[0], hdr[1], hdr[2], hdr[11], hdr[12] };
+    rc->seq = seq;
+    return tp_rc_decrypt(rc, h5, body, body_len, out, out_len, out_type);
+}

@@ -184,6 +184,16 @@ enum tp_err tp_session_feed(struct tp_session *s, enum tp_dir dir, const uint8_t
     return tp_decoder_feed(s, dir, p, len, t_us);
 }
 
+enum tp_err tp_session_feed_datagram(struct tp_session *s, enum tp_dir dir, const uint8_t *p, size_t len,
+                                     int64_t t_us)
+{
+    if (!s || (dir != TP_C2S && dir != TP_S2C) || (!p && len))
+        return TP_ERR_USAGE;
+    if (!s->dec || !len)
+        return TP_OK;
+    return tp_decoder_datagram(s, dir, p, len, t_us);
+}
+
 size_t tp_session_footprint(const struct tp_session *s)
 {
     if (!s)

@@ -48,6 +48,12 @@ enum tp_err tp_client_hello_parse(struct tp_bytes body, struct tp_client_hello *
     tp_read_vec8_bytes(&r, &ch->session_id);
     if (tp_reader_ok(&r) && ch->session_id.len > 32)
         return TP_ERR_MALFORMED;
+    /* RFC 6347 §4.2.1: a DTLS ClientHello (legacy_version 0xfeXX, never a TLS
+     * value) has opaque cookie<0..2^8-1> here */
+    if ((ch->legacy_version >> 8) == 0xfe) {
+        ch->dtls = true;
+        tp_read_vec8_bytes(&r, &ch->cookie);
+    }
     /* CipherSuite cipher_suites<2..2^16-2> */
     if (!tp_read_vec16(&r, &suites))
         return r.err;
@@ -127,11 +133,12 @@ enum tp_err tp_sslv2_hello_parse(struct tp_bytes record, struct tp_client_hello 
     return TP_OK;
 }
 
-/* A draft of TLS 1.3 is newer than TLS 1.2 and older than TLS 1.3 (0x7f17 > 0x0304). */
+/* A draft of TLS 1.3 is newer than TLS 1.2 and older than TLS 1.3 (0x7f17 > 0x0304);
+ * DTLS versions count down (0xfefc DTLS 1.3 > 0xfefd DTLS 1.2): ranked as their TLS base. */
 static uint32_t version_rank(uint16_t v)
 {
     int draft = tp_tls13_draft(v);
-    return draft ? (uint32_t)TP_TLS1_2 << 8 | 0x80u | (uint32_t)draft : (uint32_t)v << 8;
+    return draft ? (uint32_t)TP_TLS1_2 << 8 | 0x80u | (uint32_t)draft : (uint32_t)tp_version_tls_equiv(v) << 8;
 }
 
 uint16_t tp_client_hello_max_version(const struct tp_client_hello *ch)

@@ -165,7 +165,7 @@ static bool read_ec_params(struct tp_reader *r, struct tp_server_key_exchange *s
 static void read_signed(struct tp_reader *r, uint16_t version, bool *has_scheme, uint16_t *scheme,
                         struct tp_bytes *sig)
 {
-    if (version >= TP_TLS1_2) {
+    if (tp_version_tls_equiv(version) >= TP_TLS1_2) {
         *has_scheme = true;
         tp_read_u16(r, scheme);
     }

@@ -52,6 +52,16 @@ bool tp_is_tls13_family(uint16_t v)
     return v == TP_TLS1_3 || tp_tls13_draft(v);
 }
 
+uint16_t tp_version_tls_equiv(uint16_t v)
+{
+    switch (v) {
+    case 0xfeff: return TP_TLS1_1;
+    case 0xfefd: return TP_TLS1_2;
+    case 0xfefc: return TP_TLS1_3;
+    default: return v;
+    }
+}
+
 bool tp_is_grease(uint16_t v)
 {
     /* RFC 8701 §2: 0x0A0A, 0x1A1A, ..., 0xFAFA */

@@ -219,9 +219,15 @@ static void test_pkt__bogus_lengths__bad_not_crash(void **st)
                "06 ff 00 00 00 00 00 00", &n);
     assert_int_equal(tp_pkt_parse(229, a, n, &p), TP_PKT_BAD);
     free(a);
-    /* UDP, ARP, unknown link */
+    /* UDP (decoded for DTLS: ports and payload), a UDP length beyond the IP
+     * payload, ARP, unknown link */
     a = tu_hex("45 00 00 1c 00 01 40 00 40 11 00 00 0a 00 00 01 0a 00 00 02 00 35 00 35 00 08 00 00", &n);
+    assert_int_equal(tp_pkt_parse(12, a, n, &p), TP_PKT_UDP);
+    assert_int_equal(p.sport, 53);
+    assert_int_equal(p.payload_len, 0);
+    a[25] = 0x09; /* UDP length 9 > 8 bytes of IP payload: unreadable UDP, "other" as before */
     assert_int_equal(tp_pkt_parse(12, a, n, &p), TP_PKT_OTHER);
+    assert_int_equal(tp_pkt_parse(12, a, n - 1, &p), TP_PKT_OTHER); /* header cut */
     free(a);
     a = tu_hex("ff ff ff ff ff ff 02 00 00 00 00 01 08 06 00 01", &n);
     assert_int_equal(tp_pkt_parse(1, a, n, &p), TP_PKT_OTHER);
