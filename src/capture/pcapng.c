@@ -44,9 +44,11 @@ struct png_if {
     uint32_t snaplen;
     uint64_t units;          /* time stamp units per second */
     int64_t offset_s;        /* if_tsoffset */
-    bool filtered;           /* prog holds a compiled filter (ours: owned; else use) */
+    bool filtered;           /* a filter applies: prog (own_prog) or use */
+    bool own_prog;           /* prog was compiled for this interface (freed with it); not a
+                              * pointer to it: the ifs array moves when it grows */
     struct bpf_program prog;
-    const struct bpf_program *use;
+    const struct bpf_program *use; /* a precompiled program (not owned), when !own_prog */
 };
 
 struct png {
@@ -123,7 +125,7 @@ static uint16_t u16at(const uint8_t *b, bool le)
 static void free_ifs(struct png *r)
 {
     for (uint32_t i = 0; i < r->n_if; i++)
-        if (r->ifs[i].filtered && r->ifs[i].use == &r->ifs[i].prog)
+        if (r->ifs[i].own_prog)
             pcap_freecode(&r->ifs[i].prog);
     r->n_if = 0;
 }
@@ -205,7 +207,7 @@ static enum tp_err add_if(struct png *r, const uint8_t *b, size_t n)
         }
         pcap_close(dead);
         f->filtered = true;
-        f->use = &f->prog;
+        f->own_prog = true;
     }
     r->n_if++;
     return TP_OK;
@@ -234,7 +236,7 @@ static void deliver(struct tp_capture *c, struct png *r, uint32_t ifi, uint64_t 
         memset(&h, 0, sizeof h);
         h.caplen = caplen;
         h.len = wirelen;
-        if (!pcap_offline_filter(f->use, &h, data))
+        if (!pcap_offline_filter(f->own_prog ? &f->prog : f->use, &h, data))
             return;
     }
     if (has_ts)

@@ -73,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (st == TP_PROXY_OK && (s->proxy.code < 200 || s->proxy.code > 299))
                 abort();
             for (size_t i = 0; i < s->proxy.n_lines; i++)
-                if (strstr(s->proxy.lines[i].text, "dXNlcjpwdw")) /* base64("user:pw") */
-                    abort();
+                if (s->proxy.lines[i].dir == TP_C2S && strstr(s->proxy.lines[i].text, "dXNlcjpwdw"))
+                    abort(); /* base64("user:pw") in what we sent (the proxy may say anything) */
         }
         tp_session_free(s);
         close(sv[0]);
