@@ -418,6 +418,21 @@ void tp_pcapng_precompiled_free(struct tp_png_prog pre[TP_PNG_PRE])
     memset(pre, 0, sizeof *pre * TP_PNG_PRE);
 }
 
+/* r reads fp through a 1 MiB window, or the bytes data[0..len) in place. */
+static bool png_source(struct png *r, FILE *fp, const uint8_t *data, size_t len)
+{
+    r->fp = fp;
+    if (!fp) {
+        r->win = data;
+        r->len = len;
+        return true;
+    }
+    r->cap = 1u << 20;
+    r->buf = malloc(r->cap);
+    r->win = r->buf;
+    return r->buf != NULL;
+}
+
 enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t *data, size_t len,
                                    const char *filter, const struct tp_png_prog *pre, uint64_t skip, char *ferr,
                                    size_t ferrlen)
@@ -427,17 +442,8 @@ enum tp_err tp_pcapng_read_packets(struct tp_capture *c, FILE *fp, const uint8_t
     r.pre = pre;
     r.n_pre = pre ? TP_PNG_PRE : 0;
     r.filter = filter;
-    r.fp = fp;
-    if (fp) {
-        r.cap = 1u << 20;
-        r.buf = malloc(r.cap);
-        if (!r.buf)
-            return TP_ERR_NOMEM;
-        r.win = r.buf;
-    } else {
-        r.win = data;
-        r.len = len;
-    }
+    if (!png_source(&r, fp, data, len))
+        return TP_ERR_NOMEM;
     r.skip = skip;
     enum tp_err e = walk(c, &r);
     if (e == TP_OK && fp && ferror(fp))
@@ -465,17 +471,8 @@ static enum tp_err secrets_walk(FILE *fp, const uint8_t *data, size_t len, char 
     r.text = text;
     r.text_len = text_len;
     r.n_blocks = n_blocks;
-    r.fp = fp;
-    if (fp) {
-        r.cap = 1u << 20;
-        r.buf = malloc(r.cap);
-        if (!r.buf)
-            return TP_ERR_NOMEM;
-        r.win = r.buf;
-    } else {
-        r.win = data;
-        r.len = len;
-    }
+    if (!png_source(&r, fp, data, len))
+        return TP_ERR_NOMEM;
     enum tp_err e = walk(NULL, &r);
     if (e == TP_OK && fp && ferror(fp))
         e = TP_ERR_IO;
