@@ -162,6 +162,11 @@ struct tp_capture_stats {
     uint64_t chains_verified, verify_cache_hits;
     uint32_t shard_k, shard_n;       /* --shard K/N (0: none); the counts above are of this shard's flows */
     uint64_t dtls_flows;             /* UDP flows decoded as DTLS (not in flows / tls_flows) */
+    uint64_t packet_comments;        /* pcapng packet comments read (those on a TLS or DTLS
+                                      * session's packets are in its comments) */
+    /* the capture's own comments (pcapng SHB opt_comment), in file order; dir unused */
+    const struct tp_plain_line *comments;
+    size_t n_comments, n_comments_dropped;
 };
 
 struct tp_capture;
@@ -169,6 +174,13 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o);
 void tp_capture_free(struct tp_capture *c);    /* does not emit remaining flows: call _flush first */
 /* One packet as libpcap gives it (dlt from pcap_datalink). */
 void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen);
+/* A comment on the packet tp_capture_packet is given next (pcapng opt_comment; a
+ * packet may have several): text is not copied, and must stay valid until that
+ * call returns, which keeps it with the packet's flow. */
+void tp_capture_packet_comment(struct tp_capture *c, const char *text, size_t len);
+/* A comment on the capture itself (a pcapng section's opt_comment): copied into
+ * the stats' comments (at most TP_MAX_PLAIN_LINES, each cut at TP_MAX_PLAIN_LINE). */
+void tp_capture_file_comment(struct tp_capture *c, const char *text, size_t len);
 /* End of input: every remaining flow's session is emitted (oldest first). */
 void tp_capture_flush(struct tp_capture *c, int64_t t_us);
 const struct tp_capture_stats *tp_capture_get_stats(const struct tp_capture *c);

@@ -333,6 +333,10 @@ struct tp_session {
     /* facts from the source */
     struct tp_outcome outcome;
     struct tp_starttls starttls;  /* the plain-text upgrade before TLS, if any */
+    /* capture: the comments (pcapng opt_comment) of the session's packets, in
+     * packet order: dir is the packet's direction, t_us its time */
+    struct tp_plain_line *comments;
+    size_t n_comments, cap_comments, n_comments_dropped;
     struct tp_verify_result *server_verify; /* owned; NULL when not run */
     struct tp_verify_result *client_verify; /* owned; NULL when not run */
     int64_t capture_time;    /* capture: time of the first packet (s since epoch) for date checks */
@@ -426,6 +430,11 @@ struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp
  * kept, the rest counted). TP_ERR_NOMEM only. */
 enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
                                  int64_t t_us) TP_MUST_USE;
+/* A comment on one of the session's packets (capture: pcapng opt_comment), kept
+ * as the STARTTLS lines are (at most TP_MAX_PLAIN_LINES, each cut at
+ * TP_MAX_PLAIN_LINE bytes). TP_ERR_NOMEM only. */
+enum tp_err tp_session_add_comment(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
+                                   int64_t t_us) TP_MUST_USE;
 /* The same for a line of the proxy's CONNECT exchange (s->proxy). */
 enum tp_err tp_session_add_proxy_line(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
                                       int64_t t_us) TP_MUST_USE;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/policy.h"
+#include "tlsprobe/array.h"
 #include "tlsprobe/capture.h"
 #include "tlsprobe/names.h"
 #include "tlsprobe/plainwatch.h"
@@ -77,6 +78,8 @@ struct flow {
     struct walker w[2];               /* by side */
     struct tp_session *s;
     struct tp_plainwatch *pw;         /* a plain-text start being watched for STARTTLS, or NULL */
+    struct tp_plain_line *cm;         /* its packets' comments (dir: the side, 0 or 1), for the session */
+    size_t n_cm, cap_cm, cm_dropped;
     unsigned long index;
     struct tp_capture *cap;
     size_t mem;                       /* bytes charged to the flows' memory budget */
@@ -120,6 +123,12 @@ struct tp_capture {
     struct tp_trust_db *trust_db;     /* public trust-store data (NULL: not installed) */
     struct shard_miss *shard_cache;   /* --shard: flows of other shards seen lately */
     struct tp_udp_flows *udp;         /* DTLS flows (udp.c), made on the first UDP datagram */
+    /* the next packet's comments (tp_capture_packet_comment): not owned, valid
+     * during that packet's tp_capture_packet */
+    struct { const char *p; size_t len; } pc[8];
+    unsigned n_pc;
+    struct tp_plain_line *fc;         /* the capture's comments (owned; st.comments) */
+    size_t n_fc, cap_fc;
 };
 
 const char *tp_capture_store_error(const struct tp_capture *c)
@@ -344,10 +353,20 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
 }
 
 /* The reassembly buffers of both directions (their counters stay). */
+static void free_lines(struct tp_plain_line *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(l[i].text);
+    free(l);
+}
+
 static void flow_free_buffers(struct tp_capture *c, struct flow *f)
 {
     tp_tcp_dir_free(&f->tcp[0], &c->tcp_pool);
     tp_tcp_dir_free(&f->tcp[1], &c->tcp_pool);
+    free_lines(f->cm, f->n_cm);
+    f->cm = NULL;
+    f->n_cm = f->cap_cm = f->cm_dropped = 0;
 }
 
 /* Everything a flow holds: buffers and its session. */
@@ -390,6 +409,7 @@ void tp_capture_free(struct tp_capture *c)
             flow_drop(c, &c->flows[i]);
     for (size_t i = 0; i < VERIFY_CACHE; i++)
         tp_verify_result_free(c->vc[i].res);
+    free_lines(c->fc, c->n_fc);
     tp_store_free(c->store);
     tp_udp_flows_free(c->udp);
     tp_trust_db_free(c->trust_db);
@@ -534,11 +554,25 @@ static void plain_to_session(struct flow *f, struct tp_session *s)
     st->n_lines_dropped += pw->n_dropped;
 }
 
+/* Its packets' comments, now that the client's side is known. */
+static void comments_to_session(struct flow *f, struct tp_session *s)
+{
+    int cl = f->client < 0 ? 0 : f->client;
+    for (size_t i = 0; i < f->n_cm; i++) {
+        const struct tp_plain_line *l = &f->cm[i];
+        if (tp_session_add_comment(s, (int)l->dir == cl ? TP_C2S : TP_S2C, l->text, l->len, l->t_us) != TP_OK)
+            break;
+    }
+    s->n_comments_dropped += f->cm_dropped;
+}
+
 static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason why, int64_t t_us)
 {
     struct tp_session *s = f->s;
     if (s && f->pw)
         plain_to_session(f, s);
+    if (s)
+        comments_to_session(f, s);
     if (s) {
         int cl = f->client < 0 ? 0 : f->client;
         tp_pkt_endpoint(f->ipver, f->addr[cl], f->port[cl], s->client, sizeof s->client);
@@ -1070,9 +1104,19 @@ static void udp_done(void *ctx, struct tp_session *s, unsigned long index, int w
     }
 }
 
+/* A DTLS datagram's comments go to its session at once (dir 0: the client's). */
+static void udp_seen(void *ctx, struct tp_session *s, int dir, int64_t t_us)
+{
+    struct tp_capture *c = ctx;
+    for (unsigned i = 0; i < c->n_pc; i++)
+        if (tp_session_add_comment(s, dir == 0 ? TP_C2S : TP_S2C, c->pc[i].p, c->pc[i].len, t_us) != TP_OK)
+            break;
+    c->n_pc = 0;
+}
+
 static void udp_packet(struct tp_capture *c, const struct tp_pkt *p, int64_t t_us)
 {
-    const struct tp_udp_hooks h = { udp_open, udp_done, c };
+    const struct tp_udp_hooks h = { udp_open, udp_done, c, udp_seen };
     count_not_decoded(&c->st, TP_PKT_OTHER); /* not TCP: counted as before, DTLS or not */
     bool ch = tp_dtls_is_client_hello(p->payload);
     /* --shard: by the flow's Community ID (UDP, seed 0) as for TCP flows, decided
@@ -1088,7 +1132,61 @@ static void udp_packet(struct tp_capture *c, const struct tp_pkt *p, int64_t t_u
     (void)tp_udp_packet(c->udp, p, t_us, &h);
 }
 
+void tp_capture_packet_comment(struct tp_capture *c, const char *text, size_t len)
+{
+    c->st.packet_comments++;
+    if (c->n_pc < sizeof c->pc / sizeof c->pc[0]) {
+        c->pc[c->n_pc].p = text;
+        c->pc[c->n_pc++].len = len;
+    }
+}
+
+static void add_comment_line(struct tp_plain_line **lines, size_t *n, size_t *cap, size_t *dropped, int side,
+                             const char *text, size_t len, int64_t t_us)
+{
+    if (*n >= TP_MAX_PLAIN_LINES) {
+        (*dropped)++;
+        return;
+    }
+    if (len > TP_MAX_PLAIN_LINE)
+        len = TP_MAX_PLAIN_LINE;
+    char *copy = malloc(len + 1);
+    if (!copy || !TP_ARRAY_RESERVE(*lines, *n, *cap, 4, TP_MAX_PLAIN_LINES)) {
+        free(copy);
+        (*dropped)++;
+        return;
+    }
+    memcpy(copy, text, len);
+    copy[len] = 0;
+    (*lines)[(*n)++] = (struct tp_plain_line){ .dir = (enum tp_dir)side, .t_us = t_us, .text = copy, .len = len };
+}
+
+void tp_capture_file_comment(struct tp_capture *c, const char *text, size_t len)
+{
+    add_comment_line(&c->fc, &c->n_fc, &c->cap_fc, &c->st.n_comments_dropped, 0, text, len, 0);
+    c->st.comments = c->fc;
+    c->st.n_comments = c->n_fc;
+}
+
+/* The comments given for this packet, kept with its flow (side: its sender). */
+static void flow_comments(struct tp_capture *c, struct flow *f, int side, int64_t t_us)
+{
+    for (unsigned i = 0; i < c->n_pc; i++)
+        add_comment_line(&f->cm, &f->n_cm, &f->cap_cm, &f->cm_dropped, side, c->pc[i].p, c->pc[i].len, t_us);
+    c->n_pc = 0;
+}
+
+static void capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen,
+                           size_t wirelen);
+
 void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen, size_t wirelen)
+{
+    capture_packet(c, dlt, t_us, data, caplen, wirelen);
+    c->n_pc = 0; /* comments of a packet no session took */
+}
+
+static void capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen,
+                           size_t wirelen)
 {
     c->st.packets++;
     c->st.bytes += caplen;
@@ -1150,6 +1248,8 @@ void tp_capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_
         }
     }
     f->last_us = t_us;
+    if (c->n_pc && (f->state == F_NEW || f->state == F_TLS))
+        flow_comments(c, f, side, t_us);
     uint32_t seq = p.seq;
     if (syn) {
         if (!ack) {
@@ -1216,7 +1316,7 @@ void tp_capture_flush(struct tp_capture *c, int64_t t_us)
             flow_finish(c, f, END_EOF, t_us);
         flow_release(c, idx);
     }
-    const struct tp_udp_hooks h = { udp_open, udp_done, c };
+    const struct tp_udp_hooks h = { udp_open, udp_done, c, NULL };
     tp_udp_flush(c->udp, &h);
     finisher_drain(&c->fin);
 }

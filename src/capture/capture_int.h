@@ -61,6 +61,8 @@ struct tp_udp_hooks {
     /* the flow ended (why: TP_UDP_END_*): judge and hand out s */
     void (*done)(void *ctx, struct tp_session *s, unsigned long index, int why);
     void *ctx;
+    /* a datagram of s's flow (dir 0: from the flow's first sender, the client); may be NULL */
+    void (*seen)(void *ctx, struct tp_session *s, int dir, int64_t t_us);
 };
 struct tp_udp_flows *tp_udp_flows_new(void);
 /* One UDP datagram; false when it belongs to no DTLS flow. */

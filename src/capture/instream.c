@@ -393,8 +393,7 @@ static ssize_t read_full(int fd, uint8_t *m, size_t n)
 }
 
 /* The stdio stream over our read function: fd (owned) decoded with codec, the
- * bytes pre (already read from fd) first. Only calls that a confined process may
- * make (no dup, no fcntl): tp_in_reopen runs under the sandbox. */
+ * bytes pre (already read from fd) first. */
 static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uint8_t *pre, size_t npre)
 {
     struct tp_dz *d = calloc(1, sizeof *d);
@@ -459,15 +458,10 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
         return TP_ERR_UNSUPPORTED;
     }
     in->codec = codec_name[c];
-    in->seekable = seek;
-    in->start = at;
-    in->again_fd = -1;
     if (c == C_NONE && seek) {
         /* The fast path, as before: stdio over the file with 1 MiB reads (a
          * syscall per 4 KiB was a visible share of a 1 GB capture's time). */
         in->pcapng = magic_pcapng(m, (size_t)got);
-        if (in->pcapng)
-            in->again_fd = dup(fd); /* libpcap may refuse it later: read it again ourselves */
         in->fp = fdopen(fd, "rb");
         if (!in->fp) {
             snprintf(err, errlen, "%s: %s", name, strerror(errno));
@@ -480,8 +474,6 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
             setvbuf(in->fp, in->vbuf, _IOFBF, 1 << 20);
         return TP_OK;
     }
-    if (seek)
-        in->again_fd = dup(fd);
     enum tp_err e = make_cookie(in, fd, c, seek ? NULL : m, seek ? 0 : (size_t)got);
     if (e != TP_OK) {
         snprintf(err, errlen, "%s: %s", name, e == TP_ERR_NOMEM ? "out of memory" : "cannot start the decoder");
@@ -502,7 +494,6 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
 enum tp_err tp_in_open(const char *path, const char *name, struct tp_in *in, char *err, size_t errlen)
 {
     memset(in, 0, sizeof *in);
-    in->again_fd = -1;
     bool is_stdin = strcmp(path, "-") == 0;
     int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -510,26 +501,6 @@ enum tp_err tp_in_open(const char *path, const char *name, struct tp_in *in, cha
         return TP_ERR_IO;
     }
     return open_fd(fd, name, in, err, errlen);
-}
-
-enum tp_err tp_in_reopen(struct tp_in *in, char *err, size_t errlen)
-{
-    if (in->again_fd < 0 || lseek(in->again_fd, (off_t)in->start, SEEK_SET) < 0) {
-        snprintf(err, errlen, "cannot read the input again");
-        return TP_ERR_IO;
-    }
-    int fd = in->again_fd;
-    enum codec c = C_NONE;
-    for (int i = 1; i < 4; i++)
-        if (in->codec && codec_name[i] && !strcmp(in->codec, codec_name[i]))
-            c = (enum codec)i;
-    in->again_fd = -1;
-    in->fp = NULL;
-    tp_in_free(in);
-    enum tp_err e = make_cookie(in, fd, c, NULL, 0);
-    if (e != TP_OK)
-        snprintf(err, errlen, "%s", e == TP_ERR_NOMEM ? "out of memory" : "cannot read the input again");
-    return e;
 }
 
 const char *tp_in_error(const struct tp_in *in)
@@ -550,7 +521,4 @@ void tp_in_free(struct tp_in *in)
     }
     free(in->vbuf);
     in->vbuf = NULL;
-    if (in->again_fd >= 0)
-        close(in->again_fd);
-    in->again_fd = -1;
 }

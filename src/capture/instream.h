@@ -21,19 +21,13 @@ struct tp_in {
     FILE *fp;            /* what libpcap (or the pcapng reader) reads */
     const char *codec;   /* "gzip", "xz", "zstd", or NULL: not compressed */
     bool pcapng;         /* the (decompressed) bytes start with a pcapng SHB */
-    bool seekable;       /* the underlying file can be read again from the start */
     struct tp_dz *dz;    /* the read function's state (NULL: a plain FILE); freed by tp_in_free */
     char *vbuf;          /* the plain FILE's buffer */
-    int again_fd;        /* a duplicate of the underlying descriptor (seekable only), or -1 */
-    int64_t start;       /* where the capture starts in it */
 };
 /* Open path ("-": standard input). TP_ERR_IO / TP_ERR_UNSUPPORTED with one line
  * in err (naming name) when it cannot be opened or its compression cannot be
  * read (a library missing, a format not supported). */
 enum tp_err tp_in_open(const char *path, const char *name, struct tp_in *in, char *err, size_t errlen);
-/* The same capture again from its start (seekable inputs; the old fp must have
- * been closed). */
-enum tp_err tp_in_reopen(struct tp_in *in, char *err, size_t errlen);
 /* After reading: the decompressor's complaint, "" when none (a stream cut short:
  * "the gzip stream is truncated"; corrupt data: "corrupt xz data (...)"). */
 const char *tp_in_error(const struct tp_in *in);

@@ -10,8 +10,11 @@
  * snap length, if_tsresol, if_tsoffset), EPB (§4.3), SPB (§4.4: interface 0,
  * no time stamp: the previous packet's time), the obsolete Packet Block (Appendix: interface id, drops,
  * time stamp, lengths). NRB, ISB, DSB (already read by tp_pcapng_secrets),
- * custom and unknown blocks are skipped (DSBs by the packet reader); options other than those two (opt_comment
- * included) are skipped. A packet's time is its interface's units (10^-N or
+ * custom and unknown blocks are skipped (DSBs by the packet reader). Options read: the IDB's
+ * if_tsresol and if_tsoffset, and opt_comment (code 1) of the SHB (the capture's
+ * comments: tp_capture_file_comment) and of EPBs and PBs (a packet's comments:
+ * tp_capture_packet_comment, attached to the session the packet belongs to); the
+ * others are skipped. A packet's time is its interface's units (10^-N or
  * 2^-N s; default µs) plus if_tsoffset seconds. With a filter, it is compiled
  * once per interface for its link type (libpcap's pcap_open_dead + pcap_offline_filter).
  *
@@ -225,8 +228,28 @@ static int64_t ts_us(const struct png_if *f, uint64_t ts)
     return tp_capture_time_us(s, (int64_t)usec);
 }
 
+/* Each opt_comment (code 1) among the options o[0..n) (a block's, after its
+ * fixed fields): to_packet, the packet's (else the capture's). */
+static void comments(struct tp_capture *c, struct png *r, const uint8_t *o, size_t n, bool to_packet)
+{
+    size_t i = 0;
+    while (i + 4 <= n) {
+        uint16_t code = u16at(o + i, r->le), len = u16at(o + i + 2, r->le);
+        i += 4;
+        if (code == 0 || len > n - i)
+            return; /* opt_endofopt, or an option beyond the block: no more comments */
+        if (code == 1 && len) {
+            if (to_packet)
+                tp_capture_packet_comment(c, (const char *)o + i, len);
+            else
+                tp_capture_file_comment(c, (const char *)o + i, len);
+        }
+        i += (size_t)(len + 3u) & ~(size_t)3;
+    }
+}
+
 static void deliver(struct tp_capture *c, struct png *r, uint32_t ifi, uint64_t ts, bool has_ts, const uint8_t *data,
-                    uint32_t caplen, uint32_t wirelen)
+                    uint32_t caplen, uint32_t wirelen, const uint8_t *opts, size_t n_opts)
 {
     const struct png_if *f = &r->ifs[ifi];
     if (wirelen < caplen)
@@ -245,6 +268,7 @@ static void deliver(struct tp_capture *c, struct png *r, uint32_t ifi, uint64_t 
         r->skip--;
         return;
     }
+    comments(c, r, opts, n_opts, true); /* held by the capture for this packet */
     tp_capture_packet(c, f->dlt, r->last_us, data, caplen, wirelen);
 }
 
@@ -292,7 +316,11 @@ static enum tp_err on_block(struct tp_capture *c, struct png *r, uint32_t type, 
     }
     if (ifi >= r->n_if || caplen > n - off)
         return TP_ERR_MALFORMED;
-    deliver(c, r, ifi, ts, has_ts, b + off, caplen, wirelen);
+    /* EPB and PB options follow the packet data, padded to 4 bytes (an SPB has none) */
+    size_t oo = type == PNG_SPB ? n : off + (((size_t)caplen + 3u) & ~(size_t)3);
+    if (oo > n)
+        oo = n;
+    deliver(c, r, ifi, ts, has_ts, b + off, caplen, wirelen, b + oo, n - oo);
     return TP_OK;
 }
 
@@ -386,6 +414,9 @@ static enum tp_err walk(struct tp_capture *c, struct png *r)
         /* (the secrets walk, older, never checked the trailing length: it still does not) */
         if (!r->secrets && u32at(h + total - 4, r->le) != total)
             return TP_ERR_MALFORMED;
+        /* an SHB's options (its comments) follow BOM, version and section length */
+        if (type == PNG_SHB && !r->secrets && c)
+            comments(c, r, h + 24, total - 28, false);
         enum tp_err e = type == PNG_SHB ? TP_OK
                         : r->secrets    ? on_dsb(r, h + 8, total - 12)
                                         : on_block(c, r, type, h + 8, total - 12);

@@ -1,8 +1,9 @@
-/* Packets in through libpcap: capture files (pcap with µs or ns timestamps, pcapng
- * with several interfaces and sections; compressed ones through capture/instream),
- * live interfaces (sniff); where libpcap refuses a pcapng file (mixed link types,
- * snap lengths, byte orders), and for the pcapng Decryption Secrets Blocks that
- * libpcap skips, the pcapng block reader of capture/pcapng.c. */
+/* Packets in: classic pcap files (µs or ns timestamps; compressed ones through
+ * capture/instream) and live interfaces (sniff) through libpcap; pcapng files,
+ * and their Decryption Secrets Blocks and comments, through the pcapng block
+ * reader of capture/pcapng.c (libpcap refuses mixed link types, snap lengths and
+ * byte orders, and skips DSBs and comments). From memory (tp_capture_read_mem),
+ * libpcap first and our reader where it refuses. */
 #include <errno.h>
 #include <signal.h>
 #include <pcap/pcap.h>
@@ -187,12 +188,11 @@ static enum tp_err own_result(struct tp_capture *c, enum tp_err e, const char *n
     }
 }
 
-/* Every packet of an opened (and filtered) file into c; closes p. When libpcap
- * refuses a pcapng file for its own limits and in (may be NULL) can be read
- * again, our reader reads the rest. */
-static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, const struct tp_png_prog *pre,
-                            const uint8_t *mem, size_t mem_len, const char *filter, const char *name, bool *truncated,
-                            char *err, size_t errlen)
+/* Every packet of an opened (and filtered) capture into c; closes p. When
+ * libpcap refuses a pcapng held in memory for its own limits, our reader reads
+ * the rest; in (may be NULL): the input p reads, for its decompressor's word. */
+static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, const uint8_t *mem, size_t mem_len,
+                            const char *filter, const char *name, bool *truncated, char *err, size_t errlen)
 {
     if (truncated)
         *truncated = false;
@@ -205,7 +205,7 @@ static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, c
             break;
         if (n < 0) {
             const char *m = pcap_geterr(p);
-            if (((in && in->pcapng && in->seekable) || mem) && libpcap_limit(m)) {
+            if (mem && libpcap_limit(m)) {
                 again = true;
             } else if (strstr(m, "truncated")) {
                 /* Cut at the end (a capture copied while being written, a full
@@ -232,17 +232,6 @@ static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, c
     }
     if (in) {
         in->fp = NULL; /* closed with p */
-        if (again) {
-            char ferr[PCAP_ERRBUF_SIZE + 64] = "";
-            char rerr[128] = "";
-            enum tp_err e = tp_in_reopen(in, rerr, sizeof rerr);
-            if (e != TP_OK) {
-                snprintf(err, errlen, "%s: %s", name, rerr);
-                return e;
-            }
-            e = tp_pcapng_read_packets(c, in->fp, NULL, 0, filter, pre, k.n, ferr, sizeof ferr);
-            ret = own_result(c, e, name, ferr, truncated, err, errlen);
-        }
         if (in->dz && tp_in_error(in)[0]) {
             /* The decompressor's word beats libpcap's: it knows why the bytes ended. */
             if (truncated)
@@ -262,7 +251,7 @@ static enum tp_err run(struct tp_capture *c, pcap_t *p, const uint8_t *mem, size
         pcap_close(p);
         return TP_ERR_USAGE;
     }
-    return read_all(c, p, NULL, NULL, mem, mem_len, filter, name, truncated, err, errlen);
+    return read_all(c, p, NULL, mem, mem_len, filter, name, truncated, err, errlen);
 }
 
 struct tp_capture_src {
@@ -287,7 +276,6 @@ enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_
         snprintf(err, errlen, "%s: out of memory", name);
         return TP_ERR_NOMEM;
     }
-    src->in.again_fd = -1;
     snprintf(src->name, sizeof src->name, "%s", name);
     if (filter && *filter && !(src->filter = strdup(filter))) {
         free(src);
@@ -302,9 +290,10 @@ enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_
     }
     if (src->in.pcapng && src->filter)
         tp_pcapng_precompile(src->filter, src->pre); /* now, before decoding is confined */
-    if (src->in.pcapng && !src->in.seekable) {
-        /* A pcapng stream cannot be read again should libpcap refuse it half way
-         * (interfaces of different link types): our reader reads it all. The
+    if (src->in.pcapng) {
+        /* pcapng: our reader reads it all. libpcap refuses interfaces of different
+         * link types or snap lengths (and a stream could not be read again when it
+         * gives up half way), and it does not hand over the packets' comments. The
          * filter is compiled now for Ethernet, to report a bad one before the
          * first packet (it is compiled again per interface). */
         src->own = true;
@@ -379,7 +368,7 @@ enum tp_err tp_capture_read_src(struct tp_capture *c, struct tp_capture_src *src
             e = TP_OK;
         }
     } else {
-        e = read_all(c, src->p, &src->in, src->pre, NULL, 0, src->filter, src->name, truncated, err, errlen);
+        e = read_all(c, src->p, &src->in, NULL, 0, src->filter, src->name, truncated, err, errlen);
         src->p = NULL; /* closed by read_all */
     }
     tp_capture_src_close(src);

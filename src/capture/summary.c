@@ -299,6 +299,16 @@ void tp_capture_summary_render(struct tp_sb *out, const struct tp_capture_summar
                          sep, undecodable, undecodable == 1 ? "" : "s", st->too_short, st->bad_headers,
                          st->unsupported_link);
     }
+    for (size_t i = 0; i < st->n_comments; i++) {
+        tp_sb_put(out, i ? "\n                " : "\n  comment       ");
+        size_t k = st->comments[i].len < 200 ? st->comments[i].len : 200;
+        tp_sb_put_escaped(out, (const uint8_t *)st->comments[i].text, k);
+        if (k < st->comments[i].len)
+            tp_sb_put(out, "…");
+    }
+    if (st->packet_comments)
+        tp_sb_printf(out, "\n  comments      %" PRIu64 " packet comment%s (those on a session's packets are shown with it)",
+                     st->packet_comments, st->packet_comments == 1 ? "" : "s");
     tp_sb_printf(out, "\n  decode time   %.3f s", decode_s);
     if (decode_s > 0.001)
         tp_sb_printf(out, " (%.0f MB/s)", (double)st->bytes / 1e6 / decode_s);

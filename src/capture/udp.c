@@ -137,6 +137,8 @@ bool tp_udp_packet(struct tp_udp_flows *u, const struct tp_pkt *p, int64_t t_us,
         dir = 0;
     }
     f->last_us = t_us;
+    if (f->s && h->seen)
+        h->seen(h->ctx, f->s, dir, t_us);
     if (f->s && p->payload.len &&
         tp_session_feed_datagram(f->s, dir == 0 ? TP_C2S : TP_S2C, p->payload.p, p->payload.len, t_us) != TP_OK)
         f->s->outcome.status = TP_CONN_LOCAL_ERROR; /* out of memory: keep what we have */

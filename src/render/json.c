@@ -717,10 +717,10 @@ static void j_traffic(struct jw *w, const struct tp_session *s)
 }
 
 /* The lines of a plain-text exchange (STARTTLS's, the proxy's CONNECT). */
-static void j_plain_lines(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o,
-                          const struct tp_plain_line *lines, size_t n_lines)
+static void j_lines(struct jw *w, const char *key, const struct tp_session *s, const struct tp_render_opts *o,
+                    const struct tp_plain_line *lines, size_t n_lines)
 {
-    jw_key(w, "exchange");
+    jw_key(w, key);
     jw_open(w, '[');
     for (size_t i = 0; i < n_lines; i++) {
         const struct tp_plain_line *l = &lines[i];
@@ -736,6 +736,19 @@ static void j_plain_lines(struct jw *w, const struct tp_session *s, const struct
         jw_close(w, '}');
     }
     jw_close(w, ']');
+}
+
+static void j_plain_lines(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o,
+                          const struct tp_plain_line *lines, size_t n_lines)
+{
+    j_lines(w, "exchange", s, o, lines, n_lines);
+}
+
+/* capture: the comments on the session's packets (pcapng opt_comment). */
+static void j_comments(struct jw *w, const struct tp_session *s, const struct tp_render_opts *o)
+{
+    j_lines(w, "comments", s, o, s->comments, s->n_comments);
+    jw_u64(w, "comments_dropped", s->n_comments_dropped);
 }
 
 /* connect --starttls: null, or the plain-text exchange before TLS. */
@@ -821,6 +834,7 @@ void tp_render_json_session(struct tp_sb *out, const struct tp_session *s, const
     j_traffic(&w, s);
     j_proxy(&w, s, o);
     j_starttls(&w, s, o);
+    j_comments(&w, s, o);
     j_messages(&w, s, o->memo);
     rj_ja4s(&w, s, o->memo); /* JA4+ (docs/fingerprints.md) */
     j_chain(&w, "certificates", &s->server_chain, o->memo);

@@ -60,9 +60,16 @@ static void json_capture(struct jw *w, const struct tp_capture_stats *st, double
         { "gaps", st->gaps }, { "gap_bytes", st->gap_bytes }, { "retransmissions", st->retransmissions },
         { "conflicting_retransmissions", st->conflicts }, { "resynchronised", st->resyncs },
         { "records_counted_not_decoded", st->skipped_records },
-        { "dtls_flows", st->dtls_flows },
+        { "dtls_flows", st->dtls_flows }, { "packet_comments", st->packet_comments },
     };
     json_members(w, m, sizeof m / sizeof m[0]);
+    jw_key(w, "comments"); /* the capture's own (pcapng section comments) */
+    jw_open(w, '[');
+    for (size_t i = 0; i < st->n_comments; i++) {
+        jw_item(w);
+        tp_sb_put_json(w->o, (const uint8_t *)st->comments[i].text, st->comments[i].len);
+    }
+    jw_close(w, ']');
     char sec[32];
     snprintf(sec, sizeof sec, "%.3f", decode_s < 0 ? 0.0 : decode_s);
     jw_raw(w, "decode_seconds", sec);

@@ -347,9 +347,21 @@ static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const st
         tp_sb_printf(o, "  STARTTLS failed: %s\n", st->detail);
 }
 
+/* A capture's comments on the session's packets (pcapng), where they were made. */
+static void packet_comments(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    if (!s->n_comments && !s->n_comments_dropped)
+        return;
+    tp_sb_printf(o, "\n%s  ── packet comments (pcapng) ──%s\n", tp_c_dim(ro), tp_c_reset(ro));
+    plain_lines(o, s, ro, s->comments, s->n_comments, 0);
+    if (s->n_comments_dropped)
+        tp_sb_printf(o, "  (%zu more comments not kept)\n", s->n_comments_dropped);
+}
+
 static void messages(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
 {
     plain_exchange(o, s, ro);
+    packet_comments(o, s, ro);
     if (!s->n_msgs) {
         tp_sb_put(o, "\n  (no TLS messages)\n");
         return;

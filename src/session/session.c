@@ -93,6 +93,9 @@ void tp_session_free(struct tp_session *s)
     for (size_t i = 0; i < s->proxy.n_lines; i++)
         free(s->proxy.lines[i].text);
     free(s->proxy.lines);
+    for (size_t i = 0; i < s->n_comments; i++)
+        free(s->comments[i].text);
+    free(s->comments);
     free(s->server_name);
     free(s->host);
     free(s->server_name_unicode);
@@ -129,6 +132,11 @@ enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const ch
 {
     struct tp_starttls *st = &s->starttls;
     return add_line(&st->lines, &st->n_lines, &st->cap_lines, &st->n_lines_dropped, dir, text, len, t_us);
+}
+
+enum tp_err tp_session_add_comment(struct tp_session *s, enum tp_dir dir, const char *text, size_t len, int64_t t_us)
+{
+    return add_line(&s->comments, &s->n_comments, &s->cap_comments, &s->n_comments_dropped, dir, text, len, t_us);
 }
 
 enum tp_err tp_session_add_proxy_line(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,

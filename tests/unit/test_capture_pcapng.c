@@ -4,8 +4,9 @@
  * with another snap length, nanosecond time stamps and an if_tsoffset, in one
  * section or in two sections of different byte orders, with SPB, NRB and
  * unknown blocks; read through tp_capture_read_mem (libpcap first, then ours)
- * and tp_pcapng_read_mem; every cut length; per-interface filters. And the
- * --shard hash on the Community ID spec's vector. */
+ * and tp_pcapng_read_mem; every cut length; per-interface filters; comments
+ * (opt_comment) of the section and of packets. And the --shard hash on the
+ * Community ID spec's vector. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -301,6 +302,110 @@ static void test_pcapng__bad_blocks__malformed(void **st)
     free(o.b);
 }
 
+/* An option (code, value padded to 4) into b. */
+static void opt(struct out *b, uint16_t code, const char *v, bool le)
+{
+    static const uint8_t zero[4];
+    size_t n = strlen(v);
+    put16(b, code, le);
+    put16(b, (uint16_t)n, le);
+    put(b, v, n);
+    put(b, zero, (4 - n % 4) % 4);
+}
+
+struct commented {
+    unsigned sessions;
+    size_t n;
+    char text[4][32];
+    enum tp_dir dir[4];
+    int64_t t_us[4];
+};
+static void on_commented(struct tp_session *s, unsigned long index, void *ctx)
+{
+    struct commented *c = ctx;
+    (void)index;
+    c->sessions++;
+    for (size_t i = 0; i < s->n_comments && c->n < 4; i++, c->n++) {
+        snprintf(c->text[c->n], sizeof c->text[c->n], "%s", s->comments[i].text);
+        c->dir[c->n] = s->comments[i].dir;
+        c->t_us[c->n] = s->comments[i].t_us - s->start_us;
+    }
+}
+
+/* tls12-good.pcap as pcapng with a section comment (and shb_userappl, not a
+ * comment), two comments on its first packet (the client's SYN), one on the
+ * second (the server's SYN-ACK), and an empty one (ignored) on the third. */
+static void test_pcapng__comments__with_their_session(void **st)
+{
+    (void)st;
+    for (int le = 0; le < 2; le++) {
+        size_t n;
+        uint8_t *f = tu_fixture("captures/tls12-good.pcap", &n);
+        assert_non_null(f);
+        struct out o = { 0 }, b = { 0 };
+        put32(&b, 0x1A2B3C4D, le);
+        put16(&b, 1, le);
+        put16(&b, 0, le);
+        put32(&b, 0xffffffff, le);
+        put32(&b, 0xffffffff, le);
+        opt(&b, 4, "a test", le);
+        opt(&b, 1, "capture note", le);
+        put32(&b, 0, le);
+        block(&o, 0x0A0D0D0A, &b, le);
+        idb(&o, 1, 262144, 0, 0, le);
+        size_t count = 0;
+        for (size_t pos = 24; pos + 16 <= n; count++) {
+            uint64_t sec = rd32le(f + pos), usec = rd32le(f + pos + 4);
+            uint32_t caplen = rd32le(f + pos + 8);
+            b.n = 0;
+            put32(&b, 0, le);
+            put32(&b, (uint32_t)((sec * 1000000 + usec) >> 32), le);
+            put32(&b, (uint32_t)(sec * 1000000 + usec), le);
+            put32(&b, caplen, le);
+            put32(&b, caplen, le);
+            put(&b, f + pos + 16, caplen);
+            while (b.n % 4)
+                put(&b, "", 1);
+            if (count == 0) {
+                opt(&b, 1, "syn one", le);
+                opt(&b, 2, "\x00\x00\x00\x00", le); /* epb_flags: not a comment */
+                opt(&b, 1, "syn two", le);
+            } else if (count == 1) {
+                opt(&b, 1, "syn-ack", le);
+            } else if (count == 2) {
+                opt(&b, 1, "", le);
+            }
+            if (count < 3)
+                put32(&b, 0, le);
+            block(&o, 6, &b, le);
+            pos += 16 + caplen;
+        }
+        struct commented seen = { 0 };
+        struct tp_capture_opts co = { .on_session = on_commented, .ctx = &seen, .no_verify = true };
+        struct tp_capture *c = tp_capture_new(&co);
+        assert_non_null(c);
+        assert_int_equal(tp_pcapng_read_mem(c, o.b, o.n, NULL), TP_OK);
+        tp_capture_flush(c, 0);
+        const struct tp_capture_stats *cs = tp_capture_get_stats(c);
+        assert_int_equal(seen.sessions, 1);
+        assert_int_equal(cs->packet_comments, 3);
+        assert_int_equal(cs->n_comments, 1);
+        assert_string_equal(cs->comments[0].text, "capture note");
+        assert_int_equal(seen.n, 3);
+        assert_string_equal(seen.text[0], "syn one");
+        assert_string_equal(seen.text[1], "syn two");
+        assert_string_equal(seen.text[2], "syn-ack");
+        assert_int_equal(seen.dir[0], TP_C2S);
+        assert_int_equal(seen.dir[1], TP_C2S);
+        assert_int_equal(seen.dir[2], TP_S2C);
+        assert_true(seen.t_us[2] >= seen.t_us[0]);
+        tp_capture_free(c);
+        free(o.b);
+        free(b.b);
+        free(f);
+    }
+}
+
 /* --shard: the Community ID spec's TCP vector (1:LQU9qZlK+B5F3KDmev6m5PMibrg=,
  * SHA-1 starting 2d 05 3d a9): shard = 1 + 0x2d053da9 mod N, either direction. */
 static void test_shard__community_id_vector(void **st)
@@ -324,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_pcapng__filter_per_interface),
         cmocka_unit_test(test_pcapng__cut_everywhere__clean),
         cmocka_unit_test(test_pcapng__bad_blocks__malformed),
+        cmocka_unit_test(test_pcapng__comments__with_their_session),
         cmocka_unit_test(test_shard__community_id_vector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
