@@ -333,6 +333,8 @@ struct tp_session {
     /* facts from the source */
     struct tp_outcome outcome;
     struct tp_starttls starttls;  /* the plain-text upgrade before TLS, if any */
+    uint8_t sig_memo[2];     /* per direction: tp_session_check_signature's result + 1, 0: not yet
+                              * (tp_session_precheck_signatures) */
     /* capture: the comments (pcapng opt_comment) of the session's packets, in
      * packet order: dir is the packet's direction, t_us its time */
     struct tp_plain_line *comments;
@@ -455,6 +457,10 @@ const struct tp_msg *tp_session_first_alert(const struct tp_session *s, int dir 
  * src/session/sigcheck.c */
 enum tp_sig_check { TP_SIG_NOT_CHECKED = 0, TP_SIG_OK, TP_SIG_BAD };
 enum tp_sig_check tp_session_check_signature(const struct tp_session *s, enum tp_dir dir);
+/* The same for both directions now, kept in the session (s->sig_memo) for the
+ * judge: `pcap` lets its reading thread take this work when the judging thread
+ * is behind. Only once the session has ended decoding. */
+void tp_session_precheck_signatures(struct tp_session *s);
 
 /* ---- flow identity (community_id.c) ---- */
 /* An endpoint as the sources write s->client / s->server: "ADDR:PORT" for IPv4,

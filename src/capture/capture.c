@@ -110,6 +110,7 @@ struct tp_capture {
     unsigned long next_index;
     atomic_bool done;                 /* --session N emitted (set by the finisher) */
     struct finisher fin;
+    bool fin_behind;                  /* the finisher was behind at the last push */
     int64_t now_us;
     struct tp_store *store;
     bool store_tried;
@@ -539,6 +540,17 @@ static void judge_job(void *ctx, const struct finish_job *j)
     session_judge(ctx, j->s, j->index, (enum end_reason)j->why, j->midstream);
 }
 
+/* A finished session to the finisher thread. Checking the peers' handshake
+ * signatures is most of a judge's work (an ECDSA verification each): while the
+ * finisher is behind, this thread does it before handing the session over, so
+ * that both cores share it. The result is the same whoever computes it. */
+static void to_finisher(struct tp_capture *c, const struct finish_job *j)
+{
+    if (c->fin_behind)
+        tp_session_precheck_signatures(j->s);
+    c->fin_behind = finisher_push(&c->fin, j);
+}
+
 /* The STARTTLS exchange that led to this session, as connect --starttls records it. */
 static void plain_to_session(struct flow *f, struct tp_session *s)
 {
@@ -590,7 +602,7 @@ static void flow_finish(struct tp_capture *c, struct flow *f, enum end_reason wh
         tp_session_end_decoding(s);
         struct finish_job j = { s, f->index, (uint8_t)why, f->midstream };
         if (c->o.threaded && finisher_start(&c->fin, judge_job, c)) {
-            finisher_push(&c->fin, &j);
+            to_finisher(c, &j);
         } else {
             session_judge(c, s, j.index, why, j.midstream);
             tp_session_free(s);
@@ -1097,7 +1109,7 @@ static void udp_done(void *ctx, struct tp_session *s, unsigned long index, int w
     enum end_reason r = why == TP_UDP_END_EVICTED ? END_UDP_EVICTED : why == TP_UDP_END_IDLE ? END_UDP_IDLE : END_EOF;
     struct finish_job j = { s, index, (uint8_t)r, false };
     if (c->o.threaded && finisher_start(&c->fin, judge_job, c)) {
-        finisher_push(&c->fin, &j);
+        to_finisher(c, &j);
     } else {
         session_judge(c, s, j.index, (enum end_reason)j.why, false);
         tp_session_free(s);

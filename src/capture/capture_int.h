@@ -37,8 +37,9 @@ struct finisher {
 };
 /* Start the thread (once; false when it cannot: judge on the caller's thread). */
 bool finisher_start(struct finisher *fin, finish_fn judge, void *ctx);
-/* Queue a session (waits while the queue is full); frees sessions given back. */
-void finisher_push(struct finisher *fin, const struct finish_job *j);
+/* Queue a session (waits while the queue is full); frees sessions given back.
+ * True when the finisher is behind (half the queue or more waits for it). */
+bool finisher_push(struct finisher *fin, const struct finish_job *j);
 /* Wait until every queued session has been judged; free them. */
 void finisher_drain(struct finisher *fin);
 /* Stop the thread; what is still queued is freed without being judged. */

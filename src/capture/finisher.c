@@ -91,7 +91,7 @@ static void unlock_free_done(struct finisher *fin, size_t min)
         tp_session_free(done[i]);
 }
 
-void finisher_push(struct finisher *fin, const struct finish_job *j)
+bool finisher_push(struct finisher *fin, const struct finish_job *j)
 {
     pthread_mutex_lock(&fin->mu);
     while (fin->n + fin->busy + fin->n_done >= FIN_QUEUE) { /* the one being judged counts */
@@ -108,7 +108,9 @@ void finisher_push(struct finisher *fin, const struct finish_job *j)
      * wake-up is a futex system call on both sides. */
     if (fin->idle && fin->n >= FIN_BATCH)
         pthread_cond_signal(&fin->to_worker);
+    bool behind = fin->n >= FIN_QUEUE / 2;
     unlock_free_done(fin, FIN_BATCH);
+    return behind;
 }
 
 /* Wait until every queued session has been handed to on_session. */

@@ -113,17 +113,57 @@ static int verify(const struct scheme *sc, const uint8_t *spki, word32 spki_len,
     return ok;
 }
 
-/* The leaf's SubjectPublicKeyInfo (DER) and key OID. */
-static bool leaf_key(const struct tp_chain *ch, uint8_t *spki, word32 *spki_len, int *key_oid)
+/* The leaf's SubjectPublicKeyInfo (DER) and key OID, parsed by wolfSSL. */
+static bool parse_leaf_key(const struct tp_chain *ch, uint8_t *spki, word32 *spki_len, int *key_oid)
 {
-    if (ch->n == 0 || !ch->der[0].p || ch->der[0].len == 0 || ch->der[0].len > SIGCHECK_MAX_TRANSCRIPT)
-        return false;
     DecodedCert dc;
     wc_InitDecodedCert(&dc, ch->der[0].p, (word32)ch->der[0].len, NULL);
     bool ok = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL) == 0 && wc_GetPubKeyDerFromCert(&dc, spki, spki_len) == 0;
     *key_oid = (int)dc.keyOID;
     wc_FreeDecodedCert(&dc);
     return ok;
+}
+
+/* The last leaves' keys, per thread: a capture meets the same server's leaf in
+ * every connection to it, and parsing it is a tenth of a check. Compared by
+ * their bytes (leaves up to LEAF_MEMO_DER; larger ones are parsed each time). */
+#define LEAF_MEMO 4
+#define LEAF_MEMO_DER 2048
+static _Thread_local struct leaf_memo {
+    size_t der_len;                 /* 0: empty */
+    uint8_t der[LEAF_MEMO_DER];
+    uint8_t spki[1024];
+    word32 spki_len;
+    int key_oid;
+} leaf_memo[LEAF_MEMO];
+static _Thread_local unsigned leaf_memo_next;
+
+/* The leaf's SubjectPublicKeyInfo (DER) and key OID. */
+static bool leaf_key(const struct tp_chain *ch, uint8_t *spki, word32 *spki_len, int *key_oid)
+{
+    if (ch->n == 0 || !ch->der[0].p || ch->der[0].len == 0 || ch->der[0].len > SIGCHECK_MAX_TRANSCRIPT)
+        return false;
+    size_t n = ch->der[0].len;
+    for (unsigned i = 0; n <= LEAF_MEMO_DER && i < LEAF_MEMO; i++) {
+        const struct leaf_memo *m = &leaf_memo[i];
+        if (m->der_len == n && m->spki_len <= *spki_len && !memcmp(m->der, ch->der[0].p, n)) {
+            memcpy(spki, m->spki, m->spki_len);
+            *spki_len = m->spki_len;
+            *key_oid = m->key_oid;
+            return true;
+        }
+    }
+    if (!parse_leaf_key(ch, spki, spki_len, key_oid))
+        return false;
+    if (n <= LEAF_MEMO_DER && *spki_len <= sizeof leaf_memo[0].spki) {
+        struct leaf_memo *m = &leaf_memo[leaf_memo_next++ % LEAF_MEMO];
+        memcpy(m->der, ch->der[0].p, n);
+        m->der_len = n;
+        memcpy(m->spki, spki, *spki_len);
+        m->spki_len = *spki_len;
+        m->key_oid = *key_oid;
+    }
+    return true;
 }
 
 struct buf {
@@ -294,7 +334,23 @@ static bool cv_signed_data(const struct tp_session *s, enum tp_dir dir, size_t a
     return true;
 }
 
+static enum tp_sig_check check(const struct tp_session *s, enum tp_dir dir);
+
 enum tp_sig_check tp_session_check_signature(const struct tp_session *s, enum tp_dir dir)
+{
+    if ((dir == TP_C2S || dir == TP_S2C) && s->sig_memo[dir])
+        return (enum tp_sig_check)(s->sig_memo[dir] - 1);
+    return check(s, dir);
+}
+
+void tp_session_precheck_signatures(struct tp_session *s)
+{
+    for (int d = TP_C2S; d <= TP_S2C; d++)
+        if (!s->sig_memo[d])
+            s->sig_memo[d] = (uint8_t)(check(s, (enum tp_dir)d) + 1);
+}
+
+static enum tp_sig_check check(const struct tp_session *s, enum tp_dir dir)
 {
     const struct tp_chain *ch = dir == TP_S2C ? &s->server_chain : &s->client_chain;
     bool tls13 = s->version == TP_TLS1_3;

@@ -62,6 +62,35 @@ static void test_sigcheck__tls12_server_key_exchange__verifies_and_detects_chang
     check_flip("tls12-good", TP_HS_SERVER_KEY_EXCHANGE);
 }
 
+/* pcap's reading thread may check before the judge (tp_session_precheck_signatures):
+ * the judge then gets the same answer, computed once. */
+static void test_sigcheck__precheck__same_answer_kept_for_the_judge(void **st)
+{
+    (void)st;
+    const char *names[] = { "tls12-good", "tls13-good" };
+    const uint8_t types[] = { TP_HS_SERVER_KEY_EXCHANGE, TP_HS_CERTIFICATE_VERIFY };
+    for (int i = 0; i < 2; i++) {
+        struct tp_session *s = rf_scenario(names[i]);
+        assert_non_null(s);
+        assert_int_equal(s->sig_memo[TP_S2C], 0);
+        tp_session_precheck_signatures(s);
+        assert_int_equal(s->sig_memo[TP_S2C], TP_SIG_OK + 1);
+        assert_int_equal(s->sig_memo[TP_C2S], TP_SIG_NOT_CHECKED + 1);
+        struct tp_msg *m = find_hs(s, TP_S2C, types[i]);
+        assert_non_null(m);
+        m->raw[m->raw_len - 1] ^= 0x01; /* not looked at again */
+        assert_int_equal(tp_session_check_signature(s, TP_S2C), TP_SIG_OK);
+        rf_free(s);
+        /* a bad signature prechecked is bad for the judge */
+        s = rf_scenario(names[i]);
+        m = find_hs(s, TP_S2C, types[i]);
+        m->raw[m->raw_len - 1] ^= 0x01;
+        tp_session_precheck_signatures(s);
+        assert_int_equal(tp_session_check_signature(s, TP_S2C), TP_SIG_BAD);
+        rf_free(s);
+    }
+}
+
 static void test_sigcheck__capture_without_keys__not_checked(void **st)
 {
     (void)st;
@@ -97,6 +126,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigcheck__tls13_certificate_verify__verifies_and_detects_changes),
         cmocka_unit_test(test_sigcheck__tls12_server_key_exchange__verifies_and_detects_changes),
+        cmocka_unit_test(test_sigcheck__precheck__same_answer_kept_for_the_judge),
         cmocka_unit_test(test_sigcheck__capture_without_keys__not_checked),
         cmocka_unit_test(test_sigcheck__another_certificate__bad),
     };
