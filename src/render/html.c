@@ -316,6 +316,28 @@ static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const st
     }
 }
 
+/* A capture's comments on the session's packets (pcapng), as the text view has them. */
+static void packet_comments(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
+{
+    if (!s->n_comments && !s->n_comments_dropped)
+        return;
+    tp_sb_put(o, "<h3>Packet comments (pcapng)</h3>\n<ol class=\"plain\" data-comments>\n");
+    for (size_t i = 0; i < s->n_comments; i++) {
+        const struct tp_plain_line *l = &s->comments[i];
+        tp_sb_printf(o, "<li class=\"%s\">", rn_dir(l->dir));
+        if (!ro->no_times) {
+            int64_t t = l->t_us - s->start_us;
+            tp_sb_printf(o, "<span class=\"t\">%.1f ms</span> ", (double)(t < 0 ? 0 : t) / 1000.0);
+        }
+        tp_sb_printf(o, "<span class=\"dir\">%s</span> ", l->dir == TP_C2S ? "C \xe2\x86\x92 S" : "C \xe2\x86\x90 S");
+        rh_wire(o, l->text, l->len);
+        tp_sb_put(o, "</li>\n");
+    }
+    tp_sb_put(o, "</ol>\n");
+    if (s->n_comments_dropped)
+        tp_sb_printf(o, "<p class=\"mute\">(%zu more comments not kept)</p>\n", s->n_comments_dropped);
+}
+
 /* One finding: the same texts as the text and JSON output, and --stack's fix. */
 static void finding(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
                     const struct tp_finding *f)
@@ -395,6 +417,7 @@ void tp_render_html_session(struct tp_sb *out, const struct tp_session *s, const
     section_open(out, s, o, status);
     summary(out, s, o, status);
     plain_exchange(out, s, o);
+    packet_comments(out, s, o);
     tp_sb_put(out, "<h3>Handshake</h3>\n");
     rh_ladder(out, s, o);
     tp_sb_put(out, "<h3>Certificates</h3>\n");

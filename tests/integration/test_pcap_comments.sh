@@ -118,6 +118,12 @@ grep -c "packet comments (pcapng)" "$W/c.txt" | grep -x 3 >/dev/null && grep -F 
     grep "6 packet comments" "$W/c.err" >/dev/null
 tp_check "text: 3 comment blocks, the terminal escape shown as \\x1b, capture comment and count in the summary" $?
 
+# html: the same comments in the report, no raw escape
+"$T" pcap "$W/c.pcapng" --cafile "$PKI/root.pem" --format html >"$W/c.html" 2>/dev/null
+[ "$(grep -c '<ol class="plain" data-comments>' "$W/c.html")" = 3 ] && grep -F "DTLS ServerHello</li>" "$W/c.html" >/dev/null &&
+    ! grep "$ESC" "$W/c.html" >/dev/null
+tp_check "html: 3 comment lists, the texts, no raw escape" $?
+
 # the same from standard input and gzip-compressed
 gzip -c "$W/c.pcapng" >"$W/c.pcapng.gz"
 "$T" pcap - --cafile "$PKI/root.pem" --format json <"$W/c.pcapng.gz" >"$W/gz.json" 2>"$W/gz.err"
