@@ -45,6 +45,12 @@ declare -A MAP=(
   [fuzz_truststores]="x509/truststores.c"
   [fuzz_starttls]="probe/starttls.c"
   [fuzz_dtls]="wire/dtls.c session/decoder.c"
+  [fuzz_ocsp]="x509/ocsp.c"
+  [fuzz_crl]="x509/crl.c"
+  [fuzz_proxy]="probe/proxy.c"
+  [fuzz_plainwatch]="wire/plainwatch.c"
+  [fuzz_scan_answer]="probe/scan.c"
+  [fuzz_pkcs12]="x509/p12.c"
 )
 
 # Files two targets share: also reported for both together (one profile, both binaries).
