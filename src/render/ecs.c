@@ -83,12 +83,12 @@ static void e_network(struct jw *w, const struct tp_session *s, const struct tp_
 {
     char cid[TP_COMMUNITY_ID_LEN];
     e_open(w, "network");
-    jw_str(w, "transport", "tcp");
-    jw_str(w, "iana_number", "6");
+    jw_str(w, "transport", s->udp ? "udp" : "tcp");
+    jw_str(w, "iana_number", s->udp ? "17" : "6");
     /* ECS: the application-layer protocol. A STARTTLS session is that protocol
      * upgraded to TLS (as Zeek's "service" and Suricata's app_proto name it);
-     * the tls.* fields say it is TLS either way. */
-    jw_str(w, "protocol", s->starttls.protocol[0] ? s->starttls.protocol : "tls");
+     * the tls.* fields say it is TLS either way. DTLS: "dtls", as Zeek names it. */
+    jw_str(w, "protocol", s->starttls.protocol[0] ? s->starttls.protocol : s->udp ? "dtls" : "tls");
     if (c->family)
         jw_str(w, "type", c->family == 6 ? "ipv6" : "ipv4");
     if (tp_session_community_id(s, 0, cid))
@@ -451,6 +451,24 @@ static void e_starttls(struct jw *w, const struct tp_session *s)
     e_close(w);
 }
 
+/* capture: the comments (pcapng) on the session's packets, as JSON "comments". */
+static void e_comments(struct jw *w, const struct tp_session *s)
+{
+    if (!s->n_comments)
+        return;
+    jw_key(w, "comments");
+    jw_open(w, '[');
+    for (size_t i = 0; i < s->n_comments; i++) {
+        const struct tp_plain_line *l = &s->comments[i];
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "dir", rn_dir(l->dir));
+        jw_bytes(w, "text", (const uint8_t *)l->text, l->len);
+        e_close(w);
+    }
+    jw_close(w, ']');
+}
+
 static void e_tlsprobe(struct jw *w, const struct tp_session *s, const struct e_hellos *h, struct tp_ja_memo *jm)
 {
     char st[512];
@@ -475,6 +493,7 @@ static void e_tlsprobe(struct jw *w, const struct tp_session *s, const struct e_
     e_verification(w, "server_verification", s->server_verify);
     e_verification(w, "client_verification", s->client_verify);
     e_starttls(w, s);
+    e_comments(w, s);
     jw_key(w, "findings");
     jw_open(w, '[');
     for (size_t i = 0; i < s->n_findings; i++) {

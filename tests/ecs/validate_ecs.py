@@ -125,7 +125,10 @@ def check_facts(doc, version, errs):
         errs.append(f"ecs.version {doc.get('ecs', {}).get('version')!r} is not the vendored {version}")
     src, dst, net = doc.get("source"), doc.get("destination"), doc.get("network", {})
     if src and dst:
-        want = community_id(src["ip"], dst["ip"], src["port"], dst["port"])
+        proto = int(net.get("iana_number", "6"))
+        if (proto, net.get("transport")) not in ((6, "tcp"), (17, "udp")):
+            errs.append(f"network.transport {net.get('transport')!r} with iana_number {proto}")
+        want = community_id(src["ip"], dst["ip"], src["port"], dst["port"], proto)
         if net.get("community_id") != want:
             errs.append(f"network.community_id {net.get('community_id')!r}, the spec gives {want!r}")
         for a, b in (("client", "source"), ("server", "destination")):

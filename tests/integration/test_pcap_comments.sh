@@ -124,6 +124,12 @@ tp_check "text: 3 comment blocks, the terminal escape shown as \\x1b, capture co
     ! grep "$ESC" "$W/c.html" >/dev/null
 tp_check "html: 3 comment lists, the texts, no raw escape" $?
 
+# ECS: tlsprobe.comments, valid against the field definitions
+"$T" pcap "$W/c.pcapng" --cafile "$PKI/root.pem" --format ecs >"$W/c.ecs" 2>/dev/null
+python3 "$TP_SRC/tests/ecs/validate_ecs.py" --fields "$TP_SRC/tests/ecs" --require tlsprobe.comments.text "$W/c.ecs" >&2 &&
+    [ "$(python3 -c 'import json,sys; print(sum(len(json.loads(l).get("tlsprobe", {}).get("comments", [])) for l in open(sys.argv[1])))' "$W/c.ecs")" = 5 ]
+tp_check "ecs: the 5 session comments in tlsprobe.comments, valid fields" $?
+
 # the same from standard input and gzip-compressed
 gzip -c "$W/c.pcapng" >"$W/c.pcapng.gz"
 "$T" pcap - --cafile "$PKI/root.pem" --format json <"$W/c.pcapng.gz" >"$W/gz.json" 2>"$W/gz.err"

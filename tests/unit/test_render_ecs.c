@@ -108,12 +108,32 @@ static void test_render_ecs__starttls__protocol_and_exchange(void **st)
     rf_free(s);
 }
 
+/* A DTLS session (capture, over UDP): network says udp / 17 / dtls; packet
+ * comments go to tlsprobe.comments, absent when there are none. */
+static void test_render_ecs__dtls_and_comments__udp_and_comments(void **st)
+{
+    (void)st;
+    struct tp_session *s = rf_scenario("tls13-good");
+    char *a = render(s, NULL);
+    assert_non_null(strstr(a, "\"transport\":\"tcp\",\"iana_number\":\"6\",\"protocol\":\"tls\""));
+    assert_null(strstr(a, "\"comments\""));
+    free(a);
+    s->udp = true;
+    assert_int_equal(tp_session_add_comment(s, TP_S2C, "look \"here\"", 11, s->start_us), TP_OK);
+    a = render(s, NULL);
+    assert_non_null(strstr(a, "\"transport\":\"udp\",\"iana_number\":\"17\",\"protocol\":\"dtls\""));
+    assert_non_null(strstr(a, "\"comments\":[{\"dir\":\"s2c\",\"text\":\"look \\\"here\\\"\"}]"));
+    free(a);
+    rf_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_ecs__every_scenario__one_document_per_line),
         cmocka_unit_test(test_render_ecs__escaped_names__attributes_unescaped),
         cmocka_unit_test(test_render_ecs__starttls__protocol_and_exchange),
+        cmocka_unit_test(test_render_ecs__dtls_and_comments__udp_and_comments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
