@@ -96,6 +96,11 @@ struct tp_dec_scratch {
     } msg;
 };
 struct tp_dec_scratch *tp_worker_dec_scratch(struct tp_worker *w);
+/* The worker's memo of the last leaf keys the signature check parsed
+ * (sigcheck.c), made on first use; NULL without a worker or memory. */
+struct tp_leaf_memo;
+struct tp_leaf_memo *tp_worker_leaf_memo(struct tp_worker *w);
+struct tp_leaf_memo *tp_leaf_memo_new(void); /* sigcheck.c; free() frees it */
 /* A kept record buffer of kind k (0 small, 1 big), or NULL (none, or no worker). */
 uint8_t *tp_worker_buf_take(struct tp_worker *w, int k);
 /* Keep b for the next flow of this thread: false (the caller frees b) when there

@@ -27,6 +27,7 @@
 #include "tlsprobe/limits.h"
 #include "tlsprobe/session.h"
 #include "tlsprobe/wire.h"
+#include "session/internal.h"
 
 /* The handshake bytes kept for one check: a full handshake is a few KB; a
  * chain of TP_MAX_CHAIN_CERTS large certificates stays far below this. */
@@ -124,44 +125,52 @@ static bool parse_leaf_key(const struct tp_chain *ch, uint8_t *spki, word32 *spk
     return ok;
 }
 
-/* The last leaves' keys, per thread: a capture meets the same server's leaf in
- * every connection to it, and parsing it is a tenth of a check. Compared by
- * their bytes (leaves up to LEAF_MEMO_DER; larger ones are parsed each time). */
+/* The last leaves' keys, in the worker of the thread checking (a capture meets
+ * the same server's leaf in every connection to it, and parsing it is a tenth
+ * of a check). Compared by their bytes (leaves up to LEAF_MEMO_DER; larger ones
+ * are parsed each time). Without a worker, every leaf is parsed. */
 #define LEAF_MEMO 4
 #define LEAF_MEMO_DER 2048
-static _Thread_local struct leaf_memo {
-    size_t der_len;                 /* 0: empty */
-    uint8_t der[LEAF_MEMO_DER];
-    uint8_t spki[1024];
-    word32 spki_len;
-    int key_oid;
-} leaf_memo[LEAF_MEMO];
-static _Thread_local unsigned leaf_memo_next;
+struct tp_leaf_memo {
+    struct {
+        size_t der_len;              /* 0: empty */
+        uint8_t der[LEAF_MEMO_DER];
+        uint8_t spki[1024];
+        word32 spki_len;
+        int key_oid;
+    } e[LEAF_MEMO];
+    unsigned next;
+};
+
+struct tp_leaf_memo *tp_leaf_memo_new(void)
+{
+    return calloc(1, sizeof(struct tp_leaf_memo));
+}
 
 /* The leaf's SubjectPublicKeyInfo (DER) and key OID. */
-static bool leaf_key(const struct tp_chain *ch, uint8_t *spki, word32 *spki_len, int *key_oid)
+static bool leaf_key(struct tp_leaf_memo *lm, const struct tp_chain *ch, uint8_t *spki, word32 *spki_len,
+                     int *key_oid)
 {
     if (ch->n == 0 || !ch->der[0].p || ch->der[0].len == 0 || ch->der[0].len > SIGCHECK_MAX_TRANSCRIPT)
         return false;
     size_t n = ch->der[0].len;
-    for (unsigned i = 0; n <= LEAF_MEMO_DER && i < LEAF_MEMO; i++) {
-        const struct leaf_memo *m = &leaf_memo[i];
-        if (m->der_len == n && m->spki_len <= *spki_len && !memcmp(m->der, ch->der[0].p, n)) {
-            memcpy(spki, m->spki, m->spki_len);
-            *spki_len = m->spki_len;
-            *key_oid = m->key_oid;
+    for (unsigned i = 0; lm && n <= LEAF_MEMO_DER && i < LEAF_MEMO; i++) {
+        if (lm->e[i].der_len == n && lm->e[i].spki_len <= *spki_len && !memcmp(lm->e[i].der, ch->der[0].p, n)) {
+            memcpy(spki, lm->e[i].spki, lm->e[i].spki_len);
+            *spki_len = lm->e[i].spki_len;
+            *key_oid = lm->e[i].key_oid;
             return true;
         }
     }
     if (!parse_leaf_key(ch, spki, spki_len, key_oid))
         return false;
-    if (n <= LEAF_MEMO_DER && *spki_len <= sizeof leaf_memo[0].spki) {
-        struct leaf_memo *m = &leaf_memo[leaf_memo_next++ % LEAF_MEMO];
-        memcpy(m->der, ch->der[0].p, n);
-        m->der_len = n;
-        memcpy(m->spki, spki, *spki_len);
-        m->spki_len = *spki_len;
-        m->key_oid = *key_oid;
+    if (lm && n <= LEAF_MEMO_DER && *spki_len <= sizeof lm->e[0].spki) {
+        unsigned k = lm->next++ % LEAF_MEMO;
+        memcpy(lm->e[k].der, ch->der[0].p, n);
+        lm->e[k].der_len = n;
+        memcpy(lm->e[k].spki, spki, *spki_len);
+        lm->e[k].spki_len = *spki_len;
+        lm->e[k].key_oid = *key_oid;
     }
     return true;
 }
@@ -372,7 +381,7 @@ static enum tp_sig_check check(const struct tp_session *s, enum tp_dir dir)
     uint8_t spki[4096];
     word32 spki_len = sizeof spki;
     int key_oid = 0;
-    if (!leaf_key(ch, spki, &spki_len, &key_oid))
+    if (!leaf_key(tp_worker_leaf_memo(s->worker), ch, spki, &spki_len, &key_oid))
         return TP_SIG_NOT_CHECKED;
 
     struct buf data = { 0 };

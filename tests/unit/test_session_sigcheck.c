@@ -114,6 +114,19 @@ static void test_sigcheck__another_certificate__bad(void **st)
         a->server_chain.der[0] = b->server_chain.der[0];
         assert_int_equal(tp_session_check_signature(a, TP_S2C), TP_SIG_BAD);
         a->server_chain.der[0] = keep;
+        /* With a worker (its memo of leaf keys): the same answers, whichever
+         * leaf was seen last, and again from the memo. */
+        struct tp_worker *w = tp_worker_new();
+        assert_non_null(w);
+        tp_session_set_worker(a, w);
+        for (int round = 0; round < 2; round++) {
+            assert_int_equal(tp_session_check_signature(a, TP_S2C), TP_SIG_OK);
+            a->server_chain.der[0] = b->server_chain.der[0];
+            assert_int_equal(tp_session_check_signature(a, TP_S2C), TP_SIG_BAD);
+            a->server_chain.der[0] = keep;
+        }
+        tp_session_set_worker(a, NULL);
+        tp_worker_free(w);
     } else {
         print_message("the two fixtures share a leaf: swapped-certificate case skipped\n");
     }
