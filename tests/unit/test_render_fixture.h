@@ -176,6 +176,9 @@ static void rf_free(struct tp_session *s)
     for (size_t i = 0; i < s->starttls.n_lines; i++)
         free(s->starttls.lines[i].text);
     free(s->starttls.lines);
+    for (size_t i = 0; i < s->n_comments; i++)
+        free(s->comments[i].text);
+    free(s->comments);
     free(s->server_verify); /* path certs are borrowed from the chain */
     free(s->client_verify);
     free(s->server_name);
