@@ -79,7 +79,7 @@ struct flow {
     struct tp_session *s;
     struct tp_plainwatch *pw;         /* a plain-text start being watched for STARTTLS, or NULL */
     struct tp_plain_line *cm;         /* its packets' comments (dir: the side, 0 or 1), for the session */
-    size_t n_cm, cap_cm, cm_dropped;
+    size_t n_cm, cap_cm, cm_dropped, cm_bytes; /* cm_bytes: their texts, charged to the budget */
     unsigned long index;
     struct tp_capture *cap;
     size_t mem;                       /* bytes charged to the flows' memory budget */
@@ -367,7 +367,7 @@ static void flow_free_buffers(struct tp_capture *c, struct flow *f)
     tp_tcp_dir_free(&f->tcp[1], &c->tcp_pool);
     free_lines(f->cm, f->n_cm);
     f->cm = NULL;
-    f->n_cm = f->cap_cm = f->cm_dropped = 0;
+    f->n_cm = f->cap_cm = f->cm_dropped = f->cm_bytes = 0;
 }
 
 /* Everything a flow holds: buffers and its session. */
@@ -385,7 +385,7 @@ static void flow_drop(struct tp_capture *c, struct flow *f)
 static void flow_charge(struct tp_capture *c, struct flow *f)
 {
     size_t now = tp_session_footprint(f->s) + tp_tcp_dir_footprint(&f->tcp[0]) + tp_tcp_dir_footprint(&f->tcp[1]) +
-                 (f->pw ? sizeof *f->pw : 0);
+                 (f->pw ? sizeof *f->pw : 0) + f->cm_bytes + f->cap_cm * sizeof *f->cm;
     c->mem = c->mem - f->mem + now;
     f->mem = now;
 }
@@ -1153,8 +1153,8 @@ void tp_capture_packet_comment(struct tp_capture *c, const char *text, size_t le
     }
 }
 
-static void add_comment_line(struct tp_plain_line **lines, size_t *n, size_t *cap, size_t *dropped, int side,
-                             const char *text, size_t len, int64_t t_us)
+static void add_comment_line(struct tp_plain_line **lines, size_t *n, size_t *cap, size_t *dropped, size_t *bytes,
+                             int side, const char *text, size_t len, int64_t t_us)
 {
     if (*n >= TP_MAX_PLAIN_LINES) {
         (*dropped)++;
@@ -1171,21 +1171,28 @@ static void add_comment_line(struct tp_plain_line **lines, size_t *n, size_t *ca
     memcpy(copy, text, len);
     copy[len] = 0;
     (*lines)[(*n)++] = (struct tp_plain_line){ .dir = (enum tp_dir)side, .t_us = t_us, .text = copy, .len = len };
+    if (bytes)
+        *bytes += len + 1;
 }
 
 void tp_capture_file_comment(struct tp_capture *c, const char *text, size_t len)
 {
-    add_comment_line(&c->fc, &c->n_fc, &c->cap_fc, &c->st.n_comments_dropped, 0, text, len, 0);
+    add_comment_line(&c->fc, &c->n_fc, &c->cap_fc, &c->st.n_comments_dropped, NULL, 0, text, len, 0);
     c->st.comments = c->fc;
     c->st.n_comments = c->n_fc;
 }
 
-/* The comments given for this packet, kept with its flow (side: its sender). */
+static void enforce_budget(struct tp_capture *c, struct flow *keep);
+
+/* The comments given for this packet, kept with its flow (side: its sender) and
+ * charged to the flows' memory budget like its buffers. */
 static void flow_comments(struct tp_capture *c, struct flow *f, int side, int64_t t_us)
 {
     for (unsigned i = 0; i < c->n_pc; i++)
-        add_comment_line(&f->cm, &f->n_cm, &f->cap_cm, &f->cm_dropped, side, c->pc[i].p, c->pc[i].len, t_us);
+        add_comment_line(&f->cm, &f->n_cm, &f->cap_cm, &f->cm_dropped, &f->cm_bytes, side, c->pc[i].p, c->pc[i].len,
+                         t_us);
     c->n_pc = 0;
+    enforce_budget(c, f);
 }
 
 static void capture_packet(struct tp_capture *c, int dlt, int64_t t_us, const uint8_t *data, size_t caplen,
