@@ -406,6 +406,62 @@ static void test_pcapng__comments__with_their_session(void **st)
     }
 }
 
+/* A flow's packet comments count against the flows' memory budget: flow A's SYN
+ * with 8 comments of 1 KiB, 3 times, is more than a 16 KiB budget; when flow B
+ * (another client port) keeps its comment, A is evicted for the budget. Without
+ * comments, nothing is evicted. */
+static void test_pcapng__comments__charged_to_the_flow_budget(void **st)
+{
+    (void)st;
+    size_t n;
+    uint8_t *f = tu_fixture("captures/tls12-good.pcap", &n);
+    assert_non_null(f);
+    uint32_t caplen = rd32le(f + 24 + 8);
+    const uint8_t *syn = f + 24 + 16;
+    assert_true(caplen >= 54 && (syn[47] & 0x02)); /* Ethernet + IPv4 + TCP, SYN */
+    char big[1025];
+    memset(big, 'c', 1024);
+    big[1024] = 0;
+    for (int charged = 0; charged < 2; charged++) {
+        struct out o = { 0 }, b = { 0 };
+        shb(&o, true);
+        idb(&o, 1, 262144, 0, 0, true);
+        uint8_t pkt[256];
+        memcpy(pkt, syn, caplen);
+        for (int k = 0; k < 4; k++) {
+            if (k == 3)
+                pkt[35] ^= 1; /* flow B: another client port */
+            b.n = 0;
+            put32(&b, 0, true);
+            put32(&b, 0, true);
+            put32(&b, (uint32_t)(1000 + k), true);
+            put32(&b, caplen, true);
+            put32(&b, caplen, true);
+            put(&b, pkt, caplen);
+            while (b.n % 4)
+                put(&b, "", 1);
+            for (int c = 0; charged && k < 3 && c < 8; c++)
+                opt(&b, 1, big, true);
+            if (charged && k == 3)
+                opt(&b, 1, "b", true); /* B's comment: the budget is enforced as it is kept */
+            put32(&b, 0, true);
+            block(&o, 6, &b, true);
+        }
+        struct tp_capture_opts co = { .no_verify = true, .max_flow_memory = 16 * 1024 };
+        struct tp_capture *c = tp_capture_new(&co);
+        assert_non_null(c);
+        assert_int_equal(tp_pcapng_read_mem(c, o.b, o.n, NULL), TP_OK);
+        assert_int_equal(tp_capture_get_stats(c)->flows, 2);
+        assert_int_equal(tp_capture_get_stats(c)->flows_evicted_memory, charged ? 1 : 0);
+        assert_int_equal(tp_capture_get_stats(c)->packet_comments, charged ? 25 : 0);
+        tp_capture_flush(c, 0);
+        tp_capture_free(c);
+        free(o.b);
+        free(b.b);
+    }
+    free(f);
+}
+
 /* --shard: the Community ID spec's TCP vector (1:LQU9qZlK+B5F3KDmev6m5PMibrg=,
  * SHA-1 starting 2d 05 3d a9): shard = 1 + 0x2d053da9 mod N, either direction. */
 static void test_shard__community_id_vector(void **st)
@@ -430,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_pcapng__cut_everywhere__clean),
         cmocka_unit_test(test_pcapng__bad_blocks__malformed),
         cmocka_unit_test(test_pcapng__comments__with_their_session),
+        cmocka_unit_test(test_pcapng__comments__charged_to_the_flow_budget),
         cmocka_unit_test(test_shard__community_id_vector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
