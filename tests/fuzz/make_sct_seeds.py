@@ -115,9 +115,10 @@ def enc(tag, val):
 SCT_OID = bytes.fromhex("060a2b06010401d679020402")  # 1.3.6.1.4.1.11129.2.4.2
 
 
-def tbs_with_sct(tbs_val, sct_list):
+def tbs_with_sct(tbs_val, sct_list, junk=b""):
     """The TBSCertificate's contents with the SCT extension's list replaced
-    (sct_list None: the extension removed, as RFC 6962 §3.2 signs it)."""
+    (sct_list None: the extension removed, as RFC 6962 §3.2 signs it); junk:
+    bytes after the extensions SEQUENCE inside [3]."""
     out = b""
     for tag, whole, val in children(tbs_val):
         if tag != 0xa3:
@@ -129,7 +130,7 @@ def tbs_with_sct(tbs_val, sct_list):
                 exts += ext
             elif sct_list is not None:
                 exts += enc(0x30, SCT_OID + enc(0x04, enc(0x04, sct_list)))
-        out += enc(0xa3, enc(0x30, exts))
+        out += enc(0xa3, enc(0x30, exts) + junk)
     return out
 
 
@@ -248,8 +249,8 @@ issuer_spki = run("openssl", "x509", "-in", "fixtures/pki/int.pem", "-pubkey", "
 ikh = hashlib.sha256(run("openssl", "pkey", "-pubin", "-outform", "DER", data=issuer_spki)).digest()
 
 
-def embedded_leaf(tbs_val, *scts):
-    tbs = enc(0x30, tbs_with_sct(tbs_val, lst(*scts)))
+def embedded_leaf(tbs_val, *scts, junk=b""):
+    tbs = enc(0x30, tbs_with_sct(tbs_val, lst(*scts), junk))
     cert_sig = sign("fixtures/pki/int.key", tbs)
     return enc(0x30, tbs + sig_alg_whole + enc(0x03, b"\x00" + cert_sig))
 
@@ -267,6 +268,9 @@ seeds["judge-embedded-bad-and-tls"] = judge_seed(embedded_leaf(tbs_long, pre_sct
 seeds["judge-embedded-short-lived-dup"] = judge_seed(
     embedded_leaf(tbs_short, pre_sct(A, tbs_short), pre_sct(A, tbs_short), pre_sct(B, tbs_short),
                   pre_sct(D, tbs_short)), issuer)
+# tp_cert_parse takes bytes after the extensions inside [3], tp_sct_precert_tbs
+# does not: there is no precert entry to check the SCTs against (bad signature)
+seeds["judge-embedded-junk-after-exts"] = judge_seed(embedded_leaf(tbs_long, pre_sct(A), junk=b"\x05\x00"), issuer)
 seeds["judge-embedded-short-lived-one"] = judge_seed(embedded_leaf(tbs_short, pre_sct(B, tbs_short)), issuer)
 
 for name, data in seeds.items():
