@@ -51,6 +51,7 @@ bool cert_locate(const uint8_t *der, size_t len, struct cert_parts *cp, enum tp_
             struct tp_reader er;
             tp_reader_from(&er, tmp.val);
             cp->has_exts = der_expect(&er, DER_SEQUENCE, &cp->exts, NULL);
+            tp_reader_expect_end(&er); /* [3] EXPLICIT holds the Extensions and nothing else */
             tp_reader_join(&tbs, &er);
         }
         tp_reader_expect_end(&tbs);

@@ -181,6 +181,21 @@ static void test_cert_parse__every_byte_flipped__ok_iff_summary(void **state)
     free(r);
 }
 
+/* fixtures/pki/good.pem with a DER NULL after the Extensions inside the TBS's
+ * [3] EXPLICIT wrapper (found while fuzzing SCTs: RFC 6962's TBS re-encoding
+ * refused what the summary accepted): not a certificate. */
+static void test_cert_parse__bytes_after_extensions__refused(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *der = tu_fixture("fuzz/fuzz_cert/regress-junk-after-extensions", &n);
+    assert_non_null(der);
+    struct tp_cert_info *ci = NULL;
+    assert_int_not_equal(tp_cert_parse(der, n, &ci), TP_OK);
+    assert_null(ci);
+    free(der);
+}
+
 /* RFC 6125 §6.4: a table of names against good.pem (SAN DNS:localhost,
  * DNS:server.test, DNS:*.wild.test, IP:127.0.0.1, IP:::1) and cnonly.pem. */
 static void test_match_name__rfc6125_table__expected(void **state)
@@ -265,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_cert_parse__cas_and_specials__fields),
         cmocka_unit_test(test_cert_parse__cut_at_every_length__truncated),
         cmocka_unit_test(test_cert_parse__every_byte_flipped__ok_iff_summary),
+        cmocka_unit_test(test_cert_parse__bytes_after_extensions__refused),
         cmocka_unit_test(test_match_name__rfc6125_table__expected),
         cmocka_unit_test(test_cert_parse__nul_and_escape_in_names__kept_and_never_match),
         cmocka_unit_test(test_match_name__synthetic_patterns__no_partial_no_ip_wildcard),
