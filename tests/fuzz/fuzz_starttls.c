@@ -41,7 +41,9 @@ static void check_names(const uint8_t *data, size_t size)
         tp_starttls_parse("smtps") != -2 || tp_starttls_for_port(0) != TP_ST_NONE ||
         tp_starttls_for_port(587) != TP_ST_SMTP)
         abort();
-    uint16_t port = size >= 3 ? (uint16_t)(data[1] << 8 | data[2]) : 0;
+    uint16_t port = 0;
+    if (size >= 3)
+        port = (uint16_t)(data[1] << 8 | data[2]);
     int p = tp_starttls_for_port(port);
     if (p < TP_ST_NONE || p > TP_ST_SIEVE || (p != TP_ST_NONE && !tp_starttls_proto_name(p)))
         abort();
