@@ -3,7 +3,12 @@
  * NO_PROXY list for that host (tp_noproxy_match), each of its lines a status
  * line (tp_proxy_status_line), and the whole rest the proxy's answer to CONNECT,
  * read by tp_proxy_connect from a socketpair (the real line reader, its caps
- * and the transcript), which must never claim a tunnel the answer did not open. */
+ * and the transcript), which must never claim a tunnel the answer did not open.
+ * The first line and the rest also go to tp_proxy_plan (the first line as both
+ * the proxy and the host, the rest as NO_PROXY; odd sizes: a named source):
+ * a plan that goes through the proxy shows its URL, a bypass says why.
+ * Seeds: fixtures/fuzz/fuzz_proxy/ (hand-made: seed-* answers and NO_PROXY
+ * lists, url-* malformed proxy URLs, regress-* fixed crashes). */
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +53,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char m[64];
     (void)tp_noproxy_match(url, rest, m, sizeof m);
+    struct tp_session *ps = tp_session_new(TP_SRC_CONNECT, 0);
+    if (ps) {
+        struct tp_connect_opts o = { 0 };
+        o.host = url;
+        o.proxy = url;
+        o.noproxy = rest;
+        o.proxy_source = (size & 1) ? "HTTPS_PROXY" : NULL;
+        struct tp_proxy_url pu;
+        bool via = tp_proxy_plan(&o, ps, &pu);
+        if (via && (ps->proxy.status == TP_PROXY_BYPASSED || !ps->proxy.url[0] || !ps->proxy.source[0]))
+            abort();
+        if (ps->proxy.status == TP_PROXY_BYPASSED && (via || !ps->proxy.detail[0]))
+            abort();
+        tp_session_free(ps);
+    }
     for (char *line = rest, *next; line; line = next) {
         next = strchr(line, '\n');
         if (next)
