@@ -353,7 +353,6 @@ struct tp_capture *tp_capture_new(const struct tp_capture_opts *o)
     return c;
 }
 
-/* The reassembly buffers of both directions (their counters stay). */
 static void free_lines(struct tp_plain_line *l, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -361,6 +360,8 @@ static void free_lines(struct tp_plain_line *l, size_t n)
     free(l);
 }
 
+/* The reassembly buffers of both directions (their counters stay), and the
+ * comments kept for the session. */
 static void flow_free_buffers(struct tp_capture *c, struct flow *f)
 {
     tp_tcp_dir_free(&f->tcp[0], &c->tcp_pool);
