@@ -149,6 +149,9 @@ static void copy_certs(struct tp_scan_answer *a, struct tp_bytes body)
     struct tp_certificate c;
     if (tp_certificate_parse(body, false, &c) != TP_OK)
         return;
+    /* A flight has one Certificate message: a second one replaces the first, so
+     * the chain and its count are those of one message. */
+    tp_scan_answer_free(a);
     a->n_der_total = c.n_total;
     for (size_t i = 0; i < c.n && a->n_der < TP_SCAN_MAX_CERTS; i++) {
         uint8_t *d = malloc(c.certs[i].der.len ? c.certs[i].der.len : 1);

@@ -22,6 +22,7 @@ def main(out):
     tls12 += hs(11, vec(3, vec(3, cert)))
     tls12 += hs(12, b"\x03" + u16(0x001d) + vec(1, b"\x09" * 32) + u16(0x0804) + vec(2, b"\x00" * 16))
     tls12 += hs(14, b"")
+    sh12 = server_hello(0x0303, 0x009e, [])
     seeds = {
         "tls12_flight": b"\x01" + rec(22, tls12),
         "tls12_split": b"\x51" + rec(22, tls12[:30]) + rec(22, tls12[30:]),
@@ -30,6 +31,17 @@ def main(out):
         "alert": b"\x00" + rec(21, b"\x02\x28"),
         "ssl3_sh": b"\x01" + rec(22, server_hello(0x0300, 0x000a, [], sid=b""), v=0x0300),
         "not_tls": b"\x00HTTP/1.1 400 Bad Request\r\n\r\n",
+        # a resumption: ServerHello, then ChangeCipherSpec ends the flight
+        "resumed": b"\x01" + rec(22, sh12) + rec(20, b"\x01"),
+        # ChangeCipherSpec before any whole message
+        "ccs_early": b"\x00" + rec(22, b"\x02\x00") + rec(20, b"\x01"),
+        "cert_first": b"\x01" + rec(22, hs(11, vec(3, vec(3, cert)))),
+        "bad_sh": b"\x00" + rec(22, hs(2, u16(0x0303) + b"\x11" * 7)),
+        "tls13_flight": b"\x01" + rec(22, server_hello(0x0303, 0x1301, [ext(43, u16(0x0304))])),
+        # more certificates than kept; a malformed Certificate, ServerKeyExchange;
+        # a CertificateRequest (not read) before ServerHelloDone
+        "many_certs": b"\x01" + rec(22, sh12 + hs(11, vec(3, vec(3, cert) * 12)) + hs(11, b"\x00\x00\x09\x00")
+                                   + hs(12, b"\x03\x00") + hs(13, b"\x01\x01\x00\x00\x00\x00") + hs(14, b"")),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

@@ -116,6 +116,20 @@ static void test_answer__not_tls__none(void **state)
     assert_string_equal(a.why, "not TLS");
 }
 
+/* Found by fuzz_scan_answer: a second Certificate message (two certificates, then
+ * one) was appended to the first, a chain of 3 counted as 1 in all. */
+static void test_answer__second_certificate__replaces_first(void **state)
+{
+    (void)state;
+    struct tp_scan_answer a;
+    read_seed("regress-fd8a0c77fdc018bd0b1fa68c5b5b38f8c9a9a7ea", true, (size_t)-1, &a, NULL);
+    assert_int_equal(a.kind, TP_SCAN_ANS_SERVER_HELLO);
+    assert_int_equal(a.n_der, 1);
+    assert_int_equal(a.n_der_total, 1);
+    assert_int_equal(a.der_len[0], 5);
+    tp_scan_answer_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +137,7 @@ int main(void)
         cmocka_unit_test(test_answer__any_cut__same_answer),
         cmocka_unit_test(test_answer__tls13_hrr_alert_ssl3),
         cmocka_unit_test(test_answer__not_tls__none),
+        cmocka_unit_test(test_answer__second_certificate__replaces_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
