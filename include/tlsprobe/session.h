@@ -432,6 +432,11 @@ struct tp_msg *tp_session_add_msg(struct tp_session *s, enum tp_dir dir, enum tp
  * kept, the rest counted). TP_ERR_NOMEM only. */
 enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
                                  int64_t t_us) TP_MUST_USE;
+/* One line into a plain-text log (STARTTLS's, the proxy's, comments): copied, cut
+ * at TP_MAX_PLAIN_LINE bytes; beyond TP_MAX_PLAIN_LINES lines only counted in
+ * *dropped. TP_ERR_NOMEM only. */
+enum tp_err tp_plain_lines_add(struct tp_plain_line **lines, size_t *n_lines, size_t *cap_lines, size_t *dropped,
+                               enum tp_dir dir, const char *text, size_t len, int64_t t_us) TP_MUST_USE;
 /* A comment on one of the session's packets (capture: pcapng opt_comment), kept
  * as the STARTTLS lines are (at most TP_MAX_PLAIN_LINES, each cut at
  * TP_MAX_PLAIN_LINE bytes). TP_ERR_NOMEM only. */

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/policy.h"
-#include "tlsprobe/array.h"
 #include "tlsprobe/capture.h"
 #include "tlsprobe/names.h"
 #include "tlsprobe/plainwatch.h"
@@ -1154,26 +1153,16 @@ void tp_capture_packet_comment(struct tp_capture *c, const char *text, size_t le
     }
 }
 
+/* A comment into a list of lines (the flow's, the capture's); bytes: what its
+ * text holds, for the budget (NULL: not counted). Out of memory: dropped. */
 static void add_comment_line(struct tp_plain_line **lines, size_t *n, size_t *cap, size_t *dropped, size_t *bytes,
                              int side, const char *text, size_t len, int64_t t_us)
 {
-    if (*n >= TP_MAX_PLAIN_LINES) {
+    size_t before = *n;
+    if (tp_plain_lines_add(lines, n, cap, dropped, (enum tp_dir)side, text, len, t_us) != TP_OK)
         (*dropped)++;
-        return;
-    }
-    if (len > TP_MAX_PLAIN_LINE)
-        len = TP_MAX_PLAIN_LINE;
-    char *copy = malloc(len + 1);
-    if (!copy || !TP_ARRAY_RESERVE(*lines, *n, *cap, 4, TP_MAX_PLAIN_LINES)) {
-        free(copy);
-        (*dropped)++;
-        return;
-    }
-    memcpy(copy, text, len);
-    copy[len] = 0;
-    (*lines)[(*n)++] = (struct tp_plain_line){ .dir = (enum tp_dir)side, .t_us = t_us, .text = copy, .len = len };
-    if (bytes)
-        *bytes += len + 1;
+    else if (bytes && *n > before)
+        *bytes += (*lines)[before].len + 1;
 }
 
 void tp_capture_file_comment(struct tp_capture *c, const char *text, size_t len)

@@ -426,6 +426,21 @@ static void e_verification(struct jw *w, const char *k, const struct tp_verify_r
     e_close(w);
 }
 
+/* Lines of a plain-text log (STARTTLS's, packet comments): key, [{dir, text}]. */
+static void e_lines(struct jw *w, const char *key, const struct tp_plain_line *lines, size_t n)
+{
+    jw_key(w, key);
+    jw_open(w, '[');
+    for (size_t i = 0; i < n; i++) {
+        jw_item(w);
+        jw_open(w, '{');
+        jw_str(w, "dir", rn_dir(lines[i].dir));
+        jw_bytes(w, "text", (const uint8_t *)lines[i].text, lines[i].len);
+        e_close(w);
+    }
+    jw_close(w, ']');
+}
+
 /* connect --starttls: the plain-text exchange, as JSON "starttls" has it. */
 static void e_starttls(struct jw *w, const struct tp_session *s)
 {
@@ -437,36 +452,15 @@ static void e_starttls(struct jw *w, const struct tp_session *s)
     jw_str(w, "status", tp_starttls_status_name(st->status));
     if (st->detail[0])
         jw_chars(w, "detail", st->detail, sizeof st->detail);
-    jw_key(w, "exchange");
-    jw_open(w, '[');
-    for (size_t i = 0; i < st->n_lines; i++) {
-        const struct tp_plain_line *l = &st->lines[i];
-        jw_item(w);
-        jw_open(w, '{');
-        jw_str(w, "dir", rn_dir(l->dir));
-        jw_bytes(w, "text", (const uint8_t *)l->text, l->len);
-        e_close(w);
-    }
-    jw_close(w, ']');
+    e_lines(w, "exchange", st->lines, st->n_lines);
     e_close(w);
 }
 
 /* capture: the comments (pcapng) on the session's packets, as JSON "comments". */
 static void e_comments(struct jw *w, const struct tp_session *s)
 {
-    if (!s->n_comments)
-        return;
-    jw_key(w, "comments");
-    jw_open(w, '[');
-    for (size_t i = 0; i < s->n_comments; i++) {
-        const struct tp_plain_line *l = &s->comments[i];
-        jw_item(w);
-        jw_open(w, '{');
-        jw_str(w, "dir", rn_dir(l->dir));
-        jw_bytes(w, "text", (const uint8_t *)l->text, l->len);
-        e_close(w);
-    }
-    jw_close(w, ']');
+    if (s->n_comments)
+        e_lines(w, "comments", s->comments, s->n_comments);
 }
 
 static void e_tlsprobe(struct jw *w, const struct tp_session *s, const struct e_hellos *h, struct tp_ja_memo *jm)

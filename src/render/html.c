@@ -280,6 +280,26 @@ static void summary(struct tp_sb *o, const struct tp_session *s, const struct tp
     }
 }
 
+/* Lines of a plain-text log (STARTTLS's, packet comments) as list items, then
+ * the list's end; code: the text is wire bytes shown as code. */
+static void plain_items(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro,
+                        const struct tp_plain_line *lines, size_t n, bool code)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct tp_plain_line *l = &lines[i];
+        tp_sb_printf(o, "<li class=\"%s\">", rn_dir(l->dir));
+        if (!ro->no_times) {
+            int64_t t = l->t_us - s->start_us;
+            tp_sb_printf(o, "<span class=\"t\">%.1f ms</span> ", (double)(t < 0 ? 0 : t) / 1000.0);
+        }
+        tp_sb_printf(o, "<span class=\"dir\">%s</span> %s", l->dir == TP_C2S ? "C \xe2\x86\x92 S" : "C \xe2\x86\x90 S",
+                     code ? "<code>" : "");
+        rh_wire(o, l->text, l->len);
+        tp_sb_put(o, code ? "</code></li>\n" : "</li>\n");
+    }
+    tp_sb_put(o, "</ol>\n");
+}
+
 /* connect --starttls: the plain-text exchange before TLS, line by line as the
  * text view shows it (the lines are the server's bytes: rh_wire). */
 static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const struct tp_render_opts *ro)
@@ -293,18 +313,7 @@ static void plain_exchange(struct tp_sb *o, const struct tp_session *s, const st
     tp_sb_printf(o, "), %s</h3>\n<ol class=\"plain\" data-starttls=\"", status);
     rh_str(o, st->protocol);
     tp_sb_printf(o, "\" data-status=\"%s\">\n", status);
-    for (size_t i = 0; i < st->n_lines; i++) {
-        const struct tp_plain_line *l = &st->lines[i];
-        tp_sb_printf(o, "<li class=\"%s\">", rn_dir(l->dir));
-        if (!ro->no_times) {
-            int64_t t = l->t_us - s->start_us;
-            tp_sb_printf(o, "<span class=\"t\">%.1f ms</span> ", (double)(t < 0 ? 0 : t) / 1000.0);
-        }
-        tp_sb_printf(o, "<span class=\"dir\">%s</span> <code>", l->dir == TP_C2S ? "C \xe2\x86\x92 S" : "C \xe2\x86\x90 S");
-        rh_wire(o, l->text, l->len);
-        tp_sb_put(o, "</code></li>\n");
-    }
-    tp_sb_put(o, "</ol>\n");
+    plain_items(o, s, ro, st->lines, st->n_lines, true);
     if (st->n_lines_dropped)
         tp_sb_printf(o, "<p class=\"mute\">(%zu more lines not kept)</p>\n", st->n_lines_dropped);
     if (st->status == TP_STARTTLS_OK) {
@@ -322,18 +331,7 @@ static void packet_comments(struct tp_sb *o, const struct tp_session *s, const s
     if (!s->n_comments && !s->n_comments_dropped)
         return;
     tp_sb_put(o, "<h3>Packet comments (pcapng)</h3>\n<ol class=\"plain\" data-comments>\n");
-    for (size_t i = 0; i < s->n_comments; i++) {
-        const struct tp_plain_line *l = &s->comments[i];
-        tp_sb_printf(o, "<li class=\"%s\">", rn_dir(l->dir));
-        if (!ro->no_times) {
-            int64_t t = l->t_us - s->start_us;
-            tp_sb_printf(o, "<span class=\"t\">%.1f ms</span> ", (double)(t < 0 ? 0 : t) / 1000.0);
-        }
-        tp_sb_printf(o, "<span class=\"dir\">%s</span> ", l->dir == TP_C2S ? "C \xe2\x86\x92 S" : "C \xe2\x86\x90 S");
-        rh_wire(o, l->text, l->len);
-        tp_sb_put(o, "</li>\n");
-    }
-    tp_sb_put(o, "</ol>\n");
+    plain_items(o, s, ro, s->comments, s->n_comments, false);
     if (s->n_comments_dropped)
         tp_sb_printf(o, "<p class=\"mute\">(%zu more comments not kept)</p>\n", s->n_comments_dropped);
 }

@@ -106,9 +106,8 @@ void tp_session_free(struct tp_session *s)
     free(s);
 }
 
-/* One line into a plain-text log (STARTTLS's, the proxy's). */
-static enum tp_err add_line(struct tp_plain_line **lines, size_t *n_lines, size_t *cap_lines, size_t *dropped,
-                            enum tp_dir dir, const char *text, size_t len, int64_t t_us)
+enum tp_err tp_plain_lines_add(struct tp_plain_line **lines, size_t *n_lines, size_t *cap_lines, size_t *dropped,
+                               enum tp_dir dir, const char *text, size_t len, int64_t t_us)
 {
     if (*n_lines >= TP_MAX_PLAIN_LINES) {
         (*dropped)++;
@@ -131,19 +130,19 @@ static enum tp_err add_line(struct tp_plain_line **lines, size_t *n_lines, size_
 enum tp_err tp_session_add_plain(struct tp_session *s, enum tp_dir dir, const char *text, size_t len, int64_t t_us)
 {
     struct tp_starttls *st = &s->starttls;
-    return add_line(&st->lines, &st->n_lines, &st->cap_lines, &st->n_lines_dropped, dir, text, len, t_us);
+    return tp_plain_lines_add(&st->lines, &st->n_lines, &st->cap_lines, &st->n_lines_dropped, dir, text, len, t_us);
 }
 
 enum tp_err tp_session_add_comment(struct tp_session *s, enum tp_dir dir, const char *text, size_t len, int64_t t_us)
 {
-    return add_line(&s->comments, &s->n_comments, &s->cap_comments, &s->n_comments_dropped, dir, text, len, t_us);
+    return tp_plain_lines_add(&s->comments, &s->n_comments, &s->cap_comments, &s->n_comments_dropped, dir, text, len, t_us);
 }
 
 enum tp_err tp_session_add_proxy_line(struct tp_session *s, enum tp_dir dir, const char *text, size_t len,
                                       int64_t t_us)
 {
     struct tp_proxy *px = &s->proxy;
-    return add_line(&px->lines, &px->n_lines, &px->cap_lines, &px->n_lines_dropped, dir, text, len, t_us);
+    return tp_plain_lines_add(&px->lines, &px->n_lines, &px->cap_lines, &px->n_lines_dropped, dir, text, len, t_us);
 }
 
 const char *tp_proxy_status_name(enum tp_proxy_status st)
