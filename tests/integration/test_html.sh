@@ -178,8 +178,9 @@ elif mode == 'exact':
 elif mode == 'live':
     for i, (g, e) in enumerate(zip(got, expect)):
         if norm(g) != norm(e):
-            fail('section %d: JSON differs from --format json beyond the volatile fields at %s' %
-                 (i + 1, first_diff(norm(g), norm(e))))
+            fail('section %d: JSON differs from --format json beyond the volatile fields at %s '
+                 '(findings: page %r, --format json %r)' % (i + 1, first_diff(norm(g), norm(e)),
+                 [f['id'] for f in g['findings']], [f['id'] for f in e['findings']]))
 elif mode == 'shape':
     for i, (g, e) in enumerate(zip(got, expect)):
         if shape(g) != shape(e):
