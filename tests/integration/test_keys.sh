@@ -4,12 +4,12 @@
 . "$(dirname "$0")/lib.sh"
 
 openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out "$TP_TMP/pss.key" 2>/dev/null
-openssl req -x509 -new -key "$TP_TMP/pss.key" -out "$TP_TMP/pss.pem" -days 30 -subj /CN=localhost \
+openssl req -x509 -new -key "$TP_TMP/pss.key" -out "$TP_TMP/pss.pem" -days 90 -subj /CN=localhost \
   -addext "subjectAltName=DNS:localhost" 2>/dev/null
 # With restrictions in the key's parameters too (the certificate's SPKI carries them).
 openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_pss_keygen_md:sha256 \
   -pkeyopt rsa_pss_keygen_saltlen:32 -out "$TP_TMP/pss2.key" 2>/dev/null
-openssl req -x509 -new -key "$TP_TMP/pss2.key" -out "$TP_TMP/pss2.pem" -days 30 -subj /CN=localhost \
+openssl req -x509 -new -key "$TP_TMP/pss2.key" -out "$TP_TMP/pss2.pem" -days 90 -subj /CN=localhost \
   -addext "subjectAltName=DNS:localhost" 2>/dev/null
 
 for k in pss pss2; do

@@ -11,10 +11,10 @@ command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
 command -v tshark >/dev/null || { echo "SKIP: no tshark"; exit 77; }
 
 K=$TP_TMP/rsa.key
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$K" -out "$TP_TMP/rsa.pem" -subj /CN=localhost -days 30 \
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$K" -out "$TP_TMP/rsa.pem" -subj /CN=localhost -days 90 \
     2>/dev/null || { echo "FAIL: openssl req"; exit 1; }
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TP_TMP/other.key" -out "$TP_TMP/other.pem" \
-    -subj /CN=other -days 30 2>/dev/null || { echo "FAIL: openssl req"; exit 1; }
+    -subj /CN=other -days 90 2>/dev/null || { echo "FAIL: openssl req"; exit 1; }
 # the same key as PKCS#1 DER, as encrypted PEM and in a PKCS#12 archive
 openssl rsa -in "$K" -traditional -outform DER -out "$TP_TMP/rsa1.der" 2>/dev/null
 openssl pkey -in "$K" -aes-128-cbc -passout pass:s3cret -out "$TP_TMP/rsa-enc.pem" 2>/dev/null

@@ -44,7 +44,7 @@ for kind in resp noeku; do
     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$kind.key" \
         -subj "/O=tlsprobe/CN=tlsprobe OCSP $kind" -out "$T/$kind.csr" 2>/dev/null
     openssl x509 -req -in "$T/$kind.csr" -CA "$PKI/int.pem" -CAkey "$PKI/int.key" -CAcreateserial \
-        -CAserial "$T/int.srl" -days 30 -sha256 -extfile "$T/$kind.ext" -out "$T/$kind.pem" 2>/dev/null
+        -CAserial "$T/int.srl" -days 90 -sha256 -extfile "$T/$kind.ext" -out "$T/$kind.pem" 2>/dev/null
 done
 : >"$T/index.txt"
 for n in ok ms; do

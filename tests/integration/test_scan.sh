@@ -185,7 +185,7 @@ tp_kill "$TP_SRV_PID"
 
 # ---- D: an RSA and an ECDSA certificate on one server, TLS 1.2 and 1.3 ----
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TP_TMP/rsa.key" -out "$TP_TMP/rsa.pem" -subj /CN=rsa.test \
-    -days 30 2>/dev/null
+    -days 90 2>/dev/null
 tp_s_server -cert "$TP_TMP/rsa.pem" -key "$TP_TMP/rsa.key" -dcert "$PKI/good.pem" -dkey "$PKI/good.key" -www
 portD=$TP_PORT
 "$TLSPROBE" scan 127.0.0.1:"$portD" $J >"$TP_TMP/D.json"
