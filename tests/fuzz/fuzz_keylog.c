@@ -332,7 +332,8 @@ static void psks(struct tp_keylog *kl, const uint8_t *p, size_t len)
             for (; ok && k < hex_len / 2 && k < sizeof key; k++) {
                 int hi = hexv(colon[1 + 2 * k]), lo = hexv(colon[2 + 2 * k]);
                 ok = hi >= 0 && lo >= 0;
-                key[k] = (uint8_t)(hi << 4 | lo);
+                if (ok)
+                    key[k] = (uint8_t)(hi << 4 | lo);
             }
             if (!ok)
                 continue;
