@@ -24,18 +24,18 @@
  *   0x10      a pre-shared key (pcap --psk): identity length, identity, key
  *             length, key (identity length 0: any identity)
  *   0x20      one of the fixed RSA keys of fuzz_session_keys.h (pcap --key):
- *             index byte (two keys at most per input)
+ *             index byte (the first two such entries of an input)
  *   0x30      a TLS 1.3 record key or IV for a secret (the live shortcut):
  *             secret length, secret, iv flag, length, bytes
- * An entry that does not parse ends the header. So 0-RTT, RSA key exchange,
- * PSK and DTLS decryption run on attacker-controlled bytes. */
+ * An entry that does not parse ends the header (session_chunks.h reads it).
+ * So 0-RTT, RSA key exchange, PSK and DTLS decryption run on attacker-
+ * controlled bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tlsprobe/session.h"
 #include "session_chunks.h"
-#include "fuzz_session_keys.h"
 
 #define TLS12_LINE "CLIENT_RANDOM 932718e73411e549e5f276cd557465b0c3bfdb8cd514bc118f4c5e858e700814 7fcefeab4a8196a8371f703ef120f29f64f96104732f626e1f4ebc19ae1c0383204a9983742126474f2ea14c17f666de\n"
 
@@ -52,69 +52,6 @@ static const char keylog[] =
 
 static struct tp_keylog *kl;
 static struct tp_worker *worker;
-
-#define HDR_MAGIC "TPS1"
-#define F_OWN_MASK 3u
-#define F_DATAGRAMS 4u
-#define F_WORKER 8u
-#define E_PSK 0x10
-#define E_RSA 0x20
-#define E_TRAFFIC_KEY 0x30
-#define MAX_RSA_PER_INPUT 2
-
-/* The key log of an input with a header: its entries for its client random.
- * NULL when there is no memory (the input is then skipped). */
-static struct tp_keylog *header_keylog(const uint8_t *h, size_t n, unsigned *flags)
-{
-    struct tp_keylog *k = tp_keylog_new();
-    if (!k || n < 33)
-        return k;
-    *flags = h[0];
-    const uint8_t *cr = h + 1;
-    size_t off = 33, n_rsa = 0;
-    while (off < n) {
-        uint8_t type = h[off++];
-        if (type < TP_SECRET__COUNT) {
-            if (off >= n || h[off] > n - off - 1)
-                break;
-            size_t len = h[off++];
-            (void)tp_keylog_add(k, (enum tp_secret_label)type, cr, h + off, len);
-            off += len;
-        } else if (type == E_PSK) {
-            if (off >= n || h[off] > n - off - 1)
-                break;
-            size_t id_len = h[off++];
-            const uint8_t *id = h + off;
-            off += id_len;
-            if (off >= n || h[off] > n - off - 1)
-                break;
-            size_t key_len = h[off++];
-            (void)tp_keylog_add_psk(k, id, id_len, h + off, key_len);
-            off += key_len;
-        } else if (type == E_RSA) {
-            if (off >= n)
-                break;
-            const struct fuzz_rsa_key *rk = &fuzz_rsa_keys[h[off++] % FUZZ_RSA_KEYS];
-            if (n_rsa++ < MAX_RSA_PER_INPUT && tp_keylog_add_rsa_key(k, rk->der, rk->len) != TP_OK)
-                abort(); /* a fixed key that does not load: the harness is broken */
-        } else if (type == E_TRAFFIC_KEY) {
-            if (off >= n || h[off] > n - off - 1)
-                break;
-            size_t sl = h[off++];
-            const uint8_t *secret = h + off;
-            off += sl;
-            if (n - off < 2 || h[off + 1] > n - off - 2)
-                break;
-            bool iv = h[off] & 1;
-            size_t vl = h[off + 1];
-            (void)tp_keylog_add_traffic_key(k, secret, sl, iv, h + off + 2, vl);
-            off += 2 + vl;
-        } else {
-            break;
-        }
-    }
-    return k;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
 
@@ -133,47 +70,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             tp_keylog_add_psk(kl, NULL, 0, key, sizeof key) != TP_OK || !(worker = tp_worker_new()))
             abort();
     }
-    struct tp_keylog *own_kl = NULL;
-    unsigned flags = 0;
-    bool header = size >= 6 && !memcmp(data, HDR_MAGIC, 4);
-    if (header) {
-        size_t hl = (size_t)data[4] << 8 | data[5];
-        if (hl > size - 6)
-            hl = size - 6;
-        if (!(own_kl = header_keylog(data + 6, hl, &flags)))
-            return 0;
-        data += 6 + hl;
-        size -= 6 + hl;
-    }
+    struct tp_chunk_header hdr;
+    enum tp_err he = tp_chunk_header_read(&data, &size, &hdr);
+    if (he == TP_ERR_NOMEM)
+        return 0;
+    if (he != TP_OK)
+        abort(); /* a fixed RSA key did not load: the harness is broken */
     struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
     if (!s) {
-        tp_keylog_free(own_kl);
+        tp_keylog_free(hdr.kl);
         return 0;
     }
-    tp_session_set_keylog(s, header ? own_kl : kl);
-    if (flags & F_WORKER)
+    tp_session_set_keylog(s, hdr.present ? hdr.kl : kl);
+    if (hdr.flags & TP_CHUNK_WORKER)
         tp_session_set_worker(s, worker);
-    unsigned own = header ? (flags & F_OWN_MASK) : (unsigned)(size % 3);
+    unsigned own = hdr.present ? (hdr.flags & TP_CHUNK_OWN_MASK) : (unsigned)(size % 3);
     if (own == 1 || own == 2)
         tp_session_own_direction(s, own == 1 ? TP_C2S : TP_S2C);
     size_t off = 0;
     int64_t t = 0;
     struct tp_chunk k;
     while (tp_chunk_next(data, size, &off, &k)) {
-        if (k.gap) {
-            if (!(flags & F_DATAGRAMS) && header && k.len == 0)
-                tp_session_midstream(s, k.dir, 0, t);
-            else if (!(flags & F_DATAGRAMS))
-                tp_session_gap(s, k.dir, k.len, t);
-            continue;
-        }
         /* an exact-size copy so ASan sees any read past the chunk */
-        uint8_t *chunk = malloc(k.len ? k.len : 1);
-        if (!chunk)
+        uint8_t *chunk = k.gap ? NULL : malloc(k.len ? k.len : 1);
+        if (!k.gap && !chunk)
             break;
-        memcpy(chunk, k.p, k.len);
-        enum tp_err e = flags & F_DATAGRAMS ? tp_session_feed_datagram(s, k.dir, chunk, k.len, t += 10)
-                                            : tp_session_feed(s, k.dir, chunk, k.len, t += 10);
+        if (chunk)
+            memcpy(chunk, k.p, k.len);
+        enum tp_err e = tp_chunk_apply(s, &hdr, &k, chunk, &t);
         free(chunk);
         if (e != TP_OK)
             break;
@@ -189,6 +113,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s->server_chain.n > TP_MAX_CHAIN_CERTS || s->n_msgs > TP_MAX_SESSION_MESSAGES)
         abort();
     tp_session_free(s);
-    tp_keylog_free(own_kl);
+    tp_keylog_free(hdr.kl);
     return 0;
 }

@@ -218,9 +218,11 @@ def chunks(conn, midstream=False):
     out = b""
     if midstream:  # a gap chunk of length 0: tp_session_midstream, before any byte
         out += bytes([2]) + bytes([3])
-    for d, data in conn:
-        for i in range(0, len(data), 65535):
-            part = data[i:i + 65535]
+    for i, (d, data) in enumerate(conn):
+        if midstream and i == 1:  # and once after it: too late, only noted
+            out += bytes([2])
+        for j in range(0, len(data), 65535):
+            part = data[j:j + 65535]
             if len(part) <= 63:
                 out += bytes([d | (len(part) - 1) << 2]) + part
             else:
@@ -330,6 +332,9 @@ def main():
                       ["-tls1_2", "-cipher", "AES128-GCM-SHA256", "-sess_in", sess]])
         seeds["rsa_resumed"] = seed(0, client_random(cs[1]), rsa_entry(0), chunks(cs[1]))
 
+        # an empty key log, and only an RSA key for sessions it cannot open
+        seeds["tls12_no_keys"] = seed(0, client_random(cs[0]), b"", chunks(cs[0]))
+
         # plain PSK (RFC 4279)
         for name, cipher in (("psk_tls12_gcm", "PSK-AES128-GCM-SHA256"), ("psk_tls12_cbc", "PSK-AES128-CBC-SHA256")):
             c = capture(["-nocert", "-tls1_2", "-cipher", cipher, "-psk", PSK_KEY.hex(), "-psk_identity",
@@ -341,6 +346,13 @@ def main():
                 seeds["psk_any_identity"] = seed(F_WORKER, cr, psk_entry(b"", PSK_KEY), chunks(c))
                 seeds["psk_no_match"] = seed(0, cr, psk_entry(b"other", PSK_KEY), chunks(c))
                 seeds["psk_wrong_key"] = seed(0, cr, psk_entry(PSK_ID, b"\x02" * 32), chunks(c))
+
+        rm(sess)
+        psk_args = ["-tls1_2", "-cipher", "PSK-AES128-GCM-SHA256", "-psk", PSK_KEY.hex(), "-psk_identity",
+                    PSK_ID.decode()]
+        cs = capture(["-nocert"] + psk_args, [psk_args + ["-sess_out", sess], psk_args + ["-sess_in", sess]])
+        seeds["psk_resumed"] = seed(0, client_random(cs[1]), psk_entry(PSK_ID, PSK_KEY), chunks(cs[1]))
+        seeds["psk_rsa_key_only"] = seed(0, client_random(cs[0]), rsa_entry(0), chunks(cs[0]))
 
         # TLS 1.3 0-RTT: a session with a ticket, then early data on its resumption
         rm(kl, sess)
@@ -364,6 +376,17 @@ def main():
         c = cs[1]
         cr = client_random(c)
         seeds["tls13_early_rejected"] = seed(0, cr, keylog_entries(kl, cr), chunks(c))
+        seeds["tls13_rsa_key_only"] = seed(0, cr, rsa_entry(0), chunks(c))
+        # the server's suite is the client's third choice: the early secret is
+        # tried with the suites offered before it (another hash, another cipher)
+        rm(kl, sess)
+        aes128 = ["-ciphersuites", "TLS_AES_128_GCM_SHA256"]
+        cs = capture(srv + ["-early_data", "-tls1_3"] + aes128,
+                     [["-tls1_3", "-sess_out", sess], ["-tls1_3", "-sess_in", sess, "-early_data", early,
+                                                       "-keylogfile", kl]])
+        c = cs[1]
+        cr = client_random(c)
+        seeds["tls13_early_aes128"] = seed(0, cr, keylog_entries(kl, cr), chunks(c))
 
         # TLS 1.3 KeyUpdate from the client ("k" on s_client's input), and the
         # live probes' shortcut: the client's application record key and IV
@@ -381,6 +404,19 @@ def main():
                           ["-keylogfile", kl, "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"])
         cr = client_random(dg, dtls=True)
         seeds["dtls12_keylog"] = seed(F_DATAGRAMS, cr, keylog_entries(kl, cr), chunks(dg))
+
+    # fuzz_dtls's hand-made DTLS flights (make_dtls_seeds.py), as datagram
+    # chunks with their key log line (master secret 01.. for client random 00..1f)
+    with tempfile.TemporaryDirectory() as tmp:
+        run(sys.executable, os.path.join(HERE, "make_dtls_seeds.py"), tmp)
+        for name in ("decrypted", "fragments", "malformed", "renumber", "unified_13", "limits"):
+            raw, conn, off = open(os.path.join(tmp, name), "rb").read(), [], 0
+            while off + 3 <= len(raw):
+                n = struct.unpack(">H", raw[off + 1:off + 3])[0]
+                conn.append((raw[off] & 1, raw[off + 3:off + 3 + n]))
+                off += 3 + n
+            seeds["dtls_" + name] = seed(F_DATAGRAMS, bytes(range(32)), bytes([0, 48]) + b"\x01" * 48,
+                                         chunks(conn))
 
     for name, data in seeds.items():
         assert len(data) <= 65536, name
