@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libwolfssl-dev libpcap-dev libcmocka-dev libidn2-dev
       zlib1g-dev liblzma-dev libzstd-dev xz-utils zstd # compressed captures (src/capture/instream.c)
       openssl tcpdump tshark curl clang libclang-rt-14-dev valgrind python3 iproute2
-      python3-cryptography python3-jsonschema # python3-cryptography: tests/differential, tests/fuzz/make_dtls_seeds.py; python3-jsonschema: tests/schema
+      python3-cryptography python3-jsonschema # python3-cryptography: tests/differential, tests/fuzz/make_dtls_seeds.py, make_session_seeds.py; python3-jsonschema: tests/schema
       bash-completion zsh                     # tests/integration/test_completions.sh
       debhelper dpkg-dev fakeroot lintian     # tests/integration/test_deb.sh (debian/)
       chromium                                # tests/integration/test_html.sh loads the HTML report headless

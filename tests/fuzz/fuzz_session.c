@@ -8,7 +8,28 @@
  * (none, C2S, S2C: AES-GCM records opened without tags), so both paths are fuzzed
  * without changing the input format. A pre-shared key for any identity makes a
  * plain PSK ClientKeyExchange derive a master secret (pcap --psk), and keeps the
- * handshake messages for an extended master secret in every input. */
+ * handshake messages for an extended master secret in every input.
+ *
+ * An input that starts with "TPS1" carries its own settings instead (the
+ * seeds of tests/fuzz/make_session_seeds.py, real handshakes captured with
+ * OpenSSL): "TPS1", a 16-bit big-endian header length, the header, then the
+ * chunks. The header is a flags byte, a client random, then entries that
+ * build this input's key log:
+ *   flags     bits 0-1: own direction (1 C2S, 2 S2C, else none); bit 2: the
+ *             chunks are DTLS datagrams (tp_session_feed_datagram, gaps
+ *             ignored); bit 3: decode with a worker; stream chunks: a gap of
+ *             length 0 is tp_session_midstream
+ *   0..6      a secret of that label (enum tp_secret_label) for the client
+ *             random: length byte, bytes
+ *   0x10      a pre-shared key (pcap --psk): identity length, identity, key
+ *             length, key (identity length 0: any identity)
+ *   0x20      one of the fixed RSA keys of fuzz_session_keys.h (pcap --key):
+ *             index byte (the first two such entries of an input)
+ *   0x30      a TLS 1.3 record key or IV for a secret (the live shortcut):
+ *             secret length, secret, iv flag, length, bytes
+ * An entry that does not parse ends the header (session_chunks.h reads it).
+ * So 0-RTT, RSA key exchange, PSK and DTLS decryption run on attacker-
+ * controlled bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +51,7 @@ static const char keylog[] =
     TLS12_LINE;
 
 static struct tp_keylog *kl;
+static struct tp_worker *worker;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size); /* libFuzzer's entry point */
 
@@ -45,33 +67,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (tp_keylog_parse((const uint8_t *)keylog, sizeof keylog - 1, &kl) != TP_OK ||
             tp_keylog_add_traffic_key(kl, s_ap, sizeof s_ap, false, key, sizeof key) != TP_OK ||
             tp_keylog_add_traffic_key(kl, s_ap, sizeof s_ap, true, iv, sizeof iv) != TP_OK ||
-            tp_keylog_add_psk(kl, NULL, 0, key, sizeof key) != TP_OK)
+            tp_keylog_add_psk(kl, NULL, 0, key, sizeof key) != TP_OK || !(worker = tp_worker_new()))
             abort();
     }
-    struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
-    if (!s)
+    struct tp_chunk_header hdr;
+    enum tp_err he = tp_chunk_header_read(&data, &size, &hdr);
+    if (he == TP_ERR_NOMEM)
         return 0;
-    tp_session_set_keylog(s, kl);
-    if (size % 3)
-        tp_session_own_direction(s, size % 3 == 1 ? TP_C2S : TP_S2C);
+    if (he != TP_OK)
+        abort(); /* a fixed RSA key did not load: the harness is broken */
+    struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
+    if (!s) {
+        tp_keylog_free(hdr.kl);
+        return 0;
+    }
+    tp_session_set_keylog(s, hdr.present ? hdr.kl : kl);
+    if (hdr.flags & TP_CHUNK_WORKER)
+        tp_session_set_worker(s, worker);
+    unsigned own = hdr.present ? (hdr.flags & TP_CHUNK_OWN_MASK) : (unsigned)(size % 3);
+    if (own == 1 || own == 2)
+        tp_session_own_direction(s, own == 1 ? TP_C2S : TP_S2C);
     size_t off = 0;
     int64_t t = 0;
     struct tp_chunk k;
     while (tp_chunk_next(data, size, &off, &k)) {
-        if (k.gap) {
-            tp_session_gap(s, k.dir, k.len, t);
-            continue;
-        }
         /* an exact-size copy so ASan sees any read past the chunk */
-        uint8_t *chunk = malloc(k.len ? k.len : 1);
-        if (!chunk)
+        uint8_t *chunk = k.gap ? NULL : malloc(k.len ? k.len : 1);
+        if (!k.gap && !chunk)
             break;
-        memcpy(chunk, k.p, k.len);
-        enum tp_err e = tp_session_feed(s, k.dir, chunk, k.len, t += 10);
+        if (chunk)
+            memcpy(chunk, k.p, k.len);
+        enum tp_err e = tp_chunk_apply(s, &hdr, &k, chunk, &t);
         free(chunk);
         if (e != TP_OK)
             break;
     }
+    if (tp_session_footprint(s) < sizeof *s)
+        abort();
+    (void)tp_session_has_server_key_secret(s);
     tp_session_finish(s);
     /* the transcript is consistent */
     for (size_t i = 0; i < s->n_msgs; i++)
@@ -80,5 +113,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s->server_chain.n > TP_MAX_CHAIN_CERTS || s->n_msgs > TP_MAX_SESSION_MESSAGES)
         abort();
     tp_session_free(s);
+    tp_keylog_free(hdr.kl);
     return 0;
 }

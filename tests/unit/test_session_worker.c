@@ -4,7 +4,8 @@
  * then a hit) must equal the pure functions'. Inputs: every seed of the session
  * fuzz corpus (fixtures/fuzz/fuzz_session, the chunk format of
  * tests/fuzz/fuzz_session.c), keyed by the fixture key log of the same name when
- * there is one, so the decryption paths run too. */
+ * there is one, or by the input's own header (RSA key exchange, PSK, 0-RTT,
+ * DTLS: tests/fuzz/make_session_seeds.py), so the decryption paths run too. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,24 +22,30 @@
 #include "testutil.h"
 #include "../fuzz/session_chunks.h"
 
-/* Decode input (fuzz_session's chunk format) into a finished session. */
+/* Decode input (fuzz_session's chunk format) into a finished session; an input
+ * with a header (session_chunks.h) brings its own key log, own direction and
+ * framing. */
 static struct tp_session *decode(const uint8_t *data, size_t size, const struct tp_keylog *kl, struct tp_worker *w)
 {
+    struct tp_chunk_header hdr;
+    assert_int_equal(tp_chunk_header_read(&data, &size, &hdr), TP_OK);
     struct tp_session *s = tp_session_new(TP_SRC_PCAP, 0);
     assert_non_null(s);
     tp_session_set_worker(s, w);
-    if (kl)
+    if (hdr.present)
+        tp_session_set_keylog(s, hdr.kl);
+    else if (kl)
         tp_session_set_keylog(s, kl);
+    unsigned own = hdr.flags & TP_CHUNK_OWN_MASK;
+    if (own == 1 || own == 2)
+        tp_session_own_direction(s, own == 1 ? TP_C2S : TP_S2C);
     size_t off = 0;
     int64_t t = 0;
     struct tp_chunk k;
-    while (tp_chunk_next(data, size, &off, &k)) {
-        if (k.gap)
-            tp_session_gap(s, k.dir, k.len, t);
-        else
-            assert_int_equal(tp_session_feed(s, k.dir, k.p, k.len, t += 10), TP_OK);
-    }
+    while (tp_chunk_next(data, size, &off, &k))
+        assert_int_equal(tp_chunk_apply(s, &hdr, &k, k.p, &t), TP_OK);
     tp_session_finish(s);
+    tp_keylog_free(hdr.kl); /* the session is done decoding: it no longer reads it */
     return s;
 }
 
