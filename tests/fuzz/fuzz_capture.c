@@ -10,8 +10,9 @@
  * named /proc/self/fd/N), read as `tlsprobe pcap FILE` reads it: the secrets walk
  * over the file (tp_pcapng_secrets_file), then tp_capture_src_open (compression
  * sniffed by magic number: gzip, xz, zstd decoded as read, others refused;
- * pcapng to our reader, anything else to libpcap) and tp_capture_read_src. There
- * length % 32 == 28 gives a filter libpcap refuses (--filter's error path). */
+ * pcapng to our reader, anything else to libpcap) and tp_capture_read_src, or
+ * with length % 4 == 3 tp_capture_read_file in one call, as the library does.
+ * There length % 32 == 28 gives a filter libpcap refuses (--filter's error path). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
@@ -84,7 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (file) {
         const char *filter = size % 4 == 2 ? "tcp" : size % 32 == 28 ? "tcp[" : NULL;
         struct tp_capture_src *src = NULL;
-        if (tp_capture_src_open(file, filter, &src, err, sizeof err) == TP_OK)
+        if (size % 4 == 3) /* the library's one call (src/lib/pcap.c) */
+            (void)tp_capture_read_file(c, file, filter, &trunc, err, sizeof err);
+        else if (tp_capture_src_open(file, filter, &src, err, sizeof err) == TP_OK)
             (void)tp_capture_read_src(c, src, &trunc, err, sizeof err); /* closes src */
         else
             tp_capture_src_close(src); /* NULL here: "NULL is fine" (capture.h) */
