@@ -1,5 +1,5 @@
 /* Packets in: classic pcap files (µs or ns timestamps; compressed ones through
- * capture/instream) and live interfaces (sniff) through libpcap; pcapng files,
+ * capture/instream) through libpcap (live interfaces: capture/live.c); pcapng files,
  * and their Decryption Secrets Blocks and comments, through the pcapng block
  * reader of capture/pcapng.c (libpcap refuses mixed link types, snap lengths and
  * byte orders, and skips DSBs and comments). From memory (tp_capture_read_mem),
@@ -15,6 +15,7 @@
 #include "capture/pcap_lazy.h"
 #include "capture/instream.h"
 #include "capture/pcapng.h"
+#include "capture/pcap_glue.h"
 
 /* Seconds + microseconds from a file (any 64-bit value in pcapng) as µs since the
  * epoch, saturating instead of overflowing. */
@@ -28,19 +29,13 @@ int64_t tp_capture_time_us(int64_t sec, int64_t usec)
     return sec * 1000000 + usec;
 }
 
-struct loop_ctx {
-    struct tp_capture *c;
-    int dlt;
-};
-
-static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+void tp_pcap_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
-    struct loop_ctx *k = (struct loop_ctx *)user;
+    struct tp_pcap_loop *k = (struct tp_pcap_loop *)user;
     tp_capture_packet(k->c, k->dlt, tp_capture_time_us(h->ts.tv_sec, h->ts.tv_usec), data, h->caplen, h->len);
 }
 
-/* A BPF filter on p (NULL or empty: none). TP_ERR_USAGE with the message in err. */
-static enum tp_err set_filter(pcap_t *p, const char *filter, char *err, size_t errlen)
+enum tp_err tp_pcap_set_filter(pcap_t *p, const char *filter, char *err, size_t errlen)
 {
     if (!filter || !*filter)
         return TP_OK;
@@ -58,88 +53,6 @@ static enum tp_err set_filter(pcap_t *p, const char *filter, char *err, size_t e
     return TP_OK;
 }
 
-/* ---- live capture ---- */
-struct tp_live {
-    pcap_t *p;
-    volatile sig_atomic_t stop;
-};
-
-static const char *activate_error(pcap_t *p, int rc)
-{
-    if (rc == PCAP_ERROR_PERM_DENIED)
-        return "not permitted: capturing needs root or the CAP_NET_RAW capability "
-               "(run it as root, or 'sudo setcap cap_net_raw,cap_net_admin=eip' on the tlsprobe binary)";
-    if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
-        return "no such interface (see 'ip link')";
-    const char *why = pcap_geterr(p);
-    return why && *why ? why : pcap_statustostr(rc);
-}
-
-enum tp_err tp_live_open(const char *iface, const char *filter, struct tp_live **out, char *err, size_t errlen)
-{
-    char perr[PCAP_ERRBUF_SIZE] = "";
-    *out = NULL;
-    pcap_t *p = pcap_create(iface, perr);
-    if (!p) {
-        snprintf(err, errlen, "%s", perr);
-        return TP_ERR_IO;
-    }
-    pcap_set_snaplen(p, 262144);
-    pcap_set_promisc(p, 0);
-    pcap_set_immediate_mode(p, 1);
-    pcap_set_timeout(p, 200);
-    int rc = pcap_activate(p);
-    enum tp_err e = TP_OK;
-    if (rc < 0) {
-        snprintf(err, errlen, "%s", activate_error(p, rc));
-        e = TP_ERR_IO;
-    } else {
-        e = set_filter(p, filter, err, errlen);
-    }
-    struct tp_live *l = e == TP_OK ? calloc(1, sizeof *l) : NULL;
-    if (!l) {
-        if (e == TP_OK) {
-            snprintf(err, errlen, "out of memory");
-            e = TP_ERR_NOMEM;
-        }
-        pcap_close(p);
-        return e;
-    }
-    l->p = p;
-    *out = l;
-    return TP_OK;
-}
-
-enum tp_err tp_live_run(struct tp_live *l, struct tp_capture *c, bool (*more)(void *ctx), void *ctx, char *err,
-                        size_t errlen)
-{
-    struct loop_ctx k = { c, pcap_datalink(l->p) };
-    while (!l->stop && (!more || more(ctx))) {
-        int n = pcap_dispatch(l->p, -1, on_packet, (u_char *)&k);
-        if (n == PCAP_ERROR_BREAK)
-            break;
-        if (n < 0) {
-            snprintf(err, errlen, "%s", pcap_geterr(l->p));
-            return TP_ERR_IO;
-        }
-    }
-    return TP_OK;
-}
-
-void tp_live_stop(struct tp_live *l)
-{
-    l->stop = 1;
-    pcap_breakloop(l->p);
-}
-
-void tp_live_close(struct tp_live *l)
-{
-    if (!l)
-        return;
-    pcap_close(l->p);
-    free(l);
-}
-
 /* libpcap's refusals that are its limits, not the file's: our reader takes over. */
 static bool libpcap_limit(const char *m)
 {
@@ -153,7 +66,7 @@ static bool libpcap_limit(const char *m)
 
 /* Packets libpcap handed over, so that our pcapng reader can take over after them. */
 struct count_ctx {
-    struct loop_ctx k;
+    struct tp_pcap_loop k;
     uint64_t n;
 };
 
@@ -161,7 +74,7 @@ static void on_packet_counted(u_char *user, const struct pcap_pkthdr *h, const u
 {
     struct count_ctx *k = (struct count_ctx *)user;
     k->n++;
-    on_packet((u_char *)&k->k, h, data);
+    tp_pcap_on_packet((u_char *)&k->k, h, data);
 }
 
 /* The result of our pcapng reader as read_all reports it. */
@@ -247,7 +160,7 @@ static enum tp_err read_all(struct tp_capture *c, pcap_t *p, struct tp_in *in, c
 static enum tp_err run(struct tp_capture *c, pcap_t *p, const uint8_t *mem, size_t mem_len, const char *name,
                        const char *filter, bool *truncated, char *err, size_t errlen)
 {
-    if (set_filter(p, filter, err, errlen) != TP_OK) {
+    if (tp_pcap_set_filter(p, filter, err, errlen) != TP_OK) {
         pcap_close(p);
         return TP_ERR_USAGE;
     }
@@ -328,7 +241,7 @@ enum tp_err tp_capture_src_open(const char *path, const char *filter, struct tp_
         tp_capture_src_close(src);
         return TP_ERR_IO;
     }
-    if (set_filter(src->p, filter, err, errlen) != TP_OK) {
+    if (tp_pcap_set_filter(src->p, filter, err, errlen) != TP_OK) {
         tp_capture_src_close(src);
         return TP_ERR_USAGE;
     }
