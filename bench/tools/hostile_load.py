@@ -3,6 +3,7 @@
 
 usage: hostile_load.py --port P --ca ROOT.pem [--clients N] [--duration SEC]
                        [--think SEC] [--log FILE] [--kinds LIST]
+                       [--good-only | --bad-only]
 
 N client slots run concurrently for --duration seconds, each one reconnecting in a
 loop. Even slots are well behaved: a full TLS handshake (python ssl = OpenSSL),
@@ -18,7 +19,12 @@ loop. Even slots are well behaved: a full TLS handshake (python ssl = OpenSSL),
              uses TLS 1.2 and asks for renegotiation ('R') instead
   idle       connect, send nothing, wait for the server to close
 
---good-only makes every slot well behaved (the idle-server baseline).
+--good-only makes every slot well behaved (the idle-server baseline); --bad-only
+makes every slot misbehave (slot i then plays odd slot 2i+1 of a mixed run). A
+mixed run of N slots is the same load as a --good-only run of N/2 slots beside a
+--bad-only run of N/2 slots; listen-hostile.sh runs it that way, in two processes,
+so that the good clients' timing is not held up by the bad clients' event loop
+(one python thread at 100 % of a core delays every handshake it drives).
 
 Every attempt is one JSON line in --log: {"kind", "port" (our local port), "t0",
 "t1", "ok", "hs_ms" (good: TCP connect to handshake done), "err"}. The end is a
@@ -253,6 +259,8 @@ async def find_port_of(pid):
 
 async def slot_loop(a, st, slot, deadline, ctx, ch, bigch):
     await asyncio.sleep(random.random() * min(5.0, a.ramp))
+    if a.bad_only:
+        slot = 2 * slot + 1
     is_good = slot % 2 == 0 or a.good_only
     kinds = a.kinds
     while time.monotonic() < deadline:
@@ -304,7 +312,10 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--kinds", default=",".join(BAD_KINDS))
     ap.add_argument("--good-only", action="store_true", help="every slot well behaved")
+    ap.add_argument("--bad-only", action="store_true", help="every slot misbehaves")
     a = ap.parse_args()
+    if a.good_only and a.bad_only:
+        ap.error("--good-only and --bad-only exclude each other")
     a.kinds = a.kinds.split(",")
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
