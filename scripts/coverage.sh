@@ -49,7 +49,7 @@ declare -A MAP=(
   [fuzz_crl]="x509/crl.c"
   [fuzz_proxy]="probe/proxy.c"
   [fuzz_plainwatch]="wire/plainwatch.c"
-  [fuzz_scan_answer]="probe/scan.c"
+  [fuzz_scan_answer]="probe/scan_answer.c"
   [fuzz_pkcs12]="x509/p12.c"
 )
 

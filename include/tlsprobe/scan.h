@@ -158,7 +158,7 @@ struct tp_scan_answer {
     char why[96];                        /* TP_SCAN_ANS_NONE: what happened */
     bool connect_failed;
 };
-struct tp_scan_reader {                  /* private to scan.c */
+struct tp_scan_reader {                  /* private to scan.c and scan_answer.c */
     struct tp_framer f;
     struct tp_hs_reasm ra;
     uint8_t type;
