@@ -81,12 +81,20 @@
 #define TP_MAX_KEYLOG_ENTRIES    (1024 * 1024)
 
 /* listen: worker threads serving clients at once (one connection each, from
- * accept to report). A silent client holds one for --timeout; a new client waits
- * (in the kernel's accept backlog) only when all are busy. Why not more: each
- * busy thread may grow wolfSSL's per-thread ECC cache (FP_ECC, measured ~8 MiB
- * under TLS 1.2 P-256 ECDHE), so 64 bounds that to ~0.5 GiB at full load; idle
- * workers are reused most-recent-first, so a light load touches only a few. */
+ * accept to report), not counting those that only wait after the handshake for
+ * the client's request (--linger). A new client waits (in the kernel's accept
+ * backlog) only when all are busy. Why not more: each busy thread may grow
+ * wolfSSL's per-thread ECC cache (FP_ECC, measured ~8 MiB under TLS 1.2 P-256
+ * ECDHE), so 64 bounds that to ~0.5 GiB at full load; idle workers are reused
+ * most-recent-first, so a light load touches only a few. */
 #define TP_MAX_LISTEN_WORKERS    64
+
+/* listen: threads in all, counting the workers that wait after the handshake
+ * for the client's request (a KeyUpdate flood, a client that never asks): such a
+ * worker frees its ECC cache and stops counting against TP_MAX_LISTEN_WORKERS
+ * once it has waited LISTEN_SPIN_MS, so up to this many clients can keep a
+ * worker through --linger without new clients waiting for one. */
+#define TP_MAX_LISTEN_THREADS    256
 
 /* connect/listen: raw TLS bytes recorded per direction per connection. A real
  * handshake (even with a 100 KiB chain) is far below; a hostile peer (16 MB

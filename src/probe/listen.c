@@ -17,7 +17,11 @@
  * fetch, waiting for the output lock) are covered by the calling thread, which
  * takes the duty away from a holder busy for LISTEN_DUTY_STALL_MS while a
  * client is waiting. A worker serves one connection at a time from accept to
- * report, with a per-connection deadline counted from accept; a client whose
+ * report, with a per-connection deadline counted from accept (a worker that
+ * has waited LISTEN_SPIN_MS after the handshake for its client's request stops
+ * counting against TP_MAX_LISTEN_WORKERS: up to TP_MAX_LISTEN_THREADS threads
+ * in all, so clients that handshake and then ask nothing do not make new
+ * clients wait for a worker); a client whose
  * first record is not there within LISTEN_SPIN_MS of accept goes to the gate
  * (listen_gate.c: one epoll thread), and a worker without the duty takes it
  * back from the ready queue once the record came (or the client closed, reset,

@@ -240,6 +240,7 @@ static void post_handshake(struct lworker *w, struct tp_wolf_conn *c, int64_t de
         end = deadline;
     int64_t saved = c->deadline_mono_us;
     c->deadline_mono_us = end;
+    w->after_hs = true; /* a long wait from here on frees the worker's slot */
     char buf[4096];
     size_t have = 0;
     bool answered = false;
@@ -300,6 +301,7 @@ static void post_handshake(struct lworker *w, struct tp_wolf_conn *c, int64_t de
     if (!c->eof && !c->reset && !c->timed_out)
         tp_wolf_shutdown_now(c);
     c->deadline_mono_us = saved;
+    listen_linger_end(w);
 }
 
 static void report(struct lsrv *srv, struct tp_session *s, const struct tp_keylog *kl)

@@ -61,19 +61,13 @@ bool listen_ready_pop(struct lsrv *srv, struct ljob *out)
 }
 
 /* Queue a connection for the workers and wake one (a parked one, else a new
- * one; else the first to finish takes it). Called with srv->mu held. */
+ * one; else, all busy, the first to finish takes it). Called with srv->mu held. */
 static void ready_push(struct lsrv *srv, const struct ljob *job)
 {
     set_lowat(job->fd, 1);
     srv->ready[(srv->ready_head + srv->n_ready) % LISTEN_GATE_MAX] = *job;
     srv->n_ready++;
-    if (srv->n_idle > 0) {
-        struct lworker *n = &srv->workers[srv->idle[--srv->n_idle]];
-        n->parked = false;
-        pthread_cond_signal(&n->cv);
-    } else {
-        (void)listen_start_worker(srv, false);
-    }
+    (void)listen_wake_one(srv, false);
 }
 
 /* ---- the gate thread ---- */

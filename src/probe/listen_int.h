@@ -73,6 +73,11 @@ struct lworker {
     /* Duty holder: 0 while in accept() or watching the listening socket, else
      * since when (monotonic µs) it has not been: the calling thread's watchdog. */
     _Atomic int64_t busy_since;
+    /* After the handshake (post_handshake): waiting for the client's request.
+     * lingering (under srv->mu): it has waited LISTEN_SPIN_MS and no longer
+     * counts as busy (srv->n_lingering). */
+    bool after_hs;
+    bool lingering;
 };
 
 struct lsrv {
@@ -102,14 +107,17 @@ struct lsrv {
 
     pthread_mutex_t mu;              /* pool, duty, active fds, stopping */
     pthread_cond_t stop_cv;          /* stopping was set (--count reached) */
-    pthread_t threads[TP_MAX_LISTEN_WORKERS];
-    struct lworker workers[TP_MAX_LISTEN_WORKERS];
-    int active_fd[TP_MAX_LISTEN_WORKERS];
+    pthread_t threads[TP_MAX_LISTEN_THREADS];
+    struct lworker workers[TP_MAX_LISTEN_THREADS];
+    int active_fd[TP_MAX_LISTEN_THREADS];
     size_t n_threads;
+    /* Workers waiting after their handshake for longer than LISTEN_SPIN_MS: not
+     * busy. Busy = n_threads - n_idle - n_lingering, at most TP_MAX_LISTEN_WORKERS. */
+    size_t n_lingering;
     /* Parked workers, most recently parked on top: the duty goes to the top one,
      * so a light load keeps using the same few threads (and their per-thread
      * wolfSSL ECC caches, several MiB each) instead of the whole pool. */
-    size_t idle[TP_MAX_LISTEN_WORKERS];
+    size_t idle[TP_MAX_LISTEN_THREADS];
     size_t n_idle;
     struct lworker *duty_holder;     /* NULL: nobody (pool full and busy, or stopping) */
     bool duty_free;                  /* nobody could take the duty: the next free worker does */
@@ -142,6 +150,13 @@ void listen_duty_give(struct lsrv *srv);
 ssize_t listen_recv(void *w, int fd, void *buf, size_t len, int64_t until_mono_us);
 int listen_wait(void *w, int fd, short ev, int64_t until_mono_us);
 void listen_idle_work(void *w);
+/* Whether one more worker may be busy (srv->mu held). */
+bool listen_may_work(const struct lsrv *srv);
+/* Wake a parked worker, else start one, if one more may be busy: for the ready
+ * queue or the duty (srv->mu held). true: done. */
+bool listen_wake_one(struct lsrv *srv, bool duty);
+/* w stops waiting for its client's request (end of post_handshake). */
+void listen_linger_end(struct lworker *w);
 
 /* listen_gate.c */
 /* Whether the client's first record is in the socket's receive queue (peeked,

@@ -22,6 +22,7 @@ static int ms_left(int64_t deadline_mono_us)
 }
 
 static void duty_handoff(struct lworker *w);
+static void linger_begin(struct lworker *w);
 
 /* What a worker does while a client keeps it waiting: the next connection's
  * WOLFSSL, so that its handshake does not wait for wolfSSL_new (which seeds and
@@ -48,6 +49,10 @@ int listen_wait(void *arg, int fd, short ev, int64_t until_mono_us)
         int ms = ms_left(until_mono_us);
         if (ms <= 0)
             return 0;
+        /* after the handshake: LISTEN_SPIN_MS for the request, then not busy */
+        bool spin = w && w->after_hs && !w->lingering;
+        if (spin && ms > LISTEN_SPIN_MS)
+            ms = LISTEN_SPIN_MS;
         bool duty = w && atomic_load(&w->duty);
         struct pollfd p[2] = { { fd, ev, 0 }, { duty ? w->srv->lfd : -1, POLLIN, 0 } };
         if (duty)
@@ -57,6 +62,8 @@ int listen_wait(void *arg, int fd, short ev, int64_t until_mono_us)
             atomic_store(&w->busy_since, tp_wolf_mono_us());
         if (r < 0 && errno != EINTR)
             return -1;
+        if (r == 0 && spin)
+            linger_begin(w);
         if (r <= 0)
             continue;
         if (p[0].revents)
@@ -90,9 +97,14 @@ ssize_t listen_recv(void *arg, int fd, void *buf, size_t len, int64_t until_mono
 
 static void *worker_main(void *arg);
 
+bool listen_may_work(const struct lsrv *srv)
+{
+    return srv->n_threads - srv->n_idle - srv->n_lingering < TP_MAX_LISTEN_WORKERS;
+}
+
 bool listen_start_worker(struct lsrv *srv, bool duty)
 {
-    if (srv->n_threads >= TP_MAX_LISTEN_WORKERS || srv->stopping)
+    if (srv->n_threads >= TP_MAX_LISTEN_THREADS || !listen_may_work(srv) || srv->stopping)
         return false;
     size_t i = srv->n_threads;
     struct lworker *w = &srv->workers[i];
@@ -142,24 +154,64 @@ bool listen_start_worker(struct lsrv *srv, bool duty)
     return true;
 }
 
-/* The accept duty goes to the most recently parked worker, else to a new one,
- * else (pool full, all busy) to whichever worker finishes first. */
-void listen_duty_give(struct lsrv *srv)
+bool listen_wake_one(struct lsrv *srv, bool duty)
 {
-    srv->duty_holder = NULL;
-    if (srv->stopping)
-        return;
+    if (srv->stopping || !listen_may_work(srv))
+        return false;
     if (srv->n_idle > 0) {
         struct lworker *n = &srv->workers[srv->idle[--srv->n_idle]];
         n->parked = false;
-        atomic_store(&n->busy_since, tp_wolf_mono_us());
-        atomic_store(&n->duty, true);
-        srv->duty_holder = n;
+        if (duty) {
+            atomic_store(&n->busy_since, tp_wolf_mono_us());
+            atomic_store(&n->duty, true);
+            srv->duty_holder = n;
+        }
         pthread_cond_signal(&n->cv);
-        return;
+        return true;
     }
-    if (!listen_start_worker(srv, true))
+    return listen_start_worker(srv, duty);
+}
+
+/* The accept duty goes to the most recently parked worker, else to a new one,
+ * else (all busy) to whichever worker finishes first. */
+void listen_duty_give(struct lsrv *srv)
+{
+    srv->duty_holder = NULL;
+    if (!srv->stopping && !listen_wake_one(srv, true))
         srv->duty_free = true;
+}
+
+/* w has waited LISTEN_SPIN_MS after its handshake for the client's request: it
+ * no longer counts as busy, so the duty nobody could take, or a connection the
+ * gate made ready, gets a worker now instead of when one finishes; and its ECC
+ * cache goes (rebuilt in ~0.1 ms on its next handshake), so the threads that
+ * wait cost their stacks, not caches. */
+static void linger_begin(struct lworker *w)
+{
+    struct lsrv *srv = w->srv;
+    pthread_mutex_lock(&srv->mu);
+    w->lingering = true;
+    srv->n_lingering++;
+    if (srv->duty_free) {
+        if (listen_wake_one(srv, true))
+            srv->duty_free = false;
+    } else if (srv->n_ready > 0) {
+        (void)listen_wake_one(srv, false);
+    }
+    pthread_mutex_unlock(&srv->mu);
+    tp_wolf_thread_done();
+}
+
+void listen_linger_end(struct lworker *w)
+{
+    struct lsrv *srv = w->srv;
+    pthread_mutex_lock(&srv->mu);
+    if (w->lingering) {
+        w->lingering = false;
+        srv->n_lingering--;
+    }
+    w->after_hs = false;
+    pthread_mutex_unlock(&srv->mu);
 }
 
 /* w saw a client waiting while busy with its own: pass the duty on. */
@@ -219,19 +271,24 @@ static void *worker_main(void *arg)
          * nobody could take it, else park until given either. */
         while (!atomic_load(&w->duty) && !srv->stopping) {
             struct ljob ready;
-            if (listen_ready_pop(srv, &ready)) {
+            /* back from a long wait after a handshake, with the busy ones at
+             * the cap already: park (see TP_MAX_LISTEN_THREADS) */
+            bool over = srv->n_threads - srv->n_idle - srv->n_lingering > TP_MAX_LISTEN_WORKERS;
+            if (!over && listen_ready_pop(srv, &ready)) {
                 pthread_mutex_unlock(&srv->mu);
                 serve_job(srv, w, &ready);
                 pthread_mutex_lock(&srv->mu);
                 continue;
             }
-            if (srv->duty_free) {
+            if (!over && srv->duty_free) {
                 srv->duty_free = false;
                 atomic_store(&w->duty, true);
                 srv->duty_holder = w;
                 break;
             }
             if (!w->parked) {
+                if (srv->n_threads > TP_MAX_LISTEN_WORKERS)
+                    tp_wolf_thread_done(); /* many threads: a parked one keeps no ECC cache */
                 w->parked = true;
                 srv->idle[srv->n_idle++] = w->idx;
             }

@@ -58,6 +58,60 @@ tp_check "gate: 40 good clients served past 200 silent ones, none waited for --t
     "$(is '[ -n "$mx" ] && awk -v m="$mx" "BEGIN{exit !(m < 4)}"')"
 tp_check "gate: 240 reports, 40 ok and 200 timeouts" "$(is '[ "$(grep -c "\"status\":\"ok\"" "$TP_TMP/gate.out")" = 40 ] && [ "$(grep -c "\"status\":\"timeout\"" "$TP_TMP/gate.out")" = 200 ]')"
 
+# More clients than workers that finish the handshake and then ask nothing
+# (as a KeyUpdate flood does): 100 of them, with --linger 6. A worker that has
+# waited 5 ms for its client's request stops counting against the 64, so the
+# 100 and 20 good clients that come next are all served at once; before
+# (2026-12-07, main) the 65th waited for the first lingering worker's 6 s.
+tp_bg timeout 60 "$TLSPROBE" listen 127.0.0.1:0 --cert "$PKI/good-fullchain.pem" --key "$PKI/good.key" \
+    --format json --timeout 10 --linger 6 --count 120 >"$TP_TMP/ling.out" 2>"$TP_TMP/ling.err"
+LPID2=$TP_BG_PID
+LPORT=
+for ((i = 0; i < 500; i++)); do
+    LPORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$TP_TMP/ling.err")
+    [ -n "$LPORT" ] && break
+    sleep 0.02
+done
+timeout 50 python3 - "$LPORT" >"$TP_TMP/ling.clients" 2>&1 <<'EOF2'
+import socket, ssl, sys, threading, time
+port = int(sys.argv[1])
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+held, errors, tq = [], [], []
+def quiet():
+    t = time.time()
+    try:
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20))
+        tq.append(time.time() - t)
+        held.append(s)  # handshake done; ask nothing
+    except Exception as e:
+        errors.append(repr(e))
+th = [threading.Thread(target=quiet) for _ in range(100)]
+for t in th: t.start(); time.sleep(0.005)
+for t in th: t.join()
+time.sleep(0.3)
+ts = []
+def one():
+    t = time.time()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+            with ctx.wrap_socket(raw) as s:
+                ts.append(time.time() - t)
+                s.sendall(b"GET / HTTP/1.0\r\n\r\n"); s.recv(100)
+    except Exception as e:
+        errors.append(repr(e))
+th = [threading.Thread(target=one) for _ in range(20)]
+for t in th: t.start(); time.sleep(0.02)
+for t in th: t.join()
+print("quiet %d good %d max_s %.2f errors %d %s" % (len(held), len(ts), max(ts + tq or [99]), len(errors), errors[:2]))
+for s in held: s.close()
+EOF2
+wait "$LPID2"
+cat "$TP_TMP/ling.clients"
+lmx=$(sed -n 's/^quiet 100 good 20 max_s \([0-9.]*\) errors 0 .*$/\1/p' "$TP_TMP/ling.clients")
+tp_check "linger: 100 clients that handshake and ask nothing, then 20 good ones: every handshake at once (max ${lmx:-?} s < 3 s)" \
+    "$(is '[ -n "$lmx" ] && awk -v m="$lmx" "BEGIN{exit !(m < 3)}"')"
+tp_check "linger: 120 reports, all ok" "$(is '[ "$(grep -c "\"status\":\"ok\"" "$TP_TMP/ling.out")" = 120 ]')"
+
 OUT=$TP_TMP/lh
 # RSS is judged over the last third: since the gate (2026-12-07) slow clients no
 # longer fill the worker pool at once, so the pool (each thread with wolfSSL's
