@@ -480,13 +480,20 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
         return e;
     }
     struct tp_dz *d = in->dz;
-    /* What the capture starts with, decoded (pcapng or not): peeked now, served again. */
-    while (d->pb_len < 4) {
-        ssize_t k = dz_read(d, (char *)d->pb + d->pb_len, 4 - d->pb_len);
+    /* What the capture starts with, decoded (pcapng or not): peeked now, served
+     * again. Gathered apart and only then made the peek buffer: dz_read serves
+     * that buffer first, so a short first read (a first gzip member or zstd
+     * frame of 1 to 3 bytes, a pipe of 3) must not be read back from it. */
+    uint8_t head[4];
+    size_t nh = 0;
+    while (nh < sizeof head) {
+        ssize_t k = dz_read(d, (char *)head + nh, sizeof head - nh);
         if (k <= 0)
             break;
-        d->pb_len += (size_t)k;
+        nh += (size_t)k;
     }
+    memcpy(d->pb, head, nh);
+    d->pb_len = nh;
     in->pcapng = magic_pcapng(d->pb, d->pb_len);
     return TP_OK;
 }

@@ -29,7 +29,7 @@ struct tp_in {
  * read (a library missing, a format not supported). */
 enum tp_err tp_in_open(const char *path, const char *name, struct tp_in *in, char *err, size_t errlen);
 /* After reading: the decompressor's complaint, "" when none (a stream cut short:
- * "the gzip stream is truncated"; corrupt data: "corrupt xz data (...)"). */
+ * "gzip stream is truncated"; corrupt data: "xz data is corrupt (...)"). */
 const char *tp_in_error(const struct tp_in *in);
 /* Frees what fclose(in->fp) left (call after the FILE was closed, or with fp
  * still open: it is closed then). */

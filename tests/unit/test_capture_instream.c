@@ -1,0 +1,123 @@
+/* Capture input (src/capture/instream.c): the first decoded bytes, peeked at to
+ * tell pcapng from pcap, are served again unchanged and judged right even when
+ * the first read of the decoder gives fewer than 4 (a first gzip member of 2 or
+ * 3 bytes; a pipe of 3 bytes). Found by fuzz_instream
+ * (fixtures/fuzz/fuzz_instream/regress-short-first-*). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pipe2 */
+#endif
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "capture/instream.h"
+
+/* printf 'abc' | gzip -n; printf 'defg' | gzip -n */
+static const uint8_t abc_defg_gz[] = {
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4b, 0x4c, 0x4a, 0x06, 0x00, 0xc2,
+    0x41, 0x24, 0x35, 0x03, 0x00, 0x00, 0x00, 0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x03, 0x4b, 0x49, 0x4d, 0x4b, 0x07, 0x00, 0x59, 0x8e, 0x6d, 0x3b, 0x04, 0x00, 0x00, 0x00,
+};
+/* printf '\x0a\x0d' | gzip -n; printf '\x0d\x0a\x1c\0\0\0' | gzip -n: a pcapng
+ * magic split over two members */
+static const uint8_t pcapng_split_gz[] = {
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xe3, 0xe2, 0x05, 0x00, 0xc8, 0x86,
+    0x87, 0xc5, 0x02, 0x00, 0x00, 0x00, 0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+    0xe3, 0xe5, 0x92, 0x61, 0x60, 0x60, 0x00, 0x00, 0xfb, 0x42, 0x23, 0x5d, 0x06, 0x00, 0x00, 0x00,
+};
+
+/* The bytes in a file (or a pipe: path names its reading end), opened. */
+static enum tp_err open_bytes(const uint8_t *b, size_t n, bool pipe, struct tp_in *in, int *keep)
+{
+    char path[64], err[256];
+    int fd;
+    if (pipe) {
+        int pf[2];
+        assert_int_equal(pipe2(pf, O_CLOEXEC), 0);
+        assert_int_equal(write(pf[1], b, n), (ssize_t)n);
+        close(pf[1]);
+        fd = pf[0];
+    } else {
+        char tmpl[] = "/tmp/tp-instream-XXXXXX";
+        fd = mkstemp(tmpl);
+        assert_true(fd >= 0);
+        unlink(tmpl);
+        assert_int_equal(write(fd, b, n), (ssize_t)n);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    }
+    *keep = fd;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    enum tp_err e = tp_in_open(path, "t", in, err, sizeof err);
+    if (e != TP_OK)
+        print_message("%s\n", err);
+    return e;
+}
+
+static size_t read_all(struct tp_in *in, uint8_t *out, size_t cap)
+{
+    size_t n = 0, k;
+    while (n < cap && (k = fread(out + n, 1, 1, in->fp)) > 0) /* byte by byte: no read hides another */
+        n += k;
+    return n;
+}
+
+static void expect(const uint8_t *b, size_t n, bool pipe, const char *want, size_t want_len, bool pcapng)
+{
+    struct tp_in in;
+    int fd;
+    enum tp_err e = open_bytes(b, n, pipe, &in, &fd);
+    if (e == TP_ERR_UNSUPPORTED) { /* built without zlib, or libz.so.1 missing */
+        close(fd);
+        skip();
+    }
+    assert_int_equal(e, TP_OK);
+    uint8_t out[64];
+    size_t got = read_all(&in, out, sizeof out);
+    assert_int_equal(got, want_len);
+    assert_memory_equal(out, want, want_len);
+    assert_int_equal(in.pcapng, pcapng);
+    assert_string_equal(tp_in_error(&in), "");
+    tp_in_free(&in);
+    close(fd);
+}
+
+/* A first member of 3 bytes came out rotated ("bcad..."): the peek read its own
+ * buffer back. */
+static void test_first_member_three_bytes(void **state)
+{
+    (void)state;
+    expect(abc_defg_gz, sizeof abc_defg_gz, false, "abcdefg", 7, false);
+    expect(abc_defg_gz, sizeof abc_defg_gz, true, "abcdefg", 7, false);
+}
+
+/* A first member of 2 bytes: the magic was judged on "\n\r\n\r". */
+static void test_pcapng_magic_over_two_members(void **state)
+{
+    (void)state;
+    static const char want[] = "\x0a\x0d\x0d\x0a\x1c\0\0";
+    expect(pcapng_split_gz, sizeof pcapng_split_gz, false, want, 8, true);
+    expect(pcapng_split_gz, sizeof pcapng_split_gz, true, want, 8, true);
+}
+
+/* A pipe of 3 plain bytes (read, not peeked, at the magic). */
+static void test_pipe_three_plain_bytes(void **state)
+{
+    (void)state;
+    expect((const uint8_t *)"xyz", 3, true, "xyz", 3, false);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_member_three_bytes),
+        cmocka_unit_test(test_pcapng_magic_over_two_members),
+        cmocka_unit_test(test_pipe_three_plain_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
