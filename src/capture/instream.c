@@ -123,6 +123,7 @@ struct tp_dz {
     uint8_t *in;                 /* compressed bytes read, not yet decoded */
     size_t in_pos, in_len;
     bool in_eof, done, failed, ended_frame, active;
+    int later_err;               /* read_full's error after the bytes in `in`: the next read's */
     uint8_t pb[16];              /* decoded bytes peeked at, served first */
     size_t pb_pos, pb_len;
     char why[160];               /* "" or what went wrong */
@@ -282,6 +283,10 @@ static ssize_t dz_read(void *cookie, char *buf, size_t size)
             return (ssize_t)k;
         }
         if (d->codec == C_NONE) {
+            if (d->later_err) {
+                errno = d->later_err;
+                return -1;
+            }
             ssize_t n;
             do
                 n = read(d->fd, buf, size);
@@ -291,10 +296,13 @@ static ssize_t dz_read(void *cookie, char *buf, size_t size)
         if (d->done)
             return 0;
         if (d->in_pos == d->in_len && !d->in_eof) {
-            ssize_t n;
-            do
-                n = read(d->fd, d->in, DZ_IN);
-            while (n < 0 && errno == EINTR);
+            ssize_t n = -1;
+            if (d->later_err)
+                errno = d->later_err;
+            else
+                do
+                    n = read(d->fd, d->in, DZ_IN);
+                while (n < 0 && errno == EINTR);
             if (n < 0) {
                 snprintf(d->why, sizeof d->why, "read error: %s", strerror(errno));
                 d->failed = d->done = true;
@@ -376,15 +384,22 @@ static ssize_t peek_fd(int fd, uint8_t *m, size_t n, int64_t *at, bool *seek)
     return got;
 }
 
-static ssize_t read_full(int fd, uint8_t *m, size_t n)
+/* Up to n bytes; an error after some bytes is kept in *later (then the bytes
+ * are served first and the error after them, as a read would have). */
+static ssize_t read_full(int fd, uint8_t *m, size_t n, int *later)
 {
     size_t got = 0;
+    *later = 0;
     while (got < n) {
         ssize_t k = read(fd, m + got, n - got);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k < 0)
-            return got ? (ssize_t)got : -1;
+        if (k < 0) {
+            if (!got)
+                return -1;
+            *later = errno;
+            return (ssize_t)got;
+        }
         if (k == 0)
             break;
         got += (size_t)k;
@@ -394,7 +409,7 @@ static ssize_t read_full(int fd, uint8_t *m, size_t n)
 
 /* The stdio stream over our read function: fd (owned) decoded with codec, the
  * bytes pre (already read from fd) first. */
-static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uint8_t *pre, size_t npre)
+static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uint8_t *pre, size_t npre, int later)
 {
     struct tp_dz *d = calloc(1, sizeof *d);
     uint8_t *ibuf = d ? malloc(c == C_NONE ? 16 : DZ_IN) : NULL;
@@ -405,6 +420,7 @@ static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uin
     }
     d->fd = fd;
     d->codec = c;
+    d->later_err = later;
     d->in = ibuf;
     if (npre) {
         memcpy(d->in, pre, npre);
@@ -430,9 +446,10 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
     uint8_t m[8];
     bool seek = false;
     int64_t at = 0;
+    int later = 0;
     ssize_t got = peek_fd(fd, m, sizeof m, &at, &seek);
     if (!seek)
-        got = read_full(fd, m, sizeof m);
+        got = read_full(fd, m, sizeof m, &later);
     if (got < 0) {
         snprintf(err, errlen, "%s: %s", name, strerror(errno));
         close(fd);
@@ -474,7 +491,7 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
             setvbuf(in->fp, in->vbuf, _IOFBF, 1 << 20);
         return TP_OK;
     }
-    enum tp_err e = make_cookie(in, fd, c, seek ? NULL : m, seek ? 0 : (size_t)got);
+    enum tp_err e = make_cookie(in, fd, c, seek ? NULL : m, seek ? 0 : (size_t)got, later);
     if (e != TP_OK) {
         snprintf(err, errlen, "%s: %s", name, e == TP_ERR_NOMEM ? "out of memory" : "cannot start the decoder");
         return e;

@@ -11,10 +11,15 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "capture/instream.h"
 
@@ -112,12 +117,54 @@ static void test_pipe_three_plain_bytes(void **state)
     expect((const uint8_t *)"xyz", 3, true, "xyz", 3, false);
 }
 
+/* Standard input a TCP socket that brings 3 bytes, then a reset: the bytes,
+ * then the error (the first read met both: the error was dropped, and the
+ * input looked like a clean 3-byte file). */
+static void test_reset_after_three_bytes(void **state)
+{
+    (void)state;
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(l, 1), 0);
+    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &al), 0);
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(connect(c, (struct sockaddr *)&a, sizeof a), 0);
+    int s = accept(l, NULL, NULL);
+    assert_true(s >= 0);
+    assert_int_equal(write(s, "xyz", 3), 3);
+    struct linger lg = { 1, 0 };
+    assert_int_equal(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+    close(s); /* a reset */
+    close(l);
+    struct timespec ts = { 0, 50 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    int saved = dup(STDIN_FILENO);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(c, STDIN_FILENO), STDIN_FILENO);
+    close(c);
+    struct tp_in in;
+    char err[256];
+    enum tp_err e = tp_in_open("-", "t", &in, err, sizeof err);
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    assert_int_equal(e, TP_OK);
+    uint8_t out[16];
+    size_t got = read_all(&in, out, sizeof out);
+    assert_int_equal(got, 3);
+    assert_memory_equal(out, "xyz", 3);
+    assert_true(ferror(in.fp));
+    tp_in_free(&in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_member_three_bytes),
         cmocka_unit_test(test_pcapng_magic_over_two_members),
         cmocka_unit_test(test_pipe_three_plain_bytes),
+        cmocka_unit_test(test_reset_after_three_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
