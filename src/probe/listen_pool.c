@@ -97,9 +97,15 @@ ssize_t listen_recv(void *arg, int fd, void *buf, size_t len, int64_t until_mono
 
 static void *worker_main(void *arg);
 
+/* Workers neither parked nor waiting after their handshake (srv->mu held). */
+static size_t busy_workers(const struct lsrv *srv)
+{
+    return srv->n_threads - srv->n_idle - srv->n_lingering;
+}
+
 bool listen_may_work(const struct lsrv *srv)
 {
-    return srv->n_threads - srv->n_idle - srv->n_lingering < TP_MAX_LISTEN_WORKERS;
+    return busy_workers(srv) < TP_MAX_LISTEN_WORKERS;
 }
 
 bool listen_start_worker(struct lsrv *srv, bool duty)
@@ -273,7 +279,7 @@ static void *worker_main(void *arg)
             struct ljob ready;
             /* back from a long wait after a handshake, with the busy ones at
              * the cap already: park (see TP_MAX_LISTEN_THREADS) */
-            bool over = srv->n_threads - srv->n_idle - srv->n_lingering > TP_MAX_LISTEN_WORKERS;
+            bool over = busy_workers(srv) > TP_MAX_LISTEN_WORKERS;
             if (!over && listen_ready_pop(srv, &ready)) {
                 pthread_mutex_unlock(&srv->mu);
                 serve_job(srv, w, &ready);

@@ -66,6 +66,18 @@ tp_wait_listen() {
     return 1
 }
 
+# tp_listen_port ERRFILE : the port `tlsprobe listen 127.0.0.1:0` printed on
+# stderr ("listening on ADDR:PORT"), waiting up to 10 s for it; empty if none.
+tp_listen_port() {
+    local i port=
+    for ((i = 0; i < 500; i++)); do
+        port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$1")
+        [ -n "$port" ] && break
+        sleep 0.02
+    done
+    echo "$port"
+}
+
 # tp_s_server ARGS... : openssl s_server on 127.0.0.1, bounded to 20 s (or $TP_SRV_TIMEOUT).
 tp_s_server() {
     local try port

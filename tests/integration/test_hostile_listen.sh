@@ -21,12 +21,7 @@ command -v openssl >/dev/null || { echo "# openssl missing: skip"; exit 0; }
 tp_bg timeout 60 "$TLSPROBE" listen 127.0.0.1:0 --cert "$PKI/good-fullchain.pem" --key "$PKI/good.key" \
     --format json --timeout 5 --count 240 >"$TP_TMP/gate.out" 2>"$TP_TMP/gate.err"
 GPID=$TP_BG_PID
-GPORT=
-for ((i = 0; i < 500; i++)); do
-    GPORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$TP_TMP/gate.err")
-    [ -n "$GPORT" ] && break
-    sleep 0.02
-done
+GPORT=$(tp_listen_port "$TP_TMP/gate.err")
 timeout 50 python3 - "$GPORT" >"$TP_TMP/gate.clients" 2>&1 <<'EOF2'
 import socket, ssl, sys, threading, time
 port = int(sys.argv[1])
@@ -66,12 +61,7 @@ tp_check "gate: 240 reports, 40 ok and 200 timeouts" "$(is '[ "$(grep -c "\"stat
 tp_bg timeout 60 "$TLSPROBE" listen 127.0.0.1:0 --cert "$PKI/good-fullchain.pem" --key "$PKI/good.key" \
     --format json --timeout 10 --linger 6 --count 120 >"$TP_TMP/ling.out" 2>"$TP_TMP/ling.err"
 LPID2=$TP_BG_PID
-LPORT=
-for ((i = 0; i < 500; i++)); do
-    LPORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$TP_TMP/ling.err")
-    [ -n "$LPORT" ] && break
-    sleep 0.02
-done
+LPORT=$(tp_listen_port "$TP_TMP/ling.err")
 timeout 50 python3 - "$LPORT" >"$TP_TMP/ling.clients" 2>&1 <<'EOF2'
 import socket, ssl, sys, threading, time
 port = int(sys.argv[1])
