@@ -23,7 +23,16 @@
 # SPLIT (default 1, see 3.), KINDS (the bad half's kinds, comma-separated, default
 # all: slowloris,garbage,rst,bigch,flood,idle; with SPLIT=1 only),
 # NICE (default 10), SAMPLE_S (default 10), CHECK_ARGS (more hostile_check.py
-# options, e.g. --no-p99-gate), IDLE_S (idle baseline seconds, default 10).
+# options, e.g. --no-p99-gate), IDLE_S (idle baseline seconds, default 10),
+# GOOD (python, the default, or go: the good half and the idle baseline from
+# bench/tools/goodclient.go, built here with the standard library: the same
+# load at a fraction of python's CPU),
+# LISTEN_CPUS, GOOD_CPUS, BAD_CPUS (taskset -c lists for listen, the good clients
+# and the bad half, idle baseline included; default: no pinning). On a 2-core
+# machine LISTEN_CPUS=0 GOOD_CPUS=0 BAD_CPUS=1 stands in for bad clients on
+# another machine: listen then has one core in the idle baseline and under load,
+# and what moves its p99 is the work the bad connections give listen itself, not
+# the CPU their generator (python, openssl s_client) takes.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -37,13 +46,34 @@ SPLIT=${SPLIT:-1}
 NICE=${NICE:-10}
 SAMPLE_S=${SAMPLE_S:-10}
 PKI=$root/fixtures/pki
+pin() { # CPUS: a taskset prefix, or nothing
+    [ -n "$1" ] && printf '%s\n' taskset -c "$1"
+}
+mapfile -t PIN_L < <(pin "${LISTEN_CPUS:-}")
+mapfile -t PIN_G < <(pin "${GOOD_CPUS:-}")
+mapfile -t PIN_B < <(pin "${BAD_CPUS:-}")
 mkdir -p "$OUT"
+# a reused OUT: the port is read from listen.err, which must be this run's
+rm -f "$OUT"/listen.err "$OUT"/listen.jsonl "$OUT"/check.json
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+GOOD=${GOOD:-python}
+[ "$GOOD" = go ] && [ "$SPLIT" != 1 ] && { echo "GOOD=go needs SPLIT=1"; exit 2; }
+case $GOOD in
+python) GC=(python3 "$here/tools/hostile_load.py" --good-only) ;;
+go)
+    mkdir -p "$OUT/go"
+    cp "$here/tools/goodclient.go" "$OUT/go/" &&
+        (cd "$OUT/go" && GO111MODULE=off GOCACHE="$OUT/go/cache" GOPATH="$OUT/go/path" \
+            timeout 300 go build -o goodclient goodclient.go) || { echo "cannot build goodclient.go"; exit 2; }
+    GC=("$OUT/go/goodclient")
+    ;;
+*) echo "GOOD must be python or go"; exit 2 ;;
+esac
 
 echo "# listen-hostile: clients=$N duration=${DUR}s timeout=${TMO}s think=${THINK}s out=$OUT"
-echo "# $(date -u +%FT%TZ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null) cores $(nproc)"
+echo "# $(date -u +%FT%TZ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null) cores $(nproc) good ${GOOD:-python} nice ${NICE}${LISTEN_CPUS:+ listen-cpus $LISTEN_CPUS}${GOOD_CPUS:+ good-cpus $GOOD_CPUS}${BAD_CPUS:+ bad-cpus $BAD_CPUS}"
 
-nice -n "$NICE" "$TLSPROBE" listen 127.0.0.1:0 --cert "$PKI/good-fullchain.pem" --key "$PKI/good.key" \
+"${PIN_L[@]}" nice -n "$NICE" "$TLSPROBE" listen 127.0.0.1:0 --cert "$PKI/good-fullchain.pem" --key "$PKI/good.key" \
     --format json --timeout "$TMO" >"$OUT/listen.jsonl" 2>"$OUT/listen.err" &
 LPID=$!
 cleanup() { kill "$LPID" 2>/dev/null; [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; }
@@ -68,8 +98,8 @@ sample() { # T FDS RSS_KB
 }
 
 # idle server: one client, back to back
-nice -n "$NICE" python3 "$here/tools/hostile_load.py" --port "$PORT" --ca "$PKI/root.pem" --clients 1 \
-    --good-only --duration "${IDLE_S:-10}" --think 0.02 --ramp 0 --log "$OUT/idle.log" >"$OUT/idle.summary"
+"${PIN_G[@]}" nice -n "$NICE" "${GC[@]}" --port "$PORT" --ca "$PKI/root.pem" --clients 1 \
+    --duration "${IDLE_S:-10}" --think 0.02 --ramp 0 --log "$OUT/idle.log" >"$OUT/idle.summary"
 IDLE_P99=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["good_hs_ms"]["p99"])' "$OUT/idle.summary")
 echo "# idle server: $(cat "$OUT/idle.summary")"
 
@@ -79,10 +109,11 @@ t0=$(date +%s)
 L=(nice -n "$NICE" python3 "$here/tools/hostile_load.py" --port "$PORT" --ca "$PKI/root.pem" --duration "$DUR")
 if [ "$SPLIT" = 1 ]; then
     # the good half and the bad half in two processes (hostile_load.py --bad-only)
-    "${L[@]}" --clients $(((N + 1) / 2)) --good-only --think "$THINK" --log "$OUT/load.good.log" \
+    "${PIN_G[@]}" nice -n "$NICE" "${GC[@]}" --port "$PORT" --ca "$PKI/root.pem" --duration "$DUR" \
+        --clients $(((N + 1) / 2)) --think "$THINK" --log "$OUT/load.good.log" \
         >"$OUT/load.good.summary" 2>"$OUT/load.good.err" &
     GPID=$!
-    "${L[@]}" --clients $((N / 2)) --bad-only ${KINDS:+--kinds "$KINDS"} --log "$OUT/load.bad.log" >"$OUT/load.bad.summary" 2>"$OUT/load.bad.err"
+    "${PIN_B[@]}" "${L[@]}" --clients $((N / 2)) --bad-only ${KINDS:+--kinds "$KINDS"} --log "$OUT/load.bad.log" >"$OUT/load.bad.summary" 2>"$OUT/load.bad.err"
     wait "$GPID"
     cat "$OUT/load.good.log" "$OUT/load.bad.log" >"$OUT/load.log"
     cat "$OUT/load.good.summary" "$OUT/load.bad.summary" >"$OUT/load.summary"
@@ -96,7 +127,7 @@ kill "$SPID" 2>/dev/null
 kill -INT "$LPID"
 wait "$LPID"
 echo "# listen exit $?; $(tail -n +2 "$OUT/listen.err" | head -1)"
-sed 's/"kind": "good"/"kind": "idlegood"/' "$OUT/idle.log" | cat - "$OUT/load.log" >"$OUT/all.log"
+sed -E 's/"kind": ?"good"/"kind": "idlegood"/' "$OUT/idle.log" | cat - "$OUT/load.log" >"$OUT/all.log"
 python3 "$here/tools/hostile_check.py" "$OUT/all.log" "$OUT/listen.jsonl" --samples "$OUT/samples.txt" \
     --idle-p99 "$IDLE_P99" --json "$OUT/check.json" ${CHECK_ARGS:-}
 rc=$?
