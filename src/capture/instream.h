@@ -35,4 +35,21 @@ const char *tp_in_error(const struct tp_in *in);
  * still open: it is closed then). */
 void tp_in_free(struct tp_in *in);
 
+/* Tests and fuzzers only: tp_in_open with one step that can fail made to
+ * fail, as it would on a machine out of memory or without the codec's
+ * library, so that the error paths run under the sanitizers: each must close
+ * the descriptor once, free what it took and say one line. A fault of a step
+ * the input does not reach changes nothing. */
+enum tp_in_fault {
+    TP_IN_FAULT_NONE,
+    TP_IN_FAULT_LOAD,     /* the codec's library does not load */
+    TP_IN_FAULT_FDOPEN,   /* fdopen of a plain file (ENOMEM) */
+    TP_IN_FAULT_ALLOC,    /* the read function's state (calloc) */
+    TP_IN_FAULT_DZ_INIT,  /* the decoder's init */
+    TP_IN_FAULT_COOKIE,   /* fopencookie */
+    TP_IN_FAULT_COUNT
+};
+enum tp_err tp_in_open_fault(const char *path, const char *name, struct tp_in *in, char *err, size_t errlen,
+                             enum tp_in_fault fault);
+
 #endif

@@ -15,8 +15,9 @@
  * Decoding is bounded per stream (DRIVE_MAX: instream.c bounds memory, not
  * what a stream expands to). Then through a socket that has all the bytes and
  * then a reset (ECONNRESET, not EOF) handed over as standard input ("-"): the
- * read errors, at the magic and in the middle. Once per process: a path that
- * does not exist. Seeds (fixtures/fuzz/fuzz_instream,
+ * read errors, at the magic and in the middle. When length & 16: the open's
+ * error paths (tp_in_open_fault, the fault picked by the last byte), which must
+ * leave nothing behind. Once per process: a path that does not exist. Seeds (fixtures/fuzz/fuzz_instream,
  * tests/fuzz/make_instream_seeds.sh): small captures compressed by the three
  * tools, cut, corrupted and concatenated (gzip members, xz streams with and
  * without padding, zstd frames with a skippable frame), a bomb, an xz header
@@ -24,6 +25,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -248,6 +250,45 @@ static void drain_reset_socket(const uint8_t *data, size_t size, struct drained 
         close(sv[0]);
 }
 
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* The open's error paths (tp_in_open_fault), on the file or the pipe (length &
+ * 32 picks the pipe), the fault picked by the last byte: whether it fails or
+ * not (a fault of a path the input does not take), nothing may be left: no
+ * descriptor, no FILE, no state (LeakSanitizer sees the memory). */
+static void open_with_fault(const char *file, const uint8_t *data, size_t size)
+{
+    enum tp_in_fault f = (enum tp_in_fault)(1 + data[size - 1] % (TP_IN_FAULT_COUNT - 1));
+    int before = count_fds(), pfd = -1;
+    char path[64], err[256] = "";
+    if (size & 32) {
+        pfd = filled_pipe(data, size);
+        if (pfd < 0)
+            return;
+        snprintf(path, sizeof path, "/proc/self/fd/%d", pfd);
+        file = path;
+    }
+    struct tp_in in;
+    enum tp_err e = tp_in_open_fault(file, "input", &in, err, sizeof err, f);
+    if (e != TP_OK && (in.fp || in.dz || in.vbuf || !err[0] || strchr(err, '\n')))
+        abort();
+    tp_in_free(&in);
+    if (pfd >= 0)
+        close(pfd);
+    if (before >= 0 && count_fds() != before)
+        abort(); /* a descriptor left open, or one closed twice */
+}
+
 static void drive_api(const char *file, const uint8_t *data, size_t size)
 {
     static bool once;
@@ -283,6 +324,8 @@ static void drive_api(const char *file, const uint8_t *data, size_t size)
                 abort();
         }
     }
+    if (size && (size & 16))
+        open_with_fault(file, data, size);
     drain_reset_socket(data, size, &s);
     if (s.oe == TP_OK && !s.capped && f.oe == TP_OK && !f.capped) {
         /* The reset is an error, never a clean end, unless the stream had

@@ -2,7 +2,8 @@
  * tell pcapng from pcap, are served again unchanged and judged right even when
  * the first read of the decoder gives fewer than 4 (a first gzip member of 2 or
  * 3 bytes; a pipe of 3 bytes). Found by fuzz_instream
- * (fixtures/fuzz/fuzz_instream/regress-short-first-*). */
+ * (fixtures/fuzz/fuzz_instream/regress-short-first-*). And every error path
+ * of the open (tp_in_open_fault) closes what it opened once and says one line. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* pipe2 */
 #endif
@@ -12,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -158,6 +160,84 @@ static void test_reset_after_three_bytes(void **state)
     tp_in_free(&in);
 }
 
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* One error path of tp_in_open (tp_in_open_fault): the code and the line, and
+ * nothing left behind: no descriptor (the one it opened is closed once), no
+ * FILE, no state (ASan and LeakSanitizer watch the memory). */
+static void expect_fault(enum tp_in_fault f, const uint8_t *b, size_t n, bool pipe, enum tp_err want,
+                         const char *want_text)
+{
+    int before = count_fds();
+    char path[64], err[256] = "";
+    int fd;
+    if (pipe) {
+        int pf[2];
+        assert_int_equal(pipe2(pf, O_CLOEXEC), 0);
+        assert_int_equal(write(pf[1], b, n), (ssize_t)n);
+        close(pf[1]);
+        fd = pf[0];
+    } else {
+        char tmpl[] = "/tmp/tp-instream-XXXXXX";
+        fd = mkstemp(tmpl);
+        assert_true(fd >= 0);
+        unlink(tmpl);
+        assert_int_equal(write(fd, b, n), (ssize_t)n);
+    }
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    struct tp_in in;
+    enum tp_err e = tp_in_open_fault(path, "t", &in, err, sizeof err, f);
+    print_message("fault %d: %s\n", (int)f, err);
+    assert_int_equal(e, want);
+    assert_non_null(strstr(err, want_text));
+    assert_null(strchr(err, '\n'));
+    assert_null(in.fp);
+    assert_null(in.dz);
+    tp_in_free(&in); /* what a caller does anyway: nothing left to free */
+    close(fd);
+    assert_int_equal(count_fds(), before);
+}
+
+static void test_open_faults(void **state)
+{
+    (void)state;
+    static const uint8_t plain[] = "plain bytes, not compressed";
+    expect_fault(TP_IN_FAULT_FDOPEN, plain, sizeof plain, false, TP_ERR_IO, "t: Cannot allocate memory");
+    expect_fault(TP_IN_FAULT_ALLOC, plain, sizeof plain, true, TP_ERR_NOMEM, "t: out of memory");
+    expect_fault(TP_IN_FAULT_DZ_INIT, plain, sizeof plain, true, TP_ERR_NOMEM, "t: out of memory");
+    expect_fault(TP_IN_FAULT_COOKIE, plain, sizeof plain, true, TP_ERR_IO, "t: cannot start the decoder");
+    /* the same on a compressed file, when this build reads gzip at all */
+    struct tp_in in;
+    int fd;
+    enum tp_err e = open_bytes(abc_defg_gz, sizeof abc_defg_gz, false, &in, &fd);
+    if (e == TP_OK)
+        tp_in_free(&in);
+    close(fd);
+    if (e != TP_OK)
+        return;
+    expect_fault(TP_IN_FAULT_LOAD, abc_defg_gz, sizeof abc_defg_gz, false, TP_ERR_UNSUPPORTED,
+                 "t: gzip-compressed: cannot load libz.so.1");
+    for (int f = TP_IN_FAULT_ALLOC; f <= TP_IN_FAULT_COOKIE; f++) {
+        expect_fault((enum tp_in_fault)f, abc_defg_gz, sizeof abc_defg_gz, false,
+                     f == TP_IN_FAULT_COOKIE ? TP_ERR_IO : TP_ERR_NOMEM,
+                     f == TP_IN_FAULT_COOKIE ? "cannot start the decoder" : "out of memory");
+        expect_fault((enum tp_in_fault)f, abc_defg_gz, sizeof abc_defg_gz, true,
+                     f == TP_IN_FAULT_COOKIE ? TP_ERR_IO : TP_ERR_NOMEM,
+                     f == TP_IN_FAULT_COOKIE ? "cannot start the decoder" : "out of memory");
+    }
+    /* and the next open works again */
+    expect(abc_defg_gz, sizeof abc_defg_gz, false, "abcdefg", 7, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_magic_over_two_members),
         cmocka_unit_test(test_pipe_three_plain_bytes),
         cmocka_unit_test(test_reset_after_three_bytes),
+        cmocka_unit_test(test_open_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
