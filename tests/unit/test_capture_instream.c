@@ -39,10 +39,9 @@ static const uint8_t pcapng_split_gz[] = {
     0xe3, 0xe5, 0x92, 0x61, 0x60, 0x60, 0x00, 0x00, 0xfb, 0x42, 0x23, 0x5d, 0x06, 0x00, 0x00, 0x00,
 };
 
-/* The bytes in a file (or a pipe: path names its reading end), opened. */
-static enum tp_err open_bytes(const uint8_t *b, size_t n, bool pipe, struct tp_in *in, int *keep)
+/* The bytes in an unlinked file at offset 0, or in a pipe (its reading end). */
+static int bytes_fd(const uint8_t *b, size_t n, bool pipe)
 {
-    char path[64], err[256];
     int fd;
     if (pipe) {
         int pf[2];
@@ -58,6 +57,14 @@ static enum tp_err open_bytes(const uint8_t *b, size_t n, bool pipe, struct tp_i
         assert_int_equal(write(fd, b, n), (ssize_t)n);
         assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
     }
+    return fd;
+}
+
+/* The bytes in a file (or a pipe: path names its reading end), opened. */
+static enum tp_err open_bytes(const uint8_t *b, size_t n, bool pipe, struct tp_in *in, int *keep)
+{
+    char path[64], err[256];
+    int fd = bytes_fd(b, n, pipe);
     *keep = fd;
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     enum tp_err e = tp_in_open(path, "t", in, err, sizeof err);
@@ -179,20 +186,7 @@ static void expect_fault(enum tp_in_fault f, const uint8_t *b, size_t n, bool pi
 {
     int before = count_fds();
     char path[64], err[256] = "";
-    int fd;
-    if (pipe) {
-        int pf[2];
-        assert_int_equal(pipe2(pf, O_CLOEXEC), 0);
-        assert_int_equal(write(pf[1], b, n), (ssize_t)n);
-        close(pf[1]);
-        fd = pf[0];
-    } else {
-        char tmpl[] = "/tmp/tp-instream-XXXXXX";
-        fd = mkstemp(tmpl);
-        assert_true(fd >= 0);
-        unlink(tmpl);
-        assert_int_equal(write(fd, b, n), (ssize_t)n);
-    }
+    int fd = bytes_fd(b, n, pipe);
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     struct tp_in in;
     enum tp_err e = tp_in_open_fault(path, "t", &in, err, sizeof err, f);
