@@ -410,9 +410,9 @@ static ssize_t read_full(int fd, uint8_t *m, size_t n, int *later)
 /* The stdio stream over our read function: fd (owned) decoded with codec, the
  * bytes pre (already read from fd) first. */
 static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uint8_t *pre, size_t npre, int later,
-                               enum tp_in_fault test_fault)
+                               enum tp_in_fault fault)
 {
-    struct tp_dz *d = test_fault == TP_IN_FAULT_ALLOC ? NULL : calloc(1, sizeof *d);
+    struct tp_dz *d = fault == TP_IN_FAULT_ALLOC ? NULL : calloc(1, sizeof *d);
     uint8_t *ibuf = d ? malloc(c == C_NONE ? 16 : DZ_IN) : NULL;
     if (!ibuf) {
         free(d);
@@ -428,12 +428,12 @@ static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uin
         d->in_len = npre;
     }
     in->dz = d;
-    if (!dz_init(d) || test_fault == TP_IN_FAULT_DZ_INIT) {
+    if (!dz_init(d) || fault == TP_IN_FAULT_DZ_INIT) {
         tp_in_free(in);
         return TP_ERR_NOMEM;
     }
     cookie_io_functions_t io = { .read = dz_read, .close = dz_close };
-    in->fp = test_fault == TP_IN_FAULT_COOKIE ? NULL : fopencookie(d, "rb", io);
+    in->fp = fault == TP_IN_FAULT_COOKIE ? NULL : fopencookie(d, "rb", io);
     if (!in->fp) {
         tp_in_free(in);
         return TP_ERR_IO;
@@ -443,7 +443,7 @@ static enum tp_err make_cookie(struct tp_in *in, int fd, enum codec c, const uin
 }
 
 static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err, size_t errlen,
-                           enum tp_in_fault test_fault)
+                           enum tp_in_fault fault)
 {
     uint8_t m[8];
     bool seek = false;
@@ -471,7 +471,7 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
         close(fd);
         return TP_ERR_UNSUPPORTED;
     }
-    if (c != C_NONE && (test_fault == TP_IN_FAULT_LOAD || !load_codec(c))) {
+    if (c != C_NONE && (fault == TP_IN_FAULT_LOAD || !load_codec(c))) {
         snprintf(err, errlen, "%s: %s-compressed: cannot load %s", name, codec_name[c], codec_lib[c]);
         close(fd);
         return TP_ERR_UNSUPPORTED;
@@ -481,7 +481,7 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
         /* The fast path, as before: stdio over the file with 1 MiB reads (a
          * syscall per 4 KiB was a visible share of a 1 GB capture's time). */
         in->pcapng = magic_pcapng(m, (size_t)got);
-        in->fp = test_fault == TP_IN_FAULT_FDOPEN ? (errno = ENOMEM, (FILE *)NULL) : fdopen(fd, "rb");
+        in->fp = fault == TP_IN_FAULT_FDOPEN ? (errno = ENOMEM, (FILE *)NULL) : fdopen(fd, "rb");
         if (!in->fp) {
             snprintf(err, errlen, "%s: %s", name, strerror(errno));
             close(fd);
@@ -493,7 +493,7 @@ static enum tp_err open_fd(int fd, const char *name, struct tp_in *in, char *err
             setvbuf(in->fp, in->vbuf, _IOFBF, 1 << 20);
         return TP_OK;
     }
-    enum tp_err e = make_cookie(in, fd, c, seek ? NULL : m, seek ? 0 : (size_t)got, later, test_fault);
+    enum tp_err e = make_cookie(in, fd, c, seek ? NULL : m, seek ? 0 : (size_t)got, later, fault);
     if (e != TP_OK) {
         snprintf(err, errlen, "%s: %s", name, e == TP_ERR_NOMEM ? "out of memory" : "cannot start the decoder");
         return e;

@@ -17,8 +17,8 @@
  * then a reset (ECONNRESET, not EOF) handed over as standard input ("-"): the
  * read errors, at the magic and in the middle. When length & 16: the open's
  * error paths (tp_in_open_fault, the fault picked by the last byte), which must
- * leave nothing behind. Once per process: a path that does not exist. Seeds (fixtures/fuzz/fuzz_instream,
- * tests/fuzz/make_instream_seeds.sh): small captures compressed by the three
+ * leave nothing behind. Once per process: a path that does not exist. Seeds
+ * (fixtures/fuzz/fuzz_instream, tests/fuzz/make_instream_seeds.sh): small captures compressed by the three
  * tools, cut, corrupted and concatenated (gzip members, xz streams with and
  * without padding, zstd frames with a skippable frame), a bomb, an xz header
  * with reserved flags, a plain one, and the magics of formats not read. */
@@ -324,7 +324,7 @@ static void drive_api(const char *file, const uint8_t *data, size_t size)
                 abort();
         }
     }
-    if (size && (size & 16))
+    if (size & 16)
         open_with_fault(file, data, size);
     drain_reset_socket(data, size, &s);
     if (s.oe == TP_OK && !s.capped && f.oe == TP_OK && !f.capped) {
