@@ -10,7 +10,10 @@ usage: ja4plus_ref.py PCAP KEYLOG
 """
 import hashlib, json, subprocess, sys
 
+from tshark_tls import decode_args
+
 pcap, keylog = sys.argv[1], sys.argv[2]
+DECODE = decode_args(pcap)   # TLS on the server's port, whatever tshark gives the ports
 FIELDS = ["tls.handshake.type", "tls.handshake.version", "tls.handshake.ciphersuite",
           "tls.handshake.extension.type", "tls.handshake.extensions.supported_version",
           "tls.handshake.extensions_alpn_str", "tls.handshake.certificate", "tcp.srcport"]
@@ -20,7 +23,7 @@ def rows(with_keys):
     """One dict of field lists per packet with a handshake message. Without the key
     log only cleartext messages are seen, so a TLS 1.3 ServerHello's fields are not
     mixed with those of the EncryptedExtensions in the same segment."""
-    cmd = ["tshark", "-r", pcap, "-Y", "tls.handshake", "-T", "fields",
+    cmd = ["tshark", "-r", pcap, *DECODE, "-Y", "tls.handshake", "-T", "fields",
            "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=;"]
     if with_keys:
         cmd += ["-o", "tls.keylog_file:" + keylog]

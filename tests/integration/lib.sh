@@ -14,6 +14,8 @@
 #   tp_expect_exit NAME WANT CMD...   run CMD, compare its exit status; output in $TP_OUT, $TP_ERR
 #   tp_json NAME FILE PYEXPR   evaluate a python expression on j = json.loads(first line of FILE)
 #   tp_finish                  exit 1 if any check failed (call at the end)
+#   tp_tshark PCAP ARGS...     tshark -r PCAP ARGS..., TLS/DTLS decoded on the servers' ports
+#                              (tshark_tls.py says why)
 # Every background process is bounded (timeout) and killed by the EXIT trap.
 
 TLSPROBE=${TLSPROBE:-${TP_BUILD_DIR:-build}/tlsprobe}
@@ -151,6 +153,17 @@ EOF
     else
         tp_check "$name" 1
     fi
+}
+
+# tp_tshark PCAP ARGS...: tshark -r PCAP ARGS... with TLS decoded on every port a
+# SYN went to and DTLS on every port a DTLS ClientHello went to; without it a
+# session from or to a port tshark gives another protocol shows no TLS at all.
+# Bounded to 60 s.
+tp_tshark() {
+    local pcap=$1 dec
+    shift
+    mapfile -t dec < <(python3 "$TP_SRC/tests/integration/tshark_tls.py" "$pcap" 2>/dev/null)
+    timeout 60 tshark -r "$pcap" "${dec[@]}" "$@"
 }
 
 tp_finish() {

@@ -28,20 +28,20 @@ for v in 1_2 1_3; do
     fi
     # the client random in the key log is the one in the JSON transcript
     if [ "$HAVE_TSHARK" = 1 ]; then
-        n=$(tshark -r "$PC" -Y tls 2>/dev/null | wc -l)
+        n=$(tp_tshark "$PC" -Y tls 2>/dev/null | wc -l)
         tp_check "TLS $V: tshark dissects TLS in the pcap ($n packets)" "$([ "$n" -ge 2 ] && echo 0 || echo 1)"
-        hs=$(tshark -r "$PC" -o "tls.keylog_file:$KL" -T fields -e tls.handshake.type 2>/dev/null | tr ',\n' '  ')
+        hs=$(tp_tshark "$PC" -o "tls.keylog_file:$KL" -T fields -e tls.handshake.type 2>/dev/null | tr ',\n' '  ')
         echo "# TLS $V handshake types seen by tshark with the key log: $hs"
         for t in 1 2 11 20; do
             echo " $hs " | grep -q " $t "
             tp_check "TLS $V: tshark + key log shows handshake type $t" $?
         done
         if [ "$v" = 1_3 ]; then
-            nk=$(tshark -r "$PC" -T fields -e tls.handshake.type 2>/dev/null | tr ',\n' '  ')
+            nk=$(tp_tshark "$PC" -T fields -e tls.handshake.type 2>/dev/null | tr ',\n' '  ')
             echo " $nk " | grep -q " 11 "
             tp_check "TLS 1.3: without the key log tshark cannot see the Certificate" "$([ $? = 0 ] && echo 1 || echo 0)"
         fi
-        tshark -r "$PC" -T fields -e tcp.analysis.flags 2>/dev/null | grep -q . 
+        tp_tshark "$PC" -T fields -e tcp.analysis.flags 2>/dev/null | grep -q . 
         tp_check "TLS $V: no TCP analysis warnings (seq/ack consistent)" "$([ $? = 0 ] && echo 1 || echo 0)"
     fi
     # our own capture reader, with and without the key log

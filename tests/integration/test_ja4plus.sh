@@ -64,6 +64,32 @@ if [ "$JA4PLUS" = 1 ]; then
     tp_json "connect TLS 1.3 without ALPN: 00 in place of the ALPN" "$TP_TMP/c.json" "j['ja4s'][5:7] == '00'"
 fi
 
+# The same session with the server's port moved to 57000, which tshark 4.0 gives
+# to IRC: the reference (tshark_tls.py's Decode As) and tlsprobe pcap (which finds
+# TLS by its bytes, not its port) must both still see it. A CI run once failed
+# when the kernel handed that port to a client.
+python3 - "$TP_TMP/c1_3h2.pcap" "$TP_TMP/irc.pcap" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+assert struct.unpack("<I", b[20:24])[0] == 1           # Ethernet, as --write-pcap writes
+syn = b[24 + 16 + 14:]
+old = struct.unpack(">H", syn[(syn[0] & 15) * 4 + 2:][:2])[0]   # the SYN's destination port
+off = 24
+while off < len(b):
+    n = struct.unpack("<I", b[off + 8:off + 12])[0]
+    ip = off + 16 + 14
+    tcp = ip + (b[ip] & 15) * 4
+    for k in (tcp, tcp + 2):
+        if struct.unpack(">H", b[k:k + 2])[0] == old:
+            b[k:k + 2] = struct.pack(">H", 57000)
+    off += 16 + n
+open(sys.argv[2], "wb").write(b)
+PY
+tp_check "a session moved to port 57000 (IRC's in tshark)" $?
+"$TLSPROBE" pcap --format json --keylog "$TP_TMP/c1_3h2.keys" "$TP_TMP/irc.pcap" 2>/dev/null | head -n 1 >"$TP_TMP/irc.json"
+tp_json "port 57000: tlsprobe pcap sees the server there" "$TP_TMP/irc.json" "j['server_port'] == 57000"
+compare "connect TLS 1.3 alpn h2 on port 57000" "$TP_TMP/irc.json" "$TP_TMP/irc.pcap" "$TP_TMP/c1_3h2.keys"
+
 # ---- listen: per-client JSON and text, TLS 1.2 and 1.3 ----
 for v in 1.2 1.3; do
     LOUT=$TP_TMP/l$v.json LERR=$TP_TMP/l$v.err

@@ -208,9 +208,9 @@ tp_check "pcap+keylog: exit 0" "$(is '[ $LRC = 0 ]')"
 tp_check "keylog: TLS 1.3 and 1.2 lines" \
     "$(is 'grep -q "^CLIENT_HANDSHAKE_TRAFFIC_SECRET " "$TP_TMP/l.keys" && grep -q "^CLIENT_RANDOM " "$TP_TMP/l.keys"')"
 if command -v tshark >/dev/null; then
-    n=$(timeout 60 tshark -r "$TP_TMP/l.pcap" -o "tls.keylog_file:$TP_TMP/l.keys" -Y 'tls.handshake.type == 11' 2>/dev/null | wc -l)
+    n=$(tp_tshark "$TP_TMP/l.pcap" -o "tls.keylog_file:$TP_TMP/l.keys" -Y 'tls.handshake.type == 11' 2>/dev/null | wc -l)
     tp_check "pcap: tshark sees our Certificate in both sessions (1.3 decrypted), got $n" "$(is '[ "$n" -ge 2 ]')"
-    n=$(timeout 60 tshark -r "$TP_TMP/l.pcap" -o "tls.keylog_file:$TP_TMP/l.keys" -Y 'tls.handshake.type == 20' 2>/dev/null | wc -l)
+    n=$(tp_tshark "$TP_TMP/l.pcap" -o "tls.keylog_file:$TP_TMP/l.keys" -Y 'tls.handshake.type == 20' 2>/dev/null | wc -l)
     tp_check "pcap: Finished messages decrypted, got $n" "$(is '[ "$n" -ge 2 ]')"
 fi
 

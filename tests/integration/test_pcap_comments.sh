@@ -45,10 +45,10 @@ kill -INT "$TD"; wait "$TD" 2>/dev/null
 # ServerHello and its last FIN (the connection ends there: a comment on the ACK
 # after it is counted in the summary only), the DTLS ClientHello and a DTLS
 # answer, the stray datagram.
-frames() { tshark -r "$W/raw.pcap" -Y "$1" -T fields -e frame.number 2>/dev/null; }
+frames() { tp_tshark "$W/raw.pcap" -Y "$1" -T fields -e frame.number 2>/dev/null; }
 ch=($(frames "tls.handshake.type == 1"))
 sh=($(frames "tls.handshake.type == 2"))
-second_port=$(tshark -r "$W/raw.pcap" -Y "tls.handshake.type == 2" -T fields -e tcp.dstport 2>/dev/null | sed -n 2p)
+second_port=$(tp_tshark "$W/raw.pcap" -Y "tls.handshake.type == 2" -T fields -e tcp.dstport 2>/dev/null | sed -n 2p)
 last2=$(frames "tcp.port == ${second_port:-0} && tcp.flags.fin == 1" | tail -1)
 dch=$(frames "dtls.handshake.type == 1" | head -1)
 dsh=$(frames "dtls.handshake.type == 2" | head -1)
@@ -63,7 +63,7 @@ editcap -F pcapng --capture-comment "lab capture: comments test" --capture-comme
 tp_check "editcap wrote the commented pcapng" $?
 
 # tshark's comments: client port, direction, text (in frame order).
-tshark -r "$W/c.pcapng" -Y frame.comment -T fields -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport \
+tp_tshark "$W/c.pcapng" -Y frame.comment -T fields -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport \
     -e frame.comment 2>/dev/null >"$W/tshark.tsv"
 python3 - "$W/tshark.tsv" "$P" "$U" "$STRAY" >"$W/want.txt" <<'EOF'
 import sys

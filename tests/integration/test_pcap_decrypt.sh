@@ -58,13 +58,15 @@ capture() {
 cat > "$TP_TMP/cmp.py" <<'EOF'
 import json, subprocess, sys
 pcap, key = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from tshark_tls import decode_args
 # a key file is an RSA key (tshark's RSA keys table); else the hex of a PSK
 opt = ('tls.keylog_file:' + key if key.endswith('.keys') else 'uat:rsa_keys:"%s",""' % key if '/' in key
        else 'tls.psk:' + key)
 names = {1: 'ClientHello', 2: 'ServerHello', 4: 'NewSessionTicket', 5: 'EndOfEarlyData', 8: 'EncryptedExtensions',
          11: 'Certificate', 12: 'ServerKeyExchange', 14: 'ServerHelloDone', 15: 'CertificateVerify',
          16: 'ClientKeyExchange', 20: 'Finished'}
-out = subprocess.run(['tshark', '-r', pcap, '-o', opt, '-T', 'fields',
+out = subprocess.run(['tshark', '-r', pcap, *decode_args(pcap), '-o', opt, '-T', 'fields',
                       '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tls.handshake.type'],
                      capture_output=True, text=True, check=True).stdout
 j = json.loads(sys.stdin.readline())
@@ -93,7 +95,7 @@ decrypts() { # NAME PCAP KEYARGS...: decrypted like tshark ($TSHARK_KEY, default
         --cafile "$TP_TMP/rsa.pem"
     tp_json "$name: both Finished decrypted, no reason, data counted" "$TP_OUT" \
         '[m["dir"] for m in j["messages"] if m["type"] == "Finished" and m["decrypted"]] == ["c2s", "s2c"] and j["undecrypted_reason"] is None and not j["keys_missing"] and not j["decrypt_failed"] and j["appdata"]["c2s"]["records"] >= 1 and j["appdata"]["s2c"]["records"] >= 1'
-    python3 "$TP_TMP/cmp.py" "$pcap" "${TSHARK_KEY:-$K}" < "$TP_OUT"
+    python3 "$TP_TMP/cmp.py" "$pcap" "${TSHARK_KEY:-$K}" "$TP_SRC/tests/integration" < "$TP_OUT"
     tp_check "$name: decrypted handshake messages as tshark's" $?
 }
 
@@ -196,7 +198,7 @@ tp_check "0-RTT: the server accepted early data" $?
 tp_expect_exit "0-RTT with its key log" 0 env -u SSLKEYLOGFILE "$TLSPROBE" pcap "$TP_TMP/early.pcap" \
     --keylog "$TP_TMP/early.keys" --format json --no-summary --cafile "$TP_TMP/rsa.pem"
 tp_json "0-RTT: EndOfEarlyData decrypted, early data counted" "$TP_OUT" '[m["type"] for m in j["messages"] if m["dir"] == "c2s" and m["decrypted"]][:2] == ["EndOfEarlyData", "Finished"] and j["appdata"]["c2s"]["records"] >= 1 and j["undecrypted_reason"] is None'
-python3 "$TP_TMP/cmp.py" "$TP_TMP/early.pcap" "$TP_TMP/early.keys" < "$TP_OUT"
+python3 "$TP_TMP/cmp.py" "$TP_TMP/early.pcap" "$TP_TMP/early.keys" "$TP_SRC/tests/integration" < "$TP_OUT"
 tp_check "0-RTT: decrypted handshake messages as tshark's" $?
 
 # bad --key values: exit 2, one line

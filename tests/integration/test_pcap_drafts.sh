@@ -23,7 +23,7 @@ for D in 18 23; do
   head -1 "$TP_OUT" > "$TP_TMP/s$D.json"
   # tshark's view of the same file: the ServerHello's version field (draft 18) or
   # its supported_versions (draft 23), the suite, the key share's group
-  tshark -r "$CAP" -Y "tls.handshake.type == 2" -T fields -E separator=, \
+  tp_tshark "$CAP" -Y "tls.handshake.type == 2" -T fields -E separator=, \
     -e tls.handshake.version -e tls.handshake.extensions.supported_version -e tls.handshake.ciphersuite \
     -e tls.handshake.extensions_key_share_group > "$TP_TMP/t$D.txt" 2>/dev/null
   echo "# tshark: $(cat "$TP_TMP/t$D.txt")"

@@ -44,7 +44,7 @@ capture() {
 
 # tshark's handshake types in order (fragments of one message counted once).
 tshark_types() {
-    tshark -r "$1" -Y dtls.handshake -T fields -e dtls.handshake.type 2>/dev/null | tr ',' '\n' | grep -v '^$'
+    tp_tshark "$1" -Y dtls.handshake -T fields -e dtls.handshake.type 2>/dev/null | tr ',' '\n' | grep -v '^$'
 }
 
 # tshark_same NAME: every handshake type tshark decodes in clear in NAME.pcap is in
@@ -70,8 +70,8 @@ EOF
 capture basic -- -CAfile "$PKI/root.pem" -keylogfile "$TP_TMP/basic.keylog"
 tp_expect_exit "pcap basic" 0 "$TLSPROBE" pcap "$TP_TMP/basic.pcap" --cafile "$PKI/root.pem" --format json
 cp "$TP_OUT" "$TP_TMP/basic.json"
-suite=$(tshark -r "$TP_TMP/basic.pcap" -Y 'dtls.handshake.type == 2' -T fields -e dtls.handshake.ciphersuite 2>/dev/null | head -1)
-sni=$(tshark -r "$TP_TMP/basic.pcap" -Y 'dtls.handshake.type == 1' -T fields -e dtls.handshake.extensions_server_name 2>/dev/null | head -1)
+suite=$(tp_tshark "$TP_TMP/basic.pcap" -Y 'dtls.handshake.type == 2' -T fields -e dtls.handshake.ciphersuite 2>/dev/null | head -1)
+sni=$(tp_tshark "$TP_TMP/basic.pcap" -Y 'dtls.handshake.type == 1' -T fields -e dtls.handshake.extensions_server_name 2>/dev/null | head -1)
 tp_json "basic: one DTLS 1.2 session, complete, verified, no findings" "$TP_TMP/basic.json" \
     'j["version"] == "DTLS 1.2" and j["handshake_complete"] and j["server_verification"]["status"] == "ok" and ids(j) == []'
 tp_json "basic: HelloVerifyRequest between the two ClientHellos" "$TP_TMP/basic.json" \
@@ -113,11 +113,11 @@ tp_json "basic: CCS and encrypted Finished both ways" "$TP_TMP/basic.json" \
 tp_expect_exit "pcap basic --keylog" 0 "$TLSPROBE" pcap "$TP_TMP/basic.pcap" --keylog "$TP_TMP/basic.keylog" \
     --cafile "$PKI/root.pem" --format json
 cp "$TP_OUT" "$TP_TMP/basic-kl.json"
-tfin=$(tshark -r "$TP_TMP/basic.pcap" -o "tls.keylog_file:$TP_TMP/basic.keylog" -Y 'dtls.handshake.type == 20' \
+tfin=$(tp_tshark "$TP_TMP/basic.pcap" -o "tls.keylog_file:$TP_TMP/basic.keylog" -Y 'dtls.handshake.type == 20' \
     -T fields -e frame.number 2>/dev/null | wc -l)
-tclose=$(tshark -r "$TP_TMP/basic.pcap" -o "tls.keylog_file:$TP_TMP/basic.keylog" -Y 'dtls.alert_message.desc == 0' \
+tclose=$(tp_tshark "$TP_TMP/basic.pcap" -o "tls.keylog_file:$TP_TMP/basic.keylog" -Y 'dtls.alert_message.desc == 0' \
     -T fields -e frame.number 2>/dev/null | wc -l)
-tapp=$(tshark -r "$TP_TMP/basic.pcap" -Y 'dtls.record.content_type == 23' -T fields -e dtls.record.content_type \
+tapp=$(tp_tshark "$TP_TMP/basic.pcap" -Y 'dtls.record.content_type == 23' -T fields -e dtls.record.content_type \
     2>/dev/null | tr ',' '\n' | grep -c '^23$')
 tp_json "keylog: $tfin Finished, $tclose close_notify, $tapp application data records, as tshark Finished and $tclose close_notify decrypted, as tshark" "$TP_TMP/basic-kl.json" \
     "sum(m['type'] == 'Finished' and m['decrypted'] for m in j['messages']) == $tfin == 2 and sum(m['type'] == 'Alert' and m['decrypted'] and m['code'] == 0 for m in j['messages']) == $tclose and not j['keys_missing'] and not j['decrypt_failed'] and j['appdata']['c2s']['records'] + j['appdata']['s2c']['records'] == $tapp"
@@ -149,7 +149,7 @@ fi
 # 2. -mtu 500 on both ends: the Certificate travels in fragments; the server asks
 #    for a client certificate (CertificateRequest; the client sends none)
 capture mtu -mtu 500 -verify 1 -- -mtu 500 -CAfile "$PKI/root.pem"
-nfrag=$(tshark -r "$TP_TMP/mtu.pcap" -Y 'dtls.handshake.type == 11' 2>/dev/null | wc -l)
+nfrag=$(tp_tshark "$TP_TMP/mtu.pcap" -Y 'dtls.handshake.type == 11' 2>/dev/null | wc -l)
 [ "$nfrag" -ge 3 ]
 tp_check "mtu 500: tshark sees the Certificate in $nfrag datagrams" $?
 tp_expect_exit "pcap mtu" 0 "$TLSPROBE" pcap "$TP_TMP/mtu.pcap" --cafile "$PKI/root.pem" --format json
@@ -165,7 +165,7 @@ capture badca -- -CAfile "$PKI/other-root.pem" -verify_return_error
 # exit 1: a session failed
 tp_expect_exit "pcap badca" 1 "$TLSPROBE" pcap "$TP_TMP/badca.pcap" --cafile "$PKI/root.pem" --format json
 cp "$TP_OUT" "$TP_TMP/badca.json"
-talert=$(tshark -r "$TP_TMP/badca.pcap" -Y dtls.alert_message -T fields -e dtls.alert_message.desc 2>/dev/null | head -1)
+talert=$(tp_tshark "$TP_TMP/badca.pcap" -Y dtls.alert_message -T fields -e dtls.alert_message.desc 2>/dev/null | head -1)
 [ -n "$talert" ]
 tp_check "badca: tshark sees alert $talert" $?
 tp_json "badca: the client's fatal alert ($talert), handshake not complete" "$TP_TMP/badca.json" \

@@ -40,9 +40,9 @@ tshark -r "$W/merged.pcapng" -T fields -e frame.interface_id -e frame.encap_type
 tp_check "merged pcapng: two interfaces of two link types ($(tr '\n\t' '; ' <"$W/ifs.txt"))" $?
 
 # tshark's ClientHellos: client port and SNI, sorted.
-tshark -r "$W/merged.pcapng" -Y 'tls.handshake.type == 1' -T fields -e tcp.srcport \
+tp_tshark "$W/merged.pcapng" -Y 'tls.handshake.type == 1' -T fields -e tcp.srcport \
     -e tls.handshake.extensions_server_name 2>/dev/null | sort >"$W/tshark.txt"
-ref_sh=$(tshark -r "$W/merged.pcapng" -Y 'tls.handshake.type == 2' 2>/dev/null | wc -l)
+ref_sh=$(tp_tshark "$W/merged.pcapng" -Y 'tls.handshake.type == 2' 2>/dev/null | wc -l)
 sessions() { # JSON FILE -> "client_port<TAB>sni" lines, sorted
     python3 -c '
 import json, sys

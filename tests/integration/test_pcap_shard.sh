@@ -24,7 +24,7 @@ for i in $(seq 1 24); do
 done
 sleep 0.5
 kill -INT "$TD"; wait "$TD" 2>/dev/null
-n_ref=$(tshark -r "$W/many.pcap" -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l)
+n_ref=$(tp_tshark "$W/many.pcap" -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l)
 [ "$n_ref" -ge 20 ]
 tp_check "capture: $n_ref ClientHellos (tshark)" $?
 

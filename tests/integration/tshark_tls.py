@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""tshark's -d options for a capture of TLS (and DTLS) sessions made in a test.
+
+tshark picks a dissector by port before it tries TLS's heuristic, so a session
+from or to a port it gives another protocol is not dissected as TLS at all: the
+kernel hands out 57000 (IRC in tshark 4.0) to a client or to a test's server now
+and then, and then tshark shows no ServerHello and no certificate (a fresh-clone
+CI run failed so in test_ja4plus). For UDP, tshark 4.0 gives some thirty ports of
+the kernel's range to other protocols (EOBI at 56000 and more).
+
+decode_args(PCAP) returns ["-d", "tcp.port==P,tls", ...] for every port a SYN
+went to and ["-d", "udp.port==P,dtls", ...] for every port a DTLS ClientHello
+went to; a Decode As on the server's port wins over either port's registration.
+Run as a script, it prints them one per line (lib.sh's tp_tshark reads them).
+usage: tshark_tls.py PCAP
+"""
+import subprocess
+import sys
+
+SERVER_PORTS = [
+    ("tcp", "tls", "tcp.flags.syn == 1 && tcp.flags.ack == 0"),
+    # a DTLS handshake record (22, version 0xfexx) holding a ClientHello (1)
+    ("udp", "dtls", "udp.payload[0] == 16 && udp.payload[1] == fe && udp.payload[13] == 01"),
+]
+
+
+def decode_args(pcap):
+    args = []
+    for proto, dissector, wanted in SERVER_PORTS:
+        out = subprocess.run(["tshark", "-r", pcap, "-Y", wanted, "-T", "fields", "-e", proto + ".dstport"],
+                             capture_output=True, text=True, check=True).stdout
+        for port in sorted(set(out.split()), key=int):
+            args += ["-d", "%s.port==%s,%s" % (proto, port, dissector)]
+    return args
+
+
+if __name__ == "__main__":
+    print("\n".join(decode_args(sys.argv[1])))
