@@ -16,6 +16,8 @@
 #   tp_finish                  exit 1 if any check failed (call at the end)
 #   tp_tshark PCAP ARGS...     tshark -r PCAP ARGS..., TLS/DTLS decoded on the servers' ports
 #                              (tshark_tls.py says why)
+#   tp_tcpdump PCAP FILTER     tcpdump on lo into PCAP, returns once armed; sets TP_TD_PID
+#   tp_tcpdump_stop PCAP       stop it once PCAP has stopped growing
 # Every background process is bounded (timeout) and killed by the EXIT trap.
 
 TLSPROBE=${TLSPROBE:-${TP_BUILD_DIR:-build}/tlsprobe}
@@ -164,6 +166,35 @@ tp_tshark() {
     shift
     mapfile -t dec < <(python3 "$TP_SRC/tests/integration/tshark_tls.py" "$pcap" 2>/dev/null)
     timeout 60 tshark -r "$pcap" "${dec[@]}" "$@"
+}
+
+# tp_tcpdump PCAP FILTER: tcpdump on lo writing PCAP (packet-buffered), bounded
+# to 60 s. It returns once tcpdump says "listening on", which it prints after its
+# filter is set, so nothing sent after is missed (up to 10 s; 1 if it never
+# does). A file with its header is not yet a capture that is armed. Sets TP_TD_PID.
+tp_tcpdump() {
+    local pcap=$1 i
+    shift
+    tp_bg timeout 60 tcpdump -i lo -n -U --immediate-mode -s 0 -w "$pcap" "$@" 2>"$pcap.tcpdump.log"
+    TP_TD_PID=$TP_BG_PID
+    for ((i = 0; i < 200; i++)); do
+        grep -q "listening on" "$pcap.tcpdump.log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# tp_tcpdump_stop PCAP: stop tp_tcpdump's capture once PCAP has not grown for
+# 0.3 s (a loaded machine may still be writing the last packets; up to 6 s).
+tp_tcpdump_stop() {
+    local pcap=$1 last=-1 size i
+    for ((i = 0; i < 20; i++)); do
+        sleep 0.3
+        size=$(stat -c %s "$pcap" 2>/dev/null || echo 0)
+        [ "$size" = "$last" ] && break
+        last=$size
+    done
+    tp_kill "$TP_TD_PID"
 }
 
 tp_finish() {

@@ -75,16 +75,13 @@ for v in 1_2 1_3; do
   SRV=$!
   TP_PIDS+=("$SRV")
   tp_wait_listen "$P" 5 || { echo "FAIL: s_server did not start"; exit 1; }
-  tp_bg timeout 20 tcpdump -i lo -n -U --immediate-mode -w "$TP_TMP/wire$v.pcap" "tcp port $P"
-  TD=$TP_BG_PID
-  for _ in $(seq 100); do [ -s "$TP_TMP/wire$v.pcap" ] && break; sleep 0.05; done
-  sleep 0.3   # tcpdump writes its header before the capture is armed
+  tp_tcpdump "$TP_TMP/wire$v.pcap" "tcp port $P"
+  tp_check "TLS $V: tcpdump armed" $?
   tp_expect_exit "TLS $V: connect" 0 "$TLSPROBE" connect "127.0.0.1:$P" --servername localhost "${ROOT[@]}" \
       --format json --write-pcap "$TP_TMP/written$v.pcap" --keylog "$TP_TMP/keys$v.log"
   cp "$TP_OUT" "$TP_TMP/conn$v.json"
   for _ in $(seq 40); do kill -0 "$SRV" 2>/dev/null || break; sleep 0.05; done
-  sleep 0.3
-  tp_kill "$TD"
+  tp_tcpdump_stop "$TP_TMP/wire$v.pcap"
   exec 7>&-
   tp_kill "$SRV"
   tp_json "TLS $V: both close_notify in the transcript, no other alert" "$TP_TMP/conn$v.json" \

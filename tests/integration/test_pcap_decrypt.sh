@@ -35,22 +35,18 @@ EOF
 SRV_ID=(-cert "$TP_TMP/rsa.pem" -key "$K")
 CLI_ID=()
 capture() {
-    local name=$1 conf=$2 cipher=$3 ver=$4 P SRV TD
+    local name=$1 conf=$2 cipher=$3 ver=$4 P SRV
     P=$(tp_free_port)
     OPENSSL_CONF=$conf timeout 20 openssl s_server -accept "127.0.0.1:$P" "${SRV_ID[@]}" \
         -cipher "$cipher" "$ver" -www -naccept 1 </dev/null >"$TP_TMP/$name.srv" 2>&1 &
     SRV=$!
     TP_PIDS+=("$SRV")
     tp_wait_listen "$P" 5 || { echo "FAIL: s_server did not start"; return 1; }
-    tp_bg timeout 20 tcpdump -i lo -n -U --immediate-mode -w "$TP_TMP/$name.pcap" "tcp port $P" 2>/dev/null
-    TD=$TP_BG_PID
-    for _ in $(seq 100); do [ -s "$TP_TMP/$name.pcap" ] && break; sleep 0.05; done
-    sleep 0.3 # tcpdump writes its header before the capture is armed
+    tp_tcpdump "$TP_TMP/$name.pcap" "tcp port $P" || { echo "FAIL: tcpdump did not start"; return 1; }
     printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -connect "127.0.0.1:$P" -cipher "$cipher" "$ver" \
         "${CLI_ID[@]}" -ign_eof -keylogfile "$TP_TMP/$name.keys" >"$TP_TMP/$name.cli" 2>&1
     for _ in $(seq 40); do kill -0 "$SRV" 2>/dev/null || break; sleep 0.05; done
-    sleep 0.3
-    tp_kill "$TD"
+    tp_tcpdump_stop "$TP_TMP/$name.pcap"
     tp_kill "$SRV"
 }
 
@@ -183,14 +179,10 @@ SRV=$!
 TP_PIDS+=("$SRV")
 if tp_wait_listen "$P" 5; then
     sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$P" -tls1_3 -sess_out "$TP_TMP/sess.pem" >/dev/null 2>&1
-    tp_bg timeout 20 tcpdump -i lo -n -U --immediate-mode -w "$TP_TMP/early.pcap" "tcp port $P" 2>/dev/null
-    TD=$TP_BG_PID
-    for _ in $(seq 100); do [ -s "$TP_TMP/early.pcap" ] && break; sleep 0.05; done
-    sleep 0.3
+    tp_tcpdump "$TP_TMP/early.pcap" "tcp port $P"
     sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$P" -tls1_3 -sess_in "$TP_TMP/sess.pem" \
         -early_data "$TP_TMP/early.txt" -keylogfile "$TP_TMP/early.keys" > "$TP_TMP/early.cli" 2>&1
-    sleep 0.3
-    tp_kill "$TD"
+    tp_tcpdump_stop "$TP_TMP/early.pcap"
 fi
 tp_kill "$SRV"
 grep 'Early data was accepted' "$TP_TMP/early.cli" >/dev/null

@@ -11,14 +11,11 @@ command -v tshark >/dev/null || { echo "SKIP: no tshark"; exit 77; }
 for D in 18 23; do
   P=$(tp_free_port)
   CAP=$TP_TMP/draft$D.pcap
-  tp_bg timeout 20 tcpdump -i lo -n -U --immediate-mode -w "$CAP" "tcp port $P"
-  TD=$TP_BG_PID
-  for _ in $(seq 100); do [ -s "$CAP" ] && break; sleep 0.05; done
-  sleep 0.3   # tcpdump writes its header before the capture is armed
+  tp_tcpdump "$CAP" "tcp port $P"
+  tp_check "draft $D: tcpdump armed" $?
   timeout 20 python3 "$(dirname "$0")/draft_peer.py" "$P" "$D" "$TP_TMP/keys$D.log"
   tp_check "draft $D: the scripted exchange ran" $?
-  sleep 0.3
-  tp_kill "$TD"
+  tp_tcpdump_stop "$CAP"
   tp_expect_exit "draft $D: pcap" 0 "$TLSPROBE" pcap "$CAP" --format json
   head -1 "$TP_OUT" > "$TP_TMP/s$D.json"
   # tshark's view of the same file: the ServerHello's version field (draft 18) or

@@ -22,10 +22,7 @@ capture() {
   TP_PIDS+=($!)
   for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
   PORT=$(cat "$pf")
-  tp_bg timeout 20 tcpdump -i lo -n -U --immediate-mode -w "$cap" "tcp port $PORT"
-  local td=$TP_BG_PID
-  for i in $(seq 100); do [ -s "$cap" ] && break; sleep 0.05; done
-  sleep 0.3   # tcpdump writes its header before the capture is armed
+  tp_tcpdump "$cap" "tcp port $PORT" || echo "# $proto: tcpdump did not say it was listening"
   if [ "$sproto" = pop3 ]; then
     timeout 10 "$TLSPROBE" connect "127.0.0.1:$PORT" --starttls pop3 --servername localhost \
       --cafile "$PKI/root.pem" > "$TP_TMP/$proto-$mode.client.log" 2>&1
@@ -33,8 +30,7 @@ capture() {
     echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -starttls "$sproto" -servername localhost \
       -CAfile "$PKI/root.pem" > "$TP_TMP/$proto-$mode.client.log" 2>&1
   fi
-  sleep 0.3
-  tp_kill "$td"
+  tp_tcpdump_stop "$cap"
 }
 
 # protocol, s_client's name for it, tshark's dissector, the client's upgrade command

@@ -26,19 +26,16 @@ capture() {
   cli=("$@")
   P=$(tp_free_port)
   echo "$P" > "$TP_TMP/$name.port"
-  tp_bg timeout 20 tcpdump -i lo -n -U --immediate-mode -w "$CAP" "tcp port $P"
-  local TD=$TP_BG_PID
-  for _ in $(seq 100); do [ -s "$CAP" ] && break; sleep 0.05; done
-  sleep 0.3   # tcpdump writes its header before the capture is armed
+  tp_tcpdump "$CAP" "tcp port $P"
+  tp_check "$name: tcpdump armed" $?
   tp_bg timeout 20 openssl s_server -quiet -accept "127.0.0.1:$P" -cert "$PKI/good.pem" -key "$PKI/good.key" \
       -naccept 1 "${srv[@]}"
   local SRV=$TP_BG_PID
   tp_wait_listen "$P" 5 || { echo "FAIL: s_server did not start"; exit 1; }
   timeout 20 openssl s_client -connect "127.0.0.1:$P" -servername server.test "${cli[@]}" < /dev/null > /dev/null 2>&1
   tp_check "$name: openssl s_client ran" $?
-  sleep 0.3
   tp_kill "$SRV"
-  tp_kill "$TD"
+  tp_tcpdump_stop "$CAP"
 }
 
 capture t13 -cert_chain "$PKI/int.pem" -- -tls1_3
