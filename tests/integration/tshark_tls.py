@@ -17,20 +17,28 @@ usage: tshark_tls.py PCAP
 import subprocess
 import sys
 
-SERVER_PORTS = [
-    ("tcp", "tls", "tcp.flags.syn == 1 && tcp.flags.ack == 0"),
-    # a DTLS handshake record (22, version 0xfexx) holding a ClientHello (1)
-    ("udp", "dtls", "udp.payload[0] == 16 && udp.payload[1] == fe && udp.payload[13] == 01"),
-]
+# What goes to a server's port: a SYN, or a DTLS handshake record (22, version
+# 0xfexx) holding a ClientHello (1).
+SYN = "tcp.flags.syn == 1 && tcp.flags.ack == 0"
+DTLS_HELLO = "udp.payload[0] == 16 && udp.payload[1] == fe && udp.payload[13] == 01"
 
 
 def decode_args(pcap):
+    """One pass over the capture for both kinds of server port."""
+    out = subprocess.run(["tshark", "-r", pcap, "-Y", "(%s) || (%s)" % (SYN, DTLS_HELLO), "-T", "fields",
+                          "-e", "tcp.dstport", "-e", "udp.dstport"],
+                         capture_output=True, text=True, check=True).stdout
+    ports = {"tcp": set(), "udp": set()}
+    for line in out.splitlines():
+        tcp, _, udp = line.partition("\t")
+        if tcp:
+            ports["tcp"].add(int(tcp))
+        if udp:
+            ports["udp"].add(int(udp))
     args = []
-    for proto, dissector, wanted in SERVER_PORTS:
-        out = subprocess.run(["tshark", "-r", pcap, "-Y", wanted, "-T", "fields", "-e", proto + ".dstport"],
-                             capture_output=True, text=True, check=True).stdout
-        for port in sorted(set(out.split()), key=int):
-            args += ["-d", "%s.port==%s,%s" % (proto, port, dissector)]
+    for proto, dissector in (("tcp", "tls"), ("udp", "dtls")):
+        for port in sorted(ports[proto]):
+            args += ["-d", "%s.port==%d,%s" % (proto, port, dissector)]
     return args
 
 
